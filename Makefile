@@ -1,0 +1,38 @@
+# `make test` and `make demo` work on a fresh clone: they create .venv and install
+# everything first. PYTHON picks the interpreter the venv is made from.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint format demo eval clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check newscrawl tests
+	$(BIN)/ruff format --check newscrawl tests
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format newscrawl tests
+	$(BIN)/ruff check --fix newscrawl tests
+
+test: lint
+	$(BIN)/pytest
+
+demo: install
+	$(BIN)/newscrawl demo
+
+# Extraction quality against plain trafilatura on ../shared/data (when present).
+eval: install
+	../shared/tools/eval-extract
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,44 @@
+"""From an extraction to a stored article: the glue shared by the pipelines and
+`newscrawl extract`, so both produce the very same item."""
+
+from __future__ import annotations
+
+from newscrawl.cleaning import TextCleaner
+from newscrawl.cleaning.normalize import word_count
+from newscrawl.extract import Extraction
+from newscrawl.items import CLEANING_RULES, ArticleItem
+from newscrawl.urls import canonicalize, site_of
+
+__all__ = ["TOO_SHORT", "build_article", "clean_article"]
+
+TOO_SHORT = "too_short"
+
+
+def build_article(extraction: Extraction, url: str | None, fetched_at: str) -> ArticleItem:
+    """An uncleaned ArticleItem from what extraction found on the page at `url`
+    (None for a saved file whose address is unknown)."""
+    canonical_url = extraction.canonical_url or (canonicalize(url) if url else None)
+    address = url or canonical_url
+    return ArticleItem(
+        url=url,
+        canonical_url=canonical_url,
+        site=site_of(address) if address else None,
+        title=extraction.title,
+        authors=list(extraction.authors),
+        published=extraction.published,
+        language=extraction.language,
+        description=extraction.description,
+        text=extraction.text,
+        word_count=word_count(extraction.text),
+        fetched_at=fetched_at,
+    )
+
+
+def clean_article(item: ArticleItem, cleaner: TextCleaner, min_words: int) -> str | None:
+    """Clean `item` in place; return the reason to drop it, or None to keep it."""
+    result = cleaner.clean_text(item.text, title=item.title)
+    item.text = result.text
+    item.word_count = result.word_count
+    counts = result.counts()
+    item.cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
+    return TOO_SHORT if item.word_count < min_words else None

@@ -1,0 +1,53 @@
+"""Text normalisation used to compare paragraphs.
+
+Two paragraphs count as the same when they differ only in case, Unicode form,
+whitespace, the style of quotes or the style of dashes. The word-level key goes
+further and ignores punctuation altogether; it is what near-repeat rules compare.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["comparison_key", "strip_ellipsis", "word_count", "words"]
+
+# Typographic quotes and dashes map onto their ASCII forms, so that a paragraph
+# copied by a CMS with "smart quotes" still equals its plain twin.
+_QUOTES_AND_DASHES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u00b4": "'", "`": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"', "\u2039": '"', "\u203a": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-", "\ufe58": "-", "\ufe63": "-", "\uff0d": "-",
+    }
+)  # fmt: skip
+
+_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+# "...", "…" or ". . ." at the end of a teaser, with any trailing brackets or spaces.
+_TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.\s*){2,}\.?[\s\])]*$|\s*\u2026[\s\])]*$")
+
+
+def comparison_key(text: str) -> str:
+    """Return `text` in the form used to decide whether two paragraphs are equal."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES_AND_DASHES)
+    return _WHITESPACE.sub(" ", text).strip().casefold()
+
+
+def words(text: str) -> list[str]:
+    """Return the words of `text`, case-folded, without punctuation."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def word_count(text: str) -> int:
+    """Count the words in `text` the way `words` splits them."""
+    return len(_WORD.findall(text))
+
+
+def strip_ellipsis(text: str) -> tuple[str, bool]:
+    """Remove a trailing ellipsis; also say whether there was one."""
+    stripped = _TRAILING_ELLIPSIS.sub("", text)
+    return stripped, stripped != text

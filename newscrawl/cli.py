@@ -1,0 +1,273 @@
+"""The `newscrawl` command: a thin front over the same crawler `scrapy crawl` runs.
+
+Expected errors (a malformed URL, a missing file, an unwritable output, a bad
+setting) end with one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newscrawl import __version__
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the command ran, but some input gave no result
+EXIT_USAGE = 2  # bad input: nothing was done
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """An expected error: printed as one line, exit code EXIT_USAGE."""
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
+    return number
+
+
+def _add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="FILE.sqlite",
+        type=Path,
+        help="also upsert articles into this SQLite database",
+    )
+    parser.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        type=_setting,
+        help="override a Scrapy or newscrawl setting (repeatable)",
+    )
+    parser.add_argument(
+        "-L", "--log-level", default=default_log_level,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help=f"default {default_log_level}",
+    )  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newscrawl",
+        description="Crawl news sites, extract clean article text, store it as JSON Lines or SQLite.",
+    )
+    parser.add_argument("--version", action="version", version=f"newscrawl {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    crawl = commands.add_parser("crawl", help="crawl sites from start URLs, keep the articles")
+    crawl.add_argument("urls", nargs="+", metavar="URL")
+    output = crawl.add_mutually_exclusive_group()
+    output.add_argument(
+        "-o", "--output", type=Path, metavar="FILE.jsonl", help="append articles as JSON Lines"
+    )
+    output.add_argument(
+        "-O", "--overwrite-output", type=Path, metavar="FILE.jsonl", help="same, replacing the file"
+    )
+    crawl.add_argument("--max-pages", type=_positive, metavar="N", help="request at most N pages")
+    _add_crawl_options(crawl, "INFO")
+
+    scrape = commands.add_parser(
+        "scrape", help="fetch just these pages, print one JSON object per article"
+    )
+    scrape.add_argument("urls", nargs="+", metavar="URL")
+    _add_crawl_options(scrape, "WARNING")
+
+    extract = commands.add_parser("extract", help="extract saved HTML files offline (- for stdin)")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument(
+        "--no-clean", action="store_true", help="print trafilatura's text untouched"
+    )
+
+    demo = commands.add_parser("demo", help="serve the bundled demo news site and crawl it")
+    demo.add_argument("--output-dir", type=Path, default=Path("output"), help="default: ./output")
+    _add_crawl_options(demo, "WARNING")
+    return parser
+
+
+def _crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level}
+    if feeds:
+        overrides["FEEDS"] = feeds
+    if args.db is not None:
+        overrides["NEWSCRAWL_SQLITE_PATH"] = str(args.db)
+    if getattr(args, "max_pages", None):
+        overrides["NEWSCRAWL_MAX_PAGES"] = args.max_pages
+    overrides.update(dict(args.settings))
+    return overrides
+
+
+def _jsonl_feed(path: Path, overwrite: bool) -> dict[str, Any]:
+    return {str(path): {"format": "jsonlines", "overwrite": overwrite, "encoding": "utf-8"}}
+
+
+def _run(spider: str, urls: Sequence[str], overrides: dict[str, Any]) -> Any:
+    # Imported here so that `newscrawl extract` and `--help` do not load Scrapy.
+    from newscrawl.config import ConfigError
+    from newscrawl.runner import OutputError, load_settings, run_spider
+    from newscrawl.storage import StorageError
+    from newscrawl.urls import InvalidURLError, parse_url_list
+
+    try:
+        return run_spider(spider, parse_url_list(urls), load_settings(overrides))
+    except (InvalidURLError, ConfigError, OutputError, StorageError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _summary(report: Any) -> list[str]:
+    stored = report.stats.get("newscrawl/articles", 0)
+    pages = report.stats.get("response_received_count", 0)
+    lines = [f"articles: {stored} stored from {pages} pages fetched ({report.finish_reason})"]
+    for title, prefix in (
+        ("paragraphs dropped", "newscrawl/dropped/"),
+        ("pages without an article", "newscrawl/pages_dropped/"),
+        ("pages skipped", "newscrawl/pages_skipped/"),
+        ("pages not fetched", "newscrawl/fetch_failed/"),
+    ):
+        counts = report.counts(prefix)
+        if counts:
+            detail = ", ".join(f"{name} {count}" for name, count in counts.items())
+            lines.append(f"{title}: {sum(counts.values())} ({detail})")
+    return lines
+
+
+def _exit_code(report: Any) -> int:
+    if report.finish_reason == "shutdown":
+        return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    feeds: dict[str, Any] = {}
+    if args.output or args.overwrite_output:
+        feeds = _jsonl_feed(
+            args.output or args.overwrite_output, overwrite=bool(args.overwrite_output)
+        )
+    report = _run("news", args.urls, _crawl_settings(args, feeds))
+    for line in _summary(report):
+        print(f"newscrawl: {line}", file=sys.stderr)
+    code = _exit_code(report)
+    if code == EXIT_OK and not report.stats.get("response_received_count"):
+        print("newscrawl: no page could be fetched", file=sys.stderr)
+        code = EXIT_FAILED
+    return code
+
+
+def cmd_scrape(args: argparse.Namespace) -> int:
+    feeds = {"stdout:": {"format": "jsonlines", "encoding": "utf-8"}}
+    report = _run("article", args.urls, _crawl_settings(args, feeds))
+    missing = [url for url in report.failures if url not in report.articles]
+    for url in missing:
+        print(f"newscrawl: no article from {url}: {report.failures[url]}", file=sys.stderr)
+    code = _exit_code(report)
+    if code == EXIT_OK and (missing or not report.articles):
+        code = EXIT_FAILED
+    return code
+
+
+def _read_source(name: str) -> tuple[bytes, str]:
+    """The bytes of a file (or stdin for "-") and when they were saved (UTC ISO 8601)."""
+    if name == "-":
+        return sys.stdin.buffer.read(), _utc(datetime.now(UTC))
+    path = Path(name)
+    data = path.read_bytes()
+    return data, _utc(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newscrawl.article import build_article, clean_article
+    from newscrawl.config import NewscrawlConfig
+    from newscrawl.extract import extract_article
+
+    config = NewscrawlConfig()
+    cleaner = config.make_cleaner()
+    code = EXIT_OK
+    for name in args.files:
+        row: dict[str, Any] = {"source": name}
+        reason: str | None
+        try:
+            html, saved_at = _read_source(name)
+        except OSError as exc:
+            reason = f"unreadable: {exc.strerror or exc}"
+            print(f"newscrawl: {name}: {reason}", file=sys.stderr)
+            row.update(text="", reason=reason)
+            code = EXIT_FAILED
+        else:
+            extraction = extract_article(html)
+            article = build_article(extraction, None, saved_at)
+            reason = extraction.failure
+            if reason is None and not args.no_clean:
+                reason = clean_article(article, cleaner, config.min_words)
+            if reason:
+                article.text = ""
+            row.update(asdict(article), reason=reason)
+        print(json.dumps(row, ensure_ascii=False), flush=False)
+    sys.stdout.flush()
+    return code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from newscrawl.demo import demo_server
+
+    output_dir: Path = args.output_dir
+    jsonl, sqlite = output_dir / "articles.jsonl", output_dir / "newscrawl.sqlite"
+    with demo_server() as server:
+        print(f"newscrawl: demo site at {server.url}", file=sys.stderr)
+        args.db = sqlite
+        report = _run(
+            "news", [server.url], _crawl_settings(args, _jsonl_feed(jsonl, overwrite=True))
+        )
+    print("newscrawl demo:")
+    for line in _summary(report):
+        print(f"  {line}")
+    print(f"  written: {jsonl} and {sqlite}")
+    return _exit_code(report)
+
+
+COMMANDS = {"crawl": cmd_crawl, "scrape": cmd_scrape, "extract": cmd_extract, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CommandError as exc:
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("newscrawl: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `newscrawl extract ... | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

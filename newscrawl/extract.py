@@ -1,0 +1,108 @@
+"""Extraction: HTML in, plain data out. trafilatura does the work.
+
+A pure function of its inputs returning only str/list/None values (no lxml
+objects), so it can run in another process.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import trafilatura
+from lxml import etree
+from trafilatura.settings import Document
+
+from newscrawl.urls import canonicalize, resolve_http_url
+
+__all__ = ["Extraction", "extract_article"]
+
+logger = logging.getLogger(__name__)
+
+# Reasons a page yields no article; they end up in stats and in `extract` output.
+NO_HTML = "no_html"
+NO_TEXT = "no_text"
+EXTRACTION_ERROR = "extraction_error"
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What trafilatura found on one page; `failure` is set when there is no text."""
+
+    text: str = ""
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    language: str | None = None
+    description: str | None = None
+    canonical_url: str | None = None
+    sitename: str | None = None
+    failure: str | None = None
+
+
+def _split_authors(author: str | None) -> list[str]:
+    # trafilatura joins several authors with "; ".
+    if not author:
+        return []
+    return [name.strip() for name in author.split(";") if name.strip()]
+
+
+def _page_language(tree: etree._Element) -> str | None:
+    """The language the page declares: <html lang>, else its content-language meta."""
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not lang:
+        metas = tree.xpath(
+            "//meta[translate(@http-equiv,'CONTENTLAGU','contentlagu')='content-language']"
+            "/@content|//meta[@property='og:locale']/@content"
+        )
+        lang = metas[0] if metas else None
+    if not lang:
+        return None
+    lang = lang.strip().replace("_", "-")
+    return lang or None
+
+
+def _declared_canonical(tree: etree._Element, base: str | None) -> str | None:
+    """The page's own canonical address (<link rel=canonical>, else og:url), made absolute."""
+    for href in tree.xpath(
+        "//link[contains(concat(' ', translate(@rel,'CANONIL','canonil'), ' '), ' canonical ')]"
+        "/@href|//meta[@property='og:url']/@content"
+    ):
+        resolved = resolve_http_url(href.strip(), base=base)
+        if resolved:
+            return resolved
+    return None
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
+    """Extract the main text and metadata of the page `html` fetched from `url`."""
+    if not html or not html.strip():
+        return Extraction(failure=NO_HTML)
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return Extraction(failure=NO_HTML)
+    language = _page_language(tree)
+    # Read before trafilatura, which may prune the tree it is given.
+    canonical = _declared_canonical(tree, url) or url
+    try:
+        document = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - trafilatura and lxml raise many types on odd pages
+        logger.warning("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
+        return Extraction(failure=EXTRACTION_ERROR)
+    if not isinstance(document, Document) or not (document.text or "").strip():
+        return Extraction(failure=NO_TEXT, language=language)
+    return Extraction(
+        text=document.text or "",
+        title=document.title or None,
+        authors=_split_authors(document.author),
+        published=document.date or None,
+        language=language or document.language or None,
+        description=document.description or None,
+        canonical_url=canonicalize(canonical) if canonical else None,
+        sitename=document.sitename or None,
+    )

@@ -1,0 +1,134 @@
+"""Item pipelines: thin Scrapy adapters over extraction, cleaning and storage.
+
+Order (see ITEM_PIPELINES in settings): extraction turns a PageItem into an
+ArticleItem, cleaning cleans it or drops it, SQLite stores it. JSON Lines output
+is Scrapy's own feed export, which receives what comes out of the last pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from newscrawl.article import build_article, clean_article
+from newscrawl.config import NewscrawlConfig
+from newscrawl.extract import extract_article
+from newscrawl.items import ArticleItem, PageItem
+from newscrawl.storage import ArticleStore
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+__all__ = ["CleaningPipeline", "ExtractionPipeline", "NoArticle", "SqlitePipeline"]
+
+logger = logging.getLogger(__name__)
+
+
+class NoArticle(DropItem):
+    """A fetched page that yields no article; `reason` is the short name counted in stats."""
+
+    def __init__(self, url: str | None, reason: str, detail: str = "") -> None:
+        super().__init__(f"no article at {url}: {reason}{detail}")
+        self.reason = reason
+
+
+def _stats(crawler: Crawler) -> StatsCollector:
+    assert crawler.stats is not None  # set by Scrapy before pipelines are built
+    return crawler.stats
+
+
+def _config(crawler: Crawler) -> NewscrawlConfig:
+    return NewscrawlConfig.from_settings(crawler.settings)
+
+
+class ExtractionPipeline:
+    """PageItem -> ArticleItem with trafilatura's text and metadata."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
+        return cls(_stats(crawler))
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, PageItem):
+            return item
+        extraction = extract_article(item.html, item.url)
+        if extraction.failure:
+            self.stats.inc_value(f"newscrawl/pages_dropped/{extraction.failure}")
+            raise NoArticle(item.url, extraction.failure)
+        return build_article(extraction, item.url, item.fetched_at)
+
+
+class CleaningPipeline:
+    """Cleans an ArticleItem's text; drops the item when too little text is left."""
+
+    def __init__(self, config: NewscrawlConfig, stats: StatsCollector) -> None:
+        self.cleaner = config.make_cleaner()
+        self.min_words = config.min_words
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
+        return cls(_config(crawler), _stats(crawler))
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, ArticleItem):
+            return item
+        reason = clean_article(item, self.cleaner, self.min_words)
+        for rule, dropped in item.cleaning.items():
+            if dropped:
+                self.stats.inc_value(f"newscrawl/dropped/{rule}", dropped)
+        if reason:
+            self.stats.inc_value(f"newscrawl/pages_dropped/{reason}")
+            raise NoArticle(item.url, reason, f" ({item.word_count} words)")
+        self.stats.inc_value("newscrawl/articles")
+        return item
+
+
+class SqlitePipeline:
+    """Upserts articles into SQLite (NEWSCRAWL_SQLITE_PATH), committing in batches.
+
+    A batch is committed every `sqlite_commit_every` items, after
+    `sqlite_commit_seconds`, and when the spider closes (Ctrl-C included), so a
+    stopped crawl keeps everything up to its last commit.
+    """
+
+    def __init__(self, config: NewscrawlConfig, stats: StatsCollector) -> None:
+        if config.sqlite_path is None:
+            raise NotConfigured("NEWSCRAWL_SQLITE_PATH is not set")
+        self.path = config.sqlite_path
+        self.commit_every = config.sqlite_commit_every
+        self.commit_seconds = config.sqlite_commit_seconds
+        self.stats = stats
+        self.store: ArticleStore | None = None
+        self.last_commit = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SqlitePipeline:
+        return cls(_config(crawler), _stats(crawler))
+
+    def open_spider(self) -> None:
+        self.store = ArticleStore.open(self.path)
+        logger.info("storing articles in %s", self.path)
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, ArticleItem) or self.store is None:
+            return item
+        self.store.upsert(item)
+        self.stats.inc_value("newscrawl/sqlite/rows_written")
+        now = time.monotonic()
+        if self.store.pending >= self.commit_every or now - self.last_commit >= self.commit_seconds:
+            self.store.commit()
+            self.last_commit = now
+        return item
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None

@@ -1,0 +1,98 @@
+"""Run a spider in Scrapy's CrawlerProcess and report what happened.
+
+The `newscrawl` command is a thin front over this: the same spiders, settings
+and pipelines that `scrapy crawl` uses, plus a per-URL account of outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from newscrawl.config import NewscrawlConfig
+from newscrawl.storage import ArticleStore
+
+__all__ = ["CrawlReport", "OutputError", "check_writable", "load_settings", "run_spider"]
+
+
+class OutputError(RuntimeError):
+    """An output file cannot be written; raised before any page is fetched."""
+
+
+@dataclass
+class CrawlReport:
+    stats: dict[str, Any]
+    articles: dict[str, str] = field(default_factory=dict)  # requested URL -> canonical URL
+    failures: dict[str, str] = field(default_factory=dict)  # requested URL -> reason
+
+    @property
+    def finish_reason(self) -> str:
+        return str(self.stats.get("finish_reason", "unknown"))
+
+    def counts(self, prefix: str) -> dict[str, int]:
+        """Stats under `prefix` (e.g. "newscrawl/dropped/"), keyed by the rest of the name."""
+        return {
+            key[len(prefix) :]: int(value)
+            for key, value in sorted(self.stats.items())
+            if key.startswith(prefix) and isinstance(value, int) and not isinstance(value, bool)
+        }
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """newscrawl's settings module, then `overrides` at command-line priority."""
+    settings = Settings()
+    settings.setmodule("newscrawl.settings", priority="project")
+    settings.update(dict(overrides or {}), priority="cmdline")
+    return settings
+
+
+def check_writable(path: Path) -> None:
+    """Fail early, with the path in the message, if `path` cannot be appended to."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _requested_url(response: Any) -> str:
+    # After redirects, the first URL is the one that was asked for.
+    redirects = response.meta.get("redirect_urls") if response is not None else None
+    return str(redirects[0]) if redirects else str(getattr(response, "url", "?"))
+
+
+def run_spider(spider_name: str, urls: Sequence[str], settings: Settings) -> CrawlReport:
+    """Crawl with `spider_name` from `urls`; blocks until the crawl ends."""
+    config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
+    if config.sqlite_path is not None:
+        ArticleStore.open(config.sqlite_path).close()  # StorageError now, not mid-crawl
+    for uri in settings.getdict("FEEDS"):
+        if "://" not in str(uri) and not str(uri).startswith("stdout:"):
+            check_writable(Path(uri))
+
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider_name)
+    report = CrawlReport(stats={})
+
+    def scraped(item: Any, response: Any, spider: Any) -> None:
+        report.articles[_requested_url(response)] = item.canonical_url
+
+    def dropped(item: Any, response: Any, exception: BaseException, spider: Any) -> None:
+        report.failures[_requested_url(response)] = getattr(exception, "reason", str(exception))
+
+    crawler.signals.connect(scraped, signal=signals.item_scraped)
+    crawler.signals.connect(dropped, signal=signals.item_dropped)
+    process.crawl(crawler, urls=list(urls))
+    process.start()
+    assert crawler.stats is not None and crawler.spider is not None
+    report.stats = crawler.stats.get_stats()
+    for url, reason in getattr(crawler.spider, "fetch_failures", {}).items():
+        report.failures.setdefault(url, reason)
+    return report

@@ -1,0 +1,119 @@
+"""What both spiders share: URL arguments, the page cap, handing pages on."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newscrawl.config import NewscrawlConfig
+from newscrawl.items import PageItem
+from newscrawl.urls import parse_url_list
+
+__all__ = ["BaseNewsSpider", "fetch_failure_reason"]
+
+logger = logging.getLogger(__name__)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def fetch_failure_reason(failure: Failure) -> str:
+    """A short reason for a failed request: "http_404", "DNSLookupError", ..."""
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    if isinstance(error, IgnoreRequest):
+        return "robots_txt" if "robots.txt" in str(error) else "ignored"
+    return failure.type.__name__ if failure.type else "error"
+
+
+def ld_json_types(response: TextResponse) -> list[str]:
+    """The @type values of the page's JSON-LD blocks (top level and @graph)."""
+    types: list[str] = []
+    for block in response.xpath('//script[@type="application/ld+json"]/text()').getall():
+        try:
+            data = json.loads(block)
+        except ValueError:
+            continue
+        nodes = data if isinstance(data, list) else [data]
+        for node in list(nodes):
+            if isinstance(node, dict) and isinstance(node.get("@graph"), list):
+                nodes.extend(node["@graph"])
+        for node in nodes:
+            if isinstance(node, dict):
+                value = node.get("@type")
+                values = value if isinstance(value, list) else [value]
+                types.extend(v for v in values if isinstance(v, str))
+    return types
+
+
+class BaseNewsSpider(scrapy.Spider):
+    """Takes `urls` (comma-separated, or a list from Python) and hands pages on as PageItems."""
+
+    def __init__(self, urls: str | Iterable[str] = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_urls = parse_url_list(urls)
+        self.requested = 0
+        self.max_pages = 0
+        # URL -> why it could not be fetched; read by the CLI's report.
+        self.fetch_failures: dict[str, str] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BaseNewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_pages = NewscrawlConfig.from_settings(crawler.settings).max_pages
+        return spider
+
+    def may_request(self) -> bool:
+        """Count a request against NEWSCRAWL_MAX_PAGES; False once the cap is reached."""
+        if self.max_pages and self.requested >= self.max_pages:
+            return False
+        self.requested += 1
+        return True
+
+    def make_request(self, url: str, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, errback=self.on_error, **kwargs)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            if self.may_request():
+                yield self.make_request(url, callback=self.parse, dont_filter=True)
+
+    def page_item(self, response: TextResponse) -> PageItem:
+        return PageItem(
+            url=response.url,
+            html=response.text,
+            fetched_at=utc_now(),
+            status=response.status,
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        reason = fetch_failure_reason(failure)
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"newscrawl/fetch_failed/{reason}")
+        self.fetch_failures[url] = reason
+        # A page robots.txt forbids is the crawl behaving, not failing.
+        level = logging.INFO if reason == "robots_txt" else logging.WARNING
+        logger.log(level, "not fetched: %s: %s", url, reason)
+
+    def is_html(self, response: Response) -> bool:
+        """True for an HTML page; anything else (PDF, image, JSON) is counted and skipped."""
+        if isinstance(response, HtmlResponse):
+            return True
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("newscrawl/pages_skipped/not_html")
+        self.fetch_failures[response.url] = "not_html"
+        logger.info("not an HTML page, skipped: %s", response.url)
+        return False

@@ -1,0 +1,113 @@
+"""URL checks and canonical forms, shared by the spiders, extraction and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+__all__ = [
+    "InvalidURLError",
+    "canonicalize",
+    "parse_url",
+    "parse_url_list",
+    "resolve_http_url",
+    "site_of",
+]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidURLError(ValueError):
+    """A URL given by the user cannot be crawled."""
+
+
+def parse_url(text: str) -> str:
+    """Return `text` as an absolute http(s) URL, or raise InvalidURLError saying why."""
+    url = text.strip()
+    if not url:
+        raise InvalidURLError("empty URL")
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS:
+        hint = " (add http:// or https://)" if "://" not in url else ""
+        raise InvalidURLError(f"not an http(s) URL: {text!r}{hint}")
+    try:
+        _ = parts.port  # reading it raises ValueError on a malformed port
+    except ValueError:
+        raise InvalidURLError(f"bad port in URL: {text!r}") from None
+    if not parts.hostname or any(ch.isspace() for ch in url):
+        raise InvalidURLError(f"malformed URL: {text!r}")
+    return url
+
+
+def parse_url_list(values: str | Iterable[str]) -> list[str]:
+    """Parse URLs given as one comma-separated string or as a list; keep order, drop repeats."""
+    items = values.split(",") if isinstance(values, str) else list(values)
+    urls: list[str] = []
+    for item in items:
+        if item.strip():
+            url = parse_url(item)
+            if url not in urls:
+                urls.append(url)
+    if not urls:
+        raise InvalidURLError("no URL given")
+    return urls
+
+
+def resolve_http_url(url: str, base: str | None = None) -> str | None:
+    """Resolve `url` against `base`; None unless the result is an http(s) URL."""
+    absolute = urljoin(base, url) if base else url
+    try:
+        return parse_url(absolute)
+    except InvalidURLError:
+        return None
+
+
+# Query arguments that identify a campaign or a click, not a page.
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+    }
+)
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name.startswith("utm_") or name in _TRACKING_PARAMS
+
+
+def canonicalize(url: str) -> str:
+    """The form used as an article's key: lower-case host, no default port or fragment,
+    no tracking arguments (utm_*, fbclid, ...), the rest sorted and percent-encoding
+    normalised."""
+    parts = urlsplit(url)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
+    parts = urlsplit(canonicalize_url(parts._replace(query=urlencode(query)).geturl()))
+    netloc = parts.hostname or ""
+    if ":" in netloc:  # an IPv6 literal
+        netloc = f"[{netloc}]"
+    if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def site_of(url: str) -> str:
+    """The site an URL belongs to: its host without a leading "www.", with the port
+    when it is not the scheme's default (two test servers on one host are two sites)."""
+    parts = urlsplit(url)
+    site = (parts.hostname or "").removeprefix("www.")
+    if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
+        site = f"{site}:{parts.port}"
+    return site

@@ -1,0 +1,77 @@
+"""Shared fixtures: a local test site on 127.0.0.1, and the installed commands.
+
+Crawls run as real subprocesses (`newscrawl`, `scrapy crawl`) against a real
+HTTP server; nothing here reaches beyond the loopback interface.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+REPO = TESTS.parent
+SITE = TESTS / "site"
+SEED = REPO.parent / "shared" / "fixtures" / "seed"
+BIN = Path(sys.executable).parent
+
+# Settings that make a crawl of the local site quick; politeness is for real sites.
+FAST = ["-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_START_DELAY=0.01"]
+
+
+# Every path the test site served, in order, for tests that check what was fetched.
+SITE_HITS: list[str] = []
+
+
+class _RecordingHandler(SimpleHTTPRequestHandler):
+    def do_GET(self) -> None:
+        SITE_HITS.append(self.path)
+        super().do_GET()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url() -> Iterator[str]:
+    """The tests/site folder served on 127.0.0.1 and a free port."""
+    handler = partial(_RecordingHandler, directory=str(SITE))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def run(
+    command: str, *args: str, cwd: Path = REPO, stdin: bytes | None = None, timeout: float = 120
+):
+    """Run an installed command of this environment (newscrawl, scrapy) to completion."""
+    return subprocess.run(
+        [str(BIN / command), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture()
+def seed_dir() -> Path:
+    """The shared seed fixture; its absence skips locally and fails in CI."""
+    if not SEED.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SEED} is missing, and CI must run the seed tests")
+        pytest.skip(f"{SEED} is not present (it lives beside the repository)")
+    return SEED

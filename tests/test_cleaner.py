@@ -1,0 +1,53 @@
+from pathlib import Path
+
+from newscrawl.cleaning import TextCleaner, split_paragraphs
+
+BODY = [
+    "The ferry will run two extra crossings a day from April, the operator said on Friday.",
+    "The last boat on Fridays will leave the island later, a change islanders asked for.",
+    "Fares will stay the same until at least the end of the summer season, it said.",
+]
+
+
+def test_split_paragraphs_strips_and_skips_blank_lines():
+    assert split_paragraphs("  one \n\n two\n   \nthree") == ["one", "two", "three"]
+
+
+def test_fragments_and_headline_are_dropped_and_counted():
+    paragraphs = [
+        "Ferry timetable changes",
+        BODY[0],
+        "Advertisement",
+        BODY[1],
+        "Read more",
+        BODY[2],
+    ]
+    result = TextCleaner().clean(paragraphs, title="Ferry Timetable Changes")
+    assert result.paragraphs == BODY
+    assert result.counts() == {"headline": 1, "fragment": 2}
+    assert [drop.index for drop in result.dropped] == [0, 2, 4]
+
+
+def test_repeated_block_split_by_furniture_is_one_run():
+    long = [p + " More words to make it long." for p in BODY]
+    paragraphs = [*long, "Advertisement", long[1], "Share this article", long[2]]
+    result = TextCleaner().clean(paragraphs)
+    assert result.paragraphs == long
+    assert result.counts() == {"fragment": 2, "repeated": 2}
+
+
+def test_word_count_and_text_of_the_result():
+    result = TextCleaner().clean(BODY)
+    assert result.text == "\n".join(BODY)
+    assert result.word_count == sum(len(p.replace(",", "").replace(".", "").split()) for p in BODY)
+
+
+def test_seed_article_is_cleaned_to_the_expected_body(seed_dir: Path):
+    extracted = (seed_dir / "seed-article.txt").read_text(encoding="utf-8")
+    expected = split_paragraphs((seed_dir / "expected-body.txt").read_text(encoding="utf-8"))
+    result = TextCleaner().clean_text(extracted)
+    assert result.paragraphs[: len(expected)] == expected
+    # The standfirst may follow as one extra (unique) paragraph; nothing else.
+    assert len(result.paragraphs) <= len(expected) + 1
+    assert "More From This Section" not in result.paragraphs
+    assert result.counts() == {"repeated": 7, "fragment": 1}

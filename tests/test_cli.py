@@ -1,0 +1,128 @@
+"""The `newscrawl` command: its output contracts and its errors."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import trafilatura
+
+from .conftest import FAST, SITE, run
+
+FERRY = SITE / "news/2026/03/ferry-timetable-changes-for-spring.html"
+SHORT = SITE / "news/2026/03/short-notice-road-closure-on-quay-street.html"
+
+
+def lines(output: bytes) -> list[dict]:
+    return [json.loads(line) for line in output.decode().splitlines()]
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("newscrawl: error: "), err
+    for fragment in fragments:
+        assert fragment in err
+
+
+def test_extract_prints_one_object_per_input_in_order(tmp_path: Path):
+    missing = tmp_path / "missing.html"
+    result = run(
+        "newscrawl", "extract", str(FERRY), str(missing), str(SHORT), "-", stdin=FERRY.read_bytes()
+    )
+    rows = lines(result.stdout)
+    assert [row["source"] for row in rows] == [str(FERRY), str(missing), str(SHORT), "-"]
+    ferry, gone, short, piped = rows
+    assert ferry["reason"] is None and ferry["text"].startswith("The Lowmoor island ferry")
+    assert "Advertisement" not in ferry["text"].split("\n")
+    assert gone["text"] == "" and gone["reason"].startswith("unreadable")
+    assert short["text"] == "" and short["reason"] == "too_short"
+    assert piped["text"] == ferry["text"]
+    # A missing file is reported on stderr and makes the exit code non-zero.
+    assert result.returncode == 1
+    assert (
+        result.stderr.decode() == f"newscrawl: {missing}: unreadable: No such file or directory\n"
+    )
+
+
+def test_extract_no_clean_gives_trafilatura_text_untouched():
+    result = run("newscrawl", "extract", "--no-clean", str(FERRY))
+    assert result.returncode == 0
+    (row,) = lines(result.stdout)
+    assert row["text"] == trafilatura.extract(FERRY.read_bytes(), include_comments=False)
+
+
+def test_extract_of_the_seed_page_gives_the_expected_body(seed_dir: Path):
+    result = run("newscrawl", "extract", str(seed_dir / "seed-article.html"))
+    assert result.returncode == 0
+    (row,) = lines(result.stdout)
+    expected = [
+        p for p in (seed_dir / "expected-body.txt").read_text(encoding="utf-8").split("\n") if p
+    ]
+    paragraphs = row["text"].split("\n")
+    assert paragraphs[: len(expected)] == expected
+    assert len(paragraphs) <= len(expected) + 1
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("news.example/today", "add http:// or https://"), ("http://exa mple.test/", "malformed URL")],
+)
+def test_malformed_url_is_a_one_line_error(url: str, message: str):
+    assert_one_line_error(run("newscrawl", "crawl", url), message)
+    assert_one_line_error(run("newscrawl", "scrape", url), message)
+
+
+def test_unwritable_output_is_a_one_line_error(tmp_path: Path, site_url: str):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = run("newscrawl", "crawl", site_url, "-o", str(blocker / "out.jsonl"))
+    assert_one_line_error(result, f"cannot write {blocker / 'out.jsonl'}")
+
+
+def test_database_that_is_not_sqlite_is_a_one_line_error(tmp_path: Path, site_url: str):
+    notes = tmp_path / "notes.sqlite"
+    notes.write_text("not a database\n" * 200)
+    assert_one_line_error(
+        run("newscrawl", "crawl", site_url, "--db", str(notes)), "cannot open database"
+    )
+    assert notes.read_text().startswith("not a database")  # and left untouched
+
+
+def test_bad_setting_is_a_one_line_error(site_url: str):
+    result = run("newscrawl", "crawl", site_url, "-s", "NEWSCRAWL_FRAGMENT_PATTERNS=(oops")
+    assert_one_line_error(result, "NEWSCRAWL_FRAGMENT_PATTERNS", "(oops")
+
+
+def test_scrape_prints_articles_and_reports_pages_without_one(site_url: str):
+    ok = site_url + "news/2026/03/ferry-timetable-changes-for-spring.html"
+    absent = site_url + "news/2026/03/no-such-story.html"
+    short = site_url + "news/2026/03/short-notice-road-closure-on-quay-street.html"
+    result = run("newscrawl", "scrape", ok, absent, short, *FAST)
+    (row,) = lines(result.stdout)
+    assert row["url"] == ok
+    err = result.stderr.decode()
+    assert f"no article from {absent}: http_404" in err
+    assert f"no article from {short}: too_short" in err
+    assert result.returncode == 1
+
+
+def test_demo_writes_both_outputs_with_clean_text(tmp_path: Path):
+    result = run("newscrawl", "demo", "--output-dir", str(tmp_path), *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    items = [json.loads(line) for line in (tmp_path / "articles.jsonl").read_text().splitlines()]
+    assert len(items) >= 15
+    for item in items:
+        paragraphs = item["text"].split("\n")
+        assert len(paragraphs) == len(set(paragraphs))
+        assert "More From This Section" not in paragraphs
+    (count,) = (
+        sqlite3.connect(tmp_path / "newscrawl.sqlite")
+        .execute("SELECT count(*) FROM articles")
+        .fetchone()
+    )
+    assert count == len(items)
+    summary = result.stdout.decode()
+    assert f"articles: {len(items)} stored" in summary
+    assert "paragraphs dropped:" in summary and "repeated" in summary and "fragment" in summary

@@ -1,0 +1,45 @@
+import pytest
+from scrapy.settings import Settings
+
+from newscrawl.config import ConfigError, NewscrawlConfig
+
+
+def settings(**values) -> Settings:
+    s = Settings()
+    s.setmodule("newscrawl.settings")
+    s.update(values)
+    return s
+
+
+def test_defaults_come_from_the_settings_module():
+    config = NewscrawlConfig.from_settings(settings())
+    assert config.min_words == 15 and config.max_pages == 0 and config.sqlite_path is None
+
+
+def test_values_are_converted():
+    config = NewscrawlConfig.from_settings(
+        settings(NEWSCRAWL_MIN_WORDS="40", NEWSCRAWL_SQLITE_PATH="out/x.sqlite",
+                 NEWSCRAWL_FRAGMENT_PATTERNS="from the archive\nlisten now")
+    )  # fmt: skip
+    assert config.min_words == 40
+    assert str(config.sqlite_path) == "out/x.sqlite"
+    assert config.fragment_patterns == ("from the archive", "listen now")
+    assert config.make_cleaner().fragments.matches("Listen now")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NEWSCRAWL_MIN_WORDS", "many", "NEWSCRAWL_MIN_WORDS='many'"),
+        ("NEWSCRAWL_MAX_PAGES", -1, "must be 0 or more"),
+        ("NEWSCRAWL_SQLITE_COMMIT_EVERY", 0, "must be 1 or more"),
+        (
+            "NEWSCRAWL_FRAGMENT_PATTERNS",
+            ["(oops"],
+            "NEWSCRAWL_FRAGMENT_PATTERNS: invalid fragment pattern",
+        ),
+    ],
+)
+def test_bad_values_name_the_setting(name, value, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        NewscrawlConfig.from_settings(settings(**{name: value}))

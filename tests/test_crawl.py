@@ -1,0 +1,109 @@
+"""End-to-end crawls of the local test site with real Scrapy in a subprocess."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+from .conftest import FAST, SITE_HITS, run
+
+ARTICLE_FIELDS = {
+    "url", "canonical_url", "site", "title", "authors", "published", "language",
+    "description", "text", "word_count", "fetched_at", "cleaning",
+}  # fmt: skip
+STORED = {
+    "news/2026/03/ferry-timetable-changes-for-spring.html",
+    "news/2026/03/lighthouse-keepers-cottage-restored.html",
+    "news/2026/03/storm-warning-lifted-for-the-coast.html",
+}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def assert_clean(text: str) -> None:
+    paragraphs = text.split("\n")
+    assert len(paragraphs) == len(set(paragraphs)), "a paragraph appears twice"
+    assert "More From This Section" not in paragraphs
+    assert "Advertisement" not in paragraphs
+
+
+def test_news_crawl_stores_articles_in_jsonl_and_sqlite(site_url: str, tmp_path: Path):
+    out, db = tmp_path / "articles.jsonl", tmp_path / "articles.sqlite"
+    SITE_HITS.clear()
+    result = run("newscrawl", "crawl", site_url, "-O", str(out), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+
+    items = read_jsonl(out)
+    assert {item["url"].removeprefix(site_url) for item in items} == STORED
+    for item in items:
+        assert set(item) == ARTICLE_FIELDS
+        assert item["word_count"] >= 15
+        assert item["fetched_at"].endswith("Z")
+        assert_clean(item["text"])
+    ferry = next(i for i in items if "ferry" in i["url"])
+    assert ferry["authors"] == ["Hazel Tremayne"]
+    assert ferry["published"] == "2026-03-14"
+    assert ferry["cleaning"]["fragment"] == 3
+
+    # Hubs were followed, the disallowed page never requested, the short article dropped.
+    assert "/section/weather.html" in SITE_HITS
+    assert "/news/2026/03/short-notice-road-closure-on-quay-street.html" in SITE_HITS
+    assert not any(path.startswith("/private/") for path in SITE_HITS)
+    assert b"too_short 1" in result.stderr
+
+    rows = (
+        sqlite3.connect(db)
+        .execute("SELECT canonical_url, text, first_seen_at FROM articles")
+        .fetchall()
+    )
+    assert sorted(r[0] for r in rows) == sorted(i["canonical_url"] for i in items)
+    assert {r[1] for r in rows} == {i["text"] for i in items}
+
+    # A second crawl updates the same rows.
+    again = run("newscrawl", "crawl", site_url, "--db", str(db), *FAST)
+    assert again.returncode == 0, again.stderr.decode()
+    rows_after = (
+        sqlite3.connect(db)
+        .execute("SELECT canonical_url, text, first_seen_at FROM articles")
+        .fetchall()
+    )
+    assert sorted(rows_after) == sorted(rows)
+
+
+def test_max_pages_caps_requests(site_url: str, tmp_path: Path):
+    SITE_HITS.clear()
+    result = run(
+        "newscrawl", "crawl", site_url, "--max-pages", "2", "-o", str(tmp_path / "a.jsonl"), *FAST
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert len([p for p in SITE_HITS if p != "/robots.txt"]) == 2
+
+
+def test_scrapy_list_shows_the_spiders():
+    result = run("scrapy", "list")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().split() == ["article", "news"]
+
+
+def test_scrapy_crawl_writes_the_same_items_as_newscrawl(site_url: str, tmp_path: Path):
+    urls = [site_url + path for path in sorted(STORED)]
+    out = tmp_path / "scrapy.jsonl"
+    result = run(
+        "scrapy", "crawl", "article", "-a", "urls=" + ",".join(urls), "-O", str(out), *FAST
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    by_scrapy = {item["url"]: item for item in read_jsonl(out)}
+
+    scraped = run("newscrawl", "scrape", *urls, *FAST)
+    assert scraped.returncode == 0, scraped.stderr.decode()
+    by_newscrawl = {
+        item["url"]: item for item in map(json.loads, scraped.stdout.decode().splitlines())
+    }
+
+    assert set(by_scrapy) == set(by_newscrawl) == set(urls)
+    for url in urls:
+        assert set(by_scrapy[url]) == set(by_newscrawl[url]) == ARTICLE_FIELDS
+        for field in ARTICLE_FIELDS - {"fetched_at"}:
+            assert by_scrapy[url][field] == by_newscrawl[url][field], field

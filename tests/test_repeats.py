@@ -1,0 +1,74 @@
+from newscrawl.cleaning.repeats import find_repeats
+
+LONG_A = "The council voted on Thursday night to build a footbridge across the river, ending a long debate."
+LONG_B = "Residents currently walk almost two kilometres to the nearest road bridge, which floods each winter."
+LONG_C = "Work is expected to start next spring, subject to a survey of the riverbed and the eastern bank."
+LONG_D = "Opponents argued that the money would be better spent on bus services for the northern estates."
+
+
+def test_repeated_block_of_prose_is_dropped_first_copy_kept():
+    texts = [LONG_A, LONG_B, LONG_C, LONG_D, LONG_B, LONG_C]
+    assert find_repeats(texts) == {4: "repeated", 5: "repeated"}
+
+
+def test_repeat_is_found_despite_case_quotes_dashes_and_spacing():
+    variant = LONG_A.upper().replace(",", " ,").replace(" ", "  ")
+    texts = [LONG_A, LONG_B, variant]
+    assert find_repeats(texts) == {2: "repeated"}
+
+
+def test_long_paragraph_printed_twice_is_dropped_even_alone():
+    assert find_repeats([LONG_A, LONG_B, LONG_C, LONG_A]) == {3: "repeated"}
+
+
+def test_short_lone_repeats_are_kept():
+    # Names in an award list, recipe headings: repeated on purpose.
+    texts = ["Best album", "Raye", LONG_A, "Best newcomer", "Raye", LONG_B]
+    assert find_repeats(texts) == {}
+
+
+def test_runs_of_short_lines_are_structure_not_a_repeated_block():
+    day = ["Breakfast", "Eat within an hour of waking", "Lunch", "Eat at midday"]
+    texts = ["Monday", *day, "Tuesday", *day]
+    assert find_repeats(texts) == {}
+
+
+def test_question_put_to_every_interviewee_is_kept():
+    question = (
+        "What do you cook at home when nobody is watching, and is there a dish you refuse to eat?"
+    )
+    texts = []
+    for answer in (LONG_A, LONG_B, LONG_C):
+        texts += [question, answer]
+    assert find_repeats(texts) == {}
+
+
+def test_teaser_cut_with_ellipsis_is_dropped():
+    teaser = "The council voted on Thursday night to build a foot..."
+    assert find_repeats([LONG_A, LONG_B, teaser]) == {2: "teaser"}
+    unicode_teaser = "Residents currently walk almost two kilometres\u2026"
+    assert find_repeats([LONG_A, LONG_B, unicode_teaser]) == {2: "teaser"}
+
+
+def test_short_teaser_is_not_matched():
+    assert find_repeats([LONG_A, "The council..."]) == {}
+
+
+def test_paragraph_contained_in_an_earlier_one_is_dropped():
+    pull_quote = "build a footbridge across the river, ending a long debate"
+    assert find_repeats([LONG_A, LONG_B, pull_quote]) == {2: "contained"}
+
+
+def test_short_contained_sentence_is_kept():
+    assert find_repeats([LONG_A, "The council voted."]) == {}
+
+
+def test_trivially_different_paragraph_is_dropped():
+    edited = LONG_B.replace("which floods", "a road which often floods")
+    assert find_repeats([LONG_A, LONG_B, LONG_C, edited]) == {3: "near_identical"}
+
+
+def test_paragraphs_differing_in_a_number_are_both_kept():
+    first = "Easter trail at the castle gardens with games for children and a picnic lawn, 23 March to 7 April."
+    second = "Easter trail at the castle gardens with games for children and a picnic lawn, 28 March to 7 April."
+    assert find_repeats([first, second]) == {}

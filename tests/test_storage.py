@@ -1,0 +1,92 @@
+import json
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from newscrawl.items import ArticleItem
+from newscrawl.storage import ArticleStore, StorageError, content_hash
+
+ARTICLE = ArticleItem(
+    url="http://n.test/a?utm_source=x",
+    canonical_url="http://n.test/a",
+    site="n.test",
+    title="A title",
+    authors=["Ana Lima", "Bo Chen"],
+    published="2026-03-14",
+    language="en",
+    description="A description.",
+    text="First paragraph.\nSecond paragraph.",
+    word_count=4,
+    fetched_at="2026-03-15T10:00:00Z",
+    cleaning={"fragment": 1, "repeated": 0},
+)
+
+
+def rows(path: Path) -> list[sqlite3.Row]:
+    connection = sqlite3.connect(path)
+    connection.row_factory = sqlite3.Row
+    return connection.execute("SELECT * FROM articles ORDER BY canonical_url").fetchall()
+
+
+def test_row_holds_every_field(tmp_path: Path):
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    store.upsert(ARTICLE)
+    store.close()
+    (row,) = rows(tmp_path / "a.sqlite")
+    assert json.loads(row["authors"]) == ["Ana Lima", "Bo Chen"]
+    assert json.loads(row["cleaning"]) == {"fragment": 1, "repeated": 0}
+    assert row["content_hash"] == content_hash(ARTICLE.text)
+    assert row["first_seen_at"] == row["fetched_at"] == row["updated_at"] == "2026-03-15T10:00:00Z"
+
+
+def test_second_crawl_updates_the_row_instead_of_adding_one(tmp_path: Path):
+    path = tmp_path / "a.sqlite"
+    store = ArticleStore.open(path)
+    store.upsert(ARTICLE)
+    store.commit()
+    store.upsert(replace(ARTICLE, fetched_at="2026-03-16T10:00:00Z"))  # same text
+    store.upsert(replace(ARTICLE, canonical_url="http://n.test/b"))
+    store.close()
+    first, _ = rows(path)
+    assert len(rows(path)) == 2
+    assert first["fetched_at"] == "2026-03-16T10:00:00Z"
+    assert first["updated_at"] == "2026-03-15T10:00:00Z"  # text unchanged
+    assert first["first_seen_at"] == "2026-03-15T10:00:00Z"
+
+    store = ArticleStore.open(path)
+    store.upsert(replace(ARTICLE, text="New text.", fetched_at="2026-03-17T10:00:00Z"))
+    store.close()
+    assert rows(path)[0]["updated_at"] == "2026-03-17T10:00:00Z"
+    assert rows(path)[0]["text"] == "New text."
+
+
+def test_database_is_in_wal_mode(tmp_path: Path):
+    ArticleStore.open(tmp_path / "a.sqlite").close()
+    mode = sqlite3.connect(tmp_path / "a.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_uncommitted_rows_are_not_visible_to_readers_until_commit(tmp_path: Path):
+    path = tmp_path / "a.sqlite"
+    store = ArticleStore.open(path)
+    store.upsert(ARTICLE)
+    assert rows(path) == []
+    store.commit()
+    assert len(rows(path)) == 1
+    store.close()
+
+
+def test_a_file_that_is_not_a_database_gives_a_clear_error(tmp_path: Path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(StorageError, match=r"cannot open database .*notes\.sqlite"):
+        ArticleStore.open(path)
+
+
+def test_an_unwritable_place_gives_a_clear_error(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="cannot open database"):
+        ArticleStore.open(blocker / "sub" / "a.sqlite")

@@ -1,0 +1,42 @@
+import pytest
+
+from newscrawl.urls import InvalidURLError, canonicalize, parse_url, parse_url_list, site_of
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("example.com/news", "add http:// or https://"),
+        ("ftp://example.com/x", r"not an http\(s\) URL: 'ftp://example.com/x'"),
+        ("http://", "malformed URL"),
+        ("http://exa mple.com/", "malformed URL"),
+        ("http://example.com:99999/", "bad port"),
+        ("", "empty URL"),
+    ],
+)
+def test_bad_urls_are_rejected_with_a_reason(text, message):
+    with pytest.raises(InvalidURLError, match=message):
+        parse_url(text)
+
+
+def test_url_list_keeps_order_and_drops_repeats():
+    urls = parse_url_list("http://a.test/1, http://b.test/2,http://a.test/1,")
+    assert urls == ["http://a.test/1", "http://b.test/2"]
+    with pytest.raises(InvalidURLError, match="no URL given"):
+        parse_url_list(" , ")
+
+
+def test_canonicalize():
+    assert (
+        canonicalize("HTTP://News.Example.TEST:80/a?z=1&a=2#frag")
+        == "http://news.example.test/a?a=2&z=1"
+    )
+    assert canonicalize("https://n.test:8443/a") == "https://n.test:8443/a"
+    assert canonicalize("https://n.test") == "https://n.test/"
+    tracked = "https://n.test/a?id=7&utm_source=feed&UTM_Medium=x&fbclid=abc&page=2"
+    assert canonicalize(tracked) == "https://n.test/a?id=7&page=2"
+
+
+def test_site_of():
+    assert site_of("https://www.n.test/a") == "n.test"
+    assert site_of("http://127.0.0.1:8080/a") == "127.0.0.1:8080"
