@@ -57,3 +57,6 @@ NEWSCRAWL_MAX_PAGES = 0  # pages a spider may request; 0: no limit
 NEWSCRAWL_SQLITE_PATH = ""  # e.g. "output/newscrawl.sqlite"; empty: no SQLite storage
 NEWSCRAWL_SQLITE_COMMIT_EVERY = 100
 NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
+
+# Project commands: `scrapy crawl` checks newscrawl's spider arguments first.
+COMMANDS_MODULE = "newscrawl.commands"

@@ -107,3 +107,11 @@ def test_scrapy_crawl_writes_the_same_items_as_newscrawl(site_url: str, tmp_path
         assert set(by_scrapy[url]) == set(by_newscrawl[url]) == ARTICLE_FIELDS
         for field in ARTICLE_FIELDS - {"fetched_at"}:
             assert by_scrapy[url][field] == by_newscrawl[url][field], field
+
+
+def test_scrapy_crawl_with_a_bad_url_argument_is_a_usage_error():
+    result = run("scrapy", "crawl", "news", "-a", "urls=news.example/today")
+    err = result.stderr.decode()
+    assert result.returncode == 2
+    assert "Traceback" not in err
+    assert "scrapy: error: -a urls=URL[,URL...]: not an http(s) URL: 'news.example/today'" in err

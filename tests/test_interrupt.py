@@ -1,0 +1,88 @@
+"""Ctrl-C during a crawl: the run stops early and keeps everything it stored."""
+
+import json
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .conftest import BIN, FAST, REPO
+
+PAGES = 60
+
+
+def article(number: int) -> bytes:
+    paragraphs = "".join(
+        f"<p>Report {number}, part {part}: the harbour committee met again on day {number} "
+        f"and discussed item {part} of its agenda, which concerns the repair of berth {number + part}.</p>"
+        for part in range(1, 4)
+    )
+    return (
+        f"<html lang='en'><head><title>Harbour report {number}</title>"
+        f"<meta property='og:type' content='article'></head>"
+        f"<body><article><h1>Harbour report {number}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+class SlowSite(BaseHTTPRequestHandler):
+    """A home page linking to PAGES articles, each served after a short delay."""
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            links = "".join(
+                f"<a href='/report-{n}-harbour-committee-meets.html'>{n}</a>" for n in range(PAGES)
+            )
+            body = f"<html><body>{links}</body></html>".encode()
+        elif self.path.startswith("/report-"):
+            time.sleep(0.2)
+            body = article(int(self.path.split("-")[1]))
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def slow_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowSite)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_ctrl_c_keeps_what_was_stored(slow_site: str, tmp_path: Path):
+    out, db = tmp_path / "a.jsonl", tmp_path / "a.sqlite"
+    command = [str(BIN / "newscrawl"), "crawl", slow_site, "-o", str(out), "--db", str(db), *FAST]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        not out.exists() or len(out.read_bytes().splitlines()) < 5
+    ):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130, stderr.decode()
+    assert b"Traceback" not in stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    connection = sqlite3.connect(db)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    stored = {url for (url,) in connection.execute("SELECT canonical_url FROM articles")}
+    # Stopped early, and the database holds exactly what the feed received.
+    assert 5 <= len(lines) < PAGES
+    assert stored == {line["canonical_url"] for line in lines}
