@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
-from newscrawl.cleaning import TextCleaner
+from newscrawl.cleaning import CleaningResult, TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import word_count
+from newscrawl.cleaning.siteboiler import page_fingerprints
 from newscrawl.extract import Extraction
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.urls import canonicalize, site_of
 
-__all__ = ["TOO_SHORT", "build_article", "clean_article"]
+__all__ = [
+    "TOO_SHORT",
+    "build_article",
+    "clean_article",
+    "clean_article_explained",
+    "raw_fingerprints",
+]
 
 TOO_SHORT = "too_short"
 
@@ -31,14 +38,40 @@ def build_article(extraction: Extraction, url: str | None, fetched_at: str) -> A
         text=extraction.text,
         word_count=word_count(extraction.text),
         fetched_at=fetched_at,
+        raw_text=extraction.text,
+        anchor_texts=list(extraction.anchor_texts),
     )
 
 
-def clean_article(item: ArticleItem, cleaner: TextCleaner, min_words: int) -> str | None:
-    """Clean `item` in place; return the reason to drop it, or None to keep it."""
-    result = cleaner.clean_text(item.text, title=item.title)
+def clean_article(
+    item: ArticleItem,
+    cleaner: TextCleaner,
+    min_words: int,
+    site_boilerplate: frozenset[str] = frozenset(),
+) -> str | None:
+    """Clean `item` in place from its extracted text; return the reason to drop it,
+    or None to keep it. Cleaning again gives the same result (it starts from
+    `raw_text` each time)."""
+    clean_article_explained(item, cleaner, site_boilerplate)
+    return TOO_SHORT if item.word_count < min_words else None
+
+
+def clean_article_explained(
+    item: ArticleItem, cleaner: TextCleaner, site_boilerplate: frozenset[str] = frozenset()
+) -> CleaningResult:
+    """Clean `item` in place; return the cleaner's full result (what it dropped, and why)."""
+    if not item.raw_text:
+        item.raw_text = item.text
+    result = cleaner.clean_text(
+        item.raw_text, item.title, item.anchor_texts, site_boilerplate=site_boilerplate
+    )
     item.text = result.text
     item.word_count = result.word_count
     counts = result.counts()
     item.cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
-    return TOO_SHORT if item.word_count < min_words else None
+    return result
+
+
+def raw_fingerprints(item: ArticleItem) -> set[str]:
+    """Fingerprints of the item's extracted paragraphs, for the site model."""
+    return page_fingerprints(split_paragraphs(item.raw_text or item.text))

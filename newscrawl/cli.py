@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -97,8 +96,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = commands.add_parser("extract", help="extract saved HTML files offline (- for stdin)")
     extract.add_argument("files", nargs="+", metavar="FILE")
-    extract.add_argument(
+    extract_mode = extract.add_mutually_exclusive_group()
+    extract_mode.add_argument(
         "--no-clean", action="store_true", help="print trafilatura's text untouched"
+    )
+    extract_mode.add_argument(
+        "--explain",
+        action="store_true",
+        help="list every dropped paragraph and the rule that dropped it",
+    )
+
+    reclean = commands.add_parser(
+        "reclean", help="clean stored articles again with the current rules"
+    )
+    reclean.add_argument("--db", type=Path, required=True, metavar="FILE.sqlite")
+    reclean.add_argument(
+        "--site", action="append", metavar="SITE", help="only this site (repeatable)"
+    )
+
+    evaluate = commands.add_parser(
+        "eval", help="score newscrawl and plain trafilatura on folders of pages with ground truth"
+    )
+    evaluate.add_argument(
+        "folders", nargs="+", type=Path, metavar="DIR", help="html/*.html + ground-truth.json"
     )
 
     demo = commands.add_parser("demo", help="serve the bundled demo news site and crawl it")
@@ -200,36 +220,89 @@ def _utc(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    from newscrawl.article import build_article, clean_article
-    from newscrawl.config import NewscrawlConfig
-    from newscrawl.extract import extract_article
+def _read_sources(names: Sequence[str]) -> list[Any]:
+    from newscrawl.batch import SourcePage
 
-    config = NewscrawlConfig()
-    cleaner = config.make_cleaner()
-    code = EXIT_OK
-    for name in args.files:
-        row: dict[str, Any] = {"source": name}
-        reason: str | None
+    sources = []
+    for name in names:
         try:
             html, saved_at = _read_source(name)
         except OSError as exc:
             reason = f"unreadable: {exc.strerror or exc}"
             print(f"newscrawl: {name}: {reason}", file=sys.stderr)
-            row.update(text="", reason=reason)
-            code = EXIT_FAILED
+            sources.append(SourcePage(name, None, _utc(datetime.now(UTC)), reason))
         else:
-            extraction = extract_article(html)
-            article = build_article(extraction, None, saved_at)
-            reason = extraction.failure
-            if reason is None and not args.no_clean:
-                reason = clean_article(article, cleaner, config.min_words)
-            if reason:
+            sources.append(SourcePage(name, html, saved_at))
+    return sources
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newscrawl.batch import extract_pages
+    from newscrawl.config import NewscrawlConfig
+    from newscrawl.items import article_record
+
+    sources = _read_sources(args.files)
+    results = extract_pages(sources, NewscrawlConfig(), clean=not args.no_clean)
+    for result in results:
+        article = result.article
+        if args.explain and article is not None:
+            _explain(result.name, article, result.reason, result.dropped)
+            continue
+        row: dict[str, Any] = {"source": result.name}
+        if article is None:
+            row.update(text="", reason=result.reason)
+        else:
+            if result.reason:
                 article.text = ""
-            row.update(asdict(article), reason=reason)
-        print(json.dumps(row, ensure_ascii=False), flush=False)
+            row.update(article_record(article), reason=result.reason)
+        print(json.dumps(row, ensure_ascii=False))
     sys.stdout.flush()
-    return code
+    return EXIT_FAILED if any(source.html is None for source in sources) else EXIT_OK
+
+
+def _explain(name: str, article: Any, reason: str | None, dropped: list[Any]) -> None:
+    """Print, for people, what cleaning kept and dropped from one page, and why."""
+    kept = len(article.text.split("\n")) if article.text else 0
+    verdict = f"no article ({reason})" if reason else f"{article.word_count} words"
+    print(f"== {name}: {verdict}; {kept} paragraphs kept, {len(dropped)} dropped")
+    for drop in dropped:
+        rule = f"{drop.rule}:{drop.detail}" if drop.detail else drop.rule
+        text = drop.text if len(drop.text) <= 100 else drop.text[:99] + "…"
+        print(f"  #{drop.index:<3} {rule:<24} {text}")
+
+
+def cmd_reclean(args: argparse.Namespace) -> int:
+    from newscrawl.config import NewscrawlConfig
+    from newscrawl.storage import ArticleStore, StorageError
+
+    if not args.db.is_file():
+        raise CommandError(f"no database at {args.db}")
+    config = NewscrawlConfig()
+    try:
+        store = ArticleStore.open(args.db)
+        try:
+            sites = args.site or None
+            changed = store.reclean(config.make_cleaner(), sites)
+            total = store.connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+        finally:
+            store.close()
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"newscrawl: recleaned {args.db}: {changed} of {total} articles changed", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from newscrawl.evaluate import EvaluationError, evaluate_folder, format_table
+
+    rows = []
+    for folder in args.folders:
+        try:
+            rows.extend(evaluate_folder(folder))
+        except EvaluationError as exc:
+            raise CommandError(str(exc)) from None
+    print(format_table(rows))
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -250,7 +323,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _exit_code(report)
 
 
-COMMANDS = {"crawl": cmd_crawl, "scrape": cmd_scrape, "extract": cmd_extract, "demo": cmd_demo}
+COMMANDS = {
+    "crawl": cmd_crawl,
+    "scrape": cmd_scrape,
+    "extract": cmd_extract,
+    "reclean": cmd_reclean,
+    "eval": cmd_eval,
+    "demo": cmd_demo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

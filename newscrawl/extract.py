@@ -13,6 +13,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
+from newscrawl.cleaning.normalize import words
 from newscrawl.urls import canonicalize, resolve_http_url
 
 __all__ = ["Extraction", "extract_article"]
@@ -37,6 +38,7 @@ class Extraction:
     description: str | None = None
     canonical_url: str | None = None
     sitename: str | None = None
+    anchor_texts: list[str] = field(default_factory=list)  # link texts found in `text`
     failure: str | None = None
 
 
@@ -62,6 +64,22 @@ def _page_language(tree: etree._Element) -> str | None:
     return lang or None
 
 
+def _anchor_texts(tree: etree._Element) -> list[str]:
+    """Distinct texts of the page's links that have at least two words."""
+    texts: dict[str, None] = {}
+    for anchor in tree.iter("a"):
+        text = " ".join(anchor.text_content().split())
+        if " " in text:
+            texts[text] = None
+    return list(texts)
+
+
+def _anchors_in_text(anchors: list[str], text: str) -> list[str]:
+    """The anchor texts that occur in the extracted text: all the cleaner can use."""
+    key = " " + " ".join(words(text)) + " "
+    return [a for a in anchors if " " + " ".join(words(a)) + " " in key]
+
+
 def _declared_canonical(tree: etree._Element, base: str | None) -> str | None:
     """The page's own canonical address (<link rel=canonical>, else og:url), made absolute."""
     for href in tree.xpath(
@@ -84,6 +102,7 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     language = _page_language(tree)
     # Read before trafilatura, which may prune the tree it is given.
     canonical = _declared_canonical(tree, url) or url
+    anchors = _anchor_texts(tree)
     try:
         document = trafilatura.bare_extraction(
             tree,
@@ -105,4 +124,5 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         description=document.description or None,
         canonical_url=canonicalize(canonical) if canonical else None,
         sitename=document.sitename or None,
+        anchor_texts=_anchors_in_text(anchors, document.text or ""),
     )

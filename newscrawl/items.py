@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CLEANING_RULES", "ArticleItem", "PageItem"]
+__all__ = ["ARTICLE_FIELDS", "CLEANING_RULES", "ArticleItem", "PageItem", "article_record"]
 
 # Every rule that can drop a paragraph; an item's `cleaning` record has each as a key.
-CLEANING_RULES = ("fragment", "headline", "repeated", "teaser", "contained", "near_identical")
+CLEANING_RULES = (
+    "fragment", "headline", "site_boilerplate", "link_list", "repeated", "teaser", "contained",
+    "near_identical",
+)  # fmt: skip
 
 
 @dataclass
@@ -42,3 +45,19 @@ class ArticleItem:
     word_count: int
     fetched_at: str
     cleaning: dict[str, int] = field(default_factory=dict)
+    # What the cleaner works from, kept (in SQLite) so that cleaning can be re-run;
+    # not part of the output: the text as extracted, and the link texts found in it.
+    raw_text: str = field(default="", repr=False)
+    anchor_texts: list[str] = field(default_factory=list, repr=False)
+
+
+_CLEANER_INPUTS = {"raw_text", "anchor_texts"}
+# The fields an article is written out with (feeds, SQLite, `newscrawl extract`).
+ARTICLE_FIELDS = tuple(
+    name for name in ArticleItem.__dataclass_fields__ if name not in _CLEANER_INPUTS
+)
+
+
+def article_record(item: ArticleItem) -> dict[str, Any]:
+    """The item's output fields as plain data."""
+    return {name: getattr(item, name) for name in ARTICLE_FIELDS}

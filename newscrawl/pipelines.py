@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from newscrawl.article import build_article, clean_article
+from newscrawl.article import build_article, clean_article, raw_fingerprints
+from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
 from newscrawl.extract import extract_article
 from newscrawl.items import ArticleItem, PageItem
@@ -66,12 +67,17 @@ class ExtractionPipeline:
 
 
 class CleaningPipeline:
-    """Cleans an ArticleItem's text; drops the item when too little text is left."""
+    """Cleans an ArticleItem's text; drops the item when too little text is left.
+
+    Site boilerplate is learned from the pages of this run as they come; the
+    SQLite store re-cleans its rows against the final counts when the crawl ends.
+    """
 
     def __init__(self, config: NewscrawlConfig, stats: StatsCollector) -> None:
         self.cleaner = config.make_cleaner()
         self.min_words = config.min_words
         self.stats = stats
+        self.sites = SiteModel()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
@@ -80,7 +86,11 @@ class CleaningPipeline:
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
             return item
-        reason = clean_article(item, self.cleaner, self.min_words)
+        boilerplate: frozenset[str] = frozenset()
+        if item.site and item.canonical_url:
+            self.sites.observe(item.site, item.canonical_url, raw_fingerprints(item))
+            boilerplate = self.sites.boilerplate(item.site)
+        reason = clean_article(item, self.cleaner, self.min_words, boilerplate)
         for rule, dropped in item.cleaning.items():
             if dropped:
                 self.stats.inc_value(f"newscrawl/dropped/{rule}", dropped)
@@ -106,8 +116,10 @@ class SqlitePipeline:
         self.commit_every = config.sqlite_commit_every
         self.commit_seconds = config.sqlite_commit_seconds
         self.stats = stats
+        self.cleaner = config.make_cleaner()
         self.store: ArticleStore | None = None
         self.last_commit = time.monotonic()
+        self.sites_written: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqlitePipeline:
@@ -121,6 +133,8 @@ class SqlitePipeline:
         if not isinstance(item, ArticleItem) or self.store is None:
             return item
         self.store.upsert(item)
+        if item.site:
+            self.sites_written.add(item.site)
         self.stats.inc_value("newscrawl/sqlite/rows_written")
         now = time.monotonic()
         if self.store.pending >= self.commit_every or now - self.last_commit >= self.commit_seconds:
@@ -129,6 +143,14 @@ class SqlitePipeline:
         return item
 
     def close_spider(self) -> None:
-        if self.store is not None:
+        if self.store is None:
+            return
+        try:
+            self.store.commit()
+            # Clean the sites of this run against everything now known about them, so
+            # stored text does not depend on the order pages arrived in.
+            changed = self.store.reclean(self.cleaner, self.sites_written)
+            self.stats.set_value("newscrawl/sqlite/recleaned", changed)
+        finally:
             self.store.close()
             self.store = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from newscrawl import __version__
 from newscrawl.cleaning import DEFAULT_MIN_WORDS
+from newscrawl.items import ARTICLE_FIELDS
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -45,10 +46,7 @@ LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"
 
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORT_FIELDS = [
-    "url", "canonical_url", "site", "title", "authors", "published", "language",
-    "description", "text", "word_count", "fetched_at", "cleaning",
-]  # fmt: skip
+FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
 
 # newscrawl's own settings (read by newscrawl.config.NewscrawlConfig).
 NEWSCRAWL_MIN_WORDS = DEFAULT_MIN_WORDS  # fewer words left after cleaning: not an article

@@ -10,11 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from newscrawl.items import ArticleItem
+from newscrawl.article import raw_fingerprints
+from newscrawl.cleaning import TextCleaner
+from newscrawl.cleaning.siteboiler import boilerplate_fingerprints
+from newscrawl.items import CLEANING_RULES, ArticleItem, article_record
 
 __all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
 
@@ -36,19 +40,32 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash  TEXT NOT NULL,         -- sha256 of text: tells a changed article
     first_seen_at TEXT NOT NULL,         -- UTC ISO 8601, first fetch
     fetched_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch
-    updated_at    TEXT NOT NULL          -- UTC ISO 8601, latest fetch that changed text
+    updated_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch that changed text
+    raw_text      TEXT NOT NULL,         -- the text as extracted, before cleaning
+    anchor_texts  TEXT NOT NULL          -- JSON array: link texts found in raw_text
 );
 CREATE INDEX IF NOT EXISTS articles_site ON articles (site);
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
+
+-- The site boilerplate model: which paragraph (fingerprint) occurs on which page.
+CREATE TABLE IF NOT EXISTS site_paragraphs (
+    site          TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    PRIMARY KEY (site, fingerprint, canonical_url)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS site_paragraphs_page ON site_paragraphs (canonical_url);
 """
 
 _UPSERT = """
 INSERT INTO articles (
     canonical_url, url, site, title, authors, published, language, description,
-    text, word_count, cleaning, content_hash, first_seen_at, fetched_at, updated_at
+    text, word_count, cleaning, content_hash, first_seen_at, fetched_at, updated_at,
+    raw_text, anchor_texts
 ) VALUES (
     :canonical_url, :url, :site, :title, :authors, :published, :language, :description,
-    :text, :word_count, :cleaning, :content_hash, :fetched_at, :fetched_at, :fetched_at
+    :text, :word_count, :cleaning, :content_hash, :fetched_at, :fetched_at, :fetched_at,
+    :raw_text, :anchor_texts
 )
 ON CONFLICT (canonical_url) DO UPDATE SET
     url = excluded.url,
@@ -64,7 +81,9 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     fetched_at = excluded.fetched_at,
     updated_at = CASE WHEN articles.content_hash = excluded.content_hash
                       THEN articles.updated_at ELSE excluded.fetched_at END,
-    content_hash = excluded.content_hash
+    content_hash = excluded.content_hash,
+    raw_text = excluded.raw_text,
+    anchor_texts = excluded.anchor_texts
 """
 
 
@@ -110,16 +129,82 @@ class ArticleStore:
         return cls(connection, path)
 
     def upsert(self, article: ArticleItem) -> None:
-        """Insert `article`, or update the row with its canonical URL."""
-        row: dict[str, Any] = asdict(article)
+        """Insert `article`, or update the row with its canonical URL, and record its
+        paragraphs in the site boilerplate model."""
+        row: dict[str, Any] = article_record(article)
         row["authors"] = json.dumps(article.authors, ensure_ascii=False)
         row["cleaning"] = json.dumps(article.cleaning, sort_keys=True)
         row["content_hash"] = content_hash(article.text)
+        row["raw_text"] = article.raw_text or article.text
+        row["anchor_texts"] = json.dumps(article.anchor_texts, ensure_ascii=False)
+        page = article.canonical_url
         try:
             self.connection.execute(_UPSERT, row)
+            self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
+            self.connection.executemany(
+                "INSERT OR IGNORE INTO site_paragraphs VALUES (?, ?, ?)",
+                [(article.site, fp, page) for fp in sorted(raw_fingerprints(article))],
+            )
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
         self.pending += 1
+
+    def site_boilerplate(self, site: str) -> frozenset[str]:
+        """The fingerprints of `site`'s boilerplate paragraphs, from every stored page."""
+        (pages,) = self.connection.execute(
+            "SELECT count(*) FROM articles WHERE site = ?", (site,)
+        ).fetchone()
+        counts = Counter(
+            dict(
+                self.connection.execute(
+                    "SELECT fingerprint, count(*) FROM site_paragraphs WHERE site = ?"
+                    " GROUP BY fingerprint",
+                    (site,),
+                ).fetchall()
+            )
+        )
+        return boilerplate_fingerprints(counts, pages)
+
+    def sites(self) -> list[str]:
+        return [
+            s
+            for (s,) in self.connection.execute("SELECT DISTINCT site FROM articles ORDER BY site")
+        ]
+
+    def reclean(self, cleaner: TextCleaner, sites: Iterable[str] | None = None) -> int:
+        """Clean the stored articles of `sites` (all when None) again, from their raw
+        text, with the current rules and site model. Returns how many texts changed.
+
+        The result depends only on what is stored, not on the order it came in.
+        Articles left too short keep their row (their text is stored cleaned).
+        """
+        changed = 0
+        for site in sorted(sites) if sites is not None else self.sites():
+            boilerplate = self.site_boilerplate(site)
+            rows = self.connection.execute(
+                "SELECT canonical_url, title, raw_text, anchor_texts, text FROM articles"
+                " WHERE site = ? ORDER BY canonical_url",
+                (site,),
+            ).fetchall()
+            for page, title, raw_text, anchor_texts, old_text in rows:
+                result = cleaner.clean_text(raw_text, title, json.loads(anchor_texts), boilerplate)
+                counts = result.counts()
+                cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
+                if result.text != old_text:
+                    changed += 1
+                self.connection.execute(
+                    "UPDATE articles SET text = ?, word_count = ?, cleaning = ?, content_hash = ?"
+                    " WHERE canonical_url = ?",
+                    (
+                        result.text,
+                        result.word_count,
+                        json.dumps(cleaning, sort_keys=True),
+                        content_hash(result.text),
+                        page,
+                    ),
+                )
+        self.commit()
+        return changed
 
     def commit(self) -> None:
         try:

@@ -126,3 +126,34 @@ def test_demo_writes_both_outputs_with_clean_text(tmp_path: Path):
     summary = result.stdout.decode()
     assert f"articles: {len(items)} stored" in summary
     assert "paragraphs dropped:" in summary and "repeated" in summary and "fragment" in summary
+
+
+def test_extract_explain_lists_each_dropped_paragraph_and_its_rule():
+    result = run("newscrawl", "extract", "--explain", str(FERRY))
+    assert result.returncode == 0
+    out = result.stdout.decode().splitlines()
+    assert out[0].startswith(f"== {FERRY}: ") and "4 paragraphs kept, 4 dropped" in out[0]
+    assert any("headline" in line and "Ferry timetable changes for spring" in line for line in out)
+    assert any("fragment:advertisement" in line and "Advertisement" in line for line in out)
+    assert any("fragment:share" in line and "Share this article" in line for line in out)
+    assert any("fragment:related" in line and "More From This Section" in line for line in out)
+
+
+def test_eval_scores_a_folder_in_the_shared_layout(tmp_path: Path):
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "ferry.html").write_bytes(FERRY.read_bytes())
+    body = trafilatura.extract(FERRY.read_bytes())
+    truth = "\n".join(p for p in body.split("\n") if p not in {
+        "Ferry timetable changes for spring", "Advertisement", "Share this article", "More From This Section"})  # fmt: skip
+    (tmp_path / "ground-truth.json").write_text(json.dumps({"ferry": {"articleBody": truth}}))
+    result = run("newscrawl", "eval", str(tmp_path))
+    assert result.returncode == 0, result.stderr.decode()
+    ours, plain = result.stdout.decode().splitlines()[1:]
+    assert ours.split()[1:3] == ["newscrawl", "1"] and plain.split()[1] == "trafilatura"
+    # newscrawl's cleaned text is the truth exactly; trafilatura's has four extra lines.
+    assert ours.split()[3:6] == ["1.0000", "1.0000", "1.0000"]
+    assert float(plain.split()[3]) < 1.0
+
+
+def test_eval_of_a_folder_without_ground_truth_is_a_one_line_error(tmp_path: Path):
+    assert_one_line_error(run("newscrawl", "eval", str(tmp_path)), "ground-truth.json")

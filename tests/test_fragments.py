@@ -52,7 +52,6 @@ def test_builtin_patterns_drop_furniture(matcher: FragmentMatcher, line: str) ->
         "Follow the money",
         "Subscribers will pay two pounds more from March.",
         "Related parties must be disclosed in the annual accounts, the regulator said.",
-        "",
     ],
 )
 def test_builtin_patterns_keep_text(matcher: FragmentMatcher, line: str) -> None:
@@ -70,3 +69,62 @@ def test_user_patterns_extend_the_builtin_list() -> None:
 def test_invalid_user_pattern_is_reported_with_its_text() -> None:
     with pytest.raises(InvalidPatternError, match=r"'\(unclosed'"):
         FragmentMatcher.build(["(unclosed"])
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("CLICK HERE TO GET THE NEWS APP", "promotion"),
+        ("Order Reprints", "promotion"),
+        ("If you enjoyed this article, consider becoming a member today.", "promotion"),
+        ("Thanks for signing up!", "promotion"),
+        ("Credit: Jane Roe/Agency", "photo_credit"),
+        ("Photo: The harbour at dusk", "photo_credit"),
+        ("(Photo courtesy of the museum)", "photo_credit"),
+        ("© 2026 Harbour Media Ltd", "copyright"),
+        ("Copyright 2026 Example Press. All rights reserved.", "copyright"),
+        ("https://example.test/a/long/path?x=1", "url_only"),
+        ("Listen: https://example.test/podcast", "url_only"),
+        ("5 min read", "reading_time"),
+        ("Reading time: 4 minutes", "reading_time"),
+        ("Tags: harbour, boats, weather", "tags"),
+        ("Tags", "tags"),
+        ("By Jane Roe and John Doe", "byline"),
+        ("Published 18 November 2026", "timestamp"),
+        ("segunda-feira, 22 de janeiro de 2018 às 0:13", "timestamp"),
+        ("Updated 5 hours ago", "timestamp"),
+        ("2019년 11월 20일 14:32", "timestamp"),
+        ("___", "no_words"),
+        ("* * *", "no_words"),
+        ("Write to Jane Roe at jane.roe@example.test", "contact"),
+        ("Jane Roe is a senior reporter for the Courier who covers courts.", "bio"),
+        ("SEE MORE: Harbour protests continue into a second week", "read_more"),
+    ],
+)
+def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> None:
+    assert matcher.match(line) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Look-alikes of each class that are text.
+        "Click here, the instructions said, and the machine would start.",
+        "The photo shows the harbour at dusk, when the boats come back in.",
+        "Copyright law was at the heart of the case, the judge said.",
+        "The five-minute read-through became a three-hour rehearsal.",
+        "Tags on the animals showed that they travelled 300 miles.",
+        "By the end of the week the harbour was full again.",
+        "Published in 1851, the book sold only 300 copies.",
+        "The score was 3-1 after 90 minutes.",
+        "02-751-1500",
+        "The council published 18 pages on 18 November, three weeks after the vote.",
+        "She is a reporter's daughter and grew up among typewriters, she said.",
+    ],
+)
+def test_fragment_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
+    assert matcher.match(line) is None
+
+
+def test_copyright_line_naming_the_holder_before_the_year(matcher: FragmentMatcher) -> None:
+    assert matcher.match("copyright Harbour Media 2026 - ISSN 1234-5678") == "copyright"

@@ -6,9 +6,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from newscrawl.cleaning.fragments import FragmentMatcher
+from newscrawl.cleaning.fragments import EDGE_ONLY, FragmentMatcher
 from newscrawl.cleaning.normalize import word_count, words
 from newscrawl.cleaning.repeats import find_repeats
+from newscrawl.cleaning.siteboiler import fingerprint
+from newscrawl.cleaning.structure import anchor_keys, find_link_lists
 
 __all__ = ["DEFAULT_MIN_WORDS", "CleaningResult", "DroppedParagraph", "TextCleaner"]
 
@@ -16,9 +18,14 @@ __all__ = ["DEFAULT_MIN_WORDS", "CleaningResult", "DroppedParagraph", "TextClean
 # "too_short". The shortest article body in the shared ground truth has 18 words
 # (a news brief); hub pages and error pages usually leave fewer than that.
 DEFAULT_MIN_WORDS = 15
+# Edge-only fragment classes (bylines, credit lines, bios) count within this many
+# paragraphs of the start or the end of the text.
+EDGE_PARAGRAPHS = 3
 
 FRAGMENT = "fragment"
 HEADLINE = "headline"
+LINK_LIST = "link_list"
+SITE_BOILERPLATE = "site_boilerplate"
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class DroppedParagraph:
     index: int  # position in the paragraphs given to the cleaner
     text: str
     rule: str
+    detail: str = ""  # e.g. the fragment class: "share", "photo_credit"
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,8 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 class TextCleaner:
-    """Applies the cleaning rules in order: fragments, headline, repeats.
+    """Applies the cleaning rules in order: fragments, headline, site boilerplate,
+    link lists, repeats.
 
     Fragments go first so that a repeated block interrupted by "Advertisement"
     lines is still seen as one run.
@@ -61,25 +70,48 @@ class TextCleaner:
     def __init__(self, extra_fragment_patterns: Iterable[str] = ()) -> None:
         self.fragments = FragmentMatcher.build(extra_fragment_patterns)
 
-    def clean(self, paragraphs: Sequence[str], title: str | None = None) -> CleaningResult:
-        dropped: dict[int, str] = {}
+    def clean(
+        self,
+        paragraphs: Sequence[str],
+        title: str | None = None,
+        anchor_texts: Iterable[str] = (),
+        site_boilerplate: frozenset[str] = frozenset(),
+    ) -> CleaningResult:
+        """Clean `paragraphs` of a page titled `title` whose links read `anchor_texts`;
+        `site_boilerplate` holds the fingerprints of its site's recurring paragraphs."""
+        dropped: dict[int, tuple[str, str]] = {}
         title_words = words(title) if title else []
+        last = len(paragraphs) - 1
         for index, paragraph in enumerate(paragraphs):
-            if self.fragments.matches(paragraph):
-                dropped[index] = FRAGMENT
+            kind = self.fragments.match(paragraph)
+            at_edge = index < EDGE_PARAGRAPHS or last - index < EDGE_PARAGRAPHS
+            if kind is not None and (kind not in EDGE_ONLY or at_edge):
+                dropped[index] = (FRAGMENT, kind)
             elif len(title_words) >= 2 and words(paragraph) == title_words:
-                dropped[index] = HEADLINE
+                dropped[index] = (HEADLINE, "")
+            elif site_boilerplate and fingerprint(paragraph) in site_boilerplate:
+                dropped[index] = (SITE_BOILERPLATE, "")
         remaining = [index for index in range(len(paragraphs)) if index not in dropped]
+        anchors = anchor_keys(anchor_texts)
+        for position in find_link_lists([paragraphs[i] for i in remaining], anchors):
+            dropped[remaining[position]] = (LINK_LIST, "")
+        remaining = [index for index in remaining if index not in dropped]
         repeats = find_repeats([paragraphs[index] for index in remaining])
         for position, rule in repeats.items():
-            dropped[remaining[position]] = rule
+            dropped[remaining[position]] = (rule, "")
         return CleaningResult(
             paragraphs=[p for index, p in enumerate(paragraphs) if index not in dropped],
             dropped=[
-                DroppedParagraph(index, paragraphs[index], rule)
-                for index, rule in sorted(dropped.items())
+                DroppedParagraph(index, paragraphs[index], rule, detail)
+                for index, (rule, detail) in sorted(dropped.items())
             ],
         )
 
-    def clean_text(self, text: str, title: str | None = None) -> CleaningResult:
-        return self.clean(split_paragraphs(text), title)
+    def clean_text(
+        self,
+        text: str,
+        title: str | None = None,
+        anchor_texts: Iterable[str] = (),
+        site_boilerplate: frozenset[str] = frozenset(),
+    ) -> CleaningResult:
+        return self.clean(split_paragraphs(text), title, anchor_texts, site_boilerplate)

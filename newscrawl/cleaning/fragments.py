@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from newscrawl.cleaning.normalize import comparison_key
+from newscrawl.cleaning.timestamps import is_timestamp
 
-__all__ = ["BUILTIN_FRAGMENT_PATTERNS", "FragmentMatcher", "InvalidPatternError"]
+__all__ = ["BUILTIN_FRAGMENT_PATTERNS", "EDGE_ONLY", "FragmentMatcher", "InvalidPatternError"]
 
 _NETWORKS = (
     r"(?:facebook|twitter|x|instagram|linkedin|tiktok|youtube|threads|bluesky|mastodon"
@@ -71,7 +72,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:also read|read also|read more)(?: (?:here|about this|stories|news))?",
         # A prompt followed by the linked headline: "Read more: Rates to rise again".
         (
-            r"(?:read more|also read|read also|see also|related|more|read next|recommended"
+            r"(?:read more|also read|read also|see also|see more|related|more|read next|recommended"
             r"|leia também|leia mais|leggi anche|baca juga) ?[:»>|] ?.{1,160}"
         ),
     ),
@@ -120,11 +121,70 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|print this (?:article|page)|image|photo|video|close|menu|loading)"
         ),
     ),
+    "promotion": (
+        r"click here(?: (?:to|for) .{1,100})?",
+        r"order reprints?",
+        r"(?:download|get) (?:the|our) (?:[\w'&-]+ ){0,4}app\b.{0,60}",
+        (
+            r"if you (?:enjoyed|liked|appreciate|value|found) (?:this|our|reading this) "
+            r"(?:article|story|post|journalism|reporting|content|piece)\b.{0,300}"
+        ),
+        r"thanks? (?:you )?for (?:signing up|subscribing)\b.{0,80}",
+        r"keep an eye on your inbox\b.{0,80}",
+        r"there was an error processing your (?:subscription|request)\b.{0,40}",
+        r"an error (?:has )?occurred\b.{0,40}",
+    ),
+    "photo_credit": (
+        (
+            r"(?:photo|photograph|image|picture|foto|imagem|immagine)s?"
+            r"(?: credits?| by| courtesy)? ?: .{1,120}"
+        ),
+        r"(?:photo |image )?credits?: .{1,120}",
+        r"(?:photo|image|picture) courtesy of .{1,80}",
+    ),
+    "copyright": (
+        r"(?:©|\(c\)) ?.{0,160}",
+        # "Copyright 2026 ...", "Copyright by ...", "copyright Example Press 2026 ...",
+        # but not a sentence about copyright ("Copyright law was at the heart...").
+        r"copyright (?:©|\(c\)|\d{4}|by\b|[\w&.,' -]{1,60}\b(?:19|20)\d\d\b).{0,160}",
+        r".{0,160}\ball rights reserved\b.{0,80}",
+    ),
+    "contact": (
+        r"(?:write to|e-?mail|contact|send (?:news )?tips to|reach) .{0,80}\b[\w.+-]+@[\w-]+\.[\w.]+\b.{0,80}",
+    ),
+    "url_only": (r"(?:[\w ]{1,24} ?: ?)?(?:https?://|www\.)\S+",),
+    "reading_time": (
+        r"(?:\d+|one|two|three|four|five|ten)[ -]min(?:ute)?s?(?: read| reading| de leitura| di lettura| de lectura)?",
+        r"(?:reading time|tempo de leitura|tempo di lettura|tiempo de lectura) ?:? ?\d+ ?min(?:ute)?s?",
+    ),
+    "tags": (
+        (
+            r"(?:tags?|tagged(?: with)?|topics|keywords|filed under|tópicos|etiquetas|argomenti)"
+            r"(?: ?: ?.{1,300})?"
+        ),
+    ),
+    "bio": (
+        (
+            # "<Name Surname> is a <...> reporter ...": a name of two to five words.
+            r"[\w.'’-]+(?: [\w.'’-]+){1,4} (?:is|was) an? (?:[\w'’,&/-]+ ){0,8}(?:writer|reporter|"
+            r"editor|correspondent|journalist|columnist|contributor|producer|author|curator|"
+            r"critic|analyst|host|freelancer|intern|photographer|fellow)(?!['’])\b.{0,500}"
+        ),
+    ),
+    "byline": (
+        r"(?:by|por|di|oleh|von|par) [\w.'’-]+(?: [\w.'’-]+){0,4}(?:,? (?:and|e|y|dan) [\w.'’-]+(?: [\w.'’-]+){0,3})?",
+        r"(?:published|posted|publicado|pubblicato|diterbitkan) (?:by|por|da|oleh) [\w.'’ -]{2,60}",
+    ),
 }
+
+# Classes whose patterns would also fit real sentences if they stood anywhere; they
+# only count as furniture at the start or the end of a text (see the cleaner).
+EDGE_ONLY = frozenset({"contact", "byline", "bio", "url_only"})
 
 # Decorative characters around a label: "» Read more", "Related:", "More ›", "•"
 # (after normalisation, which has already turned guillemets into '"').
-_EDGE_DECORATION = re.compile(r"^[\s»›>|•·*#\-\"']+|[\s:.…»›>|•·*\-\"']+$")
+_EDGE_DECORATION = re.compile(r"^[\s»›>|•·*#\-\"'(\[]+|[\s:.…»›>|•·*\-\"')\]]+$")
+_HAS_WORD = re.compile(r"[^\W_]")
 
 
 class InvalidPatternError(ValueError):
@@ -133,24 +193,44 @@ class InvalidPatternError(ValueError):
 
 @dataclass(frozen=True)
 class FragmentMatcher:
-    """Decides whether a whole paragraph is a boilerplate fragment."""
+    """Decides whether a whole paragraph is a boilerplate fragment, and of which class."""
 
-    pattern: re.Pattern[str]
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
 
     @classmethod
     def build(cls, extra_patterns: Iterable[str] = ()) -> FragmentMatcher:
-        """Combine the built-in patterns with `extra_patterns` from the user."""
-        sources = [p for group in BUILTIN_FRAGMENT_PATTERNS.values() for p in group]
-        for extra in extra_patterns:
+        """Combine the built-in patterns with `extra_patterns` from the user (class "user")."""
+        groups = [(name, group) for name, group in BUILTIN_FRAGMENT_PATTERNS.items()]
+        extras = tuple(extra_patterns)
+        for extra in extras:
             try:
                 re.compile(extra)
             except re.error as exc:
                 raise InvalidPatternError(f"invalid fragment pattern {extra!r}: {exc}") from None
-            sources.append(extra)
-        combined = "|".join(f"(?:{source})" for source in sources)
-        return cls(re.compile(combined, re.IGNORECASE))
+        if extras:
+            groups.append(("user", extras))
+        compiled = tuple(
+            (name, re.compile("|".join(f"(?:{source})" for source in group), re.IGNORECASE))
+            for name, group in groups
+        )
+        return cls(compiled)
+
+    def match(self, paragraph: str) -> str | None:
+        """The class of furniture `paragraph` is, as a whole, or None if it is text."""
+        key = comparison_key(paragraph)
+        label = _EDGE_DECORATION.sub("", key)
+        if not _HAS_WORD.search(label):
+            # Only punctuation, symbols or nothing: a separator, an emptied list item.
+            return "no_words"
+        if is_timestamp(label):
+            return "timestamp"
+        for name, pattern in self.patterns:
+            # The label without decoration, or the paragraph as written: a user
+            # pattern may well include the brackets the label loses.
+            if pattern.fullmatch(label) or pattern.fullmatch(key):
+                return name
+        return None
 
     def matches(self, paragraph: str) -> bool:
         """True if `paragraph`, as a whole, is page furniture."""
-        label = _EDGE_DECORATION.sub("", comparison_key(paragraph))
-        return bool(label) and self.pattern.fullmatch(label) is not None
+        return self.match(paragraph) is not None

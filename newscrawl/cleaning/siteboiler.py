@@ -1,0 +1,72 @@
+"""Site boilerplate learned from the pages themselves.
+
+A paragraph that recurs on several pages of one site is that site's furniture
+("Join our commenting forum", a standards notice, a newsletter pitch), whatever
+its wording and whether or not a pattern knows it. The model counts, per site,
+on how many distinct pages each paragraph occurs; the cleaner drops paragraphs
+over the threshold.
+
+Counts depend only on the set of pages seen, never on their order, so cleaning
+every page against the final counts gives the same text however the crawl ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from newscrawl.cleaning.normalize import words
+
+__all__ = [
+    "MIN_PAGES",
+    "MIN_SHARE",
+    "SiteModel",
+    "boilerplate_fingerprints",
+    "fingerprint",
+    "page_fingerprints",
+]
+
+# A paragraph is boilerplate of its site when it occurs on at least MIN_PAGES
+# distinct pages and on at least MIN_SHARE of the site's pages seen. Measured on
+# the shared dev sets (up to 5 pages per site in fundus): 3 pages dropped 0.6
+# points of precision worth of furniture and no ground-truth text; 2 pages also
+# dropped recurring body text (aeb recall -0.003). The share keeps large crawls
+# from dropping a background paragraph that a few stories of a series reuse.
+MIN_PAGES = 3
+MIN_SHARE = 0.2
+
+
+def fingerprint(paragraph: str) -> str:
+    """A short, stable key for a paragraph's words (case and punctuation ignored)."""
+    key = " ".join(words(paragraph))
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def page_fingerprints(paragraphs: Iterable[str]) -> set[str]:
+    """The distinct fingerprints of a page's paragraphs (those with any words)."""
+    return {fingerprint(p) for p in paragraphs if words(p)}
+
+
+def boilerplate_fingerprints(counts: Counter[str], pages: int) -> frozenset[str]:
+    """The fingerprints of a site that pass both thresholds."""
+    needed = max(MIN_PAGES, MIN_SHARE * pages)
+    return frozenset(fp for fp, count in counts.items() if count >= needed)
+
+
+class SiteModel:
+    """Per-site paragraph counts, in memory; fed one page (by URL) at a time."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.pages: dict[str, set[str]] = defaultdict(set)
+
+    def observe(self, site: str, page: str, fingerprints: Iterable[str]) -> None:
+        """Count a page's paragraphs once per page, however often it is seen."""
+        if page in self.pages[site]:
+            return
+        self.pages[site].add(page)
+        self.counts[site].update(set(fingerprints))
+
+    def boilerplate(self, site: str) -> frozenset[str]:
+        return boilerplate_fingerprints(self.counts[site], len(self.pages[site]))

@@ -1,0 +1,70 @@
+"""Is a line only a date or time ("Monday, 22 January 2018 at 0:13", "Updated 5 hours ago")?
+
+Such lines are page furniture when they stand alone: the item's `published` field
+already carries the date. A line qualifies when every word is a number, a month
+or weekday name, a time-zone or a connective from a small multilingual list, and
+at least one word is a number, and another a date word (or the numbers include a
+clock time): "02-751-1500" is a phone number, not a date.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_timestamp"]
+
+_MONTHS = (
+    # English, Portuguese, Spanish, Italian, French, German, Indonesian; full and short forms.
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro "
+    "enero febrero marzo mayo junio julio septiembre octubre noviembre diciembre "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
+    "januar februar märz juni juli oktober dezember "
+    "januari februari maret mei agustus desember"
+)
+_WEEKDAYS = (
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun "
+    "segunda terça quarta quinta sexta sábado domingo feira "
+    "lunes martes miércoles jueves viernes "
+    "lunedì martedì mercoledì giovedì venerdì sabato "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche "
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag "
+    "senin selasa rabu kamis jumat sabtu minggu"
+)
+_CONNECTIVES = (
+    "the of on at in de da do del di du le la il el em às as à a um um and et y e "
+    "am pm a.m p.m h hrs ago hour hours minute minutes min mins second seconds day days week weeks "
+    "published updated posted last modified first publicado atualizado actualizado pubblicato "
+    "aggiornato publié mis à jour diperbarui dipublikasikan diterbitkan "
+    "gmt utc bst cet cest est edt cst cdt pst pdt ist jst kst wib wita wit aest aedt "
+    "today yesterday hoje ontem oggi ieri hoy ayer "
+    "입력 수정 업데이트 오전 오후 년 월 일 시 분"
+)
+_DATE_WORDS = frozenset((_MONTHS + " " + _WEEKDAYS + " " + _CONNECTIVES).split())
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Digits with Korean/Japanese/Chinese date units attached: "2019년", "11월", "20日".
+_NUMBER = re.compile(r"\d+(?:st|nd|rd|th|h|년|월|일|시|분|年|月|日|時|分)?")
+
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+# Longer lines are sentences that happen to be full of dates.
+MAX_TIMESTAMP_WORDS = 14
+
+
+def is_timestamp(line: str) -> bool:
+    """True if `line` (already case-folded) says nothing but a date or time."""
+    tokens = _TOKEN.findall(line)
+    if not tokens or len(tokens) > MAX_TIMESTAMP_WORDS:
+        return False
+    has_number = has_word = False
+    for token in tokens:
+        if _NUMBER.fullmatch(token):
+            has_number = True
+        elif token in _DATE_WORDS:
+            has_word = True
+        else:
+            return False
+    # Numbers alone are a phone number or a score unless they read as a time ("14:32").
+    return has_number and (has_word or _CLOCK.search(line) is not None)

@@ -1,0 +1,65 @@
+import random
+
+from newscrawl.cleaning import TextCleaner
+from newscrawl.cleaning.siteboiler import SiteModel, boilerplate_fingerprints, fingerprint
+
+FURNITURE = "Our reporters walk the harbour every morning."
+
+
+def page(n: int) -> list[str]:
+    return [FURNITURE, f"Story {n} tells of boat number {n} and its crew of {n + 2}."]
+
+
+def test_fingerprint_ignores_case_and_punctuation():
+    assert fingerprint("Our reporters walk the harbour!") == fingerprint(
+        "our REPORTERS walk, the harbour"
+    )
+    assert fingerprint("Our reporters walk the harbour") != fingerprint(
+        "Our reporters walk the quay"
+    )
+
+
+def test_a_paragraph_on_three_pages_is_boilerplate_on_two_it_is_not():
+    model = SiteModel()
+    for n in range(2):
+        model.observe("a.test", f"/{n}", {fingerprint(p) for p in page(n)})
+    assert fingerprint(FURNITURE) not in model.boilerplate("a.test")
+    model.observe("a.test", "/2", {fingerprint(p) for p in page(2)})
+    assert fingerprint(FURNITURE) in model.boilerplate("a.test")
+    assert model.boilerplate("b.test") == frozenset()  # sites do not mix
+
+
+def test_the_same_page_seen_twice_counts_once():
+    model = SiteModel()
+    for _ in range(3):
+        model.observe("a.test", "/same", {fingerprint(FURNITURE)})
+    assert model.boilerplate("a.test") == frozenset()
+
+
+def test_a_paragraph_on_few_of_many_pages_is_not_boilerplate():
+    from collections import Counter
+
+    counts = Counter({"background": 3, "furniture": 90})
+    assert boilerplate_fingerprints(counts, pages=100) == frozenset({"furniture"})
+
+
+def test_cleaning_does_not_depend_on_page_order():
+    pages = {f"/{n}": page(n) for n in range(6)}
+    outputs = []
+    for seed in (1, 2, 3):
+        order = list(pages)
+        random.Random(seed).shuffle(order)
+        model = SiteModel()
+        for url in order:
+            model.observe("a.test", url, {fingerprint(p) for p in pages[url]})
+        cleaner = TextCleaner()
+        boilerplate = model.boilerplate("a.test")
+        outputs.append(
+            {
+                url: cleaner.clean(pages[url], site_boilerplate=boilerplate).paragraphs
+                for url in pages
+            }
+        )
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert all(FURNITURE not in kept for kept in outputs[0].values())
+    assert all(len(kept) == 1 for kept in outputs[0].values())
