@@ -68,7 +68,8 @@ def _anchor_texts(tree: etree._Element) -> list[str]:
     """Distinct texts of the page's links that have at least two words."""
     texts: dict[str, None] = {}
     for anchor in tree.iter("a"):
-        text = " ".join(anchor.text_content().split())
+        # itertext, not text_content: "<a><h3>Title</h3><p>Dek</p></a>" is "Title Dek".
+        text = " ".join(" ".join(anchor.itertext()).split())
         if " " in text:
             texts[text] = None
     return list(texts)

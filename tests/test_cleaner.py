@@ -51,3 +51,25 @@ def test_seed_article_is_cleaned_to_the_expected_body(seed_dir: Path):
     assert len(result.paragraphs) <= len(expected) + 1
     assert "More From This Section" not in result.paragraphs
     assert result.counts() == {"repeated": 7, "fragment": 1}
+
+
+def test_a_short_line_before_a_photo_credit_is_its_caption():
+    paragraphs = [
+        BODY[0],
+        "The ferry leaving the island at dusk",
+        "Credit: Jane Roe/Agency",
+        BODY[1],
+    ]
+    result = TextCleaner().clean(paragraphs)
+    assert result.paragraphs == [BODY[0], BODY[1]]
+    assert [(d.rule, d.detail) for d in result.dropped] == [
+        ("fragment", "caption"),
+        ("fragment", "photo_credit"),
+    ]
+
+
+def test_edge_only_classes_count_only_near_the_start_or_end():
+    byline = "By Jane Roe"
+    middle = [*BODY, byline, *[p + " Again, with more words." for p in BODY]]
+    assert byline in TextCleaner().clean(middle).paragraphs
+    assert byline not in TextCleaner().clean([*BODY, byline]).paragraphs

@@ -40,3 +40,44 @@ def test_sentences_with_an_inline_link_are_kept():
         "You can read the full report in the library too, from Monday morning.",
     ]
     assert find_link_lists(paragraphs, ANCHORS) == set()
+
+
+def test_list_items_opening_with_a_linked_headline_are_teasers():
+    anchors = anchor_keys(["Coach fired by the club", "Who will replace the coach?"])
+    paragraphs = [
+        "The season ended badly for the club, which finished ninth in the table.",
+        "- Coach fired by the club He took the team to a final in June",
+        "- Who will replace the coach? Here are some names to watch this week",
+    ]
+    assert find_link_lists(paragraphs, anchors) == {1, 2}
+    # The same words as prose, not list items, are text.
+    prose = [p.removeprefix("- ") for p in paragraphs]
+    assert find_link_lists(prose, anchors) == set()
+
+
+def test_a_title_printed_twice_in_its_heading_is_all_link():
+    anchors = anchor_keys(["Nikki Haley will not quit"])
+    assert link_share("Nikki Haley will not quit Nikki Haley will not quit", anchors) == 1.0
+
+
+def test_linked_titles_with_summaries_between_them_are_one_teaser_list():
+    anchors = anchor_keys(["Harbour wall repairs finish early", "Fish market moves indoors"])
+    paragraphs = [
+        "The council met on Thursday and argued about the harbour for three hours, then voted.",
+        "Harbour wall repairs finish early",
+        "Divers replaced four hundred blocks.",
+        "Fish market moves indoors",
+        "The market leaves the quay after sixty years.",
+    ]
+    assert find_link_lists(paragraphs, anchors) == {1, 2, 3, 4}
+
+
+def test_a_wholly_linked_headline_is_a_teaser_even_alone():
+    anchors = anchor_keys(["Fish market moves indoors after sixty years"])
+    paragraphs = [
+        "The council met on Thursday and argued about the harbour for three hours, then voted.",
+        "Fish market moves indoors after sixty years",
+        "The vote was close, and the mayor cast the deciding ballot after midnight.",
+    ]
+    assert find_link_lists(paragraphs, anchors) == {1}
+    assert find_link_lists(["Fish market", *paragraphs[2:]], anchor_keys(["Fish market"])) == set()

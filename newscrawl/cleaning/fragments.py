@@ -72,7 +72,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:also read|read also|read more)(?: (?:here|about this|stories|news))?",
         # A prompt followed by the linked headline: "Read more: Rates to rise again".
         (
-            r"(?:read more|also read|read also|see also|see more|related|more|read next|recommended"
+            r"(?:read more|also read|read also|see also|see more|related(?: \w+)?|more|read next|recommended"
             r"|leia também|leia mais|leggi anche|baca juga) ?[:»>|] ?.{1,160}"
         ),
     ),
