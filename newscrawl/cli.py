@@ -176,6 +176,10 @@ def _summary(report: Any) -> list[str]:
 def _exit_code(report: Any) -> int:
     if report.finish_reason == "shutdown":
         return EXIT_INTERRUPTED
+    if report.finish_reason == "storage_error":
+        error = report.stats.get("newscrawl/sqlite/error", "")
+        print(f"newscrawl: error: the crawl stopped: {error}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

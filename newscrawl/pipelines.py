@@ -12,13 +12,14 @@ import time
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
 from newscrawl.extract import extract_article
 from newscrawl.items import ArticleItem, PageItem
-from newscrawl.storage import ArticleStore
+from newscrawl.storage import ArticleStore, StorageError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["CleaningPipeline", "ExtractionPipeline", "NoArticle", "SqlitePipeline"]
 
 logger = logging.getLogger(__name__)
+
+# The finish reason of a crawl stopped because its database could not be written.
+STORAGE_ERROR = "storage_error"
 
 
 class NoArticle(DropItem):
@@ -109,9 +113,12 @@ class SqlitePipeline:
     stopped crawl keeps everything up to its last commit.
     """
 
-    def __init__(self, config: NewscrawlConfig, stats: StatsCollector) -> None:
+    def __init__(
+        self, config: NewscrawlConfig, stats: StatsCollector, crawler: Crawler | None = None
+    ) -> None:
         if config.sqlite_path is None:
             raise NotConfigured("NEWSCRAWL_SQLITE_PATH is not set")
+        self.crawler = crawler
         self.path = config.sqlite_path
         self.commit_every = config.sqlite_commit_every
         self.commit_seconds = config.sqlite_commit_seconds
@@ -123,7 +130,7 @@ class SqlitePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqlitePipeline:
-        return cls(_config(crawler), _stats(crawler))
+        return cls(_config(crawler), _stats(crawler), crawler)
 
     def open_spider(self) -> None:
         self.store = ArticleStore.open(self.path)
@@ -132,15 +139,36 @@ class SqlitePipeline:
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem) or self.store is None:
             return item
-        self.store.upsert(item)
+        try:
+            self.store.upsert(item)
+            now = time.monotonic()
+            if (
+                self.store.pending >= self.commit_every
+                or now - self.last_commit >= self.commit_seconds
+            ):
+                self.store.commit()
+                self.last_commit = now
+        except StorageError as exc:
+            self._stop(exc)
+            return item  # the feeds still get it: a storage failure must not lose it
         if item.site:
             self.sites_written.add(item.site)
         self.stats.inc_value("newscrawl/sqlite/rows_written")
-        now = time.monotonic()
-        if self.store.pending >= self.commit_every or now - self.last_commit >= self.commit_seconds:
-            self.store.commit()
-            self.last_commit = now
         return item
+
+    def _stop(self, error: StorageError) -> None:
+        """End the crawl at the first write error: every later write would fail too."""
+        self.stats.inc_value("newscrawl/sqlite/write_errors")
+        if self.stats.get_value("newscrawl/sqlite/write_errors") > 1:
+            return
+        logger.error("stopping the crawl: %s", error)
+        self.stats.set_value("newscrawl/sqlite/error", str(error))
+        if self.crawler is not None and self.crawler.engine is not None:
+            engine = self.crawler.engine
+            if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
+                deferred_from_coro(engine.close_spider_async(reason=STORAGE_ERROR))
+            elif self.crawler.spider is not None:
+                engine.close_spider(self.crawler.spider, STORAGE_ERROR)
 
     def close_spider(self) -> None:
         if self.store is None:

@@ -22,7 +22,16 @@ from newscrawl.items import CLEANING_RULES, ArticleItem, article_record
 
 __all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# How to bring an older database up to SCHEMA_VERSION, step by step.
+_MIGRATIONS = {
+    # 1 -> 2: raw text and link texts kept for re-cleaning; the site model's table.
+    1: """
+ALTER TABLE articles ADD COLUMN raw_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN anchor_texts TEXT NOT NULL DEFAULT '[]';
+""",
+}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -121,6 +130,8 @@ class ArticleStore:
                     f"{path}: database schema version {version} is newer than this "
                     f"newscrawl ({SCHEMA_VERSION}); upgrade newscrawl"
                 )
+            for step in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
+                connection.executescript(_MIGRATIONS[step])
             connection.executescript(SCHEMA)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.commit()
@@ -187,7 +198,9 @@ class ArticleStore:
                 (site,),
             ).fetchall()
             for page, title, raw_text, anchor_texts, old_text in rows:
-                result = cleaner.clean_text(raw_text, title, json.loads(anchor_texts), boilerplate)
+                # Rows stored before raw text was kept (schema 1) start from their text.
+                source = raw_text or old_text
+                result = cleaner.clean_text(source, title, json.loads(anchor_texts), boilerplate)
                 counts = result.counts()
                 cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
                 if result.text != old_text:

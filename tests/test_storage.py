@@ -90,3 +90,38 @@ def test_an_unwritable_place_gives_a_clear_error(tmp_path: Path):
     blocker.write_text("x")
     with pytest.raises(StorageError, match="cannot open database"):
         ArticleStore.open(blocker / "sub" / "a.sqlite")
+
+
+SCHEMA_1 = """
+CREATE TABLE articles (
+    canonical_url TEXT PRIMARY KEY, url TEXT NOT NULL, site TEXT NOT NULL, title TEXT,
+    authors TEXT NOT NULL, published TEXT, language TEXT, description TEXT, text TEXT NOT NULL,
+    word_count INTEGER NOT NULL, cleaning TEXT NOT NULL, content_hash TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL, fetched_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+INSERT INTO articles VALUES ('http://n.test/a', 'http://n.test/a', 'n.test', 'T', '[]', NULL, NULL,
+    NULL, 'Advertisement' || char(10) || 'A body paragraph.', 4, '{}', 'x', 't', 't', 't');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path):
+    path = tmp_path / "old.sqlite"
+    sqlite3.connect(path).executescript(SCHEMA_1)
+    store = ArticleStore.open(path)
+    assert store.connection.execute("PRAGMA user_version").fetchone() == (2,)
+    # Its rows can be re-cleaned from their stored text.
+    from newscrawl.cleaning import TextCleaner
+
+    assert store.reclean(TextCleaner()) == 1
+    store.close()
+    (row,) = rows(path)
+    assert row["text"] == "A body paragraph."
+    assert row["raw_text"] == ""
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path):
+    path = tmp_path / "new.sqlite"
+    sqlite3.connect(path).execute("PRAGMA user_version = 99")
+    with pytest.raises(StorageError, match="newer than this newscrawl"):
+        ArticleStore.open(path)

@@ -8,6 +8,14 @@ from newscrawl.demo.site import render_site
 __all__ = ["demo_server"]
 
 
-def demo_server() -> PageServer:
-    """A server for the demo site on 127.0.0.1 and a free port."""
-    return PageServer(render_site())
+# A fixed port keeps the demo's URLs, and so its SQLite keys, the same from run to
+# run; if it is taken, any free port will do.
+DEMO_PORT = 8765
+
+
+def demo_server(port: int = DEMO_PORT) -> PageServer:
+    """A server for the demo site on 127.0.0.1, on `port` if free, else on any free port."""
+    try:
+        return PageServer(render_site(), port=port)
+    except OSError:
+        return PageServer(render_site(), port=0)
