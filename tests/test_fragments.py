@@ -120,6 +120,12 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "02-751-1500",
         "The council published 18 pages on 18 November, three weeks after the vote.",
         "She is a reporter's daughter and grew up among typewriters, she said.",
+        "Comments from residents were overwhelmingly positive, the council said.",
+        "Next page of the report lists the costs of every option considered.",
+        "Visit www.example.test to see the plans, the council said in a statement.",
+        "Email your MP, the campaign urged, before the vote on Thursday.",
+        "More from the same family arrived the next day to help with the harvest.",
+        "Sponsored by the harbour trust, the regatta returns next summer.",
     ],
 )
 def test_fragment_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
