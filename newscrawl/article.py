@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from newscrawl.cleaning import CleaningResult, TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints
@@ -21,18 +23,29 @@ __all__ = [
 TOO_SHORT = "too_short"
 
 
-def build_article(extraction: Extraction, url: str | None, fetched_at: str) -> ArticleItem:
+def build_article(
+    extraction: Extraction,
+    url: str | None,
+    fetched_at: str,
+    hints: dict[str, Any] | None = None,
+) -> ArticleItem:
     """An uncleaned ArticleItem from what extraction found on the page at `url`
-    (None for a saved file whose address is unknown)."""
+    (None for a saved file whose address is unknown). `hints` are what discovery
+    knew: the site's name, and a sitemap's or feed's date and title, used where
+    the page itself says nothing."""
+    hints = hints or {}
     canonical_url = extraction.canonical_url or (canonicalize(url) if url else None)
     address = url or canonical_url
+    published = extraction.published or (
+        str(hints["published"])[:10] if hints.get("published") else None
+    )
     return ArticleItem(
         url=url,
         canonical_url=canonical_url,
-        site=site_of(address) if address else None,
-        title=extraction.title,
+        site=hints.get("site") or (site_of(address) if address else None),
+        title=extraction.title or hints.get("title"),
         authors=list(extraction.authors),
-        published=extraction.published,
+        published=published,
         language=extraction.language,
         description=extraction.description,
         text=extraction.text,
@@ -40,6 +53,7 @@ def build_article(extraction: Extraction, url: str | None, fetched_at: str) -> A
         fetched_at=fetched_at,
         raw_text=extraction.text,
         anchor_texts=list(extraction.anchor_texts),
+        hints=dict(hints),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newscrawl import __version__
 
@@ -22,6 +23,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the command ran, but some input gave no result
 EXIT_USAGE = 2  # bad input: nothing was done
 EXIT_INTERRUPTED = 130
+
+# Where scheduled crawls (--sites), `state` and `stats` keep their store by default.
+DEFAULT_DB = Path("output/newscrawl.sqlite")
 
 
 class CommandError(Exception):
@@ -76,8 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newscrawl {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    crawl = commands.add_parser("crawl", help="crawl sites from start URLs, keep the articles")
-    crawl.add_argument("urls", nargs="+", metavar="URL")
+    crawl = commands.add_parser(
+        "crawl", help="crawl sites (start URLs or a sites file): sitemaps, feeds, links"
+    )
+    crawl.add_argument("urls", nargs="*", metavar="URL")
+    crawl.add_argument("--sites", type=Path, metavar="FILE.toml", help="the sites to crawl")
+    crawl.add_argument("--site", metavar="NAME", help="only this site of the sites file")
+    window = crawl.add_mutually_exclusive_group()
+    window.add_argument("--since", metavar="DATE", help="skip entries dated before DATE")
+    window.add_argument("--max-age", metavar="AGE", help="skip entries older than AGE (12h, 2d)")
+    crawl.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch stored articles again (default: only new ones)",
+    )
     output = crawl.add_mutually_exclusive_group()
     output.add_argument(
         "-o", "--output", type=Path, metavar="FILE.jsonl", help="append articles as JSON Lines"
@@ -121,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
         "folders", nargs="+", type=Path, metavar="DIR", help="html/*.html + ground-truth.json"
     )
 
+    state = commands.add_parser("state", help="what the store remembers of a site's URLs")
+    state.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE.sqlite")
+    state.add_argument("--site", required=True, metavar="NAME")
+    state.add_argument(
+        "--reset", action="store_true", help="forget the site's URLs (articles stay)"
+    )
+
+    stats = commands.add_parser("stats", help="per-site results of the last runs")
+    stats.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE.sqlite")
+    stats.add_argument("--site", metavar="NAME")
+
     demo = commands.add_parser("demo", help="serve the bundled demo news site and crawl it")
     demo.add_argument("--output-dir", type=Path, default=Path("output"), help="default: ./output")
     _add_crawl_options(demo, "WARNING")
@@ -143,7 +170,7 @@ def _jsonl_feed(path: Path, overwrite: bool) -> dict[str, Any]:
     return {str(path): {"format": "jsonlines", "overwrite": overwrite, "encoding": "utf-8"}}
 
 
-def _run(spider: str, urls: Sequence[str], overrides: dict[str, Any]) -> Any:
+def _run(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any]) -> Any:
     # Imported here so that `newscrawl extract` and `--help` do not load Scrapy.
     from newscrawl.config import ConfigError
     from newscrawl.runner import OutputError, load_settings, run_spider
@@ -151,9 +178,58 @@ def _run(spider: str, urls: Sequence[str], overrides: dict[str, Any]) -> Any:
     from newscrawl.urls import InvalidURLError, parse_url_list
 
     try:
-        return run_spider(spider, parse_url_list(urls), load_settings(overrides))
+        if "urls" in spider_args:
+            spider_args = {**spider_args, "urls": parse_url_list(spider_args["urls"])}
+        return run_spider(spider, spider_args, load_settings(overrides))
     except (InvalidURLError, ConfigError, OutputError, StorageError) as exc:
         raise CommandError(str(exc)) from None
+
+
+def _news_args(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The `news` spider's arguments from the command line, and the settings a sites
+    file implies (per-site delay and concurrency, extra boilerplate patterns)."""
+    from newscrawl.sites import SitesFileError, load_sites, parse_age
+
+    spider_args: dict[str, Any] = {"refresh": args.refresh}
+    if args.since:
+        from newscrawl.discovery import parse_date
+
+        if parse_date(args.since) is None:
+            raise CommandError(f"--since: not a date: {args.since!r} (e.g. 2026-11-01)")
+        spider_args["since"] = args.since
+    if args.max_age:
+        try:
+            spider_args["max_age"] = parse_age(args.max_age)
+        except ValueError as exc:
+            raise CommandError(f"--max-age: {exc}") from None
+    if args.sites is None:
+        if not args.urls:
+            raise CommandError("give start URLs, or --sites FILE")
+        if args.site:
+            raise CommandError("--site needs --sites FILE")
+        return {**spider_args, "urls": args.urls}
+    if args.urls:
+        raise CommandError("give start URLs or --sites FILE, not both")
+    try:
+        sites = load_sites(args.sites)
+    except SitesFileError as exc:
+        raise CommandError(str(exc)) from None
+    if args.site:
+        sites = [s for s in sites if s.name == args.site]
+        if not sites:
+            raise CommandError(f"{args.sites}: no site named {args.site!r}")
+    slots = {}
+    for site in sites:
+        polite = {k: v for k, v in (("delay", site.delay), ("concurrency", site.concurrency)) if v}
+        for url in site.entry_urls:
+            if polite:
+                slots[urlsplit(url).hostname or ""] = polite
+    if slots:
+        overrides["DOWNLOAD_SLOTS"] = slots
+    patterns = [p for site in sites for p in site.boilerplate]
+    if patterns:
+        overrides.setdefault("NEWSCRAWL_FRAGMENT_PATTERNS", patterns)
+    return {**spider_args, "sites": sites}
 
 
 def _summary(report: Any) -> list[str]:
@@ -189,7 +265,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         feeds = _jsonl_feed(
             args.output or args.overwrite_output, overwrite=bool(args.overwrite_output)
         )
-    report = _run("news", args.urls, _crawl_settings(args, feeds))
+    if args.sites is not None and args.db is None:
+        args.db = DEFAULT_DB  # a scheduled crawl needs its memory
+    overrides = _crawl_settings(args, feeds)
+    report = _run("news", _news_args(args, overrides), overrides)
     for line in _summary(report):
         print(f"newscrawl: {line}", file=sys.stderr)
     code = _exit_code(report)
@@ -201,7 +280,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def cmd_scrape(args: argparse.Namespace) -> int:
     feeds = {"stdout:": {"format": "jsonlines", "encoding": "utf-8"}}
-    report = _run("article", args.urls, _crawl_settings(args, feeds))
+    report = _run("article", {"urls": args.urls}, _crawl_settings(args, feeds))
     missing = [url for url in report.failures if url not in report.articles]
     for url in missing:
         print(f"newscrawl: no article from {url}: {report.failures[url]}", file=sys.stderr)
@@ -318,7 +397,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"newscrawl: demo site at {server.url}", file=sys.stderr)
         args.db = sqlite
         report = _run(
-            "news", [server.url], _crawl_settings(args, _jsonl_feed(jsonl, overwrite=True))
+            "news",
+            {"urls": [server.url]},
+            _crawl_settings(args, _jsonl_feed(jsonl, overwrite=True)),
         )
     print("newscrawl demo:")
     for line in _summary(report):
@@ -327,11 +408,109 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _exit_code(report)
 
 
+def _open_store(path: Path) -> Any:
+    from newscrawl.storage import ArticleStore, StorageError
+
+    if not path.is_file():
+        raise CommandError(f"no database at {path}")
+    try:
+        return ArticleStore.open(path)
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    from newscrawl.frontier import Frontier
+
+    store = _open_store(args.db)
+    try:
+        if args.reset:
+            forgotten = Frontier(store).forget_site(args.site)
+            print(
+                f"newscrawl: {args.site}: forgot {forgotten} URLs; its articles stay in {args.db}"
+            )
+            return EXIT_OK
+        rows = store.connection.execute(
+            "SELECT state, count(*) FROM urls WHERE site = ? GROUP BY state ORDER BY state",
+            (args.site,),
+        ).fetchall()
+    finally:
+        store.close()
+    if not rows:
+        print(f"newscrawl: {args.site}: no URLs remembered")
+    for state, count in rows:
+        print(f"{state:8} {count:7}")
+    return EXIT_OK
+
+
+# Columns of `newscrawl stats`: run-record counter -> heading.
+STATS_COLUMNS = {
+    "pages_fetched": "fetched",
+    "stored": "stored",
+    "unchanged": "unchanged",
+    "already_stored": "known",
+    "not_article": "not article",
+    "too_short": "too short",
+    "no_text": "empty",
+    "http_error": "http err",
+    "network_error": "net err",
+    "robots_txt": "robots",
+    "blocked": "blocked",
+}
+
+
+def _why_nothing(counts: dict[str, int]) -> str:
+    if counts.get("blocked"):
+        return f"blocked: {counts['blocked']} responses 401/403/429"
+    if counts.get("robots_txt") and not counts.get("pages_fetched"):
+        return "robots.txt forbids the pages"
+    if counts.get("network_error") or counts.get("http_error"):
+        return "fetch errors"
+    if counts.get("already_stored"):
+        return "nothing new (every article already stored)"
+    if counts.get("not_article") or counts.get("too_short") or counts.get("no_text"):
+        return "pages fetched, none an article"
+    return "no page found"
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from newscrawl.frontier import Frontier
+
+    store = _open_store(args.db)
+    try:
+        rows = Frontier(store).last_run_counts(args.site)
+    finally:
+        store.close()
+    if not rows:
+        print(
+            f"newscrawl: no runs recorded in {args.db}" + (f" for {args.site}" if args.site else "")
+        )
+        return EXIT_OK
+    width = max(12, *(len(site) for site, *_ in rows))
+    print(
+        f"{'site':{width}} {'run':>4} {'started':20} "
+        + " ".join(f"{h:>10}" for h in STATS_COLUMNS.values())
+    )
+    warnings = []
+    for site, run_id, started, counts in rows:
+        cells = " ".join(f"{counts.get(counter, 0):>10}" for counter in STATS_COLUMNS)
+        print(f"{site:{width}} {run_id:>4} {started:20} {cells}")
+        if not counts.get("stored") and not counts.get("unchanged"):
+            warnings.append(
+                f"newscrawl: warning: {site} stored nothing in run {run_id}: {_why_nothing(counts)}"
+            )
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {
     "crawl": cmd_crawl,
     "scrape": cmd_scrape,
     "extract": cmd_extract,
     "reclean": cmd_reclean,
+    "state": cmd_state,
+    "stats": cmd_stats,
     "eval": cmd_eval,
     "demo": cmd_demo,
 }

@@ -49,9 +49,11 @@ class ArticleItem:
     # not part of the output: the text as extracted, and the link texts found in it.
     raw_text: str = field(default="", repr=False)
     anchor_texts: list[str] = field(default_factory=list, repr=False)
+    # What the crawl knew of the page (the PageItem's hints): for storage, not output.
+    hints: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
-_CLEANER_INPUTS = {"raw_text", "anchor_texts"}
+_CLEANER_INPUTS = {"raw_text", "anchor_texts", "hints"}
 # The fields an article is written out with (feeds, SQLite, `newscrawl extract`).
 ARTICLE_FIELDS = tuple(
     name for name in ArticleItem.__dataclass_fields__ if name not in _CLEANER_INPUTS

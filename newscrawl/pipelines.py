@@ -17,9 +17,10 @@ from scrapy.utils.defer import deferred_from_coro
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
+from newscrawl.crawlstore import CrawlStore, count_site, crawl_store
 from newscrawl.extract import extract_article
 from newscrawl.items import ArticleItem, PageItem
-from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.storage import StorageError, content_hash
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -50,24 +51,35 @@ def _config(crawler: Crawler) -> NewscrawlConfig:
     return NewscrawlConfig.from_settings(crawler.settings)
 
 
+def _no_article(
+    crawler: Crawler, url: str, site: str | None, reason: str, detail: str = ""
+) -> NoArticle:
+    """Count a page without an article, settle its URL in the store, and say why."""
+    _stats(crawler).inc_value(f"newscrawl/pages_dropped/{reason}")
+    count_site(crawler, site, reason)
+    store = crawl_store(crawler)
+    if store is not None and site:
+        store.frontier.mark_not_article(site, url, reason)
+    return NoArticle(url, reason, detail)
+
+
 class ExtractionPipeline:
     """PageItem -> ArticleItem with trafilatura's text and metadata."""
 
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
-        return cls(_stats(crawler))
+        return cls(crawler)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, PageItem):
             return item
         extraction = extract_article(item.html, item.url)
         if extraction.failure:
-            self.stats.inc_value(f"newscrawl/pages_dropped/{extraction.failure}")
-            raise NoArticle(item.url, extraction.failure)
-        return build_article(extraction, item.url, item.fetched_at)
+            raise _no_article(self.crawler, item.url, item.hints.get("site"), extraction.failure)
+        return build_article(extraction, item.url, item.fetched_at, item.hints)
 
 
 class CleaningPipeline:
@@ -77,15 +89,16 @@ class CleaningPipeline:
     SQLite store re-cleans its rows against the final counts when the crawl ends.
     """
 
-    def __init__(self, config: NewscrawlConfig, stats: StatsCollector) -> None:
+    def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
         self.cleaner = config.make_cleaner()
         self.min_words = config.min_words
-        self.stats = stats
+        self.crawler = crawler
+        self.stats = _stats(crawler)
         self.sites = SiteModel()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
-        return cls(_config(crawler), _stats(crawler))
+        return cls(_config(crawler), crawler)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
@@ -99,8 +112,8 @@ class CleaningPipeline:
             if dropped:
                 self.stats.inc_value(f"newscrawl/dropped/{rule}", dropped)
         if reason:
-            self.stats.inc_value(f"newscrawl/pages_dropped/{reason}")
-            raise NoArticle(item.url, reason, f" ({item.word_count} words)")
+            url = item.url or ""
+            raise _no_article(self.crawler, url, item.site, reason, f" ({item.word_count} words)")
         self.stats.inc_value("newscrawl/articles")
         return item
 
@@ -108,53 +121,64 @@ class CleaningPipeline:
 class SqlitePipeline:
     """Upserts articles into SQLite (NEWSCRAWL_SQLITE_PATH), committing in batches.
 
-    A batch is committed every `sqlite_commit_every` items, after
-    `sqlite_commit_seconds`, and when the spider closes (Ctrl-C included), so a
-    stopped crawl keeps everything up to its last commit.
+    An article's URLs are marked done in the transaction that stores it. A batch
+    is committed every `sqlite_commit_every` items, after `sqlite_commit_seconds`,
+    and when the spider closes (Ctrl-C included), so a stopped crawl keeps
+    everything up to its last commit, and its next run fetches the rest.
     """
 
-    def __init__(
-        self, config: NewscrawlConfig, stats: StatsCollector, crawler: Crawler | None = None
-    ) -> None:
+    def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
         if config.sqlite_path is None:
             raise NotConfigured("NEWSCRAWL_SQLITE_PATH is not set")
         self.crawler = crawler
-        self.path = config.sqlite_path
         self.commit_every = config.sqlite_commit_every
         self.commit_seconds = config.sqlite_commit_seconds
-        self.stats = stats
-        self.cleaner = config.make_cleaner()
-        self.store: ArticleStore | None = None
+        self.stats = _stats(crawler)
+        self.store: CrawlStore | None = None
         self.last_commit = time.monotonic()
-        self.sites_written: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqlitePipeline:
-        return cls(_config(crawler), _stats(crawler), crawler)
+        return cls(_config(crawler), crawler)
 
     def open_spider(self) -> None:
-        self.store = ArticleStore.open(self.path)
-        logger.info("storing articles in %s", self.path)
+        self.store = crawl_store(self.crawler)
+        if self.store is not None:
+            logger.info("storing articles in %s", self.store.articles.path)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem) or self.store is None:
             return item
+        store = self.store
         try:
-            self.store.upsert(item)
+            outcome = store.articles.upsert(item)
+            if item.site:
+                urls = {item.url, item.canonical_url, item.hints.get("requested_url")}
+                store.frontier.mark_done(
+                    item.site, [u for u in urls if u], item.fetched_at, content_hash(item.text),
+                    item.hints.get("etag"), item.hints.get("last_modified"),
+                )  # fmt: skip
             now = time.monotonic()
             if (
-                self.store.pending >= self.commit_every
+                store.articles.pending >= self.commit_every
                 or now - self.last_commit >= self.commit_seconds
             ):
-                self.store.commit()
+                store.articles.commit()
                 self.last_commit = now
         except StorageError as exc:
             self._stop(exc)
             return item  # the feeds still get it: a storage failure must not lose it
-        if item.site:
-            self.sites_written.add(item.site)
-        self.stats.inc_value("newscrawl/sqlite/rows_written")
+        count_site(self.crawler, item.site, "unchanged" if outcome == "unchanged" else "stored")
+        self.stats.inc_value(f"newscrawl/sqlite/{outcome}")
         return item
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            try:
+                self.store.articles.commit()
+            except StorageError as exc:
+                logger.error("%s", exc)
+            self.store = None
 
     def _stop(self, error: StorageError) -> None:
         """End the crawl at the first write error: every later write would fail too."""
@@ -163,22 +187,10 @@ class SqlitePipeline:
             return
         logger.error("stopping the crawl: %s", error)
         self.stats.set_value("newscrawl/sqlite/error", str(error))
-        if self.crawler is not None and self.crawler.engine is not None:
-            engine = self.crawler.engine
-            if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
-                deferred_from_coro(engine.close_spider_async(reason=STORAGE_ERROR))
-            elif self.crawler.spider is not None:
-                engine.close_spider(self.crawler.spider, STORAGE_ERROR)
-
-    def close_spider(self) -> None:
-        if self.store is None:
+        engine = self.crawler.engine
+        if engine is None:
             return
-        try:
-            self.store.commit()
-            # Clean the sites of this run against everything now known about them, so
-            # stored text does not depend on the order pages arrived in.
-            changed = self.store.reclean(self.cleaner, self.sites_written)
-            self.stats.set_value("newscrawl/sqlite/recleaned", changed)
-        finally:
-            self.store.close()
-            self.store = None
+        if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
+            deferred_from_coro(engine.close_spider_async(reason=STORAGE_ERROR))
+        elif self.crawler.spider is not None:
+            engine.close_spider(self.crawler.spider, STORAGE_ERROR)

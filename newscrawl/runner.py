@@ -6,7 +6,7 @@ and pipelines that `scrapy crawl` uses, plus a per-URL account of outcomes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newscrawl.config import NewscrawlConfig
+from newscrawl.crawlstore import StoreLock
 from newscrawl.storage import ArticleStore
 
 __all__ = ["CrawlReport", "OutputError", "check_writable", "load_settings", "run_spider"]
@@ -68,11 +69,18 @@ def _requested_url(response: Any) -> str:
     return str(redirects[0]) if redirects else str(getattr(response, "url", "?"))
 
 
-def run_spider(spider_name: str, urls: Sequence[str], settings: Settings) -> CrawlReport:
-    """Crawl with `spider_name` from `urls`; blocks until the crawl ends."""
+def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
+    """Crawl with `spider_name` given `spider_args`; blocks until the crawl ends."""
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
     if config.sqlite_path is not None:
-        ArticleStore.open(config.sqlite_path).close()  # StorageError now, not mid-crawl
+        # StorageError now, not mid-crawl: a database that cannot be opened, or one
+        # another crawl is using.
+        lock = StoreLock(config.sqlite_path)
+        lock.acquire()
+        try:
+            ArticleStore.open(config.sqlite_path).close()
+        finally:
+            lock.release()
     for uri in settings.getdict("FEEDS"):
         if "://" not in str(uri) and not str(uri).startswith("stdout:"):
             check_writable(Path(uri))
@@ -89,7 +97,7 @@ def run_spider(spider_name: str, urls: Sequence[str], settings: Settings) -> Cra
 
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(dropped, signal=signals.item_dropped)
-    process.crawl(crawler, urls=list(urls))
+    process.crawl(crawler, **spider_args)
     process.start()
     assert crawler.stats is not None and crawler.spider is not None
     report.stats = crawler.stats.get_stats()

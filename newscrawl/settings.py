@@ -42,6 +42,10 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.CleaningPipeline": 200,
     "newscrawl.pipelines.SqlitePipeline": 300,  # only with NEWSCRAWL_SQLITE_PATH
 }
+EXTENSIONS = {
+    # Closes the SQLite store after the pipelines: re-cleans, writes the run record.
+    "newscrawl.crawlstore.CrawlStoreExtension": 0,
+}
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"
 

@@ -22,7 +22,7 @@ from newscrawl.items import CLEANING_RULES, ArticleItem, article_record
 
 __all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # How to bring an older database up to SCHEMA_VERSION, step by step.
 _MIGRATIONS = {
@@ -30,6 +30,11 @@ _MIGRATIONS = {
     1: """
 ALTER TABLE articles ADD COLUMN raw_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE articles ADD COLUMN anchor_texts TEXT NOT NULL DEFAULT '[]';
+""",
+    # 2 -> 3: versions of an article; URL states and runs (their tables are created
+    # by SCHEMA itself).
+    2: """
+ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
 """,
 }
 
@@ -51,7 +56,8 @@ CREATE TABLE IF NOT EXISTS articles (
     fetched_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch
     updated_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch that changed text
     raw_text      TEXT NOT NULL,         -- the text as extracted, before cleaning
-    anchor_texts  TEXT NOT NULL          -- JSON array: link texts found in raw_text
+    anchor_texts  TEXT NOT NULL,         -- JSON array: link texts found in raw_text
+    version       INTEGER NOT NULL DEFAULT 1  -- 1 + how often its text changed
 );
 CREATE INDEX IF NOT EXISTS articles_site ON articles (site);
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
@@ -64,6 +70,39 @@ CREATE TABLE IF NOT EXISTS site_paragraphs (
     PRIMARY KEY (site, fingerprint, canonical_url)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS site_paragraphs_page ON site_paragraphs (canonical_url);
+
+-- Every URL discovery found, and what became of it: the crawl's memory between runs.
+CREATE TABLE IF NOT EXISTS urls (
+    url           TEXT PRIMARY KEY,      -- canonical form (newscrawl.urls.canonicalize)
+    site          TEXT NOT NULL,
+    state         TEXT NOT NULL,         -- pending | done | failed
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    discovered_at TEXT NOT NULL,
+    fetched_at    TEXT,                  -- latest fetch that stored the article
+    published     TEXT,                  -- date a sitemap or feed gave
+    title         TEXT,                  -- title a sitemap or feed gave
+    etag          TEXT,
+    last_modified TEXT,
+    content_hash  TEXT
+);
+CREATE INDEX IF NOT EXISTS urls_site_state ON urls (site, state);
+
+-- One row per run, and its counts per site.
+CREATE TABLE IF NOT EXISTS runs (
+    id            INTEGER PRIMARY KEY,
+    spider        TEXT NOT NULL,
+    started_at    TEXT NOT NULL,
+    ended_at      TEXT,
+    finish_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS run_counts (
+    run_id  INTEGER NOT NULL REFERENCES runs (id),
+    site    TEXT NOT NULL,
+    counter TEXT NOT NULL,               -- pages_fetched, articles_stored, ...
+    value   INTEGER NOT NULL,
+    PRIMARY KEY (run_id, site, counter)
+) WITHOUT ROWID;
 """
 
 _UPSERT = """
@@ -90,6 +129,7 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     fetched_at = excluded.fetched_at,
     updated_at = CASE WHEN articles.content_hash = excluded.content_hash
                       THEN articles.updated_at ELSE excluded.fetched_at END,
+    version = articles.version + (articles.content_hash != excluded.content_hash),
     content_hash = excluded.content_hash,
     raw_text = excluded.raw_text,
     anchor_texts = excluded.anchor_texts
@@ -139,9 +179,10 @@ class ArticleStore:
             raise StorageError(f"cannot open database {path}: {exc}") from None
         return cls(connection, path)
 
-    def upsert(self, article: ArticleItem) -> None:
+    def upsert(self, article: ArticleItem) -> str:
         """Insert `article`, or update the row with its canonical URL, and record its
-        paragraphs in the site boilerplate model."""
+        paragraphs in the site boilerplate model. Returns "new", "changed" or
+        "unchanged"."""
         row: dict[str, Any] = article_record(article)
         row["authors"] = json.dumps(article.authors, ensure_ascii=False)
         row["cleaning"] = json.dumps(article.cleaning, sort_keys=True)
@@ -150,6 +191,9 @@ class ArticleStore:
         row["anchor_texts"] = json.dumps(article.anchor_texts, ensure_ascii=False)
         page = article.canonical_url
         try:
+            before = self.connection.execute(
+                "SELECT content_hash FROM articles WHERE canonical_url = ?", (page,)
+            ).fetchone()
             self.connection.execute(_UPSERT, row)
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
@@ -159,6 +203,9 @@ class ArticleStore:
         except sqlite3.Error as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
         self.pending += 1
+        if before is None:
+            return "new"
+        return "unchanged" if before[0] == row["content_hash"] else "changed"
 
     def site_boilerplate(self, site: str) -> frozenset[str]:
         """The fingerprints of `site`'s boilerplate paragraphs, from every stored page."""

@@ -75,3 +75,36 @@ def seed_dir() -> Path:
             pytest.fail(f"{SEED} is missing, and CI must run the seed tests")
         pytest.skip(f"{SEED} is not present (it lives beside the repository)")
     return SEED
+
+
+class FolderSite:
+    """A folder served on 127.0.0.1 and a free port, recording the paths requested.
+
+    Files may change between requests (tests add and edit pages between runs).
+    With `status`, every request is answered with that status instead.
+    """
+
+    def __init__(self, root: Path, status: int | None = None) -> None:
+        self.root = root
+        self.hits: list[str] = []
+        hits = self.hits
+
+        class Handler(SimpleHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                if status is not None:
+                    self.send_error(status)
+                    return
+                super().do_GET()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -115,3 +115,61 @@ def test_a_database_write_error_stops_the_crawl_with_a_clear_message(
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     (stored,) = connection.execute("SELECT count(*) FROM articles").fetchone()
     assert 0 < stored < PAGES
+
+
+def count_rows(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+            return int(connection.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_sigkill_then_the_same_command_stores_every_article_exactly_once(
+    slow_site: str, tmp_path: Path
+):
+    db = tmp_path / "a.sqlite"
+    command = [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db),
+               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=5", *FAST]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and count_rows(db) < 10:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    before = count_rows(db)
+    assert 10 <= before < PAGES
+
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr.decode()
+    connection = sqlite3.connect(db)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    total, distinct = connection.execute(
+        "SELECT count(*), count(DISTINCT canonical_url) FROM articles"
+    ).fetchone()
+    assert total == distinct == PAGES
+    # The second run fetched only what the first had not stored.
+    assert b"'newscrawl/articles': " + str(PAGES - before).encode() in again.stderr
+
+
+def test_a_second_crawl_on_the_same_database_says_so_and_exits(slow_site: str, tmp_path: Path):
+    db = tmp_path / "a.sqlite"
+    command = [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db), *FAST]
+    first = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and count_rows(db) < 1:
+            time.sleep(0.05)
+        second = subprocess.run(command, cwd=REPO, capture_output=True, timeout=60, check=False)
+        err = second.stderr.decode()
+        assert second.returncode == 2, err
+        assert err.startswith(
+            f"newscrawl: error: another newscrawl crawl (pid {first.pid}) is using {db}"
+        )
+    finally:
+        first.kill()
+        first.wait(timeout=30)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.items import ArticleItem
-from newscrawl.storage import ArticleStore, StorageError, content_hash
+from newscrawl.storage import SCHEMA_VERSION, ArticleStore, StorageError, content_hash
 
 ARTICLE = ArticleItem(
     url="http://n.test/a?utm_source=x",
@@ -109,7 +109,7 @@ def test_a_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path):
     path = tmp_path / "old.sqlite"
     sqlite3.connect(path).executescript(SCHEMA_1)
     store = ArticleStore.open(path)
-    assert store.connection.execute("PRAGMA user_version").fetchone() == (2,)
+    assert store.connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     # Its rows can be re-cleaned from their stored text.
     from newscrawl.cleaning import TextCleaner
 

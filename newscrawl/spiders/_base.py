@@ -15,8 +15,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.config import NewscrawlConfig
+from newscrawl.crawlstore import count_site, crawl_store
 from newscrawl.items import PageItem
-from newscrawl.urls import parse_url_list
+from newscrawl.urls import parse_url_list, site_of
 
 __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
 
@@ -35,6 +36,22 @@ def fetch_failure_reason(failure: Failure) -> str:
     if isinstance(error, IgnoreRequest):
         return "robots_txt" if "robots.txt" in str(error) else "ignored"
     return failure.type.__name__ if failure.type else "error"
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _site_counter(reason: str) -> str:
+    """The run-record counter for a fetch failure."""
+    if reason == "robots_txt":
+        return "robots_txt"
+    if reason in ("http_401", "http_403", "http_429"):
+        return "blocked"
+    if reason.startswith("http_"):
+        return "http_error"
+    return "network_error"
 
 
 def ld_json_types(response: TextResponse) -> list[str]:
@@ -90,20 +107,35 @@ class BaseNewsSpider(scrapy.Spider):
                 yield self.make_request(url, callback=self.parse, dont_filter=True)
 
     def page_item(self, response: TextResponse) -> PageItem:
+        meta = response.meta
+        hints = {
+            "site": meta.get("site") or site_of(response.url),
+            "requested_url": (meta.get("redirect_urls") or [response.url])[0],
+            "published": meta.get("published"),
+            "title": meta.get("title"),
+            "etag": _header(response, b"ETag"),
+            "last_modified": _header(response, b"Last-Modified"),
+        }
         return PageItem(
             url=response.url,
             html=response.text,
             fetched_at=utc_now(),
             status=response.status,
+            hints={key: value for key, value in hints.items() if value},
         )
 
     def on_error(self, failure: Failure) -> None:
         reason = fetch_failure_reason(failure)
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
+        site = request.meta.get("site") if request is not None else None
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newscrawl/fetch_failed/{reason}")
+        count_site(self.crawler, site or site_of(url), _site_counter(reason))
         self.fetch_failures[url] = reason
+        store = crawl_store(self.crawler)
+        if store is not None and request is not None and request.meta.get("tracked"):
+            store.frontier.mark_failed(site or site_of(url), url, reason)
         # A page robots.txt forbids is the crawl behaving, not failing.
         level = logging.INFO if reason == "robots_txt" else logging.WARNING
         logger.log(level, "not fetched: %s: %s", url, reason)

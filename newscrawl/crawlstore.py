@@ -1,0 +1,149 @@
+"""The SQLite store of one crawl, shared by the spider, the pipelines and the run log.
+
+Opened on first use (taking the store's lock, so two crawls never write one
+database at once) and closed when the spider closes: the sites of the run are
+re-cleaned against the final site model, the run's record is written, the lock
+released.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from newscrawl.config import NewscrawlConfig
+from newscrawl.frontier import Frontier
+from newscrawl.storage import ArticleStore, StorageError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["SITE_STATS", "CrawlStore", "StoreLock", "count_site", "crawl_store"]
+
+logger = logging.getLogger(__name__)
+
+SITE_STATS = "newscrawl/site/"
+
+
+def count_site(crawler: Crawler, site: str | None, counter: str, count: int = 1) -> None:
+    """Count an event of a site for the run record (and the crawl stats)."""
+    if crawler.stats is not None and site:
+        crawler.stats.inc_value(f"{SITE_STATS}{site}/{counter}", count)
+
+
+class StoreLock:
+    """An exclusive lock on a database (a `.lock` file beside it), held for a run.
+
+    flock locks go with the process: a crawl killed with SIGKILL leaves none behind.
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".lock")
+        self.handle: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StorageError(
+                f"another newscrawl crawl ({holder}) is using {self.path.with_suffix('')}; "
+                "this one stops"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self.handle = handle
+
+    def release(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+
+class CrawlStore:
+    """The open store, its frontier and lock, for one crawler."""
+
+    def __init__(self, path: Path) -> None:
+        self.lock = StoreLock(path)
+        self.lock.acquire()
+        try:
+            self.articles = ArticleStore.open(path)
+        except StorageError:
+            self.lock.release()
+            raise
+        self.frontier = Frontier(self.articles)
+        self.run_id: int | None = None
+
+    def close(self) -> None:
+        try:
+            self.articles.close()
+        finally:
+            self.lock.release()
+
+
+def crawl_store(crawler: Crawler) -> CrawlStore | None:
+    """The crawler's store, opened on first use; None when no database is configured."""
+    store: CrawlStore | None = getattr(crawler, "_newscrawl_store", None)
+    if store is None:
+        config = NewscrawlConfig.from_settings(crawler.settings)
+        if config.sqlite_path is None:
+            return None
+        store = CrawlStore(config.sqlite_path)
+        crawler._newscrawl_store = store  # type: ignore[attr-defined]
+        store.run_id = store.frontier.start_run(crawler.spidercls.name)
+    return store
+
+
+class CrawlStoreExtension:
+    """Closes the crawl's store when the spider closes, after the pipelines."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        config = NewscrawlConfig.from_settings(crawler.settings)
+        if config.sqlite_path is None:
+            raise NotConfigured("NEWSCRAWL_SQLITE_PATH is not set")
+        self.crawler = crawler
+        self.cleaner = config.make_cleaner()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlStoreExtension:
+        return cls(crawler)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        store: CrawlStore | None = getattr(self.crawler, "_newscrawl_store", None)
+        if store is None:
+            return
+        try:
+            stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+            counts: dict[str, dict[str, int]] = defaultdict(dict)
+            for key, value in stats.items():
+                if key.startswith(SITE_STATS) and isinstance(value, int):
+                    site, _, counter = key[len(SITE_STATS) :].rpartition("/")
+                    counts[site][counter] = value
+            if reason != "storage_error":
+                # Clean the sites of this run against everything now known about them,
+                # so stored text does not depend on the order pages arrived in.
+                changed = store.articles.reclean(self.cleaner, sorted(counts))
+                if self.crawler.stats is not None:
+                    self.crawler.stats.set_value("newscrawl/sqlite/recleaned", changed)
+            if store.run_id is not None:
+                store.frontier.finish_run(store.run_id, reason, counts)
+        except StorageError as exc:
+            logger.error("could not finish the run record: %s", exc)
+        finally:
+            store.close()
+            self.crawler._newscrawl_store = None  # type: ignore[attr-defined]

@@ -1,0 +1,193 @@
+"""Finding article URLs: robots.txt Sitemap lines, sitemaps, news sitemaps, feeds.
+
+Pure functions over bytes and strings; the spider does the fetching. Parsers
+never expand XML entities or fetch anything (no DTDs, no network), and cap how
+much a compressed sitemap may expand to.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import feedparser
+from lxml import etree
+from lxml import html as lxml_html
+
+from newscrawl.urls import resolve_http_url
+
+__all__ = [
+    "MAX_SITEMAP_BYTES",
+    "Entry",
+    "feed_links",
+    "maybe_gunzip",
+    "parse_date",
+    "parse_feed",
+    "parse_sitemap",
+    "robots_sitemaps",
+]
+
+# A sitemap may hold 50,000 URLs in 50 MB uncompressed (sitemaps.org); more is refused.
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+_FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A URL found by discovery, with what the sitemap or feed said about it."""
+
+    url: str
+    published: datetime | None = None  # news:publication_date, a feed's date
+    lastmod: datetime | None = None  # a sitemap's lastmod
+    title: str | None = None
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """A W3C/ISO 8601 or RFC 822 date as an aware UTC datetime; None if unreadable."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def robots_sitemaps(robots_txt: str, base: str) -> list[str]:
+    """The URLs of robots.txt's `Sitemap:` lines."""
+    found = []
+    for line in robots_txt.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "sitemap" and (url := resolve_http_url(value.strip(), base)):
+            found.append(url)
+    return found
+
+
+def maybe_gunzip(body: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
+    """Decompress a gzipped body (sitemap.xml.gz), refusing more than `limit` bytes."""
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = decompressor.decompress(body, limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"compressed sitemap expands past {limit} bytes")
+    return data
+
+
+def _xml_root(body: bytes) -> etree._Element | None:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True
+    )
+    try:
+        return etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child_text(element: etree._Element, *path: str) -> str | None:
+    current: etree._Element | None = element
+    for name in path:
+        current = (
+            next((c for c in current if _local(c.tag) == name), None)
+            if current is not None
+            else None
+        )
+    return current.text.strip() if current is not None and current.text else None
+
+
+def parse_sitemap(body: bytes, base: str) -> tuple[str, list[Entry]]:
+    """("index", sitemap URLs) or ("urlset", page URLs) from a sitemap; ("", []) if not one."""
+    root = _xml_root(maybe_gunzip(body))
+    if root is None:
+        return "", []
+    kind = _local(root.tag)
+    if kind not in ("sitemapindex", "urlset"):
+        return "", []
+    entries = []
+    for node in root:
+        if _local(node.tag) not in ("sitemap", "url"):
+            continue
+        url = resolve_http_url(_child_text(node, "loc") or "", base)
+        if url is None:
+            continue
+        entries.append(
+            Entry(
+                url,
+                published=parse_date(_child_text(node, "news", "publication_date")),
+                lastmod=parse_date(_child_text(node, "lastmod")),
+                title=_child_text(node, "news", "title"),
+            )
+        )
+    return ("index" if kind == "sitemapindex" else "urlset"), entries
+
+
+def _json_feed(body: bytes, base: str) -> Iterator[Entry]:
+    data = json.loads(body)
+    for item in data.get("items") or []:
+        if isinstance(item, dict) and (url := resolve_http_url(str(item.get("url") or ""), base)):
+            yield Entry(
+                url,
+                published=parse_date(item.get("date_published") or item.get("date_modified")),
+                title=item.get("title") if isinstance(item.get("title"), str) else None,
+            )
+
+
+def parse_feed(body: bytes, base: str) -> list[Entry]:
+    """The entries of an RSS 2.0, Atom or JSON Feed document."""
+    if body.lstrip()[:1] == b"{":
+        try:
+            return list(_json_feed(body, base))
+        except (ValueError, AttributeError):
+            return []
+    # feedparser reads what it is given: bytes, never a URL it would fetch itself.
+    parsed = feedparser.parse(io.BytesIO(body), resolve_relative_uris=False, sanitize_html=False)
+    entries = []
+    for entry in parsed.entries:
+        url = resolve_http_url(entry.get("link") or "", base)
+        if url is None:
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        published = datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None
+        entries.append(Entry(url, published=published, title=entry.get("title")))
+    return entries
+
+
+def feed_links(html: str, base: str) -> list[str]:
+    """Feeds a page announces with <link rel="alternate" type="application/rss+xml" ...>."""
+    try:
+        tree = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    found = []
+    for link in tree.xpath("//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        if (
+            "alternate" in rel
+            and kind in _FEED_TYPES
+            and (url := resolve_http_url(link.get("href"), base))
+        ):
+            found.append(url)
+    return found

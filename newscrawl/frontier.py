@@ -1,0 +1,183 @@
+"""The crawl's memory between runs, kept in the SQLite store next to the articles.
+
+Every URL discovery finds is a row: pending until fetched, done once its article
+is stored (in the same transaction as the article), failed after an error. Each
+run is seeded again from feeds, sitemaps and hubs and from the pending and
+failed rows, so a crawl stopped in any way (Ctrl-C, SIGKILL, a crash) is finished
+by running the same command again. A run also leaves a record of what it did.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.urls import canonicalize
+
+__all__ = ["MAX_ATTEMPTS", "Frontier", "KnownURL", "PendingURL", "utc_now"]
+
+# A URL that failed this many times is left alone until `state --reset`.
+MAX_ATTEMPTS = 3
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class KnownURL:
+    state: str  # done | skipped
+    fetched_at: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class PendingURL:
+    url: str
+    published: str | None
+    title: str | None
+
+
+class Frontier:
+    """URL states and run records, on the connection of an open ArticleStore."""
+
+    def __init__(self, store: ArticleStore) -> None:
+        self.store = store
+        self.db = store.connection
+
+    def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
+        try:
+            self.db.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot write to {self.store.path}: {exc}") from None
+
+    # -- URLs ----------------------------------------------------------------
+
+    def known_articles(self, site: str) -> dict[str, KnownURL]:
+        """The site's settled URLs, by canonical URL: articles stored ("done") and
+        pages found to hold none ("skipped")."""
+        rows = self.db.execute(
+            "SELECT url, state, fetched_at, etag, last_modified FROM urls"
+            " WHERE site = ? AND state IN ('done', 'skipped')",
+            (site,),
+        )
+        return {
+            url: KnownURL(state, fetched, etag, modified)
+            for url, state, fetched, etag, modified in rows
+        }
+
+    def pending(self, site: str) -> list[PendingURL]:
+        """URLs of the site left to fetch: pending, or failed fewer than MAX_ATTEMPTS times."""
+        rows = self.db.execute(
+            "SELECT url, published, title FROM urls WHERE site = ?"
+            " AND (state = 'pending' OR (state = 'failed' AND attempts < ?)) ORDER BY url",
+            (site, MAX_ATTEMPTS),
+        )
+        return [PendingURL(*row) for row in rows]
+
+    def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
+        """Remember a discovered article URL (never downgrades a done one)."""
+        self._write(
+            "INSERT INTO urls (url, site, state, discovered_at, published, title)"
+            " VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            " published = coalesce(excluded.published, urls.published),"
+            " title = coalesce(excluded.title, urls.title)",
+            [(canonicalize(url), site, utc_now(), published, title)],
+        )
+
+    def mark_done(
+        self,
+        site: str,
+        urls: Iterable[str],
+        fetched_at: str,
+        content_hash: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Mark an article's URLs (as fetched, canonical) done; call in the transaction
+        that stores the article."""
+        self._write(
+            "INSERT INTO urls (url, site, state, discovered_at, fetched_at, content_hash, etag,"
+            " last_modified) VALUES (?, ?, 'done', ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            " state = 'done', last_error = NULL, fetched_at = excluded.fetched_at,"
+            " content_hash = excluded.content_hash, etag = excluded.etag,"
+            " last_modified = excluded.last_modified",
+            [
+                (canonicalize(u), site, fetched_at, fetched_at, content_hash, etag, last_modified)
+                for u in sorted(set(urls))
+            ],
+        )
+
+    def mark_failed(self, site: str, url: str, reason: str) -> None:
+        self._write(
+            "INSERT INTO urls (url, site, state, attempts, last_error, discovered_at)"
+            " VALUES (?, ?, 'failed', 1, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            " state = CASE WHEN urls.state = 'done' THEN 'done' ELSE 'failed' END,"
+            " attempts = urls.attempts + 1, last_error = excluded.last_error",
+            [(canonicalize(url), site, reason, utc_now())],
+        )
+
+    def mark_not_article(self, site: str, url: str, reason: str) -> None:
+        """A URL that was fetched and holds no article: settled, not to be retried."""
+        self._write(
+            "INSERT INTO urls (url, site, state, last_error, discovered_at, fetched_at)"
+            " VALUES (?, ?, 'skipped', ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            " state = CASE WHEN urls.state = 'done' THEN 'done' ELSE 'skipped' END,"
+            " last_error = excluded.last_error, fetched_at = excluded.fetched_at",
+            [(canonicalize(url), site, reason, utc_now(), utc_now())],
+        )
+
+    def forget_site(self, site: str) -> int:
+        """Forget which URLs of `site` were fetched; its stored articles stay."""
+        cursor = self.db.execute("DELETE FROM urls WHERE site = ?", (site,))
+        self.store.commit()
+        return cursor.rowcount
+
+    # -- runs ----------------------------------------------------------------
+
+    def start_run(self, spider: str) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO runs (spider, started_at) VALUES (?, ?)", (spider, utc_now())
+        )
+        self.store.commit()
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, reason: str, counts: Mapping[str, Mapping[str, int]]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO run_counts VALUES (?, ?, ?, ?)",
+            [
+                (run_id, site, counter, value)
+                for site, by_counter in sorted(counts.items())
+                for counter, value in sorted(by_counter.items())
+            ],
+        )
+        self.db.execute(
+            "UPDATE runs SET ended_at = ?, finish_reason = ? WHERE id = ?",
+            (utc_now(), reason, run_id),
+        )
+        self.store.commit()
+
+    def last_run_counts(
+        self, site: str | None = None
+    ) -> list[tuple[str, int, str, dict[str, int]]]:
+        """Per site, its most recent run: (site, run id, run start, counts)."""
+        query = (
+            "SELECT c.site, c.run_id, r.started_at, c.counter, c.value FROM run_counts c"
+            " JOIN runs r ON r.id = c.run_id WHERE c.run_id = ("
+            "   SELECT max(run_id) FROM run_counts WHERE site = c.site)"
+        )
+        params: tuple[str, ...] = ()
+        if site is not None:
+            query += " AND c.site = ?"
+            params = (site,)
+        table: dict[str, tuple[int, str, dict[str, int]]] = {}
+        for name, run_id, started, counter, value in self.db.execute(query + " ORDER BY 1", params):
+            table.setdefault(name, (run_id, started, {}))[2][counter] = value
+        return [
+            (name, run_id, started, counts) for name, (run_id, started, counts) in table.items()
+        ]

@@ -1,0 +1,175 @@
+"""The sites file: which news sites to crawl, and how (TOML).
+
+    [[site]]
+    name = "courier"                       # required, unique
+    start_urls = ["https://courier.example/"]
+    sitemaps = ["https://courier.example/news-sitemap.xml"]
+    feeds = ["https://courier.example/rss"]
+    allow = ['/\\d{4}/\\d\\d/']            # URL regexes an article must match (any)
+    deny = ['/video/']                    # URL regexes that exclude (any)
+    boilerplate = ["From our archive"]    # extra fragment patterns for this site
+    delay = 2.0                           # seconds between requests to the site
+    concurrency = 1                       # requests at once to the site
+    max_age = "3d"                        # skip entries older than this at discovery
+
+Errors name the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from newscrawl.urls import InvalidURLError, parse_url
+
+__all__ = ["SiteConfig", "SitesFileError", "load_sites", "parse_age"]
+
+_AGE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_KEYS = {
+    "name", "start_urls", "sitemaps", "feeds", "allow", "deny", "boilerplate", "delay",
+    "concurrency", "max_age",
+}  # fmt: skip
+
+
+class SitesFileError(ValueError):
+    """The sites file cannot be used; the message says where and why."""
+
+
+def parse_age(text: str) -> timedelta:
+    """ "30m", "12h", "2d", "1w" as a timedelta."""
+    match = _AGE.match(text)
+    if not match:
+        raise ValueError(f"not an age like 30m, 12h, 2d or 1w: {text!r}")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: str
+    start_urls: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    boilerplate: tuple[str, ...] = ()
+    delay: float | None = None
+    concurrency: int | None = None
+    max_age: timedelta | None = None
+    _allow: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    _deny: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_allow", tuple(re.compile(p) for p in self.allow))
+        object.__setattr__(self, "_deny", tuple(re.compile(p) for p in self.deny))
+
+    def wants(self, url: str) -> bool:
+        """Whether an article URL passes the site's allow and deny patterns."""
+        if any(p.search(url) for p in self._deny):
+            return False
+        return not self._allow or any(p.search(url) for p in self._allow)
+
+    @property
+    def entry_urls(self) -> tuple[str, ...]:
+        return self.start_urls + self.sitemaps + self.feeds
+
+
+def _line_of(text: str, index: int, key: str | None) -> int:
+    """The line of the `index`-th [[site]] table (or of `key` within it), 1-based."""
+    lines = text.splitlines()
+    seen = -1
+    for number, line in enumerate(lines, 1):
+        if line.strip().startswith("[[site]]"):
+            seen += 1
+            if seen == index and key is None:
+                return number
+        elif seen == index and key is not None and re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return number
+    return 1
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} must be a string or a list of strings")
+    return tuple(value)
+
+
+class _KeyError(ValueError):
+    def __init__(self, key: str | None, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _value(raw: dict[str, Any], key: str) -> Any:
+    """The checked value of `key` (raises _KeyError naming the key)."""
+    value = raw[key]
+    try:
+        if key == "name":
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError("must be a non-empty string")
+            return value.strip()
+        if key in ("start_urls", "sitemaps", "feeds"):
+            return tuple(parse_url(u) for u in _strings(value, key))
+        if key in ("allow", "deny", "boilerplate"):
+            patterns = _strings(value, key)
+            for pattern in patterns:
+                re.compile(pattern)
+            return patterns
+        if key == "delay":
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ValueError("must be a number of seconds above 0")
+            return float(value)
+        if key == "concurrency":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError("must be a whole number from 1")
+            return value
+        return parse_age(str(value))  # max_age
+    except (ValueError, InvalidURLError, re.error) as exc:
+        raise _KeyError(key, str(exc)) from None
+
+
+def _site(raw: dict[str, Any]) -> SiteConfig:
+    for key in raw:
+        if key not in _KEYS:
+            raise _KeyError(key, f"unknown key {key!r}")
+    if "name" not in raw:
+        raise _KeyError(None, "a site needs a name")
+    values = {key: _value(raw, key) for key in raw}
+    site = SiteConfig(**values)
+    if not site.entry_urls:
+        raise _KeyError("name", "a site needs start_urls, sitemaps or feeds")
+    return site
+
+
+def load_sites(path: Path) -> list[SiteConfig]:
+    """Read and check a sites file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SitesFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SitesFileError(f"{path}: {exc}") from None
+    tables = data.get("site")
+    if not isinstance(tables, list) or not tables:
+        raise SitesFileError(f"{path}: no [[site]] tables")
+    sites: list[SiteConfig] = []
+    for index, raw in enumerate(tables):
+        try:
+            site = _site(raw)
+        except _KeyError as exc:
+            line = _line_of(text, index, exc.key if exc.key in raw else None)
+            where = f" key {exc.key!r}:" if exc.key and "unknown key" not in str(exc) else ""
+            raise SitesFileError(f"{path}:{line}:{where} {exc}") from None
+        if any(s.name == site.name for s in sites):
+            line = _line_of(text, index, "name")
+            raise SitesFileError(f"{path}:{line}: key 'name': site {site.name!r} is defined twice")
+        sites.append(site)
+    return sites

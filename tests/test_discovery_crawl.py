@@ -1,0 +1,176 @@
+"""Scheduled crawls: discovery through robots.txt, sitemaps, news sitemaps, feeds and
+links; incremental second runs; a per-site record of every run."""
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import FAST, FolderSite, run
+from .discovery_site import LINKED, TOPICS, write_article, write_feed_site, write_link_site
+
+
+@pytest.fixture()
+def sites(tmp_path: Path) -> Iterator[dict[str, FolderSite]]:
+    (tmp_path / "feed").mkdir()
+    (tmp_path / "links").mkdir()
+    (tmp_path / "blocked").mkdir()
+    servers = {
+        "feed": FolderSite(tmp_path / "feed"),
+        "links": FolderSite(tmp_path / "links"),
+        "blocked": FolderSite(tmp_path / "blocked", status=403),
+    }
+    feed = servers["feed"]
+    news = [
+        (slug, TOPICS[slug][1] or "2026-11-01T07:30:00+00:00", TOPICS[slug][0])
+        for slug in ("a1", "a2")
+    ]
+    write_feed_site(feed.root, feed.url, news, {"a3": "2026-11-03", "a4": "2026-11-04"})
+    for slug, (title, published) in TOPICS.items():
+        write_article(feed.root, slug, title, published)
+    write_link_site(servers["links"].root)
+    yield servers
+    for server in servers.values():
+        server.close()
+
+
+def crawl(sites: dict[str, FolderSite], db: Path, *extra: str):
+    urls = [sites[name].url for name in ("feed", "links", "blocked")]
+    for server in sites.values():
+        server.hits.clear()
+    return run("newscrawl", "crawl", *urls, "--db", str(db), *FAST, *extra)
+
+
+def article_hits(site: FolderSite) -> list[str]:
+    return sorted(path for path in site.hits if path.startswith("/news/"))
+
+
+def test_every_article_is_found_no_hub_stored_dates_from_the_sitemap(sites, tmp_path: Path):
+    out = tmp_path / "out.jsonl"
+    result = crawl(sites, tmp_path / "db.sqlite", "-O", str(out))
+    assert result.returncode == 0, result.stderr.decode()
+    items = {
+        item["url"].rsplit("/", 1)[-1]: item
+        for item in map(json.loads, out.read_text().splitlines())
+    }
+    assert sorted(items) == sorted(f"{slug}.html" for slug in [*TOPICS, *LINKED])
+    # a1's page states no date; its news sitemap entry does.
+    assert items["a1.html"]["published"] == "2026-11-01"
+    assert items["a2.html"]["published"] == "2026-11-02"
+    # Discovery went through robots.txt, the index, both sitemaps and both feeds.
+    for path in ("/robots.txt", "/sitemap_index.xml", "/news_sitemap.xml", "/pages_sitemap.xml.gz",
+                 "/rss.xml", "/atom.xml"):  # fmt: skip
+        assert path in sites["feed"].hits
+    rows = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT url FROM articles").fetchall()
+    assert len(rows) == len(TOPICS) + len(LINKED)
+    assert not [u for (u,) in rows if "/section/" in u or "/tag/" in u or u.endswith(":/")]
+
+
+def test_second_run_fetches_only_new_and_changed_articles(sites, tmp_path: Path):
+    db = tmp_path / "db.sqlite"
+    assert crawl(sites, db).returncode == 0
+    second = crawl(sites, db)
+    assert second.returncode == 0, second.stderr.decode()
+    assert article_hits(sites["feed"]) == [] and article_hits(sites["links"]) == []
+    assert (
+        "/rss.xml" in sites["feed"].hits and "/tag/farming.html" in sites["links"].hits
+    )  # hubs again
+
+    # One article added (news sitemap), one changed (newer lastmod in the plain sitemap).
+    feed = sites["feed"]
+    news = [
+        (slug, TOPICS[slug][1] or "2026-11-01T07:30:00+00:00", TOPICS[slug][0])
+        for slug in ("a1", "a2")
+    ]
+    news.append(("a7", "2026-11-08T08:00:00+00:00", "Harbour cranes painted in their old colours"))
+    write_feed_site(feed.root, feed.url, news, {"a3": "2099-01-01", "a4": "2026-11-04"})
+    write_article(feed.root, "a7", "Harbour cranes painted in their old colours", None)
+    write_article(
+        feed.root,
+        "a3",
+        TOPICS["a3"][0],
+        TOPICS["a3"][1],
+        "<p>Update: the council confirmed the date.</p>",
+    )
+    third = crawl(sites, db)
+    assert third.returncode == 0, third.stderr.decode()
+    assert article_hits(feed) == ["/news/a3.html", "/news/a7.html"]
+    connection = sqlite3.connect(db)
+    (version,) = connection.execute(
+        "SELECT version FROM articles WHERE url LIKE '%/a3.html'"
+    ).fetchone()
+    assert version == 2
+    (text,) = connection.execute("SELECT text FROM articles WHERE url LIKE '%/a3.html'").fetchone()
+    assert text.endswith("Update: the council confirmed the date.")
+
+    # --refresh fetches everything again.
+    crawl(sites, db, "--refresh")
+    assert len(article_hits(feed)) == len(TOPICS) + 1
+
+
+def test_stats_show_each_site_and_a_blocked_one(sites, tmp_path: Path):
+    db = tmp_path / "db.sqlite"
+    assert crawl(sites, db).returncode == 0
+    result = run("newscrawl", "stats", "--db", str(db))
+    assert result.returncode == 0, result.stderr.decode()
+    table = result.stdout.decode().splitlines()
+    assert table[0].split()[:3] == ["site", "run", "started"]
+    by_site = {line.split()[0]: line.split() for line in table[1:]}
+    feed_site = sites["feed"].url.split("/")[2]
+    fetched, stored = int(by_site[feed_site][3]), int(by_site[feed_site][4])
+    assert stored == len(TOPICS)
+    assert fetched >= len(TOPICS) + 2  # the articles, the home page, the section page
+    blocked_site = sites["blocked"].url.split("/")[2]
+    assert (
+        f"newscrawl: warning: {blocked_site} stored nothing in run 1: blocked"
+        in result.stderr.decode()
+    )
+
+
+def test_sites_file_crawl_and_state_reset(sites, tmp_path: Path):
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(
+        f'[[site]]\nname = "valley"\nstart_urls = ["{sites["links"].url}"]\ndelay = 0.01\n\n'
+        f'[[site]]\nname = "tidewater"\nsitemaps = ["{sites["feed"].url}news_sitemap.xml"]\n'
+        'deny = ["/a2"]\n'
+    )
+    db = tmp_path / "db.sqlite"
+    result = run("newscrawl", "crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    stored = dict(sqlite3.connect(db).execute("SELECT url, site FROM articles").fetchall())
+    # tidewater: a1 from its news sitemap, a3 and a4 through robots.txt's sitemap
+    # index; a2 is denied; the feeds are neither configured nor announced to it.
+    assert sorted(stored.values()) == ["tidewater"] * 3 + ["valley"] * 2
+    assert not [url for url in stored if url.endswith("/a2.html")]
+    only = run(
+        "newscrawl", "crawl", "--sites", str(sites_file), "--site", "valley", "--db", str(db), *FAST
+    )
+    assert only.returncode == 0
+    reset = run("newscrawl", "state", "--db", str(db), "--site", "valley", "--reset")
+    assert reset.returncode == 0 and "forgot" in reset.stdout.decode()
+    for server in sites.values():
+        server.hits.clear()
+    again = run(
+        "newscrawl", "crawl", "--sites", str(sites_file), "--site", "valley", "--db", str(db), *FAST
+    )
+    assert again.returncode == 0
+    assert article_hits(sites["links"]) == [f"/news/{slug}.html" for slug in sorted(LINKED)]
+
+
+def test_a_broken_sites_file_names_file_line_and_key(tmp_path: Path):
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text('[[site]]\nname = "a"\nfeeds = ["a.example/rss"]\n')
+    result = run("newscrawl", "crawl", "--sites", str(sites_file))
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        f"newscrawl: error: {sites_file}:3: key 'feeds': not an http(s) URL: 'a.example/rss'"
+        " (add http:// or https://)\n"
+    )
+
+
+def test_since_skips_older_entries_before_fetching_them(sites, tmp_path: Path):
+    result = crawl(sites, tmp_path / "db.sqlite", "--since", "2026-11-04")
+    assert result.returncode == 0, result.stderr.decode()
+    assert article_hits(sites["feed"]) == ["/news/a4.html", "/news/a5.html", "/news/a6.html"]
