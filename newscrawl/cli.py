@@ -156,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str, Any]:
     overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level}
+    if sys.stderr.isatty() and args.command == "crawl":
+        # In place on a terminal; the logs still say it all when stderr is a file.
+        overrides["NEWSCRAWL_PROGRESS"] = True
+        overrides["LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
     if feeds:
         overrides["FEEDS"] = feeds
     if args.db is not None:

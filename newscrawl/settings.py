@@ -45,6 +45,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # Closes the SQLite store after the pipelines: re-cleans, writes the run record.
     "newscrawl.crawlstore.CrawlStoreExtension": 0,
+    # A progress line on a terminal (NEWSCRAWL_PROGRESS; the newscrawl command sets it).
+    "newscrawl.progress.ProgressLine": 0,
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"
@@ -59,6 +61,7 @@ NEWSCRAWL_MAX_PAGES = 0  # pages a spider may request; 0: no limit
 NEWSCRAWL_SQLITE_PATH = ""  # e.g. "output/newscrawl.sqlite"; empty: no SQLite storage
 NEWSCRAWL_SQLITE_COMMIT_EVERY = 100
 NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
+NEWSCRAWL_PROGRESS = False  # a progress line on stderr, updated in place
 
 # Project commands: `scrapy crawl` checks newscrawl's spider arguments first.
 COMMANDS_MODULE = "newscrawl.commands"

@@ -157,3 +157,18 @@ def test_eval_scores_a_folder_in_the_shared_layout(tmp_path: Path):
 
 def test_eval_of_a_folder_without_ground_truth_is_a_one_line_error(tmp_path: Path):
     assert_one_line_error(run("newscrawl", "eval", str(tmp_path)), "ground-truth.json")
+
+
+def test_progress_line_reports_pages_articles_rate_and_sites():
+    from newscrawl.progress import progress_text
+
+    stats = {
+        "response_received_count": 120,
+        "newscrawl/articles": 80,
+        "newscrawl/site/a.test/pages_fetched": 70,
+        "newscrawl/site/b.test/pages_fetched": 50,
+    }
+    assert (
+        progress_text(stats, elapsed=60)
+        == "fetched 120  stored 80  120 pages/min  a.test 70  b.test 50"
+    )

@@ -174,3 +174,12 @@ def test_since_skips_older_entries_before_fetching_them(sites, tmp_path: Path):
     result = crawl(sites, tmp_path / "db.sqlite", "--since", "2026-11-04")
     assert result.returncode == 0, result.stderr.decode()
     assert article_hits(sites["feed"]) == ["/news/a4.html", "/news/a5.html", "/news/a6.html"]
+
+
+def test_the_example_sites_file_is_valid():
+    from newscrawl.sites import load_sites
+
+    from .conftest import REPO
+
+    names = [site.name for site in load_sites(REPO / "sites.example.toml")]
+    assert names == ["courier", "gazette"]
