@@ -1,0 +1,78 @@
+import gzip
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from newscrawl.discovery import (
+    feed_links,
+    maybe_gunzip,
+    parse_date,
+    parse_feed,
+    parse_sitemap,
+    robots_sitemaps,
+)
+
+BASE = "http://n.test/"
+
+
+def test_robots_sitemap_lines_are_resolved():
+    robots = "User-agent: *\nDisallow: /x\nSitemap: /a.xml\nsitemap:   http://n.test/b.xml.gz\nSitemap: ftp://n.test/c"
+    assert robots_sitemaps(robots, BASE) == ["http://n.test/a.xml", "http://n.test/b.xml.gz"]
+
+
+def test_dates_in_the_forms_sitemaps_and_feeds_use():
+    assert parse_date("2026-11-01") == datetime(2026, 11, 1, tzinfo=UTC)
+    assert parse_date("2026-11-01T10:00:00+02:00") == datetime(2026, 11, 1, 8, tzinfo=UTC)
+    assert parse_date("Tue, 10 Nov 2026 10:00:00 GMT") == datetime(2026, 11, 10, 10, tzinfo=UTC)
+    assert parse_date("soon") is None and parse_date("") is None
+
+
+def test_a_gzipped_sitemap_index():
+    index = b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>/s1.xml</loc></sitemap></sitemapindex>'
+    kind, entries = parse_sitemap(gzip.compress(index), BASE)
+    assert kind == "index" and [e.url for e in entries] == ["http://n.test/s1.xml"]
+
+
+def test_a_compressed_sitemap_that_expands_too_far_is_refused():
+    with pytest.raises(ValueError, match="expands past 1000 bytes"):
+        maybe_gunzip(gzip.compress(b"<" * 5000), limit=1000)
+
+
+def test_entities_are_not_expanded():
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://n.test/&b;&x;</loc></url></urlset>'
+    )
+    kind, entries = parse_sitemap(bomb, BASE)
+    assert kind == "urlset"
+    assert all("aaaa" not in e.url for e in entries)
+
+
+def test_rss_atom_and_json_feeds():
+    rss = b"<rss version='2.0'><channel><item><title>T</title><link>/a</link><pubDate>Tue, 10 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>"
+    atom = b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>U</title><link href='http://n.test/b'/><updated>2026-11-11T00:00:00Z</updated></entry></feed>"
+    jsonfeed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"url": "http://n.test/c", "title": "V", "date_published": "2026-11-12T00:00:00Z"}]}).encode()  # fmt: skip
+    (a,) = parse_feed(rss, BASE)
+    (b,) = parse_feed(atom, BASE)
+    (c,) = parse_feed(jsonfeed, BASE)
+    assert (a.url, a.title, a.published) == (
+        "http://n.test/a",
+        "T",
+        datetime(2026, 11, 10, 10, tzinfo=UTC),
+    )
+    assert (b.url, b.published) == ("http://n.test/b", datetime(2026, 11, 11, tzinfo=UTC))
+    assert (c.url, c.title) == ("http://n.test/c", "V")
+
+
+def test_a_truncated_feed_keeps_the_items_before_the_cut():
+    rss = b"<rss version='2.0'><channel><item><link>http://n.test/a</link></item><item><link>http://n.test/b</li"
+    assert [e.url for e in parse_feed(rss, BASE)][:1] == ["http://n.test/a"]
+
+
+def test_feed_autodiscovery():
+    page = ('<html><head><link rel="alternate" type="application/rss+xml" href="/rss">'
+            '<link rel="alternate" type="text/html" href="/fr/"><link rel="stylesheet" href="/s.css"></head></html>')  # fmt: skip
+    assert feed_links(page, BASE) == ["http://n.test/rss"]
