@@ -14,8 +14,9 @@ from newscrawl.article import TOO_SHORT, build_article, clean_article_explained,
 from newscrawl.cleaning import DroppedParagraph
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
-from newscrawl.extract import extract_article
+from newscrawl.extract import Extraction, extract_article
 from newscrawl.items import ArticleItem
+from newscrawl.workers import ExtractionPool
 
 __all__ = ["PageResult", "SourcePage", "extract_pages"]
 
@@ -36,17 +37,32 @@ class PageResult:
     dropped: list[DroppedParagraph] = field(default_factory=list)
 
 
+def _extract_all(sources: list[SourcePage], config: NewscrawlConfig) -> list[Extraction | None]:
+    """Extract every readable source, in worker processes when configured (and
+    when there is more than one page to share out)."""
+    readable = [s.html for s in sources if s.html is not None]
+    workers = min(config.worker_count, len(readable))
+    if workers <= 1:
+        return [None if s.html is None else extract_article(s.html) for s in sources]
+    pool = ExtractionPool(workers, config.extract_timeout)
+    try:
+        futures = [None if s.html is None else pool.submit(s.html, None) for s in sources]
+        return [None if f is None else ExtractionPool.outcome(f).extraction for f in futures]
+    finally:
+        pool.stop()
+
+
 def extract_pages(
     sources: Iterable[SourcePage], config: NewscrawlConfig, clean: bool = True
 ) -> list[PageResult]:
     """Extract (and unless `clean` is False, clean) every source, in order."""
     results: list[PageResult] = []
     sites = SiteModel()
-    for source in sources:
-        if source.html is None:
+    sources = list(sources)
+    for source, extraction in zip(sources, _extract_all(sources, config), strict=True):
+        if source.html is None or extraction is None:
             results.append(PageResult(source.name, None, source.error or "unreadable"))
             continue
-        extraction = extract_article(source.html)
         article = build_article(extraction, None, source.saved_at)
         if extraction.failure is None and article.site and article.canonical_url:
             sites.observe(article.site, article.canonical_url, raw_fingerprints(article))

@@ -49,6 +49,23 @@ def _positive(text: str) -> int:
     return number
 
 
+def _add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", type=_workers, metavar="N",
+        help="extraction processes (default: one per core; 0: in this process)",
+    )  # fmt: skip
+
+
+def _workers(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return number
+
+
 def _add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -> None:
     parser.add_argument(
         "--db",
@@ -66,6 +83,7 @@ def _add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) 
         type=_setting,
         help="override a Scrapy or newscrawl setting (repeatable)",
     )
+    _add_workers_option(parser)
     parser.add_argument(
         "-L", "--log-level", default=default_log_level,
         choices=["DEBUG", "INFO", "WARNING", "ERROR"], help=f"default {default_log_level}",
@@ -112,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = commands.add_parser("extract", help="extract saved HTML files offline (- for stdin)")
     extract.add_argument("files", nargs="+", metavar="FILE")
+    _add_workers_option(extract)
     extract_mode = extract.add_mutually_exclusive_group()
     extract_mode.add_argument(
         "--no-clean", action="store_true", help="print trafilatura's text untouched"
@@ -166,6 +185,8 @@ def _crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str
         overrides["NEWSCRAWL_SQLITE_PATH"] = str(args.db)
     if getattr(args, "max_pages", None):
         overrides["NEWSCRAWL_MAX_PAGES"] = args.max_pages
+    if args.workers is not None:
+        overrides["NEWSCRAWL_WORKERS"] = args.workers
     overrides.update(dict(args.settings))
     return overrides
 
@@ -329,7 +350,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from newscrawl.items import article_record
 
     sources = _read_sources(args.files)
-    results = extract_pages(sources, NewscrawlConfig(), clean=not args.no_clean)
+    config = NewscrawlConfig() if args.workers is None else NewscrawlConfig(workers=args.workers)
+    results = extract_pages(sources, config, clean=not args.no_clean)
     for result in results:
         article = result.article
         if args.explain and article is not None:

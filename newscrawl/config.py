@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from newscrawl.cleaning import DEFAULT_MIN_WORDS, InvalidPatternError, TextCleaner
+from newscrawl.workers import default_workers
 
 __all__ = ["ConfigError", "NewscrawlConfig"]
 
@@ -46,6 +47,22 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+def _workers(value: Any) -> int:
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return -1
+    number = int(value)
+    if number < -1:
+        raise ValueError("must be a number of processes, 0 (in-process) or auto")
+    return number
+
+
+def _positive_float(value: Any) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ValueError("must be above 0")
+    return number
+
+
 def _patterns(value: Any) -> tuple[str, ...]:
     # From the command line (-s) a list arrives as one string: one pattern per line.
     if isinstance(value, str):
@@ -63,6 +80,17 @@ class NewscrawlConfig:
     sqlite_path: Path | None = None
     sqlite_commit_every: int = 100  # items per transaction
     sqlite_commit_seconds: float = 5.0  # and at least this often
+    workers: int = -1  # extraction processes; 0: in the crawler's process; -1: one per core
+    extract_timeout: float = 8.0  # seconds a page may take to extract
+    extract_queue: int = 0  # pages waiting for a worker at most; 0: 4 per worker
+
+    @property
+    def worker_count(self) -> int:
+        return default_workers() if self.workers < 0 else self.workers
+
+    @property
+    def queue_size(self) -> int:
+        return self.extract_queue or 4 * max(1, self.worker_count)
 
     @classmethod
     def from_settings(cls, settings: Any) -> NewscrawlConfig:
@@ -74,6 +102,9 @@ class NewscrawlConfig:
             sqlite_path=Path(sqlite_path) if sqlite_path else None,
             sqlite_commit_every=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_EVERY", _positive_int, 100),
             sqlite_commit_seconds=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_SECONDS", float, 5.0),
+            workers=_get(settings, "NEWSCRAWL_WORKERS", _workers, -1),
+            extract_timeout=_get(settings, "NEWSCRAWL_EXTRACT_TIMEOUT", _positive_float, 8.0),
+            extract_queue=_get(settings, "NEWSCRAWL_EXTRACT_QUEUE", _non_negative_int, 0),
         )
         config.make_cleaner()  # fail now, with the setting's name, on a bad pattern
         return config

@@ -7,6 +7,7 @@ is Scrapy's own feed export, which receives what comes out of the last pipeline.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -18,9 +19,15 @@ from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
 from newscrawl.crawlstore import CrawlStore, count_site, crawl_store
-from newscrawl.extract import extract_article
 from newscrawl.items import ArticleItem, PageItem
 from newscrawl.storage import StorageError, content_hash
+from newscrawl.workers import (
+    EXTRACTION_CRASHED,
+    EXTRACTION_TIMEOUT,
+    ExtractionPool,
+    TimedExtraction,
+    extract_timed,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,6 +58,11 @@ def _config(crawler: Crawler) -> NewscrawlConfig:
     return NewscrawlConfig.from_settings(crawler.settings)
 
 
+def _ms_since(started: float) -> int:
+    """CPU milliseconds of this process since `started` (a time.process_time())."""
+    return round((time.process_time() - started) * 1000)
+
+
 def _no_article(
     crawler: Crawler, url: str, site: str | None, reason: str, detail: str = ""
 ) -> NoArticle:
@@ -64,19 +76,54 @@ def _no_article(
 
 
 class ExtractionPipeline:
-    """PageItem -> ArticleItem with trafilatura's text and metadata."""
+    """PageItem -> ArticleItem with trafilatura's text and metadata.
 
-    def __init__(self, crawler: Crawler) -> None:
+    Extraction runs in a pool of worker processes (NEWSCRAWL_WORKERS), awaited so
+    that the event loop keeps downloading meanwhile; at most NEWSCRAWL_EXTRACT_QUEUE
+    pages wait for a worker, and while they do, Scrapy holds back further
+    responses (its scraper slot is full), so a fast site cannot fill memory.
+    """
+
+    def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.stats = _stats(crawler)
+        self.workers = config.worker_count
+        self.timeout = config.extract_timeout
+        self.queue_size = config.queue_size
+        self.pool: ExtractionPool | None = None
+        self.slots: asyncio.Semaphore | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
-        return cls(crawler)
+        return cls(_config(crawler), crawler)
 
-    def process_item(self, item: object) -> object:
+    def open_spider(self) -> None:
+        if self.workers > 0:
+            self.pool = ExtractionPool(self.workers, self.timeout)
+            self.slots = asyncio.Semaphore(self.queue_size)
+            logger.info("extracting in %d worker processes", self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool = None
+
+    async def _extract(self, item: PageItem) -> TimedExtraction:
+        if self.pool is None or self.slots is None:
+            return extract_timed(item.html, item.url)
+        async with self.slots:
+            future = self.pool.submit(item.html, item.url)
+            await asyncio.wrap_future(future)
+            return ExtractionPool.outcome(future)
+
+    async def process_item(self, item: object) -> object:
         if not isinstance(item, PageItem):
             return item
-        extraction = extract_article(item.html, item.url)
+        timed = await self._extract(item)
+        self.stats.inc_value("newscrawl/cpu_ms/extract", round(timed.cpu_seconds * 1000))
+        extraction = timed.extraction
+        if extraction.failure in (EXTRACTION_TIMEOUT, EXTRACTION_CRASHED):
+            logger.warning("extraction failed for %s: %s", item.url, extraction.failure)
         if extraction.failure:
             raise _no_article(self.crawler, item.url, item.hints.get("site"), extraction.failure)
         return build_article(extraction, item.url, item.fetched_at, item.hints)
@@ -103,6 +150,13 @@ class CleaningPipeline:
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
             return item
+        started = time.process_time()
+        try:
+            return self._clean(item)
+        finally:
+            self.stats.inc_value("newscrawl/cpu_ms/clean", _ms_since(started))
+
+    def _clean(self, item: ArticleItem) -> ArticleItem:
         boilerplate: frozenset[str] = frozenset()
         if item.site and item.canonical_url:
             self.sites.observe(item.site, item.canonical_url, raw_fingerprints(item))
@@ -149,7 +203,13 @@ class SqlitePipeline:
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem) or self.store is None:
             return item
-        store = self.store
+        started = time.process_time()
+        try:
+            return self._store(item, self.store)
+        finally:
+            self.stats.inc_value("newscrawl/cpu_ms/store", _ms_since(started))
+
+    def _store(self, item: ArticleItem, store: CrawlStore) -> ArticleItem:
         try:
             outcome = store.articles.upsert(item)
             if item.site:

@@ -62,6 +62,9 @@ NEWSCRAWL_SQLITE_PATH = ""  # e.g. "output/newscrawl.sqlite"; empty: no SQLite s
 NEWSCRAWL_SQLITE_COMMIT_EVERY = 100
 NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
 NEWSCRAWL_PROGRESS = False  # a progress line on stderr, updated in place
+NEWSCRAWL_WORKERS = "auto"  # extraction processes: a number, 0 (in-process) or auto (one per core)
+NEWSCRAWL_EXTRACT_TIMEOUT = 8.0  # seconds; a page taking longer is abandoned, its worker replaced
+NEWSCRAWL_EXTRACT_QUEUE = 0  # pages waiting for extraction at most; 0: 4 per worker
 
 # Project commands: `scrapy crawl` checks newscrawl's spider arguments first.
 COMMANDS_MODULE = "newscrawl.commands"

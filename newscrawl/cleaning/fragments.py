@@ -181,9 +181,14 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
 # only count as furniture at the start or the end of a text (see the cleaner).
 EDGE_ONLY = frozenset({"contact", "byline", "bio", "url_only"})
 
+# No pattern matches more than this many characters (the longest, a bio line, stays
+# well under it); longer paragraphs are text, and skip the patterns.
+FRAGMENT_MAX_CHARS = 800
+
 # Decorative characters around a label: "» Read more", "Related:", "More ›", "•"
 # (after normalisation, which has already turned guillemets into '"').
-_EDGE_DECORATION = re.compile(r"^[\s»›>|•·*#\-\"'(\[]+|[\s:.…»›>|•·*\-\"')\]]+$")
+_LEADING_DECORATION = " \t\n»›>|•·*#-\"'(["
+_TRAILING_DECORATION = " \t\n:.…»›>|•·*-\"')]"
 _HAS_WORD = re.compile(r"[^\W_]")
 
 
@@ -195,7 +200,8 @@ class InvalidPatternError(ValueError):
 class FragmentMatcher:
     """Decides whether a whole paragraph is a boilerplate fragment, and of which class."""
 
-    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    # One expression, a named group per class: a single match says which class fits.
+    pattern: re.Pattern[str]
 
     @classmethod
     def build(cls, extra_patterns: Iterable[str] = ()) -> FragmentMatcher:
@@ -209,27 +215,29 @@ class FragmentMatcher:
                 raise InvalidPatternError(f"invalid fragment pattern {extra!r}: {exc}") from None
         if extras:
             groups.append(("user", extras))
-        compiled = tuple(
-            (name, re.compile("|".join(f"(?:{source})" for source in group), re.IGNORECASE))
+        combined = "|".join(
+            f"(?P<{name}>" + "|".join(f"(?:{source})" for source in group) + ")"
             for name, group in groups
         )
-        return cls(compiled)
+        return cls(re.compile(combined, re.IGNORECASE))
 
     def match(self, paragraph: str) -> str | None:
         """The class of furniture `paragraph` is, as a whole, or None if it is text."""
+        if len(paragraph) > FRAGMENT_MAX_CHARS:
+            return None
         key = comparison_key(paragraph)
-        label = _EDGE_DECORATION.sub("", key)
+        label = key.lstrip(_LEADING_DECORATION).rstrip(_TRAILING_DECORATION)
         if not _HAS_WORD.search(label):
             # Only punctuation, symbols or nothing: a separator, an emptied list item.
             return "no_words"
         if is_timestamp(label):
             return "timestamp"
-        for name, pattern in self.patterns:
-            # The label without decoration, or the paragraph as written: a user
-            # pattern may well include the brackets the label loses.
-            if pattern.fullmatch(label) or pattern.fullmatch(key):
-                return name
-        return None
+        # The label without decoration, or the paragraph as written: a user pattern
+        # may well include the brackets the label loses.
+        found = self.pattern.fullmatch(label) or (
+            self.pattern.fullmatch(key) if key != label else None
+        )
+        return found.lastgroup if found else None
 
     def matches(self, paragraph: str) -> bool:
         """True if `paragraph`, as a whole, is page furniture."""

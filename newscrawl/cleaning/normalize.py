@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["comparison_key", "strip_ellipsis", "word_count", "words"]
 
@@ -37,9 +38,12 @@ def comparison_key(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip().casefold()
 
 
-def words(text: str) -> list[str]:
-    """Return the words of `text`, case-folded, without punctuation."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+@lru_cache(maxsize=8192)
+def words(text: str) -> tuple[str, ...]:
+    """Return the words of `text`, case-folded, without punctuation.
+
+    Cached: every rule looks at the words of the same paragraphs."""
+    return tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 def word_count(text: str) -> int:
@@ -49,5 +53,7 @@ def word_count(text: str) -> int:
 
 def strip_ellipsis(text: str) -> tuple[str, bool]:
     """Remove a trailing ellipsis; also say whether there was one."""
+    if not text.rstrip(" \t\n)]").endswith((".", "\u2026")):
+        return text, False  # the common case, without running the expression
     stripped = _TRAILING_ELLIPSIS.sub("", text)
     return stripped, stripped != text

@@ -62,19 +62,23 @@ NEAR_IDENTICAL = "near_identical"
 class _Paragraph:
     words: tuple[str, ...]
     joined: str  # " w1 w2 ... " with sentinels, for whole-word substring tests
+    counts: Counter[str]  # word -> occurrences
+    teaser_stem: tuple[str, ...] | None  # the words before a trailing ellipsis, if any
 
 
 def _prepare(text: str) -> _Paragraph:
-    tokens = tuple(words(text))
-    return _Paragraph(tokens, " " + " ".join(tokens) + " ")
-
-
-def _is_teaser_of(text: str, earlier: _Paragraph) -> bool:
-    """True if `text` ends in an ellipsis and what precedes it starts `earlier`."""
+    tokens = words(text)
     stem, had_ellipsis = strip_ellipsis(text.rstrip())
-    if not had_ellipsis:
+    return _Paragraph(
+        tokens, " " + " ".join(tokens) + " ", Counter(tokens), words(stem) if had_ellipsis else None
+    )
+
+
+def _is_teaser_of(current: _Paragraph, earlier: _Paragraph) -> bool:
+    """True if `current` ends in an ellipsis and what precedes it starts `earlier`."""
+    stem_words = current.teaser_stem
+    if stem_words is None:
         return False
-    stem_words = words(stem)
     if len(stem_words) < TEASER_MIN_WORDS or len(stem_words) > len(earlier.words):
         return False
     *whole, last = stem_words
@@ -89,11 +93,13 @@ def _is_near_identical(a: _Paragraph, b: _Paragraph) -> bool:
         shorter + longer
     ):
         return False
+    # The words the two share bound the ratio from above (difflib's quick_ratio, here
+    # from counts made once per paragraph): most pairs fail this cheap test.
+    common = sum((a.counts & b.counts).values())
+    if 2 * common < NEAR_IDENTICAL_MIN_RATIO * (shorter + longer):
+        return False
     matcher = SequenceMatcher(None, a.words, b.words, autojunk=False)
-    if (
-        matcher.quick_ratio() < NEAR_IDENTICAL_MIN_RATIO
-        or matcher.ratio() < NEAR_IDENTICAL_MIN_RATIO
-    ):
+    if matcher.ratio() < NEAR_IDENTICAL_MIN_RATIO:
         return False
     # A changed number is not a trivial edit: "23 March" and "28 March" are two events.
     changed = [
@@ -105,22 +111,42 @@ def _is_near_identical(a: _Paragraph, b: _Paragraph) -> bool:
     return not any(ch.isdigit() for word in changed for ch in word)
 
 
-def _classify(index: int, texts: Sequence[str], prepared: Sequence[_Paragraph]) -> str | None:
-    """Say which earlier (or, for containment, longer) paragraph this one repeats."""
+def _similar_candidates(prepared: Sequence[_Paragraph]) -> list[set[int]]:
+    """For each paragraph, the earlier ones that open or close with the same three
+    words: a trivial edit leaves one end alone, and comparing only these keeps the
+    near-identical test linear in the number of paragraphs."""
+    by_end: dict[tuple[str, ...], list[int]] = {}
+    candidates: list[set[int]] = []
+    for index, paragraph in enumerate(prepared):
+        ends = {("^", *paragraph.words[:3]), ("$", *paragraph.words[-3:])}
+        candidates.append({other for end in ends for other in by_end.get(end, ())})
+        for end in ends:
+            by_end.setdefault(end, []).append(index)
+    return candidates
+
+
+def _classify(
+    index: int,
+    prepared: Sequence[_Paragraph],
+    similar: set[int],
+    first_seen: dict[tuple[str, ...], int],
+) -> str | None:
+    """Say which earlier paragraph this one repeats (`first_seen`: where each word
+    sequence first occurs)."""
     current = prepared[index]
     if not current.words:
         return None
     earlier = prepared[:index]
-    if any(current.words == other.words for other in earlier):
+    if first_seen[current.words] < index:
         return REPEATED
-    if any(_is_teaser_of(texts[index], other) for other in earlier):
+    if current.teaser_stem is not None and any(_is_teaser_of(current, other) for other in earlier):
         return TEASER
     if len(current.words) >= CONTAINED_MIN_WORDS and any(
         len(other.words) > len(current.words) and current.joined in other.joined
         for other in earlier
     ):
         return CONTAINED
-    if any(_is_near_identical(current, other) for other in earlier):
+    if any(_is_near_identical(current, prepared[other]) for other in sorted(similar)):
         return NEAR_IDENTICAL
     return None
 
@@ -147,7 +173,15 @@ def find_repeats(texts: Sequence[str]) -> dict[int, str]:
     structure, and are kept.
     """
     prepared = [_prepare(text) for text in texts]
-    candidates = {i: rule for i in range(len(texts)) if (rule := _classify(i, texts, prepared))}
+    similar = _similar_candidates(prepared)
+    first_seen: dict[tuple[str, ...], int] = {}
+    for index, paragraph in enumerate(prepared):
+        first_seen.setdefault(paragraph.words, index)
+    candidates = {
+        i: rule
+        for i in range(len(texts))
+        if (rule := _classify(i, prepared, similar[i], first_seen))
+    }
     occurrences = Counter(paragraph.words for paragraph in prepared)
     drops: dict[int, str] = {}
     for run in _runs(sorted(candidates)):

@@ -1,0 +1,103 @@
+"""Extraction in a pool of worker processes, off the crawler's event loop.
+
+trafilatura costs tens of milliseconds of CPU per page and holds the GIL: run in
+the crawler's process it blocks downloads and caps a crawl at one core. Workers
+take the page (text or bytes) and return plain data. A page that takes longer
+than the time limit is abandoned and its worker replaced; a worker that dies is
+replaced too; either way the page gets a failure reason and the crawl goes on.
+
+pebble's ProcessPool does the process management (per-task timeouts, replacing
+workers); workers are forked from a clean forkserver process, not from the
+crawler with its threads and sockets.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import time
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from pebble import ProcessExpired, ProcessPool
+
+from newscrawl.extract import Extraction, extract_article
+
+__all__ = [
+    "EXTRACTION_CRASHED",
+    "EXTRACTION_TIMEOUT",
+    "ExtractionPool",
+    "TimedExtraction",
+    "default_workers",
+    "extract_timed",
+]
+
+EXTRACTION_TIMEOUT = "extraction_timeout"
+EXTRACTION_CRASHED = "extraction_crashed"
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class TimedExtraction:
+    extraction: Extraction
+    cpu_seconds: float  # CPU time the extraction took, in whichever process ran it
+
+
+def extract_timed(html: str | bytes, url: str | None) -> TimedExtraction:
+    """Extract, and measure the CPU time it took (the worker's entry point)."""
+    started = time.process_time()
+    extraction = extract_article(html, url)
+    return TimedExtraction(extraction, time.process_time() - started)
+
+
+def _warm_up() -> None:
+    # Import trafilatura's models and compile its expressions before the first page.
+    extract_article("<html><body><p>warm up</p></body></html>", None)
+
+
+class ExtractionPool:
+    """A pool of `workers` extraction processes with a per-page `timeout` in seconds."""
+
+    def __init__(self, workers: int, timeout: float) -> None:
+        self.timeout = timeout
+        self.pool = ProcessPool(
+            max_workers=workers,
+            context=multiprocessing.get_context("forkserver"),
+            initializer=_warm_up,
+        )
+
+    def submit(
+        self, html: str | bytes, url: str | None
+    ) -> concurrent.futures.Future[TimedExtraction]:
+        future: concurrent.futures.Future[TimedExtraction] = self.pool.schedule(
+            extract_timed, args=(html, url), timeout=self.timeout
+        )
+        return future
+
+    @staticmethod
+    def outcome(future: concurrent.futures.Future[TimedExtraction]) -> TimedExtraction:
+        """The result of a finished task, with timeouts and dead workers as failures."""
+        try:
+            return future.result()
+        except concurrent.futures.TimeoutError:
+            return TimedExtraction(Extraction(failure=EXTRACTION_TIMEOUT), 0.0)
+        except (ProcessExpired, BrokenProcessPool):
+            return TimedExtraction(Extraction(failure=EXTRACTION_CRASHED), 0.0)
+
+    def close(self) -> None:
+        """Finish the pages already given, then stop the workers."""
+        self.pool.close()  # type: ignore[no-untyped-call]
+        self.pool.join()
+
+    def stop(self) -> None:
+        """Stop at once, abandoning pages in progress."""
+        self.pool.stop()  # type: ignore[no-untyped-call]
+        self.pool.join()
