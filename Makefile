@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format demo eval clean
+.PHONY: install test lint format demo eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: install
-	$(BIN)/ruff check newscrawl tests
-	$(BIN)/ruff format --check newscrawl tests
+	$(BIN)/ruff check newscrawl tests bench
+	$(BIN)/ruff format --check newscrawl tests bench
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format newscrawl tests
-	$(BIN)/ruff check --fix newscrawl tests
+	$(BIN)/ruff format newscrawl tests bench
+	$(BIN)/ruff check --fix newscrawl tests bench
 
 test: lint
 	$(BIN)/pytest
@@ -33,6 +33,10 @@ demo: install
 # Extraction quality against plain trafilatura on ../shared/data (when present).
 eval: install
 	../shared/tools/eval-extract
+
+# Throughput and memory against plain trafilatura (several minutes; ../shared/data).
+bench: install
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -103,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("urls", nargs="*", metavar="URL")
     crawl.add_argument("--sites", type=Path, metavar="FILE.toml", help="the sites to crawl")
+    crawl.add_argument(
+        "--sitemap",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a sitemap to read (repeatable)",
+    )
+    crawl.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="a feed to read (repeatable)"
+    )
     crawl.add_argument("--site", metavar="NAME", help="only this site of the sites file")
     window = crawl.add_mutually_exclusive_group()
     window.add_argument("--since", metavar="DATE", help="skip entries dated before DATE")
@@ -203,7 +213,7 @@ def _run(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any]) ->
     from newscrawl.urls import InvalidURLError, parse_url_list
 
     try:
-        if "urls" in spider_args:
+        if spider_args.get("urls"):
             spider_args = {**spider_args, "urls": parse_url_list(spider_args["urls"])}
         return run_spider(spider, spider_args, load_settings(overrides))
     except (InvalidURLError, ConfigError, OutputError, StorageError) as exc:
@@ -228,13 +238,25 @@ def _news_args(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str,
         except ValueError as exc:
             raise CommandError(f"--max-age: {exc}") from None
     if args.sites is None:
-        if not args.urls:
-            raise CommandError("give start URLs, or --sites FILE")
+        if not (args.urls or args.sitemap or args.feed):
+            raise CommandError("give start URLs (or --sitemap, --feed), or --sites FILE")
         if args.site:
             raise CommandError("--site needs --sites FILE")
-        return {**spider_args, "urls": args.urls}
-    if args.urls:
-        raise CommandError("give start URLs or --sites FILE, not both")
+        from newscrawl.urls import InvalidURLError, parse_url_list
+
+        try:
+            extra = {
+                k: parse_url_list(v)
+                for k, v in (("sitemaps", args.sitemap), ("feeds", args.feed))
+                if v
+            }
+        except InvalidURLError as exc:
+            raise CommandError(str(exc)) from None
+        return (
+            {**spider_args, "urls": args.urls, **extra} if args.urls else {**spider_args, **extra}
+        )
+    if args.urls or args.sitemap or args.feed:
+        raise CommandError("give start URLs (or --sitemap, --feed) or --sites FILE, not both")
     try:
         sites = load_sites(args.sites)
     except SitesFileError as exc:

@@ -8,6 +8,7 @@ is Scrapy's own feed export, which receives what comes out of the last pipeline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from newscrawl.storage import StorageError, content_hash
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
     EXTRACTION_TIMEOUT,
+    TASK_FAILURES,
     ExtractionPool,
     TimedExtraction,
     extract_timed,
@@ -113,7 +115,8 @@ class ExtractionPipeline:
             return extract_timed(item.html, item.url)
         async with self.slots:
             future = self.pool.submit(item.html, item.url)
-            await asyncio.wrap_future(future)
+            with contextlib.suppress(*TASK_FAILURES):  # outcome() reports them
+                await asyncio.wrap_future(future)
             return ExtractionPool.outcome(future)
 
     async def process_item(self, item: object) -> object:

@@ -27,6 +27,7 @@ from newscrawl.extract import Extraction, extract_article
 __all__ = [
     "EXTRACTION_CRASHED",
     "EXTRACTION_TIMEOUT",
+    "TASK_FAILURES",
     "ExtractionPool",
     "TimedExtraction",
     "default_workers",
@@ -35,6 +36,10 @@ __all__ = [
 
 EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTION_CRASHED = "extraction_crashed"
+# What a task's future may raise instead of returning: the page took too long, its
+# worker died, or the whole pool broke. `ExtractionPool.outcome` turns each into a
+# failure reason.
+TASK_FAILURES = (concurrent.futures.TimeoutError, ProcessExpired, BrokenProcessPool)
 
 
 def default_workers() -> int:

@@ -245,22 +245,26 @@ class NewsSpider(BaseNewsSpider):
         if not self.is_html(response):
             return
         assert isinstance(response, HtmlResponse) and self.crawler.stats is not None
+        if response.meta.get("article"):
+            # A news sitemap or a feed listed it as an article, and the sitemap or feed
+            # is how this site's pages are found: no need to parse it here (the
+            # crawler's process is the bottleneck; extraction runs in workers).
+            self.crawler.stats.inc_value(f"newscrawl/pages/{ARTICLE}")
+            yield self.page_item(response)
+            return
         og_type = response.xpath('//meta[@property="og:type"]/@content').get()
         kind = classify_page(response.url, og_type, ld_json_types(response))
-        if response.meta.get("article") and kind != ARTICLE and og_type is None:
-            kind = ARTICLE  # a sitemap or feed said so, and the page does not contradict it
         self.crawler.stats.inc_value(f"newscrawl/pages/{kind}")
         if kind == ARTICLE:
-            if config is None or config.wants(response.url) or response.meta.get("article"):
+            if config is None or config.wants(response.url):
                 yield self.page_item(response)
         else:
             count_site(self.crawler, site, "not_article")
         if config is None:
             return
-        if not response.meta.get("article"):
-            for url in feed_links(response.text, response.url):
-                if url not in config.feeds:
-                    yield self.make_request(url, callback=self.parse_feed, meta={"site": site})
+        for url in feed_links(response.text, response.url):
+            if url not in config.feeds:
+                yield self.make_request(url, callback=self.parse_feed, meta={"site": site})
         for link in self.links.extract_links(response):
             if not config.wants(link.url) and classify_page(link.url) == ARTICLE:
                 continue

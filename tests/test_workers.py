@@ -1,0 +1,125 @@
+"""Extraction in worker processes: a page that hangs, a worker that dies, and
+identical output to extraction in the crawler's own process."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import BIN, FAST, REPO, FolderSite, run
+from .discovery_site import write_article
+
+# A page of a hundred thousand tiny elements: trafilatura needs ~20 s of CPU for it.
+HOSTILE = (
+    "<html><head><title>Slow</title><meta property='og:type' content='article'></head><body><article>"
+    + "<p>A paragraph that makes this look like an article with some text in it.</p>" * 5
+    + "<div><span>x</span></div>" * 100_000
+    + "</article></body></html>"
+)
+STORIES = {
+    "s1": "Harbour board elects its first woman chair",
+    "s2": "Rowing club rebuilds its boathouse",
+}
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Iterator[FolderSite]:
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "hostile.html").write_text(HOSTILE)
+    for slug, title in STORIES.items():
+        write_article(tmp_path, slug, title, "2026-11-20T10:00:00+00:00")
+    server = FolderSite(tmp_path)
+    yield server
+    server.close()
+
+
+def urls(site: FolderSite) -> list[str]:
+    return [site.url + "news/hostile.html", *(site.url + f"news/{slug}.html" for slug in STORIES)]
+
+
+def test_a_page_that_hangs_extraction_times_out_and_the_crawl_goes_on(site: FolderSite):
+    started = time.monotonic()
+    result = run(
+        "newscrawl",
+        "scrape",
+        *urls(site),
+        "--workers",
+        "1",
+        "-s",
+        "NEWSCRAWL_EXTRACT_TIMEOUT=1",
+        *FAST,
+    )
+    elapsed = time.monotonic() - started
+    err = result.stderr.decode()
+    items = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert sorted(item["title"] for item in items) == sorted(STORIES.values())
+    assert f"no article from {site.url}news/hostile.html: extraction_timeout" in err
+    assert result.returncode == 1  # one URL gave no article
+    assert elapsed < 15  # far less than the ~20 s the page would take
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (the crawler's forkserver and its workers)."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(proc.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_a_worker_that_dies_is_replaced_and_the_crawl_goes_on(site: FolderSite, tmp_path: Path):
+    out = tmp_path / "out.jsonl"
+    command = [str(BIN / "newscrawl"), "crawl", urls(site)[0], *urls(site)[1:], "-o", str(out),
+               "--workers", "1", "-s", "NEWSCRAWL_EXTRACT_TIMEOUT=60", *FAST]  # fmt: skip
+    crawler = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "/news/hostile.html" not in site.hits:
+            time.sleep(0.05)
+        time.sleep(1.5)  # the one worker is now deep in the hostile page
+        # The forkserver's children are the workers; kill them all (there is one).
+        forkserver = [p for p in descendants(crawler.pid) if descendants(p)]
+        workers = [w for p in forkserver for w in descendants(p)]
+        assert workers, "no worker process found"
+        for worker in workers:
+            os.kill(worker, signal.SIGKILL)
+        _, stderr = crawler.communicate(timeout=60)
+    finally:
+        crawler.kill()
+    err = stderr.decode()
+    assert crawler.returncode == 0, err
+    assert "extraction failed for" in err and "extraction_crashed" in err
+    titles = sorted(json.loads(line)["title"] for line in out.read_text().splitlines())
+    assert titles == sorted(STORIES.values())
+
+
+def test_pool_and_inline_extraction_give_identical_items(site_url: str, tmp_path: Path):
+    outputs = []
+    for workers in ("0", "2"):
+        out = tmp_path / f"w{workers}.jsonl"
+        result = run("newscrawl", "crawl", site_url, "-O", str(out), "--workers", workers, *FAST)
+        assert result.returncode == 0, result.stderr.decode()
+        items = [json.loads(line) for line in out.read_text().splitlines()]
+        outputs.append(
+            sorted(
+                ({k: v for k, v in i.items() if k != "fetched_at"} for i in items),
+                key=lambda i: i["url"],
+            )
+        )
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0]) == 3
