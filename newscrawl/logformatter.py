@@ -1,7 +1,9 @@
-"""Log lines for dropped items without the item itself.
+"""Quieter logs for what is routine: dropped items, unreachable sites.
 
 Scrapy's default logs a dropped item's repr at WARNING; for a page that is its
-whole HTML, and a page that is not an article is routine, not a warning.
+whole HTML, and a page that is not an article is routine, not a warning. A site
+that refuses connections or times out is logged with a traceback by Scrapy's
+robots.txt middleware; here it is one line.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
-__all__ = ["NewscrawlLogFormatter"]
+__all__ = ["NetworkErrorTracebacks", "NewscrawlLogFormatter", "QuietNetworkErrors"]
 
 
 class NewscrawlLogFormatter(LogFormatter):
@@ -23,3 +25,56 @@ class NewscrawlLogFormatter(LogFormatter):
             "msg": "Dropped: %(exception)s",
             "args": {"exception": exception},
         }
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "the site could not be reached": expected, not bugs."""
+    from scrapy import exceptions
+    from twisted.internet import error
+    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+    names = ("CannotResolveHostError", "DownloadConnectionRefusedError", "DownloadFailedError",
+             "DownloadTimeoutError", "ResponseDataLossError", "DownloadCancelledError")  # fmt: skip
+    scrapy_errors = tuple(getattr(exceptions, name) for name in names if hasattr(exceptions, name))
+    return (
+        *scrapy_errors,
+        error.ConnectError,
+        error.ConnectionLost,
+        error.TimeoutError,
+        error.DNSLookupError,
+        ResponseFailed,
+        ResponseNeverReceived,
+    )
+
+
+class NetworkErrorTracebacks(logging.Filter):
+    """Logs a failed download as one line: its traceback says nothing to a user."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.expected = _network_errors()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], self.expected):
+            record.msg = f"{record.msg} ({type(record.exc_info[1]).__name__})"
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+# The Scrapy loggers that log a failed download with its traceback.
+_NOISY_LOGGERS = ("scrapy.core.scraper", "scrapy.downloadermiddlewares.robotstxt")
+
+
+class QuietNetworkErrors:
+    """Extension: puts NetworkErrorTracebacks on the loggers that need it."""
+
+    def __init__(self) -> None:
+        for name in _NOISY_LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, NetworkErrorTracebacks) for f in logger.filters):
+                logger.addFilter(NetworkErrorTracebacks())
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> QuietNetworkErrors:
+        return cls()

@@ -186,7 +186,7 @@ class SqlitePipeline:
 
     def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
         if config.sqlite_path is None:
-            raise NotConfigured("NEWSCRAWL_SQLITE_PATH is not set")
+            raise NotConfigured  # off: nothing to log, it is the default
         self.crawler = crawler
         self.commit_every = config.sqlite_commit_every
         self.commit_seconds = config.sqlite_commit_seconds

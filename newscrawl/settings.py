@@ -35,7 +35,9 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # Recursive crawls (the `news` spider) go this many links deep from their start pages.
 DEPTH_LIMIT = 3
+# No listening sockets: neither the telnet console nor Scrapy's remote control.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ExtractionPipeline": 100,
@@ -47,6 +49,8 @@ EXTENSIONS = {
     "newscrawl.crawlstore.CrawlStoreExtension": 0,
     # A progress line on a terminal (NEWSCRAWL_PROGRESS; the newscrawl command sets it).
     "newscrawl.progress.ProgressLine": 0,
+    # Network errors (refused, timed out, unknown host) logged as one line, no traceback.
+    "newscrawl.logformatter.QuietNetworkErrors": 0,
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"

@@ -172,3 +172,18 @@ def test_progress_line_reports_pages_articles_rate_and_sites():
         progress_text(stats, elapsed=60)
         == "fetched 120  stored 80  120 pages/min  a.test 70  b.test 50"
     )
+
+
+def test_an_unreachable_site_is_one_line_per_failure_not_a_traceback():
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nobody listens
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    result = run("newscrawl", "crawl", url, "-s", "RETRY_TIMES=0", *FAST)
+    err = result.stderr.decode()
+    assert result.returncode == 1
+    assert "Traceback" not in err
+    assert f"not fetched: {url}: DownloadConnectionRefusedError" in err
+    assert "newscrawl: no page could be fetched" in err
+    assert "Remote control" not in err and "Telnet console listening" not in err  # no open ports

@@ -141,8 +141,8 @@ class NewsSpider(BaseNewsSpider):
                 urlunsplit((*urlsplit(u)[:2], "/robots.txt", "", "")) for u in config.entry_urls
             }
             for robots in sorted(hosts):
-                # No errback: a missing robots.txt is normal, not a failure of the site.
-                yield Request(robots, callback=self.parse_robots, meta=meta, dont_filter=True)
+                yield Request(robots, callback=self.parse_robots, errback=self.robots_unavailable,
+                              meta=meta, dont_filter=True)  # fmt: skip
             for url in config.sitemaps:
                 yield self.make_request(
                     url, callback=self.parse_sitemap, meta=meta, dont_filter=True
@@ -174,6 +174,10 @@ class NewsSpider(BaseNewsSpider):
                 yield self.make_request(
                     url, callback=self.parse_sitemap, meta={"site": config.name}
                 )
+
+    def robots_unavailable(self, failure: Any) -> None:
+        # A missing robots.txt is normal, and an unreachable site shows in its pages.
+        logger.debug("robots.txt not read for its Sitemap lines: %s", failure.value)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         config = self.config_for(response)
