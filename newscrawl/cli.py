@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     reclean.add_argument(
         "--site", action="append", metavar="SITE", help="only this site (repeatable)"
     )
+    reclean.add_argument(
+        "--sites", type=Path, metavar="FILE.toml", help="apply its sites' own boilerplate patterns"
+    )
 
     evaluate = commands.add_parser(
         "eval", help="score newscrawl and plain trafilatura on folders of pages with ground truth"
@@ -273,9 +276,9 @@ def _news_args(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str,
                 slots[urlsplit(url).hostname or ""] = polite
     if slots:
         overrides["DOWNLOAD_SLOTS"] = slots
-    patterns = [p for site in sites for p in site.boilerplate]
+    patterns = {site.name: list(site.boilerplate) for site in sites if site.boilerplate}
     if patterns:
-        overrides.setdefault("NEWSCRAWL_FRAGMENT_PATTERNS", patterns)
+        overrides["NEWSCRAWL_SITE_FRAGMENT_PATTERNS"] = patterns
     return {**spider_args, "sites": sites}
 
 
@@ -409,11 +412,19 @@ def cmd_reclean(args: argparse.Namespace) -> int:
     if not args.db.is_file():
         raise CommandError(f"no database at {args.db}")
     config = NewscrawlConfig()
+    if args.sites is not None:
+        from newscrawl.sites import SitesFileError, load_sites
+
+        try:
+            patterns = {s.name: s.boilerplate for s in load_sites(args.sites) if s.boilerplate}
+        except SitesFileError as exc:
+            raise CommandError(str(exc)) from None
+        config = NewscrawlConfig(site_fragment_patterns=patterns)
     try:
         store = ArticleStore.open(args.db)
         try:
             sites = args.site or None
-            changed = store.reclean(config.make_cleaner(), sites)
+            changed = store.reclean(config.cleaners(), sites)
             total = store.connection.execute("SELECT count(*) FROM articles").fetchone()[0]
         finally:
             store.close()

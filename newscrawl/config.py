@@ -6,8 +6,9 @@ the rest of the code receives a `NewscrawlConfig` and never reads settings itsel
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +64,14 @@ def _positive_float(value: Any) -> float:
     return number
 
 
+def _site_patterns(value: Any) -> dict[str, tuple[str, ...]]:
+    if isinstance(value, str):  # from the command line: JSON
+        value = json.loads(value)
+    if not isinstance(value, Mapping):
+        raise TypeError("must map site names to lists of regular expressions")
+    return {str(site): _patterns(patterns) for site, patterns in value.items()}
+
+
 def _patterns(value: Any) -> tuple[str, ...]:
     # From the command line (-s) a list arrives as one string: one pattern per line.
     if isinstance(value, str):
@@ -83,6 +92,8 @@ class NewscrawlConfig:
     workers: int = -1  # extraction processes; 0: in the crawler's process; -1: one per core
     extract_timeout: float = 8.0  # seconds a page may take to extract
     extract_queue: int = 0  # pages waiting for a worker at most; 0: 4 per worker
+    # Extra fragment patterns of single sites (a sites file's `boilerplate`), by site name.
+    site_fragment_patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def worker_count(self) -> int:
@@ -105,12 +116,34 @@ class NewscrawlConfig:
             workers=_get(settings, "NEWSCRAWL_WORKERS", _workers, -1),
             extract_timeout=_get(settings, "NEWSCRAWL_EXTRACT_TIMEOUT", _positive_float, 8.0),
             extract_queue=_get(settings, "NEWSCRAWL_EXTRACT_QUEUE", _non_negative_int, 0),
+            site_fragment_patterns=_get(
+                settings, "NEWSCRAWL_SITE_FRAGMENT_PATTERNS", _site_patterns, {}
+            ),
         )
-        config.make_cleaner()  # fail now, with the setting's name, on a bad pattern
+        # Fail now, with the setting's name, on a bad pattern.
+        for site in (None, *config.site_fragment_patterns):
+            config.make_cleaner(site)
         return config
 
-    def make_cleaner(self) -> TextCleaner:
+    def make_cleaner(self, site: str | None = None) -> TextCleaner:
+        """A cleaner with the crawl's patterns, and `site`'s own ones if it has any."""
+        extra = self.site_fragment_patterns.get(site, ()) if site else ()
         try:
-            return TextCleaner(self.fragment_patterns)
+            return TextCleaner((*self.fragment_patterns, *extra))
         except InvalidPatternError as exc:
-            raise ConfigError(f"setting NEWSCRAWL_FRAGMENT_PATTERNS: {exc}") from None
+            name = "NEWSCRAWL_SITE_FRAGMENT_PATTERNS" if extra else "NEWSCRAWL_FRAGMENT_PATTERNS"
+            raise ConfigError(f"setting {name}: {exc}") from None
+
+    def cleaners(self) -> Callable[[str | None], TextCleaner]:
+        """Cleaner per site, built on first use (most sites share the crawl's)."""
+        shared = self.make_cleaner()
+        built: dict[str, TextCleaner] = {}
+
+        def cleaner_for(site: str | None) -> TextCleaner:
+            if not site or site not in self.site_fragment_patterns:
+                return shared
+            if site not in built:
+                built[site] = self.make_cleaner(site)
+            return built[site]
+
+        return cleaner_for

@@ -116,7 +116,7 @@ class CrawlStoreExtension:
         if config.sqlite_path is None:
             raise NotConfigured  # off: nothing to log, it is the default
         self.crawler = crawler
-        self.cleaner = config.make_cleaner()
+        self.cleaner_for = config.cleaners()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -137,7 +137,7 @@ class CrawlStoreExtension:
             if reason != "storage_error":
                 # Clean the sites of this run against everything now known about them,
                 # so stored text does not depend on the order pages arrived in.
-                changed = store.articles.reclean(self.cleaner, sorted(counts))
+                changed = store.articles.reclean(self.cleaner_for, sorted(counts))
                 if self.crawler.stats is not None:
                     self.crawler.stats.set_value("newscrawl/sqlite/recleaned", changed)
             if store.run_id is not None:

@@ -140,7 +140,7 @@ class CleaningPipeline:
     """
 
     def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
-        self.cleaner = config.make_cleaner()
+        self.cleaner_for = config.cleaners()
         self.min_words = config.min_words
         self.crawler = crawler
         self.stats = _stats(crawler)
@@ -164,7 +164,7 @@ class CleaningPipeline:
         if item.site and item.canonical_url:
             self.sites.observe(item.site, item.canonical_url, raw_fingerprints(item))
             boilerplate = self.sites.boilerplate(item.site)
-        reason = clean_article(item, self.cleaner, self.min_words, boilerplate)
+        reason = clean_article(item, self.cleaner_for(item.site), self.min_words, boilerplate)
         for rule, dropped in item.cleaning.items():
             if dropped:
                 self.stats.inc_value(f"newscrawl/dropped/{rule}", dropped)

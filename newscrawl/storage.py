@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +229,11 @@ class ArticleStore:
             for (s,) in self.connection.execute("SELECT DISTINCT site FROM articles ORDER BY site")
         ]
 
-    def reclean(self, cleaner: TextCleaner, sites: Iterable[str] | None = None) -> int:
+    def reclean(
+        self,
+        cleaner: TextCleaner | Callable[[str], TextCleaner],
+        sites: Iterable[str] | None = None,
+    ) -> int:
         """Clean the stored articles of `sites` (all when None) again, from their raw
         text, with the current rules and site model. Returns how many texts changed.
 
@@ -238,6 +242,7 @@ class ArticleStore:
         """
         changed = 0
         for site in sorted(sites) if sites is not None else self.sites():
+            site_cleaner = cleaner if isinstance(cleaner, TextCleaner) else cleaner(site)
             boilerplate = self.site_boilerplate(site)
             rows = self.connection.execute(
                 "SELECT canonical_url, title, raw_text, anchor_texts, text FROM articles"
@@ -247,7 +252,9 @@ class ArticleStore:
             for page, title, raw_text, anchor_texts, old_text in rows:
                 # Rows stored before raw text was kept (schema 1) start from their text.
                 source = raw_text or old_text
-                result = cleaner.clean_text(source, title, json.loads(anchor_texts), boilerplate)
+                result = site_cleaner.clean_text(
+                    source, title, json.loads(anchor_texts), boilerplate
+                )
                 counts = result.counts()
                 cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
                 if result.text != old_text:

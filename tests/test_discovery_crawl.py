@@ -183,3 +183,26 @@ def test_the_example_sites_file_is_valid():
 
     names = [site.name for site in load_sites(REPO / "sites.example.toml")]
     assert names == ["courier", "gazette"]
+
+
+def test_a_sites_boilerplate_patterns_apply_to_that_site_only(sites, tmp_path: Path):
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(
+        f'[[site]]\nname = "valley"\nstart_urls = ["{sites["links"].url}"]\n'
+        "boilerplate = ['paragraph 1 of the story about .*']\n\n"
+        f'[[site]]\nname = "tidewater"\nsitemaps = ["{sites["feed"].url}news_sitemap.xml"]\n'
+    )
+    db = tmp_path / "db.sqlite"
+    result = run("newscrawl", "crawl", "--sites", str(sites_file), "--db", str(db), *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    rows = sqlite3.connect(db).execute("SELECT site, text FROM articles").fetchall()
+    firsts = {
+        site: [t.split("\n")[0] for s, t in rows if s == site] for site in ("valley", "tidewater")
+    }
+    assert firsts["valley"] and all(line.startswith("Paragraph 2") for line in firsts["valley"])
+    assert firsts["tidewater"] and all(
+        line.startswith("Paragraph 1") for line in firsts["tidewater"]
+    )
+    # Re-cleaning with the same sites file changes nothing.
+    assert run("newscrawl", "reclean", "--db", str(db), "--sites", str(sites_file)).returncode == 0
+    assert sqlite3.connect(db).execute("SELECT site, text FROM articles").fetchall() == rows
