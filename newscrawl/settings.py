@@ -35,6 +35,11 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # Recursive crawls (the `news` spider) go this many links deep from their start pages.
 DEPTH_LIMIT = 3
+# Only http and https: a link or redirect to file://, data:, ftp:// or s3:// must not
+# make the crawler read local files or other services.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+# Send other sites only our origin, never the full URL of the page linking to them.
+REFERRER_POLICY = "strict-origin-when-cross-origin"
 # No listening sockets: neither the telnet console nor Scrapy's remote control.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
