@@ -13,14 +13,18 @@ from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.urls import canonicalize, site_of
 
 __all__ = [
+    "CLEANED_AWAY",
     "TOO_SHORT",
     "build_article",
     "clean_article",
     "clean_article_explained",
+    "drop_reason",
     "raw_fingerprints",
 ]
 
 TOO_SHORT = "too_short"
+# Every paragraph was dropped by cleaning: the page had only furniture (or repeats).
+CLEANED_AWAY = "cleaned_away"
 
 
 def build_article(
@@ -67,6 +71,13 @@ def clean_article(
     or None to keep it. Cleaning again gives the same result (it starts from
     `raw_text` each time)."""
     clean_article_explained(item, cleaner, site_boilerplate)
+    return drop_reason(item, min_words)
+
+
+def drop_reason(item: ArticleItem, min_words: int) -> str | None:
+    """Why a cleaned item is not an article, or None if it is one."""
+    if not item.text:
+        return CLEANED_AWAY
     return TOO_SHORT if item.word_count < min_words else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from newscrawl.article import TOO_SHORT, build_article, clean_article_explained, raw_fingerprints
+from newscrawl.article import build_article, clean_article_explained, drop_reason, raw_fingerprints
 from newscrawl.cleaning import DroppedParagraph
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
@@ -76,6 +76,5 @@ def extract_pages(
             continue
         boilerplate = sites.boilerplate(page.site) if page.site else frozenset()
         result.dropped = clean_article_explained(page, cleaner, boilerplate).dropped
-        if page.word_count < config.min_words:
-            result.reason = TOO_SHORT
+        result.reason = drop_reason(page, config.min_words)
     return results

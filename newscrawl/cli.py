@@ -510,6 +510,7 @@ STATS_COLUMNS = {
     "already_stored": "known",
     "not_article": "not article",
     "too_short": "too short",
+    "cleaned_away": "cleaned",
     "no_text": "empty",
     "http_error": "http err",
     "network_error": "net err",
@@ -527,7 +528,7 @@ def _why_nothing(counts: dict[str, int]) -> str:
         return "fetch errors"
     if counts.get("already_stored"):
         return "nothing new (every article already stored)"
-    if counts.get("not_article") or counts.get("too_short") or counts.get("no_text"):
+    if any(counts.get(k) for k in ("not_article", "too_short", "no_text", "cleaned_away")):
         return "pages fetched, none an article"
     return "no page found"
 

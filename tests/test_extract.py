@@ -75,3 +75,13 @@ def test_seed_page_extracts_to_the_expected_body(seed_dir: Path):
     paragraphs = item.text.split("\n")
     assert paragraphs[: len(expected)] == expected
     assert len(paragraphs) <= len(expected) + 1
+
+
+def test_a_page_of_nothing_but_furniture_is_cleaned_away():
+    from newscrawl.article import CLEANED_AWAY
+    from newscrawl.extract import Extraction
+
+    extraction = Extraction(text="Advertisement\nShare this article\nRead more", title="A page")
+    item = build_article(extraction, "http://127.0.0.1:8000/x.html", "2026-03-15T00:00:00Z")
+    assert clean_article(item, TextCleaner(), min_words=15) == CLEANED_AWAY
+    assert item.text == "" and item.cleaning["fragment"] == 3
