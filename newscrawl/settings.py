@@ -19,6 +19,11 @@ USER_AGENT = f"newscrawl/{__version__} (open-source news text crawler; Scrapy)"
 
 # Politeness.
 ROBOTSTXT_OBEY = True
+DOWNLOADER_MIDDLEWARES = {
+    # After retries give up (RetryMiddleware is 550), before robots.txt is read: an
+    # unreachable robots.txt disallows the site (RFC 9309), a huge one is cut.
+    "newscrawl.robots.FailClosedRobotsTxt": 500,
+}
 COOKIES_ENABLED = False
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

@@ -115,3 +115,31 @@ def test_scrapy_crawl_with_a_bad_url_argument_is_a_usage_error():
     assert result.returncode == 2
     assert "Traceback" not in err
     assert "scrapy: error: -a urls=URL[,URL...]: not an http(s) URL: 'news.example/today'" in err
+
+
+def test_a_robots_txt_that_answers_503_keeps_the_crawl_off_the_site(tmp_path: Path):
+    from .conftest import FolderSite
+
+    down = FolderSite(tmp_path, status=503)
+    try:
+        result = run("newscrawl", "crawl", down.url, "-s", "RETRY_TIMES=1", *FAST)
+    finally:
+        down.close()
+    err = result.stderr.decode()
+    # RFC 9309: an unreachable robots.txt means "disallow all". Scrapy alone would
+    # take it as "allow all" and fetch the start page.
+    assert set(down.hits) == {"/robots.txt"}
+    assert "robots.txt unreachable (HTTP 503): not crawling" in err
+    assert "Traceback" not in err
+
+
+def test_a_robots_txt_that_cannot_be_reached_keeps_the_crawl_off_the_site():
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    result = run("newscrawl", "crawl", url, "-s", "RETRY_TIMES=0", *FAST)
+    err = result.stderr.decode()
+    assert "robots.txt unreachable (DownloadConnectionRefusedError)" in err
+    assert f"not fetched: {url}: robots_txt" in err
