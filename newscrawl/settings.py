@@ -66,6 +66,11 @@ LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"
 
 FEED_EXPORT_ENCODING = "utf-8"
+# Local feed files: a torn last line (from a killed run) is cut before appending.
+FEED_STORAGES = {
+    "": "newscrawl.feeds.JsonLinesSafeFileStorage",
+    "file": "newscrawl.feeds.JsonLinesSafeFileStorage",
+}
 FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
 
 # newscrawl's own settings (read by newscrawl.config.NewscrawlConfig).
