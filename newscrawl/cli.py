@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,14 +39,23 @@ def _setting(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
-    return number
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum`."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more: {text!r}")
+        return number
+
+    return parse
+
+
+_positive = _whole_number(1)
+_workers = _whole_number(0)
 
 
 def _add_workers_option(parser: argparse.ArgumentParser) -> None:
@@ -54,16 +63,6 @@ def _add_workers_option(parser: argparse.ArgumentParser) -> None:
         "--workers", type=_workers, metavar="N",
         help="extraction processes (default: one per core; 0: in this process)",
     )  # fmt: skip
-
-
-def _workers(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return number
 
 
 def _add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -> None:
