@@ -206,3 +206,19 @@ def test_a_sites_boilerplate_patterns_apply_to_that_site_only(sites, tmp_path: P
     # Re-cleaning with the same sites file changes nothing.
     assert run("newscrawl", "reclean", "--db", str(db), "--sites", str(sites_file)).returncode == 0
     assert sqlite3.connect(db).execute("SELECT site, text FROM articles").fetchall() == rows
+
+
+def test_scrapy_crawl_news_with_a_sites_file(sites, tmp_path: Path):
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(f'[[site]]\nname = "valley"\nstart_urls = ["{sites["links"].url}"]\n')
+    out = tmp_path / "out.jsonl"
+    result = run("scrapy", "crawl", "news", "-a", f"sites={sites_file}", "-O", str(out), *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    assert sorted(json.loads(line)["site"] for line in out.read_text().splitlines()) == [
+        "valley",
+        "valley",
+    ]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[site]]\nname = 3\n")
+    bad = run("scrapy", "crawl", "news", "-a", f"sites={broken}")
+    assert bad.returncode == 2 and f"-a sites: {broken}:2: key 'name'" in bad.stderr.decode()
