@@ -456,7 +456,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         args.db = sqlite
         report = _run(
             "news",
-            {"urls": [server.url]},
+            # Every run shows the whole job: fetch all, even what an earlier demo stored.
+            {"urls": [server.url], "refresh": True},
             _crawl_settings(args, _jsonl_feed(jsonl, overwrite=True)),
         )
     print("newscrawl demo:")

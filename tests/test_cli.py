@@ -125,6 +125,10 @@ def test_demo_writes_both_outputs_with_clean_text(tmp_path: Path):
     assert count == len(items)
     summary = result.stdout.decode()
     assert f"articles: {len(items)} stored" in summary
+    # A second demo shows the whole job again (it does not skip what the first stored).
+    again = run("newscrawl", "demo", "--output-dir", str(tmp_path), *FAST)
+    assert again.returncode == 0, again.stderr.decode()
+    assert len((tmp_path / "articles.jsonl").read_text().splitlines()) == len(items)
     assert "paragraphs dropped:" in summary and "repeated" in summary and "fragment" in summary
 
 
