@@ -156,7 +156,9 @@ def test_sigkill_then_the_same_command_stores_every_article_exactly_once(
 
 def test_a_second_crawl_on_the_same_database_says_so_and_exits(slow_site: str, tmp_path: Path):
     db = tmp_path / "a.sqlite"
-    command = [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db), *FAST]
+    # Rows committed one by one: the first shows early, while most of the crawl is ahead.
+    command = [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db),
+               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
     first = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
