@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from newscrawl.cleaning import DEFAULT_MIN_WORDS, InvalidPatternError, TextCleaner
 from newscrawl.workers import default_workers
 
-__all__ = ["ConfigError", "NewscrawlConfig"]
+__all__ = ["ConfigError", "NewscrawlConfig", "crawler_config"]
 
 T = TypeVar("T")
 
@@ -147,3 +147,13 @@ class NewscrawlConfig:
             return built[site]
 
         return cleaner_for
+
+
+def crawler_config(crawler: Any) -> NewscrawlConfig:
+    """The crawl's NewscrawlConfig, read from its settings once and shared by every
+    component (spider, pipelines, extensions) of that crawler."""
+    config: NewscrawlConfig | None = getattr(crawler, "_newscrawl_config", None)
+    if config is None:
+        config = NewscrawlConfig.from_settings(crawler.settings)
+        crawler._newscrawl_config = config
+    return config

@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.config import NewscrawlConfig
+from newscrawl.config import crawler_config
 from newscrawl.frontier import Frontier
 from newscrawl.storage import ArticleStore, StorageError
 
@@ -99,7 +99,7 @@ def crawl_store(crawler: Crawler) -> CrawlStore | None:
     """The crawler's store, opened on first use; None when no database is configured."""
     store: CrawlStore | None = getattr(crawler, "_newscrawl_store", None)
     if store is None:
-        config = NewscrawlConfig.from_settings(crawler.settings)
+        config = crawler_config(crawler)
         if config.sqlite_path is None:
             return None
         store = CrawlStore(config.sqlite_path)
@@ -112,7 +112,7 @@ class CrawlStoreExtension:
     """Closes the crawl's store when the spider closes, after the pipelines."""
 
     def __init__(self, crawler: Crawler) -> None:
-        config = NewscrawlConfig.from_settings(crawler.settings)
+        config = crawler_config(crawler)
         if config.sqlite_path is None:
             raise NotConfigured  # off: nothing to log, it is the default
         self.crawler = crawler

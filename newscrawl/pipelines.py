@@ -18,7 +18,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
-from newscrawl.config import NewscrawlConfig
+from newscrawl.config import NewscrawlConfig, crawler_config
 from newscrawl.crawlstore import CrawlStore, count_site, crawl_store
 from newscrawl.items import ArticleItem, PageItem
 from newscrawl.storage import StorageError, content_hash
@@ -54,10 +54,6 @@ class NoArticle(DropItem):
 def _stats(crawler: Crawler) -> StatsCollector:
     assert crawler.stats is not None  # set by Scrapy before pipelines are built
     return crawler.stats
-
-
-def _config(crawler: Crawler) -> NewscrawlConfig:
-    return NewscrawlConfig.from_settings(crawler.settings)
 
 
 def _ms_since(started: float) -> int:
@@ -97,7 +93,7 @@ class ExtractionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
-        return cls(_config(crawler), crawler)
+        return cls(crawler_config(crawler), crawler)
 
     def open_spider(self) -> None:
         if self.workers > 0:
@@ -148,7 +144,7 @@ class CleaningPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
-        return cls(_config(crawler), crawler)
+        return cls(crawler_config(crawler), crawler)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
@@ -196,7 +192,7 @@ class SqlitePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SqlitePipeline:
-        return cls(_config(crawler), crawler)
+        return cls(crawler_config(crawler), crawler)
 
     def open_spider(self) -> None:
         self.store = crawl_store(self.crawler)

@@ -14,7 +14,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from newscrawl.config import NewscrawlConfig
+from newscrawl.config import crawler_config
 from newscrawl.crawlstore import count_site, crawl_store
 from newscrawl.items import PageItem
 from newscrawl.urls import parse_url_list, site_of
@@ -88,7 +88,7 @@ class BaseNewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BaseNewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages = NewscrawlConfig.from_settings(crawler.settings).max_pages
+        spider.max_pages = crawler_config(crawler).max_pages
         return spider
 
     def may_request(self) -> bool:
