@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 from newscrawl.cleaning.normalize import words
 
@@ -37,8 +38,11 @@ MIN_PAGES = 3
 MIN_SHARE = 0.2
 
 
+@lru_cache(maxsize=16384)
 def fingerprint(paragraph: str) -> str:
-    """A short, stable key for a paragraph's words (case and punctuation ignored)."""
+    """A short, stable key for a paragraph's words (case and punctuation ignored).
+
+    Cached: the site model, the cleaner and the store each ask for the same page's."""
     key = " ".join(words(paragraph))
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
