@@ -23,6 +23,8 @@ DOWNLOADER_MIDDLEWARES = {
     # After retries give up (RetryMiddleware is 550), before robots.txt is read: an
     # unreachable robots.txt disallows the site (RFC 9309), a huge one is cut.
     "newscrawl.robots.FailClosedRobotsTxt": 500,
+    # Before RetryMiddleware (550) sees a 429/503: honour its Retry-After.
+    "newscrawl.backoff.RetryAfterBackoff": 560,
 }
 COOKIES_ENABLED = False
 CONCURRENT_REQUESTS = 16
@@ -81,6 +83,8 @@ NEWSCRAWL_SQLITE_PATH = ""  # e.g. "output/newscrawl.sqlite"; empty: no SQLite s
 NEWSCRAWL_SQLITE_COMMIT_EVERY = 100
 NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
 NEWSCRAWL_PROGRESS = False  # a progress line on stderr, updated in place
+NEWSCRAWL_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After gives the request up
+NEWSCRAWL_RETRY_AFTER_TIMES = 3  # Retry-After pauses for one request at most
 NEWSCRAWL_WORKERS = "auto"  # extraction processes: a number, 0 (in-process) or auto (one per core)
 NEWSCRAWL_EXTRACT_TIMEOUT = 8.0  # seconds; a page taking longer is abandoned, its worker replaced
 NEWSCRAWL_EXTRACT_QUEUE = 0  # pages waiting for extraction at most; 0: 4 per worker

@@ -1,0 +1,104 @@
+"""429 and 503 with Retry-After: the site is left alone for that long, then crawled."""
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from newscrawl.backoff import retry_after_seconds
+
+from .conftest import FAST, run
+from .discovery_site import article_page
+
+
+def test_retry_after_values():
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds(b"3") == 3.0
+    assert retry_after_seconds("Fri, 27 Nov 2026 10:00:05 GMT", now=now) == 5.0
+    assert retry_after_seconds("Fri, 27 Nov 2026 09:59:00 GMT", now=now) == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+class Throttled(BaseHTTPRequestHandler):
+    """Answers the first request for each page with 429 (or 503) and a Retry-After."""
+
+    hits: ClassVar[list[tuple[str, float]]] = []
+    retry_after: ClassVar[Any] = "2"
+    status = 429
+
+    def do_GET(self) -> None:
+        type(self).hits.append((self.path, time.monotonic()))
+        if self.path == "/robots.txt":
+            self.send_error(404)
+            return
+        first = sum(1 for path, _ in type(self).hits if path == self.path) == 1
+        if first:
+            self.send_response(self.status)
+            retry_after = self.retry_after() if callable(self.retry_after) else self.retry_after
+            self.send_header("Retry-After", retry_after)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = article_page(
+            "Harbour crane returns after repairs", "2026-11-20T10:00:00+00:00"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def throttled() -> Iterator[type[Throttled]]:
+    handler = type("Handler", (Throttled,), {"hits": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    handler.url = f"http://127.0.0.1:{server.server_address[1]}/"  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield handler
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [(429, "2"), (503, lambda: formatdate(time.time() + 3, usegmt=True))],
+    ids=["429-seconds", "503-http-date"],
+)
+def test_the_site_is_paused_for_retry_after_then_crawled(
+    throttled, tmp_path: Path, status, retry_after
+):
+    throttled.status = status
+    throttled.retry_after = staticmethod(retry_after) if callable(retry_after) else retry_after
+    url = throttled.url + "news/harbour-crane-returns-after-repairs.html"
+    out = tmp_path / "out.jsonl"
+    result = run("scrapy", "crawl", "article", "-a", f"urls={url}", "-O", str(out), *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    times = [at for path, at in throttled.hits if path.startswith("/news/")]
+    assert len(times) == 2  # the 429/503, then one retry: no immediate retries
+    assert times[1] - times[0] >= 1.95  # not before the time Retry-After named (2 s at least)
+    (item,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert item["title"] == "Harbour crane returns after repairs"
+
+
+def test_a_retry_after_longer_than_the_limit_gives_the_request_up(throttled, tmp_path: Path):
+    throttled.retry_after = "3600"
+    url = throttled.url + "news/harbour-crane-returns-after-repairs.html"
+    result = run("newscrawl", "scrape", url, "-s", "NEWSCRAWL_MAX_RETRY_AFTER=60", *FAST)
+    assert result.returncode == 1
+    assert (
+        len([p for p, _ in throttled.hits if p.startswith("/news/")]) == 1
+    )  # asked once, not hammered
+    assert f"no article from {url}: http_429" in result.stderr.decode()
