@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Request, Response
+
+from newscrawl.discovery import parse_date
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -37,12 +38,9 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
     text = text.strip()
     if text.isdigit():
         return float(text)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    moment = parse_date(text)
+    if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 

@@ -5,7 +5,7 @@ import threading
 import time
 from collections.abc import Iterator
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,7 +13,7 @@ import pytest
 
 from newscrawl.backoff import retry_after_seconds
 
-from .conftest import FAST, run
+from .conftest import FAST, QuietHandler, run
 from .discovery_site import article_page
 
 
@@ -27,7 +27,7 @@ def test_retry_after_values():
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
 
 
-class Throttled(BaseHTTPRequestHandler):
+class Throttled(QuietHandler):
     """Answers the first request for each page with 429 (or 503) and a Retry-After."""
 
     hits: ClassVar[list[tuple[str, float]]] = []
@@ -50,14 +50,7 @@ class Throttled(BaseHTTPRequestHandler):
         body = article_page(
             "Harbour crane returns after repairs", "2026-11-20T10:00:00+00:00"
         ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.send_page(body)
 
 
 @pytest.fixture()

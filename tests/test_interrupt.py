@@ -7,12 +7,12 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, FAST, REPO
+from .conftest import BIN, FAST, REPO, QuietHandler
 
 PAGES = 60
 
@@ -30,7 +30,7 @@ def article(number: int) -> bytes:
     ).encode()
 
 
-class SlowSite(BaseHTTPRequestHandler):
+class SlowSite(QuietHandler):
     """A home page linking to PAGES articles, each served after a short delay."""
 
     def do_GET(self) -> None:
@@ -45,14 +45,7 @@ class SlowSite(BaseHTTPRequestHandler):
         else:
             self.send_error(404)
             return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.send_page(body)
 
 
 @pytest.fixture()
