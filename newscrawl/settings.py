@@ -25,6 +25,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.robots.FailClosedRobotsTxt": 500,
     # Before RetryMiddleware (550) sees a 429/503: honour its Retry-After.
     "newscrawl.backoff.RetryAfterBackoff": 560,
+    # Sees every answer, retried ones included; a site failing again and again is dropped.
+    "newscrawl.circuit.SiteCircuitBreaker": 570,
 }
 COOKIES_ENABLED = False
 CONCURRENT_REQUESTS = 16
@@ -85,6 +87,7 @@ NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
 NEWSCRAWL_PROGRESS = False  # a progress line on stderr, updated in place
 NEWSCRAWL_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After gives the request up
 NEWSCRAWL_RETRY_AFTER_TIMES = 3  # Retry-After pauses for one request at most
+NEWSCRAWL_SITE_FAILURE_LIMIT = 10  # failures in a row that stop requests to a site; 0: never
 NEWSCRAWL_WORKERS = "auto"  # extraction processes: a number, 0 (in-process) or auto (one per core)
 NEWSCRAWL_EXTRACT_TIMEOUT = 8.0  # seconds; a page taking longer is abandoned, its worker replaced
 NEWSCRAWL_EXTRACT_QUEUE = 0  # pages waiting for extraction at most; 0: 4 per worker

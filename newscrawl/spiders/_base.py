@@ -14,6 +14,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import crawler_config
 from newscrawl.crawlstore import count_site, crawl_store
 from newscrawl.items import PageItem
@@ -34,7 +35,9 @@ def fetch_failure_reason(failure: Failure) -> str:
     if isinstance(error, HttpError):
         return f"http_{error.response.status}"
     if isinstance(error, IgnoreRequest):
-        return "robots_txt" if "robots.txt" in str(error) else "ignored"
+        if "robots.txt" in str(error):
+            return "robots_txt"
+        return "circuit_open" if str(error).startswith(CIRCUIT_OPEN) else "ignored"
     return failure.type.__name__ if failure.type else "error"
 
 
@@ -45,8 +48,8 @@ def _header(response: Response, name: bytes) -> str | None:
 
 def _site_counter(reason: str) -> str:
     """The run-record counter for a fetch failure."""
-    if reason == "robots_txt":
-        return "robots_txt"
+    if reason in ("robots_txt", "circuit_open"):
+        return reason
     if reason in ("http_401", "http_403", "http_429"):
         return "blocked"
     if reason.startswith("http_"):
