@@ -35,6 +35,8 @@ import threading
 import time
 from pathlib import Path
 
+from newscrawl.demo.server import QuietHandler
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_PAGES = str(ROOT.parent / "shared" / "data" / "*" / "html")
@@ -53,7 +55,7 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
     its own process so that serving does not compete with the measured one's GIL."""
     bodies = [CANONICAL.sub(b"", Path(f).read_bytes()) for f in files]
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path.startswith("/p/") and path.endswith(".html"):
@@ -90,14 +92,7 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
             else:
                 self.send_error(404)
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self.send_page(body, kind)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

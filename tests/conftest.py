@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from functools import partial
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -75,21 +75,6 @@ def seed_dir() -> Path:
             pytest.fail(f"{SEED} is missing, and CI must run the seed tests")
         pytest.skip(f"{SEED} is not present (it lives beside the repository)")
     return SEED
-
-
-class QuietHandler(BaseHTTPRequestHandler):
-    """A request handler for the tests' own servers: no access log, and one way to
-    answer with a page."""
-
-    def send_page(self, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 class FolderSite:

@@ -12,8 +12,9 @@ from typing import Any, ClassVar
 import pytest
 
 from newscrawl.backoff import retry_after_seconds
+from newscrawl.demo.server import QuietHandler
 
-from .conftest import FAST, QuietHandler, run
+from .conftest import FAST, run
 from .discovery_site import article_page
 
 

@@ -6,7 +6,9 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from .conftest import FAST, QuietHandler, run
+from newscrawl.demo.server import QuietHandler
+
+from .conftest import FAST, run
 
 PAGES = 100
 

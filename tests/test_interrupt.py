@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import BIN, FAST, REPO, QuietHandler
+from newscrawl.demo.server import QuietHandler
+
+from .conftest import BIN, FAST, REPO
 
 PAGES = 60
 

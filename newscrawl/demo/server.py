@@ -10,12 +10,27 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import ClassVar, Self
 
-__all__ = ["PageServer"]
+__all__ = ["PageServer", "QuietHandler"]
 
 Page = tuple[str, bytes]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler with no access log (the crawler logs what it fetches) and
+    one way to answer with a page; the demo, the tests and the benchmark use it."""
+
+    def send_page(self, body: bytes, content_type: str = "text/html; charset=utf-8") -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Handler(QuietHandler):
     pages: ClassVar[dict[str, Page]] = {}
 
     def do_GET(self) -> None:
@@ -24,14 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         content_type, body = page
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # the crawler logs what it fetches
+        self.send_page(body, content_type)
 
 
 class PageServer:
