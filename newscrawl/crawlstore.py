@@ -12,6 +12,7 @@ import fcntl
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from newscrawl.storage import ArticleStore, StorageError
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["SITE_STATS", "CrawlStore", "StoreLock", "count_site", "crawl_store"]
+__all__ = ["SITE_STATS", "CrawlStore", "StoreLock", "count_site", "crawl_store", "site_counts"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,16 @@ def count_site(crawler: Crawler, site: str | None, counter: str, count: int = 1)
     """Count an event of a site for the run record (and the crawl stats)."""
     if crawler.stats is not None and site:
         crawler.stats.inc_value(f"{SITE_STATS}{site}/{counter}", count)
+
+
+def site_counts(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """The counts `count_site` made, by site and counter, from a crawl's stats."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, value in stats.items():
+        if key.startswith(SITE_STATS) and isinstance(value, int):
+            site, _, counter = key[len(SITE_STATS) :].rpartition("/")
+            counts[site][counter] = value
+    return counts
 
 
 class StoreLock:
@@ -129,11 +140,7 @@ class CrawlStoreExtension:
             return
         try:
             stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-            counts: dict[str, dict[str, int]] = defaultdict(dict)
-            for key, value in stats.items():
-                if key.startswith(SITE_STATS) and isinstance(value, int):
-                    site, _, counter = key[len(SITE_STATS) :].rpartition("/")
-                    counts[site][counter] = value
+            counts = site_counts(stats)
             if reason != "storage_error":
                 # Clean the sites of this run against everything now known about them,
                 # so stored text does not depend on the order pages arrived in.

@@ -14,7 +14,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from newscrawl.crawlstore import SITE_STATS
+from newscrawl.crawlstore import site_counts
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -27,10 +27,9 @@ def progress_text(stats: dict[str, Any], elapsed: float, width: int = 100) -> st
     pages = int(stats.get("response_received_count", 0))
     stored = int(stats.get("newscrawl/articles", 0))
     rate = pages / elapsed * 60 if elapsed > 0 else 0.0
-    per_site: dict[str, int] = {}
-    for key, value in stats.items():
-        if key.startswith(SITE_STATS) and key.endswith("/pages_fetched"):
-            per_site[key[len(SITE_STATS) : -len("/pages_fetched")]] = int(value)
+    per_site = {
+        site: c["pages_fetched"] for site, c in site_counts(stats).items() if "pages_fetched" in c
+    }
     busiest = sorted(per_site.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     sites = "  ".join(f"{site} {count}" for site, count in busiest)
     line = f"fetched {pages}  stored {stored}  {rate:.0f} pages/min  {sites}".rstrip()
