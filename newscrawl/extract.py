@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
+from newscrawl.metadata import read_metadata
 from newscrawl.urls import canonicalize, resolve_http_url
 
 __all__ = ["Extraction", "extract_article"]
@@ -105,12 +107,8 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     canonical = _declared_canonical(tree, url) or url
     anchors = _anchor_texts(tree)
     try:
-        document = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-        )
+        metadata = read_metadata(tree, url)
+        document = trafilatura.bare_extraction(tree, url=url, include_comments=False)
     except Exception as exc:  # noqa: BLE001 - trafilatura and lxml raise many types on odd pages
         logger.warning("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         return Extraction(failure=EXTRACTION_ERROR)
@@ -118,12 +116,12 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         return Extraction(failure=NO_TEXT, language=language)
     return Extraction(
         text=document.text or "",
-        title=document.title or None,
-        authors=_split_authors(document.author),
-        published=document.date or None,
-        language=language or document.language or None,
-        description=document.description or None,
+        title=metadata.title,
+        authors=_split_authors(metadata.author),
+        published=metadata.date,
+        language=language,
+        description=metadata.description,
         canonical_url=canonicalize(canonical) if canonical else None,
-        sitename=document.sitename or None,
+        sitename=metadata.sitename,
         anchor_texts=_anchors_in_text(anchors, document.text or ""),
     )
