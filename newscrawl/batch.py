@@ -44,7 +44,7 @@ def _extract_all(sources: list[SourcePage], config: NewscrawlConfig) -> list[Ext
     workers = min(config.worker_count, len(readable))
     if workers <= 1:
         return [None if s.html is None else extract_article(s.html) for s in sources]
-    pool = ExtractionPool(workers, config.extract_timeout)
+    pool = ExtractionPool(workers, config.extract_timeout, config.worker_memory_mb)
     try:
         futures = [None if s.html is None else pool.submit(s.html, None) for s in sources]
         return [None if f is None else ExtractionPool.outcome(f).extraction for f in futures]

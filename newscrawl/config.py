@@ -86,6 +86,8 @@ class NewscrawlConfig:
     min_words: int = DEFAULT_MIN_WORDS
     fragment_patterns: tuple[str, ...] = ()
     max_pages: int = 0  # 0: no limit
+    max_pages_per_site: int = 20_000  # pages requested from one site in a run; 0: no limit
+    worker_memory_mb: int = 1024  # address space an extraction worker may use; 0: no limit
     sqlite_path: Path | None = None
     sqlite_commit_every: int = 100  # items per transaction
     sqlite_commit_seconds: float = 5.0  # and at least this often
@@ -110,6 +112,10 @@ class NewscrawlConfig:
             min_words=_get(settings, "NEWSCRAWL_MIN_WORDS", _non_negative_int, DEFAULT_MIN_WORDS),
             fragment_patterns=_get(settings, "NEWSCRAWL_FRAGMENT_PATTERNS", _patterns, ()),
             max_pages=_get(settings, "NEWSCRAWL_MAX_PAGES", _non_negative_int, 0),
+            max_pages_per_site=_get(
+                settings, "NEWSCRAWL_MAX_PAGES_PER_SITE", _non_negative_int, 20_000
+            ),
+            worker_memory_mb=_get(settings, "NEWSCRAWL_WORKER_MEMORY_MB", _non_negative_int, 1024),
             sqlite_path=Path(sqlite_path) if sqlite_path else None,
             sqlite_commit_every=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_EVERY", _positive_int, 100),
             sqlite_commit_seconds=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_SECONDS", float, 5.0),

@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 NO_HTML = "no_html"
 NO_TEXT = "no_text"
 EXTRACTION_ERROR = "extraction_error"
+EXTRACTION_MEMORY = "extraction_memory"  # the page needs more memory than the worker may use
+# Pages at least this big that lxml cannot parse are parsed again to learn why.
+_BIG_PAGE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,30 @@ def _declared_canonical(tree: etree._Element, base: str | None) -> str | None:
     return None
 
 
+def _unparsable(html: str | bytes) -> str:
+    """Why trafilatura could not parse `html`: not HTML, or (for a big page, in a
+    worker whose address space is limited) not enough memory, which libxml2
+    reports as an "unknown error" or a failed allocation."""
+    if len(html) < _BIG_PAGE:
+        return NO_HTML
+    try:
+        lxml.html.document_fromstring(html)
+    except MemoryError:
+        return EXTRACTION_MEMORY
+    except (etree.LxmlError, ValueError) as exc:
+        message = str(exc).lower()
+        if "unknown error" in message or "memory" in message:
+            return EXTRACTION_MEMORY
+    return NO_HTML
+
+
 def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     """Extract the main text and metadata of the page `html` fetched from `url`."""
     if not html or not html.strip():
         return Extraction(failure=NO_HTML)
     tree = trafilatura.load_html(html)
     if tree is None:
-        return Extraction(failure=NO_HTML)
+        return Extraction(failure=_unparsable(html))
     language = _page_language(tree)
     # Read before trafilatura, which may prune the tree it is given.
     canonical = _declared_canonical(tree, url) or url

@@ -24,6 +24,7 @@ from newscrawl.items import ArticleItem, PageItem
 from newscrawl.storage import StorageError, content_hash
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
+    EXTRACTION_MEMORY,
     EXTRACTION_TIMEOUT,
     TASK_FAILURES,
     ExtractionPool,
@@ -87,6 +88,7 @@ class ExtractionPipeline:
         self.stats = _stats(crawler)
         self.workers = config.worker_count
         self.timeout = config.extract_timeout
+        self.memory_mb = config.worker_memory_mb
         self.queue_size = config.queue_size
         self.pool: ExtractionPool | None = None
         self.slots: asyncio.Semaphore | None = None
@@ -97,7 +99,7 @@ class ExtractionPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
-            self.pool = ExtractionPool(self.workers, self.timeout)
+            self.pool = ExtractionPool(self.workers, self.timeout, self.memory_mb)
             self.slots = asyncio.Semaphore(self.queue_size)
             logger.info("extracting in %d worker processes", self.workers)
 
@@ -121,7 +123,7 @@ class ExtractionPipeline:
         timed = await self._extract(item)
         self.stats.inc_value("newscrawl/cpu_ms/extract", round(timed.cpu_seconds * 1000))
         extraction = timed.extraction
-        if extraction.failure in (EXTRACTION_TIMEOUT, EXTRACTION_CRASHED):
+        if extraction.failure in (EXTRACTION_TIMEOUT, EXTRACTION_CRASHED, EXTRACTION_MEMORY):
             logger.warning("extraction failed for %s: %s", item.url, extraction.failure)
         if extraction.failure:
             raise _no_article(self.crawler, item.url, item.hints.get("site"), extraction.failure)

@@ -6,6 +6,8 @@ and pipelines that `scrapy crawl` uses, plus a per-URL account of outcomes.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,16 @@ from newscrawl.config import NewscrawlConfig
 from newscrawl.crawlstore import StoreLock
 from newscrawl.storage import ArticleStore
 
-__all__ = ["CrawlReport", "OutputError", "check_writable", "load_settings", "run_spider"]
+__all__ = [
+    "CrawlReport",
+    "OutputError",
+    "check_writable",
+    "load_settings",
+    "run_spider",
+    "write_stats",
+]
+
+logger = logging.getLogger(__name__)
 
 
 class OutputError(RuntimeError):
@@ -103,4 +114,15 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
     report.stats = crawler.stats.get_stats()
     for url, reason in getattr(crawler.spider, "fetch_failures", {}).items():
         report.failures.setdefault(url, reason)
+    if settings.get("NEWSCRAWL_STATS_FILE"):
+        write_stats(Path(settings["NEWSCRAWL_STATS_FILE"]), report)
     return report
+
+
+def write_stats(path: Path, report: CrawlReport) -> None:
+    """The crawl's stats and per-URL failures as one JSON object, for monitoring."""
+    record = {"stats": report.stats, "failures": report.failures}
+    try:
+        path.write_text(json.dumps(record, default=str, sort_keys=True, indent=1), "utf-8")
+    except OSError as exc:
+        logger.error("cannot write the stats to %s: %s", path, exc.strerror or exc)

@@ -20,6 +20,9 @@ USER_AGENT = f"newscrawl/{__version__} (open-source news text crawler; Scrapy)"
 # Politeness.
 ROBOTSTXT_OBEY = True
 DOWNLOADER_MIDDLEWARES = {
+    # First: a request to an internal address or a non-HTTP scheme goes nowhere,
+    # not even to fetch that host's robots.txt.
+    "newscrawl.netguard.AddressGuard": 50,
     # After retries give up (RetryMiddleware is 550), before robots.txt is read: an
     # unreachable robots.txt disallows the site (RFC 9309), a huge one is cut.
     "newscrawl.robots.FailClosedRobotsTxt": 500,
@@ -44,9 +47,16 @@ DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 # Recursive crawls (the `news` spider) go this many links deep from their start pages.
 DEPTH_LIMIT = 3
+# The crawler's own process (not the extraction workers): stop cleanly, storage
+# committed, with finish reason memusage_exceeded, rather than be killed by the OS.
+MEMUSAGE_LIMIT_MB = 2048
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 5
 # Only http and https: a link or redirect to file://, data:, ftp:// or s3:// must not
 # make the crawler read local files or other services.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+# DNS answers that point inside (loopback, private, link-local, metadata) are refused;
+# see newscrawl/netguard.py. The start URLs' own hosts are allowed.
+TWISTED_DNS_RESOLVER = "newscrawl.netguard.GuardedResolver"
 # Send other sites only our origin, never the full URL of the page linking to them.
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 # No listening sockets: neither the telnet console nor Scrapy's remote control.
@@ -81,15 +91,21 @@ FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
 NEWSCRAWL_MIN_WORDS = DEFAULT_MIN_WORDS  # fewer words left after cleaning: not an article
 NEWSCRAWL_FRAGMENT_PATTERNS: list[str] = []  # extra boilerplate regexes (whole paragraph)
 NEWSCRAWL_MAX_PAGES = 0  # pages a spider may request; 0: no limit
+# Pages one site may cost a run (spider traps: calendars, session ids); 0: no limit.
+NEWSCRAWL_MAX_PAGES_PER_SITE = 20_000
 NEWSCRAWL_SQLITE_PATH = ""  # e.g. "output/newscrawl.sqlite"; empty: no SQLite storage
 NEWSCRAWL_SQLITE_COMMIT_EVERY = 100
 NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
+NEWSCRAWL_STATS_FILE = ""  # the newscrawl command writes the crawl's stats here as JSON
 NEWSCRAWL_PROGRESS = False  # a progress line on stderr, updated in place
 NEWSCRAWL_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After gives the request up
 NEWSCRAWL_RETRY_AFTER_TIMES = 3  # Retry-After pauses for one request at most
 NEWSCRAWL_SITE_FAILURE_LIMIT = 10  # failures in a row that stop requests to a site; 0: never
+NEWSCRAWL_ADDRESS_GUARD = True  # refuse internal addresses not among the start URLs' hosts
+NEWSCRAWL_ALLOW_HOSTS: list[str] = []  # further internal hosts or addresses a crawl may reach
 NEWSCRAWL_WORKERS = "auto"  # extraction processes: a number, 0 (in-process) or auto (one per core)
 NEWSCRAWL_EXTRACT_TIMEOUT = 8.0  # seconds; a page taking longer is abandoned, its worker replaced
+NEWSCRAWL_WORKER_MEMORY_MB = 1024  # address space of an extraction worker; 0: no limit
 NEWSCRAWL_EXTRACT_QUEUE = 0  # pages waiting for extraction at most; 0: 4 per worker
 
 # Project commands: `scrapy crawl` checks newscrawl's spider arguments first.

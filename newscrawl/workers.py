@@ -16,16 +16,18 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import resource
 import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from pebble import ProcessExpired, ProcessPool
 
-from newscrawl.extract import Extraction, extract_article
+from newscrawl.extract import EXTRACTION_MEMORY, Extraction, extract_article
 
 __all__ = [
     "EXTRACTION_CRASHED",
+    "EXTRACTION_MEMORY",
     "EXTRACTION_TIMEOUT",
     "TASK_FAILURES",
     "ExtractionPool",
@@ -36,6 +38,7 @@ __all__ = [
 
 EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTION_CRASHED = "extraction_crashed"
+MIB = 1024 * 1024
 # What a task's future may raise instead of returning: the page took too long, its
 # worker died, or the whole pool broke. `ExtractionPool.outcome` turns each into a
 # failure reason.
@@ -59,24 +62,37 @@ class TimedExtraction:
 def extract_timed(html: str | bytes, url: str | None) -> TimedExtraction:
     """Extract, and measure the CPU time it took (the worker's entry point)."""
     started = time.process_time()
-    extraction = extract_article(html, url)
+    try:
+        extraction = extract_article(html, url)
+    except MemoryError:
+        # Raised inside a worker whose address space is limited; what the page
+        # built is garbage once the exception is gone, so the worker goes on.
+        extraction = Extraction(failure=EXTRACTION_MEMORY)
     return TimedExtraction(extraction, time.process_time() - started)
 
 
-def _warm_up() -> None:
-    # Import trafilatura's models and compile its expressions before the first page.
+def _start_worker(memory_mb: int) -> None:
+    """Limit the worker's address space (a page of millions of elements can take
+    gigabytes), then import trafilatura's models and compile its expressions
+    before the first page."""
+    if memory_mb:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = memory_mb * MIB if hard == resource.RLIM_INFINITY else min(hard, memory_mb * MIB)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     extract_article("<html><body><p>warm up</p></body></html>", None)
 
 
 class ExtractionPool:
-    """A pool of `workers` extraction processes with a per-page `timeout` in seconds."""
+    """A pool of `workers` extraction processes with a per-page `timeout` in
+    seconds, each limited to `memory_mb` MiB of address space (0: no limit)."""
 
-    def __init__(self, workers: int, timeout: float) -> None:
+    def __init__(self, workers: int, timeout: float, memory_mb: int = 0) -> None:
         self.timeout = timeout
         self.pool = ProcessPool(
             max_workers=workers,
             context=multiprocessing.get_context("forkserver"),
-            initializer=_warm_up,
+            initializer=_start_worker,
+            initargs=(memory_mb,),
         )
 
     def submit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable
@@ -18,6 +19,7 @@ from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import crawler_config
 from newscrawl.crawlstore import count_site, crawl_store
 from newscrawl.items import PageItem
+from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.urls import parse_url_list, site_of
 
 __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
@@ -37,6 +39,8 @@ def fetch_failure_reason(failure: Failure) -> str:
     if isinstance(error, IgnoreRequest):
         if "robots.txt" in str(error):
             return "robots_txt"
+        if str(error).startswith(ADDRESS_REFUSED):
+            return "address_refused"
         return "circuit_open" if str(error).startswith(CIRCUIT_OPEN) else "ignored"
     return failure.type.__name__ if failure.type else "error"
 
@@ -48,13 +52,27 @@ def _header(response: Response, name: bytes) -> str | None:
 
 def _site_counter(reason: str) -> str:
     """The run-record counter for a fetch failure."""
-    if reason in ("robots_txt", "circuit_open"):
+    if reason in ("robots_txt", "circuit_open", "address_refused"):
         return reason
     if reason in ("http_401", "http_403", "http_429"):
         return "blocked"
     if reason.startswith("http_"):
         return "http_error"
     return "network_error"
+
+
+def page_text(response: TextResponse) -> str:
+    """The page as text. A page said to be UTF-8 whose bytes are not UTF-8 at all (a
+    Latin-1 site behind a server that labels everything UTF-8) is read as
+    Windows-1252, instead of with a replacement character for every accented letter.
+    A UTF-8 page with a few broken bytes stays UTF-8."""
+    text = response.text
+    if "\ufffd" not in text or codecs.lookup(response.encoding).name != "utf-8":
+        return text
+    broken = text.count("\ufffd")
+    if sum(1 for char in text if char > "\x7f") > broken:
+        return text  # real UTF-8 characters too: keep them
+    return response.body.decode("cp1252", errors="replace")
 
 
 def ld_json_types(response: TextResponse) -> list[str]:
@@ -85,19 +103,31 @@ class BaseNewsSpider(scrapy.Spider):
         self.start_urls = parse_url_list(urls)
         self.requested = 0
         self.max_pages = 0
+        self.requested_by_site: dict[str, int] = {}
+        self.max_pages_per_site = 0
         # URL -> why it could not be fetched; read by the CLI's report.
         self.fetch_failures: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BaseNewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_pages = crawler_config(crawler).max_pages
+        config = crawler_config(crawler)
+        spider.max_pages = config.max_pages
+        spider.max_pages_per_site = config.max_pages_per_site
         return spider
 
-    def may_request(self) -> bool:
-        """Count a request against NEWSCRAWL_MAX_PAGES; False once the cap is reached."""
+    def may_request(self, site: str | None = None) -> bool:
+        """Count a page request against NEWSCRAWL_MAX_PAGES and, for `site`, against
+        NEWSCRAWL_MAX_PAGES_PER_SITE (what stops a spider trap that links on for
+        ever); False once a cap is reached."""
         if self.max_pages and self.requested >= self.max_pages:
             return False
+        if site is not None and self.max_pages_per_site:
+            if self.requested_by_site.get(site, 0) >= self.max_pages_per_site:
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value("newscrawl/pages_over_site_cap")
+                return False
+            self.requested_by_site[site] = self.requested_by_site.get(site, 0) + 1
         self.requested += 1
         return True
 
@@ -121,7 +151,7 @@ class BaseNewsSpider(scrapy.Spider):
         }
         return PageItem(
             url=response.url,
-            html=response.text,
+            html=page_text(response),
             fetched_at=utc_now(),
             status=response.status,
             hints={key: value for key, value in hints.items() if value},

@@ -150,7 +150,7 @@ class NewsSpider(BaseNewsSpider):
             for url in config.feeds:
                 yield self.make_request(url, callback=self.parse_feed, meta=meta, dont_filter=True)
             for url in config.start_urls:
-                if self.may_request():
+                if self.may_request(config.name):
                     yield self.make_request(url, callback=self.parse, meta=meta, dont_filter=True)
             if store is not None:
                 # What an earlier run found and did not finish (stopped, killed, failed).
@@ -222,7 +222,7 @@ class NewsSpider(BaseNewsSpider):
             if entry.lastmod is None or fetched is None or entry.lastmod <= fetched:
                 count_site(self.crawler, config.name, "already_stored")
                 return None
-        if not self.may_request():
+        if not self.may_request(config.name):
             return None
         store = crawl_store(self.crawler)
         published = entry.published.isoformat() if entry.published else None
@@ -277,7 +277,7 @@ class NewsSpider(BaseNewsSpider):
             if known is not None and known.state == "done" and not self.refresh:
                 count_site(self.crawler, site, "already_stored")
                 continue
-            if not self.may_request():
+            if not self.may_request(site):
                 self.crawler.stats.set_value("newscrawl/max_pages_reached", True)
                 return
             yield self.make_request(link.url, callback=self.parse, meta={"site": site})

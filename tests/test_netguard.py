@@ -1,0 +1,70 @@
+"""The address policy: which addresses a crawl may reach (pure logic; the crawls
+through redirects, sitemaps and a rebinding name are in tests/test_faults.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.netguard import AddressPolicy, is_internal
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1", "127.0.0.2", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254",
+     "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.2", "224.0.0.1"],
+)  # fmt: skip
+def test_internal_addresses(address: str) -> None:
+    assert is_internal(address)
+
+
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "2606:4700::1111", "::ffff:8.8.8.8", "news.test"]
+)
+def test_public_addresses_and_names_are_not_internal(address: str) -> None:
+    assert not is_internal(address)
+
+
+def public_crawl() -> AddressPolicy:
+    policy = AddressPolicy()
+    policy.reset(["https://news.example.com/", "https://93.184.215.14/feed.xml"])
+    return policy
+
+
+def test_a_public_crawl_refuses_internal_literals_and_other_schemes() -> None:
+    policy = public_crawl()
+    assert policy.url_refusal("http://169.254.169.254/latest/meta-data/")
+    assert policy.url_refusal("http://[::ffff:127.0.0.1]:6379/")
+    assert policy.url_refusal("file:///etc/passwd")
+    assert policy.url_refusal("ftp://news.example.com/")
+    assert policy.url_refusal("https://news.example.com/a.html") is None
+    assert policy.url_refusal("https://93.184.215.14/a.html") is None
+
+
+def test_a_public_crawl_refuses_names_answering_internal_addresses() -> None:
+    policy = public_crawl()
+    assert policy.answer_refusal("localhost", "127.0.0.1")
+    assert policy.answer_refusal("intranet.example.com", "10.0.0.5")
+    assert policy.answer_refusal("cdn.example.net", "151.101.1.1") is None
+    # A refused name is refused at once from then on, without another lookup.
+    assert policy.url_refusal("http://intranet.example.com/")
+
+
+def test_a_crawl_of_a_local_site_may_reach_exactly_its_addresses() -> None:
+    policy = AddressPolicy()
+    policy.reset(["http://127.0.0.1:8765/", "http://intranet.test/"])
+    assert policy.url_refusal("http://127.0.0.1:9999/other-port") is None
+    assert policy.url_refusal("http://127.0.0.2/")
+    # The seed name is pinned to its first answer; a later, other answer is rebinding.
+    assert policy.answer_refusal("intranet.test", "10.0.0.7") is None
+    assert policy.answer_refusal("intranet.test", "10.0.0.7") is None
+    assert policy.answer_refusal("intranet.test", "10.0.0.8")
+    assert policy.answer_refusal("elsewhere.test", "10.0.0.9")
+
+
+def test_extra_allowed_hosts_and_switching_the_guard_off() -> None:
+    policy = AddressPolicy()
+    policy.reset(["https://news.example.com/"], extra_hosts=["10.0.0.5"])
+    assert policy.url_refusal("http://10.0.0.5/") is None
+    policy.reset(["https://news.example.com/"], enabled=False)
+    assert policy.url_refusal("http://127.0.0.1/") is None
+    assert policy.answer_refusal("localhost", "127.0.0.1") is None
