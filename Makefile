@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format demo eval bench clean
+.PHONY: install test lint format demo eval bench faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ eval: install
 # Throughput and memory against plain trafilatura (several minutes; ../shared/data).
 bench: install
 	$(BIN)/python bench/throughput.py
+
+# The fault suite's report: every fault of the reliability plan, 20 SIGKILL trials.
+faults: install
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

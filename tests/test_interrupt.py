@@ -83,35 +83,6 @@ def test_ctrl_c_keeps_what_was_stored(slow_site: str, tmp_path: Path):
     assert stored == {line["canonical_url"] for line in lines}
 
 
-def test_a_database_write_error_stops_the_crawl_with_a_clear_message(
-    slow_site: str, tmp_path: Path
-):
-    import resource
-
-    from newscrawl.storage import ArticleStore
-
-    db = tmp_path / "a.sqlite"
-    ArticleStore.open(db).close()  # an existing database, which then runs out of room
-
-    def small_files() -> None:  # like a full disk: no file may grow past 64 KB
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
-
-    command = [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db),
-               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
-    result = subprocess.run(
-        command, cwd=REPO, capture_output=True, timeout=120, preexec_fn=small_files, check=False
-    )
-    err = result.stderr.decode()
-    assert result.returncode == 1, err
-    assert "Traceback" not in err
-    assert "newscrawl: error: the crawl stopped: cannot" in err
-    assert err.count("stopping the crawl") == 1
-    connection = sqlite3.connect(db)
-    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    (stored,) = connection.execute("SELECT count(*) FROM articles").fetchone()
-    assert 0 < stored < PAGES
-
-
 def count_rows(db: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
