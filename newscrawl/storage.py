@@ -11,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -189,8 +189,8 @@ class ArticleStore:
         row["content_hash"] = content_hash(article.text)
         row["raw_text"] = article.raw_text or article.text
         row["anchor_texts"] = json.dumps(article.anchor_texts, ensure_ascii=False)
-        page = article.canonical_url
         try:
+            page = row["canonical_url"] = self._stored_key(article.canonical_url or "")
             before = self.connection.execute(
                 "SELECT content_hash FROM articles WHERE canonical_url = ?", (page,)
             ).fetchone()
@@ -206,6 +206,21 @@ class ArticleStore:
         if before is None:
             return "new"
         return "unchanged" if before[0] == row["content_hash"] else "changed"
+
+    def _stored_key(self, page: str) -> str:
+        """The key to store the article at `page` under: `page`, unless only its twin
+        with the other scheme (http/https) is stored, which is the same article."""
+        scheme, sep, rest = page.partition("://")
+        if scheme not in ("http", "https") or not sep:
+            return page
+        twin = f"{'https' if scheme == 'http' else 'http'}://{rest}"
+        stored = {
+            key
+            for (key,) in self.connection.execute(
+                "SELECT canonical_url FROM articles WHERE canonical_url IN (?, ?)", (page, twin)
+            )
+        }
+        return twin if stored == {twin} else page
 
     def site_boilerplate(self, site: str) -> frozenset[str]:
         """The fingerprints of `site`'s boilerplate paragraphs, from every stored page."""
@@ -244,34 +259,42 @@ class ArticleStore:
         for site in sorted(sites) if sites is not None else self.sites():
             site_cleaner = cleaner if isinstance(cleaner, TextCleaner) else cleaner(site)
             boilerplate = self.site_boilerplate(site)
-            rows = self.connection.execute(
-                "SELECT canonical_url, title, raw_text, anchor_texts, text FROM articles"
-                " WHERE site = ? ORDER BY canonical_url",
-                (site,),
-            ).fetchall()
-            for page, title, raw_text, anchor_texts, old_text in rows:
+            for page, title, raw_text, anchor_texts, old_text, old_cleaning in self._rows_of(site):
                 # Rows stored before raw text was kept (schema 1) start from their text.
                 source = raw_text or old_text
                 result = site_cleaner.clean_text(
                     source, title, json.loads(anchor_texts), boilerplate
                 )
                 counts = result.counts()
-                cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
-                if result.text != old_text:
-                    changed += 1
+                cleaning = json.dumps(
+                    {rule: counts.get(rule, 0) for rule in CLEANING_RULES}, sort_keys=True
+                )
+                if result.text == old_text and cleaning == old_cleaning:
+                    continue  # most rows: nothing to write
+                changed += result.text != old_text
                 self.connection.execute(
                     "UPDATE articles SET text = ?, word_count = ?, cleaning = ?, content_hash = ?"
                     " WHERE canonical_url = ?",
-                    (
-                        result.text,
-                        result.word_count,
-                        json.dumps(cleaning, sort_keys=True),
-                        content_hash(result.text),
-                        page,
-                    ),
+                    (result.text, result.word_count, cleaning, content_hash(result.text), page),
                 )
         self.commit()
         return changed
+
+    def _rows_of(self, site: str, batch: int = 500) -> Iterator[tuple[Any, ...]]:
+        """The rows of `site` to re-clean, read `batch` at a time in key order, so a
+        site of a hundred thousand articles is never held in memory at once."""
+        after = ""
+        while True:
+            rows = self.connection.execute(
+                "SELECT canonical_url, title, raw_text, anchor_texts, text, cleaning"
+                " FROM articles WHERE site = ? AND canonical_url > ?"
+                " ORDER BY canonical_url LIMIT ?",
+                (site, after, batch),
+            ).fetchall()
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
 
     def commit(self) -> None:
         try:

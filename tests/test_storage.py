@@ -125,3 +125,34 @@ def test_a_newer_schema_is_refused(tmp_path: Path):
     sqlite3.connect(path).execute("PRAGMA user_version = 99")
     with pytest.raises(StorageError, match="newer than this newscrawl"):
         ArticleStore.open(path)
+
+
+def test_reclean_reads_a_site_in_batches_and_rewrites_only_changed_rows(tmp_path: Path):
+    from newscrawl.cleaning import TextCleaner
+
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    for number in range(7):
+        raw = f"Story {number} opens the harbour report.\nAdvertisement\nIt closes with the tide tables."
+        store.upsert(
+            replace(ARTICLE, canonical_url=f"http://n.test/{number}", raw_text=raw, text=raw)
+        )
+    store.commit()
+    keys = [row[0] for row in store._rows_of("n.test", batch=3)]
+    assert keys == sorted(f"http://n.test/{n}" for n in range(7))  # all seven, each once
+    assert store.reclean(TextCleaner()) == 7  # "Advertisement" goes from every text
+    before = store.connection.total_changes
+    assert store.reclean(TextCleaner()) == 0
+    assert store.connection.total_changes == before  # nothing written the second time
+    store.close()
+
+
+def test_the_http_and_https_addresses_of_an_article_are_one_row(tmp_path: Path):
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    assert store.upsert(replace(ARTICLE, canonical_url="http://n.test/a")) == "new"
+    assert store.upsert(replace(ARTICLE, canonical_url="https://n.test/a")) == "unchanged"
+    assert store.upsert(replace(ARTICLE, canonical_url="https://n.test/b")) == "new"
+    store.close()
+    assert [row["canonical_url"] for row in rows(tmp_path / "a.sqlite")] == [
+        "http://n.test/a",  # kept under the address it was first stored at
+        "https://n.test/b",
+    ]
