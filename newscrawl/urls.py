@@ -86,15 +86,34 @@ def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in _TRACKING_PARAMS
 
 
+def _is_amp_switch(name: str, value: str) -> bool:
+    """?amp, ?amp=1, ?outputType=amp: the AMP rendering of the same article."""
+    name, value = name.lower(), value.lower()
+    return (name == "amp" and value in ("", "1", "true")) or (
+        name in ("outputtype", "output") and value == "amp"
+    )
+
+
+def _without_amp_path(path: str) -> str:
+    """/news/story/amp and /news/story/amp/ are /news/story's AMP rendering."""
+    trimmed = path.rstrip("/")
+    if trimmed.endswith("/amp") and len(trimmed) > len("/amp"):
+        return trimmed[: -len("/amp")] or "/"
+    return path
+
+
 def canonicalize(url: str) -> str:
     """The form used as an article's key: lower-case host, no default port or fragment,
-    no tracking arguments (utm_*, fbclid, ...), the rest sorted and percent-encoding
-    normalised."""
+    no tracking arguments (utm_*, fbclid, ...), no AMP switch (a trailing /amp,
+    ?amp=1, ?outputType=amp), the rest sorted and percent-encoding normalised."""
     parts = urlsplit(url)
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(k) and not _is_amp_switch(k, v)
     ]
-    parts = urlsplit(canonicalize_url(parts._replace(query=urlencode(query)).geturl()))
+    parts = parts._replace(path=_without_amp_path(parts.path), query=urlencode(query))
+    parts = urlsplit(canonicalize_url(parts.geturl()))
     netloc = parts.hostname or ""
     if ":" in netloc:  # an IPv6 literal
         netloc = f"[{netloc}]"

@@ -37,6 +37,22 @@ def test_canonicalize():
     assert canonicalize(tracked) == "https://n.test/a?id=7&page=2"
 
 
+@pytest.mark.parametrize(
+    "amp",
+    ["https://n.test/news/story/amp", "https://n.test/news/story/amp/", "https://n.test/news/story?amp",
+     "https://n.test/news/story?amp=1", "https://n.test/news/story?outputType=amp&utm_source=x"],
+)  # fmt: skip
+def test_the_amp_rendering_of_an_article_has_the_article_s_key(amp):
+    assert canonicalize(amp) == "https://n.test/news/story"
+
+
+@pytest.mark.parametrize(
+    "url", ["https://n.test/amp", "https://n.test/news/amplifier", "https://n.test/a?amp=0"]
+)
+def test_urls_that_only_look_like_amp_keep_their_key(url):
+    assert canonicalize(url) == url
+
+
 def test_site_of():
     assert site_of("https://www.n.test/a") == "n.test"
     assert site_of("http://127.0.0.1:8080/a") == "127.0.0.1:8080"
