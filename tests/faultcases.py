@@ -22,13 +22,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from newscrawl.demo.server import QuietHandler
 
-from .faultsite import ENCODED, LOCAL_FILE, SECRET, FaultSite, article_html
+from .faultsite import ENCODED, LOCAL_FILE, SECRET, FaultSite, QuietServer, article_html
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -444,6 +443,8 @@ def discovery_scenario(site: FaultSite, workdir: Path) -> tuple[Run, list[Verdic
         any(str(i.get("url")).endswith("/a/21.html") for i in feed_items),
         "items before the truncation lost",
     )
+    v.expect(not run.text_of("lollollol"), "an entity of the feed bomb was expanded")
+    v.expect(site.url("/a/24.html") in _stored_urls(run), "the bomb feed's plain item was lost")
     v = verdict("F19", "spider traps: calendar, session ids, tracking variants")
     trap = host_pages("trap.test")
     v.figures["trap.test requests"] = len(trap)
@@ -481,8 +482,7 @@ class _ArticleSite(QuietHandler):
 def article_site(pages: int = 500) -> Iterator[str]:
     """A news sitemap of `pages` articles, served on 127.0.0.1."""
     handler = type("ArticleSite", (_ArticleSite,), {"pages": pages})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", 0), handler)  # a killed crawler hangs up mid-answer
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/sitemap.xml"

@@ -105,7 +105,7 @@ def _normalise(pages: dict[str, object]) -> dict[str, tuple[bytes, str]]:
     }  # type: ignore[misc]
 
 
-class _Server(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request: object, client_address: object) -> None:
@@ -129,13 +129,13 @@ class FaultSite:
                 site.internal_hits.append(self.path)
                 self.send_page(f"<html><body><p>{SECRET}</p></body></html>".encode())
 
-        self.internal = _Server(("127.0.0.2", 0), Internal)
+        self.internal = QuietServer(("127.0.0.2", 0), Internal)
         self.internal_port = self.internal.server_address[1]
 
         class Hostile(_HostileHandler):
             owner = site
 
-        self.server = _Server(("127.0.0.1", 0), Hostile)
+        self.server = QuietServer(("127.0.0.1", 0), Hostile)
         self.port = self.server.server_address[1]
         for server in (self.server, self.internal):
             threading.Thread(target=server.serve_forever, daemon=True).start()
