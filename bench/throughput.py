@@ -103,8 +103,21 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
 # -- measuring -------------------------------------------------------------------
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """(RSS of pid, RSS of pid and all its descendants), in bytes."""
+def _pss(pid: int) -> int:
+    """Proportional set size of `pid` in bytes: its private pages, plus its share
+    of the pages it shares (the extraction workers share what their fork server
+    loaded); summed over processes, every page counts once."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in rollup.splitlines() if x.startswith("Pss:")), "Pss: 0 kB")
+    return int(line.split()[1]) * 1024
+
+
+def tree_rss(pid: int) -> tuple[int, int, int]:
+    """(RSS of pid, RSS summed over pid and all its descendants, PSS of the same), in
+    bytes. The RSS sum counts a page shared by several processes once per process."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for proc in Path("/proc").iterdir():
@@ -125,7 +138,7 @@ def tree_rss(pid: int) -> tuple[int, int]:
             if parent == current and child not in family:
                 family.add(child)
                 todo.append(child)
-    return rss.get(pid, 0), sum(rss.get(p, 0) for p in family)
+    return rss.get(pid, 0), sum(rss.get(p, 0) for p in family), sum(_pss(p) for p in family)
 
 
 def measured(command: list[str], **kwargs: object) -> dict[str, object]:
@@ -133,13 +146,13 @@ def measured(command: list[str], **kwargs: object) -> dict[str, object]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)  # type: ignore[call-overload]
-    peaks = [0, 0]
+    peaks = [0, 0, 0]
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            main, total = tree_rss(process.pid)
-            peaks[0], peaks[1] = max(peaks[0], main), max(peaks[1], total)
+            for index, value in enumerate(tree_rss(process.pid)):
+                peaks[index] = max(peaks[index], value)
             time.sleep(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -158,6 +171,7 @@ def measured(command: list[str], **kwargs: object) -> dict[str, object]:
         "cpu": cpu,
         "main_peak": peaks[0],
         "tree_peak": peaks[1],
+        "pss_peak": peaks[2],
         "stdout": stdout,
         "stderr": stderr,
     }
@@ -255,19 +269,20 @@ def main() -> None:
     base_rate = rows[0][1] / float(rows[0][2]["wall"])  # type: ignore[arg-type]
     print()
     print(
-        f"{'run':32} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU s':>7} {'peak MiB all':>12} {'main':>6}"
+        f"{'run':32} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU s':>7}"
+        f" {'peak MiB: PSS all':>17} {'RSS all':>8} {'main':>6}"
     )
     for name, pages, r in rows:
         rate = pages / float(r["wall"])  # type: ignore[arg-type]
         print(
             f"{name:32} {pages:6} {float(r['wall']):7.1f} {rate:8.1f} {rate / base_rate:6.2f}"  # type: ignore[arg-type]
-            f" {float(r['cpu']):7.1f} {mib(r['tree_peak']):>12} {mib(r['main_peak']):>6}"
+            f" {float(r['cpu']):7.1f} {mib(r['pss_peak']):>17} {mib(r['tree_peak']):>8} {mib(r['main_peak']):>6}"
         )  # type: ignore[arg-type]
     if len(sizes) >= 2:
         small, large = rows[2], rows[-1]
         print(
             f"\nfrom {sizes[0]} to {sizes[-1]} pages: throughput x{(large[1] / float(large[2]['wall'])) / (small[1] / float(small[2]['wall'])):.2f}, "  # type: ignore[arg-type]
-            f"peak memory x{int(large[2]['tree_peak']) / int(small[2]['tree_peak']):.2f}"
+            f"peak memory (PSS) x{int(large[2]['pss_peak']) / int(small[2]['pss_peak']):.2f}"
         )  # type: ignore[call-overload]
     for size, cpu in shares:
         extract = cpu.get("extract", 0) or 1
@@ -276,6 +291,8 @@ def main() -> None:
             f" -> cleaning + storage = {100 * (cpu.get('clean', 0) + cpu.get('store', 0)) / extract:.1f}% of extraction"
         )
     print("(*) CPU of the main process only: its workers' CPU is not reported back.")
+    print("PSS all: the whole process tree's memory, each shared page counted once;")
+    print("RSS all: the same summed per process, shared pages counted in every process.")
     if len(compare) == 2:
         same = compare[0] == compare[1]
         print(

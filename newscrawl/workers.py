@@ -34,6 +34,7 @@ __all__ = [
     "TimedExtraction",
     "default_workers",
     "extract_timed",
+    "warm_up",
 ]
 
 EXTRACTION_TIMEOUT = "extraction_timeout"
@@ -71,15 +72,19 @@ def extract_timed(html: str | bytes, url: str | None) -> TimedExtraction:
     return TimedExtraction(extraction, time.process_time() - started)
 
 
+def warm_up() -> None:
+    """Import trafilatura's models and compile its expressions before the first page."""
+    extract_article("<html><body><p>warm up</p></body></html>", None)
+
+
 def _start_worker(memory_mb: int) -> None:
     """Limit the worker's address space (a page of millions of elements can take
-    gigabytes), then import trafilatura's models and compile its expressions
-    before the first page."""
+    gigabytes), then warm up (a no-op when the fork server has, see preload.py)."""
     if memory_mb:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_mb * MIB if hard == resource.RLIM_INFINITY else min(hard, memory_mb * MIB)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    extract_article("<html><body><p>warm up</p></body></html>", None)
+    warm_up()
 
 
 class ExtractionPool:
@@ -88,9 +93,12 @@ class ExtractionPool:
 
     def __init__(self, workers: int, timeout: float, memory_mb: int = 0) -> None:
         self.timeout = timeout
+        context = multiprocessing.get_context("forkserver")
+        # Takes effect when the fork server starts, at the first pool of the process.
+        context.set_forkserver_preload(["newscrawl.preload"])
         self.pool = ProcessPool(
             max_workers=workers,
-            context=multiprocessing.get_context("forkserver"),
+            context=context,
             initializer=_start_worker,
             initargs=(memory_mb,),
         )

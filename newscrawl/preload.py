@@ -1,0 +1,23 @@
+"""Imported once by the extraction pool's fork server, before it forks any worker.
+
+Every worker then starts from a process that has already imported trafilatura,
+lxml and htmldate (with dateparser, which htmldate loads on its first hard
+date), and compiled their expressions: worker start-up is quicker, and the
+workers share those pages of memory with the fork server instead of each
+holding its own copy (about 70 MiB each). gc.freeze() keeps the garbage
+collector from touching, and so copying, the shared objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+
+from newscrawl.workers import warm_up
+
+warm_up()
+# htmldate's own dependency, imported lazily by it; loaded here, once, for all workers.
+with contextlib.suppress(ImportError):
+    importlib.import_module("dateparser")
+gc.freeze()
