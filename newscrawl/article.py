@@ -15,6 +15,7 @@ from newscrawl.urls import canonicalize, site_of
 __all__ = [
     "CLEANED_AWAY",
     "TOO_SHORT",
+    "boilerplate_used",
     "build_article",
     "clean_article",
     "clean_article_explained",
@@ -92,9 +93,18 @@ def clean_article_explained(
     )
     item.text = result.text
     item.word_count = result.word_count
+    item.boilerplate_used = boilerplate_used(item.raw_text, site_boilerplate)
     counts = result.counts()
     item.cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
     return result
+
+
+def boilerplate_used(raw_text: str, site_boilerplate: frozenset[str]) -> list[str]:
+    """The fingerprints of `raw_text`'s paragraphs that are in `site_boilerplate`,
+    sorted: all a page's cleaning takes from the other pages of its site."""
+    if not site_boilerplate:
+        return []
+    return sorted(page_fingerprints(split_paragraphs(raw_text)) & site_boilerplate)
 
 
 def raw_fingerprints(item: ArticleItem) -> set[str]:

@@ -144,7 +144,7 @@ class CrawlStoreExtension:
             if reason != "storage_error":
                 # Clean the sites of this run against everything now known about them,
                 # so stored text does not depend on the order pages arrived in.
-                changed = store.articles.reclean(self.cleaner_for, sorted(counts))
+                changed = store.articles.reclean(self.cleaner_for, sorted(counts), stale_only=True)
                 if self.crawler.stats is not None:
                     self.crawler.stats.set_value("newscrawl/sqlite/recleaned", changed)
             if store.run_id is not None:

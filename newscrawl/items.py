@@ -51,9 +51,12 @@ class ArticleItem:
     anchor_texts: list[str] = field(default_factory=list, repr=False)
     # What the crawl knew of the page (the PageItem's hints): for storage, not output.
     hints: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Fingerprints of the page's paragraphs that its site's boilerplate model held
+    # when it was cleaned: the only input of cleaning that other pages change.
+    boilerplate_used: list[str] = field(default_factory=list, repr=False)
 
 
-_CLEANER_INPUTS = {"raw_text", "anchor_texts", "hints"}
+_CLEANER_INPUTS = {"raw_text", "anchor_texts", "hints", "boilerplate_used"}
 # The fields an article is written out with (feeds, SQLite, `newscrawl extract`).
 ARTICLE_FIELDS = tuple(
     name for name in ArticleItem.__dataclass_fields__ if name not in _CLEANER_INPUTS

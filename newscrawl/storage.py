@@ -10,19 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from newscrawl.article import raw_fingerprints
+from newscrawl.article import boilerplate_used, raw_fingerprints
 from newscrawl.cleaning import TextCleaner
 from newscrawl.cleaning.siteboiler import boilerplate_fingerprints
 from newscrawl.items import CLEANING_RULES, ArticleItem, article_record
 
 __all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # How to bring an older database up to SCHEMA_VERSION, step by step.
 _MIGRATIONS = {
@@ -35,6 +35,11 @@ ALTER TABLE articles ADD COLUMN anchor_texts TEXT NOT NULL DEFAULT '[]';
     # by SCHEMA itself).
     2: """
 ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+""",
+    # 3 -> 4: which site boilerplate each text was cleaned with (NULL: not known,
+    # so the row is re-cleaned at the end of the next run of its site).
+    3: """
+ALTER TABLE articles ADD COLUMN boilerplate_used TEXT;
 """,
 }
 
@@ -57,7 +62,9 @@ CREATE TABLE IF NOT EXISTS articles (
     updated_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch that changed text
     raw_text      TEXT NOT NULL,         -- the text as extracted, before cleaning
     anchor_texts  TEXT NOT NULL,         -- JSON array: link texts found in raw_text
-    version       INTEGER NOT NULL DEFAULT 1  -- 1 + how often its text changed
+    version       INTEGER NOT NULL DEFAULT 1, -- 1 + how often its text changed
+    boilerplate_used TEXT                -- its paragraphs' fingerprints that were site
+                                         -- boilerplate when it was cleaned, comma-separated
 );
 CREATE INDEX IF NOT EXISTS articles_site ON articles (site);
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
@@ -109,11 +116,11 @@ _UPSERT = """
 INSERT INTO articles (
     canonical_url, url, site, title, authors, published, language, description,
     text, word_count, cleaning, content_hash, first_seen_at, fetched_at, updated_at,
-    raw_text, anchor_texts
+    raw_text, anchor_texts, boilerplate_used
 ) VALUES (
     :canonical_url, :url, :site, :title, :authors, :published, :language, :description,
     :text, :word_count, :cleaning, :content_hash, :fetched_at, :fetched_at, :fetched_at,
-    :raw_text, :anchor_texts
+    :raw_text, :anchor_texts, :boilerplate_used
 )
 ON CONFLICT (canonical_url) DO UPDATE SET
     url = excluded.url,
@@ -132,7 +139,8 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     version = articles.version + (articles.content_hash != excluded.content_hash),
     content_hash = excluded.content_hash,
     raw_text = excluded.raw_text,
-    anchor_texts = excluded.anchor_texts
+    anchor_texts = excluded.anchor_texts,
+    boilerplate_used = excluded.boilerplate_used
 """
 
 
@@ -189,6 +197,7 @@ class ArticleStore:
         row["content_hash"] = content_hash(article.text)
         row["raw_text"] = article.raw_text or article.text
         row["anchor_texts"] = json.dumps(article.anchor_texts, ensure_ascii=False)
+        row["boilerplate_used"] = ",".join(article.boilerplate_used)
         try:
             page = row["canonical_url"] = self._stored_key(article.canonical_url or "")
             before = self.connection.execute(
@@ -248,9 +257,16 @@ class ArticleStore:
         self,
         cleaner: TextCleaner | Callable[[str], TextCleaner],
         sites: Iterable[str] | None = None,
+        stale_only: bool = False,
     ) -> int:
         """Clean the stored articles of `sites` (all when None) again, from their raw
         text, with the current rules and site model. Returns how many texts changed.
+
+        With `stale_only`, only the rows cleaned with other site boilerplate than
+        their site now has: what the end of a crawl needs, since its rules did not
+        change but the model did. A page's cleaning takes nothing else from other
+        pages, so the result is the same as re-cleaning every row, at a cost that
+        grows with the rows the run touched, not with the whole history.
 
         The result depends only on what is stored, not on the order it came in.
         Articles left too short keep their row (their text is stored cleaned).
@@ -259,7 +275,8 @@ class ArticleStore:
         for site in sorted(sites) if sites is not None else self.sites():
             site_cleaner = cleaner if isinstance(cleaner, TextCleaner) else cleaner(site)
             boilerplate = self.site_boilerplate(site)
-            for page, title, raw_text, anchor_texts, old_text, old_cleaning in self._rows_of(site):
+            rows = self._stale_rows_of(site, boilerplate) if stale_only else self._rows_of(site)
+            for page, title, raw_text, anchor_texts, old_text, old_cleaning, old_used in rows:
                 # Rows stored before raw text was kept (schema 1) start from their text.
                 source = raw_text or old_text
                 result = site_cleaner.clean_text(
@@ -269,16 +286,20 @@ class ArticleStore:
                 cleaning = json.dumps(
                     {rule: counts.get(rule, 0) for rule in CLEANING_RULES}, sort_keys=True
                 )
-                if result.text == old_text and cleaning == old_cleaning:
+                used = ",".join(boilerplate_used(source, boilerplate))
+                if result.text == old_text and cleaning == old_cleaning and used == old_used:
                     continue  # most rows: nothing to write
                 changed += result.text != old_text
                 self.connection.execute(
-                    "UPDATE articles SET text = ?, word_count = ?, cleaning = ?, content_hash = ?"
-                    " WHERE canonical_url = ?",
-                    (result.text, result.word_count, cleaning, content_hash(result.text), page),
-                )
+                    "UPDATE articles SET text = ?, word_count = ?, cleaning = ?, content_hash = ?,"
+                    " boilerplate_used = ? WHERE canonical_url = ?",
+                    (result.text, result.word_count, cleaning, content_hash(result.text), used,
+                     page),
+                )  # fmt: skip
         self.commit()
         return changed
+
+    _ROW = "canonical_url, title, raw_text, anchor_texts, text, cleaning, boilerplate_used"
 
     def _rows_of(self, site: str, batch: int = 500) -> Iterator[tuple[Any, ...]]:
         """The rows of `site` to re-clean, read `batch` at a time in key order, so a
@@ -286,8 +307,7 @@ class ArticleStore:
         after = ""
         while True:
             rows = self.connection.execute(
-                "SELECT canonical_url, title, raw_text, anchor_texts, text, cleaning"
-                " FROM articles WHERE site = ? AND canonical_url > ?"
+                f"SELECT {self._ROW} FROM articles WHERE site = ? AND canonical_url > ?"
                 " ORDER BY canonical_url LIMIT ?",
                 (site, after, batch),
             ).fetchall()
@@ -295,6 +315,36 @@ class ArticleStore:
             if len(rows) < batch:
                 return
             after = rows[-1][0]
+
+    def _stale_rows_of(
+        self, site: str, boilerplate: frozenset[str], batch: int = 500
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of `site` whose boilerplate_used differs from what `boilerplate`
+        holds of their paragraphs (or is not known)."""
+        now: dict[str, list[str]] = defaultdict(list)
+        fingerprints = sorted(boilerplate)
+        for start in range(0, len(fingerprints), batch):
+            chunk = fingerprints[start : start + batch]
+            for page, fingerprint in self.connection.execute(
+                "SELECT canonical_url, fingerprint FROM site_paragraphs"
+                f" WHERE site = ? AND fingerprint IN ({','.join('?' * len(chunk))})",
+                (site, *chunk),
+            ):
+                now[page].append(fingerprint)
+        stale = [
+            page
+            for page, used in self.connection.execute(
+                "SELECT canonical_url, boilerplate_used FROM articles WHERE site = ?", (site,)
+            )
+            if used is None or used != ",".join(sorted(now.get(page, ())))
+        ]
+        for start in range(0, len(stale), batch):
+            chunk = stale[start : start + batch]
+            yield from self.connection.execute(
+                f"SELECT {self._ROW} FROM articles"
+                f" WHERE canonical_url IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
 
     def commit(self) -> None:
         try:

@@ -156,3 +156,29 @@ def test_the_http_and_https_addresses_of_an_article_are_one_row(tmp_path: Path):
         "http://n.test/a",  # kept under the address it was first stored at
         "https://n.test/b",
     ]
+
+
+def test_the_end_of_a_run_re_cleans_only_rows_cleaned_with_other_boilerplate(tmp_path: Path):
+    from newscrawl.article import clean_article
+    from newscrawl.cleaning import TextCleaner
+
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    furniture = "Sign up for the harbour newsletter and never miss a tide table again."
+    for number in range(5):
+        raw = f"Story {number} opens the harbour report with the berth repairs.\n{furniture}"
+        article = replace(ARTICLE, canonical_url=f"http://n.test/{number}", raw_text=raw, text=raw)
+        # Cleaned as the first page of a crawl is: no site boilerplate known yet.
+        clean_article(article, TextCleaner(), 0)
+        store.upsert(article)
+    store.commit()
+    # Row 4's text is then damaged behind the store's back; it was cleaned with the
+    # boilerplate it has, so an end-of-run re-clean does not read it again.
+    store.connection.execute("UPDATE articles SET text = 'damaged' WHERE canonical_url LIKE '%/4'")
+    store.connection.execute("UPDATE articles SET boilerplate_used = ? WHERE canonical_url LIKE '%/4'",
+                             (",".join(store.site_boilerplate("n.test")),))  # fmt: skip
+    assert store.reclean(TextCleaner(), stale_only=True) == 4  # the furniture goes from 0-3
+    texts = {r["canonical_url"][-1]: r["text"] for r in rows(tmp_path / "a.sqlite")}
+    assert furniture not in "".join(texts.values()) and texts["4"] == "damaged"
+    assert store.reclean(TextCleaner(), stale_only=True) == 0
+    assert store.reclean(TextCleaner()) == 1  # a full re-clean reads every row
+    store.close()
