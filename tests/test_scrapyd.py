@@ -1,0 +1,95 @@
+"""Deploying to scrapyd: a real scrapyd on 127.0.0.1 receives the project's egg
+from `scrapyd-deploy`, runs a crawl scheduled through its HTTP API, and the
+articles arrive."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import BIN, REPO
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _api(base: str, action: str, data: dict[str, object] | None = None) -> dict[str, object]:
+    body = urllib.parse.urlencode(data or {}, doseq=True).encode() if data is not None else None
+    with urllib.request.urlopen(base + action, data=body, timeout=10) as answer:
+        return json.loads(answer.read())  # type: ignore[no-any-return]
+
+
+@pytest.fixture()
+def scrapyd(tmp_path: Path) -> Iterator[str]:
+    """scrapyd on a free loopback port, its eggs, logs and items under tmp_path."""
+    port = _free_port()
+    (tmp_path / "scrapyd.conf").write_text(
+        f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\n"
+        "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n"
+        "max_proc = 1\npoll_interval = 0.5\n"
+    )
+    server = subprocess.Popen([str(BIN / "scrapyd")], cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _api(base, "daemonstatus.json")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("scrapyd did not start")
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_scrapyd_deploy_then_a_scheduled_crawl_stores_the_articles(
+    scrapyd: str, site_url: str, tmp_path: Path
+) -> None:
+    deploy = subprocess.run(
+        [str(BIN / "scrapyd-deploy"), "env"], cwd=REPO, capture_output=True, timeout=120,
+        env={**os.environ, "SCRAPYD_URL": scrapyd}, check=False,
+    )  # fmt: skip
+    assert deploy.returncode == 0, deploy.stderr.decode()[-2000:]
+    assert _api(scrapyd, "listspiders.json?project=newscrawl")["spiders"] == ["article", "news"]
+
+    pages = [
+        site_url + "news/2026/03/ferry-timetable-changes-for-spring.html",
+        site_url + "harbour/boatyard-reopens-after-fire.html",
+    ]
+    db = tmp_path / "scrapyd.sqlite"
+    job = _api(scrapyd, "schedule.json", {
+        "project": "newscrawl", "spider": "article", "urls": ",".join(pages),
+        "setting": ["DOWNLOAD_DELAY=0.01", f"NEWSCRAWL_SQLITE_PATH={db}"],
+    })["jobid"]  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not any(
+        j["id"] == job for j in _api(scrapyd, "listjobs.json?project=newscrawl")["finished"]
+    ):  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the scheduled crawl did not finish"
+        time.sleep(0.5)
+
+    items_file = tmp_path / "items" / "newscrawl" / "article" / f"{job}.jl"
+    items = [json.loads(line) for line in items_file.read_text().splitlines()]
+    assert sorted(item["url"] for item in items) == sorted(pages)
+    assert all(item["text"] and item["word_count"] >= 15 for item in items)
+    import sqlite3
+
+    with sqlite3.connect(db) as stored:
+        assert stored.execute("SELECT count(*) FROM articles").fetchone() == (2,)
