@@ -55,6 +55,9 @@ def main() -> int:
             timed("torn JSON Lines", lambda: cases.torn_jsonl_scenario(site, work / "torn"))
         )
         verdicts.append(timed("SIGTERM", lambda: cases.shutdown_scenario(site, work / "term")))
+        verdicts.append(
+            timed("stop watchdog", lambda: cases.stop_watchdog_scenario(site, work / "dog"))
+        )
         verdicts.append(timed("disk full", lambda: cases.disk_full_scenario(site, work / "disk")))
         verdicts.append(timed("overlap", lambda: cases.overlap_scenario(site, work / "overlap")))
         verdicts += timed("memory", lambda: cases.memory_scenario(site, work / "memory"))
@@ -96,7 +99,7 @@ def main() -> int:
         waits = next(v for v in verdicts if v.fault == "F07").figures.get(
             "shortest wait before a retry s"
         )
-        term = next(v for v in verdicts if v.fault == "F23").figures.get("stop seconds")
+        term, dog = (v.figures.get("stop seconds") for v in verdicts if v.fault == "F23")
         memory = [v for v in verdicts if v.fault == "F26"]
 
         print("\n== Totals")
@@ -146,6 +149,9 @@ def main() -> int:
             f"extraction timeouts       {scrape.stats.get('newscrawl/pages_dropped/extraction_timeout', 0)}"
         )
         print(f"graceful stop (F23)       {term} s after SIGTERM (DOWNLOAD_TIMEOUT 10 s in flight)")
+        print(
+            f"watchdog stop (F23)       {dog} s after SIGTERM (DOWNLOAD_TIMEOUT 60 s, NEWSCRAWL_STOP_TIMEOUT 3 s)"
+        )
         slowest = max(timings, key=lambda k: timings[k])
         print(f"slowest scenario          {slowest} {timings[slowest]:.1f} s")
         print(f"suite wall time           {total:.1f} s")

@@ -23,6 +23,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the command ran, but some input gave no result
 EXIT_USAGE = 2  # bad input: nothing was done
 EXIT_INTERRUPTED = 130
+# (3: a stop cut short by the stop watchdog, newscrawl/stopwatch.py, which exits itself.)
 
 # Where scheduled crawls (--sites), `state` and `stats` keep their store by default.
 DEFAULT_DB = Path("output/newscrawl.sqlite")

@@ -75,6 +75,8 @@ EXTENSIONS = {
     "newscrawl.progress.ProgressLine": 0,
     # Network errors (refused, timed out, unknown host) logged as one line, no traceback.
     "newscrawl.logformatter.QuietNetworkErrors": 0,
+    # A stop (Ctrl-C, SIGTERM) that takes over NEWSCRAWL_STOP_TIMEOUT ends the process.
+    "newscrawl.stopwatch.StopWatchdog": 0,
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"
@@ -96,6 +98,7 @@ NEWSCRAWL_MAX_PAGES_PER_SITE = 20_000
 NEWSCRAWL_SQLITE_PATH = ""  # e.g. "output/newscrawl.sqlite"; empty: no SQLite storage
 NEWSCRAWL_SQLITE_COMMIT_EVERY = 100
 NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
+NEWSCRAWL_STOP_TIMEOUT = 60.0  # seconds a stop may take before the process just exits; 0: wait
 NEWSCRAWL_STATS_FILE = ""  # the newscrawl command writes the crawl's stats here as JSON
 NEWSCRAWL_PROGRESS = False  # a progress line on stderr, updated in place
 NEWSCRAWL_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After gives the request up

@@ -627,6 +627,37 @@ def shutdown_scenario(site: FaultSite, workdir: Path) -> Verdict:
     return v
 
 
+def stop_watchdog_scenario(site: FaultSite, workdir: Path) -> Verdict:
+    """F23, the other half: a stop that would take long (a download allowed 60 s)
+    is cut at NEWSCRAWL_STOP_TIMEOUT (3 s) with a clear message; what was
+    committed stays, the database is consistent."""
+    sent: list[float] = []
+
+    def terminate(process: subprocess.Popen[bytes], seconds: float) -> bool:
+        if seconds >= 4 and any(h.path == "/drip" for h in site.hits):
+            process.send_signal(signal.SIGTERM)
+            sent.append(time.monotonic())
+            return True
+        return False
+
+    run = crawl(workdir, ["scrape", site.url("/a/61.html"), site.url("/drip"), site.url("/a/62.html")],
+                {"DOWNLOAD_TIMEOUT": "60", "NEWSCRAWL_STOP_TIMEOUT": "3",
+                 "NEWSCRAWL_SQLITE_COMMIT_SECONDS": "0.5"}, stop=terminate)  # fmt: skip
+    took = time.monotonic() - sent[0] if sent else None
+    v = Verdict(
+        "F23", "a stop that would wait 60 s for a download", survived=run.returncode is not None
+    )
+    v.figures["stop seconds"] = round(took, 1) if took is not None else None
+    v.expect(bool(sent), "the drip was never requested")
+    v.expect(
+        took is not None and took <= 3 + 2, f"stopped after {took} s (NEWSCRAWL_STOP_TIMEOUT 3)"
+    )
+    v.expect(run.returncode == 3, f"exit {run.returncode}")
+    v.expect("did not stop within NEWSCRAWL_STOP_TIMEOUT" in run.stderr, "no message")
+    v.expect(run.integrity == "ok", f"integrity {run.integrity}")
+    return v
+
+
 def disk_full_scenario(site: FaultSite, workdir: Path) -> Verdict:
     """F24: the database cannot grow (RLIMIT_FSIZE, as on a full disk): a distinct
     finish reason, one clear error, exit 1, a clean database that keeps what was
@@ -763,6 +794,7 @@ __all__ = [
     "scrape_scenario",
     "shutdown_scenario",
     "start_url_scenario",
+    "stop_watchdog_scenario",
     "torn_jsonl_scenario",
     "trap_cap_scenario",
 ]

@@ -88,6 +88,10 @@ def test_f23_sigterm_with_a_download_in_flight(site: FaultSite, tmp_path: Path) 
     _check(cases.shutdown_scenario(site, tmp_path))
 
 
+def test_f23_a_long_stop_is_cut_short_by_the_watchdog(site: FaultSite, tmp_path: Path) -> None:
+    _check(cases.stop_watchdog_scenario(site, tmp_path))
+
+
 def test_f24_disk_full(site: FaultSite, tmp_path: Path) -> None:
     _check(cases.disk_full_scenario(site, tmp_path))
 
