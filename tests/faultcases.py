@@ -601,10 +601,10 @@ def torn_jsonl_scenario(site: FaultSite, workdir: Path) -> Verdict:
     return v
 
 
-def shutdown_scenario(site: FaultSite, workdir: Path) -> Verdict:
-    """F23: SIGTERM while a download drips: the run ends within DOWNLOAD_TIMEOUT plus
-    a margin, with finish reason shutdown and storage consistent."""
-    sent: list[float] = []
+def _sigterm_during_drip(
+    site: FaultSite, sent: list[float]
+) -> Callable[[subprocess.Popen[bytes], float], bool]:
+    """A `stop` for `crawl`: SIGTERM once the drip is being fetched, noting when."""
 
     def terminate(process: subprocess.Popen[bytes], seconds: float) -> bool:
         if seconds >= 4 and any(h.path == "/drip" for h in site.hits):
@@ -612,6 +612,15 @@ def shutdown_scenario(site: FaultSite, workdir: Path) -> Verdict:
             sent.append(time.monotonic())
             return True
         return False
+
+    return terminate
+
+
+def shutdown_scenario(site: FaultSite, workdir: Path) -> Verdict:
+    """F23: SIGTERM while a download drips: the run ends within DOWNLOAD_TIMEOUT plus
+    a margin, with finish reason shutdown and storage consistent."""
+    sent: list[float] = []
+    terminate = _sigterm_during_drip(site, sent)
 
     run = crawl(workdir, ["scrape", site.url("/a/1.html"), site.url("/drip"), site.url("/a/2.html")],
                 {"DOWNLOAD_TIMEOUT": "10"}, stop=terminate)  # fmt: skip
@@ -632,13 +641,7 @@ def stop_watchdog_scenario(site: FaultSite, workdir: Path) -> Verdict:
     is cut at NEWSCRAWL_STOP_TIMEOUT (3 s) with a clear message; what was
     committed stays, the database is consistent."""
     sent: list[float] = []
-
-    def terminate(process: subprocess.Popen[bytes], seconds: float) -> bool:
-        if seconds >= 4 and any(h.path == "/drip" for h in site.hits):
-            process.send_signal(signal.SIGTERM)
-            sent.append(time.monotonic())
-            return True
-        return False
+    terminate = _sigterm_during_drip(site, sent)
 
     run = crawl(workdir, ["scrape", site.url("/a/61.html"), site.url("/drip"), site.url("/a/62.html")],
                 {"DOWNLOAD_TIMEOUT": "60", "NEWSCRAWL_STOP_TIMEOUT": "3",
