@@ -120,6 +120,7 @@ class FaultSite:
         self.internal_hits: list[str] = []
         self.lock = threading.Lock()
         self.in_flight: dict[str, int] = {}
+        self.drip_abandoned: list[float] = []  # seconds each /drip client held on
         self.max_in_flight: dict[str, int] = {}
         self.pages = _normalise(hostile_pages())  # type: ignore[arg-type]
         site = self
@@ -259,10 +260,14 @@ class _HostileHandler(QuietHandler):
             return None
         if path == "/drip":  # headers, then a byte a second, for at most 60 s
             self._head(100_000)
-            for _ in range(60):
-                self.wfile.write(b"x")
-                self.wfile.flush()
-                time.sleep(1)
+            started = time.monotonic()
+            try:
+                for _ in range(60):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except (BrokenPipeError, ConnectionResetError):
+                site.drip_abandoned.append(time.monotonic() - started)  # the client gave up
             self.close_connection = True
             return None
         if path == "/truncated":
