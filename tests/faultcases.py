@@ -29,6 +29,25 @@ from newscrawl.demo.server import QuietHandler
 
 from .faultsite import ENCODED, LOCAL_FILE, SECRET, FaultSite, QuietServer, article_html
 
+__all__ = [
+    "KillTrials",
+    "Run",
+    "Verdict",
+    "crawl",
+    "discovery_scenario",
+    "disk_full_scenario",
+    "fault_site",
+    "kill_trials",
+    "memory_scenario",
+    "overlap_scenario",
+    "scrape_scenario",
+    "shutdown_scenario",
+    "start_url_scenario",
+    "stop_watchdog_scenario",
+    "torn_jsonl_scenario",
+    "trap_cap_scenario",
+]
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -783,24 +802,3 @@ def start_url_scenario(workdir: Path) -> Verdict:
         "Traceback" not in err and len(err.strip().splitlines()) == 1, f"not one line: {err!r}"
     )
     return v
-
-
-__all__ = [
-    "ENCODED",
-    "KillTrials",
-    "Run",
-    "Verdict",
-    "crawl",
-    "discovery_scenario",
-    "disk_full_scenario",
-    "fault_site",
-    "kill_trials",
-    "memory_scenario",
-    "overlap_scenario",
-    "scrape_scenario",
-    "shutdown_scenario",
-    "start_url_scenario",
-    "stop_watchdog_scenario",
-    "torn_jsonl_scenario",
-    "trap_cap_scenario",
-]
