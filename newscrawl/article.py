@@ -21,6 +21,7 @@ __all__ = [
     "clean_article_explained",
     "drop_reason",
     "raw_fingerprints",
+    "rule_counts",
 ]
 
 TOO_SHORT = "too_short"
@@ -94,9 +95,14 @@ def clean_article_explained(
     item.text = result.text
     item.word_count = result.word_count
     item.boilerplate_used = boilerplate_used(item.raw_text, site_boilerplate)
-    counts = result.counts()
-    item.cleaning = {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
+    item.cleaning = rule_counts(result)
     return result
+
+
+def rule_counts(result: CleaningResult) -> dict[str, int]:
+    """Paragraphs `result` dropped, per rule; every rule present (0 if it dropped none)."""
+    counts = result.counts()
+    return {rule: counts.get(rule, 0) for rule in CLEANING_RULES}
 
 
 def boilerplate_used(raw_text: str, site_boilerplate: frozenset[str]) -> list[str]:

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from newscrawl.article import boilerplate_used, raw_fingerprints
+from newscrawl.article import boilerplate_used, raw_fingerprints, rule_counts
 from newscrawl.cleaning import TextCleaner
 from newscrawl.cleaning.siteboiler import boilerplate_fingerprints
-from newscrawl.items import CLEANING_RULES, ArticleItem, article_record
+from newscrawl.items import ArticleItem, article_record
 
 __all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
 
@@ -148,6 +148,15 @@ class StorageError(RuntimeError):
     """The database cannot be opened or written; the message says which file and why."""
 
 
+def _cleaning_column(counts: dict[str, int]) -> str:
+    # One encoding for writing and for comparing (re-cleaning skips equal rows).
+    return json.dumps(counts, sort_keys=True)
+
+
+def _boilerplate_column(fingerprints: list[str]) -> str:
+    return ",".join(fingerprints)
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -193,16 +202,14 @@ class ArticleStore:
         "unchanged"."""
         row: dict[str, Any] = article_record(article)
         row["authors"] = json.dumps(article.authors, ensure_ascii=False)
-        row["cleaning"] = json.dumps(article.cleaning, sort_keys=True)
+        row["cleaning"] = _cleaning_column(article.cleaning)
         row["content_hash"] = content_hash(article.text)
         row["raw_text"] = article.raw_text or article.text
         row["anchor_texts"] = json.dumps(article.anchor_texts, ensure_ascii=False)
-        row["boilerplate_used"] = ",".join(article.boilerplate_used)
+        row["boilerplate_used"] = _boilerplate_column(article.boilerplate_used)
         try:
-            page = row["canonical_url"] = self._stored_key(article.canonical_url or "")
-            before = self.connection.execute(
-                "SELECT content_hash FROM articles WHERE canonical_url = ?", (page,)
-            ).fetchone()
+            page, before = self._stored_key(article.canonical_url or "")
+            row["canonical_url"] = page
             self.connection.execute(_UPSERT, row)
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
@@ -214,22 +221,25 @@ class ArticleStore:
         self.pending += 1
         if before is None:
             return "new"
-        return "unchanged" if before[0] == row["content_hash"] else "changed"
+        return "unchanged" if before == row["content_hash"] else "changed"
 
-    def _stored_key(self, page: str) -> str:
-        """The key to store the article at `page` under: `page`, unless only its twin
-        with the other scheme (http/https) is stored, which is the same article."""
+    def _stored_key(self, page: str) -> tuple[str, str | None]:
+        """The key to store the article at `page` under, and the content hash stored
+        there (None: a new article). The key is `page`, unless only its twin with the
+        other scheme (http/https) is stored, which is the same article."""
         scheme, sep, rest = page.partition("://")
-        if scheme not in ("http", "https") or not sep:
-            return page
         twin = f"{'https' if scheme == 'http' else 'http'}://{rest}"
-        stored = {
-            key
-            for (key,) in self.connection.execute(
-                "SELECT canonical_url FROM articles WHERE canonical_url IN (?, ?)", (page, twin)
-            )
-        }
-        return twin if stored == {twin} else page
+        if scheme not in ("http", "https") or not sep:
+            twin = page
+        stored = dict(
+            self.connection.execute(
+                "SELECT canonical_url, content_hash FROM articles WHERE canonical_url IN (?, ?)",
+                (page, twin),
+            ).fetchall()
+        )
+        if page not in stored and twin in stored:
+            return twin, stored[twin]
+        return page, stored.get(page)
 
     def site_boilerplate(self, site: str) -> frozenset[str]:
         """The fingerprints of `site`'s boilerplate paragraphs, from every stored page."""
@@ -282,11 +292,8 @@ class ArticleStore:
                 result = site_cleaner.clean_text(
                     source, title, json.loads(anchor_texts), boilerplate
                 )
-                counts = result.counts()
-                cleaning = json.dumps(
-                    {rule: counts.get(rule, 0) for rule in CLEANING_RULES}, sort_keys=True
-                )
-                used = ",".join(boilerplate_used(source, boilerplate))
+                cleaning = _cleaning_column(rule_counts(result))
+                used = _boilerplate_column(boilerplate_used(source, boilerplate))
                 if result.text == old_text and cleaning == old_cleaning and used == old_used:
                     continue  # most rows: nothing to write
                 changed += result.text != old_text
