@@ -81,6 +81,20 @@ class Verdict:
             self.problems.append(problem)
 
 
+class Verdicts(list[Verdict]):
+    """The verdicts on the faults of one run; each starts as survived if the run
+    finished by itself."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__()
+        self.survived = run.returncode in (0, 1) and run.finish_reason == "finished"
+
+    def new(self, fault: str, title: str) -> Verdict:
+        verdict = Verdict(fault, title, self.survived)
+        self.append(verdict)
+        return verdict
+
+
 @dataclass
 class Run:
     """One finished `newscrawl` run: exit code, stderr, stats, stored articles."""
@@ -263,15 +277,10 @@ def scrape_scenario(site: FaultSite, workdir: Path) -> tuple[Run, list[Verdict]]
             u("/to-metadata"), u("/to-rebind/11"), u("/to-rebind/12"),
             u("/leak"), *html, *dups]  # fmt: skip
     run = crawl(workdir, ["scrape", *urls], {"CONCURRENT_REQUESTS_PER_DOMAIN": "8"})
-    survived = run.returncode in (0, 1) and run.finish_reason == "finished"
     stored = _stored_urls(run)
     hits = site.paths()
-    verdicts: list[Verdict] = []
-
-    def verdict(fault: str, title: str) -> Verdict:
-        v = Verdict(fault, title, survived)
-        verdicts.append(v)
-        return v
+    verdicts = Verdicts(run)
+    verdict = verdicts.new
 
     v = verdict("F00", "good pages beside the faults are stored")
     v.expect(all(g in stored for g in good), f"good pages missing: {set(good) - stored}")
@@ -402,13 +411,8 @@ def discovery_scenario(site: FaultSite, workdir: Path) -> tuple[Run, list[Verdic
         args += ["--feed", f]
     run = crawl(workdir, args, {"NEWSCRAWL_MAX_PAGES_PER_SITE": "40", "NEWSCRAWL_SITE_FAILURE_LIMIT": "4",
                                 "RETRY_TIMES": "2"})  # fmt: skip
-    survived = run.returncode in (0, 1) and run.finish_reason == "finished"
-    verdicts: list[Verdict] = []
-
-    def verdict(fault: str, title: str) -> Verdict:
-        v = Verdict(fault, title, survived)
-        verdicts.append(v)
-        return v
+    verdicts = Verdicts(run)
+    verdict = verdicts.new
 
     def host_pages(host: str) -> list[str]:
         return [p for p in site.paths(host) if p != "/robots.txt"]
