@@ -66,12 +66,27 @@ def _add_workers_option(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _database(text: str) -> Path | str:
+    """A SQLite file (a path) or a PostgreSQL database (a postgresql:// URL, kept as
+    written: a Path would fold its "//")."""
+    from newscrawl.database import is_postgres_url
+
+    return text if is_postgres_url(text) else Path(text)
+
+
+def _shown(database: Path | str) -> str:
+    """The database as messages may name it: never with its password."""
+    from newscrawl.database import redact_url
+
+    return redact_url(database) if isinstance(database, str) else str(database)
+
+
 def _add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -> None:
     parser.add_argument(
         "--db",
-        metavar="FILE.sqlite",
-        type=Path,
-        help="also upsert articles into this SQLite database",
+        metavar="FILE.sqlite|URL",
+        type=_database,
+        help="also upsert articles into this SQLite file or postgresql:// database",
     )
     parser.add_argument(
         "-s",
@@ -154,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     reclean = commands.add_parser(
         "reclean", help="clean stored articles again with the current rules"
     )
-    reclean.add_argument("--db", type=Path, required=True, metavar="FILE.sqlite")
+    reclean.add_argument("--db", type=_database, required=True, metavar="FILE.sqlite|URL")
     reclean.add_argument(
         "--site", action="append", metavar="SITE", help="only this site (repeatable)"
     )
@@ -170,14 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     state = commands.add_parser("state", help="what the store remembers of a site's URLs")
-    state.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE.sqlite")
+    state.add_argument("--db", type=_database, default=DEFAULT_DB, metavar="FILE.sqlite|URL")
     state.add_argument("--site", required=True, metavar="NAME")
     state.add_argument(
         "--reset", action="store_true", help="forget the site's URLs (articles stay)"
     )
 
     stats = commands.add_parser("stats", help="per-site results of the last runs")
-    stats.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE.sqlite")
+    stats.add_argument("--db", type=_database, default=DEFAULT_DB, metavar="FILE.sqlite|URL")
     stats.add_argument("--site", metavar="NAME")
 
     demo = commands.add_parser("demo", help="serve the bundled demo news site and crawl it")
@@ -194,7 +209,9 @@ def _crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str
         overrides["LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
     if feeds:
         overrides["FEEDS"] = feeds
-    if args.db is not None:
+    if isinstance(args.db, str):
+        overrides["NEWSCRAWL_DATABASE_URL"] = args.db
+    elif args.db is not None:
         overrides["NEWSCRAWL_SQLITE_PATH"] = str(args.db)
     if getattr(args, "max_pages", None):
         overrides["NEWSCRAWL_MAX_PAGES"] = args.max_pages
@@ -409,7 +426,7 @@ def cmd_reclean(args: argparse.Namespace) -> int:
     from newscrawl.config import NewscrawlConfig
     from newscrawl.storage import ArticleStore, StorageError
 
-    if not args.db.is_file():
+    if isinstance(args.db, Path) and not args.db.is_file():
         raise CommandError(f"no database at {args.db}")
     config = NewscrawlConfig()
     if args.sites is not None:
@@ -430,7 +447,10 @@ def cmd_reclean(args: argparse.Namespace) -> int:
             store.close()
     except StorageError as exc:
         raise CommandError(str(exc)) from None
-    print(f"newscrawl: recleaned {args.db}: {changed} of {total} articles changed", file=sys.stderr)
+    print(
+        f"newscrawl: recleaned {_shown(args.db)}: {changed} of {total} articles changed",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -468,13 +488,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _exit_code(report)
 
 
-def _open_store(path: Path) -> Any:
+def _open_store(database: Path | str) -> Any:
     from newscrawl.storage import ArticleStore, StorageError
 
-    if not path.is_file():
-        raise CommandError(f"no database at {path}")
+    if isinstance(database, Path) and not database.is_file():
+        raise CommandError(f"no database at {database}")
     try:
-        return ArticleStore.open(path)
+        return ArticleStore.open(database)
     except StorageError as exc:
         raise CommandError(str(exc)) from None
 
@@ -487,7 +507,8 @@ def cmd_state(args: argparse.Namespace) -> int:
         if args.reset:
             forgotten = Frontier(store).forget_site(args.site)
             print(
-                f"newscrawl: {args.site}: forgot {forgotten} URLs; its articles stay in {args.db}"
+                f"newscrawl: {args.site}: forgot {forgotten} URLs;"
+                f" its articles stay in {_shown(args.db)}"
             )
             return EXIT_OK
         rows = store.connection.execute(
@@ -544,7 +565,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         store.close()
     if not rows:
         print(
-            f"newscrawl: no runs recorded in {args.db}" + (f" for {args.site}" if args.site else "")
+            f"newscrawl: no runs recorded in {_shown(args.db)}"
+            + (f" for {args.site}" if args.site else "")
         )
         return EXIT_OK
     width = max(12, *(len(site) for site, *_ in rows))

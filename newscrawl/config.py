@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from newscrawl.cleaning import DEFAULT_MIN_WORDS, InvalidPatternError, TextCleaner
+from newscrawl.database import is_postgres_url
 from newscrawl.workers import default_workers
 
 __all__ = ["ConfigError", "NewscrawlConfig", "crawler_config"]
@@ -81,6 +82,13 @@ def _patterns(value: Any) -> tuple[str, ...]:
     raise ValueError("must be a list of regular expressions")
 
 
+def _postgres_url(value: object) -> str:
+    text = str(value)
+    if text and not is_postgres_url(text):
+        raise ValueError("must be a postgresql:// URL")
+    return text
+
+
 @dataclass(frozen=True)
 class NewscrawlConfig:
     min_words: int = DEFAULT_MIN_WORDS
@@ -89,6 +97,7 @@ class NewscrawlConfig:
     max_pages_per_site: int = 20_000  # pages requested from one site in a run; 0: no limit
     worker_memory_mb: int = 1024  # address space an extraction worker may use; 0: no limit
     sqlite_path: Path | None = None
+    database_url: str | None = None  # postgresql://...: the store of a cluster
     sqlite_commit_every: int = 100  # items per transaction
     sqlite_commit_seconds: float = 5.0  # and at least this often
     workers: int = -1  # extraction processes; 0: in the crawler's process; -1: one per core
@@ -96,6 +105,11 @@ class NewscrawlConfig:
     extract_queue: int = 0  # pages waiting for a worker at most; 0: 4 per worker
     # Extra fragment patterns of single sites (a sites file's `boilerplate`), by site name.
     site_fragment_patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def database(self) -> Path | str | None:
+        """Where articles are stored: a PostgreSQL URL, a SQLite file, or nowhere."""
+        return self.database_url or self.sqlite_path
 
     @property
     def worker_count(self) -> int:
@@ -117,6 +131,7 @@ class NewscrawlConfig:
             ),
             worker_memory_mb=_get(settings, "NEWSCRAWL_WORKER_MEMORY_MB", _non_negative_int, 1024),
             sqlite_path=Path(sqlite_path) if sqlite_path else None,
+            database_url=_get(settings, "NEWSCRAWL_DATABASE_URL", _postgres_url, "") or None,
             sqlite_commit_every=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_EVERY", _positive_int, 100),
             sqlite_commit_seconds=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_SECONDS", float, 5.0),
             workers=_get(settings, "NEWSCRAWL_WORKERS", _workers, -1),

@@ -86,15 +86,22 @@ class StoreLock:
 
 
 class CrawlStore:
-    """The open store, its frontier and lock, for one crawler."""
+    """The open store, its frontier and lock, for one crawler.
 
-    def __init__(self, path: Path) -> None:
-        self.lock = StoreLock(path)
-        self.lock.acquire()
+    A SQLite file is locked for the run; a PostgreSQL database is not, since the
+    workers of a cluster write it together (each one its own sites).
+    """
+
+    def __init__(self, database: Path | str) -> None:
+        self.lock: StoreLock | None = None
+        if isinstance(database, Path):
+            self.lock = StoreLock(database)
+            self.lock.acquire()
         try:
-            self.articles = ArticleStore.open(path)
+            self.articles = ArticleStore.open(database)
         except StorageError:
-            self.lock.release()
+            if self.lock is not None:
+                self.lock.release()
             raise
         self.frontier = Frontier(self.articles)
         self.run_id: int | None = None
@@ -103,7 +110,8 @@ class CrawlStore:
         try:
             self.articles.close()
         finally:
-            self.lock.release()
+            if self.lock is not None:
+                self.lock.release()
 
 
 def crawl_store(crawler: Crawler) -> CrawlStore | None:
@@ -111,9 +119,9 @@ def crawl_store(crawler: Crawler) -> CrawlStore | None:
     store: CrawlStore | None = getattr(crawler, "_newscrawl_store", None)
     if store is None:
         config = crawler_config(crawler)
-        if config.sqlite_path is None:
+        if config.database is None:
             return None
-        store = CrawlStore(config.sqlite_path)
+        store = CrawlStore(config.database)
         crawler._newscrawl_store = store  # type: ignore[attr-defined]
         store.run_id = store.frontier.start_run(crawler.spidercls.name)
     return store
@@ -124,7 +132,7 @@ class CrawlStoreExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         config = crawler_config(crawler)
-        if config.sqlite_path is None:
+        if config.database is None:
             raise NotConfigured  # off: nothing to log, it is the default
         self.crawler = crawler
         self.cleaner_for = config.cleaners()

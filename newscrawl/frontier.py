@@ -9,11 +9,11 @@ by running the same command again. A run also leaves a record of what it did.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from newscrawl.database import database_errors
 from newscrawl.storage import ArticleStore, StorageError
 from newscrawl.urls import canonicalize
 
@@ -52,7 +52,7 @@ class Frontier:
     def _write(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
         try:
             self.db.executemany(sql, rows)
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             raise StorageError(f"cannot write to {self.store.path}: {exc}") from None
 
     # -- URLs ----------------------------------------------------------------
@@ -135,21 +135,21 @@ class Frontier:
         """Forget which URLs of `site` were fetched; its stored articles stay."""
         cursor = self.db.execute("DELETE FROM urls WHERE site = ?", (site,))
         self.store.commit()
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
     # -- runs ----------------------------------------------------------------
 
     def start_run(self, spider: str) -> int:
-        cursor = self.db.execute(
-            "INSERT INTO runs (spider, started_at) VALUES (?, ?)", (spider, utc_now())
-        )
+        (run_id,) = self.db.execute(
+            "INSERT INTO runs (spider, started_at) VALUES (?, ?) RETURNING id", (spider, utc_now())
+        ).fetchone()
         self.store.commit()
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return int(run_id)
 
     def finish_run(self, run_id: int, reason: str, counts: Mapping[str, Mapping[str, int]]) -> None:
         self._write(
-            "INSERT OR REPLACE INTO run_counts VALUES (?, ?, ?, ?)",
+            "INSERT INTO run_counts VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (run_id, site, counter) DO UPDATE SET value = excluded.value",
             [
                 (run_id, site, counter, value)
                 for site, by_counter in sorted(counts.items())

@@ -183,7 +183,7 @@ class SqlitePipeline:
     """
 
     def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
-        if config.sqlite_path is None:
+        if config.database is None:
             raise NotConfigured  # off: nothing to log, it is the default
         self.crawler = crawler
         self.commit_every = config.sqlite_commit_every

@@ -83,7 +83,7 @@ def _requested_url(response: Any) -> str:
 def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
     """Crawl with `spider_name` given `spider_args`; blocks until the crawl ends."""
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
-    if config.sqlite_path is not None:
+    if config.sqlite_path is not None and config.database_url is None:
         # StorageError now, not mid-crawl: a database that cannot be opened, or one
         # another crawl is using.
         lock = StoreLock(config.sqlite_path)
@@ -92,6 +92,8 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
             ArticleStore.open(config.sqlite_path).close()
         finally:
             lock.release()
+    elif config.database_url is not None:
+        ArticleStore.open(config.database_url).close()
     for uri in settings.getdict("FEEDS"):
         if "://" not in str(uri) and not str(uri).startswith("stdout:"):
             check_writable(Path(uri))

@@ -1,8 +1,9 @@
-"""SQLite storage of articles: one row per canonical URL, upserted.
+"""Storage of articles: one row per canonical URL, upserted.
 
-Plain sqlite3, no Scrapy: the pipeline in `pipelines.py` is a thin adapter.
-The database is in WAL mode so readers (the `sqlite3` shell, a notebook) are
-never blocked by a running crawl.
+Plain SQL, no Scrapy: the pipeline in `pipelines.py` is a thin adapter. The
+database is a SQLite file, in WAL mode so readers (the `sqlite3` shell, a
+notebook) are never blocked by a running crawl, or, for a cluster of workers, a
+PostgreSQL database with the same schema (see `database.py`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from typing import Any
 from newscrawl.article import boilerplate_used, raw_fingerprints, rule_counts
 from newscrawl.cleaning import TextCleaner
 from newscrawl.cleaning.siteboiler import boilerplate_fingerprints
+from newscrawl.database import (
+    PostgresConnection,
+    database_errors,
+    is_postgres_url,
+    postgres_schema,
+    redact_url,
+)
 from newscrawl.items import ArticleItem, article_record
 
 __all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
@@ -136,7 +144,8 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     fetched_at = excluded.fetched_at,
     updated_at = CASE WHEN articles.content_hash = excluded.content_hash
                       THEN articles.updated_at ELSE excluded.fetched_at END,
-    version = articles.version + (articles.content_hash != excluded.content_hash),
+    version = articles.version
+              + CASE WHEN articles.content_hash = excluded.content_hash THEN 0 ELSE 1 END,
     content_hash = excluded.content_hash,
     raw_text = excluded.raw_text,
     anchor_texts = excluded.anchor_texts,
@@ -146,6 +155,13 @@ ON CONFLICT (canonical_url) DO UPDATE SET
 
 class StorageError(RuntimeError):
     """The database cannot be opened or written; the message says which file and why."""
+
+
+def _newer_schema(database: Path | str, version: int) -> str:
+    return (
+        f"{database}: database schema version {version} is newer than this "
+        f"newscrawl ({SCHEMA_VERSION}); upgrade newscrawl"
+    )
 
 
 def _cleaning_column(counts: dict[str, int]) -> str:
@@ -164,14 +180,19 @@ def content_hash(text: str) -> str:
 class ArticleStore:
     """An open SQLite article database. Call `commit()` to make writes durable."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: Any, path: Path | str) -> None:
+        # A sqlite3.Connection, or a PostgresConnection offering the same methods.
         self.connection = connection
-        self.path = path
+        self.path = path  # what messages name: the file, or the URL without its password
         self.pending = 0  # rows written since the last commit
 
     @classmethod
-    def open(cls, path: str | Path) -> ArticleStore:
-        path = Path(path)
+    def open(cls, target: str | Path) -> ArticleStore:
+        """Open (creating or upgrading its schema) a SQLite file, or a PostgreSQL
+        database given as a postgresql:// URL."""
+        if is_postgres_url(target):
+            return cls._open_postgres(str(target))
+        path = Path(target)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, isolation_level="DEFERRED")
@@ -183,10 +204,7 @@ class ArticleStore:
             connection.execute("PRAGMA synchronous = NORMAL")
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise StorageError(
-                    f"{path}: database schema version {version} is newer than this "
-                    f"newscrawl ({SCHEMA_VERSION}); upgrade newscrawl"
-                )
+                raise StorageError(_newer_schema(path, version))
             for step in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
                 connection.executescript(_MIGRATIONS[step])
             connection.executescript(SCHEMA)
@@ -195,6 +213,38 @@ class ArticleStore:
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from None
         return cls(connection, path)
+
+    @classmethod
+    def _open_postgres(cls, url: str) -> ArticleStore:
+        shown = redact_url(url)
+        try:
+            connection = PostgresConnection(url)
+        except ImportError as exc:
+            raise StorageError(str(exc)) from None
+        except database_errors() as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StorageError(f"cannot open database {shown}: {reason}") from None
+        try:
+            # Workers of a cluster open the database together: one creates the
+            # schema while the others wait (the lock ends with the transaction).
+            connection.execute("SELECT pg_advisory_xact_lock(7346001)")
+            connection.executescript(
+                postgres_schema(SCHEMA)
+                + "CREATE TABLE IF NOT EXISTS newscrawl_schema (version INTEGER NOT NULL);"
+            )
+            row = connection.execute("SELECT max(version) FROM newscrawl_schema").fetchone()
+            if row[0] is None:
+                connection.execute("INSERT INTO newscrawl_schema VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise StorageError(_newer_schema(shown, row[0]))
+            connection.commit()
+        except database_errors() as exc:
+            connection.close()
+            raise StorageError(f"cannot open database {shown}: {exc}") from None
+        except StorageError:
+            connection.close()
+            raise
+        return cls(connection, shown)
 
     def upsert(self, article: ArticleItem) -> str:
         """Insert `article`, or update the row with its canonical URL, and record its
@@ -213,10 +263,10 @@ class ArticleStore:
             self.connection.execute(_UPSERT, row)
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
-                "INSERT OR IGNORE INTO site_paragraphs VALUES (?, ?, ?)",
+                "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(article.site, fp, page) for fp in sorted(raw_fingerprints(article))],
             )
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
         self.pending += 1
         if before is None:
@@ -356,7 +406,7 @@ class ArticleStore:
     def commit(self) -> None:
         try:
             self.connection.commit()
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             raise StorageError(f"cannot commit to {self.path}: {exc}") from None
         self.pending = 0
 

@@ -1,0 +1,163 @@
+"""Real Redis and PostgreSQL servers for the tests, on free loopback ports.
+
+Started from the binaries of Debian's redis-server and postgresql packages
+(`.ci/run` installs them when missing). Without them a test skips and says
+why; under CI it fails instead, since CI must run every test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+__all__ = ["PostgresServer", "RedisServer", "free_port", "need_binary"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def need_binary(name: str, *patterns: str) -> str:
+    """The path of program `name` (on PATH or at one of `patterns`); skips the test
+    when it is missing, or fails it under CI."""
+    found = shutil.which(name) or next(
+        (str(hit) for pattern in patterns for hit in sorted(Path("/").glob(pattern.lstrip("/")))),
+        None,
+    )
+    if found is None:
+        message = f"{name} is not installed (Debian: apt-get install redis-server postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI must run this test")
+        pytest.skip(message)
+    return found
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on port {port}")
+
+
+class RedisServer:
+    """redis-server on 127.0.0.1, no persistence, with a password."""
+
+    password = "test-secret"
+
+    def __init__(self) -> None:
+        binary = need_binary("redis-server")
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="newscrawl-redis-"))
+        self.process = subprocess.Popen(
+            [
+                binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--requirepass", self.password, "--save", "", "--appendonly", "no",
+                "--dir", str(self.dir), "--loglevel", "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_for_port(self.port, self.process, "redis-server")
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresServer:
+    """A PostgreSQL cluster made by initdb in a temporary folder, served on 127.0.0.1.
+
+    PostgreSQL refuses to run as root: as root, the cluster belongs to the
+    `postgres` user that Debian's package creates, and runs as it.
+    """
+
+    password = "test-secret"
+
+    def __init__(self) -> None:
+        initdb = need_binary("initdb", "/usr/lib/postgresql/*/bin/initdb")
+        bin_dir = Path(initdb).resolve().parent
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="newscrawl-pg-"))
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        secret = self.dir / "pwfile"
+        secret.write_text(self.password)
+        if self.as_user:
+            os.chown(secret, pwd.getpwnam("postgres").pw_uid, -1)
+        data = self.dir / "data"
+        subprocess.run(
+            [*self.as_user, str(initdb), "-D", str(data), "-U", "newscrawl", "--pwfile",
+             str(secret), "--auth", "scram-sha-256", "--locale", "C", "--encoding", "UTF8"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        self.process = subprocess.Popen(
+            [*self.as_user, str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
+             "-c", "fsync=off", "-c", "max_connections=50"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait_for_port(self.port, self.process, "postgres")
+        self._databases = 0
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://newscrawl:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A new empty database; its URL."""
+        import psycopg
+
+        self._databases += 1
+        name = f"test{self._databases}"
+        deadline = time.monotonic() + 30
+        while True:  # the server listens a moment before it accepts logins
+            try:
+                with psycopg.connect(self.url(), autocommit=True) as connection:
+                    connection.execute(f"CREATE DATABASE {name}".encode())
+                return self.url(name)
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    yield server
+    server.stop()

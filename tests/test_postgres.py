@@ -1,0 +1,97 @@
+"""The PostgreSQL store: the same articles, URL states and run records as SQLite,
+from a real crawl into a real PostgreSQL server on loopback."""
+
+import sqlite3
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from newscrawl.storage import ArticleStore, StorageError
+
+from .conftest import run
+from .servers import postgres_server  # noqa: F401  (a fixture)
+from .test_discovery_crawl import crawl, sites  # noqa: F401  (`sites` is a fixture)
+
+ARTICLE_COLUMNS = (
+    "canonical_url, url, site, title, authors, published, language, description, text,"
+    " word_count, cleaning, content_hash, raw_text, anchor_texts, version, boilerplate_used"
+)
+QUERIES = {
+    "articles": f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY canonical_url",
+    "urls": "SELECT url, site, state, attempts, last_error, published, title, content_hash"
+    " FROM urls ORDER BY url",
+    "site_paragraphs": "SELECT site, fingerprint, canonical_url FROM site_paragraphs"
+    " ORDER BY 1, 2, 3",
+    "run_counts": "SELECT run_id, site, counter, value FROM run_counts ORDER BY 1, 2, 3",
+    "runs": "SELECT id, spider, finish_reason FROM runs ORDER BY id",
+}
+
+
+def tables_of_sqlite(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as db:
+        return {name: [tuple(row) for row in db.execute(sql)] for name, sql in QUERIES.items()}
+
+
+def tables_of_postgres(url: str) -> dict[str, list[tuple[object, ...]]]:
+    with psycopg.connect(url) as db:
+        return {name: [tuple(row) for row in db.execute(sql)] for name, sql in QUERIES.items()}
+
+
+def test_a_postgresql_crawl_stores_what_a_sqlite_crawl_stores(
+    sites,  # noqa: F811
+    postgres_server,  # noqa: F811
+    tmp_path: Path,
+):
+    database = postgres_server.new_database()
+    sqlite_file = tmp_path / "store.sqlite"
+    for _ in range(2):  # the second run: every article already stored, counted the same
+        assert crawl(sites, sqlite_file).returncode == 0
+        result = crawl(sites, database)  # type: ignore[arg-type]
+        assert result.returncode == 0, result.stderr.decode()[-2000:]
+    expected, stored = tables_of_sqlite(sqlite_file), tables_of_postgres(database)
+    assert len(expected["articles"]) == 8
+    assert len(expected["runs"]) == 2
+    for name in QUERIES:
+        assert stored[name] == expected[name], name
+
+
+def test_stats_and_state_read_a_postgresql_store_and_hide_its_password(
+    sites,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    database = postgres_server.new_database()
+    assert crawl(sites, database).returncode == 0  # type: ignore[arg-type]
+    stats = run("newscrawl", "stats", "--db", database)
+    assert stats.returncode == 0, stats.stderr
+    feed_site = sites["feed"].url.split("//")[1].rstrip("/")
+    assert feed_site in stats.stdout.decode()
+    state = run("newscrawl", "state", "--db", database, "--site", feed_site, "--reset")
+    assert state.returncode == 0
+    assert "newscrawl:***@" in state.stdout.decode()
+    assert postgres_server.password not in state.stdout.decode()
+
+
+def test_an_unreachable_or_refusing_database_is_one_line_and_exit_2(
+    site_url: str,
+    postgres_server,  # noqa: F811
+):
+    wrong_password = postgres_server.url().replace(postgres_server.password, "not-it")
+    for database in (wrong_password, "postgresql://newscrawl:pw@127.0.0.1:1/newscrawl"):
+        result = run("newscrawl", "crawl", site_url, "--db", database)
+        stderr = result.stderr.decode()
+        assert result.returncode == 2, stderr
+        assert stderr.count("\n") == 1, stderr
+        assert stderr.startswith(
+            "newscrawl: error: cannot open database postgresql://newscrawl:***@"
+        )
+        assert "not-it" not in stderr and ":pw@" not in stderr
+
+
+def test_a_newer_schema_is_refused(postgres_server):  # noqa: F811
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    with psycopg.connect(database) as db:
+        db.execute("UPDATE newscrawl_schema SET version = 99")
+    with pytest.raises(StorageError, match="schema version 99 is newer"):
+        ArticleStore.open(database)
