@@ -76,9 +76,9 @@ def _database(text: str) -> Path | str:
 
 def _shown(database: Path | str) -> str:
     """The database as messages may name it: never with its password."""
-    from newscrawl.database import redact_url
+    from newscrawl.urls import without_password
 
-    return redact_url(database) if isinstance(database, str) else str(database)
+    return without_password(database) if isinstance(database, str) else str(database)
 
 
 def _add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -> None:
@@ -145,6 +145,16 @@ def build_parser() -> argparse.ArgumentParser:
         "-O", "--overwrite-output", type=Path, metavar="FILE.jsonl", help="same, replacing the file"
     )
     crawl.add_argument("--max-pages", type=_positive, metavar="N", help="request at most N pages")
+    cluster = crawl.add_argument_group(
+        "cluster",
+        "run as one worker of a crawl shared through Redis (pip install 'newscrawl[cluster]')",
+    )
+    cluster.add_argument("--cluster", metavar="redis://...", help="the cluster's Redis")
+    cluster.add_argument("--run", metavar="ID", help="the run's id, the same for all its workers")
+    cluster.add_argument(
+        "--shard", metavar="INDEX/COUNT", default="0/1",
+        help="this worker's share of the sites, e.g. 0/4 ... 3/4 (default 0/1)",
+    )  # fmt: skip
     _add_crawl_options(crawl, "INFO")
 
     scrape = commands.add_parser(
@@ -323,6 +333,14 @@ def _exit_code(report: Any) -> int:
         error = report.stats.get("newscrawl/sqlite/error", "")
         print(f"newscrawl: error: the crawl stopped: {error}", file=sys.stderr)
         return EXIT_FAILED
+    if report.finish_reason == "cluster_unreachable":
+        error = report.stats.get("newscrawl/cluster/error", "")
+        print(
+            f"newscrawl: error: this worker stopped: {error}; its unfinished pages stay"
+            " in Redis for the next worker of its shard",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -332,17 +350,41 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         feeds = _jsonl_feed(
             args.output or args.overwrite_output, overwrite=bool(args.overwrite_output)
         )
-    if args.sites is not None and args.db is None:
+    if args.cluster is None and args.sites is not None and args.db is None:
         args.db = DEFAULT_DB  # a scheduled crawl needs its memory
     overrides = _crawl_settings(args, feeds)
+    if args.cluster is not None:
+        overrides.update(_cluster_settings(args))
     report = _run("news", _news_args(args, overrides), overrides)
     for line in _summary(report):
         print(f"newscrawl: {line}", file=sys.stderr)
     code = _exit_code(report)
-    if code == EXIT_OK and not report.stats.get("response_received_count"):
+    # A worker of a cluster may have nothing to do: other workers took every page.
+    if code == EXIT_OK and not report.stats.get("response_received_count") and not args.cluster:
         print("newscrawl: no page could be fetched", file=sys.stderr)
         code = EXIT_FAILED
     return code
+
+
+def _cluster_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings of a cluster worker, its options checked and its Redis reached."""
+    try:
+        from newscrawl.cluster import ClusterError, check_cluster, cluster_settings
+    except ImportError:
+        raise CommandError("--cluster needs its extra: pip install 'newscrawl[cluster]'") from None
+    if not args.run:
+        raise CommandError("--cluster needs --run ID, the same for every worker of the run")
+    if isinstance(args.db, Path):
+        raise CommandError(
+            "the workers of a cluster share one store: --db postgresql://... (not a SQLite file)"
+        )
+    if args.db is None and args.sites is not None:
+        raise CommandError("a scheduled cluster crawl needs its store: --db postgresql://...")
+    try:
+        check_cluster(args.cluster, args.run, args.shard)
+    except ClusterError as exc:
+        raise CommandError(str(exc)) from None
+    return cluster_settings(args.cluster, args.run, args.shard)
 
 
 def cmd_scrape(args: argparse.Namespace) -> int:

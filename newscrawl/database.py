@@ -17,7 +17,6 @@ import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "POSTGRES_SCHEMES",
@@ -25,7 +24,6 @@ __all__ = [
     "database_errors",
     "is_postgres_url",
     "postgres_schema",
-    "redact_url",
 ]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -36,15 +34,6 @@ _PARAMETER = re.compile(r"\?|(?<!:):([A-Za-z_]\w*)")
 
 def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password: what messages and logs may show."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def database_errors() -> tuple[type[BaseException], ...]:

@@ -14,13 +14,13 @@ import time
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig, crawler_config
 from newscrawl.crawlstore import CrawlStore, count_site, crawl_store
 from newscrawl.items import ArticleItem, PageItem
+from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import StorageError, content_hash
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
@@ -248,10 +248,4 @@ class SqlitePipeline:
             return
         logger.error("stopping the crawl: %s", error)
         self.stats.set_value("newscrawl/sqlite/error", str(error))
-        engine = self.crawler.engine
-        if engine is None:
-            return
-        if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
-            deferred_from_coro(engine.close_spider_async(reason=STORAGE_ERROR))
-        elif self.crawler.spider is not None:
-            engine.close_spider(self.crawler.spider, STORAGE_ERROR)
+        stop_crawl(self.crawler, STORAGE_ERROR)

@@ -110,6 +110,13 @@ NEWSCRAWL_WORKERS = "auto"  # extraction processes: a number, 0 (in-process) or 
 NEWSCRAWL_EXTRACT_TIMEOUT = 8.0  # seconds; a page taking longer is abandoned, its worker replaced
 NEWSCRAWL_WORKER_MEMORY_MB = 1024  # address space of an extraction worker; 0: no limit
 NEWSCRAWL_EXTRACT_QUEUE = 0  # pages waiting for extraction at most; 0: 4 per worker
+# One worker of a cluster (newscrawl/cluster.py; `newscrawl crawl --cluster` sets these
+# and SCHEDULER = "newscrawl.cluster.ClusterScheduler").
+NEWSCRAWL_CLUSTER_URL = ""  # the cluster's Redis, redis://[:password@]host:port/db
+NEWSCRAWL_CLUSTER_RUN = ""  # the run id, shared by all its workers; Redis keys are scoped to it
+NEWSCRAWL_SHARD = "0/1"  # this worker's share of the sites: INDEX/COUNT
+NEWSCRAWL_CLUSTER_TIMEOUT = 60.0  # seconds Redis may not answer before the worker stops
+NEWSCRAWL_DATABASE_URL = ""  # postgresql://...: store there instead of NEWSCRAWL_SQLITE_PATH
 
 # Project commands: `scrapy crawl` checks newscrawl's spider arguments first.
 COMMANDS_MODULE = "newscrawl.commands"

@@ -22,16 +22,28 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["EXIT_FORCED", "StopWatchdog"]
+__all__ = ["EXIT_FORCED", "StopWatchdog", "stop_crawl"]
 
 logger = logging.getLogger(__name__)
 
 EXIT_FORCED = 3  # the exit status of a stop that the watchdog cut short
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def stop_crawl(crawler: Crawler, reason: str) -> None:
+    """Close the crawl gracefully with finish reason `reason` (from any component)."""
+    engine = crawler.engine
+    if engine is None:
+        return
+    if hasattr(engine, "close_spider_async"):  # Scrapy 2.14+
+        deferred_from_coro(engine.close_spider_async(reason=reason))
+    elif crawler.spider is not None:
+        engine.close_spider(crawler.spider, reason)
 
 
 class StopWatchdog:

@@ -24,9 +24,9 @@ from newscrawl.database import (
     database_errors,
     is_postgres_url,
     postgres_schema,
-    redact_url,
 )
 from newscrawl.items import ArticleItem, article_record
+from newscrawl.urls import without_password
 
 __all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
 
@@ -216,7 +216,7 @@ class ArticleStore:
 
     @classmethod
     def _open_postgres(cls, url: str) -> ArticleStore:
-        shown = redact_url(url)
+        shown = without_password(url)
         try:
             connection = PostgresConnection(url)
         except ImportError as exc:
@@ -227,16 +227,21 @@ class ArticleStore:
         try:
             # Workers of a cluster open the database together: one creates the
             # schema while the others wait (the lock ends with the transaction).
+            # Once it exists, nobody runs DDL again: CREATE INDEX, even IF NOT
+            # EXISTS, locks its table and would deadlock with workers writing it.
             connection.execute("SELECT pg_advisory_xact_lock(7346001)")
-            connection.executescript(
-                postgres_schema(SCHEMA)
-                + "CREATE TABLE IF NOT EXISTS newscrawl_schema (version INTEGER NOT NULL);"
-            )
-            row = connection.execute("SELECT max(version) FROM newscrawl_schema").fetchone()
-            if row[0] is None:
+            (exists,) = connection.execute(
+                "SELECT to_regclass('newscrawl_schema') IS NOT NULL"
+            ).fetchone()
+            if not exists:
+                connection.executescript(
+                    postgres_schema(SCHEMA)
+                    + "CREATE TABLE newscrawl_schema (version INTEGER NOT NULL);"
+                )
                 connection.execute("INSERT INTO newscrawl_schema VALUES (?)", (SCHEMA_VERSION,))
-            elif row[0] > SCHEMA_VERSION:
-                raise StorageError(_newer_schema(shown, row[0]))
+            (version,) = connection.execute("SELECT max(version) FROM newscrawl_schema").fetchone()
+            if version > SCHEMA_VERSION:
+                raise StorageError(_newer_schema(shown, version))
             connection.commit()
         except database_errors() as exc:
             connection.close()

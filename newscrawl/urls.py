@@ -14,6 +14,7 @@ __all__ = [
     "parse_url_list",
     "resolve_http_url",
     "site_of",
+    "without_password",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -130,3 +131,13 @@ def site_of(url: str) -> str:
     if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
         site = f"{site}:{parts.port}"
     return site
+
+
+def without_password(url: str) -> str:
+    """`url` with its password (a database's, Redis's) replaced by ***: what
+    messages and logs may show."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.hostname}{port}"))

@@ -1,6 +1,13 @@
 import pytest
 
-from newscrawl.urls import InvalidURLError, canonicalize, parse_url, parse_url_list, site_of
+from newscrawl.urls import (
+    InvalidURLError,
+    canonicalize,
+    parse_url,
+    parse_url_list,
+    site_of,
+    without_password,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +63,20 @@ def test_urls_that_only_look_like_amp_keep_their_key(url):
 def test_site_of():
     assert site_of("https://www.n.test/a") == "n.test"
     assert site_of("http://127.0.0.1:8080/a") == "127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://crawler:s3cret@db.internal:5432/news",
+            "postgresql://crawler:***@db.internal:5432/news",
+        ),
+        ("redis://:s3cret@10.0.0.5:6379/0", "redis://:***@10.0.0.5:6379/0"),
+        ("rediss://default:s3cret@cache.internal/1", "rediss://default:***@cache.internal/1"),
+        ("postgresql://crawler@db.internal/news", "postgresql://crawler@db.internal/news"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+    ],
+)
+def test_passwords_are_hidden_from_messages(url: str, shown: str) -> None:
+    assert without_password(url) == shown

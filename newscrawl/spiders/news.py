@@ -136,7 +136,8 @@ class NewsSpider(BaseNewsSpider):
         for config in self.sites:
             if store is not None:
                 self.known[config.name] = store.frontier.known_articles(config.name)
-            meta = {"site": config.name}
+            # "seed": in a cluster, these still pass the shared duplicate filter once.
+            meta = {"site": config.name, "seed": True}
             hosts = {
                 urlunsplit((*urlsplit(u)[:2], "/robots.txt", "", "")) for u in config.entry_urls
             }

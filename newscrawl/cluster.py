@@ -1,0 +1,492 @@
+"""Several workers, one crawl: newscrawl's layer over scrapy-redis.
+
+scrapy-redis shares Scrapy's request queue and duplicate filter through Redis.
+Used as it comes, it does not fit a scheduled news crawl (see the README's
+"Running on several machines"); this layer keeps its scheduler, queue base and
+duplicate filter and changes what they do:
+
+- Keys are scoped to a run id (`newscrawl:<run>:<spider>:...`), so the next
+  scheduled run starts clean instead of finding every hub "seen".
+- Requests go to the queue of a shard, chosen from the request's site (or
+  host): each site is crawled by one worker at a time, so its politeness
+  limits (delay, concurrency) hold across the cluster.
+- Requests are stored as JSON, never pickle: whoever can write to Redis can
+  only ask for URLs, not run code in the workers.
+- A popped request moves, in one Redis step, to its shard's in-flight hash,
+  and leaves it only once Scrapy has finished with it (downloaded, parsed, its
+  items through the pipelines). A worker that dies leaves its requests there;
+  the next worker of that shard puts them back in the queue: at least once,
+  and the store's upsert makes a repeat harmless.
+- Seeds go through the shared duplicate filter: every worker may seed the
+  whole site list, and each seed is fetched once per run.
+- A worker closes only when the whole cluster is idle: every queue and every
+  in-flight hash empty. Idle workers look again every quarter second.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import zlib
+from base64 import b64decode, b64encode
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import RedisError
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Request
+from scrapy.utils.request import request_from_dict
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import Base as RedisQueue
+from scrapy_redis.scheduler import Scheduler as RedisScheduler
+from twisted.internet.task import LoopingCall
+
+from newscrawl.stopwatch import stop_crawl
+from newscrawl.urls import site_of, without_password
+
+if TYPE_CHECKING:
+    import redis
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+__all__ = [
+    "ClusterError",
+    "ClusterScheduler",
+    "JsonRequests",
+    "Shard",
+    "check_cluster",
+    "cluster_settings",
+    "parse_run_id",
+    "shard_of",
+]
+
+logger = logging.getLogger(__name__)
+
+# How often an idle worker looks at the cluster again (seconds).
+IDLE_POLL = 0.25
+# Run keys outlive the run by this long (seconds), for `newscrawl stats`-style
+# inspection and late restarts, then Redis drops them.
+KEY_LIFETIME = 7 * 24 * 3600
+
+# The finish reason of a worker that lost Redis.
+CLUSTER_LOST = "cluster_unreachable"
+# A stats key the SQLite/PostgreSQL pipeline counts its failed writes under.
+WRITE_ERRORS = "newscrawl/sqlite/write_errors"
+
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class ClusterError(ValueError):
+    """A cluster option or the Redis server is not usable; the message says which."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """This worker's share of the sites: index `index` of `count` (0-based)."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
+        if match is None:
+            raise ClusterError(f"shard: expected INDEX/COUNT such as 0/2, got {text!r}")
+        index, count = int(match[1]), int(match[2])
+        if count < 1 or index >= count:
+            raise ClusterError(f"shard: index must be 0 to COUNT-1 and COUNT at least 1: {text!r}")
+        return cls(index, count)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+def parse_run_id(text: str) -> str:
+    if not _RUN_ID.fullmatch(text or ""):
+        raise ClusterError(
+            f"run id: 1 to 64 letters, digits, '.', '_' or '-' (e.g. 2026-11-27T10), got {text!r}"
+        )
+    return text
+
+
+def shard_of(request: Request, count: int) -> int:
+    """The shard that crawls `request`: by its site (the spider's name for it), else
+    by its host. crc32, not hash(): every worker must compute the same."""
+    key = str(request.meta.get("site") or site_of(request.url))
+    return zlib.crc32(key.encode("utf-8")) % count
+
+
+class JsonRequests:
+    """scrapy-redis's serializer interface (`dumps`, `loads`) in JSON.
+
+    Bytes (headers, bodies) are base64; anything else that JSON cannot hold in a
+    request's meta is refused with its key named, rather than pickled.
+    """
+
+    @staticmethod
+    def _encode(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return {"$b64": b64encode(value).decode("ascii")}
+        if isinstance(value, dict):
+            return {
+                (k.decode("latin-1") if isinstance(k, bytes) else k): JsonRequests._encode(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [JsonRequests._encode(v) for v in value]
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        raise TypeError(f"a request cannot carry {type(value).__name__} to Redis: {value!r}")
+
+    @staticmethod
+    def _decode(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"$b64"}:
+                return b64decode(value["$b64"])
+            return {k: JsonRequests._decode(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [JsonRequests._decode(v) for v in value]
+        return value
+
+    @staticmethod
+    def dumps(request: dict[str, Any]) -> str:
+        return json.dumps(JsonRequests._encode(request), sort_keys=True, separators=(",", ":"))
+
+    @staticmethod
+    def loads(text: str | bytes) -> dict[str, Any]:
+        decoded: dict[str, Any] = JsonRequests._decode(json.loads(text))
+        return decoded
+
+
+# Pops the first request of a shard's queue into its in-flight hash, in one step:
+# a worker killed between the two would otherwise lose it.
+_POP_TO_INFLIGHT = """
+local popped = redis.call('ZPOPMIN', KEYS[1])
+if popped[1] then redis.call('HSET', KEYS[2], popped[1], popped[2]) end
+return popped[1]
+"""
+
+# Marks a request seen and queues it in one step: a worker that fails between the
+# two would leave it seen but never queued. ARGV[3] is empty for a request that
+# skips the duplicate filter.
+_ENQUEUE = """
+if ARGV[3] ~= '' and redis.call('SADD', KEYS[2], ARGV[3]) == 0 then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1
+"""
+
+# Puts a dead worker's in-flight requests back in its shard's queue.
+_REQUEUE = """
+local entries = redis.call('HGETALL', KEYS[2])
+for i = 1, #entries, 2 do redis.call('ZADD', KEYS[1], entries[i + 1], entries[i]) end
+redis.call('DEL', KEYS[2])
+return #entries / 2
+"""
+
+
+class ShardQueue(RedisQueue):  # type: ignore[misc]
+    """One shard's requests: a sorted set, highest priority first, then in order of
+    arrival. Each member is the request's JSON with its arrival number, so equal
+    requests (retries) stay distinct."""
+
+    def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any) -> None:
+        super().__init__(server, spider, key, serializer)
+        self.inflight_key = f"{self.key}:inflight"
+        self.counter_key = f"{self.key}:arrivals"
+        self._pop = server.register_script(_POP_TO_INFLIGHT)
+        self._enqueue = server.register_script(_ENQUEUE)
+        self._requeue = server.register_script(_REQUEUE)
+
+    def __len__(self) -> int:
+        return int(self.server.zcard(self.key))
+
+    def push(self, request: Request, seen_key: str = "", fingerprint: str = "") -> bool:
+        """Queue `request`; with a `fingerprint`, only if the set at `seen_key` does not
+        hold it yet (and add it there). False: a duplicate, not queued."""
+        arrival = int(self.server.incr(self.counter_key))
+        record = request.to_dict(spider=self.spider)
+        record["arrival"] = arrival
+        # Priorities are small integers; arrivals stay below 2**40 for any real run.
+        score = -request.priority * 2**40 + arrival
+        member = self.serializer.dumps(record)
+        keys = [self.key, seen_key or f"{self.key}:unused"]
+        return bool(self._enqueue(keys=keys, args=[member, score, fingerprint]))
+
+    def pop(self, timeout: int = 0) -> tuple[Request, bytes] | None:
+        """The next request and its entry in the in-flight hash (to acknowledge)."""
+        member = self._pop(keys=[self.key, self.inflight_key])
+        if member is None:
+            return None
+        record = self.serializer.loads(member)
+        record.pop("arrival", None)
+        return request_from_dict(record, spider=self.spider), member
+
+    def acknowledge(self, members: list[bytes]) -> None:
+        if members:
+            self.server.hdel(self.inflight_key, *members)
+
+    def requeue_inflight(self) -> int:
+        return int(self._requeue(keys=[self.key, self.inflight_key]))
+
+    def clear(self) -> None:
+        self.server.delete(self.key, self.inflight_key, self.counter_key)
+
+
+class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
+    """Scrapy's scheduler for one worker of a cluster (see the module's docstring).
+
+    Settings: NEWSCRAWL_CLUSTER_URL (redis://...), NEWSCRAWL_CLUSTER_RUN (the run
+    id), NEWSCRAWL_SHARD (INDEX/COUNT).
+    """
+
+    def __init__(self, server: redis.Redis, crawler: Crawler, run: str, shard: Shard) -> None:
+        self.prefix = f"newscrawl:{run}:{crawler.spidercls.name}"
+        super().__init__(
+            server,
+            persist=True,  # the run's keys are shared: one worker's end is not the run's
+            queue_key=f"{self.prefix}:queue",
+            queue_cls=f"{ShardQueue.__module__}.{ShardQueue.__qualname__}",
+            dupefilter=RFPDupeFilter(server, key=f"{self.prefix}:seen"),
+            serializer=JsonRequests,
+        )
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.shard = shard
+        self.seeded_key = f"{self.prefix}:seeded"
+        self.queues: list[ShardQueue] = []
+        self.inflight: dict[Request, bytes] = {}
+        self.poll = LoopingCall(self._wake)
+        self.timeout = crawler.settings.getfloat("NEWSCRAWL_CLUSTER_TIMEOUT", 60.0)
+        self.lost_since: float | None = None  # when Redis stopped answering
+        self.holding = False  # True: acknowledge nothing more (see _may_acknowledge)
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
+        settings = crawler.settings
+        server = connect(settings.get("NEWSCRAWL_CLUSTER_URL", ""))
+        run = parse_run_id(settings.get("NEWSCRAWL_CLUSTER_RUN", ""))
+        shard = Shard.parse(settings.get("NEWSCRAWL_SHARD", "0/1"))
+        return cls(server, crawler, run, shard)
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        self.queues = [
+            ShardQueue(self.server, spider, f"{self.queue_key}:{i}", JsonRequests)
+            for i in range(self.shard.count)
+        ]
+        self.queue = self.queues[self.shard.index]
+        requeued = self.queue.requeue_inflight()
+        if requeued:
+            logger.warning(
+                "shard %s: %d requests an earlier worker did not finish go back in the queue",
+                self.shard, requeued,
+            )  # fmt: skip
+            self._count("newscrawl/cluster/requeued", requeued)
+        self.crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
+        self.poll.start(IDLE_POLL, now=False)
+        logger.info("cluster run %s, shard %s", self.prefix, self.shard)
+
+    def close(self, reason: str) -> None:
+        if self.poll.running:
+            self.poll.stop()
+        if self.stopping:
+            return  # without Redis: nothing to acknowledge or expire
+        try:
+            # Scrapy has finished with every request it took (a stop waits for them),
+            # unless the crawl ends on a failure: then they are done again.
+            if reason in ("finished", "shutdown") and self._may_acknowledge():
+                self.queue.acknowledge(list(self.inflight.values()))
+                self.inflight.clear()
+            for key in self.server.scan_iter(f"{self.prefix}:*"):
+                self.server.expire(key, KEY_LIFETIME)
+        except RedisError as exc:
+            logger.error("could not reach the cluster's Redis to close the run: %s", exc)
+
+    def enqueue_request(self, request: Request) -> bool:
+        # A seed (a start page, feed, sitemap, robots.txt) skips the offsite and
+        # duplicate checks of a single crawl; here it still passes the shared
+        # filter, once: its retries (same URL) must not be filtered.
+        if self.stopping:
+            return False  # Redis is gone; the request that found this one is done again
+        first_seed = request.meta.get("seed") and not request.meta.get("retry_times")
+        filtered = not request.dont_filter or first_seed
+        fingerprint = self.df.request_fingerprint(request) if filtered else ""
+        queue = self.queues[shard_of(request, self.shard.count)]
+        try:
+            queued = queue.push(request, self.df.key, fingerprint)
+        except RedisError as exc:
+            # The request is lost to this worker; the one that found it stays in
+            # flight (nothing is acknowledged from now on) and is done again later.
+            self._give_up(f"refused a write: {exc}")
+            return False
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        self._count("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        if self.stopping:
+            return None
+        try:
+            self._acknowledge_finished()
+            popped = self.queue.pop()
+        except RedisError as exc:
+            self._redis_failed(exc)
+            return None
+        self._redis_ok()
+        if popped is None:
+            return None
+        request, member = popped
+        self.inflight[request] = member
+        self._count("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return not self.stopping and len(self.queue) > 0
+        except RedisError as exc:
+            self._redis_failed(exc)
+            return False
+
+    # -- acknowledgement and idleness ------------------------------------------------
+
+    def _in_progress(self) -> set[Request]:
+        # Scrapy keeps a request here from its download until its callback's output
+        # and items have been processed: the moment it may leave Redis. (Private to
+        # Scrapy's engine; tests/test_cluster.py kills workers to check it holds.)
+        slot = getattr(self.crawler.engine, "_slot", None)
+        return getattr(slot, "inprogress", set()) if slot is not None else set()
+
+    def _may_acknowledge(self) -> bool:
+        """False once this worker may have lost work: a request it could not queue, or
+        an article the store could not write. Its in-flight requests then stay in
+        Redis, and the shard's next worker does them again."""
+        if self.holding:
+            return False
+        return not (self.stats is not None and self.stats.get_value(WRITE_ERRORS))
+
+    def _acknowledge_finished(self) -> None:
+        if not self.inflight or not self._may_acknowledge():
+            return
+        running = self._in_progress()
+        finished = [request for request in self.inflight if request not in running]
+        if finished:
+            self.queue.acknowledge([self.inflight.pop(request) for request in finished])
+
+    def _wake(self) -> None:
+        """Let the engine ask for requests (and see whether it is idle) now rather than
+        at its next 5-second heartbeat."""
+        if self.stopping:
+            return
+        try:
+            if self.lost_since is not None:
+                self.server.ping()
+            self._acknowledge_finished()
+        except RedisError as exc:
+            self._redis_failed(exc)
+            return
+        self._redis_ok()
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
+
+    def cluster_is_idle(self) -> bool:
+        """Every shard's queue and in-flight hash empty, read in one transaction, so a
+        request moving from one to another cannot be missed between two reads."""
+        with self.server.pipeline(transaction=True) as pipe:
+            for queue in self.queues:
+                pipe.zcard(queue.key)
+                pipe.hlen(queue.inflight_key)
+            counts = pipe.execute()
+        return not any(counts)
+
+    def _spider_idle(self, spider: Spider) -> None:
+        if self.stopping:
+            return  # closing already, for want of Redis
+        try:
+            # Idle means this worker has sent every seed: the start requests are done.
+            self.server.sadd(self.seeded_key, self.shard.index)
+            self._acknowledge_finished()
+            if len(self.queue) or not self.cluster_is_idle():
+                raise DontCloseSpider
+        except RedisError as exc:
+            self._redis_failed(exc)
+            raise DontCloseSpider from None
+        logger.info("cluster run %s: every shard is idle; this worker stops", self.prefix)
+
+    # -- Redis outages ------------------------------------------------------------
+
+    def _redis_failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        if self.lost_since is None:
+            self.lost_since = now
+            logger.warning(
+                "the cluster's Redis is unreachable (%s); waiting up to %g s", error, self.timeout
+            )
+        elif now - self.lost_since > self.timeout:
+            self._give_up(f"is unreachable for {self.timeout:g} s ({error})")
+
+    def _redis_ok(self) -> None:
+        if self.lost_since is not None:
+            logger.warning("the cluster's Redis is reachable again")
+            self.lost_since = None
+
+    def _give_up(self, why: str) -> None:
+        """Stop this worker; its unfinished requests stay in Redis for the next one."""
+        self.holding = True
+        if self.stopping:
+            return
+        self.stopping = True
+        message = f"the cluster's Redis {why}"
+        logger.error("stopping this worker: %s", message)
+        if self.stats is not None:
+            self.stats.set_value("newscrawl/cluster/error", message)
+        stop_crawl(self.crawler, CLUSTER_LOST)
+
+    def _count(self, key: str, value: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key, value)
+
+
+def connect(url: str) -> redis.Redis:
+    """A client of the cluster's Redis, checked with a PING; ClusterError if it fails."""
+    import redis
+
+    shown = without_password(url)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ClusterError(f"cluster: expected a redis:// URL, got {shown!r}")
+    try:
+        # Calls block the event loop: a Redis that stops answering must not hang it.
+        server = redis.Redis.from_url(
+            url, socket_connect_timeout=10, socket_timeout=5, health_check_interval=30
+        )
+        server.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the cluster's Redis at {shown}: {exc}") from None
+    return server
+
+
+def check_cluster(url: str, run: str, shard: str) -> None:
+    """Every cluster option checked, and Redis reached, before the crawl starts."""
+    parse_run_id(run)
+    Shard.parse(shard)
+    connect(url).close()
+
+
+def cluster_settings(url: str, run: str, shard: str) -> dict[str, Any]:
+    """The settings that make a crawl one worker of a cluster."""
+    return {
+        "SCHEDULER": f"{ClusterScheduler.__module__}.{ClusterScheduler.__qualname__}",
+        "NEWSCRAWL_CLUSTER_URL": url,
+        "NEWSCRAWL_CLUSTER_RUN": run,
+        "NEWSCRAWL_SHARD": shard,
+        # A request leaves Redis once its items are through the pipelines: they
+        # must be committed by then.
+        "NEWSCRAWL_SQLITE_COMMIT_EVERY": 1,
+    }

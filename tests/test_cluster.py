@@ -1,0 +1,297 @@
+"""Several workers, one crawl: real Redis and PostgreSQL servers on loopback, real
+`newscrawl crawl --cluster` processes, local sites that count what they serve."""
+
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+import scrapy
+from scrapy import Request
+
+from newscrawl.cluster import (
+    ClusterError,
+    JsonRequests,
+    Shard,
+    ShardQueue,
+    parse_run_id,
+    shard_of,
+)
+from newscrawl.storage import ArticleStore
+
+from .conftest import BIN, REPO, run
+from .multisite import MultiSite
+from .servers import postgres_server, redis_server  # noqa: F401  (fixtures)
+
+PER_SITE = 2  # CONCURRENT_REQUESTS_PER_DOMAIN the workers run with
+STARTED: list[subprocess.Popen[bytes]] = []
+
+
+@pytest.fixture(autouse=True)
+def no_worker_outlives_its_test() -> Iterator[None]:
+    """A failed test must not leave workers crawling (they wait for their cluster)."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def worker(
+    redis_url: str, database: str, run_id: str, shard: str, urls: list[str], *extra: str
+) -> subprocess.Popen[bytes]:
+    """One worker of the cluster, as a user starts it."""
+    process = subprocess.Popen(
+        [
+            str(BIN / "newscrawl"), "crawl", *urls, "--cluster", redis_url, "--run", run_id,
+            "--shard", shard, "--db", database, "--workers", "0",
+            "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={PER_SITE}", *extra,
+        ],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    STARTED.append(process)
+    return process
+
+
+def finish(process: subprocess.Popen[bytes], timeout: float = 180) -> tuple[int, str, float]:
+    """Exit code, stderr, and when (time.monotonic()) the worker was seen to end."""
+    _, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stderr.decode(), time.monotonic()
+
+
+def stored(database: str) -> list[str]:
+    with psycopg.connect(database) as db:
+        return sorted(url for (url,) in db.execute("SELECT canonical_url FROM articles"))
+
+
+def sites_on_both_shards(articles: int, delay: float) -> MultiSite:
+    """Sites enough that each of two shards has some (their ports are random)."""
+    sites = MultiSite(3, articles, delay)
+    while len({shard_of(Request(s.url, meta={"site": s.name}), 2) for s in sites.sites}) < 2:
+        sites.add(articles, delay)
+    return sites
+
+
+@pytest.fixture()
+def sites() -> Iterator[MultiSite]:
+    sites = sites_on_both_shards(articles=12, delay=0.02)
+    yield sites
+    sites.close()
+
+
+def test_two_workers_fetch_every_url_once_keep_per_site_limits_and_stop_together(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    database = postgres_server.new_database()
+    workers = [worker(redis_server.url, database, "run-1", f"{i}/2", sites.urls) for i in (0, 1)]
+    ends = [finish(w) for w in workers]
+    for code, stderr, _ in ends:
+        assert code == 0, stderr[-3000:]
+        assert "Traceback" not in stderr
+        assert "WARNING" not in stderr, stderr  # no deprecation, nothing unexpected
+        assert redis_server.password not in stderr and "test-secret" not in stderr
+    for site in sites.sites:
+        fetched_twice = {p: n for p, n in site.hits.items() if n > 1 and p != "/robots.txt"}
+        assert fetched_twice == {}, site.name
+        assert set(site.hits) == set(site.pages), site.name  # every page fetched
+        assert site.max_in_flight <= PER_SITE, site.name
+    assert stored(database) == sites.articles
+    # Both stop once the cluster is idle: the first does not leave early (its
+    # sites would be missing above), and neither waits long for the other.
+    assert abs(ends[0][2] - ends[1][2]) < 10
+
+    # The next run has its own keys: hubs are fetched again, stored articles are not.
+    for site in sites.sites:
+        site.hits.clear()
+    workers = [worker(redis_server.url, database, "run-2", f"{i}/2", sites.urls) for i in (0, 1)]
+    for code, stderr, _ in (finish(w) for w in workers):
+        assert code == 0, stderr[-3000:]
+    for site in sites.sites:
+        assert site.hits["/"] == 1 and all(site.hits[f"/section/{s}.html"] == 1 for s in range(3))
+        assert not [p for p in site.hits if p.startswith("/news/")], site.name
+    assert stored(database) == sites.articles
+
+
+def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    sites = sites_on_both_shards(articles=20, delay=0.15)  # slow: the kill lands mid-run
+    try:
+        database = postgres_server.new_database()
+        ArticleStore.open(database).close()  # the tables, for counting while they crawl
+        args = (redis_server.url, database, "run-kill")
+        workers = [worker(*args, f"{i}/2", sites.urls) for i in (0, 1)]
+        deadline = time.monotonic() + 120
+        while len(stored(database)) < 8 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # Kill the worker with the most sites, mid-run: no chance to clean up.
+        shards = [shard_of(Request(s.url, meta={"site": s.name}), 2) for s in sites.sites]
+        victim = max((0, 1), key=shards.count)
+        workers[victim].send_signal(signal.SIGKILL)
+        workers[victim].communicate(timeout=30)
+        before = len(stored(database))
+        assert before < len(sites.articles), "the kill came after the work was done"
+        workers[victim] = worker(*args, f"{victim}/2", sites.urls)
+        ends = [finish(w) for w in workers]
+        for code, stderr, _ in ends:
+            assert code == 0, stderr[-3000:]
+        assert stored(database) == sites.articles
+        assert "go back in the queue" in ends[victim][1]
+    finally:
+        sites.close()
+
+
+def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_flight(
+    postgres_server,  # noqa: F811
+):
+    import redis
+
+    from .servers import RedisServer
+
+    sites = sites_on_both_shards(articles=30, delay=0.2)
+    own_redis = RedisServer()
+    try:
+        database = postgres_server.new_database()
+        ArticleStore.open(database).close()
+        process = worker(
+            own_redis.url, database, "run-lost", "0/1", sites.urls,
+            "-s", "NEWSCRAWL_CLUSTER_TIMEOUT=2",
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while len(stored(database)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        client = redis.Redis.from_url(own_redis.url)
+        held = client.hlen("newscrawl:run-lost:news:queue:0:inflight")
+        own_redis.process.send_signal(signal.SIGSTOP)  # no answer, as a dead host gives
+        code, stderr, _ = finish(process, timeout=120)
+        own_redis.process.send_signal(signal.SIGCONT)
+        assert code == 1, stderr[-3000:]
+        assert "Traceback" not in stderr
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith("newscrawl: error: this worker stopped: the cluster's Redis")
+        assert "stay in Redis for the next worker of its shard" in last
+        assert held > 0  # it had requests in flight; they were not acknowledged:
+        assert client.hlen("newscrawl:run-lost:news:queue:0:inflight") >= 1
+    finally:
+        own_redis.process.send_signal(signal.SIGCONT)
+        own_redis.stop()
+        sites.close()
+
+
+def test_requests_travel_as_json_with_their_bytes_and_meta():
+    request = Request(
+        "http://example.test/a?b=1", method="POST", body=b"\x00\xffdata",
+        headers={"X-Token": "t"}, meta={"site": "example.test", "depth": 2, "seed": True},
+        priority=3, dont_filter=True,
+    )  # fmt: skip
+    text = JsonRequests.dumps(request.to_dict())
+    assert text.startswith("{")  # JSON, not a pickle
+    back = JsonRequests.loads(text)
+    assert back["body"] == b"\x00\xffdata"
+    assert back["headers"][b"X-Token".decode()] == [b"t"]
+    assert back["meta"] == {"site": "example.test", "depth": 2, "seed": True}
+    assert (back["priority"], back["dont_filter"], back["method"]) == (3, True, "POST")
+
+
+def test_a_request_whose_meta_json_cannot_hold_is_refused_not_pickled():
+    request = Request("http://example.test/", meta={"when": datetime.now(UTC)})
+    with pytest.raises(TypeError, match="cannot carry datetime"):
+        JsonRequests.dumps(request.to_dict())
+
+
+def test_shards_and_run_ids_are_checked():
+    assert Shard.parse("1/4") == Shard(1, 4)
+    for bad in ("4/4", "1", "-1/2", "a/b", "0/0"):
+        with pytest.raises(ClusterError, match="shard"):
+            Shard.parse(bad)
+    assert parse_run_id("2026-11-27T10") == "2026-11-27T10"
+    for bad in ("", "a b", "x" * 65, "../x", "a:b"):
+        with pytest.raises(ClusterError, match="run id"):
+            parse_run_id(bad)
+
+
+def test_a_site_keeps_its_shard_whichever_url_of_it_is_asked():
+    home = Request("http://a.test/", meta={"site": "a.test"})
+    deep = Request("http://a.test/news/1.html?x=2", meta={"site": "a.test"})
+    assert shard_of(home, 7) == shard_of(deep, 7)
+    spread = {shard_of(Request(f"http://s{n}.test/"), 4) for n in range(40)}
+    assert spread == {0, 1, 2, 3}
+
+
+def test_cluster_options_errors_are_one_line_and_exit_2(
+    site_url: str,
+    redis_server,  # noqa: F811
+):
+    cases = {
+        "needs --run": ["--cluster", redis_server.url],
+        "not a SQLite file": ["--cluster", redis_server.url, "--run", "r", "--db", "x.sqlite"],
+        "shard": ["--cluster", redis_server.url, "--run", "r", "--shard", "2/2"],
+        "cannot reach the cluster's Redis at redis://:***@127.0.0.1:1/0": [
+            "--cluster", "redis://:secret@127.0.0.1:1/0", "--run", "r",
+        ],
+        "invalid username-password pair": [
+            "--cluster", redis_server.url.replace("test-secret", "nope"), "--run", "r",
+        ],
+    }  # fmt: skip
+    for expected, args in cases.items():
+        result = run("newscrawl", "crawl", site_url, *args)
+        stderr = result.stderr.decode()
+        assert result.returncode == 2, (expected, stderr)
+        assert stderr.count("\n") == 1 and expected.split(" at ")[0] in stderr, stderr
+        assert "secret" not in stderr and "nope" not in stderr
+        assert "Traceback" not in stderr
+
+
+def test_a_queue_holds_json_pops_into_in_flight_and_requeues_it(redis_server):  # noqa: F811
+    import redis
+
+    class Spider(scrapy.Spider):
+        name = "probe"
+
+        def parse(self, response):
+            pass
+
+    client = redis.Redis.from_url(redis_server.url)
+    spider = Spider()
+    queue = ShardQueue(client, spider, "newscrawl:probe:queue:0", JsonRequests)
+    queue.clear()
+    queue.push(Request("http://a.test/1", callback=spider.parse, meta={"site": "a.test"}))
+    queue.push(Request("http://a.test/2", callback=spider.parse, priority=5))
+    raw = client.zrange(queue.key, 0, -1)
+    assert [json.loads(member)["url"] for member in raw] == ["http://a.test/2", "http://a.test/1"]
+    popped = queue.pop()
+    assert popped is not None
+    request, member = popped
+    assert (request.url, request.callback) == ("http://a.test/2", spider.parse)
+    assert client.hkeys(queue.inflight_key) == [member]  # taken, not yet done
+    assert queue.requeue_inflight() == 1  # what a restarted worker of the shard does
+    assert len(queue) == 2 and client.hlen(queue.inflight_key) == 0
+    request, member = queue.pop()
+    queue.acknowledge([member])
+    assert client.hlen(queue.inflight_key) == 0 and len(queue) == 1
+    queue.clear()
+
+
+def test_a_finished_run_leaves_keys_that_expire(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    import redis
+
+    database = postgres_server.new_database()
+    code, stderr, _ = finish(worker(redis_server.url, database, "run-keys", "0/1", sites.urls))
+    assert code == 0, stderr[-3000:]
+    client = redis.Redis.from_url(redis_server.url)
+    keys = sorted(k.decode() for k in client.scan_iter("newscrawl:run-keys:*"))
+    assert "newscrawl:run-keys:news:seen" in keys
+    assert all(0 < client.ttl(key) <= 7 * 24 * 3600 for key in keys)
