@@ -155,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--shard", metavar="INDEX/COUNT", default="0/1",
         help="this worker's share of the sites, e.g. 0/4 ... 3/4 (default 0/1)",
     )  # fmt: skip
+    cluster.add_argument(
+        "--writer", action="store_true",
+        help="send articles to the run's `newscrawl writer` (SQLite) instead of --db",
+    )  # fmt: skip
     _add_crawl_options(crawl, "INFO")
 
     scrape = commands.add_parser(
@@ -204,6 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="per-site results of the last runs")
     stats.add_argument("--db", type=_database, default=DEFAULT_DB, metavar="FILE.sqlite|URL")
     stats.add_argument("--site", metavar="NAME")
+
+    writer = commands.add_parser(
+        "writer", help="store a cluster run's articles (workers with --writer) into SQLite"
+    )
+    writer.add_argument("--cluster", required=True, metavar="redis://...", help="the run's Redis")
+    writer.add_argument("--run", required=True, metavar="ID", help="the run's id")
+    writer.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE.sqlite")
+    writer.add_argument(
+        "--sites", type=Path, metavar="FILE.toml", help="its sites' own boilerplate patterns"
+    )
 
     demo = commands.add_parser("demo", help="serve the bundled demo news site and crawl it")
     demo.add_argument("--output-dir", type=Path, default=Path("output"), help="default: ./output")
@@ -374,17 +388,22 @@ def _cluster_settings(args: argparse.Namespace) -> dict[str, Any]:
         raise CommandError("--cluster needs its extra: pip install 'newscrawl[cluster]'") from None
     if not args.run:
         raise CommandError("--cluster needs --run ID, the same for every worker of the run")
+    if args.writer and args.db is not None:
+        raise CommandError("--writer sends articles to `newscrawl writer`: no --db with it")
     if isinstance(args.db, Path):
         raise CommandError(
-            "the workers of a cluster share one store: --db postgresql://... (not a SQLite file)"
+            "the workers of a cluster share one store: --db postgresql://... (not a SQLite"
+            " file; for SQLite, --writer and one `newscrawl writer`)"
         )
-    if args.db is None and args.sites is not None:
-        raise CommandError("a scheduled cluster crawl needs its store: --db postgresql://...")
+    if args.db is None and args.sites is not None and not args.writer:
+        raise CommandError(
+            "a scheduled cluster crawl needs its store: --db postgresql://..., or --writer"
+        )
     try:
         check_cluster(args.cluster, args.run, args.shard)
     except ClusterError as exc:
         raise CommandError(str(exc)) from None
-    return cluster_settings(args.cluster, args.run, args.shard)
+    return cluster_settings(args.cluster, args.run, args.shard, writer=args.writer)
 
 
 def cmd_scrape(args: argparse.Namespace) -> int:
@@ -464,21 +483,27 @@ def _explain(name: str, article: Any, reason: str | None, dropped: list[Any]) ->
         print(f"  #{drop.index:<3} {rule:<24} {text}")
 
 
-def cmd_reclean(args: argparse.Namespace) -> int:
+def _config_with_sites(sites: Path | None) -> Any:
+    """Cleaning configuration with the sites file's per-site boilerplate patterns."""
     from newscrawl.config import NewscrawlConfig
+
+    if sites is None:
+        return NewscrawlConfig()
+    from newscrawl.sites import SitesFileError, load_sites
+
+    try:
+        patterns = {s.name: s.boilerplate for s in load_sites(sites) if s.boilerplate}
+    except SitesFileError as exc:
+        raise CommandError(str(exc)) from None
+    return NewscrawlConfig(site_fragment_patterns=patterns)
+
+
+def cmd_reclean(args: argparse.Namespace) -> int:
     from newscrawl.storage import ArticleStore, StorageError
 
     if isinstance(args.db, Path) and not args.db.is_file():
         raise CommandError(f"no database at {args.db}")
-    config = NewscrawlConfig()
-    if args.sites is not None:
-        from newscrawl.sites import SitesFileError, load_sites
-
-        try:
-            patterns = {s.name: s.boilerplate for s in load_sites(args.sites) if s.boilerplate}
-        except SitesFileError as exc:
-            raise CommandError(str(exc)) from None
-        config = NewscrawlConfig(site_fragment_patterns=patterns)
+    config = _config_with_sites(args.sites)
     try:
         store = ArticleStore.open(args.db)
         try:
@@ -629,7 +654,57 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_writer(args: argparse.Namespace) -> int:
+    try:
+        from redis import RedisError
+
+        from newscrawl.cluster import ClusterError, connect, parse_run_id
+        from newscrawl.writer import write_run
+    except ImportError:
+        raise CommandError("writer needs its extra: pip install 'newscrawl[cluster]'") from None
+    from newscrawl.crawlstore import StoreLock
+    from newscrawl.storage import ArticleStore, StorageError
+
+    config = _config_with_sites(args.sites)
+    try:
+        run = parse_run_id(args.run)
+        server = connect(args.cluster)
+    except ClusterError as exc:
+        raise CommandError(str(exc)) from None
+    lock = StoreLock(args.db)
+    try:
+        lock.acquire()
+        store = ArticleStore.open(args.db)
+    except StorageError as exc:
+        lock.release()
+        raise CommandError(str(exc)) from None
+    print(f"newscrawl: writer: storing run {run} into {args.db}", file=sys.stderr)
+    try:
+        report = write_run(server, run, store, config.cleaners())
+    except RedisError as exc:
+        print(
+            f"newscrawl: error: lost the cluster's Redis: {exc}; what was committed stays in"
+            f" {args.db}, the rest waits in Redis for the next writer",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except StorageError as exc:
+        print(f"newscrawl: error: {exc}; the articles wait in Redis", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.close()
+        lock.release()
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())) or "none"
+    print(
+        f"newscrawl: writer: run {run}: {sum(report.outcomes.values())} articles ({outcomes}),"
+        f" {report.recleaned} re-cleaned; run record {report.run_id} in {args.db}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
+    "writer": cmd_writer,
     "crawl": cmd_crawl,
     "scrape": cmd_scrape,
     "extract": cmd_extract,

@@ -44,6 +44,7 @@ from scrapy_redis.queue import Base as RedisQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 
+from newscrawl.crawlstore import WRITE_ERRORS
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.urls import site_of, without_password
 
@@ -73,10 +74,24 @@ KEY_LIFETIME = 7 * 24 * 3600
 
 # The finish reason of a worker that lost Redis.
 CLUSTER_LOST = "cluster_unreachable"
-# A stats key the SQLite/PostgreSQL pipeline counts its failed writes under.
-WRITE_ERRORS = "newscrawl/sqlite/write_errors"
 
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def run_prefix(run: str, spider: str) -> str:
+    """The prefix of every Redis key of one run of one spider."""
+    return f"newscrawl:{run}:{spider}"
+
+
+def cluster_is_idle(server: redis.Redis, prefix: str, shards: int) -> bool:
+    """Every shard's queue and in-flight hash empty, read in one transaction, so a
+    request moving from one to another cannot be missed between two reads."""
+    with server.pipeline(transaction=True) as pipe:
+        for index in range(shards):
+            pipe.zcard(f"{prefix}:queue:{index}")
+            pipe.hlen(f"{prefix}:queue:{index}:inflight")
+        counts = pipe.execute()
+    return not any(counts)
 
 
 class ClusterError(ValueError):
@@ -243,7 +258,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
     """
 
     def __init__(self, server: redis.Redis, crawler: Crawler, run: str, shard: Shard) -> None:
-        self.prefix = f"newscrawl:{run}:{crawler.spidercls.name}"
+        self.prefix = run_prefix(run, crawler.spidercls.name)
         super().__init__(
             server,
             persist=True,  # the run's keys are shared: one worker's end is not the run's
@@ -255,7 +270,8 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         self.crawler = crawler
         self.stats = crawler.stats
         self.shard = shard
-        self.seeded_key = f"{self.prefix}:seeded"
+        self.seeded_key = f"{self.prefix}:seeded"  # workers that have sent their seeds
+        self.closed_key = f"{self.prefix}:closed"  # workers that have closed
         self.queues: list[ShardQueue] = []
         self.inflight: dict[Request, bytes] = {}
         self.poll = LoopingCall(self._wake)
@@ -279,6 +295,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             for i in range(self.shard.count)
         ]
         self.queue = self.queues[self.shard.index]
+        # For `newscrawl writer`, which watches the run without being a worker.
+        self.server.set(f"{self.prefix}:shards", self.shard.count)
+        self.server.srem(self.closed_key, self.shard.index)
         requeued = self.queue.requeue_inflight()
         if requeued:
             logger.warning(
@@ -301,6 +320,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             if reason in ("finished", "shutdown") and self._may_acknowledge():
                 self.queue.acknowledge(list(self.inflight.values()))
                 self.inflight.clear()
+            self.server.sadd(self.closed_key, self.shard.index)
             for key in self.server.scan_iter(f"{self.prefix}:*"):
                 self.server.expire(key, KEY_LIFETIME)
         except RedisError as exc:
@@ -396,16 +416,6 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         if nextcall is not None:
             nextcall.schedule()
 
-    def cluster_is_idle(self) -> bool:
-        """Every shard's queue and in-flight hash empty, read in one transaction, so a
-        request moving from one to another cannot be missed between two reads."""
-        with self.server.pipeline(transaction=True) as pipe:
-            for queue in self.queues:
-                pipe.zcard(queue.key)
-                pipe.hlen(queue.inflight_key)
-            counts = pipe.execute()
-        return not any(counts)
-
     def _spider_idle(self, spider: Spider) -> None:
         if self.stopping:
             return  # closing already, for want of Redis
@@ -413,7 +423,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             # Idle means this worker has sent every seed: the start requests are done.
             self.server.sadd(self.seeded_key, self.shard.index)
             self._acknowledge_finished()
-            if len(self.queue) or not self.cluster_is_idle():
+            if len(self.queue) or not cluster_is_idle(self.server, self.prefix, self.shard.count):
                 raise DontCloseSpider
         except RedisError as exc:
             self._redis_failed(exc)
@@ -479,9 +489,17 @@ def check_cluster(url: str, run: str, shard: str) -> None:
     connect(url).close()
 
 
-def cluster_settings(url: str, run: str, shard: str) -> dict[str, Any]:
-    """The settings that make a crawl one worker of a cluster."""
+def cluster_settings(url: str, run: str, shard: str, writer: bool = False) -> dict[str, Any]:
+    """The settings that make a crawl one worker of a cluster; with `writer`, one
+    that sends its articles to the run's `newscrawl writer`."""
+    from newscrawl import settings
+
+    extra: dict[str, Any] = {}
+    if writer:
+        pipelines = {**settings.ITEM_PIPELINES, "newscrawl.writer.ArticleQueuePipeline": 300}
+        extra = {"NEWSCRAWL_CLUSTER_WRITER": True, "ITEM_PIPELINES": pipelines}
     return {
+        **extra,
         "SCHEDULER": f"{ClusterScheduler.__module__}.{ClusterScheduler.__qualname__}",
         "NEWSCRAWL_CLUSTER_URL": url,
         "NEWSCRAWL_CLUSTER_RUN": run,

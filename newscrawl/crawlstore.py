@@ -26,11 +26,25 @@ from newscrawl.storage import ArticleStore, StorageError
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["SITE_STATS", "CrawlStore", "StoreLock", "count_site", "crawl_store", "site_counts"]
+__all__ = [
+    "SITE_STATS",
+    "STORAGE_ERROR",
+    "WRITE_ERRORS",
+    "CrawlStore",
+    "StoreLock",
+    "count_site",
+    "crawl_store",
+    "site_counts",
+]
 
 logger = logging.getLogger(__name__)
 
 SITE_STATS = "newscrawl/site/"
+# The finish reason of a crawl stopped because its store could not be written.
+STORAGE_ERROR = "storage_error"
+# The stats key failed store writes are counted under. A cluster worker
+# acknowledges no request once it is set: their articles may not be stored.
+WRITE_ERRORS = "newscrawl/sqlite/write_errors"
 
 
 def count_site(crawler: Crawler, site: str | None, counter: str, count: int = 1) -> None:

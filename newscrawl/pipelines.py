@@ -18,7 +18,13 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig, crawler_config
-from newscrawl.crawlstore import CrawlStore, count_site, crawl_store
+from newscrawl.crawlstore import (
+    STORAGE_ERROR,
+    WRITE_ERRORS,
+    CrawlStore,
+    count_site,
+    crawl_store,
+)
 from newscrawl.items import ArticleItem, PageItem
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import StorageError, content_hash
@@ -39,9 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["CleaningPipeline", "ExtractionPipeline", "NoArticle", "SqlitePipeline"]
 
 logger = logging.getLogger(__name__)
-
-# The finish reason of a crawl stopped because its database could not be written.
-STORAGE_ERROR = "storage_error"
 
 
 class NoArticle(DropItem):
@@ -243,8 +246,8 @@ class SqlitePipeline:
 
     def _stop(self, error: StorageError) -> None:
         """End the crawl at the first write error: every later write would fail too."""
-        self.stats.inc_value("newscrawl/sqlite/write_errors")
-        if self.stats.get_value("newscrawl/sqlite/write_errors") > 1:
+        self.stats.inc_value(WRITE_ERRORS)
+        if self.stats.get_value(WRITE_ERRORS) > 1:
             return
         logger.error("stopping the crawl: %s", error)
         self.stats.set_value("newscrawl/sqlite/error", str(error))

@@ -3,10 +3,12 @@
 
 import json
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,7 +25,7 @@ from newscrawl.cluster import (
 )
 from newscrawl.storage import ArticleStore
 
-from .conftest import BIN, REPO, run
+from .conftest import BIN, FAST, REPO, run
 from .multisite import MultiSite
 from .servers import postgres_server, redis_server  # noqa: F401  (fixtures)
 
@@ -49,7 +51,7 @@ def worker(
     process = subprocess.Popen(
         [
             str(BIN / "newscrawl"), "crawl", *urls, "--cluster", redis_url, "--run", run_id,
-            "--shard", shard, "--db", database, "--workers", "0",
+            "--shard", shard, *(["--db", database] if database else []), "--workers", "0",
             "-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_ENABLED=False",
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={PER_SITE}", *extra,
         ],
@@ -295,3 +297,81 @@ def test_a_finished_run_leaves_keys_that_expire(
     keys = sorted(k.decode() for k in client.scan_iter("newscrawl:run-keys:*"))
     assert "newscrawl:run-keys:news:seen" in keys
     assert all(0 < client.ttl(key) <= 7 * 24 * 3600 for key in keys)
+
+
+def writer(redis_url: str, run_id: str, db: Path) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [str(BIN / "newscrawl"), "writer", "--cluster", redis_url, "--run", run_id, "--db", str(db)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    STARTED.append(process)
+    return process
+
+
+def texts_of(db: Path) -> dict[str, str]:
+    with sqlite3.connect(db) as connection:
+        return dict(connection.execute("SELECT canonical_url, text FROM articles"))
+
+
+def test_workers_with_a_writer_fill_one_sqlite_file_as_a_single_crawl_would(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    single = tmp_path / "single.sqlite"
+    result = run("newscrawl", "crawl", *sites.urls, "--db", str(single), *FAST)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    shared = tmp_path / "cluster.sqlite"
+    store = writer(redis_server.url, "run-w", shared)  # may start before the workers
+    workers = [
+        worker(redis_server.url, "", "run-w", f"{i}/2", sites.urls, "--writer") for i in (0, 1)
+    ]
+    for code, stderr, _ in [finish(w) for w in workers]:
+        assert code == 0, stderr[-3000:]
+    code, stderr, _ = finish(store)
+    assert code == 0, stderr
+    assert f"{len(sites.articles)} articles (new {len(sites.articles)})" in stderr
+    assert texts_of(shared) == texts_of(single)
+    assert sorted(texts_of(shared)) == sites.articles
+    with sqlite3.connect(shared) as connection:
+        states = dict(connection.execute("SELECT state, count(*) FROM urls GROUP BY state"))
+        counts = dict(
+            connection.execute("SELECT counter, sum(value) FROM run_counts GROUP BY counter")
+        )
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert states["done"] >= len(sites.articles)
+    assert counts["stored"] == len(sites.articles)  # the writer's count
+    assert counts["pages_fetched"] >= len(sites.articles)  # the workers' counts
+
+
+def test_a_restarted_writer_stores_what_its_killed_predecessor_had_not_committed(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    import redis
+
+    from newscrawl.config import NewscrawlConfig
+    from newscrawl.items import ArticleItem
+    from newscrawl.writer import encode_article, write_run
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = "newscrawl:run-restart:news"
+    articles = [
+        ArticleItem(
+            url=f"http://a.test/{n}", canonical_url=f"http://a.test/{n}", site="a.test",
+            title=f"Story {n}", authors=[], published=None, language="en", description=None,
+            text=f"The text of story number {n}.", word_count=6, fetched_at="2026-11-27T10:00:00Z",
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    client.lpush(f"{prefix}:articles", encode_article(articles[0]), encode_article(articles[1]))
+    client.lpush(f"{prefix}:articles:writing", encode_article(articles[2]))  # taken, not committed
+    client.set(f"{prefix}:shards", 1)
+    client.sadd(f"{prefix}:seeded", 0)
+    client.sadd(f"{prefix}:closed", 0)
+    store = ArticleStore.open(tmp_path / "w.sqlite")
+    report = write_run(client, "run-restart", store, NewscrawlConfig().cleaners(), poll=0.01)
+    store.close()
+    assert report.outcomes == {"new": 3}
+    assert sorted(texts_of(tmp_path / "w.sqlite")) == [a.canonical_url for a in articles]
+    assert client.llen(f"{prefix}:articles:writing") == 0

@@ -1,0 +1,190 @@
+"""A cluster that keeps SQLite: workers send articles through Redis, one writer stores them.
+
+Workers started with `--writer` push each article (as JSON) onto the run's
+list in Redis instead of writing a database, and their per-site counts when
+they close. `newscrawl writer` moves articles one at a time from that list to
+its own "writing" list, upserts them into SQLite (article and URL state in one
+transaction, as a crawl does), and empties "writing" after each commit: a
+writer killed mid-batch finds its uncommitted articles there on restart. It
+stops when the run is over (every worker that started has closed, every
+queue and the article list are empty), re-cleans the sites it stored against
+their final boilerplate model, and records the run with the workers' counts.
+
+What this mode lacks: workers have no store to ask, so they do not know which
+articles earlier runs stored; every run fetches what it finds again (the upsert
+keeps one row per article, and `version` counts real changes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import NotConfigured
+
+from newscrawl.cluster import cluster_is_idle, connect, parse_run_id, run_prefix
+from newscrawl.crawlstore import STORAGE_ERROR, WRITE_ERRORS, site_counts
+from newscrawl.frontier import Frontier
+from newscrawl.items import ArticleItem
+from newscrawl.stopwatch import stop_crawl
+from newscrawl.storage import ArticleStore, content_hash
+
+if TYPE_CHECKING:
+    import redis
+    from scrapy.crawler import Crawler
+
+    from newscrawl.cleaning import TextCleaner
+
+__all__ = ["ArticleQueuePipeline", "WriterReport", "decode_article", "encode_article", "write_run"]
+
+logger = logging.getLogger(__name__)
+
+
+def encode_article(item: ArticleItem) -> str:
+    return json.dumps(dataclasses.asdict(item), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_article(text: str | bytes) -> ArticleItem:
+    return ArticleItem(**json.loads(text))
+
+
+def articles_key(prefix: str) -> str:
+    return f"{prefix}:articles"
+
+
+class ArticleQueuePipeline:
+    """Worker side: each article onto the run's list in Redis (NEWSCRAWL_CLUSTER_WRITER).
+
+    The push happens while Scrapy still holds the page's request, so the request
+    is acknowledged only after its article is in Redis. A push that fails stops
+    the worker, and its requests in flight are done again by the next one.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("NEWSCRAWL_CLUSTER_WRITER"):
+            raise NotConfigured
+        self.crawler = crawler
+        self.server = connect(settings.get("NEWSCRAWL_CLUSTER_URL", ""))
+        run = parse_run_id(settings.get("NEWSCRAWL_CLUSTER_RUN", ""))
+        self.prefix = run_prefix(run, crawler.spidercls.name)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArticleQueuePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, ArticleItem):
+            return item
+        import redis
+
+        try:
+            self.server.lpush(articles_key(self.prefix), encode_article(item))
+        except redis.RedisError as exc:
+            self._failed(f"could not send an article to the writer: {exc}")
+        return item
+
+    def close_spider(self) -> None:
+        """Add this worker's per-site counts to the run's, for the writer's run record."""
+        import redis
+
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        try:
+            with self.server.pipeline(transaction=True) as pipe:
+                for site, counts in site_counts(stats).items():
+                    for counter, value in counts.items():
+                        pipe.hincrby(f"{self.prefix}:counts", f"{site}\t{counter}", value)
+                pipe.execute()
+        except redis.RedisError as exc:
+            logger.error("could not send this worker's counts to the writer: %s", exc)
+
+    def _failed(self, message: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(WRITE_ERRORS)
+        if self.crawler.stats.get_value(WRITE_ERRORS) == 1:
+            logger.error("stopping the crawl: %s", message)
+            self.crawler.stats.set_value("newscrawl/sqlite/error", message)
+            stop_crawl(self.crawler, STORAGE_ERROR)
+
+
+@dataclass
+class WriterReport:
+    outcomes: Counter[str] = field(default_factory=Counter)  # new / changed / unchanged
+    recleaned: int = 0
+    run_id: int | None = None
+
+
+def run_is_over(server: redis.Redis, prefix: str) -> bool:
+    """Every worker that started has closed, and nothing is left to crawl or store."""
+    shards = server.get(f"{prefix}:shards")
+    started = server.smembers(f"{prefix}:seeded")
+    if shards is None or not started:
+        return False  # no worker has sent its seeds yet
+    closed = server.smembers(f"{prefix}:closed")
+    return (
+        started <= closed
+        and cluster_is_idle(server, prefix, int(shards))
+        and server.llen(articles_key(prefix)) == 0
+    )
+
+
+def write_run(
+    server: redis.Redis,
+    run: str,
+    store: ArticleStore,
+    cleaner_for: Callable[[str | None], TextCleaner],
+    spider: str = "news",
+    poll: float = 0.5,
+    commit_every: int = 100,
+) -> WriterReport:
+    """Store the run's articles from Redis into `store` until the run is over."""
+    prefix = run_prefix(run, spider)
+    queue, writing = articles_key(prefix), f"{prefix}:articles:writing"
+    frontier = Frontier(store)
+    report = WriterReport()
+    stored_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    # A writer killed before its last commit left those articles here.
+    while server.lmove(writing, queue, "LEFT", "RIGHT") is not None:
+        pass
+    while True:
+        raw = server.lmove(queue, writing, "RIGHT", "LEFT")
+        if raw is not None:
+            item = decode_article(raw)
+            outcome = store.upsert(item)
+            if item.site:
+                urls = {item.url, item.canonical_url, item.hints.get("requested_url")}
+                frontier.mark_done(
+                    item.site, [u for u in urls if u], item.fetched_at, content_hash(item.text),
+                    item.hints.get("etag"), item.hints.get("last_modified"),
+                )  # fmt: skip
+                stored_counts[item.site]["unchanged" if outcome == "unchanged" else "stored"] += 1
+            report.outcomes[outcome] += 1
+        if raw is None or store.pending >= commit_every:
+            store.commit()
+            server.delete(writing)
+        if raw is None:
+            if run_is_over(server, prefix):
+                break
+            time.sleep(poll)
+    counts = _worker_counts(server, prefix)
+    for site, outcomes in stored_counts.items():
+        counts[site].update(outcomes)
+    report.recleaned = store.reclean(cleaner_for, sorted(counts), stale_only=True)
+    report.run_id = frontier.start_run(spider)
+    frontier.finish_run(report.run_id, "finished", {s: dict(c) for s, c in counts.items()})
+    return report
+
+
+def _worker_counts(server: redis.Redis, prefix: str) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, value in server.hgetall(f"{prefix}:counts").items():
+        name = key.decode("utf-8") if isinstance(key, bytes) else str(key)
+        site, _, counter = name.partition("\t")
+        counts[site][counter] += int(value)
+    return counts
