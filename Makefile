@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format demo eval bench faults clean
+.PHONY: install test lint format demo eval bench bench-scaling faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ eval: install
 # Throughput and memory against plain trafilatura (several minutes; ../shared/data).
 bench: install
 	$(BIN)/python bench/throughput.py
+
+# One cluster worker against two (Redis, PostgreSQL and the pages on loopback).
+bench-scaling: install
+	$(BIN)/python bench/scaling.py
 
 # The fault suite's report: every fault of the reliability plan, 20 SIGKILL trials.
 faults: install
