@@ -17,10 +17,11 @@ duplicate filter and changes what they do:
   items through the pipelines). A worker that dies leaves its requests there;
   the next worker of that shard puts them back in the queue: at least once,
   and the store's upsert makes a repeat harmless.
-- Seeds go through the shared duplicate filter: every worker may seed the
-  whole site list, and each seed is fetched once per run.
-- A worker closes only when the whole cluster is idle: every queue and every
-  in-flight hash empty. Idle workers look again every quarter second.
+- Each worker seeds its own shard's sites; seeds go through the shared
+  duplicate filter, so a restarted worker does not fetch them again.
+- A worker closes only when the whole cluster is idle: every worker has sent
+  its seeds, every queue and every in-flight hash is empty. Idle workers look
+  again every quarter second.
 """
 
 from __future__ import annotations
@@ -127,11 +128,24 @@ def parse_run_id(text: str) -> str:
     return text
 
 
+def site_shard(site: str, count: int) -> int:
+    """The shard that crawls `site`. crc32, not hash(): every worker must agree."""
+    return zlib.crc32(site.encode("utf-8")) % count
+
+
 def shard_of(request: Request, count: int) -> int:
-    """The shard that crawls `request`: by its site (the spider's name for it), else
-    by its host. crc32, not hash(): every worker must compute the same."""
-    key = str(request.meta.get("site") or site_of(request.url))
-    return zlib.crc32(key.encode("utf-8")) % count
+    """The shard that crawls `request`: its site's (the spider's name for it), else
+    its host's."""
+    return site_shard(str(request.meta.get("site") or site_of(request.url)), count)
+
+
+def own_sites(settings: Any, sites: list[str]) -> set[str]:
+    """The sites a worker with these settings seeds: its shard's, in a cluster; all
+    of them otherwise."""
+    if not settings.get("NEWSCRAWL_CLUSTER_URL"):
+        return set(sites)
+    shard = Shard.parse(settings.get("NEWSCRAWL_SHARD", "0/1"))
+    return {site for site in sites if site_shard(site, shard.count) == shard.index}
 
 
 class JsonRequests:
@@ -420,10 +434,14 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         if self.stopping:
             return  # closing already, for want of Redis
         try:
-            # Idle means this worker has sent every seed: the start requests are done.
+            # Idle means this worker has sent its seeds: the start requests are done.
             self.server.sadd(self.seeded_key, self.shard.index)
             self._acknowledge_finished()
-            if len(self.queue) or not cluster_is_idle(self.server, self.prefix, self.shard.count):
+            if (
+                len(self.queue)
+                or self.server.scard(self.seeded_key) < self.shard.count  # a worker to come
+                or not cluster_is_idle(self.server, self.prefix, self.shard.count)
+            ):
                 raise DontCloseSpider
         except RedisError as exc:
             self._redis_failed(exc)

@@ -124,8 +124,8 @@ def run_is_over(server: redis.Redis, prefix: str) -> bool:
     """Every worker that started has closed, and nothing is left to crawl or store."""
     shards = server.get(f"{prefix}:shards")
     started = server.smembers(f"{prefix}:seeded")
-    if shards is None or not started:
-        return False  # no worker has sent its seeds yet
+    if shards is None or len(started) < int(shards):
+        return False  # a worker has not sent its seeds yet
     closed = server.smembers(f"{prefix}:closed")
     return (
         started <= closed

@@ -122,6 +122,28 @@ def test_two_workers_fetch_every_url_once_keep_per_site_limits_and_stop_together
     assert stored(database) == sites.articles
 
 
+def test_a_worker_waits_for_the_workers_still_to_come(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    first = worker(redis_server.url, database, "run-late", "0/2", sites.urls)
+    own = [s for s in sites.sites if shard_of(Request(s.url, meta={"site": s.name}), 2) == 0]
+    others = [s for s in sites.sites if s not in own]
+    deadline = time.monotonic() + 120
+    while not all(set(s.hits) == set(s.pages) for s in own) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)  # far beyond the quarter-second idle check
+    assert first.poll() is None  # its share is done, but the run is not
+    assert not any(s.hits for s in others)  # seeds of shard 1 wait for their worker
+    second = worker(redis_server.url, database, "run-late", "1/2", sites.urls)
+    for code, stderr, _ in (finish(first), finish(second)):
+        assert code == 0, stderr[-3000:]
+    assert stored(database) == sites.articles
+
+
 def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
     redis_server,  # noqa: F811
     postgres_server,  # noqa: F811

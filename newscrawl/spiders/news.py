@@ -133,7 +133,7 @@ class NewsSpider(BaseNewsSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         store = crawl_store(self.crawler)
-        for config in self.sites:
+        for config in self._sites_to_seed():
             if store is not None:
                 self.known[config.name] = store.frontier.known_articles(config.name)
             # "seed": in a cluster, these still pass the shared duplicate filter once.
@@ -161,6 +161,15 @@ class NewsSpider(BaseNewsSpider):
                     )
                     if request is not None:
                         yield request
+
+    def _sites_to_seed(self) -> list[SiteConfig]:
+        """Every site; in a cluster, this worker's shard of them (the others seed theirs)."""
+        if not self.crawler.settings.get("NEWSCRAWL_CLUSTER_URL"):
+            return self.sites
+        from newscrawl.cluster import own_sites  # needs the cluster extra
+
+        mine = own_sites(self.crawler.settings, [c.name for c in self.sites])
+        return [c for c in self.sites if c.name in mine]
 
     # -- discovery --------------------------------------------------------------
 
