@@ -205,9 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--reset", action="store_true", help="forget the site's URLs (articles stay)"
     )
 
-    stats = commands.add_parser("stats", help="per-site results of the last runs")
+    stats = commands.add_parser(
+        "stats", help="per-site results of the last runs; with --cluster, a cluster run's progress"
+    )
     stats.add_argument("--db", type=_database, default=DEFAULT_DB, metavar="FILE.sqlite|URL")
     stats.add_argument("--site", metavar="NAME")
+    stats.add_argument("--cluster", metavar="redis://...", help="the cluster's Redis")
+    stats.add_argument("--run", metavar="ID", help="the cluster run to show (with --cluster)")
 
     writer = commands.add_parser(
         "writer", help="store a cluster run's articles (workers with --writer) into SQLite"
@@ -622,8 +626,43 @@ def _why_nothing(counts: dict[str, int]) -> str:
     return "no page found"
 
 
+def _cluster_run_stats(url: str, run: str | None) -> int:
+    try:
+        from redis import RedisError
+
+        from newscrawl.cluster import ClusterError, connect, parse_run_id, run_progress
+    except ImportError:
+        raise CommandError("--cluster needs its extra: pip install 'newscrawl[cluster]'") from None
+    if not run:
+        raise CommandError("stats --cluster needs --run ID")
+    try:
+        progress = run_progress(connect(url), parse_run_id(run))
+    except ClusterError as exc:
+        raise CommandError(str(exc)) from None
+    except RedisError as exc:
+        raise CommandError(f"cannot read the run from Redis: {exc}") from None
+    if not progress.shards:
+        print(f"newscrawl: cluster run {run}: no worker has started (or its keys expired)")
+        return EXIT_OK
+    state = "over" if progress.over else "running"
+    print(
+        f"cluster run {run}: {state}; {progress.shards} shards, {progress.seeded} seeded,"
+        f" {progress.closed} stopped; {progress.seen} distinct requests;"
+        f" {progress.for_writer} articles waiting for the writer"
+    )
+    print(f"{'shard':>5} {'queued':>8} {'in flight':>10}")
+    for index, (queued, in_flight) in enumerate(
+        zip(progress.queued, progress.in_flight, strict=True)
+    ):
+        print(f"{index:>5} {queued:>8} {in_flight:>10}")
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from newscrawl.frontier import Frontier
+
+    if args.cluster is not None:
+        return _cluster_run_stats(args.cluster, args.run)
 
     store = _open_store(args.db)
     try:

@@ -500,6 +500,41 @@ def connect(url: str) -> redis.Redis:
     return server
 
 
+@dataclass(frozen=True)
+class RunProgress:
+    """Where a cluster run stands, read from its Redis keys."""
+
+    shards: int  # 0: no worker has started
+    queued: list[int]  # requests waiting, per shard
+    in_flight: list[int]  # requests taken by a worker and not finished, per shard
+    seen: int  # distinct requests the run has queued
+    seeded: int  # workers that have sent their seeds
+    closed: int  # workers that have stopped
+    for_writer: int  # articles waiting for `newscrawl writer`
+
+    @property
+    def over(self) -> bool:
+        return (
+            self.shards > 0
+            and self.closed >= self.seeded >= self.shards
+            and not any(self.queued) and not any(self.in_flight) and not self.for_writer
+        )  # fmt: skip
+
+
+def run_progress(server: redis.Redis, run: str, spider: str = "news") -> RunProgress:
+    prefix = run_prefix(run, spider)
+    shards = int(server.get(f"{prefix}:shards") or 0)
+    with server.pipeline(transaction=True) as pipe:
+        for index in range(shards):
+            pipe.zcard(f"{prefix}:queue:{index}")
+            pipe.hlen(f"{prefix}:queue:{index}:inflight")
+        for key in ("seen", "seeded", "closed"):
+            pipe.scard(f"{prefix}:{key}")
+        pipe.llen(f"{prefix}:articles")
+        *per_shard, seen, seeded, closed, for_writer = pipe.execute()
+    return RunProgress(shards, per_shard[0::2], per_shard[1::2], seen, seeded, closed, for_writer)
+
+
 def check_cluster(url: str, run: str, shard: str) -> None:
     """Every cluster option checked, and Redis reached, before the crawl starts."""
     parse_run_id(run)

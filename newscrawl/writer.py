@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.cluster import cluster_is_idle, connect, parse_run_id, run_prefix
+from newscrawl.cluster import connect, parse_run_id, run_prefix, run_progress
 from newscrawl.crawlstore import STORAGE_ERROR, WRITE_ERRORS, site_counts
 from newscrawl.frontier import Frontier
 from newscrawl.items import ArticleItem
@@ -120,20 +120,6 @@ class WriterReport:
     run_id: int | None = None
 
 
-def run_is_over(server: redis.Redis, prefix: str) -> bool:
-    """Every worker that started has closed, and nothing is left to crawl or store."""
-    shards = server.get(f"{prefix}:shards")
-    started = server.smembers(f"{prefix}:seeded")
-    if shards is None or len(started) < int(shards):
-        return False  # a worker has not sent its seeds yet
-    closed = server.smembers(f"{prefix}:closed")
-    return (
-        started <= closed
-        and cluster_is_idle(server, prefix, int(shards))
-        and server.llen(articles_key(prefix)) == 0
-    )
-
-
 def write_run(
     server: redis.Redis,
     run: str,
@@ -169,7 +155,7 @@ def write_run(
             store.commit()
             server.delete(writing)
         if raw is None:
-            if run_is_over(server, prefix):
+            if run_progress(server, run, spider).over:
                 break
             time.sleep(poll)
     counts = _worker_counts(server, prefix)

@@ -106,6 +106,12 @@ def test_two_workers_fetch_every_url_once_keep_per_site_limits_and_stop_together
         assert set(site.hits) == set(site.pages), site.name  # every page fetched
         assert site.max_in_flight <= PER_SITE, site.name
     assert stored(database) == sites.articles
+    progress = run("newscrawl", "stats", "--cluster", redis_server.url, "--run", "run-1")
+    assert progress.returncode == 0, progress.stderr
+    pages = sum(len(site.pages) for site in sites.sites)  # robots.txt too (read for sitemaps)
+    assert progress.stdout.decode().startswith(
+        f"cluster run run-1: over; 2 shards, 2 seeded, 2 stopped; {pages} distinct requests;"
+    ), progress.stdout
     # Both stop once the cluster is idle: the first does not leave early (its
     # sites would be missing above), and neither waits long for the other.
     assert abs(ends[0][2] - ends[1][2]) < 10
