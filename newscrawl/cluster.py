@@ -341,14 +341,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             logger.error("could not reach the cluster's Redis to close the run: %s", exc)
 
     def enqueue_request(self, request: Request) -> bool:
-        # A seed (a start page, feed, sitemap, robots.txt) skips the offsite and
-        # duplicate checks of a single crawl; here it still passes the shared
-        # filter, once: its retries (same URL) must not be filtered.
         if self.stopping:
             return False  # Redis is gone; the request that found this one is done again
-        first_seed = request.meta.get("seed") and not request.meta.get("retry_times")
-        filtered = not request.dont_filter or first_seed
-        fingerprint = self.df.request_fingerprint(request) if filtered else ""
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
         queue = self.queues[shard_of(request, self.shard.count)]
         try:
             queued = queue.push(request, self.df.key, fingerprint)

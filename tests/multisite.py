@@ -33,6 +33,8 @@ class NewsSite:
     def __init__(self, number: int, articles: int, delay: float) -> None:
         self.number = number
         self.delay = delay
+        # Paths answered "503, Retry-After: 1" the first time they are asked for.
+        self.busy_once: set[str] = set()
         self.hits: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -59,6 +61,13 @@ class NewsSite:
                     site.max_in_flight = max(site.max_in_flight, site.in_flight)
                 try:
                     time.sleep(site.delay)
+                    if self.path in site.busy_once:
+                        site.busy_once.discard(self.path)
+                        self.send_response(503)
+                        self.send_header("Retry-After", "1")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
                     body = site.pages.get(self.path)
                     kind = (
                         "text/plain" if self.path == "/robots.txt" else "text/html; charset=utf-8"

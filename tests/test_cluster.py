@@ -128,6 +128,20 @@ def test_two_workers_fetch_every_url_once_keep_per_site_limits_and_stop_together
     assert stored(database) == sites.articles
 
 
+def test_a_start_page_asked_again_later_is_fetched_again_not_filtered(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    for site in sites.sites:
+        site.busy_once.add("/")  # 503 with Retry-After: the seed comes back as a retry
+    database = postgres_server.new_database()
+    code, stderr, _ = finish(worker(redis_server.url, database, "run-busy", "0/1", sites.urls))
+    assert code == 0, stderr[-3000:]
+    assert all(site.hits["/"] == 2 for site in sites.sites)
+    assert stored(database) == sites.articles
+
+
 def test_a_worker_waits_for_the_workers_still_to_come(
     sites: MultiSite,
     redis_server,  # noqa: F811
@@ -220,7 +234,7 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
 def test_requests_travel_as_json_with_their_bytes_and_meta():
     request = Request(
         "http://example.test/a?b=1", method="POST", body=b"\x00\xffdata",
-        headers={"X-Token": "t"}, meta={"site": "example.test", "depth": 2, "seed": True},
+        headers={"X-Token": "t"}, meta={"site": "example.test", "depth": 2, "allow_offsite": True},
         priority=3, dont_filter=True,
     )  # fmt: skip
     text = JsonRequests.dumps(request.to_dict())
@@ -228,7 +242,7 @@ def test_requests_travel_as_json_with_their_bytes_and_meta():
     back = JsonRequests.loads(text)
     assert back["body"] == b"\x00\xffdata"
     assert back["headers"][b"X-Token".decode()] == [b"t"]
-    assert back["meta"] == {"site": "example.test", "depth": 2, "seed": True}
+    assert back["meta"] == {"site": "example.test", "depth": 2, "allow_offsite": True}
     assert (back["priority"], back["dont_filter"], back["method"]) == (3, True, "POST")
 
 
