@@ -384,12 +384,18 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
 
     # -- acknowledgement and idleness ------------------------------------------------
 
-    def _in_progress(self) -> set[Request]:
-        # Scrapy keeps a request here from its download until its callback's output
-        # and items have been processed: the moment it may leave Redis. (Private to
-        # Scrapy's engine; tests/test_cluster.py kills workers to check it holds.)
+    def _in_progress(self) -> set[Request] | None:
+        """The requests Scrapy is still working on; None if this Scrapy does not say.
+
+        Scrapy keeps a request in its engine slot's `inprogress` from its download
+        until its callback's output and items have been processed: the moment it
+        may leave Redis. That set is private to Scrapy; tests/test_cluster.py kills
+        workers to check that nothing is acknowledged too early, and without it
+        nothing is acknowledged before the crawl ends.
+        """
         slot = getattr(self.crawler.engine, "_slot", None)
-        return getattr(slot, "inprogress", set()) if slot is not None else set()
+        running = getattr(slot, "inprogress", None)
+        return running if isinstance(running, set) else None
 
     def _may_acknowledge(self) -> bool:
         """False once this worker may have lost work: a request it could not queue, or
@@ -403,6 +409,8 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         if not self.inflight or not self._may_acknowledge():
             return
         running = self._in_progress()
+        if running is None:
+            return  # not known: acknowledged when the crawl ends (see close())
         finished = [request for request in self.inflight if request not in running]
         if finished:
             self.queue.acknowledge([self.inflight.pop(request) for request in finished])
