@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import BIN, REPO
+from .servers import postgres_server, redis_server  # noqa: F401  (fixtures)
+from .test_cluster import sites_on_both_shards
 
 
 def _free_port() -> int:
@@ -38,7 +40,8 @@ def scrapyd(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\n"
         "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n"
-        "max_proc = 1\npoll_interval = 0.5\n"
+        # Two at once: the workers of a cluster run together.
+        "max_proc = 2\npoll_interval = 0.5\n"
     )
     server = subprocess.Popen([str(BIN / "scrapyd")], cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -59,15 +62,29 @@ def scrapyd(tmp_path: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def test_scrapyd_deploy_then_a_scheduled_crawl_stores_the_articles(
-    scrapyd: str, site_url: str, tmp_path: Path
-) -> None:
+def _deploy(scrapyd: str) -> None:
     deploy = subprocess.run(
         [str(BIN / "scrapyd-deploy"), "env"], cwd=REPO, capture_output=True, timeout=120,
         env={**os.environ, "SCRAPYD_URL": scrapyd}, check=False,
     )  # fmt: skip
     assert deploy.returncode == 0, deploy.stderr.decode()[-2000:]
     assert _api(scrapyd, "listspiders.json?project=newscrawl")["spiders"] == ["article", "news"]
+
+
+def _wait_for(scrapyd: str, jobs: list[str]) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        finished = {j["id"] for j in _api(scrapyd, "listjobs.json?project=newscrawl")["finished"]}  # type: ignore[union-attr]
+        if set(jobs) <= finished:
+            return
+        assert time.monotonic() < deadline, "the scheduled crawl did not finish"
+        time.sleep(0.5)
+
+
+def test_scrapyd_deploy_then_a_scheduled_crawl_stores_the_articles(
+    scrapyd: str, site_url: str, tmp_path: Path
+) -> None:
+    _deploy(scrapyd)
 
     pages = [
         site_url + "news/2026/03/ferry-timetable-changes-for-spring.html",
@@ -78,12 +95,7 @@ def test_scrapyd_deploy_then_a_scheduled_crawl_stores_the_articles(
         "project": "newscrawl", "spider": "article", "urls": ",".join(pages),
         "setting": ["DOWNLOAD_DELAY=0.01", f"NEWSCRAWL_SQLITE_PATH={db}"],
     })["jobid"]  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not any(
-        j["id"] == job for j in _api(scrapyd, "listjobs.json?project=newscrawl")["finished"]
-    ):  # type: ignore[union-attr]
-        assert time.monotonic() < deadline, "the scheduled crawl did not finish"
-        time.sleep(0.5)
+    _wait_for(scrapyd, [str(job)])
 
     items_file = tmp_path / "items" / "newscrawl" / "article" / f"{job}.jl"
     items = [json.loads(line) for line in items_file.read_text().splitlines()]
@@ -93,3 +105,37 @@ def test_scrapyd_deploy_then_a_scheduled_crawl_stores_the_articles(
 
     with sqlite3.connect(db) as stored:
         assert stored.execute("SELECT count(*) FROM articles").fetchone() == (2,)
+
+
+def test_scrapyd_runs_the_two_workers_of_a_cluster_crawl(
+    scrapyd: str,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+) -> None:
+    """The README's scrapyd lines for a cluster: one job per shard, settings only."""
+    import psycopg
+
+    _deploy(scrapyd)
+    sites = sites_on_both_shards(articles=6, delay=0.01)
+    try:
+        database = postgres_server.new_database()
+        jobs = [
+            _api(scrapyd, "schedule.json", {
+                "project": "newscrawl", "spider": "news", "urls": ",".join(sites.urls),
+                "setting": [
+                    "SCHEDULER=newscrawl.cluster.ClusterScheduler",
+                    f"NEWSCRAWL_CLUSTER_URL={redis_server.url}", "NEWSCRAWL_CLUSTER_RUN=scrapyd-1",
+                    f"NEWSCRAWL_SHARD={shard}/2", f"NEWSCRAWL_DATABASE_URL={database}",
+                    "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", "DOWNLOAD_DELAY=0.01",
+                ],
+            })["jobid"]
+            for shard in (0, 1)
+        ]  # fmt: skip
+        _wait_for(scrapyd, [str(job) for job in jobs])
+        with psycopg.connect(database) as db:
+            stored = sorted(url for (url,) in db.execute("SELECT canonical_url FROM articles"))
+        assert stored == sites.articles
+        twice = [p for site in sites.sites for p, n in site.hits.items() if n > 1]
+        assert set(twice) <= {"/robots.txt"}  # (read by Scrapy's middleware and for sitemaps)
+    finally:
+        sites.close()
