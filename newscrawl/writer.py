@@ -10,9 +10,13 @@ stops when the run is over (every worker that started has closed, every
 queue and the article list are empty), re-cleans the sites it stored against
 their final boilerplate model, and records the run with the workers' counts.
 
-What this mode lacks: workers have no store to ask, so they do not know which
-articles earlier runs stored; every run fetches what it finds again (the upsert
-keeps one row per article, and `version` counts real changes).
+Workers have no store to ask which articles earlier runs stored: the writer
+tells them. Before it stores anything, it publishes the settled URLs of every
+site in its database to the run's keys in Redis, and workers read their sites'
+from there before they send their seeds (waiting up to NEWSCRAWL_CLUSTER_TIMEOUT
+for a writer to start), so a scheduled run fetches only new articles, as a
+single crawl does. What this mode still lacks: URLs found but not fetched are
+not remembered for the next run (a single crawl's "pending" state).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.cluster import connect, parse_run_id, run_prefix, run_progress
 from newscrawl.crawlstore import STORAGE_ERROR, WRITE_ERRORS, site_counts
-from newscrawl.frontier import Frontier
+from newscrawl.frontier import Frontier, KnownURL
 from newscrawl.items import ArticleItem
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import ArticleStore, content_hash
@@ -56,6 +60,46 @@ def decode_article(text: str | bytes) -> ArticleItem:
 
 def articles_key(prefix: str) -> str:
     return f"{prefix}:articles"
+
+
+def publish_known(server: redis.Redis, prefix: str, frontier: Frontier) -> int:
+    """Every site's settled URLs, from the writer's store into the run's keys; then
+    the flag workers wait for. Returns how many URLs."""
+    sites = [site for (site,) in frontier.db.execute("SELECT DISTINCT site FROM urls")]
+    published = 0
+    for site in sites:
+        known = frontier.known_articles(site)
+        key = f"{prefix}:known:{site}"
+        with server.pipeline(transaction=False) as pipe:
+            pipe.delete(key)
+            for url, entry in known.items():
+                pipe.hset(key, url, json.dumps(dataclasses.astuple(entry)))
+            pipe.execute()
+        published += len(known)
+    server.set(f"{prefix}:known-ready", published)
+    return published
+
+
+async def known_from_writer(
+    server: redis.Redis, prefix: str, sites: list[str], timeout: float
+) -> dict[str, dict[str, KnownURL]] | None:
+    """What the run's writer published of `sites`; None if no writer did within
+    `timeout` seconds."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while server.get(f"{prefix}:known-ready") is None:
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.25)
+    known: dict[str, dict[str, KnownURL]] = {}
+    for site in sites:
+        entries = server.hgetall(f"{prefix}:known:{site}")
+        known[site] = {
+            (url.decode() if isinstance(url, bytes) else url): KnownURL(*json.loads(value))
+            for url, value in entries.items()
+        }
+    return known
 
 
 class ArticleQueuePipeline:
@@ -138,6 +182,7 @@ def write_run(
     # A writer killed before its last commit left those articles here.
     while server.lmove(writing, queue, "LEFT", "RIGHT") is not None:
         pass
+    publish_known(server, prefix, frontier)
     while True:
         raw = server.lmove(queue, writing, "RIGHT", "LEFT")
         if raw is not None:

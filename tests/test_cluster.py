@@ -385,6 +385,22 @@ def test_workers_with_a_writer_fill_one_sqlite_file_as_a_single_crawl_would(
     assert counts["stored"] == len(sites.articles)  # the writer's count
     assert counts["pages_fetched"] >= len(sites.articles)  # the workers' counts
 
+    # The next run: the writer tells the workers what is stored; only hubs are fetched.
+    for site in sites.sites:
+        site.hits.clear()
+    store = writer(redis_server.url, "run-w2", shared)
+    workers = [
+        worker(redis_server.url, "", "run-w2", f"{i}/2", sites.urls, "--writer") for i in (0, 1)
+    ]
+    for code, stderr, _ in [finish(w) for w in workers]:
+        assert code == 0, stderr[-3000:]
+        assert "WARNING" not in stderr, stderr[-3000:]
+    code, stderr, _ = finish(store)
+    assert code == 0 and "run run-w2: 0 articles" in stderr, stderr
+    for site in sites.sites:
+        assert site.hits["/"] == 1, site.name
+        assert not [p for p in site.hits if p.startswith("/news/")], site.name
+
 
 def test_a_restarted_writer_stores_what_its_killed_predecessor_had_not_committed(
     redis_server,  # noqa: F811

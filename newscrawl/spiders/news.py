@@ -133,7 +133,10 @@ class NewsSpider(BaseNewsSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         store = crawl_store(self.crawler)
-        for config in self._sites_to_seed():
+        seeding = self._sites_to_seed()
+        if store is None and self.crawler.settings.getbool("NEWSCRAWL_CLUSTER_WRITER"):
+            await self._known_from_writer([c.name for c in seeding])
+        for config in seeding:
             if store is not None:
                 self.known[config.name] = store.frontier.known_articles(config.name)
             meta = {"site": config.name, "allow_offsite": True}
@@ -164,6 +167,26 @@ class NewsSpider(BaseNewsSpider):
                     )
                     if request is not None:
                         yield request
+
+    async def _known_from_writer(self, sites: list[str]) -> None:
+        """A cluster worker without a store learns from the run's writer which
+        articles earlier runs stored (see newscrawl/writer.py)."""
+        from newscrawl.cluster import connect, run_prefix  # needs the cluster extra
+        from newscrawl.writer import known_from_writer
+
+        settings = self.crawler.settings
+        prefix = run_prefix(settings.get("NEWSCRAWL_CLUSTER_RUN", ""), self.name)
+        server = connect(settings.get("NEWSCRAWL_CLUSTER_URL", ""))
+        timeout = settings.getfloat("NEWSCRAWL_CLUSTER_TIMEOUT", 60.0)
+        known = await known_from_writer(server, prefix, sites, timeout)
+        server.close()
+        if known is None:
+            logger.warning(
+                "no `newscrawl writer` has started for this run within %g s: every article"
+                " found is fetched, also those earlier runs stored", timeout,
+            )  # fmt: skip
+            return
+        self.known.update(known)
 
     def _sites_to_seed(self) -> list[SiteConfig]:
         """Every site; in a cluster, this worker's shard of them (the others seed theirs)."""
