@@ -56,7 +56,7 @@ def test_a_postgresql_crawl_stores_what_a_sqlite_crawl_stores(
         assert stored[name] == expected[name], name
 
 
-def test_stats_and_state_read_a_postgresql_store_and_hide_its_password(
+def test_stats_state_and_reclean_use_a_postgresql_store_and_hide_its_password(
     sites,  # noqa: F811
     postgres_server,  # noqa: F811
 ):
@@ -70,6 +70,10 @@ def test_stats_and_state_read_a_postgresql_store_and_hide_its_password(
     assert state.returncode == 0
     assert "newscrawl:***@" in state.stdout.decode()
     assert postgres_server.password not in state.stdout.decode()
+    reclean = run("newscrawl", "reclean", "--db", database)
+    assert reclean.returncode == 0, reclean.stderr
+    assert "0 of 8 articles changed" in reclean.stderr.decode()  # cleaned at the crawl's end
+    assert postgres_server.password not in reclean.stderr.decode()
 
 
 def test_an_unreachable_or_refusing_database_is_one_line_and_exit_2(
