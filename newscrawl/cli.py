@@ -368,6 +368,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         feeds = _jsonl_feed(
             args.output or args.overwrite_output, overwrite=bool(args.overwrite_output)
         )
+    if args.cluster is None and (args.run or args.writer or args.shard != "0/1"):
+        raise CommandError("--run, --shard and --writer are options of a --cluster crawl")
     if args.cluster is None and args.sites is not None and args.db is None:
         args.db = DEFAULT_DB  # a scheduled crawl needs its memory
     overrides = _crawl_settings(args, feeds)
@@ -663,6 +665,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     if args.cluster is not None:
         return _cluster_run_stats(args.cluster, args.run)
+    if args.run:
+        raise CommandError("stats --run shows a cluster run: give its --cluster redis://...")
 
     store = _open_store(args.db)
     try:

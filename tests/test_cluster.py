@@ -282,6 +282,7 @@ def test_cluster_options_errors_are_one_line_and_exit_2(
         "cannot reach the cluster's Redis at redis://:***@127.0.0.1:1/0": [
             "--cluster", "redis://:secret@127.0.0.1:1/0", "--run", "r",
         ],
+        "are options of a --cluster crawl": ["--run", "r", "--shard", "1/2"],
         "invalid username-password pair": [
             "--cluster", redis_server.url.replace("test-secret", "nope"), "--run", "r",
         ],
