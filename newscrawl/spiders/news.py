@@ -143,22 +143,26 @@ class NewsSpider(BaseNewsSpider):
             # Seeds skip the duplicate filter of a single crawl (a start page found
             # again as a link is fetched again); in a cluster they pass the shared
             # one, so that a restarted worker does not fetch them a second time.
-            again = not self.crawler.settings.get("NEWSCRAWL_CLUSTER_URL")
+            unfiltered = not self.crawler.settings.get("NEWSCRAWL_CLUSTER_URL")
             hosts = {
                 urlunsplit((*urlsplit(u)[:2], "/robots.txt", "", "")) for u in config.entry_urls
             }
             for robots in sorted(hosts):
                 yield Request(robots, callback=self.parse_robots, errback=self.robots_unavailable,
-                              meta=meta, dont_filter=again)  # fmt: skip
+                              meta=meta, dont_filter=unfiltered)  # fmt: skip
             for url in config.sitemaps:
                 yield self.make_request(
-                    url, callback=self.parse_sitemap, meta=meta, dont_filter=again
+                    url, callback=self.parse_sitemap, meta=meta, dont_filter=unfiltered
                 )
             for url in config.feeds:
-                yield self.make_request(url, callback=self.parse_feed, meta=meta, dont_filter=again)
+                yield self.make_request(
+                    url, callback=self.parse_feed, meta=meta, dont_filter=unfiltered
+                )
             for url in config.start_urls:
                 if self.may_request(config.name):
-                    yield self.make_request(url, callback=self.parse, meta=meta, dont_filter=again)
+                    yield self.make_request(
+                        url, callback=self.parse, meta=meta, dont_filter=unfiltered
+                    )
             if store is not None:
                 # What an earlier run found and did not finish (stopped, killed, failed).
                 for row in store.frontier.pending(config.name):
