@@ -351,6 +351,10 @@ def _exit_code(report: Any) -> int:
         error = report.stats.get("newscrawl/sqlite/error", "")
         print(f"newscrawl: error: the crawl stopped: {error}", file=sys.stderr)
         return EXIT_FAILED
+    if report.finish_reason == "cluster_incomplete":
+        error = report.stats.get("newscrawl/cluster/error", "")
+        print(f"newscrawl: error: this worker stopped: {error}", file=sys.stderr)
+        return EXIT_FAILED
     if report.finish_reason == "cluster_unreachable":
         error = report.stats.get("newscrawl/cluster/error", "")
         print(

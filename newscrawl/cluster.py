@@ -75,6 +75,8 @@ KEY_LIFETIME = 7 * 24 * 3600
 
 # The finish reason of a worker that lost Redis.
 CLUSTER_LOST = "cluster_unreachable"
+# The finish reason of a worker that waited in vain for the workers of other shards.
+CLUSTER_INCOMPLETE = "cluster_incomplete"
 
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -290,6 +292,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         self.inflight: dict[Request, bytes] = {}
         self.poll = LoopingCall(self._wake)
         self.timeout = crawler.settings.getfloat("NEWSCRAWL_CLUSTER_TIMEOUT", 60.0)
+        self.wait = crawler.settings.getfloat("NEWSCRAWL_CLUSTER_WAIT", 600.0)
+        self.waiting_since: float | None = None  # when only absent workers held the run
+        self.said_waiting = False
         self.lost_since: float | None = None  # when Redis stopped answering
         self.holding = False  # True: acknowledge nothing more (see _may_acknowledge)
         self.stopping = False
@@ -331,7 +336,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         try:
             # Scrapy has finished with every request it took (a stop waits for them),
             # unless the crawl ends on a failure: then they are done again.
-            if reason in ("finished", "shutdown") and self._may_acknowledge():
+            if reason in ("finished", "shutdown", CLUSTER_INCOMPLETE) and self._may_acknowledge():
                 self.queue.acknowledge(list(self.inflight.values()))
                 self.inflight.clear()
             self.server.sadd(self.closed_key, self.shard.index)
@@ -440,16 +445,43 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             # Idle means this worker has sent its seeds: the start requests are done.
             self.server.sadd(self.seeded_key, self.shard.index)
             self._acknowledge_finished()
-            if (
-                len(self.queue)
-                or self.server.scard(self.seeded_key) < self.shard.count  # a worker to come
-                or not cluster_is_idle(self.server, self.prefix, self.shard.count)
-            ):
+            if len(self.queue) or not cluster_is_idle(self.server, self.prefix, self.shard.count):
+                self.waiting_since = None
                 raise DontCloseSpider
+            seeded = {int(index) for index in self.server.smembers(self.seeded_key)}
         except RedisError as exc:
             self._redis_failed(exc)
             raise DontCloseSpider from None
+        missing = sorted(set(range(self.shard.count)) - seeded)
+        if missing:
+            self._wait_for(missing)  # everything is done but what nobody has started
+            return
         logger.info("cluster run %s: every shard is idle; this worker stops", self.prefix)
+
+    def _wait_for(self, missing: list[int]) -> None:
+        """Wait for the workers of shards `missing` to start, up to NEWSCRAWL_CLUSTER_WAIT
+        seconds; then stop, so that a scheduled run does not hang on a machine that
+        is down."""
+        shards = ", ".join(map(str, missing))
+        now = time.monotonic()
+        if self.waiting_since is None:
+            self.waiting_since = now
+        waited = now - self.waiting_since
+        if waited <= self.wait:
+            # Workers started together see each other within a second: say nothing then.
+            if waited > 10 and not self.said_waiting:
+                self.said_waiting = True
+                logger.warning(
+                    "waiting up to %g s for the workers of shard(s) %s to start", self.wait, shards
+                )
+            raise DontCloseSpider
+        message = (
+            f"shard(s) {shards} had no worker within {self.wait:g} s: their sites were not crawled"
+        )
+        logger.error("stopping this worker: %s", message)
+        if self.stats is not None:
+            self.stats.set_value("newscrawl/cluster/error", message)
+        stop_crawl(self.crawler, CLUSTER_INCOMPLETE)
 
     # -- Redis outages ------------------------------------------------------------
 

@@ -116,6 +116,7 @@ NEWSCRAWL_CLUSTER_URL = ""  # the cluster's Redis, redis://[:password@]host:port
 NEWSCRAWL_CLUSTER_RUN = ""  # the run id, shared by all its workers; Redis keys are scoped to it
 NEWSCRAWL_SHARD = "0/1"  # this worker's share of the sites: INDEX/COUNT
 NEWSCRAWL_CLUSTER_TIMEOUT = 60.0  # seconds Redis may not answer before the worker stops
+NEWSCRAWL_CLUSTER_WAIT = 600.0  # seconds an idle worker waits for other shards' workers to start
 # Send articles to the run's `newscrawl writer` through Redis (--writer); the
 # pipeline newscrawl.writer.ArticleQueuePipeline must then be in ITEM_PIPELINES.
 NEWSCRAWL_CLUSTER_WRITER = False

@@ -164,6 +164,27 @@ def test_a_worker_waits_for_the_workers_still_to_come(
     assert stored(database) == sites.articles
 
 
+def test_a_worker_whose_partner_never_starts_stops_after_its_wait_and_says_so(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    database = postgres_server.new_database()
+    alone = worker(
+        redis_server.url, database, "run-alone", "0/2", sites.urls, "-s", "NEWSCRAWL_CLUSTER_WAIT=2"
+    )
+    code, stderr, _ = finish(alone)
+    assert code == 1, stderr[-3000:]
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "newscrawl: error: this worker stopped: shard(s) 1 had no worker within 2 s:"
+        " their sites were not crawled"
+    )
+    own = {s.name for s in sites.sites if shard_of(Request(s.url, meta={"site": s.name}), 2) == 0}
+    mine = sorted(url for s in sites.sites if s.name in own for url in s.articles)
+    assert stored(database) == mine  # its own share is done and stored
+
+
 def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
     redis_server,  # noqa: F811
     postgres_server,  # noqa: F811
