@@ -21,6 +21,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.config import crawler_config
 from newscrawl.frontier import Frontier
+from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import ArticleStore, StorageError
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ __all__ = [
     "count_site",
     "crawl_store",
     "site_counts",
+    "stop_on_write_error",
 ]
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,18 @@ STORAGE_ERROR = "storage_error"
 # The stats key failed store writes are counted under. A cluster worker
 # acknowledges no request once it is set: their articles may not be stored.
 WRITE_ERRORS = "newscrawl/sqlite/write_errors"
+
+
+def stop_on_write_error(crawler: Crawler, error: str) -> None:
+    """Count a store write that failed; the first one ends the crawl (finish reason
+    STORAGE_ERROR), since every later write would fail too."""
+    assert crawler.stats is not None
+    crawler.stats.inc_value(WRITE_ERRORS)
+    if crawler.stats.get_value(WRITE_ERRORS) > 1:
+        return
+    logger.error("stopping the crawl: %s", error)
+    crawler.stats.set_value("newscrawl/sqlite/error", error)
+    stop_crawl(crawler, STORAGE_ERROR)
 
 
 def count_site(crawler: Crawler, site: str | None, counter: str, count: int = 1) -> None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from newscrawl.database import database_errors
-from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.items import ArticleItem
+from newscrawl.storage import ArticleStore, StorageError, content_hash
 from newscrawl.urls import canonicalize
 
 __all__ = ["MAX_ATTEMPTS", "Frontier", "KnownURL", "PendingURL", "utc_now"]
@@ -111,6 +112,18 @@ class Frontier:
                 for u in sorted(set(urls))
             ],
         )
+
+    def store_article(self, item: ArticleItem) -> str:
+        """Upsert `item` and mark its URLs (as fetched, canonical, as asked for) done,
+        in the current transaction. Returns "new", "changed" or "unchanged"."""
+        outcome = self.store.upsert(item)
+        if item.site:
+            urls = {item.url, item.canonical_url, item.hints.get("requested_url")}
+            self.mark_done(
+                item.site, [u for u in urls if u], item.fetched_at, content_hash(item.text),
+                item.hints.get("etag"), item.hints.get("last_modified"),
+            )  # fmt: skip
+        return outcome
 
     def mark_failed(self, site: str, url: str, reason: str) -> None:
         self._write(

@@ -18,16 +18,9 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig, crawler_config
-from newscrawl.crawlstore import (
-    STORAGE_ERROR,
-    WRITE_ERRORS,
-    CrawlStore,
-    count_site,
-    crawl_store,
-)
+from newscrawl.crawlstore import CrawlStore, count_site, crawl_store, stop_on_write_error
 from newscrawl.items import ArticleItem, PageItem
-from newscrawl.stopwatch import stop_crawl
-from newscrawl.storage import StorageError, content_hash
+from newscrawl.storage import StorageError
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
     EXTRACTION_MEMORY,
@@ -215,13 +208,7 @@ class SqlitePipeline:
 
     def _store(self, item: ArticleItem, store: CrawlStore) -> ArticleItem:
         try:
-            outcome = store.articles.upsert(item)
-            if item.site:
-                urls = {item.url, item.canonical_url, item.hints.get("requested_url")}
-                store.frontier.mark_done(
-                    item.site, [u for u in urls if u], item.fetched_at, content_hash(item.text),
-                    item.hints.get("etag"), item.hints.get("last_modified"),
-                )  # fmt: skip
+            outcome = store.frontier.store_article(item)
             now = time.monotonic()
             if (
                 store.articles.pending >= self.commit_every
@@ -230,7 +217,7 @@ class SqlitePipeline:
                 store.articles.commit()
                 self.last_commit = now
         except StorageError as exc:
-            self._stop(exc)
+            stop_on_write_error(self.crawler, str(exc))
             return item  # the feeds still get it: a storage failure must not lose it
         count_site(self.crawler, item.site, "unchanged" if outcome == "unchanged" else "stored")
         self.stats.inc_value(f"newscrawl/sqlite/{outcome}")
@@ -243,12 +230,3 @@ class SqlitePipeline:
             except StorageError as exc:
                 logger.error("%s", exc)
             self.store = None
-
-    def _stop(self, error: StorageError) -> None:
-        """End the crawl at the first write error: every later write would fail too."""
-        self.stats.inc_value(WRITE_ERRORS)
-        if self.stats.get_value(WRITE_ERRORS) > 1:
-            return
-        logger.error("stopping the crawl: %s", error)
-        self.stats.set_value("newscrawl/sqlite/error", str(error))
-        stop_crawl(self.crawler, STORAGE_ERROR)

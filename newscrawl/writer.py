@@ -33,11 +33,10 @@ from typing import TYPE_CHECKING
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.cluster import connect, parse_run_id, run_prefix, run_progress
-from newscrawl.crawlstore import STORAGE_ERROR, WRITE_ERRORS, site_counts
+from newscrawl.crawlstore import site_counts, stop_on_write_error
 from newscrawl.frontier import Frontier, KnownURL
 from newscrawl.items import ArticleItem
-from newscrawl.stopwatch import stop_crawl
-from newscrawl.storage import ArticleStore, content_hash
+from newscrawl.storage import ArticleStore
 
 if TYPE_CHECKING:
     import redis
@@ -131,7 +130,7 @@ class ArticleQueuePipeline:
         try:
             self.server.lpush(articles_key(self.prefix), encode_article(item))
         except redis.RedisError as exc:
-            self._failed(f"could not send an article to the writer: {exc}")
+            stop_on_write_error(self.crawler, f"could not send an article to the writer: {exc}")
         return item
 
     def close_spider(self) -> None:
@@ -147,14 +146,6 @@ class ArticleQueuePipeline:
                 pipe.execute()
         except redis.RedisError as exc:
             logger.error("could not send this worker's counts to the writer: %s", exc)
-
-    def _failed(self, message: str) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(WRITE_ERRORS)
-        if self.crawler.stats.get_value(WRITE_ERRORS) == 1:
-            logger.error("stopping the crawl: %s", message)
-            self.crawler.stats.set_value("newscrawl/sqlite/error", message)
-            stop_crawl(self.crawler, STORAGE_ERROR)
 
 
 @dataclass
@@ -187,13 +178,8 @@ def write_run(
         raw = server.lmove(queue, writing, "RIGHT", "LEFT")
         if raw is not None:
             item = decode_article(raw)
-            outcome = store.upsert(item)
+            outcome = frontier.store_article(item)
             if item.site:
-                urls = {item.url, item.canonical_url, item.hints.get("requested_url")}
-                frontier.mark_done(
-                    item.site, [u for u in urls if u], item.fetched_at, content_hash(item.text),
-                    item.hints.get("etag"), item.hints.get("last_modified"),
-                )  # fmt: skip
                 stored_counts[item.site]["unchanged" if outcome == "unchanged" else "stored"] += 1
             report.outcomes[outcome] += 1
         if raw is None or store.pending >= commit_every:
