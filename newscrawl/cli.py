@@ -636,13 +636,19 @@ def _cluster_run_stats(url: str, run: str | None) -> int:
     try:
         from redis import RedisError
 
-        from newscrawl.cluster import ClusterError, connect, parse_run_id, run_progress
+        from newscrawl.cluster import (
+            ClusterError,
+            connect,
+            parse_run_id,
+            run_prefix,
+            run_progress,
+        )
     except ImportError:
         raise CommandError("--cluster needs its extra: pip install 'newscrawl[cluster]'") from None
     if not run:
         raise CommandError("stats --cluster needs --run ID")
     try:
-        progress = run_progress(connect(url), parse_run_id(run))
+        progress = run_progress(connect(url), run_prefix(parse_run_id(run), "news"))
     except ClusterError as exc:
         raise CommandError(str(exc)) from None
     except RedisError as exc:

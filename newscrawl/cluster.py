@@ -86,15 +86,14 @@ def run_prefix(run: str, spider: str) -> str:
     return f"newscrawl:{run}:{spider}"
 
 
-def cluster_is_idle(server: redis.Redis, prefix: str, shards: int) -> bool:
-    """Every shard's queue and in-flight hash empty, read in one transaction, so a
-    request moving from one to another cannot be missed between two reads."""
-    with server.pipeline(transaction=True) as pipe:
-        for index in range(shards):
-            pipe.zcard(f"{prefix}:queue:{index}")
-            pipe.hlen(f"{prefix}:queue:{index}:inflight")
-        counts = pipe.execute()
-    return not any(counts)
+def queue_key(prefix: str, shard: int) -> str:
+    """The sorted set of a shard's waiting requests."""
+    return f"{prefix}:queue:{shard}"
+
+
+def inflight_key(queue: str) -> str:
+    """The hash of the requests taken from `queue` and not yet finished."""
+    return f"{queue}:inflight"
 
 
 class ClusterError(ValueError):
@@ -225,7 +224,7 @@ class ShardQueue(RedisQueue):  # type: ignore[misc]
 
     def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any) -> None:
         super().__init__(server, spider, key, serializer)
-        self.inflight_key = f"{self.key}:inflight"
+        self.inflight_key = inflight_key(self.key)
         self.counter_key = f"{self.key}:arrivals"
         self._pop = server.register_script(_POP_TO_INFLIGHT)
         self._enqueue = server.register_script(_ENQUEUE)
@@ -310,7 +309,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
     def open(self, spider: Spider) -> None:
         self.spider = spider
         self.queues = [
-            ShardQueue(self.server, spider, f"{self.queue_key}:{i}", JsonRequests)
+            ShardQueue(self.server, spider, queue_key(self.prefix, i), JsonRequests)
             for i in range(self.shard.count)
         ]
         self.queue = self.queues[self.shard.index]
@@ -389,6 +388,11 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
 
     # -- acknowledgement and idleness ------------------------------------------------
 
+    def _engine_slot(self) -> Any:
+        # Private to Scrapy's engine: read with getattr, so that a Scrapy without it
+        # degrades (see _in_progress and _wake) rather than crashes.
+        return getattr(self.crawler.engine, "_slot", None)
+
     def _in_progress(self) -> set[Request] | None:
         """The requests Scrapy is still working on; None if this Scrapy does not say.
 
@@ -398,8 +402,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         workers to check that nothing is acknowledged too early, and without it
         nothing is acknowledged before the crawl ends.
         """
-        slot = getattr(self.crawler.engine, "_slot", None)
-        running = getattr(slot, "inprogress", None)
+        running = getattr(self._engine_slot(), "inprogress", None)
         return running if isinstance(running, set) else None
 
     def _may_acknowledge(self) -> bool:
@@ -433,8 +436,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             self._redis_failed(exc)
             return
         self._redis_ok()
-        slot = getattr(self.crawler.engine, "_slot", None)
-        nextcall = getattr(slot, "nextcall", None)
+        nextcall = getattr(self._engine_slot(), "nextcall", None)
         if nextcall is not None:
             nextcall.schedule()
 
@@ -445,7 +447,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             # Idle means this worker has sent its seeds: the start requests are done.
             self.server.sadd(self.seeded_key, self.shard.index)
             self._acknowledge_finished()
-            if len(self.queue) or not cluster_is_idle(self.server, self.prefix, self.shard.count):
+            if len(self.queue) or not run_progress(self.server, self.prefix, self.shard.count).idle:
                 self.waiting_since = None
                 raise DontCloseSpider
             seeded = {int(index) for index in self.server.smembers(self.seeded_key)}
@@ -548,21 +550,30 @@ class RunProgress:
     for_writer: int  # articles waiting for `newscrawl writer`
 
     @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing in flight, on any shard."""
+        return not any(self.queued) and not any(self.in_flight)
+
+    @property
     def over(self) -> bool:
         return (
             self.shards > 0
             and self.closed >= self.seeded >= self.shards
-            and not any(self.queued) and not any(self.in_flight) and not self.for_writer
-        )  # fmt: skip
+            and self.idle
+            and not self.for_writer
+        )
 
 
-def run_progress(server: redis.Redis, run: str, spider: str = "news") -> RunProgress:
-    prefix = run_prefix(run, spider)
-    shards = int(server.get(f"{prefix}:shards") or 0)
+def run_progress(server: redis.Redis, prefix: str, shards: int | None = None) -> RunProgress:
+    """The run's counts, read in one transaction, so that a request moving from a
+    queue to an in-flight hash (or back) cannot be missed between two reads.
+    `shards`: the run's shard count, if the caller knows it (else read from Redis)."""
+    if shards is None:
+        shards = int(server.get(f"{prefix}:shards") or 0)
     with server.pipeline(transaction=True) as pipe:
         for index in range(shards):
-            pipe.zcard(f"{prefix}:queue:{index}")
-            pipe.hlen(f"{prefix}:queue:{index}:inflight")
+            pipe.zcard(queue_key(prefix, index))
+            pipe.hlen(inflight_key(queue_key(prefix, index)))
         for key in ("seen", "seeded", "closed"):
             pipe.scard(f"{prefix}:{key}")
         pipe.llen(f"{prefix}:articles")

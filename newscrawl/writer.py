@@ -186,7 +186,7 @@ def write_run(
             store.commit()
             server.delete(writing)
         if raw is None:
-            if run_progress(server, run, spider).over:
+            if run_progress(server, prefix).over:
                 break
             time.sleep(poll)
     counts = _worker_counts(server, prefix)
