@@ -38,10 +38,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import psycopg
-from scrapy import Request
 from throughput import serve
 
-from newscrawl.cluster import shard_of
+from newscrawl.cluster import site_shard
 from tests.servers import PostgresServer, RedisServer
 
 BIN = Path(sys.executable).parent
@@ -65,7 +64,7 @@ def balanced_sites(files: list[str], count: int, pages: int) -> list[tuple[objec
     while len(chosen[0]) + len(chosen[1]) < count:
         server, url = start_site(files, pages)
         site = url.split("//")[1].rstrip("/")
-        shard = shard_of(Request(url, meta={"site": site}), 2)
+        shard = site_shard(site, 2)
         if len(chosen[shard]) < count // 2 + count % 2 * shard:
             chosen[shard].append((server, url))
         else:

@@ -22,6 +22,7 @@ from newscrawl.cluster import (
     ShardQueue,
     parse_run_id,
     shard_of,
+    site_shard,
 )
 from newscrawl.storage import ArticleStore
 
@@ -75,7 +76,7 @@ def stored(database: str) -> list[str]:
 def sites_on_both_shards(articles: int, delay: float) -> MultiSite:
     """Sites enough that each of two shards has some (their ports are random)."""
     sites = MultiSite(3, articles, delay)
-    while len({shard_of(Request(s.url, meta={"site": s.name}), 2) for s in sites.sites}) < 2:
+    while len({site_shard(s.name, 2) for s in sites.sites}) < 2:
         sites.add(articles, delay)
     return sites
 
@@ -150,7 +151,7 @@ def test_a_worker_waits_for_the_workers_still_to_come(
     database = postgres_server.new_database()
     ArticleStore.open(database).close()
     first = worker(redis_server.url, database, "run-late", "0/2", sites.urls)
-    own = [s for s in sites.sites if shard_of(Request(s.url, meta={"site": s.name}), 2) == 0]
+    own = [s for s in sites.sites if site_shard(s.name, 2) == 0]
     others = [s for s in sites.sites if s not in own]
     deadline = time.monotonic() + 120
     while not all(set(s.hits) == set(s.pages) for s in own) and time.monotonic() < deadline:
@@ -180,7 +181,7 @@ def test_a_worker_whose_partner_never_starts_stops_after_its_wait_and_says_so(
         "newscrawl: error: this worker stopped: shard(s) 1 had no worker within 2 s:"
         " their sites were not crawled"
     )
-    own = {s.name for s in sites.sites if shard_of(Request(s.url, meta={"site": s.name}), 2) == 0}
+    own = {s.name for s in sites.sites if site_shard(s.name, 2) == 0}
     mine = sorted(url for s in sites.sites if s.name in own for url in s.articles)
     assert stored(database) == mine  # its own share is done and stored
 
@@ -199,7 +200,7 @@ def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
         while len(stored(database)) < 8 and time.monotonic() < deadline:
             time.sleep(0.2)
         # Kill the worker with the most sites, mid-run: no chance to clean up.
-        shards = [shard_of(Request(s.url, meta={"site": s.name}), 2) for s in sites.sites]
+        shards = [site_shard(s.name, 2) for s in sites.sites]
         victim = max((0, 1), key=shards.count)
         workers[victim].send_signal(signal.SIGKILL)
         workers[victim].communicate(timeout=30)

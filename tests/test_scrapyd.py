@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -17,14 +16,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import BIN, REPO
-from .servers import postgres_server, redis_server  # noqa: F401  (fixtures)
+from .servers import free_port, postgres_server, redis_server  # noqa: F401  (fixtures)
 from .test_cluster import sites_on_both_shards
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _api(base: str, action: str, data: dict[str, object] | None = None) -> dict[str, object]:
@@ -36,7 +29,7 @@ def _api(base: str, action: str, data: dict[str, object] | None = None) -> dict[
 @pytest.fixture()
 def scrapyd(tmp_path: Path) -> Iterator[str]:
     """scrapyd on a free loopback port, its eggs, logs and items under tmp_path."""
-    port = _free_port()
+    port = free_port()
     (tmp_path / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\n"
         "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n"
