@@ -117,6 +117,10 @@ class Shard:
             raise ClusterError(f"shard: index must be 0 to COUNT-1 and COUNT at least 1: {text!r}")
         return cls(index, count)
 
+    def owns(self, site: str) -> bool:
+        """Whether this shard crawls (and seeds) `site`."""
+        return site_shard(site, self.count) == self.index
+
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
 
@@ -138,15 +142,6 @@ def shard_of(request: Request, count: int) -> int:
     """The shard that crawls `request`: its site's (the spider's name for it), else
     its host's."""
     return site_shard(str(request.meta.get("site") or site_of(request.url)), count)
-
-
-def own_sites(settings: Any, sites: list[str]) -> set[str]:
-    """The sites a worker with these settings seeds: its shard's, in a cluster; all
-    of them otherwise."""
-    if not settings.get("NEWSCRAWL_CLUSTER_URL"):
-        return set(sites)
-    shard = Shard.parse(settings.get("NEWSCRAWL_SHARD", "0/1"))
-    return {site for site in sites if site_shard(site, shard.count) == shard.index}
 
 
 class JsonRequests:

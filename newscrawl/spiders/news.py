@@ -196,10 +196,10 @@ class NewsSpider(BaseNewsSpider):
         """Every site; in a cluster, this worker's shard of them (the others seed theirs)."""
         if not self.crawler.settings.get("NEWSCRAWL_CLUSTER_URL"):
             return self.sites
-        from newscrawl.cluster import own_sites  # needs the cluster extra
+        from newscrawl.cluster import Shard  # needs the cluster extra
 
-        mine = own_sites(self.crawler.settings, [c.name for c in self.sites])
-        return [c for c in self.sites if c.name in mine]
+        shard = Shard.parse(self.crawler.settings.get("NEWSCRAWL_SHARD", "0/1"))
+        return [c for c in self.sites if shard.owns(c.name)]
 
     # -- discovery --------------------------------------------------------------
 
