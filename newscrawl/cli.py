@@ -390,12 +390,19 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     return code
 
 
+def _require_cluster_extra(what: str) -> None:
+    """One line, not a traceback, when the cluster extra is not installed."""
+    from importlib.util import find_spec
+
+    if any(find_spec(module) is None for module in ("scrapy_redis", "redis")):
+        raise CommandError(f"{what} needs its extra: pip install 'newscrawl[cluster]'")
+
+
 def _cluster_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The settings of a cluster worker, its options checked and its Redis reached."""
-    try:
-        from newscrawl.cluster import ClusterError, check_cluster, cluster_settings
-    except ImportError:
-        raise CommandError("--cluster needs its extra: pip install 'newscrawl[cluster]'") from None
+    _require_cluster_extra("--cluster")
+    from newscrawl.cluster import ClusterError, check_cluster, cluster_settings
+
     if not args.run:
         raise CommandError("--cluster needs --run ID, the same for every worker of the run")
     if args.writer and args.db is not None:
@@ -633,18 +640,11 @@ def _why_nothing(counts: dict[str, int]) -> str:
 
 
 def _cluster_run_stats(url: str, run: str | None) -> int:
-    try:
-        from redis import RedisError
+    _require_cluster_extra("--cluster")
+    from redis import RedisError
 
-        from newscrawl.cluster import (
-            ClusterError,
-            connect,
-            parse_run_id,
-            run_prefix,
-            run_progress,
-        )
-    except ImportError:
-        raise CommandError("--cluster needs its extra: pip install 'newscrawl[cluster]'") from None
+    from newscrawl.cluster import ClusterError, connect, parse_run_id, run_prefix, run_progress
+
     if not run:
         raise CommandError("stats --cluster needs --run ID")
     try:
@@ -708,15 +708,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_writer(args: argparse.Namespace) -> int:
-    try:
-        from redis import RedisError
+    _require_cluster_extra("writer")
+    from redis import RedisError
 
-        from newscrawl.cluster import ClusterError, connect, parse_run_id
-        from newscrawl.writer import write_run
-    except ImportError:
-        raise CommandError("writer needs its extra: pip install 'newscrawl[cluster]'") from None
+    from newscrawl.cluster import ClusterError, connect, parse_run_id
     from newscrawl.crawlstore import StoreLock
     from newscrawl.storage import ArticleStore, StorageError
+    from newscrawl.writer import write_run
 
     config = _config_with_sites(args.sites)
     try:
