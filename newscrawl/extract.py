@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 import trafilatura
+import trafilatura.utils
 from lxml import etree
 from trafilatura.settings import Document
 
@@ -29,6 +30,34 @@ EXTRACTION_ERROR = "extraction_error"
 EXTRACTION_MEMORY = "extraction_memory"  # the page needs more memory than the worker may use
 # Pages at least this big that lxml cannot parse are parsed again to learn why.
 _BIG_PAGE = 1024 * 1024
+
+
+def _use_plain_html_elements() -> bool:
+    """Make trafilatura's parser give every element the plain HtmlElement class.
+
+    lxml.html's default class lookup runs a Python method for every element
+    object lxml creates, to give <form>, <input> and the like their own classes;
+    trafilatura walks and copies whole trees several times per page, so that
+    lookup alone took about 5% of extraction time (measured on the shared pages:
+    19.9 against 18.8 ms a page). Nothing newscrawl, trafilatura or htmldate uses
+    needs the form classes, and extraction gives the same results either way (a
+    test compares them). Returns False, changing nothing, if trafilatura no
+    longer has the parser where we look for it."""
+    parser = getattr(trafilatura.utils, "HTML_PARSER", None)
+    if not isinstance(parser, etree.HTMLParser):
+        return False
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml.html.HtmlElement,
+            comment=lxml.html.HtmlComment,
+            pi=lxml.html.HtmlProcessingInstruction,
+            entity=lxml.html.HtmlEntity,
+        )
+    )
+    return True
+
+
+_use_plain_html_elements()
 
 
 @dataclass(frozen=True)

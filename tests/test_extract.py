@@ -1,8 +1,11 @@
 from pathlib import Path
 
+import lxml.html
+import trafilatura.utils
+
 from newscrawl.article import TOO_SHORT, build_article, clean_article
 from newscrawl.cleaning import TextCleaner
-from newscrawl.extract import NO_HTML, NO_TEXT, extract_article
+from newscrawl.extract import NO_HTML, NO_TEXT, _use_plain_html_elements, extract_article
 
 from .conftest import SITE
 
@@ -85,3 +88,34 @@ def test_a_page_of_nothing_but_furniture_is_cleaned_away():
     item = build_article(extraction, "http://127.0.0.1:8000/x.html", "2026-03-15T00:00:00Z")
     assert clean_article(item, TextCleaner(), min_words=15) == CLEANED_AWAY
     assert item.text == "" and item.cleaning["fragment"] == 3
+
+
+FORM_PAGE = b"""<html lang="en"><head><title>Council votes on the harbour wall</title></head>
+<body><form action="/search"><label for="q">Search</label><input id="q" name="q">
+<select name="section"><option>News</option></select></form>
+<article><h1>Council votes on the harbour wall</h1>
+<p>The council voted on Tuesday to rebuild the harbour wall before the winter storms.</p>
+<p>Work starts in May and should take eleven weeks, the harbour master said.</p>
+<form><textarea name="comment">Tell us what you think</textarea></form>
+<p>Residents can see the plans at the library until the end of the month.</p></article>
+</body></html>"""
+
+
+def test_plain_element_classes_extract_what_lxml_html_classes_extract(seed_dir: Path):
+    # extract.py gives trafilatura's parser plain HtmlElement classes for speed;
+    # lxml.html's own lookup (form, input, label... classes) must give the same.
+    parser = trafilatura.utils.HTML_PARSER
+    form = trafilatura.load_html(FORM_PAGE).find(".//form")
+    assert type(form) is lxml.html.HtmlElement
+    pages = [FORM_PAGE, (seed_dir / "seed-article.html").read_bytes()]
+    pages += [path.read_bytes() for path in sorted(SITE.rglob("*.html"))]
+    plain = [extract_article(page, "http://127.0.0.1:8000/a.html") for page in pages]
+    parser.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+    try:
+        assert type(trafilatura.load_html(FORM_PAGE).find(".//form")) is lxml.html.FormElement
+        classic = [extract_article(page, "http://127.0.0.1:8000/a.html") for page in pages]
+    finally:
+        assert _use_plain_html_elements()
+    assert plain == classic
+    assert "harbour master" in plain[0].text
+    assert sum(1 for extraction in plain if extraction.text) >= 8
