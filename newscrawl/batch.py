@@ -74,7 +74,9 @@ def extract_pages(
         page = result.article
         if page is None or result.reason is not None:
             continue
-        boilerplate = sites.boilerplate(page.site) if page.site else frozenset()
+        boilerplate = (
+            sites.boilerplate(page.site, among=raw_fingerprints(page)) if page.site else frozenset()
+        )
         result.dropped = clean_article_explained(page, cleaner, boilerplate).dropped
         result.reason = drop_reason(page, config.min_words)
     return results

@@ -156,8 +156,9 @@ class CleaningPipeline:
     def _clean(self, item: ArticleItem) -> ArticleItem:
         boilerplate: frozenset[str] = frozenset()
         if item.site and item.canonical_url:
-            self.sites.observe(item.site, item.canonical_url, raw_fingerprints(item))
-            boilerplate = self.sites.boilerplate(item.site)
+            fingerprints = raw_fingerprints(item)
+            self.sites.observe(item.site, item.canonical_url, fingerprints)
+            boilerplate = self.sites.boilerplate(item.site, among=fingerprints)
         reason = clean_article(item, self.cleaner_for(item.site), self.min_words, boilerplate)
         for rule, dropped in item.cleaning.items():
             if dropped:

@@ -63,3 +63,20 @@ def test_cleaning_does_not_depend_on_page_order():
     assert outputs[0] == outputs[1] == outputs[2]
     assert all(FURNITURE not in kept for kept in outputs[0].values())
     assert all(len(kept) == 1 for kept in outputs[0].values())
+
+
+def test_a_pages_share_of_the_boilerplate_is_the_whole_set_cut_to_its_paragraphs():
+    rng = random.Random(7)
+    shared = [f"Furniture line number {n} of the site." for n in range(12)]
+    model = SiteModel()
+    pages = []
+    for n in range(40):
+        paragraphs = [*rng.sample(shared, rng.randint(0, 6)), f"Story {n} has its own words."]
+        prints = {fingerprint(p) for p in paragraphs}
+        pages.append(prints)
+        model.observe("a.test", f"/{n}", prints)
+    whole = model.boilerplate("a.test")
+    assert 0 < len(whole) < len(shared)  # some furniture passes the thresholds, some not
+    for prints in pages:
+        assert model.boilerplate("a.test", among=prints) == whole & prints
+    assert model.boilerplate("b.test", among=pages[0]) == frozenset()

@@ -52,9 +52,14 @@ def page_fingerprints(paragraphs: Iterable[str]) -> set[str]:
     return {fingerprint(p) for p in paragraphs if words(p)}
 
 
+def _pages_needed(pages: int) -> float:
+    """On how many pages a paragraph must occur, of a site's `pages`, to be boilerplate."""
+    return max(MIN_PAGES, MIN_SHARE * pages)
+
+
 def boilerplate_fingerprints(counts: Counter[str], pages: int) -> frozenset[str]:
     """The fingerprints of a site that pass both thresholds."""
-    needed = max(MIN_PAGES, MIN_SHARE * pages)
+    needed = _pages_needed(pages)
     return frozenset(fp for fp, count in counts.items() if count >= needed)
 
 
@@ -72,5 +77,13 @@ class SiteModel:
         self.pages[site].add(page)
         self.counts[site].update(set(fingerprints))
 
-    def boilerplate(self, site: str) -> frozenset[str]:
-        return boilerplate_fingerprints(self.counts[site], len(self.pages[site]))
+    def boilerplate(self, site: str, among: Iterable[str] | None = None) -> frozenset[str]:
+        """The fingerprints of `site`'s boilerplate; with `among` (a page's own
+        fingerprints), only those that are also in `among`. That is all a page's
+        cleaning needs, and its cost does not grow with the site: the whole set
+        means a pass over every paragraph the site has shown, and doing that for
+        each page made a crawl's cleaning quadratic in the site's size."""
+        counts, needed = self.counts[site], _pages_needed(len(self.pages[site]))
+        if among is None:
+            return boilerplate_fingerprints(counts, len(self.pages[site]))
+        return frozenset(fp for fp in among if counts.get(fp, 0) >= needed)
