@@ -70,7 +70,8 @@ def page_text(response: TextResponse) -> str:
     if "\ufffd" not in text or codecs.lookup(response.encoding).name != "utf-8":
         return text
     broken = text.count("\ufffd")
-    if sum(1 for char in text if char > "\x7f") > broken:
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # counted in C, not char by char
+    if non_ascii > broken:
         return text  # real UTF-8 characters too: keep them
     return response.body.decode("cp1252", errors="replace")
 
