@@ -8,12 +8,15 @@ under distinct URLs to reach any page count, from a separate process on
 127.0.0.1, with a news sitemap and link pages. Then, on the same pages:
 
 1. the baseline: plain trafilatura.extract() in a loop in one process;
-2. `newscrawl extract` over the files (all workers);
-3. `newscrawl crawl` of the served site into SQLite, at each size of --sizes;
-4. a crawl with --workers 0 and one with the pool on the same pages, compared
+2. the ceiling: the same loop shared out over one process per core, the most
+   the machine gives trafilatura alone;
+3. `newscrawl extract` over the files (all workers);
+4. `newscrawl crawl` of the served site into SQLite, at each size of --sizes;
+5. a crawl with --workers 0 and one with the pool on the same pages, compared
    item for item.
 
-It prints pages/s, the ratio to the baseline, CPU seconds and peak memory (the
+It prints pages/s, the ratio to the baseline, CPU seconds (in all and per page)
+and peak memory (the
 whole process tree, and the crawler's main process alone), and the CPU that
 cleaning and storage take next to extraction. A script, not a test: the figures
 depend on the machine and on what else runs on it; read the ratios.
@@ -185,6 +188,19 @@ for name in files:
         trafilatura.extract(fh.read(), include_comments=False)
 """
 
+# The same loop over one process per core: the most the machine gives trafilatura
+# alone, and so the ceiling for the ratios of the runs that do more per page.
+CEILING = """
+import os, sys, trafilatura
+from concurrent.futures import ProcessPoolExecutor
+def extract(name):
+    with open(name, "rb") as fh:
+        trafilatura.extract(fh.read(), include_comments=False)
+if __name__ == "__main__":
+    with ProcessPoolExecutor(len(os.sched_getaffinity(0))) as pool:
+        list(pool.map(extract, sys.argv[1:], chunksize=4))
+"""
+
 
 def mib(n: object) -> str:
     return f"{int(n) / 2**20:,.0f}"  # type: ignore[call-overload]
@@ -225,6 +241,13 @@ def main() -> None:
             measured([sys.executable, "-c", BASELINE, *offline]),
         )
     )
+    rows.append(
+        (
+            "trafilatura pool (ceiling)",
+            len(offline),
+            measured([sys.executable, "-c", CEILING, *offline]),
+        )
+    )
     rows.append(("newscrawl extract (*)", len(offline), measured([newscrawl, "extract", *offline])))
 
     ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
@@ -235,7 +258,7 @@ def main() -> None:
             server = multiprocessing.Process(target=serve, args=(files, size, ready), daemon=True)
             server.start()
             url = f"http://127.0.0.1:{ready.get(timeout=30)}/"
-            comparing = len(rows) >= 2 + len(sizes)
+            comparing = len(rows) >= 3 + len(sizes)
             workers = ["--workers", "0"] if comparing and not compare else []
             run_name = f"bench-{size}-{len(rows)}-{len(compare)}"
             db, out = Path(scratch) / f"{run_name}.sqlite", Path(scratch) / f"{run_name}.jsonl"
@@ -269,17 +292,17 @@ def main() -> None:
     base_rate = rows[0][1] / float(rows[0][2]["wall"])  # type: ignore[arg-type]
     print()
     print(
-        f"{'run':32} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU s':>7}"
+        f"{'run':32} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU s':>7} {'ms/page':>7}"
         f" {'peak MiB: PSS all':>17} {'RSS all':>8} {'main':>6}"
     )
     for name, pages, r in rows:
         rate = pages / float(r["wall"])  # type: ignore[arg-type]
         print(
             f"{name:32} {pages:6} {float(r['wall']):7.1f} {rate:8.1f} {rate / base_rate:6.2f}"  # type: ignore[arg-type]
-            f" {float(r['cpu']):7.1f} {mib(r['pss_peak']):>17} {mib(r['tree_peak']):>8} {mib(r['main_peak']):>6}"
+            f" {float(r['cpu']):7.1f} {1000 * float(r['cpu']) / pages:7.1f} {mib(r['pss_peak']):>17} {mib(r['tree_peak']):>8} {mib(r['main_peak']):>6}"
         )  # type: ignore[arg-type]
     if len(sizes) >= 2:
-        small, large = rows[2], rows[-1]
+        small, large = rows[3], rows[-1]
         print(
             f"\nfrom {sizes[0]} to {sizes[-1]} pages: throughput x{(large[1] / float(large[2]['wall'])) / (small[1] / float(small[2]['wall'])):.2f}, "  # type: ignore[arg-type]
             f"peak memory (PSS) x{int(large[2]['pss_peak']) / int(small[2]['pss_peak']):.2f}"
@@ -289,6 +312,22 @@ def main() -> None:
         print(
             f"crawl of {size}: CPU ms extract {cpu.get('extract', 0)}, clean {cpu.get('clean', 0)}, store {cpu.get('store', 0)}"
             f" -> cleaning + storage = {100 * (cpu.get('clean', 0) + cpu.get('store', 0)) / extract:.1f}% of extraction"
+        )
+    # What the CPU a page allows: with every core busy, a run that spends c ms of
+    # CPU a page reaches at most cores x baseline ms / c times the baseline's rate.
+    cores = len(os.sched_getaffinity(0))
+    base_ms = 1000 * float(rows[0][2]["cpu"]) / rows[0][1]  # type: ignore[arg-type]
+    for size, cpu in shares:
+        extract_ms = cpu.get("extract", 0) / size
+        print(
+            f"ceiling from CPU a page, crawl of {size}: extraction alone {extract_ms:.1f} ms against the"
+            f" baseline's {base_ms:.1f} -> at most {cores * base_ms / extract_ms:.2f}x on {cores} cores"
+            " for any run that extracts as newscrawl does"
+        )
+    for name, pages, r in rows[3:]:
+        page_ms = 1000 * float(r["cpu"]) / pages  # type: ignore[arg-type]
+        print(
+            f"ceiling from CPU a page, {name}: {page_ms:.1f} ms -> at most {cores * base_ms / page_ms:.2f}x"
         )
     print("(*) CPU of the main process only: its workers' CPU is not reported back.")
     print("PSS all: the whole process tree's memory, each shared page counted once;")
