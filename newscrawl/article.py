@@ -15,6 +15,7 @@ from newscrawl.urls import canonicalize, site_of
 __all__ = [
     "CLEANED_AWAY",
     "TOO_SHORT",
+    "apply_cleaning",
     "boilerplate_used",
     "build_article",
     "clean_article",
@@ -92,11 +93,19 @@ def clean_article_explained(
     result = cleaner.clean_text(
         item.raw_text, item.title, item.anchor_texts, site_boilerplate=site_boilerplate
     )
+    apply_cleaning(item, result, site_boilerplate)
+    return result
+
+
+def apply_cleaning(
+    item: ArticleItem, result: CleaningResult, site_boilerplate: frozenset[str]
+) -> None:
+    """Set `item`'s text and cleaning record from `result`, its cleaner's result
+    (with `site_boilerplate`) on `item.raw_text`, wherever that ran."""
     item.text = result.text
     item.word_count = result.word_count
     item.boilerplate_used = boilerplate_used(item.raw_text, site_boilerplate)
     item.cleaning = rule_counts(result)
-    return result
 
 
 def rule_counts(result: CleaningResult) -> dict[str, int]:

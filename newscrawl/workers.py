@@ -5,6 +5,7 @@ the crawler's process it blocks downloads and caps a crawl at one core. Workers
 take the page (text or bytes) and return plain data. A page that takes longer
 than the time limit is abandoned and its worker replaced; a worker that dies is
 replaced too; either way the page gets a failure reason and the crawl goes on.
+`newscrawl extract` also cleans its pages in the workers, once all are extracted.
 
 pebble's ProcessPool does the process management (per-task timeouts, replacing
 workers); workers are forked from a clean forkserver process, not from the
@@ -18,11 +19,14 @@ import multiprocessing
 import os
 import resource
 import time
+from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pebble import ProcessExpired, ProcessPool
 
+from newscrawl.cleaning import CleaningResult, TextCleaner
 from newscrawl.extract import EXTRACTION_MEMORY, Extraction, extract_article
 
 __all__ = [
@@ -72,6 +76,23 @@ def extract_timed(html: str | bytes, url: str | None) -> TimedExtraction:
     return TimedExtraction(extraction, time.process_time() - started)
 
 
+@lru_cache(maxsize=16)
+def _cleaner(extra_fragment_patterns: tuple[str, ...]) -> TextCleaner:
+    return TextCleaner(extra_fragment_patterns)
+
+
+def clean_text(
+    extra_fragment_patterns: tuple[str, ...],
+    text: str,
+    title: str | None,
+    anchor_texts: Sequence[str],
+    site_boilerplate: frozenset[str],
+) -> CleaningResult:
+    """TextCleaner(extra_fragment_patterns).clean_text(...), with the cleaner built
+    once per worker (a worker's entry point, for `newscrawl extract`)."""
+    return _cleaner(extra_fragment_patterns).clean_text(text, title, anchor_texts, site_boilerplate)
+
+
 def warm_up() -> None:
     """Import trafilatura's models and compile its expressions before the first page."""
     extract_article("<html><body><p>warm up</p></body></html>", None)
@@ -108,6 +129,28 @@ class ExtractionPool:
     ) -> concurrent.futures.Future[TimedExtraction]:
         future: concurrent.futures.Future[TimedExtraction] = self.pool.schedule(
             extract_timed, args=(html, url), timeout=self.timeout
+        )
+        return future
+
+    def submit_cleaning(
+        self,
+        cleaner: TextCleaner,
+        text: str,
+        title: str | None,
+        anchor_texts: Sequence[str],
+        site_boilerplate: frozenset[str],
+    ) -> concurrent.futures.Future[CleaningResult]:
+        """Clean `text` as `cleaner` would, in a worker."""
+        future: concurrent.futures.Future[CleaningResult] = self.pool.schedule(
+            clean_text,
+            args=(
+                cleaner.extra_fragment_patterns,
+                text,
+                title,
+                list(anchor_texts),
+                site_boilerplate,
+            ),
+            timeout=self.timeout,
         )
         return future
 

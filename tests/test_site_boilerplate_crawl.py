@@ -81,3 +81,21 @@ def test_reclean_of_a_missing_database_is_a_one_line_error(tmp_path: Path):
     assert (
         result.stderr.decode() == f"newscrawl: error: no database at {tmp_path / 'none.sqlite'}\n"
     )
+
+
+def test_extract_cleans_the_same_in_workers_as_in_its_own_process(seed_dir: Path):
+    # With workers, `newscrawl extract` cleans in them too; the site furniture
+    # they learn from the other files, and every drop, must be the same.
+    files = [*map(str, PAGES), str(seed_dir / "seed-article.html")]
+    outputs = {}
+    for workers in ("0", "2"):
+        result = run("newscrawl", "extract", "--workers", workers, *files)
+        assert result.returncode == 0, result.stderr.decode()
+        explained = run("newscrawl", "extract", "--explain", "--workers", workers, *files)
+        outputs[workers] = (result.stdout.decode(), explained.stdout.decode())
+    assert outputs["0"] == outputs["2"]
+    rows = [json.loads(line) for line in outputs["2"][0].splitlines()]
+    assert len(rows) == len(files)
+    assert all(row["cleaning"]["site_boilerplate"] == 3 for row in rows[:-1])
+    assert "More From This Section" not in rows[-1]["text"]
+    assert "site_boilerplate" in outputs["2"][1]

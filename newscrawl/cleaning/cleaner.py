@@ -71,7 +71,9 @@ class TextCleaner:
     """
 
     def __init__(self, extra_fragment_patterns: Iterable[str] = ()) -> None:
-        self.fragments = FragmentMatcher.build(extra_fragment_patterns)
+        # Kept so that another process can build the same cleaner from them.
+        self.extra_fragment_patterns = tuple(extra_fragment_patterns)
+        self.fragments = FragmentMatcher.build(self.extra_fragment_patterns)
 
     def clean(
         self,
