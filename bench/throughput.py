@@ -38,9 +38,12 @@ import threading
 import time
 from pathlib import Path
 
-from newscrawl.demo.server import QuietHandler
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newscrawl.demo.server import QuietHandler
+from tests.proctree import process_tree, status_fields
+
 BIN = Path(sys.executable).parent
 DEFAULT_PAGES = str(ROOT.parent / "shared" / "data" / "*" / "html")
 # A page's own canonical link would fold the copies together; the server drops it.
@@ -121,27 +124,9 @@ def _pss(pid: int) -> int:
 def tree_rss(pid: int) -> tuple[int, int, int]:
     """(RSS of pid, RSS summed over pid and all its descendants, PSS of the same), in
     bytes. The RSS sum counts a page shared by several processes once per process."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for proc in Path("/proc").iterdir():
-        entry = proc.name
-        if not entry.isdigit():
-            continue
-        try:
-            status = (proc / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        parents[int(entry)] = int(fields.get("PPid", "0"))
-        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
-    family, todo = {pid}, [pid]
-    while todo:
-        current = todo.pop()
-        for child, parent in parents.items():
-            if parent == current and child not in family:
-                family.add(child)
-                todo.append(child)
-    return rss.get(pid, 0), sum(rss.get(p, 0) for p in family), sum(_pss(p) for p in family)
+    family = process_tree(pid)
+    rss = {p: int(status_fields(p).get("VmRSS", "0 kB").split()[0]) * 1024 for p in family}
+    return rss[pid], sum(rss.values()), sum(_pss(p) for p in family)
 
 
 def measured(command: list[str], **kwargs: object) -> dict[str, object]:

@@ -28,6 +28,7 @@ from typing import Any
 from newscrawl.demo.server import QuietHandler
 
 from .faultsite import ENCODED, LOCAL_FILE, SECRET, FaultSite, QuietServer, article_html
+from .proctree import process_tree, status_fields
 
 __all__ = [
     "KillTrials",
@@ -124,26 +125,10 @@ class Run:
 
 def _tree_hwm(root: int) -> dict[int, float]:
     """VmHWM (peak resident memory, MiB) of `root` and its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                parent = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
     peaks: dict[int, float] = {}
-    todo = [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks[pid] = int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        todo.extend(children.get(pid, []))
+    for pid in process_tree(root):
+        if hwm := status_fields(pid).get("VmHWM"):
+            peaks[pid] = int(hwm.split()[0]) / 1024
     return peaks
 
 

@@ -1,0 +1,43 @@
+"""A process and everything under it, read from /proc (Linux): the fault suite
+and the throughput benchmark sum the memory of the crawler and its workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["process_tree", "status_fields"]
+
+
+def status_fields(pid: int) -> dict[str, str]:
+    """The fields of /proc/<pid>/status ("VmRSS" -> "123 kB"); empty once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {
+        name: value.strip()
+        for name, _, value in (line.partition(":") for line in status.splitlines())
+    }
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and all its descendants (the extraction workers are children of a fork
+    server, so grandchildren count too), `root` first."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # The command name, in brackets, may hold spaces: the parent follows it.
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in tree:
+            tree.append(pid)
+            todo.extend(children.get(pid, []))
+    return tree
