@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.config import crawler_config
-from newscrawl.frontier import Frontier
+from newscrawl.frontier import Frontier, URLStates
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import ArticleStore, StorageError
 
@@ -37,6 +37,7 @@ __all__ = [
     "crawl_store",
     "site_counts",
     "stop_on_write_error",
+    "url_states",
 ]
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,24 @@ def crawl_store(crawler: Crawler) -> CrawlStore | None:
         crawler._newscrawl_store = store  # type: ignore[attr-defined]
         store.run_id = store.frontier.start_run(crawler.spidercls.name)
     return store
+
+
+def url_states(crawler: Crawler) -> URLStates | None:
+    """Where the crawl records what became of the URLs it tracks: its store's
+    frontier; a worker of a writer cluster has no store and sends them to the
+    writer; None when neither is configured."""
+    store = crawl_store(crawler)
+    if store is not None:
+        return store.frontier
+    if not crawler.settings.getbool("NEWSCRAWL_CLUSTER_WRITER"):
+        return None
+    relay: URLStates | None = getattr(crawler, "_newscrawl_url_relay", None)
+    if relay is None:
+        from newscrawl.writer import URLStateRelay  # needs the cluster extra
+
+        relay = URLStateRelay.for_crawler(crawler)
+        crawler._newscrawl_url_relay = relay  # type: ignore[attr-defined]
+    return relay
 
 
 class CrawlStoreExtension:

@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from newscrawl.database import database_errors
 from newscrawl.items import ArticleItem
 from newscrawl.storage import ArticleStore, StorageError, content_hash
 from newscrawl.urls import canonicalize
 
-__all__ = ["MAX_ATTEMPTS", "Frontier", "KnownURL", "PendingURL", "utc_now"]
+__all__ = ["MAX_ATTEMPTS", "Frontier", "KnownURL", "PendingURL", "URLStates", "utc_now"]
 
 # A URL that failed this many times is left alone until `state --reset`.
 MAX_ATTEMPTS = 3
@@ -41,6 +42,19 @@ class PendingURL:
     url: str
     published: str | None
     title: str | None
+
+
+class URLStates(Protocol):
+    """What a crawl records of the URLs it tracks, besides the articles it stores: a
+    Frontier, or in a cluster that keeps SQLite, the relay to its writer."""
+
+    def add_pending(
+        self, site: str, url: str, published: str | None, title: str | None
+    ) -> None: ...
+
+    def mark_failed(self, site: str, url: str, reason: str) -> None: ...
+
+    def mark_not_article(self, site: str, url: str, reason: str) -> None: ...
 
 
 class Frontier:

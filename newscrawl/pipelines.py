@@ -18,7 +18,13 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig, crawler_config
-from newscrawl.crawlstore import CrawlStore, count_site, crawl_store, stop_on_write_error
+from newscrawl.crawlstore import (
+    CrawlStore,
+    count_site,
+    crawl_store,
+    stop_on_write_error,
+    url_states,
+)
 from newscrawl.items import ArticleItem, PageItem
 from newscrawl.storage import StorageError
 from newscrawl.workers import (
@@ -64,9 +70,9 @@ def _no_article(
     """Count a page without an article, settle its URL in the store, and say why."""
     _stats(crawler).inc_value(f"newscrawl/pages_dropped/{reason}")
     count_site(crawler, site, reason)
-    store = crawl_store(crawler)
-    if store is not None and site:
-        store.frontier.mark_not_article(site, url, reason)
+    states = url_states(crawler)
+    if states is not None and site:
+        states.mark_not_article(site, url, reason)
     return NoArticle(url, reason, detail)
 
 

@@ -15,8 +15,13 @@ tells them. Before it stores anything, it publishes the settled URLs of every
 site in its database to the run's keys in Redis, and workers read their sites'
 from there before they send their seeds (waiting up to NEWSCRAWL_CLUSTER_TIMEOUT
 for a writer to start), so a scheduled run fetches only new articles, as a
-single crawl does. What this mode still lacks: URLs found but not fetched are
-not remembered for the next run (a single crawl's "pending" state).
+single crawl does.
+
+What else a single crawl's frontier records goes the same way: workers send
+each tracked URL's state (found in a sitemap or feed, failed, not an article)
+onto the run's "urlstates" list, the writer records them with the articles,
+and publishes each site's pending and failed URLs with the settled ones, so a
+run that was stopped, or whose pages failed, is finished by the next.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.cluster import connect, parse_run_id, run_prefix, run_progress
 from newscrawl.crawlstore import site_counts, stop_on_write_error
-from newscrawl.frontier import Frontier, KnownURL
+from newscrawl.frontier import Frontier, KnownURL, PendingURL
 from newscrawl.items import ArticleItem
 from newscrawl.storage import ArticleStore
 
@@ -44,7 +49,15 @@ if TYPE_CHECKING:
 
     from newscrawl.cleaning import TextCleaner
 
-__all__ = ["ArticleQueuePipeline", "WriterReport", "decode_article", "encode_article", "write_run"]
+__all__ = [
+    "ArticleQueuePipeline",
+    "FromWriter",
+    "URLStateRelay",
+    "WriterReport",
+    "decode_article",
+    "encode_article",
+    "write_run",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -61,27 +74,43 @@ def articles_key(prefix: str) -> str:
     return f"{prefix}:articles"
 
 
+def url_states_key(prefix: str) -> str:
+    return f"{prefix}:urlstates"
+
+
 def publish_known(server: redis.Redis, prefix: str, frontier: Frontier) -> int:
-    """Every site's settled URLs, from the writer's store into the run's keys; then
-    the flag workers wait for. Returns how many URLs."""
+    """Every site's settled URLs, and those left to fetch (pending, or failed fewer
+    than MAX_ATTEMPTS times), from the writer's store into the run's keys; then the
+    flag workers wait for. Returns how many URLs."""
     sites = [site for (site,) in frontier.db.execute("SELECT DISTINCT site FROM urls")]
     published = 0
     for site in sites:
         known = frontier.known_articles(site)
-        key = f"{prefix}:known:{site}"
+        pending = frontier.pending(site)
+        key, pending_key = f"{prefix}:known:{site}", f"{prefix}:pending:{site}"
         with server.pipeline(transaction=False) as pipe:
-            pipe.delete(key)
+            pipe.delete(key, pending_key)
             for url, entry in known.items():
                 pipe.hset(key, url, json.dumps(dataclasses.astuple(entry)))
+            for row in pending:
+                pipe.rpush(pending_key, json.dumps(dataclasses.astuple(row)))
             pipe.execute()
-        published += len(known)
+        published += len(known) + len(pending)
     server.set(f"{prefix}:known-ready", published)
     return published
 
 
+@dataclass
+class FromWriter:
+    """What the run's writer published of some sites, by site."""
+
+    known: dict[str, dict[str, KnownURL]] = field(default_factory=dict)  # settled URLs
+    pending: dict[str, list[PendingURL]] = field(default_factory=dict)  # left to fetch
+
+
 async def known_from_writer(
     server: redis.Redis, prefix: str, sites: list[str], timeout: float
-) -> dict[str, dict[str, KnownURL]] | None:
+) -> FromWriter | None:
     """What the run's writer published of `sites`; None if no writer did within
     `timeout` seconds."""
     import asyncio
@@ -91,14 +120,66 @@ async def known_from_writer(
         if time.monotonic() > deadline:
             return None
         await asyncio.sleep(0.25)
-    known: dict[str, dict[str, KnownURL]] = {}
+    found = FromWriter()
     for site in sites:
         entries = server.hgetall(f"{prefix}:known:{site}")
-        known[site] = {
+        found.known[site] = {
             (url.decode() if isinstance(url, bytes) else url): KnownURL(*json.loads(value))
             for url, value in entries.items()
         }
-    return known
+        rows = server.lrange(f"{prefix}:pending:{site}", 0, -1)
+        found.pending[site] = [PendingURL(*json.loads(row)) for row in rows]
+    return found
+
+
+class URLStateRelay:
+    """Worker side: what the frontier would record of a tracked URL (found in a
+    sitemap or feed, failed, not an article), onto the run's list for the writer.
+
+    Losing one of these loses no article, only a retry or a skip on the next
+    run, so a Redis error is logged and the crawl goes on (a Redis that stays
+    down stops the worker through its scheduler anyway)."""
+
+    def __init__(self, server: redis.Redis, prefix: str) -> None:
+        self.server = server
+        self.key = url_states_key(prefix)
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> URLStateRelay:
+        settings = crawler.settings
+        run = parse_run_id(settings.get("NEWSCRAWL_CLUSTER_RUN", ""))
+        server = connect(settings.get("NEWSCRAWL_CLUSTER_URL", ""))
+        return cls(server, run_prefix(run, crawler.spidercls.name))
+
+    def _send(self, *event: str | None) -> None:
+        import redis
+
+        try:
+            self.server.rpush(self.key, json.dumps(event))
+        except redis.RedisError as exc:
+            logger.error("could not send a URL's state to the writer: %s", exc)
+
+    def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
+        self._send("pending", site, url, published, title)
+
+    def mark_failed(self, site: str, url: str, reason: str) -> None:
+        self._send("failed", site, url, reason)
+
+    def mark_not_article(self, site: str, url: str, reason: str) -> None:
+        self._send("skipped", site, url, reason)
+
+
+def record_url_state(frontier: Frontier, event: str | bytes) -> None:
+    """Record in `frontier` one state a URLStateRelay sent."""
+    kind, site, url, *details = json.loads(event)
+    if kind == "pending":
+        frontier.add_pending(site, url, *details)
+    elif kind == "failed":
+        frontier.mark_failed(site, url, *details)
+    elif kind == "skipped":
+        frontier.mark_not_article(site, url, *details)
+    else:
+        logger.error("unknown URL state %r from a worker, ignored", kind)
 
 
 class ArticleQueuePipeline:
@@ -167,12 +248,23 @@ def write_run(
     """Store the run's articles from Redis into `store` until the run is over."""
     prefix = run_prefix(run, spider)
     queue, writing = articles_key(prefix), f"{prefix}:articles:writing"
+    states = url_states_key(prefix)
+    states_writing = f"{states}:writing"
     frontier = Frontier(store)
     report = WriterReport()
     stored_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    # A writer killed before its last commit left those articles here.
-    while server.lmove(writing, queue, "LEFT", "RIGHT") is not None:
-        pass
+    # A writer killed before its last commit left those articles and states here.
+    for taken, waiting in ((writing, queue), (states_writing, states)):
+        while server.lmove(taken, waiting, "LEFT", "RIGHT") is not None:
+            pass
+
+    def commit() -> None:
+        # The frontier never undoes an article's "done", whatever the order.
+        while (event := server.lmove(states, states_writing, "LEFT", "RIGHT")) is not None:
+            record_url_state(frontier, event)
+        store.commit()
+        server.delete(writing, states_writing)
+
     publish_known(server, prefix, frontier)
     while True:
         raw = server.lmove(queue, writing, "RIGHT", "LEFT")
@@ -183,12 +275,12 @@ def write_run(
                 stored_counts[item.site]["unchanged" if outcome == "unchanged" else "stored"] += 1
             report.outcomes[outcome] += 1
         if raw is None or store.pending >= commit_every:
-            store.commit()
-            server.delete(writing)
+            commit()
         if raw is None:
             if run_progress(server, prefix).over:
                 break
             time.sleep(poll)
+    commit()  # states sent between the last commit and the end of the run
     counts = _worker_counts(server, prefix)
     for site, outcomes in stored_counts.items():
         counts[site].update(outcomes)

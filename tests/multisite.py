@@ -70,7 +70,11 @@ class NewsSite:
                         return
                     body = site.pages.get(self.path)
                     kind = (
-                        "text/plain" if self.path == "/robots.txt" else "text/html; charset=utf-8"
+                        "text/plain"
+                        if self.path == "/robots.txt"
+                        else "application/xml"
+                        if self.path.endswith(".xml")
+                        else "text/html; charset=utf-8"
                     )
                     self.send_response(200 if body is not None else 404)
                     self.send_header("Content-Type", kind)

@@ -27,7 +27,8 @@ from newscrawl.cluster import (
 from newscrawl.storage import ArticleStore
 
 from .conftest import BIN, FAST, REPO, run
-from .multisite import MultiSite
+from .discovery_site import article_page, hub_page
+from .multisite import MultiSite, NewsSite
 from .servers import postgres_server, redis_server  # noqa: F401  (fixtures)
 
 PER_SITE = 2  # CONCURRENT_REQUESTS_PER_DOMAIN the workers run with
@@ -456,3 +457,57 @@ def test_a_restarted_writer_stores_what_its_killed_predecessor_had_not_committed
     assert report.outcomes == {"new": 3}
     assert sorted(texts_of(tmp_path / "w.sqlite")) == [a.canonical_url for a in articles]
     assert client.llen(f"{prefix}:articles:writing") == 0
+
+
+def news_sitemap(site: NewsSite, paths: list[str]) -> bytes:
+    entries = "".join(
+        f"<url><loc>{site.url}{path.lstrip('/')}</loc><news:news><news:publication_date>"
+        "2026-11-20</news:publication_date></news:news></url>"
+        for path in paths
+    )
+    return (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        f'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">{entries}</urlset>'
+    ).encode()
+
+
+def test_a_writer_cluster_retries_failed_urls_and_skips_non_articles_on_the_next_run(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    # What a single crawl's frontier remembers, a writer cluster must too: a URL
+    # its sitemap listed that failed is fetched again next run, even once the
+    # sitemap has dropped it; a listed page that held no article is not.
+    sites = MultiSite(1, articles=3)
+    site = sites.sites[0]
+    late, listing = "/news/late.html", "/news/listing.html"
+    site.pages[listing] = hub_page("Every story", ["/news/0.html", "/news/1.html"]).encode()
+    site.pages["/robots.txt"] = f"User-agent: *\nSitemap: {site.url}sitemap.xml\n".encode()
+    site.pages["/sitemap.xml"] = news_sitemap(site, ["/news/0.html", late, listing])
+    database = tmp_path / "w.sqlite"
+    try:
+        for run_id in ("run-f1", "run-f2"):
+            store = writer(redis_server.url, run_id, database)
+            code, stderr, _ = finish(
+                worker(redis_server.url, "", run_id, "0/1", [site.url], "--writer")
+            )
+            assert code == 0, stderr[-3000:]
+            code, stderr, _ = finish(store)
+            assert code == 0, stderr
+            with sqlite3.connect(database) as connection:
+                states = dict(connection.execute("SELECT url, state FROM urls"))
+            if run_id == "run-f1":
+                assert states[site.url + late.lstrip("/")] == "failed"
+                assert states[site.url + listing.lstrip("/")] == "skipped"
+                # Next run: the page is up, the sitemap no longer lists it.
+                site.pages[late] = article_page(
+                    "A late story", "2026-11-20T09:00:00+00:00"
+                ).encode()
+                site.pages["/sitemap.xml"] = news_sitemap(site, ["/news/0.html", listing])
+                site.hits.clear()
+        assert states[site.url + late.lstrip("/")] == "done"
+        assert site.url + late.lstrip("/") in texts_of(database)
+        assert site.hits[late] == 1
+        assert site.hits[listing] == 0
+    finally:
+        sites.close()

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import crawler_config
-from newscrawl.crawlstore import count_site, crawl_store
+from newscrawl.crawlstore import count_site, url_states
 from newscrawl.items import PageItem
 from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.urls import parse_url_list, site_of
@@ -167,9 +167,9 @@ class BaseNewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newscrawl/fetch_failed/{reason}")
         count_site(self.crawler, site or site_of(url), _site_counter(reason))
         self.fetch_failures[url] = reason
-        store = crawl_store(self.crawler)
-        if store is not None and request is not None and request.meta.get("tracked"):
-            store.frontier.mark_failed(site or site_of(url), url, reason)
+        states = url_states(self.crawler)
+        if states is not None and request is not None and request.meta.get("tracked"):
+            states.mark_failed(site or site_of(url), url, reason)
         # A page robots.txt forbids is the crawl behaving, not failing.
         level = logging.INFO if reason == "robots_txt" else logging.WARNING
         logger.log(level, "not fetched: %s: %s", url, reason)

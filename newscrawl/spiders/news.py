@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.linkextractors import LinkExtractor
 
-from newscrawl.crawlstore import count_site, crawl_store
+from newscrawl.crawlstore import count_site, crawl_store, url_states
 from newscrawl.discovery import (
     Entry,
     feed_links,
@@ -29,7 +29,7 @@ from newscrawl.discovery import (
     parse_sitemap,
     robots_sitemaps,
 )
-from newscrawl.frontier import KnownURL
+from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.items import PageItem
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.sites import SiteConfig, load_sites, parse_age
@@ -113,6 +113,8 @@ class NewsSpider(BaseNewsSpider):
         # a site on a non-default port (a local server) is named with its port.
         self.links = LinkExtractor(allow_domains=sorted(self.site_by_host), unique=True)
         self.known: dict[str, dict[str, KnownURL]] = {}
+        # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
+        self.pending_from_writer: dict[str, list[PendingURL]] = {}
 
     @staticmethod
     def _window(since: str | datetime | None, max_age: str | timedelta | None) -> datetime | None:
@@ -163,14 +165,17 @@ class NewsSpider(BaseNewsSpider):
                     yield self.make_request(
                         url, callback=self.parse, meta=meta, dont_filter=unfiltered
                     )
+            # What an earlier run found and did not finish (stopped, killed, failed).
             if store is not None:
-                # What an earlier run found and did not finish (stopped, killed, failed).
-                for row in store.frontier.pending(config.name):
-                    request = self.article_request(
-                        config, Entry(row.url, parse_date(row.published), title=row.title)
-                    )
-                    if request is not None:
-                        yield request
+                pending = store.frontier.pending(config.name)
+            else:
+                pending = self.pending_from_writer.get(config.name, [])
+            for row in pending:
+                request = self.article_request(
+                    config, Entry(row.url, parse_date(row.published), title=row.title)
+                )
+                if request is not None:
+                    yield request
 
     async def _known_from_writer(self, sites: list[str]) -> None:
         """A cluster worker without a store learns from the run's writer which
@@ -190,7 +195,8 @@ class NewsSpider(BaseNewsSpider):
                 " found is fetched, also those earlier runs stored", timeout,
             )  # fmt: skip
             return
-        self.known.update(known)
+        self.known.update(known.known)
+        self.pending_from_writer.update(known.pending)
 
     def _sites_to_seed(self) -> list[SiteConfig]:
         """Every site; in a cluster, this worker's shard of them (the others seed theirs)."""
@@ -264,10 +270,10 @@ class NewsSpider(BaseNewsSpider):
                 return None
         if not self.may_request(config.name):
             return None
-        store = crawl_store(self.crawler)
+        states = url_states(self.crawler)
         published = entry.published.isoformat() if entry.published else None
-        if store is not None:
-            store.frontier.add_pending(config.name, entry.url, published, entry.title)
+        if states is not None:
+            states.add_pending(config.name, entry.url, published, entry.title)
         # A news sitemap or a feed lists articles; a plain sitemap lists any page.
         declared = entry.published is not None or entry.title is not None
         meta = {"site": config.name, "article": declared, "tracked": True,
