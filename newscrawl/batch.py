@@ -102,25 +102,33 @@ def _extract_pages(
     sources: list[SourcePage], config: NewscrawlConfig, clean: bool, pool: ExtractionPool | None
 ) -> list[PageResult]:
     results: list[PageResult] = []
+    prints: list[set[str]] = []  # each result's paragraph fingerprints, for both passes
     sites = SiteModel()
     for source, extraction in zip(sources, _extract_all(sources, pool), strict=True):
         if source.html is None or extraction is None:
             results.append(PageResult(source.name, None, source.error or "unreadable"))
+            prints.append(set())
             continue
         article = build_article(extraction, None, source.saved_at)
+        fingerprints = raw_fingerprints(article)
         if extraction.failure is None and article.site and article.canonical_url:
-            sites.observe(article.site, article.canonical_url, raw_fingerprints(article))
+            sites.observe(article.site, article.canonical_url, fingerprints)
         results.append(PageResult(source.name, article, extraction.failure))
+        prints.append(fingerprints)
     if not clean:
         return results
-    todo = [(r, r.article) for r in results if r.article is not None and r.reason is None]
-    pages = [page for _, page in todo]
+    todo = [
+        (result, result.article, fingerprints)
+        for result, fingerprints in zip(results, prints, strict=True)
+        if result.article is not None and result.reason is None
+    ]
+    pages = [page for _, page, _ in todo]
     boilerplates = [
-        sites.boilerplate(page.site, among=raw_fingerprints(page)) if page.site else frozenset()
-        for page in pages
+        sites.boilerplate(page.site, among=fingerprints) if page.site else frozenset()
+        for _, page, fingerprints in todo
     ]
     cleaned = _clean_all(pages, boilerplates, config.make_cleaner(), pool)
-    for (result, page), boilerplate, cleaning in zip(todo, boilerplates, cleaned, strict=True):
+    for (result, page, _), boilerplate, cleaning in zip(todo, boilerplates, cleaned, strict=True):
         apply_cleaning(page, cleaning, boilerplate)
         result.dropped = cleaning.dropped
         result.reason = drop_reason(page, config.min_words)
