@@ -83,7 +83,8 @@ class SiteModel:
         cleaning needs, and its cost does not grow with the site: the whole set
         means a pass over every paragraph the site has shown, and doing that for
         each page made a crawl's cleaning quadratic in the site's size."""
-        counts, needed = self.counts[site], _pages_needed(len(self.pages[site]))
+        counts, pages = self.counts[site], len(self.pages[site])
         if among is None:
-            return boilerplate_fingerprints(counts, len(self.pages[site]))
+            return boilerplate_fingerprints(counts, pages)
+        needed = _pages_needed(pages)
         return frozenset(fp for fp in among if counts.get(fp, 0) >= needed)
