@@ -234,6 +234,7 @@ def main() -> None:
         )
     )
     rows.append(("newscrawl extract (*)", len(offline), measured([newscrawl, "extract", *offline])))
+    offline_rows = len(rows)  # the crawls' rows follow these
 
     ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     shares = []
@@ -243,7 +244,7 @@ def main() -> None:
             server = multiprocessing.Process(target=serve, args=(files, size, ready), daemon=True)
             server.start()
             url = f"http://127.0.0.1:{ready.get(timeout=30)}/"
-            comparing = len(rows) >= 3 + len(sizes)
+            comparing = len(rows) >= offline_rows + len(sizes)
             workers = ["--workers", "0"] if comparing and not compare else []
             run_name = f"bench-{size}-{len(rows)}-{len(compare)}"
             db, out = Path(scratch) / f"{run_name}.sqlite", Path(scratch) / f"{run_name}.jsonl"
@@ -287,7 +288,7 @@ def main() -> None:
             f" {float(r['cpu']):7.1f} {1000 * float(r['cpu']) / pages:7.1f} {mib(r['pss_peak']):>17} {mib(r['tree_peak']):>8} {mib(r['main_peak']):>6}"
         )  # type: ignore[arg-type]
     if len(sizes) >= 2:
-        small, large = rows[3], rows[-1]
+        small, large = rows[offline_rows], rows[-1]
         print(
             f"\nfrom {sizes[0]} to {sizes[-1]} pages: throughput x{(large[1] / float(large[2]['wall'])) / (small[1] / float(small[2]['wall'])):.2f}, "  # type: ignore[arg-type]
             f"peak memory (PSS) x{int(large[2]['pss_peak']) / int(small[2]['pss_peak']):.2f}"
@@ -309,7 +310,7 @@ def main() -> None:
             f" baseline's {base_ms:.1f} -> at most {cores * base_ms / extract_ms:.2f}x on {cores} cores"
             " for any run that extracts as newscrawl does"
         )
-    for name, pages, r in rows[3:]:
+    for name, pages, r in rows[offline_rows:]:
         page_ms = 1000 * float(r["cpu"]) / pages  # type: ignore[arg-type]
         print(
             f"ceiling from CPU a page, {name}: {page_ms:.1f} ms -> at most {cores * base_ms / page_ms:.2f}x"
