@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import faultcases as cases
+from tests import trustcases
 
 
 def main() -> int:
@@ -61,6 +62,15 @@ def main() -> int:
         verdicts.append(timed("disk full", lambda: cases.disk_full_scenario(site, work / "disk")))
         verdicts.append(timed("overlap", lambda: cases.overlap_scenario(site, work / "overlap")))
         verdicts += timed("memory", lambda: cases.memory_scenario(site, work / "memory"))
+        # Issue 13: the trust boundary between sites (F27-F35), on their own hostile site.
+        with trustcases.trust_site() as trust:
+            for name in ("robots", "canonical", "internal", "starvation", "budget", "idn",
+                         "credentials"):  # fmt: skip
+                scenario = getattr(trustcases, f"{name}_scenario")
+                folder = work / f"trust-{name}"
+                folder.mkdir()
+                verdicts += timed(f"trust: {name}", lambda s=scenario, f=folder: s(trust, f))
+            trust_internal_hits = len(trust.intranet_hits)
         print(f"running {args.trials} SIGKILL trials of {args.pages} pages ...", file=sys.stderr)
         kills = timed(
             "SIGKILL trials",
@@ -128,6 +138,9 @@ def main() -> int:
         print(f"torn lines repaired       {torn}")
         print("\n== Security counters (all must be 0)")
         print(f"hits on 127.0.0.2         {len(site.internal_hits)}")
+        print(
+            f"trust suite intranet hits {trust_internal_hits} (the intranet site's own crawl only)"
+        )
         print(f"robots-disallowed hits    {len(private_hits)}")
         local = any("local file" in p for v in verdicts for p in v.problems)
         print(f"local/internal content    {int(local)}")

@@ -9,6 +9,7 @@ from newscrawl.cleaning import CleaningResult, TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints
 from newscrawl.extract import Extraction
+from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.urls import canonicalize, site_of
 
@@ -23,6 +24,7 @@ __all__ = [
     "drop_reason",
     "raw_fingerprints",
     "rule_counts",
+    "trusted_canonical",
 ]
 
 TOO_SHORT = "too_short"
@@ -41,7 +43,12 @@ def build_article(
     knew: the site's name, and a sitemap's or feed's date and title, used where
     the page itself says nothing."""
     hints = hints or {}
-    canonical_url = extraction.canonical_url or (canonicalize(url) if url else None)
+    canonical_url = extraction.canonical_url
+    if url is not None and canonical_url and not trusted_canonical(canonical_url, url, hints):
+        # Another site's address: a page may not speak for another site's rows.
+        hints = {**hints, "canonical_refused": canonical_url}
+        canonical_url = None
+    canonical_url = canonical_url or (canonicalize(url) if url else None)
     address = url or canonical_url
     published = extraction.published or (
         str(hints["published"])[:10] if hints.get("published") else None
@@ -62,6 +69,14 @@ def build_article(
         anchor_texts=list(extraction.anchor_texts),
         hints=dict(hints),
     )
+
+
+def trusted_canonical(canonical_url: str, url: str, hints: dict[str, Any]) -> bool:
+    """Whether the page at `url` may declare `canonical_url` as its key: only
+    inside its own site (the site's keys from `hints["site_keys"]`, else the
+    registrable domain of `url`)."""
+    keys = hints.get("site_keys") or [site_key(url)]
+    return site_key(canonical_url) in keys
 
 
 def clean_article(

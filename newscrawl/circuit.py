@@ -1,5 +1,8 @@
 """A circuit breaker per site: a site that keeps failing is left alone for the run.
 
+A site is the crawl's (`request.meta["site"]`), sub-domains included: two
+hundred slow sub-domains of one site open its breaker as one slow host would.
+
 A site answering 5xx to everything, or timing out, would otherwise take every
 request of its sitemap and every retry, and hold a scheduled crawl for hours.
 After NEWSCRAWL_SITE_FAILURE_LIMIT failures in a row (5xx answers, network
@@ -16,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
-from scrapy.utils.httpobj import urlparse_cached
+
+from newscrawl.hosts import site_key
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -41,7 +45,7 @@ class SiteCircuitBreaker:
 
     @staticmethod
     def _site(request: Request) -> str:
-        return urlparse_cached(request).netloc.lower()
+        return str(request.meta.get("site") or site_key(request.url))
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         if self.limit and self._site(request) in self.open:

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from newscrawl import __version__
 
@@ -316,9 +315,8 @@ def _news_args(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str,
     slots = {}
     for site in sites:
         polite = {k: v for k, v in (("delay", site.delay), ("concurrency", site.concurrency)) if v}
-        for url in site.entry_urls:
-            if polite:
-                slots[urlsplit(url).hostname or ""] = polite
+        if polite:
+            slots[site.name] = polite  # a site's requests all go through its own slot
     if slots:
         overrides["DOWNLOAD_SLOTS"] = slots
     patterns = {site.name: list(site.boilerplate) for site in sites if site.boilerplate}

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_SITEMAP_BYTES",
     "Entry",
     "feed_links",
+    "iter_sitemap",
     "maybe_gunzip",
     "parse_date",
     "parse_feed",
@@ -117,30 +118,58 @@ def _child_text(element: etree._Element, *path: str) -> str | None:
     return current.text.strip() if current is not None and current.text else None
 
 
-def parse_sitemap(body: bytes, base: str) -> tuple[str, list[Entry]]:
-    """("index", sitemap URLs) or ("urlset", page URLs) from a sitemap; ("", []) if not one."""
-    root = _xml_root(maybe_gunzip(body))
-    if root is None:
-        return "", []
+def _entry(node: etree._Element, base: str) -> Entry | None:
+    url = resolve_http_url(_child_text(node, "loc") or "", base)
+    if url is None:
+        return None
+    return Entry(
+        url,
+        published=parse_date(_child_text(node, "news", "publication_date")),
+        lastmod=parse_date(_child_text(node, "lastmod")),
+        title=_child_text(node, "news", "title"),
+    )
+
+
+def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:
+    """("index", sitemap URLs) or ("urlset", page URLs) from a sitemap, read as
+    they are needed: a caller that stops early (its site's budget is spent)
+    leaves the rest of a 50 MB sitemap unparsed. ("", nothing) if not a sitemap.
+    Raises ValueError for a gzipped body that expands too far."""
+    events = etree.iterparse(
+        io.BytesIO(maybe_gunzip(body)), events=("start", "end"), resolve_entities=False,
+        no_network=True, load_dtd=False, huge_tree=False, recover=True,
+    )  # fmt: skip
+    try:
+        _, root = next(events)
+    except (StopIteration, etree.XMLSyntaxError):
+        return "", iter(())
     kind = _local(root.tag)
     if kind not in ("sitemapindex", "urlset"):
-        return "", []
-    entries = []
-    for node in root:
-        if _local(node.tag) not in ("sitemap", "url"):
-            continue
-        url = resolve_http_url(_child_text(node, "loc") or "", base)
-        if url is None:
-            continue
-        entries.append(
-            Entry(
-                url,
-                published=parse_date(_child_text(node, "news", "publication_date")),
-                lastmod=parse_date(_child_text(node, "lastmod")),
-                title=_child_text(node, "news", "title"),
-            )
-        )
-    return ("index" if kind == "sitemapindex" else "urlset"), entries
+        return "", iter(())
+
+    def entries() -> Iterator[Entry]:
+        depth = 0
+        try:
+            for event, node in events:
+                depth += 1 if event == "start" else -1
+                # Entries are the root's children: <url> or <sitemap>, once complete.
+                if event != "end" or depth != 0:
+                    continue
+                if _local(node.tag) in ("sitemap", "url") and (entry := _entry(node, base)):
+                    yield entry
+                node.clear()
+                while node.getprevious() is not None:
+                    del root[0]
+        except etree.XMLSyntaxError:
+            return  # a truncated sitemap: what came before the damage counts
+
+    return ("index" if kind == "sitemapindex" else "urlset"), entries()
+
+
+def parse_sitemap(body: bytes, base: str) -> tuple[str, list[Entry]]:
+    """("index", sitemap URLs) or ("urlset", page URLs) from a sitemap; ("", []) if not one."""
+    kind, entries = iter_sitemap(body, base)
+    return kind, list(entries)
 
 
 def _json_feed(body: bytes, base: str) -> Iterator[Entry]:

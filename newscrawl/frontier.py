@@ -16,7 +16,7 @@ from typing import Protocol
 
 from newscrawl.database import database_errors
 from newscrawl.items import ArticleItem
-from newscrawl.storage import ArticleStore, StorageError, content_hash
+from newscrawl.storage import OTHER_SITE, ArticleStore, StorageError, content_hash
 from newscrawl.urls import canonicalize
 
 __all__ = ["MAX_ATTEMPTS", "Frontier", "KnownURL", "PendingURL", "URLStates", "utc_now"]
@@ -131,7 +131,7 @@ class Frontier:
         """Upsert `item` and mark its URLs (as fetched, canonical, as asked for) done,
         in the current transaction. Returns "new", "changed" or "unchanged"."""
         outcome = self.store.upsert(item)
-        if item.site:
+        if item.site and outcome != OTHER_SITE:
             urls = {item.url, item.canonical_url, item.hints.get("requested_url")}
             self.mark_done(
                 item.site, [u for u in urls if u], item.fetched_at, content_hash(item.text),

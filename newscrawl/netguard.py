@@ -14,26 +14,37 @@ IP literals, so that they are refused before any connection; and on every DNS
 answer (GuardedResolver), so that a name pointing to an internal address, or one
 that changes its answer between two lookups (DNS rebinding), is refused too.
 
-A crawl whose start URL is itself such an address (the demo, a test site, an
-intranet) may reach exactly the addresses of its start URLs' hosts: an IP
-literal as given, a name as it resolved the first time. NEWSCRAWL_ALLOW_HOSTS
-adds host names or addresses; NEWSCRAWL_ADDRESS_GUARD = False turns it all off.
+A site whose seed (start URL, sitemap or feed) is itself such an address (the
+demo, a test site, an intranet) may reach exactly its seeds' host and port: an IP
+literal as given, a name as it resolved the first time (and the sub-domains of
+such a name, on its port: they are the site's, see newscrawl/hosts.py). The allowance belongs to
+that site alone: another site's link or redirect to the same address and port is
+refused, as is any other port of that address. NEWSCRAWL_ALLOW_HOSTS adds host
+names or addresses every site may reach (any port); NEWSCRAWL_ADDRESS_GUARD =
+False turns it all off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
-from collections.abc import Iterable
+import re
+import socket
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
+from scrapy.http import Request, Response
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
+
+from newscrawl.hosts import host_key, registrable_domain, site_key, url_port
+from newscrawl.urls import has_credentials, without_password
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,6 +57,7 @@ __all__ = [
     "AddressGuard",
     "AddressPolicy",
     "GuardedResolver",
+    "RedirectGuard",
     "is_internal",
     "policy",
 ]
@@ -56,11 +68,25 @@ ADDRESS_REFUSED = "address refused"
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 
+# The legacy spellings of an IPv4 address that the C library still accepts and
+# connects to: 2130706434, 0x7f000002, 0177.0.0.2, 127.2 (all 127.0.0.2).
+_LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}", re.IGNORECASE)
+
+
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`host` as an IP address, in any spelling a connection would accept; None
+    for a name."""
+    host = host.strip("[]")
     try:
-        return ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host)
     except ValueError:
-        return None
+        pass
+    if _LEGACY_IPV4.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 def is_internal(address: str) -> bool:
@@ -74,61 +100,152 @@ def is_internal(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
+# A seed on a scheme's default port may be reached on either (http -> https).
+_DEFAULT_PORTS = frozenset({80, 443})
+
+
+def _ports(port: int | None) -> frozenset[int | None]:
+    return _DEFAULT_PORTS if port in _DEFAULT_PORTS or port is None else frozenset({port})
+
+
 class AddressPolicy:
-    """Which internal addresses this crawl may reach.
+    """Which internal addresses each site of this crawl may reach.
 
     One per process: Scrapy's resolver is process-wide, and a newscrawl process
     runs one crawl."""
 
     def __init__(self) -> None:
         self.enabled = True
-        self.allowed_names: set[str] = set()  # seeds' host names, pinned at first lookup
-        self.allowed_addresses: set[str] = set()
+        # site -> the (host, port) pairs of its seeds: names and IP literals.
+        self.by_site: dict[str, set[tuple[str, int | None]]] = {}
+        self.seed_names: set[str] = set()  # names that may answer an internal address
+        # The registrable domains of the seed names: their sub-domains are the
+        # site's too, and may answer internal addresses when the seed name does.
+        self.seed_domains: dict[str, set[str]] = {}  # registrable domain -> seed names
+        self.crawl_wide: set[str] = set()  # NEWSCRAWL_ALLOW_HOSTS: names and addresses
+        self.first_answer: dict[str, str] = {}  # seed name -> its first DNS answer
         self.refused_names: dict[str, str] = {}  # host name -> why its answer was refused
 
     def reset(
-        self, seeds: Iterable[str], extra_hosts: Iterable[str] = (), enabled: bool = True
+        self,
+        seeds: Mapping[str, Iterable[str]] | Iterable[str],
+        extra_hosts: Iterable[str] = (),
+        enabled: bool = True,
     ) -> None:
+        """`seeds`: each site's seed URLs, by site name (a plain list: one site per
+        URL, named by its site key)."""
         self.enabled = enabled
-        self.allowed_names.clear()
-        self.allowed_addresses.clear()
+        self.by_site.clear()
+        self.seed_names.clear()
+        self.seed_domains.clear()
+        self.first_answer.clear()
         self.refused_names.clear()
-        hosts = [urlsplit(url).hostname or "" for url in seeds] + list(extra_hosts)
-        for host in filter(None, (h.strip().lower() for h in hosts)):
-            ip = _ip(host)
-            if ip is not None:
-                self.allowed_addresses.add(str(ip))
-            else:
-                self.allowed_names.add(host)
+        if not isinstance(seeds, Mapping):
+            seeds = {site_key(url): [url] for url in seeds}
+        for site, urls in seeds.items():
+            allowed = self.by_site.setdefault(site, set())
+            for url in urls:
+                host = host_key(urlsplit(url).hostname or "")
+                if not host:
+                    continue
+                ip = _ip(host)
+                if ip is None:
+                    self.seed_names.add(host)
+                    self.seed_domains.setdefault(registrable_domain(host), set()).add(host)
+                else:
+                    host = str(ip)
+                allowed.update((host, port) for port in _ports(url_port(url)))
+        self.crawl_wide = {host_key(h) for h in extra_hosts if h.strip()}
+        self.crawl_wide = {str(_ip(h) or h) for h in self.crawl_wide}
+
+    def _site_may_reach(self, site: str | None, host: str, port: int | None) -> bool:
+        if host in self.crawl_wide:
+            return True
+        allowed = self.by_site.get(site or "", ())
+        if (host, port) in allowed:
+            return True
+        # A sub-domain of one of the site's internal seed names, on that seed's port.
+        return any(
+            (seed, port) in allowed and self._answers_internal(seed)
+            for seed in self.seed_domains.get(registrable_domain(host), ())
+        )
+
+    def _answers_internal(self, name: str) -> bool:
+        answer = self.first_answer.get(name)
+        return answer is not None and is_internal(answer)
+
+    def _under_internal_seed(self, name: str) -> bool:
+        """Whether `name` is a sub-domain of a seed name that answered internal."""
+        seeds = self.seed_domains.get(registrable_domain(name), ())
+        return any(self._answers_internal(seed) for seed in seeds)
 
     def url_refusal(
-        self, url: str, scheme: str | None = None, host: str | None = None
+        self, url: str, scheme: str | None = None, host: str | None = None, site: str | None = None
     ) -> str | None:
-        """Why a request to `url` may not go out (scheme, IP literal), or None."""
+        """Why a request of `site` to `url` may not go out (scheme, credentials, an
+        internal IP literal or a name known to answer one), or None. Without a
+        site, only NEWSCRAWL_ALLOW_HOSTS reach internal addresses."""
         if not self.enabled:
             return None
+        parts = urlsplit(url)
         if scheme is None or host is None:
-            parts = urlsplit(url)
             scheme, host = parts.scheme, parts.hostname or ""
         if scheme not in ALLOWED_SCHEMES:
             return f"scheme {scheme}: not http or https"
+        if has_credentials(url):
+            return "a URL with credentials"
+        host = host_key(host)
+        port = url_port(url)
         ip = _ip(host)
-        if ip is not None and is_internal(str(ip)) and str(ip) not in self.allowed_addresses:
-            return f"{host} is an internal address"
-        return self.refused_names.get(host.lower())
+        if ip is not None:
+            if is_internal(str(ip)) and not self._site_may_reach(site, str(ip), port):
+                return f"{host} is an internal address{self._whose(str(ip), port)}"
+            return None
+        if host in self.refused_names:
+            return self.refused_names[host]
+        answer = self.first_answer.get(host)
+        if (
+            answer is not None
+            and is_internal(answer)
+            and not self._site_may_reach(site, host, port)
+        ):
+            return f"{host} answers the internal address {answer}{self._whose(host, port)}"
+        return None
+
+    def _whose(self, host: str, port: int | None) -> str:
+        owners = sorted(s for s, allowed in self.by_site.items() if (host, port) in allowed)
+        return f" of another site ({', '.join(owners)})" if owners else ""
+
+    def needs_lookup(self, host: str) -> bool:
+        """True for a seed name, or a name under a seed's registrable domain, whose
+        address is not known yet: whether a request to it may go out, and for
+        which site, depends on that address."""
+        host = host_key(host)
+        if not self.enabled or host in self.first_answer or _ip(host) is not None:
+            return False
+        return host in self.seed_names or registrable_domain(host) in self.seed_domains
 
     def answer_refusal(self, name: str, address: str) -> str | None:
-        """Why the DNS answer `address` for `name` may not be used, or None. The
-        first answer for an allowed name is pinned: a later, different internal
-        answer (rebinding) is refused."""
-        if not self.enabled or not is_internal(address) or address in self.allowed_addresses:
+        """Why the DNS answer `address` for `name` may not be used, or None. A seed
+        name (or a sub-domain of a seed name that answered an internal address)
+        keeps its first answer: a later, different internal answer (rebinding) is
+        refused; any other name may not answer an internal address at all. (Which
+        site may use an internal name is `url_refusal`'s question.)"""
+        name = host_key(name)
+        if not self.enabled or _ip(name) is not None:
+            return None  # an IP literal: url_refusal judged it, for the request's site
+        if name in self.seed_names or (
+            registrable_domain(name) in self.seed_domains and self._under_internal_seed(name)
+        ):
+            first = self.first_answer.setdefault(name, address)
+            if first == address or not is_internal(address):
+                return None
+            why = f"{name} answered {first}, then the internal address {address}"
+        elif not is_internal(address) or address in self.crawl_wide or name in self.crawl_wide:
             return None
-        if name.lower() in self.allowed_names:
-            self.allowed_names.discard(name.lower())
-            self.allowed_addresses.add(address)
-            return None
-        why = f"{name} resolves to the internal address {address}"
-        self.refused_names[name.lower()] = why
+        else:
+            why = f"{name} resolves to the internal address {address}"
+        self.refused_names[name] = why
         return why
 
 
@@ -159,10 +276,11 @@ class GuardedResolver(CachingThreadedResolver):
 
 
 class AddressGuard:
-    """Downloader middleware: refuse non-HTTP schemes, internal IP literals and
-    names whose answer the resolver refused, before they are fetched. (Twisted
-    reports a refused answer as an ordinary DNSLookupError; the retry of that
-    request is refused here, without another lookup.)"""
+    """Downloader middleware: refuse non-HTTP schemes, URLs with credentials,
+    internal addresses the request's site may not reach, and names whose answer
+    the resolver refused, before they are fetched. (Twisted reports a refused
+    answer as an ordinary DNSLookupError; the retry of that request is refused
+    here, without another lookup.)"""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -175,17 +293,53 @@ class AddressGuard:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
-        seeds = list(getattr(spider, "start_urls", []) or [])
+        seeds = getattr(spider, "seeds_by_site", None)
+        if seeds is None:
+            seeds = list(getattr(spider, "start_urls", []) or [])
         policy.reset(seeds, self.extra_hosts, self.enabled)
 
     def _refuse(self, request: Request, why: str) -> IgnoreRequest:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("newscrawl/address_refused")
-        logger.warning("refused %s: %s", request.url, why)
+        logger.warning("refused %s: %s", without_password(request.url), why)
         return IgnoreRequest(f"{ADDRESS_REFUSED}: {why}")
 
-    def process_request(self, request: Request, spider: Any = None) -> None:
+    async def process_request(self, request: Request, spider: Any = None) -> None:
         parts = urlparse_cached(request)
-        why = policy.url_refusal(request.url, parts.scheme, parts.hostname or "")
+        site = request.meta.get("site")
+        host = parts.hostname or ""
+        if policy.needs_lookup(host):
+            # A seed name: whether this site may use it depends on its address.
+            from twisted.internet import reactor
+
+            with contextlib.suppress(Exception):  # the download reports DNS errors
+                await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[arg-type]
+        why = policy.url_refusal(request.url, parts.scheme, host, site)
         if why:
             raise self._refuse(request, why)
+
+
+class RedirectGuard:
+    """Downloader middleware, after Scrapy's RedirectMiddleware in the answer's path
+    (it sees a 3xx first): a redirect to a URL with credentials is refused before
+    it is followed, and before Scrapy logs its target, password and all."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuard:
+        return cls(crawler)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        if 300 <= response.status < 400 and (location := response.headers.get(b"Location")):
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            if has_credentials(target):
+                why = f"a redirect to a URL with credentials: {without_password(target)}"
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value("newscrawl/address_refused")
+                logger.warning("refused %s: %s", without_password(request.url), why)
+                raise IgnoreRequest(f"{ADDRESS_REFUSED}: {why}")
+        return response

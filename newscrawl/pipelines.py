@@ -26,7 +26,7 @@ from newscrawl.crawlstore import (
     url_states,
 )
 from newscrawl.items import ArticleItem, PageItem
-from newscrawl.storage import StorageError
+from newscrawl.storage import OTHER_SITE, StorageError
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
     EXTRACTION_MEMORY,
@@ -129,7 +129,15 @@ class ExtractionPipeline:
             logger.warning("extraction failed for %s: %s", item.url, extraction.failure)
         if extraction.failure:
             raise _no_article(self.crawler, item.url, item.hints.get("site"), extraction.failure)
-        return build_article(extraction, item.url, item.fetched_at, item.hints)
+        article = build_article(extraction, item.url, item.fetched_at, item.hints)
+        if article.hints.get("canonical_refused"):
+            logger.info(
+                "%s declares another site's canonical URL %s: stored under its own address",
+                item.url, article.hints["canonical_refused"],
+            )  # fmt: skip
+            self.stats.inc_value("newscrawl/canonical_refused")
+            count_site(self.crawler, article.site, "canonical_refused")
+        return article
 
 
 class CleaningPipeline:
@@ -226,7 +234,13 @@ class SqlitePipeline:
         except StorageError as exc:
             stop_on_write_error(self.crawler, str(exc))
             return item  # the feeds still get it: a storage failure must not lose it
-        count_site(self.crawler, item.site, "unchanged" if outcome == "unchanged" else "stored")
+        if outcome == OTHER_SITE:
+            logger.warning(
+                "%s: another site's article is stored under %s; this copy is not",
+                item.url, item.canonical_url,
+            )  # fmt: skip
+        counter = outcome if outcome in ("unchanged", OTHER_SITE) else "stored"
+        count_site(self.crawler, item.site, counter)
         self.stats.inc_value(f"newscrawl/sqlite/{outcome}")
         return item
 

@@ -1,72 +1,228 @@
-"""robots.txt that fails closed, as RFC 9309 asks.
+"""robots.txt, obeyed for every request, and failing closed as RFC 9309 asks.
 
-Scrapy treats a robots.txt it cannot get (a 5xx answer, a refused connection, a
-timeout) as "allow everything". RFC 9309 (section 2.3.1.4) says the opposite:
-an unreachable robots.txt means "disallow everything" until it can be read. A
-downloader middleware turns such an answer into a robots.txt that disallows all,
-before Scrapy's RobotsTxtMiddleware reads it; it also cuts a huge robots.txt to
-the 500 KiB a crawler must parse (section 2.5), so a hostile one costs nothing.
+newscrawl reads robots.txt itself instead of through Scrapy's
+RobotsTxtMiddleware, which (in 2.19) lets the third and later requests that wait
+for a host's robots.txt through unchecked, reads an unreachable robots.txt as
+"allow everything", and does the same when the fetch is refused. Here:
+
+- Every request to an origin (scheme, host, port) waits for the same verdict;
+  robots.txt is fetched once per origin and run.
+- RFC 9309's semantics: 2xx, parse it (up to 500 KiB, section 2.5); 4xx,
+  "unavailable", crawl as if there were none; 5xx or a network error,
+  "unreachable", crawl nothing there this run (section 2.3.1.4). A 429 counts as
+  unreachable: a site asking us to slow down is not an invitation.
+- Redirects are followed by hand, up to five (section 2.3.1.2); more is
+  "unavailable". A redirect newscrawl refuses to follow (to an internal address,
+  to another scheme, to a URL with credentials, in a loop) means unreachable:
+  disallow. A refused robots.txt is never "no robots.txt".
+
+The robots.txt request goes through the other downloader middlewares (address
+guard, retries, circuit breaker) in its site's download slot, so it is as polite
+and as guarded as any page. Its text is offered to the spider through the
+ROBOTS_TXT_READ signal, for its `Sitemap:` lines.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import build_from_crawler, load_object
+from twisted.internet.defer import Deferred
+
+from newscrawl.hosts import host_key, url_port
+from newscrawl.netguard import ADDRESS_REFUSED
+from newscrawl.urls import InvalidURLError, parse_url, without_password
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
 
-__all__ = ["DISALLOW_ALL", "MAX_ROBOTS_BYTES", "FailClosedRobotsTxt"]
+__all__ = [
+    "MAX_REDIRECTS",
+    "MAX_ROBOTS_BYTES",
+    "ROBOTS_FORBIDDEN",
+    "ROBOTS_TXT_READ",
+    "ROBOTS_UNREACHABLE",
+    "RobotsTxt",
+    "Verdict",
+]
 
 logger = logging.getLogger(__name__)
 
-DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
-MAX_ROBOTS_BYTES = 500 * 1024
+# Sent with url (the robots.txt read, after redirects), site and text.
+ROBOTS_TXT_READ = object()
+
+MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309 section 2.5: parse at least this much
+MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
+# What a refused request's IgnoreRequest says (the spider counts by it).
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
+ROBOTS_UNREACHABLE = "robots.txt unreachable"
 
 
-def _is_robots(request: Request) -> bool:
-    return bool(request.meta.get("dont_obey_robotstxt")) and request.url.endswith("/robots.txt")
+@dataclass(frozen=True)
+class Verdict:
+    """What an origin's robots.txt allows: a parser (None: everything), or, when
+    it could not be read, `unreachable` with the reason (nothing is allowed)."""
+
+    parser: RobotParser | None = None
+    unreachable: str | None = None
+    # The host itself may not be reached (the address guard refused its robots.txt).
+    address_refused: str | None = None
+
+    def refusal(self, url: str, user_agent: str) -> str | None:
+        if self.address_refused is not None:
+            return self.address_refused
+        if self.unreachable is not None:
+            return f"{ROBOTS_UNREACHABLE} ({self.unreachable})"
+        if self.parser is not None and not self.parser.allowed(url, user_agent):
+            return ROBOTS_FORBIDDEN
+        return None
 
 
-class FailClosedRobotsTxt:
-    """Downloader middleware: an unreachable robots.txt disallows the whole site."""
+ALLOW_ALL = Verdict()
+
+
+def origin_of(url: str) -> str:
+    """The origin whose robots.txt governs `url`: scheme, host (one form), port."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{host_key(parts.hostname or '')}:{url_port(url)}"
+
+
+class RobotsTxt:
+    """Downloader middleware (in place of Scrapy's RobotsTxtMiddleware)."""
 
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
             raise NotConfigured
         self.crawler = crawler
+        self.user_agent = str(
+            crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get("USER_AGENT")
+        )
+        self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
+        self.verdicts: dict[str, Verdict] = {}
+        self.waiting: dict[str, list[Deferred[Verdict]]] = {}
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FailClosedRobotsTxt:
+    def from_crawler(cls, crawler: Crawler) -> RobotsTxt:
         return cls(crawler)
 
-    def _closed(self, request: Request, why: str) -> Response:
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(key)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        if request.meta.get("dont_obey_robotstxt"):
+            return
+        verdict = await self.verdict(request)
+        refusal = verdict.refusal(request.url, self.user_agent)
+        if refusal is not None:
+            self._count("robotstxt/forbidden")
+            logger.debug("%s: %s", refusal, request.url)
+            raise IgnoreRequest(refusal)
+
+    async def verdict(self, request: Request) -> Verdict:
+        """The verdict of `request`'s origin; the first request fetches it, every
+        other one waits for that same verdict."""
+        origin = origin_of(request.url)
+        if origin in self.verdicts:
+            return self.verdicts[origin]
+        if origin in self.waiting:
+            waiter: Deferred[Verdict] = Deferred()
+            self.waiting[origin].append(waiter)
+            return await maybe_deferred_to_future(waiter)
+        self.waiting[origin] = []
+        try:
+            verdict = await self._fetch(request)
+        except Exception as exc:  # noqa: BLE001 - whatever went wrong, fail closed
+            verdict = Verdict(unreachable=type(exc).__name__)
+        self.verdicts[origin] = verdict
+        for waiter in self.waiting.pop(origin):
+            waiter.callback(verdict)
+        return verdict
+
+    def _robots_request(self, url: str, page: Request) -> Request:
+        meta = {
+            "dont_obey_robotstxt": True,
+            "dont_redirect": True,  # followed by hand, counted, checked
+            "handle_httpstatus_all": True,
+        }
+        for key in ("site", "download_slot", "site_keys"):
+            if key in page.meta:
+                meta[key] = page.meta[key]
+        # Highest priority: every request of the origin waits for this one.
+        return Request(url, meta=meta, priority=1000, callback=NO_CALLBACK, dont_filter=True)
+
+    async def _fetch(self, page: Request) -> Verdict:
+        parts = urlsplit(page.url)
+        url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        seen, first = {url}, url
+        self._count("robotstxt/request_count")
+        engine = self.crawler.engine
+        assert engine is not None  # requests flow: the engine runs
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                response = await engine.download_async(self._robots_request(url, page))
+            except Exception as exc:  # noqa: BLE001 - a refusal or a network error
+                if ADDRESS_REFUSED in str(exc) and url == first:
+                    # The host's own address is refused: so is every page of it.
+                    return Verdict(unreachable="address refused", address_refused=str(exc))
+                why = f"fetch refused: {exc}" if isinstance(exc, IgnoreRequest) else None
+                return self._closed(url, why or type(exc).__name__)
+            status = response.status
+            if 300 <= status < 400:
+                target = self._redirect_target(response)
+                if target is None or target in seen:
+                    why = "redirect loop" if target in seen else "redirect refused"
+                    return self._closed(url, why)
+                seen.add(target)
+                url = target
+                continue
+            return self._read(url, page, response)
+        logger.info("robots.txt: more than %d redirects from %s: unavailable", MAX_REDIRECTS, url)
+        self._count("newscrawl/robots/unavailable")
+        return ALLOW_ALL
+
+    @staticmethod
+    def _redirect_target(response: Response) -> str | None:
+        """Where a robots.txt redirect leads, if newscrawl may follow it at all
+        (an http(s) URL without credentials); the address guard judges the rest
+        when the request is made."""
+        location = response.headers.get(b"Location")
+        if not location:
+            return None
+        target = urljoin(response.url, location.decode("latin-1").strip())
+        try:
+            return parse_url(target)
+        except InvalidURLError:
+            return None
+
+    def _read(self, url: str, page: Request, response: Response) -> Verdict:
+        status = response.status
+        if status >= 500 or status == 429:
+            return self._closed(url, f"HTTP {status}")
+        if status >= 400 or not 200 <= status < 300:
+            self._count("newscrawl/robots/unavailable")
+            return ALLOW_ALL  # no robots.txt: everything allowed
+        body = response.body[:MAX_ROBOTS_BYTES]
+        self._count("robotstxt/response_count")
+        text = body.decode("utf-8", errors="replace")
+        self.crawler.signals.send_catch_log(
+            signal=ROBOTS_TXT_READ, url=response.url, site=page.meta.get("site"), text=text
+        )
+        return Verdict(parser=build_from_crawler(self.parser_class, self.crawler, body))
+
+    def _closed(self, url: str, why: str) -> Verdict:
         logger.warning(
             "robots.txt unreachable (%s): not crawling %s this run (RFC 9309)",
             why,
-            request.url[:-11],
+            without_password(url.removesuffix("/robots.txt")),
         )
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("newscrawl/robots_unreachable")
-        return Response(request.url, status=200, body=DISALLOW_ALL, request=request)
-
-    def process_response(
-        self, request: Request, response: Response, spider: Any = None
-    ) -> Response:
-        if not _is_robots(request):
-            return response
-        if response.status >= 500:
-            return self._closed(request, f"HTTP {response.status}")
-        if len(response.body) > MAX_ROBOTS_BYTES:
-            return response.replace(body=response.body[:MAX_ROBOTS_BYTES])
-        return response
-
-    def process_exception(
-        self, request: Request, exception: Exception, spider: Any = None
-    ) -> Response | None:
-        if not _is_robots(request) or isinstance(exception, IgnoreRequest):
-            return None
-        return self._closed(request, type(exception).__name__)
+        self._count("newscrawl/robots_unreachable")
+        return Verdict(unreachable=why)

@@ -23,9 +23,12 @@ DOWNLOADER_MIDDLEWARES = {
     # First: a request to an internal address or a non-HTTP scheme goes nowhere,
     # not even to fetch that host's robots.txt.
     "newscrawl.netguard.AddressGuard": 50,
-    # After retries give up (RetryMiddleware is 550), before robots.txt is read: an
-    # unreachable robots.txt disallows the site (RFC 9309), a huge one is cut.
-    "newscrawl.robots.FailClosedRobotsTxt": 500,
+    # robots.txt read by newscrawl (RFC 9309, fail closed, every request waits for
+    # its origin's verdict), in place of Scrapy's middleware.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.robots.RobotsTxt": 100,
+    # Sees a 3xx before RedirectMiddleware (600) follows it: no redirect to user:password@.
+    "newscrawl.netguard.RedirectGuard": 650,
     # Before RetryMiddleware (550) sees a 429/503: honour its Retry-After.
     "newscrawl.backoff.RetryAfterBackoff": 560,
     # Sees every answer, retried ones included; a site failing again and again is dropped.
@@ -33,7 +36,13 @@ DOWNLOADER_MIDDLEWARES = {
 }
 COOKIES_ENABLED = False
 CONCURRENT_REQUESTS = 16
+# Per download slot, which is the site (the spider sets request.meta["download_slot"]):
+# a site's sub-domains share it.
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# The scheduler hands out requests of the site with the fewest in the downloader
+# first, counting those waiting for robots.txt: one slow site cannot fill
+# CONCURRENT_REQUESTS and starve the others.
+SCHEDULER_PRIORITY_QUEUE = "newscrawl.fairness.SiteFairQueue"
 # Never zero: Scrapy's per-site concurrency limit is not enforced without a delay.
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True

@@ -13,20 +13,39 @@
     max_age = "3d"                        # skip entries older than this at discovery
 
 Errors name the file, the line and the key.
+
+A site is the unit of politeness, budgets and trust. It owns the registrable
+domains of its seeds (start URLs, sitemaps, feeds) and every sub-domain of them
+(see newscrawl/hosts.py): `news.courier.example` and `www.courier.example` are
+both courier's, share its download slot (delay, concurrency), its page budget and
+its circuit breaker, and what they serve (a canonical link, a sitemap entry, a
+redirect) can never reach or replace another site's pages. Two sites of one
+file may not share a registrable domain unless their seeds name different
+hosts; a URL then belongs to the site whose seed host it is, or is under.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from newscrawl.urls import InvalidURLError, parse_url
+from newscrawl.hosts import host_key, registrable_domain, site_key
+from newscrawl.urls import InvalidURLError, parse_url, site_of
 
-__all__ = ["SiteConfig", "SitesFileError", "load_sites", "parse_age"]
+__all__ = [
+    "SiteConfig",
+    "SiteDirectory",
+    "SitesFileError",
+    "load_sites",
+    "parse_age",
+    "sites_from_urls",
+]
 
 _AGE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -76,6 +95,86 @@ class SiteConfig:
     @property
     def entry_urls(self) -> tuple[str, ...]:
         return self.start_urls + self.sitemaps + self.feeds
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The site keys (registrable domain, and port) of its seeds: a URL with
+        one of these is the site's."""
+        return frozenset(site_key(url) for url in self.entry_urls)
+
+
+class SiteDirectory:
+    """Which site of the crawl a URL belongs to."""
+
+    def __init__(self, sites: list[SiteConfig]) -> None:
+        self.sites = sites
+        self.by_name = {site.name: site for site in sites}
+        self.by_key: dict[str, list[SiteConfig]] = {}
+        for site in sites:
+            for key in site.keys:
+                self.by_key.setdefault(key, []).append(site)
+
+    def site_for(self, url: str) -> SiteConfig | None:
+        """The site `url` belongs to, or None if it is no site's."""
+        candidates = self.by_key.get(site_key(url))
+        if not candidates:
+            return None
+        if len(candidates) == 1:
+            return candidates[0]
+        # Sites sharing a registrable domain: the one whose seed host is the
+        # URL's host or its nearest parent.
+        host = host_key(urlsplit(url).hostname or "")
+
+        def closeness(site: SiteConfig) -> int:
+            hosts = (host_key(urlsplit(u).hostname or "") for u in site.entry_urls)
+            return max(
+                (len(seed) for seed in hosts if host == seed or host.endswith("." + seed)),
+                default=-1,
+            )
+
+        return max(candidates, key=closeness)
+
+    def owns(self, site: SiteConfig, url: str) -> bool:
+        """Whether `url` is `site`'s (not another site's, not off every site)."""
+        return self.site_for(url) is site
+
+    @property
+    def domains(self) -> list[str]:
+        """Every registrable domain of the crawl, without ports (Scrapy's
+        allowed_domains: a domain admits its sub-domains)."""
+        return sorted(
+            {
+                registrable_domain(urlsplit(u).hostname or "")
+                for s in self.sites
+                for u in s.entry_urls
+            }
+        )
+
+    def seeds_by_site(self) -> dict[str, list[str]]:
+        return {site.name: list(site.entry_urls) for site in self.sites}
+
+
+def sites_from_urls(
+    urls: Sequence[str], sitemaps: Sequence[str] = (), feeds: Sequence[str] = ()
+) -> list[SiteConfig]:
+    """Sites for URLs given on the command line: one per registrable domain (and
+    port), named after the host of its first URL."""
+    by_key: dict[str, dict[str, list[str]]] = {}
+    names: dict[str, str] = {}
+    for kind, values in (("start_urls", urls), ("sitemaps", sitemaps), ("feeds", feeds)):
+        for url in values:
+            key = site_key(url)
+            names.setdefault(key, site_of(url))
+            by_key.setdefault(key, {}).setdefault(kind, []).append(url)
+    return [
+        SiteConfig(
+            name=names[key],
+            start_urls=tuple(lists.get("start_urls", ())),
+            sitemaps=tuple(lists.get("sitemaps", ())),
+            feeds=tuple(lists.get("feeds", ())),
+        )
+        for key, lists in by_key.items()
+    ]
 
 
 def _line_of(text: str, index: int, key: str | None) -> int:

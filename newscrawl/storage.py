@@ -28,7 +28,10 @@ from newscrawl.database import (
 from newscrawl.items import ArticleItem, article_record
 from newscrawl.urls import without_password
 
-__all__ = ["SCHEMA", "ArticleStore", "StorageError", "content_hash"]
+__all__ = ["OTHER_SITE", "SCHEMA", "ArticleStore", "StorageError", "content_hash"]
+
+# The outcome of an upsert refused because another site's row has the key.
+OTHER_SITE = "other_site"
 
 SCHEMA_VERSION = 4
 
@@ -150,6 +153,8 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     raw_text = excluded.raw_text,
     anchor_texts = excluded.anchor_texts,
     boilerplate_used = excluded.boilerplate_used
+-- A row stays with its site: a page of one site never replaces another's.
+WHERE articles.site = excluded.site
 """
 
 
@@ -254,7 +259,8 @@ class ArticleStore:
     def upsert(self, article: ArticleItem) -> str:
         """Insert `article`, or update the row with its canonical URL, and record its
         paragraphs in the site boilerplate model. Returns "new", "changed" or
-        "unchanged"."""
+        "unchanged"; OTHER_SITE (and writes nothing) when another site's row
+        holds that canonical URL."""
         row: dict[str, Any] = article_record(article)
         row["authors"] = json.dumps(article.authors, ensure_ascii=False)
         row["cleaning"] = _cleaning_column(article.cleaning)
@@ -265,7 +271,8 @@ class ArticleStore:
         try:
             page, before = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
-            self.connection.execute(_UPSERT, row)
+            if self.connection.execute(_UPSERT, row).rowcount == 0:
+                return OTHER_SITE
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
                 "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

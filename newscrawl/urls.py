@@ -7,9 +7,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from newscrawl.hosts import host_key
+
 __all__ = [
     "InvalidURLError",
     "canonicalize",
+    "has_credentials",
     "parse_url",
     "parse_url_list",
     "resolve_http_url",
@@ -39,7 +42,18 @@ def parse_url(text: str) -> str:
         raise InvalidURLError(f"bad port in URL: {text!r}") from None
     if not parts.hostname or any(ch.isspace() for ch in url):
         raise InvalidURLError(f"malformed URL: {text!r}")
+    if has_credentials(url):
+        # A password in a URL ends up in logs, stats and stored rows; refused, and
+        # never repeated in the message.
+        raise InvalidURLError(
+            f"a URL with credentials (user:password@) is not crawled: {without_password(url)!r}"
+        )
     return url
+
+
+def has_credentials(url: str) -> bool:
+    """Whether `url` carries a user name or password (user:password@host)."""
+    return "@" in urlsplit(url).netloc
 
 
 def parse_url_list(values: str | Iterable[str]) -> list[str]:
@@ -124,20 +138,25 @@ def canonicalize(url: str) -> str:
 
 
 def site_of(url: str) -> str:
-    """The site an URL belongs to: its host without a leading "www.", with the port
-    when it is not the scheme's default (two test servers on one host are two sites)."""
+    """The name of the site an URL starts: its host (in IDNA form) without a
+    leading "www.", with the port when it is not the scheme's default (two test
+    servers on one host are two sites)."""
     parts = urlsplit(url)
-    site = (parts.hostname or "").removeprefix("www.")
+    site = host_key(parts.hostname or "").removeprefix("www.")
     if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
         site = f"{site}:{parts.port}"
     return site
 
 
 def without_password(url: str) -> str:
-    """`url` with its password (a database's, Redis's) replaced by ***: what
-    messages and logs may show."""
+    """`url` with its password (a database's, Redis's, a crawled URL's) replaced
+    by ***: what messages and logs may show."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
+    try:
+        if parts.password is None:
+            return url
+        _ = parts.port
+    except ValueError:  # a malformed port: show nothing of the credentials
+        return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.hostname}{port}"))

@@ -142,4 +142,5 @@ def test_a_robots_txt_that_cannot_be_reached_keeps_the_crawl_off_the_site():
     result = run("newscrawl", "crawl", url, "-s", "RETRY_TIMES=0", *FAST)
     err = result.stderr.decode()
     assert "robots.txt unreachable (DownloadConnectionRefusedError)" in err
-    assert f"not fetched: {url}: robots_txt" in err
+    # The page is not forbidden: the site could not be reached.
+    assert f"not fetched: {url}: unreachable" in err

@@ -49,22 +49,78 @@ def test_a_public_crawl_refuses_names_answering_internal_addresses() -> None:
     assert policy.url_refusal("http://intranet.example.com/")
 
 
-def test_a_crawl_of_a_local_site_may_reach_exactly_its_addresses() -> None:
+def test_a_local_site_may_reach_exactly_its_seeds_address_and_port() -> None:
     policy = AddressPolicy()
-    policy.reset(["http://127.0.0.1:8765/", "http://intranet.test/"])
-    assert policy.url_refusal("http://127.0.0.1:9999/other-port") is None
-    assert policy.url_refusal("http://127.0.0.2/")
+    policy.reset({"local": ["http://127.0.0.1:8765/"], "intranet": ["http://intranet.test/"]})
+    assert policy.url_refusal("http://127.0.0.1:8765/a.html", site="local") is None
+    # Another port of the same address is another service (Redis, a database).
+    assert policy.url_refusal("http://127.0.0.1:6379/", site="local")
+    assert policy.url_refusal("http://127.0.0.2/", site="local")
     # The seed name is pinned to its first answer; a later, other answer is rebinding.
     assert policy.answer_refusal("intranet.test", "10.0.0.7") is None
     assert policy.answer_refusal("intranet.test", "10.0.0.7") is None
+    # http and https of a seed on a default port are one allowance.
+    assert policy.url_refusal("https://intranet.test/login", site="intranet") is None
     assert policy.answer_refusal("intranet.test", "10.0.0.8")
+    assert policy.url_refusal("https://intranet.test/login", site="intranet")
     assert policy.answer_refusal("elsewhere.test", "10.0.0.9")
+
+
+def test_an_internal_seed_belongs_to_its_site_alone() -> None:
+    policy = AddressPolicy()
+    policy.reset(
+        {
+            "intranet": ["http://127.0.0.2:8080/", "http://wiki.corp.test/"],
+            "outside": ["https://news.example.com/"],
+        }
+    )
+    assert policy.answer_refusal("wiki.corp.test", "10.1.1.1") is None  # pinned
+    assert policy.url_refusal("http://127.0.0.2:8080/memo", site="intranet") is None
+    assert policy.url_refusal("http://wiki.corp.test/page", site="intranet") is None
+    refusal = policy.url_refusal("http://127.0.0.2:8080/memo", site="outside")
+    assert refusal is not None and "another site (intranet)" in refusal
+    assert policy.url_refusal("http://wiki.corp.test/page", site="outside")
+    # A request that names no site gets no internal allowance at all.
+    assert policy.url_refusal("http://127.0.0.2:8080/memo")
+
+
+def test_urls_with_credentials_are_refused() -> None:
+    policy = public_crawl()
+    refusal = policy.url_refusal("https://user:secret@news.example.com/a.html")
+    assert refusal is not None and "secret" not in refusal
+
+
+def test_internationalised_seed_names_are_one_host() -> None:
+    policy = AddressPolicy()
+    policy.reset({"books": ["http://bücher.test:8000/"]})
+    assert policy.needs_lookup("xn--bcher-kva.test")
+    assert policy.answer_refusal("xn--bcher-kva.test", "127.0.0.1") is None
+    assert policy.url_refusal("http://xn--bcher-kva.test:8000/a", site="books") is None
+    assert policy.url_refusal("http://bücher.test:8000/a", site="books") is None
 
 
 def test_extra_allowed_hosts_and_switching_the_guard_off() -> None:
     policy = AddressPolicy()
     policy.reset(["https://news.example.com/"], extra_hosts=["10.0.0.5"])
     assert policy.url_refusal("http://10.0.0.5/") is None
+    assert policy.url_refusal("http://10.0.0.5:8080/", site="news.example.com") is None
     policy.reset(["https://news.example.com/"], enabled=False)
     assert policy.url_refusal("http://127.0.0.1/") is None
     assert policy.answer_refusal("localhost", "127.0.0.1") is None
+
+
+def test_sub_domains_of_an_internal_seed_name_are_that_sites_only() -> None:
+    policy = AddressPolicy()
+    policy.reset(
+        {"intranet": ["http://portal.corp.test:8080/"], "outside": ["https://news.example.com/"]}
+    )
+    # Before the seed name has answered, nothing under it may answer internal.
+    assert policy.needs_lookup("wiki.corp.test")
+    assert policy.answer_refusal("portal.corp.test", "10.0.0.7") is None
+    assert policy.answer_refusal("wiki.corp.test", "10.0.0.8") is None
+    assert policy.url_refusal("http://wiki.corp.test:8080/a", site="intranet") is None
+    assert policy.url_refusal("http://wiki.corp.test:8080/a", site="outside")
+    assert policy.url_refusal("http://wiki.corp.test:6379/", site="intranet")  # another port
+    # A public seed's sub-domain answering an internal address is refused.
+    assert policy.answer_refusal("news.example.com", "93.184.215.14") is None
+    assert policy.answer_refusal("intranet.example.com", "10.0.0.9")

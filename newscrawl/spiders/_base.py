@@ -10,17 +10,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawl.budget import BUDGET_CHARGED, BUDGET_SITE, PageBudget
 from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import crawler_config
 from newscrawl.crawlstore import count_site, url_states
+from newscrawl.hosts import site_key
 from newscrawl.items import PageItem
 from newscrawl.netguard import ADDRESS_REFUSED
-from newscrawl.urls import parse_url_list, site_of
+from newscrawl.robots import ROBOTS_UNREACHABLE
+from newscrawl.sites import SiteDirectory, sites_from_urls
+from newscrawl.urls import parse_url_list, site_of, without_password
 
 __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
 
@@ -34,6 +39,10 @@ def utc_now() -> str:
 def fetch_failure_reason(failure: Failure) -> str:
     """A short reason for a failed request: "http_404", "DNSLookupError", ..."""
     error = failure.value
+    if isinstance(error, IgnoreRequest) and str(error).startswith(ROBOTS_UNREACHABLE):
+        return "unreachable"  # whatever made its robots.txt unreachable
+    if ADDRESS_REFUSED in str(error):  # by the address guard, or by its resolver (DNS)
+        return "address_refused"
     if isinstance(error, HttpError):
         return f"http_{error.response.status}"
     if isinstance(error, IgnoreRequest):
@@ -54,6 +63,8 @@ def _site_counter(reason: str) -> str:
     """The run-record counter for a fetch failure."""
     if reason in ("robots_txt", "circuit_open", "address_refused"):
         return reason
+    if reason == "unreachable":
+        return "network_error"
     if reason in ("http_401", "http_403", "http_429"):
         return "blocked"
     if reason.startswith("http_"):
@@ -97,15 +108,22 @@ def ld_json_types(response: TextResponse) -> list[str]:
 
 
 class BaseNewsSpider(scrapy.Spider):
-    """Takes `urls` (comma-separated, or a list from Python) and hands pages on as PageItems."""
+    """Takes `urls` (comma-separated, or a list from Python) and hands pages on as PageItems.
+
+    Every request carries its site (`meta["site"]`), which is also its download
+    slot: a site's sub-domains share its delay and concurrency, its circuit
+    breaker and its page budget.
+    """
 
     def __init__(self, urls: str | Iterable[str] = "", *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.start_urls = parse_url_list(urls)
-        self.requested = 0
-        self.max_pages = 0
-        self.requested_by_site: dict[str, int] = {}
-        self.max_pages_per_site = 0
+        if not hasattr(self, "sites"):
+            self.sites = sites_from_urls(self.start_urls)
+        self.directory = SiteDirectory(self.sites)
+        # Each site's seeds: the only internal addresses it may reach (netguard).
+        self.seeds_by_site = self.directory.seeds_by_site()
+        self.budget = PageBudget()
         # URL -> why it could not be fetched; read by the CLI's report.
         self.fetch_failures: dict[str, str] = {}
 
@@ -113,37 +131,65 @@ class BaseNewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BaseNewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         config = crawler_config(crawler)
-        spider.max_pages = config.max_pages
-        spider.max_pages_per_site = config.max_pages_per_site
+        spider.budget = PageBudget(config.max_pages, config.max_pages_per_site)
+        crawler.signals.connect(spider._charge, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._refund, signal=signals.request_dropped)
         return spider
 
-    def may_request(self, site: str | None = None) -> bool:
-        """Count a page request against NEWSCRAWL_MAX_PAGES and, for `site`, against
-        NEWSCRAWL_MAX_PAGES_PER_SITE (what stops a spider trap that links on for
-        ever); False once a cap is reached."""
-        if self.max_pages and self.requested >= self.max_pages:
-            return False
-        if site is not None and self.max_pages_per_site:
-            if self.requested_by_site.get(site, 0) >= self.max_pages_per_site:
-                assert self.crawler.stats is not None
-                self.crawler.stats.inc_value("newscrawl/pages_over_site_cap")
-                return False
-            self.requested_by_site[site] = self.requested_by_site.get(site, 0) + 1
-        self.requested += 1
-        return True
+    # -- the page budget ----------------------------------------------------------
 
-    def make_request(self, url: str, **kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(url, errback=self.on_error, **kwargs)
+    def may_request(self, site: str) -> bool:
+        """Whether `site` may have one more request, under NEWSCRAWL_MAX_PAGES and
+        NEWSCRAWL_MAX_PAGES_PER_SITE; counts a refusal."""
+        if self.budget.allows(site):
+            return True
+        assert self.crawler.stats is not None
+        if self.budget.crawl_cap_reached():
+            self.crawler.stats.set_value("newscrawl/max_pages_reached", True)
+        else:
+            self.crawler.stats.inc_value("newscrawl/pages_over_site_cap")
+        count_site(self.crawler, site, "over_budget")
+        return False
+
+    def _charge(self, request: scrapy.Request, spider: Any = None) -> None:
+        """request_scheduled: charge a new request to its site's budget; a retry or
+        redirect of a charged one carries no charge of its own."""
+        site = request.meta.pop(BUDGET_SITE, None)
+        request.meta.pop(BUDGET_CHARGED, None)
+        if site is None:
+            return
+        if not self.budget.allows(site):
+            raise IgnoreRequest("over the page budget")  # the engine does not schedule it
+        self.budget.charge(site)
+        request.meta[BUDGET_CHARGED] = site
+
+    def _refund(self, request: scrapy.Request, spider: Any = None) -> None:
+        """request_dropped: the duplicate filter dropped it; it costs nothing."""
+        site = request.meta.pop(BUDGET_CHARGED, None)
+        if site is not None:
+            self.budget.refund(site)
+
+    # -- requests -------------------------------------------------------------------
+
+    def make_request(self, url: str, site: str, **kwargs: Any) -> scrapy.Request:
+        """A request for `url` on behalf of `site`, charged to its budget."""
+        meta = {**kwargs.pop("meta", {}), "site": site, "download_slot": site, BUDGET_SITE: site}
+        return scrapy.Request(url, errback=self.on_error, meta=meta, **kwargs)
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
-            if self.may_request():
-                yield self.make_request(url, callback=self.parse, dont_filter=True)
+            site = self.directory.site_for(url)
+            name = site.name if site is not None else site_of(url)
+            if self.may_request(name):
+                yield self.make_request(url, name, callback=self.parse, dont_filter=True)
 
     def page_item(self, response: TextResponse) -> PageItem:
         meta = response.meta
+        site = self.directory.by_name.get(meta.get("site", ""))
         hints = {
             "site": meta.get("site") or site_of(response.url),
+            # Where a declared canonical URL may point (see hosts.py).
+            "site_keys": sorted(site.keys | {site_key(response.url)} if site else ()),
             "requested_url": (meta.get("redirect_urls") or [response.url])[0],
             "published": meta.get("published"),
             "title": meta.get("title"),
@@ -161,7 +207,7 @@ class BaseNewsSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         reason = fetch_failure_reason(failure)
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
+        url = without_password(request.url) if request is not None else "?"
         site = request.meta.get("site") if request is not None else None
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newscrawl/fetch_failed/{reason}")

@@ -24,17 +24,18 @@ from newscrawl.crawlstore import count_site, crawl_store, url_states
 from newscrawl.discovery import (
     Entry,
     feed_links,
+    iter_sitemap,
     parse_date,
     parse_feed,
-    parse_sitemap,
     robots_sitemaps,
 )
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.items import PageItem
 from newscrawl.pagetype import ARTICLE, classify_page
-from newscrawl.sites import SiteConfig, load_sites, parse_age
+from newscrawl.robots import ROBOTS_TXT_READ
+from newscrawl.sites import SiteConfig, load_sites, parse_age, sites_from_urls
 from newscrawl.spiders._base import BaseNewsSpider, ld_json_types
-from newscrawl.urls import canonicalize, parse_url_list, site_of
+from newscrawl.urls import canonicalize, has_credentials, parse_url_list
 
 __all__ = ["NewsSpider"]
 
@@ -45,23 +46,6 @@ def _as_list(value: str | Iterable[str]) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     return list(value)
-
-
-def _sites_from_urls(urls: list[str], sitemaps: list[str], feeds: list[str]) -> list[SiteConfig]:
-    """One site per host for URLs given on the command line."""
-    by_host: dict[str, dict[str, list[str]]] = {}
-    for key, values in (("start_urls", urls), ("sitemaps", sitemaps), ("feeds", feeds)):
-        for url in values:
-            by_host.setdefault(site_of(url), {}).setdefault(key, []).append(url)
-    return [
-        SiteConfig(
-            name=host,
-            start_urls=tuple(lists.get("start_urls", ())),
-            sitemaps=tuple(lists.get("sitemaps", ())),
-            feeds=tuple(lists.get("feeds", ())),
-        )
-        for host, lists in by_host.items()
-    ]
 
 
 class NewsSpider(BaseNewsSpider):
@@ -92,7 +76,7 @@ class NewsSpider(BaseNewsSpider):
             configs = list(sites)
         else:
             urls_list = parse_url_list(urls) if _as_list(urls) else []
-            configs = _sites_from_urls(
+            configs = sites_from_urls(
                 urls_list, parse_url_list(sitemaps) if _as_list(sitemaps) else [],
                 parse_url_list(feeds) if _as_list(feeds) else [],
             )  # fmt: skip
@@ -107,14 +91,20 @@ class NewsSpider(BaseNewsSpider):
         super().__init__(entry_urls, **kwargs)
         self.since = self._window(since, max_age)
         self.refresh = refresh in (True, "1", "true", "yes")
-        self.site_by_host = {urlsplit(u).netloc.lower(): c for c in configs for u in c.entry_urls}
-        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in entry_urls})
-        # LinkExtractor compares domains with the whole netloc, port included, so
-        # a site on a non-default port (a local server) is named with its port.
-        self.links = LinkExtractor(allow_domains=sorted(self.site_by_host), unique=True)
+        # Scrapy's offsite filter (redirects included), in IDNA form: a domain
+        # admits its sub-domains. Which site a URL is, is the directory's question.
+        self.allowed_domains = self.directory.domains
+        self.links = LinkExtractor(unique=True)
         self.known: dict[str, dict[str, KnownURL]] = {}
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
         self.pending_from_writer: dict[str, list[PendingURL]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, NewsSpider)
+        crawler.signals.connect(spider.robots_read, signal=ROBOTS_TXT_READ)
+        return spider
 
     @staticmethod
     def _window(since: str | datetime | None, max_age: str | timedelta | None) -> datetime | None:
@@ -138,44 +128,44 @@ class NewsSpider(BaseNewsSpider):
         seeding = self._sites_to_seed()
         if store is None and self.crawler.settings.getbool("NEWSCRAWL_CLUSTER_WRITER"):
             await self._known_from_writer([c.name for c in seeding])
+        # Without ROBOTSTXT_OBEY no robots.txt is read for rules: read it for its
+        # Sitemap lines. (With it, the robots middleware hands them over.)
+        read_robots = not self.crawler.settings.getbool("ROBOTSTXT_OBEY")
         for config in seeding:
             if store is not None:
                 self.known[config.name] = store.frontier.known_articles(config.name)
-            meta = {"site": config.name, "allow_offsite": True}
-            # Seeds skip the duplicate filter of a single crawl (a start page found
-            # again as a link is fetched again); in a cluster they pass the shared
-            # one, so that a restarted worker does not fetch them a second time.
-            unfiltered = not self.crawler.settings.get("NEWSCRAWL_CLUSTER_URL")
+            site = config.name
+            meta = {"allow_offsite": True}
+            # Seeds pass the duplicate filter like any request: a start page found
+            # again as a link costs nothing more, and in a cluster a restarted
+            # worker does not fetch them a second time.
             hosts = {
                 urlunsplit((*urlsplit(u)[:2], "/robots.txt", "", "")) for u in config.entry_urls
             }
-            for robots in sorted(hosts):
+            for robots in sorted(hosts) if read_robots else ():
                 yield Request(robots, callback=self.parse_robots, errback=self.robots_unavailable,
-                              meta=meta, dont_filter=unfiltered)  # fmt: skip
-            for url in config.sitemaps:
-                yield self.make_request(
-                    url, callback=self.parse_sitemap, meta=meta, dont_filter=unfiltered
-                )
-            for url in config.feeds:
-                yield self.make_request(
-                    url, callback=self.parse_feed, meta=meta, dont_filter=unfiltered
-                )
-            for url in config.start_urls:
-                if self.may_request(config.name):
-                    yield self.make_request(
-                        url, callback=self.parse, meta=meta, dont_filter=unfiltered
-                    )
+                              meta={**meta, "site": site, "download_slot": site})  # fmt: skip
+            for urls, callback in (
+                (config.sitemaps, self.parse_sitemap),
+                (config.feeds, self.parse_feed),
+                (config.start_urls, self.parse),
+            ):
+                for url in urls:
+                    if self.may_request(site):
+                        yield self.make_request(url, site, callback=callback, meta=meta)
             # What an earlier run found and did not finish (stopped, killed, failed).
             if store is not None:
                 pending = store.frontier.pending(config.name)
             else:
                 pending = self.pending_from_writer.get(config.name, [])
             for row in pending:
-                request = self.article_request(
+                request, over_budget = self.article_request(
                     config, Entry(row.url, parse_date(row.published), title=row.title)
                 )
                 if request is not None:
                     yield request
+                elif over_budget:
+                    break
 
     async def _known_from_writer(self, sites: list[str]) -> None:
         """A cluster worker without a store learns from the run's writer which
@@ -209,17 +199,29 @@ class NewsSpider(BaseNewsSpider):
 
     # -- discovery --------------------------------------------------------------
 
+    def robots_read(self, url: str, site: str | None, text: str) -> None:
+        """ROBOTS_TXT_READ: schedule the sitemaps a site's robots.txt names."""
+        config = self.directory.by_name.get(site or "")
+        if config is None or self.crawler.engine is None:
+            return
+        for request in self._robots_sitemaps(config, text, url):
+            self.crawler.engine.crawl(request)
+
     def parse_robots(self, response: Response) -> Iterator[Request]:
         config = self.config_for(response)
         if config is None or response.status != 200:
             return
-        for url in robots_sitemaps(
-            response.text if hasattr(response, "text") else "", response.url
-        ):
-            if url not in config.sitemaps:
-                yield self.make_request(
-                    url, callback=self.parse_sitemap, meta={"site": config.name}
-                )
+        text = response.text if hasattr(response, "text") else ""
+        yield from self._robots_sitemaps(config, text, response.url)
+
+    def _robots_sitemaps(self, config: SiteConfig, text: str, url: str) -> Iterator[Request]:
+        for sitemap in robots_sitemaps(text, url):
+            if sitemap in config.sitemaps:
+                continue
+            if not self.directory.owns(config, sitemap):
+                count_site(self.crawler, config.name, "offsite")
+            elif self.may_request(config.name):
+                yield self.make_request(sitemap, config.name, callback=self.parse_sitemap)
 
     def robots_unavailable(self, failure: Any) -> None:
         # A missing robots.txt is normal, and an unreachable site shows in its pages.
@@ -230,92 +232,122 @@ class NewsSpider(BaseNewsSpider):
         if config is None:
             return
         try:
-            kind, entries = parse_sitemap(response.body, response.url)
+            kind, entries = iter_sitemap(response.body, response.url)
+            found = 0
+            for entry in entries:
+                found += 1
+                if not self.directory.owns(config, entry.url):
+                    count_site(self.crawler, config.name, "offsite")
+                    continue
+                if kind == "index":
+                    if not self.may_request(config.name):
+                        return  # the rest of the index is not read
+                    yield self.make_request(entry.url, config.name, callback=self.parse_sitemap)
+                    continue
+                request, over_budget = self.article_request(config, entry)
+                if request is not None:
+                    yield request
+                elif over_budget:
+                    return  # entries past the budget are not parsed further
         except ValueError as exc:
             logger.warning("sitemap skipped: %s: %s", response.url, exc)
             return
-        if not entries:
+        if not found:
             logger.warning("no URLs in sitemap %s", response.url)
             count_site(self.crawler, config.name, "empty_sitemaps")
-        for entry in entries:
-            if kind == "index":
-                yield self.make_request(
-                    entry.url, callback=self.parse_sitemap, meta={"site": config.name}
-                )
-            elif (request := self.article_request(config, entry)) is not None:
-                yield request
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         config = self.config_for(response)
         if config is None:
             return
         for entry in parse_feed(response.body, response.url):
-            if (request := self.article_request(config, entry)) is not None:
+            if not self.directory.owns(config, entry.url):
+                count_site(self.crawler, config.name, "offsite")
+                continue
+            request, over_budget = self.article_request(config, entry)
+            if request is not None:
                 yield request
+            elif over_budget:
+                return
 
-    def article_request(self, config: SiteConfig, entry: Entry) -> Request | None:
-        """A request for an article URL from a sitemap, feed or earlier run; None to skip."""
+    def article_request(self, config: SiteConfig, entry: Entry) -> tuple[Request | None, bool]:
+        """A request for an article URL from a sitemap, feed or earlier run, or None
+        to skip it; and whether it was skipped for the budget (the URL stays
+        pending for the next run)."""
         if not config.wants(entry.url):
-            return None
+            return None, False
         dated = entry.published or entry.lastmod
         window = self.since or (datetime.now(UTC) - config.max_age if config.max_age else None)
         if window is not None and dated is not None and dated < window:
             count_site(self.crawler, config.name, "too_old")
-            return None
+            return None, False
         known = self.known.get(config.name, {}).get(canonicalize(entry.url))
         if known is not None and not self.refresh:
             fetched = parse_date(known.fetched_at)
             if entry.lastmod is None or fetched is None or entry.lastmod <= fetched:
                 count_site(self.crawler, config.name, "already_stored")
-                return None
-        if not self.may_request(config.name):
-            return None
+                return None, False
         states = url_states(self.crawler)
         published = entry.published.isoformat() if entry.published else None
         if states is not None:
             states.add_pending(config.name, entry.url, published, entry.title)
+        if not self.may_request(config.name):
+            return None, True
         # A news sitemap or a feed lists articles; a plain sitemap lists any page.
         declared = entry.published is not None or entry.title is not None
-        meta = {"site": config.name, "article": declared, "tracked": True,
-                "published": published, "title": entry.title}  # fmt: skip
-        return self.make_request(entry.url, callback=self.parse, meta=meta)
+        meta = {"article": declared, "tracked": True, "published": published,
+                "title": entry.title}  # fmt: skip
+        return self.make_request(entry.url, config.name, callback=self.parse, meta=meta), False
 
     # -- pages ------------------------------------------------------------------
 
     def config_for(self, response: Response) -> SiteConfig | None:
-        name = response.meta.get("site")
-        return next((c for c in self.sites if c.name == name), None) or self.site_by_host.get(
-            urlsplit(response.url).netloc.lower()
+        return self.directory.by_name.get(response.meta.get("site", "")) or self.directory.site_for(
+            response.url
         )
 
     def parse(self, response: Response) -> Iterator[PageItem | Request]:
         config = self.config_for(response)
-        site = config.name if config else site_of(response.url)
+        if config is None:
+            return
+        site = config.name
         count_site(self.crawler, site, "pages_fetched")
         if not self.is_html(response):
             return
         assert isinstance(response, HtmlResponse) and self.crawler.stats is not None
-        if response.meta.get("article"):
+        if not self.directory.owns(config, response.url):
+            # Redirected to another site's (or no site's) page: not this site's to
+            # store; a start page may still lead on (a site that moved).
+            count_site(self.crawler, site, "offsite_redirect")
+            if not response.meta.get("allow_offsite"):
+                return
+        elif response.meta.get("article"):
             # A news sitemap or a feed listed it as an article, and the sitemap or feed
             # is how this site's pages are found: no need to parse it here (the
             # crawler's process is the bottleneck; extraction runs in workers).
             self.crawler.stats.inc_value(f"newscrawl/pages/{ARTICLE}")
             yield self.page_item(response)
             return
-        og_type = response.xpath('//meta[@property="og:type"]/@content').get()
-        kind = classify_page(response.url, og_type, ld_json_types(response))
-        self.crawler.stats.inc_value(f"newscrawl/pages/{kind}")
-        if kind == ARTICLE:
-            if config is None or config.wants(response.url):
-                yield self.page_item(response)
         else:
-            count_site(self.crawler, site, "not_article")
-        if config is None:
-            return
+            og_type = response.xpath('//meta[@property="og:type"]/@content').get()
+            kind = classify_page(response.url, og_type, ld_json_types(response))
+            self.crawler.stats.inc_value(f"newscrawl/pages/{kind}")
+            if kind == ARTICLE:
+                if config.wants(response.url):
+                    yield self.page_item(response)
+            else:
+                count_site(self.crawler, site, "not_article")
         for url in feed_links(response.text, response.url):
-            if url not in config.feeds:
-                yield self.make_request(url, callback=self.parse_feed, meta={"site": site})
+            if url not in config.feeds and self.directory.owns(config, url):
+                if not self.may_request(site):
+                    return
+                yield self.make_request(url, site, callback=self.parse_feed)
         for link in self.links.extract_links(response):
+            if has_credentials(link.url):
+                count_site(self.crawler, site, "credentials_refused")
+                continue  # user:password@ in a link: never requested, never printed
+            if not self.directory.owns(config, link.url):
+                continue  # another site's page, or no site's: its own crawl finds it
             if not config.wants(link.url) and classify_page(link.url) == ARTICLE:
                 continue
             known = self.known.get(site, {}).get(canonicalize(link.url))
@@ -324,6 +356,5 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, site, "already_stored")
                 continue
             if not self.may_request(site):
-                self.crawler.stats.set_value("newscrawl/max_pages_reached", True)
                 return
-            yield self.make_request(link.url, callback=self.parse, meta={"site": site})
+            yield self.make_request(link.url, site, callback=self.parse)

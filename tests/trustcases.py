@@ -1,0 +1,287 @@
+"""The trust boundary between sites, attacked (issue 13): F27-F35.
+
+Each scenario runs the real `newscrawl` command against tests/trustsite.py (with
+127.0.0.2 as the forbidden internal host) and judges what reached the servers,
+what was stored and what was printed. tests/test_trust.py asserts the verdicts;
+bench/faults.py reports them with the fault suite.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .faultcases import BIN, REPO, Run, Verdict, Verdicts, crawl
+from .trustsite import HEALTHY_PAGES, IDN_ARTICLES, IDN_HOST, MENU_PAGES, TrustSite
+
+__all__ = [
+    "budget_scenario",
+    "canonical_scenario",
+    "credentials_scenario",
+    "idn_scenario",
+    "internal_scenario",
+    "robots_scenario",
+    "starvation_scenario",
+    "trust_site",
+]
+
+
+@contextmanager
+def trust_site() -> Iterator[TrustSite]:
+    site = TrustSite()
+    try:
+        yield site
+    finally:
+        site.close()
+
+
+def _sites_file(path: Path, sites: dict[str, dict[str, list[str]]]) -> Path:
+    lines = []
+    for name, keys in sites.items():
+        lines.append(f'[[site]]\nname = "{name}"')
+        lines.extend(f"{key} = {json.dumps(values)}" for key, values in keys.items())
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return path
+
+
+def _rows(
+    workdir: Path, sql: str = "SELECT site, canonical_url, text, version FROM articles"
+) -> list[dict[str, Any]]:
+    with sqlite3.connect(workdir / "crawl.sqlite") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(sql)]
+
+
+def robots_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F27: every request to a host waits for the same robots.txt verdict (the
+    disallowed page third of four). F28: a robots.txt redirect newscrawl refuses
+    (internal address, file:, a numeric spelling of an internal address, a loop)
+    disallows the host; more than five redirects is "no robots.txt"."""
+    u = site.url
+    four = [u("/a/1.html", "robots4.test"), u("/a/2.html", "robots4.test"),
+            u("/private/p.html", "robots4.test"), u("/a/3.html", "robots4.test")]  # fmt: skip
+    refused_hosts = ["robots-internal.test", "robots-file.test", "robots-numeric.test",
+                     "robots-loop.test"]  # fmt: skip
+    others = [u("/a/5.html", host) for host in [*refused_hosts, "robots-chain.test"]]
+    scrape = crawl(workdir / "scrape", ["scrape", *four, *others])
+    three = [u("/a/1.html", "robots3.test"), u("/a/2.html", "robots3.test"),
+             u("/private/p.html", "robots3.test")]  # fmt: skip
+    crawled = crawl(workdir / "crawl", ["crawl", *three])
+
+    verdicts = Verdicts(crawled)
+    v = verdicts.new("F27", "robots.txt for every request to a host, the third and later too")
+    for host, run in (("robots4.test", scrape), ("robots3.test", crawled)):
+        private = [p for p in site.paths(host) if p.startswith("/private/")]
+        v.expect(not private, f"{host}: robots-disallowed page fetched {private}")
+        v.expect(not any("/private/" in str(i.get("url")) for i in run.items),
+                 f"{host}: a disallowed page stored")  # fmt: skip
+        v.figures[f"{host} robots.txt fetches"] = site.paths(host).count("/robots.txt")
+    v.expect(
+        scrape.failures.get(four[2]) == "robots_txt", f"scrape: {scrape.failures.get(four[2])}"
+    )
+    v.expect(
+        all(url in _stored(scrape) for url in (four[0], four[1], four[3])), "allowed pages lost"
+    )
+
+    v = verdicts.new("F28", "robots.txt redirects newscrawl refuses disallow the host")
+    for host in refused_hosts:
+        pages = [p for p in site.paths(host) if p != "/robots.txt" and not p.startswith("/robots")]
+        v.expect(not pages, f"{host}: pages fetched despite a refused robots.txt: {pages}")
+        v.expect(scrape.failures.get(u("/a/5.html", host)) == "unreachable",
+                 f"{host}: {scrape.failures.get(u('/a/5.html', host))}")  # fmt: skip
+    v.expect(not site.intranet_hits, f"the internal host was reached: {site.intranet_hits}")
+    v.expect(u("/a/5.html", "robots-chain.test") in _stored(scrape),
+             "more than five robots.txt redirects (unavailable: allow) stopped the host")  # fmt: skip
+    v.expect("Traceback" not in scrape.stderr + crawled.stderr, "a traceback")
+    v.figures["robots.txt unreachable"] = scrape.stats.get("newscrawl/robots_unreachable")
+    return list(verdicts)
+
+
+def _stored(run: Run) -> set[str]:
+    return {str(item.get("url")) for item in run.items}
+
+
+def canonical_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F29: a page of one site declaring another site's article as its canonical
+    URL (link rel=canonical, og:url) neither replaces nor shadows that article."""
+    u = site.url
+    victim = _sites_file(
+        workdir / "victim.toml", {"victim": {"start_urls": [u("/a/10.html", "victim.test")]}}
+    )
+    poison = _sites_file(workdir / "poison.toml", {"poison": {
+        "start_urls": [u("/a/11.html", "poison.test"), u("/a/12.html", "poison.test")]}})  # fmt: skip
+    first = crawl(workdir, ["crawl", "--sites", str(victim)])
+    forged = crawl(workdir, ["crawl", "--sites", str(poison)])
+    again = crawl(workdir, ["crawl", "--sites", str(victim), "--refresh"])
+    verdicts = Verdicts(forged)
+    v = verdicts.new("F29", "canonical poisoning: another site's article as canonical URL")
+    target = u("/a/10.html", "victim.test")
+    rows = {row["canonical_url"]: row for row in _rows(workdir)}
+    row = rows.get(target)
+    v.expect(row is not None and row["site"] == "victim", f"victim's row: {row}")
+    v.expect(row is not None and "Report 10, part 1" in row["text"], "victim's text replaced")
+    v.expect(
+        row is not None and row["version"] == 1, f"victim's row version {row and row['version']}"
+    )
+    for path in ("/a/11.html", "/a/12.html"):
+        own = rows.get(u(path, "poison.test"))
+        v.expect(
+            own is not None and own["site"] == "poison", f"{path} not stored under its own URL"
+        )
+    v.expect(forged.stats.get("newscrawl/canonical_refused") == 2,
+             f"canonical_refused {forged.stats.get('newscrawl/canonical_refused')}")  # fmt: skip
+    states = _rows(workdir, "SELECT url, site FROM urls WHERE state = 'done'")
+    v.expect({"url": target, "site": "victim"} in states and
+             not any(s["url"] == target and s["site"] != "victim" for s in states),
+             f"victim's URL state: {states}")  # fmt: skip
+    v.expect(first.returncode == 0 and again.returncode == 0, "the victim's crawls failed")
+    return list(verdicts)
+
+
+def internal_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F30: an intranet site (seed on 127.0.0.2) beside an outside site that links,
+    redirects and lists URLs to it: the intranet is crawled as its own site, and
+    the outside site reaches none of it."""
+    u = site.url
+    sites = _sites_file(workdir / "sites.toml", {
+        "intranet": {"start_urls": [site.intranet_url("/intranet/")]},
+        "outside": {"start_urls": [u("/", "outside.test")],
+                    "sitemaps": [u("/sitemap.xml", "outside.test")]},
+    })  # fmt: skip
+    run = crawl(workdir, ["crawl", "--sites", str(sites)])
+    verdicts = Verdicts(run)
+    v = verdicts.new("F30", "an internal address is allowed to the site whose seed it is, only")
+    secret = [p for p in site.intranet_hits if p.startswith("/intranet/secret/")]
+    v.expect(not secret, f"the outside site reached the intranet: {secret}")
+    rows = _rows(workdir)
+    internal_rows = [r for r in rows if "127.0.0.2" in r["canonical_url"]]
+    v.expect(all(r["site"] == "intranet" for r in internal_rows), f"rows: {internal_rows}")
+    v.expect(len(internal_rows) == 2, f"intranet memos stored: {len(internal_rows)}")
+    # The redirect is refused by the address guard; the link and the sitemap entry
+    # are not even asked for, being another site's URLs.
+    v.expect(run.stats.get("newscrawl/address_refused", 0) >= 1, "the redirect not refused")
+    v.expect(run.stats.get("newscrawl/site/outside/offsite", 0) >= 1, "offsite entries not counted")
+    v.figures["refused"] = run.stats.get("newscrawl/address_refused", 0)
+    return list(verdicts)
+
+
+def starvation_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F31: a site whose sitemap lists 200 sub-domains, each answering a byte every
+    half second, beside a healthy site: the healthy site keeps its pace, and the
+    slow site's sub-domains open one circuit breaker."""
+    u = site.url
+    healthy = {
+        "start_urls": [u("/", "healthy.test")],
+        "sitemaps": [u("/sitemap.xml", "healthy.test")],
+    }
+    alone = _sites_file(workdir / "alone.toml", {"healthy": healthy})
+    beside = _sites_file(workdir / "beside.toml", {
+        "healthy": healthy, "slow": {"sitemaps": [u("/sitemap.xml", "slow.test")]}})  # fmt: skip
+    # A politeness delay paces the healthy site: its pace, not the machine's load,
+    # sets how long its pages take.
+    settings = {"DOWNLOAD_DELAY": "0.25", "AUTOTHROTTLE_ENABLED": "False"}
+    first = crawl(workdir / "alone", ["crawl", "--sites", str(alone)], settings)
+    span_alone = _span(site.times("healthy.test"))
+    with site.lock:
+        site.hits.clear()
+    second = crawl(workdir / "beside", ["crawl", "--sites", str(beside)], settings, timeout=240)
+    span_beside = _span(site.times("healthy.test"))
+    verdicts = Verdicts(second)
+    v = verdicts.new("F31", "200 slow sub-domains of one site beside a healthy site")
+    pages = HEALTHY_PAGES + 1  # its articles and its start page
+    rate_alone, rate_beside = pages / span_alone * 60, pages / span_beside * 60
+    v.figures["healthy pages/min alone"] = round(rate_alone)
+    v.figures["healthy pages/min beside"] = round(rate_beside)
+    v.figures["share kept"] = round(rate_beside / rate_alone, 2)
+    v.expect(len(first.items) == HEALTHY_PAGES and
+             sum(1 for i in second.items if "healthy.test" in str(i.get("url"))) == HEALTHY_PAGES,
+             "healthy articles lost")  # fmt: skip
+    # Starved, the healthy site waited for the slow one (minutes); a margin absorbs a
+    # busy machine's noise in a crawl of a few seconds.
+    v.expect(rate_beside >= 0.8 * rate_alone or span_beside <= span_alone + 3,
+             f"healthy site slowed from {rate_alone:.0f} to {rate_beside:.0f} pages/min")  # fmt: skip
+    v.expect(
+        second.stats.get("newscrawl/circuit_open", 0) >= 1, "the slow site's breaker stayed shut"
+    )
+    slow_hosts = {h.host for h in site.hits if h.host.endswith(".slow.test")}
+    v.figures["slow sub-domains reached"] = len(slow_hosts)
+    return list(verdicts)
+
+
+def _span(times: list[float]) -> float:
+    return max(times) - min(times) if len(times) > 1 else 1.0
+
+
+def budget_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F32: a sitemap index fanning out to a billion entries costs its site its page
+    budget and ends by itself. F33: a menu of 50 links on every page costs one
+    request per link, not one per sighting."""
+    u = site.url
+    fan = crawl(workdir / "fanout", ["crawl", "--sitemap", u("/sitemap.xml", "fanout.test")],
+                {"NEWSCRAWL_MAX_PAGES_PER_SITE": "50"}, timeout=120)  # fmt: skip
+    verdicts = Verdicts(fan)
+    v = verdicts.new("F32", "a sitemap index fanning out past the site's budget")
+    asked = [p for p in site.paths("fanout.test") if p != "/robots.txt"]
+    v.figures["requests"] = len(asked)
+    v.figures["seconds"] = round(fan.seconds, 1)
+    v.expect(len(asked) <= 50, f"{len(asked)} requests with a budget of 50")
+    v.expect(fan.finish_reason == "finished", f"finish reason {fan.finish_reason}")
+    menu = crawl(workdir / "menu", ["crawl", u("/p/0", "menu.test"), "--max-pages", "100"],
+                 {"DEPTH_LIMIT": "0"})  # fmt: skip
+    v = verdicts.new("F33", "the page budget counts requests sent, after the duplicate filter")
+    fetched = [p for p in site.paths("menu.test") if p != "/robots.txt"]
+    v.figures["pages fetched of 101 with --max-pages 100"] = len(fetched)
+    v.expect(len(fetched) == MENU_PAGES - 1, f"{len(fetched)} pages fetched, not 100")
+    v.expect(len(set(fetched)) == len(fetched), "a page fetched twice")
+    v.expect(menu.finish_reason == "finished", f"finish reason {menu.finish_reason}")
+    return list(verdicts)
+
+
+def idn_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F34: a site with an internationalised host name crawls like its ASCII twin."""
+    u = site.url
+    sites = _sites_file(workdir / "sites.toml", {
+        name: {"start_urls": [u("/", host)], "sitemaps": [u("/sitemap.xml", host)]}
+        for name, host in (("books-idn", IDN_HOST), ("books-ascii", "buecher.test"))
+    })  # fmt: skip
+    run = crawl(workdir, ["crawl", "--sites", str(sites)])
+    verdicts = Verdicts(run)
+    v = verdicts.new("F34", "an internationalised host name (bücher.test)")
+    counts = {
+        r["site"]: r["n"]
+        for r in _rows(workdir, "SELECT site, count(*) n FROM articles GROUP BY site")
+    }
+    v.figures["articles"] = counts
+    v.expect(counts.get("books-idn") == IDN_ARTICLES, f"IDN site stored {counts.get('books-idn')}")
+    v.expect(
+        counts.get("books-ascii") == IDN_ARTICLES, f"ASCII site stored {counts.get('books-ascii')}"
+    )
+    return list(verdicts)
+
+
+def credentials_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F35: user:password@ in URLs (given, linked, redirected to) is never sent
+    and never printed or stored."""
+    import subprocess
+
+    u = site.url
+    given = subprocess.run([str(BIN / "newscrawl"), "crawl", u("/", "reader:hunter2@creds.test")],
+                           capture_output=True, text=True, cwd=REPO, timeout=60, check=False)  # fmt: skip
+    run = crawl(workdir, ["crawl", u("/", "creds.test")])
+    verdicts = Verdicts(run)
+    v = verdicts.new("F35", "credentials in URLs: refused, never printed or stored")
+    v.expect(given.returncode == 2, f"a start URL with credentials: exit {given.returncode}")
+    v.expect(len(given.stderr.strip().splitlines()) == 1, f"not one line: {given.stderr!r}")
+    stats_text = (workdir / "stats.json").read_text() if (workdir / "stats.json").exists() else ""
+    everything = (
+        given.stderr + run.stderr + stats_text + json.dumps(run.items) + json.dumps(_rows(workdir))
+    )
+    v.expect("hunter2" not in everything, "the password was printed or stored")
+    sent = [h.path for h in site.hits if h.host == "creds.test" and h.authorization]
+    v.expect(not sent, f"credentials sent: {sent}")
+    v.expect(u("/a/73.html", "creds.test") in _stored(run), "the plain article was lost")
+    return list(verdicts)
