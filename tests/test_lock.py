@@ -260,9 +260,9 @@ BAD_PLACES: dict[str, Callable[[Path], str]] = {
     "unwritable-folder": lambda tmp_path: "/sys/newscrawl-test.sqlite",
 }
 
-# Commands that lock the database; and the others, which do not.
-WRITERS = ("crawl", "scrape", "writer")
-READERS = ("stats", "state", "reclean", "state --reset")
+# Commands that write, so lock, the database; and the readers, which never lock.
+WRITERS = ("crawl", "scrape", "writer", "reclean", "state --reset")
+READERS = ("stats", "state")
 
 
 def command_line(command: str, db: str, site_url: str, redis_url: str) -> list[str]:
@@ -292,9 +292,24 @@ def test_a_database_that_cannot_be_locked_or_opened_is_one_line_and_exit_2(
     err = result.stderr.decode()
     assert "Traceback" not in err
     if command in READERS and place == "lock-file-is-a-directory":
-        # No lock taken: the database itself is fine.
+        # Readers never take the lock: the database itself is fine.
         assert result.returncode == 0, err
         return
     assert result.returncode == 2, err
     assert err.count("\n") == 1 and err.startswith("newscrawl: error: "), err
     assert db in err, err
+
+
+@pytest.mark.parametrize("command", ["reclean", "state --reset"])
+def test_commands_that_write_the_database_are_refused_while_it_is_locked(
+    site_url: str, tmp_path: Path, command: str
+):
+    db = tmp_path / "news.sqlite"
+    ArticleStore.open(db).close()
+    holder = hold_lock_in_a_process(str(db))
+    try:
+        result = run("newscrawl", *command_line(command, str(db), site_url, ""), cwd=tmp_path)
+        assert_refused(result, holder.pid, str(db))
+    finally:
+        stop(holder)
+    assert run("newscrawl", *command_line(command, str(db), site_url, "")).returncode == 0
