@@ -133,6 +133,14 @@ CREATE TABLE IF NOT EXISTS run_counts (
 ) WITHOUT ROWID;
 """
 
+# Rows a re-clean writes per transaction: a stop during the end-of-run re-clean
+# (Ctrl-C, then NEWSCRAWL_STOP_TIMEOUT and exit 3) loses at most the batch in
+# hand, about a quarter second of cleaning. In WAL mode with synchronous = NORMAL
+# a commit does not wait for the disk: re-cleaning 6,000 stale rows took 2.7 to
+# 3.4 s with one commit, 2.9 to 3.1 s with one every 500 rows and 3.1 s every 50
+# (2 cores, 2026-11-30), all within the machine's noise.
+RECLEAN_COMMIT_EVERY = 500
+
 _UPSERT = """
 INSERT INTO articles (
     canonical_url, url, site, title, authors, published, language, description,
@@ -452,7 +460,22 @@ class ArticleStore:
 
         The result depends only on what is stored, not on the order it came in.
         Articles left too short keep their row (their text is stored cleaned).
+
+        Commits every RECLEAN_COMMIT_EVERY rows written, so a stop during it keeps
+        what was done and running it again does the rest. For the end-of-run
+        re-clean that is the next run's: the rows not reached are still stale.
         """
+        try:
+            return self._reclean(cleaner, sites, stale_only)
+        except database_errors() as exc:
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+
+    def _reclean(
+        self,
+        cleaner: TextCleaner | Callable[[str], TextCleaner],
+        sites: Iterable[str] | None,
+        stale_only: bool,
+    ) -> int:
         changed = 0
         for site in sorted(sites) if sites is not None else self.sites():
             site_cleaner = cleaner if isinstance(cleaner, TextCleaner) else cleaner(site)
@@ -475,6 +498,9 @@ class ArticleStore:
                     (result.text, result.word_count, cleaning, content_hash(result.text), used,
                      page),
                 )  # fmt: skip
+                self.pending += 1
+                if self.pending >= RECLEAN_COMMIT_EVERY:
+                    self.commit()
         self.commit()
         return changed
 
