@@ -15,6 +15,7 @@ import os
 import stat
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -98,6 +99,9 @@ class StoreLock:
     that file). A refused run names the holder from /proc/locks, which knows it
     whatever name the holder used, else from that file.
 
+    Taken again in the process that holds it, under any name, the lock is shared
+    (and counted) rather than refused: see `_held`.
+
     Release only after this process has closed its connections to the database:
     closing any descriptor of a file drops the process's fcntl locks on it, and
     SQLite's would go with it.
@@ -107,10 +111,15 @@ class StoreLock:
         self.database = database  # as given: what messages name
         real = Path(os.path.realpath(database))
         self.path = real.with_name(real.name + ".lock")
-        self.descriptor: int | None = None
-        self.handle: IO[str] | None = None
+        self.identity: tuple[int, int] | None = None  # (st_dev, st_ino) while held
 
     def acquire(self) -> None:
+        identity = _identity(self.database)
+        shared = _held.get(identity) if identity is not None else None
+        if shared is not None:  # this process holds it already: share it
+            shared.count += 1
+            self.identity = shared.identity
+            return
         try:
             descriptor = self._open_database()
         except OSError as exc:
@@ -127,25 +136,26 @@ class StoreLock:
                     f"cannot lock database {self.database}: {exc.strerror or exc}"
                 ) from None
             self._refuse(holder)
-        self.descriptor = descriptor
+        info = os.fstat(descriptor)
+        held = _HeldLock((info.st_dev, info.st_ino), descriptor)
         try:
-            handle = self.path.open("a+", encoding="utf-8")
+            held.handle = self.path.open("a+", encoding="utf-8")
         except OSError as exc:
-            self.release()
+            held.unlock()
             raise StorageError(f"cannot lock database {self.database}: cannot open {self.path}:"
                                f" {exc.strerror or exc}") from None  # fmt: skip
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(held.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = self._holder_written(handle)
-            handle.close()
-            self.release()
+            holder = self._holder_written(held.handle)
+            held.unlock()
             self._refuse(holder)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self.handle = handle
+        held.handle.seek(0)
+        held.handle.truncate()
+        held.handle.write(f"pid {os.getpid()}")
+        held.handle.flush()
+        _held[held.identity] = held
+        self.identity = held.identity
 
     def _open_database(self) -> int:
         """A descriptor of the database file, made empty if it does not exist yet (an
@@ -177,13 +187,45 @@ class StoreLock:
         )
 
     def release(self) -> None:
+        held = _held.get(self.identity) if self.identity is not None else None
+        self.identity = None
+        if held is not None:
+            held.count -= 1
+            if held.count == 0:
+                del _held[held.identity]
+                held.unlock()
+
+
+@dataclass
+class _HeldLock:
+    """A store lock this process holds: its descriptors, and how many StoreLocks share it."""
+
+    identity: tuple[int, int]
+    descriptor: int
+    handle: IO[str] | None = None
+    count: int = 1
+
+    def unlock(self) -> None:
         if self.handle is not None:
             fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()
-            self.handle = None
-        if self.descriptor is not None:
-            os.close(self.descriptor)  # which also ends its flock
-            self.descriptor = None
+        os.close(self.descriptor)  # which also ends its flock
+
+
+# The store locks this process holds, by the database file's (st_dev, st_ino). The
+# `newscrawl` command locks the database before the crawl starts and keeps it
+# until the crawl ends, so that no other run slips in between; the crawl's own
+# store then takes the lock again in the same process, and shares it (a second
+# flock of this process's would be refused by the first).
+_held: dict[tuple[int, int], _HeldLock] = {}
+
+
+def _identity(database: Path) -> tuple[int, int] | None:
+    try:
+        info = database.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _flock_holder(descriptor: int) -> str | None:

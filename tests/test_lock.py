@@ -227,8 +227,6 @@ def test_the_lock_and_sqlite_locking_do_not_interfere(tmp_path: Path):
         store = ArticleStore.open(db)
         store.connection.execute("INSERT INTO runs (spider, started_at) VALUES ('y', 't')")
         store.close()
-        with pytest.raises(StorageError, match=f"pid {os.getpid()}"):
-            StoreLock(db).acquire()
         blocked = lock_in_another_process(db)
         assert blocked.returncode == 1 and f"(pid {os.getpid()})" in blocked.stderr
     finally:
@@ -313,3 +311,20 @@ def test_commands_that_write_the_database_are_refused_while_it_is_locked(
     finally:
         stop(holder)
     assert run("newscrawl", *command_line(command, str(db), site_url, "")).returncode == 0
+
+
+def test_a_process_that_holds_the_lock_shares_it_with_itself_until_the_last_release(
+    tmp_path: Path,
+):
+    """The `newscrawl` command locks the database before the crawl and keeps it to
+    the end; the crawl's store locks it again, in the same process, by another
+    name maybe. No other run may take it in between (one did, and was then refused
+    inside Scrapy, with a traceback)."""
+    db = tmp_path / "news.sqlite"
+    first, second = StoreLock(db), StoreLock(Path(symlink(db, tmp_path)))
+    first.acquire()
+    second.acquire()  # shared, not refused
+    first.release()
+    assert lock_in_another_process(db).returncode == 1  # still held: by `second`
+    second.release()
+    assert lock_in_another_process(db).returncode == 0
