@@ -8,7 +8,10 @@ committed batches must stay.
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from newscrawl.cleaning import TextCleaner
 from newscrawl.items import ArticleItem
 from newscrawl.storage import RECLEAN_COMMIT_EVERY, ArticleStore, StorageError
 
-from .conftest import run
+from .conftest import BIN, FAST, REPO, run
 
 ROWS = 2 * RECLEAN_COMMIT_EVERY + 200
 FAIL_AFTER = RECLEAN_COMMIT_EVERY + 200  # updates; the next one fails
@@ -66,10 +69,13 @@ def make_store(path: Path) -> None:
     store.close()
 
 
-def cleaned_rows(path: Path) -> int:
-    with sqlite3.connect(path) as db:
+def cleaned_rows(path: Path, read_only: bool = False) -> int:
+    """Rows whose text no longer holds FURNITURE, as committed."""
+    uri = f"file:{path}?mode=ro" if read_only else f"file:{path}"
+    with sqlite3.connect(uri, uri=True) as db:
         (count,) = db.execute(
-            "SELECT count(*) FROM articles WHERE text NOT LIKE ?", (f"%{FURNITURE}%",)
+            "SELECT count(*) FROM articles WHERE text LIKE 'Story %' AND text NOT LIKE ?",
+            (f"%{FURNITURE}%",),
         ).fetchone()
     return int(count)
 
@@ -111,3 +117,43 @@ def test_newscrawl_reclean_stopped_by_a_full_disk_keeps_its_batches(tmp_path: Pa
     assert "Traceback" not in err and err.count("\n") == 1, err
     assert err.startswith(f"newscrawl: error: cannot write to {path}: database or disk is full")
     assert cleaned_rows(path) == RECLEAN_COMMIT_EVERY
+
+
+def test_a_crawl_stopped_during_its_end_of_run_reclean_keeps_the_batches_done(
+    site_url: str, tmp_path: Path
+):
+    """The real thing: a crawl of the local site whose database holds many rows of
+    that site cleaned with an old site model, so its end-of-run re-clean takes
+    seconds; Ctrl-C once the first batch is committed, and the stop watchdog
+    (NEWSCRAWL_STOP_TIMEOUT=0.2) ends the process mid-re-clean with exit 3."""
+    site = site_url.split("//")[1].rstrip("/")
+    rows = 12 * RECLEAN_COMMIT_EVERY
+    path = tmp_path / "news.sqlite"
+    store = ArticleStore.open(path)
+    for number in range(rows):
+        raw = f"Story {number} opens the harbour report with the berth repairs.\n{FURNITURE}"
+        article = replace(ARTICLE, canonical_url=f"{site_url}old/{number:05}", site=site,
+                          raw_text=raw, text=raw)  # fmt: skip
+        clean_article(article, TextCleaner(), 0)
+        store.upsert(article)
+    store.close()
+    command = [str(BIN / "newscrawl"), "crawl", site_url, "--db", str(path), *FAST,
+               "-s", "NEWSCRAWL_STOP_TIMEOUT=0.2"]  # fmt: skip
+    crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while cleaned_rows(path, read_only=True) < RECLEAN_COMMIT_EVERY:
+        assert crawl.poll() is None and time.monotonic() < deadline, "no batch was committed"
+        time.sleep(0.05)
+    crawl.send_signal(signal.SIGINT)
+    _, err = crawl.communicate(timeout=60)
+    assert crawl.returncode == 3, err.decode()[-2000:]
+    assert b"did not stop within NEWSCRAWL_STOP_TIMEOUT" in err
+    kept = cleaned_rows(path)
+    assert RECLEAN_COMMIT_EVERY <= kept < rows  # stopped half-way, its batches kept
+    assert kept % RECLEAN_COMMIT_EVERY == 0  # whole batches only
+
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=180, check=False)
+    assert again.returncode == 0, again.stderr.decode()[-2000:]
+    assert cleaned_rows(path) == rows  # the next run's re-clean did the rest
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
