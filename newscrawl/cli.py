@@ -7,9 +7,10 @@ setting) end with one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -514,21 +515,11 @@ def _config_with_sites(sites: Path | None) -> Any:
 
 
 def cmd_reclean(args: argparse.Namespace) -> int:
-    from newscrawl.storage import ArticleStore, StorageError
-
-    if isinstance(args.db, Path) and not args.db.is_file():
-        raise CommandError(f"no database at {args.db}")
     config = _config_with_sites(args.sites)
-    try:
-        store = ArticleStore.open(args.db)
-        try:
-            sites = args.site or None
-            changed = store.reclean(config.cleaners(), sites)
-            total = store.connection.execute("SELECT count(*) FROM articles").fetchone()[0]
-        finally:
-            store.close()
-    except StorageError as exc:
-        raise CommandError(str(exc)) from None
+    with _store(args.db, writes=True) as store:
+        sites = args.site or None
+        changed = store.reclean(config.cleaners(), sites)
+        total = store.connection.execute("SELECT count(*) FROM articles").fetchone()[0]
     print(
         f"newscrawl: recleaned {_shown(args.db)}: {changed} of {total} articles changed",
         file=sys.stderr,
@@ -570,22 +561,41 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _exit_code(report)
 
 
-def _open_store(database: Path | str) -> Any:
+@contextlib.contextmanager
+def _store(database: Path | str, *, writes: bool) -> Iterator[Any]:
+    """The store of an existing database, open for one command; its errors become
+    one line. A command that writes takes the database's lock, as a crawl does,
+    so it never runs beside one; readers never lock."""
+    from newscrawl.crawlstore import StoreLock
     from newscrawl.storage import ArticleStore, StorageError
 
     if isinstance(database, Path) and not database.is_file():
         raise CommandError(f"no database at {database}")
+    lock = StoreLock(database) if writes and isinstance(database, Path) else None
     try:
-        return ArticleStore.open(database)
+        if lock is not None:
+            lock.acquire()
+        store = ArticleStore.open(database)
+    except StorageError as exc:
+        if lock is not None:
+            lock.release()
+        raise CommandError(str(exc)) from None
+    try:
+        yield store
+        store.close()
     except StorageError as exc:
         raise CommandError(str(exc)) from None
+    finally:
+        # Closed before the lock is released (see StoreLock); closing twice does nothing.
+        store.connection.close()
+        if lock is not None:
+            lock.release()
 
 
 def cmd_state(args: argparse.Namespace) -> int:
     from newscrawl.frontier import Frontier
 
-    store = _open_store(args.db)
-    try:
+    with _store(args.db, writes=args.reset) as store:
         if args.reset:
             forgotten = Frontier(store).forget_site(args.site)
             print(
@@ -597,8 +607,6 @@ def cmd_state(args: argparse.Namespace) -> int:
             "SELECT state, count(*) FROM urls WHERE site = ? GROUP BY state ORDER BY state",
             (args.site,),
         ).fetchall()
-    finally:
-        store.close()
     if not rows:
         print(f"newscrawl: {args.site}: no URLs remembered")
     for state, count in rows:
@@ -676,11 +684,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.run:
         raise CommandError("stats --run shows a cluster run: give its --cluster redis://...")
 
-    store = _open_store(args.db)
-    try:
+    with _store(args.db, writes=False) as store:
         rows = Frontier(store).last_run_counts(args.site)
-    finally:
-        store.close()
     if not rows:
         print(
             f"newscrawl: no runs recorded in {_shown(args.db)}"

@@ -93,17 +93,29 @@ def _requested_url(response: Any) -> str:
 def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
     """Crawl with `spider_name` given `spider_args`; blocks until the crawl ends."""
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
+    lock = None
     if config.sqlite_path is not None and config.database_url is None:
         # StorageError now, not mid-crawl: a database that cannot be opened, or one
-        # another crawl is using.
+        # another crawl is using. The lock is kept until the crawl has ended: the
+        # crawl's store shares it, and no other run can take it in between (it
+        # would, and this crawl would fail with a traceback from inside Scrapy).
         lock = StoreLock(config.sqlite_path)
         lock.acquire()
         try:
             ArticleStore.open(config.sqlite_path).close()
-        finally:
+        except BaseException:
             lock.release()
+            raise
     elif config.database_url is not None:
         ArticleStore.open(config.database_url).close()
+    try:
+        return _crawl(spider_name, spider_args, settings)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
     for uri in settings.getdict("FEEDS"):
         if "://" not in str(uri) and not str(uri).startswith("stdout:"):
             check_writable(Path(uri))

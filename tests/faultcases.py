@@ -718,11 +718,11 @@ def overlap_scenario(site: FaultSite, workdir: Path) -> Verdict:
     """F25: a second run while the first holds the database: refused with a clear
     message; a reader meanwhile is never blocked (WAL)."""
     held = threading.Event()
-    # The site is shared with other scenarios: only this run's /drip counts.
-    drips_before = sum(1 for h in site.hits if h.path == "/drip")
+    # Earlier scenarios fetch /drip too: wait for this run's own request of it.
+    drips_before = sum(h.path == "/drip" for h in site.hits)
 
     def hold(process: subprocess.Popen[bytes], seconds: float) -> bool:
-        if sum(1 for h in site.hits if h.path == "/drip") > drips_before:
+        if sum(h.path == "/drip" for h in site.hits) > drips_before:
             held.set()
             return True
         return False
