@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format demo eval bench bench-scaling faults clean
+.PHONY: install servers test lint format demo eval bench bench-scaling faults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ format: install
 	$(BIN)/ruff format newscrawl tests bench
 	$(BIN)/ruff check --fix newscrawl tests bench
 
-test: lint
+# Debian's redis-server and postgresql for the cluster tests, installed when missing
+# and allowed (root, or sudo without a password); see tests/install-servers.sh.
+servers:
+	tests/install-servers.sh
+
+test: lint servers
 	$(BIN)/pytest
 
 demo: install

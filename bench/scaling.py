@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import psycopg
 from throughput import serve
 
-from newscrawl.cluster import site_shard
+from newscrawl.cluster.keys import site_shard
 from tests.servers import PostgresServer, RedisServer
 
 BIN = Path(sys.executable).parent

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.http import Request, Response
 
+from newscrawl.config import NewscrawlConfig
 from newscrawl.discovery import parse_date
+from newscrawl.vocabulary import RETRY_AFTER_PAUSES
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -47,8 +49,9 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
 class RetryAfterBackoff:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.max_wait = crawler.settings.getfloat("NEWSCRAWL_MAX_RETRY_AFTER", 600.0)
-        self.max_times = crawler.settings.getint("NEWSCRAWL_RETRY_AFTER_TIMES", 3)
+        config = NewscrawlConfig.of(crawler)
+        self.max_wait = config.max_retry_after
+        self.max_times = config.retry_after_times
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterBackoff:
@@ -72,7 +75,7 @@ class RetryAfterBackoff:
             return response
         self._hold_slot(request, wait)
         if stats is not None:
-            stats.inc_value("newscrawl/retry_after/pauses")
+            stats.inc_value(RETRY_AFTER_PAUSES)
         logger.info(
             "%s answered %d: pausing the site %.1f s (Retry-After)",
             request.url,

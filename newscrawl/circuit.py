@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
+from newscrawl.config import NewscrawlConfig
 from newscrawl.hosts import site_key
+from newscrawl.vocabulary import CIRCUIT_OPENED
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -35,7 +37,7 @@ CIRCUIT_OPEN = "circuit open"
 class SiteCircuitBreaker:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.limit = crawler.settings.getint("NEWSCRAWL_SITE_FAILURE_LIMIT", 10)
+        self.limit = NewscrawlConfig.of(crawler).site_failure_limit
         self.failures: Counter[str] = Counter()
         self.open: set[str] = set()
 
@@ -74,4 +76,4 @@ class SiteCircuitBreaker:
                 site, self.failures[site], why,
             )  # fmt: skip
             if self.crawler.stats is not None:
-                self.crawler.stats.inc_value("newscrawl/circuit_open")
+                self.crawler.stats.inc_value(CIRCUIT_OPENED)

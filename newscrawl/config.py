@@ -1,38 +1,55 @@
 """newscrawl's own settings, read once from Scrapy's settings into one typed object.
 
-Every ``NEWSCRAWL_*`` setting is validated here, with an error that names it;
-the rest of the code receives a `NewscrawlConfig` and never reads settings itself.
+Every ``NEWSCRAWL_*`` setting is declared here, with its default and its check,
+and nowhere else: components take the crawl's `NewscrawlConfig` from
+`NewscrawlConfig.of(crawler)` (read on first use, once per crawler) and never
+read settings themselves. A ``NEWSCRAWL_*`` name this module does not know is
+an error, so that a typo (`NEWSCRAWL_MIN_WORD=500`) is not silently ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from newscrawl.cleaning import DEFAULT_MIN_WORDS, InvalidPatternError, TextCleaner
+from newscrawl.cluster.keys import ClusterError, Shard, parse_run_id
 from newscrawl.database import is_postgres_url
-from newscrawl.workers import default_workers
 
-__all__ = ["ConfigError", "NewscrawlConfig", "crawler_config"]
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
-T = TypeVar("T")
+__all__ = [
+    "SETTING_PREFIX",
+    "ConfigError",
+    "NewscrawlConfig",
+    "default_workers",
+    "parse_site_patterns",
+    "setting_name",
+]
+
+SETTING_PREFIX = "NEWSCRAWL_"
+
+
+def default_workers() -> int:
+    """One extraction worker per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class ConfigError(ValueError):
-    """A NEWSCRAWL_* setting has a value newscrawl cannot use."""
+    """A NEWSCRAWL_* setting has a value newscrawl cannot use, or does not exist."""
 
 
-def _get(settings: Any, name: str, convert: Callable[[Any], T], default: T) -> T:
-    raw = settings.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return convert(raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name}={raw!r}: {exc}") from None
+# -- value checks: each takes what Scrapy's settings hold (often a string from -s) ------
 
 
 def _non_negative_int(value: Any) -> int:
@@ -49,12 +66,10 @@ def _positive_int(value: Any) -> int:
     return number
 
 
-def _workers(value: Any) -> int:
-    if isinstance(value, str) and value.strip().lower() == "auto":
-        return -1
-    number = int(value)
-    if number < -1:
-        raise ValueError("must be a number of processes, 0 (in-process) or auto")
+def _non_negative_float(value: Any) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError("must be 0 or more")
     return number
 
 
@@ -65,12 +80,24 @@ def _positive_float(value: Any) -> float:
     return number
 
 
-def _site_patterns(value: Any) -> dict[str, tuple[str, ...]]:
-    if isinstance(value, str):  # from the command line: JSON
-        value = json.loads(value)
-    if not isinstance(value, Mapping):
-        raise TypeError("must map site names to lists of regular expressions")
-    return {str(site): _patterns(patterns) for site, patterns in value.items()}
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+def _workers(value: Any) -> int:
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return -1
+    number = int(value)
+    if number < -1:
+        raise ValueError("must be a number of processes, 0 (in-process) or auto")
+    return number
 
 
 def _patterns(value: Any) -> tuple[str, ...]:
@@ -82,29 +109,136 @@ def _patterns(value: Any) -> tuple[str, ...]:
     raise ValueError("must be a list of regular expressions")
 
 
-def _postgres_url(value: object) -> str:
+def _hosts(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(h.strip() for h in value.replace(",", "\n").splitlines() if h.strip())
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(v.strip() for v in value if v.strip())
+    raise ValueError("must be a list of host names or addresses")
+
+
+def parse_site_patterns(value: Any) -> dict[str, tuple[str, ...]]:
+    """NEWSCRAWL_SITE_FRAGMENT_PATTERNS's value: a mapping, or JSON from the command line."""
+    if isinstance(value, str):  # from the command line: JSON
+        value = json.loads(value)
+    if not isinstance(value, Mapping):
+        raise TypeError("must map site names to lists of regular expressions")
+    return {str(site): _patterns(patterns) for site, patterns in value.items()}
+
+
+def _postgres_url(value: Any) -> str:
     text = str(value)
     if text and not is_postgres_url(text):
         raise ValueError("must be a postgresql:// URL")
     return text
 
 
+def _path(value: Any) -> Path | None:
+    return Path(str(value)) if str(value) else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) or None
+
+
+def _redis_url(value: Any) -> str | None:
+    text = str(value)
+    if text and not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    return text or None
+
+
+def _run_id(value: Any) -> str | None:
+    try:
+        return parse_run_id(str(value)) if str(value) else None
+    except ClusterError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _shard(value: Any) -> Shard:
+    try:
+        return Shard.parse(str(value))
+    except ClusterError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _setting(convert: Callable[[Any], Any], default: Any, doc: str) -> Any:
+    """A field of NewscrawlConfig read from the setting NEWSCRAWL_<FIELD NAME>."""
+    factory = (lambda: dict(default)) if isinstance(default, dict) else None
+    if factory is not None:
+        return field(default_factory=factory, metadata={"convert": convert, "doc": doc})
+    return field(default=default, metadata={"convert": convert, "doc": doc})
+
+
+def setting_name(field_name: str) -> str:
+    return SETTING_PREFIX + field_name.upper()
+
+
 @dataclass(frozen=True)
 class NewscrawlConfig:
-    min_words: int = DEFAULT_MIN_WORDS
-    fragment_patterns: tuple[str, ...] = ()
-    max_pages: int = 0  # 0: no limit
-    max_pages_per_site: int = 20_000  # pages requested from one site in a run; 0: no limit
-    worker_memory_mb: int = 1024  # address space an extraction worker may use; 0: no limit
-    sqlite_path: Path | None = None
-    database_url: str | None = None  # postgresql://...: the store of a cluster
-    sqlite_commit_every: int = 100  # items per transaction
-    sqlite_commit_seconds: float = 5.0  # and at least this often
-    workers: int = -1  # extraction processes; 0: in the crawler's process; -1: one per core
-    extract_timeout: float = 8.0  # seconds a page may take to extract
-    extract_queue: int = 0  # pages waiting for a worker at most; 0: 4 per worker
-    # Extra fragment patterns of single sites (a sites file's `boilerplate`), by site name.
-    site_fragment_patterns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Every newscrawl setting, by its name without NEWSCRAWL_ in lower case
+    (`min_words` is NEWSCRAWL_MIN_WORDS). The defaults are these, in one place."""
+
+    # -- cleaning
+    min_words: int = _setting(
+        _non_negative_int, DEFAULT_MIN_WORDS, "fewer words after cleaning: not an article"
+    )
+    fragment_patterns: tuple[str, ...] = _setting(_patterns, (), "extra fragment patterns")
+    # A sites file's `boilerplate`, by site name (the news spider adds it).
+    site_fragment_patterns: Mapping[str, tuple[str, ...]] = _setting(
+        parse_site_patterns, {}, "extra fragment patterns of single sites, by site name"
+    )
+    # -- budgets
+    max_pages: int = _setting(_non_negative_int, 0, "requests a crawl may send (0: no limit)")
+    max_pages_per_site: int = _setting(
+        _non_negative_int, 20_000, "requests one site may cost a run (0: no limit)"
+    )
+    # -- the address guard
+    address_guard: bool = _setting(_bool, True, "refuse internal addresses (netguard.py)")
+    allow_hosts: tuple[str, ...] = _setting(_hosts, (), "internal hosts every site may reach")
+    # -- politeness and failures
+    max_retry_after: float = _setting(
+        _non_negative_float, 600.0, "seconds; a 429/503 asking longer gives the request up"
+    )
+    retry_after_times: int = _setting(
+        _non_negative_int, 3, "Retry-After pauses one request may get"
+    )
+    site_failure_limit: int = _setting(
+        _non_negative_int, 10, "failures in a row that close a site for the run (0: never)"
+    )
+    # -- extraction
+    workers: int = _setting(_workers, -1, "extraction processes; 0: in-process; -1: auto")
+    extract_timeout: float = _setting(_positive_float, 8.0, "seconds a page may take")
+    extract_queue: int = _setting(
+        _non_negative_int, 0, "pages waiting for a worker at most (0: 4 per worker)"
+    )
+    worker_memory_mb: int = _setting(
+        _non_negative_int, 1024, "address space of an extraction worker (0: no limit)"
+    )
+    # -- the store
+    sqlite_path: Path | None = _setting(_path, None, "SQLite file to upsert into")
+    database_url: str | None = _setting(_postgres_url, None, "postgresql:// database instead")
+    sqlite_commit_every: int = _setting(_positive_int, 100, "articles per transaction")
+    sqlite_commit_seconds: float = _setting(
+        _non_negative_float, 5.0, "and a commit at least this often"
+    )
+    # -- the run
+    stop_timeout: float = _setting(
+        _non_negative_float, 60.0, "seconds a stop may take before the process exits (0: wait)"
+    )
+    stats_file: Path | None = _setting(_path, None, "the run's stats and failures as JSON")
+    progress: bool = _setting(_bool, False, "a progress line on stderr")
+    # -- a cluster worker (newscrawl/cluster/)
+    cluster_url: str | None = _setting(_redis_url, None, "the cluster's Redis")
+    cluster_run: str | None = _setting(_run_id, None, "the run id, shared by its workers")
+    shard: Shard = _setting(_shard, Shard(0, 1), "this worker's share of the sites")
+    cluster_timeout: float = _setting(
+        _positive_float, 60.0, "seconds Redis may not answer before the worker stops"
+    )
+    cluster_wait: float = _setting(
+        _non_negative_float, 600.0, "seconds an idle worker waits for other shards' workers"
+    )
+    cluster_writer: bool = _setting(_bool, False, "articles to `newscrawl writer` via Redis")
 
     @property
     def database(self) -> Path | str | None:
@@ -121,29 +255,38 @@ class NewscrawlConfig:
 
     @classmethod
     def from_settings(cls, settings: Any) -> NewscrawlConfig:
-        sqlite_path = _get(settings, "NEWSCRAWL_SQLITE_PATH", str, "")
-        config = cls(
-            min_words=_get(settings, "NEWSCRAWL_MIN_WORDS", _non_negative_int, DEFAULT_MIN_WORDS),
-            fragment_patterns=_get(settings, "NEWSCRAWL_FRAGMENT_PATTERNS", _patterns, ()),
-            max_pages=_get(settings, "NEWSCRAWL_MAX_PAGES", _non_negative_int, 0),
-            max_pages_per_site=_get(
-                settings, "NEWSCRAWL_MAX_PAGES_PER_SITE", _non_negative_int, 20_000
-            ),
-            worker_memory_mb=_get(settings, "NEWSCRAWL_WORKER_MEMORY_MB", _non_negative_int, 1024),
-            sqlite_path=Path(sqlite_path) if sqlite_path else None,
-            database_url=_get(settings, "NEWSCRAWL_DATABASE_URL", _postgres_url, "") or None,
-            sqlite_commit_every=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_EVERY", _positive_int, 100),
-            sqlite_commit_seconds=_get(settings, "NEWSCRAWL_SQLITE_COMMIT_SECONDS", float, 5.0),
-            workers=_get(settings, "NEWSCRAWL_WORKERS", _workers, -1),
-            extract_timeout=_get(settings, "NEWSCRAWL_EXTRACT_TIMEOUT", _positive_float, 8.0),
-            extract_queue=_get(settings, "NEWSCRAWL_EXTRACT_QUEUE", _non_negative_int, 0),
-            site_fragment_patterns=_get(
-                settings, "NEWSCRAWL_SITE_FRAGMENT_PATTERNS", _site_patterns, {}
-            ),
-        )
+        """Read and check every NEWSCRAWL_* setting of `settings` (Scrapy's
+        Settings, or a mapping); ConfigError names the first bad one."""
+        known = {setting_name(f.name): f for f in fields(cls)}
+        for name in list(settings.keys() if hasattr(settings, "keys") else settings):
+            if str(name).startswith(SETTING_PREFIX) and name not in known:
+                close = difflib.get_close_matches(str(name), list(known), n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ConfigError(f"unknown setting {name}{hint}")
+        values: dict[str, Any] = {}
+        for name, spec in known.items():
+            raw = settings.get(name)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[spec.name] = spec.metadata["convert"](raw)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"setting {name}={raw!r}: {exc}") from None
+        config = cls(**values)
+        if config.cluster_url is not None and config.cluster_run is None:
+            raise ConfigError("setting NEWSCRAWL_CLUSTER_URL needs NEWSCRAWL_CLUSTER_RUN")
         # Fail now, with the setting's name, on a bad pattern.
         for site in (None, *config.site_fragment_patterns):
             config.make_cleaner(site)
+        return config
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> NewscrawlConfig:
+        """The crawl's configuration, read from its settings on first use and
+        shared by every component (spider, middlewares, pipelines, extensions)."""
+        config = _BY_CRAWLER.get(crawler)
+        if config is None:
+            config = _BY_CRAWLER[crawler] = cls.from_settings(crawler.settings)
         return config
 
     def make_cleaner(self, site: str | None = None) -> TextCleaner:
@@ -170,11 +313,4 @@ class NewscrawlConfig:
         return cleaner_for
 
 
-def crawler_config(crawler: Any) -> NewscrawlConfig:
-    """The crawl's NewscrawlConfig, read from its settings once and shared by every
-    component (spider, pipelines, extensions) of that crawler."""
-    config: NewscrawlConfig | None = getattr(crawler, "_newscrawl_config", None)
-    if config is None:
-        config = NewscrawlConfig.from_settings(crawler.settings)
-        crawler._newscrawl_config = config
-    return config
+_BY_CRAWLER: WeakKeyDictionary[Any, NewscrawlConfig] = WeakKeyDictionary()

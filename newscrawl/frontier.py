@@ -158,6 +158,14 @@ class Frontier:
             [(canonicalize(url), site, reason, utc_now(), utc_now())],
         )
 
+    def url_state_counts(self, site: str) -> dict[str, int]:
+        """How many of the site's URLs are in each state, by state."""
+        rows = self.db.execute(
+            "SELECT state, count(*) FROM urls WHERE site = ? GROUP BY state ORDER BY state",
+            (site,),
+        )
+        return {state: int(count) for state, count in rows}
+
     def forget_site(self, site: str) -> int:
         """Forget which URLs of `site` were fetched; its stored articles stay."""
         cursor = self.db.execute("DELETE FROM urls WHERE site = ?", (site,))

@@ -43,8 +43,10 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
+from newscrawl.config import NewscrawlConfig
 from newscrawl.hosts import host_key, registrable_domain, site_key, url_port
 from newscrawl.urls import has_credentials, without_password
+from newscrawl.vocabulary import ADDRESS_REFUSED_STAT
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -284,8 +286,9 @@ class AddressGuard:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.enabled = crawler.settings.getbool("NEWSCRAWL_ADDRESS_GUARD", True)
-        self.extra_hosts = crawler.settings.getlist("NEWSCRAWL_ALLOW_HOSTS")
+        config = NewscrawlConfig.of(crawler)
+        self.enabled = config.address_guard
+        self.extra_hosts = config.allow_hosts
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
 
     @classmethod
@@ -300,7 +303,7 @@ class AddressGuard:
 
     def _refuse(self, request: Request, why: str) -> IgnoreRequest:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("newscrawl/address_refused")
+        self.crawler.stats.inc_value(ADDRESS_REFUSED_STAT)
         logger.warning("refused %s: %s", without_password(request.url), why)
         return IgnoreRequest(f"{ADDRESS_REFUSED}: {why}")
 
@@ -339,7 +342,7 @@ class RedirectGuard:
             if has_credentials(target):
                 why = f"a redirect to a URL with credentials: {without_password(target)}"
                 assert self.crawler.stats is not None
-                self.crawler.stats.inc_value("newscrawl/address_refused")
+                self.crawler.stats.inc_value(ADDRESS_REFUSED_STAT)
                 logger.warning("refused %s: %s", without_password(request.url), why)
                 raise IgnoreRequest(f"{ADDRESS_REFUSED}: {why}")
         return response

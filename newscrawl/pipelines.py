@@ -1,8 +1,9 @@
 """Item pipelines: thin Scrapy adapters over extraction, cleaning and storage.
 
 Order (see ITEM_PIPELINES in settings): extraction turns a PageItem into an
-ArticleItem, cleaning cleans it or drops it, SQLite stores it. JSON Lines output
-is Scrapy's own feed export, which receives what comes out of the last pipeline.
+ArticleItem, cleaning cleans it or drops it, the store (SQLite or PostgreSQL,
+see newscrawl/runstore.py) keeps it. JSON Lines output is Scrapy's own feed
+export, which receives what comes out of the last pipeline.
 """
 
 from __future__ import annotations
@@ -17,16 +18,12 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
-from newscrawl.config import NewscrawlConfig, crawler_config
-from newscrawl.crawlstore import (
-    CrawlStore,
-    count_site,
-    crawl_store,
-    stop_on_write_error,
-    url_states,
-)
+from newscrawl.config import NewscrawlConfig
 from newscrawl.items import ArticleItem, PageItem
+from newscrawl.runlog import count_site, stop_on_write_error
+from newscrawl.runstore import RunStore, url_states
 from newscrawl.storage import OTHER_SITE, StorageError
+from newscrawl.vocabulary import ARTICLES, CANONICAL_REFUSED, CPU_MS, DROPPED, PAGES_DROPPED, STORE
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
     EXTRACTION_MEMORY,
@@ -41,7 +38,9 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
 
-__all__ = ["CleaningPipeline", "ExtractionPipeline", "NoArticle", "SqlitePipeline"]
+    from newscrawl.frontier import Frontier
+
+__all__ = ["CleaningPipeline", "ExtractionPipeline", "NoArticle", "StorePipeline"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def _no_article(
     crawler: Crawler, url: str, site: str | None, reason: str, detail: str = ""
 ) -> NoArticle:
     """Count a page without an article, settle its URL in the store, and say why."""
-    _stats(crawler).inc_value(f"newscrawl/pages_dropped/{reason}")
+    _stats(crawler).inc_value(f"{PAGES_DROPPED}{reason}")
     count_site(crawler, site, reason)
     states = url_states(crawler)
     if states is not None and site:
@@ -97,7 +96,7 @@ class ExtractionPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
-        return cls(crawler_config(crawler), crawler)
+        return cls(NewscrawlConfig.of(crawler), crawler)
 
     def open_spider(self) -> None:
         if self.workers > 0:
@@ -123,7 +122,7 @@ class ExtractionPipeline:
         if not isinstance(item, PageItem):
             return item
         timed = await self._extract(item)
-        self.stats.inc_value("newscrawl/cpu_ms/extract", round(timed.cpu_seconds * 1000))
+        self.stats.inc_value(f"{CPU_MS}extract", round(timed.cpu_seconds * 1000))
         extraction = timed.extraction
         if extraction.failure in (EXTRACTION_TIMEOUT, EXTRACTION_CRASHED, EXTRACTION_MEMORY):
             logger.warning("extraction failed for %s: %s", item.url, extraction.failure)
@@ -135,7 +134,7 @@ class ExtractionPipeline:
                 "%s declares another site's canonical URL %s: stored under its own address",
                 item.url, article.hints["canonical_refused"],
             )  # fmt: skip
-            self.stats.inc_value("newscrawl/canonical_refused")
+            self.stats.inc_value(CANONICAL_REFUSED)
             count_site(self.crawler, article.site, "canonical_refused")
         return article
 
@@ -156,7 +155,7 @@ class CleaningPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
-        return cls(crawler_config(crawler), crawler)
+        return cls(NewscrawlConfig.of(crawler), crawler)
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
@@ -165,7 +164,7 @@ class CleaningPipeline:
         try:
             return self._clean(item)
         finally:
-            self.stats.inc_value("newscrawl/cpu_ms/clean", _ms_since(started))
+            self.stats.inc_value(f"{CPU_MS}clean", _ms_since(started))
 
     def _clean(self, item: ArticleItem) -> ArticleItem:
         boilerplate: frozenset[str] = frozenset()
@@ -176,16 +175,17 @@ class CleaningPipeline:
         reason = clean_article(item, self.cleaner_for(item.site), self.min_words, boilerplate)
         for rule, dropped in item.cleaning.items():
             if dropped:
-                self.stats.inc_value(f"newscrawl/dropped/{rule}", dropped)
+                self.stats.inc_value(f"{DROPPED}{rule}", dropped)
         if reason:
             url = item.url or ""
             raise _no_article(self.crawler, url, item.site, reason, f" ({item.word_count} words)")
-        self.stats.inc_value("newscrawl/articles")
+        self.stats.inc_value(ARTICLES)
         return item
 
 
-class SqlitePipeline:
-    """Upserts articles into SQLite (NEWSCRAWL_SQLITE_PATH), committing in batches.
+class StorePipeline:
+    """Upserts articles into the crawl's store (SQLite or PostgreSQL), committing in
+    batches.
 
     An article's URLs are marked done in the transaction that stores it. A batch
     is committed every `sqlite_commit_every` items, after `sqlite_commit_seconds`,
@@ -200,36 +200,35 @@ class SqlitePipeline:
         self.commit_every = config.sqlite_commit_every
         self.commit_seconds = config.sqlite_commit_seconds
         self.stats = _stats(crawler)
-        self.store: CrawlStore | None = None
+        self.store: RunStore | None = None
         self.last_commit = time.monotonic()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SqlitePipeline:
-        return cls(crawler_config(crawler), crawler)
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(NewscrawlConfig.of(crawler), crawler)
 
     def open_spider(self) -> None:
-        self.store = crawl_store(self.crawler)
-        if self.store is not None:
-            logger.info("storing articles in %s", self.store.articles.path)
+        self.store = RunStore.of(self.crawler)
 
     def process_item(self, item: object) -> object:
-        if not isinstance(item, ArticleItem) or self.store is None:
+        store = self.store
+        if not isinstance(item, ArticleItem) or store is None or store.frontier is None:
             return item
         started = time.process_time()
         try:
-            return self._store(item, self.store)
+            return self._store(item, store.frontier)
         finally:
-            self.stats.inc_value("newscrawl/cpu_ms/store", _ms_since(started))
+            self.stats.inc_value(f"{CPU_MS}store", _ms_since(started))
 
-    def _store(self, item: ArticleItem, store: CrawlStore) -> ArticleItem:
+    def _store(self, item: ArticleItem, frontier: Frontier) -> ArticleItem:
         try:
-            outcome = store.frontier.store_article(item)
+            outcome = frontier.store_article(item)
             now = time.monotonic()
             if (
-                store.articles.pending >= self.commit_every
+                frontier.store.pending >= self.commit_every
                 or now - self.last_commit >= self.commit_seconds
             ):
-                store.articles.commit()
+                frontier.store.commit()
                 self.last_commit = now
         except StorageError as exc:
             stop_on_write_error(self.crawler, str(exc))
@@ -241,13 +240,13 @@ class SqlitePipeline:
             )  # fmt: skip
         counter = outcome if outcome in ("unchanged", OTHER_SITE) else "stored"
         count_site(self.crawler, item.site, counter)
-        self.stats.inc_value(f"newscrawl/sqlite/{outcome}")
+        self.stats.inc_value(f"{STORE}{outcome}")
         return item
 
     def close_spider(self) -> None:
-        if self.store is not None:
+        if self.store is not None and self.store.articles is not None:
             try:
                 self.store.articles.commit()
             except StorageError as exc:
                 logger.error("%s", exc)
-            self.store = None
+        self.store = None

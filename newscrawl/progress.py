@@ -14,7 +14,9 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from newscrawl.crawlstore import site_counts
+from newscrawl.config import NewscrawlConfig
+from newscrawl.runlog import site_counts
+from newscrawl.vocabulary import ARTICLES
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -25,7 +27,7 @@ __all__ = ["ProgressLine", "progress_text"]
 def progress_text(stats: dict[str, Any], elapsed: float, width: int = 100) -> str:
     """One line: pages fetched, articles stored, rate, and the busiest sites."""
     pages = int(stats.get("response_received_count", 0))
-    stored = int(stats.get("newscrawl/articles", 0))
+    stored = int(stats.get(ARTICLES, 0))
     rate = pages / elapsed * 60 if elapsed > 0 else 0.0
     per_site = {
         site: c["pages_fetched"] for site, c in site_counts(stats).items() if "pages_fetched" in c
@@ -38,7 +40,7 @@ def progress_text(stats: dict[str, Any], elapsed: float, width: int = 100) -> st
 
 class ProgressLine:
     def __init__(self, crawler: Crawler, stream: IO[str] = sys.stderr) -> None:
-        if not crawler.settings.getbool("NEWSCRAWL_PROGRESS"):
+        if not NewscrawlConfig.of(crawler).progress:
             raise NotConfigured  # off: nothing to log, it is the default
         self.crawler = crawler
         self.stream = stream

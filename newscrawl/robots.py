@@ -39,6 +39,7 @@ from twisted.internet.defer import Deferred
 from newscrawl.hosts import host_key, url_port
 from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.urls import InvalidURLError, parse_url, without_password
+from newscrawl.vocabulary import ROBOTS_UNAVAILABLE, ROBOTS_UNREACHABLE_STAT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -186,7 +187,7 @@ class RobotsTxt:
                 continue
             return self._read(url, page, response)
         logger.info("robots.txt: more than %d redirects from %s: unavailable", MAX_REDIRECTS, url)
-        self._count("newscrawl/robots/unavailable")
+        self._count(ROBOTS_UNAVAILABLE)
         return ALLOW_ALL
 
     @staticmethod
@@ -208,7 +209,7 @@ class RobotsTxt:
         if status >= 500 or status == 429:
             return self._closed(url, f"HTTP {status}")
         if status >= 400 or not 200 <= status < 300:
-            self._count("newscrawl/robots/unavailable")
+            self._count(ROBOTS_UNAVAILABLE)
             return ALLOW_ALL  # no robots.txt: everything allowed
         body = response.body[:MAX_ROBOTS_BYTES]
         self._count("robotstxt/response_count")
@@ -224,5 +225,5 @@ class RobotsTxt:
             why,
             without_password(url.removesuffix("/robots.txt")),
         )
-        self._count("newscrawl/robots_unreachable")
+        self._count(ROBOTS_UNREACHABLE_STAT)
         return Verdict(unreachable=why)

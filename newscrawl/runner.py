@@ -19,12 +19,13 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newscrawl.config import NewscrawlConfig
-from newscrawl.crawlstore import StoreLock
 from newscrawl.storage import ArticleStore
+from newscrawl.storelock import StoreLock
 
 __all__ = [
     "CrawlReport",
     "OutputError",
+    "check_store",
     "check_writable",
     "load_settings",
     "run_spider",
@@ -91,35 +92,36 @@ def _requested_url(response: Any) -> str:
 
 
 def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
-    """Crawl with `spider_name` given `spider_args`; blocks until the crawl ends."""
+    """Crawl with `spider_name` given `spider_args`; blocks until the crawl ends.
+
+    The store is the crawl's own business (newscrawl/runstore.py: opened, locked
+    and migrated before the first request); a store that cannot be opened ends
+    the crawl at once with finish reason STORE_UNAVAILABLE."""
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
-    lock = None
-    if config.sqlite_path is not None and config.database_url is None:
-        # StorageError now, not mid-crawl: a database that cannot be opened, or one
-        # another crawl is using. The lock is kept until the crawl has ended: the
-        # crawl's store shares it, and no other run can take it in between (it
-        # would, and this crawl would fail with a traceback from inside Scrapy).
-        lock = StoreLock(config.sqlite_path)
-        lock.acquire()
-        try:
-            ArticleStore.open(config.sqlite_path).close()
-        except BaseException:
-            lock.release()
-            raise
-    elif config.database_url is not None:
-        ArticleStore.open(config.database_url).close()
-    try:
-        return _crawl(spider_name, spider_args, settings)
-    finally:
-        if lock is not None:
-            lock.release()
-
-
-def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
+    if config.database is not None:
+        check_store(config.database)
     for uri in settings.getdict("FEEDS"):
         if "://" not in str(uri) and not str(uri).startswith("stdout:"):
             check_writable(Path(uri))
+    report = _crawl(spider_name, spider_args, settings)
+    if config.stats_file is not None:
+        write_stats(config.stats_file, report)
+    return report
 
+
+def check_store(database: Path | str) -> None:
+    """StorageError, one line, before Scrapy starts (and logs), for a store the
+    crawl could not open: not a database, a newer schema, unreachable, or a
+    SQLite file another run holds. Nothing is opened for writing or kept: the
+    crawl's store (newscrawl/runstore.py) takes the lock and opens it itself."""
+    ArticleStore.check(database)
+    if isinstance(database, Path):
+        lock = StoreLock(database)
+        lock.acquire()
+        lock.release()
+
+
+def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_name)
     report = CrawlReport(stats={})
@@ -144,8 +146,6 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
     report.stats = crawler.stats.get_stats()
     for url, reason in getattr(crawler.spider, "fetch_failures", {}).items():
         report.failures.setdefault(url, reason)
-    if settings.get("NEWSCRAWL_STATS_FILE"):
-        write_stats(Path(settings["NEWSCRAWL_STATS_FILE"]), report)
     return report
 
 

@@ -7,7 +7,6 @@ loads the same module, so both front doors crawl alike.
 from __future__ import annotations
 
 from newscrawl import __version__
-from newscrawl.cleaning import DEFAULT_MIN_WORDS
 from newscrawl.items import ARTICLE_FIELDS
 
 BOT_NAME = "newscrawl"
@@ -75,11 +74,15 @@ REMOTE_CONTROL_ENABLED = False
 ITEM_PIPELINES = {
     "newscrawl.pipelines.ExtractionPipeline": 100,
     "newscrawl.pipelines.CleaningPipeline": 200,
-    "newscrawl.pipelines.SqlitePipeline": 300,  # only with NEWSCRAWL_SQLITE_PATH
+    # Only with a store (NEWSCRAWL_SQLITE_PATH or NEWSCRAWL_DATABASE_URL).
+    "newscrawl.pipelines.StorePipeline": 300,
 }
 EXTENSIONS = {
-    # Closes the SQLite store after the pipelines: re-cleans, writes the run record.
-    "newscrawl.crawlstore.CrawlStoreExtension": 0,
+    # The store's one owner: opens, migrates and locks it before the first request;
+    # after the pipelines, re-cleans the run's sites, writes the run record, closes it.
+    "newscrawl.runstore.RunStore": 0,
+    # One worker of a cluster (NEWSCRAWL_CLUSTER_URL): its Redis client and the run's keys.
+    "newscrawl.cluster.worker.ClusterWorker": 0,
     # A progress line on a terminal (NEWSCRAWL_PROGRESS; the newscrawl command sets it).
     "newscrawl.progress.ProgressLine": 0,
     # Network errors (refused, timed out, unknown host) logged as one line, no traceback.
@@ -98,38 +101,10 @@ FEED_STORAGES = {
 }
 FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
 
-# newscrawl's own settings (read by newscrawl.config.NewscrawlConfig).
-NEWSCRAWL_MIN_WORDS = DEFAULT_MIN_WORDS  # fewer words left after cleaning: not an article
-NEWSCRAWL_FRAGMENT_PATTERNS: list[str] = []  # extra boilerplate regexes (whole paragraph)
-NEWSCRAWL_MAX_PAGES = 0  # pages a spider may request; 0: no limit
-# Pages one site may cost a run (spider traps: calendars, session ids); 0: no limit.
-NEWSCRAWL_MAX_PAGES_PER_SITE = 20_000
-NEWSCRAWL_SQLITE_PATH = ""  # e.g. "output/newscrawl.sqlite"; empty: no SQLite storage
-NEWSCRAWL_SQLITE_COMMIT_EVERY = 100
-NEWSCRAWL_SQLITE_COMMIT_SECONDS = 5.0
-NEWSCRAWL_STOP_TIMEOUT = 60.0  # seconds a stop may take before the process just exits; 0: wait
-NEWSCRAWL_STATS_FILE = ""  # the newscrawl command writes the crawl's stats here as JSON
-NEWSCRAWL_PROGRESS = False  # a progress line on stderr, updated in place
-NEWSCRAWL_MAX_RETRY_AFTER = 600.0  # seconds; a longer Retry-After gives the request up
-NEWSCRAWL_RETRY_AFTER_TIMES = 3  # Retry-After pauses for one request at most
-NEWSCRAWL_SITE_FAILURE_LIMIT = 10  # failures in a row that stop requests to a site; 0: never
-NEWSCRAWL_ADDRESS_GUARD = True  # refuse internal addresses not among the start URLs' hosts
-NEWSCRAWL_ALLOW_HOSTS: list[str] = []  # further internal hosts or addresses a crawl may reach
-NEWSCRAWL_WORKERS = "auto"  # extraction processes: a number, 0 (in-process) or auto (one per core)
-NEWSCRAWL_EXTRACT_TIMEOUT = 8.0  # seconds; a page taking longer is abandoned, its worker replaced
-NEWSCRAWL_WORKER_MEMORY_MB = 1024  # address space of an extraction worker; 0: no limit
-NEWSCRAWL_EXTRACT_QUEUE = 0  # pages waiting for extraction at most; 0: 4 per worker
-# One worker of a cluster (newscrawl/cluster.py; `newscrawl crawl --cluster` sets these
-# and SCHEDULER = "newscrawl.cluster.ClusterScheduler").
-NEWSCRAWL_CLUSTER_URL = ""  # the cluster's Redis, redis://[:password@]host:port/db
-NEWSCRAWL_CLUSTER_RUN = ""  # the run id, shared by all its workers; Redis keys are scoped to it
-NEWSCRAWL_SHARD = "0/1"  # this worker's share of the sites: INDEX/COUNT
-NEWSCRAWL_CLUSTER_TIMEOUT = 60.0  # seconds Redis may not answer before the worker stops
-NEWSCRAWL_CLUSTER_WAIT = 600.0  # seconds an idle worker waits for other shards' workers to start
-# Send articles to the run's `newscrawl writer` through Redis (--writer); the
-# pipeline newscrawl.writer.ArticleQueuePipeline must then be in ITEM_PIPELINES.
-NEWSCRAWL_CLUSTER_WRITER = False
-NEWSCRAWL_DATABASE_URL = ""  # postgresql://...: store there instead of NEWSCRAWL_SQLITE_PATH
+# newscrawl's own settings (NEWSCRAWL_*) are declared, with their defaults and
+# checks, in newscrawl/config.py (NewscrawlConfig) and listed in the README; set
+# them here, with -s NAME=VALUE, or in your own settings module. A NEWSCRAWL_*
+# name that config.py does not know is an error.
 
 # Project commands: `scrapy crawl` checks newscrawl's spider arguments first.
 COMMANDS_MODULE = "newscrawl.commands"

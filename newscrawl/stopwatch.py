@@ -24,6 +24,8 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
+from newscrawl.config import NewscrawlConfig
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -48,7 +50,7 @@ def stop_crawl(crawler: Crawler, reason: str) -> None:
 
 class StopWatchdog:
     def __init__(self, crawler: Crawler) -> None:
-        self.seconds = crawler.settings.getfloat("NEWSCRAWL_STOP_TIMEOUT", 60.0)
+        self.seconds = NewscrawlConfig.of(crawler).stop_timeout
         if self.seconds <= 0:
             raise NotConfigured
         self.timer: threading.Timer | None = None

@@ -8,6 +8,7 @@ PostgreSQL database with the same schema (see `database.py`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -15,13 +16,13 @@ import re
 import sqlite3
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newscrawl.article import boilerplate_used, raw_fingerprints, rule_counts
-from newscrawl.cleaning import TextCleaner
-from newscrawl.cleaning.siteboiler import boilerplate_fingerprints
+from newscrawl.cleaning import split_paragraphs
+from newscrawl.cleaning.siteboiler import boilerplate_fingerprints, page_fingerprints
 from newscrawl.database import (
     PostgresConnection,
     database_errors,
@@ -31,7 +32,17 @@ from newscrawl.database import (
 from newscrawl.items import ArticleItem, article_record
 from newscrawl.urls import without_password
 
-__all__ = ["OTHER_SITE", "SCHEMA", "ArticleStore", "StorageError", "content_hash"]
+__all__ = [
+    "OTHER_SITE",
+    "RECLEAN_COMMIT_EVERY",
+    "SCHEMA",
+    "ArticleStore",
+    "StorageError",
+    "StoredText",
+    "boilerplate_column",
+    "cleaning_column",
+    "content_hash",
+]
 
 # The outcome of an upsert refused because another site's row has the key.
 OTHER_SITE = "other_site"
@@ -286,13 +297,31 @@ def _pause_for_tests() -> None:
         time.sleep(60)
 
 
-def _cleaning_column(counts: dict[str, int]) -> str:
+@dataclass(frozen=True)
+class StoredText:
+    """What cleaning an article again needs, and what it wrote last time."""
+
+    canonical_url: str
+    title: str | None
+    raw_text: str
+    anchor_texts: str  # JSON array
+    text: str
+    cleaning: str  # as cleaning_column encodes it
+    boilerplate_used: str | None  # as boilerplate_column encodes it; None: not known
+
+
+def cleaning_column(counts: dict[str, int]) -> str:
     # One encoding for writing and for comparing (re-cleaning skips equal rows).
     return json.dumps(counts, sort_keys=True)
 
 
-def _boilerplate_column(fingerprints: list[str]) -> str:
+def boilerplate_column(fingerprints: list[str]) -> str:
     return ",".join(fingerprints)
+
+
+def _raw_fingerprints(article: ArticleItem) -> set[str]:
+    """The site model's keys of the article's paragraphs as extracted."""
+    return page_fingerprints(split_paragraphs(article.raw_text or article.text))
 
 
 def content_hash(text: str) -> str:
@@ -339,6 +368,41 @@ class ArticleStore:
             connection.close()
             raise
         return cls(connection, path)
+
+    @staticmethod
+    def check(target: str | Path) -> None:
+        """Raise StorageError, saying why, if `target` cannot be a store: not a
+        SQLite file, a schema newer than this newscrawl's, a server that cannot be
+        reached. Reads only; creates nothing but missing folders. (What a command
+        checks before it starts; the crawl's own store opens it for real.)"""
+        if is_postgres_url(target):
+            shown = without_password(str(target))
+            try:
+                PostgresConnection(str(target)).close()
+            except ImportError as exc:
+                raise StorageError(str(exc)) from None
+            except database_errors() as exc:
+                reason = (
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                )
+                raise StorageError(f"cannot open database {shown}: {reason}") from None
+            return
+        path = Path(target)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                return
+            if not path.is_file():
+                raise StorageError(f"cannot open database {path}: not a file")
+            with contextlib.closing(
+                sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            ) as db:
+                (version,) = db.execute("PRAGMA user_version").fetchone()
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+        if version > SCHEMA_VERSION:
+            raise StorageError(_newer_schema(path, version))
 
     @classmethod
     def _open_postgres(cls, url: str) -> ArticleStore:
@@ -388,11 +452,11 @@ class ArticleStore:
         holds that canonical URL."""
         row: dict[str, Any] = article_record(article)
         row["authors"] = json.dumps(article.authors, ensure_ascii=False)
-        row["cleaning"] = _cleaning_column(article.cleaning)
+        row["cleaning"] = cleaning_column(article.cleaning)
         row["content_hash"] = content_hash(article.text)
         row["raw_text"] = article.raw_text or article.text
         row["anchor_texts"] = json.dumps(article.anchor_texts, ensure_ascii=False)
-        row["boilerplate_used"] = _boilerplate_column(article.boilerplate_used)
+        row["boilerplate_used"] = boilerplate_column(article.boilerplate_used)
         try:
             page, before = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
@@ -401,7 +465,7 @@ class ArticleStore:
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
                 "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                [(article.site, fp, page) for fp in sorted(raw_fingerprints(article))],
+                [(article.site, fp, page) for fp in sorted(_raw_fingerprints(article))],
             )
         except database_errors() as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
@@ -444,72 +508,61 @@ class ArticleStore:
         )
         return boilerplate_fingerprints(counts, pages)
 
+    def count_articles(self, site: str | None = None) -> int:
+        """How many articles the store holds (of `site`)."""
+        query, params = "SELECT count(*) FROM articles", tuple[str, ...]()
+        if site is not None:
+            query, params = query + " WHERE site = ?", (site,)
+        (count,) = self.connection.execute(query, params).fetchone()
+        return int(count)
+
+    def known_sites(self) -> set[str]:
+        """Every site the store knows: with articles, URLs or run records."""
+        return {
+            site
+            for (site,) in self.connection.execute(
+                "SELECT site FROM articles UNION SELECT site FROM urls"
+                " UNION SELECT site FROM run_counts"
+            )
+        }
+
     def sites(self) -> list[str]:
         return [
             s
             for (s,) in self.connection.execute("SELECT DISTINCT site FROM articles ORDER BY site")
         ]
 
-    def reclean(
-        self,
-        cleaner: TextCleaner | Callable[[str], TextCleaner],
-        sites: Iterable[str] | None = None,
-        stale_only: bool = False,
-    ) -> int:
-        """Clean the stored articles of `sites` (all when None) again, from their raw
-        text, with the current rules and site model. Returns how many texts changed.
-
-        With `stale_only`, only the rows cleaned with other site boilerplate than
-        their site now has: what the end of a crawl needs, since its rules did not
-        change but the model did. A page's cleaning takes nothing else from other
-        pages, so the result is the same as re-cleaning every row, at a cost that
-        grows with the rows the run touched, not with the whole history.
-
-        The result depends only on what is stored, not on the order it came in.
-        Articles left too short keep their row (their text is stored cleaned).
-
-        Commits every RECLEAN_COMMIT_EVERY rows written, so a stop during it keeps
-        what was done and running it again does the rest. For the end-of-run
-        re-clean that is the next run's: the rows not reached are still stale.
-        """
+    def update_cleaned(
+        self, page: str, text: str, word_count: int, cleaning: str, boilerplate_used: str
+    ) -> None:
+        """Store a row's text cleaned again (newscrawl/reclean.py); `cleaning` and
+        `boilerplate_used` as `cleaning_column` and `boilerplate_column` encode them."""
         try:
-            return self._reclean(cleaner, sites, stale_only)
+            self.connection.execute(
+                "UPDATE articles SET text = ?, word_count = ?, cleaning = ?, content_hash = ?,"
+                " boilerplate_used = ? WHERE canonical_url = ?",
+                (text, word_count, cleaning, content_hash(text), boilerplate_used, page),
+            )
         except database_errors() as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
+        self.pending += 1
 
-    def _reclean(
-        self,
-        cleaner: TextCleaner | Callable[[str], TextCleaner],
-        sites: Iterable[str] | None,
-        stale_only: bool,
-    ) -> int:
-        changed = 0
-        for site in sorted(sites) if sites is not None else self.sites():
-            site_cleaner = cleaner if isinstance(cleaner, TextCleaner) else cleaner(site)
-            boilerplate = self.site_boilerplate(site)
-            rows = self._stale_rows_of(site, boilerplate) if stale_only else self._rows_of(site)
-            for page, title, raw_text, anchor_texts, old_text, old_cleaning, old_used in rows:
-                # Rows stored before raw text was kept (schema 1) start from their text.
-                source = raw_text or old_text
-                result = site_cleaner.clean_text(
-                    source, title, json.loads(anchor_texts), boilerplate
-                )
-                cleaning = _cleaning_column(rule_counts(result))
-                used = _boilerplate_column(boilerplate_used(source, boilerplate))
-                if result.text == old_text and cleaning == old_cleaning and used == old_used:
-                    continue  # most rows: nothing to write
-                changed += result.text != old_text
-                self.connection.execute(
-                    "UPDATE articles SET text = ?, word_count = ?, cleaning = ?, content_hash = ?,"
-                    " boilerplate_used = ? WHERE canonical_url = ?",
-                    (result.text, result.word_count, cleaning, content_hash(result.text), used,
-                     page),
-                )  # fmt: skip
-                self.pending += 1
-                if self.pending >= RECLEAN_COMMIT_EVERY:
-                    self.commit()
-        self.commit()
-        return changed
+    def rows_to_clean(
+        self, site: str, boilerplate: frozenset[str] | None = None
+    ) -> Iterator[StoredText]:
+        """The rows of `site` as cleaning needs them, read in batches; with
+        `boilerplate` (the site's boilerplate fingerprints), only those cleaned
+        with other boilerplate than it (stale)."""
+        try:
+            rows = (
+                self._rows_of(site)
+                if boilerplate is None
+                else self._stale_rows_of(site, boilerplate)
+            )
+            for row in rows:
+                yield StoredText(*row)
+        except database_errors() as exc:
+            raise StorageError(f"cannot read {self.path}: {exc}") from None
 
     _ROW = "canonical_url, title, raw_text, anchor_texts, text, cleaning, boilerplate_used"
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
-import os
 import resource
 import time
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from functools import lru_cache
 from pebble import ProcessExpired, ProcessPool
 
 from newscrawl.cleaning import CleaningResult, TextCleaner
+from newscrawl.config import default_workers
 from newscrawl.extract import EXTRACTION_MEMORY, Extraction, extract_article
 
 __all__ = [
@@ -48,14 +48,6 @@ MIB = 1024 * 1024
 # worker died, or the whole pool broke. `ExtractionPool.outcome` turns each into a
 # failure reason.
 TASK_FAILURES = (concurrent.futures.TimeoutError, ProcessExpired, BrokenProcessPool)
-
-
-def default_workers() -> int:
-    """One worker per core this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Real Redis and PostgreSQL servers for the tests, on free loopback ports.
 
 Started from the binaries of Debian's redis-server and postgresql packages
-(`.ci/run` installs them when missing). Without them a test skips and says
+(`make test` installs them when missing: tests/install-servers.sh). Without them a test skips and says
 why; under CI it fails instead, since CI must run every test.
 """
 

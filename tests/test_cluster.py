@@ -15,15 +15,13 @@ import pytest
 import scrapy
 from scrapy import Request
 
-from newscrawl.cluster import (
+from newscrawl.cluster.keys import (
     ClusterError,
-    JsonRequests,
     Shard,
-    ShardQueue,
     parse_run_id,
-    shard_of,
     site_shard,
 )
+from newscrawl.cluster.scheduler import JsonRequests, ShardQueue, shard_of
 from newscrawl.storage import ArticleStore
 
 from .conftest import BIN, FAST, REPO, run
@@ -433,9 +431,10 @@ def test_a_restarted_writer_stores_what_its_killed_predecessor_had_not_committed
 ):
     import redis
 
+    from newscrawl.cluster.worker import encode_article
+    from newscrawl.cluster.writer import write_run
     from newscrawl.config import NewscrawlConfig
     from newscrawl.items import ArticleItem
-    from newscrawl.writer import encode_article, write_run
 
     client = redis.Redis.from_url(redis_server.url)
     prefix = "newscrawl:run-restart:news"

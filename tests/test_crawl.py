@@ -114,7 +114,7 @@ def test_scrapy_crawl_with_a_bad_url_argument_is_a_usage_error():
     err = result.stderr.decode()
     assert result.returncode == 2
     assert "Traceback" not in err
-    assert "scrapy: error: -a urls=URL[,URL...]: not an http(s) URL: 'news.example/today'" in err
+    assert "scrapy: error: not an http(s) URL: 'news.example/today'" in err
 
 
 def test_a_robots_txt_that_answers_503_keeps_the_crawl_off_the_site(tmp_path: Path):

@@ -221,4 +221,4 @@ def test_scrapy_crawl_news_with_a_sites_file(sites, tmp_path: Path):
     broken = tmp_path / "broken.toml"
     broken.write_text("[[site]]\nname = 3\n")
     bad = run("scrapy", "crawl", "news", "-a", f"sites={broken}")
-    assert bad.returncode == 2 and f"-a sites: {broken}:2: key 'name'" in bad.stderr.decode()
+    assert bad.returncode == 2 and f"scrapy: error: {broken}:2: key 'name'" in bad.stderr.decode()

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.crawlstore import StoreLock
+from newscrawl.frontier import Frontier
 from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.storelock import StoreLock
 
 from .conftest import BIN, FAST, REPO, run
 from .servers import redis_server  # noqa: F401  (a fixture)
@@ -69,7 +70,7 @@ def hold_lock_in_a_process(db: str) -> subprocess.Popen[bytes]:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from newscrawl.crawlstore import StoreLock\n"
+        "from newscrawl.storelock import StoreLock\n"
         "lock = StoreLock(Path(sys.argv[1]))\n"
         "lock.acquire()\n"
         "print('held', flush=True)\n"
@@ -81,7 +82,7 @@ def hold_lock_in_a_process(db: str) -> subprocess.Popen[bytes]:
 
 
 def lock_in_another_process(db: Path) -> subprocess.CompletedProcess[str]:
-    code = "import sys\nfrom pathlib import Path\nfrom newscrawl.crawlstore import StoreLock\n"
+    code = "import sys\nfrom pathlib import Path\nfrom newscrawl.storelock import StoreLock\n"
     code += "StoreLock(Path(sys.argv[1])).acquire()\n"
     return subprocess.run(
         [sys.executable, "-c", code, str(db)],
@@ -240,7 +241,10 @@ def test_the_lock_and_sqlite_locking_do_not_interfere(tmp_path: Path):
 # test's folder giving the --db value, made ready.
 def lock_file_is_a_directory(tmp_path: Path) -> str:
     db = tmp_path / "news.sqlite"
-    ArticleStore.open(db).close()
+    store = ArticleStore.open(db)
+    # The site `state --site n.test` names: a site the store knows.
+    Frontier(store).add_pending("n.test", "http://n.test/a.html", None, None)
+    store.close()
     (tmp_path / "news.sqlite.lock").mkdir()
     return str(db)
 
@@ -302,8 +306,8 @@ def test_a_database_that_cannot_be_locked_or_opened_is_one_line_and_exit_2(
 def test_commands_that_write_the_database_are_refused_while_it_is_locked(
     site_url: str, tmp_path: Path, command: str
 ):
-    db = tmp_path / "news.sqlite"
-    ArticleStore.open(db).close()
+    db = Path(lock_file_is_a_directory(tmp_path))
+    (tmp_path / "news.sqlite.lock").rmdir()  # a store that knows n.test, and a lock file
     holder = hold_lock_in_a_process(str(db))
     try:
         result = run("newscrawl", *command_line(command, str(db), site_url, ""), cwd=tmp_path)

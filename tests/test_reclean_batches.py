@@ -20,6 +20,7 @@ import pytest
 from newscrawl.article import clean_article
 from newscrawl.cleaning import TextCleaner
 from newscrawl.items import ArticleItem
+from newscrawl.reclean import reclean
 from newscrawl.storage import RECLEAN_COMMIT_EVERY, ArticleStore, StorageError
 
 from .conftest import BIN, FAST, REPO, run
@@ -91,7 +92,7 @@ def test_an_end_of_run_reclean_stopped_half_way_keeps_its_batches_and_the_next_f
 
     store = ArticleStore.open(path)
     with pytest.raises(StorageError, match="disk is full"):
-        store.reclean(TextCleaner(), stale_only=True)
+        reclean(store, TextCleaner(), stale_only=True)
     store.connection.close()  # no commit: what a kill leaves
     assert cleaned_rows(path) == RECLEAN_COMMIT_EVERY  # the first batch stays
 
@@ -99,9 +100,9 @@ def test_an_end_of_run_reclean_stopped_half_way_keeps_its_batches_and_the_next_f
         db.executescript("DROP TRIGGER disk_full; DROP TRIGGER count_recleaned;")
     store = ArticleStore.open(path)
     # The next run's end-of-run re-clean finds exactly the rows not yet done.
-    assert store.reclean(TextCleaner(), stale_only=True) == ROWS - RECLEAN_COMMIT_EVERY
-    assert store.reclean(TextCleaner(), stale_only=True) == 0
-    assert store.reclean(TextCleaner()) == 0  # the same as re-cleaning every row
+    assert reclean(store, TextCleaner(), stale_only=True) == ROWS - RECLEAN_COMMIT_EVERY
+    assert reclean(store, TextCleaner(), stale_only=True) == 0
+    assert reclean(store, TextCleaner()) == 0  # the same as re-cleaning every row
     store.close()
     assert cleaned_rows(path) == ROWS
 

@@ -116,7 +116,7 @@ def test_scrapyd_runs_the_two_workers_of_a_cluster_crawl(
             _api(scrapyd, "schedule.json", {
                 "project": "newscrawl", "spider": "news", "urls": ",".join(sites.urls),
                 "setting": [
-                    "SCHEDULER=newscrawl.cluster.ClusterScheduler",
+                    "SCHEDULER=newscrawl.cluster.scheduler.ClusterScheduler",
                     f"NEWSCRAWL_CLUSTER_URL={redis_server.url}", "NEWSCRAWL_CLUSTER_RUN=scrapyd-1",
                     f"NEWSCRAWL_SHARD={shard}/2", f"NEWSCRAWL_DATABASE_URL={database}",
                     "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", "DOWNLOAD_DELAY=0.01",

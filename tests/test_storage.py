@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.items import ArticleItem
+from newscrawl.reclean import reclean
 from newscrawl.storage import SCHEMA_VERSION, ArticleStore, StorageError, content_hash
 
 ARTICLE = ArticleItem(
@@ -113,7 +114,7 @@ def test_a_schema_1_database_is_migrated_and_keeps_its_rows(tmp_path: Path):
     # Its rows can be re-cleaned from their stored text.
     from newscrawl.cleaning import TextCleaner
 
-    assert store.reclean(TextCleaner()) == 1
+    assert reclean(store, TextCleaner()) == 1
     store.close()
     (row,) = rows(path)
     assert row["text"] == "A body paragraph."
@@ -139,9 +140,9 @@ def test_reclean_reads_a_site_in_batches_and_rewrites_only_changed_rows(tmp_path
     store.commit()
     keys = [row[0] for row in store._rows_of("n.test", batch=3)]
     assert keys == sorted(f"http://n.test/{n}" for n in range(7))  # all seven, each once
-    assert store.reclean(TextCleaner()) == 7  # "Advertisement" goes from every text
+    assert reclean(store, TextCleaner()) == 7  # "Advertisement" goes from every text
     before = store.connection.total_changes
-    assert store.reclean(TextCleaner()) == 0
+    assert reclean(store, TextCleaner()) == 0
     assert store.connection.total_changes == before  # nothing written the second time
     store.close()
 
@@ -176,9 +177,9 @@ def test_the_end_of_a_run_re_cleans_only_rows_cleaned_with_other_boilerplate(tmp
     store.connection.execute("UPDATE articles SET text = 'damaged' WHERE canonical_url LIKE '%/4'")
     store.connection.execute("UPDATE articles SET boilerplate_used = ? WHERE canonical_url LIKE '%/4'",
                              (",".join(store.site_boilerplate("n.test")),))  # fmt: skip
-    assert store.reclean(TextCleaner(), stale_only=True) == 4  # the furniture goes from 0-3
+    assert reclean(store, TextCleaner(), stale_only=True) == 4  # the furniture goes from 0-3
     texts = {r["canonical_url"][-1]: r["text"] for r in rows(tmp_path / "a.sqlite")}
     assert furniture not in "".join(texts.values()) and texts["4"] == "damaged"
-    assert store.reclean(TextCleaner(), stale_only=True) == 0
-    assert store.reclean(TextCleaner()) == 1  # a full re-clean reads every row
+    assert reclean(store, TextCleaner(), stale_only=True) == 0
+    assert reclean(store, TextCleaner()) == 1  # a full re-clean reads every row
     store.close()

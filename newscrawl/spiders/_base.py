@@ -13,19 +13,27 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.budget import BUDGET_CHARGED, BUDGET_SITE, PageBudget
 from newscrawl.circuit import CIRCUIT_OPEN
-from newscrawl.config import crawler_config
-from newscrawl.crawlstore import count_site, url_states
+from newscrawl.config import NewscrawlConfig, parse_site_patterns, setting_name
 from newscrawl.hosts import site_key
 from newscrawl.items import PageItem
 from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.robots import ROBOTS_UNREACHABLE
-from newscrawl.sites import SiteDirectory, sites_from_urls
+from newscrawl.runlog import count_site
+from newscrawl.runstore import url_states
+from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.urls import parse_url_list, site_of, without_password
+from newscrawl.vocabulary import (
+    FETCH_FAILED,
+    MAX_PAGES_REACHED,
+    PAGES_OVER_SITE_CAP,
+    PAGES_SKIPPED,
+)
 
 __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
 
@@ -107,6 +115,35 @@ def ld_json_types(response: TextResponse) -> list[str]:
     return types
 
 
+def apply_site_settings(sites: list[SiteConfig], settings: Any) -> None:
+    """What a sites file says of each site that is a setting: its `delay` and
+    `concurrency` (DOWNLOAD_SLOTS, by site: every request carries its site as its
+    download slot) and its `boilerplate` (NEWSCRAWL_SITE_FRAGMENT_PATTERNS). What
+    the settings already say of a site wins: they were given on purpose."""
+    if settings.frozen:
+        return  # a crawler set up by hand (tests): its settings are as given
+    slots = {
+        site.name: {
+            k: v for k, v in (("delay", site.delay), ("concurrency", site.concurrency)) if v
+        }
+        for site in sites
+    }
+    _merge_setting(settings, "DOWNLOAD_SLOTS", {n: s for n, s in slots.items() if s},
+                   settings.getdict("DOWNLOAD_SLOTS"))  # fmt: skip
+    patterns_name = setting_name("site_fragment_patterns")
+    patterns = {site.name: list(site.boilerplate) for site in sites if site.boilerplate}
+    given = settings.get(patterns_name)
+    _merge_setting(settings, patterns_name, patterns,
+                   {k: list(v) for k, v in parse_site_patterns(given).items()} if given else {})  # fmt: skip
+
+
+def _merge_setting(settings: Any, name: str, ours: dict[str, Any], given: dict[str, Any]) -> None:
+    if not ours:
+        return
+    priority = max(settings.getpriority(name) or 0, SETTINGS_PRIORITIES["spider"])
+    settings.set(name, {**ours, **given}, priority=priority)
+
+
 class BaseNewsSpider(scrapy.Spider):
     """Takes `urls` (comma-separated, or a list from Python) and hands pages on as PageItems.
 
@@ -130,7 +167,11 @@ class BaseNewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BaseNewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        config = crawler_config(crawler)
+        # Before anything reads the configuration: both front doors (`newscrawl
+        # crawl`, `scrapy crawl` and scrapyd) pass here, so the sites' own settings
+        # hold whichever way the crawl was started.
+        apply_site_settings(spider.sites, crawler.settings)
+        config = NewscrawlConfig.of(crawler)
         spider.budget = PageBudget(config.max_pages, config.max_pages_per_site)
         crawler.signals.connect(spider._charge, signal=signals.request_scheduled)
         crawler.signals.connect(spider._refund, signal=signals.request_dropped)
@@ -145,9 +186,9 @@ class BaseNewsSpider(scrapy.Spider):
             return True
         assert self.crawler.stats is not None
         if self.budget.crawl_cap_reached():
-            self.crawler.stats.set_value("newscrawl/max_pages_reached", True)
+            self.crawler.stats.set_value(MAX_PAGES_REACHED, True)
         else:
-            self.crawler.stats.inc_value("newscrawl/pages_over_site_cap")
+            self.crawler.stats.inc_value(PAGES_OVER_SITE_CAP)
         count_site(self.crawler, site, "over_budget")
         return False
 
@@ -210,7 +251,7 @@ class BaseNewsSpider(scrapy.Spider):
         url = without_password(request.url) if request is not None else "?"
         site = request.meta.get("site") if request is not None else None
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"newscrawl/fetch_failed/{reason}")
+        self.crawler.stats.inc_value(f"{FETCH_FAILED}{reason}")
         count_site(self.crawler, site or site_of(url), _site_counter(reason))
         self.fetch_failures[url] = reason
         states = url_states(self.crawler)
@@ -225,7 +266,7 @@ class BaseNewsSpider(scrapy.Spider):
         if isinstance(response, HtmlResponse):
             return True
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("newscrawl/pages_skipped/not_html")
+        self.crawler.stats.inc_value(f"{PAGES_SKIPPED}not_html")
         self.fetch_failures[response.url] = "not_html"
         logger.info("not an HTML page, skipped: %s", response.url)
         return False

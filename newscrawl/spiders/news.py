@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.linkextractors import LinkExtractor
 
-from newscrawl.crawlstore import count_site, crawl_store, url_states
+from newscrawl.config import NewscrawlConfig
 from newscrawl.discovery import (
     Entry,
     feed_links,
@@ -33,9 +33,12 @@ from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.items import PageItem
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.robots import ROBOTS_TXT_READ
+from newscrawl.runlog import count_site
+from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig, load_sites, parse_age, sites_from_urls
 from newscrawl.spiders._base import BaseNewsSpider, ld_json_types
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list
+from newscrawl.vocabulary import PAGES
 
 __all__ = ["NewsSpider"]
 
@@ -85,7 +88,8 @@ class NewsSpider(BaseNewsSpider):
         if site:
             configs = [c for c in configs if c.name == site]
             if not configs:
-                raise ValueError(f"no site named {site!r}")
+                where = f"{sites}: " if isinstance(sites, str) and sites else ""
+                raise ValueError(f"{where}no site named {site!r}")
         self.sites = configs
         entry_urls = [u for c in configs for u in c.entry_urls]
         super().__init__(entry_urls, **kwargs)
@@ -111,12 +115,15 @@ class NewsSpider(BaseNewsSpider):
         if isinstance(since, str) and since:
             moment = parse_date(since)
             if moment is None:
-                raise ValueError(f"since: not a date: {since!r}")
+                raise ValueError(f"since: not a date: {since!r} (e.g. 2026-11-01)")
             return moment
         if isinstance(since, datetime):
             return since
         if isinstance(max_age, str) and max_age:
-            max_age = parse_age(max_age)
+            try:
+                max_age = parse_age(max_age)
+            except ValueError as exc:
+                raise ValueError(f"max_age: {exc}") from None
         if isinstance(max_age, timedelta):
             return datetime.now(UTC) - max_age
         return None
@@ -124,16 +131,18 @@ class NewsSpider(BaseNewsSpider):
     # -- seeds ----------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        store = crawl_store(self.crawler)
-        seeding = self._sites_to_seed()
-        if store is None and self.crawler.settings.getbool("NEWSCRAWL_CLUSTER_WRITER"):
-            await self._known_from_writer([c.name for c in seeding])
+        run_store = RunStore.of(self.crawler)
+        store = run_store.frontier if run_store is not None else None
+        settings = NewscrawlConfig.of(self.crawler)
+        seeding = self._sites_to_seed(settings)
+        if store is None and settings.cluster_writer:
+            await self._known_from_writer([c.name for c in seeding], settings.cluster_timeout)
         # Without ROBOTSTXT_OBEY no robots.txt is read for rules: read it for its
         # Sitemap lines. (With it, the robots middleware hands them over.)
         read_robots = not self.crawler.settings.getbool("ROBOTSTXT_OBEY")
         for config in seeding:
             if store is not None:
-                self.known[config.name] = store.frontier.known_articles(config.name)
+                self.known[config.name] = store.known_articles(config.name)
             site = config.name
             meta = {"allow_offsite": True}
             # Seeds pass the duplicate filter like any request: a start page found
@@ -155,7 +164,7 @@ class NewsSpider(BaseNewsSpider):
                         yield self.make_request(url, site, callback=callback, meta=meta)
             # What an earlier run found and did not finish (stopped, killed, failed).
             if store is not None:
-                pending = store.frontier.pending(config.name)
+                pending = store.pending(config.name)
             else:
                 pending = self.pending_from_writer.get(config.name, [])
             for row in pending:
@@ -167,18 +176,13 @@ class NewsSpider(BaseNewsSpider):
                 elif over_budget:
                     break
 
-    async def _known_from_writer(self, sites: list[str]) -> None:
+    async def _known_from_writer(self, sites: list[str], timeout: float) -> None:
         """A cluster worker without a store learns from the run's writer which
-        articles earlier runs stored (see newscrawl/writer.py)."""
-        from newscrawl.cluster import connect, run_prefix  # needs the cluster extra
-        from newscrawl.writer import known_from_writer
+        articles earlier runs stored (see newscrawl/cluster/writer.py)."""
+        from newscrawl.cluster.worker import ClusterWorker, known_from_writer
 
-        settings = self.crawler.settings
-        prefix = run_prefix(settings.get("NEWSCRAWL_CLUSTER_RUN", ""), self.name)
-        server = connect(settings.get("NEWSCRAWL_CLUSTER_URL", ""))
-        timeout = settings.getfloat("NEWSCRAWL_CLUSTER_TIMEOUT", 60.0)
-        known = await known_from_writer(server, prefix, sites, timeout)
-        server.close()
+        worker = ClusterWorker.of(self.crawler)
+        known = await known_from_writer(worker.server, worker.keys, sites, timeout)
         if known is None:
             logger.warning(
                 "no `newscrawl writer` has started for this run within %g s: every article"
@@ -188,14 +192,11 @@ class NewsSpider(BaseNewsSpider):
         self.known.update(known.known)
         self.pending_from_writer.update(known.pending)
 
-    def _sites_to_seed(self) -> list[SiteConfig]:
+    def _sites_to_seed(self, config: NewscrawlConfig) -> list[SiteConfig]:
         """Every site; in a cluster, this worker's shard of them (the others seed theirs)."""
-        if not self.crawler.settings.get("NEWSCRAWL_CLUSTER_URL"):
+        if config.cluster_url is None:
             return self.sites
-        from newscrawl.cluster import Shard  # needs the cluster extra
-
-        shard = Shard.parse(self.crawler.settings.get("NEWSCRAWL_SHARD", "0/1"))
-        return [c for c in self.sites if shard.owns(c.name)]
+        return [c for c in self.sites if config.shard.owns(c.name)]
 
     # -- discovery --------------------------------------------------------------
 
@@ -325,13 +326,13 @@ class NewsSpider(BaseNewsSpider):
             # A news sitemap or a feed listed it as an article, and the sitemap or feed
             # is how this site's pages are found: no need to parse it here (the
             # crawler's process is the bottleneck; extraction runs in workers).
-            self.crawler.stats.inc_value(f"newscrawl/pages/{ARTICLE}")
+            self.crawler.stats.inc_value(f"{PAGES}{ARTICLE}")
             yield self.page_item(response)
             return
         else:
             og_type = response.xpath('//meta[@property="og:type"]/@content').get()
             kind = classify_page(response.url, og_type, ld_json_types(response))
-            self.crawler.stats.inc_value(f"newscrawl/pages/{kind}")
+            self.crawler.stats.inc_value(f"{PAGES}{kind}")
             if kind == ARTICLE:
                 if config.wants(response.url):
                     yield self.page_item(response)

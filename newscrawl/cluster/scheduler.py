@@ -1,11 +1,11 @@
-"""Several workers, one crawl: newscrawl's layer over scrapy-redis.
+"""One worker's share of a cluster crawl: Scrapy's scheduler over Redis.
 
 scrapy-redis shares Scrapy's request queue and duplicate filter through Redis.
 Used as it comes, it does not fit a scheduled news crawl (see the README's
-"Running on several machines"); this layer keeps its scheduler, queue base and
+"Running on several machines"); this keeps its scheduler, queue base and
 duplicate filter and changes what they do:
 
-- Keys are scoped to a run id (`newscrawl:<run>:<spider>:...`), so the next
+- Keys are scoped to a run id (newscrawl/cluster/keys.py), so the next
   scheduled run starts clean instead of finding every hub "seen".
 - Requests go to the queue of a shard, chosen from the request's site (or
   host): each site is crawled by one worker at a time, so its politeness
@@ -28,11 +28,8 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
-import zlib
 from base64 import b64decode, b64encode
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
@@ -45,103 +42,37 @@ from scrapy_redis.queue import Base as RedisQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 
-from newscrawl.crawlstore import WRITE_ERRORS
+from newscrawl.cluster.keys import KEY_LIFETIME, RunKeys, shard_of_site_or_url
+from newscrawl.cluster.run import run_progress
+from newscrawl.cluster.worker import ClusterWorker
 from newscrawl.stopwatch import stop_crawl
-from newscrawl.urls import site_of, without_password
+from newscrawl.vocabulary import (
+    CLUSTER_ERROR,
+    CLUSTER_INCOMPLETE,
+    CLUSTER_LOST,
+    CLUSTER_REQUEUED,
+    FINISHED,
+    SHUTDOWN,
+    WRITE_ERRORS,
+)
 
 if TYPE_CHECKING:
     import redis
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
-__all__ = [
-    "ClusterError",
-    "ClusterScheduler",
-    "JsonRequests",
-    "Shard",
-    "check_cluster",
-    "cluster_settings",
-    "parse_run_id",
-    "shard_of",
-]
+__all__ = ["ClusterScheduler", "JsonRequests", "ShardQueue", "shard_of"]
 
 logger = logging.getLogger(__name__)
 
 # How often an idle worker looks at the cluster again (seconds).
 IDLE_POLL = 0.25
-# Run keys outlive the run by this long (seconds), for `newscrawl stats`-style
-# inspection and late restarts, then Redis drops them.
-KEY_LIFETIME = 7 * 24 * 3600
-
-# The finish reason of a worker that lost Redis.
-CLUSTER_LOST = "cluster_unreachable"
-# The finish reason of a worker that waited in vain for the workers of other shards.
-CLUSTER_INCOMPLETE = "cluster_incomplete"
-
-_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-
-def run_prefix(run: str, spider: str) -> str:
-    """The prefix of every Redis key of one run of one spider."""
-    return f"newscrawl:{run}:{spider}"
-
-
-def queue_key(prefix: str, shard: int) -> str:
-    """The sorted set of a shard's waiting requests."""
-    return f"{prefix}:queue:{shard}"
-
-
-def inflight_key(queue: str) -> str:
-    """The hash of the requests taken from `queue` and not yet finished."""
-    return f"{queue}:inflight"
-
-
-class ClusterError(ValueError):
-    """A cluster option or the Redis server is not usable; the message says which."""
-
-
-@dataclass(frozen=True)
-class Shard:
-    """This worker's share of the sites: index `index` of `count` (0-based)."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
-        if match is None:
-            raise ClusterError(f"shard: expected INDEX/COUNT such as 0/2, got {text!r}")
-        index, count = int(match[1]), int(match[2])
-        if count < 1 or index >= count:
-            raise ClusterError(f"shard: index must be 0 to COUNT-1 and COUNT at least 1: {text!r}")
-        return cls(index, count)
-
-    def owns(self, site: str) -> bool:
-        """Whether this shard crawls (and seeds) `site`."""
-        return site_shard(site, self.count) == self.index
-
-    def __str__(self) -> str:
-        return f"{self.index}/{self.count}"
-
-
-def parse_run_id(text: str) -> str:
-    if not _RUN_ID.fullmatch(text or ""):
-        raise ClusterError(
-            f"run id: 1 to 64 letters, digits, '.', '_' or '-' (e.g. 2026-11-27T10), got {text!r}"
-        )
-    return text
-
-
-def site_shard(site: str, count: int) -> int:
-    """The shard that crawls `site`. crc32, not hash(): every worker must agree."""
-    return zlib.crc32(site.encode("utf-8")) % count
 
 
 def shard_of(request: Request, count: int) -> int:
     """The shard that crawls `request`: its site's (the spider's name for it), else
     its host's."""
-    return site_shard(str(request.meta.get("site") or site_of(request.url)), count)
+    return shard_of_site_or_url(request.meta.get("site"), request.url, count)
 
 
 class JsonRequests:
@@ -219,8 +150,8 @@ class ShardQueue(RedisQueue):  # type: ignore[misc]
 
     def __init__(self, server: redis.Redis, spider: Spider, key: str, serializer: Any) -> None:
         super().__init__(server, spider, key, serializer)
-        self.inflight_key = inflight_key(self.key)
-        self.counter_key = f"{self.key}:arrivals"
+        self.inflight_key = RunKeys.inflight(self.key)
+        self.counter_key = RunKeys.arrivals(self.key)
         self._pop = server.register_script(_POP_TO_INFLIGHT)
         self._enqueue = server.register_script(_ENQUEUE)
         self._requeue = server.register_script(_REQUEUE)
@@ -267,26 +198,25 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
     id), NEWSCRAWL_SHARD (INDEX/COUNT).
     """
 
-    def __init__(self, server: redis.Redis, crawler: Crawler, run: str, shard: Shard) -> None:
-        self.prefix = run_prefix(run, crawler.spidercls.name)
+    def __init__(self, worker: ClusterWorker, crawler: Crawler) -> None:
+        self.keys = worker.keys
+        self.prefix = worker.keys.prefix
         super().__init__(
-            server,
+            worker.server,
             persist=True,  # the run's keys are shared: one worker's end is not the run's
-            queue_key=f"{self.prefix}:queue",
+            queue_key=self.keys.queue_base,
             queue_cls=f"{ShardQueue.__module__}.{ShardQueue.__qualname__}",
-            dupefilter=RFPDupeFilter(server, key=f"{self.prefix}:seen"),
+            dupefilter=RFPDupeFilter(worker.server, key=self.keys.seen),
             serializer=JsonRequests,
         )
         self.crawler = crawler
         self.stats = crawler.stats
-        self.shard = shard
-        self.seeded_key = f"{self.prefix}:seeded"  # workers that have sent their seeds
-        self.closed_key = f"{self.prefix}:closed"  # workers that have closed
+        self.shard = worker.shard
         self.queues: list[ShardQueue] = []
         self.inflight: dict[Request, bytes] = {}
         self.poll = LoopingCall(self._wake)
-        self.timeout = crawler.settings.getfloat("NEWSCRAWL_CLUSTER_TIMEOUT", 60.0)
-        self.wait = crawler.settings.getfloat("NEWSCRAWL_CLUSTER_WAIT", 600.0)
+        self.timeout = worker.config.cluster_timeout
+        self.wait = worker.config.cluster_wait
         self.waiting_since: float | None = None  # when only absent workers held the run
         self.said_waiting = False
         self.lost_since: float | None = None  # when Redis stopped answering
@@ -295,29 +225,25 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
-        settings = crawler.settings
-        server = connect(settings.get("NEWSCRAWL_CLUSTER_URL", ""))
-        run = parse_run_id(settings.get("NEWSCRAWL_CLUSTER_RUN", ""))
-        shard = Shard.parse(settings.get("NEWSCRAWL_SHARD", "0/1"))
-        return cls(server, crawler, run, shard)
+        return cls(ClusterWorker.of(crawler), crawler)
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
         self.queues = [
-            ShardQueue(self.server, spider, queue_key(self.prefix, i), JsonRequests)
+            ShardQueue(self.server, spider, self.keys.queue(i), JsonRequests)
             for i in range(self.shard.count)
         ]
         self.queue = self.queues[self.shard.index]
         # For `newscrawl writer`, which watches the run without being a worker.
-        self.server.set(f"{self.prefix}:shards", self.shard.count)
-        self.server.srem(self.closed_key, self.shard.index)
+        self.server.set(self.keys.shards, self.shard.count)
+        self.server.srem(self.keys.closed, self.shard.index)
         requeued = self.queue.requeue_inflight()
         if requeued:
             logger.warning(
                 "shard %s: %d requests an earlier worker did not finish go back in the queue",
                 self.shard, requeued,
             )  # fmt: skip
-            self._count("newscrawl/cluster/requeued", requeued)
+            self._count(CLUSTER_REQUEUED, requeued)
         self.crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
         self.poll.start(IDLE_POLL, now=False)
         logger.info("cluster run %s, shard %s", self.prefix, self.shard)
@@ -330,11 +256,11 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         try:
             # Scrapy has finished with every request it took (a stop waits for them),
             # unless the crawl ends on a failure: then they are done again.
-            if reason in ("finished", "shutdown", CLUSTER_INCOMPLETE) and self._may_acknowledge():
+            if reason in (FINISHED, SHUTDOWN, CLUSTER_INCOMPLETE) and self._may_acknowledge():
                 self.queue.acknowledge(list(self.inflight.values()))
                 self.inflight.clear()
-            self.server.sadd(self.closed_key, self.shard.index)
-            for key in self.server.scan_iter(f"{self.prefix}:*"):
+            self.server.sadd(self.keys.closed, self.shard.index)
+            for key in self.server.scan_iter(self.keys.pattern):
                 self.server.expire(key, KEY_LIFETIME)
         except RedisError as exc:
             logger.error("could not reach the cluster's Redis to close the run: %s", exc)
@@ -440,12 +366,12 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             return  # closing already, for want of Redis
         try:
             # Idle means this worker has sent its seeds: the start requests are done.
-            self.server.sadd(self.seeded_key, self.shard.index)
+            self.server.sadd(self.keys.seeded, self.shard.index)
             self._acknowledge_finished()
-            if len(self.queue) or not run_progress(self.server, self.prefix, self.shard.count).idle:
+            if len(self.queue) or not run_progress(self.server, self.keys, self.shard.count).idle:
                 self.waiting_since = None
                 raise DontCloseSpider
-            seeded = {int(index) for index in self.server.smembers(self.seeded_key)}
+            seeded = {int(index) for index in self.server.smembers(self.keys.seeded)}
         except RedisError as exc:
             self._redis_failed(exc)
             raise DontCloseSpider from None
@@ -477,7 +403,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         )
         logger.error("stopping this worker: %s", message)
         if self.stats is not None:
-            self.stats.set_value("newscrawl/cluster/error", message)
+            self.stats.set_value(CLUSTER_ERROR, message)
         stop_crawl(self.crawler, CLUSTER_INCOMPLETE)
 
     # -- Redis outages ------------------------------------------------------------
@@ -506,99 +432,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         message = f"the cluster's Redis {why}"
         logger.error("stopping this worker: %s", message)
         if self.stats is not None:
-            self.stats.set_value("newscrawl/cluster/error", message)
+            self.stats.set_value(CLUSTER_ERROR, message)
         stop_crawl(self.crawler, CLUSTER_LOST)
 
     def _count(self, key: str, value: int = 1) -> None:
         if self.stats is not None:
             self.stats.inc_value(key, value)
-
-
-def connect(url: str) -> redis.Redis:
-    """A client of the cluster's Redis, checked with a PING; ClusterError if it fails."""
-    import redis
-
-    shown = without_password(url)
-    if not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ClusterError(f"cluster: expected a redis:// URL, got {shown!r}")
-    try:
-        # Calls block the event loop: a Redis that stops answering must not hang it.
-        server = redis.Redis.from_url(
-            url, socket_connect_timeout=10, socket_timeout=5, health_check_interval=30
-        )
-        server.ping()
-    except (redis.RedisError, ValueError) as exc:
-        raise ClusterError(f"cannot reach the cluster's Redis at {shown}: {exc}") from None
-    return server
-
-
-@dataclass(frozen=True)
-class RunProgress:
-    """Where a cluster run stands, read from its Redis keys."""
-
-    shards: int  # 0: no worker has started
-    queued: list[int]  # requests waiting, per shard
-    in_flight: list[int]  # requests taken by a worker and not finished, per shard
-    seen: int  # distinct requests the run has queued
-    seeded: int  # workers that have sent their seeds
-    closed: int  # workers that have stopped
-    for_writer: int  # articles waiting for `newscrawl writer`
-
-    @property
-    def idle(self) -> bool:
-        """Nothing queued and nothing in flight, on any shard."""
-        return not any(self.queued) and not any(self.in_flight)
-
-    @property
-    def over(self) -> bool:
-        return (
-            self.shards > 0
-            and self.closed >= self.seeded >= self.shards
-            and self.idle
-            and not self.for_writer
-        )
-
-
-def run_progress(server: redis.Redis, prefix: str, shards: int | None = None) -> RunProgress:
-    """The run's counts, read in one transaction, so that a request moving from a
-    queue to an in-flight hash (or back) cannot be missed between two reads.
-    `shards`: the run's shard count, if the caller knows it (else read from Redis)."""
-    if shards is None:
-        shards = int(server.get(f"{prefix}:shards") or 0)
-    with server.pipeline(transaction=True) as pipe:
-        for index in range(shards):
-            pipe.zcard(queue_key(prefix, index))
-            pipe.hlen(inflight_key(queue_key(prefix, index)))
-        for key in ("seen", "seeded", "closed"):
-            pipe.scard(f"{prefix}:{key}")
-        pipe.llen(f"{prefix}:articles")
-        *per_shard, seen, seeded, closed, for_writer = pipe.execute()
-    return RunProgress(shards, per_shard[0::2], per_shard[1::2], seen, seeded, closed, for_writer)
-
-
-def check_cluster(url: str, run: str, shard: str) -> None:
-    """Every cluster option checked, and Redis reached, before the crawl starts."""
-    parse_run_id(run)
-    Shard.parse(shard)
-    connect(url).close()
-
-
-def cluster_settings(url: str, run: str, shard: str, writer: bool = False) -> dict[str, Any]:
-    """The settings that make a crawl one worker of a cluster; with `writer`, one
-    that sends its articles to the run's `newscrawl writer`."""
-    from newscrawl import settings
-
-    extra: dict[str, Any] = {}
-    if writer:
-        pipelines = {**settings.ITEM_PIPELINES, "newscrawl.writer.ArticleQueuePipeline": 300}
-        extra = {"NEWSCRAWL_CLUSTER_WRITER": True, "ITEM_PIPELINES": pipelines}
-    return {
-        **extra,
-        "SCHEDULER": f"{ClusterScheduler.__module__}.{ClusterScheduler.__qualname__}",
-        "NEWSCRAWL_CLUSTER_URL": url,
-        "NEWSCRAWL_CLUSTER_RUN": run,
-        "NEWSCRAWL_SHARD": shard,
-        # A request leaves Redis once its items are through the pipelines: they
-        # must be committed by then.
-        "NEWSCRAWL_SQLITE_COMMIT_EVERY": 1,
-    }

@@ -1,0 +1,55 @@
+"""The `newscrawl` command: a thin front over the same crawler `scrapy crawl` runs.
+
+Each module registers its commands: crawling.py (crawl, scrape, demo),
+offline.py (extract, eval), records.py (reclean, state, stats), cluster.py
+(writer, stats --cluster); common.py holds what they share. Expected errors (a
+malformed URL, a missing file, an unwritable output, a bad setting) end with one
+line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from newscrawl import __version__
+from newscrawl.cli import cluster, crawling, offline, records
+from newscrawl.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newscrawl",
+        description="Crawl news sites, extract clean article text, store it as JSON Lines or SQLite.",
+    )
+    parser.add_argument("--version", action="version", version=f"newscrawl {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    crawling.add_parsers(commands)
+    offline.add_parsers(commands)
+    records.add_parsers(commands)
+    cluster.add_parsers(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+        return code
+    except CommandError as exc:
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("newscrawl: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `newscrawl extract ... | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

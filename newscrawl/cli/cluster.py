@@ -1,0 +1,113 @@
+"""`newscrawl writer` and `newscrawl stats --cluster`: a cluster run from outside
+its workers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from newscrawl.cli.common import (
+    DEFAULT_DB,
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    config_with_sites,
+    require_cluster_extra,
+)
+
+__all__ = ["add_parsers", "cluster_run_stats"]
+
+
+def add_parsers(commands: Any) -> None:
+    writer = commands.add_parser(
+        "writer", help="store a cluster run's articles (workers with --writer) into SQLite"
+    )
+    writer.add_argument("--cluster", required=True, metavar="redis://...", help="the run's Redis")
+    writer.add_argument("--run", required=True, metavar="ID", help="the run's id")
+    writer.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE.sqlite")
+    writer.add_argument(
+        "--sites", type=Path, metavar="FILE.toml", help="its sites' own boilerplate patterns"
+    )
+    writer.set_defaults(handler=cmd_writer)
+
+
+def cluster_run_stats(url: str, run: str | None) -> int:
+    require_cluster_extra("--cluster")
+    from redis import RedisError
+
+    from newscrawl.cluster.keys import ClusterError, RunKeys, parse_run_id
+    from newscrawl.cluster.run import connect, run_progress
+
+    if not run:
+        raise CommandError("stats --cluster needs --run ID")
+    try:
+        progress = run_progress(connect(url), RunKeys.of(parse_run_id(run), "news"))
+    except ClusterError as exc:
+        raise CommandError(str(exc)) from None
+    except RedisError as exc:
+        raise CommandError(f"cannot read the run from Redis: {exc}") from None
+    if not progress.shards:
+        print(f"newscrawl: cluster run {run}: no worker has started (or its keys expired)")
+        return EXIT_OK
+    state = "over" if progress.over else "running"
+    print(
+        f"cluster run {run}: {state}; {progress.shards} shards, {progress.seeded} seeded,"
+        f" {progress.closed} stopped; {progress.seen} distinct requests;"
+        f" {progress.for_writer} articles waiting for the writer"
+    )
+    print(f"{'shard':>5} {'queued':>8} {'in flight':>10}")
+    for index, (queued, in_flight) in enumerate(
+        zip(progress.queued, progress.in_flight, strict=True)
+    ):
+        print(f"{index:>5} {queued:>8} {in_flight:>10}")
+    return EXIT_OK
+
+
+def cmd_writer(args: argparse.Namespace) -> int:
+    require_cluster_extra("writer")
+    from redis import RedisError
+
+    from newscrawl.cluster.keys import ClusterError, parse_run_id
+    from newscrawl.cluster.run import connect
+    from newscrawl.cluster.writer import write_run
+    from newscrawl.storage import ArticleStore, StorageError
+    from newscrawl.storelock import StoreLock
+
+    config = config_with_sites(args.sites)
+    try:
+        run = parse_run_id(args.run)
+        server = connect(args.cluster)
+    except ClusterError as exc:
+        raise CommandError(str(exc)) from None
+    lock = StoreLock(args.db)
+    try:
+        lock.acquire()
+        store = ArticleStore.open(args.db)
+    except StorageError as exc:
+        lock.release()
+        raise CommandError(str(exc)) from None
+    print(f"newscrawl: writer: storing run {run} into {args.db}", file=sys.stderr)
+    try:
+        report = write_run(server, run, store, config.cleaners())
+    except RedisError as exc:
+        print(
+            f"newscrawl: error: lost the cluster's Redis: {exc}; what was committed stays in"
+            f" {args.db}, the rest waits in Redis for the next writer",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except StorageError as exc:
+        print(f"newscrawl: error: {exc}; the articles wait in Redis", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.close()
+        lock.release()
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(report.outcomes.items())) or "none"
+    print(
+        f"newscrawl: writer: run {run}: {sum(report.outcomes.values())} articles ({outcomes}),"
+        f" {report.recleaned} re-cleaned; run record {report.run_id} in {args.db}",
+        file=sys.stderr,
+    )
+    return EXIT_OK

@@ -1,0 +1,184 @@
+"""What the `newscrawl` commands share: exit codes, option types, one-line errors,
+and the store of an existing database opened for one command."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newscrawl.config import NewscrawlConfig
+    from newscrawl.storage import ArticleStore
+
+__all__ = [
+    "DEFAULT_DB",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CommandError",
+    "add_crawl_options",
+    "add_workers_option",
+    "config_with_sites",
+    "database_arg",
+    "open_store",
+    "positive",
+    "require_cluster_extra",
+    "shown",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # the command ran, but some input gave no result
+EXIT_USAGE = 2  # bad input: nothing was done
+EXIT_INTERRUPTED = 130
+# (3: a stop cut short by the stop watchdog, newscrawl/stopwatch.py, which exits itself.)
+
+# Where scheduled crawls (--sites), `state` and `stats` keep their store by default.
+DEFAULT_DB = Path("output/newscrawl.sqlite")
+
+
+class CommandError(Exception):
+    """An expected error: printed as one line, exit code EXIT_USAGE."""
+
+
+def setting_arg(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum`."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more: {text!r}")
+        return number
+
+    return parse
+
+
+positive = whole_number(1)
+
+
+def add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", type=whole_number(0), metavar="N",
+        help="extraction processes (default: one per core; 0: in this process)",
+    )  # fmt: skip
+
+
+def database_arg(text: str) -> Path | str:
+    """A SQLite file (a path) or a PostgreSQL database (a postgresql:// URL, kept as
+    written: a Path would fold its "//")."""
+    from newscrawl.database import is_postgres_url
+
+    return text if is_postgres_url(text) else Path(text)
+
+
+def shown(database: Path | str) -> str:
+    """The database as messages may name it: never with its password."""
+    from newscrawl.urls import without_password
+
+    return without_password(database) if isinstance(database, str) else str(database)
+
+
+def add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="FILE.sqlite|URL",
+        type=database_arg,
+        help="also upsert articles into this SQLite file or postgresql:// database",
+    )
+    parser.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        type=setting_arg,
+        help="override a Scrapy or newscrawl setting (repeatable)",
+    )
+    add_workers_option(parser)
+    parser.add_argument(
+        "-L", "--log-level", default=default_log_level,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help=f"default {default_log_level}",
+    )  # fmt: skip
+
+
+def config_with_sites(sites: Path | None) -> NewscrawlConfig:
+    """Cleaning configuration with the sites file's per-site boilerplate patterns."""
+    from newscrawl.config import NewscrawlConfig
+
+    if sites is None:
+        return NewscrawlConfig()
+    from newscrawl.sites import SitesFileError, load_sites
+
+    try:
+        patterns = {s.name: s.boilerplate for s in load_sites(sites) if s.boilerplate}
+    except SitesFileError as exc:
+        raise CommandError(str(exc)) from None
+    return NewscrawlConfig(site_fragment_patterns=patterns)
+
+
+def require_cluster_extra(what: str) -> None:
+    """One line, not a traceback, when the cluster extra is not installed."""
+    from importlib.util import find_spec
+
+    if any(find_spec(module) is None for module in ("scrapy_redis", "redis")):
+        raise CommandError(f"{what} needs its extra: pip install 'newscrawl[cluster]'")
+
+
+@contextlib.contextmanager
+def open_store(database: Path | str, *, writes: bool) -> Iterator[ArticleStore]:
+    """The store of an existing database, open for one command; its errors become
+    one line. A command that writes takes the database's lock, as a crawl does,
+    so it never runs beside one; readers never lock."""
+    from newscrawl.storage import ArticleStore, StorageError
+    from newscrawl.storelock import StoreLock
+
+    if isinstance(database, Path) and not database.is_file():
+        raise CommandError(f"no database at {database}")
+    lock = StoreLock(database) if writes and isinstance(database, Path) else None
+    try:
+        if lock is not None:
+            lock.acquire()
+        store = ArticleStore.open(database)
+    except StorageError as exc:
+        if lock is not None:
+            lock.release()
+        raise CommandError(str(exc)) from None
+    try:
+        yield store
+        store.close()
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        # Closed before the lock is released (see StoreLock); closing twice does nothing.
+        store.connection.close()
+        if lock is not None:
+            lock.release()
+
+
+def check_site(store: ArticleStore, site: str | None) -> None:
+    """A --site that names no site the store knows is an error, not "0 rows"."""
+    if site is not None and site not in store.known_sites():
+        known = store.known_sites()
+        hint = f" (it knows {', '.join(sorted(known)[:8])}{' ...' if len(known) > 8 else ''})"
+        raise CommandError(
+            f"no site named {site!r} in {shown(store.path)}" + (hint if known else "")
+        )
+
+
+def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """What the -s options say, as a dict."""
+    return dict(args.settings)

@@ -1,0 +1,287 @@
+"""`newscrawl crawl`, `scrape` and `demo`: the command line translated into the
+spider's arguments and settings, the same crawler `scrapy crawl` runs, and a
+summary and exit code a person (or cron) can trust."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from newscrawl.cli.common import (
+    DEFAULT_DB,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    add_crawl_options,
+    positive,
+    require_cluster_extra,
+)
+from newscrawl.vocabulary import STORE_UNAVAILABLE
+
+__all__ = ["add_parsers"]
+
+
+def add_parsers(commands: Any) -> None:
+    crawl = commands.add_parser(
+        "crawl", help="crawl sites (start URLs or a sites file): sitemaps, feeds, links"
+    )
+    crawl.add_argument("urls", nargs="*", metavar="URL")
+    crawl.add_argument("--sites", type=Path, metavar="FILE.toml", help="the sites to crawl")
+    crawl.add_argument(
+        "--sitemap", action="append", default=[], metavar="URL",
+        help="a sitemap to read (repeatable)",
+    )  # fmt: skip
+    crawl.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="a feed to read (repeatable)"
+    )
+    crawl.add_argument("--site", metavar="NAME", help="only this site of the sites file")
+    window = crawl.add_mutually_exclusive_group()
+    window.add_argument(
+        "--since", metavar="DATE", help="skip entries dated before DATE (e.g. 2026-11-01)"
+    )
+    window.add_argument(
+        "--max-age", metavar="AGE", help="skip entries older than AGE (30m, 12h, 2d, 1w)"
+    )
+    crawl.add_argument(
+        "--refresh", action="store_true",
+        help="fetch stored articles again (default: only new ones)",
+    )  # fmt: skip
+    output = crawl.add_mutually_exclusive_group()
+    output.add_argument(
+        "-o", "--output", type=Path, metavar="FILE.jsonl", help="append articles as JSON Lines"
+    )
+    output.add_argument(
+        "-O", "--overwrite-output", type=Path, metavar="FILE.jsonl", help="same, replacing the file"
+    )
+    crawl.add_argument("--max-pages", type=positive, metavar="N", help="request at most N pages")
+    cluster = crawl.add_argument_group(
+        "cluster",
+        "run as one worker of a crawl shared through Redis (pip install 'newscrawl[cluster]')",
+    )
+    cluster.add_argument("--cluster", metavar="redis://...", help="the cluster's Redis")
+    cluster.add_argument("--run", metavar="ID", help="the run's id, the same for all its workers")
+    cluster.add_argument(
+        "--shard", metavar="INDEX/COUNT", default="0/1",
+        help="this worker's share of the sites, e.g. 0/4 ... 3/4 (default 0/1)",
+    )  # fmt: skip
+    cluster.add_argument(
+        "--writer", action="store_true",
+        help="send articles to the run's `newscrawl writer` (SQLite) instead of --db",
+    )  # fmt: skip
+    add_crawl_options(crawl, "INFO")
+    crawl.set_defaults(handler=cmd_crawl)
+
+    scrape = commands.add_parser(
+        "scrape", help="fetch just these pages, print one JSON object per article"
+    )
+    scrape.add_argument("urls", nargs="+", metavar="URL")
+    add_crawl_options(scrape, "WARNING")
+    scrape.set_defaults(handler=cmd_scrape)
+
+    demo = commands.add_parser("demo", help="serve the bundled demo news site and crawl it")
+    demo.add_argument("--output-dir", type=Path, default=Path("output"), help="default: ./output")
+    add_crawl_options(demo, "WARNING")
+    demo.set_defaults(handler=cmd_demo)
+
+
+def crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str, Any]:
+    """The settings the command's options stand for (then its -s options)."""
+    overrides: dict[str, Any] = {"LOG_LEVEL": args.log_level}
+    if sys.stderr.isatty() and args.command == "crawl":
+        # In place on a terminal; the logs still say it all when stderr is a file.
+        overrides["NEWSCRAWL_PROGRESS"] = True
+        overrides["LOG_LEVEL"] = "WARNING" if args.log_level == "INFO" else args.log_level
+    if feeds:
+        overrides["FEEDS"] = feeds
+    if isinstance(args.db, str):
+        overrides["NEWSCRAWL_DATABASE_URL"] = args.db
+    elif args.db is not None:
+        overrides["NEWSCRAWL_SQLITE_PATH"] = str(args.db)
+    if getattr(args, "max_pages", None):
+        overrides["NEWSCRAWL_MAX_PAGES"] = args.max_pages
+    if args.workers is not None:
+        overrides["NEWSCRAWL_WORKERS"] = args.workers
+    overrides.update(dict(args.settings))
+    return overrides
+
+
+def jsonl_feed(path: Path, overwrite: bool) -> dict[str, Any]:
+    return {str(path): {"format": "jsonlines", "overwrite": overwrite, "encoding": "utf-8"}}
+
+
+def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any]) -> Any:
+    """Check the spider's arguments and the settings, then crawl; expected errors
+    become CommandError."""
+    # Imported here so that `newscrawl extract` and `--help` do not load Scrapy.
+    from newscrawl.config import ConfigError
+    from newscrawl.runner import OutputError, load_settings, run_spider
+    from newscrawl.spiders.arguments import SpiderArgumentError, check_spider_arguments
+    from newscrawl.storage import StorageError
+
+    try:
+        check_spider_arguments(spider, spider_args)
+        return run_spider(spider, spider_args, load_settings(overrides))
+    except (SpiderArgumentError, ConfigError, OutputError, StorageError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def news_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The `news` spider's arguments, as `scrapy crawl news -a` would pass them."""
+    spider_args: dict[str, Any] = {"refresh": args.refresh}
+    if args.since:
+        spider_args["since"] = args.since
+    if args.max_age:
+        spider_args["max_age"] = args.max_age
+    if args.sites is None:
+        if not (args.urls or args.sitemap or args.feed):
+            raise CommandError("give start URLs (or --sitemap, --feed), or --sites FILE")
+        if args.site:
+            raise CommandError("--site needs --sites FILE")
+        for name, values in (("urls", args.urls), ("sitemaps", args.sitemap), ("feeds", args.feed)):
+            if values:
+                spider_args[name] = list(values)
+        return spider_args
+    if args.urls or args.sitemap or args.feed:
+        raise CommandError("give start URLs (or --sitemap, --feed) or --sites FILE, not both")
+    spider_args["sites"] = str(args.sites)
+    if args.site:
+        spider_args["site"] = args.site
+    return spider_args
+
+
+def summary(report: Any) -> list[str]:
+    from newscrawl.vocabulary import ARTICLES, DROPPED, FETCH_FAILED, PAGES_DROPPED, PAGES_SKIPPED
+
+    stored = report.stats.get(ARTICLES, 0)
+    pages = report.stats.get("response_received_count", 0)
+    lines = [f"articles: {stored} stored from {pages} pages fetched ({report.finish_reason})"]
+    for title, prefix in (
+        ("paragraphs dropped", DROPPED),
+        ("pages without an article", PAGES_DROPPED),
+        ("pages skipped", PAGES_SKIPPED),
+        ("pages not fetched", FETCH_FAILED),
+    ):
+        counts = report.counts(prefix)
+        if counts:
+            detail = ", ".join(f"{name} {count}" for name, count in counts.items())
+            lines.append(f"{title}: {sum(counts.values())} ({detail})")
+    return lines
+
+
+def exit_code(report: Any) -> int:
+    """The exit code a crawl's finish reason stands for; prints why it failed."""
+    from newscrawl import vocabulary as v
+
+    reason = report.finish_reason
+    if reason == v.SHUTDOWN:
+        return EXIT_INTERRUPTED
+    if reason == v.STORE_UNAVAILABLE:
+        print(f"newscrawl: error: {report.stats.get(v.STORE_ERROR, '')}", file=sys.stderr)
+        return EXIT_USAGE
+    if reason == v.STORAGE_ERROR:
+        print(
+            f"newscrawl: error: the crawl stopped: {report.stats.get(v.STORE_ERROR, '')}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    if reason == v.CLUSTER_INCOMPLETE:
+        error = report.stats.get(v.CLUSTER_ERROR, "")
+        print(f"newscrawl: error: this worker stopped: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if reason == v.CLUSTER_LOST:
+        error = report.stats.get(v.CLUSTER_ERROR, "")
+        print(
+            f"newscrawl: error: this worker stopped: {error}; its unfinished pages stay"
+            " in Redis for the next worker of its shard",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    feeds: dict[str, Any] = {}
+    if args.output or args.overwrite_output:
+        feeds = jsonl_feed(
+            args.output or args.overwrite_output, overwrite=bool(args.overwrite_output)
+        )
+    if args.cluster is None and (args.run or args.writer or args.shard != "0/1"):
+        raise CommandError("--run, --shard and --writer are options of a --cluster crawl")
+    if args.cluster is None and args.sites is not None and args.db is None:
+        args.db = DEFAULT_DB  # a scheduled crawl needs its memory
+    overrides = crawl_settings(args, feeds)
+    if args.cluster is not None:
+        overrides.update(cluster_worker_settings(args))
+    report = run_crawl("news", news_arguments(args), overrides)
+    if report.finish_reason != STORE_UNAVAILABLE:
+        for line in summary(report):
+            print(f"newscrawl: {line}", file=sys.stderr)
+    code = exit_code(report)
+    # A worker of a cluster may have nothing to do: other workers took every page.
+    if code == EXIT_OK and not report.stats.get("response_received_count") and not args.cluster:
+        print("newscrawl: no page could be fetched", file=sys.stderr)
+        code = EXIT_FAILED
+    return code
+
+
+def cluster_worker_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings of a cluster worker, its options checked and its Redis reached."""
+    require_cluster_extra("--cluster")
+    from newscrawl.cluster.keys import ClusterError
+    from newscrawl.cluster.run import check_cluster, cluster_settings
+
+    if not args.run:
+        raise CommandError("--cluster needs --run ID, the same for every worker of the run")
+    if args.writer and args.db is not None:
+        raise CommandError("--writer sends articles to `newscrawl writer`: no --db with it")
+    if isinstance(args.db, Path):
+        raise CommandError(
+            "the workers of a cluster share one store: --db postgresql://... (not a SQLite"
+            " file; for SQLite, --writer and one `newscrawl writer`)"
+        )
+    if args.db is None and args.sites is not None and not args.writer:
+        raise CommandError(
+            "a scheduled cluster crawl needs its store: --db postgresql://..., or --writer"
+        )
+    try:
+        check_cluster(args.cluster, args.run, args.shard)
+    except ClusterError as exc:
+        raise CommandError(str(exc)) from None
+    return cluster_settings(args.cluster, args.run, args.shard, writer=args.writer)
+
+
+def cmd_scrape(args: argparse.Namespace) -> int:
+    feeds = {"stdout:": {"format": "jsonlines", "encoding": "utf-8"}}
+    report = run_crawl("article", {"urls": list(args.urls)}, crawl_settings(args, feeds))
+    missing = [url for url in report.failures if url not in report.articles]
+    for url in missing:
+        print(f"newscrawl: no article from {url}: {report.failures[url]}", file=sys.stderr)
+    code = exit_code(report)
+    if code == EXIT_OK and (missing or not report.articles):
+        code = EXIT_FAILED
+    return code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from newscrawl.demo import demo_server
+
+    output_dir: Path = args.output_dir
+    jsonl, sqlite = output_dir / "articles.jsonl", output_dir / "newscrawl.sqlite"
+    with demo_server() as server:
+        print(f"newscrawl: demo site at {server.url}", file=sys.stderr)
+        args.db = sqlite
+        report = run_crawl(
+            "news",
+            # Every run shows the whole job: fetch all, even what an earlier demo stored.
+            {"urls": [server.url], "refresh": True},
+            crawl_settings(args, jsonl_feed(jsonl, overwrite=True)),
+        )
+    print("newscrawl demo:")
+    for line in summary(report):
+        print(f"  {line}")
+    print(f"  written: {jsonl} and {sqlite}")
+    return exit_code(report)

@@ -1,0 +1,117 @@
+"""`newscrawl extract` and `eval`: saved pages, offline, no Scrapy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newscrawl.cli.common import EXIT_FAILED, EXIT_OK, CommandError, add_workers_option
+
+__all__ = ["add_parsers"]
+
+
+def add_parsers(commands: Any) -> None:
+    extract = commands.add_parser("extract", help="extract saved HTML files offline (- for stdin)")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    add_workers_option(extract)
+    extract_mode = extract.add_mutually_exclusive_group()
+    extract_mode.add_argument(
+        "--no-clean", action="store_true", help="print trafilatura's text untouched"
+    )
+    extract_mode.add_argument(
+        "--explain",
+        action="store_true",
+        help="list every dropped paragraph and the rule that dropped it",
+    )
+    extract.set_defaults(handler=cmd_extract)
+
+    evaluate = commands.add_parser(
+        "eval", help="score newscrawl and plain trafilatura on folders of pages with ground truth"
+    )
+    evaluate.add_argument(
+        "folders", nargs="+", type=Path, metavar="DIR", help="html/*.html + ground-truth.json"
+    )
+    evaluate.set_defaults(handler=cmd_eval)
+
+
+def _read_source(name: str) -> tuple[bytes, str]:
+    """The bytes of a file (or stdin for "-") and when they were saved (UTC ISO 8601)."""
+    if name == "-":
+        return sys.stdin.buffer.read(), _utc(datetime.now(UTC))
+    path = Path(name)
+    data = path.read_bytes()
+    return data, _utc(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+
+
+def _utc(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _read_sources(names: Sequence[str]) -> list[Any]:
+    from newscrawl.batch import SourcePage
+
+    sources = []
+    for name in names:
+        try:
+            html, saved_at = _read_source(name)
+        except OSError as exc:
+            reason = f"unreadable: {exc.strerror or exc}"
+            print(f"newscrawl: {name}: {reason}", file=sys.stderr)
+            sources.append(SourcePage(name, None, _utc(datetime.now(UTC)), reason))
+        else:
+            sources.append(SourcePage(name, html, saved_at))
+    return sources
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newscrawl.batch import extract_pages
+    from newscrawl.config import NewscrawlConfig
+    from newscrawl.items import article_record
+
+    sources = _read_sources(args.files)
+    config = NewscrawlConfig() if args.workers is None else NewscrawlConfig(workers=args.workers)
+    results = extract_pages(sources, config, clean=not args.no_clean)
+    for result in results:
+        article = result.article
+        if args.explain and article is not None:
+            _explain(result.name, article, result.reason, result.dropped)
+            continue
+        row: dict[str, Any] = {"source": result.name}
+        if article is None:
+            row.update(text="", reason=result.reason)
+        else:
+            if result.reason:
+                article.text = ""
+            row.update(article_record(article), reason=result.reason)
+        print(json.dumps(row, ensure_ascii=False))
+    sys.stdout.flush()
+    return EXIT_FAILED if any(source.html is None for source in sources) else EXIT_OK
+
+
+def _explain(name: str, article: Any, reason: str | None, dropped: list[Any]) -> None:
+    """Print, for people, what cleaning kept and dropped from one page, and why."""
+    kept = len(article.text.split("\n")) if article.text else 0
+    verdict = f"no article ({reason})" if reason else f"{article.word_count} words"
+    print(f"== {name}: {verdict}; {kept} paragraphs kept, {len(dropped)} dropped")
+    for drop in dropped:
+        rule = f"{drop.rule}:{drop.detail}" if drop.detail else drop.rule
+        text = drop.text if len(drop.text) <= 100 else drop.text[:99] + "…"
+        print(f"  #{drop.index:<3} {rule:<24} {text}")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from newscrawl.evaluate import EvaluationError, evaluate_folder, format_table
+
+    rows = []
+    for folder in args.folders:
+        try:
+            rows.extend(evaluate_folder(folder))
+        except EvaluationError as exc:
+            raise CommandError(str(exc)) from None
+    print(format_table(rows))
+    return EXIT_OK

@@ -1,0 +1,161 @@
+"""`newscrawl reclean`, `state` and `stats`: what a store holds, through its API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from newscrawl.cli.common import (
+    DEFAULT_DB,
+    EXIT_OK,
+    CommandError,
+    check_site,
+    config_with_sites,
+    database_arg,
+    open_store,
+    shown,
+)
+
+__all__ = ["add_parsers"]
+
+
+def add_parsers(commands: Any) -> None:
+    reclean = commands.add_parser(
+        "reclean", help="clean stored articles again with the current rules"
+    )
+    reclean.add_argument("--db", type=database_arg, required=True, metavar="FILE.sqlite|URL")
+    reclean.add_argument(
+        "--site", action="append", metavar="SITE", help="only this site (repeatable)"
+    )
+    reclean.add_argument(
+        "--sites", type=Path, metavar="FILE.toml", help="apply its sites' own boilerplate patterns"
+    )
+    reclean.set_defaults(handler=cmd_reclean)
+
+    state = commands.add_parser("state", help="what the store remembers of a site's URLs")
+    state.add_argument("--db", type=database_arg, default=DEFAULT_DB, metavar="FILE.sqlite|URL")
+    state.add_argument("--site", required=True, metavar="NAME")
+    state.add_argument(
+        "--reset", action="store_true", help="forget the site's URLs (articles stay)"
+    )
+    state.set_defaults(handler=cmd_state)
+
+    stats = commands.add_parser(
+        "stats", help="per-site results of the last runs; with --cluster, a cluster run's progress"
+    )
+    stats.add_argument("--db", type=database_arg, default=DEFAULT_DB, metavar="FILE.sqlite|URL")
+    stats.add_argument("--site", metavar="NAME")
+    stats.add_argument("--cluster", metavar="redis://...", help="the cluster's Redis")
+    stats.add_argument("--run", metavar="ID", help="the cluster run to show (with --cluster)")
+    stats.set_defaults(handler=cmd_stats)
+
+
+def cmd_reclean(args: argparse.Namespace) -> int:
+    from newscrawl.reclean import reclean
+
+    config = config_with_sites(args.sites)
+    with open_store(args.db, writes=True) as store:
+        for site in args.site or ():
+            check_site(store, site)
+        sites = args.site or None
+        changed = reclean(store, config.cleaners(), sites)
+        total = (
+            sum(store.count_articles(site) for site in sites) if sites else store.count_articles()
+        )
+    what = f"{total} articles of {', '.join(sites)}" if sites else f"{total} articles"
+    print(
+        f"newscrawl: recleaned {shown(args.db)}: {changed} of {what} changed",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    from newscrawl.frontier import Frontier
+
+    with open_store(args.db, writes=args.reset) as store:
+        check_site(store, args.site)
+        frontier = Frontier(store)
+        if args.reset:
+            forgotten = frontier.forget_site(args.site)
+            print(
+                f"newscrawl: {args.site}: forgot {forgotten} URLs;"
+                f" its articles stay in {shown(args.db)}"
+            )
+            return EXIT_OK
+        rows = frontier.url_state_counts(args.site)
+    if not rows:
+        print(f"newscrawl: {args.site}: no URLs remembered")
+    for state, count in rows.items():
+        print(f"{state:8} {count:7}")
+    return EXIT_OK
+
+
+# Columns of `newscrawl stats`: run-record counter -> heading.
+STATS_COLUMNS = {
+    "pages_fetched": "fetched",
+    "stored": "stored",
+    "unchanged": "unchanged",
+    "already_stored": "known",
+    "not_article": "not article",
+    "too_short": "too short",
+    "cleaned_away": "cleaned",
+    "no_text": "empty",
+    "http_error": "http err",
+    "network_error": "net err",
+    "robots_txt": "robots",
+    "blocked": "blocked",
+}
+
+
+def _why_nothing(counts: dict[str, int]) -> str:
+    if counts.get("blocked"):
+        return f"blocked: {counts['blocked']} responses 401/403/429"
+    if counts.get("robots_txt") and not counts.get("pages_fetched"):
+        return "robots.txt forbids the pages"
+    if counts.get("network_error") or counts.get("http_error"):
+        return "fetch errors"
+    if counts.get("already_stored"):
+        return "nothing new (every article already stored)"
+    if any(counts.get(k) for k in ("not_article", "too_short", "no_text", "cleaned_away")):
+        return "pages fetched, none an article"
+    return "no page found"
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from newscrawl.frontier import Frontier
+
+    if args.cluster is not None:
+        from newscrawl.cli.cluster import cluster_run_stats
+
+        return cluster_run_stats(args.cluster, args.run)
+    if args.run:
+        raise CommandError("stats --run shows a cluster run: give its --cluster redis://...")
+
+    with open_store(args.db, writes=False) as store:
+        check_site(store, args.site)
+        rows = Frontier(store).last_run_counts(args.site)
+    if not rows:
+        print(
+            f"newscrawl: no runs recorded in {shown(args.db)}"
+            + (f" for {args.site}" if args.site else "")
+        )
+        return EXIT_OK
+    width = max(12, *(len(site) for site, *_ in rows))
+    print(
+        f"{'site':{width}} {'run':>4} {'started':20} "
+        + " ".join(f"{h:>10}" for h in STATS_COLUMNS.values())
+    )
+    warnings = []
+    for site, run_id, started, counts in rows:
+        cells = " ".join(f"{counts.get(counter, 0):>10}" for counter in STATS_COLUMNS)
+        print(f"{site:{width}} {run_id:>4} {started:20} {cells}")
+        if not counts.get("stored") and not counts.get("unchanged"):
+            warnings.append(
+                f"newscrawl: warning: {site} stored nothing in run {run_id}: {_why_nothing(counts)}"
+            )
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,186 @@
+"""A cluster worker's own parts: its Redis client, and, in a cluster that keeps
+SQLite, what it sends to the run's `newscrawl writer` (articles, URL states, its
+counts) and what it learns from it (the URLs earlier runs settled).
+
+One `ClusterWorker` extension per crawl owns the worker's Redis client and the
+run's keys; the scheduler, the spider and the pipeline find it with
+`ClusterWorker.of(crawler)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import NotConfigured
+
+from newscrawl.cluster.keys import RunKeys
+from newscrawl.cluster.run import connect
+from newscrawl.config import NewscrawlConfig
+from newscrawl.frontier import KnownURL, PendingURL
+from newscrawl.items import ArticleItem
+from newscrawl.runlog import site_counts, stop_on_write_error
+
+if TYPE_CHECKING:
+    import redis
+    from scrapy.crawler import Crawler
+
+__all__ = [
+    "ArticleQueuePipeline",
+    "ClusterWorker",
+    "FromWriter",
+    "URLStateRelay",
+    "decode_article",
+    "encode_article",
+    "known_from_writer",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class ClusterWorker:
+    """Extension: this process as one worker of a cluster run (NEWSCRAWL_CLUSTER_URL)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        config = NewscrawlConfig.of(crawler)
+        if config.cluster_url is None or config.cluster_run is None:
+            raise NotConfigured  # off: nothing to log, it is the default
+        self.config = config
+        self.shard = config.shard
+        self.keys = RunKeys.of(config.cluster_run, crawler.spidercls.name)
+        self.server = connect(config.cluster_url)  # the worker's one Redis client
+        self.relay = URLStateRelay(self.server, self.keys) if config.cluster_writer else None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClusterWorker:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> ClusterWorker:
+        worker = crawler.get_extension(cls)
+        if worker is None:
+            raise RuntimeError("newscrawl.cluster.worker.ClusterWorker is not in EXTENSIONS")
+        return worker
+
+
+def encode_article(item: ArticleItem) -> str:
+    return json.dumps(dataclasses.asdict(item), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_article(text: str | bytes) -> ArticleItem:
+    return ArticleItem(**json.loads(text))
+
+
+@dataclass
+class FromWriter:
+    """What the run's writer published of some sites, by site."""
+
+    known: dict[str, dict[str, KnownURL]] = field(default_factory=dict)  # settled URLs
+    pending: dict[str, list[PendingURL]] = field(default_factory=dict)  # left to fetch
+
+
+async def known_from_writer(
+    server: redis.Redis, keys: RunKeys, sites: list[str], timeout: float
+) -> FromWriter | None:
+    """What the run's writer published of `sites`; None if no writer did within
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while server.get(keys.known_ready) is None:
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.25)
+    found = FromWriter()
+    for site in sites:
+        entries = server.hgetall(keys.known(site))
+        found.known[site] = {
+            (url.decode() if isinstance(url, bytes) else url): KnownURL(*json.loads(value))
+            for url, value in entries.items()
+        }
+        rows = server.lrange(keys.pending(site), 0, -1)
+        found.pending[site] = [PendingURL(*json.loads(row)) for row in rows]
+    return found
+
+
+class URLStateRelay:
+    """Worker side: what the frontier would record of a tracked URL (found in a
+    sitemap or feed, failed, not an article), onto the run's list for the writer.
+
+    Losing one of these loses no article, only a retry or a skip on the next
+    run, so a Redis error is logged and the crawl goes on (a Redis that stays
+    down stops the worker through its scheduler anyway)."""
+
+    def __init__(self, server: redis.Redis, keys: RunKeys) -> None:
+        self.server = server
+        self.key = keys.url_states
+
+    def _send(self, *event: str | None) -> None:
+        import redis
+
+        try:
+            self.server.rpush(self.key, json.dumps(event))
+        except redis.RedisError as exc:
+            logger.error("could not send a URL's state to the writer: %s", exc)
+
+    def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
+        self._send("pending", site, url, published, title)
+
+    def mark_failed(self, site: str, url: str, reason: str) -> None:
+        self._send("failed", site, url, reason)
+
+    def mark_not_article(self, site: str, url: str, reason: str) -> None:
+        self._send("skipped", site, url, reason)
+
+
+class ArticleQueuePipeline:
+    """Worker side: each article onto the run's list in Redis (NEWSCRAWL_CLUSTER_WRITER).
+
+    The push happens while Scrapy still holds the page's request, so the request
+    is acknowledged only after its article is in Redis. A push that fails stops
+    the worker, and its requests in flight are done again by the next one.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not NewscrawlConfig.of(crawler).cluster_writer:
+            raise NotConfigured
+        self.crawler = crawler
+        self.worker: ClusterWorker | None = None
+
+    def open_spider(self) -> None:
+        self.worker = ClusterWorker.of(self.crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArticleQueuePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: object) -> object:
+        if not isinstance(item, ArticleItem):
+            return item
+        import redis
+
+        assert self.worker is not None
+        try:
+            self.worker.server.lpush(self.worker.keys.articles, encode_article(item))
+        except redis.RedisError as exc:
+            stop_on_write_error(self.crawler, f"could not send an article to the writer: {exc}")
+        return item
+
+    def close_spider(self) -> None:
+        """Add this worker's per-site counts to the run's, for the writer's run record."""
+        import redis
+
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        if self.worker is None:
+            return
+        try:
+            with self.worker.server.pipeline(transaction=True) as pipe:
+                for site, counts in site_counts(stats).items():
+                    for counter, value in counts.items():
+                        pipe.hincrby(self.worker.keys.counts, f"{site}\t{counter}", value)
+                pipe.execute()
+        except redis.RedisError as exc:
+            logger.error("could not send this worker's counts to the writer: %s", exc)

@@ -1,0 +1,158 @@
+"""A cluster that keeps SQLite: the run's `newscrawl writer`.
+
+Workers started with `--writer` push each article (as JSON) onto the run's
+list in Redis instead of writing a database, and their per-site counts when
+they close (newscrawl/cluster/worker.py). `newscrawl writer` moves articles one
+at a time from that list to its own "writing" list, upserts them into SQLite
+(article and URL state in one transaction, as a crawl does), and empties
+"writing" after each commit: a writer killed mid-batch finds its uncommitted
+articles there on restart. It stops when the run is over (every worker that
+started has closed, every queue and the article list are empty), re-cleans the
+sites it stored against their final boilerplate model, and records the run with
+the workers' counts.
+
+Workers have no store to ask which articles earlier runs stored: the writer
+tells them. Before it stores anything, it publishes the settled URLs of every
+site in its database to the run's keys in Redis, and workers read their sites'
+from there before they send their seeds (waiting up to NEWSCRAWL_CLUSTER_TIMEOUT
+for a writer to start), so a scheduled run fetches only new articles, as a
+single crawl does.
+
+What else a single crawl's frontier records goes the same way: workers send
+each tracked URL's state (found in a sitemap or feed, failed, not an article)
+onto the run's "urlstates" list, the writer records them with the articles,
+and publishes each site's pending and failed URLs with the settled ones, so a
+run that was stopped, or whose pages failed, is finished by the next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from newscrawl.cluster.keys import RunKeys
+from newscrawl.cluster.run import run_progress
+from newscrawl.cluster.worker import decode_article
+from newscrawl.frontier import Frontier
+from newscrawl.reclean import reclean
+from newscrawl.storage import ArticleStore
+from newscrawl.vocabulary import FINISHED
+
+if TYPE_CHECKING:
+    import redis
+
+    from newscrawl.cleaning import TextCleaner
+
+__all__ = ["WriterReport", "publish_known", "record_url_state", "write_run"]
+
+logger = logging.getLogger(__name__)
+
+
+def publish_known(server: redis.Redis, keys: RunKeys, frontier: Frontier) -> int:
+    """Every site's settled URLs, and those left to fetch (pending, or failed fewer
+    than MAX_ATTEMPTS times), from the writer's store into the run's keys; then the
+    flag workers wait for. Returns how many URLs."""
+    sites = [site for (site,) in frontier.db.execute("SELECT DISTINCT site FROM urls")]
+    published = 0
+    for site in sites:
+        known = frontier.known_articles(site)
+        pending = frontier.pending(site)
+        key, pending_key = keys.known(site), keys.pending(site)
+        with server.pipeline(transaction=False) as pipe:
+            pipe.delete(key, pending_key)
+            for url, entry in known.items():
+                pipe.hset(key, url, json.dumps(dataclasses.astuple(entry)))
+            for row in pending:
+                pipe.rpush(pending_key, json.dumps(dataclasses.astuple(row)))
+            pipe.execute()
+        published += len(known) + len(pending)
+    server.set(keys.known_ready, published)
+    return published
+
+
+def record_url_state(frontier: Frontier, event: str | bytes) -> None:
+    """Record in `frontier` one state a URLStateRelay sent."""
+    kind, site, url, *details = json.loads(event)
+    if kind == "pending":
+        frontier.add_pending(site, url, *details)
+    elif kind == "failed":
+        frontier.mark_failed(site, url, *details)
+    elif kind == "skipped":
+        frontier.mark_not_article(site, url, *details)
+    else:
+        logger.error("unknown URL state %r from a worker, ignored", kind)
+
+
+@dataclass
+class WriterReport:
+    outcomes: Counter[str] = field(default_factory=Counter)  # new / changed / unchanged
+    recleaned: int = 0
+    run_id: int | None = None
+
+
+def write_run(
+    server: redis.Redis,
+    run: str,
+    store: ArticleStore,
+    cleaner_for: Callable[[str | None], TextCleaner],
+    spider: str = "news",
+    poll: float = 0.5,
+    commit_every: int = 100,
+) -> WriterReport:
+    """Store the run's articles from Redis into `store` until the run is over."""
+    keys = RunKeys.of(run, spider)
+    queue, writing = keys.articles, keys.articles_writing
+    states, states_writing = keys.url_states, keys.url_states_writing
+    frontier = Frontier(store)
+    report = WriterReport()
+    stored_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    # A writer killed before its last commit left those articles and states here.
+    for taken, waiting in ((writing, queue), (states_writing, states)):
+        while server.lmove(taken, waiting, "LEFT", "RIGHT") is not None:
+            pass
+
+    def commit() -> None:
+        # The frontier never undoes an article's "done", whatever the order.
+        while (event := server.lmove(states, states_writing, "LEFT", "RIGHT")) is not None:
+            record_url_state(frontier, event)
+        store.commit()
+        server.delete(writing, states_writing)
+
+    publish_known(server, keys, frontier)
+    while True:
+        raw = server.lmove(queue, writing, "RIGHT", "LEFT")
+        if raw is not None:
+            item = decode_article(raw)
+            outcome = frontier.store_article(item)
+            if item.site:
+                stored_counts[item.site]["unchanged" if outcome == "unchanged" else "stored"] += 1
+            report.outcomes[outcome] += 1
+        if raw is None or store.pending >= commit_every:
+            commit()
+        if raw is None:
+            if run_progress(server, keys).over:
+                break
+            time.sleep(poll)
+    commit()  # states sent between the last commit and the end of the run
+    counts = _worker_counts(server, keys)
+    for site, outcomes in stored_counts.items():
+        counts[site].update(outcomes)
+    report.recleaned = reclean(store, cleaner_for, sorted(counts), stale_only=True)
+    report.run_id = frontier.start_run(spider)
+    frontier.finish_run(report.run_id, FINISHED, {s: dict(c) for s, c in counts.items()})
+    return report
+
+
+def _worker_counts(server: redis.Redis, keys: RunKeys) -> dict[str, Counter[str]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, value in server.hgetall(keys.counts).items():
+        name = key.decode("utf-8") if isinstance(key, bytes) else str(key)
+        site, _, counter = name.partition("\t")
+        counts[site][counter] += int(value)
+    return counts

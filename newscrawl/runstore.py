@@ -1,0 +1,137 @@
+"""The store of one crawl: one owner opens it, keeps it, closes it.
+
+`RunStore` is an extension. When the spider opens, before the first request, it
+locks a SQLite file (newscrawl/storelock.py), opens and migrates the database,
+and records the run; a database it cannot open or lock ends the crawl before
+anything is fetched, with finish reason STORE_UNAVAILABLE and the reason in the
+stats (the `newscrawl` command prints it as one line, exit code 2). When the
+spider closes, after the pipelines, it re-cleans the sites of the run against
+their final site model, writes the run's record and closes the store.
+
+The spider and the pipelines find it with `RunStore.of(crawler)`. A worker of a
+writer cluster has no store: its URL states go to the run's writer through the
+cluster worker's relay, which `url_states` hands out in the store's place.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, NotConfigured
+
+from newscrawl.config import NewscrawlConfig
+from newscrawl.frontier import Frontier, URLStates
+from newscrawl.reclean import reclean
+from newscrawl.runlog import site_counts
+from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.storelock import StoreLock
+from newscrawl.vocabulary import RECLEANED, STORAGE_ERROR, STORE_ERROR, STORE_UNAVAILABLE
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["RunStore", "url_states"]
+
+logger = logging.getLogger(__name__)
+
+
+class RunStore:
+    """Extension: the crawl's store (NEWSCRAWL_SQLITE_PATH or NEWSCRAWL_DATABASE_URL)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        config = NewscrawlConfig.of(crawler)
+        if config.database is None and not config.cluster_writer:
+            raise NotConfigured  # off: nothing to log, it is the default
+        self.crawler = crawler
+        self.database = config.database
+        self.writer_cluster = config.database is None
+        self.cleaner_for = config.cleaners()
+        self.articles: ArticleStore | None = None
+        self.frontier: Frontier | None = None
+        self.lock: StoreLock | None = None
+        self.run_id: int | None = None
+        # What the crawl records of the URLs it tracks: the frontier, or a relay.
+        self.url_states: URLStates | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunStore:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> RunStore | None:
+        """The crawl's store, or None when it has none."""
+        return crawler.get_extension(cls)
+
+    def spider_opened(self, spider: Any) -> None:
+        if self.writer_cluster:
+            from newscrawl.cluster.worker import ClusterWorker  # the cluster extra
+
+            self.url_states = ClusterWorker.of(self.crawler).relay
+            return
+        assert self.database is not None
+        try:
+            self._open(self.database, spider)
+        except StorageError as exc:
+            self._close_quietly()
+            if self.crawler.stats is not None:
+                self.crawler.stats.set_value(STORE_ERROR, str(exc))
+            logger.error("%s", exc)
+            raise CloseSpider(STORE_UNAVAILABLE) from None
+
+    def _open(self, database: Path | str, spider: Any) -> None:
+        if isinstance(database, Path):
+            # Before the database: two runs never migrate or write one file at once.
+            self.lock = StoreLock(database)
+            self.lock.acquire()
+        self.articles = ArticleStore.open(database)
+        self.frontier = Frontier(self.articles)
+        self.url_states = self.frontier
+        self.run_id = self.frontier.start_run(spider.name)
+        logger.info("storing articles in %s", self.articles.path)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.articles is None or self.frontier is None:
+            return
+        try:
+            stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+            counts = site_counts(stats)
+            if reason != STORAGE_ERROR:
+                # Clean the sites of this run against everything now known about them,
+                # so stored text does not depend on the order pages arrived in.
+                changed = reclean(self.articles, self.cleaner_for, sorted(counts), stale_only=True)
+                if self.crawler.stats is not None:
+                    self.crawler.stats.set_value(RECLEANED, changed)
+            if self.run_id is not None:
+                self.frontier.finish_run(self.run_id, reason, counts)
+        except StorageError as exc:
+            logger.error("could not finish the run record: %s", exc)
+        finally:
+            self._close_quietly()
+
+    def _close_quietly(self) -> None:
+        # The connection first: closing any descriptor of the file would drop
+        # SQLite's own locks, and the store lock's release closes one.
+        try:
+            if self.articles is not None:
+                self.articles.close()
+        except StorageError as exc:
+            logger.error("%s", exc)
+        finally:
+            self.articles = self.frontier = None
+            self.url_states = None
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
+
+
+def url_states(crawler: Crawler) -> URLStates | None:
+    """Where the crawl records what became of the URLs it tracks (found in a
+    sitemap or feed, failed, not an article): its store's frontier, a writer
+    cluster's relay, or None."""
+    store = RunStore.of(crawler)
+    return store.url_states if store is not None else None

@@ -1,0 +1,203 @@
+"""The crawl's components in this process, with Scrapy's test helpers: the spider,
+the store's owner, the pipelines, the frontier. No subprocess, no network: each
+test builds a crawler with newscrawl's settings (scrapy.utils.test.get_crawler)
+and drives one component the way Scrapy would."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
+from scrapy.http import HtmlResponse, Request
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+import newscrawl.settings as newscrawl_settings
+from newscrawl.budget import BUDGET_CHARGED
+from newscrawl.config import ConfigError, NewscrawlConfig
+from newscrawl.frontier import Frontier
+from newscrawl.items import ArticleItem, PageItem
+from newscrawl.pipelines import CleaningPipeline, NoArticle, StorePipeline
+from newscrawl.runstore import RunStore, url_states
+from newscrawl.sites import SiteConfig
+from newscrawl.spiders._base import apply_site_settings
+from newscrawl.spiders.news import NewsSpider
+from newscrawl.storage import ArticleStore
+from newscrawl.vocabulary import STORE_ERROR, STORE_UNAVAILABLE
+
+SITE = "http://news.test/"
+
+
+def crawler_for(**settings: Any) -> Crawler:
+    """A crawler with newscrawl's settings module and `settings`, its extensions built."""
+    values = {name: getattr(newscrawl_settings, name) for name in dir(newscrawl_settings)
+              if name.isupper()}  # fmt: skip
+    return get_crawler(NewsSpider, {**values, **settings})
+
+
+def html(url: str, body: str, **meta: Any) -> HtmlResponse:
+    request = Request(url, meta=meta)
+    return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request)
+
+
+def story(number: int, extra: str = "") -> ArticleItem:
+    text = "\n".join(
+        f"Story {number}, part {part}: the ferry committee agreed a new timetable for the"
+        " summer crossings after a long debate."
+        for part in (1, 2)
+    )
+    if extra:
+        text += "\n" + extra
+    return ArticleItem(
+        url=f"{SITE}a/{number}.html", canonical_url=f"{SITE}a/{number}.html", site="news.test",
+        title=f"Story {number}", authors=[], published=None, language="en", description=None,
+        text=text, word_count=len(text.split()), fetched_at="2026-11-30T10:00:00Z",
+    )  # fmt: skip
+
+
+# -- the spider ----------------------------------------------------------------------
+
+
+def test_the_spider_follows_its_own_sites_links_and_charges_its_budget() -> None:
+    crawler = crawler_for(NEWSCRAWL_MAX_PAGES_PER_SITE=3)
+    spider = NewsSpider.from_crawler(crawler, urls=SITE)
+    hub = html(SITE, (
+        "<a href='/2026/11/ferry-timetable-changes.html'>Ferry</a>"
+        "<a href='http://cdn.news.test/2026/11/harbour-wall-repairs-finish.html'>Wall</a>"
+        "<a href='http://other.test/2026/11/another-site-story-here.html'>Other</a>"
+        "<a href='http://user:pw@news.test/2026/11/secret-members-story.html'>Members</a>"
+    ), site="news.test")  # fmt: skip
+    out = list(spider.parse(hub))
+    requests = [r for r in out if isinstance(r, Request)]
+    # Its own host and sub-domain; never another site's page or a URL with credentials.
+    assert sorted(r.url for r in requests) == [
+        "http://cdn.news.test/2026/11/harbour-wall-repairs-finish.html",
+        "http://news.test/2026/11/ferry-timetable-changes.html",
+    ]
+    assert (
+        {r.meta["site"] for r in requests}
+        == {r.meta["download_slot"] for r in requests}
+        == {"news.test"}
+    )
+    # Charged when the scheduler takes them, refunded when its duplicate filter drops one.
+    for request in requests:
+        crawler.signals.send_catch_log(signals.request_scheduled, request=request, spider=spider)
+    assert spider.budget.by_site["news.test"] == 2
+    crawler.signals.send_catch_log(signals.request_dropped, request=requests[0], spider=spider)
+    assert spider.budget.by_site["news.test"] == 1 and BUDGET_CHARGED not in requests[0].meta
+    assert spider.may_request("news.test")
+
+
+def test_an_article_page_becomes_a_page_item_with_its_sites_keys() -> None:
+    spider = NewsSpider.from_crawler(crawler_for(), urls=SITE)
+    page = html(f"{SITE}2026/11/ferry.html", "<meta property='og:type' content='article'><p>x</p>",
+                site="news.test")  # fmt: skip
+    (item,) = [i for i in spider.parse(page) if isinstance(i, PageItem)]
+    assert item.hints["site"] == "news.test"
+    assert item.hints["site_keys"] == ["news.test"]
+
+
+def test_a_sites_files_settings_reach_the_settings_of_either_door() -> None:
+    settings = Settings({"DOWNLOAD_SLOTS": {"given": {"delay": 9}}})
+    sites = [
+        SiteConfig("courier", ("http://courier.test/",), delay=2.0, concurrency=1,
+                   boilerplate=("from the archive",)),
+        SiteConfig("plain", ("http://plain.test/",)),
+    ]  # fmt: skip
+    apply_site_settings(sites, settings)
+    assert settings.getdict("DOWNLOAD_SLOTS") == {
+        "courier": {"delay": 2.0, "concurrency": 1},
+        "given": {"delay": 9},
+    }
+    config = NewscrawlConfig.from_settings(settings)
+    assert config.site_fragment_patterns == {"courier": ("from the archive",)}
+    assert config.make_cleaner("courier").fragments.matches("From the archive")
+    assert not config.make_cleaner("plain").fragments.matches("From the archive")
+
+
+def test_an_unknown_newscrawl_setting_is_an_error() -> None:
+    with pytest.raises(
+        ConfigError, match=r"unknown setting NEWSCRAWL_MIN_WORD .*NEWSCRAWL_MIN_WORDS"
+    ):
+        NewscrawlConfig.from_settings(Settings({"NEWSCRAWL_MIN_WORD": 500}))
+
+
+# -- the store's owner and the pipelines ------------------------------------------------
+
+
+def test_the_store_is_opened_locked_and_recorded_when_the_spider_opens(tmp_path: Path) -> None:
+    db = tmp_path / "news.sqlite"
+    crawler = crawler_for(NEWSCRAWL_SQLITE_PATH=str(db))
+    spider = NewsSpider.from_crawler(crawler, urls=SITE)
+    store = RunStore.of(crawler)
+    assert store is not None and store.frontier is None  # nothing opened yet
+    store.spider_opened(spider)
+    assert url_states(crawler) is store.frontier
+    with sqlite3.connect(db) as reader:
+        assert reader.execute("SELECT spider, ended_at FROM runs").fetchall() == [("news", None)]
+
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    assert pipeline.process_item(story(1)) is not None
+    pipeline.close_spider()
+    crawler.stats.set_value("newscrawl/site/news.test/stored", 1)
+    store.spider_closed(spider, "finished")
+    assert store.articles is None and store.lock is None
+    reopened = ArticleStore.open(db)
+    assert reopened.count_articles("news.test") == 1
+    assert Frontier(reopened).last_run_counts()[0][3] == {"stored": 1}
+    reopened.close()
+
+
+def test_a_store_that_cannot_be_opened_closes_the_spider_before_any_request(tmp_path: Path):
+    db = tmp_path / "notes.sqlite"
+    db.write_text("these are my notes, not a database\n" * 100)
+    crawler = crawler_for(NEWSCRAWL_SQLITE_PATH=str(db))
+    spider = NewsSpider.from_crawler(crawler, urls=SITE)
+    store = RunStore.of(crawler)
+    assert store is not None
+    with pytest.raises(CloseSpider) as stopped:
+        store.spider_opened(spider)
+    assert stopped.value.reason == STORE_UNAVAILABLE
+    assert "file is not a database" in crawler.stats.get_value(STORE_ERROR)
+    assert store.lock is None  # released
+
+
+def test_cleaning_drops_a_sites_furniture_and_too_short_pages() -> None:
+    crawler = crawler_for(NEWSCRAWL_FRAGMENT_PATTERNS=["from the archive"])
+    pipeline = CleaningPipeline.from_crawler(crawler)
+    cleaned = pipeline.process_item(story(1, extra="From the archive"))
+    assert isinstance(cleaned, ArticleItem)
+    assert "archive" not in cleaned.text and cleaned.cleaning["fragment"] == 1
+    short = story(2)
+    short.text = short.raw_text = "Too short to be an article."
+    with pytest.raises(NoArticle) as dropped:
+        pipeline.process_item(short)
+    assert dropped.value.reason == "too_short"
+
+
+# -- the frontier -----------------------------------------------------------------------
+
+
+def test_the_frontier_remembers_what_each_url_became(tmp_path: Path) -> None:
+    store = ArticleStore.open(tmp_path / "f.sqlite")
+    frontier = Frontier(store)
+    frontier.add_pending("news.test", f"{SITE}a/1.html", "2026-11-29", "Story 1")
+    frontier.add_pending("news.test", f"{SITE}a/2.html", None, None)
+    frontier.store_article(story(1))
+    frontier.mark_failed("news.test", f"{SITE}a/2.html", "http_500")
+    frontier.mark_not_article("news.test", f"{SITE}tag/x", "not_article")
+    store.commit()
+    assert frontier.url_state_counts("news.test") == {"done": 1, "failed": 1, "skipped": 1}
+    assert [p.url for p in frontier.pending("news.test")] == [f"{SITE}a/2.html"]
+    assert set(frontier.known_articles("news.test")) == {f"{SITE}a/1.html", f"{SITE}tag/x"}
+    # A failure never undoes an article's "done".
+    frontier.mark_failed("news.test", f"{SITE}a/1.html", "http_500")
+    assert frontier.url_state_counts("news.test")["done"] == 1
+    assert store.known_sites() == {"news.test"}
+    store.close()
