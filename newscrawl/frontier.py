@@ -197,6 +197,27 @@ class Frontier:
         )
         self.store.commit()
 
+    def run_history(self, site: str, runs: int) -> list[dict[str, int]]:
+        """The counts of the site's last `runs` runs, the latest first."""
+        ids = [
+            run_id
+            for (run_id,) in self.db.execute(
+                "SELECT DISTINCT run_id FROM run_counts WHERE site = ? ORDER BY run_id DESC"
+                " LIMIT ?",
+                (site, runs),
+            )
+        ]
+        history: dict[int, dict[str, int]] = {run_id: {} for run_id in ids}
+        for run_id, counter, value in self.db.execute(
+            f"SELECT run_id, counter, value FROM run_counts WHERE site = ?"
+            f" AND run_id IN ({','.join('?' * len(ids))})"
+            if ids
+            else "SELECT 1, 1, 1 WHERE 0",
+            (site, *ids) if ids else (),
+        ):
+            history[run_id][counter] = value
+        return [history[run_id] for run_id in ids]
+
     def last_run_counts(
         self, site: str | None = None
     ) -> list[tuple[str, int, str, dict[str, int]]]:

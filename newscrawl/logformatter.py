@@ -13,7 +13,13 @@ from typing import Any
 
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
-__all__ = ["NetworkErrorTracebacks", "NewscrawlLogFormatter", "QuietNetworkErrors"]
+__all__ = [
+    "NetworkErrorTracebacks",
+    "NewscrawlLogFormatter",
+    "QuietNetworkErrors",
+    "RoutineLogs",
+    "quiet_routine_logs",
+]
 
 
 class NewscrawlLogFormatter(LogFormatter):
@@ -78,3 +84,41 @@ class QuietNetworkErrors:
     @classmethod
     def from_crawler(cls, crawler: Any) -> QuietNetworkErrors:
         return cls()
+
+
+# What Scrapy logs at INFO that a person running a crawl does not need to read:
+# the settings and components it started with, its memory and its stats dumps.
+# (Every count is in newscrawl's summary and in NEWSCRAWL_STATS_FILE.)
+_ROUTINE = {
+    "scrapy.utils.log": ("Scrapy ", "Versions"),
+    "scrapy.addons": ("Enabled addons",),
+    "scrapy.middleware": ("Enabled ",),
+    "scrapy.crawler": ("Overridden settings",),
+    "scrapy.extensions.memusage": ("Peak memory usage",),
+    "scrapy.statscollectors": ("Dumping Scrapy stats",),
+    "scrapy.extensions.telnet": ("Telnet",),
+    "scrapy.core.engine": ("Spider opened", "Closing spider", "Spider closed"),
+    "scrapy.extensions.feedexport": ("Stored ",),
+}
+
+
+class RoutineLogs(logging.Filter):
+    """Drops Scrapy's routine INFO lines unless the log level is DEBUG."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.INFO or not str(record.msg).startswith(self.prefixes)
+
+
+def quiet_routine_logs(log_level: str) -> None:
+    """Keep Scrapy's routine lines out of a run's log, unless it asks for DEBUG."""
+    wanted = log_level != "DEBUG"
+    for name, prefixes in _ROUTINE.items():
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, RoutineLogs)]:
+            logger.removeFilter(old)
+        if wanted:
+            logger.addFilter(RoutineLogs(prefixes))

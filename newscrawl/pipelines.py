@@ -14,7 +14,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
 
 from newscrawl.article import build_article, clean_article, raw_fingerprints
 from newscrawl.cleaning.siteboiler import SiteModel
@@ -22,8 +22,20 @@ from newscrawl.config import NewscrawlConfig
 from newscrawl.items import ArticleItem, PageItem
 from newscrawl.runlog import count_site, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
+from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import OTHER_SITE, StorageError
-from newscrawl.vocabulary import ARTICLES, CANONICAL_REFUSED, CPU_MS, DROPPED, PAGES_DROPPED, STORE
+from newscrawl.vocabulary import (
+    ARTICLES,
+    CANONICAL_REFUSED,
+    CPU_MS,
+    DROPPED,
+    EXTRACTION_ERROR,
+    EXTRACTION_FAILED,
+    PAGES_DROPPED,
+    STORE,
+    STORED,
+    UNCHANGED,
+)
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
     EXTRACTION_MEMORY,
@@ -75,6 +87,15 @@ def _no_article(
     return NoArticle(url, reason, detail)
 
 
+# The page the workers' start is checked with, and how long they may take to answer
+# it: a fork server loads trafilatura first (2-5 s on the project's machine, up
+# to 4 times that on a loaded one).
+PROBE_PAGE = "<html><body><p>newscrawl checks that its workers start</p></body></html>"
+WORKER_START_SECONDS = 60.0
+# Pages in a row whose worker died that stop the crawl.
+WORKER_CRASH_LIMIT = 5
+
+
 class ExtractionPipeline:
     """PageItem -> ArticleItem with trafilatura's text and metadata.
 
@@ -93,21 +114,46 @@ class ExtractionPipeline:
         self.queue_size = config.queue_size
         self.pool: ExtractionPool | None = None
         self.slots: asyncio.Semaphore | None = None
+        self.crashes_in_a_row = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
         return cls(NewscrawlConfig.of(crawler), crawler)
 
-    def open_spider(self) -> None:
+    async def open_spider(self) -> None:
         if self.workers > 0:
             self.pool = ExtractionPool(self.workers, self.timeout, self.memory_mb)
             self.slots = asyncio.Semaphore(self.queue_size)
             logger.info("extracting in %d worker processes", self.workers)
+            await self._check_workers(self.pool)
+
+    async def _check_workers(self, pool: ExtractionPool) -> None:
+        """Fail fast, before any request, when the workers cannot start: a page,
+        extracted. (Otherwise every page would wait for workers that never come.)"""
+        future = pool.submit(PROBE_PAGE, None)
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(future), WORKER_START_SECONDS)
+        except (TimeoutError, *TASK_FAILURES) as exc:
+            why = "they did not answer" if isinstance(exc, asyncio.TimeoutError) else str(exc)
+            self._give_up(f"the extraction workers cannot start: {why or type(exc).__name__}")
+            raise CloseSpider(EXTRACTION_FAILED) from None
+
+    def _give_up(self, message: str) -> None:
+        logger.error("stopping the crawl: %s", message)
+        self.stats.set_value(EXTRACTION_ERROR, message)
 
     def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.stop()
             self.pool = None
+
+    def _watch_crashes(self, failure: str | None) -> None:
+        """Workers that die on page after page (a broken installation, a machine
+        out of memory) end the crawl rather than fetch pages nobody can extract."""
+        self.crashes_in_a_row = self.crashes_in_a_row + 1 if failure == EXTRACTION_CRASHED else 0
+        if self.crashes_in_a_row == WORKER_CRASH_LIMIT:
+            self._give_up(f"the extraction workers died on {WORKER_CRASH_LIMIT} pages in a row")
+            stop_crawl(self.crawler, EXTRACTION_FAILED)
 
     async def _extract(self, item: PageItem) -> TimedExtraction:
         if self.pool is None or self.slots is None:
@@ -124,6 +170,7 @@ class ExtractionPipeline:
         timed = await self._extract(item)
         self.stats.inc_value(f"{CPU_MS}extract", round(timed.cpu_seconds * 1000))
         extraction = timed.extraction
+        self._watch_crashes(extraction.failure)
         if extraction.failure in (EXTRACTION_TIMEOUT, EXTRACTION_CRASHED, EXTRACTION_MEMORY):
             logger.warning("extraction failed for %s: %s", item.url, extraction.failure)
         if extraction.failure:
@@ -190,7 +237,9 @@ class StorePipeline:
     An article's URLs are marked done in the transaction that stores it. A batch
     is committed every `sqlite_commit_every` items, after `sqlite_commit_seconds`,
     and when the spider closes (Ctrl-C included), so a stopped crawl keeps
-    everything up to its last commit, and its next run fetches the rest.
+    everything up to its last commit, and its next run fetches the rest. An
+    article counts as stored (in the run record, the summary, the progress line)
+    once its batch is committed, not before.
     """
 
     def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
@@ -202,6 +251,7 @@ class StorePipeline:
         self.stats = _stats(crawler)
         self.store: RunStore | None = None
         self.last_commit = time.monotonic()
+        self.uncommitted: list[tuple[str | None, str]] = []  # (site, outcome) of the batch
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -223,12 +273,13 @@ class StorePipeline:
     def _store(self, item: ArticleItem, frontier: Frontier) -> ArticleItem:
         try:
             outcome = frontier.store_article(item)
+            self.uncommitted.append((item.site, outcome))
             now = time.monotonic()
             if (
                 frontier.store.pending >= self.commit_every
                 or now - self.last_commit >= self.commit_seconds
             ):
-                frontier.store.commit()
+                self._commit(frontier)
                 self.last_commit = now
         except StorageError as exc:
             stop_on_write_error(self.crawler, str(exc))
@@ -238,15 +289,21 @@ class StorePipeline:
                 "%s: another site's article is stored under %s; this copy is not",
                 item.url, item.canonical_url,
             )  # fmt: skip
-        counter = outcome if outcome in ("unchanged", OTHER_SITE) else "stored"
-        count_site(self.crawler, item.site, counter)
-        self.stats.inc_value(f"{STORE}{outcome}")
         return item
 
+    def _commit(self, frontier: Frontier) -> None:
+        """Commit the batch, then count what it stored (StorageError: nothing)."""
+        frontier.store.commit()
+        for site, outcome in self.uncommitted:
+            counter = outcome if outcome in (UNCHANGED, OTHER_SITE) else STORED
+            count_site(self.crawler, site, counter)
+            self.stats.inc_value(f"{STORE}{outcome}")
+        self.uncommitted.clear()
+
     def close_spider(self) -> None:
-        if self.store is not None and self.store.articles is not None:
+        if self.store is not None and self.store.frontier is not None:
             try:
-                self.store.articles.commit()
+                self._commit(self.store.frontier)
             except StorageError as exc:
                 logger.error("%s", exc)
         self.store = None

@@ -13,12 +13,18 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from newscrawl.stopwatch import stop_crawl
-from newscrawl.vocabulary import SITE_STATS, STORAGE_ERROR, STORE_ERROR, WRITE_ERRORS
+from newscrawl.vocabulary import (
+    RUN_TOTALS,
+    SITE_STATS,
+    STORAGE_ERROR,
+    STORE_ERROR,
+    WRITE_ERRORS,
+)
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["count_site", "site_counts", "stop_on_write_error"]
+__all__ = ["count_site", "run_totals", "site_counts", "stop_on_write_error"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +42,19 @@ def stop_on_write_error(crawler: Crawler, error: str) -> None:
 
 
 def count_site(crawler: Crawler, site: str | None, counter: str, count: int = 1) -> None:
-    """Count an event of a site for the run record (and the crawl stats)."""
+    """Count an event of a site for the run record, and in the run's totals."""
     if crawler.stats is not None and site:
         crawler.stats.inc_value(f"{SITE_STATS}{site}/{counter}", count)
+        crawler.stats.inc_value(f"{RUN_TOTALS}{counter}", count)
+
+
+def run_totals(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The run's counts in all, by counter (what `count_site` counted)."""
+    return {
+        key[len(RUN_TOTALS) :]: value
+        for key, value in stats.items()
+        if key.startswith(RUN_TOTALS) and isinstance(value, int)
+    }
 
 
 def site_counts(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:

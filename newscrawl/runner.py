@@ -19,6 +19,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newscrawl.config import NewscrawlConfig
+from newscrawl.logformatter import quiet_routine_logs
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
 
@@ -122,6 +123,7 @@ def check_store(database: Path | str) -> None:
 
 
 def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
+    quiet_routine_logs(str(settings.get("LOG_LEVEL", "INFO")))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_name)
     report = CrawlReport(stats={})

@@ -6,6 +6,9 @@ included. That is bounded, but the bound depends on several settings, and a
 service manager (systemd waits 90 s) wants one number. After the first stop
 signal this extension starts a timer of NEWSCRAWL_STOP_TIMEOUT seconds (60);
 if the crawl has not closed by then, it logs why and ends the process at once.
+A second signal does not abandon the stop (Scrapy's own answer to it, which
+leaves the last batch uncommitted and exits 0): it shortens what is left of
+the timer to SECOND_SIGNAL_SECONDS.
 Nothing is lost that was acknowledged: SQLite keeps every committed article (and
 the URLs of the others stay pending, so the next run fetches them), and a torn
 last JSON Lines record is cut by the next run.
@@ -18,6 +21,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -34,6 +38,8 @@ __all__ = ["EXIT_FORCED", "StopWatchdog", "stop_crawl"]
 logger = logging.getLogger(__name__)
 
 EXIT_FORCED = 3  # the exit status of a stop that the watchdog cut short
+# After a second stop signal, the graceful stop has at most this long (seconds).
+SECOND_SIGNAL_SECONDS = 5.0
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -54,6 +60,7 @@ class StopWatchdog:
         if self.seconds <= 0:
             raise NotConfigured
         self.timer: threading.Timer | None = None
+        self.deadline = 0.0
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -66,20 +73,44 @@ class StopWatchdog:
         # outside the main thread (a test's in-process crawl) there is nothing to wrap.
         if threading.current_thread() is not threading.main_thread():
             return
+        self._wrap_handlers()
+
+    def _wrap_handlers(self) -> None:
         for number in _STOP_SIGNALS:
             previous = signal.getsignal(number)
-            if callable(previous):
+            if callable(previous) and not getattr(previous, "newscrawl_watchdog", False):
                 signal.signal(number, self._wrap(previous))
 
     def _wrap(self, previous: Any) -> Any:
         def on_stop_signal(number: int, frame: Any) -> None:
             if self.timer is None:
-                self.timer = threading.Timer(self.seconds, self._expired)
-                self.timer.daemon = True
-                self.timer.start()
-            previous(number, frame)
+                self._start_timer(self.seconds)
+                previous(number, frame)  # Scrapy's graceful stop
+                # Scrapy has put its "kill at once" handler in place for the next
+                # signal: ours goes back in front of it.
+                self._wrap_handlers()
+                return
+            # A second signal: Scrapy would stop the reactor at once, leaving the
+            # store's last batch uncommitted and the run record open, and exit 0.
+            # Instead the graceful stop goes on, with at most SECOND_SIGNAL_SECONDS
+            # left before the watchdog ends the process (exit 3).
+            left = self.deadline - time.monotonic()
+            if left > SECOND_SIGNAL_SECONDS:
+                logger.warning(
+                    "a second stop signal: exiting in at most %g s", SECOND_SIGNAL_SECONDS
+                )
+                assert self.timer is not None
+                self.timer.cancel()
+                self._start_timer(SECOND_SIGNAL_SECONDS)
 
+        on_stop_signal.newscrawl_watchdog = True  # type: ignore[attr-defined]
         return on_stop_signal
+
+    def _start_timer(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.timer = threading.Timer(seconds, self._expired)
+        self.timer.daemon = True
+        self.timer.start()
 
     def _expired(self) -> None:
         # A thread, not the event loop: this must work when the loop is stuck.

@@ -8,34 +8,60 @@ reads them from here, so that a name is spelled once.
 from __future__ import annotations
 
 __all__ = [
+    "ADDRESS_REFUSED",
     "ADDRESS_REFUSED_STAT",
     "ARTICLES",
+    "BLOCKED",
     "CANONICAL_REFUSED",
+    "CIRCUIT_OPEN",
     "CIRCUIT_OPENED",
+    "CLEANED_AWAY",
     "CLUSTER_ERROR",
     "CLUSTER_INCOMPLETE",
     "CLUSTER_LOST",
     "CLUSTER_REQUEUED",
     "CPU_MS",
     "DROPPED",
+    "EXTRACTION_ERROR",
+    "EXTRACTION_FAILED",
+    "FETCHED",
     "FETCH_FAILED",
     "FINISHED",
+    "HTTP_ERROR",
+    "KNOWN",
     "MAX_PAGES_REACHED",
     "MEMUSAGE_EXCEEDED",
+    "NETWORK_ERROR",
+    "NOT_ARTICLE",
+    "NO_TEXT",
+    "OFFSITE",
+    "OUTPUT_ERROR",
+    "OUTPUT_ERROR_MESSAGE",
+    "OVER_BUDGET",
     "PAGES",
     "PAGES_DROPPED",
     "PAGES_OVER_SITE_CAP",
     "PAGES_SKIPPED",
+    "PREFIX",
     "RECLEANED",
     "RETRY_AFTER_PAUSES",
+    "ROBOTS",
     "ROBOTS_UNAVAILABLE",
     "ROBOTS_UNREACHABLE_STAT",
+    "RUN_TOTALS",
+    "SENT_TO_WRITER",
     "SHUTDOWN",
     "SITE_STATS",
+    "STATS_COLUMNS",
     "STORAGE_ERROR",
     "STORE",
+    "STORED",
     "STORE_ERROR",
     "STORE_UNAVAILABLE",
+    "TOO_OLD",
+    "TOO_SHORT",
+    "UNCHANGED",
+    "UNREACHABLE",
     "WRITE_ERRORS",
 ]
 
@@ -49,6 +75,10 @@ STORAGE_ERROR = "storage_error"
 # The store could not be opened (a lock held by another run, not a database, ...):
 # nothing was fetched.
 STORE_UNAVAILABLE = "store_unavailable"
+# The JSON Lines output could not be written (a full disk, a deleted file).
+OUTPUT_ERROR = "output_error"
+# The extraction workers could not start, or kept dying.
+EXTRACTION_FAILED = "extraction_failed"
 # A cluster worker that lost its Redis, or waited in vain for other shards' workers.
 CLUSTER_LOST = "cluster_unreachable"
 CLUSTER_INCOMPLETE = "cluster_incomplete"
@@ -81,3 +111,49 @@ CLUSTER_ERROR = "newscrawl/cluster/error"
 CLUSTER_REQUEUED = "newscrawl/cluster/requeued"
 # + <site>/<counter>: the run record's counts of each site (newscrawl/runlog.py).
 SITE_STATS = "newscrawl/site/"
+# + <counter>: the same counts for the whole run.
+RUN_TOTALS = "newscrawl/run/"
+OUTPUT_ERROR_MESSAGE = "newscrawl/output/error"  # the write that stopped the crawl
+EXTRACTION_ERROR = "newscrawl/extraction/error"  # why the extraction workers failed
+
+# -- the run's counters, per site and in all -------------------------------------------
+# One set of names for the run record, `newscrawl stats`, the summary, the progress
+# line and the stats file.
+
+FETCHED = "pages_fetched"  # pages received (2xx), articles and hubs
+STORED = "stored"  # articles committed to the store, new or changed
+UNCHANGED = "unchanged"  # articles fetched again and committed, their text unchanged
+SENT_TO_WRITER = "sent_to_writer"  # a writer cluster's worker: articles sent to the writer
+KNOWN = "already_stored"  # article URLs found again and not fetched: stored before
+NOT_ARTICLE = "not_article"  # pages that are hubs (home, section, tag pages)
+TOO_SHORT = "too_short"
+CLEANED_AWAY = "cleaned_away"
+NO_TEXT = "no_text"
+HTTP_ERROR = "http_error"  # 404, 500, ... (not 401/403/429)
+NETWORK_ERROR = "network_error"  # timeouts, refused connections, DNS failures
+ROBOTS = "robots_txt"  # pages robots.txt forbids
+UNREACHABLE = "unreachable"  # pages of a host whose robots.txt could not be read
+BLOCKED = "blocked"  # 401, 403, 429 answers
+CIRCUIT_OPEN = "circuit_open"  # requests dropped after the site kept failing
+ADDRESS_REFUSED = "address_refused"
+OVER_BUDGET = "over_budget"  # URLs left for the next run: the page budget was spent
+TOO_OLD = "too_old"
+OFFSITE = "offsite"  # another site's URLs found here, left to that site
+
+# Columns of `newscrawl stats`, in order: counter -> heading.
+STATS_COLUMNS = {
+    FETCHED: "fetched",
+    STORED: "stored",
+    UNCHANGED: "unchanged",
+    KNOWN: "known",
+    NOT_ARTICLE: "not article",
+    TOO_SHORT: "too short",
+    CLEANED_AWAY: "cleaned",
+    NO_TEXT: "empty",
+    HTTP_ERROR: "http err",
+    NETWORK_ERROR: "net err",
+    ROBOTS: "robots",
+    BLOCKED: "blocked",
+    UNREACHABLE: "unreach",
+    OVER_BUDGET: "left",
+}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
 import resource
 import time
 from collections.abc import Sequence
@@ -90,9 +91,16 @@ def warm_up() -> None:
     extract_article("<html><body><p>warm up</p></body></html>", None)
 
 
+# Only tests set this: a worker then exits as it starts, as one would that cannot
+# start at all (tests/test_exit_codes.py).
+TEST_WORKER_START_FAILS = "NEWSCRAWL_TEST_WORKER_START_FAILS"
+
+
 def _start_worker(memory_mb: int) -> None:
     """Limit the worker's address space (a page of millions of elements can take
     gigabytes), then warm up (a no-op when the fork server has, see preload.py)."""
+    if os.environ.get(TEST_WORKER_START_FAILS):
+        os._exit(70)
     if memory_mb:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_mb * MIB if hard == resource.RLIM_INFINITY else min(hard, memory_mb * MIB)
@@ -119,9 +127,15 @@ class ExtractionPool:
     def submit(
         self, html: str | bytes, url: str | None
     ) -> concurrent.futures.Future[TimedExtraction]:
-        future: concurrent.futures.Future[TimedExtraction] = self.pool.schedule(
-            extract_timed, args=(html, url), timeout=self.timeout
-        )
+        """Extract in a worker. A pool that has broken (every worker died) gives a
+        future that has failed with BrokenProcessPool, as its tasks do."""
+        try:
+            future: concurrent.futures.Future[TimedExtraction] = self.pool.schedule(
+                extract_timed, args=(html, url), timeout=self.timeout
+            )
+        except RuntimeError as exc:  # pebble: "the pool is not running"
+            future = concurrent.futures.Future()
+            future.set_exception(BrokenProcessPool(str(exc)))
         return future
 
     def submit_cleaning(

@@ -167,14 +167,16 @@ def test_progress_line_reports_pages_articles_rate_and_sites():
     from newscrawl.progress import progress_text
 
     stats = {
-        "response_received_count": 120,
+        "response_received_count": 130,  # robots.txt and 404s too: not pages fetched
         "newscrawl/articles": 80,
         "newscrawl/site/a.test/pages_fetched": 70,
         "newscrawl/site/b.test/pages_fetched": 50,
+        "newscrawl/run/pages_fetched": 120,
+        "newscrawl/run/stored": 75,  # committed; 80 came through cleaning
     }
     assert (
         progress_text(stats, elapsed=60)
-        == "fetched 120  stored 80  120 pages/min  a.test 70  b.test 50"
+        == "pages fetched 120 | stored 75 | 120 pages/min | a.test 70, b.test 50"
     )
 
 
@@ -192,5 +194,5 @@ def test_an_unreachable_site_is_one_line_per_failure_not_a_traceback():
     assert result.returncode == 1
     assert "Traceback" not in err
     assert f"not fetched: {url}: DownloadConnectionRefusedError" in err
-    assert "newscrawl: no page could be fetched" in err
+    assert "newscrawl: error: no page could be fetched" in err
     assert "Remote control" not in err and "Telnet console listening" not in err  # no open ports

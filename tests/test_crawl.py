@@ -77,7 +77,9 @@ def test_max_pages_caps_requests(site_url: str, tmp_path: Path):
     result = run(
         "newscrawl", "crawl", site_url, "--max-pages", "2", "-o", str(tmp_path / "a.jsonl"), *FAST
     )
-    assert result.returncode == 0, result.stderr.decode()
+    # The budget cut the run with work left: said, and exit code 1 (a loss to see).
+    assert result.returncode == 1, result.stderr.decode()
+    assert "stopped at --max-pages:" in result.stderr.decode()
     assert len([p for p in SITE_HITS if p != "/robots.txt"]) == 2
 
 

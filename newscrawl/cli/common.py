@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DB",
+    "EXIT_EXTRACTION",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
+    "EXIT_MEMORY",
     "EXIT_OK",
     "EXIT_USAGE",
     "CommandError",
@@ -30,11 +32,14 @@ __all__ = [
     "shown",
 ]
 
-EXIT_OK = 0
-EXIT_FAILED = 1  # the command ran, but some input gave no result
+# The exit codes (the README's table). 3, a stop cut short, is the stop watchdog's
+# (newscrawl/stopwatch.py), which ends the process itself.
+EXIT_OK = 0  # done, nothing lost
+EXIT_FAILED = 1  # finished with nothing, or with losses (see cli/crawling.py)
 EXIT_USAGE = 2  # bad input: nothing was done
-EXIT_INTERRUPTED = 130
-# (3: a stop cut short by the stop watchdog, newscrawl/stopwatch.py, which exits itself.)
+EXIT_MEMORY = 4  # the crawler's process passed MEMUSAGE_LIMIT_MB: the crawl stopped
+EXIT_EXTRACTION = 5  # the extraction workers could not start, or kept dying
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM (one signal or two)
 
 # Where scheduled crawls (--sites), `state` and `stats` keep their store by default.
 DEFAULT_DB = Path("output/newscrawl.sqlite")

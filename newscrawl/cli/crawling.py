@@ -11,8 +11,10 @@ from typing import Any
 
 from newscrawl.cli.common import (
     DEFAULT_DB,
+    EXIT_EXTRACTION,
     EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_MEMORY,
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
@@ -153,41 +155,97 @@ def news_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return spider_args
 
 
-def summary(report: Any) -> list[str]:
-    from newscrawl.vocabulary import ARTICLES, DROPPED, FETCH_FAILED, PAGES_DROPPED, PAGES_SKIPPED
+def summary(report: Any, stored_in: str | None) -> list[str]:
+    """What the run did, in the counts the run record and `newscrawl stats` use;
+    `stored_in`: the store (articles count once committed), or None (JSON Lines)."""
+    from newscrawl import vocabulary as v
+    from newscrawl.runlog import run_totals
 
-    stored = report.stats.get(ARTICLES, 0)
-    pages = report.stats.get("response_received_count", 0)
-    lines = [f"articles: {stored} stored from {pages} pages fetched ({report.finish_reason})"]
+    totals = run_totals(report.stats)
+    fetched = totals.get(v.FETCHED, 0)
+    if stored_in is not None:
+        kept = f"{totals.get(v.STORED, 0)} stored"
+        if totals.get(v.UNCHANGED):
+            kept += f", {totals[v.UNCHANGED]} unchanged"
+    else:
+        kept = f"{report.stats.get(v.ARTICLES, 0)} kept"
+    lines = [f"articles: {kept} from {fetched} pages fetched ({report.finish_reason})"]
     for title, prefix in (
-        ("paragraphs dropped", DROPPED),
-        ("pages without an article", PAGES_DROPPED),
-        ("pages skipped", PAGES_SKIPPED),
-        ("pages not fetched", FETCH_FAILED),
+        ("paragraphs dropped", v.DROPPED),
+        ("pages without an article", v.PAGES_DROPPED),
+        ("pages skipped", v.PAGES_SKIPPED),
+        ("pages not fetched", v.FETCH_FAILED),
     ):
         counts = report.counts(prefix)
         if counts:
             detail = ", ".join(f"{name} {count}" for name, count in counts.items())
             lines.append(f"{title}: {sum(counts.values())} ({detail})")
+    if totals.get(v.OVER_BUDGET):
+        cap = "--max-pages" if report.stats.get(v.MAX_PAGES_REACHED) else "a site's page budget"
+        lines.append(f"stopped at {cap}: {totals[v.OVER_BUDGET]} URLs left for the next run")
     return lines
 
 
+def losses(report: Any) -> list[str]:
+    """Why a crawl that finished lost work, for a person: empty when nothing was."""
+    from newscrawl import vocabulary as v
+    from newscrawl.runlog import site_counts
+
+    found = []
+    for site, counts in sorted(site_counts(report.stats).items()):
+        fetched = counts.get(v.FETCHED, 0)
+        if counts.get(v.UNREACHABLE) and not fetched:
+            found.append(f"{site} could not be reached")
+        elif counts.get(v.CIRCUIT_OPEN):
+            found.append(f"{site} kept failing; its other pages were not asked for")
+        elif counts.get(v.BLOCKED) and not fetched:
+            found.append(f"{site} refused every request (401, 403 or 429)")
+    return found
+
+
+def budget_cut(report: Any) -> bool:
+    """Whether the page budget ended the run with URLs left (the summary says so)."""
+    from newscrawl.vocabulary import OVER_BUDGET
+
+    return bool(run_totals_of(report).get(OVER_BUDGET))
+
+
+def run_totals_of(report: Any) -> dict[str, int]:
+    from newscrawl.runlog import run_totals
+
+    return run_totals(report.stats)
+
+
 def exit_code(report: Any) -> int:
-    """The exit code a crawl's finish reason stands for; prints why it failed."""
+    """The exit code a crawl's end stands for (the README's table); prints why a
+    crawl failed."""
     from newscrawl import vocabulary as v
 
     reason = report.finish_reason
-    if reason == v.SHUTDOWN:
+    if reason in (v.SHUTDOWN, "unknown"):  # unknown: Scrapy stopped without closing
         return EXIT_INTERRUPTED
     if reason == v.STORE_UNAVAILABLE:
         print(f"newscrawl: error: {report.stats.get(v.STORE_ERROR, '')}", file=sys.stderr)
         return EXIT_USAGE
-    if reason == v.STORAGE_ERROR:
+    if reason == v.MEMUSAGE_EXCEEDED:
         print(
-            f"newscrawl: error: the crawl stopped: {report.stats.get(v.STORE_ERROR, '')}",
+            "newscrawl: error: the crawl stopped: its process passed MEMUSAGE_LIMIT_MB;"
+            " what was committed stays, the rest is fetched again next run",
             file=sys.stderr,
         )
-        return EXIT_FAILED
+        return EXIT_MEMORY
+    if reason == v.EXTRACTION_FAILED:
+        error = report.stats.get(v.EXTRACTION_ERROR, "")
+        print(f"newscrawl: error: the crawl stopped: {error}", file=sys.stderr)
+        return EXIT_EXTRACTION
+    for stopped, key in (
+        (v.STORAGE_ERROR, v.STORE_ERROR),
+        (v.OUTPUT_ERROR, v.OUTPUT_ERROR_MESSAGE),
+    ):
+        if reason == stopped:
+            error = report.stats.get(key, "")
+            print(f"newscrawl: error: the crawl stopped: {error}", file=sys.stderr)
+            return EXIT_FAILED
     if reason == v.CLUSTER_INCOMPLETE:
         error = report.stats.get(v.CLUSTER_ERROR, "")
         print(f"newscrawl: error: this worker stopped: {error}", file=sys.stderr)
@@ -201,6 +259,20 @@ def exit_code(report: Any) -> int:
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def show_summary(args: argparse.Namespace, report: Any, stored_in: str | None, code: int) -> None:
+    """The summary on stderr: on a terminal or at -L INFO and below always; at -L
+    WARNING and above (cron) only when the run needs a person, so that a normal
+    scheduled run prints nothing."""
+    problems = losses(report)
+    quiet = args.log_level in ("WARNING", "ERROR") and not sys.stderr.isatty()
+    if quiet and code == EXIT_OK and not problems:
+        return
+    for line in summary(report, stored_in):
+        print(f"newscrawl: {line}", file=sys.stderr)
+    for problem in problems:
+        print(f"newscrawl: warning: {problem}", file=sys.stderr)
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -217,15 +289,23 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.cluster is not None:
         overrides.update(cluster_worker_settings(args))
     report = run_crawl("news", news_arguments(args), overrides)
-    if report.finish_reason != STORE_UNAVAILABLE:
-        for line in summary(report):
-            print(f"newscrawl: {line}", file=sys.stderr)
     code = exit_code(report)
+    fetched = run_totals_of(report).get("pages_fetched", 0)
     # A worker of a cluster may have nothing to do: other workers took every page.
-    if code == EXIT_OK and not report.stats.get("response_received_count") and not args.cluster:
-        print("newscrawl: no page could be fetched", file=sys.stderr)
+    nothing = code == EXIT_OK and not fetched and not args.cluster
+    if code == EXIT_OK and (nothing or losses(report) or budget_cut(report)):
         code = EXIT_FAILED
+    if report.finish_reason != STORE_UNAVAILABLE:
+        show_summary(args, report, shown_store(args), code)
+    if nothing:
+        print("newscrawl: error: no page could be fetched", file=sys.stderr)
     return code
+
+
+def shown_store(args: argparse.Namespace) -> str | None:
+    from newscrawl.cli.common import shown
+
+    return shown(args.db) if args.db is not None else None
 
 
 def cluster_worker_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -281,7 +361,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             crawl_settings(args, jsonl_feed(jsonl, overwrite=True)),
         )
     print("newscrawl demo:")
-    for line in summary(report):
+    for line in summary(report, str(sqlite)):
         print(f"  {line}")
     print(f"  written: {jsonl} and {sqlite}")
     return exit_code(report)

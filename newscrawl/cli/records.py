@@ -93,39 +93,40 @@ def cmd_state(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# Columns of `newscrawl stats`: run-record counter -> heading.
-STATS_COLUMNS = {
-    "pages_fetched": "fetched",
-    "stored": "stored",
-    "unchanged": "unchanged",
-    "already_stored": "known",
-    "not_article": "not article",
-    "too_short": "too short",
-    "cleaned_away": "cleaned",
-    "no_text": "empty",
-    "http_error": "http err",
-    "network_error": "net err",
-    "robots_txt": "robots",
-    "blocked": "blocked",
-}
+# Runs without a new article, after runs that had some, before `stats` says so.
+QUIET_RUNS = 3
 
 
-def _why_nothing(counts: dict[str, int]) -> str:
-    if counts.get("blocked"):
-        return f"blocked: {counts['blocked']} responses 401/403/429"
-    if counts.get("robots_txt") and not counts.get("pages_fetched"):
+def needs_attention(counts: dict[str, int], earlier: list[dict[str, int]]) -> str | None:
+    """Why a site's last run needs a person, or None: blocked, unreachable,
+    failing, robots.txt forbidding everything, or nothing new for QUIET_RUNS runs
+    when it used to have news. One dead link, or a quiet run, is not a reason."""
+    from newscrawl import vocabulary as v
+
+    fetched = counts.get(v.FETCHED, 0)
+    failed = counts.get(v.HTTP_ERROR, 0) + counts.get(v.NETWORK_ERROR, 0)
+    if counts.get(v.BLOCKED) and not fetched:
+        return f"blocked: {counts[v.BLOCKED]} answers 401/403/429 and no page"
+    if counts.get(v.UNREACHABLE) and not fetched:
+        return "unreachable: its robots.txt could not be read"
+    if counts.get(v.CIRCUIT_OPEN):
+        return "kept failing: the crawl stopped asking it for pages"
+    if counts.get(v.ROBOTS) and not fetched:
         return "robots.txt forbids the pages"
-    if counts.get("network_error") or counts.get("http_error"):
-        return "fetch errors"
-    if counts.get("already_stored"):
-        return "nothing new (every article already stored)"
-    if any(counts.get(k) for k in ("not_article", "too_short", "no_text", "cleaned_away")):
-        return "pages fetched, none an article"
-    return "no page found"
+    if failed > max(3, fetched):
+        return f"failing: {failed} pages not fetched, {fetched} fetched"
+    history = [counts, *earlier]
+    quiet = history[:QUIET_RUNS]
+    if len(quiet) == QUIET_RUNS and not any(r.get(v.STORED) for r in quiet):
+        before = sum(r.get(v.STORED, 0) for r in history[QUIET_RUNS:])
+        if before:
+            return f"no new article in its last {QUIET_RUNS} runs ({before} before them)"
+    return None
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from newscrawl.frontier import Frontier
+    from newscrawl.vocabulary import STATS_COLUMNS
 
     if args.cluster is not None:
         from newscrawl.cli.cluster import cluster_run_stats
@@ -136,7 +137,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     with open_store(args.db, writes=False) as store:
         check_site(store, args.site)
-        rows = Frontier(store).last_run_counts(args.site)
+        frontier = Frontier(store)
+        rows = frontier.last_run_counts(args.site)
+        history = {site: frontier.run_history(site, QUIET_RUNS * 3) for site, *_ in rows}
     if not rows:
         print(
             f"newscrawl: no runs recorded in {shown(args.db)}"
@@ -152,10 +155,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for site, run_id, started, counts in rows:
         cells = " ".join(f"{counts.get(counter, 0):>10}" for counter in STATS_COLUMNS)
         print(f"{site:{width}} {run_id:>4} {started:20} {cells}")
-        if not counts.get("stored") and not counts.get("unchanged"):
-            warnings.append(
-                f"newscrawl: warning: {site} stored nothing in run {run_id}: {_why_nothing(counts)}"
-            )
+        why = needs_attention(counts, history[site][1:])
+        if why is not None:
+            warnings.append(f"newscrawl: warning: {site} (run {run_id}): {why}")
     for warning in warnings:
         print(warning, file=sys.stderr)
     return EXIT_OK

@@ -24,7 +24,8 @@ from newscrawl.cluster.run import connect
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.items import ArticleItem
-from newscrawl.runlog import site_counts, stop_on_write_error
+from newscrawl.runlog import count_site, site_counts, stop_on_write_error
+from newscrawl.vocabulary import SENT_TO_WRITER
 
 if TYPE_CHECKING:
     import redis
@@ -167,6 +168,8 @@ class ArticleQueuePipeline:
             self.worker.server.lpush(self.worker.keys.articles, encode_article(item))
         except redis.RedisError as exc:
             stop_on_write_error(self.crawler, f"could not send an article to the writer: {exc}")
+        else:
+            count_site(self.crawler, item.site, SENT_TO_WRITER)
         return item
 
     def close_spider(self) -> None:

@@ -29,10 +29,14 @@ from newscrawl.runstore import url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.urls import parse_url_list, site_of, without_password
 from newscrawl.vocabulary import (
+    BLOCKED,
     FETCH_FAILED,
+    KNOWN,
     MAX_PAGES_REACHED,
+    OVER_BUDGET,
     PAGES_OVER_SITE_CAP,
     PAGES_SKIPPED,
+    UNREACHABLE,
 )
 
 __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
@@ -72,7 +76,7 @@ def _site_counter(reason: str) -> str:
     if reason in ("robots_txt", "circuit_open", "address_refused"):
         return reason
     if reason == "unreachable":
-        return "network_error"
+        return UNREACHABLE
     if reason in ("http_401", "http_403", "http_429"):
         return "blocked"
     if reason.startswith("http_"):
@@ -163,6 +167,9 @@ class BaseNewsSpider(scrapy.Spider):
         self.budget = PageBudget()
         # URL -> why it could not be fetched; read by the CLI's report.
         self.fetch_failures: dict[str, str] = {}
+        self.blocked_sites: set[str] = set()  # warned about once
+        self.counted_known: set[str] = set()  # URLs counted as already stored, once each
+        self.counted_left: set[str] = set()  # URLs counted as left for the next run
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BaseNewsSpider:
@@ -189,8 +196,24 @@ class BaseNewsSpider(scrapy.Spider):
             self.crawler.stats.set_value(MAX_PAGES_REACHED, True)
         else:
             self.crawler.stats.inc_value(PAGES_OVER_SITE_CAP)
-        count_site(self.crawler, site, "over_budget")
         return False
+
+    def left_for_next_run(self, site: str, url: str) -> None:
+        """A URL the budget had no room for: remembered as pending, so that the
+        next run fetches it, and counted once."""
+        if url in self.counted_left:
+            return
+        self.counted_left.add(url)
+        count_site(self.crawler, site, OVER_BUDGET)
+        states = url_states(self.crawler)
+        if states is not None:
+            states.add_pending(site, url, None, None)
+
+    def count_known(self, site: str, url: str) -> None:
+        """An article found again that is stored already: counted once per URL."""
+        if url not in self.counted_known:
+            self.counted_known.add(url)
+            count_site(self.crawler, site, KNOWN)
 
     def _charge(self, request: scrapy.Request, spider: Any = None) -> None:
         """request_scheduled: charge a new request to its site's budget; a retry or
@@ -257,9 +280,12 @@ class BaseNewsSpider(scrapy.Spider):
         states = url_states(self.crawler)
         if states is not None and request is not None and request.meta.get("tracked"):
             states.mark_failed(site or site_of(url), url, reason)
-        # A page robots.txt forbids is the crawl behaving, not failing.
-        level = logging.INFO if reason == "robots_txt" else logging.WARNING
-        logger.log(level, "not fetched: %s: %s", url, reason)
+        # One page that fails is routine (counted, in the summary, tried again next
+        # run); a site that refuses us needs a person: said once per site.
+        if _site_counter(reason) == BLOCKED and (site or url) not in self.blocked_sites:
+            self.blocked_sites.add(site or url)
+            logger.warning("%s refuses the crawler: %s for %s", site or url, reason, url)
+        logger.info("not fetched: %s: %s", url, reason)
 
     def is_html(self, response: Response) -> bool:
         """True for an HTML page; anything else (PDF, image, JSON) is counted and skipped."""

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 from scrapy.http import Response
 
 from newscrawl.items import PageItem
+from newscrawl.runlog import count_site
 from newscrawl.spiders._base import BaseNewsSpider
+from newscrawl.urls import site_of
+from newscrawl.vocabulary import FETCHED
 
 __all__ = ["ArticleSpider"]
 
@@ -22,5 +25,6 @@ class ArticleSpider(BaseNewsSpider):
     name = "article"
 
     def parse(self, response: Response) -> Iterator[PageItem]:
+        count_site(self.crawler, response.meta.get("site") or site_of(response.url), FETCHED)
         if self.is_html(response):
             yield self.page_item(response)  # type: ignore[arg-type]

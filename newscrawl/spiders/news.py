@@ -286,13 +286,14 @@ class NewsSpider(BaseNewsSpider):
         if known is not None and not self.refresh:
             fetched = parse_date(known.fetched_at)
             if entry.lastmod is None or fetched is None or entry.lastmod <= fetched:
-                count_site(self.crawler, config.name, "already_stored")
+                self.count_known(config.name, canonicalize(entry.url))
                 return None, False
         states = url_states(self.crawler)
         published = entry.published.isoformat() if entry.published else None
         if states is not None:
             states.add_pending(config.name, entry.url, published, entry.title)
         if not self.may_request(config.name):
+            self.left_for_next_run(config.name, entry.url)
             return None, True
         # A news sitemap or a feed lists articles; a plain sitemap lists any page.
         declared = entry.published is not None or entry.title is not None
@@ -351,11 +352,13 @@ class NewsSpider(BaseNewsSpider):
                 continue  # another site's page, or no site's: its own crawl finds it
             if not config.wants(link.url) and classify_page(link.url) == ARTICLE:
                 continue
-            known = self.known.get(site, {}).get(canonicalize(link.url))
+            key = canonicalize(link.url)
+            known = self.known.get(site, {}).get(key)
             # Stored articles are not fetched again; hubs always are (they change).
             if known is not None and known.state == "done" and not self.refresh:
-                count_site(self.crawler, site, "already_stored")
+                self.count_known(site, key)
                 continue
-            if not self.may_request(site):
-                return
-            yield self.make_request(link.url, site, callback=self.parse)
+            if self.may_request(site):
+                yield self.make_request(link.url, site, callback=self.parse)
+            elif classify_page(link.url) == ARTICLE:
+                self.left_for_next_run(site, link.url)

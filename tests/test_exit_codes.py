@@ -1,0 +1,190 @@
+"""Honest ends (issue 16): each exit code of the README's table, output that cannot
+be written, counts that agree everywhere, and a cron run that prints nothing when
+nothing needs a person. Real crawls of local sites, in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from newscrawl.demo.server import QuietHandler
+
+from .conftest import BIN, FAST, REPO, run
+from .test_interrupt import article, count_rows, slow_site  # noqa: F401  (`slow_site` is a fixture)
+
+ARTICLES = 12
+MISSING = 3  # links to pages that are gone: routine 404s
+
+
+class SmallSite(QuietHandler):
+    """A home page linking to ARTICLES articles and MISSING pages that are gone."""
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            links = [f"/report-{n}-harbour-committee-meets.html" for n in range(ARTICLES)]
+            links += [f"/report-{n}-gone-for-good-now.html" for n in range(MISSING)]
+            body = "".join(f"<a href='{link}'>{link}</a>" for link in links)
+            self.send_page(f"<html><body>{body}</body></html>".encode())
+        elif self.path.startswith("/report-") and "gone" not in self.path:
+            self.send_page(article(int(self.path.split("-")[1])))
+        else:
+            self.send_error(404)
+
+
+@pytest.fixture()
+def small_site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SmallSite)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+def rows(db: Path) -> int:
+    with sqlite3.connect(db) as connection:
+        return int(connection.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+
+def test_a_normal_crawl_exits_0_and_a_cron_run_prints_nothing(small_site: str, tmp_path: Path):
+    result = run("newscrawl", "crawl", small_site, "--db", str(tmp_path / "n.sqlite"),
+                 "-L", "WARNING", *FAST)  # fmt: skip
+    # The README's cron line: a normal run (some dead links included) mails nothing.
+    assert result.returncode == 0
+    assert result.stderr.decode() == ""
+    assert rows(tmp_path / "n.sqlite") == ARTICLES
+
+
+def test_the_counts_agree_in_the_summary_the_stats_file_and_newscrawl_stats(
+    small_site: str, tmp_path: Path
+):
+    db, stats_file = tmp_path / "c.sqlite", tmp_path / "stats.json"
+    result = run("newscrawl", "crawl", small_site, "--db", str(db),
+                 "-s", f"NEWSCRAWL_STATS_FILE={stats_file}", *FAST)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    summary = re.search(r"articles: (\d+) stored from (\d+) pages fetched", result.stderr.decode())
+    assert summary is not None, result.stderr.decode()
+    stored, fetched = int(summary[1]), int(summary[2])
+    recorded = json.loads(stats_file.read_text())["stats"]
+    table = run("newscrawl", "stats", "--db", str(db)).stdout.decode().splitlines()
+    header, (line,) = table[0].split(), table[1:]
+    cells = dict(zip(header[3:], line.split()[3:], strict=False))
+    # One site, so its line is the run: the same counts everywhere, and what is stored.
+    assert stored == recorded["newscrawl/run/stored"] == int(cells["stored"]) == rows(db)
+    assert stored == ARTICLES
+    assert fetched == recorded["newscrawl/run/pages_fetched"] == int(cells["fetched"])
+    assert fetched == ARTICLES + 1  # the articles and the home page: not the 404s
+    assert recorded["newscrawl/run/http_error"] == MISSING
+
+
+def test_an_unreachable_site_exits_1_and_says_so(tmp_path: Path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    result = run("newscrawl", "crawl", url, "-L", "WARNING", "-s", "RETRY_TIMES=0", *FAST)
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert "could not be reached" in err and "Traceback" not in err
+    scrape = run("newscrawl", "scrape", f"{url}story.html", "-s", "RETRY_TIMES=0", *FAST)
+    assert f"no article from {url}story.html: unreachable" in scrape.stderr.decode()
+
+
+@pytest.mark.parametrize("target", ["/dev/full", "deleted-folder"])
+def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
+    slow_site: str,  # noqa: F811
+    tmp_path: Path,
+    target: str,
+):
+    db = tmp_path / "o.sqlite"
+    if target == "/dev/full":
+        output = Path("/dev/full")
+        stop = None
+    else:
+        output = tmp_path / "out" / "articles.jsonl"
+
+        def stop(process: subprocess.Popen[bytes]) -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (output.exists() and output.stat().st_size):
+                time.sleep(0.05)
+            for path in output.parent.iterdir():
+                path.unlink()
+            output.parent.rmdir()
+
+    process = subprocess.Popen(
+        [str(BIN / "newscrawl"), "crawl", slow_site, "-o", str(output), "--db", str(db), *FAST],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    if stop is not None:
+        stop(process)
+    _, stderr = process.communicate(timeout=120)
+    err = stderr.decode()
+    assert process.returncode == 1, err
+    assert "Traceback" not in err
+    assert err.count(f"cannot write {output}") <= 2  # the log line and the summary's, once each
+    assert f"newscrawl: error: the crawl stopped: cannot write {output}" in err
+    # What reached the store stays there, and the summary counts only that.
+    summary = re.search(r"articles: (\d+) stored", err)
+    assert summary is not None and int(summary[1]) == rows(db)
+
+
+def test_workers_that_cannot_start_end_the_crawl_at_once_exit_5(small_site: str):
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(BIN / "newscrawl"), "crawl", small_site, *FAST], cwd=REPO, capture_output=True,
+        timeout=120, check=False, env={**os.environ, "NEWSCRAWL_TEST_WORKER_START_FAILS": "1"},
+    )  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 5, err
+    assert "newscrawl: error: the crawl stopped: the extraction workers cannot start" in err
+    assert "Traceback" not in err
+    assert time.monotonic() - started < 90  # not the minutes a hung pool would take
+
+
+def test_the_memory_limit_exits_4(small_site: str):
+    result = run("newscrawl", "crawl", small_site, "-s", "MEMUSAGE_LIMIT_MB=1",
+                 "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.1", *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 4, err
+    assert "passed MEMUSAGE_LIMIT_MB" in err
+
+
+@pytest.mark.parametrize("signals_sent", [1, 2])
+def test_a_stop_exits_130_and_closes_the_run_with_one_signal_or_two(
+    slow_site: str,  # noqa: F811
+    tmp_path: Path,
+    signals_sent: int,
+):
+    db = tmp_path / "s.sqlite"
+    process = subprocess.Popen(
+        [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db),
+         "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=5", *FAST],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and count_rows(db) < 5:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    if signals_sent == 2:
+        time.sleep(0.15)
+        process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    err = stderr.decode()
+    assert process.returncode == 130, err
+    with sqlite3.connect(db) as connection:
+        ended, reason = connection.execute("SELECT ended_at, finish_reason FROM runs").fetchone()
+    assert ended is not None and reason == "shutdown"
+    summary = re.search(r"articles: (\d+) stored", err)
+    assert summary is not None and int(summary[1]) == rows(db)
