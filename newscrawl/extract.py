@@ -7,7 +7,9 @@ objects), so it can run in another process.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass, field
+from typing import overload
 
 import lxml.html
 import trafilatura
@@ -74,6 +76,18 @@ class Extraction:
     sitename: str | None = None
     anchor_texts: list[str] = field(default_factory=list)  # link texts found in `text`
     failure: str | None = None
+
+
+@overload
+def _nfc(text: str) -> str: ...
+@overload
+def _nfc(text: None) -> None: ...
+def _nfc(text: str | None) -> str | None:
+    """`text` in Unicode's composed form (NFC), as `trafilatura.extract` gives it and
+    `bare_extraction` does not: "e" + a combining accent becomes "é", so that a
+    search for the word, typed as people type it, finds it (Bengali and German
+    pages write some letters decomposed)."""
+    return unicodedata.normalize("NFC", text) if text else text
 
 
 def _split_authors(author: str | None) -> list[str]:
@@ -163,14 +177,15 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         return Extraction(failure=EXTRACTION_ERROR)
     if not isinstance(document, Document) or not (document.text or "").strip():
         return Extraction(failure=NO_TEXT, language=language)
+    text = _nfc(document.text or "")
     return Extraction(
-        text=document.text or "",
-        title=metadata.title,
-        authors=_split_authors(metadata.author),
+        text=text,
+        title=_nfc(metadata.title),
+        authors=_split_authors(_nfc(metadata.author)),
         published=metadata.date,
         language=language,
-        description=metadata.description,
+        description=_nfc(metadata.description),
         canonical_url=canonicalize(canonical) if canonical else None,
-        sitename=metadata.sitename,
-        anchor_texts=_anchors_in_text(anchors, document.text or ""),
+        sitename=_nfc(metadata.sitename),
+        anchor_texts=_anchors_in_text([_nfc(a) for a in anchors], text),
     )

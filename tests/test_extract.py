@@ -119,3 +119,18 @@ def test_plain_element_classes_extract_what_lxml_html_classes_extract(seed_dir: 
     assert plain == classic
     assert "harbour master" in plain[0].text
     assert sum(1 for extraction in plain if extraction.text) >= 8
+
+
+def test_text_and_metadata_are_in_composed_unicode_form():
+    # "Café" and "Straße" as some CMSs write them: a base letter and a combining
+    # accent (NFD). Readers and searches expect the composed form (NFC).
+    decomposed = "Cafe\u0301 am Hafen o\u0308ffnet wieder"
+    page = f"""<html lang="de"><head><title>{decomposed}</title></head><body><article>
+    <h1>{decomposed}</h1>
+    <p>Das Cafe\u0301 am Hafen o\u0308ffnet nach dem Umbau am Montag wieder, sagte die Pa\u0308chterin.</p>
+    <p>Die Ga\u0308ste finden drinnen vierzig Pla\u0308tze und drau\u00dfen noch einmal zwanzig.</p>
+    </article></body></html>"""
+    extraction = extract_article(page, "http://127.0.0.1:8000/cafe.html")
+    assert "Das Café am Hafen öffnet" in extraction.text
+    assert "\u0301" not in extraction.text and "\u0308" not in extraction.text
+    assert extraction.title == "Café am Hafen öffnet wieder"
