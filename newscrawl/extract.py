@@ -112,10 +112,32 @@ def _page_language(tree: etree._Element) -> str | None:
     return lang or None
 
 
-def _anchor_texts(tree: etree._Element) -> list[str]:
-    """Distinct texts of the page's links that have at least two words."""
+def _same_page(address: str) -> str:
+    """An address in the form two links to one page share (no scheme, no fragment)."""
+    return canonicalize(address).split("://", 1)[-1]
+
+
+def _leads_elsewhere(href: str | None, base: str | None, page: frozenset[str]) -> bool:
+    """True if a link to `href` (on the page whose addresses are `page`, relative
+    links resolved against `base`) takes the reader to another page. An anchor
+    without href (a heading's target), a "#section" link (a table of contents) and
+    a link to the page itself (a post title linking to its own post) do not: text
+    in them is not a teaser for something else."""
+    if href is None:
+        return False
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return False
+    resolved = resolve_http_url(href, base=base)
+    return resolved is None or _same_page(resolved) not in page
+
+
+def _anchor_texts(tree: etree._Element, base: str | None, page: frozenset[str]) -> list[str]:
+    """Distinct texts of the page's links to other pages that have at least two words."""
     texts: dict[str, None] = {}
     for anchor in tree.iter("a"):
+        if not _leads_elsewhere(anchor.get("href"), base, page):
+            continue
         # itertext, not text_content: "<a><h3>Title</h3><p>Dek</p></a>" is "Title Dek".
         text = " ".join(" ".join(anchor.itertext()).split())
         if " " in text:
@@ -167,8 +189,10 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         return Extraction(failure=_unparsable(html))
     language = _page_language(tree)
     # Read before trafilatura, which may prune the tree it is given.
-    canonical = _declared_canonical(tree, url) or url
-    anchors = _anchor_texts(tree)
+    declared = _declared_canonical(tree, url)
+    canonical = declared or url
+    page = frozenset(_same_page(address) for address in (url, declared) if address)
+    anchors = _anchor_texts(tree, canonical, page)
     try:
         metadata = read_metadata(tree, url)
         document = trafilatura.bare_extraction(tree, url=url, include_comments=False)

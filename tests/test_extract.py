@@ -134,3 +134,44 @@ def test_text_and_metadata_are_in_composed_unicode_form():
     assert "Das Café am Hafen öffnet" in extraction.text
     assert "\u0301" not in extraction.text and "\u0308" not in extraction.text
     assert extraction.title == "Café am Hafen öffnet wieder"
+
+
+GUIDE_PAGE = """<html lang="en"><head><title>How the tide tables are made</title>
+<link rel="canonical" href="https://courier.test/guides/tide-tables"></head><body>
+<article><h1><a href="/guides/tide-tables">How the tide tables are made by the harbour office</a></h1>
+<ul><li><a href="#gauges">Where the gauges stand on the quay</a></li>
+<li><a href="#sums">How the harbour office does the sums</a></li></ul>
+<h2><a name="gauges">Where the gauges stand on the quay</a></h2>
+<p>Two gauges measure the water, one at each end of the quay.</p>
+<h2><a id="sums" href="#sums">How the harbour office does the sums</a></h2>
+<p>A clerk averages a month of readings and checks them against last year.</p>
+<p>The office has printed its tables every winter since the breakwater was built in 1911.</p>
+<ul><li><a href="https://courier.test/news/ferry-fares-to-rise">Ferry fares to rise in the spring</a>
+The operator blames the price of fuel.</li>
+<li><a href="https://courier.test/news/market-moves">Fish market moves indoors after sixty years</a>
+The stalls leave the quay in May.</li></ul>
+</article></body></html>"""
+
+
+def test_links_that_lead_nowhere_are_not_link_texts():
+    extraction = extract_article(GUIDE_PAGE, "https://courier.test/guides/tide-tables?utm_source=x")
+    # Headings that are anchor targets, table-of-contents links and the title linking
+    # to its own page are not links to elsewhere; the teasers at the end are.
+    assert set(extraction.anchor_texts) == {
+        "Ferry fares to rise in the spring",
+        "Fish market moves indoors after sixty years",
+    }
+    item = build_article(
+        extraction, "https://courier.test/guides/tide-tables", "2026-03-15T00:00:00Z"
+    )
+    assert clean_article(item, TextCleaner(), min_words=15) is None
+    paragraphs = item.text.split("\n")
+    assert "Where the gauges stand on the quay" in paragraphs
+    assert "Two gauges measure the water, one at each end of the quay." in paragraphs
+    assert "Fish market moves indoors after sixty years" not in item.text
+
+
+def test_a_page_without_an_address_judges_its_links_by_its_canonical_link():
+    extraction = extract_article(GUIDE_PAGE)
+    assert "How the tide tables are made by the harbour office" not in extraction.anchor_texts
+    assert "Ferry fares to rise in the spring" in extraction.anchor_texts
