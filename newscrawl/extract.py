@@ -19,7 +19,7 @@ from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
 from newscrawl.metadata import read_metadata
-from newscrawl.urls import canonicalize, resolve_http_url
+from newscrawl.urls import canonicalize, resolve_http_url, site_of
 
 __all__ = ["Extraction", "extract_article"]
 
@@ -117,26 +117,53 @@ def _same_page(address: str) -> str:
     return canonicalize(address).split("://", 1)[-1]
 
 
-def _leads_elsewhere(href: str | None, base: str | None, page: frozenset[str]) -> bool:
-    """True if a link to `href` (on the page whose addresses are `page`, relative
-    links resolved against `base`) takes the reader to another page. An anchor
-    without href (a heading's target), a "#section" link (a table of contents) and
-    a link to the page itself (a post title linking to its own post) do not: text
-    in them is not a teaser for something else."""
+def _same_site(host: str, other: str) -> bool:
+    """True if two sites (hosts without "www.") are one: equal, or one a sub-domain
+    of the other (edition.courier.test and courier.test)."""
+    return host == other or host.endswith("." + other) or other.endswith("." + host)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """Where a page is: to tell which of its links lead to other pages of its site."""
+
+    base: str | None  # what relative links are resolved against
+    addresses: frozenset[str]  # its own addresses, in `_same_page` form
+    sites: frozenset[str]  # the sites of those addresses
+
+
+def _is_teaser_link(href: str | None, page: _Page) -> bool:
+    """True if a link to `href` on `page` may be a teaser: a link to another page of
+    the same site, which is what lists of related stories are made of.
+
+    An anchor without href (a heading's target), a "#section" link (a table of
+    contents) and a link to the page itself (a post title linking to its own
+    post) lead nowhere else. A link to another site is a source, a citation or a
+    product the text is about; in a roundup post or a list of results it is the
+    content. On the dev sets, links to other sites counted as teasers: aeb, 92 of
+    the 283 words dropped as wholly linked paragraphs were wanted, against 20 of
+    202 without them; trafilatura's set, link_list lost 14 wanted snippets against 4.
+    """
     if href is None:
         return False
     href = href.strip()
     if not href or href.startswith("#"):
         return False
-    resolved = resolve_http_url(href, base=base)
-    return resolved is None or _same_page(resolved) not in page
+    resolved = resolve_http_url(href, base=page.base)
+    if resolved is None:
+        return True  # relative with no base known, or javascript: (as before: a link)
+    if _same_page(resolved) in page.addresses:
+        return False
+    target = site_of(resolved)
+    return not page.sites or any(_same_site(target, site) for site in page.sites)
 
 
-def _anchor_texts(tree: etree._Element, base: str | None, page: frozenset[str]) -> list[str]:
-    """Distinct texts of the page's links to other pages that have at least two words."""
+def _anchor_texts(tree: etree._Element, page: _Page) -> list[str]:
+    """Distinct texts of the page's teaser links (see `_is_teaser_link`) that have at
+    least two words."""
     texts: dict[str, None] = {}
     for anchor in tree.iter("a"):
-        if not _leads_elsewhere(anchor.get("href"), base, page):
+        if not _is_teaser_link(anchor.get("href"), page):
             continue
         # itertext, not text_content: "<a><h3>Title</h3><p>Dek</p></a>" is "Title Dek".
         text = " ".join(" ".join(anchor.itertext()).split())
@@ -191,8 +218,13 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     # Read before trafilatura, which may prune the tree it is given.
     declared = _declared_canonical(tree, url)
     canonical = declared or url
-    page = frozenset(_same_page(address) for address in (url, declared) if address)
-    anchors = _anchor_texts(tree, canonical, page)
+    addresses = [address for address in (url, declared) if address]
+    page = _Page(
+        base=url or declared,
+        addresses=frozenset(_same_page(address) for address in addresses),
+        sites=frozenset(site_of(address) for address in addresses),
+    )
+    anchors = _anchor_texts(tree, page)
     try:
         metadata = read_metadata(tree, url)
         document = trafilatura.bare_extraction(tree, url=url, include_comments=False)

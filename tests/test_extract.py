@@ -175,3 +175,31 @@ def test_a_page_without_an_address_judges_its_links_by_its_canonical_link():
     extraction = extract_article(GUIDE_PAGE)
     assert "How the tide tables are made by the harbour office" not in extraction.anchor_texts
     assert "Ferry fares to rise in the spring" in extraction.anchor_texts
+
+
+ROUNDUP_PAGE = """<html lang="en"><head><title>What I read this week</title>
+<link rel="canonical" href="https://notes.test/2026/03/reading"></head><body><article>
+<h1>What I read this week</h1>
+<p>Five pieces about harbours and tides that I read this week, with where I found them.</p>
+<ul><li><a href="https://courier.test/news/breakwater">Breakwater repairs finish two weeks early</a> via the Courier</li>
+<li><a href="https://tides.test/blog/spring">Why spring tides come twice a month</a> via Tides Weekly</li>
+<li><a href="https://archive.test/ferries">A century of island ferries in pictures</a> via the Archive</li>
+<li><a href="/2026/02/reading">What I read last week on my own notes site</a> and more</li>
+<li><a href="https://www.notes.test/2026/01/reading">What I read in January on my notes site</a> too</li></ul>
+<p>More next week, when the regatta is on and the harbour is full of boats again.</p>
+</article></body></html>"""
+
+
+def test_links_to_other_sites_are_content_not_teasers():
+    extraction = extract_article(ROUNDUP_PAGE)
+    # The roundup's links lead to other sites: sources, not teasers of this one.
+    assert "Why spring tides come twice a month" not in extraction.anchor_texts
+    # Its own earlier posts (a relative link, and www. of its own host) are teasers.
+    assert set(extraction.anchor_texts) == {
+        "What I read last week on my own notes site",
+        "What I read in January on my notes site",
+    }
+    item = build_article(extraction, None, "2026-03-15T00:00:00Z")
+    assert clean_article(item, TextCleaner(), min_words=15) is None
+    assert "- Why spring tides come twice a month via Tides Weekly" in item.text.split("\n")
+    assert "What I read in January" not in item.text
