@@ -107,8 +107,9 @@ class TextCleaner:
                 dropped[caption] = (FRAGMENT, "caption")
         remaining = [index for index in range(len(paragraphs)) if index not in dropped]
         anchors = anchor_keys(anchor_texts)
-        for position in find_link_lists([paragraphs[i] for i in remaining], anchors):
-            dropped[remaining[position]] = (LINK_LIST, "")
+        link_lists = find_link_lists([paragraphs[i] for i in remaining], anchors)
+        for position, why in link_lists.items():
+            dropped[remaining[position]] = (LINK_LIST, why)
         remaining = [index for index in remaining if index not in dropped]
         repeats = find_repeats([paragraphs[index] for index in remaining])
         for position, rule in repeats.items():

@@ -78,8 +78,15 @@ def _is_teaser_item(paragraph: str, anchors: frozenset[str]) -> bool:
     )
 
 
-def find_link_lists(paragraphs: Sequence[str], anchors: frozenset[str]) -> set[int]:
-    """Indices of teaser paragraphs: lists of teasers, and wholly linked headlines.
+# Why a paragraph is part of a teaser list (the detail of a link_list drop).
+LINKED = "linked"  # link-dense, or a list item opening with a linked headline, in a run
+SUMMARY = "summary"  # a short paragraph between linked titles
+WHOLLY_LINKED = "wholly_linked"  # entirely a link, alone
+
+
+def find_link_lists(paragraphs: Sequence[str], anchors: frozenset[str]) -> dict[int, str]:
+    """Indices of teaser paragraphs, with why: lists of teasers, and wholly linked
+    headlines.
 
     A teaser paragraph is link-dense, or a list item opening with a linked
     headline. A lone one may be a legitimate pointer in the text; two or more in
@@ -110,20 +117,22 @@ def find_link_lists(paragraphs: Sequence[str], anchors: frozenset[str]) -> set[i
         if is_summary(index) and is_dense(index - 1):
             follows_pattern = is_dense(index + 1) or (is_summary(index - 2) and is_dense(index - 3))
             teaser[index] = follows_pattern
-    drops: set[int] = set()
+    drops: dict[int, str] = {}
     index = 0
     while index < count:
         end = index
         while end < count and teaser[end]:
             end += 1
         if sum(dense[index:end]) >= 2:
-            drops.update(range(index, end))
+            drops.update((i, LINKED if dense[i] else SUMMARY) for i in range(index, end))
         index = max(end, index + 1)
     # A paragraph that is nothing but a link, and long enough to be a headline, is a
     # teaser even on its own.
-    drops.update(
-        index
-        for index, share in enumerate(shares)
-        if share >= WHOLLY_LINKED_SHARE and word_count(paragraphs[index]) >= WHOLLY_LINKED_MIN_WORDS
-    )
+    for index, share in enumerate(shares):
+        if (
+            index not in drops
+            and share >= WHOLLY_LINKED_SHARE
+            and word_count(paragraphs[index]) >= WHOLLY_LINKED_MIN_WORDS
+        ):
+            drops[index] = WHOLLY_LINKED
     return drops
