@@ -68,6 +68,17 @@ def test_a_short_line_before_a_photo_credit_is_its_caption():
     ]
 
 
+def test_the_last_sentence_before_a_closing_photo_credit_is_kept():
+    # The lead photo's credit printed at the foot of the article: the line before
+    # it is the article's last sentence, short as it is.
+    last = "The first crossing leaves at six."
+    for tail in ([], ["Share this article"]):
+        paragraphs = [*BODY, last, "Photo: Jane Roe/Agency", *tail]
+        result = TextCleaner().clean(paragraphs)
+        assert result.paragraphs == [*BODY, last]
+        assert ("fragment", "photo_credit") in [(d.rule, d.detail) for d in result.dropped]
+
+
 def test_edge_only_classes_count_only_near_the_start_or_end():
     byline = "By Jane Roe"
     middle = [*BODY, byline, *[p + " Again, with more words." for p in BODY]]
