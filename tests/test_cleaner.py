@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from newscrawl.cleaning import TextCleaner, split_paragraphs
+from newscrawl.cleaning.siteboiler import fingerprint
 
 BODY = [
     "The ferry will run two extra crossings a day from April, the operator said on Friday.",
@@ -84,3 +85,23 @@ def test_edge_only_classes_count_only_near_the_start_or_end():
     middle = [*BODY, byline, *[p + " Again, with more words." for p in BODY]]
     assert byline in TextCleaner().clean(middle).paragraphs
     assert byline not in TextCleaner().clean([*BODY, byline]).paragraphs
+
+
+NOTICE = "The harbour office is closed on public holidays and opens again at eight."
+HOURS = "Tide tables for the week are posted by the slipway every Monday morning."
+
+
+def test_site_boilerplate_does_not_take_a_thin_page_under_the_minimum():
+    boilerplate = frozenset({fingerprint(NOTICE), fingerprint(HOURS)})
+    thin = ["Quay Street closes on Tuesday.", NOTICE, HOURS]
+    result = TextCleaner(min_words=15).clean(thin, site_boilerplate=boilerplate)
+    # Five words of its own: dropping what the site repeats would lose the page.
+    assert result.paragraphs == thin
+    # A page with enough text of its own still loses the site's boilerplate.
+    full = [BODY[0], NOTICE, BODY[1], HOURS]
+    result = TextCleaner(min_words=15).clean(full, site_boilerplate=boilerplate)
+    assert result.paragraphs == [BODY[0], BODY[1]]
+    assert result.counts() == {"site_boilerplate": 2}
+    # And a page that is short even with it is left to the minimum to drop.
+    result = TextCleaner(min_words=40).clean(thin, site_boilerplate=boilerplate)
+    assert result.paragraphs == ["Quay Street closes on Tuesday."]

@@ -67,12 +67,17 @@ class TextCleaner:
     link lists, repeats.
 
     Fragments go first so that a repeated block interrupted by "Advertisement"
-    lines is still seen as one run.
+    lines is still seen as one run. `min_words` is the length under which a page
+    is not an article (NEWSCRAWL_MIN_WORDS): site boilerplate alone never takes a
+    page under it.
     """
 
-    def __init__(self, extra_fragment_patterns: Iterable[str] = ()) -> None:
+    def __init__(
+        self, extra_fragment_patterns: Iterable[str] = (), min_words: int = DEFAULT_MIN_WORDS
+    ) -> None:
         # Kept so that another process can build the same cleaner from them.
         self.extra_fragment_patterns = tuple(extra_fragment_patterns)
+        self.min_words = min_words
         self.fragments = FragmentMatcher.build(self.extra_fragment_patterns)
 
     def clean(
@@ -83,7 +88,29 @@ class TextCleaner:
         site_boilerplate: frozenset[str] = frozenset(),
     ) -> CleaningResult:
         """Clean `paragraphs` of a page titled `title` whose links read `anchor_texts`;
-        `site_boilerplate` holds the fingerprints of its site's recurring paragraphs."""
+        `site_boilerplate` holds the fingerprints of its site's recurring paragraphs.
+
+        A thin page that its site's boilerplate would take under `min_words` keeps
+        that boilerplate: what the site prints on many pages is then this page's
+        text (a shop's product pages sharing a description, a notice page), and
+        dropping it would lose the page altogether."""
+        anchor_texts = tuple(anchor_texts)
+        result = self._clean(paragraphs, title, anchor_texts, site_boilerplate)
+        if result.word_count < self.min_words and any(
+            drop.rule == SITE_BOILERPLATE for drop in result.dropped
+        ):
+            without = self._clean(paragraphs, title, anchor_texts, frozenset())
+            if without.word_count >= self.min_words:
+                return without
+        return result
+
+    def _clean(
+        self,
+        paragraphs: Sequence[str],
+        title: str | None,
+        anchor_texts: Iterable[str],
+        site_boilerplate: frozenset[str],
+    ) -> CleaningResult:
         dropped: dict[int, tuple[str, str]] = {}
         title_words = words(title) if title else []
         last = len(paragraphs) - 1
