@@ -105,3 +105,25 @@ def test_site_boilerplate_does_not_take_a_thin_page_under_the_minimum():
     # And a page that is short even with it is left to the minimum to drop.
     result = TextCleaner(min_words=40).clean(thin, site_boilerplate=boilerplate)
     assert result.paragraphs == ["Quay Street closes on Tuesday."]
+
+
+def test_date_lines_are_dropped_at_the_edges_and_kept_inside_the_text():
+    # A dateline under the headline repeats the item's `published`; dates inside
+    # the text are the headings of a timeline, which a reader needs.
+    timeline = [
+        "Ferry timetable through the years",
+        "Monday, 2 March 2026",
+        BODY[0],
+        BODY[1],
+        "April 1911",
+        "The first steam ferry crosses to the island with forty passengers on board.",
+        "June 1958",
+        "The car ferry replaces the steamer, and the slipway is built for it.",
+        BODY[2],
+        "Updated 3 March 2026, 14:02",
+    ]
+    result = TextCleaner().clean(timeline, title="Ferry timetable through the years")
+    assert "April 1911" in result.paragraphs and "June 1958" in result.paragraphs
+    dropped = {d.text: (d.rule, d.detail) for d in result.dropped}
+    assert dropped["Monday, 2 March 2026"] == ("fragment", "timestamp")
+    assert dropped["Updated 3 March 2026, 14:02"] == ("fragment", "timestamp")

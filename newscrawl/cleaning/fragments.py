@@ -179,7 +179,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
 
 # Classes whose patterns would also fit real sentences if they stood anywhere; they
 # only count as furniture at the start or the end of a text (see the cleaner).
-EDGE_ONLY = frozenset({"contact", "byline", "bio", "url_only"})
+EDGE_ONLY = frozenset({"contact", "byline", "bio", "url_only", "timestamp"})
 
 # No pattern matches more than this many characters (the longest, a bio line, stays
 # well under it); longer paragraphs are text, and skip the patterns.
