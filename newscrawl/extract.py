@@ -19,6 +19,7 @@ from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
 from newscrawl.metadata import read_metadata
+from newscrawl.recall import DEFAULT, take_better_route
 from newscrawl.urls import canonicalize, resolve_http_url, site_of
 
 __all__ = ["Extraction", "extract_article"]
@@ -75,6 +76,7 @@ class Extraction:
     canonical_url: str | None = None
     sitename: str | None = None
     anchor_texts: list[str] = field(default_factory=list)  # link texts found in `text`
+    route: str = DEFAULT  # how the text was found (see newscrawl.recall)
     failure: str | None = None
 
 
@@ -228,12 +230,14 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     try:
         metadata = read_metadata(tree, url)
         document = trafilatura.bare_extraction(tree, url=url, include_comments=False)
+        found = (document.text or "") if isinstance(document, Document) else ""
+        found, route = take_better_route(tree, url, found)
     except Exception as exc:  # noqa: BLE001 - trafilatura and lxml raise many types on odd pages
         logger.warning("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         return Extraction(failure=EXTRACTION_ERROR)
-    if not isinstance(document, Document) or not (document.text or "").strip():
+    if not found.strip():
         return Extraction(failure=NO_TEXT, language=language)
-    text = _nfc(document.text or "")
+    text = _nfc(found)
     return Extraction(
         text=text,
         title=_nfc(metadata.title),
@@ -244,4 +248,5 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         canonical_url=canonicalize(canonical) if canonical else None,
         sitename=_nfc(metadata.sitename),
         anchor_texts=_anchors_in_text([_nfc(a) for a in anchors], text),
+        route=route,
     )
