@@ -127,3 +127,13 @@ def test_date_lines_are_dropped_at_the_edges_and_kept_inside_the_text():
     dropped = {d.text: (d.rule, d.detail) for d in result.dropped}
     assert dropped["Monday, 2 March 2026"] == ("fragment", "timestamp")
     assert dropped["Updated 3 March 2026, 14:02"] == ("fragment", "timestamp")
+
+
+def test_furniture_after_a_closing_line_does_not_move_it_from_the_edge():
+    contact = "Write to Jane Roe at jane.roe@example.test"
+    tail = ["Share this article", "Advertisement", "Read more", "© 2026 Harbour Media Ltd"]
+    result = TextCleaner().clean([*BODY, BODY[0] + " Again.", contact, *tail])
+    assert contact not in result.paragraphs
+    # With text after it, the same line is inside the text, and kept.
+    middle = [*BODY, contact, *[p + " Once more, with feeling." for p in BODY], *tail]
+    assert contact in TextCleaner().clean(middle).paragraphs

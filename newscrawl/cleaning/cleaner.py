@@ -62,6 +62,25 @@ def split_paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
+def _edges(kinds: Sequence[str | None]) -> list[bool]:
+    """Which paragraphs stand at the start or the end of the text: within
+    EDGE_PARAGRAPHS paragraphs of text (not furniture) of either end. Furniture
+    does not push a byline or a contact line away from the edge: "Write to ...",
+    then "Thank you", "Share this article" and a copyright line still close a text."""
+    count = len(kinds)
+    before = [0] * count  # paragraphs of text before each one
+    after = [0] * count
+    seen = 0
+    for index in range(count):
+        before[index] = seen
+        seen += kinds[index] is None or kinds[index] in EDGE_ONLY
+    seen = 0
+    for index in range(count - 1, -1, -1):
+        after[index] = seen
+        seen += kinds[index] is None or kinds[index] in EDGE_ONLY
+    return [min(b, a) < EDGE_PARAGRAPHS for b, a in zip(before, after, strict=True)]
+
+
 class TextCleaner:
     """Applies the cleaning rules in order: fragments, headline, site boilerplate,
     link lists, repeats.
@@ -113,11 +132,11 @@ class TextCleaner:
     ) -> CleaningResult:
         dropped: dict[int, tuple[str, str]] = {}
         title_words = words(title) if title else []
-        last = len(paragraphs) - 1
+        kinds = [self.fragments.match(paragraph) for paragraph in paragraphs]
+        at_edge = _edges(kinds)
         for index, paragraph in enumerate(paragraphs):
-            kind = self.fragments.match(paragraph)
-            at_edge = index < EDGE_PARAGRAPHS or last - index < EDGE_PARAGRAPHS
-            if kind is not None and (kind not in EDGE_ONLY or at_edge):
+            kind = kinds[index]
+            if kind is not None and (kind not in EDGE_ONLY or at_edge[index]):
                 dropped[index] = (FRAGMENT, kind)
             elif len(title_words) >= 2 and words(paragraph) == title_words:
                 dropped[index] = (HEADLINE, "")
