@@ -165,7 +165,11 @@ def test_the_end_of_a_run_re_cleans_only_rows_cleaned_with_other_boilerplate(tmp
     store = ArticleStore.open(tmp_path / "a.sqlite")
     furniture = "Sign up for the harbour newsletter and never miss a tide table again."
     for number in range(5):
-        raw = f"Story {number} opens the harbour report with the berth repairs.\n{furniture}"
+        # (Long enough that the site's boilerplate is not all that keeps it an article.)
+        raw = (
+            f"Story {number} opens the harbour report with the berth repairs, which the"
+            f" board finished a week early this spring.\n{furniture}"
+        )
         article = replace(ARTICLE, canonical_url=f"http://n.test/{number}", raw_text=raw, text=raw)
         # Cleaned as the first page of a crawl is: no site boilerplate known yet.
         clean_article(article, TextCleaner(), 0)
