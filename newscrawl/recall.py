@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import re
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
 import lxml.html
 import trafilatura
@@ -28,6 +25,7 @@ from lxml import etree
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
+from newscrawl.jsonld import json_ld_documents, json_values
 
 __all__ = [
     "DEFAULT",
@@ -76,8 +74,6 @@ MIN_KEPT_SHARE = 0.9
 # taken: one dev set's ground truth keeps only a live blog's summary, another's
 # every post, and the posts are in the extracted text already.)
 JSON_LD_MIN_GAIN = 2.0
-# JSON-LD is read this deep at most (pages nest @graph inside @graph).
-_JSON_MAX_DEPTH = 12
 
 _SHINGLE = 4
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|h[1-6]|li|div|blockquote)>")
@@ -147,21 +143,6 @@ def split_body_text(tree: etree._Element, text: str) -> str | None:
     return (extracted.text or "") if isinstance(extracted, Document) else None
 
 
-def _json_values(value: Any, key: str, depth: int = 0) -> Iterator[Any]:
-    """Every value of `key` in a JSON document, to _JSON_MAX_DEPTH levels."""
-    if depth > _JSON_MAX_DEPTH:
-        return
-    if isinstance(value, dict):
-        for name, item in value.items():
-            if name == key:
-                yield item
-            else:
-                yield from _json_values(item, key, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_values(item, key, depth + 1)
-
-
 def _body_text(body: str) -> str:
     """An articleBody as paragraphs of plain text: some pages put HTML in it, some
     escape that HTML once more."""
@@ -174,13 +155,12 @@ def _body_text(body: str) -> str:
 
 def json_ld_body(tree: etree._Element) -> str:
     """The longest articleBody the page's JSON-LD gives, as plain text ("" if none)."""
-    bodies = []
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        bodies += [_body_text(b) for b in _json_values(data, "articleBody") if isinstance(b, str)]
+    bodies = [
+        _body_text(body)
+        for document in json_ld_documents(tree)
+        for body in json_values(document, "articleBody")
+        if isinstance(body, str)
+    ]
     return max(bodies, key=len, default="")
 
 
