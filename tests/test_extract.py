@@ -21,7 +21,7 @@ def test_metadata_is_mapped_to_plain_fields():
     assert extraction.failure is None
     assert extraction.title == "Ferry timetable changes for spring"
     assert extraction.authors == ["Hazel Tremayne"]
-    assert extraction.published == "2026-03-14"
+    assert extraction.published == "2026-03-14T08:30:00+00:00"
     assert extraction.language == "en"
     assert (
         extraction.description
