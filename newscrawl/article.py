@@ -54,6 +54,7 @@ def build_article(
         authors=list(extraction.authors),
         published=published,
         language=extraction.language,
+        language_source=extraction.language_source,
         description=extraction.description,
         text=extraction.text,
         word_count=word_count(extraction.text),

@@ -18,6 +18,7 @@ from lxml import etree
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
+from newscrawl.language import article_language
 from newscrawl.metadata import read_metadata
 from newscrawl.recall import DEFAULT, take_better_route
 from newscrawl.urls import canonicalize, resolve_http_url, site_of
@@ -71,7 +72,8 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
-    language: str | None = None
+    language: str | None = None  # a BCP 47 tag, e.g. "en-GB"
+    language_source: str | None = None  # "declared" or "detected" (newscrawl.language)
     description: str | None = None
     canonical_url: str | None = None
     sitename: str | None = None
@@ -99,8 +101,9 @@ def _split_authors(author: str | None) -> list[str]:
     return [name.strip() for name in author.split(";") if name.strip()]
 
 
-def _page_language(tree: etree._Element) -> str | None:
-    """The language the page declares: <html lang>, else its content-language meta."""
+def _declared_language(tree: etree._Element) -> str | None:
+    """The language the page declares, as written: <html lang>, else its
+    content-language meta or og:locale."""
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     if not lang:
         metas = tree.xpath(
@@ -110,8 +113,7 @@ def _page_language(tree: etree._Element) -> str | None:
         lang = metas[0] if metas else None
     if not lang:
         return None
-    lang = lang.strip().replace("_", "-")
-    return lang or None
+    return lang.strip() or None
 
 
 def _same_page(address: str) -> str:
@@ -216,13 +218,13 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
     tree = trafilatura.load_html(html)
     if tree is None:
         return Extraction(failure=_unparsable(html))
-    language = _page_language(tree)
+    declared = _declared_language(tree)
     # Read before trafilatura, which may prune the tree it is given.
-    declared = _declared_canonical(tree, url)
-    canonical = declared or url
-    addresses = [address for address in (url, declared) if address]
+    stated_canonical = _declared_canonical(tree, url)
+    canonical = stated_canonical or url
+    addresses = [address for address in (url, stated_canonical) if address]
     page = _Page(
-        base=url or declared,
+        base=url or stated_canonical,
         addresses=frozenset(_same_page(address) for address in addresses),
         sites=frozenset(site_of(address) for address in addresses),
     )
@@ -236,14 +238,17 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         logger.warning("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         return Extraction(failure=EXTRACTION_ERROR)
     if not found.strip():
-        return Extraction(failure=NO_TEXT, language=language)
+        language, source = article_language(declared, "")
+        return Extraction(failure=NO_TEXT, language=language, language_source=source)
     text = _nfc(found)
+    language, source = article_language(declared, text)
     return Extraction(
         text=text,
         title=_nfc(metadata.title),
         authors=_split_authors(_nfc(metadata.author)),
         published=metadata.date,
         language=language,
+        language_source=source,
         description=_nfc(metadata.description),
         canonical_url=canonicalize(canonical) if canonical else None,
         sitename=_nfc(metadata.sitename),

@@ -186,3 +186,13 @@ def test_the_end_of_a_run_re_cleans_only_rows_cleaned_with_other_boilerplate(tmp
     assert store.reclean(TextCleaner(), stale_only=True) == 0
     assert store.reclean(TextCleaner()) == 1  # a full re-clean reads every row
     store.close()
+
+
+def test_an_older_store_gains_the_language_source_column(tmp_path: Path):
+    path = tmp_path / "old.sqlite"
+    sqlite3.connect(path).executescript(SCHEMA_1)
+    store = ArticleStore.open(path)  # migrated step by step, 4 -> 5 last
+    store.upsert(replace(ARTICLE, language="de", language_source="detected"))
+    store.close()
+    row = next(r for r in rows(path) if r["canonical_url"] == ARTICLE.canonical_url)
+    assert (row["language"], row["language_source"]) == ("de", "detected")

@@ -1,0 +1,55 @@
+"""An article's language: declared tags in BCP 47 case, detected when undeclared."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.extract import extract_article
+from newscrawl.language import DECLARED, DETECTED, article_language, normalize_tag
+
+
+@pytest.mark.parametrize(
+    ("declared", "tag"),
+    [
+        ("en", "en"),
+        ("EN", "en"),
+        ("en-gb", "en-GB"),
+        ("en_GB", "en-GB"),
+        ("zh-hant-tw", "zh-Hant-TW"),
+        ("es-419", "es-419"),
+        ("de-DE, en", "de-DE"),
+        ("lang=", None),
+        ("*", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_declared_tags_are_normalised(declared: str | None, tag: str | None) -> None:
+    assert normalize_tag(declared) == tag
+
+
+GERMAN = (
+    "Der Hafen bleibt am Montag wegen des Sturms geschlossen, teilte das Hafenamt mit. "
+    "Die Fähre zur Insel fährt erst am Dienstag wieder, wenn der Wind nachlässt."
+)
+
+
+def _page(html_tag: str) -> str:
+    return f"""<html{html_tag}><head><title>Hafen geschlossen</title></head><body><article>
+    <h1>Hafen geschlossen</h1><p>{GERMAN}</p></article></body></html>"""
+
+
+def test_a_page_s_declaration_wins_and_says_so() -> None:
+    extraction = extract_article(_page(' lang="de-de"'))
+    assert (extraction.language, extraction.language_source) == ("de-DE", DECLARED)
+
+
+def test_an_undeclared_language_is_detected_from_the_text() -> None:
+    for tag in ("", ' lang="lang="'):  # none, or something that is no language tag
+        extraction = extract_article(_page(tag))
+        assert (extraction.language, extraction.language_source) == ("de", DETECTED)
+
+
+def test_too_little_text_is_no_language() -> None:
+    assert article_language(None, "Hafen zu.") == (None, None)
+    assert article_language(None, GERMAN) == ("de", DETECTED)
