@@ -15,7 +15,7 @@ __all__ = ["ARTICLE_FIELDS", "CLEANING_RULES", "ArticleItem", "PageItem", "artic
 # Every rule that can drop a paragraph; an item's `cleaning` record has each as a key.
 CLEANING_RULES = (
     "fragment", "headline", "site_boilerplate", "link_list", "repeated", "teaser", "contained",
-    "near_identical",
+    "near_identical", "paragraph_limit",
 )  # fmt: skip
 
 

@@ -2,12 +2,12 @@ from newscrawl.cleaning.structure import (
     LINKED,
     SUMMARY,
     WHOLLY_LINKED,
-    anchor_keys,
+    AnchorIndex,
     find_link_lists,
     link_share,
 )
 
-ANCHORS = anchor_keys(
+ANCHORS = AnchorIndex.build(
     [
         "Council approves harbour budget",
         "Ferry fares to rise in spring",
@@ -50,7 +50,7 @@ def test_sentences_with_an_inline_link_are_kept():
 
 
 def test_list_items_opening_with_a_linked_headline_are_teasers():
-    anchors = anchor_keys(["Coach fired by the club", "Who will replace the coach?"])
+    anchors = AnchorIndex.build(["Coach fired by the club", "Who will replace the coach?"])
     paragraphs = [
         "The season ended badly for the club, which finished ninth in the table.",
         "- Coach fired by the club He took the team to a final in June",
@@ -63,12 +63,12 @@ def test_list_items_opening_with_a_linked_headline_are_teasers():
 
 
 def test_a_title_printed_twice_in_its_heading_is_all_link():
-    anchors = anchor_keys(["Nikki Haley will not quit"])
+    anchors = AnchorIndex.build(["Nikki Haley will not quit"])
     assert link_share("Nikki Haley will not quit Nikki Haley will not quit", anchors) == 1.0
 
 
 def test_linked_titles_with_summaries_between_them_are_one_teaser_list():
-    anchors = anchor_keys(["Harbour wall repairs finish early", "Fish market moves indoors"])
+    anchors = AnchorIndex.build(["Harbour wall repairs finish early", "Fish market moves indoors"])
     paragraphs = [
         "The council met on Thursday and argued about the harbour for three hours, then voted.",
         "Harbour wall repairs finish early",
@@ -80,11 +80,13 @@ def test_linked_titles_with_summaries_between_them_are_one_teaser_list():
 
 
 def test_a_wholly_linked_headline_is_a_teaser_even_alone():
-    anchors = anchor_keys(["Fish market moves indoors after sixty years"])
+    anchors = AnchorIndex.build(["Fish market moves indoors after sixty years"])
     paragraphs = [
         "The council met on Thursday and argued about the harbour for three hours, then voted.",
         "Fish market moves indoors after sixty years",
         "The vote was close, and the mayor cast the deciding ballot after midnight.",
     ]
     assert find_link_lists(paragraphs, anchors) == {1: WHOLLY_LINKED}
-    assert find_link_lists(["Fish market", *paragraphs[2:]], anchor_keys(["Fish market"])) == {}
+    assert (
+        find_link_lists(["Fish market", *paragraphs[2:]], AnchorIndex.build(["Fish market"])) == {}
+    )
