@@ -99,6 +99,9 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("Write to Jane Roe at jane.roe@example.test", "contact"),
         ("Jane Roe is a senior reporter for the Courier who covers courts.", "bio"),
         ("SEE MORE: Harbour protests continue into a second week", "read_more"),
+        ("This copy is for your personal, non-commercial use only.", "copyright"),
+        ("Tell us what you think...", "comments"),
+        ("Let us know what you think in the comments below", "comments"),
         # The same furniture in the other languages of the main European news markets.
         ("Lesen Sie auch", "related"),
         ("Das könnte Sie auch interessieren:", "related"),
@@ -155,6 +158,8 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "Email your MP, the campaign urged, before the vote on Thursday.",
         "More from the same family arrived the next day to help with the harvest.",
         "Sponsored by the harbour trust, the regatta returns next summer.",
+        "The licence allows personal, non-commercial use of the photographs, the museum said.",
+        "Tell us what you think, the mayor said to the crowd on the quay.",
         # Sentences that start like those labels are text.
         "Lesen Sie auch die Stellungnahme des Hafenamts, die wir unten dokumentieren.",
         "Teilen Sie Ihre Meinung in der Bürgerversammlung am Montag mit.",

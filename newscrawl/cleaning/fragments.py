@@ -159,6 +159,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"comments? (?:are |is )?(?:closed|disabled)",
         r"be the first to comment",
         (
+            r"(?:tell us|let us know) what you think(?: (?:about|of) (?:this|the)"
+            r" (?:article|story|post|review))?(?: (?:in|below in) the comments?(?: below)?)?"
+        ),
+        (
             r"(?:\d+ )?(?:kommentare?|commentaires?|comentarios?|comentários?|commenti"
             r"|komentarze?|reacties?)(?: insgesamt)?"
         ),
@@ -217,6 +221,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         # but not a sentence about copyright ("Copyright law was at the heart...").
         r"copyright (?:©|\(c\)|\d{4}|by\b|[\w&.,' -]{1,60}\b(?:19|20)\d\d\b).{0,160}",
         r".{0,160}\ball rights reserved\b.{0,80}",
+        # A reprint licence: "This copy is for your personal, non-commercial use only."
+        r".{0,100}\bfor (?:your )?personal,? non-?commercial use only\b.{0,300}",
         (
             r".{0,160}\b(?:alle rechte vorbehalten|tous droits réservés|todos los derechos reservados"
             r"|todos os direitos reservados|tutti i diritti riservati|alle rechten voorbehouden"
