@@ -102,6 +102,13 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("This copy is for your personal, non-commercial use only.", "copyright"),
         ("Tell us what you think...", "comments"),
         ("Let us know what you think in the comments below", "comments"),
+        ("We want to hear what you think about this article.", "comments"),
+        ("Subscribe now to our weekend edition for the full story.", "subscribe"),
+        ("To read the full story, subscribe to the Courier.", "subscribe"),
+        ("To view the full story, please log in.", "subscribe"),
+        ("Pour lire la suite de cet article, abonnez-vous.", "subscribe"),
+        ("Schon gelesen?", "related"),
+        ("More topics", "related"),
         # The same furniture in the other languages of the main European news markets.
         ("Lesen Sie auch", "related"),
         ("Das könnte Sie auch interessieren:", "related"),
@@ -160,6 +167,7 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "Sponsored by the harbour trust, the regatta returns next summer.",
         "The licence allows personal, non-commercial use of the photographs, the museum said.",
         "Tell us what you think, the mayor said to the crowd on the quay.",
+        "To read the full story of the wreck, the divers spent a year in the archives.",
         # Sentences that start like those labels are text.
         "Lesen Sie auch die Stellungnahme des Hafenamts, die wir unten dokumentieren.",
         "Teilen Sie Ihre Meinung in der Bürgerversammlung am Montag mit.",

@@ -35,7 +35,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?:this|the) (?:section|topic|category|author|site|series)"
         ),
         r"more (?:from|in|on) [\w'&.-]+(?: [\w'&.-]+){0,3}",
-        r"more (?:stories|news|articles|headlines|videos|coverage|to read|like this)",
+        r"more (?:stories|news|articles|headlines|videos|topics|coverage|to read|like this)",
         (
             r"(?:related|recommended|suggested|similar|popular|trending|featured|latest|recent"
             r"|most (?:read|popular|viewed|shared|commented))"
@@ -56,7 +56,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         # (German, French, Spanish, Portuguese, Italian, Dutch, Polish).
         (
             r"(?:lesen sie (?:auch|mehr)|auch lesen|lies auch|lesetipps?|zum weiterlesen"
-            r"|schon gelesen|mehr zum thema(?: auf [\w'.-]+)?|weitere (?:artikel|beiträge|themen"
+            r"|schon gelesen\??|mehr zum thema(?: auf [\w'.-]+)?|mehr themen"
+            r"|weitere (?:artikel|beiträge|themen"
             r"|nachrichten|meldungen|informationen zum thema)(?: zum thema| aus [\w' -]{1,40})?"
             r"|(?:verwandte|ähnliche|empfohlene) (?:artikel|beiträge|themen)|meistgelesen|top-themen"
             r"|das (?:thema )?könnte (?:sie|dich) auch interessieren|auch interessant"
@@ -141,6 +142,14 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?: [\w'-]+){0,5}"
         ),
         r"newsletter(?: sign[- ]?up)?",
+        # A paywall's prompt: "Subscribe now to our weekend edition for the full story."
+        (
+            r"(?:to (?:read|view|see|continue reading) (?:the|this) (?:full|whole|rest of the)"
+            r" (?:story|article),? (?:please )?(?:subscribe|sign in|log in|register"
+            r"|become a (?:member|subscriber))|subscribe (?:now )?(?:to|for) .{0,60}\b(?:the )?full"
+            r" (?:story|article)|pour lire la suite|(?:lesen sie|lies) (?:jetzt )?weiter mit)"
+            r"\b.{0,160}"
+        ),
         (
             r"(?:(?:jetzt |zum )?newsletter (?:abonnieren|bestellen|anmelden)|jetzt abonnieren"
             r"|abonnieren|(?:s'|vous )?abonner|abonnez-vous|inscrivez-vous(?: à (?:notre|la) newsletter)?"
@@ -159,7 +168,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"comments? (?:are |is )?(?:closed|disabled)",
         r"be the first to comment",
         (
-            r"(?:tell us|let us know) what you think(?: (?:about|of) (?:this|the)"
+            r"(?:tell us|let us know|we(?:'d| would)? (?:want|like|love) to hear)"
+            r" what you think(?: (?:about|of) (?:this|the)"
             r" (?:article|story|post|review))?(?: (?:in|below in) the comments?(?: below)?)?"
         ),
         (
@@ -226,7 +236,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         (
             r".{0,160}\b(?:alle rechte vorbehalten|tous droits réservés|todos los derechos reservados"
             r"|todos os direitos reservados|tutti i diritti riservati|alle rechten voorbehouden"
-            r"|wszelkie prawa zastrzeżone)\b.{0,80}"
+            r"|wszelkie prawa zastrzeżone|materiał chroniony prawem autorskim)\b.{0,80}"
         ),
     ),
     "contact": (
