@@ -9,10 +9,15 @@ server does that once for all of them).
 
 from __future__ import annotations
 
+import io
+import logging
+import lzma
 import re
 from functools import lru_cache
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+import numpy as np
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+from py3langid.modelio import _to_array
 
 __all__ = [
     "DECLARED",
@@ -22,6 +27,8 @@ __all__ = [
     "normalize_tag",
     "warm_up",
 ]
+
+logger = logging.getLogger(__name__)
 
 # How the language was found (an item's `language_source`).
 DECLARED = "declared"
@@ -64,10 +71,30 @@ def normalize_tag(value: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(
-        MODEL_FILE, norm_probs=True, min_confidence=DETECT_MIN_CONFIDENCE
-    )
+def _identifier() -> LanguageIdentifier | None:
+    """The detector, its model read into memory; None if it cannot be loaded.
+
+    py3langid's own loader unpacks the model (68 MB) into a temporary file: on a
+    full disk, or under a file-size limit, that kills the process loading it (the
+    extraction workers' fork server). Unpacked in memory instead, the worst a
+    failure does is leave pages without a detected language."""
+    try:
+        with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
+            unpacked = io.BytesIO(packed.read())
+        with np.load(unpacked, allow_pickle=False) as model:
+            return LanguageIdentifier(
+                np.asarray(model["ptc"]),
+                np.asarray(model["pc"]),
+                model["classes"].tolist(),
+                _to_array(model["nextmove"]),
+                model["out_feat"].tolist(),
+                norm_probs=True,
+                min_confidence=DETECT_MIN_CONFIDENCE,
+                tk_row=_to_array(model["nextmove_row"]),
+            )
+    except (OSError, MemoryError, ValueError, KeyError, lzma.LZMAError) as exc:
+        logger.warning("language detection is off: its model did not load: %s", exc)
+        return None
 
 
 def warm_up() -> None:
@@ -81,7 +108,10 @@ def detect_language(text: str) -> str | None:
     sample = text[:DETECT_MAX_CHARS]
     if len(sample.strip()) < DETECT_MIN_CHARS:
         return None
-    language, _ = _identifier().classify(sample)
+    identifier = _identifier()
+    if identifier is None:
+        return None
+    language, _ = identifier.classify(sample)
     return None if language == "und" else str(language)
 
 

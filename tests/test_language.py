@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from newscrawl.extract import extract_article
@@ -53,3 +56,17 @@ def test_an_undeclared_language_is_detected_from_the_text() -> None:
 def test_too_little_text_is_no_language() -> None:
     assert article_language(None, "Hafen zu.") == (None, None)
     assert article_language(None, GERMAN) == ("de", DETECTED)
+
+
+def test_the_detector_loads_without_writing_a_file():
+    # A full disk (here: no file may grow past 64 KB) must not stop the detector
+    # from loading, nor kill the extraction workers' fork server that loads it.
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000));"
+        f"from newscrawl.language import detect_language; print(detect_language({GERMAN!r}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert done.stdout.decode().strip() == "de"
