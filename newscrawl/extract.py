@@ -167,11 +167,10 @@ def _anchor_texts(tree: etree._Element, page: _Page) -> list[str]:
     least two words."""
     texts: dict[str, None] = {}
     for anchor in tree.iter("a"):
-        if not _is_teaser_link(anchor.get("href"), page):
-            continue
         # itertext, not text_content: "<a><h3>Title</h3><p>Dek</p></a>" is "Title Dek".
         text = " ".join(" ".join(anchor.itertext()).split())
-        if " " in text:
+        # The text first: resolving every link's address costs more than reading it.
+        if " " in text and text not in texts and _is_teaser_link(anchor.get("href"), page):
             texts[text] = None
     return list(texts)
 
