@@ -10,6 +10,7 @@ from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints
 from newscrawl.extract import Extraction
 from newscrawl.items import CLEANING_RULES, ArticleItem
+from newscrawl.language import article_language
 from newscrawl.urls import canonicalize, site_of
 
 __all__ = [
@@ -43,6 +44,7 @@ def build_article(
     hints = hints or {}
     canonical_url = extraction.canonical_url or (canonicalize(url) if url else None)
     address = url or canonical_url
+    language, language_source = article_language(extraction.language, extraction.text)
     published = extraction.published or (
         str(hints["published"])[:10] if hints.get("published") else None
     )
@@ -53,8 +55,8 @@ def build_article(
         title=extraction.title or hints.get("title"),
         authors=list(extraction.authors),
         published=published,
-        language=extraction.language,
-        language_source=extraction.language_source,
+        language=language,
+        language_source=language_source,
         description=extraction.description,
         text=extraction.text,
         word_count=word_count(extraction.text),

@@ -18,7 +18,7 @@ from lxml import etree
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
-from newscrawl.language import article_language
+from newscrawl.language import normalize_tag
 from newscrawl.metadata import read_metadata
 from newscrawl.recall import DEFAULT, take_better_route
 from newscrawl.urls import canonicalize, resolve_http_url, site_of
@@ -72,8 +72,10 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
-    language: str | None = None  # a BCP 47 tag, e.g. "en-GB"
-    language_source: str | None = None  # "declared" or "detected" (newscrawl.language)
+    # The language the page declares, as a BCP 47 tag ("en-GB"); None if it declares
+    # none. Detection from the text happens later, in the crawler's process (see
+    # newscrawl.article), so that the workers do not each hold the detector's model.
+    language: str | None = None
     description: str | None = None
     canonical_url: str | None = None
     sitename: str | None = None
@@ -237,17 +239,14 @@ def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
         logger.warning("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         return Extraction(failure=EXTRACTION_ERROR)
     if not found.strip():
-        language, source = article_language(declared, "")
-        return Extraction(failure=NO_TEXT, language=language, language_source=source)
+        return Extraction(failure=NO_TEXT, language=normalize_tag(declared))
     text = _nfc(found)
-    language, source = article_language(declared, text)
     return Extraction(
         text=text,
         title=_nfc(metadata.title),
         authors=_split_authors(_nfc(metadata.author)),
         published=metadata.date,
-        language=language,
-        language_source=source,
+        language=normalize_tag(declared),
         description=_nfc(metadata.description),
         canonical_url=canonicalize(canonical) if canonical else None,
         sitename=_nfc(metadata.sitename),

@@ -3,8 +3,10 @@ language of its text as a detector reads it.
 
 The detector is py3langid (langid.py's maintained fork): its model ships in the
 wheel, it works offline, and it classifies a page's text in about a millisecond
-once the model is loaded (`warm_up` loads it; the extraction workers' fork
-server does that once for all of them).
+once the model is loaded. It runs in the crawler's process, not in the
+extraction workers: its model and numpy take some 100 MB, which each worker
+would hold within its address-space limit (NEWSCRAWL_WORKER_MEMORY_MB), and
+only pages that declare no language need it. Both are imported on first use.
 """
 
 from __future__ import annotations
@@ -14,10 +16,7 @@ import logging
 import lzma
 import re
 from functools import lru_cache
-
-import numpy as np
-from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-from py3langid.modelio import _to_array
+from typing import Any
 
 __all__ = [
     "DECLARED",
@@ -25,7 +24,6 @@ __all__ = [
     "article_language",
     "detect_language",
     "normalize_tag",
-    "warm_up",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,7 +69,7 @@ def normalize_tag(value: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _identifier() -> LanguageIdentifier | None:
+def _identifier() -> Any:
     """The detector, its model read into memory; None if it cannot be loaded.
 
     py3langid's own loader unpacks the model (68 MB) into a temporary file: on a
@@ -79,6 +77,10 @@ def _identifier() -> LanguageIdentifier | None:
     extraction workers' fork server). Unpacked in memory instead, the worst a
     failure does is leave pages without a detected language."""
     try:
+        import numpy as np
+        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+        from py3langid.modelio import _to_array
+
         with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
             unpacked = io.BytesIO(packed.read())
         with np.load(unpacked, allow_pickle=False) as model:
@@ -92,14 +94,9 @@ def _identifier() -> LanguageIdentifier | None:
                 min_confidence=DETECT_MIN_CONFIDENCE,
                 tk_row=_to_array(model["nextmove_row"]),
             )
-    except (OSError, MemoryError, ValueError, KeyError, lzma.LZMAError) as exc:
+    except (ImportError, OSError, MemoryError, ValueError, KeyError, lzma.LZMAError) as exc:
         logger.warning("language detection is off: its model did not load: %s", exc)
         return None
-
-
-def warm_up() -> None:
-    """Load the detector's model (about a second), so the first page does not wait."""
-    _identifier()
 
 
 def detect_language(text: str) -> str | None:

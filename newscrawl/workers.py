@@ -28,7 +28,6 @@ from pebble import ProcessExpired, ProcessPool
 
 from newscrawl.cleaning import CleaningResult, TextCleaner
 from newscrawl.extract import EXTRACTION_MEMORY, Extraction, extract_article
-from newscrawl.language import warm_up as warm_up_language
 
 __all__ = [
     "EXTRACTION_CRASHED",
@@ -97,10 +96,8 @@ def clean_text(
 
 
 def warm_up() -> None:
-    """Import trafilatura's models and compile its expressions, and load the language
-    detector's model, before the first page."""
+    """Import trafilatura's models and compile its expressions before the first page."""
     extract_article("<html><body><p>warm up</p></body></html>", None)
-    warm_up_language()
 
 
 def _start_worker(memory_mb: int) -> None:

@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
+from newscrawl.article import build_article
 from newscrawl.extract import extract_article
+from newscrawl.items import ArticleItem
 from newscrawl.language import DECLARED, DETECTED, article_language, normalize_tag
 
 
@@ -42,15 +44,23 @@ def _page(html_tag: str) -> str:
     <h1>Hafen geschlossen</h1><p>{GERMAN}</p></article></body></html>"""
 
 
+def _article(html: str) -> ArticleItem:
+    return build_article(extract_article(html), None, "2026-03-15T00:00:00Z")
+
+
 def test_a_page_s_declaration_wins_and_says_so() -> None:
-    extraction = extract_article(_page(' lang="de-de"'))
-    assert (extraction.language, extraction.language_source) == ("de-DE", DECLARED)
+    assert extract_article(_page(' lang="de-de"')).language == "de-DE"
+    article = _article(_page(' lang="de-de"'))
+    assert (article.language, article.language_source) == ("de-DE", DECLARED)
 
 
 def test_an_undeclared_language_is_detected_from_the_text() -> None:
     for tag in ("", ' lang="lang="'):  # none, or something that is no language tag
-        extraction = extract_article(_page(tag))
-        assert (extraction.language, extraction.language_source) == ("de", DETECTED)
+        # The worker extracting the page leaves it undetected...
+        assert extract_article(_page(tag)).language is None
+        # ... and the article built from it, in the crawler's process, has it.
+        article = _article(_page(tag))
+        assert (article.language, article.language_source) == ("de", DETECTED)
 
 
 def test_too_little_text_is_no_language() -> None:
