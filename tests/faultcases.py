@@ -715,9 +715,11 @@ def overlap_scenario(site: FaultSite, workdir: Path) -> Verdict:
     """F25: a second run while the first holds the database: refused with a clear
     message; a reader meanwhile is never blocked (WAL)."""
     held = threading.Event()
+    # Earlier scenarios on the same site fetched /drip too: only this run's fetch counts.
+    earlier_hits = len(site.hits)
 
     def hold(process: subprocess.Popen[bytes], seconds: float) -> bool:
-        if any(h.path == "/drip" for h in site.hits):
+        if any(h.path == "/drip" for h in site.hits[earlier_hits:]):
             held.set()
             return True
         return False
