@@ -89,3 +89,32 @@ def test_the_cleaner_s_work_on_a_page_with_many_links_is_bounded_by_its_words():
     assert result.comparisons <= (
         MAX_ANCHOR_WORDS * _words_of(paragraphs) + PAIRS_PER_PARAGRAPH * len(paragraphs)
     )
+
+
+def test_paragraphs_of_the_same_words_in_other_orders_cost_bounded_work():
+    # They pass every cheap test of near-identity, so only difflib could tell them
+    # apart: a page gets MAX_ALIGNMENTS of those, the rest are taken as different.
+    words = [
+        "the",
+        "harbour",
+        "master",
+        "said",
+        "that",
+        "boats",
+        "and",
+        "dinghies",
+        "came",
+        "in",
+        "on",
+        "the",
+        "tide",
+        "before",
+    ]
+    paragraphs = [
+        " ".join(words[n % len(words) :] + words[: n % len(words)]) + f" storm {'x' * (n % 7)}"
+        for n in range(3000)
+    ]
+    paragraphs = list(dict.fromkeys(paragraphs))  # distinct paragraphs only
+    result = TextCleaner().clean(paragraphs)
+    assert result.paragraphs == paragraphs
+    assert result.comparisons <= PAIRS_PER_PARAGRAPH * len(paragraphs)
