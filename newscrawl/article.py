@@ -11,6 +11,7 @@ from newscrawl.cleaning.siteboiler import page_fingerprints
 from newscrawl.extract import Extraction
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
+from newscrawl.language import article_language
 from newscrawl.urls import canonicalize, site_of
 
 __all__ = [
@@ -50,6 +51,7 @@ def build_article(
         canonical_url = None
     canonical_url = canonical_url or (canonicalize(url) if url else None)
     address = url or canonical_url
+    language, language_source = article_language(extraction.language, extraction.text)
     published = extraction.published or (
         str(hints["published"])[:10] if hints.get("published") else None
     )
@@ -60,7 +62,8 @@ def build_article(
         title=extraction.title or hints.get("title"),
         authors=list(extraction.authors),
         published=published,
-        language=extraction.language,
+        language=language,
+        language_source=language_source,
         description=extraction.description,
         text=extraction.text,
         word_count=word_count(extraction.text),

@@ -293,7 +293,7 @@ class NewscrawlConfig:
         """A cleaner with the crawl's patterns, and `site`'s own ones if it has any."""
         extra = self.site_fragment_patterns.get(site, ()) if site else ()
         try:
-            return TextCleaner((*self.fragment_patterns, *extra))
+            return TextCleaner((*self.fragment_patterns, *extra), self.min_words)
         except InvalidPatternError as exc:
             name = "NEWSCRAWL_SITE_FRAGMENT_PATTERNS" if extra else "NEWSCRAWL_FRAGMENT_PATTERNS"
             raise ConfigError(f"setting {name}: {exc}") from None

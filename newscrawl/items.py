@@ -15,7 +15,7 @@ __all__ = ["ARTICLE_FIELDS", "CLEANING_RULES", "ArticleItem", "PageItem", "artic
 # Every rule that can drop a paragraph; an item's `cleaning` record has each as a key.
 CLEANING_RULES = (
     "fragment", "headline", "site_boilerplate", "link_list", "repeated", "teaser", "contained",
-    "near_identical",
+    "near_identical", "paragraph_limit",
 )  # fmt: skip
 
 
@@ -38,8 +38,10 @@ class ArticleItem:
     site: str | None
     title: str | None
     authors: list[str]
-    published: str | None  # ISO 8601 date as the page states it
-    language: str | None
+    published: str | None  # ISO 8601, as the page states it (a date, or date, time and zone)
+    language: str | None  # BCP 47, e.g. "en-GB"
+    # "declared" (by the page) or "detected" (from the text); None with no language.
+    language_source: str | None = field(default=None, kw_only=True)
     description: str | None
     text: str  # paragraphs separated by "\n"
     word_count: int

@@ -1,17 +1,30 @@
-"""An article's metadata, read with trafilatura's own readers.
+"""An article's metadata, read with trafilatura's own readers, then corrected.
 
 trafilatura's `extract_metadata` also collects categories, tags, a licence and an
 image, which newscrawl does not store; those readers scan the whole page and cost
 about a tenth of a page's extraction time. This reads only the fields an article
 keeps, with the same readers in the same order of precedence (meta tags, then
-JSON-LD, then the page's markup; the date from htmldate), so the values are the
-same as trafilatura's.
+JSON-LD, then the page's markup), so title, description and site name are
+trafilatura's. Two fields are then put right, as a user of the stored item
+expects them:
+
+- authors are people (or, when the page names no person, the organisation),
+  never an address or the site's own name: trafilatura's readers return a
+  `<meta name=author>` such as "The Washington Times https://..." or a
+  publisher ("Condé Nast") beside the person the page's JSON-LD names;
+- the date keeps the time and zone the page states ("2024-02-28T11:35:52+00:00",
+  not "2024-02-28"), and comes from the page's own statement before any date in
+  its URL (htmldate looks at the URL first).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -26,20 +39,24 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import set_date_params
 
-__all__ = ["PageMetadata", "read_metadata"]
+from newscrawl.cleaning.timestamps import DATE_WORDS
+from newscrawl.jsonld import json_ld_documents, json_values
+
+__all__ = ["PageMetadata", "people", "read_metadata", "stated_published"]
 
 
 @dataclass(frozen=True)
 class PageMetadata:
     title: str | None = None
     author: str | None = None  # several names joined by "; ", as trafilatura does
-    date: str | None = None  # YYYY-MM-DD
+    date: str | None = None  # ISO 8601: a date, or a date and time (with its zone if stated)
     description: str | None = None
     sitename: str | None = None
 
 
 def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     """The metadata of the page `tree` (not modified) fetched from `url`."""
+    documents = json_ld_documents(tree)
     found = examine_meta(tree)
     if found.author and " " not in found.author:
         found.author = None  # a one-word "author" meta is usually a handle or a site
@@ -47,8 +64,7 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     found.title = found.title or extract_title(tree)
     found.author = found.author or extract_author(tree)
     found.url = found.url or extract_url(tree, url)
-    date_params: dict[str, Any] = {**set_date_params(True), "url": found.url}
-    found.date = find_date(tree, **date_params)
+    found.date = stated_published(tree, documents) or _found_date(tree, found.url)
     found.sitename = found.sitename or extract_sitename(tree)
     if found.sitename:
         found.sitename = found.sitename.lstrip("@")
@@ -58,10 +74,224 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         match = META_URL.match(found.url)
         found.sitename = match[1] if match else None
     found.clean_and_trim()
+    authors = _split(found.author)
+    publishers = [*_publishers(documents), found.sitename or ""]
+    named = [*_json_ld_names(documents, "author"), *_meta_values(tree, _ARTICLE_AUTHOR)]
     return PageMetadata(
         title=found.title or None,
-        author=found.author or None,
+        author="; ".join(people(authors, named, publishers, _host_name(found.url or url))) or None,
         date=found.date or None,
         description=found.description or None,
         sitename=found.sitename or None,
     )
+
+
+def _found_date(tree: HtmlElement, url: str | None) -> str | None:
+    """htmldate's reading of the page, and only if it finds nothing there, of its URL:
+    given the URL, htmldate takes a date in it before anything the page says."""
+    params: dict[str, Any] = set_date_params(True)
+    date: str | None = find_date(tree, **{**params, "url": None})
+    if not date and url:
+        date = find_date(tree, **{**params, "url": url})
+    return date
+
+
+# -- published ---------------------------------------------------------------------
+
+# Where pages state their publication time, most explicit first.
+_PUBLISHED_META = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content",
+    "//*[@itemprop='datePublished']/@datetime",
+    "//meta[@name='pubdate' or @name='publishdate' or @name='publish-date']/@content",
+)
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Dates outside these years are placeholders (0001-01-01, 1970-01-01) or typos.
+_FIRST_YEAR = 1990
+
+
+def _parse_stated(value: str) -> str | None:
+    """A stated date or date-time in ISO 8601 ("2024-02-28T11:35:52+00:00", or
+    "2024-02-28" when only the date is stated), or None if it does not parse."""
+    value = value.strip()
+    if _DATE_ONLY.fullmatch(value):
+        try:
+            day = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return value if _FIRST_YEAR <= day.year <= datetime.now(UTC).year + 1 else None
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T", 1))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)  # RFC 2822: "Thu, 29 Feb 2024 10:00:00 GMT"
+        except (TypeError, ValueError, IndexError):
+            return None
+    if not _FIRST_YEAR <= moment.year <= datetime.now(UTC).year + 1:
+        return None
+    return moment.isoformat(timespec="seconds")
+
+
+def stated_published(tree: HtmlElement, documents: list[Any] | None = None) -> str | None:
+    """When the page says it was published, as precisely as it says it anywhere:
+    the meta tags of Open Graph and schema.org, and its JSON-LD `datePublished`."""
+    if documents is None:
+        documents = json_ld_documents(tree)
+    stated = [str(value) for path in _PUBLISHED_META for value in tree.xpath(path)]
+    stated += [
+        value
+        for document in documents
+        for value in json_values(document, "datePublished")
+        if isinstance(value, str)
+    ]
+    parsed = [date for value in stated if (date := _parse_stated(value))]
+    # The most precise statement: with a zone, then with a time, then a date.
+    return max(parsed, key=_precision, default=None)
+
+
+def _precision(stated: str) -> int:
+    """0 for a date, 1 for a date and time, 2 with its zone too (max() keeps the
+    first of equals, so among equals the page's first statement wins)."""
+    if "T" not in stated:
+        return 0
+    return 2 if stated[-6] in "+-" else 1
+
+
+# -- authors -------------------------------------------------------------------------
+
+_ARTICLE_AUTHOR = "//meta[@property='article:author' or @name='article:author']/@content"
+# An address, or what is left of one after trafilatura's clean-up ("Www Example Com").
+_ADDRESS = re.compile(r"\bhttps?\b|www\.|\bwww\b|\b(?:com|org|net)\b", re.IGNORECASE)
+# Words that make a name an organisation's (a newsroom, an agency) or a role ("AP
+# Sports Writer", "CNN Editor-at-large"), not a person's.
+_ORGANISATION_WORDS = frozenset(
+    {
+        "staff", "reporters", "reporter", "press", "agency", "agencies", "news", "newsroom",
+        "desk", "team", "editors", "editorial", "wire", "services", "media", "redaktion",
+        "rédaction", "redacción", "redação", "redazione", "writer", "editor", "correspondent",
+        "columnist", "contributor", "producer",
+    }
+)  # fmt: skip
+# What bylines wrap around a name: "Analysis by Jane Roe", "Jane Roe is a reporter ...".
+_BEFORE_NAME = re.compile(r"^.*?\bby\s+", re.IGNORECASE)
+_AFTER_NAME = re.compile(r"\s+(?:is|was)\s+an?\s.*$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _split(names: str | None) -> list[str]:
+    return [name.strip() for name in (names or "").split(";") if name.strip()]
+
+
+def _key(name: str) -> str:
+    """A name as compared: lower case, words only, no leading "the"."""
+    words = _WORD.findall(name.casefold())
+    return " ".join(words[1:] if words[:1] == ["the"] else words)
+
+
+def _meta_values(tree: HtmlElement, path: str) -> list[str]:
+    return [str(value).strip() for value in tree.xpath(path) if str(value).strip()]
+
+
+def _json_ld_names(documents: list[Any], key: str) -> list[str]:
+    """The names of the `key` entries ("author", "publisher") of the page's JSON-LD."""
+    names = []
+    for document in documents:
+        for value in json_values(document, key):
+            for entry in value if isinstance(value, list) else [value]:
+                name = entry.get("name") if isinstance(entry, dict) else entry
+                if isinstance(name, str) and name.strip():
+                    names.append(name.strip())
+    return names
+
+
+def _publishers(documents: list[Any]) -> list[str]:
+    return _json_ld_names(documents, "publisher")
+
+
+def _bare_name(name: str) -> str:
+    """A name without what bylines put around it: an address ("The Washington Times
+    https://..." -> "The Washington Times"), "Analysis by", "is a reporter ...", and
+    the date trafilatura reads along with it ("Jane Roe Monday, November 18");
+    "" if nothing is left."""
+    match = _ADDRESS.search(name)
+    if match:
+        name = name[: match.start()]
+    name = _AFTER_NAME.sub("", _BEFORE_NAME.sub("", name)).strip(" ,;|-–")
+    # Letters after a name: "Jane Roe, MS, RD".
+    parts = name.split(", ")
+    while len(parts) > 1 and parts[-1].isupper() and len(parts[-1]) <= 4:
+        parts.pop()
+    words = ", ".join(parts).split()
+    while words and words[-1].strip(",.").casefold() in DATE_WORDS:
+        words.pop()
+    return " ".join(words)
+
+
+def _as_written(name: str) -> str:
+    """A name shouted in capitals ("MELISSA GOLDIN") in the case names are written in."""
+    return name.title() if name.isupper() and len(name) > 3 else name
+
+
+def _host_name(url: str | None) -> str:
+    """The name in a page's host: "businessinsider" for www.businessinsider.de."""
+    host = urlsplit(url or "").hostname or ""
+    labels = [label for label in host.split(".") if label not in ("www", "m", "amp")]
+    return labels[-2] if len(labels) >= 2 else ""
+
+
+def _is_organisation(name: str, organisations: set[str]) -> bool:
+    """True if `name` is an organisation's or a role's: one of `organisations` (the
+    site's, the publisher's, the host's name: "Business Insider" is businessinsider),
+    or with a word of an organisation in it ("CNN Business", "Guardian staff")."""
+    key = _key(name)
+    squashed = {org.replace(" ", "") for org in organisations}
+    short = {org for org in organisations if " " not in org and len(org) >= 3}
+    words = key.split()
+    return key.replace(" ", "") in squashed or any(
+        w in _ORGANISATION_WORDS or w in short for w in words
+    )
+
+
+def people(
+    authors: list[str], named: list[str], publishers: list[str], host: str = ""
+) -> list[str]:
+    """The authors to keep of those trafilatura found (`authors`): the people, or
+    the organisation when no person is named; never an address or the site itself.
+
+    `named` are the names the page's structured data gives (JSON-LD authors,
+    `article:author`): when it names authors, only those can be people; other
+    names (a `<meta name=author>` naming the publisher) are not authors. `publishers` are
+    the publisher's and the site's names, `host` the name in the page's address."""
+    orgs = {_key(org) for org in [*publishers, host] if _key(org)}
+    found = list(
+        {
+            _key(name): name for name in map(_bare_name, reversed([*authors, *named])) if _key(name)
+        }.values()
+    )[::-1]
+    confirmed = {_key(name) for name in named}
+    persons = [name for name in found if not _is_organisation(name, orgs)]
+    if confirmed:
+        persons = [name for name in persons if _key(name) in confirmed]
+    # Letters after a name that trafilatura split off as names of their own ("MS", "RDN").
+    if len(persons) > 1:
+        persons = [name for name in persons if not (name.isupper() and len(name) <= 4)] or persons
+    if persons:
+        return list(dict.fromkeys(_as_written(name) for name in persons))
+    # No person: the organisation the page names, unless it only says "staff" or
+    # names the site, when the publisher is the clearest name for it.
+    site_words = _words(orgs)
+    specific = [
+        name
+        for name in found
+        if (not confirmed or _key(name) in confirmed)
+        and _key(name) not in orgs
+        and any(w not in _ORGANISATION_WORDS and w not in site_words for w in _key(name).split())
+    ]
+    if specific:
+        return [_as_written(specific[0])]
+    publisher = next((name.strip() for name in publishers if name.strip()), "")
+    return [publisher] if found and publisher else []
+
+
+def _words(keys: set[str]) -> set[str]:
+    return {word for key in keys for word in key.split()}

@@ -47,7 +47,7 @@ __all__ = [
 # The outcome of an upsert refused because another site's row has the key.
 OTHER_SITE = "other_site"
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # How to bring an older database up to SCHEMA_VERSION, step by step: the SQL that
 # takes version N to N + 1 (for PostgreSQL as `postgres_schema` translates it). A
@@ -76,6 +76,10 @@ ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
     3: """
 ALTER TABLE articles ADD COLUMN boilerplate_used TEXT;
 """,
+    # 4 -> 5: whether an article's language was declared by the page or detected.
+    4: """
+ALTER TABLE articles ADD COLUMN language_source TEXT;
+""",
 }
 
 SCHEMA = """
@@ -85,8 +89,8 @@ CREATE TABLE IF NOT EXISTS articles (
     site          TEXT NOT NULL,         -- host (and port if not the default), no "www."
     title         TEXT,
     authors       TEXT NOT NULL,         -- JSON array of names
-    published     TEXT,                  -- ISO 8601 date the page states
-    language      TEXT,                  -- as the page declares it, e.g. "en"
+    published     TEXT,                  -- ISO 8601 as the page states it (date, or date and time)
+    language      TEXT,                  -- BCP 47, e.g. "en-GB" (see language_source)
     description   TEXT,
     text          TEXT NOT NULL,         -- cleaned body, paragraphs separated by "\\n"
     word_count    INTEGER NOT NULL,
@@ -98,8 +102,9 @@ CREATE TABLE IF NOT EXISTS articles (
     raw_text      TEXT NOT NULL,         -- the text as extracted, before cleaning
     anchor_texts  TEXT NOT NULL,         -- JSON array: link texts found in raw_text
     version       INTEGER NOT NULL DEFAULT 1, -- 1 + how often its text changed
-    boilerplate_used TEXT                -- its paragraphs' fingerprints that were site
+    boilerplate_used TEXT,               -- its paragraphs' fingerprints that were site
                                          -- boilerplate when it was cleaned, comma-separated
+    language_source TEXT                 -- "declared" (by the page) or "detected" (from the text)
 );
 CREATE INDEX IF NOT EXISTS articles_site ON articles (site);
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
@@ -159,11 +164,11 @@ _UPSERT = """
 INSERT INTO articles (
     canonical_url, url, site, title, authors, published, language, description,
     text, word_count, cleaning, content_hash, first_seen_at, fetched_at, updated_at,
-    raw_text, anchor_texts, boilerplate_used
+    raw_text, anchor_texts, boilerplate_used, language_source
 ) VALUES (
     :canonical_url, :url, :site, :title, :authors, :published, :language, :description,
     :text, :word_count, :cleaning, :content_hash, :fetched_at, :fetched_at, :fetched_at,
-    :raw_text, :anchor_texts, :boilerplate_used
+    :raw_text, :anchor_texts, :boilerplate_used, :language_source
 )
 ON CONFLICT (canonical_url) DO UPDATE SET
     url = excluded.url,
@@ -172,6 +177,7 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     authors = excluded.authors,
     published = excluded.published,
     language = excluded.language,
+    language_source = excluded.language_source,
     description = excluded.description,
     text = excluded.text,
     word_count = excluded.word_count,

@@ -72,10 +72,11 @@ def parse_url_list(values: str | Iterable[str]) -> list[str]:
 
 def resolve_http_url(url: str, base: str | None = None) -> str | None:
     """Resolve `url` against `base`; None unless the result is an http(s) URL."""
-    absolute = urljoin(base, url) if base else url
     try:
-        return parse_url(absolute)
-    except InvalidURLError:
+        # urljoin and urlsplit raise ValueError on a bracketed host that is not an
+        # IP address ("//[ccpa-preferences]"), which pages do write in their links.
+        return parse_url(urljoin(base, url) if base else url)
+    except ValueError:
         return None
 
 

@@ -70,20 +70,22 @@ def extract_timed(html: str | bytes, url: str | None) -> TimedExtraction:
 
 
 @lru_cache(maxsize=16)
-def _cleaner(extra_fragment_patterns: tuple[str, ...]) -> TextCleaner:
-    return TextCleaner(extra_fragment_patterns)
+def _cleaner(extra_fragment_patterns: tuple[str, ...], min_words: int) -> TextCleaner:
+    return TextCleaner(extra_fragment_patterns, min_words)
 
 
 def clean_text(
     extra_fragment_patterns: tuple[str, ...],
+    min_words: int,
     text: str,
     title: str | None,
     anchor_texts: Sequence[str],
     site_boilerplate: frozenset[str],
 ) -> CleaningResult:
-    """TextCleaner(extra_fragment_patterns).clean_text(...), with the cleaner built
-    once per worker (a worker's entry point, for `newscrawl extract`)."""
-    return _cleaner(extra_fragment_patterns).clean_text(text, title, anchor_texts, site_boilerplate)
+    """TextCleaner(extra_fragment_patterns, min_words).clean_text(...), with the
+    cleaner built once per worker (a worker's entry point, for `newscrawl extract`)."""
+    cleaner = _cleaner(extra_fragment_patterns, min_words)
+    return cleaner.clean_text(text, title, anchor_texts, site_boilerplate)
 
 
 def warm_up() -> None:
@@ -151,6 +153,7 @@ class ExtractionPool:
             clean_text,
             args=(
                 cleaner.extra_fragment_patterns,
+                cleaner.min_words,
                 text,
                 title,
                 list(anchor_texts),

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from newscrawl.cleaning import TextCleaner, split_paragraphs
+from newscrawl.cleaning.siteboiler import fingerprint
 
 BODY = [
     "The ferry will run two extra crossings a day from April, the operator said on Friday.",
@@ -68,8 +69,71 @@ def test_a_short_line_before_a_photo_credit_is_its_caption():
     ]
 
 
+def test_the_last_sentence_before_a_closing_photo_credit_is_kept():
+    # The lead photo's credit printed at the foot of the article: the line before
+    # it is the article's last sentence, short as it is.
+    last = "The first crossing leaves at six."
+    for tail in ([], ["Share this article"]):
+        paragraphs = [*BODY, last, "Photo: Jane Roe/Agency", *tail]
+        result = TextCleaner().clean(paragraphs)
+        assert result.paragraphs == [*BODY, last]
+        assert ("fragment", "photo_credit") in [(d.rule, d.detail) for d in result.dropped]
+
+
 def test_edge_only_classes_count_only_near_the_start_or_end():
     byline = "By Jane Roe"
     middle = [*BODY, byline, *[p + " Again, with more words." for p in BODY]]
     assert byline in TextCleaner().clean(middle).paragraphs
     assert byline not in TextCleaner().clean([*BODY, byline]).paragraphs
+
+
+NOTICE = "The harbour office is closed on public holidays and opens again at eight."
+HOURS = "Tide tables for the week are posted by the slipway every Monday morning."
+
+
+def test_site_boilerplate_does_not_take_a_thin_page_under_the_minimum():
+    boilerplate = frozenset({fingerprint(NOTICE), fingerprint(HOURS)})
+    thin = ["Quay Street closes on Tuesday.", NOTICE, HOURS]
+    result = TextCleaner(min_words=15).clean(thin, site_boilerplate=boilerplate)
+    # Five words of its own: dropping what the site repeats would lose the page.
+    assert result.paragraphs == thin
+    # A page with enough text of its own still loses the site's boilerplate.
+    full = [BODY[0], NOTICE, BODY[1], HOURS]
+    result = TextCleaner(min_words=15).clean(full, site_boilerplate=boilerplate)
+    assert result.paragraphs == [BODY[0], BODY[1]]
+    assert result.counts() == {"site_boilerplate": 2}
+    # And a page that is short even with it is left to the minimum to drop.
+    result = TextCleaner(min_words=40).clean(thin, site_boilerplate=boilerplate)
+    assert result.paragraphs == ["Quay Street closes on Tuesday."]
+
+
+def test_date_lines_are_dropped_at_the_edges_and_kept_inside_the_text():
+    # A dateline under the headline repeats the item's `published`; dates inside
+    # the text are the headings of a timeline, which a reader needs.
+    timeline = [
+        "Ferry timetable through the years",
+        "Monday, 2 March 2026",
+        BODY[0],
+        BODY[1],
+        "April 1911",
+        "The first steam ferry crosses to the island with forty passengers on board.",
+        "June 1958",
+        "The car ferry replaces the steamer, and the slipway is built for it.",
+        BODY[2],
+        "Updated 3 March 2026, 14:02",
+    ]
+    result = TextCleaner().clean(timeline, title="Ferry timetable through the years")
+    assert "April 1911" in result.paragraphs and "June 1958" in result.paragraphs
+    dropped = {d.text: (d.rule, d.detail) for d in result.dropped}
+    assert dropped["Monday, 2 March 2026"] == ("fragment", "timestamp")
+    assert dropped["Updated 3 March 2026, 14:02"] == ("fragment", "timestamp")
+
+
+def test_furniture_after_a_closing_line_does_not_move_it_from_the_edge():
+    contact = "Write to Jane Roe at jane.roe@example.test"
+    tail = ["Share this article", "Advertisement", "Read more", "© 2026 Harbour Media Ltd"]
+    result = TextCleaner().clean([*BODY, BODY[0] + " Again.", contact, *tail])
+    assert contact not in result.paragraphs
+    # With text after it, the same line is inside the text, and kept.
+    middle = [*BODY, contact, *[p + " Once more, with feeling." for p in BODY], *tail]
+    assert contact in TextCleaner().clean(middle).paragraphs

@@ -25,6 +25,7 @@ def test_values_are_converted():
     assert str(config.sqlite_path) == "out/x.sqlite"
     assert config.fragment_patterns == ("from the archive", "listen now")
     assert config.make_cleaner().fragments.matches("Listen now")
+    assert config.make_cleaner().min_words == 40
 
 
 @pytest.mark.parametrize(

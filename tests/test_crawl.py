@@ -8,7 +8,7 @@ from .conftest import FAST, SITE_HITS, run
 
 ARTICLE_FIELDS = {
     "url", "canonical_url", "site", "title", "authors", "published", "language",
-    "description", "text", "word_count", "fetched_at", "cleaning",
+    "language_source", "description", "text", "word_count", "fetched_at", "cleaning",
 }  # fmt: skip
 STORED = {
     "news/2026/03/ferry-timetable-changes-for-spring.html",
@@ -44,7 +44,7 @@ def test_news_crawl_stores_articles_in_jsonl_and_sqlite(site_url: str, tmp_path:
         assert_clean(item["text"])
     ferry = next(i for i in items if "ferry" in i["url"])
     assert ferry["authors"] == ["Hazel Tremayne"]
-    assert ferry["published"] == "2026-03-14"
+    assert ferry["published"] == "2026-03-14T08:30:00+00:00"
     assert ferry["cleaning"]["fragment"] == 3
 
     # Hubs were followed, the disallowed page never requested, the short article dropped.

@@ -63,7 +63,7 @@ def test_every_article_is_found_no_hub_stored_dates_from_the_sitemap(sites, tmp_
     assert sorted(items) == sorted(f"{slug}.html" for slug in [*TOPICS, *LINKED])
     # a1's page states no date; its news sitemap entry does.
     assert items["a1.html"]["published"] == "2026-11-01"
-    assert items["a2.html"]["published"] == "2026-11-02"
+    assert items["a2.html"]["published"] == "2026-11-02T08:00:00+00:00"  # as the page states it
     # Discovery went through robots.txt, the index, both sitemaps and both feeds.
     for path in ("/robots.txt", "/sitemap_index.xml", "/news_sitemap.xml", "/pages_sitemap.xml.gz",
                  "/rss.xml", "/atom.xml"):  # fmt: skip

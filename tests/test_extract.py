@@ -21,7 +21,7 @@ def test_metadata_is_mapped_to_plain_fields():
     assert extraction.failure is None
     assert extraction.title == "Ferry timetable changes for spring"
     assert extraction.authors == ["Hazel Tremayne"]
-    assert extraction.published == "2026-03-14"
+    assert extraction.published == "2026-03-14T08:30:00+00:00"
     assert extraction.language == "en"
     assert (
         extraction.description
@@ -119,3 +119,87 @@ def test_plain_element_classes_extract_what_lxml_html_classes_extract(seed_dir: 
     assert plain == classic
     assert "harbour master" in plain[0].text
     assert sum(1 for extraction in plain if extraction.text) >= 8
+
+
+def test_text_and_metadata_are_in_composed_unicode_form():
+    # "Café" and "Straße" as some CMSs write them: a base letter and a combining
+    # accent (NFD). Readers and searches expect the composed form (NFC).
+    decomposed = "Cafe\u0301 am Hafen o\u0308ffnet wieder"
+    page = f"""<html lang="de"><head><title>{decomposed}</title></head><body><article>
+    <h1>{decomposed}</h1>
+    <p>Das Cafe\u0301 am Hafen o\u0308ffnet nach dem Umbau am Montag wieder, sagte die Pa\u0308chterin.</p>
+    <p>Die Ga\u0308ste finden drinnen vierzig Pla\u0308tze und drau\u00dfen noch einmal zwanzig.</p>
+    </article></body></html>"""
+    extraction = extract_article(page, "http://127.0.0.1:8000/cafe.html")
+    assert "Das Café am Hafen öffnet" in extraction.text
+    assert "\u0301" not in extraction.text and "\u0308" not in extraction.text
+    assert extraction.title == "Café am Hafen öffnet wieder"
+
+
+GUIDE_PAGE = """<html lang="en"><head><title>How the tide tables are made</title>
+<link rel="canonical" href="https://courier.test/guides/tide-tables"></head><body>
+<article><h1><a href="/guides/tide-tables">How the tide tables are made by the harbour office</a></h1>
+<ul><li><a href="#gauges">Where the gauges stand on the quay</a></li>
+<li><a href="#sums">How the harbour office does the sums</a></li></ul>
+<h2><a name="gauges">Where the gauges stand on the quay</a></h2>
+<p>Two gauges measure the water, one at each end of the quay.</p>
+<h2><a id="sums" href="#sums">How the harbour office does the sums</a></h2>
+<p>A clerk averages a month of readings and checks them against last year.</p>
+<p>The office has printed its tables every winter since the breakwater was built in 1911.</p>
+<ul><li><a href="https://courier.test/news/ferry-fares-to-rise">Ferry fares to rise in the spring</a>
+The operator blames the price of fuel.</li>
+<li><a href="https://courier.test/news/market-moves">Fish market moves indoors after sixty years</a>
+The stalls leave the quay in May.</li></ul>
+</article></body></html>"""
+
+
+def test_links_that_lead_nowhere_are_not_link_texts():
+    extraction = extract_article(GUIDE_PAGE, "https://courier.test/guides/tide-tables?utm_source=x")
+    # Headings that are anchor targets, table-of-contents links and the title linking
+    # to its own page are not links to elsewhere; the teasers at the end are.
+    assert set(extraction.anchor_texts) == {
+        "Ferry fares to rise in the spring",
+        "Fish market moves indoors after sixty years",
+    }
+    item = build_article(
+        extraction, "https://courier.test/guides/tide-tables", "2026-03-15T00:00:00Z"
+    )
+    assert clean_article(item, TextCleaner(), min_words=15) is None
+    paragraphs = item.text.split("\n")
+    assert "Where the gauges stand on the quay" in paragraphs
+    assert "Two gauges measure the water, one at each end of the quay." in paragraphs
+    assert "Fish market moves indoors after sixty years" not in item.text
+
+
+def test_a_page_without_an_address_judges_its_links_by_its_canonical_link():
+    extraction = extract_article(GUIDE_PAGE)
+    assert "How the tide tables are made by the harbour office" not in extraction.anchor_texts
+    assert "Ferry fares to rise in the spring" in extraction.anchor_texts
+
+
+ROUNDUP_PAGE = """<html lang="en"><head><title>What I read this week</title>
+<link rel="canonical" href="https://notes.test/2026/03/reading"></head><body><article>
+<h1>What I read this week</h1>
+<p>Five pieces about harbours and tides that I read this week, with where I found them.</p>
+<ul><li><a href="https://courier.test/news/breakwater">Breakwater repairs finish two weeks early</a> via the Courier</li>
+<li><a href="https://tides.test/blog/spring">Why spring tides come twice a month</a> via Tides Weekly</li>
+<li><a href="https://archive.test/ferries">A century of island ferries in pictures</a> via the Archive</li>
+<li><a href="/2026/02/reading">What I read last week on my own notes site</a> and more</li>
+<li><a href="https://www.notes.test/2026/01/reading">What I read in January on my notes site</a> too</li></ul>
+<p>More next week, when the regatta is on and the harbour is full of boats again.</p>
+</article></body></html>"""
+
+
+def test_links_to_other_sites_are_content_not_teasers():
+    extraction = extract_article(ROUNDUP_PAGE)
+    # The roundup's links lead to other sites: sources, not teasers of this one.
+    assert "Why spring tides come twice a month" not in extraction.anchor_texts
+    # Its own earlier posts (a relative link, and www. of its own host) are teasers.
+    assert set(extraction.anchor_texts) == {
+        "What I read last week on my own notes site",
+        "What I read in January on my notes site",
+    }
+    item = build_article(extraction, None, "2026-03-15T00:00:00Z")
+    assert clean_article(item, TextCleaner(), min_words=15) is None
+    assert "- Why spring tides come twice a month via Tides Weekly" in item.text.split("\n")
+    assert "What I read in January" not in item.text

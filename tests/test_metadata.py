@@ -1,14 +1,19 @@
-"""newscrawl reads only the metadata it stores, and reads it as trafilatura does."""
+"""newscrawl reads only the metadata it stores: as trafilatura does, then corrected
+(authors are people, dates keep their time and zone, the page before its URL)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import trafilatura
+from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
 
-from newscrawl.metadata import read_metadata
+from newscrawl.metadata import people, read_metadata, stated_published
 
-FIELDS = ("title", "author", "date", "description", "sitename")
+# The fields newscrawl takes from trafilatura's readers as they are.
+FIELDS = ("title", "description", "sitename")
 
 WITH_META = """<html><head><title>Harbour crane fails | Coastline Courier</title>
 <meta name="description" content="A crane at the north pier stopped mid-lift.">
@@ -39,7 +44,7 @@ def test_metadata_of_a_page_with_meta_tags_and_json_ld() -> None:
     meta = read_metadata(trafilatura.load_html(WITH_META), "https://coastline.test/n/1")
     assert meta.title == "Harbour crane fails during a night lift"
     assert meta.author == "Ines Marlow; Tomas Reyes"
-    assert meta.date == "2026-10-14"
+    assert meta.date == "2026-10-14T08:30:00+00:00"
     assert meta.description == "A crane at the north pier stopped mid-lift."
     assert meta.sitename == "Coastline Courier"
 
@@ -48,3 +53,92 @@ def test_a_page_without_a_site_name_is_named_after_its_host() -> None:
     meta = read_metadata(trafilatura.load_html(BARE), "https://www.coastline.test/n/2")
     assert meta.title == "Council delays the vote on the new bridge"
     assert meta.sitename == "coastline.test"
+
+
+def _page(head: str = "", body: str = "", ld: dict[str, object] | None = None) -> HtmlElement:
+    script = f'<script type="application/ld+json">{json.dumps(ld)}</script>' if ld else ""
+    return trafilatura.load_html(
+        f"<html><head><title>Ferry fares rise</title>{head}{script}</head><body><article>"
+        f"<h1>Ferry fares rise</h1>{body}<p>The island ferry will cost a pound more from May, "
+        "the operator said.</p></article></body></html>"
+    )
+
+
+COURIER = "https://www.courier.test/news/ferry-fares.html"
+
+
+def test_an_address_in_the_author_meta_is_not_an_author() -> None:
+    page = _page(
+        '<meta name="author" content="The Harbour Courier https://www.courier.test">'
+        '<meta property="og:site_name" content="The Harbour Courier">',
+        ld={"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ines Marlow"}]},
+    )
+    assert read_metadata(page, COURIER).author == "Ines Marlow"
+
+
+def test_the_publisher_beside_the_person_the_json_ld_names_is_not_an_author() -> None:
+    page = _page(
+        '<meta name="author" content="Coastline Media Group">'
+        '<meta property="article:author" content="Tomas Reyes">',
+        ld={"@type": "NewsArticle", "author": {"@type": "Person", "name": "Tomas Reyes"},
+            "publisher": {"@type": "Organization", "name": "The Harbour Courier"}},
+    )  # fmt: skip
+    assert read_metadata(page, COURIER).author == "Tomas Reyes"
+
+
+def test_with_no_person_named_the_organisation_is_the_author() -> None:
+    publisher = {"@type": "Organization", "name": "The Harbour Courier"}
+    staff = _page(ld={"@type": "NewsArticle", "author": {"@type": "Person", "name": "Staff"},
+                      "publisher": publisher})  # fmt: skip
+    assert read_metadata(staff, COURIER).author == "The Harbour Courier"
+    wire = _page(ld={"@type": "NewsArticle", "publisher": publisher,
+                     "author": {"@type": "Organization", "name": "Coastal Press Agency"}})  # fmt: skip
+    assert read_metadata(wire, COURIER).author == "Coastal Press Agency"
+    # The JSON-LD names the site as the author; the publisher's group in the author
+    # meta is not made a person for it.
+    site = _page('<meta name="author" content="Coastline Media Group">',
+                 ld={"@type": "NewsArticle", "publisher": publisher,
+                     "author": {"@type": "Person", "name": "The Harbour Courier"}})  # fmt: skip
+    assert read_metadata(site, COURIER).author == "The Harbour Courier"
+    # No author at all stays none: the publisher is not made up as one.
+    assert (
+        read_metadata(_page(ld={"@type": "NewsArticle", "publisher": publisher}), COURIER).author
+        is None
+    )
+
+
+def test_names_are_freed_of_what_bylines_put_around_them() -> None:
+    assert people(["Analysis by Ines Marlow", "Harbour News Staff"], [], ["Harbour News"]) == [
+        "Ines Marlow"
+    ]
+    assert people(["TOMAS REYES"], [], []) == ["Tomas Reyes"]
+    assert people(["Ada Quinn Monday", "November"], [], []) == ["Ada Quinn"]
+    assert people(["Ada Quinn is a reporter for the Courier"], [], []) == ["Ada Quinn"]
+    assert people(["Ada Quinn", "Courier Business"], [], ["The Courier"], "courier") == [
+        "Ada Quinn"
+    ]
+
+
+def test_the_published_time_keeps_its_time_and_zone() -> None:
+    page = _page('<meta property="article:published_time" content="2024-02-28T11:35:52+0000">')
+    assert read_metadata(page, COURIER).date == "2024-02-28T11:35:52+00:00"
+    # Of several statements the most precise: the JSON-LD has the zone, the meta not.
+    page = _page(
+        '<meta property="article:published_time" content="2024-02-28T11:35:52">',
+        ld={"@type": "NewsArticle", "datePublished": "2024-02-28T11:35:52.120-05:00"},
+    )
+    assert read_metadata(page, COURIER).date == "2024-02-28T11:35:52-05:00"
+    # A date stated without a time stays a date.
+    page = _page(ld={"@type": "NewsArticle", "datePublished": "2024-02-28"})
+    assert stated_published(page) == "2024-02-28"
+
+
+def test_the_page_s_own_date_comes_before_a_date_in_its_url() -> None:
+    url = "https://www.courier.test/2019/01/05/ferry-fares.html"
+    stated = _page('<meta property="article:published_time" content="2024-02-28T09:00:00Z">')
+    assert read_metadata(stated, url).date == "2024-02-28T09:00:00+00:00"
+    # A date only in the page's text (htmldate's reading) also comes before the URL's.
+    printed = _page(body='<p class="date">Published on 28 February 2024</p>')
+    assert read_metadata(printed, url).date == "2024-02-28"
+    # And when the page says nothing, the URL's date is better than none.
+    assert read_metadata(_page(), url).date == "2019-01-05"

@@ -11,7 +11,7 @@ from newscrawl.storage import ArticleStore, StorageError
 
 from .conftest import run
 from .servers import postgres_server  # noqa: F401  (a fixture)
-from .test_discovery_crawl import crawl, sites  # noqa: F401  (`sites` is a fixture)
+from .test_discovery_crawl import BLOCKED_EXIT, crawl, sites  # noqa: F401  (`sites` is a fixture)
 
 ARTICLE_COLUMNS = (
     "canonical_url, url, site, title, authors, published, language, description, text,"
@@ -46,9 +46,9 @@ def test_a_postgresql_crawl_stores_what_a_sqlite_crawl_stores(
     database = postgres_server.new_database()
     sqlite_file = tmp_path / "store.sqlite"
     for _ in range(2):  # the second run: every article already stored, counted the same
-        assert crawl(sites, sqlite_file).returncode == 0
+        assert crawl(sites, sqlite_file).returncode == BLOCKED_EXIT
         result = crawl(sites, database)  # type: ignore[arg-type]
-        assert result.returncode == 0, result.stderr.decode()[-2000:]
+        assert result.returncode == BLOCKED_EXIT, result.stderr.decode()[-2000:]
     expected, stored = tables_of_sqlite(sqlite_file), tables_of_postgres(database)
     assert len(expected["articles"]) == 8
     assert len(expected["runs"]) == 2
@@ -61,7 +61,7 @@ def test_stats_state_and_reclean_use_a_postgresql_store_and_hide_its_password(
     postgres_server,  # noqa: F811
 ):
     database = postgres_server.new_database()
-    assert crawl(sites, database).returncode == 0  # type: ignore[arg-type]
+    assert crawl(sites, database).returncode == BLOCKED_EXIT  # type: ignore[arg-type]
     stats = run("newscrawl", "stats", "--db", database)
     assert stats.returncode == 0, stats.stderr
     feed_site = sites["feed"].url.split("//")[1].rstrip("/")

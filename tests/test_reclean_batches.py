@@ -62,7 +62,12 @@ def make_store(path: Path) -> None:
     stale for the end-of-run re-clean, and for a full one."""
     store = ArticleStore.open(path)
     for number in range(ROWS):
-        raw = f"Story {number} opens the harbour report with the berth repairs.\n{FURNITURE}"
+        # Long enough to stay an article without the furniture (site boilerplate is
+        # never the reason a thin page is lost).
+        raw = (
+            f"Story {number} opens the harbour report with the berth repairs, the dredging"
+            f" of the channel and the new crane on the quay.\n{FURNITURE}"
+        )
         article = replace(ARTICLE, canonical_url=f"http://n.test/{number:05}", raw_text=raw)
         article.text = raw
         clean_article(article, TextCleaner(), 0)
@@ -132,7 +137,12 @@ def test_a_crawl_stopped_during_its_end_of_run_reclean_keeps_the_batches_done(
     path = tmp_path / "news.sqlite"
     store = ArticleStore.open(path)
     for number in range(rows):
-        raw = f"Story {number} opens the harbour report with the berth repairs.\n{FURNITURE}"
+        # Long enough to stay an article without the furniture (site boilerplate is
+        # never the reason a thin page is lost).
+        raw = (
+            f"Story {number} opens the harbour report with the berth repairs, the dredging"
+            f" of the channel and the new crane on the quay.\n{FURNITURE}"
+        )
         article = replace(ARTICLE, canonical_url=f"{site_url}old/{number:05}", site=site,
                           raw_text=raw, text=raw)  # fmt: skip
         clean_article(article, TextCleaner(), 0)

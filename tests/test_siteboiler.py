@@ -7,7 +7,15 @@ FURNITURE = "Our reporters walk the harbour every morning."
 
 
 def page(n: int) -> list[str]:
-    return [FURNITURE, f"Story {n} tells of boat number {n} and its crew of {n + 2}."]
+    # Stories long enough to be articles without the furniture (see the cleaner's
+    # minimum: site boilerplate alone never takes a page under it).
+    return [
+        FURNITURE,
+        (
+            f"Story {n} tells of boat number {n} and its crew of {n + 2}, who came in late"
+            " on the evening tide."
+        ),
+    ]
 
 
 def test_fingerprint_ignores_case_and_punctuation():

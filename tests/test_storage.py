@@ -166,7 +166,11 @@ def test_the_end_of_a_run_re_cleans_only_rows_cleaned_with_other_boilerplate(tmp
     store = ArticleStore.open(tmp_path / "a.sqlite")
     furniture = "Sign up for the harbour newsletter and never miss a tide table again."
     for number in range(5):
-        raw = f"Story {number} opens the harbour report with the berth repairs.\n{furniture}"
+        # (Long enough that the site's boilerplate is not all that keeps it an article.)
+        raw = (
+            f"Story {number} opens the harbour report with the berth repairs, which the"
+            f" board finished a week early this spring.\n{furniture}"
+        )
         article = replace(ARTICLE, canonical_url=f"http://n.test/{number}", raw_text=raw, text=raw)
         # Cleaned as the first page of a crawl is: no site boilerplate known yet.
         clean_article(article, TextCleaner(), 0)
@@ -183,3 +187,13 @@ def test_the_end_of_a_run_re_cleans_only_rows_cleaned_with_other_boilerplate(tmp
     assert reclean(store, TextCleaner(), stale_only=True) == 0
     assert reclean(store, TextCleaner()) == 1  # a full re-clean reads every row
     store.close()
+
+
+def test_an_older_store_gains_the_language_source_column(tmp_path: Path):
+    path = tmp_path / "old.sqlite"
+    sqlite3.connect(path).executescript(SCHEMA_1)
+    store = ArticleStore.open(path)  # migrated step by step, 4 -> 5 last
+    store.upsert(replace(ARTICLE, language="de", language_source="detected"))
+    store.close()
+    row = next(r for r in rows(path) if r["canonical_url"] == ARTICLE.canonical_url)
+    assert (row["language"], row["language_source"]) == ("de", "detected")

@@ -1,6 +1,13 @@
-from newscrawl.cleaning.structure import anchor_keys, find_link_lists, link_share
+from newscrawl.cleaning.structure import (
+    LINKED,
+    SUMMARY,
+    WHOLLY_LINKED,
+    AnchorIndex,
+    find_link_lists,
+    link_share,
+)
 
-ANCHORS = anchor_keys(
+ANCHORS = AnchorIndex.build(
     [
         "Council approves harbour budget",
         "Ferry fares to rise in spring",
@@ -22,7 +29,7 @@ def test_a_run_of_linked_paragraphs_is_a_teaser_list():
         "Council approves harbour budget",
         "Ferry fares to rise in spring",
     ]
-    assert find_link_lists(paragraphs, ANCHORS) == {1, 2}
+    assert find_link_lists(paragraphs, ANCHORS) == {1: LINKED, 2: LINKED}
 
 
 def test_a_single_linked_paragraph_is_kept():
@@ -31,7 +38,7 @@ def test_a_single_linked_paragraph_is_kept():
         "Council approves harbour budget",
         "The vote was close, and the mayor cast the deciding ballot.",
     ]
-    assert find_link_lists(paragraphs, ANCHORS) == set()
+    assert find_link_lists(paragraphs, ANCHORS) == {}
 
 
 def test_sentences_with_an_inline_link_are_kept():
@@ -39,29 +46,29 @@ def test_sentences_with_an_inline_link_are_kept():
         "You can read the full report on the council's website, which has the figures.",
         "You can read the full report in the library too, from Monday morning.",
     ]
-    assert find_link_lists(paragraphs, ANCHORS) == set()
+    assert find_link_lists(paragraphs, ANCHORS) == {}
 
 
 def test_list_items_opening_with_a_linked_headline_are_teasers():
-    anchors = anchor_keys(["Coach fired by the club", "Who will replace the coach?"])
+    anchors = AnchorIndex.build(["Coach fired by the club", "Who will replace the coach?"])
     paragraphs = [
         "The season ended badly for the club, which finished ninth in the table.",
         "- Coach fired by the club He took the team to a final in June",
         "- Who will replace the coach? Here are some names to watch this week",
     ]
-    assert find_link_lists(paragraphs, anchors) == {1, 2}
+    assert find_link_lists(paragraphs, anchors) == {1: LINKED, 2: LINKED}
     # The same words as prose, not list items, are text.
     prose = [p.removeprefix("- ") for p in paragraphs]
-    assert find_link_lists(prose, anchors) == set()
+    assert find_link_lists(prose, anchors) == {}
 
 
 def test_a_title_printed_twice_in_its_heading_is_all_link():
-    anchors = anchor_keys(["Nikki Haley will not quit"])
+    anchors = AnchorIndex.build(["Nikki Haley will not quit"])
     assert link_share("Nikki Haley will not quit Nikki Haley will not quit", anchors) == 1.0
 
 
 def test_linked_titles_with_summaries_between_them_are_one_teaser_list():
-    anchors = anchor_keys(["Harbour wall repairs finish early", "Fish market moves indoors"])
+    anchors = AnchorIndex.build(["Harbour wall repairs finish early", "Fish market moves indoors"])
     paragraphs = [
         "The council met on Thursday and argued about the harbour for three hours, then voted.",
         "Harbour wall repairs finish early",
@@ -69,15 +76,17 @@ def test_linked_titles_with_summaries_between_them_are_one_teaser_list():
         "Fish market moves indoors",
         "The market leaves the quay after sixty years.",
     ]
-    assert find_link_lists(paragraphs, anchors) == {1, 2, 3, 4}
+    assert find_link_lists(paragraphs, anchors) == {1: LINKED, 2: SUMMARY, 3: LINKED, 4: SUMMARY}
 
 
 def test_a_wholly_linked_headline_is_a_teaser_even_alone():
-    anchors = anchor_keys(["Fish market moves indoors after sixty years"])
+    anchors = AnchorIndex.build(["Fish market moves indoors after sixty years"])
     paragraphs = [
         "The council met on Thursday and argued about the harbour for three hours, then voted.",
         "Fish market moves indoors after sixty years",
         "The vote was close, and the mayor cast the deciding ballot after midnight.",
     ]
-    assert find_link_lists(paragraphs, anchors) == {1}
-    assert find_link_lists(["Fish market", *paragraphs[2:]], anchor_keys(["Fish market"])) == set()
+    assert find_link_lists(paragraphs, anchors) == {1: WHOLLY_LINKED}
+    assert (
+        find_link_lists(["Fish market", *paragraphs[2:]], AnchorIndex.build(["Fish market"])) == {}
+    )

@@ -5,6 +5,7 @@ from newscrawl.urls import (
     canonicalize,
     parse_url,
     parse_url_list,
+    resolve_http_url,
     site_of,
     without_password,
 )
@@ -80,3 +81,9 @@ def test_site_of():
 )
 def test_passwords_are_hidden_from_messages(url: str, shown: str) -> None:
     assert without_password(url) == shown
+
+
+def test_a_link_with_a_bracketed_host_that_is_no_address_resolves_to_nothing():
+    assert resolve_http_url("//[ccpa-preferences]/", base="https://a.test/x") is None
+    assert resolve_http_url("https://[privacy]/") is None
+    assert resolve_http_url("/y", base="https://a.test/x") == "https://a.test/y"

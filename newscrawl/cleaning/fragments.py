@@ -35,7 +35,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?:this|the) (?:section|topic|category|author|site|series)"
         ),
         r"more (?:from|in|on) [\w'&.-]+(?: [\w'&.-]+){0,3}",
-        r"more (?:stories|news|articles|headlines|videos|coverage|to read|like this)",
+        r"more (?:stories|news|articles|headlines|videos|topics|coverage|to read|like this)",
         (
             r"(?:related|recommended|suggested|similar|popular|trending|featured|latest|recent"
             r"|most (?:read|popular|viewed|shared|commented))"
@@ -51,6 +51,25 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         (
             r"(?:leia também|leia mais|leggi anche|baca juga|lihat juga|lea también|lire aussi"
             r"|mehr zum thema|관련 ?기사|함께 볼 ?만한 뉴스)"
+        ),
+        # The same labels in the other languages of the main European news markets
+        # (German, French, Spanish, Portuguese, Italian, Dutch, Polish).
+        (
+            r"(?:lesen sie (?:auch|mehr)|auch lesen|lies auch|lesetipps?|zum weiterlesen"
+            r"|schon gelesen\??|mehr zum thema(?: auf [\w'.-]+)?|mehr themen"
+            r"|weitere (?:artikel|beiträge|themen"
+            r"|nachrichten|meldungen|informationen zum thema)(?: zum thema| aus [\w' -]{1,40})?"
+            r"|(?:verwandte|ähnliche|empfohlene) (?:artikel|beiträge|themen)|meistgelesen|top-themen"
+            r"|das (?:thema )?könnte (?:sie|dich) auch interessieren|auch interessant"
+            r"|à lire (?:aussi|également)|lire (?:aussi|également)|à voir aussi|voir aussi"
+            r"|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|les plus lus"
+            r"|vous aimerez aussi|lee también|(?:le|te) puede interesar|también te puede interesar"
+            r"|(?:noticias|notas|artículos|contenidos?) relacionad[oa]s|contenido relacionado"
+            r"|(?:ver|vea|mira) también|(?:lo )?más leíd[oa]s?|veja também|saiba mais"
+            r"|notícias relacionadas|mais lidas|potrebbe interessarti|ti potrebbe interessare"
+            r"|articoli correlati|più letti|lees ook|bekijk ook|gerelateerde artikelen|meest gelezen"
+            r"|czytaj (?:też|także)|zobacz (?:też|także)|przeczytaj (?:też|także)|polecamy"
+            r"|najczęściej czytane)"
         ),
     ),
     "advertisement": (
@@ -73,7 +92,16 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         # A prompt followed by the linked headline: "Read more: Rates to rise again".
         (
             r"(?:read more|also read|read also|see also|see more|related(?: \w+)?|more|read next|recommended"
-            r"|leia também|leia mais|leggi anche|baca juga) ?[:»>|] ?.{1,160}"
+            r"|leia também|leia mais|leggi anche|baca juga"
+            r"|lesen sie (?:auch|mehr)|auch lesen|lies auch|lesetipp|mehr zum thema|schon gelesen"
+            r"|à lire (?:aussi|également)|lire (?:aussi|également)|voir aussi|lea también|lee también"
+            r"|lea más|lee más|(?:ver|vea) también|puedes ver|(?:le|te) puede interesar"
+            r"|veja também|saiba mais|lees ook|czytaj (?:też|także|więcej)|zobacz (?:też|także))"
+            r" ?[:»>|] ?.{1,160}"
+        ),
+        (
+            r"(?:weiterlesen|mehr lesen|lire la suite|leer más|seguir leyendo|continuar leyendo"
+            r"|continua a leggere|leia mais|czytaj dalej|lees verder|lees meer)"
         ),
     ),
     "share": (
@@ -81,6 +109,11 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?:share|tweet|email|print|copy link|save)"
             r"(?: (?:this|the))?(?: (?:article|story|post|page|link))?"
             rf"(?: (?:on|via|with|to) {_NETWORKS})?"
+        ),
+        (
+            r"(?:(?:artikel |beitrag )?teilen(?: mit| auf| per)?|partager(?: cet article| sur)?"
+            r"|compartir(?: en| este artículo)?|compartilhar|condividi|delen|udostępnij)"
+            rf"(?: {_NETWORKS})?"
         ),
         # A row of sharing buttons: "Share Facebook Twitter Email"
         rf"(?:(?:share|print|copy link|comments?|{_NETWORKS})[ ,|/·•]*){{2,}}",
@@ -91,6 +124,11 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         rf"follow (?:us|me|@[\w.]+)(?: on {_NETWORKS}(?:(?:,| and| or| &) {_NETWORKS})*)?",
         rf"follow [@\w.]+(?: [\w.]+){{0,3}} on {_NETWORKS}(?:(?:,| and| or| &) {_NETWORKS})*",
         rf"(?:like|find|join) us on {_NETWORKS}",
+        (
+            r"(?:folgen sie uns|folge uns|suivez-nous|síguenos|siguenos|sígannos|siga-nos"
+            r"|seguici|volg ons|obserwuj nas)"
+            rf"(?: (?:auf|sur|en|em|su|op|na|on) {_NETWORKS}(?:(?:,| and| und| et| y| e| i| en) {_NETWORKS})*)?"
+        ),
     ),
     "subscribe": (
         (
@@ -104,6 +142,21 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?: [\w'-]+){0,5}"
         ),
         r"newsletter(?: sign[- ]?up)?",
+        # A paywall's prompt: "Subscribe now to our weekend edition for the full story."
+        (
+            r"(?:to (?:read|view|see|continue reading) (?:the|this) (?:full|whole|rest of the)"
+            r" (?:story|article),? (?:please )?(?:subscribe|sign in|log in|register"
+            r"|become a (?:member|subscriber))|subscribe (?:now )?(?:to|for) .{0,60}\b(?:the )?full"
+            r" (?:story|article)|pour lire la suite|(?:lesen sie|lies) (?:jetzt )?weiter mit)"
+            r"\b.{0,160}"
+        ),
+        (
+            r"(?:(?:jetzt |zum )?newsletter (?:abonnieren|bestellen|anmelden)|jetzt abonnieren"
+            r"|abonnieren|(?:s'|vous )?abonner|abonnez-vous|inscrivez-vous(?: à (?:notre|la) newsletter)?"
+            r"|suscríbete|suscríbase|suscribirse|assine|inscreva-se|iscriviti|abboname?ti"
+            r"|abonneer(?: je)?|schrijf je in|subskrybuj|zapisz się(?: do newslettera)?)"
+            r"(?: (?:now|jetzt|maintenant|ahora|agora|ora|nu|teraz))?"
+        ),
     ),
     "comments": (
         r"(?:\d+ )?comments?",
@@ -114,11 +167,36 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"join the (?:conversation|discussion|debate)",
         r"comments? (?:are |is )?(?:closed|disabled)",
         r"be the first to comment",
+        (
+            r"(?:tell us|let us know|we(?:'d| would)? (?:want|like|love) to hear)"
+            r" what you think(?: (?:about|of) (?:this|the)"
+            r" (?:article|story|post|review))?(?: (?:in|below in) the comments?(?: below)?)?"
+        ),
+        (
+            r"(?:\d+ )?(?:kommentare?|commentaires?|comentarios?|comentários?|commenti"
+            r"|komentarze?|reacties?)(?: insgesamt)?"
+        ),
+        (
+            r"(?:keine|aucun|sin|sem|nessun|geen|brak) (?:kommentare|commentaire|comentarios"
+            r"|comentários|commento|reacties|komentarzy)"
+        ),
+        (
+            r"(?:kommentar schreiben|kommentieren|laisser un commentaire|deja (?:un|tu) comentario"
+            r"|deixe (?:um|seu) comentário|lascia un commento|laat een reactie achter"
+            r"|dodaj komentarz|napisz komentarz)"
+        ),
     ),
     "navigation": (
         (
             r"(?:back to top|skip to (?:main )?content|(?:previous|next) (?:article|story|post|page)"
             r"|print this (?:article|page)|image|photo|video|close|menu|loading)"
+        ),
+        (
+            r"(?:nach oben|zurück nach oben|retour en haut|volver arriba|voltar ao topo|torna su"
+            r"|terug naar boven|do góry|schließen|fermer|cerrar|fechar|chiudi|sluiten|zamknij"
+            r"|wird geladen|lädt|chargement|cargando|carregando|caricamento|laden|ładowanie"
+            r"|bild|foto|menü|bild anzeigen|(?:nächster|vorheriger) artikel"
+            r"|article (?:suivant|précédent)|artículo (?:siguiente|anterior))"
         ),
     ),
     "promotion": (
@@ -140,6 +218,11 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?: credits?| by| courtesy)? ?: .{1,120}"
         ),
         r"(?:photo |image )?credits?: .{1,120}",
+        (
+            r"(?:bild(?:er)?|bildquelle|bildnachweis|titelbild|beitragsbild"
+            r"|crédits? photos?|créditos?|fotografía|zdjęcie|fot\.)"
+            r" ?: .{1,120}"
+        ),
         r"(?:photo|image|picture) courtesy of .{1,80}",
     ),
     "copyright": (
@@ -148,6 +231,13 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         # but not a sentence about copyright ("Copyright law was at the heart...").
         r"copyright (?:©|\(c\)|\d{4}|by\b|[\w&.,' -]{1,60}\b(?:19|20)\d\d\b).{0,160}",
         r".{0,160}\ball rights reserved\b.{0,80}",
+        # A reprint licence: "This copy is for your personal, non-commercial use only."
+        r".{0,100}\bfor (?:your )?personal,? non-?commercial use only\b.{0,300}",
+        (
+            r".{0,160}\b(?:alle rechte vorbehalten|tous droits réservés|todos los derechos reservados"
+            r"|todos os direitos reservados|tutti i diritti riservati|alle rechten voorbehouden"
+            r"|wszelkie prawa zastrzeżone|materiał chroniony prawem autorskim)\b.{0,80}"
+        ),
     ),
     "contact": (
         r"(?:write to|e-?mail|contact|send (?:news )?tips to|reach) .{0,80}\b[\w.+-]+@[\w-]+\.[\w.]+\b.{0,80}",
@@ -155,11 +245,18 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
     "url_only": (r"(?:[\w ]{1,24} ?: ?)?(?:https?://|www\.)\S+",),
     "reading_time": (
         r"(?:\d+|one|two|three|four|five|ten)[ -]min(?:ute)?s?(?: read| reading| de leitura| di lettura| de lectura)?",
-        r"(?:reading time|tempo de leitura|tempo di lettura|tiempo de lectura) ?:? ?\d+ ?min(?:ute)?s?",
+        (
+            r"(?:reading time|tempo de leitura|tempo di lettura|tiempo de lectura|lesezeit"
+            r"|temps de lecture|czas czytania|leestijd) ?:? ?(?:ca\. )?\d+ ?min(?:ute[ns]?|s|\.)?"
+        ),
+        r"\d+ ?min(?:uten|\.)? (?:lesezeit|de lecture|czytania|leestijd)",
     ),
     "tags": (
         (
-            r"(?:tags?|tagged(?: with)?|topics|keywords|filed under|tópicos|etiquetas|argomenti)"
+            r"(?:tags?|tagged(?: with)?|topics|keywords|filed under|tópicos|etiquetas|argomenti"
+            # Not "category": "Category: Best director" is an award list's text.
+            r"|schlagw(?:ö|o)rt(?:e|er)?|stichw(?:ö|o)rt(?:e|er)?|themen|mots-clés|étiquettes|temas|tagi|tematy"
+            r"|trefwoorden)"
             r"(?: ?: ?.{1,300})?"
         ),
     ),
@@ -179,7 +276,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
 
 # Classes whose patterns would also fit real sentences if they stood anywhere; they
 # only count as furniture at the start or the end of a text (see the cleaner).
-EDGE_ONLY = frozenset({"contact", "byline", "bio", "url_only"})
+EDGE_ONLY = frozenset({"contact", "byline", "bio", "url_only", "timestamp"})
 
 # No pattern matches more than this many characters (the longest, a bio line, stays
 # well under it); longer paragraphs are text, and skip the patterns.

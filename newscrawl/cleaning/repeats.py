@@ -17,17 +17,21 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 from newscrawl.cleaning.normalize import strip_ellipsis, words
 
 __all__ = [
     "CONTAINED_MIN_WORDS",
     "LONG_REPEAT_MIN_WORDS",
+    "MAX_ALIGNMENTS",
+    "MAX_CANDIDATES",
     "NEAR_IDENTICAL_MIN_RATIO",
     "NEAR_IDENTICAL_MIN_WORDS",
     "RUN_MIN_MEAN_WORDS",
     "TEASER_MIN_WORDS",
     "find_repeats",
+    "find_repeats_counted",
 ]
 
 # A repeat this long is dropped even when it stands alone, if the page has it
@@ -64,13 +68,18 @@ class _Paragraph:
     joined: str  # " w1 w2 ... " with sentinels, for whole-word substring tests
     counts: Counter[str]  # word -> occurrences
     teaser_stem: tuple[str, ...] | None  # the words before a trailing ellipsis, if any
+    numbers: tuple[str, ...]  # its words with a digit in them, sorted
 
 
 def _prepare(text: str) -> _Paragraph:
     tokens = words(text)
     stem, had_ellipsis = strip_ellipsis(text.rstrip())
     return _Paragraph(
-        tokens, " " + " ".join(tokens) + " ", Counter(tokens), words(stem) if had_ellipsis else None
+        tokens,
+        " " + " ".join(tokens) + " ",
+        Counter(tokens),
+        words(stem) if had_ellipsis else None,
+        tuple(sorted(word for word in tokens if any(ch.isdigit() for ch in word))),
     )
 
 
@@ -86,18 +95,23 @@ def _is_teaser_of(current: _Paragraph, earlier: _Paragraph) -> bool:
     return list(earlier.words[: len(whole)]) == whole and earlier.words[len(whole)].startswith(last)
 
 
-def _is_near_identical(a: _Paragraph, b: _Paragraph) -> bool:
+def _is_near_identical(a: _Paragraph, b: _Paragraph, earlier: _Earlier) -> bool:
     shorter, longer = sorted((len(a.words), len(b.words)))
     # 2*shorter/(shorter+longer) bounds the ratio: skip building a matcher that cannot pass.
     if shorter < NEAR_IDENTICAL_MIN_WORDS or 2 * shorter < NEAR_IDENTICAL_MIN_RATIO * (
         shorter + longer
     ):
         return False
+    # A number in one and not the other is a changed number (see below): no need to
+    # align the two to know it. This settles most list-like pairs without difflib.
+    if a.numbers != b.numbers or earlier.alignments >= MAX_ALIGNMENTS:
+        return False
     # The words the two share bound the ratio from above (difflib's quick_ratio, here
     # from counts made once per paragraph): most pairs fail this cheap test.
     common = sum((a.counts & b.counts).values())
     if 2 * common < NEAR_IDENTICAL_MIN_RATIO * (shorter + longer):
         return False
+    earlier.alignments += 1
     matcher = SequenceMatcher(None, a.words, b.words, autojunk=False)
     if matcher.ratio() < NEAR_IDENTICAL_MIN_RATIO:
         return False
@@ -111,43 +125,95 @@ def _is_near_identical(a: _Paragraph, b: _Paragraph) -> bool:
     return not any(ch.isdigit() for word in changed for ch in word)
 
 
-def _similar_candidates(prepared: Sequence[_Paragraph]) -> list[set[int]]:
-    """For each paragraph, the earlier ones that open or close with the same three
-    words: a trivial edit leaves one end alone, and comparing only these keeps the
-    near-identical test linear in the number of paragraphs."""
-    by_end: dict[tuple[str, ...], list[int]] = {}
-    candidates: list[set[int]] = []
-    for index, paragraph in enumerate(prepared):
-        ends = {("^", *paragraph.words[:3]), ("$", *paragraph.words[-3:])}
-        candidates.append({other for end in ends for other in by_end.get(end, ())})
-        for end in ends:
-            by_end.setdefault(end, []).append(index)
-    return candidates
+# Bounds: each earlier-paragraph index keeps at most this many paragraphs per key
+# (a teaser's opening words, an 8-word sequence, the latest ones sharing an end),
+# so that a paragraph is compared with at most that many others, however many
+# share the key. On the shared pages a key is shared by up to 307 paragraphs
+# (ends: list items), 49 (openings) and 34 (8-word sequences); keeping 16 changes
+# no drop on any of the 1,165 pages (keeping 4 ends lost one near-identical drop).
+MAX_CANDIDATES = 16
+# difflib's alignment of two paragraphs costs far more than the other tests; a page
+# gets this many at most (the rest of its pairs are not near-identical). The most
+# any of the 1,165 shared pages needs is 22.
+MAX_ALIGNMENTS = 200
+# Paragraphs longer than this (words) are not compared for near-identity: difflib's
+# matching is quadratic in the worst case, and the near-identical pairs of the
+# shared pages are under 200 words.
+NEAR_IDENTICAL_MAX_WORDS = 2000
 
 
-def _classify(
-    index: int,
-    prepared: Sequence[_Paragraph],
-    similar: set[int],
-    first_seen: dict[tuple[str, ...], int],
-) -> str | None:
-    """Say which earlier paragraph this one repeats (`first_seen`: where each word
-    sequence first occurs)."""
-    current = prepared[index]
-    if not current.words:
+class _Earlier:
+    """The paragraphs seen so far, indexed by what each rule looks up. `comparisons`
+    counts the candidate pairs compared: the work done, which tests bound."""
+
+    def __init__(self) -> None:
+        self.first_seen: dict[tuple[str, ...], int] = {}
+        self.by_end: dict[tuple[str, ...], list[int]] = {}  # "^"/"$" + 3 words -> paragraphs
+        self.by_opening: dict[tuple[str, ...], list[int]] = {}  # first words -> paragraphs
+        # The hash of a CONTAINED_MIN_WORDS-word sequence -> (paragraph, where it starts
+        # there); a hash, not the words, to keep the index small (every match is checked).
+        self.by_sequence: dict[int, list[tuple[int, int]]] = {}
+        self.comparisons = 0
+        self.alignments = 0  # of them, aligned with difflib
+
+    @staticmethod
+    def _add(index: dict[Any, list[Any]], key: Any, value: Any) -> None:
+        bucket = index.setdefault(key, [])
+        if len(bucket) < MAX_CANDIDATES:
+            bucket.append(value)
+
+    def add(self, position: int, paragraph: _Paragraph) -> None:
+        tokens = paragraph.words
+        self.first_seen.setdefault(tokens, position)
+        for end in _ends(paragraph):
+            bucket = self.by_end.setdefault(end, [])
+            bucket.append(position)
+            if len(bucket) > MAX_CANDIDATES:  # the latest ones: a repeat follows its model
+                del bucket[0]
+        if len(tokens) >= TEASER_MIN_WORDS:
+            self._add(self.by_opening, tokens[: TEASER_MIN_WORDS - 1], position)
+        for start in range(len(tokens) - CONTAINED_MIN_WORDS + 1):
+            sequence = hash(tokens[start : start + CONTAINED_MIN_WORDS])
+            self._add(self.by_sequence, sequence, (position, start))
+
+    def similar(self, paragraph: _Paragraph) -> list[int]:
+        """Earlier paragraphs that open or close with the same three words: a trivial
+        edit leaves one end alone."""
+        found = {other for end in _ends(paragraph) for other in self.by_end.get(end, ())}
+        return sorted(found)
+
+
+def _ends(paragraph: _Paragraph) -> set[tuple[str, ...]]:
+    return {("^", *paragraph.words[:3]), ("$", *paragraph.words[-3:])}
+
+
+def _classify(position: int, prepared: Sequence[_Paragraph], earlier: _Earlier) -> str | None:
+    """Say which earlier paragraph this one repeats, if any."""
+    current = prepared[position]
+    tokens = current.words
+    if not tokens:
         return None
-    earlier = prepared[:index]
-    if first_seen[current.words] < index:
+    if earlier.first_seen.get(tokens, position) < position:
         return REPEATED
-    if current.teaser_stem is not None and any(_is_teaser_of(current, other) for other in earlier):
-        return TEASER
-    if len(current.words) >= CONTAINED_MIN_WORDS and any(
-        len(other.words) > len(current.words) and current.joined in other.joined
-        for other in earlier
-    ):
-        return CONTAINED
-    if any(_is_near_identical(current, prepared[other]) for other in sorted(similar)):
-        return NEAR_IDENTICAL
+    stem = current.teaser_stem
+    if stem is not None and len(stem) >= TEASER_MIN_WORDS:
+        for other in earlier.by_opening.get(stem[: TEASER_MIN_WORDS - 1], ()):
+            earlier.comparisons += 1
+            if _is_teaser_of(current, prepared[other]):
+                return TEASER
+    if len(tokens) >= CONTAINED_MIN_WORDS:
+        for other, start in earlier.by_sequence.get(hash(tokens[:CONTAINED_MIN_WORDS]), ()):
+            earlier.comparisons += 1
+            longer = prepared[other].words
+            if len(longer) > len(tokens) and longer[start : start + len(tokens)] == tokens:
+                return CONTAINED
+    if len(tokens) <= NEAR_IDENTICAL_MAX_WORDS:
+        for other in earlier.similar(current):
+            earlier.comparisons += 1
+            if len(prepared[other].words) <= NEAR_IDENTICAL_MAX_WORDS and _is_near_identical(
+                current, prepared[other], earlier
+            ):
+                return NEAR_IDENTICAL
     return None
 
 
@@ -172,16 +238,18 @@ def find_repeats(texts: Sequence[str]) -> dict[int, str]:
     nominees repeated as winners) and a question put to every interviewee are
     structure, and are kept.
     """
+    return find_repeats_counted(texts)[0]
+
+
+def find_repeats_counted(texts: Sequence[str]) -> tuple[dict[int, str], int]:
+    """`find_repeats`, and how many candidate pairs of paragraphs it compared."""
     prepared = [_prepare(text) for text in texts]
-    similar = _similar_candidates(prepared)
-    first_seen: dict[tuple[str, ...], int] = {}
-    for index, paragraph in enumerate(prepared):
-        first_seen.setdefault(paragraph.words, index)
-    candidates = {
-        i: rule
-        for i in range(len(texts))
-        if (rule := _classify(i, prepared, similar[i], first_seen))
-    }
+    earlier = _Earlier()
+    candidates: dict[int, str] = {}
+    for position, paragraph in enumerate(prepared):
+        if rule := _classify(position, prepared, earlier):
+            candidates[position] = rule
+        earlier.add(position, paragraph)
     occurrences = Counter(paragraph.words for paragraph in prepared)
     drops: dict[int, str] = {}
     for run in _runs(sorted(candidates)):
@@ -194,4 +262,4 @@ def find_repeats(texts: Sequence[str]) -> dict[int, str]:
             )
             if rule != REPEATED or prose_block or lone_long_copy:
                 drops[index] = rule
-    return drops
+    return drops, earlier.comparisons

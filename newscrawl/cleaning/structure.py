@@ -7,11 +7,20 @@ mostly link text is a list of teasers (related stories, "most read"), not prose.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from newscrawl.cleaning.normalize import word_count, words
 
-__all__ = ["LINK_DENSE_MIN_SHARE", "anchor_keys", "find_link_lists", "link_share"]
+__all__ = [
+    "LINK_DENSE_MIN_SHARE",
+    "MAX_ANCHORS",
+    "MAX_ANCHOR_WORDS",
+    "AnchorIndex",
+    "find_link_lists",
+    "link_share",
+]
 
 # A paragraph is link-dense when anchor texts cover this share of its words. Tuned
 # on the shared dev sets: 0.6 to 0.8 drop the same 27 aeb and 3 fundus teaser lines
@@ -34,52 +43,98 @@ SUMMARY_MAX_WORDS = 35
 _LIST_MARKS = ("- ", "• ", "* ")
 
 
-def anchor_keys(anchor_texts: Iterable[str]) -> frozenset[str]:
-    """Word keys (" w1 w2 ") of anchor texts long enough to be meaningful."""
-    keys = set()
-    for text in anchor_texts:
-        tokens = words(text)
-        if len(tokens) >= MIN_ANCHOR_WORDS:
-            keys.add(" " + " ".join(tokens) + " ")
-    return frozenset(keys)
+# Bounds, so that a hostile page costs time in proportion to its words. On the
+# shared pages a page's text holds at most 58 distinct link texts, the longest 49
+# words: these are far above anything real.
+MAX_ANCHORS = 5000  # link texts indexed per page; more are not read
+MAX_ANCHOR_WORDS = 100  # a longer link text is not read as one
+
+_END = ""  # a trie node's key for "a link text ends here" (no word is empty)
 
 
-def _occurrences(anchor: str, key: str) -> int:
-    # Anchors and keys are " w1 w2 ": two occurrences in a row share a space, which
-    # str.count would not see, hence counting by start positions.
-    count = start = 0
-    while (found := key.find(anchor, start)) != -1:
-        count += 1
-        start = found + len(anchor) - 1
-    return count
+@dataclass
+class AnchorIndex:
+    """A page's link texts as a trie of words, so that finding every link text in a
+    paragraph costs at most MAX_ANCHOR_WORDS steps per word of the paragraph,
+    however many link texts the page has (looping over all of them for every
+    paragraph made the cost links x paragraphs). `steps` counts the trie steps
+    taken: the work done, which tests bound."""
+
+    root: dict[str, Any] = field(default_factory=dict)
+    count: int = 0  # link texts indexed
+    skipped: int = 0  # link texts not indexed: past MAX_ANCHORS, or too long
+    steps: int = 0
+
+    @classmethod
+    def build(cls, anchor_texts: Iterable[str]) -> AnchorIndex:
+        """The index of the link texts of MIN_ANCHOR_WORDS to MAX_ANCHOR_WORDS words."""
+        index = cls()
+        for text in anchor_texts:
+            tokens = words(text)
+            if len(tokens) < MIN_ANCHOR_WORDS:
+                continue
+            if len(tokens) > MAX_ANCHOR_WORDS or index.count >= MAX_ANCHORS:
+                index.skipped += 1
+                continue
+            node = index.root
+            for token in tokens:
+                node = node.setdefault(token, {})
+            if _END not in node:
+                node[_END] = index.count
+                index.count += 1
+        return index
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def starting_at(self, tokens: Sequence[str], start: int) -> Iterator[tuple[int, int]]:
+        """(link text id, its length in words) of every link text that `tokens`
+        holds from `start` on, shortest first."""
+        node = self.root
+        for position in range(start, min(len(tokens), start + MAX_ANCHOR_WORDS)):
+            self.steps += 1
+            child = node.get(tokens[position])
+            if child is None:
+                return
+            node = child
+            if _END in node:
+                yield node[_END], position - start + 1
 
 
-def link_share(paragraph: str, anchors: frozenset[str]) -> float:
-    """The share of `paragraph`'s words that lie inside anchor texts."""
+def link_share(paragraph: str, anchors: AnchorIndex) -> float:
+    """The share of `paragraph`'s words that lie inside anchor texts (each link text
+    counted at every place it occurs, without overlapping itself: a heading may print
+    its linked title twice)."""
     tokens = words(paragraph)
     if not tokens or not anchors:
         return 0.0
-    key = " " + " ".join(tokens) + " "
-    # Count every occurrence: a heading may print its linked title twice.
-    covered = sum(
-        _occurrences(anchor, key) * len(anchor.split()) for anchor in anchors if anchor in key
-    )
+    free_from: dict[int, int] = {}  # link text id -> where its next occurrence may start
+    covered = 0
+    for start in range(len(tokens)):
+        for anchor, length in anchors.starting_at(tokens, start):
+            if start >= free_from.get(anchor, 0):
+                covered += length
+                free_from[anchor] = start + length
     return min(1.0, covered / len(tokens))
 
 
-def _is_teaser_item(paragraph: str, anchors: frozenset[str]) -> bool:
+def _is_teaser_item(paragraph: str, anchors: AnchorIndex) -> bool:
     """A list item that opens with a linked headline: "- <linked title> <summary>"."""
     if not paragraph.startswith(_LIST_MARKS):
         return False
-    key = " " + " ".join(words(paragraph)) + " "
-    return any(
-        key.startswith(anchor) and len(anchor.split()) >= TEASER_HEADLINE_MIN_WORDS
-        for anchor in anchors
-    )
+    tokens = words(paragraph)
+    return any(length >= TEASER_HEADLINE_MIN_WORDS for _, length in anchors.starting_at(tokens, 0))
 
 
-def find_link_lists(paragraphs: Sequence[str], anchors: frozenset[str]) -> set[int]:
-    """Indices of teaser paragraphs: lists of teasers, and wholly linked headlines.
+# Why a paragraph is part of a teaser list (the detail of a link_list drop).
+LINKED = "linked"  # link-dense, or a list item opening with a linked headline, in a run
+SUMMARY = "summary"  # a short paragraph between linked titles
+WHOLLY_LINKED = "wholly_linked"  # entirely a link, alone
+
+
+def find_link_lists(paragraphs: Sequence[str], anchors: AnchorIndex) -> dict[int, str]:
+    """Indices of teaser paragraphs, with why: lists of teasers, and wholly linked
+    headlines.
 
     A teaser paragraph is link-dense, or a list item opening with a linked
     headline. A lone one may be a legitimate pointer in the text; two or more in
@@ -110,20 +165,22 @@ def find_link_lists(paragraphs: Sequence[str], anchors: frozenset[str]) -> set[i
         if is_summary(index) and is_dense(index - 1):
             follows_pattern = is_dense(index + 1) or (is_summary(index - 2) and is_dense(index - 3))
             teaser[index] = follows_pattern
-    drops: set[int] = set()
+    drops: dict[int, str] = {}
     index = 0
     while index < count:
         end = index
         while end < count and teaser[end]:
             end += 1
         if sum(dense[index:end]) >= 2:
-            drops.update(range(index, end))
+            drops.update((i, LINKED if dense[i] else SUMMARY) for i in range(index, end))
         index = max(end, index + 1)
     # A paragraph that is nothing but a link, and long enough to be a headline, is a
     # teaser even on its own.
-    drops.update(
-        index
-        for index, share in enumerate(shares)
-        if share >= WHOLLY_LINKED_SHARE and word_count(paragraphs[index]) >= WHOLLY_LINKED_MIN_WORDS
-    )
+    for index, share in enumerate(shares):
+        if (
+            index not in drops
+            and share >= WHOLLY_LINKED_SHARE
+            and word_count(paragraphs[index]) >= WHOLLY_LINKED_MIN_WORDS
+        ):
+            drops[index] = WHOLLY_LINKED
     return drops

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_timestamp"]
+__all__ = ["DATE_WORDS", "is_timestamp"]
 
 _MONTHS = (
     # English, Portuguese, Spanish, Italian, French, German, Indonesian; full and short forms.
@@ -42,7 +42,7 @@ _CONNECTIVES = (
     "today yesterday hoje ontem oggi ieri hoy ayer "
     "입력 수정 업데이트 오전 오후 년 월 일 시 분"
 )
-_DATE_WORDS = frozenset((_MONTHS + " " + _WEEKDAYS + " " + _CONNECTIVES).split())
+DATE_WORDS = frozenset((_MONTHS + " " + _WEEKDAYS + " " + _CONNECTIVES).split())
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Digits with Korean/Japanese/Chinese date units attached: "2019년", "11월", "20日".
 _NUMBER = re.compile(r"\d+(?:st|nd|rd|th|h|년|월|일|시|분|年|月|日|時|分)?")
@@ -62,7 +62,7 @@ def is_timestamp(line: str) -> bool:
     for token in tokens:
         if _NUMBER.fullmatch(token):
             has_number = True
-        elif token in _DATE_WORDS:
+        elif token in DATE_WORDS:
             has_word = True
         else:
             return False

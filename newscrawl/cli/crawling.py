@@ -218,47 +218,41 @@ def run_totals_of(report: Any) -> dict[str, int]:
 
 def exit_code(report: Any) -> int:
     """The exit code a crawl's end stands for (the README's table); prints why a
-    crawl failed."""
+    crawl failed, as the last line."""
+    code, error = ending(report)
+    if error:
+        print(f"newscrawl: error: {error}", file=sys.stderr)
+    return code
+
+
+def ending(report: Any) -> tuple[int, str | None]:
+    """The exit code a crawl's finish reason stands for, and why it failed."""
     from newscrawl import vocabulary as v
 
-    reason = report.finish_reason
+    reason, stats = report.finish_reason, report.stats
     if reason in (v.SHUTDOWN, "unknown"):  # unknown: Scrapy stopped without closing
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED, None
     if reason == v.STORE_UNAVAILABLE:
-        print(f"newscrawl: error: {report.stats.get(v.STORE_ERROR, '')}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_USAGE, str(stats.get(v.STORE_ERROR, ""))
     if reason == v.MEMUSAGE_EXCEEDED:
-        print(
-            "newscrawl: error: the crawl stopped: its process passed MEMUSAGE_LIMIT_MB;"
-            " what was committed stays, the rest is fetched again next run",
-            file=sys.stderr,
+        return EXIT_MEMORY, (
+            "the crawl stopped: its process passed MEMUSAGE_LIMIT_MB;"
+            " what was committed stays, the rest is fetched again next run"
         )
-        return EXIT_MEMORY
     if reason == v.EXTRACTION_FAILED:
-        error = report.stats.get(v.EXTRACTION_ERROR, "")
-        print(f"newscrawl: error: the crawl stopped: {error}", file=sys.stderr)
-        return EXIT_EXTRACTION
-    for stopped, key in (
-        (v.STORAGE_ERROR, v.STORE_ERROR),
-        (v.OUTPUT_ERROR, v.OUTPUT_ERROR_MESSAGE),
-    ):
-        if reason == stopped:
-            error = report.stats.get(key, "")
-            print(f"newscrawl: error: the crawl stopped: {error}", file=sys.stderr)
-            return EXIT_FAILED
+        return EXIT_EXTRACTION, f"the crawl stopped: {stats.get(v.EXTRACTION_ERROR, '')}"
+    if reason == v.STORAGE_ERROR:
+        return EXIT_FAILED, f"the crawl stopped: {stats.get(v.STORE_ERROR, '')}"
+    if reason == v.OUTPUT_ERROR:
+        return EXIT_FAILED, f"the crawl stopped: {stats.get(v.OUTPUT_ERROR_MESSAGE, '')}"
     if reason == v.CLUSTER_INCOMPLETE:
-        error = report.stats.get(v.CLUSTER_ERROR, "")
-        print(f"newscrawl: error: this worker stopped: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_FAILED, f"this worker stopped: {stats.get(v.CLUSTER_ERROR, '')}"
     if reason == v.CLUSTER_LOST:
-        error = report.stats.get(v.CLUSTER_ERROR, "")
-        print(
-            f"newscrawl: error: this worker stopped: {error}; its unfinished pages stay"
-            " in Redis for the next worker of its shard",
-            file=sys.stderr,
+        return EXIT_FAILED, (
+            f"this worker stopped: {stats.get(v.CLUSTER_ERROR, '')}; its unfinished pages"
+            " stay in Redis for the next worker of its shard"
         )
-        return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_OK, None
 
 
 def show_summary(args: argparse.Namespace, report: Any, stored_in: str | None, code: int) -> None:
@@ -289,16 +283,17 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.cluster is not None:
         overrides.update(cluster_worker_settings(args))
     report = run_crawl("news", news_arguments(args), overrides)
-    code = exit_code(report)
+    code, error = ending(report)
     fetched = run_totals_of(report).get("pages_fetched", 0)
     # A worker of a cluster may have nothing to do: other workers took every page.
-    nothing = code == EXIT_OK and not fetched and not args.cluster
-    if code == EXIT_OK and (nothing or losses(report) or budget_cut(report)):
+    if code == EXIT_OK and not fetched and not args.cluster:
+        code, error = EXIT_FAILED, "no page could be fetched"
+    if code == EXIT_OK and (losses(report) or budget_cut(report)):
         code = EXIT_FAILED
     if report.finish_reason != STORE_UNAVAILABLE:
         show_summary(args, report, shown_store(args), code)
-    if nothing:
-        print("newscrawl: error: no page could be fetched", file=sys.stderr)
+    if error:
+        print(f"newscrawl: error: {error}", file=sys.stderr)
     return code
 
 

@@ -34,7 +34,16 @@ def add_parsers(commands: Any) -> None:
         "eval", help="score newscrawl and plain trafilatura on folders of pages with ground truth"
     )
     evaluate.add_argument(
-        "folders", nargs="+", type=Path, metavar="DIR", help="html/*.html + ground-truth.json"
+        "folders",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="html/*.html + ground-truth.json (or judgments.json)",
+    )
+    evaluate.add_argument(
+        "--rules",
+        action="store_true",
+        help="also report, per cleaning rule, the words it dropped and the share that was wanted",
     )
     evaluate.set_defaults(handler=cmd_eval)
 
@@ -105,13 +114,18 @@ def _explain(name: str, article: Any, reason: str | None, dropped: list[Any]) ->
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from newscrawl.evaluate import EvaluationError, evaluate_folder, format_table
+    from newscrawl.evaluate import EvaluationError, evaluate_folder, format_rules, format_table
 
-    rows = []
+    rows, rules = [], []
     for folder in args.folders:
         try:
-            rows.extend(evaluate_folder(folder))
+            scores, drops = evaluate_folder(folder, rules=args.rules)
         except EvaluationError as exc:
             raise CommandError(str(exc)) from None
+        rows.extend(scores)
+        rules.extend(drops)
     print(format_table(rows))
+    if args.rules:
+        print()
+        print(format_rules(rules))
     return EXIT_OK

@@ -1,0 +1,129 @@
+"""Recall routes: extraction takes the page's fuller article text when
+trafilatura's is a small part of it, and only then."""
+
+from __future__ import annotations
+
+import json
+
+import trafilatura
+
+from newscrawl.extract import extract_article
+from newscrawl.recall import DEFAULT, JSON_LD, RECALL, SPLIT_BODY, json_ld_body
+
+FIRST_PART = [
+    "The harbour board met on Thursday to decide what to do with the old fish market on the north quay.",
+    "Its roof has leaked for years, and the stalls moved indoors to the new hall by the station last spring.",
+    "Three plans were on the table: a museum of the fleet, flats for fishermen's families, or pulling it down.",
+]
+SECOND_PART = [
+    "The museum plan won, by five votes to two, after the fishermen's association spoke in favour of it.",
+    "Its chair said the building had seen four generations of the town's boats come in and should stay.",
+    "Work on the roof begins in May, and the board hopes to open the first rooms before the summer is out.",
+    "The flats are not forgotten: the board will look for another site for them along the south quay.",
+]
+
+
+def _paragraphs(lines: list[str]) -> str:
+    return "".join(f"<p>{line}</p>" for line in lines)
+
+
+def _split_page(
+    parts: list[list[str]], between: str = '<div class="ad">Advertisement</div>'
+) -> str:
+    body = between.join(
+        f'<div class="grid"><div class="body article__body">{_paragraphs(part)}</div></div>'
+        for part in parts
+    )
+    return f"""<html lang="en"><head><title>Fish market to become a museum</title></head><body>
+    <nav><a href="/">Home</a> <a href="/news">News</a></nav>
+    <article><h1>Fish market to become a museum</h1>{body}</article></body></html>"""
+
+
+def test_a_body_split_into_containers_alike_is_taken_whole():
+    page = _split_page([FIRST_PART, SECOND_PART])
+    # trafilatura keeps the first container that looks like an article body.
+    plain = trafilatura.extract(page) or ""
+    assert FIRST_PART[0] in plain and SECOND_PART[0] not in plain
+    extraction = extract_article(page)
+    assert extraction.route == SPLIT_BODY
+    assert extraction.text.split("\n") == FIRST_PART + SECOND_PART
+
+
+def test_a_body_in_one_container_is_left_to_trafilatura():
+    extraction = extract_article(_split_page([FIRST_PART + SECOND_PART]))
+    assert extraction.route == DEFAULT
+    assert extraction.text.split("\n")[-7:] == FIRST_PART + SECOND_PART
+
+
+def test_many_blocks_alike_are_not_one_body():
+    # A page builder's generic blocks (or a list of teasers): more parts than a
+    # split body has. Only the article's own container is kept.
+    teasers = [[f"Teaser number {n} tells of another story from the quay and its boats today."] * 2
+               for n in range(20)]  # fmt: skip
+    page = _split_page([FIRST_PART, *teasers])
+    extraction = extract_article(page)
+    assert extraction.route == DEFAULT
+    assert "Teaser number 7" not in extraction.text
+
+
+NESTED_PAGE = """<html lang="en"><body><div class="site-main article-page">
+<div class="wrapper--sidebar-content"><aside class="sidebar"><div class="sidebar-sticky">
+<div id="nav_menu-6"><div id="nav_menu-7"><div class="main-content"><div class="row">
+<div class="grid-column-left"><article class="article-detailed"><div class="article-content">
+<p>Harbour users can now book a berth for up to fifteen nights from their phones and pay on the quay app.</p>
+<p>Boats staying longer are booked in blocks of fifteen nights, which the app joins up for the skipper.</p>
+</div></article></div></div></div></div></div></div></aside></div></div></body></html>"""
+
+
+def test_a_page_where_trafilatura_finds_next_to_nothing_gets_its_recall_mode():
+    assert not trafilatura.extract(NESTED_PAGE)
+    extraction = extract_article(NESTED_PAGE)
+    assert extraction.failure is None and extraction.route == RECALL
+    assert extraction.text.startswith("Harbour users can now book a berth")
+
+
+BODY = [
+    "The lifeboat crew trained three new volunteers this winter, the station's coxswain said on Monday.",
+    "They learned to launch the boat from the slipway at night and to read the tide tables of the bay.",
+    "Two of them are fishermen, and the third teaches at the island school during the week.",
+    "The station needs eight more volunteers before the summer, when the bay fills with visitors' boats.",
+    "Training takes a year of Tuesday evenings and one weekend a month, on the water in all weathers.",
+    "Volunteers must live or work within ten minutes of the station, so that the boat launches in time.",
+    "The station was built in 1893 and has launched more than two thousand times since then.",
+    "Anyone interested can visit on Tuesday evenings, when the crew trains and the kettle is always on.",
+]
+
+
+def _paywalled_page(body_in_json: str) -> str:
+    data = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "NewsArticle", "headline": "Lifeboat trains", "articleBody": body_in_json}
+        ],
+    }
+    return f"""<html lang="en"><head><title>Lifeboat crew trains new volunteers</title>
+    <script type="application/ld+json">{json.dumps(data)}</script></head><body><article>
+    <h1>Lifeboat crew trains new volunteers</h1><p>{BODY[0]}</p><p>{BODY[1]}</p>
+    <div class="paywall"><p>Subscribe to read the whole story.</p></div></article></body></html>"""
+
+
+def test_a_json_ld_body_much_longer_than_the_text_is_taken():
+    page = _paywalled_page("<p>" + "</p><p>".join(BODY) + "</p>")
+    assert BODY[2] not in (trafilatura.extract(page) or "")
+    extraction = extract_article(page)
+    assert extraction.route == JSON_LD
+    assert extraction.text.split("\n") == BODY
+
+
+def test_a_json_ld_body_no_longer_than_the_text_changes_nothing():
+    extraction = extract_article(_paywalled_page(" ".join(BODY[:3])))
+    assert extraction.route == DEFAULT
+    assert BODY[0] in extraction.text and BODY[2] not in extraction.text
+
+
+def test_json_ld_bodies_are_read_as_plain_paragraphs():
+    escaped = "&lt;p&gt;Tides &amp;amp; times&lt;/p&gt;&lt;p&gt;Second line&lt;/p&gt;"
+    page = f"""<html><head><script type="application/ld+json">
+    {json.dumps({"@type": "Article", "articleBody": escaped})}</script>
+    <script type="application/ld+json">not json at all</script></head><body></body></html>"""
+    assert json_ld_body(trafilatura.load_html(page)) == "Tides & times\nSecond line"
