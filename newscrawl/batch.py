@@ -28,6 +28,7 @@ class SourcePage:
     html: bytes | None  # None when the source could not be read
     saved_at: str  # UTC ISO 8601
     error: str | None = None  # why it could not be read
+    url: str | None = None  # the page's original address, when known (`extract --url`)
 
 
 @dataclass
@@ -51,8 +52,8 @@ def _start_pool(sources: list[SourcePage], config: NewscrawlConfig) -> Extractio
 def _extract_all(sources: list[SourcePage], pool: ExtractionPool | None) -> list[Extraction | None]:
     """Extract every readable source, in the pool's workers if there is a pool."""
     if pool is None:
-        return [None if s.html is None else extract_article(s.html) for s in sources]
-    futures = [None if s.html is None else pool.submit(s.html, None) for s in sources]
+        return [None if s.html is None else extract_article(s.html, s.url) for s in sources]
+    futures = [None if s.html is None else pool.submit(s.html, s.url) for s in sources]
     return [None if f is None else ExtractionPool.outcome(f).extraction for f in futures]
 
 
@@ -109,7 +110,7 @@ def _extract_pages(
             results.append(PageResult(source.name, None, source.error or "unreadable"))
             prints.append(set())
             continue
-        article = build_article(extraction, None, source.saved_at)
+        article = build_article(extraction, source.url, source.saved_at)
         fingerprints = raw_fingerprints(article)
         if extraction.failure is None and article.site and article.canonical_url:
             sites.observe(article.site, article.canonical_url, fingerprints)

@@ -222,6 +222,11 @@ class NewscrawlConfig:
     sqlite_commit_seconds: float = _setting(
         _non_negative_float, 5.0, "and a commit at least this often"
     )
+    # -- the archive of fetched pages (newscrawl/archive.py)
+    archive_dir: Path | None = _setting(_path, None, "folder for WARC files of every response")
+    archive_max_mb: int = _setting(
+        _positive_int, 1024, "MB after which a WARC file is closed and the next begun"
+    )
     # -- the run
     stop_timeout: float = _setting(
         _non_negative_float, 60.0, "seconds a stop may take before the process exits (0: wait)"

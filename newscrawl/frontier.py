@@ -85,6 +85,13 @@ class Frontier:
             for url, state, fetched, etag, modified in rows
         }
 
+    def discovery_hints(self, url: str) -> tuple[str | None, str | None]:
+        """The date and title a sitemap or feed gave for `url`, as the crawl kept them."""
+        row = self.db.execute(
+            "SELECT published, title FROM urls WHERE url = ?", (canonicalize(url),)
+        ).fetchone()
+        return (row[0], row[1]) if row is not None else (None, None)
+
     def pending(self, site: str) -> list[PendingURL]:
         """URLs of the site left to fetch: pending, or failed fewer than MAX_ATTEMPTS times."""
         rows = self.db.execute(
@@ -138,6 +145,14 @@ class Frontier:
                 item.hints.get("etag"), item.hints.get("last_modified"),
             )  # fmt: skip
         return outcome
+
+    def mark_unchanged(self, url: str) -> None:
+        """A stored article fetched again and found unchanged (a 304): its fetch
+        time moves on, nothing else changes."""
+        self._write(
+            "UPDATE urls SET fetched_at = ?, last_error = NULL WHERE url = ? AND state = 'done'",
+            [(utc_now(), canonicalize(url))],
+        )
 
     def mark_failed(self, site: str, url: str, reason: str) -> None:
         self._write(

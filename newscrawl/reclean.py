@@ -82,5 +82,7 @@ def _reclean(
             store.update_cleaned(row.canonical_url, result.text, result.word_count, cleaning, used)
             if store.pending >= RECLEAN_COMMIT_EVERY:
                 store.commit()
+        # Rows stored before story signatures were kept: signed once, here.
+        store.sign_unsigned(site)
     store.commit()
     return changed

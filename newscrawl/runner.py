@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from newscrawl.archive import check_archive_dir
 from newscrawl.config import NewscrawlConfig
 from newscrawl.logformatter import quiet_routine_logs
 from newscrawl.storage import ArticleStore
@@ -101,6 +102,8 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
     if config.database is not None:
         check_store(config.database)
+    if config.archive_dir is not None:
+        check_archive_dir(config.archive_dir)  # ArchiveError, one line, before Scrapy starts
     for uri in settings.getdict("FEEDS"):
         if "://" not in str(uri) and not str(uri).startswith("stdout:"):
             check_writable(Path(uri))

@@ -32,6 +32,10 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.backoff.RetryAfterBackoff": 560,
     # Sees every answer, retried ones included; a site failing again and again is dropped.
     "newscrawl.circuit.SiteCircuitBreaker": 570,
+    # Next to the downloader: each response as the site sent it (before decompression
+    # and redirects) and its request as it went out, as WARC records (only with an
+    # archive: NEWSCRAWL_ARCHIVE_DIR, --archive, or a site's `archive`).
+    "newscrawl.archive.WarcArchive": 950,
 }
 COOKIES_ENABLED = False
 CONCURRENT_REQUESTS = 16

@@ -11,6 +11,7 @@
     delay = 2.0                           # seconds between requests to the site
     concurrency = 1                       # requests at once to the site
     max_age = "3d"                        # skip entries older than this at discovery
+    archive = "warc/courier"              # keep its fetched pages as WARC files here
 
 Errors name the file, the line and the key.
 
@@ -51,7 +52,7 @@ _AGE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _KEYS = {
     "name", "start_urls", "sitemaps", "feeds", "allow", "deny", "boilerplate", "delay",
-    "concurrency", "max_age",
+    "concurrency", "max_age", "archive",
 }  # fmt: skip
 
 
@@ -79,6 +80,7 @@ class SiteConfig:
     delay: float | None = None
     concurrency: int | None = None
     max_age: timedelta | None = None
+    archive: Path | None = None  # its own WARC folder (else the crawl's, if any)
     _allow: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
     _deny: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
 
@@ -228,6 +230,10 @@ def _value(raw: dict[str, Any], key: str) -> Any:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError("must be a whole number from 1")
             return value
+        if key == "archive":
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError("must be the path of a folder")
+            return Path(value)
         return parse_age(str(value))  # max_age
     except (ValueError, InvalidURLError, re.error) as exc:
         raise _KeyError(key, str(exc)) from None

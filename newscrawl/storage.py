@@ -18,6 +18,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ from newscrawl.database import (
     is_postgres_url,
     postgres_schema,
 )
-from newscrawl.items import ArticleItem, article_record
+from newscrawl.duplicates import StoryIndex
+from newscrawl.items import ARTICLE_FIELDS, ArticleItem, article_record
 from newscrawl.urls import without_password
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "SCHEMA",
     "ArticleStore",
     "StorageError",
+    "StoredPage",
     "StoredText",
     "boilerplate_column",
     "cleaning_column",
@@ -47,7 +50,7 @@ __all__ = [
 # The outcome of an upsert refused because another site's row has the key.
 OTHER_SITE = "other_site"
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # How to bring an older database up to SCHEMA_VERSION, step by step: the SQL that
 # takes version N to N + 1 (for PostgreSQL as `postgres_schema` translates it). A
@@ -80,6 +83,57 @@ ALTER TABLE articles ADD COLUMN boilerplate_used TEXT;
     4: """
 ALTER TABLE articles ADD COLUMN language_source TEXT;
 """,
+    # 5 -> 6: the same story across sites (duplicate_of; the signature tables are
+    # created by SCHEMA), where the page is archived, and the full-text index
+    # (_DIALECT_STEPS).
+    5: """
+ALTER TABLE articles ADD COLUMN duplicate_of TEXT;
+ALTER TABLE articles ADD COLUMN archive_record TEXT;
+""",
+}
+
+# The full-text index of title and text, kept in step with every write by the
+# database itself (newscrawl/search.py queries it).
+#
+# SQLite: an FTS5 table over the articles table's own rows (external content,
+# rowid for rowid), kept by triggers; laid out as sqlite-utils' `enable_fts`
+# lays it out, so that Datasette offers search on `articles` as it is. The update
+# trigger fires only when the title or text really changed.
+SEARCH_SCHEMA_SQLITE = """
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (title, text, content=[articles]);
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, text ON articles
+WHEN old.title IS NOT new.title OR old.text IS NOT new.text BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, text)
+    VALUES ('delete', old.rowid, old.title, old.text);
+    INSERT INTO articles_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+"""
+# PostgreSQL: a generated tsvector column (the title weighted above the text) and
+# its GIN index. 'simple': no stemming, as FTS5's default tokenizer, and right for
+# any language. A tsvector holds at most 1 MB: the first 200,000 characters of a
+# text are indexed, far past any article's end.
+SEARCH_SCHEMA_POSTGRES = """
+ALTER TABLE articles ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('simple', coalesce(title, '')), 'A')
+    || setweight(to_tsvector('simple', left(text, 200000)), 'B')
+) STORED;
+CREATE INDEX IF NOT EXISTS articles_search ON articles USING GIN (search_vector);
+"""
+# What a step does in one database only, after its shared SQL.
+_DIALECT_STEPS = {
+    # The index of the rows already stored.
+    5: {
+        "sqlite": SEARCH_SCHEMA_SQLITE
+        + "INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');",
+        "postgres": SEARCH_SCHEMA_POSTGRES,
+    },
 }
 
 SCHEMA = """
@@ -104,10 +158,28 @@ CREATE TABLE IF NOT EXISTS articles (
     version       INTEGER NOT NULL DEFAULT 1, -- 1 + how often its text changed
     boilerplate_used TEXT,               -- its paragraphs' fingerprints that were site
                                          -- boilerplate when it was cleaned, comma-separated
-    language_source TEXT                 -- "declared" (by the page) or "detected" (from the text)
+    language_source TEXT,                -- "declared" (by the page) or "detected" (from the text)
+    duplicate_of  TEXT,                  -- the canonical URL of the earliest stored copy of
+                                         -- the same story (newscrawl/duplicates.py), or NULL
+    archive_record TEXT                  -- where its page is archived: WARC file name:offset
 );
 CREATE INDEX IF NOT EXISTS articles_site ON articles (site);
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published);
+CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles (duplicate_of);
+
+-- MinHash signatures of the articles' texts, and their LSH bands (newscrawl/duplicates.py).
+CREATE TABLE IF NOT EXISTS story_signatures (
+    id            INTEGER PRIMARY KEY,
+    canonical_url TEXT NOT NULL UNIQUE,
+    scheme        TEXT NOT NULL,         -- how it was computed; other schemes are not compared
+    signature     TEXT NOT NULL          -- hex: the MinHash values, 4 bytes each
+);
+CREATE TABLE IF NOT EXISTS story_bands (
+    band_key      BIGINT NOT NULL,       -- a hash of one band of a signature
+    story         BIGINT NOT NULL,       -- story_signatures.id
+    PRIMARY KEY (band_key, story)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS story_bands_story ON story_bands (story);
 
 -- The site boilerplate model: which paragraph (fingerprint) occurs on which page.
 CREATE TABLE IF NOT EXISTS site_paragraphs (
@@ -164,11 +236,11 @@ _UPSERT = """
 INSERT INTO articles (
     canonical_url, url, site, title, authors, published, language, description,
     text, word_count, cleaning, content_hash, first_seen_at, fetched_at, updated_at,
-    raw_text, anchor_texts, boilerplate_used, language_source
+    raw_text, anchor_texts, boilerplate_used, language_source, archive_record
 ) VALUES (
     :canonical_url, :url, :site, :title, :authors, :published, :language, :description,
     :text, :word_count, :cleaning, :content_hash, :fetched_at, :fetched_at, :fetched_at,
-    :raw_text, :anchor_texts, :boilerplate_used, :language_source
+    :raw_text, :anchor_texts, :boilerplate_used, :language_source, :archive_record
 )
 ON CONFLICT (canonical_url) DO UPDATE SET
     url = excluded.url,
@@ -190,7 +262,12 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     content_hash = excluded.content_hash,
     raw_text = excluded.raw_text,
     anchor_texts = excluded.anchor_texts,
-    boilerplate_used = excluded.boilerplate_used
+    boilerplate_used = excluded.boilerplate_used,
+    -- The page it was fetched from this time; or, fetched without an archive, the
+    -- archived page as long as its text is the same (a stale one would be wrong).
+    archive_record = CASE WHEN excluded.archive_record IS NOT NULL THEN excluded.archive_record
+                          WHEN articles.content_hash = excluded.content_hash
+                          THEN articles.archive_record END
 -- A row stays with its site: a page of one site never replaces another's.
 WHERE articles.site = excluded.site
 """
@@ -269,7 +346,16 @@ def _migrate(connection: Any, version: int, *, postgres: bool) -> None:
             elif added and _has_column(connection, added["table"], added["column"]):
                 continue
             _run_ddl(connection, statement)
+        dialect = _DIALECT_STEPS.get(step, {}).get("postgres" if postgres else "sqlite")
+        if dialect:
+            _run_script(connection, dialect)
+    _create_schema(connection, postgres=postgres)
+
+
+def _create_schema(connection: Any, *, postgres: bool) -> None:
+    """SCHEMA and the search index, as each database writes them (all IF NOT EXISTS)."""
     _run_script(connection, postgres_schema(SCHEMA) if postgres else SCHEMA)
+    _run_script(connection, SEARCH_SCHEMA_POSTGRES if postgres else SEARCH_SCHEMA_SQLITE)
 
 
 def _upgrade_sqlite(connection: sqlite3.Connection, path: Path) -> None:
@@ -316,6 +402,25 @@ class StoredText:
     boilerplate_used: str | None  # as boilerplate_column encodes it; None: not known
 
 
+@dataclass(frozen=True)
+class StoredPage:
+    """A stored article as re-extraction needs it: where its page is, and what
+    extraction wrote last time (to tell whether anything changed)."""
+
+    canonical_url: str
+    url: str
+    site: str
+    fetched_at: str
+    archive_record: str | None
+
+
+# What re-extraction compares and writes: the article's fields as stored.
+_EXTRACTED_COLUMNS = (
+    "title", "authors", "published", "language", "language_source", "description", "text",
+    "word_count", "cleaning", "raw_text", "anchor_texts", "boilerplate_used",
+)  # fmt: skip
+
+
 def cleaning_column(counts: dict[str, int]) -> str:
     # One encoding for writing and for comparing (re-cleaning skips equal rows).
     return json.dumps(counts, sort_keys=True)
@@ -328,6 +433,10 @@ def boilerplate_column(fingerprints: list[str]) -> str:
 def _raw_fingerprints(article: ArticleItem) -> set[str]:
     """The site model's keys of the article's paragraphs as extracted."""
     return page_fingerprints(split_paragraphs(article.raw_text or article.text))
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def content_hash(text: str) -> str:
@@ -431,7 +540,7 @@ class ArticleStore:
                 "SELECT to_regclass('newscrawl_schema') IS NOT NULL"
             ).fetchone()
             if not exists:
-                _run_script(connection, postgres_schema(SCHEMA))
+                _create_schema(connection, postgres=True)
                 connection.execute("CREATE TABLE newscrawl_schema (version INTEGER NOT NULL)")
                 connection.execute("INSERT INTO newscrawl_schema VALUES (?)", (SCHEMA_VERSION,))
                 _pause_for_tests()
@@ -463,11 +572,15 @@ class ArticleStore:
         row["raw_text"] = article.raw_text or article.text
         row["anchor_texts"] = json.dumps(article.anchor_texts, ensure_ascii=False)
         row["boilerplate_used"] = boilerplate_column(article.boilerplate_used)
+        # Where the archive extension wrote its page (newscrawl/archive.py), if it did.
+        row["archive_record"] = article.hints.get("archive_record")
         try:
             page, before = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
             if self.connection.execute(_UPSERT, row).rowcount == 0:
                 return OTHER_SITE
+            if before != row["content_hash"]:
+                StoryIndex(self.connection).update(page, article.text)
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
                 "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -544,14 +657,107 @@ class ArticleStore:
         """Store a row's text cleaned again (newscrawl/reclean.py); `cleaning` and
         `boilerplate_used` as `cleaning_column` and `boilerplate_column` encode them."""
         try:
+            before = self.connection.execute(
+                "SELECT content_hash FROM articles WHERE canonical_url = ?", (page,)
+            ).fetchone()
             self.connection.execute(
                 "UPDATE articles SET text = ?, word_count = ?, cleaning = ?, content_hash = ?,"
                 " boilerplate_used = ? WHERE canonical_url = ?",
                 (text, word_count, cleaning, content_hash(text), boilerplate_used, page),
             )
+            if before is not None and before[0] != content_hash(text):
+                StoryIndex(self.connection).update(page, text)  # signatures in step
         except database_errors() as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
         self.pending += 1
+
+    def sign_unsigned(self, site: str) -> int:
+        """Sign the site's articles that have no story signature of the current
+        scheme (stored before signatures were kept), settling their duplicate_of;
+        commits every RECLEAN_COMMIT_EVERY rows, as re-cleaning does. Returns how
+        many it signed."""
+        try:
+            index = StoryIndex(self.connection)
+            pages = index.unsigned(site)
+            for page in pages:
+                index.sign(page)
+                self.pending += 1
+                if self.pending >= RECLEAN_COMMIT_EVERY:
+                    self.commit()
+        except database_errors() as exc:
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+        return len(pages)
+
+    def stored_pages(self, site: str, batch: int = 500) -> Iterator[StoredPage]:
+        """The articles of `site` as re-extraction needs them, `batch` at a time in
+        key order."""
+        after = ""
+        try:
+            while True:
+                rows = self.connection.execute(
+                    "SELECT canonical_url, url, site, fetched_at, archive_record FROM articles"
+                    " WHERE site = ? AND canonical_url > ? ORDER BY canonical_url LIMIT ?",
+                    (site, after, batch),
+                ).fetchall()
+                yield from (StoredPage(*row) for row in rows)
+                if len(rows) < batch:
+                    return
+                after = rows[-1][0]
+        except database_errors() as exc:
+            raise StorageError(f"cannot read {self.path}: {exc}") from None
+
+    def update_extracted(self, page: str, article: ArticleItem, archive_record: str) -> bool:
+        """Store the row at `page` as extracted again (`article`, cleaned, from the
+        page archived at `archive_record`), if any of its fields changed; its version
+        then goes up. Returns whether it changed. The row keeps its key, its site and
+        its fetch times."""
+        values = {
+            "title": article.title,
+            "authors": json.dumps(article.authors, ensure_ascii=False),
+            "published": article.published,
+            "language": article.language,
+            "language_source": article.language_source,
+            "description": article.description,
+            "text": article.text,
+            "word_count": article.word_count,
+            "cleaning": cleaning_column(article.cleaning),
+            "raw_text": article.raw_text or article.text,
+            "anchor_texts": json.dumps(article.anchor_texts, ensure_ascii=False),
+            "boilerplate_used": boilerplate_column(article.boilerplate_used),
+        }
+        try:
+            stored = self.connection.execute(
+                f"SELECT {', '.join(_EXTRACTED_COLUMNS)}, content_hash FROM articles"
+                " WHERE canonical_url = ?",
+                (page,),
+            ).fetchone()
+            if stored is None:
+                return False
+            if tuple(values[c] for c in _EXTRACTED_COLUMNS) == tuple(stored[:-1]):
+                self.connection.execute(
+                    "UPDATE articles SET archive_record = ? WHERE canonical_url = ?",
+                    (archive_record, page),
+                )
+                return False
+            assignments = ", ".join(f"{c} = :{c}" for c in _EXTRACTED_COLUMNS)
+            self.connection.execute(
+                f"UPDATE articles SET {assignments}, content_hash = :content_hash,"
+                " version = version + 1, updated_at = :now, archive_record = :archive_record"
+                " WHERE canonical_url = :page",
+                {**values, "content_hash": content_hash(article.text), "now": _utc_now(),
+                 "archive_record": archive_record, "page": page},
+            )  # fmt: skip
+            self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
+            self.connection.executemany(
+                "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [(article.site, fp, page) for fp in sorted(_raw_fingerprints(article))],
+            )
+            if stored[-1] != content_hash(article.text):
+                StoryIndex(self.connection).update(page, article.text)
+        except database_errors() as exc:
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+        self.pending += 1
+        return True
 
     def rows_to_clean(
         self, site: str, boilerplate: frozenset[str] | None = None
@@ -616,6 +822,55 @@ class ArticleStore:
                 f" WHERE canonical_url IN ({','.join('?' * len(chunk))})",
                 chunk,
             ).fetchall()
+
+    # The columns an export writes: the article's fields, then what the store adds.
+    EXPORT_COLUMNS = (
+        *ARTICLE_FIELDS, "first_seen_at", "updated_at", "version", "duplicate_of",
+        "archive_record",
+    )  # fmt: skip
+
+    def articles(
+        self,
+        site: str | None = None,
+        since: str | None = None,
+        unique: bool = False,
+        batch: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """The stored articles as records (EXPORT_COLUMNS; authors a list, cleaning a
+        dict), in the order they were first stored, read `batch` at a time: of
+        `site`, published (or, undated, first stored) on or after `since` (an ISO
+        date), and with `unique` only the first copy of each story."""
+        where, params = "", list[str]()
+        if site is not None:
+            where, params = where + " AND site = ?", [*params, site]
+        if since is not None:
+            where, params = where + " AND coalesce(published, first_seen_at) >= ?", [*params, since]
+        if unique:
+            where += " AND duplicate_of IS NULL"
+        columns = ", ".join(self.EXPORT_COLUMNS)
+        after = ("", "")
+        try:
+            while True:
+                rows = self.connection.execute(
+                    f"SELECT {columns} FROM articles WHERE (first_seen_at > ? OR"
+                    f" (first_seen_at = ? AND canonical_url > ?)){where}"
+                    " ORDER BY first_seen_at, canonical_url LIMIT ?",
+                    (after[0], after[0], after[1], *params, batch),
+                ).fetchall()
+                for row in rows:
+                    record = dict(zip(self.EXPORT_COLUMNS, row, strict=True))
+                    record["authors"] = json.loads(record["authors"])
+                    record["cleaning"] = json.loads(record["cleaning"])
+                    yield record
+                if len(rows) < batch:
+                    return
+                last = rows[-1]
+                after = (
+                    last[self.EXPORT_COLUMNS.index("first_seen_at")],
+                    last[self.EXPORT_COLUMNS.index("canonical_url")],
+                )
+        except database_errors() as exc:
+            raise StorageError(f"cannot read {self.path}: {exc}") from None
 
     def commit(self) -> None:
         try:

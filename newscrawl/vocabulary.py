@@ -10,6 +10,9 @@ from __future__ import annotations
 __all__ = [
     "ADDRESS_REFUSED",
     "ADDRESS_REFUSED_STAT",
+    "ARCHIVED",
+    "ARCHIVE_ERROR",
+    "ARCHIVE_UNAVAILABLE",
     "ARTICLES",
     "BLOCKED",
     "CANONICAL_REFUSED",
@@ -33,6 +36,7 @@ __all__ = [
     "MEMUSAGE_EXCEEDED",
     "NETWORK_ERROR",
     "NOT_ARTICLE",
+    "NOT_MODIFIED",
     "NO_TEXT",
     "OFFSITE",
     "OUTPUT_ERROR",
@@ -75,6 +79,8 @@ STORAGE_ERROR = "storage_error"
 # The store could not be opened (a lock held by another run, not a database, ...):
 # nothing was fetched.
 STORE_UNAVAILABLE = "store_unavailable"
+# An archive folder could not be written when the crawl opened: nothing was fetched.
+ARCHIVE_UNAVAILABLE = "archive_unavailable"
 # The JSON Lines output could not be written (a full disk, a deleted file).
 OUTPUT_ERROR = "output_error"
 # The extraction workers could not start, or kept dying.
@@ -113,6 +119,10 @@ CLUSTER_REQUEUED = "newscrawl/cluster/requeued"
 SITE_STATS = "newscrawl/site/"
 # + <counter>: the same counts for the whole run.
 RUN_TOTALS = "newscrawl/run/"
+ARCHIVED = "newscrawl/archive/records"  # responses written to the WARC archive
+ARCHIVE_ERROR = "newscrawl/archive/error"  # why an archive folder could not be used
+# Re-fetches answered 304 Not Modified: counted as unchanged, nothing extracted.
+NOT_MODIFIED = "newscrawl/not_modified"
 OUTPUT_ERROR_MESSAGE = "newscrawl/output/error"  # the write that stopped the crawl
 EXTRACTION_ERROR = "newscrawl/extraction/error"  # why the extraction workers failed
 

@@ -1,8 +1,9 @@
 """The `newscrawl` command: a thin front over the same crawler `scrapy crawl` runs.
 
 Each module registers its commands: crawling.py (crawl, scrape, demo),
-offline.py (extract, eval), records.py (reclean, state, stats), cluster.py
-(writer, stats --cluster); common.py holds what they share. Expected errors (a
+offline.py (extract, eval), records.py (reclean, state, stats), collection.py
+(search, export, reextract), cluster.py (writer, stats --cluster); common.py
+holds what they share. Expected errors (a
 malformed URL, a missing file, an unwritable output, a bad setting) end with one
 line on stderr and a non-zero exit, never a traceback.
 """
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from newscrawl import __version__
-from newscrawl.cli import cluster, crawling, offline, records
+from newscrawl.cli import cluster, collection, crawling, offline, records
 from newscrawl.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
 
 __all__ = ["build_parser", "main"]
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawling.add_parsers(commands)
     offline.add_parsers(commands)
     records.add_parsers(commands)
+    collection.add_parsers(commands)
     cluster.add_parsers(commands)
     return parser
 

@@ -113,6 +113,10 @@ def add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -
         type=setting_arg,
         help="override a Scrapy or newscrawl setting (repeatable)",
     )
+    parser.add_argument(
+        "--archive", type=Path, metavar="DIR",
+        help="keep every fetched page (request and response) as WARC files in DIR",
+    )  # fmt: skip
     add_workers_option(parser)
     parser.add_argument(
         "-L", "--log-level", default=default_log_level,

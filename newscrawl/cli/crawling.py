@@ -22,7 +22,7 @@ from newscrawl.cli.common import (
     positive,
     require_cluster_extra,
 )
-from newscrawl.vocabulary import STORE_UNAVAILABLE
+from newscrawl.vocabulary import ARCHIVE_UNAVAILABLE, STORE_UNAVAILABLE
 
 __all__ = ["add_parsers"]
 
@@ -80,7 +80,11 @@ def add_parsers(commands: Any) -> None:
     scrape = commands.add_parser(
         "scrape", help="fetch just these pages, print one JSON object per article"
     )
-    scrape.add_argument("urls", nargs="+", metavar="URL")
+    scrape.add_argument("urls", nargs="*", metavar="URL")
+    scrape.add_argument(
+        "-i", "--input", metavar="FILE",
+        help="also the URLs in FILE, one a line (- for stdin; blank lines and # comments skipped)",
+    )  # fmt: skip
     add_crawl_options(scrape, "WARNING")
     scrape.set_defaults(handler=cmd_scrape)
 
@@ -103,6 +107,8 @@ def crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str,
         overrides["NEWSCRAWL_DATABASE_URL"] = args.db
     elif args.db is not None:
         overrides["NEWSCRAWL_SQLITE_PATH"] = str(args.db)
+    if args.archive is not None:
+        overrides["NEWSCRAWL_ARCHIVE_DIR"] = str(args.archive)
     if getattr(args, "max_pages", None):
         overrides["NEWSCRAWL_MAX_PAGES"] = args.max_pages
     if args.workers is not None:
@@ -119,6 +125,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     """Check the spider's arguments and the settings, then crawl; expected errors
     become CommandError."""
     # Imported here so that `newscrawl extract` and `--help` do not load Scrapy.
+    from newscrawl.archive import ArchiveError
     from newscrawl.config import ConfigError
     from newscrawl.runner import OutputError, load_settings, run_spider
     from newscrawl.spiders.arguments import SpiderArgumentError, check_spider_arguments
@@ -127,7 +134,7 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     try:
         check_spider_arguments(spider, spider_args)
         return run_spider(spider, spider_args, load_settings(overrides))
-    except (SpiderArgumentError, ConfigError, OutputError, StorageError) as exc:
+    except (SpiderArgumentError, ConfigError, OutputError, StorageError, ArchiveError) as exc:
         raise CommandError(str(exc)) from None
 
 
@@ -234,6 +241,8 @@ def ending(report: Any) -> tuple[int, str | None]:
         return EXIT_INTERRUPTED, None
     if reason == v.STORE_UNAVAILABLE:
         return EXIT_USAGE, str(stats.get(v.STORE_ERROR, ""))
+    if reason == v.ARCHIVE_UNAVAILABLE:
+        return EXIT_USAGE, str(stats.get(v.ARCHIVE_ERROR, ""))
     if reason == v.MEMUSAGE_EXCEEDED:
         return EXIT_MEMORY, (
             "the crawl stopped: its process passed MEMUSAGE_LIMIT_MB;"
@@ -290,7 +299,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         code, error = EXIT_FAILED, "no page could be fetched"
     if code == EXIT_OK and (losses(report) or budget_cut(report)):
         code = EXIT_FAILED
-    if report.finish_reason != STORE_UNAVAILABLE:
+    if report.finish_reason not in (STORE_UNAVAILABLE, ARCHIVE_UNAVAILABLE):
         show_summary(args, report, shown_store(args), code)
     if error:
         print(f"newscrawl: error: {error}", file=sys.stderr)
@@ -329,9 +338,24 @@ def cluster_worker_settings(args: argparse.Namespace) -> dict[str, Any]:
     return cluster_settings(args.cluster, args.run, args.shard, writer=args.writer)
 
 
+def urls_from_file(name: str) -> list[str]:
+    """The URLs of a file (or stdin, "-"): one a line; blank lines and # comments skipped."""
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise CommandError(f"cannot read {name}: {reason}") from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def cmd_scrape(args: argparse.Namespace) -> int:
+    urls = list(args.urls) + (urls_from_file(args.input) if args.input else [])
+    if not urls:
+        where = f" (none in {args.input})" if args.input else ""
+        raise CommandError(f"give URLs, or -i FILE with one URL a line{where}")
     feeds = {"stdout:": {"format": "jsonlines", "encoding": "utf-8"}}
-    report = run_crawl("article", {"urls": list(args.urls)}, crawl_settings(args, feeds))
+    report = run_crawl("article", {"urls": urls}, crawl_settings(args, feeds))
     missing = [url for url in report.failures if url not in report.articles]
     for url in missing:
         print(f"newscrawl: no article from {url}: {report.failures[url]}", file=sys.stderr)
@@ -346,6 +370,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     output_dir: Path = args.output_dir
     jsonl, sqlite = output_dir / "articles.jsonl", output_dir / "newscrawl.sqlite"
+    args.archive = args.archive or output_dir / "archive"  # the raw pages, as WARC
     with demo_server() as server:
         print(f"newscrawl: demo site at {server.url}", file=sys.stderr)
         args.db = sqlite
@@ -358,5 +383,5 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("newscrawl demo:")
     for line in summary(report, str(sqlite)):
         print(f"  {line}")
-    print(f"  written: {jsonl} and {sqlite}")
+    print(f"  written: {jsonl}, {sqlite} and the pages as WARC in {args.archive}/")
     return exit_code(report)

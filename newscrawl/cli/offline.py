@@ -16,8 +16,14 @@ __all__ = ["add_parsers"]
 
 
 def add_parsers(commands: Any) -> None:
-    extract = commands.add_parser("extract", help="extract saved HTML files offline (- for stdin)")
-    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract = commands.add_parser(
+        "extract", help="extract saved HTML files offline (- for stdin, a folder for its .html)"
+    )
+    extract.add_argument("files", nargs="+", metavar="FILE|DIR")
+    extract.add_argument(
+        "--url", metavar="URL",
+        help="the address the (one) saved page was fetched from: its links, canonical URL, site",
+    )  # fmt: skip
     add_workers_option(extract)
     extract_mode = extract.add_mutually_exclusive_group()
     extract_mode.add_argument(
@@ -61,7 +67,28 @@ def _utc(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _read_sources(names: Sequence[str]) -> list[Any]:
+# What `extract DIR` reads: saved pages, under the folder at any depth.
+HTML_SUFFIXES = (".html", ".htm")
+
+
+def _expand(names: Sequence[str]) -> list[str]:
+    """The inputs, each folder replaced by its HTML files (sorted, at any depth)."""
+    found: list[str] = []
+    for name in names:
+        path = Path(name)
+        if name != "-" and path.is_dir():
+            pages = sorted(
+                str(p) for p in path.rglob("*") if p.suffix.lower() in HTML_SUFFIXES and p.is_file()
+            )
+            if not pages:
+                raise CommandError(f"no .html files under {name}")
+            found.extend(pages)
+        else:
+            found.append(name)
+    return found
+
+
+def _read_sources(names: Sequence[str], url: str | None = None) -> list[Any]:
     from newscrawl.batch import SourcePage
 
     sources = []
@@ -73,7 +100,7 @@ def _read_sources(names: Sequence[str]) -> list[Any]:
             print(f"newscrawl: {name}: {reason}", file=sys.stderr)
             sources.append(SourcePage(name, None, _utc(datetime.now(UTC)), reason))
         else:
-            sources.append(SourcePage(name, html, saved_at))
+            sources.append(SourcePage(name, html, saved_at, url=url))
     return sources
 
 
@@ -82,7 +109,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from newscrawl.config import NewscrawlConfig
     from newscrawl.items import article_record
 
-    sources = _read_sources(args.files)
+    names = _expand(args.files)
+    if args.url is not None:
+        from newscrawl.urls import InvalidURLError, parse_url
+
+        if len(names) != 1:
+            raise CommandError(f"--url is the address of one saved page, not of {len(names)}")
+        try:
+            args.url = parse_url(args.url)
+        except InvalidURLError as exc:
+            raise CommandError(str(exc)) from None
+    sources = _read_sources(names, args.url)
     config = NewscrawlConfig() if args.workers is None else NewscrawlConfig(workers=args.workers)
     results = extract_pages(sources, config, clean=not args.no_clean)
     for result in results:

@@ -17,12 +17,14 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newscrawl.archive import ARCHIVE_META
 from newscrawl.budget import BUDGET_CHARGED, BUDGET_SITE, PageBudget
 from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import NewscrawlConfig, parse_site_patterns, setting_name
 from newscrawl.hosts import site_key
 from newscrawl.items import PageItem
 from newscrawl.netguard import ADDRESS_REFUSED
+from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site
 from newscrawl.runstore import url_states
@@ -259,6 +261,7 @@ class BaseNewsSpider(scrapy.Spider):
             "title": meta.get("title"),
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
+            ARCHIVE_META: meta.get(ARCHIVE_META),  # where the page is archived (archive.py)
         }
         return PageItem(
             url=response.url,
@@ -269,6 +272,8 @@ class BaseNewsSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> None:
+        if not_modified(self.crawler, failure):  # a 304: unchanged, nothing to extract
+            return
         reason = fetch_failure_reason(failure)
         request = getattr(failure, "request", None)
         url = without_password(request.url) if request is not None else "?"

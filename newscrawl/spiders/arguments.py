@@ -27,9 +27,17 @@ def check_spider_arguments(spider: str, arguments: Mapping[str, Any]) -> None:
     spiders = {NewsSpider.name: NewsSpider, ArticleSpider.name: ArticleSpider}
     if spider not in spiders:
         return
+    from newscrawl.archive import ArchiveError, check_archive_dir
+
     try:
-        spiders[spider](**arguments)
+        built = spiders[spider](**arguments)
     except ValueError as exc:  # InvalidURLError, SitesFileError, a bad date or age
         raise SpiderArgumentError(str(exc)) from None
     except TypeError as exc:  # an argument the spider does not take
         raise SpiderArgumentError(f"{spider}: {exc}") from None
+    try:
+        for site in built.sites:  # a site's own WARC folder (sites file `archive`)
+            if site.archive is not None:
+                check_archive_dir(site.archive)
+    except ArchiveError as exc:
+        raise SpiderArgumentError(str(exc)) from None

@@ -32,6 +32,7 @@ from newscrawl.discovery import (
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.items import PageItem
 from newscrawl.pagetype import ARTICLE, classify_page
+from newscrawl.refresh import conditional_headers
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site
 from newscrawl.runstore import RunStore, url_states
@@ -299,7 +300,8 @@ class NewsSpider(BaseNewsSpider):
         declared = entry.published is not None or entry.title is not None
         meta = {"article": declared, "tracked": True, "published": published,
                 "title": entry.title}  # fmt: skip
-        return self.make_request(entry.url, config.name, callback=self.parse, meta=meta), False
+        return self.make_request(entry.url, config.name, callback=self.parse, meta=meta,
+                                 headers=conditional_headers(known)), False  # fmt: skip
 
     # -- pages ------------------------------------------------------------------
 
@@ -359,6 +361,7 @@ class NewsSpider(BaseNewsSpider):
                 self.count_known(site, key)
                 continue
             if self.may_request(site):
-                yield self.make_request(link.url, site, callback=self.parse)
+                yield self.make_request(link.url, site, callback=self.parse,
+                                        headers=conditional_headers(known))  # fmt: skip
             elif classify_page(link.url) == ARTICLE:
                 self.left_for_next_run(site, link.url)
