@@ -52,8 +52,8 @@ __all__ = [
     "ArchiveError",
     "ArchivedPage",
     "WarcArchive",
+    "archived_page",
     "check_archive_dir",
-    "read_page",
     "scan_archive",
 ]
 
@@ -326,7 +326,7 @@ def _page(record: Any) -> ArchivedPage | None:
     )
 
 
-def read_page(folder: Path, location: str) -> ArchivedPage | None:
+def archived_page(folder: Path, location: str) -> ArchivedPage | None:
     """The response archived at `location` ("file:offset") in `folder`, or None when
     it is not there."""
     name, _, offset = location.rpartition(":")

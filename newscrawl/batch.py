@@ -1,25 +1,33 @@
 """Extract and clean many saved pages at once: `newscrawl extract` and `newscrawl eval`.
 
-Two passes: every page is extracted first and the site boilerplate model learns
-from all of them; then each page is cleaned against the whole model. A page's
-result therefore does not depend on which files came before it. With workers,
-both passes run in them, so that the second does not leave all but one core idle.
+Two passes: every page is read first (extracted and cleaned by its own rules, in
+the workers, as a crawl reads it) and the site boilerplate model learns from all
+of them; then each page loses its site's boilerplate against the whole model. A
+page's result therefore does not depend on which files came before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import concurrent.futures
+from collections.abc import Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import TypedDict
 
-from newscrawl.article import apply_cleaning, build_article, drop_reason, raw_fingerprints
-from newscrawl.cleaning import CleaningResult, DroppedParagraph, TextCleaner
+from pebble import ProcessExpired
+
+from newscrawl.article import apply_cleaning, build_article, drop_reason
+from newscrawl.cleaning import DroppedParagraph
+from newscrawl.cleaning.cleaner import without_site_boilerplate
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
-from newscrawl.extract import Extraction, extract_article
+from newscrawl.extract import NO_TEXT, Extraction
 from newscrawl.items import ArticleItem
-from newscrawl.workers import TASK_FAILURES, ExtractionPool
+from newscrawl.pagereader import page_in_worker
+from newscrawl.pageworker import ArticleFacts, PageReading, read_page
+from newscrawl.workers import EXTRACTION_CRASHED, EXTRACTION_TIMEOUT, ExtractionPool
 
-__all__ = ["PageResult", "SourcePage", "extract_pages"]
+__all__ = ["PageResult", "SourcePage", "extract_pages", "read_articles"]
 
 
 @dataclass(frozen=True)
@@ -49,41 +57,49 @@ def _start_pool(sources: list[SourcePage], config: NewscrawlConfig) -> Extractio
     return ExtractionPool(workers, config.extract_timeout, config.worker_memory_mb)
 
 
-def _extract_all(sources: list[SourcePage], pool: ExtractionPool | None) -> list[Extraction | None]:
-    """Extract every readable source, in the pool's workers if there is a pool."""
-    if pool is None:
-        return [None if s.html is None else extract_article(s.html, s.url) for s in sources]
-    futures = [None if s.html is None else pool.submit(s.html, s.url) for s in sources]
-    return [None if f is None else ExtractionPool.outcome(f).extraction for f in futures]
+class _ReadOptions(TypedDict):
+    declared_article: bool
+    read_links: bool
+    fragment_patterns: tuple[str, ...]
+    min_words: int
 
 
-def _clean_all(
-    pages: list[ArticleItem],
-    boilerplates: list[frozenset[str]],
-    cleaner: TextCleaner,
+def read_articles(
+    pages: Sequence[tuple[bytes, str | None, str | None]],
     pool: ExtractionPool | None,
-) -> list[CleaningResult]:
-    """Clean every page against its site boilerplate, in the pool's workers if there
-    is a pool: cleaning takes about a tenth of extraction's time, and done in this
-    process after all pages are extracted, it would leave the other cores idle. A
-    page whose worker fails is cleaned here (the result is the same)."""
-
-    def here(page: ArticleItem, boilerplate: frozenset[str]) -> CleaningResult:
-        return cleaner.clean_text(page.raw_text, page.title, page.anchor_texts, boilerplate)
-
+    fragment_patterns: tuple[str, ...],
+    min_words: int,
+) -> list[PageReading]:
+    """Read every page (its body, the address it came from, its Content-Type) as an
+    article, in the pool's workers if there is a pool: extraction and the page's
+    own cleaning rules, one task a page (the same worker function as a crawl's;
+    newscrawl/pageworker.py). Also `newscrawl reextract`'s reading."""
+    options = _ReadOptions(
+        declared_article=True, read_links=False,
+        fragment_patterns=fragment_patterns, min_words=min_words,
+    )  # fmt: skip
     if pool is None:
-        return [here(page, bp) for page, bp in zip(pages, boilerplates, strict=True)]
-    futures = [
-        pool.submit_cleaning(cleaner, page.raw_text, page.title, page.anchor_texts, bp)
-        for page, bp in zip(pages, boilerplates, strict=True)
-    ]
-    results = []
-    for page, boilerplate, future in zip(pages, boilerplates, futures, strict=True):
-        try:
-            results.append(future.result())
-        except TASK_FAILURES:
-            results.append(here(page, boilerplate))
-    return results
+        return [read_page(body, url, kind, **options) for body, url, kind in pages]
+    futures = [pool.call(page_in_worker, body, url, kind, **options) for body, url, kind in pages]
+    return [_outcome(f) for f in futures]
+
+
+def _read_all(
+    sources: list[SourcePage], pool: ExtractionPool | None, config: NewscrawlConfig
+) -> list[PageReading | None]:
+    """Read every readable source; None for the others."""
+    readable = [(s.html, s.url, None) for s in sources if s.html is not None]
+    readings = iter(read_articles(readable, pool, config.fragment_patterns, config.min_words))
+    return [None if s.html is None else next(readings) for s in sources]
+
+
+def _outcome(future: concurrent.futures.Future[PageReading]) -> PageReading:
+    try:
+        return future.result()
+    except concurrent.futures.TimeoutError:
+        return PageReading(failure=EXTRACTION_TIMEOUT)
+    except (ProcessExpired, BrokenProcessPool):
+        return PageReading(failure=EXTRACTION_CRASHED)
 
 
 def extract_pages(
@@ -93,43 +109,50 @@ def extract_pages(
     sources = list(sources)
     pool = _start_pool(sources, config)
     try:
-        return _extract_pages(sources, config, clean, pool)
+        readings = _read_all(sources, pool, config)
     finally:
         if pool is not None:
             pool.stop()
+    return _results(sources, readings, config, clean)
 
 
-def _extract_pages(
-    sources: list[SourcePage], config: NewscrawlConfig, clean: bool, pool: ExtractionPool | None
+def _results(
+    sources: list[SourcePage],
+    readings: list[PageReading | None],
+    config: NewscrawlConfig,
+    clean: bool,
 ) -> list[PageResult]:
+    """Every page's result: the site model learns from all pages first, then each
+    page loses its site's boilerplate (a set lookup) from what its rules kept."""
     results: list[PageResult] = []
-    prints: list[set[str]] = []  # each result's paragraph fingerprints, for both passes
+    todo: list[tuple[PageResult, ArticleFacts]] = []
     sites = SiteModel()
-    for source, extraction in zip(sources, _extract_all(sources, pool), strict=True):
-        if source.html is None or extraction is None:
+    for source, reading in zip(sources, readings, strict=True):
+        if source.html is None or reading is None:
             results.append(PageResult(source.name, None, source.error or "unreadable"))
-            prints.append(set())
             continue
-        article = build_article(extraction, source.url, source.saved_at)
-        fingerprints = raw_fingerprints(article)
-        if extraction.failure is None and article.site and article.canonical_url:
-            sites.observe(article.site, article.canonical_url, fingerprints)
-        results.append(PageResult(source.name, article, extraction.failure))
-        prints.append(fingerprints)
+        facts = reading.article
+        if facts is None:
+            empty = build_article(Extraction(), source.url, source.saved_at)
+            results.append(PageResult(source.name, empty, reading.failure or NO_TEXT))
+            continue
+        article = build_article(facts.extraction, source.url, source.saved_at)
+        if article.site and article.canonical_url:
+            sites.observe(article.site, article.canonical_url, facts.raw_fingerprints)
+        result = PageResult(source.name, article, None)
+        results.append(result)
+        todo.append((result, facts))
     if not clean:
         return results
-    todo = [
-        (result, result.article, fingerprints)
-        for result, fingerprints in zip(results, prints, strict=True)
-        if result.article is not None and result.reason is None
-    ]
-    pages = [page for _, page, _ in todo]
-    boilerplates = [
-        sites.boilerplate(page.site, among=fingerprints) if page.site else frozenset()
-        for _, page, fingerprints in todo
-    ]
-    cleaned = _clean_all(pages, boilerplates, config.make_cleaner(), pool)
-    for (result, page, _), boilerplate, cleaning in zip(todo, boilerplates, cleaned, strict=True):
+    for result, facts in todo:
+        page = result.article
+        assert page is not None
+        boilerplate = (
+            sites.boilerplate(page.site, among=facts.raw_fingerprints) if page.site else frozenset()
+        )
+        cleaning = without_site_boilerplate(
+            facts.page_cleaning(), facts.kept_fingerprints, boilerplate, config.min_words
+        )
         apply_cleaning(page, cleaning, boilerplate)
         result.dropped = cleaning.dropped
         result.reason = drop_reason(page, config.min_words)

@@ -15,6 +15,7 @@ import lxml.html
 import trafilatura
 import trafilatura.utils
 from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
@@ -23,7 +24,7 @@ from newscrawl.metadata import read_metadata
 from newscrawl.recall import DEFAULT, take_better_route
 from newscrawl.urls import canonicalize, resolve_http_url, site_of
 
-__all__ = ["Extraction", "extract_article"]
+__all__ = ["Extraction", "extract_article", "extract_tree", "load_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -212,13 +213,27 @@ def _unparsable(html: str | bytes) -> str:
     return NO_HTML
 
 
-def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
-    """Extract the main text and metadata of the page `html` fetched from `url`."""
+def load_page(html: str | bytes) -> tuple[HtmlElement | None, str | None]:
+    """The page's tree, parsed once (trafilatura's parser), or None and why not."""
     if not html or not html.strip():
-        return Extraction(failure=NO_HTML)
+        return None, NO_HTML
     tree = trafilatura.load_html(html)
     if tree is None:
-        return Extraction(failure=_unparsable(html))
+        return None, _unparsable(html)
+    return tree, None
+
+
+def extract_article(html: str | bytes, url: str | None = None) -> Extraction:
+    """Extract the main text and metadata of the page `html` fetched from `url`."""
+    tree, failure = load_page(html)
+    if tree is None:
+        return Extraction(failure=failure)
+    return extract_tree(tree, url)
+
+
+def extract_tree(tree: HtmlElement, url: str | None = None) -> Extraction:
+    """Extract the main text and metadata of the parsed page `tree` fetched from
+    `url`. trafilatura prunes the tree: read anything else from it first."""
     declared = _declared_language(tree)
     # Read before trafilatura, which may prune the tree it is given.
     stated_canonical = _declared_canonical(tree, url)

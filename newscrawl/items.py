@@ -1,8 +1,8 @@
-"""The two items that flow through the pipelines.
+"""The item that flows through the pipelines.
 
-A spider yields a `PageItem` (the raw page); the extraction pipeline turns it
-into an `ArticleItem`, which the cleaning pipeline cleans and the storage
-stages write. Only `ArticleItem` reaches the feeds.
+A spider yields an `ArticleItem` read by a worker (extracted, and cleaned by the
+page's own rules); the cleaning pipeline applies its site's boilerplate and the
+minimum length, and the store writes it. The feeds get what comes through.
 """
 
 from __future__ import annotations
@@ -10,23 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ARTICLE_FIELDS", "CLEANING_RULES", "ArticleItem", "PageItem", "article_record"]
+__all__ = ["ARTICLE_FIELDS", "CLEANING_RULES", "ArticleItem", "article_record"]
 
 # Every rule that can drop a paragraph; an item's `cleaning` record has each as a key.
 CLEANING_RULES = (
     "fragment", "headline", "site_boilerplate", "link_list", "repeated", "teaser", "contained",
     "near_identical", "paragraph_limit",
 )  # fmt: skip
-
-
-@dataclass
-class PageItem:
-    url: str  # as fetched, after redirects
-    html: str = field(repr=False)  # kept out of logs and reprs: it can be megabytes
-    fetched_at: str  # UTC, ISO 8601
-    status: int = 200
-    # What discovery knew before fetching (a feed's title, a sitemap's date, ...).
-    hints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,9 +46,17 @@ class ArticleItem:
     # Fingerprints of the page's paragraphs that its site's boilerplate model held
     # when it was cleaned: the only input of cleaning that other pages change.
     boilerplate_used: list[str] = field(default_factory=list, repr=False)
+    # From the worker that read the page: the fingerprints of every extracted
+    # paragraph (the site model's input), and of those its own rules kept (what the
+    # site's boilerplate is looked up for). None: not read by a worker.
+    raw_fingerprints: list[str] | None = field(default=None, repr=False)
+    kept_fingerprints: list[str] | None = field(default=None, repr=False)
 
 
-_CLEANER_INPUTS = {"raw_text", "anchor_texts", "hints", "boilerplate_used"}
+_CLEANER_INPUTS = {
+    "raw_text", "anchor_texts", "hints", "boilerplate_used", "raw_fingerprints",
+    "kept_fingerprints",
+}  # fmt: skip
 # The fields an article is written out with (feeds, SQLite, `newscrawl extract`).
 ARTICLE_FIELDS = tuple(
     name for name in ArticleItem.__dataclass_fields__ if name not in _CLEANER_INPUTS

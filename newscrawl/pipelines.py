@@ -1,50 +1,32 @@
-"""Item pipelines: thin Scrapy adapters over extraction, cleaning and storage.
+"""Item pipelines: thin Scrapy adapters over the site's cleaning and the store.
 
-Order (see ITEM_PIPELINES in settings): extraction turns a PageItem into an
-ArticleItem, cleaning cleans it or drops it, the store (SQLite or PostgreSQL,
-see newscrawl/runstore.py) keeps it. JSON Lines output is Scrapy's own feed
-export, which receives what comes out of the last pipeline.
+A worker has read each article and cleaned it by the page's own rules (see
+newscrawl/pageworker.py). Here, in order (ITEM_PIPELINES): the cleaning pipeline
+applies its site's boilerplate (a set lookup in the site model) and the minimum
+length, and the store (SQLite or PostgreSQL, see newscrawl/runstore.py) keeps
+it. JSON Lines output is Scrapy's own feed export, which receives what comes out
+of the last pipeline.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
 
-from scrapy.exceptions import CloseSpider, DropItem, NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
-from newscrawl.article import build_article, clean_article, raw_fingerprints
+from newscrawl.article import clean_article, drop_reason, raw_fingerprints
+from newscrawl.cleaning import split_paragraphs
+from newscrawl.cleaning.cleaner import SITE_BOILERPLATE, boilerplate_to_drop
+from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
-from newscrawl.items import ArticleItem, PageItem
+from newscrawl.items import ArticleItem
 from newscrawl.runlog import count_site, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
-from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import OTHER_SITE, StorageError
-from newscrawl.vocabulary import (
-    ARTICLES,
-    CANONICAL_REFUSED,
-    CPU_MS,
-    DROPPED,
-    EXTRACTION_ERROR,
-    EXTRACTION_FAILED,
-    PAGES_DROPPED,
-    STORE,
-    STORED,
-    UNCHANGED,
-)
-from newscrawl.workers import (
-    EXTRACTION_CRASHED,
-    EXTRACTION_MEMORY,
-    EXTRACTION_TIMEOUT,
-    TASK_FAILURES,
-    ExtractionPool,
-    TimedExtraction,
-    extract_timed,
-)
+from newscrawl.vocabulary import ARTICLES, CPU_MS, DROPPED, PAGES_DROPPED, STORE, STORED, UNCHANGED
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -52,7 +34,7 @@ if TYPE_CHECKING:
 
     from newscrawl.frontier import Frontier
 
-__all__ = ["CleaningPipeline", "ExtractionPipeline", "NoArticle", "StorePipeline"]
+__all__ = ["CleaningPipeline", "NoArticle", "StorePipeline"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,115 +69,17 @@ def _no_article(
     return NoArticle(url, reason, detail)
 
 
-# The page the workers' start is checked with, and how long they may take to answer
-# it: a fork server loads trafilatura first (2-5 s on the project's machine, up
-# to 4 times that on a loaded one).
-PROBE_PAGE = "<html><body><p>newscrawl checks that its workers start</p></body></html>"
-WORKER_START_SECONDS = 60.0
-# Pages in a row whose worker died that stop the crawl.
-WORKER_CRASH_LIMIT = 5
-
-
-class ExtractionPipeline:
-    """PageItem -> ArticleItem with trafilatura's text and metadata.
-
-    Extraction runs in a pool of worker processes (NEWSCRAWL_WORKERS), awaited so
-    that the event loop keeps downloading meanwhile; at most NEWSCRAWL_EXTRACT_QUEUE
-    pages wait for a worker, and while they do, Scrapy holds back further
-    responses (its scraper slot is full), so a fast site cannot fill memory.
-    """
-
-    def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.stats = _stats(crawler)
-        self.workers = config.worker_count
-        self.timeout = config.extract_timeout
-        self.memory_mb = config.worker_memory_mb
-        self.queue_size = config.queue_size
-        self.pool: ExtractionPool | None = None
-        self.slots: asyncio.Semaphore | None = None
-        self.crashes_in_a_row = 0
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
-        return cls(NewscrawlConfig.of(crawler), crawler)
-
-    async def open_spider(self) -> None:
-        if self.workers > 0:
-            self.pool = ExtractionPool(self.workers, self.timeout, self.memory_mb)
-            self.slots = asyncio.Semaphore(self.queue_size)
-            logger.info("extracting in %d worker processes", self.workers)
-            await self._check_workers(self.pool)
-
-    async def _check_workers(self, pool: ExtractionPool) -> None:
-        """Fail fast, before any request, when the workers cannot start: a page,
-        extracted. (Otherwise every page would wait for workers that never come.)"""
-        future = pool.submit(PROBE_PAGE, None)
-        try:
-            await asyncio.wait_for(asyncio.wrap_future(future), WORKER_START_SECONDS)
-        except (TimeoutError, *TASK_FAILURES) as exc:
-            why = "they did not answer" if isinstance(exc, asyncio.TimeoutError) else str(exc)
-            self._give_up(f"the extraction workers cannot start: {why or type(exc).__name__}")
-            raise CloseSpider(EXTRACTION_FAILED) from None
-
-    def _give_up(self, message: str) -> None:
-        logger.error("stopping the crawl: %s", message)
-        self.stats.set_value(EXTRACTION_ERROR, message)
-
-    def close_spider(self) -> None:
-        if self.pool is not None:
-            self.pool.stop()
-            self.pool = None
-
-    def _watch_crashes(self, failure: str | None) -> None:
-        """Workers that die on page after page (a broken installation, a machine
-        out of memory) end the crawl rather than fetch pages nobody can extract."""
-        self.crashes_in_a_row = self.crashes_in_a_row + 1 if failure == EXTRACTION_CRASHED else 0
-        if self.crashes_in_a_row == WORKER_CRASH_LIMIT:
-            self._give_up(f"the extraction workers died on {WORKER_CRASH_LIMIT} pages in a row")
-            stop_crawl(self.crawler, EXTRACTION_FAILED)
-
-    async def _extract(self, item: PageItem) -> TimedExtraction:
-        if self.pool is None or self.slots is None:
-            return extract_timed(item.html, item.url)
-        async with self.slots:
-            future = self.pool.submit(item.html, item.url)
-            with contextlib.suppress(*TASK_FAILURES):  # outcome() reports them
-                await asyncio.wrap_future(future)
-            return ExtractionPool.outcome(future)
-
-    async def process_item(self, item: object) -> object:
-        if not isinstance(item, PageItem):
-            return item
-        timed = await self._extract(item)
-        self.stats.inc_value(f"{CPU_MS}extract", round(timed.cpu_seconds * 1000))
-        extraction = timed.extraction
-        self._watch_crashes(extraction.failure)
-        if extraction.failure in (EXTRACTION_TIMEOUT, EXTRACTION_CRASHED, EXTRACTION_MEMORY):
-            logger.warning("extraction failed for %s: %s", item.url, extraction.failure)
-        if extraction.failure:
-            raise _no_article(self.crawler, item.url, item.hints.get("site"), extraction.failure)
-        article = build_article(extraction, item.url, item.fetched_at, item.hints)
-        if article.hints.get("canonical_refused"):
-            logger.info(
-                "%s declares another site's canonical URL %s: stored under its own address",
-                item.url, article.hints["canonical_refused"],
-            )  # fmt: skip
-            self.stats.inc_value(CANONICAL_REFUSED)
-            count_site(self.crawler, article.site, "canonical_refused")
-        return article
-
-
 class CleaningPipeline:
-    """Cleans an ArticleItem's text; drops the item when too little text is left.
+    """Applies its site's boilerplate to an article a worker cleaned by the page's
+    own rules; drops the item when too little text is left.
 
-    Site boilerplate is learned from the pages of this run as they come; the
-    SQLite store re-cleans its rows against the final counts when the crawl ends.
+    Site boilerplate is learned from the pages of this run as they come; the store
+    re-cleans its rows against the final counts when the crawl ends.
     """
 
     def __init__(self, config: NewscrawlConfig, crawler: Crawler) -> None:
-        self.cleaner_for = config.cleaners()
         self.min_words = config.min_words
+        self.cleaner_for = config.cleaners()
         self.crawler = crawler
         self.stats = _stats(crawler)
         self.sites = SiteModel()
@@ -214,20 +98,40 @@ class CleaningPipeline:
             self.stats.inc_value(f"{CPU_MS}clean", _ms_since(started))
 
     def _clean(self, item: ArticleItem) -> ArticleItem:
+        raw = item.raw_fingerprints
+        if raw is None:
+            raw = sorted(raw_fingerprints(item))
         boilerplate: frozenset[str] = frozenset()
         if item.site and item.canonical_url:
-            fingerprints = raw_fingerprints(item)
-            self.sites.observe(item.site, item.canonical_url, fingerprints)
-            boilerplate = self.sites.boilerplate(item.site, among=fingerprints)
-        reason = clean_article(item, self.cleaner_for(item.site), self.min_words, boilerplate)
+            self.sites.observe(item.site, item.canonical_url, raw)
+            boilerplate = self.sites.boilerplate(item.site, among=raw)
+        if item.kept_fingerprints is None:
+            # Not read by newscrawl's workers (another spider's item): every rule here.
+            clean_article(item, self.cleaner_for(item.site), self.min_words, boilerplate)
+        else:
+            self._drop_site_boilerplate(item, item.kept_fingerprints, boilerplate)
+            item.boilerplate_used = sorted(set(raw) & boilerplate)
         for rule, dropped in item.cleaning.items():
             if dropped:
                 self.stats.inc_value(f"{DROPPED}{rule}", dropped)
+        reason = drop_reason(item, self.min_words)
         if reason:
             url = item.url or ""
             raise _no_article(self.crawler, url, item.site, reason, f" ({item.word_count} words)")
         self.stats.inc_value(ARTICLES)
         return item
+
+    def _drop_site_boilerplate(
+        self, item: ArticleItem, kept_fingerprints: list[str], boilerplate: frozenset[str]
+    ) -> None:
+        """The site's part of cleaning, on what the page's rules kept (a set lookup)."""
+        kept = split_paragraphs(item.text)
+        gone = boilerplate_to_drop(kept, kept_fingerprints, boilerplate, self.min_words)
+        if gone:
+            left = [p for i, p in enumerate(kept) if i not in gone]
+            item.text = "\n".join(left)
+            item.word_count = sum(word_count(p) for p in left)
+            item.cleaning[SITE_BOILERPLATE] = item.cleaning.get(SITE_BOILERPLATE, 0) + len(gone)
 
 
 class StorePipeline:

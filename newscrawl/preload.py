@@ -17,6 +17,8 @@ import importlib
 from newscrawl.workers import warm_up
 
 warm_up()
+# What a worker reads pages with: the link rules come with Scrapy's module.
+importlib.import_module("newscrawl.pageworker")
 # htmldate's own dependency, imported lazily by it; loaded here, once, for all workers.
 with contextlib.suppress(ImportError):
     importlib.import_module("dateparser")

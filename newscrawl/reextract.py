@@ -3,35 +3,35 @@
 After a better trafilatura or a new extraction rule, the stored rows can be made
 as the crawl would make them now, without the network: each row's page is read
 from the WARC archive (where `archive_record` says, or, for a row without one,
-the latest 2xx response for its URL found in the folder's files), decoded as the
-crawl decoded it, extracted with the same hints (its site, the sitemap's date
-and title), cleaned against its site's boilerplate, and written back only if a
-field changed (its version then goes up). A row keeps its key, its site and
-its fetch times whatever the page says now; a row whose page is missing, or no
-longer gives an article, is kept as it is and counted. The run's sites are then
+the latest 2xx response for its URL found in the folder's files), read by the
+crawl's own page worker (one parse: the body decoded by its Content-Type,
+extracted and cleaned by the page's rules; newscrawl/pageworker.py) with the
+same hints (its site, the sitemap's date and title), cleaned of its site's
+boilerplate, and written back only if a field changed (its version then goes
+up). A row keeps its key, its site and its fetch times whatever the page says
+now; a row whose page is missing, or no longer gives an article, is kept as it
+is and counted. The run's sites are then
 cleaned again against their final site model, as at the end of a crawl.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy.http import HtmlResponse
-from scrapy.http.headers import Headers
-from scrapy.responsetypes import responsetypes
-
-from newscrawl.archive import ArchivedPage, ArchiveError, read_page, scan_archive
-from newscrawl.article import build_article, clean_article
-from newscrawl.cleaning import TextCleaner
-from newscrawl.extract import Extraction, extract_article
+from newscrawl.archive import ArchivedPage, ArchiveError, archived_page, scan_archive
+from newscrawl.article import apply_cleaning, build_article, drop_reason
+from newscrawl.batch import read_articles
+from newscrawl.cleaning.cleaner import without_site_boilerplate
+from newscrawl.config import NewscrawlConfig
+from newscrawl.extract import NO_TEXT
 from newscrawl.frontier import Frontier
 from newscrawl.hosts import site_key
+from newscrawl.pageworker import PageReading
 from newscrawl.reclean import reclean
-from newscrawl.spiders._base import page_text
 from newscrawl.storage import RECLEAN_COMMIT_EVERY, ArticleStore, StoredPage
 from newscrawl.workers import ExtractionPool
 
@@ -62,7 +62,7 @@ class _Locator:
 
     def page(self, row: StoredPage) -> tuple[ArchivedPage, str] | None:
         if row.archive_record:
-            page = read_page(self.folder, row.archive_record)
+            page = archived_page(self.folder, row.archive_record)
             if page is not None and page.url == row.url:
                 return page, row.archive_record
         if self.index is None:
@@ -70,54 +70,49 @@ class _Locator:
         for url in (row.url, row.canonical_url):
             location = self.index.get(url)
             if location is not None:
-                page = read_page(self.folder, location)
+                page = archived_page(self.folder, location)
                 if page is not None:
                     return page, location
         return None
 
 
-def _html(page: ArchivedPage) -> str | None:
-    """The page's text as the crawl read it, or None if it is not HTML."""
-    headers = Headers(page.headers)
-    cls = responsetypes.from_args(headers=headers, url=page.url, body=page.body)
-    if not issubclass(cls, HtmlResponse):
-        return None
-    response = HtmlResponse(url=page.url, status=page.status, headers=headers, body=page.body)
-    return page_text(response)
+def _content_type(page: ArchivedPage) -> str | None:
+    """The page's Content-Type as the crawl had it (its charset decodes the body)."""
+    return next((value for name, value in page.headers if name.lower() == "content-type"), None)
 
 
 def reextract(
     store: ArticleStore,
     folder: Path,
-    cleaner_for: Callable[[str | None], TextCleaner],
-    min_words: int,
+    config: NewscrawlConfig,
     sites: Iterable[str] | None = None,
-    workers: int = 0,
-    extract_timeout: float = 8.0,
 ) -> ReextractReport:
     """Extract the stored articles of `sites` (all when None) again from the pages
-    archived in `folder`; see the module's docstring."""
+    archived in `folder`, with `config`'s rules and workers; see the module's
+    docstring."""
     report = ReextractReport()
     locator = _Locator(folder)
     frontier = Frontier(store)
-    pool = ExtractionPool(workers, extract_timeout) if workers > 0 else None
+    workers = config.worker_count
+    pool = (
+        ExtractionPool(workers, config.extract_timeout, config.worker_memory_mb)
+        if workers > 1
+        else None
+    )
     todo = sorted(sites) if sites is not None else store.sites()
     try:
         for site in todo:
             boilerplate = store.site_boilerplate(site)
-            cleaner = cleaner_for(site)
+            patterns = (*config.fragment_patterns, *config.site_fragment_patterns.get(site, ()))
             for chunk in _chunks(store.stored_pages(site), CHUNK):
-                pages = []
-                for row in chunk:
-                    report.articles += 1
-                    found = _locate(locator, row, report)
-                    if found is not None:
-                        pages.append((row, *found))
-                for (row, html, location), extraction in zip(
-                    pages, _extract_all([(h, r.url) for r, h, _ in pages], pool), strict=True
-                ):
-                    _store_again(store, frontier, row, html, location, extraction,
-                                 cleaner, min_words, boilerplate, report)  # fmt: skip
+                found = [(row, page) for row in chunk if (page := _locate(locator, row, report))]
+                readings = read_articles(
+                    [(page.body, row.url, _content_type(page)) for row, (page, _) in found],
+                    pool, patterns, config.min_words,
+                )  # fmt: skip
+                for (row, (_, location)), reading in zip(found, readings, strict=True):
+                    _store_again(store, frontier, row, location, reading, config.min_words,
+                                 boilerplate, report)  # fmt: skip
                 if store.pending >= RECLEAN_COMMIT_EVERY:
                     store.commit()
             store.commit()
@@ -125,11 +120,14 @@ def reextract(
         if pool is not None:
             pool.stop()
     # As at the end of a crawl: clean against the site models as they now are.
-    reclean(store, cleaner_for, todo, stale_only=True)
+    reclean(store, config.cleaners(), todo, stale_only=True)
     return report
 
 
-def _locate(locator: _Locator, row: StoredPage, report: ReextractReport) -> tuple[str, str] | None:
+def _locate(
+    locator: _Locator, row: StoredPage, report: ReextractReport
+) -> tuple[ArchivedPage, str] | None:
+    report.articles += 1
     try:
         found = locator.page(row)
     except ArchiveError as exc:
@@ -137,35 +135,22 @@ def _locate(locator: _Locator, row: StoredPage, report: ReextractReport) -> tupl
         return None
     if found is None:
         report.not_archived += 1
-        return None
-    page, location = found
-    html = _html(page)
-    if html is None:
-        report.unreadable.append(f"{row.url}: not an HTML page in the archive")
-        return None
-    return html, location
-
-
-def _extract_all(pages: list[tuple[str, str]], pool: ExtractionPool | None) -> list[Extraction]:
-    if pool is None:
-        return [extract_article(html, url) for html, url in pages]
-    futures = [pool.submit(html, url) for html, url in pages]
-    return [ExtractionPool.outcome(future).extraction for future in futures]
+    return found
 
 
 def _store_again(
     store: ArticleStore,
     frontier: Frontier,
     row: StoredPage,
-    html: str,
     location: str,
-    extraction: Extraction,
-    cleaner: TextCleaner,
+    reading: PageReading,
     min_words: int,
     boilerplate: frozenset[str],
     report: ReextractReport,
 ) -> None:
-    if extraction.failure:
+    facts = reading.article
+    if facts is None:
+        logger.info("no article at %s now: %s", row.url, reading.failure or NO_TEXT)
         report.no_article += 1
         return
     published, title = frontier.discovery_hints(row.url)
@@ -178,10 +163,15 @@ def _store_again(
         "title": title,
     }
     article = build_article(
-        extraction, row.url, row.fetched_at, {k: v for k, v in hints.items() if v}
+        facts.extraction, row.url, row.fetched_at, {k: v for k, v in hints.items() if v}
     )
     article.canonical_url = row.canonical_url  # a row is re-made, never moved
-    if clean_article(article, cleaner, min_words, boilerplate):
+    # The site's part of cleaning, on what the page's rules kept (as `extract` does).
+    cleaning = without_site_boilerplate(
+        facts.page_cleaning(), facts.kept_fingerprints, boilerplate, min_words
+    )
+    apply_cleaning(article, cleaning, boilerplate)
+    if drop_reason(article, min_words):
         report.no_article += 1
         return
     if store.update_extracted(row.canonical_url, article, location):

@@ -19,7 +19,10 @@ USER_AGENT = f"newscrawl/{__version__} (open-source news text crawler; Scrapy)"
 # Politeness.
 ROBOTSTXT_OBEY = True
 DOWNLOADER_MIDDLEWARES = {
-    # First: a request to an internal address or a non-HTTP scheme goes nowhere,
+    # First: a request is charged to its site's page budget as it is sent, in the
+    # scheduler's order of priority, or refused when the budget is spent.
+    "newscrawl.budget.BudgetGate": 10,
+    # Then: a request to an internal address or a non-HTTP scheme goes nowhere,
     # not even to fetch that host's robots.txt.
     "newscrawl.netguard.AddressGuard": 50,
     # robots.txt read by newscrawl (RFC 9309, fail closed, every request waits for
@@ -76,7 +79,6 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 ITEM_PIPELINES = {
-    "newscrawl.pipelines.ExtractionPipeline": 100,
     "newscrawl.pipelines.CleaningPipeline": 200,
     # Only with a store (NEWSCRAWL_SQLITE_PATH or NEWSCRAWL_DATABASE_URL).
     "newscrawl.pipelines.StorePipeline": 300,
@@ -89,6 +91,8 @@ EXTENSIONS = {
     "newscrawl.cluster.worker.ClusterWorker": 0,
     # A progress line on a terminal (NEWSCRAWL_PROGRESS; the newscrawl command sets it).
     "newscrawl.progress.ProgressLine": 0,
+    # The page workers: every page, sitemap and feed is read in one of these processes.
+    "newscrawl.pagereader.PageReader": 0,
     # Network errors (refused, timed out, unknown host) logged as one line, no traceback.
     "newscrawl.logformatter.QuietNetworkErrors": 0,
     # A stop (Ctrl-C, SIGTERM) that takes over NEWSCRAWL_STOP_TIMEOUT ends the process.

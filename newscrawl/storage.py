@@ -431,7 +431,10 @@ def boilerplate_column(fingerprints: list[str]) -> str:
 
 
 def _raw_fingerprints(article: ArticleItem) -> set[str]:
-    """The site model's keys of the article's paragraphs as extracted."""
+    """The site model's keys of the article's paragraphs as extracted (the worker
+    that read the page gave them; else worked out from the raw text)."""
+    if article.raw_fingerprints is not None:
+        return set(article.raw_fingerprints)
     return page_fingerprints(split_paragraphs(article.raw_text or article.text))
 
 

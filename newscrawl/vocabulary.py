@@ -25,6 +25,7 @@ __all__ = [
     "CLUSTER_REQUEUED",
     "CPU_MS",
     "DROPPED",
+    "ENTRIES_CUT",
     "EXTRACTION_ERROR",
     "EXTRACTION_FAILED",
     "FETCHED",
@@ -32,6 +33,7 @@ __all__ = [
     "FINISHED",
     "HTTP_ERROR",
     "KNOWN",
+    "LINKS_CUT",
     "MAX_PAGES_REACHED",
     "MEMUSAGE_EXCEEDED",
     "NETWORK_ERROR",
@@ -149,6 +151,8 @@ ADDRESS_REFUSED = "address_refused"
 OVER_BUDGET = "over_budget"  # URLs left for the next run: the page budget was spent
 TOO_OLD = "too_old"
 OFFSITE = "offsite"  # another site's URLs found here, left to that site
+LINKS_CUT = "links_cut"  # links past the cap of one page (newscrawl/pageworker.py)
+ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one document
 
 # Columns of `newscrawl stats`, in order: counter -> heading.
 STATS_COLUMNS = {

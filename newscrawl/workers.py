@@ -19,10 +19,11 @@ import multiprocessing
 import os
 import resource
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -41,6 +42,8 @@ __all__ = [
     "extract_timed",
     "warm_up",
 ]
+
+T = TypeVar("T")
 
 EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTION_CRASHED = "extraction_crashed"
@@ -129,11 +132,18 @@ class ExtractionPool:
     def submit(
         self, html: str | bytes, url: str | None
     ) -> concurrent.futures.Future[TimedExtraction]:
-        """Extract in a worker. A pool that has broken (every worker died) gives a
-        future that has failed with BrokenProcessPool, as its tasks do."""
+        """Extract in a worker."""
+        return self.call(extract_timed, html, url)
+
+    def call(
+        self, function: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> concurrent.futures.Future[T]:
+        """`function(*args, **kwargs)` in a worker, within the pool's time limit. A
+        pool that has broken (every worker died) gives a future that has failed
+        with BrokenProcessPool, as its tasks do."""
         try:
-            future: concurrent.futures.Future[TimedExtraction] = self.pool.schedule(
-                extract_timed, args=(html, url), timeout=self.timeout
+            future: concurrent.futures.Future[T] = self.pool.schedule(
+                function, args=args, kwargs=kwargs, timeout=self.timeout
             )
         except RuntimeError as exc:  # pebble: "the pool is not running"
             future = concurrent.futures.Future()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # A word only the wire story has: search finds it in every copy and nowhere else.
-WIRE_WORD = "funicular"
+WIRE_WORD = "centimetres"
 
 WIRE_PARAGRAPHS = [
     (

@@ -5,6 +5,7 @@ and drives one component the way Scrapy would."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -12,16 +13,16 @@ from typing import Any
 import pytest
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 import newscrawl.settings as newscrawl_settings
-from newscrawl.budget import BUDGET_CHARGED
+from newscrawl.budget import BUDGET_QUEUED, BudgetGate
 from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.frontier import Frontier
-from newscrawl.items import ArticleItem, PageItem
+from newscrawl.items import ArticleItem
 from newscrawl.pipelines import CleaningPipeline, NoArticle, StorePipeline
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig
@@ -34,10 +35,20 @@ SITE = "http://news.test/"
 
 
 def crawler_for(**settings: Any) -> Crawler:
-    """A crawler with newscrawl's settings module and `settings`, its extensions built."""
+    """A crawler with newscrawl's settings module and `settings`, its extensions
+    built; pages are read in this process (no worker pool)."""
     values = {name: getattr(newscrawl_settings, name) for name in dir(newscrawl_settings)
               if name.isupper()}  # fmt: skip
-    return get_crawler(NewsSpider, {**values, **settings})
+    return get_crawler(NewsSpider, {**values, "NEWSCRAWL_WORKERS": 0, **settings})
+
+
+def collect(results: Any) -> list[Any]:
+    """Everything an async generator callback yields."""
+
+    async def drain() -> list[Any]:
+        return [item async for item in results]
+
+    return asyncio.run(drain())
 
 
 def html(url: str, body: str, **meta: Any) -> HtmlResponse:
@@ -72,7 +83,7 @@ def test_the_spider_follows_its_own_sites_links_and_charges_its_budget() -> None
         "<a href='http://other.test/2026/11/another-site-story-here.html'>Other</a>"
         "<a href='http://user:pw@news.test/2026/11/secret-members-story.html'>Members</a>"
     ), site="news.test")  # fmt: skip
-    out = list(spider.parse(hub))
+    out = collect(spider.parse(hub))
     requests = [r for r in out if isinstance(r, Request)]
     # Its own host and sub-domain; never another site's page or a URL with credentials.
     assert sorted(r.url for r in requests) == [
@@ -84,22 +95,47 @@ def test_the_spider_follows_its_own_sites_links_and_charges_its_budget() -> None
         == {r.meta["download_slot"] for r in requests}
         == {"news.test"}
     )
-    # Charged when the scheduler takes them, refunded when its duplicate filter drops one.
+    # They wait once the scheduler takes them; a duplicate the filter drops costs nothing.
     for request in requests:
         crawler.signals.send_catch_log(signals.request_scheduled, request=request, spider=spider)
-    assert spider.budget.by_site["news.test"] == 2
+    assert spider.budget.waiting["news.test"] == 2
     crawler.signals.send_catch_log(signals.request_dropped, request=requests[0], spider=spider)
-    assert spider.budget.by_site["news.test"] == 1 and BUDGET_CHARGED not in requests[0].meta
-    assert spider.may_request("news.test")
+    assert spider.budget.waiting["news.test"] == 1 and BUDGET_QUEUED not in requests[0].meta
+    # Charged as it is sent; past the budget (3) a request is not sent.
+    gate = BudgetGate.from_crawler(crawler)
+    crawler.spider = spider
+    gate.process_request(requests[1])
+    assert spider.budget.sent["news.test"] == 1 and spider.budget.waiting["news.test"] == 0
+    spider.budget.sent["news.test"] = 3
+    late = spider.make_request(f"{SITE}late.html", "news.test")
+    crawler.signals.send_catch_log(signals.request_scheduled, request=late, spider=spider)
+    with pytest.raises(IgnoreRequest):
+        gate.process_request(late)
 
 
-def test_an_article_page_becomes_a_page_item_with_its_sites_keys() -> None:
-    spider = NewsSpider.from_crawler(crawler_for(), urls=SITE)
-    page = html(f"{SITE}2026/11/ferry.html", "<meta property='og:type' content='article'><p>x</p>",
+def test_an_article_page_is_read_once_into_an_item_with_its_sites_keys() -> None:
+    crawler = crawler_for()
+    spider = NewsSpider.from_crawler(crawler, urls=SITE)
+    crawler.spider = spider
+    paragraphs = "".join(
+        f"<p>Part {n}: the ferry committee agreed a new timetable for the summer crossings.</p>"
+        for n in range(3)
+    )
+    page = html(f"{SITE}2026/11/ferry.html", "<html><head><meta property='og:type' "
+                f"content='article'><title>Ferry</title></head><body><article>{paragraphs}"
+                "<a href='/2026/11/more-ferry-news-today.html'>more</a></article></body></html>",
                 site="news.test")  # fmt: skip
-    (item,) = [i for i in spider.parse(page) if isinstance(i, PageItem)]
-    assert item.hints["site"] == "news.test"
-    assert item.hints["site_keys"] == ["news.test"]
+    out = collect(spider.parse(page))
+    (item,) = [i for i in out if isinstance(i, ArticleItem)]
+    assert item.hints["site"] == "news.test" and item.hints["site_keys"] == ["news.test"]
+    assert item.text.count("ferry committee") == 3
+    # The worker's fingerprints: of every extracted paragraph, and of those kept.
+    assert item.raw_fingerprints is not None and item.kept_fingerprints is not None
+    assert len(item.kept_fingerprints) == len(item.text.split("\n")) >= 3
+    assert set(item.kept_fingerprints) <= set(item.raw_fingerprints)
+    # Links found on an article come after everything else of its site.
+    (link,) = [r for r in out if isinstance(r, Request)]
+    assert link.priority < 0
 
 
 def test_a_sites_files_settings_reach_the_settings_of_either_door() -> None:

@@ -117,7 +117,7 @@ def test_a_worker_that_dies_is_replaced_and_the_crawl_goes_on(site: FolderSite, 
         crawler.kill()
     err = stderr.decode()
     assert crawler.returncode == 0, err
-    assert "extraction failed for" in err and "extraction_crashed" in err
+    assert "no article at " in err and "extraction_crashed" in err
     titles = sorted(json.loads(line)["title"] for line in out.read_text().splitlines())
     assert titles == sorted(STORIES.values())
 

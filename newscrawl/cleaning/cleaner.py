@@ -18,6 +18,8 @@ __all__ = [
     "CleaningResult",
     "DroppedParagraph",
     "TextCleaner",
+    "boilerplate_to_drop",
+    "without_site_boilerplate",
 ]
 
 # An article needs this many words after cleaning, or the item is dropped as
@@ -56,6 +58,8 @@ class DroppedParagraph:
 class CleaningResult:
     paragraphs: list[str]
     dropped: list[DroppedParagraph] = field(default_factory=list)
+    # The positions of `paragraphs` in the paragraphs given to the cleaner.
+    kept: list[int] = field(default_factory=list)
     # Work done: link-text trie steps and paragraph pairs compared. Bounded by a
     # constant times the page's words (see the rules' bounds); tests check it.
     comparisons: int = 0
@@ -97,14 +101,67 @@ def _edges(kinds: Sequence[str | None]) -> list[bool]:
     return [min(b, a) < EDGE_PARAGRAPHS for b, a in zip(before, after, strict=True)]
 
 
+def boilerplate_to_drop(
+    paragraphs: Sequence[str],
+    fingerprints: Sequence[str],
+    site_boilerplate: frozenset[str],
+    min_words: int,
+) -> set[int]:
+    """The positions of `paragraphs` (kept by the page's rules; `fingerprints` in the
+    same order) that are their site's boilerplate and go. None go when that would
+    take a page that reaches `min_words` under it (see without_site_boilerplate)."""
+    if not site_boilerplate:
+        return set()
+    gone = {i for i, fp in enumerate(fingerprints) if fp in site_boilerplate}
+    if not gone:
+        return gone
+    left = sum(word_count(p) for i, p in enumerate(paragraphs) if i not in gone)
+    if left < min_words <= sum(word_count(p) for p in paragraphs):
+        return set()  # (a page short even with it is the minimum's to drop)
+    return gone
+
+
+def without_site_boilerplate(
+    result: CleaningResult,
+    kept_fingerprints: Sequence[str],
+    site_boilerplate: frozenset[str],
+    min_words: int,
+) -> CleaningResult:
+    """`result` (a page's cleaning by its own rules) without the paragraphs that
+    are its site's boilerplate; `kept_fingerprints` are those of its kept
+    paragraphs, in order. A set lookup per paragraph: what the crawler's process
+    does with a page a worker cleaned.
+
+    A thin page that its site's boilerplate would take under `min_words` keeps
+    that boilerplate: what the site prints on many pages is then this page's
+    text (a shop's product pages sharing a description, a notice page), and
+    dropping it would lose the page altogether."""
+    dropping = boilerplate_to_drop(
+        result.paragraphs, kept_fingerprints, site_boilerplate, min_words
+    )
+    if not dropping:
+        return result
+    gone = sorted(dropping)
+    left = [p for i, p in enumerate(result.paragraphs) if i not in dropping]
+    drops = [DroppedParagraph(result.kept[i], result.paragraphs[i], SITE_BOILERPLATE) for i in gone]
+    return replace(
+        result,
+        paragraphs=left,
+        kept=[k for i, k in enumerate(result.kept) if i not in dropping],
+        dropped=sorted([*result.dropped, *drops], key=lambda d: d.index),
+    )
+
+
 class TextCleaner:
-    """Applies the cleaning rules in order: fragments, headline, site boilerplate,
-    link lists, repeats.
+    """Applies the page's own cleaning rules in order: fragments, headline, link
+    lists, repeats; then its site's boilerplate (without_site_boilerplate).
 
     Fragments go first so that a repeated block interrupted by "Advertisement"
-    lines is still seen as one run. `min_words` is the length under which a page
-    is not an article (NEWSCRAWL_MIN_WORDS): site boilerplate alone never takes a
-    page under it.
+    lines is still seen as one run. Site boilerplate comes last, as a filter over
+    what the page's rules kept: the page's rules need nothing but the page (a
+    worker runs them), the site model is a set lookup (the crawler's process
+    applies it). `min_words` is the length under which a page is not an article
+    (NEWSCRAWL_MIN_WORDS): site boilerplate alone never takes a page under it.
     """
 
     def __init__(
@@ -123,35 +180,29 @@ class TextCleaner:
         site_boilerplate: frozenset[str] = frozenset(),
     ) -> CleaningResult:
         """Clean `paragraphs` of a page titled `title` whose links read `anchor_texts`;
-        `site_boilerplate` holds the fingerprints of its site's recurring paragraphs.
+        `site_boilerplate` holds the fingerprints of its site's recurring paragraphs."""
+        result = self.clean_page(paragraphs, title, anchor_texts)
+        fingerprints = [fingerprint(p) for p in result.paragraphs] if site_boilerplate else []
+        return without_site_boilerplate(result, fingerprints, site_boilerplate, self.min_words)
 
-        A thin page that its site's boilerplate would take under `min_words` keeps
-        that boilerplate: what the site prints on many pages is then this page's
-        text (a shop's product pages sharing a description, a notice page), and
-        dropping it would lose the page altogether."""
-        anchor_texts = tuple(anchor_texts)
+    def clean_page(
+        self,
+        paragraphs: Sequence[str],
+        title: str | None = None,
+        anchor_texts: Iterable[str] = (),
+    ) -> CleaningResult:
+        """The page's own rules: everything but its site's boilerplate."""
         over_limit = [
             DroppedParagraph(index, text, PARAGRAPH_LIMIT)
             for index, text in enumerate(paragraphs[MAX_PARAGRAPHS:], MAX_PARAGRAPHS)
         ]
-        paragraphs = paragraphs[:MAX_PARAGRAPHS]
-        result = self._clean(paragraphs, title, anchor_texts, site_boilerplate)
-        if result.word_count < self.min_words and any(
-            drop.rule == SITE_BOILERPLATE for drop in result.dropped
-        ):
-            without = self._clean(paragraphs, title, anchor_texts, frozenset())
-            if without.word_count >= self.min_words:
-                result = replace(without, comparisons=result.comparisons + without.comparisons)
+        result = self._clean(paragraphs[:MAX_PARAGRAPHS], title, tuple(anchor_texts))
         if over_limit:
             result = replace(result, dropped=[*result.dropped, *over_limit])
         return result
 
     def _clean(
-        self,
-        paragraphs: Sequence[str],
-        title: str | None,
-        anchor_texts: Iterable[str],
-        site_boilerplate: frozenset[str],
+        self, paragraphs: Sequence[str], title: str | None, anchor_texts: Iterable[str]
     ) -> CleaningResult:
         dropped: dict[int, tuple[str, str]] = {}
         title_words = words(title) if title else []
@@ -163,8 +214,6 @@ class TextCleaner:
                 dropped[index] = (FRAGMENT, kind)
             elif len(title_words) >= 2 and words(paragraph) == title_words:
                 dropped[index] = (HEADLINE, "")
-            elif site_boilerplate and fingerprint(paragraph) in site_boilerplate:
-                dropped[index] = (SITE_BOILERPLATE, "")
         # A short line just before a photo credit is that photo's caption, when the
         # text goes on after the credit: a credit that closes the text is the lead
         # photo's, printed at the foot, and the line before it is the article's last
@@ -192,6 +241,7 @@ class TextCleaner:
             dropped[remaining[position]] = (rule, "")
         return CleaningResult(
             paragraphs=[p for index, p in enumerate(paragraphs) if index not in dropped],
+            kept=[index for index in range(len(paragraphs)) if index not in dropped],
             dropped=[
                 DroppedParagraph(index, paragraphs[index], rule, detail)
                 for index, (rule, detail) in sorted(dropped.items())

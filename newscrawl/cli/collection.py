@@ -4,6 +4,7 @@ articles, through the store's API."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from datetime import date
@@ -115,14 +116,12 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     if not args.archive.is_dir():
         raise CommandError(f"no archive folder at {args.archive}")
     config = config_with_sites(args.sites)
-    workers = config.worker_count if args.workers is None else args.workers
+    if args.workers is not None:
+        config = dataclasses.replace(config, workers=args.workers)
     with open_store(args.db, writes=True) as store:
         for site in args.site or ():
             check_site(store, site)
-        report = reextract(
-            store, args.archive, config.cleaners(), config.min_words, args.site,
-            workers=workers if workers > 1 else 0, extract_timeout=config.extract_timeout,
-        )  # fmt: skip
+        report = reextract(store, args.archive, config, args.site)
     for problem in report.unreadable:
         print(f"newscrawl: warning: {problem}", file=sys.stderr)
     kept = []

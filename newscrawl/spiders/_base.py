@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
@@ -12,18 +10,22 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.http import HtmlResponse, Response
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newscrawl.archive import ARCHIVE_META
-from newscrawl.budget import BUDGET_CHARGED, BUDGET_SITE, PageBudget
+from newscrawl.article import build_article
+from newscrawl.budget import BUDGET_QUEUED, BUDGET_SITE, OVER_BUDGET_REASON, PageBudget
 from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import NewscrawlConfig, parse_site_patterns, setting_name
+from newscrawl.extract import NO_TEXT
 from newscrawl.hosts import site_key
-from newscrawl.items import PageItem
+from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.netguard import ADDRESS_REFUSED
+from newscrawl.pagereader import PageReader
+from newscrawl.pageworker import PageReading
 from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site
@@ -32,16 +34,22 @@ from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.urls import parse_url_list, site_of, without_password
 from newscrawl.vocabulary import (
     BLOCKED,
+    CANONICAL_REFUSED,
     FETCH_FAILED,
     KNOWN,
     MAX_PAGES_REACHED,
     OVER_BUDGET,
+    PAGES_DROPPED,
     PAGES_OVER_SITE_CAP,
     PAGES_SKIPPED,
     UNREACHABLE,
 )
+from newscrawl.workers import EXTRACTION_CRASHED, EXTRACTION_MEMORY, EXTRACTION_TIMEOUT
 
 __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
+
+# Failures of a page's reading that say something about the crawl, not the page.
+UNREADABLE = frozenset({EXTRACTION_TIMEOUT, EXTRACTION_CRASHED, EXTRACTION_MEMORY})
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +63,8 @@ def fetch_failure_reason(failure: Failure) -> str:
     error = failure.value
     if isinstance(error, IgnoreRequest) and str(error).startswith(ROBOTS_UNREACHABLE):
         return "unreachable"  # whatever made its robots.txt unreachable
+    if isinstance(error, IgnoreRequest) and str(error) == OVER_BUDGET_REASON:
+        return OVER_BUDGET
     if ADDRESS_REFUSED in str(error):  # by the address guard, or by its resolver (DNS)
         return "address_refused"
     if isinstance(error, HttpError):
@@ -84,41 +94,6 @@ def _site_counter(reason: str) -> str:
     if reason.startswith("http_"):
         return "http_error"
     return "network_error"
-
-
-def page_text(response: TextResponse) -> str:
-    """The page as text. A page said to be UTF-8 whose bytes are not UTF-8 at all (a
-    Latin-1 site behind a server that labels everything UTF-8) is read as
-    Windows-1252, instead of with a replacement character for every accented letter.
-    A UTF-8 page with a few broken bytes stays UTF-8."""
-    text = response.text
-    if "\ufffd" not in text or codecs.lookup(response.encoding).name != "utf-8":
-        return text
-    broken = text.count("\ufffd")
-    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # counted in C, not char by char
-    if non_ascii > broken:
-        return text  # real UTF-8 characters too: keep them
-    return response.body.decode("cp1252", errors="replace")
-
-
-def ld_json_types(response: TextResponse) -> list[str]:
-    """The @type values of the page's JSON-LD blocks (top level and @graph)."""
-    types: list[str] = []
-    for block in response.xpath('//script[@type="application/ld+json"]/text()').getall():
-        try:
-            data = json.loads(block)
-        except ValueError:
-            continue
-        nodes = data if isinstance(data, list) else [data]
-        for node in list(nodes):
-            if isinstance(node, dict) and isinstance(node.get("@graph"), list):
-                nodes.extend(node["@graph"])
-        for node in nodes:
-            if isinstance(node, dict):
-                value = node.get("@type")
-                values = value if isinstance(value, list) else [value]
-                types.extend(v for v in values if isinstance(v, str))
-    return types
 
 
 def apply_site_settings(sites: list[SiteConfig], settings: Any) -> None:
@@ -182,23 +157,26 @@ class BaseNewsSpider(scrapy.Spider):
         apply_site_settings(spider.sites, crawler.settings)
         config = NewscrawlConfig.of(crawler)
         spider.budget = PageBudget(config.max_pages, config.max_pages_per_site)
-        crawler.signals.connect(spider._charge, signal=signals.request_scheduled)
-        crawler.signals.connect(spider._refund, signal=signals.request_dropped)
+        crawler.signals.connect(spider._queued, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         return spider
 
     # -- the page budget ----------------------------------------------------------
 
     def may_request(self, site: str) -> bool:
-        """Whether `site` may have one more request, under NEWSCRAWL_MAX_PAGES and
-        NEWSCRAWL_MAX_PAGES_PER_SITE; counts a refusal."""
-        if self.budget.allows(site):
+        """Whether `site` may be given one more request: what it was sent and what
+        waits for it are within its budget's bound (newscrawl/budget.py)."""
+        if self.budget.may_queue(site):
             return True
+        self._budget_spent()
+        return False
+
+    def _budget_spent(self) -> None:
         assert self.crawler.stats is not None
         if self.budget.crawl_cap_reached():
             self.crawler.stats.set_value(MAX_PAGES_REACHED, True)
         else:
             self.crawler.stats.inc_value(PAGES_OVER_SITE_CAP)
-        return False
 
     def left_for_next_run(self, site: str, url: str) -> None:
         """A URL the budget had no room for: remembered as pending, so that the
@@ -217,23 +195,25 @@ class BaseNewsSpider(scrapy.Spider):
             self.counted_known.add(url)
             count_site(self.crawler, site, KNOWN)
 
-    def _charge(self, request: scrapy.Request, spider: Any = None) -> None:
-        """request_scheduled: charge a new request to its site's budget; a retry or
-        redirect of a charged one carries no charge of its own."""
+    def _queued(self, request: scrapy.Request, spider: Any = None) -> None:
+        """request_scheduled: a new request waits for its site's budget (the budget
+        gate charges it when it is sent); a retry or redirect of one carries none."""
         site = request.meta.pop(BUDGET_SITE, None)
-        request.meta.pop(BUDGET_CHARGED, None)
+        request.meta.pop(BUDGET_QUEUED, None)
         if site is None:
             return
-        if not self.budget.allows(site):
-            raise IgnoreRequest("over the page budget")  # the engine does not schedule it
-        self.budget.charge(site)
-        request.meta[BUDGET_CHARGED] = site
+        if not self.budget.may_queue(site):
+            self._budget_spent()
+            self.left_for_next_run(site, request.url)
+            raise IgnoreRequest(OVER_BUDGET_REASON)  # the engine does not schedule it
+        self.budget.queued(site)
+        request.meta[BUDGET_QUEUED] = site
 
-    def _refund(self, request: scrapy.Request, spider: Any = None) -> None:
+    def _dropped(self, request: scrapy.Request, spider: Any = None) -> None:
         """request_dropped: the duplicate filter dropped it; it costs nothing."""
-        site = request.meta.pop(BUDGET_CHARGED, None)
+        site = request.meta.pop(BUDGET_QUEUED, None)
         if site is not None:
-            self.budget.refund(site)
+            self.budget.unqueued(site)
 
     # -- requests -------------------------------------------------------------------
 
@@ -249,7 +229,9 @@ class BaseNewsSpider(scrapy.Spider):
             if self.may_request(name):
                 yield self.make_request(url, name, callback=self.parse, dont_filter=True)
 
-    def page_item(self, response: TextResponse) -> PageItem:
+    def page_hints(self, response: Response) -> dict[str, Any]:
+        """What the crawl knew of a page before reading it: its site, a sitemap's or
+        feed's date and title, its HTTP validators."""
         meta = response.meta
         site = self.directory.by_name.get(meta.get("site", ""))
         hints = {
@@ -263,13 +245,49 @@ class BaseNewsSpider(scrapy.Spider):
             "last_modified": _header(response, b"Last-Modified"),
             ARCHIVE_META: meta.get(ARCHIVE_META),  # where the page is archived (archive.py)
         }
-        return PageItem(
-            url=response.url,
-            html=page_text(response),
-            fetched_at=utc_now(),
-            status=response.status,
-            hints={key: value for key, value in hints.items() if value},
-        )
+        return {key: value for key, value in hints.items() if value}
+
+    def article_from(self, response: Response, reading: PageReading) -> ArticleItem | None:
+        """The article a worker read on an article page (cleaned by its own rules; the
+        site's boilerplate is the cleaning pipeline's), or None, counted, when the
+        page gave none."""
+        hints = self.page_hints(response)
+        facts = reading.article
+        if facts is None:
+            self.no_article(hints["site"], response.url, reading.failure or NO_TEXT)
+            return None
+        item = build_article(facts.extraction, response.url, utc_now(), hints)
+        item.text, item.word_count = facts.text, facts.word_count
+        item.cleaning = {rule: facts.counts.get(rule, 0) for rule in CLEANING_RULES}
+        item.kept_fingerprints = list(facts.kept_fingerprints)
+        item.raw_fingerprints = list(facts.raw_fingerprints)
+        if item.hints.get("canonical_refused"):
+            logger.info(
+                "%s declares another site's canonical URL %s: stored under its own address",
+                response.url, item.hints["canonical_refused"],
+            )  # fmt: skip
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(CANONICAL_REFUSED)
+            count_site(self.crawler, item.site, "canonical_refused")
+        return item
+
+    def no_article(self, site: str, url: str, reason: str) -> None:
+        """A fetched page that gave no article: counted, its URL settled."""
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"{PAGES_DROPPED}{reason}")
+        count_site(self.crawler, site, reason)
+        self.fetch_failures[url] = reason
+        states = url_states(self.crawler)
+        if states is not None:
+            states.mark_not_article(site, url, reason)
+        level = logging.WARNING if reason in UNREADABLE else logging.INFO
+        logger.log(level, "no article at %s: %s", without_password(url), reason)
+
+    async def read(self, response: Response, site: str, declared: bool) -> PageReading:
+        """What the page holds, from a worker (newscrawl/pagereader.py)."""
+        reader = PageReader.of(self.crawler)
+        return await reader.read_page(response, site, declared_article=declared,
+                                      read_links=not declared)  # fmt: skip
 
     def on_error(self, failure: Failure) -> None:
         if not_modified(self.crawler, failure):  # a 304: unchanged, nothing to extract
@@ -278,6 +296,10 @@ class BaseNewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = without_password(request.url) if request is not None else "?"
         site = request.meta.get("site") if request is not None else None
+        if reason == OVER_BUDGET:  # the budget gate: not a failure, left for the next run
+            self._budget_spent()
+            self.left_for_next_run(site or site_of(url), url)
+            return
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{FETCH_FAILED}{reason}")
         count_site(self.crawler, site or site_of(url), _site_counter(reason))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 from scrapy.http import Response
 
-from newscrawl.items import PageItem
+from newscrawl.items import ArticleItem
 from newscrawl.runlog import count_site
 from newscrawl.spiders._base import BaseNewsSpider
 from newscrawl.urls import site_of
@@ -24,7 +24,12 @@ class ArticleSpider(BaseNewsSpider):
 
     name = "article"
 
-    def parse(self, response: Response) -> Iterator[PageItem]:
-        count_site(self.crawler, response.meta.get("site") or site_of(response.url), FETCHED)
-        if self.is_html(response):
-            yield self.page_item(response)  # type: ignore[arg-type]
+    async def parse(self, response: Response) -> AsyncIterator[ArticleItem]:
+        site = response.meta.get("site") or site_of(response.url)
+        count_site(self.crawler, site, FETCHED)
+        if not self.is_html(response):
+            return
+        reading = await self.read(response, site, declared=True)
+        item = self.article_from(response, reading)
+        if item is not None:
+            yield item

@@ -17,29 +17,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from scrapy.http import HtmlResponse, Request, Response
+from scrapy.http import Request, Response
 from scrapy.linkextractors import LinkExtractor
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.discovery import (
     Entry,
-    feed_links,
-    iter_sitemap,
     parse_date,
-    parse_feed,
     robots_sitemaps,
 )
 from newscrawl.frontier import KnownURL, PendingURL
-from newscrawl.items import PageItem
+from newscrawl.items import ArticleItem
+from newscrawl.pagereader import PageReader
 from newscrawl.pagetype import ARTICLE, classify_page
+from newscrawl.pageworker import DiscoveryReading
 from newscrawl.refresh import conditional_headers
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig, load_sites, parse_age, sites_from_urls
-from newscrawl.spiders._base import BaseNewsSpider, ld_json_types
+from newscrawl.spiders._base import BaseNewsSpider
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list
-from newscrawl.vocabulary import PAGES
+from newscrawl.vocabulary import ENTRIES_CUT, FETCHED, LINKS_CUT, NOT_ARTICLE, PAGES
 
 __all__ = ["NewsSpider"]
 
@@ -50,6 +49,17 @@ def _as_list(value: str | Iterable[str]) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     return list(value)
+
+
+# The scheduler's order within a site (higher first): its sitemaps and feeds, its
+# start pages, the articles its sitemaps, feeds and earlier runs list, the links
+# of its hubs, and last the links found on its articles. Sent in this order, a
+# site's page budget goes to what the site lists before what its articles link to.
+DISCOVERY_PRIORITY = 30
+START_PRIORITY = 20
+LISTED_PRIORITY = 10
+HUB_LINK_PRIORITY = 0
+ARTICLE_LINK_PRIORITY = -10
 
 
 class NewsSpider(BaseNewsSpider):
@@ -155,14 +165,16 @@ class NewsSpider(BaseNewsSpider):
             for robots in sorted(hosts) if read_robots else ():
                 yield Request(robots, callback=self.parse_robots, errback=self.robots_unavailable,
                               meta={**meta, "site": site, "download_slot": site})  # fmt: skip
-            for urls, callback in (
-                (config.sitemaps, self.parse_sitemap),
-                (config.feeds, self.parse_feed),
-                (config.start_urls, self.parse),
+            for urls, callback, priority in (
+                (config.sitemaps, self.parse_sitemap, DISCOVERY_PRIORITY),
+                (config.feeds, self.parse_feed, DISCOVERY_PRIORITY),
+                (config.start_urls, self.parse, START_PRIORITY),
             ):
                 for url in urls:
                     if self.may_request(site):
-                        yield self.make_request(url, site, callback=callback, meta=meta)
+                        yield self.make_request(
+                            url, site, callback=callback, meta=meta, priority=priority
+                        )
             # What an earlier run found and did not finish (stopped, killed, failed).
             if store is not None:
                 pending = store.pending(config.name)
@@ -223,54 +235,58 @@ class NewsSpider(BaseNewsSpider):
             if not self.directory.owns(config, sitemap):
                 count_site(self.crawler, config.name, "offsite")
             elif self.may_request(config.name):
-                yield self.make_request(sitemap, config.name, callback=self.parse_sitemap)
+                yield self.make_request(
+                    sitemap, config.name, callback=self.parse_sitemap, priority=DISCOVERY_PRIORITY
+                )
 
     def robots_unavailable(self, failure: Any) -> None:
         # A missing robots.txt is normal, and an unreachable site shows in its pages.
         logger.debug("robots.txt not read for its Sitemap lines: %s", failure.value)
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
         config = self.config_for(response)
         if config is None:
             return
-        try:
-            kind, entries = iter_sitemap(response.body, response.url)
-            found = 0
-            for entry in entries:
-                found += 1
-                if not self.directory.owns(config, entry.url):
-                    count_site(self.crawler, config.name, "offsite")
-                    continue
-                if kind == "index":
-                    if not self.may_request(config.name):
-                        return  # the rest of the index is not read
-                    yield self.make_request(entry.url, config.name, callback=self.parse_sitemap)
-                    continue
-                request, over_budget = self.article_request(config, entry)
-                if request is not None:
-                    yield request
-                elif over_budget:
-                    return  # entries past the budget are not parsed further
-        except ValueError as exc:
-            logger.warning("sitemap skipped: %s: %s", response.url, exc)
+        reading = await PageReader.of(self.crawler).read_sitemap(response)
+        if reading.failure:
+            logger.warning("sitemap skipped: %s: %s", response.url, reading.failure)
             return
-        if not found:
+        if not reading.entries:
             logger.warning("no URLs in sitemap %s", response.url)
             count_site(self.crawler, config.name, "empty_sitemaps")
+        for request in self._entry_requests(config, reading):
+            yield request
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         config = self.config_for(response)
         if config is None:
             return
-        for entry in parse_feed(response.body, response.url):
+        reading = await PageReader.of(self.crawler).read_feed(response)
+        for request in self._entry_requests(config, reading):
+            yield request
+
+    def _entry_requests(self, config: SiteConfig, reading: DiscoveryReading) -> Iterator[Request]:
+        """Requests for a sitemap's or feed's entries, until the site's budget has no
+        more room: the rest is not looked at."""
+        if reading.cut:
+            count_site(self.crawler, config.name, ENTRIES_CUT, reading.cut)
+        for entry in reading.entries:
             if not self.directory.owns(config, entry.url):
                 count_site(self.crawler, config.name, "offsite")
+                continue
+            if reading.kind == "index":
+                if not self.may_request(config.name):
+                    return  # the rest of the index is not read
+                yield self.make_request(
+                    entry.url, config.name, callback=self.parse_sitemap,
+                    priority=DISCOVERY_PRIORITY,
+                )  # fmt: skip
                 continue
             request, over_budget = self.article_request(config, entry)
             if request is not None:
                 yield request
             elif over_budget:
-                return
+                return  # entries past the budget are not looked at further
 
     def article_request(self, config: SiteConfig, entry: Entry) -> tuple[Request | None, bool]:
         """A request for an article URL from a sitemap, feed or earlier run, or None
@@ -300,8 +316,11 @@ class NewsSpider(BaseNewsSpider):
         declared = entry.published is not None or entry.title is not None
         meta = {"article": declared, "tracked": True, "published": published,
                 "title": entry.title}  # fmt: skip
-        return self.make_request(entry.url, config.name, callback=self.parse, meta=meta,
-                                 headers=conditional_headers(known)), False  # fmt: skip
+        request = self.make_request(
+            entry.url, config.name, callback=self.parse, meta=meta, priority=LISTED_PRIORITY,
+            headers=conditional_headers(known),
+        )  # fmt: skip
+        return request, False
 
     # -- pages ------------------------------------------------------------------
 
@@ -310,58 +329,64 @@ class NewsSpider(BaseNewsSpider):
             response.url
         )
 
-    def parse(self, response: Response) -> Iterator[PageItem | Request]:
+    async def parse(self, response: Response) -> AsyncIterator[ArticleItem | Request]:
         config = self.config_for(response)
         if config is None:
             return
         site = config.name
-        count_site(self.crawler, site, "pages_fetched")
+        count_site(self.crawler, site, FETCHED)
         if not self.is_html(response):
             return
-        assert isinstance(response, HtmlResponse) and self.crawler.stats is not None
-        if not self.directory.owns(config, response.url):
+        assert self.crawler.stats is not None
+        offsite = not self.directory.owns(config, response.url)
+        if offsite:
             # Redirected to another site's (or no site's) page: not this site's to
             # store; a start page may still lead on (a site that moved).
             count_site(self.crawler, site, "offsite_redirect")
             if not response.meta.get("allow_offsite"):
                 return
-        elif response.meta.get("article"):
-            # A news sitemap or a feed listed it as an article, and the sitemap or feed
-            # is how this site's pages are found: no need to parse it here (the
-            # crawler's process is the bottleneck; extraction runs in workers).
-            self.crawler.stats.inc_value(f"{PAGES}{ARTICLE}")
-            yield self.page_item(response)
-            return
-        else:
-            og_type = response.xpath('//meta[@property="og:type"]/@content').get()
-            kind = classify_page(response.url, og_type, ld_json_types(response))
-            self.crawler.stats.inc_value(f"{PAGES}{kind}")
-            if kind == ARTICLE:
-                if config.wants(response.url):
-                    yield self.page_item(response)
-            else:
-                count_site(self.crawler, site, "not_article")
-        for url in feed_links(response.text, response.url):
-            if url not in config.feeds and self.directory.owns(config, url):
-                if not self.may_request(site):
-                    return
-                yield self.make_request(url, site, callback=self.parse_feed)
-        for link in self.links.extract_links(response):
-            if has_credentials(link.url):
+        # A news sitemap or a feed listed it as an article, and the sitemap or feed is
+        # how this site's pages are found: its links are not read.
+        declared = bool(response.meta.get("article")) and not offsite
+        reading = await self.read(response, site, declared)
+        if not offsite:
+            self.crawler.stats.inc_value(f"{PAGES}{reading.kind}")
+            if reading.kind != ARTICLE:
+                count_site(self.crawler, site, NOT_ARTICLE)
+                states = url_states(self.crawler)
+                if states is not None and response.meta.get("tracked"):
+                    states.mark_not_article(site, response.url, NOT_ARTICLE)
+            elif config.wants(response.url) and (item := self.article_from(response, reading)):
+                yield item
+        for url in reading.feeds:
+            if (
+                url not in config.feeds
+                and self.directory.owns(config, url)
+                and (self.may_request(site))
+            ):
+                yield self.make_request(
+                    url, site, callback=self.parse_feed, priority=DISCOVERY_PRIORITY
+                )
+        if reading.links_cut:
+            count_site(self.crawler, site, LINKS_CUT, reading.links_cut)
+        # Links found on an article come after everything else of its site.
+        priority = ARTICLE_LINK_PRIORITY if reading.kind == ARTICLE else HUB_LINK_PRIORITY
+        for url in reading.links:
+            if has_credentials(url):
                 count_site(self.crawler, site, "credentials_refused")
                 continue  # user:password@ in a link: never requested, never printed
-            if not self.directory.owns(config, link.url):
+            if not self.directory.owns(config, url):
                 continue  # another site's page, or no site's: its own crawl finds it
-            if not config.wants(link.url) and classify_page(link.url) == ARTICLE:
+            if not config.wants(url) and classify_page(url) == ARTICLE:
                 continue
-            key = canonicalize(link.url)
+            key = canonicalize(url)
             known = self.known.get(site, {}).get(key)
             # Stored articles are not fetched again; hubs always are (they change).
             if known is not None and known.state == "done" and not self.refresh:
                 self.count_known(site, key)
                 continue
             if self.may_request(site):
-                yield self.make_request(link.url, site, callback=self.parse,
+                yield self.make_request(url, site, callback=self.parse, priority=priority,
                                         headers=conditional_headers(known))  # fmt: skip
-            elif classify_page(link.url) == ARTICLE:
-                self.left_for_next_run(site, link.url)
+            elif classify_page(url) == ARTICLE:
+                self.left_for_next_run(site, url)

@@ -1,0 +1,209 @@
+"""The crawl's page workers, as the spider uses them: send a response, await what
+it holds (newscrawl/pageworker.py).
+
+`PageReader` is an extension: it starts the pool of worker processes when the
+spider opens (and checks that they answer, before any request: a pool that
+cannot start ends the crawl at once, finish reason EXTRACTION_FAILED), and stops
+it when the spider closes. The spider awaits `read_page`, `read_sitemap` and
+`read_feed`; the event loop keeps downloading for every site meanwhile. At most
+NEWSCRAWL_EXTRACT_QUEUE documents wait for a worker; while they do, the spider's
+callbacks wait, and Scrapy holds back further responses.
+
+A document that takes longer than NEWSCRAWL_EXTRACT_TIMEOUT, or more memory than
+NEWSCRAWL_WORKER_MEMORY_MB, or whose worker dies, gets a failure reason and the
+crawl goes on; workers that die on WORKER_CRASH_LIMIT documents in a row end it.
+With NEWSCRAWL_WORKERS = 0 the documents are read in the crawler's process (for
+debugging: that blocks the event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pebble import ProcessExpired
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
+
+from newscrawl.config import NewscrawlConfig
+from newscrawl.extract import EXTRACTION_MEMORY
+from newscrawl.pageworker import DiscoveryReading, PageReading, read_feed, read_page, read_sitemap
+from newscrawl.stopwatch import stop_crawl
+from newscrawl.vocabulary import CPU_MS, EXTRACTION_ERROR, EXTRACTION_FAILED
+from newscrawl.workers import (
+    EXTRACTION_CRASHED,
+    EXTRACTION_TIMEOUT,
+    TASK_FAILURES,
+    ExtractionPool,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+__all__ = ["WORKER_CRASH_LIMIT", "WORKER_START_SECONDS", "PageReader"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How long the workers may take to answer their first page: a fork server loads
+# trafilatura first (2-5 s on the project's machine, up to 4 times that on a
+# loaded one).
+WORKER_START_SECONDS = 60.0
+PROBE = b"<html><body><p>newscrawl checks that its workers start</p></body></html>"
+# Documents in a row whose worker died that stop the crawl.
+WORKER_CRASH_LIMIT = 5
+
+
+def _safely(function: Callable[..., T], failed: Callable[[str], T]) -> Callable[..., T]:
+    """`function`, in a worker, with a MemoryError (the worker's address space is
+    limited) as a failure reason rather than a dead task."""
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        except MemoryError:
+            return failed(EXTRACTION_MEMORY)
+
+    return call
+
+
+def page_in_worker(*args: Any, **kwargs: Any) -> PageReading:
+    """The workers' entry point for a page (module level: it is pickled by name)."""
+    return _safely(read_page, lambda why: PageReading(failure=why))(*args, **kwargs)
+
+
+def sitemap_in_worker(body: bytes, url: str) -> DiscoveryReading:
+    return _safely(read_sitemap, lambda why: DiscoveryReading("", failure=why))(body, url)
+
+
+def feed_in_worker(body: bytes, url: str) -> DiscoveryReading:
+    return _safely(read_feed, lambda why: DiscoveryReading("", failure=why))(body, url)
+
+
+class PageReader:
+    """Extension: the crawl's page workers (see the module's docstring)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        config = NewscrawlConfig.of(crawler)
+        self.crawler = crawler
+        self.config = config
+        self.pool: ExtractionPool | None = None
+        self.slots = asyncio.Semaphore(config.queue_size)
+        self.crashes_in_a_row = 0
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageReader:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> PageReader:
+        reader = crawler.get_extension(cls)
+        if reader is None:
+            raise RuntimeError("newscrawl.pagereader.PageReader is not in EXTENSIONS")
+        return reader
+
+    # -- the pool's life --------------------------------------------------------
+
+    async def spider_opened(self, spider: Any) -> None:
+        workers = self.config.worker_count
+        if workers <= 0:
+            return
+        self.pool = ExtractionPool(
+            workers, self.config.extract_timeout, self.config.worker_memory_mb
+        )
+        logger.info("reading pages in %d worker processes", workers)
+        future = self.pool.call(page_in_worker, PROBE, "http://newscrawl.invalid/")
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(future), WORKER_START_SECONDS)
+        except (TimeoutError, *TASK_FAILURES) as exc:
+            why = "they did not answer" if isinstance(exc, asyncio.TimeoutError) else str(exc)
+            self._give_up(f"the extraction workers cannot start: {why or type(exc).__name__}")
+            raise CloseSpider(EXTRACTION_FAILED) from None
+
+    def spider_closed(self, spider: Any) -> None:
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool = None
+
+    def _give_up(self, message: str) -> None:
+        logger.error("stopping the crawl: %s", message)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(EXTRACTION_ERROR, message)
+
+    def _watch(self, failure: str | None) -> None:
+        """Workers that die on document after document (a broken installation, a
+        machine out of memory) end the crawl rather than fetch what nobody reads."""
+        self.crashes_in_a_row = self.crashes_in_a_row + 1 if failure == EXTRACTION_CRASHED else 0
+        if self.crashes_in_a_row == WORKER_CRASH_LIMIT:
+            self._give_up(f"the extraction workers died on {WORKER_CRASH_LIMIT} pages in a row")
+            stop_crawl(self.crawler, EXTRACTION_FAILED)
+
+    # -- reading ----------------------------------------------------------------
+
+    async def _run(self, function: Callable[..., T], failed: Callable[[str], T], *args: Any,
+                   **kwargs: Any) -> T:  # fmt: skip
+        """`function` in a worker (or here, without workers); failures as `failed(why)`."""
+        if self.pool is None:
+            return function(*args, **kwargs)
+        async with self.slots:
+            future = self.pool.call(function, *args, **kwargs)
+            with contextlib.suppress(*TASK_FAILURES):  # looked at below
+                await asyncio.wrap_future(future)
+        try:
+            result = future.result()
+        except concurrent.futures.TimeoutError:
+            result = failed(EXTRACTION_TIMEOUT)
+        except (ProcessExpired, BrokenProcessPool):
+            self._watch(EXTRACTION_CRASHED)
+            return failed(EXTRACTION_CRASHED)
+        self._watch(None)
+        return result
+
+    async def read_page(
+        self, response: Response, site: str | None, *, declared_article: bool, read_links: bool
+    ) -> PageReading:
+        """What the page `response` is and holds (newscrawl/pageworker.py)."""
+        patterns = (
+            *self.config.fragment_patterns,
+            *(self.config.site_fragment_patterns.get(site, ()) if site else ()),
+        )
+        content_type = response.headers.get(b"Content-Type")
+        reading = await self._run(
+            page_in_worker, lambda why: PageReading(failure=why),
+            response.body, response.url,
+            content_type.decode("latin-1") if content_type else None,
+            declared_article=declared_article, read_links=read_links,
+            fragment_patterns=patterns, min_words=self.config.min_words,
+        )  # fmt: skip
+        self._count_cpu(reading.cpu_seconds)
+        return reading
+
+    async def read_sitemap(self, response: Response) -> DiscoveryReading:
+        reading = await self._run(
+            sitemap_in_worker, lambda why: DiscoveryReading("", failure=why),
+            response.body, response.url,
+        )  # fmt: skip
+        self._count_cpu(reading.cpu_seconds)
+        return reading
+
+    async def read_feed(self, response: Response) -> DiscoveryReading:
+        reading = await self._run(
+            feed_in_worker, lambda why: DiscoveryReading("", failure=why),
+            response.body, response.url,
+        )  # fmt: skip
+        self._count_cpu(reading.cpu_seconds)
+        return reading
+
+    def _count_cpu(self, seconds: float) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"{CPU_MS}extract", round(seconds * 1000))

@@ -1,0 +1,279 @@
+"""What a worker makes of a fetched document: one parse, plain data back.
+
+The crawler's process downloads and schedules for every site at once, on one
+event loop; it never builds a tree of a page. A worker process (newscrawl/
+workers.py) gets the bytes of a page, a sitemap or a feed and returns what the
+crawl needs of it, from a single parse:
+
+- a page (`read_page`): whether it is an article or a hub, the links to follow
+  and the feeds it announces, and, for an article, trafilatura's text and
+  metadata cleaned by the page's own rules (everything but its site's
+  boilerplate, which the crawler's process applies: a set lookup), with the
+  fingerprints of its paragraphs for the site model and the store;
+- a sitemap or a feed (`read_sitemap`, `read_feed`): its entries.
+
+Every function here is pure and bounded: the pool's time and memory limits cover
+the whole document, and what a document may contribute is capped (links,
+entries), what is cut counted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+from scrapy.linkextractors import IGNORED_EXTENSIONS
+from w3lib.encoding import html_to_unicode
+
+from newscrawl.cleaning import CleaningResult, DroppedParagraph, TextCleaner, split_paragraphs
+from newscrawl.cleaning.siteboiler import fingerprint
+from newscrawl.discovery import Entry, iter_sitemap, parse_feed
+from newscrawl.extract import Extraction, extract_tree, load_page
+from newscrawl.jsonld import json_ld_documents
+from newscrawl.pagetype import ARTICLE, classify_page
+from newscrawl.urls import resolve_http_url
+
+__all__ = [
+    "MAX_ENTRIES",
+    "MAX_PAGE_LINKS",
+    "ArticleFacts",
+    "DiscoveryReading",
+    "PageReading",
+    "decode_body",
+    "read_feed",
+    "read_page",
+    "read_sitemap",
+]
+
+# Links one page may contribute. A real hub has hundreds; a page of 300,000 links is
+# an attack or a mistake, and following all of them would cost its site its budget
+# anyway. Those past the cap are counted (PageReading.links_cut).
+MAX_PAGE_LINKS = 5_000
+# Feeds one page may announce.
+MAX_PAGE_FEEDS = 20
+# Entries one sitemap or feed may give: a sitemap holds 50,000 URLs at most
+# (sitemaps.org); more are cut and counted.
+MAX_ENTRIES = 50_000
+
+_FEED_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
+)
+_IGNORED = tuple(f".{extension}" for extension in IGNORED_EXTENSIONS)
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """An article as a worker leaves it: extracted, and cleaned by its own rules."""
+
+    extraction: Extraction
+    text: str  # kept by the page's rules, paragraphs separated by "\n"
+    word_count: int
+    counts: dict[str, int]  # paragraphs each page rule dropped
+    kept_fingerprints: list[str]  # of the paragraphs of `text`, in order
+    raw_fingerprints: list[str]  # of every extracted paragraph (the site model's input)
+    kept: list[int] = field(default_factory=list)  # positions of `text`'s paragraphs
+    dropped: list[DroppedParagraph] = field(default_factory=list)  # and why the others went
+
+    def page_cleaning(self) -> CleaningResult:
+        """The page rules' result, as the cleaner gave it (for `extract --explain`)."""
+        return CleaningResult(split_paragraphs(self.text), list(self.dropped), list(self.kept))
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What a page is and holds."""
+
+    kind: str = ARTICLE  # ARTICLE or HUB (newscrawl/pagetype.py)
+    links: list[str] = field(default_factory=list)  # absolute http(s), in page order, once each
+    links_cut: int = 0  # links past MAX_PAGE_LINKS
+    feeds: list[str] = field(default_factory=list)
+    article: ArticleFacts | None = None  # for an article, unless it failed
+    failure: str | None = None  # why an article gave no text (no_html, no_text, ...)
+    cpu_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class DiscoveryReading:
+    """The entries of a sitemap ("index" or "urlset") or a feed ("feed")."""
+
+    kind: str
+    entries: list[Entry] = field(default_factory=list)
+    cut: int = 0  # entries past MAX_ENTRIES
+    failure: str | None = None  # why none could be read
+    cpu_seconds: float = 0.0
+
+
+def decode_body(body: bytes, content_type: str | None) -> str:
+    """The page as text, as Scrapy would decode it (the Content-Type's charset, a
+    BOM, the page's meta, then a guess). A page said to be UTF-8 whose bytes are
+    not UTF-8 at all (a Latin-1 site behind a server that labels everything
+    UTF-8) is read as Windows-1252, instead of with a replacement character for
+    every accented letter; a UTF-8 page with a few broken bytes stays UTF-8."""
+    encoding, text = html_to_unicode(content_type, body)
+    if "\ufffd" not in text or codecs.lookup(encoding).name != "utf-8":
+        return text
+    broken = text.count("\ufffd")
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # counted in C
+    if non_ascii > broken:
+        return text  # real UTF-8 characters too: keep them
+    return body.decode("cp1252", errors="replace")
+
+
+@lru_cache(maxsize=16)
+def _cleaner(fragment_patterns: tuple[str, ...], min_words: int) -> TextCleaner:
+    return TextCleaner(fragment_patterns, min_words)
+
+
+def read_page(
+    body: bytes,
+    url: str | None,
+    content_type: str | None = None,
+    *,
+    declared_article: bool = False,
+    read_links: bool = True,
+    fragment_patterns: tuple[str, ...] = (),
+    min_words: int = 15,
+) -> PageReading:
+    """Read the page `body` fetched from `url` (None: a saved file). A
+    `declared_article` (a sitemap or feed said so) is not classified; without
+    `read_links` its links are not read. Without a `content_type` (a saved file)
+    trafilatura finds the page's encoding itself."""
+    started = time.process_time()
+    page = decode_body(body, content_type) if body and content_type is not None else body
+    tree, failure = load_page(page)
+    if tree is None:
+        return PageReading(failure=failure, cpu_seconds=time.process_time() - started)
+    base = _base_url(tree, url) if url else None
+    kind = ARTICLE if declared_article or not url else _kind(tree, url)
+    links, cut = _links(tree, base) if read_links and base else ([], 0)
+    feeds = _feeds(tree, base) if read_links and base else []
+    article, failure = None, None
+    if kind == ARTICLE:
+        # After the links and feeds: trafilatura prunes the tree it is given.
+        extraction = extract_tree(tree, url)
+        if extraction.failure:
+            failure = extraction.failure
+        else:
+            article = _clean(extraction, _cleaner(fragment_patterns, min_words))
+    return PageReading(kind, links, cut, feeds, article, failure, time.process_time() - started)
+
+
+def _clean(extraction: Extraction, cleaner: TextCleaner) -> ArticleFacts:
+    paragraphs = split_paragraphs(extraction.text)
+    result = cleaner.clean_page(paragraphs, extraction.title, extraction.anchor_texts)
+    fingerprints = [fingerprint(p) for p in paragraphs]
+    return ArticleFacts(
+        extraction=extraction,
+        text=result.text,
+        word_count=result.word_count,
+        counts=result.counts(),
+        kept_fingerprints=[fingerprints[index] for index in result.kept],
+        raw_fingerprints=fingerprints,
+        kept=list(result.kept),
+        dropped=list(result.dropped),
+    )
+
+
+def _base_url(tree: HtmlElement, url: str) -> str:
+    """What the page's relative links are relative to: its <base href>, or its URL."""
+    for href in tree.xpath("//base/@href"):
+        resolved = resolve_http_url(str(href).strip(), base=url)
+        if resolved:
+            return resolved
+    return url
+
+
+def _kind(tree: HtmlElement, url: str) -> str:
+    og_type = next(iter(tree.xpath("//meta[@property='og:type']/@content")), None)
+    return classify_page(url, str(og_type) if og_type is not None else None, _ld_types(tree))
+
+
+def _ld_types(tree: HtmlElement) -> list[str]:
+    """The @type values of the page's JSON-LD nodes: top level and @graph (not the
+    nested ones: a hub's list of NewsArticle teasers is not an article)."""
+    types: list[str] = []
+    for document in json_ld_documents(tree):
+        nodes = list(document) if isinstance(document, list) else [document]
+        for node in list(nodes):
+            if isinstance(node, dict) and isinstance(node.get("@graph"), list):
+                nodes.extend(node["@graph"])
+        for node in nodes:
+            if isinstance(node, dict):
+                value = node.get("@type")
+                types.extend(v for v in (value if isinstance(value, list) else [value])
+                             if isinstance(v, str))  # fmt: skip
+    return types
+
+
+def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
+    """The http(s) links of <a> and <area> elements, absolute, without fragment,
+    once each in page order; not those to files a crawl does not want (images,
+    documents, archives: Scrapy's IGNORED_EXTENSIONS). Capped at MAX_PAGE_LINKS."""
+    found: dict[str, None] = {}
+    cut = 0
+    for element in tree.iter("a", "area"):
+        href = element.get("href")
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        try:
+            url = urljoin(base, href.strip()).partition("#")[0]
+        except ValueError:
+            continue  # "//[bracketed-but-not-an-address]": not a link a browser follows
+        if url in found or not url.startswith(("http://", "https://")):
+            continue
+        if urlsplit(url).path.lower().endswith(_IGNORED):
+            continue
+        if len(found) >= MAX_PAGE_LINKS:
+            cut += 1
+            continue
+        found[url] = None
+    return list(found), cut
+
+
+def _feeds(tree: HtmlElement, base: str) -> list[str]:
+    """Feeds the page announces with <link rel="alternate" type="application/rss+xml">."""
+    feeds: list[str] = []
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rel and kind in _FEED_TYPES:
+            url = resolve_http_url((link.get("href") or "").strip(), base)
+            if url and url not in feeds:
+                feeds.append(url)
+        if len(feeds) >= MAX_PAGE_FEEDS:
+            break
+    return feeds
+
+
+def read_sitemap(body: bytes, url: str) -> DiscoveryReading:
+    """The entries of the sitemap `body` fetched from `url` (gzipped or not)."""
+    started = time.process_time()
+    try:
+        kind, entries = iter_sitemap(body, url)
+        kept, cut = _capped(entries)
+    except ValueError as exc:  # a gzipped sitemap that expands too far
+        return DiscoveryReading("", failure=str(exc), cpu_seconds=time.process_time() - started)
+    return DiscoveryReading(kind, kept, cut, None, time.process_time() - started)
+
+
+def read_feed(body: bytes, url: str) -> DiscoveryReading:
+    """The entries of the RSS, Atom or JSON Feed `body` fetched from `url`."""
+    started = time.process_time()
+    kept, cut = _capped(parse_feed(body, url))
+    return DiscoveryReading("feed", kept, cut, None, time.process_time() - started)
+
+
+def _capped(entries: Iterable[Entry]) -> tuple[list[Entry], int]:
+    kept: list[Entry] = []
+    cut = 0
+    for entry in entries:
+        if len(kept) < MAX_ENTRIES:
+            kept.append(entry)
+        else:
+            cut += 1
+    return kept, cut
