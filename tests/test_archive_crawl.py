@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ import psycopg
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from .conftest import FAST, FolderSite, run
+from .conftest import BIN, FAST, FolderSite, run
 from .servers import postgres_server  # noqa: F401  (a fixture)
-from .stories import OUTLETS, SAME_EVENT_STORIES, WIRE_WORD, write_outlet
+from .stories import OUTLETS, SAME_EVENT_STORIES, WIRE_PARAGRAPHS, WIRE_WORD, write_outlet
 
 WIRE_PATH = "/news/valley-railway-returns.html"
 
@@ -163,3 +165,104 @@ def test_three_outlets_searched_exported_deduplicated_and_reextracted(
     assert after[lost][8] == by_url[lost][8]  # the text as first stored
     assert after[lost][17] == by_url[lost][17] + 1  # its version up
     assert after[lost][20] == first  # and still the same story
+
+
+def stats_of(path: Path) -> dict[str, Any]:
+    stats: dict[str, Any] = json.loads(path.read_text())["stats"]
+    return stats
+
+
+def test_a_second_crawl_of_an_unchanged_site_gets_304s_and_extracts_nothing(tmp_path: Path):
+    root = tmp_path / "site"
+    write_outlet(OUTLETS[2], root, {})
+    site = FolderSite(root)
+    db, first_warc, second_warc = str(tmp_path / "n.sqlite"), tmp_path / "w1", tmp_path / "w2"
+    stats_file = tmp_path / "stats.json"
+    try:
+        first = crawl([site], db, first_warc)
+        assert first.returncode == 0, first.stderr.decode()[-3000:]
+        rows = rows_of(db)
+        articles = {row[1] for row in rows}
+        assert len(articles) == 3
+        site.hits.clear()
+        second = run("newscrawl", "crawl", site.url, "--db", db, "--archive", str(second_warc),
+                     "--refresh", "--workers", "0", "-s", f"NEWSCRAWL_STATS_FILE={stats_file}",
+                     *FAST)  # fmt: skip
+    finally:
+        site.close()
+    assert second.returncode == 0, second.stderr.decode()[-3000:]
+    print(second.stderr.decode())
+    stats = stats_of(stats_file)
+    # Every stored article was asked for again, conditionally, and was not modified.
+    assert {site.url.rstrip("/") + path for path in site.hits} >= articles
+    responses = warc_responses(second_warc)
+    assert {url: responses[url] for url in articles} == {url: [304] for url in articles}
+    assert stats["newscrawl/not_modified"] == 3
+    assert stats["newscrawl/run/unchanged"] == 3
+    # Nothing extracted: no page read as an article, nothing dropped, nothing stored.
+    assert stats.get("newscrawl/pages/article", 0) == 0, stats
+    assert not [key for key in stats if key.startswith("newscrawl/pages_dropped/")]
+    assert stats.get("newscrawl/run/stored", 0) == 0
+    assert "0 stored, 3 unchanged" in second.stderr.decode()
+    assert rows_of(db) == rows
+
+
+def many_pages(root: Path, count: int) -> None:
+    """A site of `count` articles of words in random order (little for gzip to
+    squeeze), all linked from its front page."""
+    rng = random.Random(18)
+    words = " ".join(WIRE_PARAGRAPHS).split()
+    (root / "a").mkdir(parents=True)
+    for n in range(count):
+        paragraphs = "".join(
+            f"<p>{' '.join(rng.choice(words) for _ in range(60))}.</p>" for _ in range(12)
+        )
+        (root / "a" / f"{n}.html").write_text(
+            f"<html><head><title>Story {n}</title><meta property='og:type' content='article'>"
+            f"</head><body><article><h1>Story {n}</h1>{paragraphs}</article></body></html>"
+        )
+    links = "".join(f"<a href='/a/{n}.html'>Story {n}</a> " for n in range(count))
+    (root / "index.html").write_text(f"<html><body><nav>{links}</nav></body></html>")
+
+
+def test_an_archive_that_fills_the_disk_stops_the_crawl_and_keeps_what_was_committed(
+    tmp_path: Path, request: pytest.FixtureRequest
+):
+    """The crawler's files may not grow past 120 KB (RLIMIT_FSIZE, as on a full
+    disk); the store is PostgreSQL's, whose files are its server's: only the
+    archive runs out of room."""
+    import resource
+
+    many_pages(tmp_path / "site", 80)
+    site = FolderSite(tmp_path / "site")
+    db = request.getfixturevalue("postgres_server").new_database()
+    archive, stats_file = tmp_path / "warc", tmp_path / "s.json"
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (120_000, 120_000))
+
+    try:
+        done = subprocess.run(
+            [str(BIN / "newscrawl"), "crawl", site.url, "--db", db, "--archive", str(archive),
+             "--workers", "0", "-s", f"NEWSCRAWL_STATS_FILE={stats_file}",
+             "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST],
+            capture_output=True, preexec_fn=small_files, timeout=180, check=False,
+        )  # fmt: skip
+    finally:
+        site.close()
+    err = done.stderr.decode()
+    print(err)
+    stats = stats_of(stats_file)
+    assert stats["finish_reason"] == "storage_error"
+    assert done.returncode == 1
+    assert "Traceback" not in err
+    assert err.count("stopping the crawl: cannot write to the archive") == 1
+    rows = rows_of(db)
+    # What was committed is kept, and counted; the crawl stopped well short of the end.
+    assert 0 < len(rows) == stats["newscrawl/run/stored"] < 80
+    # The files read to their end (the record cut short is cut off), and every
+    # archived row's page is there.
+    responses = warc_responses(archive)
+    archived = [row for row in rows if row[21] is not None]
+    assert archived
+    assert all(responses.get(row[1]) == [200] for row in archived)

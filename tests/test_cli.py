@@ -125,6 +125,15 @@ def test_demo_writes_both_outputs_with_clean_text(tmp_path: Path):
     assert count == len(items)
     summary = result.stdout.decode()
     assert f"articles: {len(items)} stored" in summary
+    # The raw pages too, as WARC: a response record for every article, at least.
+    from warcio.archiveiterator import ArchiveIterator
+
+    responses = set()
+    for path in (tmp_path / "archive").glob("*.warc.gz"):
+        with path.open("rb") as stream:
+            responses |= {r.rec_headers.get_header("WARC-Target-URI")
+                          for r in ArchiveIterator(stream) if r.rec_type == "response"}  # fmt: skip
+    assert {item["url"] for item in items} <= responses
     # A second demo shows the whole job again (it does not skip what the first stored).
     again = run("newscrawl", "demo", "--output-dir", str(tmp_path), *FAST)
     assert again.returncode == 0, again.stderr.decode()

@@ -1,0 +1,87 @@
+"""The same story across sites (newscrawl/duplicates.py): what counts as one
+story, and `duplicate_of` as the store keeps it across runs."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+from newscrawl.duplicates import SIMILARITY_THRESHOLD, signature, similarity
+from newscrawl.items import ArticleItem
+from newscrawl.storage import ArticleStore
+
+from .stories import (
+    OUTLETS,
+    SAME_EVENT_STORIES,
+    WIRE_PARAGRAPHS,
+    edited_copy,
+    outlet_wire_copy,
+)
+
+WIRE = "\n".join(WIRE_PARAGRAPHS)
+
+
+def score(one: str, other: str) -> float:
+    a, b = signature(one), signature(other)
+    assert a is not None and b is not None
+    return similarity(a, b)
+
+
+def test_light_edits_match_and_other_stories_of_the_same_event_do_not():
+    rng = random.Random(3)
+    for _ in range(5):  # a dateline, six words changed, a paragraph cut
+        assert score(WIRE, edited_copy(rng, 6, 1, dateline=True)) >= SIMILARITY_THRESHOLD
+    for outlet in OUTLETS:  # its own headline, dateline, edits and furniture
+        assert score(WIRE, "\n".join(outlet_wire_copy(outlet))) >= SIMILARITY_THRESHOLD
+    for _, paragraphs in SAME_EVENT_STORIES.values():
+        assert score(WIRE, "\n".join(paragraphs)) < SIMILARITY_THRESHOLD / 4
+    assert signature("Too short to call anything the same story.") is None
+
+
+def article(url: str, text: str, fetched_at: str) -> ArticleItem:
+    return ArticleItem(
+        url=url, canonical_url=url, site=url.split("/")[2], title="t", authors=[],
+        published=None, language="en", description=None, text=text,
+        word_count=len(text.split()), fetched_at=fetched_at,
+    )  # fmt: skip
+
+
+def duplicates(db: Path) -> dict[str, str | None]:
+    with sqlite3.connect(db) as connection:
+        return dict(connection.execute("SELECT canonical_url, duplicate_of FROM articles"))
+
+
+def store_one(db: Path, item: ArticleItem) -> None:
+    """One run: open, store, commit, close (what survives is what is in the file)."""
+    store = ArticleStore.open(db)
+    store.upsert(item)
+    store.commit()
+    store.close()
+
+
+def test_duplicate_of_names_the_earliest_copy_across_runs_and_follows_changes(tmp_path: Path):
+    db = tmp_path / "n.sqlite"
+    first, later = "https://a.test/wire", "https://b.test/wire"
+    store_one(db, article(first, WIRE, "2026-11-24T08:00:00Z"))
+    copy = "\n".join(outlet_wire_copy(OUTLETS[1]))
+    store_one(db, article(later, copy, "2026-11-24T09:00:00Z"))
+    other = "\n".join(next(iter(SAME_EVENT_STORIES.values()))[1])
+    store_one(db, article("https://c.test/other", other, "2026-11-24T10:00:00Z"))
+    assert duplicates(db) == {first: None, later: first, "https://c.test/other": None}
+    # The first copy's text becomes another story: the later one is its own story now.
+    store_one(db, article(first, other + "\nA correction was added.", "2026-11-25T08:00:00Z"))
+    found = duplicates(db)
+    assert found[later] is None
+    assert found["https://c.test/other"] == first  # now the same story as the first
+    # Rows stored before signatures were kept are signed once, by re-cleaning.
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM story_signatures")
+        connection.execute("DELETE FROM story_bands")
+        connection.execute("UPDATE articles SET duplicate_of = NULL")
+    store = ArticleStore.open(db)
+    for site in store.sites():
+        store.sign_unsigned(site)
+    store.commit()
+    store.close()
+    assert duplicates(db) == found
