@@ -13,7 +13,11 @@ under distinct URLs to reach any page count, from a separate process on
 3. `newscrawl extract` over the files (all workers);
 4. `newscrawl crawl` of the served site into SQLite, at each size of --sizes;
 5. a crawl with --workers 0 and one with the pool on the same pages, compared
-   item for item.
+   item for item;
+6. what issue 18's features cost: the first size crawled again with --archive
+   (WARC of every response), and the store's writes of the same articles with
+   the full-text index (FTS5 triggers) and without, and a story signature
+   (MinHash) a text.
 
 It prints pages/s, the ratio to the baseline, CPU seconds (in all and per page)
 and peak memory (the
@@ -187,6 +191,39 @@ if __name__ == "__main__":
 """
 
 
+def store_costs(jsonl: Path) -> dict[str, float]:
+    """The store's writes of the crawl's articles, timed with its full-text index
+    and without (its FTS5 triggers dropped), each into a new SQLite file; and the
+    MinHash signature of a text (newscrawl/duplicates.py), on its own."""
+    import json
+
+    from newscrawl.duplicates import signature
+    from newscrawl.items import ArticleItem
+    from newscrawl.storage import ArticleStore
+
+    records = [json.loads(line) for line in jsonl.read_text("utf-8").splitlines()]
+    found: dict[str, float] = {"articles": len(records)}
+    for mode in ("off", "on"):
+        path = jsonl.with_name(f"{jsonl.stem}-index-{mode}.sqlite")
+        store = ArticleStore.open(path)
+        if mode == "off":
+            for trigger in ("articles_ai", "articles_ad", "articles_au"):
+                store.connection.execute(f"DROP TRIGGER {trigger}")
+        started = time.perf_counter()
+        for record in records:
+            store.upsert(ArticleItem(**record))
+        store.commit()
+        found[mode] = time.perf_counter() - started
+        store.close()
+        found[f"{mode}_mib"] = path.stat().st_size / 2**20
+    texts = [record["text"] for record in records]
+    started = time.perf_counter()
+    for text in texts:
+        signature(text)
+    found["signature_ms"] = 1000 * (time.perf_counter() - started) / max(len(texts), 1)
+    return found
+
+
 def mib(n: object) -> str:
     return f"{int(n) / 2**20:,.0f}"  # type: ignore[call-overload]
 
@@ -240,14 +277,19 @@ def main() -> None:
     shares = []
     compare: list[dict[str, str]] = []
     with tempfile.TemporaryDirectory() as scratch:
-        for size in [*sizes, args.compare_pages, args.compare_pages]:
+        runs = [(size, "") for size in sizes] + [(sizes[0], "archive")]
+        runs += [(args.compare_pages, "compare")] * 2
+        for size, kind in runs:
             server = multiprocessing.Process(target=serve, args=(files, size, ready), daemon=True)
             server.start()
             url = f"http://127.0.0.1:{ready.get(timeout=30)}/"
-            comparing = len(rows) >= offline_rows + len(sizes)
+            comparing = kind == "compare"
             workers = ["--workers", "0"] if comparing and not compare else []
             run_name = f"bench-{size}-{len(rows)}-{len(compare)}"
             db, out = Path(scratch) / f"{run_name}.sqlite", Path(scratch) / f"{run_name}.jsonl"
+            warc = Path(scratch) / f"{run_name}-warc"
+            if kind == "archive":
+                workers += ["--archive", str(warc)]
             # The saved pages link to their own sites' paths, which only answer 404
             # here: by default the crawl finds the pages through the sitemap alone.
             start = [url] if args.discover == "links" else ["--sitemap", f"{url}sitemap.xml"]
@@ -273,6 +315,12 @@ def main() -> None:
             # Workers are children of the forkserver, which never reaps them into our
             # rusage: add the CPU they report.
             result["cpu"] = float(result["cpu"]) + cpu.get("extract", 0) / 1000  # type: ignore[arg-type]
+            if kind == "archive":
+                archived = sum(f.stat().st_size for f in warc.glob("*.warc.gz"))
+                archive_cost = (size, fetched, result, archived)
+                rows.append((f"crawl ({size} pages) --archive", fetched, result))
+                features = store_costs(out)
+                continue
             rows.append((f"newscrawl crawl ({size} pages)", fetched, result))
 
     base_rate = rows[0][1] / float(rows[0][2]["wall"])  # type: ignore[arg-type]
@@ -318,6 +366,19 @@ def main() -> None:
     print("(*) CPU of the main process only: its workers' CPU is not reported back.")
     print("PSS all: the whole process tree's memory, each shared page counted once;")
     print("RSS all: the same summed per process, shared pages counted in every process.")
+    plain = next(r for name, _, r in rows if name == f"newscrawl crawl ({sizes[0]} pages)")
+    size, fetched, with_archive, archived = archive_cost
+    print(
+        f"archive on vs off, crawl of {size}: wall {float(plain['wall']):.1f} -> {float(with_archive['wall']):.1f} s"  # type: ignore[arg-type]
+        f" ({100 * (float(with_archive['wall']) / float(plain['wall']) - 1):+.0f}%), CPU {float(plain['cpu']):.1f} -> {float(with_archive['cpu']):.1f} s"  # type: ignore[arg-type]
+        f" ({100 * (float(with_archive['cpu']) / float(plain['cpu']) - 1):+.0f}%); WARC {archived / 2**20:.1f} MiB, {archived / 1024 / max(fetched, 1):.1f} KiB an article"  # type: ignore[arg-type]
+    )
+    print(
+        f"store writes of {features['articles']} articles: index off {features['off']:.2f} s,"
+        f" on {features['on']:.2f} s -> the FTS5 index costs {1000 * (features['on'] - features['off']) / features['articles']:.2f} ms an article"
+        f" ({100 * (features['on'] / features['off'] - 1):+.0f}% of a write); database {features['off_mib']:.1f} -> {features['on_mib']:.1f} MiB;"
+        f" a story signature (MinHash) {features['signature_ms']:.2f} ms a text"
+    )
     if len(compare) == 2:
         same = compare[0] == compare[1]
         print(
