@@ -79,8 +79,10 @@ SIMILARITY_THRESHOLD = 0.4
 # texts one story (and a short text's few shingles make the estimate noisy).
 MIN_SIGNED_WORDS = 30
 # Stored texts compared at most per lookup, the earliest first (the only ones
-# `duplicate_of` can name): a story printed by thousands of sites stays bounded.
-MAX_CANDIDATES = 1000
+# `duplicate_of` can name): a story printed by thousands of sites, or a site whose
+# pages are all one template, stays a bounded cost a write (a few ms), not one
+# that grows with the store.
+MAX_CANDIDATES = 100
 SEED = 20261201
 # Stored beside every signature: signatures of another scheme are never compared.
 SIGNATURE_SCHEME = f"rensa{RMinHash.ALGORITHM_VERSION}/p{NUM_PERM}/w{SHINGLE_WORDS}/s{SEED}"
@@ -181,17 +183,17 @@ class StoryIndex:
             [(key, story) for key in sorted(set(keys))],
         )
         this = self._copy(page, sig)
-        matches = [c for c in self._candidates(keys, page) if _same_story(this, c)]
-        earlier = [c for c in matches if c.order < this.order]
-        self._set(page, min(earlier, key=lambda c: c.order).canonical_url if earlier else None)
+        candidates = self._candidates(keys, page)  # the earliest first
+        self._set(page, _first_earlier(this, candidates))
         # Later copies of the story may now have an earlier first copy: this one.
-        for later in (c for c in matches if c.order > this.order):
+        for later in (c for c in candidates if c.order > this.order):
+            if not _same_story(this, later):
+                continue
             if later.duplicate_of is None or this.order < self._order_of(later.duplicate_of):
                 self._set(later.canonical_url, page)
         # Those that named this page and no longer match it: settled afresh.
-        still = {c.canonical_url for c in matches}
-        for url in pointing:
-            if url not in still:
+        for url, other in self._signatures(pointing):
+            if not other or not _same_story(this, _Copy(url, "", None, decode(other))):
                 self._settle(url)
 
     def unsigned(self, site: str | None = None) -> list[str]:
@@ -229,12 +231,20 @@ class StoryIndex:
             return
         sig = decode(row[0])
         this = self._copy(page, sig)
-        earlier = [
-            c
-            for c in self._candidates(band_keys(sig), page)
-            if c.order < this.order and _same_story(this, c)
-        ]
-        self._set(page, min(earlier, key=lambda c: c.order).canonical_url if earlier else None)
+        self._set(page, _first_earlier(this, self._candidates(band_keys(sig), page)))
+
+    def _signatures(self, pages: list[str]) -> list[tuple[str, str]]:
+        """The stored signatures (of this scheme; "" for an unsigned text) of `pages`."""
+        found: list[tuple[str, str]] = []
+        for start in range(0, len(pages), 500):  # within SQLite's parameter limit
+            chunk = pages[start : start + 500]
+            found += self.db.execute(
+                "SELECT canonical_url, signature FROM story_signatures WHERE scheme = ?"
+                f" AND canonical_url IN ({','.join('?' * len(chunk))})",
+                (SIGNATURE_SCHEME, *chunk),
+            ).fetchall()
+        known = {url for url, _ in found}
+        return found + [(url, "") for url in pages if url not in known]
 
     def _copy(self, page: str, sig: Signature) -> _Copy:
         first_seen, duplicate_of = self.db.execute(
@@ -269,3 +279,14 @@ class StoryIndex:
 
 def _same_story(one: _Copy, other: _Copy) -> bool:
     return similarity(one.signature, other.signature) >= SIMILARITY_THRESHOLD
+
+
+def _first_earlier(this: _Copy, candidates: list[_Copy]) -> str | None:
+    """The earliest of `candidates` (sorted earliest first) stored before `this` and
+    of the same story: the first found, so a new text usually costs one comparison."""
+    for candidate in candidates:
+        if candidate.order >= this.order:
+            return None
+        if _same_story(this, candidate):
+            return candidate.canonical_url
+    return None
