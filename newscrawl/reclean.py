@@ -84,5 +84,7 @@ def _reclean(
                 store.commit()
         # Rows stored before story signatures were kept: signed once, here.
         store.sign_unsigned(site)
+    # Copies whose first copy left the story meanwhile: each worked out once, here.
+    store.settle_stories()
     store.commit()
     return changed

@@ -169,17 +169,23 @@ CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles (duplicate_of);
 
 -- MinHash signatures of the articles' texts, and their LSH bands (newscrawl/duplicates.py).
 CREATE TABLE IF NOT EXISTS story_signatures (
-    id            INTEGER PRIMARY KEY,
-    canonical_url TEXT NOT NULL UNIQUE,
+    canonical_url TEXT PRIMARY KEY,
     scheme        TEXT NOT NULL,         -- how it was computed; other schemes are not compared
     signature     TEXT NOT NULL          -- hex: the MinHash values, 4 bytes each
 );
+-- Keyed by band, then by the copies' order (first seen, URL): a lookup reads a
+-- band's earliest entries, never all of a story's thousands of copies.
 CREATE TABLE IF NOT EXISTS story_bands (
     band_key      BIGINT NOT NULL,       -- a hash of one band of a signature
-    story         BIGINT NOT NULL,       -- story_signatures.id
-    PRIMARY KEY (band_key, story)
+    first_seen_at TEXT NOT NULL,         -- articles.first_seen_at of the copy
+    canonical_url TEXT NOT NULL,         -- the copy
+    PRIMARY KEY (band_key, first_seen_at, canonical_url)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS story_bands_story ON story_bands (story);
+-- Articles whose duplicate_of waits to be worked out again: their first copy's
+-- text left the story (StoryIndex.settle empties it).
+CREATE TABLE IF NOT EXISTS story_unsettled (
+    canonical_url TEXT PRIMARY KEY
+) WITHOUT ROWID;
 
 -- The site boilerplate model: which paragraph (fingerprint) occurs on which page.
 CREATE TABLE IF NOT EXISTS site_paragraphs (
@@ -454,6 +460,7 @@ class ArticleStore:
         self.connection = connection
         self.path = path  # what messages name: the file, or the URL without its password
         self.pending = 0  # rows written since the last commit
+        self.stories = StoryIndex(connection)  # duplicate_of, kept with every text written
 
     @classmethod
     def open(cls, target: str | Path) -> ArticleStore:
@@ -583,7 +590,7 @@ class ArticleStore:
             if self.connection.execute(_UPSERT, row).rowcount == 0:
                 return OTHER_SITE
             if before != row["content_hash"]:
-                StoryIndex(self.connection).update(page, article.text)
+                self.stories.update(page, article.text)
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
                 "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -669,7 +676,7 @@ class ArticleStore:
                 (text, word_count, cleaning, content_hash(text), boilerplate_used, page),
             )
             if before is not None and before[0] != content_hash(text):
-                StoryIndex(self.connection).update(page, text)  # signatures in step
+                self.stories.update(page, text)  # signatures in step
         except database_errors() as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
         self.pending += 1
@@ -680,16 +687,29 @@ class ArticleStore:
         commits every RECLEAN_COMMIT_EVERY rows, as re-cleaning does. Returns how
         many it signed."""
         try:
-            index = StoryIndex(self.connection)
-            pages = index.unsigned(site)
+            pages = self.stories.unsigned(site)
             for page in pages:
-                index.sign(page)
+                self.stories.sign(page)
                 self.pending += 1
                 if self.pending >= RECLEAN_COMMIT_EVERY:
                     self.commit()
         except database_errors() as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
         return len(pages)
+
+    def settle_stories(self) -> int:
+        """Work out the duplicate_of of the articles that writes of other texts
+        marked unsettled (newscrawl/duplicates.py), committing every
+        RECLEAN_COMMIT_EVERY rows as re-cleaning does. Returns how many."""
+        done = 0
+        try:
+            while settled := self.stories.settle(RECLEAN_COMMIT_EVERY):
+                done += settled
+                self.pending += settled
+                self.commit()
+        except database_errors() as exc:
+            raise StorageError(f"cannot write to {self.path}: {exc}") from None
+        return done
 
     def stored_pages(self, site: str, batch: int = 500) -> Iterator[StoredPage]:
         """The articles of `site` as re-extraction needs them, `batch` at a time in
@@ -756,7 +776,7 @@ class ArticleStore:
                 [(article.site, fp, page) for fp in sorted(_raw_fingerprints(article))],
             )
             if stored[-1] != content_hash(article.text):
-                StoryIndex(self.connection).update(page, article.text)
+                self.stories.update(page, article.text)
         except database_errors() as exc:
             raise StorageError(f"cannot write to {self.path}: {exc}") from None
         self.pending += 1
@@ -883,7 +903,9 @@ class ArticleStore:
         self.pending = 0
 
     def close(self) -> None:
+        """Settle the stories left unsettled, commit, close."""
         try:
+            self.settle_stories()
             self.commit()
         finally:
             self.connection.close()

@@ -7,10 +7,16 @@ import random
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from newscrawl.article import clean_article
+from newscrawl.cleaning import TextCleaner
 from newscrawl.duplicates import SIMILARITY_THRESHOLD, signature, similarity
 from newscrawl.items import ArticleItem
+from newscrawl.reclean import reclean
 from newscrawl.storage import ArticleStore
 
+from .servers import postgres_server  # noqa: F401  (a fixture)
 from .stories import (
     OUTLETS,
     SAME_EVENT_STORIES,
@@ -20,6 +26,9 @@ from .stories import (
 )
 
 WIRE = "\n".join(WIRE_PARAGRAPHS)
+# Copies of one story per site in the re-clean test: enough that settling each
+# row again for every first copy that leaves (COPIES ** 2 lookups) would show.
+COPIES = 400
 
 
 def score(one: str, other: str) -> float:
@@ -85,3 +94,61 @@ def test_duplicate_of_names_the_earliest_copy_across_runs_and_follows_changes(tm
     store.commit()
     store.close()
     assert duplicates(db) == found
+
+
+FURNITURE = "Sign up for the harbour newsletter and never miss a tide table again."
+
+
+def harbour_story(number: int) -> str:
+    """One template's text: every two of them are one story (shingles shared)."""
+    return (
+        f"Story {number} opens the harbour report with the berth repairs, the dredging"
+        f" of the channel and the new crane on the quay. {FURNITURE}"
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "news.sqlite")
+    return str(request.getfixturevalue("postgres_server").new_database())
+
+
+def test_a_reclean_that_takes_thousands_of_first_copies_out_of_a_story_settles_each_row_once(
+    database: str,
+):
+    """COPIES pages of one template on a.test, stored first, and as many on b.test:
+    all one story, every row naming a.test's first page. Re-cleaning a.test drops
+    its furniture paragraph, which leaves each of its texts too short to sign: one
+    after another, every first copy of the story leaves it. b.test's copies must
+    end naming b.test's first page, each worked out once (not once for every
+    a.test page that left before it: COPIES * COPIES lookups), and no write may
+    compare more than a bounded number of signatures."""
+    store = ArticleStore.open(database)
+    for site, number in [("a.test", n) for n in range(COPIES)] + [
+        ("b.test", n) for n in range(COPIES)
+    ]:
+        raw = harbour_story(number)
+        if site == "a.test":  # furniture a paragraph of its own: a.test's boilerplate
+            raw = raw.replace(f" {FURNITURE}", f"\n{FURNITURE}")
+        item = article(f"https://{site}/{number:05}", raw, "2026-12-01T08:00:00Z")
+        item.raw_text = raw
+        clean_article(item, TextCleaner(), 0)  # before the site model knew the furniture
+        store.upsert(item)
+    store.commit()
+    firsts = dict(store.connection.execute("SELECT canonical_url, duplicate_of FROM articles"))
+    assert set(firsts.values()) == {None, "https://a.test/00000"}
+    writes = 2 * COPIES
+    assert store.stories.compared <= 2 * writes  # a new copy: one comparison, usually
+
+    compared = store.stories.compared
+    assert reclean(store, TextCleaner(), stale_only=True) == COPIES  # a.test's texts
+    after = dict(store.connection.execute("SELECT canonical_url, duplicate_of FROM articles"))
+    store.close()
+    assert after == {
+        **{f"https://a.test/{n:05}": None for n in range(COPIES)},
+        "https://b.test/00000": None,
+        **{f"https://b.test/{n:05}": "https://b.test/00000" for n in range(1, COPIES)},
+    }
+    assert store.stories.settled == COPIES  # b.test's rows, once each
+    assert store.stories.compared - compared <= 2 * writes
