@@ -1,31 +1,42 @@
 #!/usr/bin/env python3
 """Throughput benchmark: plain trafilatura vs `newscrawl extract` vs `newscrawl crawl`.
 
-    .venv/bin/python bench/throughput.py [--pages-dir DIR ...] [--sizes 2000,10000]
+    .venv/bin/python bench/throughput.py [--pages-dir DIR ...] [--sizes distinct,2000,10000]
+                                         [--discover sitemap,links] [--gc-compare]
 
-Serves a folder of saved HTML pages (by default ../shared/data/*/html), repeated
-under distinct URLs to reach any page count, from a separate process on
-127.0.0.1, with a news sitemap and link pages. Then, on the same pages:
+Serves a folder of saved HTML pages (by default ../shared/data/*/html: 1,165
+distinct pages), from a separate process on 127.0.0.1, with a news sitemap and
+hub pages that link to the pages. Then:
 
-1. the baseline: plain trafilatura.extract() in a loop in one process;
+1. the baseline: plain trafilatura.extract() in a loop in one process, over
+   every distinct page once;
 2. the ceiling: the same loop shared out over one process per core, the most
    the machine gives trafilatura alone;
-3. `newscrawl extract` over the files (all workers);
-4. `newscrawl crawl` of the served site into SQLite, at each size of --sizes;
-5. a crawl with --workers 0 and one with the pool on the same pages, compared
+3. `newscrawl extract` over the same files (all workers);
+4. `newscrawl crawl` of the served site into SQLite, found through the news
+   sitemap and through links (the home page, hub pages of 100 links, and the
+   pages' own links, which lead to other served pages), at each size
+   of --sizes. "distinct" is every page once; past that, pages REPEAT under new
+   URLs (htmldate's cache then flatters the extraction a little: the distinct
+   rows are the honest CPU figures, the larger ones show memory and pace);
+5. with --gc-compare, the link-discovered crawl again with Python's default
+   garbage-collector settings instead of runner.GC_THRESHOLD and gc.freeze();
+6. a crawl with --workers 0 and one with the pool on the same pages, compared
    item for item.
 
-It prints pages/s, the ratio to the baseline, CPU seconds (in all and per page)
-and peak memory (the
-whole process tree, and the crawler's main process alone), and the CPU that
-cleaning and storage take next to extraction. A script, not a test: the figures
-depend on the machine and on what else runs on it; read the ratios.
+It prints pages/s, the ratio to the baseline, CPU a page of the whole process
+tree and of the crawler's process alone, the longest the crawler's event loop
+went without turning (stat newscrawl/loop/max_lag_ms), and peak memory (PSS of
+the tree). A script, not a test: the figures depend on the machine and on what
+else runs on it; read the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.server
+import itertools
+import json
 import multiprocessing
 import os
 import re
@@ -42,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newscrawl.demo.server import QuietHandler
+from newscrawl.vocabulary import CPU_MS, LOOP_MAX_LAG_MS, PAGES
 from tests.proctree import process_tree, status_fields
 
 BIN = Path(sys.executable).parent
@@ -51,6 +63,7 @@ CANONICAL = re.compile(
     rb"<link[^>]+rel=[\"']?canonical[^>]*>|<meta[^>]+og:url[^>]*>", re.IGNORECASE
 )
 LINKS_PER_HUB = 100
+ANCHOR_HREF = re.compile(rb"(<a\s[^>]*?href=)(\"[^\"]*\"|'[^']*')", re.IGNORECASE)
 
 
 # -- the site ------------------------------------------------------------------
@@ -60,6 +73,14 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
     """Serve `count` pages (copies of `files`) with a sitemap and hub pages; runs in
     its own process so that serving does not compete with the measured one's GIL."""
     bodies = [CANONICAL.sub(b"", Path(f).read_bytes()) for f in files]
+    # Their links lead to their own sites' paths, which would only answer 404 here:
+    # they lead to other served pages instead, as an article's links lead on
+    # within its site (most to pages the crawl has found already).
+    links = itertools.count()
+    bodies = [
+        ANCHOR_HREF.sub(lambda m: m[1] + f"'/p/{next(links) % count}.html'".encode(), body)
+        for body in bodies
+    ]
 
     class Handler(QuietHandler):
         def do_GET(self) -> None:
@@ -191,138 +212,159 @@ def mib(n: object) -> str:
     return f"{int(n) / 2**20:,.0f}"  # type: ignore[call-overload]
 
 
+def crawl_command(url: str, db: Path, out: Path, discover: str, workers: list[str]) -> list[str]:
+    """The crawl; its stats go to `db` with .stats.json for a suffix."""
+    # The saved pages link to their own sites' paths, which only answer 404 here,
+    # and to the served copies' onward links.
+    start = [url] if discover == "links" else ["--sitemap", f"{url}sitemap.xml"]
+    return [
+        str(BIN / "newscrawl"), "crawl", *start, "--db", str(db), "-O", str(out), "-L", "INFO",
+        *workers, "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+        "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+        "-s", "ROBOTSTXT_OBEY=False", "-s", "DEPTH_LIMIT=0",
+        "-s", f"NEWSCRAWL_STATS_FILE={db.with_suffix('.stats.json')}",
+    ]  # fmt: skip
+
+
+# `newscrawl` with Python's default garbage-collector settings (for --gc-compare).
+DEFAULT_GC = """
+import gc, sys
+import newscrawl.runner as runner
+runner.GC_THRESHOLD = runner.DEFAULT_GC_THRESHOLD
+gc.freeze = lambda: None
+from newscrawl.cli import main
+sys.argv[0] = "newscrawl"
+sys.exit(main())
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--pages-dir", action="append", help=f"folders of .html pages (default {DEFAULT_PAGES})"
     )
-    parser.add_argument("--sizes", default="2000,10000", help="crawl sizes, comma-separated")
     parser.add_argument(
-        "--baseline-pages", type=int, default=700, help="pages for the two offline runs"
-    )
+        "--sizes", default="distinct,2000,10000",
+        help="crawl sizes, comma-separated; distinct: every page once",
+    )  # fmt: skip
+    parser.add_argument(
+        "--discover", default="sitemap,links",
+        help="how the crawls find the pages: the news sitemap, links from the home page, or both",
+    )  # fmt: skip
+    parser.add_argument(
+        "--gc-compare", action="store_true",
+        help="also crawl through links with Python's default garbage-collector settings",
+    )  # fmt: skip
     parser.add_argument(
         "--compare-pages", type=int, default=400, help="pages for the pool/inline comparison"
     )
-    parser.add_argument(
-        "--discover", choices=["sitemap", "links"], default="sitemap",
-        help="how the crawl finds the pages: the news sitemap, or the home page's link pages",
-    )  # fmt: skip
     args = parser.parse_args()
     shared = ROOT.parent / "shared" / "data"
     folders = [Path(f) for f in args.pages_dir] if args.pages_dir else sorted(shared.glob("*/html"))
     files = sorted(str(f) for folder in folders for f in folder.glob("*.html"))
     if not files:
         sys.exit(f"bench: no .html pages in {', '.join(map(str, folders)) or DEFAULT_PAGES}")
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [len(files) if s == "distinct" else int(s) for s in args.sizes.split(",")]
+    discovers = [d for d in args.discover.split(",") if d]
+    if set(discovers) - {"sitemap", "links"}:
+        sys.exit(f"bench: --discover: sitemap or links, not {args.discover}")
     newscrawl = str(BIN / "newscrawl")
     rows: list[tuple[str, int, dict[str, object]]] = []
 
-    offline = [files[i % len(files)] for i in range(args.baseline_pages)]
     print(f"{len(files)} distinct pages; {os.cpu_count()} cores; sizes {sizes}", flush=True)
-    rows.append(
-        (
-            "trafilatura loop (baseline)",
-            len(offline),
-            measured([sys.executable, "-c", BASELINE, *offline]),
-        )
-    )
-    rows.append(
-        (
-            "trafilatura pool (ceiling)",
-            len(offline),
-            measured([sys.executable, "-c", CEILING, *offline]),
-        )
-    )
-    rows.append(("newscrawl extract (*)", len(offline), measured([newscrawl, "extract", *offline])))
-    offline_rows = len(rows)  # the crawls' rows follow these
+    rows.append(("trafilatura loop (baseline)", len(files),
+                 measured([sys.executable, "-c", BASELINE, *files])))  # fmt: skip
+    rows.append(("trafilatura pool (ceiling)", len(files),
+                 measured([sys.executable, "-c", CEILING, *files])))  # fmt: skip
+    rows.append(("newscrawl extract (*)", len(files), measured([newscrawl, "extract", *files])))
 
+    runs = [(d, size, False) for d in discovers for size in sizes]
+    if args.gc_compare:
+        runs += [("links", size, True) for size in sizes]
     ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     shares = []
-    compare: list[dict[str, str]] = []
+    memory: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+    compared: list[dict[str, str]] = []
     with tempfile.TemporaryDirectory() as scratch:
-        for size in [*sizes, args.compare_pages, args.compare_pages]:
+        for discover, size, default_gc in runs:
             server = multiprocessing.Process(target=serve, args=(files, size, ready), daemon=True)
             server.start()
             url = f"http://127.0.0.1:{ready.get(timeout=30)}/"
-            comparing = len(rows) >= offline_rows + len(sizes)
-            workers = ["--workers", "0"] if comparing and not compare else []
-            run_name = f"bench-{size}-{len(rows)}-{len(compare)}"
-            db, out = Path(scratch) / f"{run_name}.sqlite", Path(scratch) / f"{run_name}.jsonl"
-            # The saved pages link to their own sites' paths, which only answer 404
-            # here: by default the crawl finds the pages through the sitemap alone.
-            start = [url] if args.discover == "links" else ["--sitemap", f"{url}sitemap.xml"]
-            command = [
-                newscrawl, "crawl", *start, "--db", str(db), "-O", str(out), "-L", "INFO", *workers,
-                "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-                "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
-                "-s", "ROBOTSTXT_OBEY=False", "-s", "DEPTH_LIMIT=0",
-            ]  # fmt: skip
+            name = f"{discover}-{size}{'-defaultgc' if default_gc else ''}"
+            db, out = Path(scratch) / f"{name}.sqlite", Path(scratch) / f"{name}.jsonl"
+            command = crawl_command(url, db, out, discover, [])
+            if default_gc:
+                command = [sys.executable, "-c", DEFAULT_GC, *command[1:]]
             result = measured(command)
             server.terminate()
-            stats = result["stderr"].decode()  # type: ignore[attr-defined]
-            fetched = int(re.search(r"'newscrawl/pages/article': (\d+)", stats).group(1))  # type: ignore[union-attr]
-            if comparing:
-                # The store's texts: the JSON Lines records of a first crawl depend on
-                # the order pages arrived in (site boilerplate is learned as they come).
-                with sqlite3.connect(db) as connection:
-                    rows_ = connection.execute("SELECT url, text FROM articles")
-                    compare.append({url_.split("/", 3)[3]: text for url_, text in rows_})
-                continue
-            cpu = {k: int(v) for k, v in re.findall(r"'newscrawl/cpu_ms/(\w+)': (\d+)", stats)}
-            shares.append((size, cpu))
+            stats = json.loads(db.with_suffix(".stats.json").read_text())["stats"]
+            fetched = int(stats.get(f"{PAGES}article", 0))
+            result["lag_ms"] = int(stats.get(LOOP_MAX_LAG_MS, -1))
+            cpu = {k[len(CPU_MS) :]: int(v) for k, v in stats.items() if k.startswith(CPU_MS)}
+            shares.append((name, fetched, cpu))
             # Workers are children of the forkserver, which never reaps them into our
-            # rusage: add the CPU they report.
+            # rusage: their CPU is what they report.
+            result["main_cpu"] = float(result["cpu"])  # type: ignore[arg-type]
             result["cpu"] = float(result["cpu"]) + cpu.get("extract", 0) / 1000  # type: ignore[arg-type]
-            rows.append((f"newscrawl crawl ({size} pages)", fetched, result))
+            gc_note = ", default GC" if default_gc else ""
+            rows.append((f"crawl {discover} {size}{gc_note}", fetched, result))
+            memory.setdefault((discover, default_gc), []).append((size, int(result["pss_peak"])))  # type: ignore[call-overload]
+        for workers in (["--workers", "0"], []):
+            server = multiprocessing.Process(
+                target=serve, args=(files, args.compare_pages, ready), daemon=True
+            )
+            server.start()
+            url = f"http://127.0.0.1:{ready.get(timeout=30)}/"
+            db = Path(scratch) / f"compare{len(workers)}.sqlite"
+            out = Path(scratch) / f"compare{len(workers)}.jsonl"
+            measured(crawl_command(url, db, out, "sitemap", workers))
+            server.terminate()
+            # The store's texts: the JSON Lines records of a first crawl depend on
+            # the order pages arrived in (site boilerplate is learned as they come).
+            with sqlite3.connect(db) as connection:
+                texts = connection.execute("SELECT url, text FROM articles")
+                compare_rows = {address.split("/", 3)[3]: text for address, text in texts}
+            compared.append(compare_rows)
 
     base_rate = rows[0][1] / float(rows[0][2]["wall"])  # type: ignore[arg-type]
+    base_ms = 1000 * float(rows[0][2]["cpu"]) / rows[0][1]  # type: ignore[arg-type]
     print()
     print(
-        f"{'run':32} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU s':>7} {'ms/page':>7}"
-        f" {'peak MiB: PSS all':>17} {'RSS all':>8} {'main':>6}"
+        f"{'run':30} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU ms/page':>11}"
+        f" {'x loop':>6} {'crawler ms/page':>15} {'max lag ms':>10} {'peak PSS MiB':>12}"
     )
     for name, pages, r in rows:
         rate = pages / float(r["wall"])  # type: ignore[arg-type]
-        print(
-            f"{name:32} {pages:6} {float(r['wall']):7.1f} {rate:8.1f} {rate / base_rate:6.2f}"  # type: ignore[arg-type]
-            f" {float(r['cpu']):7.1f} {1000 * float(r['cpu']) / pages:7.1f} {mib(r['pss_peak']):>17} {mib(r['tree_peak']):>8} {mib(r['main_peak']):>6}"
-        )  # type: ignore[arg-type]
-    if len(sizes) >= 2:
-        small, large = rows[offline_rows], rows[-1]
-        print(
-            f"\nfrom {sizes[0]} to {sizes[-1]} pages: throughput x{(large[1] / float(large[2]['wall'])) / (small[1] / float(small[2]['wall'])):.2f}, "  # type: ignore[arg-type]
-            f"peak memory (PSS) x{int(large[2]['pss_peak']) / int(small[2]['pss_peak']):.2f}"
-        )  # type: ignore[call-overload]
-    for size, cpu in shares:
-        extract = cpu.get("extract", 0) or 1
-        print(
-            f"crawl of {size}: CPU ms extract {cpu.get('extract', 0)}, clean {cpu.get('clean', 0)}, store {cpu.get('store', 0)}"
-            f" -> cleaning + storage = {100 * (cpu.get('clean', 0) + cpu.get('store', 0)) / extract:.1f}% of extraction"
-        )
-    # What the CPU a page allows: with every core busy, a run that spends c ms of
-    # CPU a page reaches at most cores x baseline ms / c times the baseline's rate.
-    cores = len(os.sched_getaffinity(0))
-    base_ms = 1000 * float(rows[0][2]["cpu"]) / rows[0][1]  # type: ignore[arg-type]
-    for size, cpu in shares:
-        extract_ms = cpu.get("extract", 0) / size
-        print(
-            f"ceiling from CPU a page, crawl of {size}: extraction alone {extract_ms:.1f} ms against the"
-            f" baseline's {base_ms:.1f} -> at most {cores * base_ms / extract_ms:.2f}x on {cores} cores"
-            " for any run that extracts as newscrawl does"
-        )
-    for name, pages, r in rows[offline_rows:]:
         page_ms = 1000 * float(r["cpu"]) / pages  # type: ignore[arg-type]
+        crawler = f"{1000 * float(r['main_cpu']) / pages:15.1f}" if "main_cpu" in r else f"{'':15}"  # type: ignore[arg-type]
+        lag = f"{r['lag_ms']:10}" if "lag_ms" in r else f"{'':10}"
         print(
-            f"ceiling from CPU a page, {name}: {page_ms:.1f} ms -> at most {cores * base_ms / page_ms:.2f}x"
+            f"{name:30} {pages:6} {float(r['wall']):7.1f} {rate:8.1f} {rate / base_rate:6.2f}"  # type: ignore[arg-type]
+            f" {page_ms:11.1f} {page_ms / base_ms:6.2f} {crawler} {lag} {mib(r['pss_peak']):>12}"
+        )
+    for (discover, default_gc), points in memory.items():
+        if len(points) < 2:
+            continue
+        (small, small_pss), (large, large_pss) = points[-2], points[-1]
+        print(
+            f"{discover}{' (default GC)' if default_gc else ''}: peak PSS {mib(small_pss)} MiB at"
+            f" {small} pages, {mib(large_pss)} MiB at {large}: x{large_pss / small_pss:.2f}"
+        )
+    for name, fetched, cpu in shares:
+        if not fetched:
+            continue
+        print(
+            f"{name}: CPU ms a page: extract {cpu.get('extract', 0) / fetched:.1f},"
+            f" clean {cpu.get('clean', 0) / fetched:.2f}, store {cpu.get('store', 0) / fetched:.2f}"
         )
     print("(*) CPU of the main process only: its workers' CPU is not reported back.")
-    print("PSS all: the whole process tree's memory, each shared page counted once;")
-    print("RSS all: the same summed per process, shared pages counted in every process.")
-    if len(compare) == 2:
-        same = compare[0] == compare[1]
+    print("CPU ms/page: the whole tree (crawler + the CPU the workers report); x loop: its")
+    print("ratio to the baseline's; crawler ms/page: the crawler's process alone.")
+    if len(compared) == 2:
+        same = compared[0] == compared[1]
         print(
-            f"--workers 0 vs pool on {args.compare_pages} pages: {len(compare[0])} and {len(compare[1])} items, "
-            f"{'identical texts' if same else 'DIFFERENT'}"
+            f"--workers 0 vs pool on {args.compare_pages} pages: "
+            f"{'identical texts' if same else 'DIFFERENT texts'}"
         )
 
 

@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
-from newscrawl.language import normalize_tag
+from newscrawl.language import article_language, normalize_tag
 from newscrawl.metadata import read_metadata
 from newscrawl.recall import DEFAULT, take_better_route
 from newscrawl.urls import canonicalize, resolve_http_url, site_of
@@ -73,10 +73,15 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
-    # The language the page declares, as a BCP 47 tag ("en-GB"); None if it declares
-    # none. Detection from the text happens later, in the crawler's process (see
-    # newscrawl.article), so that the workers do not each hold the detector's model.
+    # The page's language, as a BCP 47 tag ("en-GB"): the one it declares, else the
+    # detector's reading of its text (`language_source` says which); None if neither.
+    # Read in the worker: the workers share the detector's model (68 MB), loaded
+    # once by their fork server (newscrawl/preload.py); the crawler's process never
+    # loads it.
     language: str | None = None
+    # DECLARED or DETECTED (newscrawl/language.py); "" when read and neither found,
+    # None when not read (an Extraction made elsewhere: newscrawl.article reads it).
+    language_source: str | None = None
     description: str | None = None
     canonical_url: str | None = None
     sitename: str | None = None
@@ -280,12 +285,14 @@ def extract_tree(tree: HtmlElement, url: str | None = None) -> Extraction:
     if not found.strip():
         return Extraction(failure=NO_TEXT, language=normalize_tag(declared))
     text = _nfc(found)
+    language, language_source = article_language(declared, text)
     return Extraction(
         text=text,
         title=_nfc(metadata.title),
         authors=_split_authors(_nfc(metadata.author)),
         published=metadata.date,
-        language=normalize_tag(declared),
+        language=language,
+        language_source=language_source or "",
         description=_nfc(metadata.description),
         canonical_url=canonicalize(canonical) if canonical else None,
         sitename=_nfc(metadata.sitename),
