@@ -71,7 +71,7 @@ ARTICLE_LINK_PRIORITY = -10
 # meta key of a sitemap or feed request: the site whose links wait for it.
 READING_FOR = "newscrawl_reading_for"
 # Links of one page scheduled before the event loop turns (see `parse`).
-LINKS_PER_TURN = 200
+LINKS_PER_TURN = 100
 
 
 class NewsSpider(BaseNewsSpider):
@@ -125,6 +125,7 @@ class NewsSpider(BaseNewsSpider):
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
         self.pending_from_writer: dict[str, list[PendingURL]] = {}
         self.held_links: HeldLinks[Request] = HeldLinks()
+        self.releasing: set[asyncio.Future[None]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -297,17 +298,31 @@ class NewsSpider(BaseNewsSpider):
         """A sitemap or feed request is done with (read, failed or dropped): once
         all of its site's are, the links held for it go to the scheduler."""
         site = request.meta.pop(READING_FOR, None)
-        if site is not None and self.crawler.engine is not None:
-            for held in self.held_links.done(site):
-                self.crawler.engine.crawl(held)
+        if site is not None:
+            self._release(self.held_links.done(site))
+
+    def _release(self, requests: list[Request]) -> None:
+        if requests:
+            task = asyncio.ensure_future(self._schedule(requests))
+            self.releasing.add(task)  # a task nobody refers to may be collected
+            task.add_done_callback(self.releasing.discard)
+
+    async def _schedule(self, requests: list[Request]) -> None:
+        """Hand `requests` to the scheduler, LINKS_PER_TURN at a time with a turn of
+        the event loop between (thousands may have been held)."""
+        for number, request in enumerate(requests, 1):
+            if self.crawler.engine is None:
+                return
+            self.crawler.engine.crawl(request)
+            if number % LINKS_PER_TURN == 0:
+                await asyncio.sleep(0)
 
     def release_held_links(self) -> None:
         """spider_idle: a crawl never ends with links held (a document whose end
         went unnoticed must not keep them)."""
         held = self.held_links.release_all()
-        if held and self.crawler.engine is not None:
-            for request in held:
-                self.crawler.engine.crawl(request)
+        if held:
+            self._release(held)
             raise DontCloseSpider
 
     def _entry_requests(self, config: SiteConfig, reading: DiscoveryReading) -> Iterator[Request]:
