@@ -4,6 +4,7 @@ links; incremental second runs; a per-site record of every run."""
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -290,5 +291,35 @@ def test_sitemap_articles_come_before_links_found_on_articles(tmp_path: Path) ->
             f"/news/s{n}.html" for n in range(12)
         }, site.hits
         assert not [p for p in site.hits if p.startswith("/more/")], site.hits
+    finally:
+        site.close()
+
+
+def test_since_and_max_age_leave_out_articles_whose_own_date_is_older(tmp_path: Path) -> None:
+    """Issue 17: a plain sitemap gives no dates; the pages do. --max-age and --since
+    leave out the article the page dates to 2019, counted as too old."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    try:
+        recent = (datetime.now(UTC) - timedelta(hours=6)).isoformat(timespec="seconds")
+        write_article(
+            root, "old", "Harbour wall rebuilt after the winter storms", "2019-03-02T09:00:00+00:00"
+        )
+        write_article(root, "new", "Ferry timetable changes for the spring season", recent)
+        entries = "".join(
+            f"<url><loc>{site.url}news/{slug}.html</loc></url>" for slug in ("old", "new")
+        )
+        (root / "sitemap.xml").write_text(f"{NEWS_NS}{entries}</urlset>", "utf-8")
+        for name, window in (("age", ["--max-age", "3d"]), ("since", ["--since", "2026-01-01"])):
+            db, stats = tmp_path / f"{name}.sqlite", tmp_path / f"{name}.json"
+            result = run("newscrawl", "crawl", "--sitemap", f"{site.url}sitemap.xml", "--db", str(db),
+                         *window, *FAST, "-s", f"NEWSCRAWL_STATS_FILE={stats}")  # fmt: skip
+            assert result.returncode == 0, result.stderr.decode()
+            with sqlite3.connect(db) as connection:
+                stored = [u for (u,) in connection.execute("SELECT url FROM articles")]
+            assert stored == [f"{site.url}news/new.html"], (name, stored)
+            counts = json.loads(stats.read_text())["stats"]
+            assert counts.get("newscrawl/run/too_old") == 1, (name, counts)
     finally:
         site.close()

@@ -33,7 +33,7 @@ from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
 from newscrawl.pagereader import PageReader
 from newscrawl.pagetype import ARTICLE, classify_page
-from newscrawl.pageworker import DiscoveryReading
+from newscrawl.pageworker import DiscoveryReading, PageReading
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site
 from newscrawl.runstore import RunStore, url_states
@@ -46,6 +46,7 @@ from newscrawl.vocabulary import (
     LINKS_CUT,
     NOT_ARTICLE,
     PAGES,
+    TOO_OLD,
 )
 
 __all__ = ["NewsSpider"]
@@ -348,6 +349,25 @@ class NewsSpider(BaseNewsSpider):
             elif over_budget:
                 return  # entries past the budget are not looked at further
 
+    def window_for(self, config: SiteConfig) -> datetime | None:
+        """The oldest publication time the crawl wants of `config`'s articles (--since,
+        or the site's or the crawl's max_age), or None for any."""
+        return self.since or (datetime.now(UTC) - config.max_age if config.max_age else None)
+
+    def article_from(self, response: Response, reading: PageReading) -> ArticleItem | None:
+        """As every spider reads an article; and one whose own date is older than the
+        crawl's window (a sitemap or feed gave none, or a wrong one) is left out,
+        counted as too old."""
+        item = super().article_from(response, reading)
+        config = self.config_for(response)
+        if item is None or config is None:
+            return item
+        window, published = self.window_for(config), parse_date(item.published)
+        if window is not None and published is not None and published < window:
+            self.no_article(config.name, response.url, TOO_OLD)
+            return None
+        return item
+
     def article_request(self, config: SiteConfig, entry: Entry) -> tuple[Request | None, bool]:
         """A request for an article URL from a sitemap, feed or earlier run, or None
         to skip it; and whether it was skipped for the budget (the URL stays
@@ -355,9 +375,9 @@ class NewsSpider(BaseNewsSpider):
         if not config.wants(entry.url):
             return None, False
         dated = entry.published or entry.lastmod
-        window = self.since or (datetime.now(UTC) - config.max_age if config.max_age else None)
+        window = self.window_for(config)
         if window is not None and dated is not None and dated < window:
-            count_site(self.crawler, config.name, "too_old")
+            count_site(self.crawler, config.name, TOO_OLD)
             return None, False
         known = self.known.get(config.name, {}).get(canonicalize(entry.url))
         if known is not None and not self.refresh:
