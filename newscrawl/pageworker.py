@@ -40,11 +40,13 @@ from newscrawl.urls import resolve_http_url
 
 __all__ = [
     "MAX_ENTRIES",
+    "MAX_PAGE_BYTES",
     "MAX_PAGE_LINKS",
     "MAX_TAGS",
     "ArticleFacts",
     "DiscoveryReading",
     "PageReading",
+    "bounded_markup",
     "decode_body",
     "read_feed",
     "read_page",
@@ -55,12 +57,15 @@ __all__ = [
 # an attack or a mistake, and following all of them would cost its site its budget
 # anyway. Those past the cap are counted (PageReading.links_cut).
 MAX_PAGE_LINKS = 5_000
-# Tags ("<") of a page that are parsed. The largest of the 1,165 pages of the dev sets
-# has 19,629; one of millions of tiny elements (30 MB fits under the download cap)
-# would take a worker gigabytes, and parsing, trafilatura and htmldate all grow
-# faster than the page (trafilatura: 0.4 s for 5,000 paragraphs, 6.4 s for
-# 40,000). A page past this is read up to its MAX_TAGS-th tag, and counted.
+# How much of a page is parsed: its first MAX_TAGS tags ("<") and MAX_PAGE_BYTES
+# bytes. The largest of the 1,165 pages of the dev sets has 19,629 tags and 563 KB.
+# A page of millions of tiny elements (30 MB fits under the download cap) would take
+# a worker gigabytes, and parsing, trafilatura and htmldate all grow faster than the
+# page (trafilatura: 0.4 s for 5,000 paragraphs, 6.4 s for 40,000); 29 MB of text
+# in 30,000 paragraphs took a worker 722 MB, 9 MB 410 MB. A page past either bound
+# is read up to it, and counted.
 MAX_TAGS = 50_000
+MAX_PAGE_BYTES = 8_000_000
 # Feeds one page may announce.
 MAX_PAGE_FEEDS = 20
 # Entries one sitemap or feed may give: a sitemap holds 50,000 URLs at most
@@ -178,17 +183,23 @@ def read_page(
 
 
 def bounded_markup(body: bytes) -> tuple[bytes, int, int]:
-    """`body` up to its MAX_TAGS-th tag; how many tags were cut, and about how many
-    links they held (counted, not parsed). Cut on a "<", so never inside a
-    character of UTF-8 or of a single-byte charset."""
+    """`body` up to its MAX_TAGS-th tag and within MAX_PAGE_BYTES; how many tags were
+    cut, and about how many links they held (counted, not parsed). Cut before a
+    "<", so never inside a character of UTF-8 or of a single-byte charset."""
     tags = body.count(b"<")
-    if tags <= MAX_TAGS:
+    if tags <= MAX_TAGS and len(body) <= MAX_PAGE_BYTES:
         return body, 0, 0
     end = -1
-    for _ in range(MAX_TAGS + 1):
-        end = body.find(b"<", end + 1)
+    for _ in range(min(tags, MAX_TAGS) + 1):
+        found = body.find(b"<", end + 1)
+        if found < 0 or found > MAX_PAGE_BYTES:
+            break
+        end = found
+    if end <= 0:  # no tag within the bound: the bound itself
+        end = min(len(body), MAX_PAGE_BYTES)
+    kept = body[:end].count(b"<")
     links = sum(body.count(opening, end) for opening in (b"<a ", b"<A ", b"<area", b"<AREA"))
-    return body[:end], tags - MAX_TAGS, links
+    return body[:end], max(tags - kept, 1), links
 
 
 def _clean(extraction: Extraction, cleaner: TextCleaner) -> ArticleFacts:

@@ -4,7 +4,13 @@ article pages wait for their site's sitemaps and feeds."""
 from __future__ import annotations
 
 from newscrawl.heldlinks import HeldLinks
-from newscrawl.pageworker import MAX_PAGE_LINKS, MAX_TAGS, bounded_markup, read_page
+from newscrawl.pageworker import (
+    MAX_PAGE_BYTES,
+    MAX_PAGE_LINKS,
+    MAX_TAGS,
+    bounded_markup,
+    read_page,
+)
 
 
 def _hub(links: int) -> bytes:
@@ -64,3 +70,12 @@ def test_an_idle_crawl_gets_every_held_link() -> None:
     held.hold("a", "link")
     assert held.release_all() == ["link"]
     assert not held.hold("a", "later")  # nothing is being read any more
+
+
+def test_a_page_past_the_byte_bound_is_cut_before_a_tag_within_it() -> None:
+    paragraph = "<p>" + "word " * 200 + "</p>"  # 1,007 bytes
+    page = ("<html><body>" + paragraph * (MAX_PAGE_BYTES // len(paragraph) + 500)).encode()
+    kept, tags_cut, _ = bounded_markup(page)
+    assert len(kept) <= MAX_PAGE_BYTES < len(page)
+    assert page[len(kept) : len(kept) + 1] == b"<"
+    assert tags_cut == page.count(b"<") - kept.count(b"<") > 0
