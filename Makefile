@@ -41,7 +41,7 @@ eval: install
 
 # Throughput and memory against plain trafilatura (several minutes; ../shared/data).
 bench: install
-	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/throughput.py --archive-compare
 
 # One cluster worker against two (Redis, PostgreSQL and the pages on loopback).
 bench-scaling: install

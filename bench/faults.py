@@ -62,10 +62,11 @@ def main() -> int:
         verdicts.append(timed("disk full", lambda: cases.disk_full_scenario(site, work / "disk")))
         verdicts.append(timed("overlap", lambda: cases.overlap_scenario(site, work / "overlap")))
         verdicts += timed("memory", lambda: cases.memory_scenario(site, work / "memory"))
-        # Issue 13: the trust boundary between sites (F27-F35), on their own hostile site.
+        # Issue 13: the trust boundary between sites (F27-F35), on their own hostile site;
+        # issue 15: pages too big for one process beside a healthy site (F36-F38).
         with trustcases.trust_site() as trust:
             for name in ("robots", "canonical", "internal", "starvation", "budget", "idn",
-                         "credentials"):  # fmt: skip
+                         "credentials", "heavy"):  # fmt: skip
                 scenario = getattr(trustcases, f"{name}_scenario")
                 folder = work / f"trust-{name}"
                 folder.mkdir()

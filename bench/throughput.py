@@ -1,35 +1,47 @@
 #!/usr/bin/env python3
 """Throughput benchmark: plain trafilatura vs `newscrawl extract` vs `newscrawl crawl`.
 
-    .venv/bin/python bench/throughput.py [--pages-dir DIR ...] [--sizes 2000,10000]
+    .venv/bin/python bench/throughput.py [--pages-dir DIR ...] [--sizes distinct,2000,10000]
+                                         [--discover sitemap,links] [--gc-compare]
+                                         [--archive-compare]
 
-Serves a folder of saved HTML pages (by default ../shared/data/*/html), repeated
-under distinct URLs to reach any page count, from a separate process on
-127.0.0.1, with a news sitemap and link pages. Then, on the same pages:
+Serves a folder of saved HTML pages (by default ../shared/data/*/html: 1,165
+distinct pages), from a separate process on 127.0.0.1, with a news sitemap and
+hub pages that link to the pages. Then:
 
-1. the baseline: plain trafilatura.extract() in a loop in one process;
+1. the baseline: plain trafilatura.extract() in a loop in one process, over
+   every distinct page once;
 2. the ceiling: the same loop shared out over one process per core, the most
    the machine gives trafilatura alone;
-3. `newscrawl extract` over the files (all workers);
-4. `newscrawl crawl` of the served site into SQLite, at each size of --sizes;
-5. a crawl with --workers 0 and one with the pool on the same pages, compared
-   item for item;
-6. what issue 18's features cost: the first size crawled again with --archive
-   (WARC of every response), and the store's writes of the same articles with
-   the full-text index (FTS5 triggers) and without, and a story signature
-   (MinHash) a text.
+3. `newscrawl extract` over the same files (all workers);
+4. `newscrawl crawl` of the served site into SQLite, found through the news
+   sitemap and through links (the home page, hub pages of 100 links, and the
+   pages' own links, which lead to other served pages), at each size
+   of --sizes. "distinct" is every page once; past that, pages REPEAT under new
+   URLs (htmldate's cache then flatters the extraction a little: the distinct
+   rows are the honest CPU figures, the larger ones show memory and pace);
+5. with --gc-compare, the link-discovered crawl again with Python's default
+   garbage-collector settings instead of runner.GC_THRESHOLD and gc.freeze();
+6. with --archive-compare, what issue 18's features cost: the first crawl again
+   with --archive (a WARC record of every response), and the store's writes of
+   that crawl's articles with the full-text index (FTS5 triggers) and without,
+   and a story signature (MinHash) a text;
+7. a crawl with --workers 0 and one with the pool on the same pages, compared
+   item for item.
 
-It prints pages/s, the ratio to the baseline, CPU seconds (in all and per page)
-and peak memory (the
-whole process tree, and the crawler's main process alone), and the CPU that
-cleaning and storage take next to extraction. A script, not a test: the figures
-depend on the machine and on what else runs on it; read the ratios.
+It prints pages/s, the ratio to the baseline, CPU a page of the whole process
+tree and of the crawler's process alone, the longest the crawler's event loop
+went without turning (stat newscrawl/loop/max_lag_ms), and peak memory (PSS of
+the tree). A script, not a test: the figures depend on the machine and on what
+else runs on it; read the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.server
+import itertools
+import json
 import multiprocessing
 import os
 import re
@@ -46,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newscrawl.demo.server import QuietHandler
+from newscrawl.vocabulary import CPU_MS, LOOP_MAX_LAG_MS, PAGES
 from tests.proctree import process_tree, status_fields
 
 BIN = Path(sys.executable).parent
@@ -55,6 +68,7 @@ CANONICAL = re.compile(
     rb"<link[^>]+rel=[\"']?canonical[^>]*>|<meta[^>]+og:url[^>]*>", re.IGNORECASE
 )
 LINKS_PER_HUB = 100
+ANCHOR_HREF = re.compile(rb"(<a\s[^>]*?href=)(\"[^\"]*\"|'[^']*')", re.IGNORECASE)
 
 
 # -- the site ------------------------------------------------------------------
@@ -64,6 +78,14 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
     """Serve `count` pages (copies of `files`) with a sitemap and hub pages; runs in
     its own process so that serving does not compete with the measured one's GIL."""
     bodies = [CANONICAL.sub(b"", Path(f).read_bytes()) for f in files]
+    # Their links lead to their own sites' paths, which would only answer 404 here:
+    # they lead to other served pages instead, as an article's links lead on
+    # within its site (most to pages the crawl has found already).
+    links = itertools.count()
+    bodies = [
+        ANCHOR_HREF.sub(lambda m: m[1] + f"'/p/{next(links) % count}.html'".encode(), body)
+        for body in bodies
+    ]
 
     class Handler(QuietHandler):
         def do_GET(self) -> None:
@@ -192,11 +214,9 @@ if __name__ == "__main__":
 
 
 def store_costs(jsonl: Path) -> dict[str, float]:
-    """The store's writes of the crawl's articles, timed with its full-text index
+    """The store's writes of a crawl's articles, timed with its full-text index
     and without (its FTS5 triggers dropped), each into a new SQLite file; and the
     MinHash signature of a text (newscrawl/duplicates.py), on its own."""
-    import json
-
     from newscrawl.duplicates import signature
     from newscrawl.items import ArticleItem
     from newscrawl.storage import ArticleStore
@@ -216,16 +236,64 @@ def store_costs(jsonl: Path) -> dict[str, float]:
         found[mode] = time.perf_counter() - started
         store.close()
         found[f"{mode}_mib"] = path.stat().st_size / 2**20
-    texts = [record["text"] for record in records]
     started = time.perf_counter()
-    for text in texts:
-        signature(text)
-    found["signature_ms"] = 1000 * (time.perf_counter() - started) / max(len(texts), 1)
+    for record in records:
+        signature(record["text"])
+    found["signature_ms"] = 1000 * (time.perf_counter() - started) / max(len(records), 1)
     return found
+
+
+def archive_lines(plain: dict[str, object], archived: dict[str, object], fetched: int,
+                  warc_bytes: int, store: dict[str, float]) -> list[str]:  # fmt: skip
+    """What --archive-compare prints: the crawl with the archive on vs off, and the
+    store's writes with the full-text index on vs off."""
+    wall = (float(plain["wall"]), float(archived["wall"]))  # type: ignore[arg-type]
+    cpu = (float(plain["cpu"]), float(archived["cpu"]))  # type: ignore[arg-type]
+    per_write = 1000 * (store["on"] - store["off"]) / max(store["articles"], 1)
+    crawl = (
+        f"archive off vs on, the same crawl: wall {wall[0]:.1f} -> {wall[1]:.1f} s"
+        f" ({100 * (wall[1] / wall[0] - 1):+.0f}%), CPU {cpu[0]:.1f} -> {cpu[1]:.1f} s"
+        f" ({100 * (cpu[1] / cpu[0] - 1):+.0f}%); WARC {warc_bytes / 2**20:.1f} MiB,"
+        f" {warc_bytes / 1024 / max(fetched, 1):.1f} KiB an article"
+    )
+    index = (
+        f"store writes of {store['articles']:.0f} articles: index off {store['off']:.2f} s,"
+        f" on {store['on']:.2f} s: the FTS5 index costs {per_write:.2f} ms an article"
+        f" ({100 * (store['on'] / store['off'] - 1):+.0f}% of a write); database"
+        f" {store['off_mib']:.1f} -> {store['on_mib']:.1f} MiB; a story signature (MinHash)"
+        f" {store['signature_ms']:.2f} ms a text"
+    )
+    return [crawl, index]
 
 
 def mib(n: object) -> str:
     return f"{int(n) / 2**20:,.0f}"  # type: ignore[call-overload]
+
+
+def crawl_command(url: str, db: Path, out: Path, discover: str, workers: list[str]) -> list[str]:
+    """The crawl; its stats go to `db` with .stats.json for a suffix."""
+    # The saved pages link to their own sites' paths, which only answer 404 here,
+    # and to the served copies' onward links.
+    start = [url] if discover == "links" else ["--sitemap", f"{url}sitemap.xml"]
+    return [
+        str(BIN / "newscrawl"), "crawl", *start, "--db", str(db), "-O", str(out), "-L", "INFO",
+        *workers, "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+        "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
+        "-s", "ROBOTSTXT_OBEY=False", "-s", "DEPTH_LIMIT=0",
+        "-s", f"NEWSCRAWL_STATS_FILE={db.with_suffix('.stats.json')}",
+    ]  # fmt: skip
+
+
+# `newscrawl` with Python's default garbage-collector settings (for --gc-compare).
+DEFAULT_GC = """
+import gc, sys
+import newscrawl.runner as runner
+runner.GC_THRESHOLD = runner.DEFAULT_GC_THRESHOLD
+gc.freeze = lambda: None
+from newscrawl.cli import main
+sys.argv[0] = "newscrawl"
+sys.exit(main())
+"""
 
 
 def main() -> None:
@@ -233,157 +301,148 @@ def main() -> None:
     parser.add_argument(
         "--pages-dir", action="append", help=f"folders of .html pages (default {DEFAULT_PAGES})"
     )
-    parser.add_argument("--sizes", default="2000,10000", help="crawl sizes, comma-separated")
     parser.add_argument(
-        "--baseline-pages", type=int, default=700, help="pages for the two offline runs"
-    )
+        "--sizes", default="distinct,2000,10000",
+        help="crawl sizes, comma-separated; distinct: every page once",
+    )  # fmt: skip
+    parser.add_argument(
+        "--discover", default="sitemap,links",
+        help="how the crawls find the pages: the news sitemap, links from the home page, or both",
+    )  # fmt: skip
+    parser.add_argument(
+        "--gc-compare", action="store_true",
+        help="also crawl through links with Python's default garbage-collector settings",
+    )  # fmt: skip
+    parser.add_argument(
+        "--archive-compare", action="store_true",
+        help="also the first crawl with --archive, and the store's writes with and without"
+        " the full-text index",
+    )  # fmt: skip
     parser.add_argument(
         "--compare-pages", type=int, default=400, help="pages for the pool/inline comparison"
     )
-    parser.add_argument(
-        "--discover", choices=["sitemap", "links"], default="sitemap",
-        help="how the crawl finds the pages: the news sitemap, or the home page's link pages",
-    )  # fmt: skip
     args = parser.parse_args()
     shared = ROOT.parent / "shared" / "data"
     folders = [Path(f) for f in args.pages_dir] if args.pages_dir else sorted(shared.glob("*/html"))
     files = sorted(str(f) for folder in folders for f in folder.glob("*.html"))
     if not files:
         sys.exit(f"bench: no .html pages in {', '.join(map(str, folders)) or DEFAULT_PAGES}")
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [len(files) if s == "distinct" else int(s) for s in args.sizes.split(",")]
+    discovers = [d for d in args.discover.split(",") if d]
+    if set(discovers) - {"sitemap", "links"}:
+        sys.exit(f"bench: --discover: sitemap or links, not {args.discover}")
     newscrawl = str(BIN / "newscrawl")
     rows: list[tuple[str, int, dict[str, object]]] = []
 
-    offline = [files[i % len(files)] for i in range(args.baseline_pages)]
     print(f"{len(files)} distinct pages; {os.cpu_count()} cores; sizes {sizes}", flush=True)
-    rows.append(
-        (
-            "trafilatura loop (baseline)",
-            len(offline),
-            measured([sys.executable, "-c", BASELINE, *offline]),
-        )
-    )
-    rows.append(
-        (
-            "trafilatura pool (ceiling)",
-            len(offline),
-            measured([sys.executable, "-c", CEILING, *offline]),
-        )
-    )
-    rows.append(("newscrawl extract (*)", len(offline), measured([newscrawl, "extract", *offline])))
-    offline_rows = len(rows)  # the crawls' rows follow these
+    rows.append(("trafilatura loop (baseline)", len(files),
+                 measured([sys.executable, "-c", BASELINE, *files])))  # fmt: skip
+    rows.append(("trafilatura pool (ceiling)", len(files),
+                 measured([sys.executable, "-c", CEILING, *files])))  # fmt: skip
+    rows.append(("newscrawl extract (*)", len(files), measured([newscrawl, "extract", *files])))
 
+    # (how pages are found, size, default GC, archive)
+    runs = [(d, size, False, False) for d in discovers for size in sizes]
+    if args.gc_compare:
+        runs += [("links", size, True, False) for size in sizes]
+    if args.archive_compare:
+        runs.append((discovers[0], sizes[0], False, True))
+    archive_report: list[str] = []
     ready: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
     shares = []
-    compare: list[dict[str, str]] = []
+    memory: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+    compared: list[dict[str, str]] = []
     with tempfile.TemporaryDirectory() as scratch:
-        runs = [(size, "") for size in sizes] + [(sizes[0], "archive")]
-        runs += [(args.compare_pages, "compare")] * 2
-        for size, kind in runs:
+        for discover, size, default_gc, archive in runs:
             server = multiprocessing.Process(target=serve, args=(files, size, ready), daemon=True)
             server.start()
             url = f"http://127.0.0.1:{ready.get(timeout=30)}/"
-            comparing = kind == "compare"
-            workers = ["--workers", "0"] if comparing and not compare else []
-            run_name = f"bench-{size}-{len(rows)}-{len(compare)}"
-            db, out = Path(scratch) / f"{run_name}.sqlite", Path(scratch) / f"{run_name}.jsonl"
-            warc = Path(scratch) / f"{run_name}-warc"
-            if kind == "archive":
-                workers += ["--archive", str(warc)]
-            # The saved pages link to their own sites' paths, which only answer 404
-            # here: by default the crawl finds the pages through the sitemap alone.
-            start = [url] if args.discover == "links" else ["--sitemap", f"{url}sitemap.xml"]
-            command = [
-                newscrawl, "crawl", *start, "--db", str(db), "-O", str(out), "-L", "INFO", *workers,
-                "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
-                "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
-                "-s", "ROBOTSTXT_OBEY=False", "-s", "DEPTH_LIMIT=0",
-            ]  # fmt: skip
+            name = f"{discover}-{size}{'-defaultgc' if default_gc else ''}"
+            name += "-archive" if archive else ""
+            db, out = Path(scratch) / f"{name}.sqlite", Path(scratch) / f"{name}.jsonl"
+            warc = Path(scratch) / f"{name}-warc"
+            command = crawl_command(url, db, out, discover, ["--archive", str(warc)] * archive)
+            if default_gc:
+                command = [sys.executable, "-c", DEFAULT_GC, *command[1:]]
             result = measured(command)
             server.terminate()
-            stats = result["stderr"].decode()  # type: ignore[attr-defined]
-            fetched = int(re.search(r"'newscrawl/pages/article': (\d+)", stats).group(1))  # type: ignore[union-attr]
-            if comparing:
-                # The store's texts: the JSON Lines records of a first crawl depend on
-                # the order pages arrived in (site boilerplate is learned as they come).
-                with sqlite3.connect(db) as connection:
-                    rows_ = connection.execute("SELECT url, text FROM articles")
-                    compare.append({url_.split("/", 3)[3]: text for url_, text in rows_})
-                continue
-            cpu = {k: int(v) for k, v in re.findall(r"'newscrawl/cpu_ms/(\w+)': (\d+)", stats)}
-            shares.append((size, cpu))
+            stats = json.loads(db.with_suffix(".stats.json").read_text())["stats"]
+            fetched = int(stats.get(f"{PAGES}article", 0))
+            result["lag_ms"] = int(stats.get(LOOP_MAX_LAG_MS, -1))
+            cpu = {k[len(CPU_MS) :]: int(v) for k, v in stats.items() if k.startswith(CPU_MS)}
+            shares.append((name, fetched, cpu))
             # Workers are children of the forkserver, which never reaps them into our
-            # rusage: add the CPU they report.
+            # rusage: their CPU is what they report.
+            result["main_cpu"] = float(result["cpu"])  # type: ignore[arg-type]
             result["cpu"] = float(result["cpu"]) + cpu.get("extract", 0) / 1000  # type: ignore[arg-type]
-            if kind == "archive":
-                archived = sum(f.stat().st_size for f in warc.glob("*.warc.gz"))
-                archive_cost = (size, fetched, result, archived)
-                rows.append((f"crawl ({size} pages) --archive", fetched, result))
-                features = store_costs(out)
+            gc_note = ", default GC" if default_gc else ""
+            gc_note += ", --archive" if archive else ""
+            rows.append((f"crawl {discover} {size}{gc_note}", fetched, result))
+            if archive:  # against the same crawl without, the first row of `runs`
+                plain = next(r for n, _, r in rows if n == f"crawl {discover} {size}")
+                warc_bytes = sum(f.stat().st_size for f in warc.glob("*.warc.gz"))
+                archive_report = archive_lines(plain, result, fetched, warc_bytes,
+                                               store_costs(out))  # fmt: skip
                 continue
-            rows.append((f"newscrawl crawl ({size} pages)", fetched, result))
+            memory.setdefault((discover, default_gc), []).append((size, int(result["pss_peak"])))  # type: ignore[call-overload]
+        for workers in (["--workers", "0"], []):
+            server = multiprocessing.Process(
+                target=serve, args=(files, args.compare_pages, ready), daemon=True
+            )
+            server.start()
+            url = f"http://127.0.0.1:{ready.get(timeout=30)}/"
+            db = Path(scratch) / f"compare{len(workers)}.sqlite"
+            out = Path(scratch) / f"compare{len(workers)}.jsonl"
+            measured(crawl_command(url, db, out, "sitemap", workers))
+            server.terminate()
+            # The store's texts: the JSON Lines records of a first crawl depend on
+            # the order pages arrived in (site boilerplate is learned as they come).
+            with sqlite3.connect(db) as connection:
+                texts = connection.execute("SELECT url, text FROM articles")
+                compare_rows = {address.split("/", 3)[3]: text for address, text in texts}
+            compared.append(compare_rows)
 
     base_rate = rows[0][1] / float(rows[0][2]["wall"])  # type: ignore[arg-type]
+    base_ms = 1000 * float(rows[0][2]["cpu"]) / rows[0][1]  # type: ignore[arg-type]
     print()
     print(
-        f"{'run':32} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU s':>7} {'ms/page':>7}"
-        f" {'peak MiB: PSS all':>17} {'RSS all':>8} {'main':>6}"
+        f"{'run':30} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU ms/page':>11}"
+        f" {'x loop':>6} {'crawler ms/page':>15} {'max lag ms':>10} {'peak PSS MiB':>12}"
     )
     for name, pages, r in rows:
         rate = pages / float(r["wall"])  # type: ignore[arg-type]
-        print(
-            f"{name:32} {pages:6} {float(r['wall']):7.1f} {rate:8.1f} {rate / base_rate:6.2f}"  # type: ignore[arg-type]
-            f" {float(r['cpu']):7.1f} {1000 * float(r['cpu']) / pages:7.1f} {mib(r['pss_peak']):>17} {mib(r['tree_peak']):>8} {mib(r['main_peak']):>6}"
-        )  # type: ignore[arg-type]
-    if len(sizes) >= 2:
-        small, large = rows[offline_rows], rows[-1]
-        print(
-            f"\nfrom {sizes[0]} to {sizes[-1]} pages: throughput x{(large[1] / float(large[2]['wall'])) / (small[1] / float(small[2]['wall'])):.2f}, "  # type: ignore[arg-type]
-            f"peak memory (PSS) x{int(large[2]['pss_peak']) / int(small[2]['pss_peak']):.2f}"
-        )  # type: ignore[call-overload]
-    for size, cpu in shares:
-        extract = cpu.get("extract", 0) or 1
-        print(
-            f"crawl of {size}: CPU ms extract {cpu.get('extract', 0)}, clean {cpu.get('clean', 0)}, store {cpu.get('store', 0)}"
-            f" -> cleaning + storage = {100 * (cpu.get('clean', 0) + cpu.get('store', 0)) / extract:.1f}% of extraction"
-        )
-    # What the CPU a page allows: with every core busy, a run that spends c ms of
-    # CPU a page reaches at most cores x baseline ms / c times the baseline's rate.
-    cores = len(os.sched_getaffinity(0))
-    base_ms = 1000 * float(rows[0][2]["cpu"]) / rows[0][1]  # type: ignore[arg-type]
-    for size, cpu in shares:
-        extract_ms = cpu.get("extract", 0) / size
-        print(
-            f"ceiling from CPU a page, crawl of {size}: extraction alone {extract_ms:.1f} ms against the"
-            f" baseline's {base_ms:.1f} -> at most {cores * base_ms / extract_ms:.2f}x on {cores} cores"
-            " for any run that extracts as newscrawl does"
-        )
-    for name, pages, r in rows[offline_rows:]:
         page_ms = 1000 * float(r["cpu"]) / pages  # type: ignore[arg-type]
+        crawler = f"{1000 * float(r['main_cpu']) / pages:15.1f}" if "main_cpu" in r else f"{'':15}"  # type: ignore[arg-type]
+        lag = f"{r['lag_ms']:10}" if "lag_ms" in r else f"{'':10}"
         print(
-            f"ceiling from CPU a page, {name}: {page_ms:.1f} ms -> at most {cores * base_ms / page_ms:.2f}x"
+            f"{name:30} {pages:6} {float(r['wall']):7.1f} {rate:8.1f} {rate / base_rate:6.2f}"  # type: ignore[arg-type]
+            f" {page_ms:11.1f} {page_ms / base_ms:6.2f} {crawler} {lag} {mib(r['pss_peak']):>12}"
         )
-    print("(*) CPU of the main process only: its workers' CPU is not reported back.")
-    print("PSS all: the whole process tree's memory, each shared page counted once;")
-    print("RSS all: the same summed per process, shared pages counted in every process.")
-    plain = next(r for name, _, r in rows if name == f"newscrawl crawl ({sizes[0]} pages)")
-    size, fetched, with_archive, archived = archive_cost
-    print(
-        f"archive on vs off, crawl of {size}: wall {float(plain['wall']):.1f} -> {float(with_archive['wall']):.1f} s"  # type: ignore[arg-type]
-        f" ({100 * (float(with_archive['wall']) / float(plain['wall']) - 1):+.0f}%), CPU {float(plain['cpu']):.1f} -> {float(with_archive['cpu']):.1f} s"  # type: ignore[arg-type]
-        f" ({100 * (float(with_archive['cpu']) / float(plain['cpu']) - 1):+.0f}%); WARC {archived / 2**20:.1f} MiB, {archived / 1024 / max(fetched, 1):.1f} KiB an article"  # type: ignore[arg-type]
-    )
-    print(
-        f"store writes of {features['articles']} articles: index off {features['off']:.2f} s,"
-        f" on {features['on']:.2f} s -> the FTS5 index costs {1000 * (features['on'] - features['off']) / features['articles']:.2f} ms an article"
-        f" ({100 * (features['on'] / features['off'] - 1):+.0f}% of a write); database {features['off_mib']:.1f} -> {features['on_mib']:.1f} MiB;"
-        f" a story signature (MinHash) {features['signature_ms']:.2f} ms a text"
-    )
-    if len(compare) == 2:
-        same = compare[0] == compare[1]
+    for (discover, default_gc), points in memory.items():
+        if len(points) < 2:
+            continue
+        (small, small_pss), (large, large_pss) = points[-2], points[-1]
         print(
-            f"--workers 0 vs pool on {args.compare_pages} pages: {len(compare[0])} and {len(compare[1])} items, "
-            f"{'identical texts' if same else 'DIFFERENT'}"
+            f"{discover}{' (default GC)' if default_gc else ''}: peak PSS {mib(small_pss)} MiB at"
+            f" {small} pages, {mib(large_pss)} MiB at {large}: x{large_pss / small_pss:.2f}"
+        )
+    for name, fetched, cpu in shares:
+        if not fetched:
+            continue
+        print(
+            f"{name}: CPU ms a page: extract {cpu.get('extract', 0) / fetched:.1f},"
+            f" clean {cpu.get('clean', 0) / fetched:.2f}, store {cpu.get('store', 0) / fetched:.2f}"
+        )
+    for line in archive_report:
+        print(line)
+    print("(*) CPU of the main process only: its workers' CPU is not reported back.")
+    print("CPU ms/page: the whole tree (crawler + the CPU the workers report); x loop: its")
+    print("ratio to the baseline's; crawler ms/page: the crawler's process alone.")
+    if len(compared) == 2:
+        same = compared[0] == compared[1]
+        print(
+            f"--workers 0 vs pool on {args.compare_pages} pages: "
+            f"{'identical texts' if same else 'DIFFERENT texts'}"
         )
 
 

@@ -51,7 +51,10 @@ def build_article(
         canonical_url = None
     canonical_url = canonical_url or (canonicalize(url) if url else None)
     address = url or canonical_url
-    language, language_source = article_language(extraction.language, extraction.text)
+    if extraction.language_source is not None:
+        language, language_source = extraction.language, extraction.language_source or None
+    else:
+        language, language_source = article_language(extraction.language, extraction.text)
     published = extraction.published or (
         str(hints["published"])[:10] if hints.get("published") else None
     )

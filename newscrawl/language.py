@@ -23,6 +23,7 @@ __all__ = [
     "DETECTED",
     "article_language",
     "detect_language",
+    "language_model",
     "normalize_tag",
 ]
 
@@ -97,6 +98,12 @@ def _identifier() -> Any:
     except (ImportError, OSError, MemoryError, ValueError, KeyError, lzma.LZMAError) as exc:
         logger.warning("language detection is off: its model did not load: %s", exc)
         return None
+
+
+def language_model() -> bool:
+    """Load the detector's model now (the fork server does, for its workers);
+    whether it loaded."""
+    return _identifier() is not None
 
 
 def detect_language(text: str) -> str | None:

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,10 +87,18 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     )
 
 
+# Elements past which htmldate only reads the page's markup, not its text: its
+# extensive search tries every text node against its date patterns, 0.6 s for a page
+# of 10,000 paragraphs, 3 s for 40,000. The 99th percentile of the 1,165 dev pages
+# has 2,837 elements; the largest 10,106.
+EXTENSIVE_DATE_ELEMENTS = 20_000
+
+
 def _found_date(tree: HtmlElement, url: str | None) -> str | None:
     """htmldate's reading of the page, and only if it finds nothing there, of its URL:
     given the URL, htmldate takes a date in it before anything the page says."""
-    params: dict[str, Any] = set_date_params(True)
+    elements = sum(1 for _ in islice(tree.iter(), EXTENSIVE_DATE_ELEMENTS + 1))
+    params: dict[str, Any] = set_date_params(elements <= EXTENSIVE_DATE_ELEMENTS)
     date: str | None = find_date(tree, **{**params, "url": None})
     if not date and url:
         date = find_date(tree, **{**params, "url": url})

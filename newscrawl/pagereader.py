@@ -118,8 +118,11 @@ class PageReader:
         workers = self.config.worker_count
         if workers <= 0:
             return
-        self.pool = ExtractionPool(
-            workers, self.config.extract_timeout, self.config.worker_memory_mb
+        # In a thread: the first pool of a process starts the fork server, and
+        # creating a worker waits until the server has imported trafilatura (seconds
+        # on a busy machine) - time the event loop would stand still.
+        self.pool = await asyncio.to_thread(
+            ExtractionPool, workers, self.config.extract_timeout, self.config.worker_memory_mb
         )
         logger.info("reading pages in %d worker processes", workers)
         future = self.pool.call(page_in_worker, PROBE, "http://newscrawl.invalid/")

@@ -22,4 +22,7 @@ importlib.import_module("newscrawl.pageworker")
 # htmldate's own dependency, imported lazily by it; loaded here, once, for all workers.
 with contextlib.suppress(ImportError):
     importlib.import_module("dateparser")
+# The language detector's model (68 MB unpacked): read once here, shared by every
+# worker, which detects the language of the articles it reads.
+importlib.import_module("newscrawl.language").language_model()
 gc.freeze()

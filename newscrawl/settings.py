@@ -97,6 +97,8 @@ EXTENSIONS = {
     "newscrawl.logformatter.QuietNetworkErrors": 0,
     # A stop (Ctrl-C, SIGTERM) that takes over NEWSCRAWL_STOP_TIMEOUT ends the process.
     "newscrawl.stopwatch.StopWatchdog": 0,
+    # The longest the event loop went without turning: stat newscrawl/loop/max_lag_ms.
+    "newscrawl.looplag.LoopLag": 0,
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"

@@ -34,6 +34,7 @@ __all__ = [
     "HTTP_ERROR",
     "KNOWN",
     "LINKS_CUT",
+    "LOOP_MAX_LAG_MS",
     "MAX_PAGES_REACHED",
     "MEMUSAGE_EXCEEDED",
     "NETWORK_ERROR",
@@ -48,6 +49,7 @@ __all__ = [
     "PAGES_DROPPED",
     "PAGES_OVER_SITE_CAP",
     "PAGES_SKIPPED",
+    "PAGES_TRUNCATED",
     "PREFIX",
     "RECLEANED",
     "RETRY_AFTER_PAUSES",
@@ -127,6 +129,8 @@ ARCHIVE_ERROR = "newscrawl/archive/error"  # why an archive folder could not be 
 NOT_MODIFIED = "newscrawl/not_modified"
 OUTPUT_ERROR_MESSAGE = "newscrawl/output/error"  # the write that stopped the crawl
 EXTRACTION_ERROR = "newscrawl/extraction/error"  # why the extraction workers failed
+# The longest the event loop went without turning, in ms (newscrawl/looplag.py).
+LOOP_MAX_LAG_MS = "newscrawl/loop/max_lag_ms"
 
 # -- the run's counters, per site and in all -------------------------------------------
 # One set of names for the run record, `newscrawl stats`, the summary, the progress
@@ -153,6 +157,7 @@ TOO_OLD = "too_old"
 OFFSITE = "offsite"  # another site's URLs found here, left to that site
 LINKS_CUT = "links_cut"  # links past the cap of one page (newscrawl/pageworker.py)
 ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one document
+PAGES_TRUNCATED = "pages_truncated"  # pages read only up to their MAX_TAGS-th tag
 
 # Columns of `newscrawl stats`, in order: counter -> heading.
 STATS_COLUMNS = {

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -81,10 +82,13 @@ class FolderSite:
     """A folder served on 127.0.0.1 and a free port, recording the paths requested.
 
     Files may change between requests (tests add and edit pages between runs).
-    With `status`, every request is answered with that status instead.
+    With `status`, every request is answered with that status instead; `delays`
+    (path -> seconds) holds the answers to some paths back.
     """
 
-    def __init__(self, root: Path, status: int | None = None) -> None:
+    def __init__(
+        self, root: Path, status: int | None = None, delays: dict[str, float] | None = None
+    ) -> None:
         self.root = root
         self.hits: list[str] = []
         hits = self.hits
@@ -92,6 +96,7 @@ class FolderSite:
         class Handler(SimpleHTTPRequestHandler):
             def do_GET(self) -> None:
                 hits.append(self.path)
+                time.sleep((delays or {}).get(self.path, 0))
                 if status is not None:
                     self.send_error(status)
                     return

@@ -81,6 +81,10 @@ def hostile_pages() -> dict[str, tuple[bytes, str]]:
         "deep": ("<html><body>" + "<div>" * 10_000 + words + "</div>" * 10_000 + "</body></html>").encode(),
         "deeper": ("<html><body>" + "<span>" * 200_000 + words + "</body></html>").encode(),
         "million": ("<html><body>" + "<b>x</b>" * 1_000_000 + "</body></html>").encode(),
+        # 7 MB of text, within the bounds of what a worker parses of a page; about
+        # 400 MB to extract.
+        "wordy": ("<html><body><article>" + "".join(
+            f"<p>{f'word{n} ' * 100}</p>" for n in range(8_000)) + "</article></body></html>").encode(),
         "png": (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 400, "text/html"),
         "nul": (article_html(2).replace("committee", "comm\x00it\x07tee").encode(), "text/html"),
         "latin1-as-utf8": (cafe_page(11).replace("charset='utf-8'", "").encode("latin-1"),

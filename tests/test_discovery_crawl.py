@@ -4,12 +4,23 @@ links; incremental second runs; a per-site record of every run."""
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from .conftest import FAST, FolderSite, run
-from .discovery_site import LINKED, TOPICS, write_article, write_feed_site, write_link_site
+from .discovery_site import (
+    LINKED,
+    NEWS_NS,
+    TOPICS,
+    article_page,
+    hub_page,
+    news_entry,
+    write_article,
+    write_feed_site,
+    write_link_site,
+)
 
 
 @pytest.fixture()
@@ -228,3 +239,87 @@ def test_scrapy_crawl_news_with_a_sites_file(sites, tmp_path: Path):
     broken.write_text("[[site]]\nname = 3\n")
     bad = run("scrapy", "crawl", "news", "-a", f"sites={broken}")
     assert bad.returncode == 2 and f"scrapy: error: {broken}:2: key 'name'" in bad.stderr.decode()
+
+
+def test_sitemap_articles_come_before_links_found_on_articles(tmp_path: Path) -> None:
+    """Issue 15: a home page links to two articles the sitemap does not list, each
+    linking on to 6 more stories; the sitemap lists 12 articles and is slow to
+    come. Every listed article is fetched before the stories found on article
+    pages, and with a budget that holds just the pages before those, no linked
+    story takes a listed one's place."""
+    root = tmp_path / "site"
+    for folder in ("news", "more"):
+        (root / folder).mkdir(parents=True)
+    # The sitemap takes a while: meanwhile the home page's stories and their links
+    # would have the downloader to themselves.
+    site = FolderSite(root, delays={"/sitemap.xml": 1.5})
+    published = "2026-11-01T07:30:00+00:00"
+    try:
+        listed = [f"s{n}" for n in range(12)]
+        for number, slug in enumerate(listed):
+            write_article(root, slug, f"Harbour story number {number} of the week", published)
+        for number in range(2):
+            links = "".join(f"<li><a href='/more/m{number}-{k}.html'>More {k}</a></li>"
+                            for k in range(6))  # fmt: skip
+            write_article(root, f"h{number}", f"Home story {number} about the tide", published,
+                          extra=f"<ul>{links}</ul>")  # fmt: skip
+            for k in range(6):
+                (root / "more" / f"m{number}-{k}.html").write_text(
+                    article_page(f"Linked story {number} {k} about the ferry", published), "utf-8"
+                )
+        (root / "index.html").write_text(hub_page("Home", ["/news/h0.html", "/news/h1.html"]))
+        entries = "".join(news_entry(site.url, slug, published, f"Story {slug}") for slug in listed)
+        (root / "sitemap.xml").write_text(f"{NEWS_NS}{entries}</urlset>", "utf-8")
+        (root / "robots.txt").write_text(f"User-agent: *\nSitemap: {site.url}sitemap.xml\n")
+        # Two at a time: one slot waits for the sitemap, the other is free.
+        two_at_a_time = ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+        result = run("newscrawl", "crawl", site.url, "--db", str(tmp_path / "all.sqlite"),
+                     *FAST, *two_at_a_time)  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()
+        order = [path for path in site.hits if path.startswith(("/news/s", "/more/"))]
+        assert len(order) == 12 + 12, site.hits
+        # Requests leave in priority order, 10 ms apart; the last listed article and
+        # the first linked story may still arrive in either order.
+        assert all(path.startswith("/news/s") for path in order[:11]), order
+
+        site.hits.clear()
+        # The home page, the sitemap, the two stories it links to and the 12 listed.
+        result = run("newscrawl", "crawl", site.url, "--db", str(tmp_path / "budget.sqlite"),
+                     "--max-pages", "16", *FAST, *two_at_a_time)  # fmt: skip
+        assert result.returncode in (0, 1), result.stderr.decode()
+        assert {p for p in site.hits if p.startswith("/news/s")} == {
+            f"/news/s{n}.html" for n in range(12)
+        }, site.hits
+        assert not [p for p in site.hits if p.startswith("/more/")], site.hits
+    finally:
+        site.close()
+
+
+def test_since_and_max_age_leave_out_articles_whose_own_date_is_older(tmp_path: Path) -> None:
+    """Issue 17: a plain sitemap gives no dates; the pages do. --max-age and --since
+    leave out the article the page dates to 2019, counted as too old."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    try:
+        recent = (datetime.now(UTC) - timedelta(hours=6)).isoformat(timespec="seconds")
+        write_article(
+            root, "old", "Harbour wall rebuilt after the winter storms", "2019-03-02T09:00:00+00:00"
+        )
+        write_article(root, "new", "Ferry timetable changes for the spring season", recent)
+        entries = "".join(
+            f"<url><loc>{site.url}news/{slug}.html</loc></url>" for slug in ("old", "new")
+        )
+        (root / "sitemap.xml").write_text(f"{NEWS_NS}{entries}</urlset>", "utf-8")
+        for name, window in (("age", ["--max-age", "3d"]), ("since", ["--since", "2026-01-01"])):
+            db, stats = tmp_path / f"{name}.sqlite", tmp_path / f"{name}.json"
+            result = run("newscrawl", "crawl", "--sitemap", f"{site.url}sitemap.xml", "--db", str(db),
+                         *window, *FAST, "-s", f"NEWSCRAWL_STATS_FILE={stats}")  # fmt: skip
+            assert result.returncode == 0, result.stderr.decode()
+            with sqlite3.connect(db) as connection:
+                stored = [u for (u,) in connection.execute("SELECT url FROM articles")]
+            assert stored == [f"{site.url}news/new.html"], (name, stored)
+            counts = json.loads(stats.read_text())["stats"]
+            assert counts.get("newscrawl/run/too_old") == 1, (name, counts)
+    finally:
+        site.close()

@@ -34,6 +34,8 @@ SCENARIOS: dict[str, Callable[[TrustSite, Path], list[Verdict]]] = {
     "budget": cases.budget_scenario,
     "idn": cases.idn_scenario,
     "credentials": cases.credentials_scenario,
+    # Issue 15: pages too big for one process, beside a healthy site.
+    "heavy": cases.heavy_scenario,
 }
 
 

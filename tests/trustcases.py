@@ -1,4 +1,5 @@
-"""The trust boundary between sites, attacked (issue 13): F27-F35.
+"""The trust boundary between sites, attacked (issue 13): F27-F35; and pages too big
+for one process beside a healthy site (issue 15): F36-F38.
 
 Each scenario runs the real `newscrawl` command against tests/trustsite.py (with
 127.0.0.2 as the forbidden internal host) and judges what reached the servers,
@@ -15,13 +16,32 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from newscrawl.cleaning.cleaner import PARAGRAPH_LIMIT
+from newscrawl.pageworker import MAX_PAGE_LINKS
+from newscrawl.vocabulary import (
+    DROPPED,
+    LINKS_CUT,
+    LOOP_MAX_LAG_MS,
+    PAGES_TRUNCATED,
+    RUN_TOTALS,
+    SITE_STATS,
+)
+
 from .faultcases import BIN, REPO, Run, Verdict, Verdicts, crawl
-from .trustsite import HEALTHY_PAGES, IDN_ARTICLES, IDN_HOST, MENU_PAGES, TrustSite
+from .trustsite import (
+    HEALTHY_PAGES,
+    HUB_LINKS,
+    IDN_ARTICLES,
+    IDN_HOST,
+    MENU_PAGES,
+    TrustSite,
+)
 
 __all__ = [
     "budget_scenario",
     "canonical_scenario",
     "credentials_scenario",
+    "heavy_scenario",
     "idn_scenario",
     "internal_scenario",
     "robots_scenario",
@@ -209,6 +229,76 @@ def starvation_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
     )
     slow_hosts = {h.host for h in site.hits if h.host.endswith(".slow.test")}
     v.figures["slow sub-domains reached"] = len(slow_hosts)
+    return list(verdicts)
+
+
+def heavy_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F36-F38 (issue 15): a hub page of 300,000 links, a 30 MB page of tiny elements
+    and an article of 50,000 short paragraphs, each on its own site beside a healthy
+    one. The crawler's process parses none of them: the healthy site keeps its pace,
+    the event loop keeps turning, the crawl ends by itself with each bad page counted,
+    and the process tree stays under 1 GB."""
+    u = site.url
+    healthy = {
+        "start_urls": [u("/", "healthy.test")],
+        "sitemaps": [u("/sitemap.xml", "healthy.test")],
+    }
+    heavy = {host.split(".")[0]: {"start_urls": [u("/", host)]}
+             for host in ("hub.test", "huge.test", "paras.test")}  # fmt: skip
+    alone = _sites_file(workdir / "alone.toml", {"healthy": healthy})
+    beside = _sites_file(workdir / "beside.toml", {"healthy": healthy, **heavy})
+    settings = {"DOWNLOAD_DELAY": "0.25", "AUTOTHROTTLE_ENABLED": "False",
+                "NEWSCRAWL_MAX_PAGES_PER_SITE": "60", "NEWSCRAWL_EXTRACT_TIMEOUT": "20"}  # fmt: skip
+    with site.lock:
+        site.hits.clear()
+    first = crawl(workdir / "alone", ["crawl", "--sites", str(alone)], settings)
+    span_alone = _span(site.times("healthy.test"))
+    with site.lock:
+        site.hits.clear()
+    second = crawl(workdir / "beside", ["crawl", "--sites", str(beside)], settings, timeout=300)
+    span_beside = _span(site.times("healthy.test"))
+    stats = second.stats
+    verdicts = Verdicts(second)
+    shared = verdicts.new("F36-F38", "three pages too big for one process, beside a healthy site")
+    pages = HEALTHY_PAGES + 1
+    rate_alone, rate_beside = pages / span_alone * 60, pages / span_beside * 60
+    shared.figures["healthy pages/min alone"] = round(rate_alone)
+    shared.figures["healthy pages/min beside"] = round(rate_beside)
+    shared.figures["share kept"] = round(rate_beside / rate_alone, 2)
+    shared.figures["longest loop stall ms"] = stats.get(LOOP_MAX_LAG_MS)
+    shared.figures["peak MiB (tree, bound)"] = second.peak_rss_mib["tree"]
+    shared.figures["seconds"] = round(second.seconds, 1)
+    healthy_stored = sum(1 for i in second.items if "healthy.test" in str(i.get("url")))
+    shared.expect(len(first.items) == HEALTHY_PAGES and healthy_stored == HEALTHY_PAGES,
+                  f"healthy articles: {len(first.items)} alone, {healthy_stored} beside")  # fmt: skip
+    # The same margin as F31: a busy machine's noise in a crawl of ten seconds.
+    shared.expect(rate_beside >= 0.8 * rate_alone or span_beside <= span_alone + 3,
+                  f"healthy site slowed from {rate_alone:.0f} to {rate_beside:.0f} pages/min")  # fmt: skip
+    shared.expect(second.finish_reason == "finished", f"finish reason {second.finish_reason}")
+    shared.expect(second.returncode is not None, "the crawl did not end by itself")
+    lag = stats.get(LOOP_MAX_LAG_MS)
+    shared.expect(lag is not None and lag <= 500, f"the event loop stalled {lag} ms")
+    shared.expect(second.peak_rss_mib["tree"] < 1024,
+                  f"process tree peaked at {second.peak_rss_mib['tree']} MiB")  # fmt: skip
+    hub = verdicts.new("F36", "a hub page of 300,000 links")
+    cut = stats.get(RUN_TOTALS + LINKS_CUT, 0)
+    hub.figures["links cut"] = cut
+    hub.figures["hub.test requests"] = len(site.paths("hub.test"))
+    hub.expect(cut >= HUB_LINKS - MAX_PAGE_LINKS, f"{cut} links counted as cut")
+    for name in ("hub", "huge", "paras"):
+        truncated = stats.get(f"{SITE_STATS}{name}/{PAGES_TRUNCATED}", 0)
+        hub.figures[f"{name}: pages truncated"] = truncated
+        hub.expect(truncated == 1, f"{name}: {truncated} pages counted as truncated, not 1")
+    huge = verdicts.new("F37", "a 30 MB page of tiny elements")
+    huge.figures["huge.test requests"] = len(site.paths("huge.test"))
+    huge.expect(site.paths("huge.test").count("/") == 1, "the 30 MB page was not fetched once")
+    long_read = verdicts.new("F38", "an article of 50,000 short paragraphs")
+    over = stats.get(DROPPED + PARAGRAPH_LIMIT, 0)
+    long_read.figures["paragraphs over the limit"] = over
+    long_read.expect(over > 0, "no paragraph counted over the limit")
+    stored = [i for i in second.items if "paras.test" in str(i.get("url"))]
+    long_read.figures["words stored"] = sum(int(i.get("word_count") or 0) for i in stored)
+    long_read.expect(len(stored) == 1, f"{len(stored)} long-read articles stored, not 1")
     return list(verdicts)
 
 

@@ -10,6 +10,7 @@ are bounded in bytes and seconds.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +19,15 @@ from newscrawl.demo.server import QuietHandler
 
 from .faultsite import QuietServer, article_html
 
-__all__ = ["IDN_HOST", "MENU_PAGES", "TrustHit", "TrustSite"]
+__all__ = [
+    "HUB_LINKS",
+    "IDN_HOST",
+    "LONG_ARTICLE_PARAGRAPHS",
+    "MENU_PAGES",
+    "TrustHit",
+    "TrustSite",
+    "heavy_page",
+]
 
 SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
 MENU_PAGES = 101  # menu.test: pages /p/0 ... /p/100
@@ -27,6 +36,10 @@ HEALTHY_PAGES = 40  # healthy.test's articles
 SLOW_SUBDOMAINS = 200  # sN.slow.test, each answering a byte every half second
 IDN_HOST = "bücher.test"
 IDN_ARTICLES = 6
+# Pages too big for the crawler's process (issue 15), each under the 32 MiB download cap.
+HUB_LINKS = 300_000  # hub.test's home page: this many links
+HUGE_PAGE_BYTES = 30_000_000  # huge.test's home page: tiny elements, this many bytes
+LONG_ARTICLE_PARAGRAPHS = 50_000  # paras.test/a/1.html: this many short paragraphs
 
 
 @dataclass
@@ -35,6 +48,27 @@ class TrustHit:
     host: str
     path: str
     authorization: str | None
+
+
+@functools.cache
+def heavy_page(kind: str) -> bytes:
+    """hub: HUB_LINKS links; huge: HUGE_PAGE_BYTES of empty inline elements;
+    paragraphs: an article of LONG_ARTICLE_PARAGRAPHS short, distinct paragraphs."""
+    if kind == "hub":
+        links = "".join(f"<a href='/x/{n}.html'>Story {n}</a>" for n in range(HUB_LINKS))
+        return f"<html><body>{links}</body></html>".encode()
+    if kind == "huge":
+        head = b"<html><body><div>"
+        return head + b"<i></i>" * ((HUGE_PAGE_BYTES - len(head)) // 7)
+    paragraphs = "".join(
+        f"<p>Line {n} of the long read, about berth {n % 97}.</p>"
+        for n in range(LONG_ARTICLE_PARAGRAPHS)
+    )
+    return (
+        "<html lang='en'><head><title>The long read</title>"
+        "<meta property='og:type' content='article'></head>"
+        f"<body><article><h1>The long read</h1>{paragraphs}</article></body></html>"
+    ).encode()
 
 
 class TrustSite:
@@ -122,6 +156,8 @@ class TrustSite:
             return h.send_page(f"<html><body><nav>{anchors}</nav></body></html>".encode())
         if host == "fanout.test":
             return self._fanout(h, base, path)
+        if host in ("hub.test", "huge.test", "paras.test") and path != "/robots.txt":
+            return self._heavy(h, host, path)
         if host == "healthy.test" and path == "/sitemap.xml":
             return self._urlset(h, [f"{base}/a/{n}.html" for n in range(1, HEALTHY_PAGES + 1)])
         if host in ("xn--bcher-kva.test", "buecher.test"):
@@ -196,6 +232,19 @@ class TrustSite:
             time.sleep(0.5)
         h.close_connection = True
         return None
+
+    def _heavy(self, h: QuietHandler, host: str, path: str) -> None:
+        """Pages whose parse or cleaning would hold a crawler's process for seconds
+        and take gigabytes: built once, then served from memory."""
+        if (host, path) == ("hub.test", "/"):
+            return h.send_page(heavy_page("hub"))
+        if (host, path) == ("huge.test", "/"):
+            return h.send_page(heavy_page("huge"))
+        if host == "paras.test" and path == "/":
+            return h.send_page(b"<html><body><a href='/a/1.html'>The long read</a></body></html>")
+        if (host, path) == ("paras.test", "/a/1.html"):
+            return h.send_page(heavy_page("paragraphs"))
+        return h.send_error(404)
 
     def _fanout(self, h: QuietHandler, base: str, path: str) -> None:
         """A sitemap index of 1,000 indexes of 1,000 sitemaps of 1,000 articles."""

@@ -25,7 +25,7 @@ from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.pagereader import PageReader
-from newscrawl.pageworker import PageReading
+from newscrawl.pageworker import MAX_TAGS, PageReading
 from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site
@@ -42,6 +42,7 @@ from newscrawl.vocabulary import (
     PAGES_DROPPED,
     PAGES_OVER_SITE_CAP,
     PAGES_SKIPPED,
+    PAGES_TRUNCATED,
     UNREACHABLE,
 )
 from newscrawl.workers import EXTRACTION_CRASHED, EXTRACTION_MEMORY, EXTRACTION_TIMEOUT
@@ -205,6 +206,7 @@ class BaseNewsSpider(scrapy.Spider):
         if not self.budget.may_queue(site):
             self._budget_spent()
             self.left_for_next_run(site, request.url)
+            self.request_gone(request)
             raise IgnoreRequest(OVER_BUDGET_REASON)  # the engine does not schedule it
         self.budget.queued(site)
         request.meta[BUDGET_QUEUED] = site
@@ -214,6 +216,11 @@ class BaseNewsSpider(scrapy.Spider):
         site = request.meta.pop(BUDGET_QUEUED, None)
         if site is not None:
             self.budget.unqueued(site)
+        self.request_gone(request)
+
+    def request_gone(self, request: scrapy.Request) -> None:
+        """`request` will reach no callback (dropped, over budget, failed): for the
+        bookkeeping of subclasses."""
 
     # -- requests -------------------------------------------------------------------
 
@@ -286,8 +293,13 @@ class BaseNewsSpider(scrapy.Spider):
     async def read(self, response: Response, site: str, declared: bool) -> PageReading:
         """What the page holds, from a worker (newscrawl/pagereader.py)."""
         reader = PageReader.of(self.crawler)
-        return await reader.read_page(response, site, declared_article=declared,
-                                      read_links=not declared)  # fmt: skip
+        reading = await reader.read_page(response, site, declared_article=declared,
+                                         read_links=not declared)  # fmt: skip
+        if reading.tags_cut:
+            count_site(self.crawler, site, PAGES_TRUNCATED)
+            logger.info("page truncated: %s: %d tags past the first %d were not read",
+                        response.url, reading.tags_cut, MAX_TAGS)  # fmt: skip
+        return reading
 
     def on_error(self, failure: Failure) -> None:
         if not_modified(self.crawler, failure):  # a 304: unchanged, nothing to extract
@@ -296,6 +308,8 @@ class BaseNewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = without_password(request.url) if request is not None else "?"
         site = request.meta.get("site") if request is not None else None
+        if request is not None:
+            self.request_gone(request)
         if reason == OVER_BUDGET:  # the budget gate: not a failure, left for the next run
             self._budget_spent()
             self.left_for_next_run(site or site_of(url), url)

@@ -10,6 +10,7 @@ that fetch, or `refresh` is set; start pages, feeds and sitemaps always are.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
-from scrapy.linkextractors import LinkExtractor
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.discovery import (
@@ -27,10 +29,11 @@ from newscrawl.discovery import (
     robots_sitemaps,
 )
 from newscrawl.frontier import KnownURL, PendingURL
+from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
 from newscrawl.pagereader import PageReader
 from newscrawl.pagetype import ARTICLE, classify_page
-from newscrawl.pageworker import DiscoveryReading
+from newscrawl.pageworker import DiscoveryReading, PageReading
 from newscrawl.refresh import conditional_headers
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site
@@ -38,7 +41,14 @@ from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig, load_sites, parse_age, sites_from_urls
 from newscrawl.spiders._base import BaseNewsSpider
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list
-from newscrawl.vocabulary import ENTRIES_CUT, FETCHED, LINKS_CUT, NOT_ARTICLE, PAGES
+from newscrawl.vocabulary import (
+    ENTRIES_CUT,
+    FETCHED,
+    LINKS_CUT,
+    NOT_ARTICLE,
+    PAGES,
+    TOO_OLD,
+)
 
 __all__ = ["NewsSpider"]
 
@@ -60,6 +70,10 @@ START_PRIORITY = 20
 LISTED_PRIORITY = 10
 HUB_LINK_PRIORITY = 0
 ARTICLE_LINK_PRIORITY = -10
+# meta key of a sitemap or feed request: the site whose links wait for it.
+READING_FOR = "newscrawl_reading_for"
+# Links of one page scheduled before the event loop turns (see `parse`).
+LINKS_PER_TURN = 100
 
 
 class NewsSpider(BaseNewsSpider):
@@ -109,16 +123,18 @@ class NewsSpider(BaseNewsSpider):
         # Scrapy's offsite filter (redirects included), in IDNA form: a domain
         # admits its sub-domains. Which site a URL is, is the directory's question.
         self.allowed_domains = self.directory.domains
-        self.links = LinkExtractor(unique=True)
         self.known: dict[str, dict[str, KnownURL]] = {}
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
         self.pending_from_writer: dict[str, list[PendingURL]] = {}
+        self.held_links: HeldLinks[Request] = HeldLinks()
+        self.releasing: set[asyncio.Future[None]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, NewsSpider)
         crawler.signals.connect(spider.robots_read, signal=ROBOTS_TXT_READ)
+        crawler.signals.connect(spider.release_held_links, signal=signals.spider_idle)
         return spider
 
     @staticmethod
@@ -244,26 +260,72 @@ class NewsSpider(BaseNewsSpider):
         logger.debug("robots.txt not read for its Sitemap lines: %s", failure.value)
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
-        config = self.config_for(response)
-        if config is None:
-            return
-        reading = await PageReader.of(self.crawler).read_sitemap(response)
-        if reading.failure:
-            logger.warning("sitemap skipped: %s: %s", response.url, reading.failure)
-            return
-        if not reading.entries:
-            logger.warning("no URLs in sitemap %s", response.url)
-            count_site(self.crawler, config.name, "empty_sitemaps")
-        for request in self._entry_requests(config, reading):
-            yield request
+        try:
+            config = self.config_for(response)
+            if config is None:
+                return
+            reading = await PageReader.of(self.crawler).read_sitemap(response)
+            if reading.failure:
+                logger.warning("sitemap skipped: %s: %s", response.url, reading.failure)
+                return
+            if not reading.entries:
+                logger.warning("no URLs in sitemap %s", response.url)
+                count_site(self.crawler, config.name, "empty_sitemaps")
+            for request in self._entry_requests(config, reading):
+                yield request
+        finally:
+            self.request_gone(response.request or response)
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
-        config = self.config_for(response)
-        if config is None:
-            return
-        reading = await PageReader.of(self.crawler).read_feed(response)
-        for request in self._entry_requests(config, reading):
-            yield request
+        try:
+            config = self.config_for(response)
+            if config is None:
+                return
+            reading = await PageReader.of(self.crawler).read_feed(response)
+            for request in self._entry_requests(config, reading):
+                yield request
+        finally:
+            self.request_gone(response.request or response)
+
+    # -- links of article pages wait for the site's sitemaps and feeds -------------
+
+    def make_request(self, url: str, site: str, **kwargs: Any) -> Request:
+        request = super().make_request(url, site, **kwargs)
+        if kwargs.get("callback") in (self.parse_sitemap, self.parse_feed):
+            request.meta[READING_FOR] = site
+            self.held_links.asked(site)
+        return request
+
+    def request_gone(self, request: Request | Response) -> None:
+        """A sitemap or feed request is done with (read, failed or dropped): once
+        all of its site's are, the links held for it go to the scheduler."""
+        site = request.meta.pop(READING_FOR, None)
+        if site is not None:
+            self._release(self.held_links.done(site))
+
+    def _release(self, requests: list[Request]) -> None:
+        if requests:
+            task = asyncio.ensure_future(self._schedule(requests))
+            self.releasing.add(task)  # a task nobody refers to may be collected
+            task.add_done_callback(self.releasing.discard)
+
+    async def _schedule(self, requests: list[Request]) -> None:
+        """Hand `requests` to the scheduler, LINKS_PER_TURN at a time with a turn of
+        the event loop between (thousands may have been held)."""
+        for number, request in enumerate(requests, 1):
+            if self.crawler.engine is None:
+                return
+            self.crawler.engine.crawl(request)
+            if number % LINKS_PER_TURN == 0:
+                await asyncio.sleep(0)
+
+    def release_held_links(self) -> None:
+        """spider_idle: a crawl never ends with links held (a document whose end
+        went unnoticed must not keep them)."""
+        held = self.held_links.release_all()
+        if held:
+            self._release(held)
+            raise DontCloseSpider
 
     def _entry_requests(self, config: SiteConfig, reading: DiscoveryReading) -> Iterator[Request]:
         """Requests for a sitemap's or feed's entries, until the site's budget has no
@@ -288,6 +350,25 @@ class NewsSpider(BaseNewsSpider):
             elif over_budget:
                 return  # entries past the budget are not looked at further
 
+    def window_for(self, config: SiteConfig) -> datetime | None:
+        """The oldest publication time the crawl wants of `config`'s articles (--since,
+        or the site's or the crawl's max_age), or None for any."""
+        return self.since or (datetime.now(UTC) - config.max_age if config.max_age else None)
+
+    def article_from(self, response: Response, reading: PageReading) -> ArticleItem | None:
+        """As every spider reads an article; and one whose own date is older than the
+        crawl's window (a sitemap or feed gave none, or a wrong one) is left out,
+        counted as too old."""
+        item = super().article_from(response, reading)
+        config = self.config_for(response)
+        if item is None or config is None:
+            return item
+        window, published = self.window_for(config), parse_date(item.published)
+        if window is not None and published is not None and published < window:
+            self.no_article(config.name, response.url, TOO_OLD)
+            return None
+        return item
+
     def article_request(self, config: SiteConfig, entry: Entry) -> tuple[Request | None, bool]:
         """A request for an article URL from a sitemap, feed or earlier run, or None
         to skip it; and whether it was skipped for the budget (the URL stays
@@ -295,9 +376,9 @@ class NewsSpider(BaseNewsSpider):
         if not config.wants(entry.url):
             return None, False
         dated = entry.published or entry.lastmod
-        window = self.since or (datetime.now(UTC) - config.max_age if config.max_age else None)
+        window = self.window_for(config)
         if window is not None and dated is not None and dated < window:
-            count_site(self.crawler, config.name, "too_old")
+            count_site(self.crawler, config.name, TOO_OLD)
             return None, False
         known = self.known.get(config.name, {}).get(canonicalize(entry.url))
         if known is not None and not self.refresh:
@@ -371,7 +452,11 @@ class NewsSpider(BaseNewsSpider):
             count_site(self.crawler, site, LINKS_CUT, reading.links_cut)
         # Links found on an article come after everything else of its site.
         priority = ARTICLE_LINK_PRIORITY if reading.kind == ARTICLE else HUB_LINK_PRIORITY
-        for url in reading.links:
+        for number, url in enumerate(reading.links, 1):
+            if number % LINKS_PER_TURN == 0:
+                # Scheduling a link takes about 0.1 ms: let the event loop turn between
+                # slices of a page's thousands, so that no download waits for them all.
+                await asyncio.sleep(0)
             if has_credentials(url):
                 count_site(self.crawler, site, "credentials_refused")
                 continue  # user:password@ in a link: never requested, never printed
@@ -386,7 +471,10 @@ class NewsSpider(BaseNewsSpider):
                 self.count_known(site, key)
                 continue
             if self.may_request(site):
-                yield self.make_request(url, site, callback=self.parse, priority=priority,
-                                        headers=conditional_headers(known))  # fmt: skip
+                request = self.make_request(url, site, callback=self.parse, priority=priority,
+                                            headers=conditional_headers(known))  # fmt: skip
+                if reading.kind == ARTICLE and self.held_links.hold(site, request):
+                    continue  # until the site's sitemaps and feeds are read
+                yield request
             elif classify_page(url) == ARTICLE:
                 self.left_for_next_run(site, url)
