@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from newscrawl.demo.server import QuietHandler
 from newscrawl.vocabulary import CPU_MS, LOOP_MAX_LAG_MS, PAGES
-from tests.proctree import process_tree, status_fields
+from tests.proctree import process_tree, pss_bytes, status_fields
 
 BIN = Path(sys.executable).parent
 DEFAULT_PAGES = str(ROOT.parent / "shared" / "data" / "*" / "html")
@@ -135,24 +135,12 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
 # -- measuring -------------------------------------------------------------------
 
 
-def _pss(pid: int) -> int:
-    """Proportional set size of `pid` in bytes: its private pages, plus its share
-    of the pages it shares (the extraction workers share what their fork server
-    loaded); summed over processes, every page counts once."""
-    try:
-        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    line = next((x for x in rollup.splitlines() if x.startswith("Pss:")), "Pss: 0 kB")
-    return int(line.split()[1]) * 1024
-
-
 def tree_rss(pid: int) -> tuple[int, int, int]:
     """(RSS of pid, RSS summed over pid and all its descendants, PSS of the same), in
     bytes. The RSS sum counts a page shared by several processes once per process."""
     family = process_tree(pid)
     rss = {p: int(status_fields(p).get("VmRSS", "0 kB").split()[0]) * 1024 for p in family}
-    return rss[pid], sum(rss.values()), sum(_pss(p) for p in family)
+    return rss[pid], sum(rss.values()), sum(pss_bytes(p) for p in family)
 
 
 def measured(command: list[str], **kwargs: object) -> dict[str, object]:

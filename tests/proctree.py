@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["process_tree", "status_fields"]
+__all__ = ["process_tree", "pss_bytes", "status_fields"]
 
 
 def status_fields(pid: int) -> dict[str, str]:
@@ -41,3 +41,15 @@ def process_tree(root: int) -> list[int]:
             tree.append(pid)
             todo.extend(children.get(pid, []))
     return tree
+
+
+def pss_bytes(pid: int) -> int:
+    """Proportional set size of `pid` in bytes: its private pages, plus its share of
+    the pages it shares (the extraction workers share what their fork server
+    loaded); summed over processes, every page counts once. 0 once it has exited."""
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in rollup.splitlines() if x.startswith("Pss:")), "Pss: 0 kB")
+    return int(line.split()[1]) * 1024
