@@ -279,6 +279,8 @@ def extract_tree(tree: HtmlElement, url: str | None = None) -> Extraction:
         metadata = read_metadata(tree, url)
         found = _trafilatura_text(tree, url)
         found, route = take_better_route(tree, url, found)
+    except MemoryError:  # past the worker's address-space limit (newscrawl/workers.py)
+        return Extraction(failure=EXTRACTION_MEMORY)
     except Exception as exc:  # noqa: BLE001 - trafilatura and lxml raise many types on odd pages
         logger.warning("extraction failed for %s: %s: %s", url, type(exc).__name__, exc)
         return Extraction(failure=EXTRACTION_ERROR)

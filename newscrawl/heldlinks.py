@@ -18,18 +18,21 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Generic, TypeVar
 
-__all__ = ["MAX_HELD", "HeldLinks"]
+__all__ = ["MAX_HELD", "MAX_HELD_ALL", "HeldLinks"]
 
 T = TypeVar("T")
 
-# Requests held for one site at most (a few MB); past that they go on at once and
-# rely on their priority alone.
+# Requests held for one site, and for all sites, at most (20,000 requests take about
+# 14 MB); past that they go on at once and rely on their priority alone.
 MAX_HELD = 20_000
+MAX_HELD_ALL = 100_000
 
 
 class HeldLinks(Generic[T]):
-    def __init__(self, limit: int = MAX_HELD) -> None:
+    def __init__(self, limit: int = MAX_HELD, limit_all: int = MAX_HELD_ALL) -> None:
         self.limit = limit
+        self.limit_all = limit_all
+        self.count = 0
         self.reading: Counter[str] = Counter()
         self.held: defaultdict[str, list[T]] = defaultdict(list)
 
@@ -44,18 +47,26 @@ class HeldLinks(Generic[T]):
         if self.reading[site] > 0:
             return []
         del self.reading[site]
-        return self.held.pop(site, [])
+        released = self.held.pop(site, [])
+        self.count -= len(released)
+        return released
 
     def hold(self, site: str, item: T) -> bool:
         """Hold `item` if `site` is still reading its sitemaps and feeds (and has room)."""
-        if not self.reading.get(site) or len(self.held[site]) >= self.limit:
+        if not self.reading.get(site) or self.count >= self.limit_all:
+            return False
+        if len(self.held[site]) >= self.limit:
             return False
         self.held[site].append(item)
+        self.count += 1
         return True
 
     def release_all(self) -> list[T]:
-        """Everything held (the crawl would otherwise end with it)."""
+        """Everything held (the crawl would otherwise end with it). Called when
+        nothing is in flight: any document still counted as being read was lost
+        without notice, and is forgotten."""
         released = [item for items in self.held.values() for item in items]
         self.held.clear()
         self.reading.clear()
+        self.count = 0
         return released

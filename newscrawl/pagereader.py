@@ -186,7 +186,7 @@ class PageReader:
             response.body, response.url,
             content_type.decode("latin-1") if content_type else None,
             declared_article=declared_article, read_links=read_links,
-            fragment_patterns=patterns, min_words=self.config.min_words,
+            fragment_patterns=patterns, min_words=self.config.min_words, explain=False,
         )  # fmt: skip
         self._count_cpu(reading.cpu_seconds)
         return reading

@@ -20,6 +20,7 @@ entries), what is cut counted.
 from __future__ import annotations
 
 import codecs
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,8 @@ MAX_PAGE_LINKS = 5_000
 # is read up to it, and counted.
 MAX_TAGS = 50_000
 MAX_PAGE_BYTES = 8_000_000
+_TAG = re.compile(rb"<[a-zA-Z/!]")
+_LINK_OPENINGS = (b"<a ", b"<a\n", b"<a\t", b"<a\r", b"<area")
 # Feeds one page may announce.
 MAX_PAGE_FEEDS = 20
 # Entries one sitemap or feed may give: a sitemap holds 50,000 URLs at most
@@ -151,11 +154,13 @@ def read_page(
     read_links: bool = True,
     fragment_patterns: tuple[str, ...] = (),
     min_words: int = 15,
+    explain: bool = True,
 ) -> PageReading:
     """Read the page `body` fetched from `url` (None: a saved file). A
     `declared_article` (a sitemap or feed said so) is not classified; without
     `read_links` its links are not read. Without a `content_type` (a saved file)
-    trafilatura finds the page's encoding itself."""
+    trafilatura finds the page's encoding itself. Without `explain`, what the
+    page's rules dropped is counted, not kept."""
     started = time.process_time()
     body, tags_cut, links_unread = bounded_markup(body)
     page = decode_body(body, content_type) if body and content_type is not None else body
@@ -176,33 +181,36 @@ def read_page(
         if extraction.failure:
             failure = extraction.failure
         else:
-            article = _clean(extraction, _cleaner(fragment_patterns, min_words))
+            article = _clean(extraction, _cleaner(fragment_patterns, min_words), explain)
     return PageReading(
         kind, links, cut, feeds, article, failure, time.process_time() - started, tags_cut
     )
 
 
 def bounded_markup(body: bytes) -> tuple[bytes, int, int]:
-    """`body` up to its MAX_TAGS-th tag and within MAX_PAGE_BYTES; how many tags were
-    cut, and about how many links they held (counted, not parsed). Cut before a
-    "<", so never inside a character of UTF-8 or of a single-byte charset."""
-    tags = body.count(b"<")
-    if tags <= MAX_TAGS and len(body) <= MAX_PAGE_BYTES:
-        return body, 0, 0
-    end = -1
-    for _ in range(min(tags, MAX_TAGS) + 1):
-        found = body.find(b"<", end + 1)
-        if found < 0 or found > MAX_PAGE_BYTES:
+    """`body` up to its MAX_TAGS-th tag and within MAX_PAGE_BYTES; about how many tags
+    were cut, and how many links they held (counted, not parsed). A tag is a "<"
+    that opens one ("<p", "</p", "<!--"): the "<" of a script's JSON or of another
+    encoding's bytes is not. Cut before a tag, or at the byte bound itself (never
+    inside a UTF-8 character) when the last tag before it is far back: a page of
+    9 MB of text in one paragraph keeps its first 8 MB."""
+    end = len(body)
+    if len(body) > MAX_PAGE_BYTES:
+        end = MAX_PAGE_BYTES
+        while end > 0 and 0x80 <= body[end] < 0xC0:  # a UTF-8 continuation byte
+            end -= 1
+    for number, tag in enumerate(_TAG.finditer(body, 0, end), 1):
+        if number > MAX_TAGS:
+            end = tag.start()
             break
-        end = found
-    if end <= 0:  # no tag within the bound: the bound itself
-        end = min(len(body), MAX_PAGE_BYTES)
-    kept = body[:end].count(b"<")
-    links = sum(body.count(opening, end) for opening in (b"<a ", b"<A ", b"<area", b"<AREA"))
-    return body[:end], max(tags - kept, 1), links
+    if end == len(body):
+        return body, 0, 0
+    rest = body[end:].lower()
+    links = sum(rest.count(opening) for opening in _LINK_OPENINGS)
+    return body[:end], max(rest.count(b"<"), 1), links
 
 
-def _clean(extraction: Extraction, cleaner: TextCleaner) -> ArticleFacts:
+def _clean(extraction: Extraction, cleaner: TextCleaner, explain: bool) -> ArticleFacts:
     paragraphs = split_paragraphs(extraction.text)
     result = cleaner.clean_page(paragraphs, extraction.title, extraction.anchor_texts)
     fingerprints = [fingerprint(p) for p in paragraphs]
@@ -214,7 +222,9 @@ def _clean(extraction: Extraction, cleaner: TextCleaner) -> ArticleFacts:
         kept_fingerprints=[fingerprints[index] for index in result.kept],
         raw_fingerprints=fingerprints,
         kept=list(result.kept),
-        dropped=list(result.dropped),
+        # What `extract --explain` shows; a crawl does not want it back (on a page
+        # of 25,000 paragraphs, 6 MB of pickle).
+        dropped=list(result.dropped) if explain else [],
     )
 
 

@@ -130,7 +130,8 @@ class CleaningPipeline:
         if gone:
             left = [p for i, p in enumerate(kept) if i not in gone]
             item.text = "\n".join(left)
-            item.word_count = sum(word_count(p) for p in left)
+            # What went, not what is left: a page may keep 5,000 paragraphs.
+            item.word_count -= sum(word_count(kept[i]) for i in gone)
             item.cleaning[SITE_BOILERPLATE] = item.cleaning.get(SITE_BOILERPLATE, 0) + len(gone)
 
 

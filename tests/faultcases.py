@@ -786,12 +786,13 @@ def overlap_scenario(site: FaultSite, workdir: Path) -> Verdict:
 
 
 def memory_scenario(site: FaultSite, workdir: Path) -> list[Verdict]:
-    """F26: an extraction worker limited to 300 MiB meets a page of 7 MB of text
+    """F26: an extraction worker limited to 450 MiB of address space (its fork server
+    alone maps about 320) meets a page of 7 MB of text
     (within what a worker parses of a page: a page of a million elements is cut
     before it, see newscrawl/pageworker.py); the crawler with a tiny MEMUSAGE
     limit stops cleanly."""
     run = crawl(workdir / "worker", ["scrape", site.url("/a/1.html"), site.url("/html/wordy")],
-                {"NEWSCRAWL_WORKER_MEMORY_MB": "300", "NEWSCRAWL_EXTRACT_TIMEOUT": "60"})  # fmt: skip
+                {"NEWSCRAWL_WORKER_MEMORY_MB": "450", "NEWSCRAWL_EXTRACT_TIMEOUT": "60"})  # fmt: skip
     worker = Verdict(
         "F26", "memory ceiling of an extraction worker", run.finish_reason == "finished"
     )

@@ -323,3 +323,33 @@ def test_since_and_max_age_leave_out_articles_whose_own_date_is_older(tmp_path: 
             assert counts.get("newscrawl/run/too_old") == 1, (name, counts)
     finally:
         site.close()
+
+
+def test_links_held_for_a_feed_still_obey_the_depth_limit(tmp_path: Path) -> None:
+    """A chain of articles, each linking to the next and announcing the site's feed:
+    the feed found on the deepest page is dropped by the depth limit, and the links
+    held meanwhile must not come back past the limit (they did, depth reset to 0)."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    published = "2026-11-01T07:30:00+00:00"
+    feed = "<link rel='alternate' type='application/rss+xml' href='/feed.xml'>"
+    try:
+        for number in range(12):
+            article = article_page(f"Chain story number {number} about the tide", published,
+                                   f"<a href='/news/c{number + 1}.html'>Next story</a>")  # fmt: skip
+            (root / "news" / f"c{number}.html").write_text(
+                article.replace("</head>", f"{feed}</head>")
+            )
+        (root / "index.html").write_text(hub_page("Home", ["/news/c0.html"]))
+        (root / "feed.xml").write_text(
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>T</title></channel></rss>"
+        )
+        result = run("newscrawl", "crawl", site.url, "--db", str(tmp_path / "db.sqlite"), *FAST,
+                     "-s", "DEPTH_LIMIT=3")  # fmt: skip
+        assert result.returncode in (0, 1), result.stderr.decode()
+        chain = sorted(p for p in site.hits if p.startswith("/news/c"))
+        # The home page is depth 0: c0 is 1, c1 2, c2 3.
+        assert chain == ["/news/c0.html", "/news/c1.html", "/news/c2.html"], site.hits
+    finally:
+        site.close()

@@ -3,6 +3,8 @@ article pages wait for their site's sitemaps and feeds."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from newscrawl.heldlinks import HeldLinks
 from newscrawl.pageworker import (
     MAX_PAGE_BYTES,
@@ -11,6 +13,7 @@ from newscrawl.pageworker import (
     bounded_markup,
     read_page,
 )
+from newscrawl.spiders.news import older_than
 
 
 def _hub(links: int) -> bytes:
@@ -72,10 +75,36 @@ def test_an_idle_crawl_gets_every_held_link() -> None:
     assert not held.hold("a", "later")  # nothing is being read any more
 
 
-def test_a_page_past_the_byte_bound_is_cut_before_a_tag_within_it() -> None:
-    paragraph = "<p>" + "word " * 200 + "</p>"  # 1,007 bytes
-    page = ("<html><body>" + paragraph * (MAX_PAGE_BYTES // len(paragraph) + 500)).encode()
+def test_a_page_past_the_byte_bound_keeps_its_first_8_mb_whole_characters() -> None:
+    # One paragraph of 9 MB: the last tag before the bound is at the start.
+    page = ("<html><body><p>" + "é word " * (MAX_PAGE_BYTES // 8 + 200_000) + "</p>").encode()
     kept, tags_cut, _ = bounded_markup(page)
-    assert len(kept) <= MAX_PAGE_BYTES < len(page)
-    assert page[len(kept) : len(kept) + 1] == b"<"
-    assert tags_cut == page.count(b"<") - kept.count(b"<") > 0
+    assert MAX_PAGE_BYTES - 1 <= len(kept) <= MAX_PAGE_BYTES < len(page)
+    kept.decode("utf-8")  # not cut inside the two bytes of an é
+    assert tags_cut == 1  # the closing </p>
+
+
+def test_only_what_opens_a_tag_counts_as_one() -> None:
+    script = "<script type='application/json'>" + "[1<2, 3 < 4]" * 60_000 + "</script>"
+    page = f"<html><head>{script}</head><body><article><p>Text.</p></article></body></html>"
+    assert bounded_markup(page.encode()) == (page.encode(), 0, 0)
+    cyrillic = ("<html><body><p>" + "м" * 60_000 + "</p></body></html>").encode("utf-16-le")
+    assert bounded_markup(cyrillic)[1] == 0  # U+043C is the bytes 3C 04 in UTF-16-LE
+
+
+def test_held_links_are_bounded_across_sites() -> None:
+    held: HeldLinks[str] = HeldLinks(limit=10, limit_all=3)
+    for site in "abcd":
+        held.asked(site)
+    assert [held.hold(site, f"{site}-link") for site in "abcd"] == [True, True, True, False]
+    assert held.done("a") == ["a-link"]
+    assert held.hold("d", "d-link")  # room again
+
+
+def test_a_date_alone_is_its_whole_day_for_the_age_window() -> None:
+    window = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    assert not older_than("2026-11-30", window)  # today, time unknown: not older
+    assert older_than("2026-11-29", window)
+    assert older_than("2026-11-30T09:59:00+00:00", window)
+    assert not older_than("2026-11-30T11:00:00+01:00", window)  # 10:00 UTC
+    assert not older_than(None, window) and not older_than("someday", window)

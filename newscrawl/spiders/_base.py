@@ -199,6 +199,7 @@ class BaseNewsSpider(scrapy.Spider):
     def _queued(self, request: scrapy.Request, spider: Any = None) -> None:
         """request_scheduled: a new request waits for its site's budget (the budget
         gate charges it when it is sent); a retry or redirect of one carries none."""
+        self.request_scheduled(request)
         site = request.meta.pop(BUDGET_SITE, None)
         request.meta.pop(BUDGET_QUEUED, None)
         if site is None:
@@ -217,6 +218,10 @@ class BaseNewsSpider(scrapy.Spider):
         if site is not None:
             self.budget.unqueued(site)
         self.request_gone(request)
+
+    def request_scheduled(self, request: scrapy.Request) -> None:
+        """`request` reached the scheduler (past every spider middleware that may
+        drop a request silently): for the bookkeeping of subclasses."""
 
     def request_gone(self, request: scrapy.Request) -> None:
         """`request` will reach no callback (dropped, over budget, failed): for the

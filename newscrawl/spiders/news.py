@@ -72,8 +72,21 @@ HUB_LINK_PRIORITY = 0
 ARTICLE_LINK_PRIORITY = -10
 # meta key of a sitemap or feed request: the site whose links wait for it.
 READING_FOR = "newscrawl_reading_for"
+READING_ASKED = "newscrawl_reading_asked"  # counted in HeldLinks (once per request)
 # Links of one page scheduled before the event loop turns (see `parse`).
 LINKS_PER_TURN = 25
+
+
+def older_than(published: str | None, window: datetime) -> bool:
+    """Whether an article published at `published` (ISO 8601, maybe a date alone)
+    is older than `window`. A date alone is the whole day: an article dated today
+    is not older than "the last two hours"."""
+    moment = parse_date(published)
+    if moment is None or published is None:
+        return False
+    if len(published.strip()) == len("2026-11-30"):
+        return moment.date() < window.astimezone(UTC).date()
+    return moment < window
 
 
 class NewsSpider(BaseNewsSpider):
@@ -145,7 +158,7 @@ class NewsSpider(BaseNewsSpider):
                 raise ValueError(f"since: not a date: {since!r} (e.g. 2026-11-01)")
             return moment
         if isinstance(since, datetime):
-            return since
+            return since if since.tzinfo else since.replace(tzinfo=UTC)
         if isinstance(max_age, str) and max_age:
             try:
                 max_age = parse_age(max_age)
@@ -293,15 +306,38 @@ class NewsSpider(BaseNewsSpider):
         request = super().make_request(url, site, **kwargs)
         if kwargs.get("callback") in (self.parse_sitemap, self.parse_feed):
             request.meta[READING_FOR] = site
-            self.held_links.asked(site)
         return request
+
+    def request_scheduled(self, request: Request) -> None:
+        """A sitemap or feed of its site reached the scheduler: its links wait for it.
+        Counted here, not when the request is made: a spider middleware (depth,
+        URL length) may drop a request without a word. A retry or a redirect of it
+        carries READING_ASKED and is not counted again."""
+        site = request.meta.get(READING_FOR)
+        if site is not None and not request.meta.get(READING_ASKED):
+            request.meta[READING_ASKED] = True
+            self.held_links.asked(site)
 
     def request_gone(self, request: Request | Response) -> None:
         """A sitemap or feed request is done with (read, failed or dropped): once
         all of its site's are, the links held for it go to the scheduler."""
         site = request.meta.pop(READING_FOR, None)
-        if site is not None:
+        if site is not None and request.meta.pop(READING_ASKED, False):
             self._release(self.held_links.done(site))
+
+    def _may_hold(self, response: Response, request: Request) -> bool:
+        """Whether a link of `response` may wait in HeldLinks: released links go to
+        the scheduler directly, past the spider middlewares, so one those would
+        drop (too deep, too long) is not held but yielded, and dropped there."""
+        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
+        depth = int(response.meta.get("depth", 0)) + 1
+        if depth_limit and depth > depth_limit:
+            return False
+        if len(request.url) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
+            return False
+        request.meta["depth"] = depth
+        request.headers.setdefault(b"Referer", response.url.encode("utf-8", "replace"))
+        return True
 
     def _release(self, requests: list[Request]) -> None:
         if requests:
@@ -313,9 +349,10 @@ class NewsSpider(BaseNewsSpider):
         """Hand `requests` to the scheduler, LINKS_PER_TURN at a time with a turn of
         the event loop between (thousands may have been held)."""
         for number, request in enumerate(requests, 1):
-            if self.crawler.engine is None:
-                return
-            self.crawler.engine.crawl(request)
+            engine = self.crawler.engine
+            if engine is None or not engine.running:
+                return  # the crawl is ending: the links are found again next run
+            engine.crawl(request)
             if number % LINKS_PER_TURN == 0:
                 await asyncio.sleep(0)
 
@@ -363,8 +400,8 @@ class NewsSpider(BaseNewsSpider):
         config = self.config_for(response)
         if item is None or config is None:
             return item
-        window, published = self.window_for(config), parse_date(item.published)
-        if window is not None and published is not None and published < window:
+        window = self.window_for(config)
+        if window is not None and older_than(item.published, window):
             self.no_article(config.name, response.url, TOO_OLD)
             return None
         return item
@@ -474,7 +511,11 @@ class NewsSpider(BaseNewsSpider):
             if self.may_request(site):
                 request = self.make_request(url, site, callback=self.parse, priority=priority,
                                             headers=conditional_headers(known))  # fmt: skip
-                if reading.kind == ARTICLE and self.held_links.hold(site, request):
+                if (
+                    reading.kind == ARTICLE
+                    and self._may_hold(response, request)
+                    and self.held_links.hold(site, request)
+                ):
                     continue  # until the site's sitemaps and feeds are read
                 yield request
             elif classify_page(url) == ARTICLE:
