@@ -192,18 +192,17 @@ class PageReader:
         return reading
 
     async def read_sitemap(self, response: Response) -> DiscoveryReading:
-        reading = await self._run(
-            sitemap_in_worker, lambda why: DiscoveryReading("", failure=why),
-            response.body, response.url,
-        )  # fmt: skip
-        self._count_cpu(reading.cpu_seconds)
-        return reading
+        return await self._read_discovery(sitemap_in_worker, response)
 
     async def read_feed(self, response: Response) -> DiscoveryReading:
+        return await self._read_discovery(feed_in_worker, response)
+
+    async def _read_discovery(
+        self, function: Callable[[bytes, str], DiscoveryReading], response: Response
+    ) -> DiscoveryReading:
         reading = await self._run(
-            feed_in_worker, lambda why: DiscoveryReading("", failure=why),
-            response.body, response.url,
-        )  # fmt: skip
+            function, lambda why: DiscoveryReading("", failure=why), response.body, response.url
+        )
         self._count_cpu(reading.cpu_seconds)
         return reading
 
