@@ -194,6 +194,8 @@ def bounded_markup(body: bytes) -> tuple[bytes, int, int]:
     encoding's bytes is not. Cut before a tag, or at the byte bound itself (never
     inside a UTF-8 character) when the last tag before it is far back: a page of
     9 MB of text in one paragraph keeps its first 8 MB."""
+    if len(body) <= MAX_PAGE_BYTES and body.count(b"<") <= MAX_TAGS:
+        return body, 0, 0  # every tag opens with a "<": nothing to cut (counted in C)
     end = len(body)
     if len(body) > MAX_PAGE_BYTES:
         end = MAX_PAGE_BYTES
@@ -264,11 +266,13 @@ def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
     once each in page order; not those to files a crawl does not want (images,
     documents, archives: Scrapy's IGNORED_EXTENSIONS). Capped at MAX_PAGE_LINKS."""
     found: dict[str, None] = {}
+    seen: set[str] = set()  # hrefs already read: menus repeat the same links
     cut = 0
     for element in tree.iter("a", "area"):
         href = element.get("href")
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        if not href or href in seen or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
+        seen.add(href)
         try:
             url = urljoin(base, href.strip()).partition("#")[0]
         except ValueError:

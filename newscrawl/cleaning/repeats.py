@@ -79,7 +79,12 @@ def _prepare(text: str) -> _Paragraph:
         " " + " ".join(tokens) + " ",
         Counter(tokens),
         words(stem) if had_ellipsis else None,
-        tuple(sorted(word for word in tokens if any(ch.isdigit() for ch in word))),
+        # Most words are letters only (isalpha, in C): only the others may hold a digit.
+        tuple(
+            sorted(
+                word for word in tokens if not word.isalpha() and any(ch.isdigit() for ch in word)
+            )
+        ),
     )
 
 
@@ -172,9 +177,11 @@ class _Earlier:
                 del bucket[0]
         if len(tokens) >= TEASER_MIN_WORDS:
             self._add(self.by_opening, tokens[: TEASER_MIN_WORDS - 1], position)
+        by_sequence = self.by_sequence  # _add inlined: this loop runs once per word
         for start in range(len(tokens) - CONTAINED_MIN_WORDS + 1):
-            sequence = hash(tokens[start : start + CONTAINED_MIN_WORDS])
-            self._add(self.by_sequence, sequence, (position, start))
+            places = by_sequence.setdefault(hash(tokens[start : start + CONTAINED_MIN_WORDS]), [])
+            if len(places) < MAX_CANDIDATES:
+                places.append((position, start))
 
     def similar(self, paragraph: _Paragraph) -> list[int]:
         """Earlier paragraphs that open or close with the same three words: a trivial

@@ -110,7 +110,10 @@ def link_share(paragraph: str, anchors: AnchorIndex) -> float:
         return 0.0
     free_from: dict[int, int] = {}  # link text id -> where its next occurrence may start
     covered = 0
-    for start in range(len(tokens)):
+    openings = anchors.root  # most words open no link text: skip them without a generator
+    for start, token in enumerate(tokens):
+        if token not in openings:
+            continue
         for anchor, length in anchors.starting_at(tokens, start):
             if start >= free_from.get(anchor, 0):
                 covered += length
