@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass, field
-from typing import overload
+from typing import Any, overload
 
 import lxml.html
 import trafilatura
@@ -19,6 +19,7 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
+from newscrawl.jsonld import json_ld_documents
 from newscrawl.language import article_language, normalize_tag
 from newscrawl.metadata import read_metadata
 from newscrawl.recall import DEFAULT, take_better_route
@@ -264,9 +265,14 @@ def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
     return (full.text or "") if isinstance(full, Document) else ""
 
 
-def extract_tree(tree: HtmlElement, url: str | None = None) -> Extraction:
+def extract_tree(
+    tree: HtmlElement, url: str | None = None, documents: list[Any] | None = None
+) -> Extraction:
     """Extract the main text and metadata of the parsed page `tree` fetched from
-    `url`. The tree is left whole: trafilatura works on its own copy."""
+    `url` (`documents`: its JSON-LD, when the caller has read it already). The tree
+    is left whole: trafilatura works on its own copy."""
+    if documents is None:
+        documents = json_ld_documents(tree)
     declared = _declared_language(tree)
     stated_canonical = _declared_canonical(tree, url)
     canonical = stated_canonical or url
@@ -277,9 +283,9 @@ def extract_tree(tree: HtmlElement, url: str | None = None) -> Extraction:
         sites=frozenset(site_of(address) for address in addresses),
     )
     try:
-        metadata = read_metadata(tree, url)
+        metadata = read_metadata(tree, url, documents)
         found = _trafilatura_text(tree, url)
-        found, route = take_better_route(tree, url, found)
+        found, route = take_better_route(tree, url, found, documents)
     except MemoryError:  # past the worker's address-space limit (newscrawl/workers.py)
         return Extraction(failure=EXTRACTION_MEMORY)
     except Exception as exc:  # noqa: BLE001 - trafilatura and lxml raise many types on odd pages

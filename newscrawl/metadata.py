@@ -55,9 +55,13 @@ class PageMetadata:
     sitename: str | None = None
 
 
-def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
-    """The metadata of the page `tree` (not modified) fetched from `url`."""
-    documents = json_ld_documents(tree)
+def read_metadata(
+    tree: HtmlElement, url: str | None, documents: list[Any] | None = None
+) -> PageMetadata:
+    """The metadata of the page `tree` (not modified) fetched from `url`, whose
+    JSON-LD documents are `documents` (read from it when not given)."""
+    if documents is None:
+        documents = json_ld_documents(tree)
     found = examine_meta(tree)
     if found.author and " " not in found.author:
         found.author = None  # a one-word "author" meta is usually a handle or a site

@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
@@ -170,14 +171,15 @@ def read_page(
             failure=failure, cpu_seconds=time.process_time() - started, tags_cut=tags_cut
         )
     base = _base_url(tree, url) if url else None
-    kind = ARTICLE if declared_article or not url else _kind(tree, url)
+    documents = json_ld_documents(tree)  # read once: the kind, the metadata, the recall
+    kind = ARTICLE if declared_article or not url else _kind(tree, url, documents)
     links, cut = _links(tree, base) if read_links and base else ([], 0)
     cut += links_unread if read_links and base else 0
     feeds = _feeds(tree, base) if read_links and base else []
     article, failure = None, None
     if kind == ARTICLE:
         # After the links and feeds: trafilatura prunes the tree it is given.
-        extraction = extract_tree(tree, url)
+        extraction = extract_tree(tree, url, documents)
         if extraction.failure:
             failure = extraction.failure
         else:
@@ -239,16 +241,16 @@ def _base_url(tree: HtmlElement, url: str) -> str:
     return url
 
 
-def _kind(tree: HtmlElement, url: str) -> str:
+def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
     og_type = next(iter(tree.xpath("//meta[@property='og:type']/@content")), None)
-    return classify_page(url, str(og_type) if og_type is not None else None, _ld_types(tree))
+    return classify_page(url, str(og_type) if og_type is not None else None, _ld_types(documents))
 
 
-def _ld_types(tree: HtmlElement) -> list[str]:
+def _ld_types(documents: list[Any]) -> list[str]:
     """The @type values of the page's JSON-LD nodes: top level and @graph (not the
     nested ones: a hub's list of NewsArticle teasers is not an article)."""
     types: list[str] = []
-    for document in json_ld_documents(tree):
+    for document in documents:
         nodes = list(document) if isinstance(document, list) else [document]
         for node in list(nodes):
             if isinstance(node, dict) and isinstance(node.get("@graph"), list):

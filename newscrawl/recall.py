@@ -18,6 +18,7 @@ import copy
 import html
 import re
 from collections import Counter
+from typing import Any
 
 import lxml.html
 import trafilatura
@@ -153,18 +154,21 @@ def _body_text(body: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def json_ld_body(tree: etree._Element) -> str:
-    """The longest articleBody the page's JSON-LD gives, as plain text ("" if none)."""
+def json_ld_body(tree: etree._Element, documents: list[Any] | None = None) -> str:
+    """The longest articleBody the page's JSON-LD (`documents`, read from `tree` when
+    not given) gives, as plain text ("" if none)."""
     bodies = [
         _body_text(body)
-        for document in json_ld_documents(tree)
+        for document in (json_ld_documents(tree) if documents is None else documents)
         for body in json_values(document, "articleBody")
         if isinstance(body, str)
     ]
     return max(bodies, key=len, default="")
 
 
-def take_better_route(tree: etree._Element, url: str | None, text: str) -> tuple[str, str]:
+def take_better_route(
+    tree: etree._Element, url: str | None, text: str, documents: list[Any] | None = None
+) -> tuple[str, str]:
     """The best text for the page `tree` whose trafilatura text is `text`, and the
     route it came by."""
     route = DEFAULT
@@ -180,7 +184,7 @@ def take_better_route(tree: etree._Element, url: str | None, text: str) -> tuple
             and _holds(text, split)
         ):
             text, route = split, SPLIT_BODY
-    body = json_ld_body(tree)
+    body = json_ld_body(tree, documents)
     if body and _word_count(body) >= JSON_LD_MIN_GAIN * max(_word_count(text), 1):
         text, route = body, JSON_LD
     return text, route
