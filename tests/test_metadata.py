@@ -142,3 +142,23 @@ def test_the_page_s_own_date_comes_before_a_date_in_its_url() -> None:
     assert read_metadata(printed, url).date == "2024-02-28"
     # And when the page says nothing, the URL's date is better than none.
     assert read_metadata(_page(), url).date == "2019-01-05"
+
+
+def test_of_equally_precise_statements_the_most_explicit_kind_wins_wherever_it_stands() -> None:
+    # Open Graph, then schema.org on a <meta>, then on a <time>, then the old pubdate
+    # meta: whatever order the page writes them in (all dates without a time here).
+    statements = {
+        "og": '<meta property="article:published_time" content="2024-03-01">',
+        "meta": '<meta itemprop="datePublished" content="2024-03-02">',
+        "pubdate": '<meta name="pubdate" content="2024-03-04">',
+    }
+    time = '<time itemprop="datePublished" datetime="2024-03-03">3 March</time>'
+    page = _page(statements["pubdate"] + statements["meta"] + statements["og"], body=time)
+    assert stated_published(page) == "2024-03-01"
+    page = _page(statements["pubdate"] + statements["meta"], body=time)
+    assert stated_published(page) == "2024-03-02"
+    assert stated_published(_page(statements["pubdate"], body=time)) == "2024-03-03"
+    assert stated_published(_page(statements["pubdate"])) == "2024-03-04"
+    # A more precise statement still beats a more explicit kind.
+    page = _page(statements["og"], body=time.replace("2024-03-03", "2024-03-03T10:00:00Z"))
+    assert stated_published(page) == "2024-03-03T10:00:00+00:00"
