@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,7 +310,11 @@ class FeedSpool:
         site's model now holds for boilerplate: the store's model, else that of
         the spooled articles. Each batch is fsynced before it leaves the spool: a
         kill meanwhile writes it again (at least once), never loses it."""
-        repair_torn_tail(self.output)
+        cut = repair_torn_tail(self.output)
+        if cut:
+            logger.warning(
+                "%s ended in a torn line (%d bytes, a killed run): cut it", self.output, cut
+            )
         models: dict[str, frozenset[str]] = {}
         written = 0
         with self.output.open("ab") as out:
@@ -321,8 +326,9 @@ class FeedSpool:
                 ).fetchall()
                 if not batch:
                     break
-                lines = [self._final(row, store, models, min_words) for row in batch]
-                out.write(b"".join(lines))
+                data = b"".join(self._final(row, store, models, min_words) for row in batch)
+                _pause_for_tests(out, data)
+                out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
                 self.db.executemany("DELETE FROM records WHERE id = ?", [(r[0],) for r in batch])
@@ -366,6 +372,21 @@ class FeedSpool:
         if remove:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+
+# Only tests set this, to the path of a file: a flush then writes half of its
+# first batch, its process id to that file, and sleeps, so that a test can kill it
+# in the middle of writing the output (tests/test_jsonl_same_text.py).
+TEST_FLUSH_PAUSE = "NEWSCRAWL_TEST_FLUSH_PAUSE"
+
+
+def _pause_for_tests(out: IO[bytes], data: bytes) -> None:
+    marker = os.environ.get(TEST_FLUSH_PAUSE)
+    if marker and not Path(marker).exists():
+        out.write(data[: len(data) // 2])
+        out.flush()
+        Path(marker).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        time.sleep(60)
 
 
 def _reason(exc: BaseException) -> str:

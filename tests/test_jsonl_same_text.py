@@ -9,6 +9,7 @@ must still equal its SQLite row and hold none of them, whatever the order.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
 
 from .conftest import BIN, FAST, REPO, FolderSite, run
 
@@ -185,6 +188,42 @@ def test_a_killed_runs_articles_reach_the_jsonl_with_the_next_run(
     for line in lines:
         assert line["text"] == stored[line["canonical_url"]]
     assert_no_furniture([line["text"] for line in lines])
+
+
+def test_a_kill_while_the_records_are_written_loses_none_and_tears_no_line(
+    lantern: FolderSite, tmp_path: Path
+):
+    """SIGKILL in the middle of writing the records at the end of the run (half of
+    a batch written, a line torn): the next run cuts the torn line and writes the
+    whole batch again, each record with its row's text; every line parses."""
+    out, db, marker = tmp_path / "a.jsonl", tmp_path / "a.sqlite", tmp_path / "paused"
+    command = [str(BIN / "newscrawl"), "crawl", lantern.url, "--sitemap",
+               f"{lantern.url}sitemap-forward.xml", "-o", str(out), "--db", str(db),
+               *ONE_AT_A_TIME, *FAST]  # fmt: skip
+    env = {**os.environ, TEST_FLUSH_PAUSE: str(marker)}
+    process = subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 90
+    while not (marker.exists() and marker.read_text().strip()):
+        assert process.poll() is None and time.monotonic() < deadline, "no pause"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    torn = out.read_bytes()
+    assert torn and not torn.endswith(b"\n")  # killed in the middle of a line
+    assert spool_path(out).exists()
+
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr.decode()
+    assert "ended in a torn line" in again.stderr.decode()
+    lines, stored = records(out), rows(db)  # every line parses
+    assert len(stored) == len(STORIES)
+    assert {line["canonical_url"] for line in lines} == set(stored)
+    for line in lines:
+        assert line["text"] == stored[line["canonical_url"]]
+    assert_no_furniture([line["text"] for line in lines])
+    assert not spool_path(out).exists()
 
 
 def stored_rows(db: Path) -> set[str]:
