@@ -236,15 +236,20 @@ class FeedSpool:
         self.encoding = encoding
         self.encoder = ScrapyJSONEncoder(ensure_ascii=not encoding)
         self.failed = False
+        # -O: the records a killed run left (ids up to this) are dropped when this
+        # run writes its own, not before: a run that never gets that far (its
+        # store is held by another run) must not take them from the run writing.
+        self.floor: int | None = None
         try:
             self.db = sqlite3.connect(self.path, isolation_level="DEFERRED")
             self.db.execute("PRAGMA busy_timeout = 10000")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.executescript(_SPOOL_SCHEMA)
-            if fresh:  # -O: the file is replaced, and a killed run's records with it
-                for table in ("records", "pages", "paragraphs"):
-                    self.db.execute(f"DELETE FROM {table}")
+            if fresh:
+                (self.floor,) = self.db.execute(
+                    "SELECT coalesce(max(id), 0) FROM records"
+                ).fetchone()
             self.db.commit()
         except (sqlite3.Error, OSError) as exc:
             raise SpoolError(f"cannot write {output}: {_reason(exc)}") from None
@@ -310,6 +315,9 @@ class FeedSpool:
         site's model now holds for boilerplate: the store's model, else that of
         the spooled articles. Each batch is fsynced before it leaves the spool: a
         kill meanwhile writes it again (at least once), never loses it."""
+        if self.floor is not None:
+            self._drop_older(self.floor)
+            self.floor = None
         cut = repair_torn_tail(self.output)
         if cut:
             logger.warning(
@@ -338,6 +346,16 @@ class FeedSpool:
         self.db.execute("DELETE FROM paragraphs")
         self.db.commit()
         return written
+
+    def _drop_older(self, floor: int) -> None:
+        """Drop the records up to `floor`, and their pages from the site model."""
+        self.db.execute("DELETE FROM records WHERE id <= ?", (floor,))
+        for table in ("pages", "paragraphs"):
+            self.db.execute(
+                f"DELETE FROM {table} WHERE page NOT IN"
+                " (SELECT canonical_url FROM records WHERE canonical_url IS NOT NULL)"
+            )
+        self.db.commit()
 
     def _final(self, row: tuple[Any, ...], store: ArticleStore | None,
                models: dict[str, frozenset[str]], min_words: int) -> bytes:  # fmt: skip
@@ -458,7 +476,8 @@ def open_spools(crawler: Crawler) -> list[FeedSpool]:
             continue
         held = len(spool)
         if held:
-            logger.info("%s: %d records a stopped run left are written at the end", path, held)
+            fate = "dropped (-O)" if spool.floor is not None else "written at the end"
+            logger.info("%s: %d records a stopped run left are %s", path, held, fate)
         spools[_key(path)] = spool
     return list(spools.values())
 

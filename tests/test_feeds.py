@@ -63,3 +63,27 @@ def test_a_spool_whose_output_cannot_be_written_keeps_its_records(tmp_path: Path
     ]
     for line in lines:
         assert shared not in line["text"] and line["cleaning"] == {"site_boilerplate": 1}
+
+
+def test_overwrite_drops_a_killed_runs_records_only_when_it_writes_its_own(tmp_path: Path):
+    """-O replaces the file and the records a killed run left in its spool, but only
+    as it writes its own: a run that stops before (its store held by another run)
+    takes nothing from the spool."""
+    from newscrawl.feeds import FeedSpool
+
+    out = tmp_path / "out.jsonl"
+    left = FeedSpool(out, fresh=False, fields=None, encoding="utf-8")
+    left.add({"url": "http://a.test/left", "text": "left"}, "a.test", "http://a.test/left",
+             None, ["aa"])  # fmt: skip
+    left.close(remove=False)
+    stopped = FeedSpool(out, fresh=True, fields=None, encoding="utf-8")
+    stopped.close(remove=False)  # never flushed
+    again = FeedSpool(out, fresh=True, fields=None, encoding="utf-8")
+    assert len(again) == 1
+    again.add({"url": "http://a.test/new", "text": "new"}, "a.test", "http://a.test/new",
+              None, ["bb"])  # fmt: skip
+    assert again.flush(None, min_words=1) == 1
+    again.close(remove=True)
+    assert [json.loads(line)["url"] for line in out.read_text().splitlines()] == [
+        "http://a.test/new"
+    ]
