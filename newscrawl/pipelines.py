@@ -131,11 +131,14 @@ class CleaningPipeline:
             record, site, key = article_record(item), item.site, item.canonical_url
         else:
             record, site, key = ItemAdapter(item).asdict(), None, None
+        # The spool's own site model is for a crawl without a store (a store has
+        # its own); a page's raw fingerprints may be 50,000 rows, so only then.
+        fingerprints = () if self.has_store else (raw or ())
         for spool in self.spools:
             if spool.failed:
                 continue
             try:
-                spool.add(record, site, key, page, raw or ())
+                spool.add(record, site, key, page, fingerprints)
             except SpoolError as exc:
                 spool.failed = True
                 output_failed(self.crawler, str(exc))
