@@ -15,20 +15,43 @@ on, exit code 0, its records gone.)
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlparse
+from weakref import WeakKeyDictionary
 
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.serialize import ScrapyJSONEncoder
+from w3lib.url import file_uri_to_path
 
+from newscrawl.cleaning import split_paragraphs
+from newscrawl.cleaning.cleaner import SITE_BOILERPLATE, boilerplate_to_drop
+from newscrawl.cleaning.normalize import word_count
+from newscrawl.cleaning.siteboiler import pages_needed
 from newscrawl.stopwatch import stop_crawl
-from newscrawl.vocabulary import OUTPUT_ERROR, OUTPUT_ERROR_MESSAGE
+from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.vocabulary import OUTPUT_ERROR, OUTPUT_ERROR_MESSAGE, OUTPUT_WRITTEN
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["GuardedFile", "JsonLinesSafeFileStorage", "repair_torn_tail"]
+__all__ = [
+    "FeedSpool",
+    "GuardedFile",
+    "JsonLinesSafeFileStorage",
+    "PageState",
+    "flush_spools",
+    "open_spools",
+    "repair_torn_tail",
+    "spool_path",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -64,21 +87,40 @@ def repair_torn_tail(path: Path) -> int:
     return size - keep
 
 
+def output_failed(crawler: Crawler | None, message: str) -> None:
+    """An output that cannot be written stops the crawl: one line, finish reason
+    OUTPUT_ERROR (once: later failures of the same crawl are quiet)."""
+    if crawler is not None and crawler.stats is not None:
+        if crawler.stats.get_value(OUTPUT_ERROR_MESSAGE):
+            return
+        crawler.stats.set_value(OUTPUT_ERROR_MESSAGE, message)
+    logger.error("stopping the crawl: %s", message)
+    if crawler is not None:
+        stop_crawl(crawler, OUTPUT_ERROR)
+
+
 class GuardedFile:
     """The feed's file, each write flushed; the first failed write stops the crawl
-    (and the rest are dropped quietly: the crawl is stopping)."""
+    (and the rest are dropped quietly: the crawl is stopping).
 
-    def __init__(self, raw: IO[bytes], path: str, crawler: Crawler | None) -> None:
+    A `spooled` feed's records go to its FeedSpool and are written at the end of
+    the run: the exporter's writes are dropped here, but each still checks that
+    the file was not deleted meanwhile."""
+
+    def __init__(
+        self, raw: IO[bytes], path: str, crawler: Crawler | None, spooled: bool = False
+    ) -> None:
         self.raw = raw
         self.path = path
         self.crawler = crawler
+        self.spooled = spooled
         self.failed = False
 
     def write(self, data: bytes) -> int:
         if self.failed:
             return len(data)
         try:
-            written = self.raw.write(data)
+            written = len(data) if self.spooled else self.raw.write(data)
             self.raw.flush()
             if os.fstat(self.raw.fileno()).st_nlink == 0:
                 raise OSError(f"{self.path} was deleted during the crawl")
@@ -89,11 +131,7 @@ class GuardedFile:
 
     def _failed(self, exc: OSError) -> None:
         self.failed = True
-        message = f"cannot write {self.path}: {exc.strerror or exc}"
-        logger.error("stopping the crawl: %s", message)
-        if self.crawler is not None and self.crawler.stats is not None:
-            self.crawler.stats.set_value(OUTPUT_ERROR_MESSAGE, message)
-            stop_crawl(self.crawler, OUTPUT_ERROR)
+        output_failed(self.crawler, f"cannot write {self.path}: {exc.strerror or exc}")
 
     def flush(self) -> None:
         if not self.failed:
@@ -130,4 +168,346 @@ class JsonLinesSafeFileStorage(FileFeedStorage):
                 logger.warning(
                     "%s ended in a torn line (%d bytes, a killed run): cut it", self.path, cut
                 )
-        return GuardedFile(super().open(spider), self.path, self.crawler)  # type: ignore[return-value]
+        spooled = self.crawler is not None and _spooled(self.crawler, Path(self.path))
+        return GuardedFile(super().open(spider), self.path, self.crawler, spooled)  # type: ignore[return-value]
+
+
+# -- JSON Lines records written at the end of a run, from the final text ---------------------
+
+# The JSON Lines feed formats (Scrapy's names for them).
+JSON_LINES_FORMATS = frozenset({"jsonlines", "jsonl", "jl"})
+# Spooled records written to the output per batch (each batch fsynced, then
+# removed from the spool): at most this many are written twice by a kill mid-write.
+FLUSH_BATCH = 500
+
+_SPOOL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id            INTEGER PRIMARY KEY,   -- arrival order
+    site          TEXT,
+    canonical_url TEXT,
+    record        TEXT NOT NULL,         -- JSON object: the item's output fields
+    page_text     TEXT,                  -- its text as the page's own rules left it (NULL:
+                                         -- not read by a worker; the record's text is final)
+    page_words    INTEGER,
+    page_cleaning TEXT,                  -- JSON object: what the page's rules dropped
+    kept          TEXT                   -- JSON array: fingerprints of page_text's paragraphs
+);
+CREATE INDEX IF NOT EXISTS records_order ON records (site, canonical_url, id);
+-- The site model of the spooled articles: which paragraph is on which page.
+CREATE TABLE IF NOT EXISTS pages (site TEXT NOT NULL, page TEXT NOT NULL,
+                                  PRIMARY KEY (site, page)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS paragraphs (site TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    page TEXT NOT NULL, PRIMARY KEY (site, fingerprint, page)) WITHOUT ROWID;
+"""
+
+
+class SpoolError(OSError):
+    """The spool of a JSON Lines output cannot be written; the message says why."""
+
+
+def spool_path(output: Path) -> Path:
+    """Where the records of `output` wait for the end of the run: a hidden file
+    beside it, so that the next run writing to the same file finds them."""
+    return output.with_name(f".{output.name}.spool")
+
+
+@dataclass
+class PageState:
+    """An article as the page's own rules left it, before its site's boilerplate."""
+
+    text: str
+    word_count: int
+    cleaning: dict[str, int]
+    kept: list[str]
+
+
+class FeedSpool:
+    """The records of one JSON Lines output, held on disk (SQLite) until the end of
+    the run, when each is written with its final text (see `flush`).
+
+    Each record is committed as it comes, before the store commits its row, so a
+    killed run's records are all here for the next run to write."""
+
+    def __init__(self, output: Path, *, fresh: bool, fields: list[str] | None,
+                 encoding: str) -> None:  # fmt: skip
+        self.output = output
+        self.path = spool_path(output)
+        self.fields = fields
+        self.encoding = encoding
+        self.encoder = ScrapyJSONEncoder(ensure_ascii=not encoding)
+        self.failed = False
+        # -O: the records a killed run left (ids up to this) are dropped when this
+        # run writes its own, not before: a run that never gets that far (its
+        # store is held by another run) must not take them from the run writing.
+        self.floor: int | None = None
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level="DEFERRED")
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.executescript(_SPOOL_SCHEMA)
+            if fresh:
+                (self.floor,) = self.db.execute(
+                    "SELECT coalesce(max(id), 0) FROM records"
+                ).fetchone()
+            self.db.commit()
+        except (sqlite3.Error, OSError) as exc:
+            raise SpoolError(f"cannot write {output}: {_reason(exc)}") from None
+
+    def __len__(self) -> int:
+        (count,) = self.db.execute("SELECT count(*) FROM records").fetchone()
+        return int(count)
+
+    def add(self, record: dict[str, Any], site: str | None, canonical_url: str | None,
+            page: PageState | None, fingerprints: Iterable[str]) -> None:  # fmt: skip
+        """Hold one item's record (committed at once)."""
+        try:
+            self.db.execute(
+                "INSERT INTO records (site, canonical_url, record, page_text, page_words,"
+                " page_cleaning, kept) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    site, canonical_url, self.encoder.encode(record),
+                    page.text if page else None, page.word_count if page else None,
+                    json.dumps(page.cleaning) if page else None,
+                    json.dumps(page.kept) if page else None,
+                ),
+            )  # fmt: skip
+            if site and canonical_url:
+                self.db.execute(
+                    "INSERT INTO pages VALUES (?, ?) ON CONFLICT DO NOTHING", (site, canonical_url)
+                )
+                self.db.executemany(
+                    "INSERT INTO paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    [(site, fp, canonical_url) for fp in sorted(set(fingerprints))],
+                )
+            self.db.commit()
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.rollback()
+            raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+
+    def sites(self) -> list[str]:
+        return [
+            s
+            for (s,) in self.db.execute("SELECT DISTINCT site FROM records WHERE site IS NOT NULL")
+        ]
+
+    def boilerplate(self, site: str) -> frozenset[str]:
+        """`site`'s boilerplate by the spooled articles alone (the model of a run
+        without a store): the same thresholds as the crawl's site model."""
+        (pages,) = self.db.execute("SELECT count(*) FROM pages WHERE site = ?", (site,)).fetchone()
+        return frozenset(
+            fp
+            for (fp,) in self.db.execute(
+                "SELECT fingerprint FROM paragraphs WHERE site = ? GROUP BY fingerprint"
+                " HAVING count(*) >= ?",
+                (site, pages_needed(pages)),
+            )
+        )
+
+    def flush(self, store: ArticleStore | None, min_words: int) -> int:
+        """Append every held record to the output with its final text, in the order
+        of site and canonical URL, and empty the spool; returns how many.
+
+        With a store (after its end-of-run re-clean): an article's text, word count
+        and cleaning are its row's. Without one, or for an item without a row (a
+        copy another site's row holds), its page's text without the paragraphs its
+        site's model now holds for boilerplate: the store's model, else that of
+        the spooled articles. Each batch is fsynced before it leaves the spool: a
+        kill meanwhile writes it again (at least once), never loses it."""
+        if self.floor is not None:
+            self._drop_older(self.floor)
+            self.floor = None
+        cut = repair_torn_tail(self.output)
+        if cut:
+            logger.warning(
+                "%s ended in a torn line (%d bytes, a killed run): cut it", self.output, cut
+            )
+        models: dict[str, frozenset[str]] = {}
+        written = 0
+        with self.output.open("ab") as out:
+            while True:
+                batch = self.db.execute(
+                    "SELECT id, site, canonical_url, record, page_text, page_words,"
+                    " page_cleaning, kept FROM records ORDER BY site, canonical_url, id LIMIT ?",
+                    (FLUSH_BATCH,),
+                ).fetchall()
+                if not batch:
+                    break
+                data = b"".join(self._final(row, store, models, min_words) for row in batch)
+                _pause_for_tests(out, data)
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+                self.db.executemany("DELETE FROM records WHERE id = ?", [(r[0],) for r in batch])
+                self.db.commit()
+                written += len(batch)
+        self.db.execute("DELETE FROM pages")
+        self.db.execute("DELETE FROM paragraphs")
+        self.db.commit()
+        return written
+
+    def _drop_older(self, floor: int) -> None:
+        """Drop the records up to `floor`, and their pages from the site model."""
+        self.db.execute("DELETE FROM records WHERE id <= ?", (floor,))
+        for table in ("pages", "paragraphs"):
+            self.db.execute(
+                f"DELETE FROM {table} WHERE page NOT IN"
+                " (SELECT canonical_url FROM records WHERE canonical_url IS NOT NULL)"
+            )
+        self.db.commit()
+
+    def _final(self, row: tuple[Any, ...], store: ArticleStore | None,
+               models: dict[str, frozenset[str]], min_words: int) -> bytes:  # fmt: skip
+        _, site, page_key, record_json, page_text, page_words, page_cleaning, kept = row
+        record = json.loads(record_json)
+        final = None
+        if store is not None and site and page_key:
+            final = store.cleaned(page_key, site)
+        if final is None and page_text is not None and site:
+            if site not in models:
+                models[site] = (
+                    store.site_boilerplate(site) if store is not None else self.boilerplate(site)
+                )
+            final = _without_boilerplate(
+                PageState(page_text, page_words, json.loads(page_cleaning), json.loads(kept)),
+                models[site],
+                min_words,
+            )
+        if final is not None:
+            text, words, cleaning = final
+            for name, value in (("text", text), ("word_count", words), ("cleaning", cleaning)):
+                if name in record:
+                    record[name] = value
+        if self.fields is not None:
+            record = {name: record.get(name) for name in self.fields}
+        return (self.encoder.encode(record) + "\n").encode(self.encoding or "utf-8")
+
+    def close(self, remove: bool) -> None:
+        """Close the spool; with `remove` (it is empty), delete its file."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.close()
+        if remove:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+
+# Only tests set this, to the path of a file: a flush then writes half of its
+# first batch, its process id to that file, and sleeps, so that a test can kill it
+# in the middle of writing the output (tests/test_jsonl_same_text.py).
+TEST_FLUSH_PAUSE = "NEWSCRAWL_TEST_FLUSH_PAUSE"
+
+
+def _pause_for_tests(out: IO[bytes], data: bytes) -> None:
+    marker = os.environ.get(TEST_FLUSH_PAUSE)
+    if marker and not Path(marker).exists():
+        out.write(data[: len(data) // 2])
+        out.flush()
+        Path(marker).write_text(f"{os.getpid()}\n", encoding="utf-8")
+        time.sleep(60)
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def _without_boilerplate(
+    page: PageState, boilerplate: frozenset[str], min_words: int
+) -> tuple[str, int, dict[str, int]]:
+    """A page's text, word count and cleaning record once its site's boilerplate
+    goes (what the cleaning pipeline does, with the final model)."""
+    kept = split_paragraphs(page.text)
+    gone = boilerplate_to_drop(kept, page.kept, boilerplate, min_words)
+    cleaning = dict(page.cleaning)
+    if not gone:
+        return page.text, page.word_count, cleaning
+    cleaning[SITE_BOILERPLATE] = cleaning.get(SITE_BOILERPLATE, 0) + len(gone)
+    text = "\n".join(p for i, p in enumerate(kept) if i not in gone)
+    return text, page.word_count - sum(word_count(kept[i]) for i in gone), cleaning
+
+
+# The spools of each crawl's JSON Lines outputs, by output path.
+_SPOOLS: WeakKeyDictionary[Crawler, dict[str, FeedSpool]] = WeakKeyDictionary()
+
+
+def _key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _spooled(crawler: Crawler, path: Path) -> bool:
+    return _key(path) in _SPOOLS.get(crawler, {})
+
+
+def _local_path(uri: str) -> Path | None:
+    """The file a feed URI names, if it is a plain local file (no URI parameters)."""
+    if "%(" in uri:
+        return None
+    if uri.startswith("file:"):
+        return Path(file_uri_to_path(uri))
+    scheme = urlparse(uri).scheme
+    if scheme and len(scheme) > 1:  # a Windows drive letter is not a scheme
+        return None
+    return Path(uri)
+
+
+def open_spools(crawler: Crawler) -> list[FeedSpool]:
+    """Open a spool for each of the crawl's JSON Lines outputs that is a regular
+    file (or none yet), and register it: the feed's storage then drops the
+    exporter's writes, and `flush_spools` writes the records at the end of the
+    run. A spool that cannot be opened leaves its feed as Scrapy writes it."""
+    settings = crawler.settings
+    spools = _SPOOLS.setdefault(crawler, {})
+    for uri, options in settings.getdict("FEEDS").items():
+        options = options or {}
+        fmt = options.get("format")
+        path = _local_path(str(uri))
+        if fmt not in JSON_LINES_FORMATS or path is None or options.get("batch_item_count"):
+            continue
+        if path.exists() and not path.is_file():
+            continue  # /dev/stdout, a pipe: records go out as they come
+        fields = options.get("fields") or settings.getlist("FEED_EXPORT_FIELDS") or None
+        encoding = options.get("encoding") or settings.get("FEED_EXPORT_ENCODING") or ""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            spool = FeedSpool(path, fresh=bool(options.get("overwrite")), fields=fields,
+                              encoding=encoding)  # fmt: skip
+        except OSError as exc:
+            logger.warning("%s: records are written as they come: %s", path, _reason(exc))
+            continue
+        held = len(spool)
+        if held:
+            fate = "dropped (-O)" if spool.floor is not None else "written at the end"
+            logger.info("%s: %d records a stopped run left are %s", path, held, fate)
+        spools[_key(path)] = spool
+    return list(spools.values())
+
+
+def spools_of(crawler: Crawler) -> list[FeedSpool]:
+    return list(_SPOOLS.get(crawler, {}).values())
+
+
+def flush_spools(crawler: Crawler, store: ArticleStore | None, min_words: int) -> None:
+    """Write the crawl's spooled JSON Lines records with their final text (see
+    FeedSpool.flush), once the store, if any, has re-cleaned the run's sites. A
+    spool that cannot be written keeps its records for the next run."""
+    spools = _SPOOLS.pop(crawler, {})
+    stats = crawler.stats
+    for spool in spools.values():
+        if spool.failed or (stats is not None and stats.get_value(OUTPUT_ERROR_MESSAGE)):
+            spool.close(remove=False)  # the output failed during the crawl: said once
+            continue
+        try:
+            written = spool.flush(store, min_words)
+        except (OSError, sqlite3.Error, StorageError) as exc:
+            held = len(spool)
+            message = f"cannot write {spool.output}: {_reason(exc)}"
+            if stats is not None:
+                stats.set_value(OUTPUT_ERROR_MESSAGE, message)
+            logger.error(
+                "%s; its %d records wait in %s for the next run with -o", message, held, spool.path
+            )
+            spool.close(remove=False)
+            continue
+        if stats is not None:
+            stats.inc_value(OUTPUT_WRITTEN, written)
+        spool.close(remove=True)

@@ -4,8 +4,12 @@ A worker has read each article and cleaned it by the page's own rules (see
 newscrawl/pageworker.py). Here, in order (ITEM_PIPELINES): the cleaning pipeline
 applies its site's boilerplate (a set lookup in the site model) and the minimum
 length, and the store (SQLite or PostgreSQL, see newscrawl/runstore.py) keeps
-it. JSON Lines output is Scrapy's own feed export, which receives what comes out
-of the last pipeline.
+it. JSON Lines output is Scrapy's own feed export, except for its text: a JSON
+Lines file's records wait in a spool beside it (newscrawl/feeds.py), held by the
+cleaning pipeline before the store commits their rows, and are written when the
+pipelines close, each with its final text: its row's after the store's re-clean
+of the run's sites, or, without a store, its page's cleaned against the site
+model of every spooled article. So no record depends on the order pages came in.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl.article import clean_article, drop_reason, raw_fingerprints
@@ -22,7 +27,16 @@ from newscrawl.cleaning.cleaner import SITE_BOILERPLATE, boilerplate_to_drop
 from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
-from newscrawl.items import ArticleItem
+from newscrawl.feeds import (
+    FeedSpool,
+    PageState,
+    SpoolError,
+    flush_spools,
+    open_spools,
+    output_failed,
+    spools_of,
+)
+from newscrawl.items import ArticleItem, article_record
 from newscrawl.runlog import count_site, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.storage import OTHER_SITE, StorageError
@@ -83,13 +97,24 @@ class CleaningPipeline:
         self.crawler = crawler
         self.stats = _stats(crawler)
         self.sites = SiteModel()
+        # With a store, its pipeline writes the spooled records after the re-clean.
+        self.has_store = config.database is not None
+        self.spools: list[FeedSpool] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CleaningPipeline:
         return cls(NewscrawlConfig.of(crawler), crawler)
 
+    def open_spider(self) -> None:
+        self.spools = open_spools(self.crawler)
+
+    def close_spider(self) -> None:
+        if not self.has_store:
+            flush_spools(self.crawler, None, self.min_words)
+
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
+            self._spool(item, None)
             return item
         started = time.process_time()
         try:
@@ -97,10 +122,37 @@ class CleaningPipeline:
         finally:
             self.stats.inc_value(f"{CPU_MS}clean", _ms_since(started))
 
+    def _spool(self, item: object, page: PageState | None, raw: list[str] | None = None) -> None:
+        """Hold the item for each spooled JSON Lines output (committed before the
+        store's row, so a killed run's records are there for the next run)."""
+        if not self.spools:
+            return
+        if isinstance(item, ArticleItem):
+            record, site, key = article_record(item), item.site, item.canonical_url
+        else:
+            record, site, key = ItemAdapter(item).asdict(), None, None
+        # The spool's own site model is for a crawl without a store (a store has
+        # its own); a page's raw fingerprints may be 50,000 rows, so only then.
+        fingerprints = () if self.has_store else (raw or ())
+        for spool in self.spools:
+            if spool.failed:
+                continue
+            try:
+                spool.add(record, site, key, page, fingerprints)
+            except SpoolError as exc:
+                spool.failed = True
+                output_failed(self.crawler, str(exc))
+
     def _clean(self, item: ArticleItem) -> ArticleItem:
         raw = item.raw_fingerprints
         if raw is None:
             raw = sorted(raw_fingerprints(item))
+        page = None
+        if item.kept_fingerprints is not None and self.spools:
+            # As the page's own rules left it: what the final model is applied to.
+            page = PageState(
+                item.text, item.word_count, dict(item.cleaning), list(item.kept_fingerprints)
+            )
         boilerplate: frozenset[str] = frozenset()
         if item.site and item.canonical_url:
             self.sites.observe(item.site, item.canonical_url, raw)
@@ -119,6 +171,7 @@ class CleaningPipeline:
             url = item.url or ""
             raise _no_article(self.crawler, url, item.site, reason, f" ({item.word_count} words)")
         self.stats.inc_value(ARTICLES)
+        self._spool(item, page, raw)
         return item
 
     def _drop_site_boilerplate(
@@ -153,6 +206,7 @@ class StorePipeline:
         self.crawler = crawler
         self.commit_every = config.sqlite_commit_every
         self.commit_seconds = config.sqlite_commit_seconds
+        self.min_words = config.min_words
         self.stats = _stats(crawler)
         self.store: RunStore | None = None
         self.last_commit = time.monotonic()
@@ -206,9 +260,18 @@ class StorePipeline:
         self.uncommitted.clear()
 
     def close_spider(self) -> None:
-        if self.store is not None and self.store.frontier is not None:
+        store = self.store
+        if store is not None and store.frontier is not None:
             try:
-                self._commit(self.store.frontier)
+                self._commit(store.frontier)
             except StorageError as exc:
                 logger.error("%s", exc)
+            spools = spools_of(self.crawler)
+            if spools and store.articles is not None:
+                # The JSON Lines records get the rows' final text: re-clean first.
+                try:
+                    store.reclean_run(also={s for spool in spools for s in spool.sites()})
+                except StorageError as exc:
+                    logger.error("%s", exc)
+                flush_spools(self.crawler, store.articles, self.min_words)
         self.store = None

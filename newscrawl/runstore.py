@@ -6,7 +6,9 @@ and records the run; a database it cannot open or lock ends the crawl before
 anything is fetched, with finish reason STORE_UNAVAILABLE and the reason in the
 stats (the `newscrawl` command prints it as one line, exit code 2). When the
 spider closes, after the pipelines, it re-cleans the sites of the run against
-their final site model, writes the run's record and closes the store.
+their final site model, writes the run's record and closes the store. (When
+JSON Lines records wait for their rows' final text, the store pipeline has the
+re-clean done as it closes, before it writes them: see `reclean_run`.)
 
 The spider and the pipelines find it with `RunStore.of(crawler)`. A worker of a
 writer cluster has no store: its URL states go to the run's writer through the
@@ -16,6 +18,7 @@ cluster worker's relay, which `url_states` hands out in the store's place.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +56,7 @@ class RunStore:
         self.frontier: Frontier | None = None
         self.lock: StoreLock | None = None
         self.run_id: int | None = None
+        self.recleaned = False  # the end-of-run re-clean is done (or was not to be)
         # What the crawl records of the URLs it tracks: the frontier, or a relay.
         self.url_states: URLStates | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -101,17 +105,30 @@ class RunStore:
             stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
             counts = site_counts(stats)
             if reason != STORAGE_ERROR:
-                # Clean the sites of this run against everything now known about them,
-                # so stored text does not depend on the order pages arrived in.
-                changed = reclean(self.articles, self.cleaner_for, sorted(counts), stale_only=True)
-                if self.crawler.stats is not None:
-                    self.crawler.stats.set_value(RECLEANED, changed)
+                self.reclean_run()
             if self.run_id is not None:
                 self.frontier.finish_run(self.run_id, reason, counts)
         except StorageError as exc:
             logger.error("could not finish the run record: %s", exc)
         finally:
             self._close_quietly()
+
+    def reclean_run(self, also: Iterable[str] = ()) -> None:
+        """Clean the sites of this run (and `also`) against everything now known
+        about them, so stored text does not depend on the order pages arrived in.
+        Once a run: the store pipeline asks first when JSON Lines records wait for
+        the final text (newscrawl/feeds.py), else the spider's close does. Not
+        after a failed write (the crawl stopped with STORAGE_ERROR)."""
+        if self.recleaned or self.articles is None:
+            return
+        self.recleaned = True
+        stats = self.crawler.stats
+        if stats is not None and stats.get_value(STORE_ERROR):
+            return
+        sites = set(site_counts(stats.get_stats() if stats is not None else {})) | set(also)
+        changed = reclean(self.articles, self.cleaner_for, sorted(sites), stale_only=True)
+        if stats is not None:
+            stats.set_value(RECLEANED, changed)
 
     def _close_quietly(self) -> None:
         # The connection first: closing any descriptor of the file would drop

@@ -637,6 +637,22 @@ class ArticleStore:
         )
         return boilerplate_fingerprints(counts, pages)
 
+    def cleaned(self, page: str, site: str) -> tuple[str, int, dict[str, int]] | None:
+        """The stored text, word count and cleaning record of the article at `page`
+        (or its http/https twin) of `site`; None when `site` has no such row."""
+        try:
+            key, _ = self._stored_key(page)
+            row = self.connection.execute(
+                "SELECT text, word_count, cleaning FROM articles"
+                " WHERE canonical_url = ? AND site = ?",
+                (key, site),
+            ).fetchone()
+        except database_errors() as exc:
+            raise StorageError(f"cannot read {self.path}: {exc}") from None
+        if row is None:
+            return None
+        return row[0], int(row[1]), json.loads(row[2])
+
     def count_articles(self, site: str | None = None) -> int:
         """How many articles the store holds (of `site`)."""
         query, params = "SELECT count(*) FROM articles", tuple[str, ...]()

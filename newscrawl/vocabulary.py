@@ -44,6 +44,7 @@ __all__ = [
     "OFFSITE",
     "OUTPUT_ERROR",
     "OUTPUT_ERROR_MESSAGE",
+    "OUTPUT_WRITTEN",
     "OVER_BUDGET",
     "PAGES",
     "PAGES_DROPPED",
@@ -128,6 +129,8 @@ ARCHIVE_ERROR = "newscrawl/archive/error"  # why an archive folder could not be 
 # Re-fetches answered 304 Not Modified: counted as unchanged, nothing extracted.
 NOT_MODIFIED = "newscrawl/not_modified"
 OUTPUT_ERROR_MESSAGE = "newscrawl/output/error"  # the write that stopped the crawl
+# JSON Lines records written at the end of the run, with their final text (newscrawl/feeds.py).
+OUTPUT_WRITTEN = "newscrawl/output/records"
 EXTRACTION_ERROR = "newscrawl/extraction/error"  # why the extraction workers failed
 # The longest the event loop went without turning, in ms (newscrawl/looplag.py).
 LOOP_MAX_LAG_MS = "newscrawl/loop/max_lag_ms"

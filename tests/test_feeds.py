@@ -1,6 +1,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from newscrawl.feeds import repair_torn_tail
 
 from .conftest import FAST, run
@@ -27,3 +29,61 @@ def test_appending_to_a_file_a_killed_run_tore(site_url: str, tmp_path: Path):
     rows = [json.loads(line) for line in out.read_text().splitlines()]  # every line parses
     assert rows[0] == {"url": "http://earlier.test/1", "text": "kept"}
     assert len(rows) == 1 + 3
+
+
+def test_a_spool_whose_output_cannot_be_written_keeps_its_records(tmp_path: Path):
+    """The end of a run cannot write the output (here a folder stands in its way):
+    the records stay in the spool, and the next flush writes each once, with the
+    site's boilerplate of every spooled page removed."""
+    from newscrawl.cleaning.siteboiler import fingerprint
+    from newscrawl.feeds import FeedSpool, PageState, spool_path
+
+    out = tmp_path / "out.jsonl"
+    shared = "The Gullhaven Lantern has lit the way for readers of the north shore since 1911."
+    spool = FeedSpool(out, fresh=False, fields=None, encoding="utf-8")
+    for n in range(4):
+        own = f"Story {n} of the north shore, told by the neighbours who saw it happen there."
+        paragraphs = [shared, own]
+        page = PageState("\n".join(paragraphs), 30, {"site_boilerplate": 0},
+                         [fingerprint(p) for p in paragraphs])  # fmt: skip
+        record = {"canonical_url": f"http://lantern.test/{n}", "text": page.text,
+                  "word_count": 30, "cleaning": {"site_boilerplate": 0}}  # fmt: skip
+        spool.add(record, "lantern.test", record["canonical_url"], page, page.kept)
+    out.mkdir()
+    with pytest.raises(OSError):
+        spool.flush(None, min_words=5)
+    assert len(spool) == 4
+    out.rmdir()
+    assert spool.flush(None, min_words=5) == 4
+    spool.close(remove=True)
+    assert not spool_path(out).exists()
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [line["canonical_url"] for line in lines] == [
+        f"http://lantern.test/{n}" for n in range(4)
+    ]
+    for line in lines:
+        assert shared not in line["text"] and line["cleaning"] == {"site_boilerplate": 1}
+
+
+def test_overwrite_drops_a_killed_runs_records_only_when_it_writes_its_own(tmp_path: Path):
+    """-O replaces the file and the records a killed run left in its spool, but only
+    as it writes its own: a run that stops before (its store held by another run)
+    takes nothing from the spool."""
+    from newscrawl.feeds import FeedSpool
+
+    out = tmp_path / "out.jsonl"
+    left = FeedSpool(out, fresh=False, fields=None, encoding="utf-8")
+    left.add({"url": "http://a.test/left", "text": "left"}, "a.test", "http://a.test/left",
+             None, ["aa"])  # fmt: skip
+    left.close(remove=False)
+    stopped = FeedSpool(out, fresh=True, fields=None, encoding="utf-8")
+    stopped.close(remove=False)  # never flushed
+    again = FeedSpool(out, fresh=True, fields=None, encoding="utf-8")
+    assert len(again) == 1
+    again.add({"url": "http://a.test/new", "text": "new"}, "a.test", "http://a.test/new",
+              None, ["bb"])  # fmt: skip
+    assert again.flush(None, min_words=1) == 1
+    again.close(remove=True)
+    assert [json.loads(line)["url"] for line in out.read_text().splitlines()] == [
+        "http://a.test/new"
+    ]

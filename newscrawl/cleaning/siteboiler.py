@@ -26,6 +26,7 @@ __all__ = [
     "boilerplate_fingerprints",
     "fingerprint",
     "page_fingerprints",
+    "pages_needed",
 ]
 
 # A paragraph is boilerplate of its site when it occurs on at least MIN_PAGES
@@ -52,14 +53,14 @@ def page_fingerprints(paragraphs: Iterable[str]) -> set[str]:
     return {fingerprint(p) for p in paragraphs if words(p)}
 
 
-def _pages_needed(pages: int) -> float:
+def pages_needed(pages: int) -> float:
     """On how many pages a paragraph must occur, of a site's `pages`, to be boilerplate."""
     return max(MIN_PAGES, MIN_SHARE * pages)
 
 
 def boilerplate_fingerprints(counts: Counter[str], pages: int) -> frozenset[str]:
     """The fingerprints of a site that pass both thresholds."""
-    needed = _pages_needed(pages)
+    needed = pages_needed(pages)
     return frozenset(fp for fp, count in counts.items() if count >= needed)
 
 
@@ -86,5 +87,5 @@ class SiteModel:
         counts, pages = self.counts[site], len(self.pages[site])
         if among is None:
             return boilerplate_fingerprints(counts, pages)
-        needed = _pages_needed(pages)
+        needed = pages_needed(pages)
         return frozenset(fp for fp in among if counts.get(fp, 0) >= needed)

@@ -261,6 +261,13 @@ def ending(report: Any) -> tuple[int, str | None]:
             f"this worker stopped: {stats.get(v.CLUSTER_ERROR, '')}; its unfinished pages"
             " stay in Redis for the next worker of its shard"
         )
+    if stats.get(v.OUTPUT_ERROR_MESSAGE):
+        # The crawl finished, but its JSON Lines records could not be written at
+        # the end: they wait in the output's spool for the next run (feeds.py).
+        return (
+            EXIT_FAILED,
+            f"the JSON Lines output was not written: {stats[v.OUTPUT_ERROR_MESSAGE]}",
+        )
     return EXIT_OK, None
 
 
