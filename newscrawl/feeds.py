@@ -20,6 +20,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,11 +194,11 @@ CREATE TABLE IF NOT EXISTS records (
     kept          TEXT                   -- JSON array: fingerprints of page_text's paragraphs
 );
 CREATE INDEX IF NOT EXISTS records_order ON records (site, canonical_url, id);
--- The site model of the spooled articles: which paragraph is on which page.
+-- The site model of the spooled articles: the paragraphs of each page, as one JSON
+-- array a page (one insert however many paragraphs a page has: a page of 50,000
+-- paragraphs must not stall the crawl's event loop), counted when the run ends.
 CREATE TABLE IF NOT EXISTS pages (site TEXT NOT NULL, page TEXT NOT NULL,
-                                  PRIMARY KEY (site, page)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS paragraphs (site TEXT NOT NULL, fingerprint TEXT NOT NULL,
-    page TEXT NOT NULL, PRIMARY KEY (site, fingerprint, page)) WITHOUT ROWID;
+    fingerprints TEXT NOT NULL, PRIMARY KEY (site, page)) WITHOUT ROWID;
 """
 
 
@@ -274,11 +275,9 @@ class FeedSpool:
             )  # fmt: skip
             if site and canonical_url:
                 self.db.execute(
-                    "INSERT INTO pages VALUES (?, ?) ON CONFLICT DO NOTHING", (site, canonical_url)
-                )
-                self.db.executemany(
-                    "INSERT INTO paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                    [(site, fp, canonical_url) for fp in sorted(set(fingerprints))],
+                    "INSERT INTO pages VALUES (?, ?, ?) ON CONFLICT (site, page)"
+                    " DO UPDATE SET fingerprints = excluded.fingerprints",
+                    (site, canonical_url, json.dumps(sorted(set(fingerprints)))),
                 )
             self.db.commit()
         except sqlite3.Error as exc:
@@ -295,15 +294,15 @@ class FeedSpool:
     def boilerplate(self, site: str) -> frozenset[str]:
         """`site`'s boilerplate by the spooled articles alone (the model of a run
         without a store): the same thresholds as the crawl's site model."""
-        (pages,) = self.db.execute("SELECT count(*) FROM pages WHERE site = ?", (site,)).fetchone()
-        return frozenset(
-            fp
-            for (fp,) in self.db.execute(
-                "SELECT fingerprint FROM paragraphs WHERE site = ? GROUP BY fingerprint"
-                " HAVING count(*) >= ?",
-                (site, pages_needed(pages)),
-            )
-        )
+        on_pages: Counter[str] = Counter()
+        pages = 0
+        for (fingerprints,) in self.db.execute(
+            "SELECT fingerprints FROM pages WHERE site = ?", (site,)
+        ):
+            on_pages.update(json.loads(fingerprints))  # each page's distinct paragraphs
+            pages += 1
+        needed = pages_needed(pages)
+        return frozenset(fp for fp, count in on_pages.items() if count >= needed)
 
     def flush(self, store: ArticleStore | None, min_words: int) -> int:
         """Append every held record to the output with its final text, in the order
@@ -343,18 +342,16 @@ class FeedSpool:
                 self.db.commit()
                 written += len(batch)
         self.db.execute("DELETE FROM pages")
-        self.db.execute("DELETE FROM paragraphs")
         self.db.commit()
         return written
 
     def _drop_older(self, floor: int) -> None:
         """Drop the records up to `floor`, and their pages from the site model."""
         self.db.execute("DELETE FROM records WHERE id <= ?", (floor,))
-        for table in ("pages", "paragraphs"):
-            self.db.execute(
-                f"DELETE FROM {table} WHERE page NOT IN"
-                " (SELECT canonical_url FROM records WHERE canonical_url IS NOT NULL)"
-            )
+        self.db.execute(
+            "DELETE FROM pages WHERE page NOT IN"
+            " (SELECT canonical_url FROM records WHERE canonical_url IS NOT NULL)"
+        )
         self.db.commit()
 
     def _final(self, row: tuple[Any, ...], store: ArticleStore | None,
