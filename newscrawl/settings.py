@@ -49,6 +49,11 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # first, counting those waiting for robots.txt: one slow site cannot fill
 # CONCURRENT_REQUESTS and starve the others.
 SCHEDULER_PRIORITY_QUEUE = "newscrawl.fairness.SiteFairQueue"
+# What one response's callback gives (an article, its links) goes through the item
+# pipelines and to the scheduler this many at a time. Scrapy starts as many asyncio
+# tasks for every response, whatever it gives: with its default of 100 that cost the
+# crawler's process 0.7 ms a page, for nothing, as newscrawl's pipelines never wait.
+CONCURRENT_ITEMS = 4
 # Never zero: Scrapy's per-site concurrency limit is not enforced without a delay.
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
