@@ -49,6 +49,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # first, counting those waiting for robots.txt: one slow site cannot fill
 # CONCURRENT_REQUESTS and starve the others.
 SCHEDULER_PRIORITY_QUEUE = "newscrawl.fairness.SiteFairQueue"
+# The duplicate filter, which also tells the spider which URLs it has seen: a link
+# to one of them is not made into a request (newscrawl/dupefilter.py).
+DUPEFILTER_CLASS = "newscrawl.dupefilter.URLDupeFilter"
 # What one response's callback gives (an article, its links) goes through the item
 # pipelines and to the scheduler this many at a time. Scrapy starts as many asyncio
 # tasks for every response, whatever it gives: with its default of 100 that cost the

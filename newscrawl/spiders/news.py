@@ -28,6 +28,7 @@ from newscrawl.discovery import (
     parse_date,
     robots_sitemaps,
 )
+from newscrawl.dupefilter import URLDupeFilter
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
@@ -490,6 +491,7 @@ class NewsSpider(BaseNewsSpider):
         # Links found on an article come after everything else of its site.
         priority = ARTICLE_LINK_PRIORITY if reading.kind == ARTICLE else HUB_LINK_PRIORITY
         site_known = self.known.get(site)
+        dupefilter = URLDupeFilter.of(self.crawler)
         for number, url in enumerate(reading.links, 1):
             if number % LINKS_PER_TURN == 0:
                 # Scheduling a link (Scrapy's middlewares, the duplicate filter) takes 0.1 to
@@ -512,6 +514,8 @@ class NewsSpider(BaseNewsSpider):
                     self.count_known(site, key)
                     continue
             if self.may_request(site):
+                if dupefilter is not None and dupefilter.seen(url):
+                    continue  # the duplicate filter would drop it (newscrawl/dupefilter.py)
                 request = self.make_request(url, site, callback=self.parse, priority=priority,
                                             headers=conditional_headers(known))  # fmt: skip
                 if (
