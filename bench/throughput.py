@@ -309,6 +309,11 @@ def main() -> None:
     parser.add_argument(
         "--compare-pages", type=int, default=400, help="pages for the pool/inline comparison"
     )
+    parser.add_argument(
+        "--crawls-only", action="store_true",
+        help="only the crawls: no baseline, ceiling, `newscrawl extract` or pool/inline"
+        " comparison (ratios to the baseline are then left blank)",
+    )  # fmt: skip
     args = parser.parse_args()
     shared = ROOT.parent / "shared" / "data"
     folders = [Path(f) for f in args.pages_dir] if args.pages_dir else sorted(shared.glob("*/html"))
@@ -323,11 +328,13 @@ def main() -> None:
     rows: list[tuple[str, int, dict[str, object]]] = []
 
     print(f"{len(files)} distinct pages; {os.cpu_count()} cores; sizes {sizes}", flush=True)
-    rows.append(("trafilatura loop (baseline)", len(files),
-                 measured([sys.executable, "-c", BASELINE, *files])))  # fmt: skip
-    rows.append(("trafilatura pool (ceiling)", len(files),
-                 measured([sys.executable, "-c", CEILING, *files])))  # fmt: skip
-    rows.append(("newscrawl extract (*)", len(files), measured([newscrawl, "extract", *files])))
+    if not args.crawls_only:
+        rows.append(("trafilatura loop (baseline)", len(files),
+                     measured([sys.executable, "-c", BASELINE, *files])))  # fmt: skip
+        rows.append(("trafilatura pool (ceiling)", len(files),
+                     measured([sys.executable, "-c", CEILING, *files])))  # fmt: skip
+        rows.append(("newscrawl extract (*)", len(files),
+                     measured([newscrawl, "extract", *files])))  # fmt: skip
 
     # (how pages are found, size, default GC, archive)
     runs = [(d, size, False, False) for d in discovers for size in sizes]
@@ -373,7 +380,7 @@ def main() -> None:
                                                store_costs(out))  # fmt: skip
                 continue
             memory.setdefault((discover, default_gc), []).append((size, int(result["pss_peak"])))  # type: ignore[call-overload]
-        for workers in (["--workers", "0"], []):
+        for workers in () if args.crawls_only else (["--workers", "0"], []):
             server = multiprocessing.Process(
                 target=serve, args=(files, args.compare_pages, ready), daemon=True
             )
@@ -390,8 +397,10 @@ def main() -> None:
                 compare_rows = {address.split("/", 3)[3]: text for address, text in texts}
             compared.append(compare_rows)
 
-    base_rate = rows[0][1] / float(rows[0][2]["wall"])  # type: ignore[arg-type]
-    base_ms = 1000 * float(rows[0][2]["cpu"]) / rows[0][1]  # type: ignore[arg-type]
+    # Without the baseline's run, its ratios are blank (NaN).
+    base = None if args.crawls_only else rows[0]
+    base_rate = base[1] / float(base[2]["wall"]) if base else float("nan")  # type: ignore[arg-type]
+    base_ms = 1000 * float(base[2]["cpu"]) / base[1] if base else float("nan")  # type: ignore[arg-type]
     print()
     print(
         f"{'run':30} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU ms/page':>11}"

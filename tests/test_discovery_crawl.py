@@ -353,3 +353,33 @@ def test_links_held_for_a_feed_still_obey_the_depth_limit(tmp_path: Path) -> Non
         assert chain == ["/news/c0.html", "/news/c1.html", "/news/c2.html"], site.hits
     finally:
         site.close()
+
+
+def test_links_to_pages_already_requested_are_not_made_into_requests(tmp_path: Path) -> None:
+    """Issue 15's crawler target: a home page links to five articles, and each article
+    links to all five and to the home page. Every page is fetched once, and none of
+    the articles' links reaches the duplicate filter: the spider knows the filter
+    has seen those URLs (newscrawl/dupefilter.py) and makes no request of them."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    published = "2026-11-01T07:30:00+00:00"
+    slugs = [f"d{n}" for n in range(5)]
+    links = "".join(f"<li><a href='/news/{slug}.html'>{slug}</a></li>" for slug in slugs)
+    try:
+        for number, slug in enumerate(slugs):
+            write_article(root, slug, f"Dockside story number {number} about the cranes",
+                          published, extra=f"<ul>{links}<li><a href='/'>Home</a></li></ul>")  # fmt: skip
+        (root / "index.html").write_text(hub_page("Home", [f"/news/{s}.html" for s in slugs]))
+        stats = tmp_path / "stats.json"
+        result = run("newscrawl", "crawl", site.url, "--db", str(tmp_path / "db.sqlite"), *FAST,
+                     "-s", f"NEWSCRAWL_STATS_FILE={stats}")  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()
+        assert sorted(site.hits) == sorted(
+            ["/robots.txt", "/", *[f"/news/{s}.html" for s in slugs]]
+        )
+        counts = json.loads(stats.read_text())["stats"]
+        assert counts.get("newscrawl/articles") == 5, counts
+        assert counts.get("dupefilter/filtered", 0) == 0, counts
+    finally:
+        site.close()

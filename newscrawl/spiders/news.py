@@ -28,6 +28,7 @@ from newscrawl.discovery import (
     parse_date,
     robots_sitemaps,
 )
+from newscrawl.dupefilter import URLDupeFilter
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
@@ -489,6 +490,8 @@ class NewsSpider(BaseNewsSpider):
             count_site(self.crawler, site, LINKS_CUT, reading.links_cut)
         # Links found on an article come after everything else of its site.
         priority = ARTICLE_LINK_PRIORITY if reading.kind == ARTICLE else HUB_LINK_PRIORITY
+        site_known = self.known.get(site)
+        dupefilter = URLDupeFilter.of(self.crawler)
         for number, url in enumerate(reading.links, 1):
             if number % LINKS_PER_TURN == 0:
                 # Scheduling a link (Scrapy's middlewares, the duplicate filter) takes 0.1 to
@@ -502,13 +505,17 @@ class NewsSpider(BaseNewsSpider):
                 continue  # another site's page, or no site's: its own crawl finds it
             if not config.wants(url) and classify_page(url) == ARTICLE:
                 continue
-            key = canonicalize(url)
-            known = self.known.get(site, {}).get(key)
-            # Stored articles are not fetched again; hubs always are (they change).
-            if known is not None and known.state == "done" and not self.refresh:
-                self.count_known(site, key)
-                continue
+            known = None
+            if site_known:  # (a first crawl of the site knows none: no key to make)
+                key = canonicalize(url)
+                known = site_known.get(key)
+                # Stored articles are not fetched again; hubs always are (they change).
+                if known is not None and known.state == "done" and not self.refresh:
+                    self.count_known(site, key)
+                    continue
             if self.may_request(site):
+                if dupefilter is not None and dupefilter.seen(url):
+                    continue  # the duplicate filter would drop it (newscrawl/dupefilter.py)
                 request = self.make_request(url, site, callback=self.parse, priority=priority,
                                             headers=conditional_headers(known))  # fmt: skip
                 if (
