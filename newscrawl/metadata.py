@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
     META_URL,
@@ -67,7 +68,7 @@ def read_metadata(
         found.author = None  # a one-word "author" meta is usually a handle or a site
     found = extract_meta_json(tree, found)
     found.title = found.title or extract_title(tree)
-    found.author = found.author or extract_author(tree)
+    found.author = found.author or (extract_author(tree) if _may_name_author(tree) else None)
     found.url = found.url or extract_url(tree, url)
     found.date = stated_published(tree, documents) or _found_date(tree, found.url)
     found.sitename = found.sitename or extract_sitename(tree)
@@ -89,6 +90,29 @@ def read_metadata(
         description=found.description or None,
         sitename=found.sitename or None,
     )
+
+
+# trafilatura's byline search (`extract_author`) copies the page and runs three
+# XPath expressions over all of it: 11.8 ms a page on the dev pages, on every
+# page whose meta tags and JSON-LD name no author. Each expression looks only for
+# <author> (or a child <rel>) elements, or for class, id, itemprop, rel,
+# data-testid and data-component values holding one of these words (matched
+# there case-sensitively, or equal to them). A page with none of them has no
+# byline for it to find: 367 of the 1,165 dev pages, told in 1.2 ms.
+_BYLINE_WORDS = (
+    "author", "byl", "bbl", "username", "screenname", "writer", "zuozhe", "bianji",
+    "xiaobian", "channel-name", "submitted-by", "posted-by", "journalist-name",
+)  # fmt: skip
+_BYLINE_ELEMENTS = XPath("//author|//rel")
+_BYLINE_ATTRIBUTES = XPath("//@class|//@id|//@itemprop|//@rel|//@data-testid|//@data-component")
+
+
+def _may_name_author(tree: HtmlElement) -> bool:
+    """False only if trafilatura's byline search cannot find anything on the page."""
+    if _BYLINE_ELEMENTS(tree):
+        return True
+    values = " ".join(_BYLINE_ATTRIBUTES(tree)).lower()  # lower(): a superset of each test
+    return any(word in values for word in _BYLINE_WORDS)
 
 
 # Elements past which htmldate only reads the page's markup, not its text: its

@@ -162,3 +162,37 @@ def test_of_equally_precise_statements_the_most_explicit_kind_wins_wherever_it_s
     # A more precise statement still beats a more explicit kind.
     page = _page(statements["og"], body=time.replace("2024-03-03", "2024-03-03T10:00:00Z"))
     assert stated_published(page) == "2024-03-03T10:00:00+00:00"
+
+
+# Bylines as trafilatura's byline search finds them: each way its expressions look
+# for one (an attribute value or an element), in the spelling they match.
+BYLINES = [
+    '<a rel="author" href="/people/ines">Ines Marlow</a>',
+    '<span id="author">Ines Marlow</span>',
+    '<span itemprop="author name">Ines Marlow</span>',
+    '<div data-testid="AuthorCard">Ines Marlow</div>',
+    '<p class="story-AuthorName">Ines Marlow</p>',
+    "<author>Ines Marlow</author>",
+    '<span class="byl">Ines Marlow</span>',
+    '<span class="BBL">Ines Marlow</span>',
+    '<span class="username">Ines Marlow</span>',
+    '<h4 id="zuozhe-box">Ines Marlow</h4>',
+    '<div class="posted-by">Ines Marlow</div>',
+    '<div class="journalist-name">Ines Marlow</div>',
+    '<section data-component="ArticleByline">Ines Marlow</section>',
+    '<section class="screenname">Ines Marlow</section>',
+    '<section class="staff-writer">Ines Marlow</section>',
+    '<section id="Author-7">Ines Marlow</section>',
+]
+
+
+@pytest.mark.parametrize("byline", BYLINES)
+def test_a_byline_in_the_markup_alone_is_read(byline: str) -> None:
+    page = _page(body=byline)
+    assert trafilatura.metadata.extract_author(page) == "Ines Marlow"  # what is looked for
+    assert read_metadata(page, COURIER).author == "Ines Marlow"
+
+
+def test_a_page_without_byline_markup_has_no_author() -> None:
+    page = _page(body='<p class="lede" id="intro">Written for the harbour pages.</p>')
+    assert read_metadata(page, COURIER).author is None
