@@ -32,9 +32,7 @@ from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.serialize import ScrapyJSONEncoder
 from w3lib.url import file_uri_to_path
 
-from newscrawl.cleaning import split_paragraphs
-from newscrawl.cleaning.cleaner import SITE_BOILERPLATE, boilerplate_to_drop
-from newscrawl.cleaning.normalize import word_count
+from newscrawl.cleaning.cleaner import text_without_site_boilerplate
 from newscrawl.cleaning.siteboiler import pages_needed
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import ArticleStore, StorageError
@@ -366,11 +364,10 @@ class FeedSpool:
                 models[site] = (
                     store.site_boilerplate(site) if store is not None else self.boilerplate(site)
                 )
-            final = _without_boilerplate(
-                PageState(page_text, page_words, json.loads(page_cleaning), json.loads(kept)),
-                models[site],
-                min_words,
-            )
+            final = text_without_site_boilerplate(
+                page_text, page_words, json.loads(page_cleaning), json.loads(kept),
+                models[site], min_words,
+            )  # fmt: skip
         if final is not None:
             text, words, cleaning = final
             for name, value in (("text", text), ("word_count", words), ("cleaning", cleaning)):
@@ -406,21 +403,6 @@ def _pause_for_tests(out: IO[bytes], data: bytes) -> None:
 
 def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc)
-
-
-def _without_boilerplate(
-    page: PageState, boilerplate: frozenset[str], min_words: int
-) -> tuple[str, int, dict[str, int]]:
-    """A page's text, word count and cleaning record once its site's boilerplate
-    goes (what the cleaning pipeline does, with the final model)."""
-    kept = split_paragraphs(page.text)
-    gone = boilerplate_to_drop(kept, page.kept, boilerplate, min_words)
-    cleaning = dict(page.cleaning)
-    if not gone:
-        return page.text, page.word_count, cleaning
-    cleaning[SITE_BOILERPLATE] = cleaning.get(SITE_BOILERPLATE, 0) + len(gone)
-    text = "\n".join(p for i, p in enumerate(kept) if i not in gone)
-    return text, page.word_count - sum(word_count(kept[i]) for i in gone), cleaning
 
 
 # The spools of each crawl's JSON Lines outputs, by output path.

@@ -22,9 +22,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newscrawl.article import clean_article, drop_reason, raw_fingerprints
-from newscrawl.cleaning import split_paragraphs
-from newscrawl.cleaning.cleaner import SITE_BOILERPLATE, boilerplate_to_drop
-from newscrawl.cleaning.normalize import word_count
+from newscrawl.cleaning.cleaner import text_without_site_boilerplate
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
 from newscrawl.feeds import (
@@ -178,14 +176,10 @@ class CleaningPipeline:
         self, item: ArticleItem, kept_fingerprints: list[str], boilerplate: frozenset[str]
     ) -> None:
         """The site's part of cleaning, on what the page's rules kept (a set lookup)."""
-        kept = split_paragraphs(item.text)
-        gone = boilerplate_to_drop(kept, kept_fingerprints, boilerplate, self.min_words)
-        if gone:
-            left = [p for i, p in enumerate(kept) if i not in gone]
-            item.text = "\n".join(left)
-            # What went, not what is left: a page may keep 5,000 paragraphs.
-            item.word_count -= sum(word_count(kept[i]) for i in gone)
-            item.cleaning[SITE_BOILERPLATE] = item.cleaning.get(SITE_BOILERPLATE, 0) + len(gone)
+        item.text, item.word_count, item.cleaning = text_without_site_boilerplate(
+            item.text, item.word_count, item.cleaning, kept_fingerprints, boilerplate,
+            self.min_words,
+        )  # fmt: skip
 
 
 class StorePipeline:

@@ -105,11 +105,7 @@ def test_an_unreachable_site_exits_1_and_says_so(tmp_path: Path):
 
 def spooled(output: Path) -> int:
     """How many records wait in the spool of the JSON Lines file `output`."""
-    try:
-        with sqlite3.connect(f"file:{spool_path(output)}?mode=ro", uri=True) as spool:
-            return int(spool.execute("SELECT count(*) FROM records").fetchone()[0])
-    except sqlite3.Error:
-        return 0
+    return count_rows(spool_path(output), "records")
 
 
 @pytest.mark.parametrize("target", ["/dev/full", "deleted-folder"])

@@ -84,10 +84,11 @@ def test_ctrl_c_keeps_what_was_stored(slow_site: str, tmp_path: Path):
     assert stored == {line["canonical_url"] for line in lines}
 
 
-def count_rows(db: Path) -> int:
+def count_rows(db: Path, table: str = "articles") -> int:
+    """How many rows `table` of the SQLite file `db` holds (0 while it cannot be read)."""
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
-            return int(connection.execute("SELECT count(*) FROM articles").fetchone()[0])
+            return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     except sqlite3.Error:
         return 0
 

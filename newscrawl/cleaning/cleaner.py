@@ -19,6 +19,7 @@ __all__ = [
     "DroppedParagraph",
     "TextCleaner",
     "boilerplate_to_drop",
+    "text_without_site_boilerplate",
     "without_site_boilerplate",
 ]
 
@@ -119,6 +120,33 @@ def boilerplate_to_drop(
     if left < min_words <= sum(word_count(p) for p in paragraphs):
         return set()  # (a page short even with it is the minimum's to drop)
     return gone
+
+
+def text_without_site_boilerplate(
+    text: str,
+    words: int,
+    cleaning: dict[str, int],
+    kept_fingerprints: Sequence[str],
+    site_boilerplate: frozenset[str],
+    min_words: int,
+) -> tuple[str, int, dict[str, int]]:
+    """A cleaned page's `text` (paragraphs by "\n"), its `words` and its `cleaning`
+    counts once the paragraphs that are its site's boilerplate go (see
+    boilerplate_to_drop): what the crawler's process does with a page a worker
+    cleaned, and what a held JSON Lines record gets at the end of a run. The same
+    values when nothing goes; else a new counts dict."""
+    kept = split_paragraphs(text)
+    gone = boilerplate_to_drop(kept, kept_fingerprints, site_boilerplate, min_words)
+    if not gone:
+        return text, words, cleaning
+    left = "\n".join(p for i, p in enumerate(kept) if i not in gone)
+    # What went, not what is left: a page may keep 5,000 paragraphs.
+    words -= sum(word_count(kept[i]) for i in gone)
+    return (
+        left,
+        words,
+        {**cleaning, SITE_BOILERPLATE: cleaning.get(SITE_BOILERPLATE, 0) + len(gone)},
+    )
 
 
 def without_site_boilerplate(
