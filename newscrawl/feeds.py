@@ -332,10 +332,12 @@ class FeedSpool:
                 if not batch:
                     break
                 data = b"".join(self._final(row, store, models, min_words) for row in batch)
-                _pause_for_tests(out, data)
-                out.write(data)
+                out.write(_pause_for_tests(out, data))
                 out.flush()
                 os.fsync(out.fileno())
+                if os.fstat(out.fileno()).st_nlink == 0:
+                    # Written, but to a file no one can open: the batch stays here.
+                    raise OSError(f"{self.output} was deleted while its records were written")
                 self.db.executemany("DELETE FROM records WHERE id = ?", [(r[0],) for r in batch])
                 self.db.commit()
                 written += len(batch)
@@ -387,18 +389,29 @@ class FeedSpool:
 
 
 # Only tests set this, to the path of a file: a flush then writes half of its
-# first batch, its process id to that file, and sleeps, so that a test can kill it
-# in the middle of writing the output (tests/test_jsonl_same_text.py).
+# first batch, its process id to that file, and waits (at most 60 s) until the
+# file is removed, so that a test can kill it in the middle of writing the output
+# (tests/test_jsonl_same_text.py) or delete the output meanwhile
+# (tests/test_exit_codes.py), then let it go on.
 TEST_FLUSH_PAUSE = "NEWSCRAWL_TEST_FLUSH_PAUSE"
+_paused_once = False
 
 
-def _pause_for_tests(out: IO[bytes], data: bytes) -> None:
+def _pause_for_tests(out: IO[bytes], data: bytes) -> bytes:
+    """What of `data` is still to be written after the pause."""
+    global _paused_once
     marker = os.environ.get(TEST_FLUSH_PAUSE)
-    if marker and not Path(marker).exists():
-        out.write(data[: len(data) // 2])
-        out.flush()
-        Path(marker).write_text(f"{os.getpid()}\n", encoding="utf-8")
-        time.sleep(60)
+    if not marker or _paused_once or Path(marker).exists():
+        return data
+    _paused_once = True
+    half = len(data) // 2
+    out.write(data[:half])
+    out.flush()
+    Path(marker).write_text(f"{os.getpid()}\n", encoding="utf-8")
+    deadline = time.monotonic() + 60
+    while Path(marker).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return data[half:]
 
 
 def _reason(exc: BaseException) -> str:

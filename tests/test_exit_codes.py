@@ -15,11 +15,12 @@ import time
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from newscrawl.demo.server import QuietHandler
-from newscrawl.feeds import spool_path
+from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
 
 from .conftest import BIN, FAST, REPO, run
 from .test_interrupt import article, count_rows, slow_site  # noqa: F401  (`slow_site` is a fixture)
@@ -108,41 +109,101 @@ def spooled(output: Path) -> int:
     return count_rows(spool_path(output), "records")
 
 
-@pytest.mark.parametrize("target", ["/dev/full", "deleted-folder"])
+GATED_ARTICLES = 20
+OPEN_ARTICLES = 2  # the first served at once; the rest wait until the test opens the gate
+
+
+class GatedSite(QuietHandler):
+    """A home page linking to GATED_ARTICLES articles: the first OPEN_ARTICLES
+    asked for are served at once, the others held back until `gate` is set, so
+    that a test can act while the crawl is certainly still running, however slow
+    the machine."""
+
+    gate = threading.Event()
+    lock = threading.Lock()
+    served: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            body = "".join(
+                f"<a href='/report-{n}-harbour-committee-meets.html'>{n}</a>"
+                for n in range(GATED_ARTICLES)
+            )
+            self.send_page(f"<html><body>{body}</body></html>".encode())
+        elif self.path.startswith("/report-"):
+            with self.lock:
+                self.served.append(self.path)
+                held = len(self.served) > OPEN_ARTICLES
+            if held:
+                self.gate.wait(60)
+            self.send_page(article(int(self.path.split("-")[1])))
+        else:
+            self.send_error(404)
+
+
+@pytest.fixture()
+def gated_site() -> Iterator[tuple[str, threading.Event]]:
+    handler = type("Gated", (GatedSite,), {"gate": threading.Event(), "served": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", handler.gate
+    handler.gate.set()
+    server.shutdown()
+    server.server_close()
+
+
+def remove_folder(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+
+
+@pytest.mark.parametrize("target", ["/dev/full", "deleted-folder", "deleted-while-written"])
 def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
-    slow_site: str,  # noqa: F811
-    tmp_path: Path,
-    target: str,
+    gated_site: tuple[str, threading.Event], tmp_path: Path, target: str
 ):
-    db = tmp_path / "o.sqlite"
-    if target == "/dev/full":
-        output = Path("/dev/full")
-        stop = None
-    else:
-        output = tmp_path / "out" / "articles.jsonl"
-
-        def stop(process: subprocess.Popen[bytes]) -> None:
-            deadline = time.monotonic() + 60
-            # Once the first article is held: its record waits in the spool beside
-            # the file, which gets its records at the end of the run.
-            while time.monotonic() < deadline and not spooled(output):
-                time.sleep(0.05)
-            for path in output.parent.iterdir():
-                path.unlink()
-            output.parent.rmdir()
-
+    """A full disk; the output's folder removed during the crawl; the output's
+    folder removed while the records are written at the end of the run."""
+    site, gate = gated_site
+    db, marker = tmp_path / "o.sqlite", tmp_path / "paused"
+    output = Path("/dev/full") if target == "/dev/full" else tmp_path / "out" / "articles.jsonl"
+    env = {**os.environ, TEST_FLUSH_PAUSE: str(marker)}
     process = subprocess.Popen(
-        [str(BIN / "newscrawl"), "crawl", slow_site, "-o", str(output), "--db", str(db), *FAST],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [str(BIN / "newscrawl"), "crawl", site, "-o", str(output), "--db", str(db), *FAST],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
-    if stop is not None:
-        stop(process)
+    deadline = time.monotonic() + 90
+    if target == "deleted-folder":
+        # Once the first article is held (its record waits in the spool beside the
+        # file, which gets its records at the end of the run); the other articles
+        # are still to come.
+        while not spooled(output):
+            assert process.poll() is None and time.monotonic() < deadline, "nothing spooled"
+            time.sleep(0.05)
+        remove_folder(output.parent)
+        gate.set()
+    elif target == "deleted-while-written":
+        gate.set()
+        while not (marker.exists() and marker.read_text().strip()):
+            assert process.poll() is None and time.monotonic() < deadline, "no pause"
+            time.sleep(0.05)
+        remove_folder(output.parent)  # half a batch written to it
+        marker.unlink()
+    else:
+        gate.set()
     _, stderr = process.communicate(timeout=120)
     err = stderr.decode()
     assert process.returncode == 1, err
     assert "Traceback" not in err
     assert err.count(f"cannot write {output}") <= 2  # the log line and the summary's, once each
-    assert f"newscrawl: error: the crawl stopped: cannot write {output}" in err
+    if target == "deleted-while-written":  # the crawl had finished: the write failed
+        assert (
+            f"newscrawl: error: the JSON Lines output was not written: cannot write {output}:"
+            f" {output} was deleted while its records were written"
+        ) in err
+    else:
+        assert f"newscrawl: error: the crawl stopped: cannot write {output}" in err
     # What reached the store stays there, and the summary counts only that.
     summary = re.search(r"articles: (\d+) stored", err)
     assert summary is not None and int(summary[1]) == rows(db)
