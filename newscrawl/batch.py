@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Iterable, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TypedDict
-
-from pebble import ProcessExpired
 
 from newscrawl.article import apply_cleaning, build_article, drop_reason
 from newscrawl.cleaning import DroppedParagraph
@@ -25,7 +22,7 @@ from newscrawl.extract import NO_TEXT, Extraction
 from newscrawl.items import ArticleItem
 from newscrawl.pagereader import page_in_worker
 from newscrawl.pageworker import ArticleFacts, PageReading, read_page
-from newscrawl.workers import EXTRACTION_CRASHED, EXTRACTION_TIMEOUT, ExtractionPool
+from newscrawl.workers import TASK_FAILURES, ExtractionPool, failure_of
 
 __all__ = ["PageResult", "SourcePage", "extract_pages", "read_articles"]
 
@@ -96,10 +93,8 @@ def _read_all(
 def _outcome(future: concurrent.futures.Future[PageReading]) -> PageReading:
     try:
         return future.result()
-    except concurrent.futures.TimeoutError:
-        return PageReading(failure=EXTRACTION_TIMEOUT)
-    except (ProcessExpired, BrokenProcessPool):
-        return PageReading(failure=EXTRACTION_CRASHED)
+    except TASK_FAILURES as exc:
+        return PageReading(failure=failure_of(exc))
 
 
 def extract_pages(

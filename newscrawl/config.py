@@ -208,7 +208,7 @@ class NewscrawlConfig:
     )
     # -- extraction
     workers: int = _setting(_workers, -1, "extraction processes; 0: in-process; -1: auto")
-    extract_timeout: float = _setting(_positive_float, 8.0, "seconds a page may take")
+    extract_timeout: float = _setting(_positive_float, 8.0, "seconds of CPU a page may take")
     extract_queue: int = _setting(
         _non_negative_int, 0, "pages waiting for a worker at most (0: 4 per worker)"
     )

@@ -9,7 +9,7 @@ it when the spider closes. The spider awaits `read_page`, `read_sitemap` and
 NEWSCRAWL_EXTRACT_QUEUE documents wait for a worker; while they do, the spider's
 callbacks wait, and Scrapy holds back further responses.
 
-A document that takes longer than NEWSCRAWL_EXTRACT_TIMEOUT, or more memory than
+A document that takes more CPU than NEWSCRAWL_EXTRACT_TIMEOUT, or more memory than
 NEWSCRAWL_WORKER_MEMORY_MB, or whose worker dies, gets a failure reason and the
 crawl goes on; workers that die on WORKER_CRASH_LIMIT documents in a row end it.
 With NEWSCRAWL_WORKERS = 0 the documents are read in the crawler's process (for
@@ -19,13 +19,10 @@ debugging: that blocks the event loop).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
-from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pebble import ProcessExpired
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
@@ -36,9 +33,9 @@ from newscrawl.stopwatch import stop_crawl
 from newscrawl.vocabulary import CPU_MS, EXTRACTION_ERROR, EXTRACTION_FAILED
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
-    EXTRACTION_TIMEOUT,
     TASK_FAILURES,
     ExtractionPool,
+    failure_of,
 )
 
 if TYPE_CHECKING:
@@ -164,11 +161,11 @@ class PageReader:
                 await asyncio.wrap_future(future)
         try:
             result = future.result()
-        except concurrent.futures.TimeoutError:
-            result = failed(EXTRACTION_TIMEOUT)
-        except (ProcessExpired, BrokenProcessPool):
-            self._watch(EXTRACTION_CRASHED)
-            return failed(EXTRACTION_CRASHED)
+        except TASK_FAILURES as exc:
+            failure = failure_of(exc)
+            if failure == EXTRACTION_CRASHED:  # a timeout neither counts nor resets
+                self._watch(failure)
+            return failed(failure)
         self._watch(None)
         return result
 

@@ -7,6 +7,14 @@ than the time limit is abandoned and its worker replaced; a worker that dies is
 replaced too; either way the page gets a failure reason and the crawl goes on.
 `newscrawl extract` also cleans its pages in the workers, once all are extracted.
 
+The time limit counts the worker's CPU time, not the clock: on a machine busy
+with other work a page's CPU second can take many seconds of wall time, and a
+worker's first hard date costs ~3 s of CPU (dateparser loads every locale), so a
+wall-clock limit lost ordinary pages on a loaded machine. The kernel enforces it
+(ITIMER_PROF, whose signal kills the worker, also inside one long C call such as
+a regular expression that backtracks); a wall-clock limit WALL_LIMIT_FACTOR
+times longer stays as a backstop for a worker that stops without using CPU.
+
 pebble's ProcessPool does the process management (per-task timeouts, replacing
 workers); workers are forked from a clean forkserver process, not from the
 crawler with its threads and sockets.
@@ -18,6 +26,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import resource
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -40,6 +49,7 @@ __all__ = [
     "TimedExtraction",
     "default_workers",
     "extract_timed",
+    "failure_of",
     "warm_up",
 ]
 
@@ -52,6 +62,33 @@ MIB = 1024 * 1024
 # worker died, or the whole pool broke. `ExtractionPool.outcome` turns each into a
 # failure reason.
 TASK_FAILURES = (concurrent.futures.TimeoutError, ProcessExpired, BrokenProcessPool)
+# The wall-clock backstop of a task, as a multiple of its CPU limit (plus
+# WALL_LIMIT_SLACK seconds): a worker sharing a core with three other busy
+# processes gets a quarter of it.
+WALL_LIMIT_FACTOR = 4
+WALL_LIMIT_SLACK = 30.0
+
+
+def failure_of(exc: BaseException) -> str:
+    """The failure reason of a task whose future raised `exc` (one of TASK_FAILURES):
+    killed at its CPU limit or past the wall-clock backstop is a timeout, any
+    other end of its worker a crash."""
+    if isinstance(exc, concurrent.futures.TimeoutError):
+        return EXTRACTION_TIMEOUT
+    if isinstance(exc, ProcessExpired) and exc.exitcode == -signal.SIGPROF:
+        return EXTRACTION_TIMEOUT
+    return EXTRACTION_CRASHED
+
+
+def within_cpu_time(cpu_seconds: float, function: Callable[..., T], *args: Any,
+                    **kwargs: Any) -> T:  # fmt: skip
+    """`function(*args, **kwargs)`, the worker killed by SIGPROF (its default action)
+    once the call has used `cpu_seconds` of CPU (a worker's entry point)."""
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    try:
+        return function(*args, **kwargs)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 @dataclass(frozen=True)
@@ -110,15 +147,20 @@ def _start_worker(memory_mb: int) -> None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = memory_mb * MIB if hard == resource.RLIM_INFINITY else min(hard, memory_mb * MIB)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    # The CPU limit's signal must end the worker (within_cpu_time), whatever a
+    # library may have set.
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)
     warm_up()
 
 
 class ExtractionPool:
     """A pool of `workers` extraction processes with a per-page `timeout` in
-    seconds, each limited to `memory_mb` MiB of address space (0: no limit)."""
+    seconds of CPU time (and WALL_LIMIT_FACTOR times that of wall time), each
+    limited to `memory_mb` MiB of address space (0: no limit)."""
 
     def __init__(self, workers: int, timeout: float, memory_mb: int = 0) -> None:
         self.timeout = timeout
+        self.wall_timeout = timeout * WALL_LIMIT_FACTOR + WALL_LIMIT_SLACK
         context = multiprocessing.get_context("forkserver")
         # Takes effect when the fork server starts, at the first pool of the process.
         context.set_forkserver_preload(["newscrawl.preload"])
@@ -143,7 +185,10 @@ class ExtractionPool:
         with BrokenProcessPool, as its tasks do."""
         try:
             future: concurrent.futures.Future[T] = self.pool.schedule(
-                function, args=args, kwargs=kwargs, timeout=self.timeout
+                within_cpu_time,
+                args=(self.timeout, function, *args),
+                kwargs=kwargs,
+                timeout=self.wall_timeout,
             )
         except RuntimeError as exc:  # pebble: "the pool is not running"
             future = concurrent.futures.Future()
@@ -159,29 +204,23 @@ class ExtractionPool:
         site_boilerplate: frozenset[str],
     ) -> concurrent.futures.Future[CleaningResult]:
         """Clean `text` as `cleaner` would, in a worker."""
-        future: concurrent.futures.Future[CleaningResult] = self.pool.schedule(
+        return self.call(
             clean_text,
-            args=(
-                cleaner.extra_fragment_patterns,
-                cleaner.min_words,
-                text,
-                title,
-                list(anchor_texts),
-                site_boilerplate,
-            ),
-            timeout=self.timeout,
+            cleaner.extra_fragment_patterns,
+            cleaner.min_words,
+            text,
+            title,
+            list(anchor_texts),
+            site_boilerplate,
         )
-        return future
 
     @staticmethod
     def outcome(future: concurrent.futures.Future[TimedExtraction]) -> TimedExtraction:
         """The result of a finished task, with timeouts and dead workers as failures."""
         try:
             return future.result()
-        except concurrent.futures.TimeoutError:
-            return TimedExtraction(Extraction(failure=EXTRACTION_TIMEOUT), 0.0)
-        except (ProcessExpired, BrokenProcessPool):
-            return TimedExtraction(Extraction(failure=EXTRACTION_CRASHED), 0.0)
+        except TASK_FAILURES as exc:
+            return TimedExtraction(Extraction(failure=failure_of(exc)), 0.0)
 
     def close(self) -> None:
         """Finish the pages already given, then stop the workers."""

@@ -3,6 +3,7 @@ identical output to extraction in the crawler's own process."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -10,6 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pebble import ProcessExpired
+
+from newscrawl.workers import EXTRACTION_TIMEOUT, TASK_FAILURES, ExtractionPool, failure_of
 
 from .conftest import BIN, FAST, REPO, FolderSite, run
 from .discovery_site import write_article
@@ -137,3 +141,29 @@ def test_pool_and_inline_extraction_give_identical_items(site_url: str, tmp_path
         )
     assert outputs[0] == outputs[1]
     assert len(outputs[0]) == 3
+
+
+@pytest.fixture()
+def pool_of_one() -> Iterator[ExtractionPool]:
+    """One real worker process whose tasks may use 1 s of CPU."""
+    pool = ExtractionPool(1, 1.0)
+    yield pool
+    pool.stop()
+
+
+def test_the_time_limit_counts_cpu_not_the_clock(pool_of_one: ExtractionPool):
+    """A task that takes longer than the limit on the clock but little CPU (as any
+    page does on a machine busy with other work) is not cut off."""
+    assert pool_of_one.call(time.sleep, 3).result() is None
+
+
+def test_a_task_stuck_in_one_c_call_is_stopped_at_its_cpu_limit(pool_of_one: ExtractionPool):
+    """A regular expression that backtracks for ever never returns to Python: the
+    kernel's CPU timer ends its worker, the task counts as a timeout (not a crash),
+    and the pool's next task runs in a new worker."""
+    future = pool_of_one.call(re.fullmatch, "(a+)+b", "a" * 40)
+    with pytest.raises(TASK_FAILURES) as raised:
+        future.result()
+    assert isinstance(raised.value, ProcessExpired)  # the CPU limit, not the clock's backstop
+    assert failure_of(raised.value) == EXTRACTION_TIMEOUT
+    assert pool_of_one.call(len, "abc").result() == 3
