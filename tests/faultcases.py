@@ -111,10 +111,24 @@ class Run:
     items: list[dict[str, Any]]  # the JSON Lines output
     rows: list[dict[str, Any]]  # the SQLite articles
     integrity: str | None
+    # (time.monotonic(), seconds the crawler's main thread, its event loop, had
+    # waited for a CPU by then), sampled every 0.1 s: what the machine's load, not
+    # the crawler, cost its loop over a span of the run (see cpu_wait_between).
+    cpu_waits: list[tuple[float, float]] = field(default_factory=list)
 
     @property
     def finish_reason(self) -> str:
         return str(self.stats.get("finish_reason", "none"))
+
+    def cpu_wait_between(self, start: float, end: float) -> float:
+        """Seconds the crawler's event loop waited for a CPU between two moments of
+        the run (time.monotonic()), as sampled: 0 where the kernel does not say."""
+
+        def at(moment: float) -> float:
+            before = [wait for sampled, wait in self.cpu_waits if sampled <= moment]
+            return before[-1] if before else 0.0
+
+        return max(at(end) - at(start), 0.0)
 
     def text_of(self, needle: str) -> bool:
         """Whether any stored text (JSON Lines or SQLite) contains `needle`."""
@@ -123,6 +137,15 @@ class Run:
 
 
 # -- running the crawler ------------------------------------------------------------
+
+
+def _cpu_wait(pid: int) -> float | None:
+    """Seconds the main thread of process `pid` has waited for a CPU while runnable
+    (Linux schedstat's run delay); None where the kernel does not say."""
+    try:
+        return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_bytes().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _tree_hwm(root: int) -> dict[int, float]:
@@ -174,8 +197,11 @@ def crawl(
     tree_pss = 0.0
     stopped = False
     samples = 0
+    cpu_waits: list[tuple[float, float]] = []
     while process.poll() is None:
         elapsed = time.monotonic() - started
+        if (waited := _cpu_wait(process.pid)) is not None:
+            cpu_waits.append((time.monotonic(), waited))
         for pid, peak in _tree_hwm(process.pid).items():
             peaks[pid] = max(peaks.get(pid, 0.0), peak)
         if samples % 3 == 0:  # PSS is dearer to read: every 0.3 s
@@ -210,6 +236,7 @@ def crawl(
         items=_read_jsonl(out),
         rows=_read_rows(db),
         integrity=_integrity(db),
+        cpu_waits=cpu_waits,
     )
 
 
