@@ -769,12 +769,15 @@ def disk_full_scenario(site: FaultSite, workdir: Path) -> Verdict:
 def overlap_scenario(site: FaultSite, workdir: Path) -> Verdict:
     """F25: a second run while the first holds the database: refused with a clear
     message; a reader meanwhile is never blocked (WAL)."""
-    held = threading.Event()
-    # Earlier scenarios fetch /drip too: wait for this run's own request of it.
-    drips_before = sum(h.path == "/drip" for h in site.hits)
+    held, first_ended = threading.Event(), threading.Event()
+    # The first run's request for /held waits until the second run is done: the
+    # first certainly holds the database meanwhile, however slow the machine
+    # (a download timed out on a drip gave the second run a few seconds to start).
+    site.held_until.clear()
+    asked_before = sum(h.path == "/held" for h in site.hits)
 
     def hold(process: subprocess.Popen[bytes], seconds: float) -> bool:
-        if sum(h.path == "/drip" for h in site.hits) > drips_before:
+        if sum(h.path == "/held" for h in site.hits) > asked_before:
             held.set()
             return True
         return False
@@ -782,23 +785,28 @@ def overlap_scenario(site: FaultSite, workdir: Path) -> Verdict:
     result: dict[str, Any] = {}
 
     def second_run() -> None:
-        held.wait(60)
-        time.sleep(0.5)
-        db = workdir / "crawl.sqlite"
         try:
-            with sqlite3.connect(db, timeout=1) as reader:
-                reader.execute("SELECT count(*) FROM articles").fetchone()
-            result["reader"] = "ok"
-        except sqlite3.Error as exc:
-            result["reader"] = str(exc)
-        args = [str(BIN / "newscrawl"), "scrape", site.url("/a/3.html"), "--db", str(db)]
-        result["second"] = subprocess.run(args, capture_output=True, timeout=60, check=False)
+            while not held.wait(0.1):
+                if first_ended.is_set():
+                    return  # it never asked for /held: no second run
+            time.sleep(0.5)
+            db = workdir / "crawl.sqlite"
+            try:
+                with sqlite3.connect(db, timeout=1) as reader:
+                    reader.execute("SELECT count(*) FROM articles").fetchone()
+                result["reader"] = "ok"
+            except sqlite3.Error as exc:
+                result["reader"] = str(exc)
+            args = [str(BIN / "newscrawl"), "scrape", site.url("/a/3.html"), "--db", str(db)]
+            result["second"] = subprocess.run(args, capture_output=True, timeout=60, check=False)
+        finally:
+            site.held_until.set()  # the first run gets its page and ends
 
     other = threading.Thread(target=second_run)
     other.start()
-    run = crawl(
-        workdir, ["scrape", site.url("/a/1.html"), site.url("/drip")], jsonl=False, stop=hold
-    )
+    run = crawl(workdir, ["scrape", site.url("/a/1.html"), site.url("/held")],
+                {"DOWNLOAD_TIMEOUT": "150"}, jsonl=False, stop=hold)  # fmt: skip
+    first_ended.set()
     other.join()
     second = result.get("second")
     v = Verdict("F25", "overlapping runs on one database", survived=run.returncode in (0, 1))
