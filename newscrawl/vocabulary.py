@@ -34,6 +34,7 @@ __all__ = [
     "HTTP_ERROR",
     "KNOWN",
     "LINKS_CUT",
+    "LOOP_MAX_HELD_MS",
     "LOOP_MAX_LAG_MS",
     "MAX_PAGES_REACHED",
     "MEMUSAGE_EXCEEDED",
@@ -134,6 +135,9 @@ OUTPUT_WRITTEN = "newscrawl/output/records"
 EXTRACTION_ERROR = "newscrawl/extraction/error"  # why the extraction workers failed
 # The longest the event loop went without turning, in ms (newscrawl/looplag.py).
 LOOP_MAX_LAG_MS = "newscrawl/loop/max_lag_ms"
+# The same, less the time the loop's thread waited for a CPU: what the crawler's own
+# work held it (Linux; elsewhere the stall itself).
+LOOP_MAX_HELD_MS = "newscrawl/loop/max_held_ms"
 
 # -- the run's counters, per site and in all -------------------------------------------
 # One set of names for the run record, `newscrawl stats`, the summary, the progress

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from .gatedsite import Gate
+
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
 SITE = TESTS / "site"
@@ -83,7 +85,8 @@ class FolderSite:
 
     Files may change between requests (tests add and edit pages between runs).
     With `status`, every request is answered with that status instead; `delays`
-    (path -> seconds) holds the answers to some paths back.
+    (path -> seconds) holds the answers to some paths back; a `gate` set on the
+    site (tests/gatedsite.py) holds back answers until the test opens it.
     """
 
     def __init__(
@@ -91,12 +94,16 @@ class FolderSite:
     ) -> None:
         self.root = root
         self.hits: list[str] = []
+        self.gate: Gate | None = None
         hits = self.hits
+        site = self
 
         class Handler(SimpleHTTPRequestHandler):
             def do_GET(self) -> None:
                 hits.append(self.path)
                 time.sleep((delays or {}).get(self.path, 0))
+                if site.gate is not None:
+                    site.gate.wait(self.path)
                 if status is not None:
                     self.send_error(status)
                     return
@@ -111,5 +118,7 @@ class FolderSite:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
+        if self.gate is not None:
+            self.gate.open()
         self.server.shutdown()
         self.server.server_close()

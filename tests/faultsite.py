@@ -125,6 +125,10 @@ class FaultSite:
         self.lock = threading.Lock()
         self.in_flight: dict[str, int] = {}
         self.drip_abandoned: list[float] = []  # seconds each /drip client held on
+        # /held answers (an article) once this is set; a scenario clears it to keep
+        # a run's request waiting, so the run is certainly running, until it acts.
+        self.held_until = threading.Event()
+        self.held_until.set()
         self.max_in_flight: dict[str, int] = {}
         self.pages = _normalise(hostile_pages())  # type: ignore[arg-type]
         site = self
@@ -274,6 +278,9 @@ class _HostileHandler(QuietHandler):
                 site.drip_abandoned.append(time.monotonic() - started)  # the client gave up
             self.close_connection = True
             return None
+        if path == "/held":
+            site.held_until.wait(120)
+            return self._send(article_html(7).encode())
         if path == "/truncated":
             body = article_html(5).encode()
             self._head(len(body) * 3)  # promises more than it sends

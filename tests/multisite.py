@@ -14,6 +14,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .discovery_site import article_page, hub_page
+from .gatedsite import Gate
 
 __all__ = ["MultiSite", "NewsSite"]
 
@@ -35,6 +36,8 @@ class NewsSite:
         self.delay = delay
         # Paths answered "503, Retry-After: 1" the first time they are asked for.
         self.busy_once: set[str] = set()
+        # Answers held back until a test opens the gate (tests/gatedsite.py).
+        self.gate: Gate | None = None
         self.hits: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -61,6 +64,8 @@ class NewsSite:
                     site.max_in_flight = max(site.max_in_flight, site.in_flight)
                 try:
                     time.sleep(site.delay)
+                    if site.gate is not None:
+                        site.gate.wait(self.path)
                     if self.path in site.busy_once:
                         site.busy_once.discard(self.path)
                         self.send_response(503)
@@ -98,6 +103,8 @@ class NewsSite:
         return [self.url + path.lstrip("/") for path in self.pages if path.startswith("/news/")]
 
     def close(self) -> None:
+        if self.gate is not None:
+            self.gate.open()
         self.server.shutdown()
         self.server.server_close()
 

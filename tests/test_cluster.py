@@ -26,6 +26,7 @@ from newscrawl.storage import ArticleStore
 
 from .conftest import BIN, FAST, REPO, run
 from .discovery_site import article_page, hub_page
+from .gatedsite import Gate
 from .multisite import MultiSite, NewsSite
 from .servers import postgres_server, redis_server  # noqa: F401  (fixtures)
 
@@ -190,22 +191,31 @@ def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
     redis_server,  # noqa: F811
     postgres_server,  # noqa: F811
 ):
-    sites = sites_on_both_shards(articles=20, delay=0.15)  # slow: the kill lands mid-run
+    sites = sites_on_both_shards(articles=20, delay=0.02)
+    # Each site serves OPEN of its articles at once and holds the others back until
+    # the kill: it lands mid-run, with the victim's requests in flight.
+    for site in sites.sites:
+        site.gate = Gate("/news/", OPEN)
     try:
         database = postgres_server.new_database()
         ArticleStore.open(database).close()  # the tables, for counting while they crawl
         args = (redis_server.url, database, "run-kill")
         workers = [worker(*args, f"{i}/2", sites.urls) for i in (0, 1)]
-        deadline = time.monotonic() + 120
-        while len(stored(database)) < 8 and time.monotonic() < deadline:
-            time.sleep(0.2)
         # Kill the worker with the most sites, mid-run: no chance to clean up.
         shards = [site_shard(s.name, 2) for s in sites.sites]
         victim = max((0, 1), key=shards.count)
+        its_sites = [s for s, shard in zip(sites.sites, shards, strict=True) if shard == victim]
+        deadline = time.monotonic() + 120
+        while len(stored(database)) < 8 or not any(held(s) for s in its_sites):
+            assert all(w.poll() is None for w in workers), "a worker ended before the kill"
+            assert time.monotonic() < deadline, "8 articles not stored, or nothing in flight"
+            time.sleep(0.2)
         workers[victim].send_signal(signal.SIGKILL)
         workers[victim].communicate(timeout=30)
         before = len(stored(database))
         assert before < len(sites.articles), "the kill came after the work was done"
+        for site in sites.sites:
+            site.gate.open()
         workers[victim] = worker(*args, f"{victim}/2", sites.urls)
         ends = [finish(w) for w in workers]
         for code, stderr, _ in ends:
@@ -216,6 +226,14 @@ def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
         sites.close()
 
 
+OPEN = 4  # articles a gated site serves at once; the others wait for the test
+
+
+def held(site: NewsSite) -> bool:
+    """Whether a request for one of `site`'s articles is held back at its gate."""
+    return site.gate is not None and len(site.gate.asked) > site.gate.open_count
+
+
 def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_flight(
     postgres_server,  # noqa: F811
 ):
@@ -223,7 +241,11 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
 
     from .servers import RedisServer
 
-    sites = sites_on_both_shards(articles=30, delay=0.2)
+    sites = sites_on_both_shards(articles=30, delay=0.02)
+    # A few articles at once, the others held back until Redis is gone: the worker
+    # certainly has requests in flight then.
+    for site in sites.sites:
+        site.gate = Gate("/news/", 2)
     own_redis = RedisServer()
     try:
         database = postgres_server.new_database()
@@ -233,11 +255,15 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
             "-s", "NEWSCRAWL_CLUSTER_TIMEOUT=2",
         )  # fmt: skip
         deadline = time.monotonic() + 120
-        while len(stored(database)) < 3 and time.monotonic() < deadline:
+        while len(stored(database)) < 3 or not any(held(s) for s in sites.sites):
+            assert process.poll() is None, "the worker ended before Redis was lost"
+            assert time.monotonic() < deadline, "3 articles not stored, or nothing in flight"
             time.sleep(0.1)
         client = redis.Redis.from_url(own_redis.url)
-        held = client.hlen("newscrawl:run-lost:news:queue:0:inflight")
+        held_in_redis = client.hlen("newscrawl:run-lost:news:queue:0:inflight")
         own_redis.process.send_signal(signal.SIGSTOP)  # no answer, as a dead host gives
+        for site in sites.sites:
+            site.gate.open()
         code, stderr, _ = finish(process, timeout=120)
         own_redis.process.send_signal(signal.SIGCONT)
         assert code == 1, stderr[-3000:]
@@ -245,7 +271,7 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
         last = stderr.strip().splitlines()[-1]
         assert last.startswith("newscrawl: error: this worker stopped: the cluster's Redis")
         assert "stay in Redis for the next worker of its shard" in last
-        assert held > 0  # it had requests in flight; they were not acknowledged:
+        assert held_in_redis > 0  # it had requests in flight; they were not acknowledged:
         assert client.hlen("newscrawl:run-lost:news:queue:0:inflight") >= 1
     finally:
         own_redis.process.send_signal(signal.SIGCONT)

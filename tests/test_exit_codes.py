@@ -13,10 +13,9 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
@@ -24,7 +23,8 @@ from newscrawl.demo.server import QuietHandler
 from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
 
 from .conftest import BIN, FAST, REPO, run
-from .test_interrupt import article, count_rows, slow_site  # noqa: F401  (`slow_site` is a fixture)
+from .gatedsite import GatedSite, article, gated_site  # noqa: F401  (`gated_site` is a fixture)
+from .test_interrupt import count_rows, wait_for_rows
 
 ARTICLES = 12
 MISSING = 3  # links to pages that are gone: routine 404s
@@ -114,46 +114,6 @@ GATED_ARTICLES = 20
 OPEN_ARTICLES = 2  # the first served at once; the rest wait until the test opens the gate
 
 
-class GatedSite(QuietHandler):
-    """A home page linking to GATED_ARTICLES articles: the first OPEN_ARTICLES
-    asked for are served at once, the others held back until `gate` is set, so
-    that a test can act while the crawl is certainly still running, however slow
-    the machine."""
-
-    gate = threading.Event()
-    lock = threading.Lock()
-    served: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        if self.path == "/":
-            body = "".join(
-                f"<a href='/report-{n}-harbour-committee-meets.html'>{n}</a>"
-                for n in range(GATED_ARTICLES)
-            )
-            self.send_page(f"<html><body>{body}</body></html>".encode())
-        elif self.path.startswith("/report-"):
-            with self.lock:
-                self.served.append(self.path)
-                held = len(self.served) > OPEN_ARTICLES
-            if held:
-                self.gate.wait(60)
-            self.send_page(article(int(self.path.split("-")[1])))
-        else:
-            self.send_error(404)
-
-
-@pytest.fixture()
-def gated_site() -> Iterator[tuple[str, threading.Event]]:
-    handler = type("Gated", (GatedSite,), {"gate": threading.Event(), "served": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", handler.gate
-    handler.gate.set()
-    server.shutdown()
-    server.server_close()
-
-
 def holds_open(pid: int, path: Path) -> bool:
     """Whether the process `pid` has the file `path` open."""
     with contextlib.suppress(OSError):  # the process ended, or the file was closed meanwhile
@@ -169,11 +129,14 @@ def remove_folder(folder: Path) -> None:
 
 @pytest.mark.parametrize("target", ["/dev/full", "deleted-folder", "deleted-while-written"])
 def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
-    gated_site: tuple[str, threading.Event], tmp_path: Path, target: str
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+    target: str,
 ):
     """A full disk; the output's folder removed during the crawl; the output's
     folder removed while the records are written at the end of the run."""
-    site, gate = gated_site
+    gated = gated_site(GATED_ARTICLES, OPEN_ARTICLES)
+    site, gate = gated.url, gated.gate
     db, marker = tmp_path / "o.sqlite", tmp_path / "paused"
     output = Path("/dev/full") if target == "/dev/full" else tmp_path / "out" / "articles.jsonl"
     env = {**os.environ}
@@ -193,16 +156,16 @@ def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
             assert process.poll() is None and time.monotonic() < deadline, "nothing exported"
             time.sleep(0.05)
         remove_folder(output.parent)
-        gate.set()
+        gate.open()
     elif target == "deleted-while-written":
-        gate.set()
+        gate.open()
         while not (marker.exists() and marker.read_text().strip()):
             assert process.poll() is None and time.monotonic() < deadline, "no pause"
             time.sleep(0.05)
         remove_folder(output.parent)  # half a batch written to it
         marker.unlink()
     else:
-        gate.set()
+        gate.open()
     _, stderr = process.communicate(timeout=120)
     err = stderr.decode()
     assert process.returncode == 1, err
@@ -243,23 +206,25 @@ def test_the_memory_limit_exits_4(small_site: str):
 
 @pytest.mark.parametrize("signals_sent", [1, 2])
 def test_a_stop_exits_130_and_closes_the_run_with_one_signal_or_two(
-    slow_site: str,  # noqa: F811
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
     tmp_path: Path,
     signals_sent: int,
 ):
     db = tmp_path / "s.sqlite"
+    # Eight articles, the others held back until the stop: it comes mid-crawl, and
+    # a second signal comes while the first stop waits for the requests in flight.
+    site = gated_site(GATED_ARTICLES, 8)
     process = subprocess.Popen(
-        [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db),
+        [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
          "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=5", *FAST],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and count_rows(db) < 5:
-        time.sleep(0.05)
+    wait_for_rows(process, db, 5)
     process.send_signal(signal.SIGTERM)
     if signals_sent == 2:
         time.sleep(0.15)
         process.send_signal(signal.SIGTERM)
+    site.open()
     _, stderr = process.communicate(timeout=120)
     err = stderr.decode()
     assert process.returncode == 130, err

@@ -4,74 +4,44 @@ import json
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from newscrawl.demo.server import QuietHandler
-
 from .conftest import BIN, FAST, REPO
+from .gatedsite import GatedSite, gated_site  # noqa: F401  (`gated_site` is a fixture)
 
 PAGES = 60
+# Seconds a test waits for the crawl to store what it needs before it acts; the
+# crawl cannot finish meanwhile: the site holds back the rest of its articles.
+WAIT = 120
 
 
-def article(number: int) -> bytes:
-    paragraphs = "".join(
-        f"<p>Report {number}, part {part}: the harbour committee met again on day {number} "
-        f"and discussed item {part} of its agenda, which concerns the repair of berth {number + part}.</p>"
-        for part in range(1, 4)
-    )
-    return (
-        f"<html lang='en'><head><title>Harbour report {number}</title>"
-        f"<meta property='og:type' content='article'></head>"
-        f"<body><article><h1>Harbour report {number}</h1>{paragraphs}</article></body></html>"
-    ).encode()
+def wait_for_rows(process: subprocess.Popen[bytes], db: Path, rows: int) -> None:
+    """Until `db` holds `rows` articles; a failure if the crawl ends or WAIT passes first."""
+    deadline = time.monotonic() + WAIT
+    while count_rows(db) < rows:
+        assert process.poll() is None, f"the crawl ended (exit {process.returncode}) first"
+        assert time.monotonic() < deadline, f"fewer than {rows} articles stored in {WAIT} s"
+        time.sleep(0.05)
 
 
-class SlowSite(QuietHandler):
-    """A home page linking to PAGES articles, each served after a short delay."""
-
-    def do_GET(self) -> None:
-        if self.path == "/":
-            links = "".join(
-                f"<a href='/report-{n}-harbour-committee-meets.html'>{n}</a>" for n in range(PAGES)
-            )
-            body = f"<html><body>{links}</body></html>".encode()
-        elif self.path.startswith("/report-"):
-            time.sleep(0.2)
-            body = article(int(self.path.split("-")[1]))
-        else:
-            self.send_error(404)
-            return
-        self.send_page(body)
-
-
-@pytest.fixture()
-def slow_site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowSite)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-def test_ctrl_c_keeps_what_was_stored(slow_site: str, tmp_path: Path):
+def test_ctrl_c_keeps_what_was_stored(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+):
     out, db = tmp_path / "a.jsonl", tmp_path / "a.sqlite"
+    # Eight articles, the others held back until the stop: it comes mid-crawl.
+    site = gated_site(PAGES, 8)
     # Rows committed one by one: the stop comes once five articles are stored. (The
     # JSON Lines records are written when the crawl closes, with their final text.)
-    command = [str(BIN / "newscrawl"), "crawl", slow_site, "-o", str(out), "--db", str(db),
+    command = [str(BIN / "newscrawl"), "crawl", site.url, "-o", str(out), "--db", str(db),
                "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and count_rows(db) < 5:
-        time.sleep(0.05)
+    wait_for_rows(process, db, 5)
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+    site.open()  # the requests in flight are answered; the stop lets no new one out
+    _, stderr = process.communicate(timeout=120)
 
     assert process.returncode == 130, stderr.decode()
     assert b"Traceback" not in stderr
@@ -94,22 +64,24 @@ def count_rows(db: Path, table: str = "articles") -> int:
 
 
 def test_sigkill_then_the_same_command_stores_every_article_exactly_once(
-    slow_site: str, tmp_path: Path
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
 ):
     db = tmp_path / "a.sqlite"
-    command = [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db),
+    # Twelve articles, the others held back: the kill comes mid-crawl.
+    site = gated_site(PAGES, 12)
+    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
                "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=5", *FAST]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and count_rows(db) < 10:
-        time.sleep(0.05)
+    wait_for_rows(process, db, 10)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     before = count_rows(db)
     assert 10 <= before < PAGES
 
+    site.open()
     again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
     assert again.returncode == 0, again.stderr.decode()
     connection = sqlite3.connect(db)
@@ -122,18 +94,21 @@ def test_sigkill_then_the_same_command_stores_every_article_exactly_once(
     assert f"articles: {PAGES - before} stored from".encode() in again.stderr
 
 
-def test_a_second_crawl_on_the_same_database_says_so_and_exits(slow_site: str, tmp_path: Path):
+def test_a_second_crawl_on_the_same_database_says_so_and_exits(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+):
     db = tmp_path / "a.sqlite"
+    # Two articles, the others held back: the first crawl runs until it is killed.
+    site = gated_site(PAGES, 2)
     # Rows committed one by one: the first shows early, while most of the crawl is ahead.
-    command = [str(BIN / "newscrawl"), "crawl", slow_site, "--db", str(db),
+    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
                "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
     first = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and count_rows(db) < 1:
-            time.sleep(0.05)
+        wait_for_rows(first, db, 1)
         second = subprocess.run(command, cwd=REPO, capture_output=True, timeout=60, check=False)
         err = second.stderr.decode()
         assert second.returncode == 2, err

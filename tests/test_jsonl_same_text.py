@@ -22,6 +22,7 @@ import pytest
 from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
 
 from .conftest import BIN, FAST, REPO, FolderSite, run
+from .gatedsite import Gate
 
 FURNITURE = [
     "The Gullhaven Lantern has lit the way for readers of the north shore since 1911.",
@@ -36,8 +37,6 @@ STORIES = [
     ("bakery-opens-on-quay-street", "Bakery opens on Quay Street"),
     ("storm-drains-cleared-before-winter", "Storm drains cleared before winter"),
 ]
-# Seconds the site holds back an answer, by path (the kill test slows its pages).
-DELAYS: dict[str, float] = {}
 NS = '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
 
 
@@ -66,8 +65,7 @@ def story_page(slug: str, title: str, number: int) -> str:
 def lantern(tmp_path: Path) -> Iterator[FolderSite]:
     root = tmp_path / "lantern"
     (root / "news").mkdir(parents=True)
-    DELAYS.clear()
-    site = FolderSite(root, delays=DELAYS)
+    site = FolderSite(root)
     (root / "index.html").write_text(
         "<!DOCTYPE html><html lang='en'><head><title>Gullhaven Lantern</title></head>"
         "<body><h1>Gullhaven Lantern</h1><p>News of the north shore.</p></body></html>"
@@ -162,21 +160,24 @@ def test_a_killed_runs_articles_reach_the_jsonl_with_the_next_run(
     file yet. The same command again writes every stored article, once it has its
     final text, and each record equals its row."""
     out, db = tmp_path / "a.jsonl", tmp_path / "a.sqlite"
-    for slug, _ in STORIES:  # slow pages: the kill comes mid-crawl
-        DELAYS[f"/news/{slug}.html"] = 0.4
+    # Two stories, the others held back until the kill: it comes mid-crawl.
+    lantern.gate = Gate("/news/", 2)
     command = [str(BIN / "newscrawl"), "crawl", lantern.url, "--sitemap",
                f"{lantern.url}sitemap-forward.xml", "-o", str(out), "--db", str(db),
                "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *ONE_AT_A_TIME, *FAST]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(stored_rows(db)) < 2:
+    deadline = time.monotonic() + 120
+    while len(stored_rows(db)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "2 stories not stored"
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     killed_with = stored_rows(db)
     assert 2 <= len(killed_with) < len(STORIES)
+
+    lantern.gate.open()
 
     again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
     assert again.returncode == 0, again.stderr.decode()

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,8 +22,9 @@ from newscrawl.storage import ArticleStore, StorageError
 from newscrawl.storelock import StoreLock
 
 from .conftest import BIN, FAST, REPO, run
+from .gatedsite import GatedSite, gated_site  # noqa: F401  (`gated_site` is a fixture)
 from .servers import redis_server  # noqa: F401  (a fixture)
-from .test_interrupt import count_rows, slow_site  # noqa: F401  (`slow_site` is a fixture)
+from .test_interrupt import wait_for_rows
 
 
 def symlink(db: Path, tmp_path: Path) -> str:
@@ -113,26 +113,25 @@ def test_a_crawl_through_another_name_of_a_locked_database_is_refused(
 
 
 def test_two_crawls_through_hard_links_in_two_folders_do_not_run_at_once(
-    slow_site: str,  # noqa: F811
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
     tmp_path: Path,
 ):
     db = tmp_path / "news.sqlite"
     ArticleStore.open(db).close()
     other = hard_link(db, tmp_path)
+    # Two articles, the others held back: the first crawl runs until it is killed.
+    site = gated_site(60, 2)
 
     def crawl(name: str) -> list[str]:
         # Rows committed one by one: the first shows early, while most of the crawl is ahead.
-        return [str(BIN / "newscrawl"), "crawl", slow_site, "--db", name,
+        return [str(BIN / "newscrawl"), "crawl", site.url, "--db", name,
                 "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
 
     first = subprocess.Popen(
         crawl(str(db)), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and count_rows(db) < 1:
-            time.sleep(0.05)
-        assert count_rows(db) >= 1, "the first crawl stored nothing"
+        wait_for_rows(first, db, 1)
         second = subprocess.run(
             crawl(other), cwd=REPO, capture_output=True, timeout=60, check=False
         )

@@ -21,6 +21,7 @@ from newscrawl.pageworker import MAX_PAGE_LINKS
 from newscrawl.vocabulary import (
     DROPPED,
     LINKS_CUT,
+    LOOP_MAX_HELD_MS,
     LOOP_MAX_LAG_MS,
     PAGES_TRUNCATED,
     RUN_TOTALS,
@@ -214,11 +215,13 @@ def _beside_healthy(
     with site.lock:
         site.hits.clear()
     first = crawl(workdir / "alone", ["crawl", "--sites", str(alone)], settings)
-    span_alone = _span(site.times("healthy.test"))
+    times_alone = site.times("healthy.test")
+    span_alone = _span(times_alone, first)
     with site.lock:
         site.hits.clear()
     second = crawl(workdir / "beside", ["crawl", "--sites", str(beside)], settings, timeout=timeout)
-    span_beside = _span(site.times("healthy.test"))
+    times_beside = site.times("healthy.test")
+    span_beside = _span(times_beside, second)
     verdicts = Verdicts(second)
     v = verdicts.new(fault, title)
     pages = HEALTHY_PAGES + 1  # its articles and its start page
@@ -226,11 +229,18 @@ def _beside_healthy(
     v.figures["healthy pages/min alone"] = round(rate_alone)
     v.figures["healthy pages/min beside"] = round(rate_beside)
     v.figures["share kept"] = round(rate_beside / rate_alone, 2)
+    v.figures["loop's CPU waits s alone, beside"] = [
+        round(run.cpu_wait_between(min(times), max(times)), 1) if times else 0.0
+        for run, times in ((first, times_alone), (second, times_beside))
+    ]
     stored = sum(1 for i in second.items if "healthy.test" in str(i.get("url")))
     v.expect(len(first.items) == HEALTHY_PAGES and stored == HEALTHY_PAGES,
              f"healthy articles: {len(first.items)} alone, {stored} beside")  # fmt: skip
     # Starved, the healthy site waited for the other (minutes); a margin absorbs a
-    # busy machine's noise in a crawl of a few seconds.
+    # busy machine's noise in a crawl of a few seconds. The spans leave out what
+    # the machine's load cost them: the time the crawler's event loop, which sends
+    # every request, waited for a CPU meanwhile (a busy 2-core machine gives it
+    # less beside the bad pages' workers than alone; that is not starvation).
     v.expect(rate_beside >= 0.8 * rate_alone or span_beside <= span_alone + 3,
              f"healthy site slowed from {rate_alone:.0f} to {rate_beside:.0f} pages/min")  # fmt: skip
     return second, verdicts, v
@@ -271,12 +281,15 @@ def heavy_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
     )  # fmt: skip
     stats = second.stats
     shared.figures["longest loop stall ms"] = stats.get(LOOP_MAX_LAG_MS)
+    shared.figures["longest loop stall ms, less CPU waits"] = stats.get(LOOP_MAX_HELD_MS)
     shared.figures["peak MiB (tree PSS)"] = second.peak_rss_mib["tree"]
     shared.figures["seconds"] = round(second.seconds, 1)
     shared.expect(second.finish_reason == "finished", f"finish reason {second.finish_reason}")
     shared.expect(second.returncode is not None, "the crawl did not end by itself")
-    lag = stats.get(LOOP_MAX_LAG_MS)
-    shared.expect(lag is not None and lag <= 500, f"the event loop stalled {lag} ms")
+    # What the crawler's own work held the loop: the time its thread waited for a
+    # CPU (a busy machine) is not counted (newscrawl/looplag.py).
+    held = stats.get(LOOP_MAX_HELD_MS)
+    shared.expect(held is not None and held <= 500, f"the event loop was held {held} ms")
     shared.expect(second.peak_rss_mib["tree"] < 1024,
                   f"process tree peaked at {second.peak_rss_mib['tree']} MiB")  # fmt: skip
     hub = verdicts.new("F36", "a hub page of 300,000 links")
@@ -301,8 +314,13 @@ def heavy_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
     return list(verdicts)
 
 
-def _span(times: list[float]) -> float:
-    return max(times) - min(times) if len(times) > 1 else 1.0
+def _span(times: list[float], run: Run) -> float:
+    """Seconds from the first request in `times` to the last, less the time the
+    crawler's event loop waited for a CPU between them."""
+    if len(times) < 2:
+        return 1.0
+    start, end = min(times), max(times)
+    return max(end - start - run.cpu_wait_between(start, end), 1.0)
 
 
 def budget_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
