@@ -205,10 +205,14 @@ def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
         shards = [site_shard(s.name, 2) for s in sites.sites]
         victim = max((0, 1), key=shards.count)
         its_sites = [s for s, shard in zip(sites.sites, shards, strict=True) if shard == victim]
+        # Mid-run: one of the victim's sites has served its OPEN articles (stored,
+        # perhaps not committed: a batch is committed as the next article comes)
+        # and the victim waits for the next one at its gate. (Only one site need
+        # get that far: requests queued behind a gate may hold the others back.)
         deadline = time.monotonic() + 120
-        while len(stored(database)) < 8 or not any(held(s) for s in its_sites):
+        while not any(held(s) for s in its_sites):
             assert all(w.poll() is None for w in workers), "a worker ended before the kill"
-            assert time.monotonic() < deadline, "8 articles not stored, or nothing in flight"
+            assert time.monotonic() < deadline, "the victim never asked for a held article"
             time.sleep(0.2)
         workers[victim].send_signal(signal.SIGKILL)
         workers[victim].communicate(timeout=30)
@@ -242,10 +246,10 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
     from .servers import RedisServer
 
     sites = sites_on_both_shards(articles=30, delay=0.02)
-    # A few articles at once, the others held back until Redis is gone: the worker
-    # certainly has requests in flight then.
+    # Three articles a site at once, the others held back until Redis is gone: the
+    # worker certainly has requests in flight then.
     for site in sites.sites:
-        site.gate = Gate("/news/", 2)
+        site.gate = Gate("/news/", 3)
     own_redis = RedisServer()
     try:
         database = postgres_server.new_database()
@@ -254,10 +258,11 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
             own_redis.url, database, "run-lost", "0/1", sites.urls,
             "-s", "NEWSCRAWL_CLUSTER_TIMEOUT=2",
         )  # fmt: skip
+        # Once a site has served its three articles and the worker waits for the next.
         deadline = time.monotonic() + 120
-        while len(stored(database)) < 3 or not any(held(s) for s in sites.sites):
+        while not any(held(s) for s in sites.sites):
             assert process.poll() is None, "the worker ended before Redis was lost"
-            assert time.monotonic() < deadline, "3 articles not stored, or nothing in flight"
+            assert time.monotonic() < deadline, "the worker never asked for a held article"
             time.sleep(0.1)
         client = redis.Redis.from_url(own_redis.url)
         held_in_redis = client.hlen("newscrawl:run-lost:news:queue:0:inflight")
