@@ -383,3 +383,25 @@ def test_links_to_pages_already_requested_are_not_made_into_requests(tmp_path: P
         assert counts.get("dupefilter/filtered", 0) == 0, counts
     finally:
         site.close()
+
+
+def test_a_feed_that_cannot_be_read_in_time_is_skipped_and_said(tmp_path: Path):
+    """A feed of 100,000 items takes its worker seconds of CPU: past the page limit
+    it is skipped with a warning that says why, as a sitemap is, and the crawl
+    goes on with the site's other start URLs."""
+    rss = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+    items = "".join(
+        f"<item><title>n{n}</title><link>/news/a1.html#{n}</link></item>" for n in range(100_000)
+    )
+    (tmp_path / "feed.xml").write_text(rss + items + "</channel></rss>")
+    (tmp_path / "news").mkdir()
+    write_article(tmp_path, "a1", *TOPICS["a1"])
+    site = FolderSite(tmp_path)
+    try:
+        result = run("newscrawl", "crawl", f"{site.url}news/a1.html", "--feed",
+                     f"{site.url}feed.xml", "-s", "NEWSCRAWL_EXTRACT_TIMEOUT=1", *FAST)  # fmt: skip
+    finally:
+        site.close()
+    err = result.stderr.decode()
+    assert f"feed skipped: {site.url}feed.xml: extraction_timeout" in err
+    assert "articles: 1 " in err and "Traceback" not in err

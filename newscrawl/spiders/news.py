@@ -296,6 +296,9 @@ class NewsSpider(BaseNewsSpider):
             if config is None:
                 return
             reading = await PageReader.of(self.crawler).read_feed(response)
+            if reading.failure:  # as a sitemap's: said, never silently empty
+                logger.warning("feed skipped: %s: %s", response.url, reading.failure)
+                return
             for request in self._entry_requests(config, reading):
                 yield request
         finally:
