@@ -5,7 +5,7 @@ the crawler's process it blocks downloads and caps a crawl at one core. Workers
 take the page (text or bytes) and return plain data. A page that takes longer
 than the time limit is abandoned and its worker replaced; a worker that dies is
 replaced too; either way the page gets a failure reason and the crawl goes on.
-`newscrawl extract` also cleans its pages in the workers, once all are extracted.
+`newscrawl extract` and `newscrawl reextract` read their pages in the same pool.
 
 The time limit counts the worker's CPU time, not the clock: on a machine busy
 with other work a page's CPU second can take many seconds of wall time, and a
@@ -27,18 +27,14 @@ import multiprocessing
 import os
 import resource
 import signal
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from newscrawl.cleaning import CleaningResult, TextCleaner
 from newscrawl.config import default_workers
-from newscrawl.extract import EXTRACTION_MEMORY, Extraction, extract_article
+from newscrawl.extract import EXTRACTION_MEMORY, extract_article
 
 __all__ = [
     "EXTRACTION_CRASHED",
@@ -46,9 +42,7 @@ __all__ = [
     "EXTRACTION_TIMEOUT",
     "TASK_FAILURES",
     "ExtractionPool",
-    "TimedExtraction",
     "default_workers",
-    "extract_timed",
     "failure_of",
     "warm_up",
 ]
@@ -59,8 +53,8 @@ EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTION_CRASHED = "extraction_crashed"
 MIB = 1024 * 1024
 # What a task's future may raise instead of returning: the page took too long, its
-# worker died, or the whole pool broke. `ExtractionPool.outcome` turns each into a
-# failure reason.
+# worker died, or the whole pool broke. `failure_of` turns each into a failure
+# reason.
 TASK_FAILURES = (concurrent.futures.TimeoutError, ProcessExpired, BrokenProcessPool)
 # The wall-clock backstop of a task, as a multiple of its CPU limit (plus
 # WALL_LIMIT_SLACK seconds): a worker sharing a core with three other busy
@@ -89,43 +83,6 @@ def within_cpu_time(cpu_seconds: float, function: Callable[..., T], *args: Any,
         return function(*args, **kwargs)
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
-
-
-@dataclass(frozen=True)
-class TimedExtraction:
-    extraction: Extraction
-    cpu_seconds: float  # CPU time the extraction took, in whichever process ran it
-
-
-def extract_timed(html: str | bytes, url: str | None) -> TimedExtraction:
-    """Extract, and measure the CPU time it took (the worker's entry point)."""
-    started = time.process_time()
-    try:
-        extraction = extract_article(html, url)
-    except MemoryError:
-        # Raised inside a worker whose address space is limited; what the page
-        # built is garbage once the exception is gone, so the worker goes on.
-        extraction = Extraction(failure=EXTRACTION_MEMORY)
-    return TimedExtraction(extraction, time.process_time() - started)
-
-
-@lru_cache(maxsize=16)
-def _cleaner(extra_fragment_patterns: tuple[str, ...], min_words: int) -> TextCleaner:
-    return TextCleaner(extra_fragment_patterns, min_words)
-
-
-def clean_text(
-    extra_fragment_patterns: tuple[str, ...],
-    min_words: int,
-    text: str,
-    title: str | None,
-    anchor_texts: Sequence[str],
-    site_boilerplate: frozenset[str],
-) -> CleaningResult:
-    """TextCleaner(extra_fragment_patterns, min_words).clean_text(...), with the
-    cleaner built once per worker (a worker's entry point, for `newscrawl extract`)."""
-    cleaner = _cleaner(extra_fragment_patterns, min_words)
-    return cleaner.clean_text(text, title, anchor_texts, site_boilerplate)
 
 
 def warm_up() -> None:
@@ -171,12 +128,6 @@ class ExtractionPool:
             initargs=(memory_mb,),
         )
 
-    def submit(
-        self, html: str | bytes, url: str | None
-    ) -> concurrent.futures.Future[TimedExtraction]:
-        """Extract in a worker."""
-        return self.call(extract_timed, html, url)
-
     def call(
         self, function: Callable[..., T], *args: Any, **kwargs: Any
     ) -> concurrent.futures.Future[T]:
@@ -194,33 +145,6 @@ class ExtractionPool:
             future = concurrent.futures.Future()
             future.set_exception(BrokenProcessPool(str(exc)))
         return future
-
-    def submit_cleaning(
-        self,
-        cleaner: TextCleaner,
-        text: str,
-        title: str | None,
-        anchor_texts: Sequence[str],
-        site_boilerplate: frozenset[str],
-    ) -> concurrent.futures.Future[CleaningResult]:
-        """Clean `text` as `cleaner` would, in a worker."""
-        return self.call(
-            clean_text,
-            cleaner.extra_fragment_patterns,
-            cleaner.min_words,
-            text,
-            title,
-            list(anchor_texts),
-            site_boilerplate,
-        )
-
-    @staticmethod
-    def outcome(future: concurrent.futures.Future[TimedExtraction]) -> TimedExtraction:
-        """The result of a finished task, with timeouts and dead workers as failures."""
-        try:
-            return future.result()
-        except TASK_FAILURES as exc:
-            return TimedExtraction(Extraction(failure=failure_of(exc)), 0.0)
 
     def close(self) -> None:
         """Finish the pages already given, then stop the workers."""
