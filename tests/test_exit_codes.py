@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -121,12 +122,6 @@ def holds_open(pid: int, path: Path) -> bool:
     return False
 
 
-def remove_folder(folder: Path) -> None:
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
-
-
 @pytest.mark.parametrize("target", ["/dev/full", "deleted-folder", "deleted-while-written"])
 def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
     gated_site: Callable[[int, int], GatedSite],  # noqa: F811
@@ -155,14 +150,14 @@ def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
         while not (spooled(output) and holds_open(process.pid, output)):
             assert process.poll() is None and time.monotonic() < deadline, "nothing exported"
             time.sleep(0.05)
-        remove_folder(output.parent)
+        shutil.rmtree(output.parent)
         gate.open()
     elif target == "deleted-while-written":
         gate.open()
         while not (marker.exists() and marker.read_text().strip()):
             assert process.poll() is None and time.monotonic() < deadline, "no pause"
             time.sleep(0.05)
-        remove_folder(output.parent)  # half a batch written to it
+        shutil.rmtree(output.parent)  # half a batch written to it
         marker.unlink()
     else:
         gate.open()
