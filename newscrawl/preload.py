@@ -13,9 +13,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import sys
 
-from newscrawl.workers import warm_up
+from newscrawl.workers import report_start_failure, warm_up
 
+# A worker that fails before it starts: one line, or none (see the function).
+sys.excepthook = report_start_failure
 warm_up()
 # What a worker reads pages with: the link rules come with Scrapy's module.
 importlib.import_module("newscrawl.pageworker")

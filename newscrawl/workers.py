@@ -27,8 +27,10 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
@@ -44,6 +46,7 @@ __all__ = [
     "ExtractionPool",
     "default_workers",
     "failure_of",
+    "report_start_failure",
     "warm_up",
 ]
 
@@ -88,6 +91,23 @@ def within_cpu_time(cpu_seconds: float, function: Callable[..., T], *args: Any,
 def warm_up() -> None:
     """Import trafilatura's models and compile its expressions before the first page."""
     extract_article("<html><body><p>warm up</p></body></html>", None)
+
+
+def report_start_failure(
+    kind: type[BaseException], value: BaseException, _traceback: TracebackType | None
+) -> None:
+    """The fork server's sys.excepthook: what it says when a worker fails before it
+    starts (multiprocessing would print a traceback).
+
+    The pool learns of the failure from the worker's exit code either way. The
+    usual cause is harmless: a pool stopped while one of its workers was still
+    reading what the pool sent it finds the pool's semaphores gone (pebble unlinks
+    them before it stops the workers), which happens to a crawl that ends within
+    a second or two of starting. Nothing is lost then, so nothing is said; any
+    other failure gets one line."""
+    if issubclass(kind, (FileNotFoundError, EOFError, BrokenPipeError)):
+        return
+    sys.stderr.write(f"newscrawl: an extraction worker could not start: {kind.__name__}: {value}\n")
 
 
 # Only tests set this: a worker then exits as it starts, as one would that cannot

@@ -167,3 +167,50 @@ def test_a_task_stuck_in_one_c_call_is_stopped_at_its_cpu_limit(pool_of_one: Ext
     assert isinstance(raised.value, ProcessExpired)  # the CPU limit, not the clock's backstop
     assert failure_of(raised.value) == EXTRACTION_TIMEOUT
     assert pool_of_one.call(len, "abc").result() == 3
+
+
+# A worker that its pool gives up on while it is still starting: the fork server's
+# child is still unpickling what the pool sent it when the pool unlinks its
+# semaphores (pebble closes a pool's channels before it stops its workers), as
+# happens when a crawl ends within a second of starting. The child's unpickling is
+# slowed by a call to time.sleep that pickle makes on load, and the semaphore is
+# dropped as pebble's ChannelMutex.unlink drops it.
+ABANDONED_WORKER = """
+import multiprocessing, operator, time, types
+
+class SlowToLoad:
+    def __reduce__(self):
+        return (time.sleep, (1.0,))
+
+context = multiprocessing.get_context("forkserver")
+context.set_forkserver_preload(["newscrawl.preload"])
+channel = types.SimpleNamespace(mutex=context.Lock())
+worker = context.Process(target=operator.is_, args=(SlowToLoad(), channel))
+worker.start()
+del channel.mutex  # its last reference: the semaphore is unlinked
+worker.join(60)
+print(worker.exitcode)
+"""
+
+
+def _start_worker_in_a_fork_server(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "python"), "-c", code], cwd=REPO, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_a_worker_abandoned_while_it_starts_prints_no_traceback():
+    result = _start_worker_in_a_fork_server(ABANDONED_WORKER)
+    assert result.stdout.strip() == "1", result.stderr  # the worker did not start
+    assert "Traceback" not in result.stderr
+    assert result.stderr == ""  # nothing was lost: there is nothing to say
+
+
+def test_a_worker_that_cannot_start_for_another_reason_says_so_in_one_line():
+    # What the pool sent cannot be read: int("not a number") on load.
+    code = ABANDONED_WORKER.replace("(time.sleep, (1.0,))", "(int, ('not a number',))")
+    result = _start_worker_in_a_fork_server(code)
+    assert result.stdout.strip() == "1", result.stderr
+    said = "newscrawl: an extraction worker could not start: ValueError: invalid literal"
+    assert result.stderr.splitlines() == [f"{said} for int() with base 10: 'not a number'"]
