@@ -29,8 +29,13 @@ format: install
 servers:
 	tests/install-servers.sh
 
+# Tests run in PYTEST_WORKERS processes (pytest-xdist): most of a test's time is
+# spent waiting for a crawl in a subprocess, so more processes than cores pay.
+# `PYTEST_WORKERS=0 make test` runs them in one process.
+PYTEST_WORKERS ?= 4
+
 test: lint servers
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 demo: install
 	$(BIN)/newscrawl demo

@@ -15,12 +15,22 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-__all__ = ["PostgresServer", "RedisServer", "free_port", "need_binary"]
+__all__ = [
+    "PostgresServer",
+    "RedisServer",
+    "ServerExited",
+    "free_port",
+    "need_binary",
+    "start_on_a_free_port",
+]
+
+# Tries at starting a server on a free port (see start_on_a_free_port).
+PORT_ATTEMPTS = 3
 
 
 def free_port() -> int:
@@ -45,15 +55,39 @@ def need_binary(name: str, *patterns: str) -> str:
     return found
 
 
+class ServerExited(RuntimeError):
+    """A server ended before it listened."""
+
+
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}")
+            raise ServerExited(f"{what} exited with {process.returncode}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not listen on port {port}")
+
+
+def start_on_a_free_port(
+    launch: Callable[[int], subprocess.Popen[bytes]],
+    wait: Callable[[int, subprocess.Popen[bytes]], None],
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """(port, process) of a server started by `launch(port)` and found ready by
+    `wait(port, process)`, which raises ServerExited if it ended first. Another port
+    is tried then: the tests run in parallel (pytest-xdist), and between
+    free_port() and the server's bind another test's process may take the port."""
+    for attempt in range(PORT_ATTEMPTS):
+        port = free_port()
+        process = launch(port)
+        try:
+            wait(port, process)
+            return port, process
+        except ServerExited:
+            if attempt == PORT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 class RedisServer:
@@ -63,17 +97,21 @@ class RedisServer:
 
     def __init__(self) -> None:
         binary = need_binary("redis-server")
-        self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="newscrawl-redis-"))
-        self.process = subprocess.Popen(
-            [
-                binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--requirepass", self.password, "--save", "", "--appendonly", "no",
-                "--dir", str(self.dir), "--loglevel", "warning",
-            ],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        _wait_for_port(self.port, self.process, "redis-server")
+
+        def launch(port: int) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [
+                    binary, "--port", str(port), "--bind", "127.0.0.1",
+                    "--requirepass", self.password, "--save", "", "--appendonly", "no",
+                    "--dir", str(self.dir), "--loglevel", "warning",
+                ],
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+
+        self.port, self.process = start_on_a_free_port(
+            launch, lambda port, process: _wait_for_port(port, process, "redis-server")
+        )
 
     @property
     def url(self) -> str:
@@ -97,7 +135,6 @@ class PostgresServer:
     def __init__(self) -> None:
         initdb = need_binary("initdb", "/usr/lib/postgresql/*/bin/initdb")
         bin_dir = Path(initdb).resolve().parent
-        self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="newscrawl-pg-"))
         self.as_user: list[str] = []
         if os.geteuid() == 0:
@@ -114,13 +151,18 @@ class PostgresServer:
              str(secret), "--auth", "scram-sha-256", "--locale", "C", "--encoding", "UTF8"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
-        self.process = subprocess.Popen(
-            [*self.as_user, str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port),
-             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
-             "-c", "fsync=off", "-c", "max_connections=50"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        _wait_for_port(self.port, self.process, "postgres")
+
+        def launch(port: int) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [*self.as_user, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
+                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
+                 "-c", "fsync=off", "-c", "max_connections=50"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+
+        self.port, self.process = start_on_a_free_port(
+            launch, lambda port, process: _wait_for_port(port, process, "postgres")
+        )
         self._databases = 0
 
     def url(self, database: str = "postgres") -> str:

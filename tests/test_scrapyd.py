@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 import urllib.parse
@@ -16,7 +17,12 @@ from pathlib import Path
 import pytest
 
 from .conftest import BIN, REPO
-from .servers import free_port, postgres_server, redis_server  # noqa: F401  (fixtures)
+from .servers import (  # noqa: F401  (fixtures)
+    ServerExited,
+    postgres_server,
+    redis_server,
+    start_on_a_free_port,
+)
 from .test_cluster import sites_on_both_shards
 
 
@@ -29,35 +35,52 @@ def _api(base: str, action: str, data: dict[str, object] | None = None) -> dict[
 @pytest.fixture()
 def scrapyd(tmp_path: Path) -> Iterator[str]:
     """scrapyd on a free loopback port, its eggs, logs and items under tmp_path."""
-    port = free_port()
-    (tmp_path / "scrapyd.conf").write_text(
-        f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\n"
-        "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n"
-        # Two at once: the workers of a cluster run together.
-        "max_proc = 2\npoll_interval = 0.5\n"
-    )
-    server = subprocess.Popen([str(BIN / "scrapyd")], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}/"
-    try:
+
+    def launch(port: int) -> subprocess.Popen[bytes]:
+        (tmp_path / "scrapyd.conf").write_text(
+            f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\n"
+            "eggs_dir = eggs\nlogs_dir = logs\nitems_dir = items\ndbs_dir = dbs\n"
+            # Two at once: the workers of a cluster run together.
+            "max_proc = 2\npoll_interval = 0.5\n"
+        )
+        return subprocess.Popen([str(BIN / "scrapyd")], cwd=tmp_path,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def wait(port: int, server: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + 30
         while True:
+            if server.poll() is not None:
+                raise ServerExited(f"scrapyd exited with {server.returncode}")
             try:
-                _api(base, "daemonstatus.json")
-                break
+                _api(f"http://127.0.0.1:{port}/", "daemonstatus.json")
+                return
             except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
+                if time.monotonic() > deadline:
                     pytest.fail("scrapyd did not start")
                 time.sleep(0.2)
-        yield base
+
+    port, server = start_on_a_free_port(launch, wait)
+    try:
+        yield f"http://127.0.0.1:{port}/"
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def _deploy(scrapyd: str) -> None:
+# What scrapyd-deploy builds the egg from.
+PROJECT_FILES = ("scrapy.cfg", "setup.py", "pyproject.toml", "README.md")
+
+
+def _deploy(scrapyd: str, workdir: Path) -> None:
+    """scrapyd-deploy from a copy of the project: it builds in the project's folder
+    (build/, *.egg-info), which two tests running at once would share."""
+    project = workdir / "project"
+    shutil.copytree(REPO / "newscrawl", project / "newscrawl",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    for name in PROJECT_FILES:
+        shutil.copy2(REPO / name, project / name)
     deploy = subprocess.run(
-        [str(BIN / "scrapyd-deploy"), "env"], cwd=REPO, capture_output=True, timeout=120,
+        [str(BIN / "scrapyd-deploy"), "env"], cwd=project, capture_output=True, timeout=120,
         env={**os.environ, "SCRAPYD_URL": scrapyd}, check=False,
     )  # fmt: skip
     assert deploy.returncode == 0, deploy.stderr.decode()[-2000:]
@@ -77,7 +100,7 @@ def _wait_for(scrapyd: str, jobs: list[str]) -> None:
 def test_scrapyd_deploy_then_a_scheduled_crawl_stores_the_articles(
     scrapyd: str, site_url: str, tmp_path: Path
 ) -> None:
-    _deploy(scrapyd)
+    _deploy(scrapyd, tmp_path)
 
     pages = [
         site_url + "news/2026/03/ferry-timetable-changes-for-spring.html",
@@ -104,11 +127,12 @@ def test_scrapyd_runs_the_two_workers_of_a_cluster_crawl(
     scrapyd: str,
     redis_server,  # noqa: F811
     postgres_server,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     """The README's scrapyd lines for a cluster: one job per shard, settings only."""
     import psycopg
 
-    _deploy(scrapyd)
+    _deploy(scrapyd, tmp_path)
     sites = sites_on_both_shards(articles=6, delay=0.01)
     try:
         database = postgres_server.new_database()
