@@ -3,10 +3,10 @@ language of its text as a detector reads it.
 
 The detector is py3langid (langid.py's maintained fork): its model ships in the
 wheel, it works offline, and it classifies a page's text in about a millisecond
-once the model is loaded. It runs in the crawler's process, not in the
-extraction workers: its model and numpy take some 100 MB, which each worker
-would hold within its address-space limit (NEWSCRAWL_WORKER_MEMORY_MB), and
-only pages that declare no language need it. Both are imported on first use.
+once the model is loaded. It runs in the extraction workers, as part of reading
+a page (extract.py). The model and numpy take some 100 MB: the workers' fork
+server loads them once (preload.py) and every worker shares those pages instead
+of holding its own copy. Elsewhere both are imported on first use.
 """
 
 from __future__ import annotations
