@@ -15,10 +15,8 @@ import gc
 import importlib
 import sys
 
-from newscrawl.workers import report_start_failure, warm_up
+from newscrawl.workers import quiet_abandoned_worker, warm_up
 
-# A worker that fails before it starts: one line, or none (see the function).
-sys.excepthook = report_start_failure
 warm_up()
 # What a worker reads pages with: the link rules come with Scrapy's module.
 importlib.import_module("newscrawl.pageworker")
@@ -29,3 +27,5 @@ with contextlib.suppress(ImportError):
 # worker, which detects the language of the articles it reads.
 importlib.import_module("newscrawl.language").language_model()
 gc.freeze()
+# Last, so that a failure above still shows its traceback.
+sys.excepthook = quiet_abandoned_worker

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import multiprocessing.synchronize
 import os
 import resource
 import signal
@@ -46,7 +47,7 @@ __all__ = [
     "ExtractionPool",
     "default_workers",
     "failure_of",
-    "report_start_failure",
+    "quiet_abandoned_worker",
     "warm_up",
 ]
 
@@ -93,21 +94,30 @@ def warm_up() -> None:
     extract_article("<html><body><p>warm up</p></body></html>", None)
 
 
-def report_start_failure(
-    kind: type[BaseException], value: BaseException, _traceback: TracebackType | None
+def quiet_abandoned_worker(
+    kind: type[BaseException], value: BaseException, traceback: TracebackType | None
 ) -> None:
-    """The fork server's sys.excepthook: what it says when a worker fails before it
-    starts (multiprocessing would print a traceback).
+    """The fork server's sys.excepthook: silent for a worker that its pool gave up
+    on while it was starting, Python's own traceback for anything else.
 
-    The pool learns of the failure from the worker's exit code either way. The
-    usual cause is harmless: a pool stopped while one of its workers was still
-    reading what the pool sent it finds the pool's semaphores gone (pebble unlinks
-    them before it stops the workers), which happens to a crawl that ends within
-    a second or two of starting. Nothing is lost then, so nothing is said; any
-    other failure gets one line."""
-    if issubclass(kind, (FileNotFoundError, EOFError, BrokenPipeError)):
+    pebble unlinks a pool's semaphores before it stops the workers, so a worker
+    still reading what the pool sent it when the pool stops (a crawl that ends a
+    second or two after it starts, on a busy machine) fails to open them again:
+    FileNotFoundError raised where multiprocessing rebuilds a semaphore. Nothing
+    is lost, and the pool is gone, so there is nothing to say. Any other failure
+    to start is not expected, and its traceback is what finds the cause."""
+    innermost = traceback
+    while innermost is not None and innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    code = innermost.tb_frame.f_code if innermost is not None else None
+    if (
+        issubclass(kind, FileNotFoundError)
+        and code is not None
+        and code.co_name == "__setstate__"
+        and code.co_filename == multiprocessing.synchronize.__file__
+    ):
         return
-    sys.stderr.write(f"newscrawl: an extraction worker could not start: {kind.__name__}: {value}\n")
+    sys.__excepthook__(kind, value, traceback)
 
 
 # Only tests set this: a worker then exits as it starts, as one would that cannot

@@ -87,6 +87,10 @@ def start_on_a_free_port(
         except ServerExited:
             if attempt == PORT_ATTEMPTS - 1:
                 raise
+        except BaseException:  # it did not become ready: leave no server behind
+            process.kill()
+            process.wait(10)
+            raise
     raise AssertionError("unreachable")
 
 

@@ -25,10 +25,14 @@ from .servers import (  # noqa: F401  (fixtures)
 )
 from .test_cluster import sites_on_both_shards
 
+# Seconds scrapyd has to answer: listspiders.json starts `scrapy list` in a new
+# process, which imports the project (seconds of CPU on a busy machine).
+API_TIMEOUT = 120
+
 
 def _api(base: str, action: str, data: dict[str, object] | None = None) -> dict[str, object]:
     body = urllib.parse.urlencode(data or {}, doseq=True).encode() if data is not None else None
-    with urllib.request.urlopen(base + action, data=body, timeout=10) as answer:
+    with urllib.request.urlopen(base + action, data=body, timeout=API_TIMEOUT) as answer:
         return json.loads(answer.read())  # type: ignore[no-any-return]
 
 
@@ -88,7 +92,7 @@ def _deploy(scrapyd: str, workdir: Path) -> None:
 
 
 def _wait_for(scrapyd: str, jobs: list[str]) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a hung crawl, not a slow machine
     while True:
         finished = {j["id"] for j in _api(scrapyd, "listjobs.json?project=newscrawl")["finished"]}  # type: ignore[union-attr]
         if set(jobs) <= finished:

@@ -170,47 +170,54 @@ def test_a_task_stuck_in_one_c_call_is_stopped_at_its_cpu_limit(pool_of_one: Ext
 
 
 # A worker that its pool gives up on while it is still starting: the fork server's
-# child is still unpickling what the pool sent it when the pool unlinks its
+# child is still unpickling what the pool sent it when the pool drops its
 # semaphores (pebble closes a pool's channels before it stops its workers), as
-# happens when a crawl ends within a second of starting. The child's unpickling is
-# slowed by a call to time.sleep that pickle makes on load, and the semaphore is
-# dropped as pebble's ChannelMutex.unlink drops it.
+# happens when a crawl ends within a second of starting. Here the child's
+# unpickling waits, in a call pickle makes on load, until the parent opens a FIFO
+# for writing, which it does once it has dropped the semaphore as pebble's
+# ChannelMutex.unlink does.
 ABANDONED_WORKER = """
-import multiprocessing, operator, time, types
+import multiprocessing, operator, os, sys, types
 
-class SlowToLoad:
+fifo = sys.argv[1]
+os.mkfifo(fifo)
+
+class WaitForTheParent:
     def __reduce__(self):
-        return (time.sleep, (1.0,))
+        return (open, (fifo, "rb"))
 
 context = multiprocessing.get_context("forkserver")
 context.set_forkserver_preload(["newscrawl.preload"])
 channel = types.SimpleNamespace(mutex=context.Lock())
-worker = context.Process(target=operator.is_, args=(SlowToLoad(), channel))
+worker = context.Process(target=operator.is_, args=(WaitForTheParent(), channel))
 worker.start()
 del channel.mutex  # its last reference: the semaphore is unlinked
+open(fifo, "wb").close()
 worker.join(60)
 print(worker.exitcode)
 """
 
 
-def _start_worker_in_a_fork_server(code: str) -> subprocess.CompletedProcess[str]:
+def _start_worker_in_a_fork_server(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(BIN / "python"), "-c", code], cwd=REPO, capture_output=True, text=True,
-        timeout=120, check=False,
+        [str(BIN / "python"), "-c", code, str(tmp_path / "fifo")], cwd=REPO,
+        capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
 
-def test_a_worker_abandoned_while_it_starts_prints_no_traceback():
-    result = _start_worker_in_a_fork_server(ABANDONED_WORKER)
+def test_a_worker_abandoned_while_it_starts_prints_no_traceback(tmp_path: Path):
+    result = _start_worker_in_a_fork_server(ABANDONED_WORKER, tmp_path)
     assert result.stdout.strip() == "1", result.stderr  # the worker did not start
     assert "Traceback" not in result.stderr
     assert result.stderr == ""  # nothing was lost: there is nothing to say
 
 
-def test_a_worker_that_cannot_start_for_another_reason_says_so_in_one_line():
-    # What the pool sent cannot be read: int("not a number") on load.
-    code = ABANDONED_WORKER.replace("(time.sleep, (1.0,))", "(int, ('not a number',))")
-    result = _start_worker_in_a_fork_server(code)
+def test_a_worker_that_cannot_start_for_another_reason_shows_its_traceback(tmp_path: Path):
+    # What the pool sent cannot be read, for a reason that is not the pool's end:
+    # pickle's call on load fails.
+    code = ABANDONED_WORKER.replace('(open, (fifo, "rb"))', "(int, ('not a number',))")
+    code = code.replace('open(fifo, "wb").close()\n', "")
+    result = _start_worker_in_a_fork_server(code, tmp_path)
     assert result.stdout.strip() == "1", result.stderr
-    said = "newscrawl: an extraction worker could not start: ValueError: invalid literal"
-    assert result.stderr.splitlines() == [f"{said} for int() with base 10: 'not a number'"]
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "ValueError: invalid literal for int() with base 10: 'not a number'" in result.stderr
