@@ -115,6 +115,9 @@ class Run:
     # waited for a CPU by then), sampled every 0.1 s: what the machine's load, not
     # the crawler, cost its loop over a span of the run (see cpu_wait_between).
     cpu_waits: list[tuple[float, float]] = field(default_factory=list)
+    # time.monotonic() when the suite saw the process end: a stop's duration is
+    # measured to here, not to when the suite has also read the outputs.
+    ended: float = 0.0
 
     @property
     def finish_reason(self) -> str:
@@ -215,10 +218,11 @@ def crawl(
             break
         time.sleep(0.1)
     process.wait()
+    ended = time.monotonic()
     reader.join()
     if not isinstance(sink, int):
         sink.close()
-    seconds = time.monotonic() - started
+    seconds = ended - started
     record = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     return Run(
         returncode=None if process.returncode < 0 else process.returncode,
@@ -237,6 +241,7 @@ def crawl(
         rows=_read_rows(db),
         integrity=_integrity(db),
         cpu_waits=cpu_waits,
+        ended=ended,
     )
 
 
@@ -686,7 +691,7 @@ def shutdown_scenario(site: FaultSite, workdir: Path) -> Verdict:
 
     run = crawl(workdir, ["scrape", site.url("/a/1.html"), site.url("/drip"), site.url("/a/2.html")],
                 {"DOWNLOAD_TIMEOUT": "10"}, stop=terminate)  # fmt: skip
-    took = time.monotonic() - sent[0] if sent else None
+    took = run.ended - sent[0] if sent else None
     v = Verdict(
         "F23", "SIGTERM with a slow download in flight", survived=run.returncode is not None
     )
@@ -708,7 +713,7 @@ def stop_watchdog_scenario(site: FaultSite, workdir: Path) -> Verdict:
     run = crawl(workdir, ["scrape", site.url("/a/61.html"), site.url("/drip"), site.url("/a/62.html")],
                 {"DOWNLOAD_TIMEOUT": "60", "NEWSCRAWL_STOP_TIMEOUT": "3",
                  "NEWSCRAWL_SQLITE_COMMIT_SECONDS": "0.5"}, stop=terminate)  # fmt: skip
-    took = time.monotonic() - sent[0] if sent else None
+    took = run.ended - sent[0] if sent else None
     v = Verdict(
         "F23", "a stop that would wait 60 s for a download", survived=run.returncode is not None
     )
