@@ -8,10 +8,10 @@ from typing import Any
 from newscrawl.cleaning import CleaningResult, TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints
-from newscrawl.extract import Extraction
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.language import article_language
+from newscrawl.readings import Extraction
 from newscrawl.urls import canonicalize, site_of
 
 __all__ = [

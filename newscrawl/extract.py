@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, overload
 
 import lxml.html
@@ -22,18 +22,20 @@ from newscrawl.cleaning.normalize import words
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.language import article_language, normalize_tag
 from newscrawl.metadata import read_metadata
-from newscrawl.recall import DEFAULT, take_better_route
+from newscrawl.readings import (
+    EXTRACTION_ERROR,
+    EXTRACTION_MEMORY,
+    NO_HTML,
+    NO_TEXT,
+    Extraction,
+)
+from newscrawl.recall import take_better_route
 from newscrawl.urls import canonicalize, resolve_http_url, site_of
 
 __all__ = ["Extraction", "extract_article", "extract_tree", "load_page"]
 
 logger = logging.getLogger(__name__)
 
-# Reasons a page yields no article; they end up in stats and in `extract` output.
-NO_HTML = "no_html"
-NO_TEXT = "no_text"
-EXTRACTION_ERROR = "extraction_error"
-EXTRACTION_MEMORY = "extraction_memory"  # the page needs more memory than the worker may use
 # Pages at least this big that lxml cannot parse are parsed again to learn why.
 _BIG_PAGE = 1024 * 1024
 
@@ -64,31 +66,6 @@ def _use_plain_html_elements() -> bool:
 
 
 _use_plain_html_elements()
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """What trafilatura found on one page; `failure` is set when there is no text."""
-
-    text: str = ""
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published: str | None = None
-    # The page's language, as a BCP 47 tag ("en-GB"): the one it declares, else the
-    # detector's reading of its text (`language_source` says which); None if neither.
-    # Read in the worker: the workers share the detector's model (68 MB), loaded
-    # once by their fork server (newscrawl/preload.py); the crawler's process never
-    # loads it.
-    language: str | None = None
-    # DECLARED or DETECTED (newscrawl/language.py); "" when read and neither found,
-    # None when not read (an Extraction made elsewhere: newscrawl.article reads it).
-    language_source: str | None = None
-    description: str | None = None
-    canonical_url: str | None = None
-    sitename: str | None = None
-    anchor_texts: list[str] = field(default_factory=list)  # link texts found in `text`
-    route: str = DEFAULT  # how the text was found (see newscrawl.recall)
-    failure: str | None = None
 
 
 @overload

@@ -27,8 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from newscrawl.config import NewscrawlConfig
-from newscrawl.extract import EXTRACTION_MEMORY
-from newscrawl.pageworker import DiscoveryReading, PageReading, read_feed, read_page, read_sitemap
+from newscrawl.readings import EXTRACTION_MEMORY, DiscoveryReading, PageReading
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.vocabulary import CPU_MS, EXTRACTION_ERROR, EXTRACTION_FAILED
 from newscrawl.workers import (
@@ -72,16 +71,27 @@ def _safely(function: Callable[..., T], failed: Callable[[str], T]) -> Callable[
     return call
 
 
+# The workers' entry points (module level: they are pickled by name). They import
+# the page worker when called: a worker's fork server has imported it already
+# (newscrawl/preload.py), and the crawler's process never has to (it would cost
+# every crawl trafilatura's import), unless it reads pages itself (no workers).
+
+
 def page_in_worker(*args: Any, **kwargs: Any) -> PageReading:
-    """The workers' entry point for a page (module level: it is pickled by name)."""
+    from newscrawl.pageworker import read_page
+
     return _safely(read_page, lambda why: PageReading(failure=why))(*args, **kwargs)
 
 
 def sitemap_in_worker(body: bytes, url: str) -> DiscoveryReading:
+    from newscrawl.pageworker import read_sitemap
+
     return _safely(read_sitemap, lambda why: DiscoveryReading("", failure=why))(body, url)
 
 
 def feed_in_worker(body: bytes, url: str) -> DiscoveryReading:
+    from newscrawl.pageworker import read_feed
+
     return _safely(read_feed, lambda why: DiscoveryReading("", failure=why))(body, url)
 
 

@@ -23,7 +23,6 @@ import codecs
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -32,12 +31,22 @@ from lxml.html import HtmlElement
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 from w3lib.encoding import html_to_unicode
 
-from newscrawl.cleaning import CleaningResult, DroppedParagraph, TextCleaner, split_paragraphs
+from newscrawl.cleaning import TextCleaner, split_paragraphs
 from newscrawl.cleaning.siteboiler import fingerprint
 from newscrawl.discovery import Entry, iter_sitemap, parse_feed
-from newscrawl.extract import Extraction, extract_tree, load_page
+from newscrawl.extract import extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.pagetype import ARTICLE, classify_page
+from newscrawl.readings import (
+    MAX_ENTRIES,
+    MAX_PAGE_BYTES,
+    MAX_PAGE_LINKS,
+    MAX_TAGS,
+    ArticleFacts,
+    DiscoveryReading,
+    Extraction,
+    PageReading,
+)
 from newscrawl.urls import resolve_http_url
 
 __all__ = [
@@ -55,74 +64,15 @@ __all__ = [
     "read_sitemap",
 ]
 
-# Links one page may contribute. A real hub has hundreds; a page of 300,000 links is
-# an attack or a mistake, and following all of them would cost its site its budget
-# anyway. Those past the cap are counted (PageReading.links_cut).
-MAX_PAGE_LINKS = 5_000
-# How much of a page is parsed: its first MAX_TAGS tags ("<") and MAX_PAGE_BYTES
-# bytes. The largest of the 1,165 pages of the dev sets has 19,629 tags and 563 KB.
-# A page of millions of tiny elements (30 MB fits under the download cap) would take
-# a worker gigabytes, and parsing, trafilatura and htmldate all grow faster than the
-# page (trafilatura: 0.4 s for 5,000 paragraphs, 6.4 s for 40,000); 29 MB of text
-# in 30,000 paragraphs took a worker 722 MB, 9 MB 410 MB. A page past either bound
-# is read up to it, and counted.
-MAX_TAGS = 50_000
-MAX_PAGE_BYTES = 8_000_000
 _TAG = re.compile(rb"<[a-zA-Z/!]")
 _LINK_OPENINGS = (b"<a ", b"<a\n", b"<a\t", b"<a\r", b"<area")
 # Feeds one page may announce.
 MAX_PAGE_FEEDS = 20
-# Entries one sitemap or feed may give: a sitemap holds 50,000 URLs at most
-# (sitemaps.org); more are cut and counted.
-MAX_ENTRIES = 50_000
 
 _FEED_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
 )
 _IGNORED = tuple(f".{extension}" for extension in IGNORED_EXTENSIONS)
-
-
-@dataclass(frozen=True)
-class ArticleFacts:
-    """An article as a worker leaves it: extracted, and cleaned by its own rules."""
-
-    extraction: Extraction
-    text: str  # kept by the page's rules, paragraphs separated by "\n"
-    word_count: int
-    counts: dict[str, int]  # paragraphs each page rule dropped
-    kept_fingerprints: list[str]  # of the paragraphs of `text`, in order
-    raw_fingerprints: list[str]  # of every extracted paragraph (the site model's input)
-    kept: list[int] = field(default_factory=list)  # positions of `text`'s paragraphs
-    dropped: list[DroppedParagraph] = field(default_factory=list)  # and why the others went
-
-    def page_cleaning(self) -> CleaningResult:
-        """The page rules' result, as the cleaner gave it (for `extract --explain`)."""
-        return CleaningResult(split_paragraphs(self.text), list(self.dropped), list(self.kept))
-
-
-@dataclass(frozen=True)
-class PageReading:
-    """What a page is and holds."""
-
-    kind: str = ARTICLE  # ARTICLE or HUB (newscrawl/pagetype.py)
-    links: list[str] = field(default_factory=list)  # absolute http(s), in page order, once each
-    links_cut: int = 0  # links past MAX_PAGE_LINKS (about, on a truncated page)
-    feeds: list[str] = field(default_factory=list)
-    article: ArticleFacts | None = None  # for an article, unless it failed
-    failure: str | None = None  # why an article gave no text (no_html, no_text, ...)
-    cpu_seconds: float = 0.0
-    tags_cut: int = 0  # tags past MAX_TAGS, not read
-
-
-@dataclass(frozen=True)
-class DiscoveryReading:
-    """The entries of a sitemap ("index" or "urlset") or a feed ("feed")."""
-
-    kind: str
-    entries: list[Entry] = field(default_factory=list)
-    cut: int = 0  # entries past MAX_ENTRIES
-    failure: str | None = None  # why none could be read
-    cpu_seconds: float = 0.0
 
 
 def decode_body(body: bytes, content_type: str | None) -> str:

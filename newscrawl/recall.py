@@ -27,6 +27,7 @@ from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
 from newscrawl.jsonld import json_ld_documents, json_values
+from newscrawl.readings import DEFAULT_ROUTE
 
 __all__ = [
     "DEFAULT",
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 # Which route gave an extraction's text.
-DEFAULT = "trafilatura"
+DEFAULT = DEFAULT_ROUTE
 RECALL = "recall"  # trafilatura again, in its recall mode
 SPLIT_BODY = "split_body"  # the other parts of a body split into several containers
 JSON_LD = "json_ld"  # the page's JSON-LD articleBody

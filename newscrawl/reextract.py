@@ -27,10 +27,9 @@ from newscrawl.article import apply_cleaning, build_article, drop_reason
 from newscrawl.batch import read_articles
 from newscrawl.cleaning.cleaner import without_site_boilerplate
 from newscrawl.config import NewscrawlConfig
-from newscrawl.extract import NO_TEXT
 from newscrawl.frontier import Frontier
 from newscrawl.hosts import site_key
-from newscrawl.pageworker import PageReading
+from newscrawl.readings import NO_TEXT, PageReading
 from newscrawl.reclean import reclean
 from newscrawl.storage import RECLEAN_COMMIT_EVERY, ArticleStore, StoredPage
 from newscrawl.workers import ExtractionPool

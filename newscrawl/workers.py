@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from newscrawl.config import default_workers
-from newscrawl.extract import EXTRACTION_MEMORY, extract_article
+from newscrawl.readings import EXTRACTION_MEMORY
 
 __all__ = [
     "EXTRACTION_CRASHED",
@@ -90,7 +90,12 @@ def within_cpu_time(cpu_seconds: float, function: Callable[..., T], *args: Any,
 
 
 def warm_up() -> None:
-    """Import trafilatura's models and compile its expressions before the first page."""
+    """Import trafilatura's models and compile its expressions before the first page.
+
+    Imported here, not at the top: the crawler's process imports this module for
+    the pool, and never extracts a page itself (unless NEWSCRAWL_WORKERS = 0)."""
+    from newscrawl.extract import extract_article
+
     extract_article("<html><body><p>warm up</p></body></html>", None)
 
 

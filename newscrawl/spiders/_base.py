@@ -20,12 +20,11 @@ from newscrawl.article import build_article
 from newscrawl.budget import BUDGET_QUEUED, BUDGET_SITE, OVER_BUDGET_REASON, PageBudget
 from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import NewscrawlConfig, parse_site_patterns, setting_name
-from newscrawl.extract import NO_TEXT
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.pagereader import PageReader
-from newscrawl.pageworker import MAX_TAGS, PageReading
+from newscrawl.readings import MAX_TAGS, NO_TEXT, PageReading
 from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site

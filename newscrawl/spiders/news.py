@@ -34,7 +34,7 @@ from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
 from newscrawl.pagereader import PageReader
 from newscrawl.pagetype import ARTICLE, classify_page
-from newscrawl.pageworker import DiscoveryReading, PageReading
+from newscrawl.readings import DiscoveryReading, PageReading
 from newscrawl.refresh import conditional_headers
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site

@@ -1,0 +1,128 @@
+"""What a page worker sends back: plain data the crawler's process receives.
+
+A worker (newscrawl/pageworker.py) reads a page with trafilatura, lxml and
+htmldate; the crawler's process only receives the result. The types of that
+result live here, apart from the code that makes them, so that the crawler's
+process can unpickle a reading without importing trafilatura, htmldate, numpy
+and the language detector (about 0.5 s of CPU and 20 MB for every crawl;
+tests/test_architecture.py keeps it so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from newscrawl.cleaning import CleaningResult, DroppedParagraph, split_paragraphs
+from newscrawl.discovery import Entry
+from newscrawl.pagetype import ARTICLE
+
+__all__ = [
+    "DEFAULT_ROUTE",
+    "EXTRACTION_ERROR",
+    "EXTRACTION_MEMORY",
+    "MAX_ENTRIES",
+    "MAX_PAGE_BYTES",
+    "MAX_PAGE_LINKS",
+    "MAX_TAGS",
+    "NO_HTML",
+    "NO_TEXT",
+    "ArticleFacts",
+    "DiscoveryReading",
+    "Extraction",
+    "PageReading",
+]
+
+# Reasons a page yields no article; they end up in stats and in `extract` output.
+NO_HTML = "no_html"
+NO_TEXT = "no_text"
+EXTRACTION_ERROR = "extraction_error"
+EXTRACTION_MEMORY = "extraction_memory"  # the page needs more memory than the worker may use
+
+# The route that gave an extraction's text when trafilatura's own text was the
+# best one (the other routes: newscrawl/recall.py).
+DEFAULT_ROUTE = "trafilatura"
+
+# Links one page may contribute. A real hub has hundreds; a page of 300,000 links is
+# an attack or a mistake, and following all of them would cost its site its budget
+# anyway. Those past the cap are counted (PageReading.links_cut).
+MAX_PAGE_LINKS = 5_000
+# How much of a page is parsed: its first MAX_TAGS tags ("<") and MAX_PAGE_BYTES
+# bytes. The largest of the 1,165 pages of the dev sets has 19,629 tags and 563 KB.
+# A page of millions of tiny elements (30 MB fits under the download cap) would take
+# a worker gigabytes, and parsing, trafilatura and htmldate all grow faster than the
+# page (trafilatura: 0.4 s for 5,000 paragraphs, 6.4 s for 40,000); 29 MB of text
+# in 30,000 paragraphs took a worker 722 MB, 9 MB 410 MB. A page past either bound
+# is read up to it, and counted.
+MAX_TAGS = 50_000
+MAX_PAGE_BYTES = 8_000_000
+# Entries one sitemap or feed may give: a sitemap holds 50,000 URLs at most
+# (sitemaps.org); more are cut and counted.
+MAX_ENTRIES = 50_000
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What trafilatura found on one page; `failure` is set when there is no text."""
+
+    text: str = ""
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    # The page's language, as a BCP 47 tag ("en-GB"): the one it declares, else the
+    # detector's reading of its text (`language_source` says which); None if neither.
+    # Read in the worker: the workers share the detector's model (68 MB), loaded
+    # once by their fork server (newscrawl/preload.py); the crawler's process never
+    # loads it.
+    language: str | None = None
+    # DECLARED or DETECTED (newscrawl/language.py); "" when read and neither found,
+    # None when not read (an Extraction made elsewhere: newscrawl.article reads it).
+    language_source: str | None = None
+    description: str | None = None
+    canonical_url: str | None = None
+    sitename: str | None = None
+    anchor_texts: list[str] = field(default_factory=list)  # link texts found in `text`
+    route: str = DEFAULT_ROUTE  # how the text was found (see newscrawl.recall)
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """An article as a worker leaves it: extracted, and cleaned by its own rules."""
+
+    extraction: Extraction
+    text: str  # kept by the page's rules, paragraphs separated by "\n"
+    word_count: int
+    counts: dict[str, int]  # paragraphs each page rule dropped
+    kept_fingerprints: list[str]  # of the paragraphs of `text`, in order
+    raw_fingerprints: list[str]  # of every extracted paragraph (the site model's input)
+    kept: list[int] = field(default_factory=list)  # positions of `text`'s paragraphs
+    dropped: list[DroppedParagraph] = field(default_factory=list)  # and why the others went
+
+    def page_cleaning(self) -> CleaningResult:
+        """The page rules' result, as the cleaner gave it (for `extract --explain`)."""
+        return CleaningResult(split_paragraphs(self.text), list(self.dropped), list(self.kept))
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What a page is and holds."""
+
+    kind: str = ARTICLE  # ARTICLE or HUB (newscrawl/pagetype.py)
+    links: list[str] = field(default_factory=list)  # absolute http(s), in page order, once each
+    links_cut: int = 0  # links past MAX_PAGE_LINKS (about, on a truncated page)
+    feeds: list[str] = field(default_factory=list)
+    article: ArticleFacts | None = None  # for an article, unless it failed
+    failure: str | None = None  # why an article gave no text (no_html, no_text, ...)
+    cpu_seconds: float = 0.0
+    tags_cut: int = 0  # tags past MAX_TAGS, not read
+
+
+@dataclass(frozen=True)
+class DiscoveryReading:
+    """The entries of a sitemap ("index" or "urlset") or a feed ("feed")."""
+
+    kind: str
+    entries: list[Entry] = field(default_factory=list)
+    cut: int = 0  # entries past MAX_ENTRIES
+    failure: str | None = None  # why none could be read
+    cpu_seconds: float = 0.0
