@@ -14,9 +14,13 @@ from __future__ import annotations
 import io
 import logging
 import lzma
+import os
 import re
+import tempfile
+import zipfile
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 __all__ = [
     "DECLARED",
@@ -69,35 +73,106 @@ def normalize_tag(value: str | None) -> str | None:
     return "-".join(subtags)
 
 
+# Where an unpacked copy of the detector's model is kept ($XDG_CACHE_HOME, or
+# ~/.cache, then newscrawl/). py3langid ships the model LZMA-packed (4.6 MB);
+# unpacking it took 0.5 s of CPU, every crawl's fork server paid it, and reading
+# the unpacked copy takes about a tenth of that.
+MODEL_CACHE_ENV = "XDG_CACHE_HOME"
+_CACHED_PREFIX = "py3langid-"
+
+
+def model_cache_dir() -> Path | None:
+    """newscrawl's cache folder; None for a user without a home (no cache then)."""
+    base = os.environ.get(MODEL_CACHE_ENV)
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError):  # no $HOME, and no entry in the password file
+            return None
+    return Path(base) / "newscrawl"
+
+
+def _cached_copy(packed: Path) -> Path | None:
+    """Where the unpacked copy of `packed` is kept: named by the packed file's size
+    and time, so that another version of py3langid gets its own."""
+    folder = model_cache_dir()
+    stat = packed.stat()
+    return folder / f"{_CACHED_PREFIX}{stat.st_size}-{stat.st_mtime_ns}.npz" if folder else None
+
+
+def _keep(cached: Path, unpacked: bytes) -> None:
+    """Write `unpacked` to `cached` whole or not at all (a temporary file renamed),
+    and remove the copies of other versions of the model. The cache is only a
+    saving: one that cannot be written (a read-only home, a full disk, a file-size
+    limit) costs the next process the time to unpack the model, nothing else."""
+    temporary: Path | None = None
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=cached.parent, prefix=".unpacking-")
+        temporary = Path(name)
+        with os.fdopen(handle, "wb") as out:
+            out.write(unpacked)
+        temporary.replace(cached)
+        temporary = None
+        for old in cached.parent.glob(f"{_CACHED_PREFIX}*.npz"):
+            if old != cached:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        logger.debug("the language model is not cached: %s", exc)
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
     """The detector, its model read into memory; None if it cannot be loaded.
 
     py3langid's own loader unpacks the model (68 MB) into a temporary file: on a
     full disk, or under a file-size limit, that kills the process loading it (the
-    extraction workers' fork server). Unpacked in memory instead, the worst a
-    failure does is leave pages without a detected language."""
+    extraction workers' fork server). Read from the cached copy, or else unpacked
+    in memory, the worst a failure does is leave pages without a detected
+    language."""
     try:
-        import numpy as np
-        from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
-        from py3langid.modelio import _to_array
+        from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-        with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
-            unpacked = io.BytesIO(packed.read())
-        with np.load(unpacked, allow_pickle=False) as model:
-            return LanguageIdentifier(
-                np.asarray(model["ptc"]),
-                np.asarray(model["pc"]),
-                model["classes"].tolist(),
-                _to_array(model["nextmove"]),
-                model["out_feat"].tolist(),
-                norm_probs=True,
-                min_confidence=DETECT_MIN_CONFIDENCE,
-                tk_row=_to_array(model["nextmove_row"]),
-            )
-    except (ImportError, OSError, MemoryError, ValueError, KeyError, lzma.LZMAError) as exc:
+        packed = Path(MODEL_DIR) / MODEL_FILE
+        cached = _cached_copy(packed)
+        if cached is not None:
+            try:
+                with cached.open("rb") as copy:
+                    return _load_identifier(copy)
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                pass  # no copy yet, or a file there that is not the model: replaced below
+        with lzma.open(packed) as source:
+            unpacked = source.read()
+        identifier = _load_identifier(io.BytesIO(unpacked))
+        if cached is not None:
+            _keep(cached, unpacked)
+        return identifier
+    except (ImportError, OSError, MemoryError, ValueError, KeyError, EOFError,
+            zipfile.BadZipFile, lzma.LZMAError) as exc:  # fmt: skip
         logger.warning("language detection is off: its model did not load: %s", exc)
         return None
+
+
+def _load_identifier(unpacked: BinaryIO) -> Any:
+    """py3langid's detector from its model's unpacked .npz file."""
+    import numpy as np
+    from py3langid.langid import LanguageIdentifier
+    from py3langid.modelio import _to_array
+
+    with np.load(unpacked, allow_pickle=False) as model:
+        return LanguageIdentifier(
+            np.asarray(model["ptc"]),
+            np.asarray(model["pc"]),
+            model["classes"].tolist(),
+            _to_array(model["nextmove"]),
+            model["out_feat"].tolist(),
+            norm_probs=True,
+            min_confidence=DETECT_MIN_CONFIDENCE,
+            tk_row=_to_array(model["nextmove_row"]),
+        )
 
 
 def language_model() -> bool:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from newscrawl import language
 from newscrawl.article import build_article
 from newscrawl.extract import extract_article
 from newscrawl.items import ArticleItem
-from newscrawl.language import DECLARED, DETECTED, article_language, normalize_tag
+from newscrawl.language import (
+    DECLARED,
+    DETECTED,
+    MODEL_CACHE_ENV,
+    _identifier,
+    article_language,
+    detect_language,
+    normalize_tag,
+)
 
 
 @pytest.mark.parametrize(
@@ -70,15 +82,71 @@ def test_too_little_text_is_no_language() -> None:
     assert article_language(None, GERMAN) == ("de", DETECTED)
 
 
-def test_the_detector_loads_without_writing_a_file():
+def test_the_detector_loads_where_no_file_may_be_written(tmp_path: Path) -> None:
     # A full disk (here: no file may grow past 64 KB) must not stop the detector
-    # from loading, nor kill the extraction workers' fork server that loads it.
+    # from loading, nor kill the extraction workers' fork server that loads it;
+    # the unpacked copy it could not keep leaves no partial file behind.
     code = (
         "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000));"
         f"from newscrawl.language import detect_language; print(detect_language({GERMAN!r}))"
     )
+    env = {**os.environ, MODEL_CACHE_ENV: str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, timeout=120
+        [sys.executable, "-c", code], check=False, capture_output=True, timeout=120, env=env
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert done.stdout.decode().strip() == "de"
+    assert [p.name for p in (tmp_path / "newscrawl").iterdir()] == []
+
+
+@pytest.fixture
+def fresh_detector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The detector loaded anew, its cache in `tmp_path`/newscrawl."""
+    monkeypatch.setenv(MODEL_CACHE_ENV, str(tmp_path))
+    _identifier.cache_clear()
+    yield tmp_path / "newscrawl"
+    _identifier.cache_clear()
+
+
+def _cached_models(folder: Path) -> list[Path]:
+    return sorted(folder.glob("py3langid-*.npz")) if folder.is_dir() else []
+
+
+def test_the_model_is_unpacked_once_then_read_from_the_cache(
+    fresh_detector: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert detect_language(GERMAN) == "de"
+    [cached] = _cached_models(fresh_detector)
+    # A copy of another version of py3langid's model is removed when one is written.
+    (fresh_detector / "py3langid-1-2.npz").write_bytes(b"an older model")
+    _identifier.cache_clear()
+    cached.unlink()
+    assert detect_language(GERMAN) == "de"
+    assert _cached_models(fresh_detector) == [cached]
+    # The next process reads the copy: it does not unpack the model again.
+    _identifier.cache_clear()
+
+    def no_unpacking(*args: object, **kwargs: object) -> None:
+        raise AssertionError("unpacked again")
+
+    monkeypatch.setattr(language.lzma, "open", no_unpacking)
+    assert detect_language(GERMAN) == "de"
+
+
+def test_a_damaged_copy_is_unpacked_again_and_replaced(fresh_detector: Path) -> None:
+    assert detect_language(GERMAN) == "de"
+    [cached] = _cached_models(fresh_detector)
+    size = cached.stat().st_size
+    for damage in (b"", b"PK\x03\x04 not a model", cached.read_bytes()[: size // 2]):
+        cached.write_bytes(damage)
+        _identifier.cache_clear()
+        assert detect_language(GERMAN) == "de"
+        assert cached.stat().st_size == size
+
+
+def test_a_cache_that_cannot_be_written_changes_nothing_but_the_time(
+    fresh_detector: Path,
+) -> None:
+    fresh_detector.write_text("a file where the cache folder would be")
+    assert detect_language(GERMAN) == "de"
+    assert fresh_detector.read_text() == "a file where the cache folder would be"
