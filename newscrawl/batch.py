@@ -19,10 +19,9 @@ from newscrawl.cleaning.cleaner import without_site_boilerplate
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
 from newscrawl.items import ArticleItem
-from newscrawl.pagereader import page_in_worker
 from newscrawl.pageworker import read_page
 from newscrawl.readings import NO_TEXT, ArticleFacts, Extraction, PageReading
-from newscrawl.workers import TASK_FAILURES, ExtractionPool, failure_of
+from newscrawl.workers import TASK_FAILURES, ExtractionPool, failure_of, page_in_worker
 
 __all__ = ["PageResult", "SourcePage", "extract_pages", "read_articles"]
 

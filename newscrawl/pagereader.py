@@ -27,7 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
 from newscrawl.config import NewscrawlConfig
-from newscrawl.readings import EXTRACTION_MEMORY, DiscoveryReading, PageReading
+from newscrawl.readings import DiscoveryReading, PageReading
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.vocabulary import CPU_MS, EXTRACTION_ERROR, EXTRACTION_FAILED
 from newscrawl.workers import (
@@ -35,6 +35,9 @@ from newscrawl.workers import (
     TASK_FAILURES,
     ExtractionPool,
     failure_of,
+    feed_in_worker,
+    page_in_worker,
+    sitemap_in_worker,
 )
 
 if TYPE_CHECKING:
@@ -56,43 +59,6 @@ WORKER_START_SECONDS = 60.0
 PROBE = b"<html><body><p>newscrawl checks that its workers start</p></body></html>"
 # Documents in a row whose worker died that stop the crawl.
 WORKER_CRASH_LIMIT = 5
-
-
-def _safely(function: Callable[..., T], failed: Callable[[str], T]) -> Callable[..., T]:
-    """`function`, in a worker, with a MemoryError (the worker's address space is
-    limited) as a failure reason rather than a dead task."""
-
-    def call(*args: Any, **kwargs: Any) -> T:
-        try:
-            return function(*args, **kwargs)
-        except MemoryError:
-            return failed(EXTRACTION_MEMORY)
-
-    return call
-
-
-# The workers' entry points (module level: they are pickled by name). They import
-# the page worker when called: a worker's fork server has imported it already
-# (newscrawl/preload.py), and the crawler's process never has to (it would cost
-# every crawl trafilatura's import), unless it reads pages itself (no workers).
-
-
-def page_in_worker(*args: Any, **kwargs: Any) -> PageReading:
-    from newscrawl.pageworker import read_page
-
-    return _safely(read_page, lambda why: PageReading(failure=why))(*args, **kwargs)
-
-
-def sitemap_in_worker(body: bytes, url: str) -> DiscoveryReading:
-    from newscrawl.pageworker import read_sitemap
-
-    return _safely(read_sitemap, lambda why: DiscoveryReading("", failure=why))(body, url)
-
-
-def feed_in_worker(body: bytes, url: str) -> DiscoveryReading:
-    from newscrawl.pageworker import read_feed
-
-    return _safely(read_feed, lambda why: DiscoveryReading("", failure=why))(body, url)
 
 
 class PageReader:

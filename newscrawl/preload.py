@@ -18,7 +18,7 @@ import sys
 from newscrawl.workers import quiet_abandoned_worker, warm_up
 
 warm_up()
-# What a worker reads pages with: the link rules come with Scrapy's module.
+# What a worker reads pages with (it imports no Scrapy: tests/test_architecture.py).
 importlib.import_module("newscrawl.pageworker")
 # htmldate's own dependency, imported lazily by it; loaded here, once, for all workers.
 with contextlib.suppress(ImportError):

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from newscrawl.config import default_workers
-from newscrawl.readings import EXTRACTION_MEMORY
+from newscrawl.readings import EXTRACTION_MEMORY, DiscoveryReading, PageReading
 
 __all__ = [
     "EXTRACTION_CRASHED",
@@ -47,7 +47,10 @@ __all__ = [
     "ExtractionPool",
     "default_workers",
     "failure_of",
+    "feed_in_worker",
+    "page_in_worker",
     "quiet_abandoned_worker",
+    "sitemap_in_worker",
     "warm_up",
 ]
 
@@ -190,3 +193,43 @@ class ExtractionPool:
         """Stop at once, abandoning pages in progress."""
         self.pool.stop()  # type: ignore[no-untyped-call]
         self.pool.join()
+
+
+# -- what the workers run -------------------------------------------------------
+# The entry points for a page, a sitemap and a feed (module level: they are pickled
+# by name, and a worker imports this module to find them). They import the page
+# worker when called: a worker's fork server has imported it already (preload.py),
+# and the crawler's process never has to (trafilatura's import, for every crawl)
+# unless it reads pages itself (NEWSCRAWL_WORKERS = 0). Neither this module nor the
+# page worker imports Scrapy, which the workers would otherwise each import.
+
+
+def _safely(function: Callable[..., T], failed: Callable[[str], T]) -> Callable[..., T]:
+    """`function`, in a worker, with a MemoryError (the worker's address space is
+    limited) as a failure reason rather than a dead task."""
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        except MemoryError:
+            return failed(EXTRACTION_MEMORY)
+
+    return call
+
+
+def page_in_worker(*args: Any, **kwargs: Any) -> PageReading:
+    from newscrawl.pageworker import read_page
+
+    return _safely(read_page, lambda why: PageReading(failure=why))(*args, **kwargs)
+
+
+def sitemap_in_worker(body: bytes, url: str) -> DiscoveryReading:
+    from newscrawl.pageworker import read_sitemap
+
+    return _safely(read_sitemap, lambda why: DiscoveryReading("", failure=why))(body, url)
+
+
+def feed_in_worker(body: bytes, url: str) -> DiscoveryReading:
+    from newscrawl.pageworker import read_feed
+
+    return _safely(read_feed, lambda why: DiscoveryReading("", failure=why))(body, url)

@@ -46,6 +46,20 @@ def test_a_huge_hub_gives_its_first_links_and_counts_the_rest() -> None:
     assert abs(len(reading.links) + reading.links_cut - links) <= 2
 
 
+def test_links_to_files_that_are_no_pages_are_not_followed() -> None:
+    hrefs = ["/a.PDF", "/b.jpg?w=300", "/c.docm", "/d.tar.gz", "/e.html", "/f/", "/g.aspx",
+             "/h.mp4#t=3", "/pdf-of-the-week"]  # fmt: skip
+    anchors = "".join(f"<a href='{href}'>x</a>" for href in hrefs)
+    page = f"<html><body>{anchors}</body></html>".encode()
+    reading = read_page(page, "http://hub.test/", "text/html", read_links=True)
+    assert reading.links == [
+        "http://hub.test/e.html",
+        "http://hub.test/f/",
+        "http://hub.test/g.aspx",
+        "http://hub.test/pdf-of-the-week",
+    ]
+
+
 def test_a_page_of_tiny_elements_is_read_in_bounded_memory_and_time() -> None:
     page = b"<html><body><div>" + b"<i></i>" * 2_000_000  # 14 MB, 4 million tags
     reading = read_page(page, "http://huge.test/", "text/html; charset=utf-8")
