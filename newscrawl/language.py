@@ -11,12 +11,16 @@ of holding its own copy. Elsewhere both are imported on first use.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import logging
 import lzma
 import os
 import re
+import stat
 import tempfile
+import time
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -79,49 +83,100 @@ def normalize_tag(value: str | None) -> str | None:
 # the unpacked copy takes about a tenth of that.
 MODEL_CACHE_ENV = "XDG_CACHE_HOME"
 _CACHED_PREFIX = "py3langid-"
+_UNPACKING_PREFIX = ".unpacking-"
+# A temporary file this old was left by a process that did not finish writing it.
+ABANDONED_AFTER_SECONDS = 600
+# A copy that no process has read for this long is of a model no longer installed.
+UNUSED_AFTER_SECONDS = 30 * 24 * 3600
+# What a copy of the model must read correctly before it is used.
+_PROOF = ("Der Hafen bleibt am Montag wegen des Sturms geschlossen, teilte das Amt mit.", "de")
+_COPY_FAILURES = (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile)
 
 
 def model_cache_dir() -> Path | None:
-    """newscrawl's cache folder; None for a user without a home (no cache then)."""
-    base = os.environ.get(MODEL_CACHE_ENV)
-    if not base:
+    """newscrawl's cache folder: $XDG_CACHE_HOME/newscrawl, else ~/.cache/newscrawl.
+    A relative $XDG_CACHE_HOME is ignored (as the XDG specification says); None,
+    and no cache, for a user without a home."""
+    base = Path(os.environ.get(MODEL_CACHE_ENV, ""))
+    if not base.is_absolute():
         try:
-            base = str(Path.home() / ".cache")
+            home = Path.home()
         except (RuntimeError, KeyError):  # no $HOME, and no entry in the password file
             return None
-    return Path(base) / "newscrawl"
+        if not home.is_absolute() or home == Path("/"):  # a relative HOME, or HOME=""
+            return None
+        base = home / ".cache"
+    return base / "newscrawl"
 
 
-def _cached_copy(packed: Path) -> Path | None:
-    """Where the unpacked copy of `packed` is kept: named by the packed file's size
-    and time, so that another version of py3langid gets its own."""
-    folder = model_cache_dir()
-    stat = packed.stat()
-    return folder / f"{_CACHED_PREFIX}{stat.st_size}-{stat.st_mtime_ns}.npz" if folder else None
+def _read_copy(cached: Path) -> Any:
+    """The detector from the copy `cached`, or None: no copy, or one that is not a
+    regular file (a named pipe there would block), not an .npz of the model, or
+    does not read a known sentence right. A copy that is used has its time set:
+    it is in use (see _tidy)."""
+    try:
+        handle = os.open(cached, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(handle, "rb") as copy:
+            if not stat.S_ISREG(os.fstat(copy.fileno()).st_mode):
+                return None
+            identifier = _load_identifier(copy)
+        sentence, language = _PROOF
+        if identifier.classify(sentence)[0] != language:
+            return None
+    except _COPY_FAILURES:
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(cached)
+    return identifier
 
 
 def _keep(cached: Path, unpacked: bytes) -> None:
-    """Write `unpacked` to `cached` whole or not at all (a temporary file renamed),
-    and remove the copies of other versions of the model. The cache is only a
-    saving: one that cannot be written (a read-only home, a full disk, a file-size
-    limit) costs the next process the time to unpack the model, nothing else."""
+    """Write `unpacked` to `cached` whole or not at all (a temporary file renamed).
+    The cache is only a saving: one that cannot be written (a read-only home, a
+    nearly full disk, a file-size limit) costs the next process the time to
+    unpack the model, nothing else."""
     temporary: Path | None = None
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=cached.parent, prefix=".unpacking-")
+        disk = os.statvfs(cached.parent)
+        if disk.f_bavail * disk.f_frsize < 2 * len(unpacked):
+            logger.debug("the language model is not cached: its disk is nearly full")
+            return
+        handle, name = tempfile.mkstemp(dir=cached.parent, prefix=_UNPACKING_PREFIX)
         temporary = Path(name)
         with os.fdopen(handle, "wb") as out:
             out.write(unpacked)
         temporary.replace(cached)
         temporary = None
-        for old in cached.parent.glob(f"{_CACHED_PREFIX}*.npz"):
-            if old != cached:
-                old.unlink(missing_ok=True)
     except OSError as exc:
         logger.debug("the language model is not cached: %s", exc)
     finally:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
+
+
+def _tidy(cached: Path) -> None:
+    """Remove from the cache folder the copies of other models that no process has
+    read for UNUSED_AFTER_SECONDS (two installations of different py3langid
+    versions each keep theirs), and the temporary files of processes killed while
+    they wrote a copy (once too old to be one that is being written now)."""
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in cached.parent.iterdir():
+            if entry == cached:
+                continue
+            if entry.name.startswith(_CACHED_PREFIX):
+                unused_after = UNUSED_AFTER_SECONDS
+            elif entry.name.startswith(_UNPACKING_PREFIX):
+                unused_after = ABANDONED_AFTER_SECONDS
+            else:
+                continue
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > unused_after:
+                    entry.unlink()
 
 
 @lru_cache(maxsize=1)
@@ -132,26 +187,27 @@ def _identifier() -> Any:
     full disk, or under a file-size limit, that kills the process loading it (the
     extraction workers' fork server). Read from the cached copy, or else unpacked
     in memory, the worst a failure does is leave pages without a detected
-    language."""
+    language. The copy is named by the packed model's digest: installations of
+    the same py3langid share one."""
     try:
         from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-        packed = Path(MODEL_DIR) / MODEL_FILE
-        cached = _cached_copy(packed)
-        if cached is not None:
-            try:
-                with cached.open("rb") as copy:
-                    return _load_identifier(copy)
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-                pass  # no copy yet, or a file there that is not the model: replaced below
-        with lzma.open(packed) as source:
-            unpacked = source.read()
+        packed = (Path(MODEL_DIR) / MODEL_FILE).read_bytes()
+        folder = model_cache_dir()
+        cached = None
+        if folder is not None:
+            digest = hashlib.sha256(packed).hexdigest()[:16]
+            cached = folder / f"{_CACHED_PREFIX}{digest}.npz"
+            _tidy(cached)
+            identifier = _read_copy(cached)
+            if identifier is not None:
+                return identifier
+        unpacked = lzma.decompress(packed)
         identifier = _load_identifier(io.BytesIO(unpacked))
         if cached is not None:
             _keep(cached, unpacked)
         return identifier
-    except (ImportError, OSError, MemoryError, ValueError, KeyError, EOFError,
-            zipfile.BadZipFile, lzma.LZMAError) as exc:  # fmt: skip
+    except (ImportError, MemoryError, lzma.LZMAError, *_COPY_FAILURES) as exc:
         logger.warning("language detection is off: its model did not load: %s", exc)
         return None
 

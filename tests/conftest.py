@@ -30,6 +30,20 @@ BIN = Path(sys.executable).parent
 FAST = ["-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_START_DELAY=0.01"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """newscrawl's cache (the language model's unpacked copy, newscrawl/language.py)
+    in the session's temporary folder, for this process and the crawls it starts:
+    the tests leave the user's ~/.cache alone."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 # Every path the test site served, in order, for tests that check what was fetched.
 SITE_HITS: list[str] = []
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newscrawl import language
@@ -15,12 +18,15 @@ from newscrawl.article import build_article
 from newscrawl.extract import extract_article
 from newscrawl.items import ArticleItem
 from newscrawl.language import (
+    ABANDONED_AFTER_SECONDS,
     DECLARED,
     DETECTED,
     MODEL_CACHE_ENV,
+    UNUSED_AFTER_SECONDS,
     _identifier,
     article_language,
     detect_language,
+    model_cache_dir,
     normalize_tag,
 )
 
@@ -112,36 +118,103 @@ def _cached_models(folder: Path) -> list[Path]:
     return sorted(folder.glob("py3langid-*.npz")) if folder.is_dir() else []
 
 
+def _age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
 def test_the_model_is_unpacked_once_then_read_from_the_cache(
     fresh_detector: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert detect_language(GERMAN) == "de"
     [cached] = _cached_models(fresh_detector)
-    # A copy of another version of py3langid's model is removed when one is written.
-    (fresh_detector / "py3langid-1-2.npz").write_bytes(b"an older model")
+    # Copies of other models: one no process has read for long goes, one that
+    # another installation reads stays.
+    unused, in_use = fresh_detector / "py3langid-0.npz", fresh_detector / "py3langid-1.npz"
+    for other in (unused, in_use):
+        other.write_bytes(b"another model")
+    _age(unused, UNUSED_AFTER_SECONDS + 60)
+    _age(in_use, UNUSED_AFTER_SECONDS - 60)
     _identifier.cache_clear()
     cached.unlink()
     assert detect_language(GERMAN) == "de"
-    assert _cached_models(fresh_detector) == [cached]
+    assert _cached_models(fresh_detector) == sorted([cached, in_use])
     # The next process reads the copy: it does not unpack the model again.
     _identifier.cache_clear()
 
     def no_unpacking(*args: object, **kwargs: object) -> None:
         raise AssertionError("unpacked again")
 
-    monkeypatch.setattr(language.lzma, "open", no_unpacking)
+    monkeypatch.setattr(language.lzma, "decompress", no_unpacking)
+    _age(cached, 3600)
     assert detect_language(GERMAN) == "de"
+    assert time.time() - cached.stat().st_mtime < 600  # marked as in use
+
+
+def test_files_left_by_killed_writers_are_removed_once_abandoned(fresh_detector: Path) -> None:
+    fresh_detector.mkdir()
+    abandoned = fresh_detector / ".unpacking-killed"
+    being_written = fresh_detector / ".unpacking-now"
+    for path in (abandoned, being_written):
+        path.write_bytes(b"half a model")
+    long_ago = time.time() - ABANDONED_AFTER_SECONDS - 60
+    os.utime(abandoned, (long_ago, long_ago))
+    assert detect_language(GERMAN) == "de"
+    assert not abandoned.exists()
+    assert being_written.exists()
+
+
+def _npz(**arrays: object) -> bytes:
+    out = io.BytesIO()
+    np.savez(out, **arrays)  # type: ignore[arg-type]
+    return out.getvalue()
 
 
 def test_a_damaged_copy_is_unpacked_again_and_replaced(fresh_detector: Path) -> None:
     assert detect_language(GERMAN) == "de"
     [cached] = _cached_models(fresh_detector)
-    size = cached.stat().st_size
-    for damage in (b"", b"PK\x03\x04 not a model", cached.read_bytes()[: size // 2]):
+    model = cached.read_bytes()
+    with np.load(io.BytesIO(model)) as arrays:
+        emptied = {name: arrays[name][:0] for name in arrays.files}
+    for damage in (
+        b"",
+        b"PK\x03\x04 not a model",
+        model[: len(model) // 2],
+        _npz(ptc=np.zeros(3)),  # an .npz, not of the model
+        _npz(**emptied),  # the model's arrays, wrong
+    ):
         cached.write_bytes(damage)
         _identifier.cache_clear()
         assert detect_language(GERMAN) == "de"
-        assert cached.stat().st_size == size
+        assert cached.read_bytes() == model
+
+
+def test_a_named_pipe_in_place_of_the_copy_does_not_block(fresh_detector: Path) -> None:
+    assert detect_language(GERMAN) == "de"
+    [cached] = _cached_models(fresh_detector)
+    cached.unlink()
+    os.mkfifo(cached)
+    _identifier.cache_clear()
+    assert detect_language(GERMAN) == "de"  # without the check, open() waits for a writer
+    assert cached.is_file()
+
+
+@pytest.mark.parametrize(
+    ("xdg", "home", "folder"),
+    [
+        ("/x/cache", "/home/a", "/x/cache/newscrawl"),
+        ("", "/home/a", "/home/a/.cache/newscrawl"),
+        ("cache", "/home/a", "/home/a/.cache/newscrawl"),  # relative: ignored (XDG)
+        ("", "", None),  # no home: no cache
+        ("", "home", None),
+    ],
+)
+def test_the_cache_folder(
+    xdg: str, home: str, folder: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MODEL_CACHE_ENV, xdg)
+    monkeypatch.setenv("HOME", home)
+    assert model_cache_dir() == (Path(folder) if folder else None)
 
 
 def test_a_cache_that_cannot_be_written_changes_nothing_but_the_time(
