@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from newscrawl.replacing import replacing
 from newscrawl.storage import ArticleStore
 
 __all__ = ["FORMATS", "PARQUET_EXTRA", "ExportError", "export_articles", "format_of"]
@@ -85,21 +84,12 @@ def export_articles(
 @contextlib.contextmanager
 def _replacing(path: Path) -> Iterator[Path]:
     """A temporary file beside `path` that replaces it once written in full."""
-    folder = path.parent if str(path.parent) else Path()
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        with replacing(path) as partial:
+            yield partial
+            partial.chmod(0o644)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(handle)
-    partial = Path(name)
-    try:
-        yield partial
-        partial.chmod(0o644)
-        partial.replace(path)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _write_text(records: Iterable[dict[str, Any]], out: IO[str], fmt: str) -> int:

@@ -19,12 +19,13 @@ import lzma
 import os
 import re
 import stat
-import tempfile
 import time
 import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from newscrawl.replacing import replacing
 
 __all__ = [
     "DECLARED",
@@ -138,24 +139,16 @@ def _keep(cached: Path, unpacked: bytes) -> None:
     The cache is only a saving: one that cannot be written (a read-only home, a
     nearly full disk, a file-size limit) costs the next process the time to
     unpack the model, nothing else."""
-    temporary: Path | None = None
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         disk = os.statvfs(cached.parent)
         if disk.f_bavail * disk.f_frsize < 2 * len(unpacked):
             logger.debug("the language model is not cached: its disk is nearly full")
             return
-        handle, name = tempfile.mkstemp(dir=cached.parent, prefix=_UNPACKING_PREFIX)
-        temporary = Path(name)
-        with os.fdopen(handle, "wb") as out:
-            out.write(unpacked)
-        temporary.replace(cached)
-        temporary = None
+        with replacing(cached, prefix=_UNPACKING_PREFIX) as partial:
+            partial.write_bytes(unpacked)
     except OSError as exc:
         logger.debug("the language model is not cached: %s", exc)
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
 
 
 def _tidy(cached: Path) -> None:
