@@ -31,9 +31,11 @@ hub pages that link to the pages. Then:
 
 It prints pages/s, the ratio to the baseline, CPU a page of the whole process
 tree and of the crawler's process alone, the longest the crawler's event loop
-went without turning (stat newscrawl/loop/max_lag_ms), and peak memory (PSS of
-the tree). A script, not a test: the figures depend on the machine and on what
-else runs on it; read the ratios.
+went without turning (stat newscrawl/loop/max_lag_ms) and how much of that its
+own work held it ("held": less the time its thread waited for a CPU, stat
+newscrawl/loop/max_held_ms), and peak memory (PSS of the tree). A script, not a
+test: the figures depend on the machine and on what else runs on it; read the
+ratios.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from newscrawl.demo.server import QuietHandler
-from newscrawl.vocabulary import CPU_MS, LOOP_MAX_LAG_MS, PAGES
+from newscrawl.vocabulary import CPU_MS, LOOP_MAX_HELD_MS, LOOP_MAX_LAG_MS, PAGES
 from tests.proctree import process_tree, pss_bytes, status_fields
 
 BIN = Path(sys.executable).parent
@@ -364,6 +366,7 @@ def main() -> None:
             stats = json.loads(db.with_suffix(".stats.json").read_text())["stats"]
             fetched = int(stats.get(f"{PAGES}article", 0))
             result["lag_ms"] = int(stats.get(LOOP_MAX_LAG_MS, -1))
+            result["held_ms"] = int(stats.get(LOOP_MAX_HELD_MS, -1))
             cpu = {k[len(CPU_MS) :]: int(v) for k, v in stats.items() if k.startswith(CPU_MS)}
             shares.append((name, fetched, cpu))
             # Workers are children of the forkserver, which never reaps them into our
@@ -404,13 +407,15 @@ def main() -> None:
     print()
     print(
         f"{'run':30} {'pages':>6} {'secs':>7} {'pages/s':>8} {'ratio':>6} {'CPU ms/page':>11}"
-        f" {'x loop':>6} {'crawler ms/page':>15} {'max lag ms':>10} {'peak PSS MiB':>12}"
+        f" {'x loop':>6} {'crawler ms/page':>15} {'max lag ms':>10} {'held ms':>7}"
+        f" {'peak PSS MiB':>12}"
     )
     for name, pages, r in rows:
         rate = pages / float(r["wall"])  # type: ignore[arg-type]
         page_ms = 1000 * float(r["cpu"]) / pages  # type: ignore[arg-type]
         crawler = f"{1000 * float(r['main_cpu']) / pages:15.1f}" if "main_cpu" in r else f"{'':15}"  # type: ignore[arg-type]
         lag = f"{r['lag_ms']:10}" if "lag_ms" in r else f"{'':10}"
+        lag += f" {r['held_ms']:7}" if "held_ms" in r else f" {'':7}"
         print(
             f"{name:30} {pages:6} {float(r['wall']):7.1f} {rate:8.1f} {rate / base_rate:6.2f}"  # type: ignore[arg-type]
             f" {page_ms:11.1f} {page_ms / base_ms:6.2f} {crawler} {lag} {mib(r['pss_peak']):>12}"

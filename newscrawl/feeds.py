@@ -240,7 +240,10 @@ class FeedSpool:
         # store is held by another run) must not take them from the run writing.
         self.floor: int | None = None
         try:
-            self.db = sqlite3.connect(self.path, isolation_level="DEFERRED")
+            # Flushed from a thread at the end of the crawl (see flush_spools).
+            self.db = sqlite3.connect(
+                self.path, isolation_level="DEFERRED", check_same_thread=False
+            )
             self.db.execute("PRAGMA busy_timeout = 10000")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
@@ -481,7 +484,11 @@ def spools_of(crawler: Crawler) -> list[FeedSpool]:
 def flush_spools(crawler: Crawler, store: ArticleStore | None, min_words: int) -> None:
     """Write the crawl's spooled JSON Lines records with their final text (see
     FeedSpool.flush), once the store, if any, has re-cleaned the run's sites. A
-    spool that cannot be written keeps its records for the next run."""
+    spool that cannot be written keeps its records for the next run.
+
+    The pipelines call it on a thread as they close, so that the event loop keeps
+    turning while a big run's records are written: by then the downloads and the
+    pipelines are done, and nothing else uses the spools or the store."""
     spools = _SPOOLS.pop(crawler, {})
     stats = crawler.stats
     for spool in spools.values():

@@ -94,6 +94,7 @@ class LoopLag:
 
     def spider_closed(self) -> None:
         if self.ticker is not None and self.ticker.running:
+            self.tick()  # a stall since the last tick (closing the pipelines) counts too
             self.ticker.stop()
         self.stats.set_value(LOOP_MAX_LAG_MS, round(1000 * max(self.max_lag, 0.0)))
         self.stats.set_value(LOOP_MAX_HELD_MS, round(1000 * max(self.max_held, 0.0)))

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 
 from newscrawl.article import clean_article, drop_reason, raw_fingerprints
 from newscrawl.cleaning.cleaner import text_without_site_boilerplate
@@ -106,9 +108,13 @@ class CleaningPipeline:
     def open_spider(self) -> None:
         self.spools = open_spools(self.crawler)
 
-    def close_spider(self) -> None:
-        if not self.has_store:
-            flush_spools(self.crawler, None, self.min_words)
+    async def close_spider(self) -> None:
+        if self.has_store or not self.spools:
+            return  # with a store, its pipeline writes the records
+        # On a thread, as the store pipeline's close (see there).
+        await maybe_deferred_to_future(
+            threads.deferToThread(flush_spools, self.crawler, None, self.min_words)
+        )
 
     def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
@@ -253,19 +259,29 @@ class StorePipeline:
             self.stats.inc_value(f"{STORE}{outcome}")
         self.uncommitted.clear()
 
-    def close_spider(self) -> None:
-        store = self.store
-        if store is not None and store.frontier is not None:
+    async def close_spider(self) -> None:
+        # On a thread: the re-clean and the records of a big run take seconds, and
+        # the event loop must keep turning (the crawl's timers, a cluster worker's
+        # lease). Nothing else uses the store by then: Scrapy closes the pipelines
+        # once the downloads and the items are done.
+        await maybe_deferred_to_future(threads.deferToThread(self.finish))
+
+    def finish(self) -> None:
+        """Commit the last batch; with JSON Lines records waiting, have the run's
+        sites re-cleaned and write the records with their rows' final text."""
+        store, self.store = self.store, None
+        if store is None or store.frontier is None:
+            return
+        frontier = store.frontier
+        try:
+            self._commit(frontier)
+        except StorageError as exc:
+            logger.error("%s", exc)
+        spools = spools_of(self.crawler)
+        if spools and store.articles is not None:
+            # The JSON Lines records get the rows' final text: re-clean first.
             try:
-                self._commit(store.frontier)
+                store.reclean_run(also={s for spool in spools for s in spool.sites()})
             except StorageError as exc:
                 logger.error("%s", exc)
-            spools = spools_of(self.crawler)
-            if spools and store.articles is not None:
-                # The JSON Lines records get the rows' final text: re-clean first.
-                try:
-                    store.reclean_run(also={s for spool in spools for s in spool.sites()})
-                except StorageError as exc:
-                    logger.error("%s", exc)
-                flush_spools(self.crawler, store.articles, self.min_words)
-        self.store = None
+            flush_spools(self.crawler, store.articles, self.min_words)

@@ -6,7 +6,8 @@ and records the run; a database it cannot open or lock ends the crawl before
 anything is fetched, with finish reason STORE_UNAVAILABLE and the reason in the
 stats (the `newscrawl` command prints it as one line, exit code 2). When the
 spider closes, after the pipelines, it re-cleans the sites of the run against
-their final site model, writes the run's record and closes the store. (When
+their final site model, writes the run's record and closes the store, on a
+thread, so that the event loop keeps turning meanwhile. (When
 JSON Lines records wait for their rows' final text, the store pipeline has the
 re-clean done as it closes, before it writes them: see `reclean_run`.)
 
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import Frontier, URLStates
@@ -98,7 +101,15 @@ class RunStore:
         self.run_id = self.frontier.start_run(spider.name)
         logger.info("storing articles in %s", self.articles.path)
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
+    async def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.articles is None:
+            return
+        # On a thread, as the store pipeline's close: a big run's re-clean takes
+        # seconds, and the event loop must keep turning. Scrapy waits for it.
+        await maybe_deferred_to_future(threads.deferToThread(self.finish, reason))
+
+    def finish(self, reason: str) -> None:
+        """Re-clean the run's sites (unless done), record the run's end, close."""
         if self.articles is None or self.frontier is None:
             return
         try:

@@ -471,7 +471,10 @@ class ArticleStore:
         path = Path(target)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level="DEFERRED")
+            # The end of a crawl uses the connection from a thread so that the event
+            # loop keeps turning meanwhile (RunStore.spider_closed); never from two
+            # threads at once: nothing else uses the store by then.
+            connection = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from None
         try:

@@ -180,9 +180,9 @@ def test_the_store_is_opened_locked_and_recorded_when_the_spider_opens(tmp_path:
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
     assert pipeline.process_item(story(1)) is not None
-    pipeline.close_spider()
+    pipeline.finish()  # what close_spider runs on a thread
     crawler.stats.set_value("newscrawl/site/news.test/stored", 1)
-    store.spider_closed(spider, "finished")
+    store.finish("finished")  # what spider_closed runs on a thread
     assert store.articles is None and store.lock is None
     reopened = ArticleStore.open(db)
     assert reopened.count_articles("news.test") == 1

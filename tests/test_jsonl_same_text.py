@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
+from newscrawl.vocabulary import LOOP_MAX_HELD_MS
 
 from .conftest import BIN, FAST, REPO, FolderSite, run
 from .gatedsite import Gate
@@ -93,6 +94,9 @@ def assert_no_furniture(texts: list[str]) -> None:
     for text in texts:
         assert not set(text.split("\n")) & set(FURNITURE), text
 
+
+# Seconds the test holds the writing of the records at the end of a run.
+HOLD = 3.0
 
 # One request at a time, so the pages reach the pipelines in the sitemap's order.
 ONE_AT_A_TIME = ["-s", "CONCURRENT_REQUESTS=1", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
@@ -225,6 +229,35 @@ def test_a_kill_while_the_records_are_written_loses_none_and_tears_no_line(
         assert line["text"] == stored[line["canonical_url"]]
     assert_no_furniture([line["text"] for line in lines])
     assert not spool_path(out).exists()
+
+
+def test_the_event_loop_turns_while_the_records_are_written(lantern: FolderSite, tmp_path: Path):
+    """The end of a big run (re-clean, then thousands of records written) takes
+    seconds: it runs on a thread, so that the event loop keeps turning meanwhile.
+    The test holds the writing for HOLD seconds; the crawler's loop must not have
+    been held for even half of it (newscrawl/looplag.py's max_held: the loop's
+    own work, less the time its thread waited for a CPU)."""
+    out, db, marker = tmp_path / "a.jsonl", tmp_path / "a.sqlite", tmp_path / "paused"
+    stats_file = tmp_path / "stats.json"
+    process = subprocess.Popen(
+        [str(BIN / "newscrawl"), "crawl", lantern.url, "--sitemap",
+         f"{lantern.url}sitemap-forward.xml", "-o", str(out), "--db", str(db),
+         "-s", f"NEWSCRAWL_STATS_FILE={stats_file}", *FAST],
+        cwd=REPO, env={**os.environ, TEST_FLUSH_PAUSE: str(marker)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while not (marker.exists() and marker.read_text().strip()):
+        assert process.poll() is None and time.monotonic() < deadline, "no pause"
+        time.sleep(0.05)
+    time.sleep(HOLD)
+    marker.unlink()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr.decode()
+    stats = json.loads(stats_file.read_text("utf-8"))["stats"]
+    # Held the whole pause before (1,930 ms of a 2 s pause, less its CPU waits).
+    assert stats[LOOP_MAX_HELD_MS] < 1000 * HOLD / 2
+    assert {line["canonical_url"] for line in records(out)} == set(rows(db))
 
 
 def stored_rows(db: Path) -> set[str]:
