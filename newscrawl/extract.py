@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -19,6 +20,11 @@ from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
+from newscrawl.cleaning.structure import (
+    MIN_ANCHOR_WORDS,
+    SUMMARY_MAX_WORDS,
+    WHOLLY_LINKED_MIN_WORDS,
+)
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.language import article_language, normalize_tag
 from newscrawl.metadata import read_metadata
@@ -170,6 +176,97 @@ def _anchor_texts(tree: etree._Element, page: _Page, text: str) -> list[str]:
     return list(found)
 
 
+# A teaser card: a box of its own around a heading that is wholly a link to
+# another page of the site (a related story set into the article, a sidebar's
+# item), with that story's summary under it. trafilatura often drops the linked
+# heading and keeps the summary, which then reads as a paragraph of the article.
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# The card holds no more words than this: a headline, a summary of up to
+# SUMMARY_MAX_WORDS, a section label and a date. A box with more is a part of the
+# page (a section of the article under a linked heading), not a card.
+TEASER_CARD_MAX_WORDS = 80
+# Summaries are taken for link texts only while the text has less than this share
+# of its words under linked headings it lacks: more, and those headings are the
+# article's own (a list of costume ideas, each item a linked heading and its
+# paragraphs, whose headings trafilatura dropped).
+TEASER_CARDS_MAX_SHARE = 0.5
+
+
+def _has_more(items: Iterable[int], limit: int) -> bool:
+    """True if the numbers of `items` add up to more than `limit` (read no further)."""
+    total = 0
+    for item in items:
+        total += item
+        if total > limit:
+            return True
+    return False
+
+
+def _heading_box(heading: etree._Element) -> tuple[etree._Element | None, etree._Element]:
+    """The boxes around `heading`: the largest of at most TEASER_CARD_MAX_WORDS words
+    (its card; None if its parent is already bigger), and the largest that holds no
+    other heading (its section of the page)."""
+    card = None
+    node = heading
+    while (parent := node.getparent()) is not None:
+        if _has_more((1 for _ in parent.iter(*_HEADINGS)), 1):
+            break
+        if card is node or node is heading:
+            many = _has_more(
+                (len(words(piece)) for piece in parent.itertext()), TEASER_CARD_MAX_WORDS
+            )
+            if not many:
+                card = parent
+        node = parent
+    return card, node
+
+
+def _text_lines(box: etree._Element, lines: set[str]) -> Iterator[tuple[str, int]]:
+    """The <p> of `box` that are lines of the text (NFC, and their words)."""
+    for paragraph in box.iter("p"):
+        tokens = words(" ".join(paragraph.itertext()))
+        if tokens and " ".join(tokens) in lines:
+            yield _nfc(" ".join(" ".join(paragraph.itertext()).split())), len(tokens)
+
+
+def _teaser_summaries(tree: etree._Element, page: _Page, text: str) -> list[str]:
+    """The summaries (NFC) of teaser cards whose linked headline is not in `text` but
+    whose summary is a paragraph of it, as link texts for the cleaner: the summary
+    stands for the link the card is. A heading counts when it is, as a whole, one
+    link to another page of the site (`_is_teaser_link`) that `text` lacks; its
+    card's summaries are taken when the link has at least WHOLLY_LINKED_MIN_WORDS
+    words, the length at which the cleaner takes a linked paragraph alone for a
+    teaser; a summary is a <p> of the card of at most SUMMARY_MAX_WORDS words.
+    None are taken when the sections of the page under such headings hold
+    TEASER_CARDS_MAX_SHARE of the text or more."""
+    key = " " + " ".join(words(text)) + " "
+    lines = {" ".join(tokens) for line in text.split("\n") if (tokens := words(line))}
+    found: dict[str, None] = {}
+    under_links = 0  # words of the text in the sections under such headings
+    for heading in tree.iter(*_HEADINGS):
+        links = heading.findall(".//a")
+        if len(links) != 1:
+            continue
+        title = words(" ".join(heading.itertext()))
+        if (
+            len(title) < MIN_ANCHOR_WORDS
+            or words(" ".join(links[0].itertext())) != title
+            or " " + " ".join(title) + " " in key
+            or not _is_teaser_link(links[0].get("href"), page)
+        ):
+            continue
+        card, section = _heading_box(heading)
+        under_links += sum(count for _, count in _text_lines(section, lines))
+        if card is None or len(title) < WHOLLY_LINKED_MIN_WORDS:
+            continue
+        for summary, count in _text_lines(card, lines):
+            if count <= SUMMARY_MAX_WORDS:
+                found[summary] = None
+    if under_links >= TEASER_CARDS_MAX_SHARE * len(key.split()):
+        return []
+    return list(found)
+
+
 def _declared_canonical(tree: etree._Element, base: str | None) -> str | None:
     """The page's own canonical address (<link rel=canonical>, else og:url), made absolute."""
     for href in tree.xpath(
@@ -283,6 +380,6 @@ def extract_tree(
         canonical_url=canonicalize(canonical) if canonical else None,
         sitename=_nfc(metadata.sitename),
         # After trafilatura, which copies the tree it is given and leaves it whole.
-        anchor_texts=_anchor_texts(tree, page, text),
+        anchor_texts=_anchor_texts(tree, page, text) + _teaser_summaries(tree, page, text),
         route=route,
     )

@@ -80,7 +80,9 @@ class Extraction:
     description: str | None = None
     canonical_url: str | None = None
     sitename: str | None = None
-    anchor_texts: list[str] = field(default_factory=list)  # link texts found in `text`
+    # Link texts found in `text`, and the summaries of teaser cards whose linked
+    # headline it lacks (newscrawl.extract._teaser_summaries).
+    anchor_texts: list[str] = field(default_factory=list)
     route: str = DEFAULT_ROUTE  # how the text was found (see newscrawl.recall)
     failure: str | None = None
 

@@ -203,3 +203,107 @@ def test_links_to_other_sites_are_content_not_teasers():
     assert clean_article(item, TextCleaner(), min_words=15) is None
     assert "- Why spring tides come twice a month via Tides Weekly" in item.text.split("\n")
     assert "What I read in January" not in item.text
+
+
+# A story with teaser cards set into it: a box with a linked headline (in a
+# "title container", which trafilatura drops) and the other story's summary.
+_BASIN = [
+    (
+        "The harbour board agreed on Monday to dredge the inner basin before the summer regatta,"
+        " ending two years of argument over who should pay for the work."
+    ),
+    (
+        "Silt has built up along the north quay since the storms of last winter, and the larger"
+        " yachts have been unable to reach their moorings at low tide."
+    ),
+    (
+        "The board will share the cost with the town council, which had long argued that the basin"
+        " was the board's responsibility alone and not a matter for the town."
+    ),
+    (
+        "Dredging is due to start in the first week of May and should take about a month, weather"
+        " permitting, the harbour master told the meeting on Monday evening."
+    ),
+    (
+        "Fishermen who use the basin said they welcomed the decision, though several asked why it"
+        " had taken so long and whether the silt would simply return next winter."
+    ),
+]
+_CARD = (
+    '<div class="enhancement"><div class="promo"><div class="promo-content">'
+    '<div class="promo-title-container"><p class="promo-category"><a href="/news">News</a></p>'
+    '<h3 class="promo-title"><a href="{href}">{title}</a></h3></div>'
+    '<p class="promo-description">{summary}</p><p class="promo-date">April 2, 2026</p>'
+    "</div></div></div>"
+)
+_CARDS = [
+    (
+        "/news/2026/04/lifeboat-crew-trains-at-night.html",
+        "Lifeboat crew trains at night for the first time",
+        "Volunteers spent three evenings practising rescues in the dark off the point.",
+    ),
+    (
+        "/news/2026/03/new-lifeboat-paid-for.html",
+        "Town raises the last of the money for its new lifeboat",
+        "The new boat arrives next month after a year of fundraising in the town.",
+    ),
+]
+
+
+def _page_with_cards(blocks: list[str]) -> bytes:
+    return (
+        '<html lang="en"><head><title>Harbour basin to be dredged</title><link rel="canonical"'
+        ' href="https://tidings.example/news/2026/04/harbour-basin-to-be-dredged.html"></head>'
+        '<body><article><h1>Harbour basin to be dredged</h1><div class="article-body">'
+        + "\n".join(blocks)
+        + "</div></article></body></html>"
+    ).encode()
+
+
+def test_summaries_of_teaser_cards_set_into_a_story_are_dropped():
+    blocks = [f"<p>{text}</p>" for text in _BASIN]
+    blocks.insert(2, _CARD.format(href=_CARDS[0][0], title=_CARDS[0][1], summary=_CARDS[0][2]))
+    blocks.insert(5, _CARD.format(href=_CARDS[1][0], title=_CARDS[1][1], summary=_CARDS[1][2]))
+    extraction = extract_article(_page_with_cards(blocks))
+    # trafilatura keeps each card's summary without its headline ...
+    assert _CARDS[0][2] in extraction.text and _CARDS[0][1] not in extraction.text
+    # ... which the cleaner is told is a teaser's text, and drops.
+    assert {_CARDS[0][2], _CARDS[1][2]} <= set(extraction.anchor_texts)
+    item = build_article(extraction, None, "2026-04-03T00:00:00Z")
+    assert clean_article(item, TextCleaner(), min_words=15) is None
+    assert item.text.split("\n") == _BASIN
+    assert item.cleaning["link_list"] >= 2  # the summaries, and a date of their cards
+
+
+def test_a_card_linking_elsewhere_or_with_a_short_headline_keeps_its_summary():
+    other_site = _CARD.format(
+        href="https://coastguard.example/training.html", title=_CARDS[0][1], summary=_CARDS[0][2]
+    )
+    short = _CARD.format(href=_CARDS[1][0], title="Lifeboat news", summary=_CARDS[1][2])
+    blocks = [f"<p>{text}</p>" for text in _BASIN]
+    blocks[2:2] = [other_site, short]
+    extraction = extract_article(_page_with_cards(blocks))
+    assert _CARDS[0][2] in extraction.text and _CARDS[1][2] in extraction.text
+    assert not {_CARDS[0][2], _CARDS[1][2]} & set(extraction.anchor_texts)
+
+
+def test_a_list_whose_items_are_cards_is_the_article_and_is_kept():
+    # Each idea is a linked heading and its paragraphs; trafilatura drops the
+    # headings. Those paragraphs are the text: nothing is taken for a teaser.
+    ideas = [
+        (f"/ideas/costumes/{number}.html", f"{number}. A costume idea made from {thing}", summary)
+        for number, (thing, summary) in enumerate(
+            [
+                ("an old bedsheet", "Cut two holes for the eyes and you are a ghost in a minute."),
+                ("a cardboard box", "Paint it grey, add dials, and walk stiffly as a robot."),
+                ("a striped shirt", "Add a beret and a string of onions for a classic look."),
+                ("green paper", "Tape leaves all over a jumper and go as a walking hedge."),
+            ],
+            1,
+        )
+    ]
+    blocks = ["<p>Here are four costumes you can make tonight from what is in the house.</p>"]
+    blocks += [_CARD.format(href=h, title=t, summary=s) for h, t, s in ideas]
+    extraction = extract_article(_page_with_cards(blocks))
+    assert all(summary in extraction.text for _, _, summary in ideas)
+    assert not set(extraction.anchor_texts) & {summary for _, _, summary in ideas}
