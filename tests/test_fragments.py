@@ -1,6 +1,7 @@
 import pytest
 
 from newscrawl.cleaning import FragmentMatcher, InvalidPatternError
+from newscrawl.cleaning.fragments import FRAGMENT_MAX_CHARS
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +188,21 @@ def test_fragment_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> N
 
 def test_copyright_line_naming_the_holder_before_the_year(matcher: FragmentMatcher) -> None:
     assert matcher.match("copyright Harbour Media 2026 - ISSN 1234-5678") == "copyright"
+
+
+def test_a_long_bio_is_a_bio_up_to_the_fragment_limit():
+    # An editor's bio of some 90 words: its career after the job title runs past
+    # 500 characters, within the matcher's own bound (FRAGMENT_MAX_CHARS).
+    bio = (
+        "Jane Roe is a senior editor at the Courier, based in the capital. She began writing"
+        " news in the harbour towns in 1994 and since then has covered the courts, the county"
+        " council, three general elections and the long dispute over the fishing quotas. She"
+        " served as the paper's chief political correspondent from 2008 through 2019. Roe lived"
+        " abroad from 1999 to 2004, where she was the Courier's correspondent in Lisbon and"
+        " later its deputy foreign editor, and she still writes a weekly column on the sea and its people."
+        " She is the author of two books on the history of the harbour."
+    )
+    assert 550 < len(bio) < FRAGMENT_MAX_CHARS
+    assert FragmentMatcher.build().match(bio) == "bio"
+    # A longer paragraph is text, whatever it starts with.
+    assert FragmentMatcher.build().match(bio + " " + bio) is None

@@ -265,7 +265,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             # "<Name Surname> is a <...> reporter ...": a name of two to five words.
             r"[\w.'’-]+(?: [\w.'’-]+){1,4} (?:is|was) an? (?:[\w'’,&/-]+ ){0,8}(?:writer|reporter|"
             r"editor|correspondent|journalist|columnist|contributor|producer|author|curator|"
-            r"critic|analyst|host|freelancer|intern|photographer|fellow)(?!['’])\b.{0,500}"
+            r"critic|analyst|host|freelancer|intern|photographer|fellow)(?!['’])\b.{0,800}"
         ),
     ),
     "byline": (
