@@ -19,21 +19,35 @@ host are two sites.
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import tldextract
 from w3lib.url import safe_url_string
+
+if TYPE_CHECKING:
+    import tldextract
 
 __all__ = ["DEFAULT_PORTS", "host_key", "registrable_domain", "site_key", "url_port"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-# The bundled snapshot of the Public Suffix List only: no download, no cache files.
-# Private suffixes (github.io, blogspot.com) count, so two blogs there are two sites.
-_EXTRACT = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-)
+
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    """The bundled snapshot of the Public Suffix List only: no download, no cache files.
+    Private suffixes (github.io, blogspot.com) count, so two blogs there are two sites.
+
+    Made at the first host name that needs it, not at import: tldextract imports
+    requests (for downloads newscrawl never asks for), ~0.15 s of CPU that every
+    process importing this module paid, the crawler, its workers' fork server and
+    each `newscrawl` command, even those that never see a host name (an IP
+    address needs no list)."""
+    import tldextract
+
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -66,7 +80,7 @@ def registrable_domain(host: str) -> str:
     key = host_key(host)
     if not key or _is_ip(key):
         return key
-    parts = _EXTRACT(key)
+    parts = _extractor()(key)
     if parts.suffix:
         return f"{parts.domain}.{parts.suffix}" if parts.domain else key
     return ".".join(key.split(".")[-2:])

@@ -6,6 +6,8 @@ loads the same module, so both front doors crawl alike.
 
 from __future__ import annotations
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from newscrawl import __version__
 from newscrawl.items import ARTICLE_FIELDS
 
@@ -26,8 +28,8 @@ DOWNLOADER_MIDDLEWARES = {
     # not even to fetch that host's robots.txt.
     "newscrawl.netguard.AddressGuard": 50,
     # robots.txt read by newscrawl (RFC 9309, fail closed, every request waits for
-    # its origin's verdict), in place of Scrapy's middleware.
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    # its origin's verdict), in place of Scrapy's middleware (left out of
+    # DOWNLOADER_MIDDLEWARES_BASE below).
     "newscrawl.robots.RobotsTxt": 100,
     # Sees a 3xx before RedirectMiddleware (600) follows it: no redirect to user:password@.
     "newscrawl.netguard.RedirectGuard": 650,
@@ -86,6 +88,31 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 # No listening sockets: neither the telnet console nor Scrapy's remote control.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# Scrapy's components that newscrawl does not use are left out of Scrapy's base
+# lists, not set to None in EXTENSIONS or DOWNLOADER_MIDDLEWARES: Scrapy imports
+# every class named in those (None or not) and every one in its base lists before
+# it can learn that a component is off. The remote control's import (aiohttp's
+# web server) and the cookie middleware's (tldextract with requests) cost every
+# crawl about 0.2 s of CPU between them. Anything a later Scrapy adds to its base
+# lists is kept.
+_NOT_USED = {
+    # Off above (no listening sockets).
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.remote_control.RemoteControl",
+    # newscrawl.robots.RobotsTxt reads robots.txt instead.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
+    # COOKIES_ENABLED = False above.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+}
+EXTENSIONS_BASE = {
+    name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items() if name not in _NOT_USED
+}
+DOWNLOADER_MIDDLEWARES_BASE = {
+    name: order
+    for name, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
+    if name not in _NOT_USED
+}
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.CleaningPipeline": 200,
