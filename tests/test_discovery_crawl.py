@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,7 @@ from .discovery_site import (
 )
 
 
-@pytest.fixture()
-def sites(tmp_path: Path) -> Iterator[dict[str, FolderSite]]:
+def serve_sites(tmp_path: Path) -> Iterator[dict[str, FolderSite]]:
     (tmp_path / "feed").mkdir()
     (tmp_path / "links").mkdir()
     (tmp_path / "blocked").mkdir()
@@ -47,6 +47,18 @@ def sites(tmp_path: Path) -> Iterator[dict[str, FolderSite]]:
         server.close()
 
 
+@pytest.fixture()
+def sites(tmp_path: Path) -> Iterator[dict[str, FolderSite]]:
+    yield from serve_sites(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FolderSite]]:
+    """The sites for the tests that only read a first crawl of them (first_crawl):
+    no test changes their pages."""
+    yield from serve_sites(tmp_path_factory.mktemp("sites"))
+
+
 # The "blocked" site answers 403 to everything: a run that includes it finished
 # with a site refusing it, which needs a person: exit code 1.
 BLOCKED_EXIT = 1
@@ -63,9 +75,21 @@ def article_hits(site: FolderSite) -> list[str]:
     return sorted(path for path in site.hits if path.startswith("/news/"))
 
 
-def test_every_article_is_found_no_hub_stored_dates_from_the_sitemap(sites, tmp_path: Path):
-    out = tmp_path / "out.jsonl"
-    result = crawl(sites, tmp_path / "db.sqlite", "-O", str(out))
+@pytest.fixture(scope="module")
+def first_crawl(
+    shared_sites: dict[str, FolderSite], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Any, Path, Path, list[str]]:
+    """A first crawl of the three sites into a new store, with -O: its result, the
+    store, the JSON Lines file, and the paths the feed site served. Tests read
+    them; none changes them (a test that does makes its own)."""
+    folder = tmp_path_factory.mktemp("first-crawl")
+    out, db = folder / "out.jsonl", folder / "db.sqlite"
+    result = crawl(shared_sites, db, "-O", str(out))
+    return result, db, out, list(shared_sites["feed"].hits)
+
+
+def test_every_article_is_found_no_hub_stored_dates_from_the_sitemap(first_crawl):
+    result, db, out, feed_hits = first_crawl
     assert result.returncode == BLOCKED_EXIT, result.stderr.decode()
     items = {
         item["url"].rsplit("/", 1)[-1]: item
@@ -78,8 +102,8 @@ def test_every_article_is_found_no_hub_stored_dates_from_the_sitemap(sites, tmp_
     # Discovery went through robots.txt, the index, both sitemaps and both feeds.
     for path in ("/robots.txt", "/sitemap_index.xml", "/news_sitemap.xml", "/pages_sitemap.xml.gz",
                  "/rss.xml", "/atom.xml"):  # fmt: skip
-        assert path in sites["feed"].hits
-    rows = sqlite3.connect(tmp_path / "db.sqlite").execute("SELECT url FROM articles").fetchall()
+        assert path in feed_hits
+    rows = sqlite3.connect(db).execute("SELECT url FROM articles").fetchall()
     assert len(rows) == len(TOPICS) + len(LINKED)
     assert not [u for (u,) in rows if "/section/" in u or "/tag/" in u or u.endswith(":/")]
 
@@ -126,19 +150,19 @@ def test_second_run_fetches_only_new_and_changed_articles(sites, tmp_path: Path)
     assert len(article_hits(feed)) == len(TOPICS) + 1
 
 
-def test_stats_show_each_site_and_a_blocked_one(sites, tmp_path: Path):
-    db = tmp_path / "db.sqlite"
-    assert crawl(sites, db).returncode == BLOCKED_EXIT
+def test_stats_show_each_site_and_a_blocked_one(first_crawl, shared_sites):
+    first, db, _, _ = first_crawl
+    assert first.returncode == BLOCKED_EXIT, first.stderr.decode()
     result = run("newscrawl", "stats", "--db", str(db))
     assert result.returncode == 0, result.stderr.decode()
     table = result.stdout.decode().splitlines()
     assert table[0].split()[:3] == ["site", "run", "started"]
     by_site = {line.split()[0]: line.split() for line in table[1:]}
-    feed_site = sites["feed"].url.split("/")[2]
+    feed_site = shared_sites["feed"].url.split("/")[2]
     fetched, stored = int(by_site[feed_site][3]), int(by_site[feed_site][4])
     assert stored == len(TOPICS)
     assert fetched >= len(TOPICS) + 2  # the articles, the home page, the section page
-    blocked_site = sites["blocked"].url.split("/")[2]
+    blocked_site = shared_sites["blocked"].url.split("/")[2]
     # Only the site that needs a person is warned about: not the healthy ones, and
     # not for a page or two that failed.
     assert result.stderr.decode() == (

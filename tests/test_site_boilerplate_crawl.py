@@ -4,6 +4,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from .conftest import FAST, SITE, run
 
 PAGES = sorted((SITE / "harbour").glob("*.html"))
@@ -22,6 +24,19 @@ def crawl_in_order(site_url: str, pages: list[Path], db: Path) -> list[tuple[str
         "-s", "CONCURRENT_REQUESTS=1", *FAST,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
+    return stored_texts(db)
+
+
+@pytest.fixture(scope="module")
+def forward_db(site_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pages crawled once in their order, for the tests that read that store
+    (each copies it before changing anything): one crawl, not one a test."""
+    db = tmp_path_factory.mktemp("forward") / "forward.sqlite"
+    crawl_in_order(site_url, PAGES, db)
+    return db
+
+
+def stored_texts(db: Path) -> list[tuple[str, str]]:
     return (
         sqlite3.connect(db)
         .execute("SELECT canonical_url, text FROM articles ORDER BY 1")
@@ -29,8 +44,10 @@ def crawl_in_order(site_url: str, pages: list[Path], db: Path) -> list[tuple[str
     )
 
 
-def test_furniture_shared_by_pages_is_dropped_whatever_the_order(site_url: str, tmp_path: Path):
-    forward = crawl_in_order(site_url, PAGES, tmp_path / "forward.sqlite")
+def test_furniture_shared_by_pages_is_dropped_whatever_the_order(
+    site_url: str, forward_db: Path, tmp_path: Path
+):
+    forward = stored_texts(forward_db)
     backward = crawl_in_order(site_url, PAGES[::-1], tmp_path / "backward.sqlite")
     assert len(forward) == len(PAGES)
     assert forward == backward
@@ -38,11 +55,7 @@ def test_furniture_shared_by_pages_is_dropped_whatever_the_order(site_url: str, 
         paragraphs = text.split("\n")
         assert len(paragraphs) == 2  # the two paragraphs of each story
         assert not set(paragraphs) & set(FURNITURE)
-    counts = (
-        sqlite3.connect(tmp_path / "forward.sqlite")
-        .execute("SELECT cleaning FROM articles")
-        .fetchall()
-    )
+    counts = sqlite3.connect(forward_db).execute("SELECT cleaning FROM articles").fetchall()
     assert all(json.loads(c)["site_boilerplate"] == 3 for (c,) in counts)
 
 
@@ -61,18 +74,18 @@ def test_extract_learns_site_furniture_across_files():
     assert FURNITURE[1] in alone["text"].split("\n")
 
 
-def test_reclean_gives_the_same_text_and_is_idempotent(site_url: str, tmp_path: Path):
+def test_reclean_gives_the_same_text_and_is_idempotent(forward_db: Path, tmp_path: Path):
     db = tmp_path / "a.sqlite"
-    before = crawl_in_order(site_url, PAGES, db)
+    source, copy = sqlite3.connect(forward_db), sqlite3.connect(db)
+    source.backup(copy)  # the shared store stays as the crawl left it
+    source.close()
+    copy.close()
+    before = stored_texts(db)
+    assert len(before) == len(PAGES)
     first = run("newscrawl", "reclean", "--db", str(db))
     assert first.returncode == 0, first.stderr.decode()
     assert "0 of 4 articles changed" in first.stderr.decode()
-    after = (
-        sqlite3.connect(db)
-        .execute("SELECT canonical_url, text FROM articles ORDER BY 1")
-        .fetchall()
-    )
-    assert after == before
+    assert stored_texts(db) == before
 
 
 def test_reclean_of_a_missing_database_is_a_one_line_error(tmp_path: Path):
