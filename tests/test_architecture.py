@@ -160,6 +160,27 @@ print(sorted(m for m in heavy if m in sys.modules))
     assert out.stdout.strip() == "[]"
 
 
+def test_a_crawl_does_not_import_the_components_it_turns_off() -> None:
+    """Scrapy imports every component of its lists before it learns one is off:
+    the telnet console and the remote control (aiohttp's web server, 0.15 s of
+    CPU a crawl), both off, must not be in them."""
+    code = """
+import sys
+from scrapy.settings import Settings
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+settings = Settings()
+settings.setmodule("newscrawl.settings", priority="project")
+for setting in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES"):
+    for name in build_component_list(settings.getwithbase(setting)):
+        load_object(name)
+unused = ("aiohttp", "scrapy.extensions.telnet", "scrapy.extensions.remote_control")
+print(sorted(m for m in unused if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_the_workers_do_not_load_scrapy() -> None:
     """A worker starts from its fork server (newscrawl.preload) and finds its entry
     point in newscrawl.workers; neither imports Scrapy or Twisted, which would cost
@@ -169,7 +190,8 @@ import sys, pickle
 import newscrawl.preload
 from newscrawl.workers import page_in_worker, within_cpu_time
 pickle.loads(pickle.dumps((within_cpu_time, page_in_worker)))
-print(sorted(m for m in ("scrapy", "twisted") if m in sys.modules))
+# tldextract brings requests; the workers never need a site's registrable domain.
+print(sorted(m for m in ("scrapy", "twisted", "tldextract") if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
