@@ -154,23 +154,33 @@ def _is_teaser_link(href: str | None, page: _Page) -> bool:
     return not page.sites or any(_same_site(target, site) for site in page.sites)
 
 
-def _anchor_texts(tree: etree._Element, page: _Page, text: str) -> list[str]:
+def _word_key(text: str) -> str:
+    """`text`'s words, space-separated with a space at each end: a phrase's own key
+    is in it exactly when the phrase occurs in the text, word for word."""
+    return " " + " ".join(words(text)) + " "
+
+
+def _element_text(element: etree._Element) -> str:
+    """An element's text (NFC), its descendants' included, whitespace collapsed."""
+    return _nfc(" ".join(" ".join(element.itertext()).split()))
+
+
+def _anchor_texts(tree: etree._Element, page: _Page, key: str) -> list[str]:
     """Distinct texts (NFC) of the page's teaser links (see `_is_teaser_link`) that
-    have at least two words and occur in the extracted `text`: all the cleaner can
-    use. Read after the extraction: most of a page's links are menus and lists the
+    have at least two words and occur in the extracted text (`key`, its
+    `_word_key`): all the cleaner can use. Read after the extraction: most of a page's links are menus and lists the
     text does not hold, and a link's text is cheaper to look for than its address
     to resolve (5 against 0.5 ms a page on the dev pages)."""
-    key = " " + " ".join(words(text)) + " "
     in_text: dict[str, bool] = {}
     found: dict[str, None] = {}
     for anchor in tree.iter("a"):
         # itertext, not text_content: "<a><h3>Title</h3><p>Dek</p></a>" is "Title Dek".
-        anchor_text = _nfc(" ".join(" ".join(anchor.itertext()).split()))
+        anchor_text = _element_text(anchor)
         if " " not in anchor_text or anchor_text in found:
             continue
         present = in_text.get(anchor_text)
         if present is None:
-            present = in_text[anchor_text] = " " + " ".join(words(anchor_text)) + " " in key
+            present = in_text[anchor_text] = _word_key(anchor_text) in key
         if present and _is_teaser_link(anchor.get("href"), page):
             found[anchor_text] = None
     return list(found)
@@ -224,12 +234,13 @@ def _heading_box(heading: etree._Element) -> tuple[etree._Element | None, etree.
 def _text_lines(box: etree._Element, lines: set[str]) -> Iterator[tuple[str, int]]:
     """The <p> of `box` that are lines of the text (NFC, and their words)."""
     for paragraph in box.iter("p"):
-        tokens = words(" ".join(paragraph.itertext()))
+        line = _element_text(paragraph)
+        tokens = words(line)
         if tokens and " ".join(tokens) in lines:
-            yield _nfc(" ".join(" ".join(paragraph.itertext()).split())), len(tokens)
+            yield line, len(tokens)
 
 
-def _teaser_summaries(tree: etree._Element, page: _Page, text: str) -> list[str]:
+def _teaser_summaries(tree: etree._Element, page: _Page, text: str, key: str) -> list[str]:
     """The summaries (NFC) of teaser cards whose linked headline is not in `text` but
     whose summary is a paragraph of it, as link texts for the cleaner: the summary
     stands for the link the card is. A heading counts when it is, as a whole, one
@@ -238,8 +249,7 @@ def _teaser_summaries(tree: etree._Element, page: _Page, text: str) -> list[str]
     words, the length at which the cleaner takes a linked paragraph alone for a
     teaser; a summary is a <p> of the card of at most SUMMARY_MAX_WORDS words.
     None are taken when the sections of the page under such headings hold
-    TEASER_CARDS_MAX_SHARE of the text or more."""
-    key = " " + " ".join(words(text)) + " "
+    TEASER_CARDS_MAX_SHARE of the text or more. `key` is the text's `_word_key`."""
     lines = {" ".join(tokens) for line in text.split("\n") if (tokens := words(line))}
     found: dict[str, None] = {}
     under_links = 0  # words of the text in the sections under such headings
@@ -247,11 +257,11 @@ def _teaser_summaries(tree: etree._Element, page: _Page, text: str) -> list[str]
         links = heading.findall(".//a")
         if len(links) != 1:
             continue
-        title = words(" ".join(heading.itertext()))
+        title = words(_element_text(heading))
         if (
             len(title) < MIN_ANCHOR_WORDS
-            or words(" ".join(links[0].itertext())) != title
-            or " " + " ".join(title) + " " in key
+            or words(_element_text(links[0])) != title
+            or _word_key(" ".join(title)) in key
             or not _is_teaser_link(links[0].get("href"), page)
         ):
             continue
@@ -369,6 +379,7 @@ def extract_tree(
         return Extraction(failure=NO_TEXT, language=normalize_tag(declared))
     text = _nfc(found)
     language, language_source = article_language(declared, text)
+    key = _word_key(text)  # what the link texts and the teaser cards are looked up in
     return Extraction(
         text=text,
         title=_nfc(metadata.title),
@@ -380,6 +391,6 @@ def extract_tree(
         canonical_url=canonicalize(canonical) if canonical else None,
         sitename=_nfc(metadata.sitename),
         # After trafilatura, which copies the tree it is given and leaves it whole.
-        anchor_texts=_anchor_texts(tree, page, text) + _teaser_summaries(tree, page, text),
+        anchor_texts=_anchor_texts(tree, page, key) + _teaser_summaries(tree, page, text, key),
         route=route,
     )
