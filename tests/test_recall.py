@@ -4,11 +4,21 @@ trafilatura's is a small part of it, and only then."""
 from __future__ import annotations
 
 import json
+import time
 
 import trafilatura
 
 from newscrawl.extract import extract_article
-from newscrawl.recall import DEFAULT, JSON_LD, RECALL, SPLIT_BODY, json_ld_body
+from newscrawl.recall import (
+    DEFAULT,
+    JSON_LD,
+    LIVE_BLOG,
+    RECALL,
+    SPLIT_BODY,
+    json_ld_body,
+    live_blog_posts,
+    take_better_route,
+)
 
 FIRST_PART = [
     "The harbour board met on Thursday to decide what to do with the old fish market on the north quay.",
@@ -127,3 +137,115 @@ def test_json_ld_bodies_are_read_as_plain_paragraphs():
     {json.dumps({"@type": "Article", "articleBody": escaped})}</script>
     <script type="application/ld+json">not json at all</script></head><body></body></html>"""
     assert json_ld_body(trafilatura.load_html(page)) == "Tides & times\nSecond line"
+
+
+LEAD = [
+    "Good evening and welcome to our coverage of the regatta, where forty boats race round the bay.",
+    "Our reporter is on the harbour wall with the race officers, and will bring you every finish.",
+]
+POSTS = [
+    (
+        "The last boat is home",
+        "The old gaff cutter crossed the line at dusk, to cheers from the harbour wall.",
+    ),
+    (
+        "Protest in the dinghy class",
+        "Two helms dispute the mark rounding at the north buoy, and the jury meets at nine.",
+    ),
+    (
+        "Squall hits the fleet",
+        "A sudden squall flattened half the fleet, but the rescue boats report no one hurt.",
+    ),
+    (
+        "Leaders round the far mark",
+        "The three leading yachts rounded the far mark together, a length apart at most.",
+    ),
+    (
+        "The start is delayed",
+        "Fog over the bay keeps the fleet in the harbour for another half hour at least.",
+    ),
+]
+
+
+def _live_documents(posts: list[tuple[str, str]]) -> list[object]:
+    updates = [{"@type": "BlogPosting", "headline": h, "articleBody": b} for h, b in posts]
+    return [
+        {"@context": "https://schema.org", "@type": "LiveBlogPosting", "liveBlogUpdate": updates}
+    ]
+
+
+def _live_page(documents: list[object]) -> object:
+    scripts = "".join(
+        f'<script type="application/ld+json">{json.dumps(d)}</script>' for d in documents
+    )
+    return trafilatura.load_html(f"<html><head>{scripts}</head><body><p>x</p></body></html>")
+
+
+def test_a_live_blogs_listed_posts_replace_a_text_that_lost_some_of_them():
+    # The text found kept the lead and the posts' bodies but lost their headings and
+    # one whole post: the lead, then every post the page lists, heading and body.
+    found = "\n".join([*LEAD, *(body for _, body in POSTS[:2]), *(b for _, b in POSTS[3:])])
+    documents = _live_documents(POSTS)
+    text, route = take_better_route(_live_page(documents), None, found, documents)
+    assert route == LIVE_BLOG
+    assert text.split("\n") == [*LEAD, *(line for post in POSTS for line in post)]
+
+
+def test_a_live_blog_listing_only_its_latest_posts_keeps_its_text():
+    # The page shows five posts, its JSON-LD lists the latest two: the text found
+    # holds more than the list, and is kept as it is.
+    found = "\n".join([*LEAD, *(line for post in POSTS for line in post)])
+    documents = _live_documents(POSTS[:2])
+    text, route = take_better_route(_live_page(documents), None, found, documents)
+    assert route == DEFAULT
+    assert text == found
+
+
+def test_a_live_blog_whose_text_has_all_its_posts_keeps_its_text():
+    found = "\n".join([*LEAD, *(line for post in POSTS for line in post)])
+    documents = _live_documents(POSTS)
+    assert take_better_route(_live_page(documents), None, found, documents) == (found, DEFAULT)
+
+
+def test_live_blog_posts_are_read_as_plain_paragraphs():
+    documents = [
+        {"@type": "NewsArticle", "headline": "Not a live blog", "articleBody": "A story."},
+        {
+            "@graph": [
+                {
+                    "@type": "LiveBlogPosting",
+                    "liveBlogUpdate": [
+                        {"headline": "  Two   lines ", "articleBody": "<p>First</p><p>Second</p>"},
+                        {"headline": "A heading without a post", "articleBody": "  "},
+                        {"articleBody": "A post without a heading"},
+                        "not a post",
+                    ],
+                }
+            ]
+        },
+        {"liveBlogUpdate": {"headline": "One post", "articleBody": "Only one"}},
+    ]
+    assert live_blog_posts(documents) == [
+        "Two lines",
+        "First\nSecond",
+        "A post without a heading",
+    ]
+    assert live_blog_posts([{"@type": "NewsArticle", "articleBody": "A story."}]) == []
+
+
+def test_a_live_blog_of_many_posts_costs_linear_time():
+    # 20,000 posts and 20,000 paragraphs found, none of them in a post: a pass over
+    # their words, about a second (a test of each paragraph against the posts'
+    # text, not their shingles, would take minutes).
+    posts = [
+        (f"Update {n}", f"Boat {n} finished the race in the harbour at dusk.")
+        for n in range(20_000)
+    ]
+    documents = _live_documents(posts)
+    found = "\n".join(
+        f"Line {n} of the text found, which the posts do not hold at all." for n in range(20_000)
+    )
+    started = time.perf_counter()
+    text, route = take_better_route(_live_page([]), None, found, documents)
+    assert route == LIVE_BLOG and text.startswith(found)
+    assert time.perf_counter() - started < 10
