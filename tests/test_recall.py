@@ -4,7 +4,6 @@ trafilatura's is a small part of it, and only then."""
 from __future__ import annotations
 
 import json
-import time
 
 import trafilatura
 
@@ -233,10 +232,12 @@ def test_live_blog_posts_are_read_as_plain_paragraphs():
     assert live_blog_posts([{"@type": "NewsArticle", "articleBody": "A story."}]) == []
 
 
-def test_a_live_blog_of_many_posts_costs_linear_time():
-    # 20,000 posts and 20,000 paragraphs found, none of them in a post: a pass over
-    # their words, about a second (a test of each paragraph against the posts'
-    # text, not their shingles, would take minutes).
+def test_a_text_that_holds_none_of_the_posts_is_the_lead_and_every_post_follows():
+    # trafilatura found the lead alone: 20,000 paragraphs, none of them in the 20,000
+    # posts. Paragraphs are matched by their word shingles against one set of the
+    # posts' shingles, a pass over the words (about a second here; a test of each
+    # paragraph against the posts' text would take minutes). Seconds are not
+    # asserted: the machines the tests run on are shared.
     posts = [
         (f"Update {n}", f"Boat {n} finished the race in the harbour at dusk.")
         for n in range(20_000)
@@ -245,7 +246,6 @@ def test_a_live_blog_of_many_posts_costs_linear_time():
     found = "\n".join(
         f"Line {n} of the text found, which the posts do not hold at all." for n in range(20_000)
     )
-    started = time.perf_counter()
     text, route = take_better_route(_live_page([]), None, found, documents)
-    assert route == LIVE_BLOG and text.startswith(found)
-    assert time.perf_counter() - started < 10
+    assert route == LIVE_BLOG
+    assert text.split("\n") == [*found.split("\n"), *(line for post in posts for line in post)]
