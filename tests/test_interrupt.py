@@ -17,12 +17,18 @@ PAGES = 60
 WAIT = 120
 
 
-def wait_for_rows(process: subprocess.Popen[bytes], db: Path, rows: int) -> None:
-    """Until `db` holds `rows` articles; a failure if the crawl ends or WAIT passes first."""
+def wait_for_rows(
+    process: subprocess.Popen[bytes], db: Path, rows: int, log: Path | None = None
+) -> None:
+    """Until `db` holds `rows` articles; a failure if the crawl ends or WAIT passes
+    first, which shows the end of the crawl's `log` (its stderr) when there is one."""
     deadline = time.monotonic() + WAIT
     while count_rows(db) < rows:
-        assert process.poll() is None, f"the crawl ended (exit {process.returncode}) first"
-        assert time.monotonic() < deadline, f"fewer than {rows} articles stored in {WAIT} s"
+        ended, late = process.poll() is not None, time.monotonic() >= deadline
+        if ended or late:
+            said = log.read_text(errors="replace")[-3000:] if log is not None else ""
+            assert not ended, f"the crawl ended (exit {process.returncode}) first\n{said}"
+            raise AssertionError(f"fewer than {rows} articles stored in {WAIT} s\n{said}")
         time.sleep(0.05)
 
 
@@ -72,10 +78,10 @@ def test_sigkill_then_the_same_command_stores_every_article_exactly_once(
     site = gated_site(PAGES, 12)
     command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
                "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=5", *FAST]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    wait_for_rows(process, db, 10)
+    log = tmp_path / "first-run.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+    wait_for_rows(process, db, 10, log)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     before = count_rows(db)
