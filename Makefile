@@ -31,11 +31,14 @@ servers:
 
 # Tests run in PYTEST_WORKERS processes (pytest-xdist): most of a test's time is
 # spent waiting for a crawl in a subprocess, so more processes than cores pay.
-# `PYTEST_WORKERS=0 make test` runs them in one process.
+# `PYTEST_WORKERS=0 make test` runs them in one process. Work stealing: a process
+# that runs out of tests takes half of another's queue, so the run does not end
+# with one process still working through a queue of long crawls (tests/conftest.py
+# also puts the longest first).
 PYTEST_WORKERS ?= 4
 
 test: lint servers
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 demo: install
 	$(BIN)/newscrawl demo
