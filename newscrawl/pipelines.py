@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import threads
+from twisted.internet import task, threads
 
 from newscrawl.article import clean_article, drop_reason, raw_fingerprints
 from newscrawl.cleaning.cleaner import text_without_site_boilerplate
@@ -193,9 +193,11 @@ class StorePipeline:
     batches.
 
     An article's URLs are marked done in the transaction that stores it. A batch
-    is committed every `sqlite_commit_every` items, after `sqlite_commit_seconds`,
-    and when the spider closes (Ctrl-C included), so a stopped crawl keeps
-    everything up to its last commit, and its next run fetches the rest. An
+    is committed every `sqlite_commit_every` items, every `sqlite_commit_seconds`
+    while it holds rows (a timer: a crawl waiting on slow downloads sends no item
+    that would commit them), and when the spider closes (Ctrl-C included), so a
+    stopped crawl keeps everything up to its last commit, and its next run
+    fetches the rest. An
     article counts as stored (in the run record, the summary, the progress line)
     once its batch is committed, not before.
     """
@@ -211,6 +213,7 @@ class StorePipeline:
         self.store: RunStore | None = None
         self.last_commit = time.monotonic()
         self.uncommitted: list[tuple[str | None, str]] = []  # (site, outcome) of the batch
+        self.ticker: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -218,6 +221,22 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         self.store = RunStore.of(self.crawler)
+        if self.commit_seconds > 0:
+            self.ticker = task.LoopingCall(self._commit_due)
+            self.ticker.start(self.commit_seconds, now=False)
+
+    def _commit_due(self) -> None:
+        """The timer: a batch waits at most `commit_seconds`, committed though no
+        item has come since (the next may be minutes away, or never: a crawl killed
+        meanwhile would lose rows the setting promised to keep)."""
+        store = self.store
+        if store is None or store.frontier is None or not self.uncommitted:
+            return
+        try:
+            self._commit(store.frontier)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))
+        self.last_commit = time.monotonic()
 
     def process_item(self, item: object) -> object:
         store = self.store
@@ -260,6 +279,8 @@ class StorePipeline:
         self.uncommitted.clear()
 
     async def close_spider(self) -> None:
+        if self.ticker is not None and self.ticker.running:
+            self.ticker.stop()  # before the last commit, which is on a thread
         # On a thread: the re-clean and the records of a big run take seconds, and
         # the event loop must keep turning (the crawl's timers, a cluster worker's
         # lease). Nothing else uses the store by then: Scrapy closes the pipelines

@@ -124,3 +124,26 @@ def test_a_second_crawl_on_the_same_database_says_so_and_exits(
     finally:
         first.kill()
         first.wait(timeout=30)
+
+
+def test_a_batch_is_committed_while_the_crawl_waits_for_its_next_article(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+):
+    db = tmp_path / "a.sqlite"
+    # Two articles, the others held back: no item comes after the second one.
+    site = gated_site(PAGES, 2)
+    # Batches of a hundred, and NEWSCRAWL_SQLITE_COMMIT_SECONDS (5): both articles are
+    # stored while the crawl waits, though no further item comes to commit them (a
+    # kill then would lose them, and the test above would wait in vain for its rows).
+    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
+               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=100", *FAST]  # fmt: skip
+    log = tmp_path / "crawl.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        wait_for_rows(process, db, 2, log)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert count_rows(db) == 2
