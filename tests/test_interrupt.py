@@ -32,6 +32,19 @@ def wait_for_rows(
         time.sleep(0.05)
 
 
+def crawl_command(site: GatedSite, db: Path, commit_every: int, *more: str) -> list[str]:
+    """The command that crawls `site` into `db`, committing every `commit_every` rows."""
+    return [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
+            "-s", f"NEWSCRAWL_SQLITE_COMMIT_EVERY={commit_every}", *FAST, *more]  # fmt: skip
+
+
+def start_logged(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """`command` started in the repository, its stderr written to `log` (which
+    wait_for_rows shows when the crawl does not get far enough)."""
+    with log.open("wb") as stderr:
+        return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+
+
 def test_ctrl_c_keeps_what_was_stored(
     gated_site: Callable[[int, int], GatedSite],  # noqa: F811
     tmp_path: Path,
@@ -41,8 +54,7 @@ def test_ctrl_c_keeps_what_was_stored(
     site = gated_site(PAGES, 8)
     # Rows committed one by one: the stop comes once five articles are stored. (The
     # JSON Lines records are written when the crawl closes, with their final text.)
-    command = [str(BIN / "newscrawl"), "crawl", site.url, "-o", str(out), "--db", str(db),
-               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
+    command = crawl_command(site, db, 1, "-o", str(out))
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for_rows(process, db, 5)
     process.send_signal(signal.SIGINT)
@@ -76,11 +88,9 @@ def test_sigkill_then_the_same_command_stores_every_article_exactly_once(
     db = tmp_path / "a.sqlite"
     # Twelve articles, the others held back: the kill comes mid-crawl.
     site = gated_site(PAGES, 12)
-    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
-               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=5", *FAST]  # fmt: skip
+    command = crawl_command(site, db, 5)
     log = tmp_path / "first-run.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+    process = start_logged(command, log)
     wait_for_rows(process, db, 10, log)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
@@ -108,8 +118,7 @@ def test_a_second_crawl_on_the_same_database_says_so_and_exits(
     # Two articles, the others held back: the first crawl runs until it is killed.
     site = gated_site(PAGES, 2)
     # Rows committed one by one: the first shows early, while most of the crawl is ahead.
-    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
-               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
+    command = crawl_command(site, db, 1)
     first = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -136,11 +145,9 @@ def test_a_batch_is_committed_while_the_crawl_waits_for_its_next_article(
     # Batches of a hundred, and NEWSCRAWL_SQLITE_COMMIT_SECONDS (5): both articles are
     # stored while the crawl waits, though no further item comes to commit them (a
     # kill then would lose them, and the test above would wait in vain for its rows).
-    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
-               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=100", *FAST]  # fmt: skip
+    command = crawl_command(site, db, 100)
     log = tmp_path / "crawl.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr)
+    process = start_logged(command, log)
     try:
         wait_for_rows(process, db, 2, log)
     finally:
