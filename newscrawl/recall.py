@@ -98,6 +98,10 @@ JSON_LD_MIN_GAIN = 2.0
 # A paragraph of the text found is one of the posts when this share of its word
 # shingles is in them.
 LIVE_POST_MIN_SHARE = 0.5
+# Posts of more words than this are not read: their shingles would take a worker's
+# memory (some 200 bytes a word), and a day-long live blog of 500 posts has some
+# 50,000 words.
+LIVE_POSTS_MAX_WORDS = 200_000
 
 _SHINGLE = 4
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|h[1-6]|li|div|blockquote)>")
@@ -182,11 +186,12 @@ def _body_text(body: str) -> str:
 
 def json_ld_body(tree: etree._Element, documents: list[Any] | None = None) -> str:
     """The longest articleBody the page's JSON-LD (`documents`, read from `tree` when
-    not given) gives, as plain text ("" if none)."""
+    not given) gives, as plain text ("" if none). The bodies of a live blog's posts
+    are not the article's (live_blog_text reads them)."""
     bodies = [
         _body_text(body)
         for document in (json_ld_documents(tree) if documents is None else documents)
-        for body in json_values(document, "articleBody")
+        for body in json_values(document, "articleBody", skip="liveBlogUpdate")
         if isinstance(body, str)
     ]
     return max(bodies, key=len, default="")
@@ -223,7 +228,8 @@ def live_blog_text(text: str, documents: list[Any]) -> str | None:
     the paragraphs of `text` before the first one its posts hold (the lead), then
     the posts its JSON-LD (`documents`) lists. Better means more words, and
     MIN_KEPT_SHARE of the shingles of `text`'s lines (in whatever order they come).
-    None when the page lists no posts or that text is no better."""
+    None when the page lists no posts (or more than LIVE_POSTS_MAX_WORDS of them),
+    when `text` holds none of them, or when that text is no better."""
     posts = live_blog_posts(documents)
     if not posts:
         return None
@@ -233,6 +239,8 @@ def live_blog_text(text: str, documents: list[Any]) -> str | None:
         for line in post.split("\n"):
             if tokens := words(line):
                 post_words += len(tokens)
+                if post_words > LIVE_POSTS_MAX_WORDS:
+                    return None
                 in_posts |= _token_shingles(tokens)
     paragraphs = [(line, tokens) for line in text.split("\n") if (tokens := words(line))]
     shingles = [_token_shingles(tokens) for _, tokens in paragraphs]
@@ -243,8 +251,13 @@ def live_blog_text(text: str, documents: list[Any]) -> str | None:
             for index, (_, tokens) in enumerate(paragraphs)
             if held[index] and len(tokens) >= SPLIT_BODY_MATCH_MIN_WORDS
         ),
-        len(paragraphs),
+        None,
     )
+    if lead is None:
+        # The text holds none of the posts: they are not what it lost (a ticker of
+        # another story, excerpts cut short, a lead whose posts the page shows in a
+        # form the list does not give). Only a text that is the live blog is replaced.
+        return None
     # A short line the posts hold just before the first post is that post's heading.
     while lead and held[lead - 1]:
         lead -= 1

@@ -12,10 +12,12 @@ from newscrawl.recall import (
     DEFAULT,
     JSON_LD,
     LIVE_BLOG,
+    LIVE_POSTS_MAX_WORDS,
     RECALL,
     SPLIT_BODY,
     json_ld_body,
     live_blog_posts,
+    live_blog_text,
     take_better_route,
 )
 
@@ -232,20 +234,58 @@ def test_live_blog_posts_are_read_as_plain_paragraphs():
     assert live_blog_posts([{"@type": "NewsArticle", "articleBody": "A story."}]) == []
 
 
-def test_a_text_that_holds_none_of_the_posts_is_the_lead_and_every_post_follows():
-    # trafilatura found the lead alone: 20,000 paragraphs, none of them in the 20,000
-    # posts. Paragraphs are matched by their word shingles against one set of the
-    # posts' shingles, a pass over the words (about a second here; a test of each
-    # paragraph against the posts' text would take minutes). Seconds are not
-    # asserted: the machines the tests run on are shared.
+def test_posts_the_text_holds_none_of_are_not_added():
+    story = "\n".join(FIRST_PART)
+    lead_alone = "\n".join(LEAD)
+    full = "\n".join([*LEAD, *(line for post in POSTS for line in post)])
+    cut_short = [(h, " ".join(b.split()[:5]) + " …") for h, b in POSTS]
+    for found, posts in (
+        (story, POSTS),  # an article whose JSON-LD carries another story's ticker
+        (lead_alone, POSTS[:2]),  # the lead, and a list of the latest posts only
+        (full, cut_short),  # the posts in full, listed as excerpts cut short
+        ("", POSTS),  # nothing found
+    ):
+        documents = _live_documents(posts)
+        assert live_blog_text(found, documents) is None
+        if found:
+            route = take_better_route(_live_page(documents), None, found, documents)
+            assert route == (found, DEFAULT)
+
+
+def test_a_live_blogs_posts_are_not_its_article_body():
+    # Nothing found, and the one long post is no article body to take instead.
+    documents = _live_documents([("A long post", " ".join(["harbour"] * 500))])
+    assert json_ld_body(_live_page(documents), documents) == ""
+
+
+def test_json_ld_nested_past_the_parsers_depth_is_skipped():
+    page = trafilatura.load_html(
+        '<html><head><script type="application/ld+json">'
+        + "[" * 100_000
+        + "]" * 100_000
+        + '</script><script type="application/ld+json">{"articleBody": "Tides"}</script>'
+        + "</head><body><p>x</p></body></html>"
+    )
+    assert json_ld_body(page) == "Tides"
+
+
+def test_many_posts_whose_headings_were_lost_come_back_and_too_many_are_not_read():
+    # 10,000 posts whose bodies the text holds without their headings: a pass over
+    # the words (each paragraph's shingles looked up in one set of the posts').
     posts = [
-        (f"Update {n}", f"Boat {n} finished the race in the harbour at dusk.")
-        for n in range(20_000)
+        (
+            f"Update {n}",
+            f"Boat {n} finished the race in the harbour at dusk, the last of its class.",
+        )
+        for n in range(10_000)
     ]
     documents = _live_documents(posts)
-    found = "\n".join(
-        f"Line {n} of the text found, which the posts do not hold at all." for n in range(20_000)
-    )
+    found = "\n".join([*LEAD, *(body for _, body in posts)])
     text, route = take_better_route(_live_page([]), None, found, documents)
     assert route == LIVE_BLOG
-    assert text.split("\n") == [*found.split("\n"), *(line for post in posts for line in post)]
+    assert text.split("\n") == [*LEAD, *(line for post in posts for line in post)]
+    # Past LIVE_POSTS_MAX_WORDS the posts are not read (their shingles' memory).
+    long_post = " ".join(f"word{n}" for n in range(LIVE_POSTS_MAX_WORDS))
+    documents = _live_documents([*posts[:10], ("The long post", long_post)])
+    found = "\n".join([*LEAD, *(body for _, body in posts[:10])])
+    assert take_better_route(_live_page([]), None, found, documents) == (found, DEFAULT)
