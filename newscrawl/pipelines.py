@@ -223,7 +223,13 @@ class StorePipeline:
         self.store = RunStore.of(self.crawler)
         if self.commit_seconds > 0:
             self.ticker = task.LoopingCall(self._commit_due)
-            self.ticker.start(self.commit_seconds, now=False)
+            # A failure the timer does not expect ends it: said, not left in a
+            # Deferred nobody reads (the items still commit their batches).
+            self.ticker.start(self.commit_seconds, now=False).addErrback(
+                lambda failure: logger.error(
+                    "the commit timer stopped: %s", failure.getErrorMessage()
+                )
+            )
 
     def _commit_due(self) -> None:
         """The timer: a batch waits at most `commit_seconds`, committed though no
@@ -235,6 +241,10 @@ class StorePipeline:
         try:
             self._commit(store.frontier)
         except StorageError as exc:
+            # Once: the crawl stops, and a commit retried every tick would count
+            # the error again and again.
+            if self.ticker is not None and self.ticker.running:
+                self.ticker.stop()
             stop_on_write_error(self.crawler, str(exc))
         self.last_commit = time.monotonic()
 

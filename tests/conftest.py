@@ -32,9 +32,11 @@ FAST = ["-s", "DOWNLOAD_DELAY=0.01", "-s", "AUTOTHROTTLE_START_DELAY=0.01"]
 
 # Modules of long crawls paced by politeness delays (a healthy site crawled alone,
 # then beside hostile ones: 2-3 minutes of mostly waiting), run first. pytest-xdist
-# hands tests out in collection order, so at the end of the alphabet these kept
-# two of the four test processes busy for the suite's last minute while the
-# others had nothing left to do; at the start they wait while the rest runs.
+# gives each process a run of tests in collection order (`make test` uses
+# --dist worksteal: an idle process takes the second half of a busy one's queue),
+# so at the end of the alphabet these kept two of the four processes busy for the
+# suite's last minute while the others had nothing left; first, they wait while
+# the others' tests run and what waits behind them is taken by the idle ones.
 RUN_FIRST = ("test_trust.py",)
 
 

@@ -206,7 +206,7 @@ def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
         victim = max((0, 1), key=shards.count)
         its_sites = [s for s, shard in zip(sites.sites, shards, strict=True) if shard == victim]
         # Mid-run: one of the victim's sites has served its OPEN articles (stored,
-        # perhaps not committed: a batch is committed as the next article comes)
+        # perhaps not yet committed: a batch waits up to NEWSCRAWL_SQLITE_COMMIT_SECONDS)
         # and the victim waits for the next one at its gate. (Only one site need
         # get that far: requests queued behind a gate may hold the others back.)
         deadline = time.monotonic() + 120
