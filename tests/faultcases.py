@@ -151,10 +151,10 @@ def _cpu_wait(pid: int) -> float | None:
         return None
 
 
-def _tree_hwm(root: int) -> dict[int, float]:
-    """VmHWM (peak resident memory, MiB) of `root` and its descendants."""
+def _tree_hwm(family: list[int]) -> dict[int, float]:
+    """VmHWM (peak resident memory, MiB) of each process of `family`."""
     peaks: dict[int, float] = {}
-    for pid in process_tree(root):
+    for pid in family:
         if hwm := status_fields(pid).get("VmHWM"):
             peaks[pid] = int(hwm.split()[0]) / 1024
     return peaks
@@ -205,10 +205,10 @@ def crawl(
         elapsed = time.monotonic() - started
         if (waited := _cpu_wait(process.pid)) is not None:
             cpu_waits.append((time.monotonic(), waited))
-        for pid, peak in _tree_hwm(process.pid).items():
+        family = process_tree(process.pid)
+        for pid, peak in _tree_hwm(family).items():
             peaks[pid] = max(peaks.get(pid, 0.0), peak)
         if samples % 3 == 0:  # PSS is dearer to read: every 0.3 s
-            family = process_tree(process.pid)
             tree_pss = max(tree_pss, sum(pss_bytes(pid) for pid in family) / 2**20)
         samples += 1
         if stop is not None and not stopped:
