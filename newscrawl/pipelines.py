@@ -246,7 +246,6 @@ class StorePipeline:
             if self.ticker is not None and self.ticker.running:
                 self.ticker.stop()
             stop_on_write_error(self.crawler, str(exc))
-        self.last_commit = time.monotonic()
 
     def process_item(self, item: object) -> object:
         store = self.store
@@ -268,7 +267,6 @@ class StorePipeline:
                 or now - self.last_commit >= self.commit_seconds
             ):
                 self._commit(frontier)
-                self.last_commit = now
         except StorageError as exc:
             stop_on_write_error(self.crawler, str(exc))
             return item  # the feeds still get it: a storage failure must not lose it
@@ -282,6 +280,7 @@ class StorePipeline:
     def _commit(self, frontier: Frontier) -> None:
         """Commit the batch, then count what it stored (StorageError: nothing)."""
         frontier.store.commit()
+        self.last_commit = time.monotonic()
         for site, outcome in self.uncommitted:
             counter = outcome if outcome in (UNCHANGED, OTHER_SITE) else STORED
             count_site(self.crawler, site, counter)
