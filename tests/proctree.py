@@ -29,10 +29,9 @@ def process_tree(root: int) -> list[int]:
     crawl runs, on a machine running hundreds of processes: with os.read, not
     pathlib, a third of the CPU (0.9 against 2.8 ms a call, 65 processes running)."""
     children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        name = entry.name
-        if not name.isdigit():
-            continue
+    with os.scandir("/proc") as entries:
+        names = [entry.name for entry in entries if entry.name.isdigit()]
+    for name in names:
         try:
             descriptor = os.open(f"/proc/{name}/stat", os.O_RDONLY)
             try:

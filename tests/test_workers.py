@@ -17,6 +17,7 @@ from newscrawl.workers import EXTRACTION_TIMEOUT, TASK_FAILURES, ExtractionPool,
 
 from .conftest import BIN, FAST, REPO, FolderSite, run
 from .discovery_site import write_article
+from .proctree import process_tree
 
 # An article of 24,000 short paragraphs, within what a worker parses of a page
 # (pageworker.MAX_TAGS): about 3 s of CPU, where a news article takes 20 ms.
@@ -66,21 +67,7 @@ def test_a_page_that_hangs_extraction_times_out_and_the_crawl_goes_on(site: Fold
 
 def descendants(pid: int) -> list[int]:
     """Every process below `pid` (the crawler's forkserver and its workers)."""
-    children: dict[int, list[int]] = {}
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                stat = (proc / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(proc.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    return process_tree(pid)[1:]
 
 
 def cpu_seconds(pids: list[int]) -> float:
