@@ -309,7 +309,10 @@ def main() -> None:
         " the full-text index",
     )  # fmt: skip
     parser.add_argument(
-        "--compare-pages", type=int, default=400, help="pages for the pool/inline comparison"
+        "--compare-pages",
+        type=int,
+        default=400,
+        help="pages for the pool/inline comparison (0: no comparison)",
     )
     parser.add_argument(
         "--crawls-only", action="store_true",
@@ -383,7 +386,8 @@ def main() -> None:
                                                store_costs(out))  # fmt: skip
                 continue
             memory.setdefault((discover, default_gc), []).append((size, int(result["pss_peak"])))  # type: ignore[call-overload]
-        for workers in () if args.crawls_only else (["--workers", "0"], []):
+        compare = not args.crawls_only and args.compare_pages > 0
+        for workers in (["--workers", "0"], []) if compare else ():
             server = multiprocessing.Process(
                 target=serve, args=(files, args.compare_pages, ready), daemon=True
             )
