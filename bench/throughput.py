@@ -92,7 +92,7 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
     class Handler(QuietHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
-            if path.startswith("/p/") and path.endswith(".html"):
+            if path.startswith("/p/") and path.endswith(".html") and path[3:-5].isdigit():
                 number = int(path[3:-5])
                 body, kind = bodies[number % len(bodies)], "text/html; charset=utf-8"
             elif path == "/robots.txt":
