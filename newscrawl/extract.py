@@ -367,7 +367,7 @@ def extract_tree(
         sites=frozenset(site_of(address) for address in addresses),
     )
     try:
-        metadata = read_metadata(tree, url, documents)
+        metadata = read_metadata(tree, url, documents, declared)
         found = _trafilatura_text(tree, url)
         found, route = take_better_route(tree, url, found, documents)
     except MemoryError:  # past the worker's address-space limit (newscrawl/workers.py)
