@@ -158,6 +158,18 @@ def test_a_worker_collects_garbage_at_its_own_thresholds(pool_of_one: Extraction
     assert pool_of_one.call(gc.isenabled).result() is True
 
 
+def test_a_worker_is_replaced_after_its_tasks_and_no_task_is_lost() -> None:
+    """A worker's memory grows with the pages it reads: after `max_tasks` tasks a
+    new one takes its place, and every task still gets its answer."""
+    pool = ExtractionPool(1, 5.0, max_tasks=2)
+    try:
+        pids = [pool.call(os.getpid).result() for _ in range(5)]
+    finally:
+        pool.stop()
+    assert len(pids) == 5
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+
+
 def test_a_task_stuck_in_one_c_call_is_stopped_at_its_cpu_limit(pool_of_one: ExtractionPool):
     """A regular expression that backtracks for ever never returns to Python: the
     kernel's CPU timer ends its worker, the task counts as a timeout (not a crash),
