@@ -70,7 +70,7 @@ def read_metadata(
     """The metadata of the page `tree` (not modified) fetched from `url`, whose
     JSON-LD documents are `documents` (read from it when not given) and which
     declares the language tag `language` (dates written out in words are read in
-    it and in English)."""
+    it and in the languages used most: `_date_languages`)."""
     if documents is None:
         documents = json_ld_documents(tree)
     found = examine_meta(tree)
@@ -135,7 +135,8 @@ EXTENSIVE_DATE_ELEMENTS = 20_000
 def _found_date(tree: HtmlElement, url: str | None, language: str | None = None) -> str | None:
     """htmldate's reading of the page, and only if it finds nothing there, of its URL:
     given the URL, htmldate takes a date in it before anything the page says. Dates
-    in words that only dateparser reads are read in `language` and English."""
+    in words that only dateparser reads are read in `language` and in the languages
+    used most."""
     elements = sum(1 for _ in islice(tree.iter(), EXTENSIVE_DATE_ELEMENTS + 1))
     params: dict[str, Any] = set_date_params(elements <= EXTENSIVE_DATE_ELEMENTS)
     with _date_languages(language):
@@ -177,10 +178,11 @@ def _date_languages(tag: str | None) -> Iterator[None]:
     """While reading a page that declares the language `tag`: dateparser reads its
     dates in that language (when dateparser knows it) and in the languages it
     knows that are used most."""
-    known = _dateparser_languages()
     primary = (tag or "").split("-")[0].split("_")[0].lower()
-    most = known[:DATE_LANGUAGES_USED_MOST]
-    languages = most if primary in most or primary not in known else (*most, primary)
+    most = _most_used_date_languages()
+    languages = (
+        most if primary in most or primary not in _dateparser_languages() else (*most, primary)
+    )
     token = _DATE_LANGUAGES.set(languages)
     try:
         yield
@@ -196,6 +198,10 @@ def _dateparser_languages() -> tuple[str, ...]:
     return tuple(language_order)
 
 
+def _most_used_date_languages() -> tuple[str, ...]:
+    return _dateparser_languages()[:DATE_LANGUAGES_USED_MOST]
+
+
 @lru_cache(maxsize=32)
 def _date_parser(languages: tuple[str, ...]) -> Any:
     from dateparser import DateDataParser  # type: ignore[import-untyped]
@@ -204,7 +210,7 @@ def _date_parser(languages: tuple[str, ...]) -> Any:
 
 
 def _page_date_parser() -> Any:
-    return _date_parser(_DATE_LANGUAGES.get() or _dateparser_languages()[:DATE_LANGUAGES_USED_MOST])
+    return _date_parser(_DATE_LANGUAGES.get() or _most_used_date_languages())
 
 
 def _read_dates_in_page_languages() -> bool:

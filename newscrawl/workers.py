@@ -152,7 +152,8 @@ TEST_WORKER_START_FAILS = "NEWSCRAWL_TEST_WORKER_START_FAILS"
 
 def _start_worker(memory_mb: int) -> None:
     """Limit the worker's address space (a page of millions of elements can take
-    gigabytes), set its garbage collector's thresholds, then warm up (a no-op when the fork server has, see preload.py)."""
+    gigabytes), set its garbage collector's thresholds, then warm up (a no-op when
+    the fork server has, see preload.py)."""
     if os.environ.get(TEST_WORKER_START_FAILS):
         os._exit(70)
     if memory_mb:
