@@ -63,7 +63,7 @@ def main() -> int:
         verdicts.append(timed("overlap", lambda: cases.overlap_scenario(site, work / "overlap")))
         verdicts += timed("memory", lambda: cases.memory_scenario(site, work / "memory"))
         # Issue 13: the trust boundary between sites (F27-F35), on their own hostile site;
-        # issue 15: pages too big for one process beside a healthy site (F36-F38).
+        # issue 15: pages too big for one process beside a healthy site (F36-F39).
         with trustcases.trust_site() as trust:
             for name in ("robots", "canonical", "internal", "starvation", "budget", "idn",
                          "credentials", "heavy"):  # fmt: skip

@@ -23,6 +23,7 @@ import codecs
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -41,6 +42,7 @@ from newscrawl.readings import (
     MAX_PAGE_BYTES,
     MAX_PAGE_LINKS,
     MAX_TAGS,
+    MAX_TEXT_CHARS,
     ArticleFacts,
     DiscoveryReading,
     Extraction,
@@ -53,10 +55,12 @@ __all__ = [
     "MAX_PAGE_BYTES",
     "MAX_PAGE_LINKS",
     "MAX_TAGS",
+    "MAX_TEXT_CHARS",
     "ArticleFacts",
     "DiscoveryReading",
     "PageReading",
     "bounded_markup",
+    "bounded_text",
     "decode_body",
     "read_feed",
     "read_page",
@@ -138,17 +142,34 @@ def read_page(
     links, cut = _links(tree, base) if read_links and base else ([], 0)
     cut += links_unread if read_links and base else 0
     feeds = _feeds(tree, base) if read_links and base else []
-    article, failure = None, None
+    article, failure, text_cut = None, None, 0
     if kind == ARTICLE:
         # After the links and feeds: trafilatura prunes the tree it is given.
         extraction = extract_tree(tree, url, documents)
         if extraction.failure:
             failure = extraction.failure
         else:
+            text, text_cut = bounded_text(extraction.text)
+            if text_cut:
+                extraction = replace(extraction, text=text)
             article = _clean(extraction, _cleaner(fragment_patterns, min_words), explain)
     return PageReading(
-        kind, links, cut, feeds, article, failure, time.process_time() - started, tags_cut
-    )
+        kind, links, cut, feeds, article, failure, time.process_time() - started, tags_cut,
+        text_cut,
+    )  # fmt: skip
+
+
+def bounded_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, int]:
+    """`text` up to `limit` characters, and how many were cut: cut at the last
+    paragraph break in the bound's second half, else (a paragraph longer than half
+    the bound) at the last space, else at the bound itself."""
+    if len(text) <= limit:
+        return text, 0
+    end = text.rfind("\n", limit // 2, limit + 1)
+    if end <= 0:
+        end = text.rfind(" ", 0, limit + 1)
+    kept = text[: end if end > 0 else limit].rstrip()
+    return kept, len(text) - len(kept)
 
 
 def bounded_markup(body: bytes) -> tuple[bytes, int, int]:

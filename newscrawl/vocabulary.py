@@ -164,7 +164,7 @@ TOO_OLD = "too_old"
 OFFSITE = "offsite"  # another site's URLs found here, left to that site
 LINKS_CUT = "links_cut"  # links past the cap of one page (newscrawl/pageworker.py)
 ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one document
-PAGES_TRUNCATED = "pages_truncated"  # pages read only up to their MAX_TAGS-th tag
+PAGES_TRUNCATED = "pages_truncated"  # read to MAX_TAGS tags, or text kept to MAX_TEXT_CHARS
 
 # Columns of `newscrawl stats`, in order: counter -> heading.
 STATS_COLUMNS = {

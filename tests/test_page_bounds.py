@@ -10,7 +10,9 @@ from newscrawl.pageworker import (
     MAX_PAGE_BYTES,
     MAX_PAGE_LINKS,
     MAX_TAGS,
+    MAX_TEXT_CHARS,
     bounded_markup,
+    bounded_text,
     read_page,
 )
 from newscrawl.spiders.news import older_than
@@ -96,6 +98,42 @@ def test_a_page_past_the_byte_bound_keeps_its_first_8_mb_whole_characters() -> N
     assert MAX_PAGE_BYTES - 1 <= len(kept) <= MAX_PAGE_BYTES < len(page)
     kept.decode("utf-8")  # not cut inside the two bytes of an é
     assert tags_cut == 1  # the closing </p>
+
+
+def test_a_text_past_the_bound_is_cut_at_a_paragraph_break_and_counted() -> None:
+    paragraphs = [f"Paragraph {n} of the report, with its own words." for n in range(100)]
+    text = "\n".join(paragraphs)
+    assert bounded_text(text, len(text)) == (text, 0)
+    kept, cut = bounded_text(text, 1_000)
+    assert kept.split("\n") == paragraphs[: len(kept.split("\n"))]  # whole paragraphs
+    assert 1_000 - len(paragraphs[0]) <= len(kept) <= 1_000
+    assert len(kept) + cut == len(text)
+    # A paragraph longer than half the bound is cut inside, not dropped whole.
+    long_one = "Title\n" + "word " * 1_000
+    assert bounded_text(long_one, 100)[0] == "Title\n" + " ".join(["word"] * 19)
+
+
+def test_one_paragraph_past_the_bound_is_cut_at_a_space() -> None:
+    kept, cut = bounded_text("word " * 1_000, 102)
+    assert kept == " ".join(["word"] * 20) and cut == 5_000 - len(kept)
+    kept, cut = bounded_text("x" * 1_000, 100)  # no space at all: at the bound
+    assert (kept, cut) == ("x" * 100, 900)
+
+
+def test_an_article_of_a_wall_of_text_keeps_its_first_characters() -> None:
+    # Three paragraphs of 400 KB: every character of them would go on to the
+    # crawler's event loop (signed, stored, indexed) without the bound.
+    wall = " ".join(f"word{n % 997} berth" for n in range(30_000))
+    body = "".join(f"<p>Part {part}: {wall}</p>" for part in range(3))
+    page = ("<html lang='en'><head><title>The wall</title></head>"
+            f"<body><article><h1>The wall</h1>{body}</article></body></html>").encode()  # fmt: skip
+    reading = read_page(page, "http://wall.test/a/1.html", "text/html; charset=utf-8",
+                        declared_article=True)  # fmt: skip
+    assert reading.article is not None
+    assert len(reading.article.extraction.text) <= MAX_TEXT_CHARS
+    assert len(reading.article.text) <= MAX_TEXT_CHARS
+    assert reading.text_cut >= 3 * len(wall) - MAX_TEXT_CHARS
+    assert "Part 0: word0 berth word1 berth" in reading.article.text
 
 
 def test_only_what_opens_a_tag_counts_as_one() -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "IDN_HOST",
     "LONG_ARTICLE_PARAGRAPHS",
     "MENU_PAGES",
+    "WALL_WORDS",
     "TrustHit",
     "TrustSite",
     "heavy_page",
@@ -40,6 +41,8 @@ IDN_ARTICLES = 6
 HUB_LINKS = 300_000  # hub.test's home page: this many links
 HUGE_PAGE_BYTES = 30_000_000  # huge.test's home page: tiny elements, this many bytes
 LONG_ARTICLE_PARAGRAPHS = 50_000  # paras.test/a/1.html: this many short paragraphs
+# wall.test/a/1.html: three paragraphs of this many words, 4 MB of text in all.
+WALL_WORDS = 200_000
 
 
 @dataclass
@@ -53,17 +56,22 @@ class TrustHit:
 @functools.cache
 def heavy_page(kind: str) -> bytes:
     """hub: HUB_LINKS links; huge: HUGE_PAGE_BYTES of empty inline elements;
-    paragraphs: an article of LONG_ARTICLE_PARAGRAPHS short, distinct paragraphs."""
+    paragraphs: an article of LONG_ARTICLE_PARAGRAPHS short, distinct paragraphs;
+    wall: an article of three paragraphs of WALL_WORDS words each."""
     if kind == "hub":
         links = "".join(f"<a href='/x/{n}.html'>Story {n}</a>" for n in range(HUB_LINKS))
         return f"<html><body>{links}</body></html>".encode()
     if kind == "huge":
         head = b"<html><body><div>"
         return head + b"<i></i>" * ((HUGE_PAGE_BYTES - len(head)) // 7)
-    paragraphs = "".join(
-        f"<p>Line {n} of the long read, about berth {n % 97}.</p>"
-        for n in range(LONG_ARTICLE_PARAGRAPHS)
-    )
+    if kind == "wall":
+        words = " ".join(f"word{n % 4999} berth" for n in range(WALL_WORDS // 2))
+        paragraphs = "".join(f"<p>Part {part}: {words}</p>" for part in range(3))
+    else:
+        paragraphs = "".join(
+            f"<p>Line {n} of the long read, about berth {n % 97}.</p>"
+            for n in range(LONG_ARTICLE_PARAGRAPHS)
+        )
     return (
         "<html lang='en'><head><title>The long read</title>"
         "<meta property='og:type' content='article'></head>"
@@ -156,7 +164,7 @@ class TrustSite:
             return h.send_page(f"<html><body><nav>{anchors}</nav></body></html>".encode())
         if host == "fanout.test":
             return self._fanout(h, base, path)
-        if host in ("hub.test", "huge.test", "paras.test") and path != "/robots.txt":
+        if host in ("hub.test", "huge.test", "paras.test", "wall.test") and path != "/robots.txt":
             return self._heavy(h, host, path)
         if host == "healthy.test" and path == "/sitemap.xml":
             return self._urlset(h, [f"{base}/a/{n}.html" for n in range(1, HEALTHY_PAGES + 1)])
@@ -242,6 +250,10 @@ class TrustSite:
             return h.send_page(heavy_page("huge"))
         if host == "paras.test" and path == "/":
             return h.send_page(b"<html><body><a href='/a/1.html'>The long read</a></body></html>")
+        if host == "wall.test" and path == "/":
+            return h.send_page(b"<html><body><a href='/a/1.html'>The wall</a></body></html>")
+        if (host, path) == ("wall.test", "/a/1.html"):
+            return h.send_page(heavy_page("wall"))
         if (host, path) == ("paras.test", "/a/1.html"):
             return h.send_page(heavy_page("paragraphs"))
         return h.send_error(404)

@@ -24,7 +24,7 @@ from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.pagereader import PageReader
-from newscrawl.readings import MAX_TAGS, NO_TEXT, PageReading
+from newscrawl.readings import MAX_TAGS, MAX_TEXT_CHARS, NO_TEXT, PageReading
 from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site
@@ -299,10 +299,14 @@ class BaseNewsSpider(scrapy.Spider):
         reader = PageReader.of(self.crawler)
         reading = await reader.read_page(response, site, declared_article=declared,
                                          read_links=not declared)  # fmt: skip
-        if reading.tags_cut:
+        if reading.tags_cut or reading.text_cut:
             count_site(self.crawler, site, PAGES_TRUNCATED)
+        if reading.tags_cut:
             logger.info("page truncated: %s: %d tags past the first %d were not read",
                         response.url, reading.tags_cut, MAX_TAGS)  # fmt: skip
+        if reading.text_cut:
+            logger.info("text truncated: %s: %d characters past the first %d were not kept",
+                        response.url, reading.text_cut, MAX_TEXT_CHARS)  # fmt: skip
         return reading
 
     def on_error(self, failure: Failure) -> None:
