@@ -8,17 +8,22 @@ The benchmark reads the stat.
 
 A loop also goes without turning when the machine gives its thread no CPU (a busy
 machine, a container's CPU quota): that says nothing about the crawler. On Linux
-the probe also reads how long the loop's thread waited for a CPU while it could
-run (/proc/thread-self/schedstat) and records, as `newscrawl/loop/max_held_ms`,
-the longest stall less that wait: how long the crawler's own work (a parse, a
-blocking call) held the loop. The tests of hostile pages assert on it: the page
-worker's promise is that no page, however big, holds the loop, whatever the
-machine's load. Elsewhere it is the stall itself.
+the probe also reads, for each of the process's threads, how long it waited for a
+CPU while it could run (/proc/self/task/*/schedstat), and records, as
+`newscrawl/loop/max_held_ms`, the longest stall less those waits, and never less
+than the CPU the loop's own thread used in it: how long the crawler's own work (a
+parse, a blocking call) held the loop. The other threads' waits count because
+of the GIL: a thread of the pool's (sending a page, receiving a result) that the
+machine stops while it holds the interpreter's lock stops the loop's thread too,
+which then sleeps on the lock rather than waiting for a CPU. The tests of hostile
+pages assert on it: the page worker's promise is that no page, however big, holds
+the loop, whatever the machine's load. Elsewhere it is the stall itself.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,16 +44,44 @@ logger = logging.getLogger(__name__)
 TICK = 0.05
 # A stall this long (seconds) is logged: every site's downloads waited for it.
 REPORTED_LAG = 0.5
-SCHEDSTAT = Path("/proc/thread-self/schedstat")
+TASKS = Path("/proc/self/task")
 
 
-def cpu_wait() -> float | None:
-    """Seconds the calling thread has waited for a CPU while runnable, in all (Linux
-    schedstat's run delay); None where the kernel does not say."""
+def thread_times() -> dict[str, tuple[int, int]] | None:
+    """Each thread of this process: (nanoseconds on a CPU, nanoseconds waiting for
+    one while runnable), from Linux's schedstat; None where the kernel does not say."""
+    times = {}
     try:
-        return int(SCHEDSTAT.read_bytes().split()[1]) / 1e9
-    except (OSError, ValueError, IndexError):
+        tasks = list(TASKS.iterdir())
+    except OSError:
         return None
+    for task_dir in tasks:
+        try:
+            fields = (task_dir / "schedstat").read_bytes().split()
+            times[task_dir.name] = (int(fields[0]), int(fields[1]))
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return times or None
+
+
+def held_seconds(
+    lag: float,
+    own: str,
+    before: dict[str, tuple[int, int]] | None,
+    after: dict[str, tuple[int, int]] | None,
+) -> tuple[float, float]:
+    """Of a stall of `lag` seconds of the loop's thread `own`: how long the crawler's
+    own work held it, and how long threads waited for a CPU meanwhile. The held time
+    is the stall less every thread's CPU wait (see the module's docstring), but never
+    less than the CPU the loop's thread itself used, nor more than the stall."""
+    if before is None or after is None or own not in before or own not in after:
+        return lag, 0.0
+    ran = (after[own][0] - before[own][0]) / 1e9
+    waited = (
+        sum(max(wait - before[tid][1], 0) for tid, (_, wait) in after.items() if tid in before)
+        / 1e9
+    )
+    return min(lag, max(ran, lag - waited)), waited
 
 
 class LoopLag:
@@ -57,7 +90,8 @@ class LoopLag:
         self.max_lag = 0.0
         self.max_held = 0.0
         self.last = 0.0
-        self.last_wait: float | None = None
+        self.last_times: dict[str, tuple[int, int]] | None = None
+        self.own = ""
         self.ticker: task.LoopingCall | None = None
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -68,20 +102,20 @@ class LoopLag:
 
     def engine_started(self) -> None:
         self.last = time.monotonic()
-        self.last_wait = cpu_wait()
+        self.own = str(threading.get_native_id())  # the reactor's thread: this one
+        self.last_times = thread_times()
         self.ticker = task.LoopingCall(self.tick)
         self.ticker.start(TICK, now=False)
 
     def tick(self) -> None:
-        now, wait = time.monotonic(), cpu_wait()
+        now, times = time.monotonic(), thread_times()
         lag = now - self.last - TICK
-        # The part of the stall the thread spent waiting for a CPU: not the crawler's.
-        waited = wait - self.last_wait if wait is not None and self.last_wait is not None else 0.0
-        held = lag - waited
-        self.last, self.last_wait = now, wait
+        # The part of the stall spent waiting for a CPU: not the crawler's.
+        held, waited = held_seconds(lag, self.own, self.last_times, times)
+        self.last, self.last_times = now, times
         if lag >= REPORTED_LAG:
             logger.info(
-                "the event loop stalled %.0f ms (%.0f ms of it waiting for a CPU)",
+                "the event loop stalled %.0f ms (its threads waited %.0f ms for a CPU)",
                 1000 * lag,
                 1000 * waited,
             )

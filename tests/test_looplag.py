@@ -1,0 +1,73 @@
+"""The loop-lag probe's reading of a stall (newscrawl/looplag.py): what the
+crawler's own work held the loop, apart from what the machine's load cost it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from newscrawl.looplag import held_seconds, thread_times
+
+MS = 1_000_000  # nanoseconds
+
+
+def test_a_stall_of_the_loops_own_work_is_held_in_full() -> None:
+    before = {"1": (0, 0), "2": (0, 0)}
+    after = {"1": (300 * MS, 0), "2": (5 * MS, 0)}
+    assert held_seconds(0.3, "1", before, after) == (0.3, 0.0)
+
+
+def test_the_loops_own_wait_for_a_cpu_is_not_held() -> None:
+    after = {"1": (100 * MS, 400 * MS)}
+    held, waited = held_seconds(0.5, "1", {"1": (0, 0)}, after)
+    assert round(held, 3) == 0.1 and waited == 0.4
+
+
+def test_a_thread_stopped_by_the_machine_while_it_holds_the_gil_is_not_held() -> None:
+    # The loop's thread slept on the interpreter's lock (no CPU used, no CPU wait):
+    # a pool thread holding it waited 550 ms for a CPU.
+    before = {"1": (0, 0), "7": (0, 0)}
+    after = {"1": (10 * MS, 0), "7": (40 * MS, 550 * MS)}
+    held, waited = held_seconds(0.6, "1", before, after)
+    assert round(held, 3) == 0.05 and waited == 0.55
+
+
+def test_the_cpu_the_loops_thread_used_is_held_whatever_the_others_waited() -> None:
+    before = {"1": (0, 0), "7": (0, 0)}
+    after = {"1": (300 * MS, 0), "7": (0, 300 * MS)}  # it ran; the other waited for it
+    assert held_seconds(0.3, "1", before, after)[0] == 0.3
+
+
+def test_a_loop_that_kept_turning_held_nothing_however_busy_it_was() -> None:
+    after = {"1": (45 * MS, 0)}  # 45 ms of CPU between two ticks on time
+    assert held_seconds(0.001, "1", {"1": (0, 0)}, after)[0] == 0.001
+
+
+def test_without_the_kernels_figures_the_whole_stall_is_held() -> None:
+    assert held_seconds(0.7, "1", None, {"1": (0, 0)}) == (0.7, 0.0)
+    assert held_seconds(0.7, "1", {"2": (0, 0)}, {"1": (0, 0)}) == (0.7, 0.0)
+
+
+def test_every_thread_of_the_process_is_read() -> None:
+    started = threading.Event()
+    done = threading.Event()
+
+    def spin() -> None:
+        started.set()
+        end = time.process_time() + 0.05
+        while time.process_time() < end and not done.is_set():
+            pass
+        done.wait(5)
+
+    worker = threading.Thread(target=spin)
+    worker.start()
+    try:
+        started.wait(5)
+        times = thread_times()
+        assert times is not None
+        assert str(threading.get_native_id()) in times
+        assert str(worker.native_id) in times
+        assert all(run >= 0 and wait >= 0 for run, wait in times.values())
+    finally:
+        done.set()
+        worker.join()
