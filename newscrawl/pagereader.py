@@ -106,10 +106,13 @@ class PageReader:
             self._give_up(f"the extraction workers cannot start: {why or type(exc).__name__}")
             raise CloseSpider(EXTRACTION_FAILED) from None
 
-    def spider_closed(self, spider: Any) -> None:
+    async def spider_closed(self, spider: Any) -> None:
         if self.pool is not None:
-            self.pool.stop()
-            self.pool = None
+            pool, self.pool = self.pool, None
+            # In a thread: stopping joins the pool's threads and waits for its
+            # workers to end, which on a busy machine took the event loop 60 ms
+            # and more that the other closing work (the store's) waited for.
+            await asyncio.to_thread(pool.stop)
 
     def _give_up(self, message: str) -> None:
         logger.error("stopping the crawl: %s", message)

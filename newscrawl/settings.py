@@ -37,6 +37,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.backoff.RetryAfterBackoff": 560,
     # Sees every answer, retried ones included; a site failing again and again is dropped.
     "newscrawl.circuit.SiteCircuitBreaker": 570,
+    # Where Scrapy's MetaRefreshMiddleware was (left out of DOWNLOADER_MIDDLEWARES_BASE
+    # below): the same redirects, without decoding the whole page on the event loop.
+    "newscrawl.metarefresh.HeadMetaRefresh": 580,
     # Next to the downloader: each response as the site sent it (before decompression
     # and redirects) and its request as it went out, as WARC records (only with an
     # archive: NEWSCRAWL_ARCHIVE_DIR, --archive, or a site's `archive`).
@@ -101,6 +104,8 @@ _NOT_USED = {
     "scrapy.extensions.remote_control.RemoteControl",
     # newscrawl.robots.RobotsTxt reads robots.txt instead.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
+    # newscrawl.metarefresh.HeadMetaRefresh (same place) reads a page's head instead.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
     # The cookie middleware stays, though COOKIES_ENABLED is False above: a user's
     # `-s COOKIES_ENABLED=True` must still work.
 }

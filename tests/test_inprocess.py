@@ -6,6 +6,7 @@ and drives one component the way Scrapy would."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from newscrawl.budget import BUDGET_QUEUED, BudgetGate
 from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.frontier import Frontier
 from newscrawl.items import ArticleItem
+from newscrawl.metarefresh import HeadMetaRefresh
+from newscrawl.pagereader import PageReader
 from newscrawl.pipelines import CleaningPipeline, NoArticle, StorePipeline
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig
@@ -237,3 +240,75 @@ def test_the_frontier_remembers_what_each_url_became(tmp_path: Path) -> None:
     assert frontier.url_state_counts("news.test")["done"] == 1
     assert store.known_sites() == {"news.test"}
     store.close()
+
+
+# -- the page workers ----------------------------------------------------------------
+
+
+def test_the_page_workers_stop_without_holding_the_event_loop() -> None:
+    """Stopping the pool joins its threads and waits for its workers to end: the
+    event loop turns meanwhile (the store's closing work waits on it)."""
+    crawler = crawler_for(NEWSCRAWL_WORKERS=1)
+    reader = PageReader.of(crawler)
+
+    async def close_while_ticking() -> tuple[int, bool]:
+        await reader.spider_opened(None)
+        assert reader.pool is not None
+        ticks = 0
+        stopping = True
+
+        async def tick() -> None:
+            nonlocal ticks
+            while stopping:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.ensure_future(tick())
+        await asyncio.sleep(0)
+        before = ticks
+        closed = reader.spider_closed(None)
+        awaited = inspect.isawaitable(closed)
+        if awaited:
+            await closed
+        stopping = False
+        await ticker
+        return ticks - before, awaited
+
+    ticks, awaited = asyncio.run(close_while_ticking())
+    assert awaited, "spider_closed stopped the workers on the event loop"
+    assert ticks > 1 and reader.pool is None
+
+
+# -- meta refresh --------------------------------------------------------------------
+
+
+def _meta_refresh_middleware() -> Any:
+    crawler = crawler_for()
+    crawler._apply_settings()
+    return HeadMetaRefresh.from_crawler(crawler)
+
+
+def test_a_meta_refresh_is_followed_without_decoding_the_whole_page() -> None:
+    middleware = _meta_refresh_middleware()
+    filler = "<p>" + "Ferry timetable for the summer crossings. " * 50_000 + "</p>"  # 2 MB
+    head = "<head><meta http-equiv='refresh' content='0; url=/moved.html'></head>"
+    request = Request(f"{SITE}old.html")
+    page = HtmlResponse(f"{SITE}old.html", body=f"<html>{head}<body>{filler}</body></html>".encode(),
+                        encoding="utf-8", request=request)  # fmt: skip
+    redirected = middleware.process_response(request, page)
+    assert isinstance(redirected, Request) and redirected.url == f"{SITE}moved.html"
+    plain = HtmlResponse(f"{SITE}a.html", body=f"<html><body>{filler}</body></html>".encode(),
+                         encoding="utf-8", request=Request(f"{SITE}a.html"))  # fmt: skip
+    assert middleware.process_response(plain.request, plain) is plain
+    # Scrapy's own middleware decodes the whole body (and keeps it) to read 4,096 characters.
+    assert getattr(page, "_cached_ubody", None) is None
+    assert getattr(plain, "_cached_ubody", None) is None
+
+
+def test_scrapys_meta_refresh_middleware_is_replaced() -> None:
+    crawler = crawler_for()
+    crawler._apply_settings()
+    base = crawler.settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
+    ours = crawler.settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware" not in base
+    assert ours["newscrawl.metarefresh.HeadMetaRefresh"] == 580
