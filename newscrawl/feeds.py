@@ -20,7 +20,6 @@ import logging
 import os
 import sqlite3
 import time
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -294,16 +293,15 @@ class FeedSpool:
 
     def boilerplate(self, site: str) -> frozenset[str]:
         """`site`'s boilerplate by the spooled articles alone (the model of a run
-        without a store): the same thresholds as the crawl's site model."""
-        on_pages: Counter[str] = Counter()
-        pages = 0
-        for (fingerprints,) in self.db.execute(
-            "SELECT fingerprints FROM pages WHERE site = ?", (site,)
-        ):
-            on_pages.update(json.loads(fingerprints))  # each page's distinct paragraphs
-            pages += 1
-        needed = pages_needed(pages)
-        return frozenset(fp for fp, count in on_pages.items() if count >= needed)
+        without a store): the same thresholds as the crawl's site model, counted
+        by SQLite (see ArticleStore.site_boilerplate)."""
+        (pages,) = self.db.execute("SELECT count(*) FROM pages WHERE site = ?", (site,)).fetchone()
+        rows = self.db.execute(
+            "SELECT each.value FROM pages, json_each(pages.fingerprints) AS each"
+            " WHERE pages.site = ? GROUP BY each.value HAVING count(*) >= ?",
+            (site, pages_needed(pages)),
+        ).fetchall()
+        return frozenset(fingerprint for (fingerprint,) in rows)
 
     def flush(self, store: ArticleStore | None, min_words: int) -> int:
         """Append every held record to the output with its final text, in the order

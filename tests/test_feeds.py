@@ -87,3 +87,31 @@ def test_overwrite_drops_a_killed_runs_records_only_when_it_writes_its_own(tmp_p
     assert [json.loads(line)["url"] for line in out.read_text().splitlines()] == [
         "http://a.test/new"
     ]
+
+
+def test_a_spools_site_model_has_the_crawls_thresholds(tmp_path: Path):
+    """Without a store the spooled pages are the site model: a paragraph is
+    boilerplate on at least 3 pages and 20% of them (counted by SQLite, not in
+    Python: 60,000 distinct paragraphs are 20 pages of a big site)."""
+    import tracemalloc
+
+    from newscrawl.feeds import FeedSpool
+
+    spool = FeedSpool(tmp_path / "out.jsonl", fresh=False, fields=None, encoding="utf-8")
+    for n in range(20):
+        fingerprints = [f"own-{n}-{k}" for k in range(3_000)]
+        fingerprints += ["on-four"] * (n < 4) + ["on-three"] * (n < 3)  # repeated: counted once
+        fingerprints += ["on-four"] * (n < 4)
+        url = f"http://lantern.test/{n}"
+        spool.add({"canonical_url": url}, "lantern.test", url, None, fingerprints)
+    spool.add({"canonical_url": "http://other.test/1"}, "other.test", "http://other.test/1",
+              None, ["on-four"])  # fmt: skip
+    tracemalloc.start()
+    try:
+        assert spool.boilerplate("lantern.test") == frozenset({"on-four"})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"{peak} bytes"  # counting 60,000 in Python: 5.6 MB
+    assert spool.boilerplate("other.test") == frozenset()  # 1 page: under the minimum
+    spool.close(remove=True)

@@ -197,3 +197,32 @@ def test_an_older_store_gains_the_language_source_column(tmp_path: Path):
     store.close()
     row = next(r for r in rows(path) if r["canonical_url"] == ARTICLE.canonical_url)
     assert (row["language"], row["language_source"]) == ("de", "detected")
+
+
+def test_a_sites_boilerplate_is_counted_by_the_database(tmp_path: Path):
+    """Only the fingerprints over the threshold come back to Python, not the counts
+    of every distinct paragraph the site ever showed (the end of every crawl asks)."""
+    import tracemalloc
+
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    pages = 20
+    for number in range(pages):
+        store.upsert(replace(ARTICLE, canonical_url=f"http://n.test/{number}"))
+    store.connection.execute("DELETE FROM site_paragraphs")
+    rows_in = [("n.test", f"{n:016x}", f"http://n.test/{n % pages}") for n in range(60_000)]
+    furniture = [("n.test", "f" * 16, f"http://n.test/{n}") for n in range(4)]  # 4 of 20
+    rare = [("n.test", "e" * 16, f"http://n.test/{n}") for n in range(3)]  # under 20%
+    store.connection.executemany(
+        "INSERT INTO site_paragraphs VALUES (?, ?, ?)", rows_in + furniture + rare
+    )
+    store.commit()
+    tracemalloc.start()
+    try:
+        boilerplate = store.site_boilerplate("n.test")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert boilerplate == frozenset({"f" * 16})
+    # Reading 60,000 counts into Python took 10.6 MB.
+    assert peak < 1_000_000, f"{peak} bytes"
+    store.close()
