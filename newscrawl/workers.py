@@ -23,6 +23,8 @@ crawler with its threads and sockets.
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
+import functools
 import gc
 import multiprocessing
 import multiprocessing.synchronize
@@ -33,7 +35,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -45,6 +47,7 @@ __all__ = [
     "EXTRACTION_MEMORY",
     "EXTRACTION_TIMEOUT",
     "TASK_FAILURES",
+    "TRIM_EVERY",
     "WORKER_GC_THRESHOLD",
     "WORKER_MAX_TASKS",
     "ExtractionPool",
@@ -85,6 +88,12 @@ WORKER_GC_THRESHOLD = (50_000, 20, 100)
 # 150-161 over a 5,000-page crawl, most of it in its first 1,500 pages. A new
 # worker costs a fork and, if it meets one, its first hard date again (0.7 s).
 WORKER_MAX_TASKS = 1000
+# Tasks between two returns of a worker's free heap memory to the system (glibc's
+# malloc_trim). A page's lxml tree and strings are freed when it is done, but
+# in pieces between blocks still in use, which the heap keeps: in one process
+# over 400 dev pages, RSS grew from 164 to 226-250 MiB, and to 211-212 with a
+# trim every 10 pages, at the same CPU (12.9-13.6 s against 12.9-13.0 s).
+TRIM_EVERY = 10
 
 
 def failure_of(exc: BaseException) -> str:
@@ -107,6 +116,30 @@ def within_cpu_time(cpu_seconds: float, function: Callable[..., T], *args: Any,
         return function(*args, **kwargs)
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
+        _tasks_done()
+
+
+_tasks_since_trim = 0
+
+
+def _tasks_done() -> None:
+    """Count a task; every TRIM_EVERY, give the heap's free memory back."""
+    global _tasks_since_trim
+    _tasks_since_trim += 1
+    if _tasks_since_trim >= TRIM_EVERY:
+        _tasks_since_trim = 0
+        trim = _malloc_trim()
+        if trim is not None:
+            trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None (another C library: nothing to do)."""
+    try:
+        return cast("Callable[[int], int]", ctypes.CDLL("libc.so.6").malloc_trim)
+    except (OSError, AttributeError):
+        return None
 
 
 def warm_up() -> None:

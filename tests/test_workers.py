@@ -17,6 +17,7 @@ from pebble import ProcessExpired
 from newscrawl.workers import (
     EXTRACTION_TIMEOUT,
     TASK_FAILURES,
+    TRIM_EVERY,
     WORKER_GC_THRESHOLD,
     ExtractionPool,
     failure_of,
@@ -156,6 +157,26 @@ def test_a_worker_collects_garbage_at_its_own_thresholds(pool_of_one: Extraction
     (every 700 new objects: 4-5% of a page's CPU)."""
     assert pool_of_one.call(gc.get_threshold).result() == WORKER_GC_THRESHOLD
     assert pool_of_one.call(gc.isenabled).result() is True
+
+
+def _fragment_the_heap() -> int:
+    """Leave 100 MB freed in pieces between blocks still in use (as a page's tree
+    and strings are); the worker's RSS in MiB."""
+    blocks = [bytes(2000) + n.to_bytes(4, "little") for n in range(50_000)]
+    _fragment_the_heap.kept = blocks[::50]  # type: ignore[attr-defined]
+    del blocks
+    return _rss_mib()
+
+
+def _rss_mib() -> int:
+    status = Path("/proc/self/status").read_text("ascii").splitlines()
+    return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
+
+
+def test_a_worker_gives_its_free_heap_back_every_few_tasks(pool_of_one: ExtractionPool):
+    fragmented = pool_of_one.call(_fragment_the_heap).result()
+    after = [pool_of_one.call(_rss_mib).result() for _ in range(TRIM_EVERY)]
+    assert after[-1] < fragmented - 50, f"{fragmented} MiB, then {after}"
 
 
 def test_a_worker_is_replaced_after_its_tasks_and_no_task_is_lost() -> None:
