@@ -10,8 +10,9 @@ A loop also goes without turning when the machine gives its thread no CPU (a bus
 machine, a container's CPU quota): that says nothing about the crawler. On Linux
 the probe also reads, for each of the process's threads, how long it waited for a
 CPU while it could run (/proc/self/task/*/schedstat), and records, as
-`newscrawl/loop/max_held_ms`, the longest stall less those waits, and never less
-than the CPU the loop's own thread used in it: how long the crawler's own work (a
+`newscrawl/loop/max_held_ms`, the longest stall less the loop's thread's wait and
+the longest other thread's, and never less than the CPU the loop's own thread
+used in it: how long the crawler's own work (a
 parse, a blocking call) held the loop. The other threads' waits count because
 of the GIL: a thread of the pool's (sending a page, receiving a result) that the
 machine stops while it holds the interpreter's lock stops the loop's thread too,
@@ -71,17 +72,22 @@ def held_seconds(
     after: dict[str, tuple[int, int]] | None,
 ) -> tuple[float, float]:
     """Of a stall of `lag` seconds of the loop's thread `own`: how long the crawler's
-    own work held it, and how long threads waited for a CPU meanwhile. The held time
-    is the stall less every thread's CPU wait (see the module's docstring), but never
-    less than the CPU the loop's thread itself used, nor more than the stall."""
+    own work held it, and how long a CPU was waited for meanwhile. That wait is the
+    loop's thread's own plus the longest of any other thread's (see the module's
+    docstring; other threads' waits overlap in time, so they are not added up), each
+    at most the interval; the held time is the stall less it, never less than the
+    CPU the loop's thread itself used, nor more than the stall."""
     if before is None or after is None or own not in before or own not in after:
         return lag, 0.0
+    interval = lag + TICK
+
+    def waited(tid: str) -> float:
+        return min(max(after[tid][1] - before[tid][1], 0) / 1e9, interval)
+
+    others = max((waited(tid) for tid in after if tid != own and tid in before), default=0.0)
+    wait = waited(own) + others
     ran = (after[own][0] - before[own][0]) / 1e9
-    waited = (
-        sum(max(wait - before[tid][1], 0) for tid, (_, wait) in after.items() if tid in before)
-        / 1e9
-    )
-    return min(lag, max(ran, lag - waited)), waited
+    return min(lag, max(ran, lag - wait)), wait
 
 
 class LoopLag:

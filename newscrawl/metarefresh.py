@@ -6,8 +6,8 @@ first 4,096 characters of every HTML response, but takes them from
 loop: 150 ms for a 30 MB page, and a decoded copy (up to four bytes a character)
 kept with the response. The crawler's process never needs a page's text (a
 worker reads the bytes), so this middleware hands Scrapy's the page's first
-HEAD_BYTES bytes, which hold those 4,096 characters in any encoding, and follows
-the same redirects.
+HEAD_BYTES bytes, which hold those 4,096 characters in the encodings pages use
+(UTF-8, UTF-16, the one-byte ones), and follows the same redirects.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ class HeadMetaRefresh(MetaRefreshMiddleware):
     ) -> Request | Response:
         if not isinstance(response, HtmlResponse) or len(response.body) <= HEAD_BYTES:
             return super().process_response(request, response)
-        head = response.replace(body=response.body[:HEAD_BYTES])
+        # Built anew, not with response.replace(): that would read the response's
+        # encoding, which for a page that declares none is a guess from its whole body.
+        head = HtmlResponse(
+            response.url, status=response.status, headers=response.headers,
+            body=response.body[:HEAD_BYTES], request=response.request,
+        )  # fmt: skip
         result = super().process_response(request, head)
         return response if result is head else result

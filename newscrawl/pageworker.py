@@ -162,12 +162,13 @@ def read_page(
 def bounded_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, int]:
     """`text` up to `limit` characters, and how many were cut: cut at the last
     paragraph break in the bound's second half, else (a paragraph longer than half
-    the bound) at the last space, else at the bound itself."""
+    the bound) at its last space there, else (a script without spaces, a run of
+    code) at the bound itself."""
     if len(text) <= limit:
         return text, 0
     end = text.rfind("\n", limit // 2, limit + 1)
-    if end <= 0:
-        end = text.rfind(" ", 0, limit + 1)
+    if end < 0:
+        end = text.rfind(" ", limit // 2, limit + 1)
     kept = text[: end if end > 0 else limit].rstrip()
     return kept, len(text) - len(kept)
 

@@ -100,8 +100,8 @@ def test_a_spools_site_model_has_the_crawls_thresholds(tmp_path: Path):
     spool = FeedSpool(tmp_path / "out.jsonl", fresh=False, fields=None, encoding="utf-8")
     for n in range(20):
         fingerprints = [f"own-{n}-{k}" for k in range(3_000)]
-        fingerprints += ["on-four"] * (n < 4) + ["on-three"] * (n < 3)  # repeated: counted once
-        fingerprints += ["on-four"] * (n < 4)
+        fingerprints += ["on-four"] * (n < 4) + ["on-three"] * (n < 3)
+        fingerprints += ["twice-on-two"] * 2 * (n < 2)  # repeated on a page: counted once
         url = f"http://lantern.test/{n}"
         spool.add({"canonical_url": url}, "lantern.test", url, None, fingerprints)
     spool.add({"canonical_url": "http://other.test/1"}, "other.test", "http://other.test/1",

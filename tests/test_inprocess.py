@@ -274,7 +274,11 @@ def test_the_page_workers_stop_without_holding_the_event_loop() -> None:
         await ticker
         return ticks - before, awaited
 
-    ticks, awaited = asyncio.run(close_while_ticking())
+    try:
+        ticks, awaited = asyncio.run(close_while_ticking())
+    finally:
+        if reader.pool is not None:  # a failed check must not leave workers behind
+            reader.pool.stop()
     assert awaited, "spider_closed stopped the workers on the event loop"
     assert ticks > 1 and reader.pool is None
 
@@ -300,9 +304,15 @@ def test_a_meta_refresh_is_followed_without_decoding_the_whole_page() -> None:
     plain = HtmlResponse(f"{SITE}a.html", body=f"<html><body>{filler}</body></html>".encode(),
                          encoding="utf-8", request=Request(f"{SITE}a.html"))  # fmt: skip
     assert middleware.process_response(plain.request, plain) is plain
+    # A page that declares no encoding: Scrapy's guess would read the whole body.
+    undeclared = HtmlResponse(f"{SITE}b.html", body=f"<html>{head}<body>{filler}</body></html>".encode(),
+                              request=Request(f"{SITE}b.html"))  # fmt: skip
+    redirected = middleware.process_response(undeclared.request, undeclared)
+    assert isinstance(redirected, Request) and redirected.url == f"{SITE}moved.html"
     # Scrapy's own middleware decodes the whole body (and keeps it) to read 4,096 characters.
-    assert getattr(page, "_cached_ubody", None) is None
-    assert getattr(plain, "_cached_ubody", None) is None
+    for response in (page, plain, undeclared):
+        assert getattr(response, "_cached_ubody", None) is None
+        assert getattr(response, "_cached_benc", None) is None
 
 
 def test_scrapys_meta_refresh_middleware_is_replaced() -> None:

@@ -32,6 +32,15 @@ def test_a_thread_stopped_by_the_machine_while_it_holds_the_gil_is_not_held() ->
     assert round(held, 3) == 0.05 and waited == 0.55
 
 
+def test_waits_of_several_threads_at_once_count_once() -> None:
+    # Two pool threads waited 300 ms each, over the same 300 ms: the loop stood
+    # still 500 ms, so 200 ms of it was something else (a blocking call).
+    before = {"1": (0, 0), "7": (0, 0), "8": (0, 0)}
+    after = {"1": (0, 0), "7": (0, 300 * MS), "8": (0, 300 * MS)}
+    held, waited = held_seconds(0.5, "1", before, after)
+    assert round(held, 3) == 0.2 and waited == 0.3
+
+
 def test_the_cpu_the_loops_thread_used_is_held_whatever_the_others_waited() -> None:
     before = {"1": (0, 0), "7": (0, 0)}
     after = {"1": (300 * MS, 0), "7": (0, 300 * MS)}  # it ran; the other waited for it

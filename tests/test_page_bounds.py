@@ -118,6 +118,9 @@ def test_one_paragraph_past_the_bound_is_cut_at_a_space() -> None:
     assert kept == " ".join(["word"] * 20) and cut == 5_000 - len(kept)
     kept, cut = bounded_text("x" * 1_000, 100)  # no space at all: at the bound
     assert (kept, cut) == ("x" * 100, 900)
+    # An early space, then a script written without spaces: not cut to a word.
+    kept, cut = bounded_text("北京 " + "新闻" * 500, 100)
+    assert len(kept) == 100 and cut == 903
 
 
 def test_an_article_of_a_wall_of_text_keeps_its_first_characters() -> None:

@@ -286,7 +286,7 @@ def heavy_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
     shared.figures["seconds"] = round(second.seconds, 1)
     shared.expect(second.finish_reason == "finished", f"finish reason {second.finish_reason}")
     shared.expect(second.returncode is not None, "the crawl did not end by itself")
-    # What the crawler's own work held the loop: the time its thread waited for a
+    # What the crawler's own work held the loop: the time its threads waited for a
     # CPU (a busy machine) is not counted (newscrawl/looplag.py).
     held = stats.get(LOOP_MAX_HELD_MS)
     shared.expect(held is not None and held <= 500, f"the event loop was held {held} ms")
