@@ -12,8 +12,8 @@ the probe also reads, for each of the process's threads, how long it waited for 
 CPU while it could run (/proc/self/task/*/schedstat), and records, as
 `newscrawl/loop/max_held_ms`, the longest stall less the loop's thread's wait and
 the longest other thread's, and never less than the CPU the loop's own thread
-used in it: how long the crawler's own work (a
-parse, a blocking call) held the loop. The other threads' waits count because
+used in it: how long the crawler's own work (a parse, a blocking call) held the
+loop. The other threads' waits count because
 of the GIL: a thread of the pool's (sending a page, receiving a result) that the
 machine stops while it holds the interpreter's lock stops the loop's thread too,
 which then sleeps on the lock rather than waiting for a CPU. The tests of hostile

@@ -628,8 +628,9 @@ class ArticleStore:
         """The fingerprints of `site`'s boilerplate paragraphs, from every stored page.
 
         The database counts and keeps only those over the threshold: a site of
-        10,000 pages has some 300,000 distinct paragraphs, and reading all their
-        counts (as the end of every crawl does) took the crawler's process 25 MB."""
+        10,000 pages has hundreds of thousands of distinct paragraphs, and reading
+        all their counts into Python (as the end of every crawl asks) took 10.6 MB
+        for 60,000 of them."""
         (pages,) = self.connection.execute(
             "SELECT count(*) FROM articles WHERE site = ?", (site,)
         ).fetchone()

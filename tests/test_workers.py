@@ -25,7 +25,7 @@ from newscrawl.workers import (
 
 from .conftest import BIN, FAST, REPO, FolderSite, run
 from .discovery_site import write_article
-from .proctree import process_tree
+from .proctree import process_tree, status_fields
 
 # An article of 24,000 short paragraphs, within what a worker parses of a page
 # (pageworker.MAX_TAGS): about 3 s of CPU, where a news article takes 20 ms.
@@ -169,8 +169,7 @@ def _fragment_the_heap() -> int:
 
 
 def _rss_mib() -> int:
-    status = Path("/proc/self/status").read_text("ascii").splitlines()
-    return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
+    return int(status_fields(os.getpid())["VmRSS"].split()[0]) // 1024
 
 
 def test_a_worker_gives_its_free_heap_back_every_few_tasks(pool_of_one: ExtractionPool):

@@ -301,13 +301,13 @@ class BaseNewsSpider(scrapy.Spider):
                                          read_links=not declared)  # fmt: skip
         if reading.tags_cut or reading.text_cut:
             count_site(self.crawler, site, PAGES_TRUNCATED)
-        url = without_password(response.url)
-        if reading.tags_cut:
-            logger.info("page truncated: %s: %d tags past the first %d were not read",
-                        url, reading.tags_cut, MAX_TAGS)  # fmt: skip
-        if reading.text_cut:
-            logger.info("text truncated: %s: %d characters past the first %d were not kept",
-                        url, reading.text_cut, MAX_TEXT_CHARS)  # fmt: skip
+            url = without_password(response.url)
+            if reading.tags_cut:
+                logger.info("page truncated: %s: %d tags past the first %d were not read",
+                            url, reading.tags_cut, MAX_TAGS)  # fmt: skip
+            if reading.text_cut:
+                logger.info("text truncated: %s: %d characters past the first %d were not kept",
+                            url, reading.text_cut, MAX_TEXT_CHARS)  # fmt: skip
         return reading
 
     def on_error(self, failure: Failure) -> None:
