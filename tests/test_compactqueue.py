@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import threading
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import FormRequest, Request
@@ -19,11 +20,41 @@ from newscrawl.spiders.news import NewsSpider
 SITE = "http://news.test/"
 
 
-def queue_and_spider() -> tuple[Any, NewsSpider]:
+class Tally:
+    """A meta value with an identity of its own: a copy would count apart."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def unwrapped(method: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return method(*args, **kwargs)
+
+    return wrapper
+
+
+class UnusualSpider(NewsSpider):
+    """Callbacks that are the spider's methods but not reached by their names."""
+
+    name = "unusual"
+
+    def __private(self, response: Any) -> None:
+        pass
+
+    @unwrapped
+    def wrapped(self, response: Any) -> None:
+        pass
+
+    def private(self) -> Callable[..., Any]:
+        return self.__private
+
+
+def queue_and_spider(spider_class: type[NewsSpider] = NewsSpider) -> tuple[Any, Any]:
     values = {name: getattr(newscrawl_settings, name) for name in dir(newscrawl_settings)
               if name.isupper()}  # fmt: skip
-    crawler = get_crawler(NewsSpider, {**values, "NEWSCRAWL_WORKERS": 0})
-    spider = NewsSpider.from_crawler(crawler, urls=SITE)
+    crawler = get_crawler(spider_class, {**values, "NEWSCRAWL_WORKERS": 0})
+    spider = spider_class.from_crawler(crawler, urls=SITE)
     crawler.spider = spider
     queue_class = load_object(crawler.settings["SCHEDULER_MEMORY_QUEUE"])
     return build_from_crawler(queue_class, crawler, "news.test/0"), spider
@@ -81,13 +112,21 @@ def test_a_request_comes_back_as_it_went_in_and_in_scrapys_order() -> None:
 
 
 def test_a_request_that_cannot_be_packed_waits_as_it_is() -> None:
-    queue, spider = queue_and_spider()
+    queue, spider = queue_and_spider(UnusualSpider)
+    deep: list[Any] = []
+    for _ in range(2000):  # deeper than pickle can go
+        deep = [deep]
     unusual = [
         FormRequest(f"{SITE}search", formdata={"q": "harbour"}, callback=spider.parse),
         Request(f"{SITE}a.html", callback=lambda response: None),
         Request(f"{SITE}b.html", callback=spider.parse, meta={"lock": threading.Lock()}),
         Request(f"{SITE}c.html", callback=spider.parse, cookies={"session": "1"}),
         Request(f"{SITE}d.html", method="HEAD", callback=spider.parse),
+        Request(f"{SITE}e.html", callback=spider.private()),
+        Request(f"{SITE}f.html", callback=spider.wrapped),
+        Request(f"{SITE}g.html", callback=spider.parse, meta={"tally": Tally()}),
+        Request(f"{SITE}h.html", callback=spider.parse, cb_kwargs={"tally": Tally()}),
+        Request(f"{SITE}i.html", callback=spider.parse, meta={"deep": deep}),
     ]
     for request in unusual:
         queue.push(request)
