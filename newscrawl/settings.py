@@ -20,7 +20,38 @@ USER_AGENT = f"newscrawl/{__version__} (open-source news text crawler; Scrapy)"
 
 # Politeness.
 ROBOTSTXT_OBEY = True
-DOWNLOADER_MIDDLEWARES = {
+
+# Scrapy's components that newscrawl does not use are left out of Scrapy's base
+# lists, not set to None in EXTENSIONS or DOWNLOADER_MIDDLEWARES: Scrapy imports
+# every class named in those (None or not) and every one in its base lists before
+# it can learn that a component is off. The remote control's import (aiohttp's
+# web server) cost every crawl about 0.15 s of CPU. Anything a later Scrapy adds
+# to its base lists is kept.
+_NOT_USED = {
+    # Off below (no listening sockets).
+    "scrapy.extensions.telnet.TelnetConsole",
+    "scrapy.extensions.remote_control.RemoteControl",
+    # newscrawl.robots.RobotsTxt reads robots.txt instead.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
+    # newscrawl.metarefresh.HeadMetaRefresh (same place) reads a page's head instead.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+    # The cookie middleware stays, though COOKIES_ENABLED is False above: a user's
+    # `-s COOKIES_ENABLED=True` must still work.
+}
+# newscrawl's own components go into Scrapy's base lists, beside Scrapy's: a
+# user's DOWNLOADER_MIDDLEWARES, EXTENSIONS or ITEM_PIPELINES (in a settings
+# module, with -s, or scrapyd's -d setting=) then adds to them, as it adds to
+# Scrapy's, instead of replacing them. In the lists themselves, `-s
+# DOWNLOADER_MIDDLEWARES='{"my.Proxy": 400}'` turned off the address guard,
+# robots.txt and the page budget without a word, and a user's EXTENSIONS left the
+# crawl without its page workers. To turn one off, name it with None, as for
+# Scrapy's own.
+DOWNLOADER_MIDDLEWARES_BASE = {
+    **{
+        name: order
+        for name, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
+        if name not in _NOT_USED
+    },
     # First: a request is charged to its site's page budget as it is sent, in the
     # scheduler's order of priority, or refused when the budget is spent.
     "newscrawl.budget.BudgetGate": 10,
@@ -28,8 +59,7 @@ DOWNLOADER_MIDDLEWARES = {
     # not even to fetch that host's robots.txt.
     "newscrawl.netguard.AddressGuard": 50,
     # robots.txt read by newscrawl (RFC 9309, fail closed, every request waits for
-    # its origin's verdict), in place of Scrapy's middleware (left out of
-    # DOWNLOADER_MIDDLEWARES_BASE below).
+    # its origin's verdict), in place of Scrapy's middleware (_NOT_USED).
     "newscrawl.robots.RobotsTxt": 100,
     # Sees a 3xx before RedirectMiddleware (600) follows it: no redirect to user:password@.
     "newscrawl.netguard.RedirectGuard": 650,
@@ -37,8 +67,8 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.backoff.RetryAfterBackoff": 560,
     # Sees every answer, retried ones included; a site failing again and again is dropped.
     "newscrawl.circuit.SiteCircuitBreaker": 570,
-    # Where Scrapy's MetaRefreshMiddleware was (left out of DOWNLOADER_MIDDLEWARES_BASE
-    # below): the same redirects, without decoding the whole page on the event loop.
+    # Where Scrapy's MetaRefreshMiddleware was (_NOT_USED): the same redirects,
+    # without decoding the whole page on the event loop.
     "newscrawl.metarefresh.HeadMetaRefresh": 580,
     # Next to the downloader: each response as the site sent it (before decompression
     # and redirects) and its request as it went out, as WARC records (only with an
@@ -96,38 +126,18 @@ REFERRER_POLICY = "strict-origin-when-cross-origin"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
-# Scrapy's components that newscrawl does not use are left out of Scrapy's base
-# lists, not set to None in EXTENSIONS or DOWNLOADER_MIDDLEWARES: Scrapy imports
-# every class named in those (None or not) and every one in its base lists before
-# it can learn that a component is off. The remote control's import (aiohttp's
-# web server) cost every crawl about 0.15 s of CPU. Anything a later Scrapy adds
-# to its base lists is kept.
-_NOT_USED = {
-    # Off above (no listening sockets).
-    "scrapy.extensions.telnet.TelnetConsole",
-    "scrapy.extensions.remote_control.RemoteControl",
-    # newscrawl.robots.RobotsTxt reads robots.txt instead.
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
-    # newscrawl.metarefresh.HeadMetaRefresh (same place) reads a page's head instead.
-    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
-    # The cookie middleware stays, though COOKIES_ENABLED is False above: a user's
-    # `-s COOKIES_ENABLED=True` must still work.
-}
-EXTENSIONS_BASE = {
-    name: order for name, order in _scrapy_defaults.EXTENSIONS_BASE.items() if name not in _NOT_USED
-}
-DOWNLOADER_MIDDLEWARES_BASE = {
-    name: order
-    for name, order in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
-    if name not in _NOT_USED
-}
-
-ITEM_PIPELINES = {
+ITEM_PIPELINES_BASE = {
+    **_scrapy_defaults.ITEM_PIPELINES_BASE,
     "newscrawl.pipelines.CleaningPipeline": 200,
     # Only with a store (NEWSCRAWL_SQLITE_PATH or NEWSCRAWL_DATABASE_URL).
     "newscrawl.pipelines.StorePipeline": 300,
 }
-EXTENSIONS = {
+EXTENSIONS_BASE = {
+    **{
+        name: order
+        for name, order in _scrapy_defaults.EXTENSIONS_BASE.items()
+        if name not in _NOT_USED
+    },
     # The store's one owner: opens, migrates and locks it before the first request;
     # after the pipelines, re-cleans the run's sites, writes the run record, closes it.
     "newscrawl.runstore.RunStore": 0,

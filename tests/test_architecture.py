@@ -148,7 +148,7 @@ import sys
 from scrapy.utils.misc import load_object
 import newscrawl.cli, newscrawl.runner, newscrawl.settings as s
 import newscrawl.spiders.news, newscrawl.spiders.article, newscrawl.cluster.worker
-names = [*s.DOWNLOADER_MIDDLEWARES, *s.ITEM_PIPELINES, *s.EXTENSIONS, s.LOG_FORMATTER,
+names = [*s.DOWNLOADER_MIDDLEWARES_BASE, *s.ITEM_PIPELINES_BASE, *s.EXTENSIONS_BASE, s.LOG_FORMATTER,
          s.SCHEDULER_PRIORITY_QUEUE, s.DUPEFILTER_CLASS, s.TWISTED_DNS_RESOLVER]
 for name in names:
     if name.startswith("newscrawl."):

@@ -72,6 +72,25 @@ def test_news_crawl_stores_articles_in_jsonl_and_sqlite(site_url: str, tmp_path:
     assert sorted(rows_after) == sorted(rows)
 
 
+def test_a_users_components_add_to_newscrawls(site_url: str, tmp_path: Path):
+    """A user's DOWNLOADER_MIDDLEWARES, EXTENSIONS and ITEM_PIPELINES add to
+    newscrawl's. When newscrawl's were in those lists, the user's replaced them:
+    the crawl went past robots.txt, the address guard and the page budget, and,
+    without its page workers, stored nothing with a traceback for every page."""
+    out = tmp_path / "articles.jsonl"
+    SITE_HITS.clear()
+    result = run(
+        "newscrawl", "crawl", site_url, "-O", str(out), *FAST,
+        "-s", 'DOWNLOADER_MIDDLEWARES={"scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 401}',
+        "-s", 'EXTENSIONS={"scrapy.extensions.logstats.LogStats": 1}',
+        "-s", 'ITEM_PIPELINES={}',
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+    assert {item["url"].removeprefix(site_url) for item in read_jsonl(out)} == STORED
+    assert SITE_HITS and not any(path.startswith("/private/") for path in SITE_HITS)
+
+
 def test_max_pages_caps_requests(site_url: str, tmp_path: Path):
     SITE_HITS.clear()
     result = run(

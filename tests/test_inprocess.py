@@ -319,6 +319,6 @@ def test_scrapys_meta_refresh_middleware_is_replaced() -> None:
     crawler = crawler_for()
     crawler._apply_settings()
     base = crawler.settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
-    ours = crawler.settings.getdict("DOWNLOADER_MIDDLEWARES")
+    ours = crawler.settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
     assert "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware" not in base
     assert ours["newscrawl.metarefresh.HeadMetaRefresh"] == 580

@@ -87,14 +87,10 @@ def check_cluster(url: str, run: str, shard: str) -> None:
 def cluster_settings(url: str, run: str, shard: str, writer: bool = False) -> dict[str, Any]:
     """The settings that make a crawl one worker of a cluster; with `writer`, one
     that sends its articles to the run's `newscrawl writer`."""
-    from newscrawl import settings
-
     extra: dict[str, Any] = {}
     if writer:
-        pipelines = {
-            **settings.ITEM_PIPELINES,
-            "newscrawl.cluster.worker.ArticleQueuePipeline": 300,
-        }
+        # Beside newscrawl's pipelines, which are in ITEM_PIPELINES_BASE.
+        pipelines = {"newscrawl.cluster.worker.ArticleQueuePipeline": 300}
         extra = {"NEWSCRAWL_CLUSTER_WRITER": True, "ITEM_PIPELINES": pipelines}
     return {
         **extra,
