@@ -153,6 +153,8 @@ EXTENSIONS_BASE = {
     "newscrawl.stopwatch.StopWatchdog": 0,
     # The longest the event loop went without turning: stat newscrawl/loop/max_lag_ms.
     "newscrawl.looplag.LoopLag": 0,
+    # A callback's output handled with a task per element, not 100 per response.
+    "newscrawl.spideroutput.TasksPerElement": 0,
 }
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"
