@@ -25,9 +25,10 @@ ROBOTS_TXT_READ signal, for its `Sitemap:` lines.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
@@ -82,9 +83,33 @@ class Verdict:
             return self.address_refused
         if self.unreachable is not None:
             return f"{ROBOTS_UNREACHABLE} ({self.unreachable})"
-        if self.parser is not None and not self.parser.allowed(url, user_agent):
+        if self.parser is not None and not all(
+            self.parser.allowed(form, user_agent) for form in path_forms(url)
+        ):
             return ROBOTS_FORBIDDEN
         return None
+
+
+def path_forms(url: str) -> list[str]:
+    """`url`, and the forms of it a server may take for the same path, which its
+    robots.txt rules must also allow: its dot segments resolved and its runs of
+    slashes made one, and before that its path's escapes decoded.
+    "/news/../private/x.html" is "/private/x.html" to the server, as are
+    "/private%2fx.html" and "//private/x.html" to many, and a rule for "/private/"
+    matched none of them as written: a link could take the crawl into what
+    robots.txt forbids."""
+    parts = urlsplit(url)
+    forms = [url]
+    for path in (parts.path, unquote(parts.path)):
+        if "/." in path or "//" in path or path != parts.path:
+            reference = _SLASHES.sub("/", path) + (f"?{parts.query}" if parts.query else "")
+            resolved = urljoin(f"{parts.scheme}://{parts.netloc}/", "/" + reference.lstrip("/"))
+            if resolved not in forms:
+                forms.append(resolved)
+    return forms
+
+
+_SLASHES = re.compile("/{2,}")
 
 
 ALLOW_ALL = Verdict()

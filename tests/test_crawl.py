@@ -91,6 +91,19 @@ def test_a_users_components_add_to_newscrawls(site_url: str, tmp_path: Path):
     assert SITE_HITS and not any(path.startswith("/private/") for path in SITE_HITS)
 
 
+def test_a_path_that_leads_into_a_disallowed_folder_is_not_fetched(site_url: str, tmp_path: Path):
+    """robots.txt disallows /private/. A start URL (or a link) through "..", an
+    escaped slash or a double slash reached the same page and stored it."""
+    out = tmp_path / "articles.jsonl"
+    SITE_HITS.clear()
+    ways_in = ["news/../private/secret.html", "private%2fsecret.html", "/private/secret.html"]
+    result = run("newscrawl", "crawl", *(site_url + way for way in ways_in), "-O", str(out), *FAST)
+    assert b"Traceback" not in result.stderr
+    assert not any("private" in path for path in SITE_HITS), SITE_HITS
+    assert not out.exists() or not read_jsonl(out)
+    assert b"pages not fetched: 3 (robots_txt 3)" in result.stderr, result.stderr.decode()
+
+
 def test_max_pages_caps_requests(site_url: str, tmp_path: Path):
     SITE_HITS.clear()
     result = run(
