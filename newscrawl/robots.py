@@ -126,6 +126,7 @@ class RobotsTxt:
 
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            logger.warning("robots.txt is not obeyed in this crawl (ROBOTSTXT_OBEY is off)")
             raise NotConfigured
         self.crawler = crawler
         self.user_agent = str(

@@ -19,8 +19,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from newscrawl.archive import check_archive_dir
-from newscrawl.config import NewscrawlConfig
+from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.logformatter import quiet_routine_logs
+from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
 
@@ -73,7 +74,11 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
     """newscrawl's settings module, then `overrides` at command-line priority."""
     settings = Settings()
     settings.setmodule("newscrawl.settings", priority="project")
-    settings.update(dict(overrides or {}), priority="cmdline")
+    for name, value in dict(overrides or {}).items():
+        try:
+            settings.set(name, value, priority="cmdline")
+        except (ValueError, TypeError):  # a dict setting's JSON, for one
+            raise ConfigError(f"setting {name}: {value!r} is not a dict (JSON object)") from None
     return settings
 
 
@@ -100,6 +105,8 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
     and migrated before the first request); a store that cannot be opened ends
     the crawl at once with finish reason STORE_UNAVAILABLE."""
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
+    check_scrapy_values(settings)  # Scrapy's own settings too
+    check_guards(settings, config.address_guard)
     if config.database is not None:
         check_store(config.database)
     if config.archive_dir is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from .conftest import FAST, SITE, run
+from .conftest import FAST, SITE, SITE_HITS, run
 
 FERRY = SITE / "news/2026/03/ferry-timetable-changes-for-spring.html"
 SHORT = SITE / "news/2026/03/short-notice-road-closure-on-quay-street.html"
@@ -93,6 +93,50 @@ def test_database_that_is_not_sqlite_is_a_one_line_error(tmp_path: Path, site_ur
 def test_bad_setting_is_a_one_line_error(site_url: str):
     result = run("newscrawl", "crawl", site_url, "-s", "NEWSCRAWL_FRAGMENT_PATTERNS=(oops")
     assert_one_line_error(result, "NEWSCRAWL_FRAGMENT_PATTERNS", "(oops")
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("CONCURRENT_REQUESTS=abc", "is not a number"),
+        ("DEPTH_LIMIT=2.5", "is not a whole number"),
+        ("ROBOTSTXT_OBEY=maybe", "is not true or false"),
+        ("DOWNLOADER_MIDDLEWARES=notjson", "is not a dict"),
+        ("FEEDS=[1, 2]", "is not a dict"),
+        ("LOG_LEVEL=LOUD", "is not a log level"),
+        ("CONCURRENT_REQUESTS_PER_DOMAIN=0", "must be at least 1"),
+    ],
+)
+def test_a_bad_value_of_a_scrapy_setting_is_a_one_line_error(
+    site_url: str, setting: str, said: str
+):
+    """Before: tracebacks from inside the crawl's start, and exit code 130
+    (interrupted) or 1; a per-site concurrency of 0 waited for ever."""
+    result = run("newscrawl", "crawl", site_url, "-s", setting, timeout=60)
+    assert_one_line_error(result, setting.split("=")[0], said)
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        (
+            'DOWNLOADER_MIDDLEWARES_BASE={"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600}',
+            "leaves out newscrawl.budget.BudgetGate",
+        ),
+        ('DOWNLOADER_MIDDLEWARES={"newscrawl.robots.RobotsTxt": null}', "ROBOTSTXT_OBEY=False"),
+        ("ITEM_PIPELINES_BASE={}", "leaves out newscrawl.pipelines.CleaningPipeline"),
+        ("TWISTED_DNS_RESOLVER=scrapy.resolver.CachingThreadedResolver", "GuardedResolver"),
+    ],
+)
+def test_a_setting_that_would_turn_a_guard_off_stops_the_crawl(
+    site_url: str, setting: str, said: str
+):
+    """Before: the crawl ran without the guard (the internal host reached, robots.txt
+    not read, the budget not kept, or nothing stored), and said nothing."""
+    SITE_HITS.clear()
+    result = run("newscrawl", "crawl", site_url, "-s", setting)
+    assert_one_line_error(result, said)
+    assert not SITE_HITS
 
 
 def test_scrape_prints_articles_and_reports_pages_without_one(site_url: str):

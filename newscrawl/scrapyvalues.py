@@ -1,0 +1,149 @@
+"""Scrapy's own settings, checked before a crawl starts: their values, and that
+they leave newscrawl's guards and parts in place.
+
+A value of the wrong kind given with -s (`-s CONCURRENT_REQUESTS=abc`, `-s
+DOWNLOADER_MIDDLEWARES=notjson`, `-s ROBOTSTXT_OBEY=maybe`) failed only once
+Scrapy read it, while the crawl started: some sixty lines of tracebacks, and an
+exit code of 130 (interrupted) or 1 for a crawl that never ran. And a per-site
+concurrency of 0 left every request waiting for ever. Each setting Scrapy
+declares is read here as the kind of its default (a boolean, a number, a dict),
+a few as a whole number, and those without which no request goes out in their
+range: a bad one is a ConfigError, one line and exit code 2, before anything
+starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from newscrawl.config import SETTING_PREFIX, ConfigError
+
+__all__ = ["check_guards", "check_scrapy_values"]
+
+# Read as whole numbers by Scrapy (int()), though other number settings take "0.5".
+_WHOLE = frozenset({
+    "CONCURRENT_ITEMS", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "CONCURRENT_REQUESTS_PER_IP", "DEPTH_LIMIT", "DEPTH_PRIORITY", "DOWNLOAD_MAXSIZE",
+    "DOWNLOAD_WARNSIZE", "MEMUSAGE_LIMIT_MB", "MEMUSAGE_WARNING_MB", "REDIRECT_MAX_TIMES",
+    "RETRY_TIMES", "URLLENGTH_LIMIT",
+})  # fmt: skip
+# The least value with which a crawl sends requests at all.
+_AT_LEAST = {
+    "CONCURRENT_ITEMS": 1,
+    "CONCURRENT_REQUESTS": 1,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+    "DEPTH_LIMIT": 0,  # 0 is no limit; below it, no link is followed
+}
+_ABOVE_ZERO = frozenset({"DOWNLOAD_TIMEOUT"})
+
+
+def check_scrapy_values(settings: Any) -> None:
+    """Raise ConfigError naming the first of Scrapy's settings in `settings` (Scrapy's
+    Settings) whose value is not of its kind or out of its range."""
+    from scrapy.settings import default_settings
+
+    for name in list(settings):
+        if name.startswith(SETTING_PREFIX) or settings[name] is None:
+            continue
+        default = getattr(default_settings, name, None)
+        value = settings[name]
+        if name == "LOG_LEVEL":
+            _check_log_level(value)
+        elif isinstance(default, bool):
+            _read(settings.getbool, name, value, "true or false")
+        elif isinstance(default, int | float):
+            number = _read(settings.getfloat, name, value, "a number")
+            if name in _WHOLE:
+                number = _read(settings.getint, name, value, "a whole number")
+            if number < _AT_LEAST.get(name, number) or (name in _ABOVE_ZERO and number <= 0):
+                least = f"at least {_AT_LEAST[name]}" if name in _AT_LEAST else "above 0"
+                raise ConfigError(f"setting {name}: {value!r} must be {least}")
+        elif isinstance(default, dict):
+            _read(settings.getdict, name, value, "a dict (JSON object)")
+
+
+def _read(getter: Any, name: str, value: object, kind: str) -> Any:
+    try:
+        return getter(name)
+    except (ValueError, TypeError):
+        raise ConfigError(f"setting {name}: {value!r} is not {kind}") from None
+
+
+def _check_log_level(value: object) -> None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return
+    if not isinstance(value, str) or not isinstance(logging.getLevelName(value), int):
+        levels = "CRITICAL, ERROR, WARNING, INFO or DEBUG"
+        raise ConfigError(f"setting LOG_LEVEL: {value!r} is not a log level ({levels})")
+
+
+# The components a crawl cannot do without, by setting: (class, what it is for,
+# and when it may be left out). The *_BASE lists hold them (settings.py); a user
+# who replaces a base list, or names one of them with None, would otherwise turn
+# a guard off without a word: -s DOWNLOADER_MIDDLEWARES_BASE='{...}' took the
+# crawl to the forbidden internal host, past robots.txt and the page budget.
+_NEEDED: dict[str, list[tuple[str, str, str | None]]] = {
+    "DOWNLOADER_MIDDLEWARES": [
+        ("newscrawl.budget.BudgetGate", "the page budget", None),
+        ("newscrawl.netguard.AddressGuard", "the address guard", "NEWSCRAWL_ADDRESS_GUARD"),
+        ("newscrawl.netguard.RedirectGuard", "the address guard", "NEWSCRAWL_ADDRESS_GUARD"),
+        ("newscrawl.robots.RobotsTxt", "robots.txt", "ROBOTSTXT_OBEY"),
+    ],
+    "EXTENSIONS": [
+        ("newscrawl.runstore.RunStore", "the store", None),
+        ("newscrawl.pagereader.PageReader", "the page workers", None),
+    ],
+    "ITEM_PIPELINES": [
+        ("newscrawl.pipelines.CleaningPipeline", "the cleaning", None),
+        ("newscrawl.pipelines.StorePipeline", "the store", None),
+    ],
+}
+
+
+def check_guards(settings: Any, address_guard: bool) -> None:
+    """Raise ConfigError if Scrapy's component lists in `settings` leave out one of
+    newscrawl's guards or parts (a subclass will do), or the DNS resolver is not
+    the address guard's, unless the setting that turns that guard off says so
+    (`address_guard`: NEWSCRAWL_ADDRESS_GUARD as the crawl's config reads it)."""
+    from scrapy.utils.conf import build_component_list
+    from scrapy.utils.misc import load_object
+
+    on = {
+        "NEWSCRAWL_ADDRESS_GUARD": address_guard,
+        "ROBOTSTXT_OBEY": settings.getbool("ROBOTSTXT_OBEY"),
+    }
+    for setting, needed in _NEEDED.items():
+        names = build_component_list(settings.getwithbase(setting))
+        classes = [_loaded(load_object, name, setting) for name in names]
+        for path, purpose, off_switch in needed:
+            if off_switch is not None and not on[off_switch]:
+                continue
+            wanted = load_object(path)
+            if not any(isinstance(c, type) and issubclass(c, wanted) for c in classes):
+                how = f", or set {off_switch}=False to do without it" if off_switch else ""
+                raise ConfigError(
+                    f"setting {setting}: it leaves out {path} ({purpose}); name it"
+                    f" there with an order, not None{how}"
+                )
+    if address_guard:
+        from newscrawl.netguard import GuardedResolver
+
+        resolver = _loaded(
+            load_object, settings.get("TWISTED_DNS_RESOLVER"), "TWISTED_DNS_RESOLVER"
+        )
+        if not (isinstance(resolver, type) and issubclass(resolver, GuardedResolver)):
+            raise ConfigError(
+                "setting TWISTED_DNS_RESOLVER: the address guard needs"
+                " newscrawl.netguard.GuardedResolver or a subclass of it;"
+                " set NEWSCRAWL_ADDRESS_GUARD=False to crawl without the guard"
+            )
+
+
+def _loaded(load_object: Any, name: object, setting: str) -> Any:
+    if not isinstance(name, str):
+        return name  # a class given as an object
+    try:
+        return load_object(name)
+    except (ImportError, NameError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"setting {setting}: cannot load {name}: {exc}") from None
