@@ -46,6 +46,7 @@ __all__ = [
     "JsonLinesSafeFileStorage",
     "PageState",
     "flush_spools",
+    "local_feed_path",
     "open_spools",
     "repair_torn_tail",
     "spool_path",
@@ -431,7 +432,7 @@ def _spooled(crawler: Crawler, path: Path) -> bool:
     return _key(path) in _SPOOLS.get(crawler, {})
 
 
-def _local_path(uri: str) -> Path | None:
+def local_feed_path(uri: str) -> Path | None:
     """The file a feed URI names, if it is a plain local file (no URI parameters)."""
     if "%(" in uri:
         return None
@@ -453,7 +454,7 @@ def open_spools(crawler: Crawler) -> list[FeedSpool]:
     for uri, options in settings.getdict("FEEDS").items():
         options = options or {}
         fmt = options.get("format")
-        path = _local_path(str(uri))
+        path = local_feed_path(str(uri))
         if fmt not in JSON_LINES_FORMATS or path is None or options.get("batch_item_count"):
             continue
         if path.exists() and not path.is_file():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from scrapy.settings import Settings
 
 from newscrawl.archive import check_archive_dir
 from newscrawl.config import ConfigError, NewscrawlConfig
+from newscrawl.feeds import local_feed_path
 from newscrawl.logformatter import quiet_routine_logs
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
@@ -92,6 +94,21 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def check_creatable(path: Path) -> None:
+    """Fail early, with the path in the message, if `path` could not be written at
+    the end of the run; without creating it: a run killed before then leaves no
+    empty file where a reader expects JSON."""
+    if path.exists():
+        check_writable(path)
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path}: permission denied")
+
+
 def _requested_url(response: Any) -> str:
     # After redirects, the first URL is the one that was asked for.
     redirects = response.meta.get("redirect_urls") if response is not None else None
@@ -111,9 +128,14 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
         check_store(config.database)
     if config.archive_dir is not None:
         check_archive_dir(config.archive_dir)  # ArchiveError, one line, before Scrapy starts
+    if config.stats_file is not None:
+        check_creatable(config.stats_file)  # not an error line after the crawl, exit 0
     for uri in settings.getdict("FEEDS"):
-        if "://" not in str(uri) and not str(uri).startswith("stdout:"):
-            check_writable(Path(uri))
+        # A local file, as a path or a file: URI (file:///sys/x.jsonl lost every
+        # record, with exit code 0), unless it is a device or a pipe.
+        path = local_feed_path(str(uri)) if not str(uri).startswith("stdout:") else None
+        if path is not None and (path.is_file() or not path.exists()):
+            check_writable(path)
     report = _crawl(spider_name, spider_args, settings)
     if config.stats_file is not None:
         write_stats(config.stats_file, report)

@@ -74,11 +74,38 @@ def test_malformed_url_is_a_one_line_error(url: str, message: str):
     assert_one_line_error(run("newscrawl", "scrape", url), message)
 
 
+def test_a_url_past_scrapys_length_limit_is_a_one_line_error(site_url: str):
+    """Scrapy drops a request for a URL longer than URLLENGTH_LIMIT (2,083) without
+    a word: `scrape` printed nothing at all and exited 1."""
+    url = site_url + "news/" + "a" * 2100 + ".html"
+    for command in ("crawl", "scrape"):
+        assert_one_line_error(run("newscrawl", command, url), "URLLENGTH_LIMIT")
+
+
 def test_unwritable_output_is_a_one_line_error(tmp_path: Path, site_url: str):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     result = run("newscrawl", "crawl", site_url, "-o", str(blocker / "out.jsonl"))
     assert_one_line_error(result, f"cannot write {blocker / 'out.jsonl'}")
+
+
+def test_an_unwritable_feed_uri_or_stats_file_is_a_one_line_error(tmp_path: Path, site_url: str):
+    """Before: the crawl ran, every record was lost with a traceback each, and the
+    exit code was 0; and `-O file:///...` made a folder named "file:" where the
+    command ran."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    feeds = json.dumps({f"file://{blocker}/out.jsonl": {"format": "jsonlines"}})
+    result = run("newscrawl", "crawl", site_url, "-s", f"FEEDS={feeds}", cwd=tmp_path)
+    assert_one_line_error(result, f"cannot write {blocker / 'out.jsonl'}")
+    stats = f"NEWSCRAWL_STATS_FILE={blocker / 'stats.json'}"  # was an error line and exit 0
+    result = run("newscrawl", "crawl", site_url, "-s", stats, cwd=tmp_path)
+    assert_one_line_error(result, f"cannot write {blocker / 'stats.json'}")
+    out = tmp_path / "out" / "articles.jsonl"
+    result = run("newscrawl", "crawl", site_url, "-O", f"file://{out}", *FAST, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    assert out.read_text().count("\n") == 3
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "out"]
 
 
 def test_database_that_is_not_sqlite_is_a_one_line_error(tmp_path: Path, site_url: str):

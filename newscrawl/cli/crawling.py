@@ -132,10 +132,19 @@ def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any
     from newscrawl.storage import StorageError
 
     try:
-        check_spider_arguments(spider, spider_args)
-        return run_spider(spider, spider_args, load_settings(overrides))
+        settings = load_settings(overrides)
+        check_spider_arguments(spider, spider_args, _url_limit(settings))
+        return run_spider(spider, spider_args, settings)
     except (SpiderArgumentError, ConfigError, OutputError, StorageError, ArchiveError) as exc:
         raise CommandError(str(exc)) from None
+
+
+def _url_limit(settings: Any) -> int:
+    """URLLENGTH_LIMIT, or 0 when it is not a number (check_scrapy_values says so)."""
+    try:
+        return max(int(settings.getint("URLLENGTH_LIMIT")), 0)
+    except (ValueError, TypeError):
+        return 0
 
 
 def news_arguments(args: argparse.Namespace) -> dict[str, Any]:

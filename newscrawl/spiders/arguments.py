@@ -18,9 +18,11 @@ class SpiderArgumentError(ValueError):
     """A spider argument newscrawl cannot use; the message says which and why."""
 
 
-def check_spider_arguments(spider: str, arguments: Mapping[str, Any]) -> None:
+def check_spider_arguments(spider: str, arguments: Mapping[str, Any], url_limit: int = 0) -> None:
     """Raise SpiderArgumentError if newscrawl's spider `spider` cannot start with
-    `arguments` (other spiders are not checked)."""
+    `arguments` (other spiders are not checked), or one of its start URLs is
+    longer than `url_limit` characters (URLLENGTH_LIMIT; 0: no limit), which
+    Scrapy would drop without a word."""
     from newscrawl.spiders.article import ArticleSpider
     from newscrawl.spiders.news import NewsSpider
 
@@ -35,6 +37,11 @@ def check_spider_arguments(spider: str, arguments: Mapping[str, Any]) -> None:
         raise SpiderArgumentError(str(exc)) from None
     except TypeError as exc:  # an argument the spider does not take
         raise SpiderArgumentError(f"{spider}: {exc}") from None
+    for url in built.start_urls if url_limit > 0 else ():
+        if len(url) > url_limit:
+            raise SpiderArgumentError(
+                f"URL longer than {url_limit} characters (URLLENGTH_LIMIT): {url[:80]}..."
+            )
     try:
         for site in built.sites:  # a site's own WARC folder (sites file `archive`)
             if site.archive is not None:
