@@ -15,6 +15,7 @@ starts.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from newscrawl.config import SETTING_PREFIX, ConfigError
@@ -106,6 +107,7 @@ def check_guards(settings: Any, address_guard: bool) -> None:
     newscrawl's guards or parts (a subclass will do), or the DNS resolver is not
     the address guard's, unless the setting that turns that guard off says so
     (`address_guard`: NEWSCRAWL_ADDRESS_GUARD as the crawl's config reads it)."""
+    from scrapy.exceptions import ScrapyDeprecationWarning
     from scrapy.utils.conf import build_component_list
     from scrapy.utils.misc import load_object
 
@@ -129,15 +131,30 @@ def check_guards(settings: Any, address_guard: bool) -> None:
     if address_guard:
         from newscrawl.netguard import GuardedResolver
 
-        resolver = _loaded(
-            load_object, settings.get("TWISTED_DNS_RESOLVER"), "TWISTED_DNS_RESOLVER"
-        )
+        name = _resolver_setting(settings)
+        with warnings.catch_warnings():  # Scrapy's own, when it reads DNS_RESOLVER
+            warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+            resolver = _loaded(load_object, settings.get(name), name)
         if not (isinstance(resolver, type) and issubclass(resolver, GuardedResolver)):
             raise ConfigError(
-                "setting TWISTED_DNS_RESOLVER: the address guard needs"
+                f"setting {name}: the address guard needs"
                 " newscrawl.netguard.GuardedResolver or a subclass of it;"
                 " set NEWSCRAWL_ADDRESS_GUARD=False to crawl without the guard"
             )
+
+
+def _resolver_setting(settings: Any) -> str:
+    """The setting whose resolver the crawl will use: Scrapy (2.19) still takes the
+    deprecated DNS_RESOLVER, when it is set above its default, over a
+    TWISTED_DNS_RESOLVER of lower priority."""
+    from scrapy.settings import SETTINGS_PRIORITIES
+
+    old = settings.getpriority("DNS_RESOLVER") or 0
+    if old > SETTINGS_PRIORITIES["default"] and old >= (
+        settings.getpriority("TWISTED_DNS_RESOLVER") or 0
+    ):
+        return "DNS_RESOLVER"
+    return "TWISTED_DNS_RESOLVER"
 
 
 def _loaded(load_object: Any, name: object, setting: str) -> Any:

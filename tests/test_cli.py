@@ -153,6 +153,7 @@ def test_a_bad_value_of_a_scrapy_setting_is_a_one_line_error(
         ('DOWNLOADER_MIDDLEWARES={"newscrawl.robots.RobotsTxt": null}', "ROBOTSTXT_OBEY=False"),
         ("ITEM_PIPELINES_BASE={}", "leaves out newscrawl.pipelines.CleaningPipeline"),
         ("TWISTED_DNS_RESOLVER=scrapy.resolver.CachingThreadedResolver", "GuardedResolver"),
+        ("DNS_RESOLVER=scrapy.resolver.CachingThreadedResolver", "GuardedResolver"),
     ],
 )
 def test_a_setting_that_would_turn_a_guard_off_stops_the_crawl(
