@@ -95,22 +95,14 @@ def pack(request: Request, spider: Spider) -> bytes | Request:
     if not (_plain(request.meta) and _plain(request.cb_kwargs) and _plain(request.flags)):
         return request
     try:
-        return pickle.dumps(
-            (
-                request.url,
-                _method_name(spider, request.callback),
-                _method_name(spider, request.errback),
-                list(request.headers.items()) if request.headers else None,
-                request.meta,
-                request.priority,
-                request.dont_filter,
-                request.flags,
-                request.cb_kwargs,
-            ),
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
+        callback = _method_name(spider, request.callback)
+        errback = _method_name(spider, request.errback)
     except ValueError:  # a callback that is not the spider's
         return request
+    headers = list(request.headers.items()) if request.headers else None
+    fields = (request.url, callback, errback, headers, request.meta, request.priority,
+              request.dont_filter, request.flags, request.cb_kwargs)  # fmt: skip
+    return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def unpack(item: bytes | Request | None, spider: Spider) -> Request | None:

@@ -133,7 +133,7 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
     for uri in settings.getdict("FEEDS"):
         # A local file, as a path or a file: URI (file:///sys/x.jsonl lost every
         # record, with exit code 0), unless it is a device or a pipe.
-        path = local_feed_path(str(uri)) if not str(uri).startswith("stdout:") else None
+        path = local_feed_path(str(uri))  # None for stdout: and other schemes
         if path is not None and (path.is_file() or not path.exists()):
             check_writable(path)
     report = _crawl(spider_name, spider_args, settings)

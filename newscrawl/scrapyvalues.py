@@ -18,7 +18,13 @@ import logging
 import warnings
 from typing import Any
 
+from scrapy.exceptions import ScrapyDeprecationWarning
+from scrapy.settings import SETTINGS_PRIORITIES, default_settings
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
+
 from newscrawl.config import SETTING_PREFIX, ConfigError
+from newscrawl.netguard import GuardedResolver
 
 __all__ = ["check_guards", "check_scrapy_values"]
 
@@ -42,8 +48,6 @@ _ABOVE_ZERO = frozenset({"DOWNLOAD_TIMEOUT"})
 def check_scrapy_values(settings: Any) -> None:
     """Raise ConfigError naming the first of Scrapy's settings in `settings` (Scrapy's
     Settings) whose value is not of its kind or out of its range."""
-    from scrapy.settings import default_settings
-
     for name in list(settings):
         if name.startswith(SETTING_PREFIX) or settings[name] is None:
             continue
@@ -107,17 +111,13 @@ def check_guards(settings: Any, address_guard: bool) -> None:
     newscrawl's guards or parts (a subclass will do), or the DNS resolver is not
     the address guard's, unless the setting that turns that guard off says so
     (`address_guard`: NEWSCRAWL_ADDRESS_GUARD as the crawl's config reads it)."""
-    from scrapy.exceptions import ScrapyDeprecationWarning
-    from scrapy.utils.conf import build_component_list
-    from scrapy.utils.misc import load_object
-
     on = {
         "NEWSCRAWL_ADDRESS_GUARD": address_guard,
         "ROBOTSTXT_OBEY": settings.getbool("ROBOTSTXT_OBEY"),
     }
     for setting, needed in _NEEDED.items():
         names = build_component_list(settings.getwithbase(setting))
-        classes = [_loaded(load_object, name, setting) for name in names]
+        classes = [_loaded(name, setting) for name in names]
         for path, purpose, off_switch in needed:
             if off_switch is not None and not on[off_switch]:
                 continue
@@ -129,12 +129,10 @@ def check_guards(settings: Any, address_guard: bool) -> None:
                     f" there with an order, not None{how}"
                 )
     if address_guard:
-        from newscrawl.netguard import GuardedResolver
-
         name = _resolver_setting(settings)
         with warnings.catch_warnings():  # Scrapy's own, when it reads DNS_RESOLVER
             warnings.simplefilter("ignore", ScrapyDeprecationWarning)
-            resolver = _loaded(load_object, settings.get(name), name)
+            resolver = _loaded(settings.get(name), name)
         if not (isinstance(resolver, type) and issubclass(resolver, GuardedResolver)):
             raise ConfigError(
                 f"setting {name}: the address guard needs"
@@ -147,8 +145,6 @@ def _resolver_setting(settings: Any) -> str:
     """The setting whose resolver the crawl will use: Scrapy (2.19) still takes the
     deprecated DNS_RESOLVER, when it is set above its default, over a
     TWISTED_DNS_RESOLVER of lower priority."""
-    from scrapy.settings import SETTINGS_PRIORITIES
-
     old = settings.getpriority("DNS_RESOLVER") or 0
     if old > SETTINGS_PRIORITIES["default"] and old >= (
         settings.getpriority("TWISTED_DNS_RESOLVER") or 0
@@ -157,7 +153,7 @@ def _resolver_setting(settings: Any) -> str:
     return "TWISTED_DNS_RESOLVER"
 
 
-def _loaded(load_object: Any, name: object, setting: str) -> Any:
+def _loaded(name: object, setting: str) -> Any:
     if not isinstance(name, str):
         return name  # a class given as an object
     try:
