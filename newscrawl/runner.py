@@ -18,6 +18,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from twisted.python.failure import Failure
 
 from newscrawl.archive import check_archive_dir
 from newscrawl.config import ConfigError, NewscrawlConfig
@@ -26,6 +27,7 @@ from newscrawl.logformatter import quiet_routine_logs
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
+from newscrawl.vocabulary import START_ERROR, START_FAILED
 
 __all__ = [
     "CrawlReport",
@@ -166,9 +168,21 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
     def dropped(item: Any, response: Any, exception: BaseException, spider: Any) -> None:
         report.failures[_requested_url(response)] = getattr(exception, "reason", str(exception))
 
+    start_error: list[str] = []
+
+    def start_failed(failure: Failure) -> None:
+        # Crawler.crawl raises only while the crawler and its engine start; once
+        # the engine runs, errors are logged and counted. Handled here, the error
+        # is one line at the end (cli/crawling.py) instead of Twisted's
+        # "Unhandled error in Deferred" tracebacks; -L DEBUG keeps the traceback.
+        error = failure.value
+        assert error is not None  # a Failure always holds its exception
+        start_error.append(_start_error(error))
+        logger.debug("the crawl could not start", exc_info=error)
+
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(dropped, signal=signals.item_dropped)
-    process.crawl(crawler, **spider_args)
+    process.crawl(crawler, **spider_args).addErrback(start_failed)
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
     try:
@@ -176,11 +190,34 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
     finally:
         gc.set_threshold(*DEFAULT_GC_THRESHOLD)
         gc.unfreeze()
-    assert crawler.stats is not None and crawler.spider is not None
-    report.stats = crawler.stats.get_stats()
+    report.stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+    if start_error:
+        # Whatever Scrapy made of it ("shutdown" when the engine was closed, no
+        # reason when it was never made), it was no stop: the crawl never ran.
+        report.stats["finish_reason"] = START_FAILED
+        report.stats[START_ERROR] = start_error[0]
     for url, reason in getattr(crawler.spider, "fetch_failures", {}).items():
         report.failures.setdefault(url, reason)
     return report
+
+
+def _start_error(exc: BaseException) -> str:
+    """Why the crawl could not start, in one line. Scrapy cleans up after a failed
+    start, and the clean-up can raise too ("Engine slot not assigned" after a
+    SCHEDULER_PRIORITY_QUEUE that does not import): the first error comes first."""
+    first = exc
+    while first.__context__ is not None and not first.__suppress_context__:
+        first = first.__context__
+    if first is exc:
+        return _one_line(exc)
+    return f"{_one_line(first)} (then {_one_line(exc)})"
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one line: its class (the message alone can be a bare name,
+    as a KeyError's is) and its message, line breaks folded."""
+    message = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def write_stats(path: Path, report: CrawlReport) -> None:

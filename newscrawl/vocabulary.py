@@ -62,6 +62,8 @@ __all__ = [
     "SENT_TO_WRITER",
     "SHUTDOWN",
     "SITE_STATS",
+    "START_ERROR",
+    "START_FAILED",
     "STATS_COLUMNS",
     "STORAGE_ERROR",
     "STORE",
@@ -94,6 +96,10 @@ EXTRACTION_FAILED = "extraction_failed"
 # A cluster worker that lost its Redis, or waited in vain for other shards' workers.
 CLUSTER_LOST = "cluster_unreachable"
 CLUSTER_INCOMPLETE = "cluster_incomplete"
+# The crawler or its engine raised while it started (a class path that does not
+# import, a component whose constructor raises): nothing was fetched. Scrapy itself
+# says "shutdown" or nothing for it, which read as a Ctrl-C.
+START_FAILED = "start_failed"
 
 # -- stats keys -------------------------------------------------------------------------
 
@@ -133,6 +139,7 @@ OUTPUT_ERROR_MESSAGE = "newscrawl/output/error"  # the write that stopped the cr
 # JSON Lines records written at the end of the run, with their final text (newscrawl/feeds.py).
 OUTPUT_WRITTEN = "newscrawl/output/records"
 EXTRACTION_ERROR = "newscrawl/extraction/error"  # why the extraction workers failed
+START_ERROR = "newscrawl/start/error"  # why the crawl could not start (START_FAILED)
 # The longest the event loop went without turning, in ms (newscrawl/looplag.py).
 LOOP_MAX_LAG_MS = "newscrawl/loop/max_lag_ms"
 # The same, less the time the loop's thread waited for a CPU: what the crawler's own

@@ -167,6 +167,30 @@ def test_a_setting_that_would_turn_a_guard_off_stops_the_crawl(
     assert not SITE_HITS
 
 
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        # A class path that does not import, found as the engine is made...
+        ("SCHEDULER=nowhere.Scheduler", "No module named 'nowhere'"),
+        ('SPIDER_MIDDLEWARES={"nowhere.Middleware": 1}', "No module named 'nowhere'"),
+        # ... and once it is made (Scrapy then closes the spider: "shutdown").
+        ("SCHEDULER_PRIORITY_QUEUE=nowhere.Queue", "No module named 'nowhere'"),
+        # A component whose constructor raises: the scheduler's duplicate filter.
+        ("JOBDIR=/dev/null/jobs", "Not a directory: '/dev/null/jobs'"),
+    ],
+)
+def test_a_crawl_that_cannot_start_is_a_one_line_error_not_an_interruption(
+    site_url: str, setting: str, said: str
+):
+    """Before: two tracebacks, and exit code 130 (stopped by Ctrl-C or SIGTERM)
+    for a crawl nobody stopped."""
+    SITE_HITS.clear()
+    for command in ("crawl", "scrape"):
+        result = run("newscrawl", command, site_url, "-s", setting, timeout=60)
+        assert_one_line_error(result, "the crawl could not start", said)
+    assert not SITE_HITS
+
+
 def test_scrape_prints_articles_and_reports_pages_without_one(site_url: str):
     ok = site_url + "news/2026/03/ferry-timetable-changes-for-spring.html"
     absent = site_url + "news/2026/03/no-such-story.html"

@@ -22,7 +22,7 @@ from newscrawl.cli.common import (
     positive,
     require_cluster_extra,
 )
-from newscrawl.vocabulary import ARCHIVE_UNAVAILABLE, STORE_UNAVAILABLE
+from newscrawl.vocabulary import ARCHIVE_UNAVAILABLE, START_FAILED, STORE_UNAVAILABLE
 
 __all__ = ["add_parsers"]
 
@@ -246,6 +246,8 @@ def ending(report: Any) -> tuple[int, str | None]:
     from newscrawl import vocabulary as v
 
     reason, stats = report.finish_reason, report.stats
+    if reason == v.START_FAILED:  # before any request: a setting, most likely (-s)
+        return EXIT_USAGE, f"the crawl could not start: {stats.get(v.START_ERROR, '')}"
     if reason in (v.SHUTDOWN, "unknown"):  # unknown: Scrapy stopped without closing
         return EXIT_INTERRUPTED, None
     if reason == v.STORE_UNAVAILABLE:
@@ -315,7 +317,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         code, error = EXIT_FAILED, "no page could be fetched"
     if code == EXIT_OK and (losses(report) or budget_cut(report)):
         code = EXIT_FAILED
-    if report.finish_reason not in (STORE_UNAVAILABLE, ARCHIVE_UNAVAILABLE):
+    if report.finish_reason not in (STORE_UNAVAILABLE, ARCHIVE_UNAVAILABLE, START_FAILED):
         show_summary(args, report, shown_store(args), code)
     if error:
         print(f"newscrawl: error: {error}", file=sys.stderr)
