@@ -10,8 +10,10 @@ the URLs of the GET requests without a body it has looked at: such a request for
 one of those URLs has a fingerprint the filter has seen (the fingerprint is the
 method, the canonical URL and the body), so the spider asks `seen(url)` before it
 makes one. With another fingerprinter (REQUEST_FINGERPRINTER_CLASS) the URLs are
-not kept and `seen` is always False; with another DUPEFILTER_CLASS there is no
-URLDupeFilter, and `URLDupeFilter.of` is None.
+not kept and `seen` is always False. `newscrawl crawl` refuses a DUPEFILTER_CLASS
+that is not this class or a subclass (newscrawl/scrapyvalues.py); under `scrapy
+crawl` with another one, or in a cluster worker (its scheduler's filter is in
+Redis), there is no URLDupeFilter, and `URLDupeFilter.of` is None.
 """
 
 from __future__ import annotations

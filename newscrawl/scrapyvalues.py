@@ -24,6 +24,7 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
 from newscrawl.config import SETTING_PREFIX, ConfigError
+from newscrawl.dupefilter import URLDupeFilter
 from newscrawl.netguard import GuardedResolver
 
 __all__ = ["check_guards", "check_scrapy_values"]
@@ -108,9 +109,10 @@ _NEEDED: dict[str, list[tuple[str, str, str | None]]] = {
 
 def check_guards(settings: Any, address_guard: bool) -> None:
     """Raise ConfigError if Scrapy's component lists in `settings` leave out one of
-    newscrawl's guards or parts (a subclass will do), or the DNS resolver is not
-    the address guard's, unless the setting that turns that guard off says so
-    (`address_guard`: NEWSCRAWL_ADDRESS_GUARD as the crawl's config reads it)."""
+    newscrawl's guards or parts (a subclass will do), the duplicate filter is not
+    newscrawl's, or the DNS resolver is not the address guard's, unless the
+    setting that turns that guard off says so (`address_guard`:
+    NEWSCRAWL_ADDRESS_GUARD as the crawl's config reads it)."""
     on = {
         "NEWSCRAWL_ADDRESS_GUARD": address_guard,
         "ROBOTSTXT_OBEY": settings.getbool("ROBOTSTXT_OBEY"),
@@ -128,6 +130,17 @@ def check_guards(settings: Any, address_guard: bool) -> None:
                     f"setting {setting}: it leaves out {path} ({purpose}); name it"
                     f" there with an order, not None{how}"
                 )
+    # Each URL once a run: with another filter (Scrapy's BaseDupeFilter lets every
+    # request through) a page was fetched once per link to it, and its article
+    # written as many times to JSON Lines, which has no key to keep one by (the
+    # store has). No setting turns this off: a crawl that fetches a page twice
+    # is no politer for it, and the output must not depend on the filter.
+    dupefilter = _loaded(settings.get("DUPEFILTER_CLASS"), "DUPEFILTER_CLASS")
+    if not (isinstance(dupefilter, type) and issubclass(dupefilter, URLDupeFilter)):
+        raise ConfigError(
+            "setting DUPEFILTER_CLASS: newscrawl needs newscrawl.dupefilter.URLDupeFilter"
+            " or a subclass of it (each URL fetched, and its article written, once a run)"
+        )
     if address_guard:
         name = _resolver_setting(settings)
         with warnings.catch_warnings():  # Scrapy's own, when it reads DNS_RESOLVER

@@ -167,6 +167,23 @@ def test_a_setting_that_would_turn_a_guard_off_stops_the_crawl(
     assert not SITE_HITS
 
 
+def test_a_duplicate_filter_not_newscrawls_stops_the_crawl(site_url: str, tmp_path: Path):
+    """Before: with Scrapy's BaseDupeFilter (which lets every request through) a page
+    linked from two pages was fetched twice and written twice to -o, exit code 0
+    (the store kept one row)."""
+    out = tmp_path / "out.jsonl"
+    SITE_HITS.clear()
+    result = run("newscrawl", "crawl", site_url, "-o", str(out),
+                 "-s", "DUPEFILTER_CLASS=scrapy.dupefilters.BaseDupeFilter", *FAST)  # fmt: skip
+    assert_one_line_error(result, "DUPEFILTER_CLASS", "newscrawl.dupefilter.URLDupeFilter")
+    assert not SITE_HITS and not out.exists()
+    result = run("newscrawl", "crawl", site_url, "-o", str(out),
+                 "-s", "DUPEFILTER_CLASS=newscrawl.dupefilter.URLDupeFilter", *FAST)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    urls = [record["canonical_url"] for record in lines(out.read_bytes())]
+    assert urls and len(urls) == len(set(urls))
+
+
 @pytest.mark.parametrize(
     ("setting", "said"),
     [
