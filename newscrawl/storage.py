@@ -513,6 +513,8 @@ class ArticleStore:
                 reason = (
                     str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 )
+                # The driver quotes a URL it cannot parse whole, password and all.
+                reason = reason.replace(str(target), shown)
                 raise StorageError(f"cannot open database {shown}: {reason}") from None
             return
         path = Path(target)

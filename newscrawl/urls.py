@@ -32,7 +32,12 @@ def parse_url(text: str) -> str:
     url = text.strip()
     if not url:
         raise InvalidURLError("empty URL")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        # urllib's own words ("Invalid IPv6 URL") do not say which URL: a sites
+        # file or a list of start URLs may hold hundreds.
+        raise InvalidURLError(f"malformed URL: {text!r} ({exc})") from None
     if parts.scheme not in _DEFAULT_PORTS:
         hint = " (add http:// or https://)" if "://" not in url else ""
         raise InvalidURLError(f"not an http(s) URL: {text!r}{hint}")
@@ -152,7 +157,13 @@ def site_of(url: str) -> str:
 def without_password(url: str) -> str:
     """`url` with its password (a database's, Redis's, a crawled URL's) replaced
     by ***: what messages and logs may show."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        # Not even split (an unclosed "[" in the host), and still to be named in
+        # the message that says so: nothing shown before the host's "@".
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else url
     try:
         if parts.password is None:
             return url

@@ -67,11 +67,37 @@ def test_extract_of_the_seed_page_gives_the_expected_body(seed_dir: Path):
 
 @pytest.mark.parametrize(
     ("url", "message"),
-    [("news.example/today", "add http:// or https://"), ("http://exa mple.test/", "malformed URL")],
+    [
+        ("news.example/today", "add http:// or https://"),
+        ("http://exa mple.test/", "malformed URL"),
+        ("http://[::1", "malformed URL: 'http://[::1' (Invalid IPv6 URL)"),
+    ],
 )
 def test_malformed_url_is_a_one_line_error(url: str, message: str):
     assert_one_line_error(run("newscrawl", "crawl", url), message)
     assert_one_line_error(run("newscrawl", "scrape", url), message)
+
+
+def test_a_url_urllib_cannot_split_is_named_wherever_it_is_given(tmp_path: Path):
+    """Before: "Invalid IPv6 URL", urllib's words, without the URL; for the store's
+    and the cluster's URL a traceback (exit 1)."""
+    bad = "http://[::1"
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[site]]\nname = "x"\nstart_urls = ["{bad}"]\n')
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{bad}\n")
+    db = str(tmp_path / "n.sqlite")
+    named = f"malformed URL: '{bad}'"
+    for args in (["--sitemap", bad], ["--feed", bad], ["--sites", str(sites), "--db", db]):
+        assert_one_line_error(run("newscrawl", "crawl", *args), named)
+    assert_one_line_error(run("newscrawl", "scrape", "-i", str(urls)), named)
+    for args, shown in (
+        (["--db", "postgresql://crawler:secret@[::1/news"], "postgresql://***@[::1/news"),
+        (["--cluster", "redis://:secret@[::1", "--run", "r"], "redis://***@[::1"),
+    ):
+        result = run("newscrawl", "crawl", "http://127.0.0.1:1/", *args)
+        assert_one_line_error(result, shown)
+        assert "secret" not in result.stderr.decode()
 
 
 def test_a_url_past_scrapys_length_limit_is_a_one_line_error(site_url: str):

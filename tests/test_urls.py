@@ -83,6 +83,13 @@ def test_passwords_are_hidden_from_messages(url: str, shown: str) -> None:
     assert without_password(url) == shown
 
 
+def test_a_url_urllib_cannot_split_is_named_and_its_password_hidden() -> None:
+    with pytest.raises(InvalidURLError, match=r"^malformed URL: 'http://\[::1' \(Invalid IPv6"):
+        parse_url("http://[::1")
+    assert without_password("redis://u:s3cret@[::1") == "redis://***@[::1"
+    assert without_password("http://[::1") == "http://[::1"
+
+
 def test_a_link_with_a_bracketed_host_that_is_no_address_resolves_to_nothing():
     assert resolve_http_url("//[ccpa-preferences]/", base="https://a.test/x") is None
     assert resolve_http_url("https://[privacy]/") is None
