@@ -30,6 +30,7 @@ __all__ = [
     "ConfigError",
     "NewscrawlConfig",
     "default_workers",
+    "max_workers",
     "parse_site_patterns",
     "setting_name",
 ]
@@ -43,6 +44,29 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+# Extraction is CPU-bound: processes past the cores add memory (100-150 MiB each),
+# not pages a second. A number far past them is a slip, and a costly one:
+# `--workers 100000` forked workers until the machine's 24 GB were gone and the
+# kernel killed processes of other programs.
+WORKERS_PER_CORE_MAX = 4
+
+
+def max_workers() -> int:
+    """The most extraction processes newscrawl starts on this machine."""
+    return WORKERS_PER_CORE_MAX * default_workers()
+
+
+def check_worker_count(number: int) -> None:
+    """Raise ValueError unless `number` is 0 (in-process) to `max_workers()`."""
+    if number < 0:
+        raise ValueError("must be a number of processes, 0 (in-process) or auto")
+    if number > max_workers():
+        raise ValueError(
+            f"at most {max_workers()} on this machine ({WORKERS_PER_CORE_MAX} a core:"
+            " extraction is CPU-bound, and each process holds 100-150 MiB)"
+        )
 
 
 class ConfigError(ValueError):
@@ -95,8 +119,8 @@ def _workers(value: Any) -> int:
     if isinstance(value, str) and value.strip().lower() == "auto":
         return -1
     number = int(value)
-    if number < -1:
-        raise ValueError("must be a number of processes, 0 (in-process) or auto")
+    if number != -1:
+        check_worker_count(number)
     return number
 
 

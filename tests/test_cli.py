@@ -100,6 +100,31 @@ def test_a_url_urllib_cannot_split_is_named_wherever_it_is_given(tmp_path: Path)
         assert "secret" not in result.stderr.decode()
 
 
+def test_more_workers_than_the_machine_can_use_are_refused_before_any_start(
+    tmp_path: Path, site_url: str
+):
+    """Before: `--workers 100000` forked extraction processes until the machine's
+    memory was gone and the kernel killed other programs' processes. One past the
+    bound is enough to show the check (max_workers() is 4 a core)."""
+    from newscrawl.config import max_workers
+
+    past = str(max_workers() + 1)
+    db = str(tmp_path / "n.sqlite")
+    for command in (
+        ["crawl", site_url, "--db", db, "--workers", past],
+        ["extract", "--workers", past, str(FERRY)],
+    ):
+        result = run("newscrawl", *command)
+        err = result.stderr.decode()
+        assert result.returncode == 2 and "Traceback" not in err, err
+        assert f"at most {max_workers()} on this machine" in err
+    assert_one_line_error(
+        run("newscrawl", "crawl", site_url, "--db", db, "-s", f"NEWSCRAWL_WORKERS={past}"),
+        f"at most {max_workers()}",
+    )
+    assert not Path(db).exists()
+
+
 def test_a_url_past_scrapys_length_limit_is_a_one_line_error(site_url: str):
     """Scrapy drops a request for a URL longer than URLLENGTH_LIMIT (2,083) without
     a word: `scrape` printed nothing at all and exited 1."""

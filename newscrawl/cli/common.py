@@ -74,9 +74,21 @@ def whole_number(minimum: int) -> Callable[[str], int]:
 positive = whole_number(1)
 
 
+def worker_count(text: str) -> int:
+    """An argparse type: a number of extraction processes, 0 to config.max_workers()."""
+    from newscrawl.config import check_worker_count
+
+    number = whole_number(0)(text)
+    try:
+        check_worker_count(number)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}: {text!r}") from None
+    return number
+
+
 def add_workers_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--workers", type=whole_number(0), metavar="N",
+        "--workers", type=worker_count, metavar="N",
         help="extraction processes (default: one per core; 0: in this process)",
     )  # fmt: skip
 
