@@ -83,6 +83,22 @@ def _non_negative_int(value: Any) -> int:
     return number
 
 
+# A worker's address space at rest is about 290 MiB (the interpreter, lxml,
+# trafilatura and the libraries they map); under 300 every worker died on its
+# first page, and the pool with it.
+MIN_WORKER_MEMORY_MB = 384
+
+
+def _worker_memory(value: Any) -> int:
+    number = int(value)
+    if number != 0 and number < MIN_WORKER_MEMORY_MB:
+        raise ValueError(
+            f"must be 0 (no limit) or at least {MIN_WORKER_MEMORY_MB}: a worker needs"
+            " about 290 MiB of address space before it reads a page"
+        )
+    return number
+
+
 def _positive_int(value: Any) -> int:
     number = int(value)
     if number < 1:
@@ -237,7 +253,7 @@ class NewscrawlConfig:
         _non_negative_int, 0, "pages waiting for a worker at most (0: 4 per worker)"
     )
     worker_memory_mb: int = _setting(
-        _non_negative_int, 1024, "address space of an extraction worker (0: no limit)"
+        _worker_memory, 1024, "address space of an extraction worker (0: no limit)"
     )
     # -- the store
     sqlite_path: Path | None = _setting(_path, None, "SQLite file to upsert into")

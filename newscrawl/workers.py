@@ -23,6 +23,7 @@ crawler with its threads and sockets.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import ctypes
 import functools
 import gc
@@ -32,6 +33,7 @@ import os
 import resource
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
@@ -221,6 +223,13 @@ class ExtractionPool:
             initializer=_start_worker,
             initargs=(memory_mb,),
         )
+        # Tasks given and not done. pebble breaks the pool when a worker dies with
+        # no task it knows to be running (killed while it took its next page from
+        # the pipe: out of memory, the kernel's OOM killer), fails the tasks it had
+        # handed out, and leaves the ones still queued pending for ever: a crawl
+        # awaited them, never ended, and outlived its stop timeout.
+        self.waiting: set[concurrent.futures.Future[Any]] = set()
+        self.lock = threading.Lock()
 
     def call(
         self, function: Callable[..., T], *args: Any, **kwargs: Any
@@ -238,7 +247,26 @@ class ExtractionPool:
         except RuntimeError as exc:  # pebble: "the pool is not running"
             future = concurrent.futures.Future()
             future.set_exception(BrokenProcessPool(str(exc)))
+            return future
+        with self.lock:
+            self.waiting.add(future)
+        future.add_done_callback(self._done)
         return future
+
+    def _done(self, future: concurrent.futures.Future[Any]) -> None:
+        """A task is done (in one of pebble's threads): if it says the pool broke,
+        every task still waiting fails as it did, and the pool takes no more."""
+        with self.lock:
+            self.waiting.discard(future)
+            if future.cancelled() or not isinstance(future.exception(), BrokenProcessPool):
+                return
+            waiting, self.waiting = self.waiting, set()
+        error = future.exception()
+        for task in waiting:
+            with contextlib.suppress(concurrent.futures.InvalidStateError):  # done meanwhile
+                task.set_exception(
+                    BrokenProcessPool(f"another task found the pool broken: {error}")
+                )
 
     def close(self) -> None:
         """Finish the pages already given, then stop the workers."""

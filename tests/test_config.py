@@ -34,6 +34,8 @@ def test_values_are_converted():
         ("NEWSCRAWL_MIN_WORDS", "many", "NEWSCRAWL_MIN_WORDS='many'"),
         ("NEWSCRAWL_MAX_PAGES", -1, "must be 0 or more"),
         ("NEWSCRAWL_SQLITE_COMMIT_EVERY", 0, "must be 1 or more"),
+        # Every worker died on its first page, and with it the pool.
+        ("NEWSCRAWL_WORKER_MEMORY_MB", 100, "must be 0 .no limit. or at least 384"),
         (
             "NEWSCRAWL_FRAGMENT_PATTERNS",
             ["(oops"],

@@ -254,3 +254,30 @@ def test_a_worker_that_cannot_start_for_another_reason_shows_its_traceback(tmp_p
     assert result.stdout.strip() == "1", result.stderr
     assert "Traceback (most recent call last)" in result.stderr
     assert "ValueError: invalid literal for int() with base 10: 'not a number'" in result.stderr
+
+
+# pebble's own threads end with the broken pool's exception, unhandled: its way of
+# saying so, and not what this test is about.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_tasks_waiting_when_the_pool_breaks_fail_instead_of_waiting_for_ever():
+    """pebble breaks the pool when a worker dies with no task it knows to be
+    running (here: each worker runs out of its 5 MiB of address space as it takes
+    its first task from the pipe, as one killed by the kernel's OOM killer would
+    die), fails the tasks it had handed out and left the queued ones pending for
+    ever: a crawl awaiting them never ended. (A crawl cannot be given 5 MiB:
+    NEWSCRAWL_WORKER_MEMORY_MB is at least 384.)"""
+    import concurrent.futures
+
+    pool = ExtractionPool(2, 1.0, memory_mb=5)
+    try:
+        # 2 MB a task: taking it from the pipe needs memory the worker has not got.
+        futures = [pool.call(len, bytes(2_000_000)) for _ in range(12)]
+        done, waiting = concurrent.futures.wait(futures, timeout=60)
+        assert not waiting, f"{len(waiting)} of 12 tasks still waiting after 60 s"
+        for future in done:
+            assert isinstance(future.exception(), TASK_FAILURES)
+        # A pool that broke takes no more tasks, and says so at once.
+        late = pool.call(len, b"")
+        assert isinstance(late.exception(timeout=10), TASK_FAILURES)
+    finally:
+        pool.stop()
