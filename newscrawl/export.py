@@ -6,7 +6,8 @@ needs to read UTF-8; one row per article; lists and objects as JSON text), or
 Parquet through the optional extra (`pip install 'newscrawl[parquet]'`, pyarrow)
 with lists as lists. Rows are read and written in batches, so an export of a
 large store holds one batch in memory; the file appears whole or not at all (it
-is written beside its name and renamed at the end).
+is written beside its name and renamed at the end; through a symbolic link, beside
+the file it points to). A pipe or a device (`-o /dev/stdout`) is written as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from newscrawl.replacing import replacing
+from newscrawl.replacing import is_stream, output_file
 from newscrawl.storage import ArticleStore
 
 __all__ = ["FORMATS", "PARQUET_EXTRA", "ExportError", "export_articles", "format_of"]
@@ -70,10 +71,14 @@ def export_articles(
         pyarrow = _require_pyarrow()
         if output == "-":
             raise ExportError("a Parquet file cannot go to standard output: give -o FILE")
+        if is_stream(Path(output)):  # its writer seeks back, which a pipe cannot
+            raise ExportError(
+                f"a Parquet file cannot go to a pipe or a device ({output}): give -o FILE"
+            )
     records = store.articles(site, since, unique)
     if output == "-":
         return _write_text(records, sys.stdout, fmt)
-    with _replacing(Path(output)) as partial:
+    with _output(Path(output)) as partial:
         if fmt == "parquet":
             return _write_parquet(records, partial, pyarrow)
         encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
@@ -82,12 +87,12 @@ def export_articles(
 
 
 @contextlib.contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """A temporary file beside `path` that replaces it once written in full."""
+def _output(path: Path) -> Iterator[Path]:
+    """Where to write `path` (see output_file): a file that replaces it once
+    written in full, or the pipe or device it is."""
     try:
-        with replacing(path) as partial:
+        with output_file(path) as partial:
             yield partial
-            partial.chmod(0o644)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
 

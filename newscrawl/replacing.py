@@ -1,29 +1,87 @@
 """A file written whole or not at all: written as a temporary file beside it,
 which replaces it once complete. A reader never sees half of it, and a failure
-(a full disk, a file-size limit) leaves the old file, or none, as it was."""
+(a full disk, a file-size limit) leaves the old file, or none, as it was.
+
+A path a user gives as an output is not always a file that can be replaced:
+`output_file` replaces what a symbolic link points to (not the link) and writes
+straight into a pipe or a device (`-o /dev/stdout`, a FIFO), as a shell's `>`
+would; renaming over those lost the data and broke the link, pipe or device.
+`replacing` itself is for newscrawl's own files (the language model's cache),
+where whatever sits at the name, a pipe included, is only in the way."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["replacing"]
+__all__ = ["is_stream", "output_file", "replacing"]
 
 
 @contextlib.contextmanager
-def replacing(path: Path, prefix: str | None = None) -> Iterator[Path]:
+def replacing(path: Path, prefix: str | None = None, mode: int = 0o600) -> Iterator[Path]:
     """A temporary file beside `path` (named `prefix`..., by default ".name."),
-    to write; it replaces `path` when the block ends without an error, and is
-    removed either way. Raises OSError when any of that fails."""
+    to write; it replaces `path`, with permissions `mode`, when the block ends
+    without an error, and is removed either way. Raises OSError when any of that
+    fails."""
     folder = path.parent
     handle, name = tempfile.mkstemp(prefix=prefix or f".{path.name}.", dir=folder)
     os.close(handle)
     partial = Path(name)
     try:
         yield partial
+        partial.chmod(mode)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def output_file(path: Path, mode: int = 0o644) -> Iterator[Path]:
+    """The path to write the output a user named `path` to: a regular file, or
+    none yet, is replaced whole (see `replacing`), through a symbolic link at
+    the file it points to, the link kept; a pipe, a device or a socket is
+    yielded as it is, to be opened and written (a failed write is the caller's
+    OSError). IsADirectoryError, before anything is written, for a folder."""
+    try:
+        found = path.stat()  # through symbolic links
+    except FileNotFoundError:
+        found = None  # none yet, or a link to none: created where it points
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if found is not None and _is_stream(found):
+        yield path
+        return
+    target = Path(os.path.realpath(path))
+    if found is not None and not _same_file(target, found):
+        # A link that only the kernel can follow (/proc/self/fd/1 to a deleted
+        # file): there is no name to replace, so it is written in place.
+        yield path
+        return
+    with replacing(target, mode=mode) as partial:
+        yield partial
+
+
+def is_stream(path: Path) -> bool:
+    """Whether `path` is, or links to, a pipe, a device or a socket: an output
+    that is written as it comes, never replaced (see output_file)."""
+    try:
+        return _is_stream(path.stat())
+    except OSError:
+        return False
+
+
+def _is_stream(found: os.stat_result) -> bool:
+    return not stat.S_ISREG(found.st_mode) and not stat.S_ISDIR(found.st_mode)
+
+
+def _same_file(path: Path, found: os.stat_result) -> bool:
+    try:
+        here = path.stat()
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (found.st_dev, found.st_ino)

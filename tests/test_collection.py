@@ -4,14 +4,19 @@ every bad input as one line and exit 2."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import select
 import shutil
+import stat
+import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from .conftest import FAST, REPO, SITE, run
+from .conftest import BIN, FAST, REPO, SITE, run
 from .test_cli import FERRY, assert_one_line_error, lines
 
 STORIES = sorted((SITE / "news/2026/03").glob("*.html"))
@@ -71,6 +76,87 @@ def test_bad_export_requests_are_one_line_errors(store: str, tmp_path: Path):
             str(tmp_path / "no-folder" / "x.csv")),
         "cannot write",
     )  # fmt: skip
+
+
+def test_an_export_through_a_symbolic_link_replaces_the_file_it_points_to(
+    store: str, tmp_path: Path
+):
+    """Before: the link itself was replaced by the export, and the file it points
+    to kept its old content."""
+    plain = tmp_path / "plain.jsonl"
+    assert run("newscrawl", "export", "--db", store, "-o", str(plain)).returncode == 0
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "real.jsonl").write_text("precious\n")
+    link, dangling = tmp_path / "link.jsonl", tmp_path / "new.jsonl"
+    link.symlink_to("data/real.jsonl")
+    dangling.symlink_to("data/new.jsonl")  # nothing there yet: made where it points
+    for path in (link, dangling):
+        done = run("newscrawl", "export", "--db", store, "-o", str(path))
+        assert done.returncode == 0, done.stderr.decode()
+        assert path.is_symlink()
+    assert (data / "real.jsonl").read_bytes() == (data / "new.jsonl").read_bytes()
+    assert (data / "real.jsonl").read_bytes() == plain.read_bytes()
+    # A link to a folder is refused before anything is written, the link kept.
+    folder = tmp_path / "folder.jsonl"
+    folder.symlink_to("data")
+    result = run("newscrawl", "export", "--db", store, "-o", str(folder))
+    assert_one_line_error(result, f"cannot write {folder}: Is a directory")
+    assert folder.is_symlink()
+    assert sorted(path.name for path in data.iterdir()) == ["new.jsonl", "real.jsonl"]
+
+
+def test_an_export_into_a_named_pipe_is_written_through_it(store: str, tmp_path: Path):
+    """As `-o /dev/stdout` is, through its link. Before: the pipe was replaced by
+    a regular file, its reader got nothing, and the exit code was 0."""
+    plain = tmp_path / "plain.csv"
+    assert run("newscrawl", "export", "--db", store, "-o", str(plain)).returncode == 0
+    fifo, link = tmp_path / "pipe.csv", tmp_path / "stdout.csv"
+    os.mkfifo(fifo)
+    link.symlink_to(fifo)
+    for path in (fifo, link):
+        reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+        done = run("newscrawl", "export", "--db", store, "-o", str(path))
+        try:
+            received, _ = reader.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # the pipe had no writer
+            reader.kill()
+            received, _ = reader.communicate()
+        assert done.returncode == 0, done.stderr.decode()
+        assert received == plain.read_bytes()
+        assert stat.S_ISFIFO(fifo.stat().st_mode) and link.is_symlink()
+
+
+def test_an_export_into_a_pipe_its_reader_left_is_a_one_line_error(store: str, tmp_path: Path):
+    """A pipe (or a device) that stops taking the data: one line, exit code 2."""
+    plain = tmp_path / "plain.jsonl"
+    assert run("newscrawl", "export", "--db", store, "-o", str(plain)).returncode == 0
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    # A reader that takes nothing, with the smallest buffer: the export fills it,
+    # waits, and its next write finds the reader gone.
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fcntl.fcntl(reader, fcntl.F_SETPIPE_SZ, 4096)
+        assert plain.stat().st_size > fcntl.fcntl(reader, fcntl.F_GETPIPE_SZ)
+        export = subprocess.Popen(
+            [str(BIN / "newscrawl"), "export", "--db", store, "-o", str(fifo)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        written, _, _ = select.select([reader], [], [], 10)
+    finally:
+        os.close(reader)
+    _, err = export.communicate(timeout=60)
+    assert written, "the export never wrote into the pipe"
+    result = subprocess.CompletedProcess(export.args, export.returncode, b"", err)
+    assert_one_line_error(result, f"cannot write {fifo}: Broken pipe")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    # Parquet's writer seeks back in its file: refused before the pipe is opened.
+    parquet = tmp_path / "pipe.parquet"
+    os.mkfifo(parquet)
+    result = run("newscrawl", "export", "--db", store, "-o", str(parquet))
+    assert_one_line_error(result, "a Parquet file cannot go to a pipe or a device")
+    assert stat.S_ISFIFO(parquet.stat().st_mode)
 
 
 def test_a_parquet_export_without_pyarrow_names_the_install(store: str, tmp_path: Path):
