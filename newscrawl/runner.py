@@ -24,6 +24,7 @@ from newscrawl.archive import check_archive_dir
 from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.feeds import local_feed_path
 from newscrawl.logformatter import quiet_routine_logs
+from newscrawl.replacing import is_stream
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
@@ -134,9 +135,10 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
         check_creatable(config.stats_file)  # not an error line after the crawl, exit 0
     for uri in settings.getdict("FEEDS"):
         # A local file, as a path or a file: URI (file:///sys/x.jsonl lost every
-        # record, with exit code 0), unless it is a device or a pipe.
+        # record, with exit code 0), or a folder (its records too, each with a
+        # traceback); not a device or a pipe, which opening could block on.
         path = local_feed_path(str(uri))  # None for stdout: and other schemes
-        if path is not None and (path.is_file() or not path.exists()):
+        if path is not None and not is_stream(path):
             check_writable(path)
     report = _crawl(spider_name, spider_args, settings)
     if config.stats_file is not None:

@@ -159,6 +159,29 @@ def test_an_unwritable_feed_uri_or_stats_file_is_a_one_line_error(tmp_path: Path
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "out"]
 
 
+def test_a_folder_as_the_output_is_a_one_line_error_before_any_fetch(tmp_path: Path, site_url: str):
+    """Before: the crawl ran, every record was lost with a traceback each, and the
+    exit code was 0 (a folder was passed over as a device or a pipe is)."""
+    folder = tmp_path / "articles.jsonl"
+    folder.mkdir()
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(folder)
+    feeds = json.dumps({f"file://{folder}": {"format": "jsonlines"}})
+    ferry = site_url + "news/2026/03/ferry-timetable-changes-for-spring.html"
+    for command, shown in (
+        (["crawl", site_url, "-o", str(folder)], folder),
+        (["crawl", site_url, "-O", str(folder)], folder),
+        (["crawl", site_url, "-o", str(link)], link),
+        (["crawl", site_url, "-s", f"FEEDS={feeds}"], folder),
+        (["scrape", ferry, "-s", f"FEEDS={feeds}"], folder),
+    ):
+        SITE_HITS.clear()
+        result = run("newscrawl", *command, *FAST)
+        assert_one_line_error(result, f"cannot write {shown}: Is a directory")
+        assert not SITE_HITS
+    assert list(folder.iterdir()) == []
+
+
 def test_database_that_is_not_sqlite_is_a_one_line_error(tmp_path: Path, site_url: str):
     notes = tmp_path / "notes.sqlite"
     notes.write_text("not a database\n" * 200)
