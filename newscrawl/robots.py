@@ -13,9 +13,6 @@ for a host's robots.txt through unchecked, reads an unreachable robots.txt as
   "unavailable", crawl as if there were none; 5xx or a network error,
   "unreachable", crawl nothing there this run (section 2.3.1.4). A 429 counts as
   unreachable: a site asking us to slow down is not an invitation.
-- A robots.txt of more than MAX_ROBOTS_RULES rules is unreachable too: checking
-  each request against them all would hold the event loop, and every site's
-  crawl, for tens of milliseconds a request.
 - Redirects are followed by hand, up to five (section 2.3.1.2); more is
   "unavailable". A redirect newscrawl refuses to follow (to an internal address,
   to another scheme, to a URL with credentials, in a loop) means unreachable:
@@ -55,7 +52,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_REDIRECTS",
     "MAX_ROBOTS_BYTES",
-    "MAX_ROBOTS_RULES",
     "ROBOTS_FORBIDDEN",
     "ROBOTS_TXT_READ",
     "ROBOTS_UNREACHABLE",
@@ -70,15 +66,6 @@ ROBOTS_TXT_READ = object()
 
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309 section 2.5: parse at least this much
 MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
-# Every request is checked against every rule of its group, on the event loop:
-# with Protego, about 0.8 us a rule for a short URL and 3 us for a URL of 1,800
-# characters, so 30,000 wildcard rules (500 KiB holds them) cost 35-85 ms a check
-# and slowed every other site of the crawl 3.5 times. Real sites' robots.txt have
-# tens to hundreds of rules. One with more than this fails closed: unreachable,
-# nothing of the site crawled, never read in part (its rules past the bound could
-# be the Disallows).
-MAX_ROBOTS_RULES = 5000
-_RULE_LINE = re.compile(rb"^[ \t]*(?:dis)?allow[ \t]*:", re.IGNORECASE | re.MULTILINE)
 # What a refused request's IgnoreRequest says (the spider counts by it).
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
 ROBOTS_UNREACHABLE = "robots.txt unreachable"
@@ -286,9 +273,6 @@ class RobotsTxt:
             return ALLOW_ALL  # no robots.txt: everything allowed
         body = response.body[:MAX_ROBOTS_BYTES]
         self._count("robotstxt/response_count")
-        rules = len(_RULE_LINE.findall(body))
-        if rules > MAX_ROBOTS_RULES:
-            return self._closed(url, f"{rules} rules, more than {MAX_ROBOTS_RULES}")
         text = body.decode("utf-8", errors="replace")
         self.crawler.signals.send_catch_log(
             signal=ROBOTS_TXT_READ, url=response.url, site=page.meta.get("site"), text=text

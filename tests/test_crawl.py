@@ -195,40 +195,6 @@ def test_a_robots_txt_past_the_download_cap_is_read_up_to_500_kib(tmp_path: Path
     assert result.returncode == 0, err
 
 
-def test_a_robots_txt_of_more_rules_than_can_be_checked_keeps_the_crawl_off_the_site(
-    tmp_path: Path,
-):
-    """Each request is checked against every rule on the event loop: a robots.txt
-    of 30,000 wildcard rules cost 35-85 ms a request and slowed every other site
-    3.5 times. Past MAX_ROBOTS_RULES the site fails closed; at the bound it is
-    crawled as its rules say."""
-    import shutil
-
-    from newscrawl.robots import MAX_ROBOTS_RULES
-
-    from .conftest import SITE, FolderSite
-
-    for rules, crawled in ((MAX_ROBOTS_RULES, True), (MAX_ROBOTS_RULES + 1, False)):
-        root = tmp_path / str(rules)
-        shutil.copytree(SITE, root)
-        robots = root / "robots.txt"
-        extra = "".join(f"Disallow: /*a{n}*b*c$\n" for n in range(rules - 1))
-        robots.write_text(robots.read_text() + extra)
-        site = FolderSite(root)
-        try:
-            result = run("newscrawl", "crawl", site.url, "-s", "DEPTH_LIMIT=1", *FAST)
-        finally:
-            site.close()
-        err = result.stderr.decode()
-        assert "/private/secret.html" not in site.hits
-        if crawled:
-            assert "/section/weather.html" in site.hits, err
-        else:
-            assert site.hits == ["/robots.txt"], site.hits
-            assert f"robots.txt unreachable ({rules} rules, more than" in err
-            assert result.returncode == 1 and "Traceback" not in err
-
-
 def test_a_robots_txt_that_cannot_be_reached_keeps_the_crawl_off_the_site():
     import socket
 
