@@ -283,6 +283,15 @@ class StorageError(RuntimeError):
     """The database cannot be opened or written; the message says which file and why."""
 
 
+def _driver_reason(exc: BaseException, url: str, shown: str) -> str:
+    """The first line of the database driver's error, for a one-line message.
+    The driver quotes a URL it cannot parse whole, password and all: it is
+    replaced by `shown`, the URL as messages may name it."""
+    text = str(exc).strip()
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    return reason.replace(url, shown)
+
+
 def _newer_schema(database: Path | str, version: int) -> str:
     return (
         f"{database}: database schema version {version} is newer than this "
@@ -510,11 +519,7 @@ class ArticleStore:
             except ImportError as exc:
                 raise StorageError(str(exc)) from None
             except database_errors() as exc:
-                reason = (
-                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                )
-                # The driver quotes a URL it cannot parse whole, password and all.
-                reason = reason.replace(str(target), shown)
+                reason = _driver_reason(exc, str(target), shown)
                 raise StorageError(f"cannot open database {shown}: {reason}") from None
             return
         path = Path(target)
@@ -542,7 +547,7 @@ class ArticleStore:
         except ImportError as exc:
             raise StorageError(str(exc)) from None
         except database_errors() as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = _driver_reason(exc, url, shown)
             raise StorageError(f"cannot open database {shown}: {reason}") from None
         try:
             # Workers of a cluster open the database together: one creates or

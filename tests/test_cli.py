@@ -125,6 +125,36 @@ def test_more_workers_than_the_machine_can_use_are_refused_before_any_start(
     assert not Path(db).exists()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stats"],
+        ["state", "--site", "x"],
+        ["reclean"],
+        ["search", "ferry"],
+        ["export", "-o", "out.jsonl"],
+        ["reextract", "--archive", "."],
+    ],
+)
+def test_a_store_url_that_cannot_be_split_keeps_its_password_out_of_the_error(
+    command: list[str], tmp_path: Path
+):
+    """Before: "cannot open database postgresql://***@[::1/news: ... in URI:
+    "postgresql://crawler:secret@[::1/news"": the driver's own words quoted the
+    whole URL, password and all, in every command that reads a store."""
+    result = run(
+        "newscrawl", *command, "--db", "postgresql://crawler:secret@[::1/news", cwd=tmp_path
+    )
+    assert_one_line_error(result, "cannot open database postgresql://***@[::1/news")
+    assert "secret" not in result.stderr.decode()
+
+
+def test_extract_names_a_url_urllib_cannot_split():
+    """Through parse_url, as crawl and scrape: not urllib's traceback."""
+    result = run("newscrawl", "extract", "--url", "http://[::1", str(FERRY))
+    assert_one_line_error(result, "malformed URL: 'http://[::1' (Invalid IPv6 URL)")
+
+
 def test_a_url_past_scrapys_length_limit_is_a_one_line_error(site_url: str):
     """Scrapy drops a request for a URL longer than URLLENGTH_LIMIT (2,083) without
     a word: `scrape` printed nothing at all and exited 1."""
