@@ -255,9 +255,20 @@ def _site(raw: dict[str, Any]) -> SiteConfig:
 def load_sites(path: Path) -> list[SiteConfig]:
     """Read and check a sites file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
     except OSError as exc:
         raise SitesFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # TOML is UTF-8. Without the path, the codec's words ("can't decode byte
+        # 0xc1 in position 3") did not say which file, and `reclean --sites`
+        # printed them as a traceback.
+        line = content[: exc.start].count(b"\n") + 1
+        raise SitesFileError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{content[exc.start]:02x} at offset"
+            f" {exc.start}); a sites file is TOML, in UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
