@@ -41,9 +41,48 @@ _AT_LEAST = {
     "CONCURRENT_ITEMS": 1,
     "CONCURRENT_REQUESTS": 1,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+    "REACTOR_THREADPOOL_MAXSIZE": 1,
     "DEPTH_LIMIT": 0,  # 0 is no limit; below it, no link is followed
+    # Counts, sizes and times for which Scrapy reads 0 as "none" or "no limit"
+    # (no delay, no retry, no redirect followed, no size cap, never close): a
+    # value below 0 means nothing, and some did harm without a word.
+    # DOWNLOAD_MAXSIZE=-5 refused every response as too big (the run said the
+    # site "could not be reached", exit 1); RETRY_TIMES=-1 was no retry.
+    "AUTOTHROTTLE_MAX_DELAY": 0,
+    "AUTOTHROTTLE_START_DELAY": 0,
+    "CLOSESPIDER_ERRORCOUNT": 0,
+    "CLOSESPIDER_ITEMCOUNT": 0,
+    "CLOSESPIDER_PAGECOUNT": 0,
+    "CLOSESPIDER_PAGECOUNT_NO_ITEM": 0,
+    "CLOSESPIDER_TIMEOUT": 0,
+    "CLOSESPIDER_TIMEOUT_NO_ITEM": 0,
+    "DNSCACHE_SIZE": 0,
+    "DOWNLOAD_DELAY": 0,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "DOWNLOAD_MAXSIZE": 0,
+    "DOWNLOAD_WARNSIZE": 0,
+    "FEED_EXPORT_BATCH_ITEM_COUNT": 0,
+    "HTTPCACHE_EXPIRATION_SECS": 0,
+    "LOGSTATS_INTERVAL": 0,
+    "MEMUSAGE_LIMIT_MB": 0,
+    "MEMUSAGE_WARNING_MB": 0,
+    "METAREFRESH_MAXDELAY": 0,
+    "REDIRECT_MAX_TIMES": 0,
+    "RETRY_TIMES": 0,
+    "URLLENGTH_LIMIT": 0,
 }
-_ABOVE_ZERO = frozenset({"DOWNLOAD_TIMEOUT"})
+# Where 0 is no value at all: a download or DNS lookup given no time, a memory
+# check run without pause, and AutoThrottle, which turns itself off (with no
+# word the user sees) at a target concurrency of 0 or less.
+_ABOVE_ZERO = frozenset({
+    "AUTOTHROTTLE_TARGET_CONCURRENCY", "DNS_TIMEOUT", "DOWNLOAD_TIMEOUT",
+    "MEMUSAGE_CHECK_INTERVAL_SECONDS",
+})  # fmt: skip
+# Scrapy 2.19 no longer declares it (reading its default warns), and
+# newscrawl's scheduler queue (fairness.py) refuses any value but 0 while the
+# crawl starts, in a page of tracebacks: a site's requests at once are
+# CONCURRENT_REQUESTS_PER_DOMAIN, or a sites file's `concurrency`.
+_PER_IP = "CONCURRENT_REQUESTS_PER_IP"
 
 
 def check_scrapy_values(settings: Any) -> None:
@@ -52,8 +91,19 @@ def check_scrapy_values(settings: Any) -> None:
     for name in list(settings):
         if name.startswith(SETTING_PREFIX) or settings[name] is None:
             continue
-        default = getattr(default_settings, name, None)
         value = settings[name]
+        if name == _PER_IP:
+            with warnings.catch_warnings():  # Scrapy's own, when it reads the setting
+                warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+                per_ip = _read(settings.getint, name, value, "a whole number")
+            if per_ip != 0:
+                raise ConfigError(
+                    f"setting {name}: {value!r}: newscrawl takes a site's requests at once"
+                    " from CONCURRENT_REQUESTS_PER_DOMAIN (or a sites file's concurrency);"
+                    " leave it 0"
+                )
+            continue
+        default = getattr(default_settings, name, None)
         if name == "LOG_LEVEL":
             _check_log_level(value)
         elif isinstance(default, bool):

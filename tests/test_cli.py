@@ -236,6 +236,8 @@ def test_bad_setting_is_a_one_line_error(site_url: str):
         ("FEEDS=[1, 2]", "is not a dict"),
         ("LOG_LEVEL=LOUD", "is not a log level"),
         ("CONCURRENT_REQUESTS_PER_DOMAIN=0", "must be at least 1"),
+        ("DOWNLOAD_MAXSIZE=-5", "must be at least 0"),
+        ("CONCURRENT_REQUESTS_PER_IP=-1", "CONCURRENT_REQUESTS_PER_DOMAIN"),
     ],
 )
 def test_a_bad_value_of_a_scrapy_setting_is_a_one_line_error(
