@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -106,15 +107,24 @@ def _positive_int(value: Any) -> int:
     return number
 
 
-def _non_negative_float(value: Any) -> float:
+def _finite_float(value: Any) -> float:
+    # float() reads "inf" and "nan" too: nan passes every comparison, and an
+    # endless timeout or wait is no setting a crawl can keep.
     number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def _non_negative_float(value: Any) -> float:
+    number = _finite_float(value)
     if number < 0:
         raise ValueError("must be 0 or more")
     return number
 
 
 def _positive_float(value: Any) -> float:
-    number = float(value)
+    number = _finite_float(value)
     if number <= 0:
         raise ValueError("must be above 0")
     return number

@@ -15,6 +15,7 @@ starts.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from typing import Any
 
@@ -26,6 +27,7 @@ from scrapy.utils.misc import load_object
 from newscrawl.config import SETTING_PREFIX, ConfigError
 from newscrawl.dupefilter import URLDupeFilter
 from newscrawl.netguard import GuardedResolver
+from newscrawl.sites import MAX_DELAY
 
 __all__ = ["check_guards", "check_scrapy_values"]
 
@@ -78,6 +80,12 @@ _ABOVE_ZERO = frozenset({
     "AUTOTHROTTLE_TARGET_CONCURRENCY", "DNS_TIMEOUT", "DOWNLOAD_TIMEOUT",
     "MEMUSAGE_CHECK_INTERVAL_SECONDS",
 })  # fmt: skip
+# Seconds a site's requests wait for each other: past MAX_DELAY (see
+# newscrawl/sites.py) a stop could not fit in NEWSCRAWL_STOP_TIMEOUT, and 1e308
+# held the first request for ever.
+_AT_MOST = dict.fromkeys(
+    ("AUTOTHROTTLE_MAX_DELAY", "AUTOTHROTTLE_START_DELAY", "DOWNLOAD_DELAY"), MAX_DELAY
+)
 # Scrapy 2.19 no longer declares it (reading its default warns), and
 # newscrawl's scheduler queue (fairness.py) refuses any value but 0 while the
 # crawl starts, in a page of tracebacks: a site's requests at once are
@@ -112,9 +120,18 @@ def check_scrapy_values(settings: Any) -> None:
             number = _read(settings.getfloat, name, value, "a number")
             if name in _WHOLE:
                 number = _read(settings.getint, name, value, "a whole number")
+            if not math.isfinite(number):
+                # float() reads "inf" and "nan", which pass every comparison below
+                # or mean a wait, limit or size no crawl has.
+                raise ConfigError(f"setting {name}: {value!r} is not a finite number")
             if number < _AT_LEAST.get(name, number) or (name in _ABOVE_ZERO and number <= 0):
                 least = f"at least {_AT_LEAST[name]}" if name in _AT_LEAST else "above 0"
                 raise ConfigError(f"setting {name}: {value!r} must be {least}")
+            if number > _AT_MOST.get(name, number):
+                raise ConfigError(
+                    f"setting {name}: {value!r} must be at most {_AT_MOST[name]:g} seconds"
+                    " (a stop must fit in NEWSCRAWL_STOP_TIMEOUT)"
+                )
         elif isinstance(default, dict):
             _read(settings.getdict, name, value, "a dict (JSON object)")
 

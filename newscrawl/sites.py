@@ -8,9 +8,9 @@
     allow = ['/\\d{4}/\\d\\d/']            # URL regexes an article must match (any)
     deny = ['/video/']                    # URL regexes that exclude (any)
     boilerplate = ["From our archive"]    # extra fragment patterns for this site
-    delay = 2.0                           # seconds between requests to the site
+    delay = 2.0                           # seconds between requests to the site (at most 30)
     concurrency = 1                       # requests at once to the site
-    max_age = "3d"                        # skip entries older than this at discovery
+    max_age = "3d"                        # skip entries older than this (at most 100 years)
     archive = "warc/courier"              # keep its fetched pages as WARC files here
 
 Errors name the file, the line and the key.
@@ -40,6 +40,8 @@ from newscrawl.hosts import host_key, registrable_domain, site_key
 from newscrawl.urls import InvalidURLError, parse_url, site_of
 
 __all__ = [
+    "MAX_AGE",
+    "MAX_DELAY",
     "SiteConfig",
     "SiteDirectory",
     "SitesFileError",
@@ -50,6 +52,22 @@ __all__ = [
 
 _AGE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "w": 7 * 24 * 60}
+# An age past a century reaches back before any news site, so it is no limit at
+# all, and a much larger one overflowed Python's dates (a traceback, or a crawl
+# that failed as it opened): 100 years (36,500 days) is the most an age may be.
+MAX_AGE = timedelta(days=36_500)
+# The longest wait between two requests to a site, in seconds (a sites file's
+# `delay`, and DOWNLOAD_DELAY and AutoThrottle's delays given with -s). A stop
+# (Ctrl-C, SIGTERM) waits for a request held back by its delay to go out and
+# come back, and must fit in NEWSCRAWL_STOP_TIMEOUT (60 s). Measured with a
+# local site and SIGINT 8 s into the crawl: `delay = 60` (AutoThrottle's own
+# AUTOTHROTTLE_MAX_DELAY default in Scrapy) stopped in 60 s, cut short with
+# exit 3; `delay = 30` in 33 s, exit 130. So 30 s, newscrawl's own
+# AUTOTHROTTLE_MAX_DELAY (settings.py), which leaves the stop room for the
+# download. Far beyond it a crawl never sent its first request (`delay =
+# 1e308`: robots.txt waited for ever).
+MAX_DELAY = 30.0
 _KEYS = {
     "name", "start_urls", "sitemaps", "feeds", "allow", "deny", "boilerplate", "delay",
     "concurrency", "max_age", "archive",
@@ -65,7 +83,11 @@ def parse_age(text: str) -> timedelta:
     match = _AGE.match(text)
     if not match:
         raise ValueError(f"not an age like 30m, 12h, 2d or 1w: {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    number, unit = int(match.group(1)), match.group(2)
+    # Compared in minutes: a timedelta of a huge number overflows as it is made.
+    if number * _MINUTES[unit] > MAX_AGE // timedelta(minutes=1):
+        raise ValueError(f"an age of at most {MAX_AGE.days} days (100 years): {text!r}")
+    return timedelta(**{_UNITS[unit]: number})
 
 
 @dataclass(frozen=True)
@@ -223,8 +245,12 @@ def _value(raw: dict[str, Any], key: str) -> Any:
                 re.compile(pattern)
             return patterns
         if key == "delay":
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                raise ValueError("must be a number of seconds above 0")
+            # TOML has inf and nan: both are floats, and nan passes any comparison
+            # but the one written as "not (0 < value <= MAX_DELAY)".
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ValueError("must be a number of seconds")
+            if not 0 < value <= MAX_DELAY:
+                raise ValueError(f"must be above 0 and at most {MAX_DELAY:g} seconds: {value!r}")
             return float(value)
         if key == "concurrency":
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -36,6 +36,11 @@ def test_values_are_converted():
         ("NEWSCRAWL_SQLITE_COMMIT_EVERY", 0, "must be 1 or more"),
         # Every worker died on its first page, and with it the pool.
         ("NEWSCRAWL_WORKER_MEMORY_MB", 100, "must be 0 .no limit. or at least 384"),
+        # float() reads these; nan passed every check, inf was an endless wait.
+        ("NEWSCRAWL_STOP_TIMEOUT", "nan", "NEWSCRAWL_STOP_TIMEOUT='nan': must be a finite number"),
+        ("NEWSCRAWL_EXTRACT_TIMEOUT", "inf", "must be a finite number"),
+        ("NEWSCRAWL_MAX_RETRY_AFTER", "nan", "must be a finite number"),
+        ("NEWSCRAWL_CLUSTER_WAIT", float("inf"), "must be a finite number"),
         (
             "NEWSCRAWL_FRAGMENT_PATTERNS",
             ["(oops"],

@@ -66,3 +66,26 @@ def test_a_per_ip_concurrency_is_refused_with_what_to_use_instead(value: str):
         check_scrapy_values(settings(CONCURRENT_REQUESTS_PER_IP=value))
     assert str(error.value).startswith(f"setting CONCURRENT_REQUESTS_PER_IP: '{value}': ")
     check_scrapy_values(settings(CONCURRENT_REQUESTS_PER_IP="0"))
+
+
+@pytest.mark.parametrize(
+    "name", ["DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "AUTOTHROTTLE_MAX_DELAY", "CLOSESPIDER_TIMEOUT"]
+)
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_nan_and_inf_are_not_numbers_a_crawl_can_use(name: str, value: str):
+    """Before: float() read them, nan passed every range check and inf every lower
+    bound (-s DOWNLOAD_DELAY=inf held the first request for ever)."""
+    with pytest.raises(ConfigError, match=f"^setting {name}: '{value}' is not a finite number$"):
+        check_scrapy_values(settings(**{name: value}))
+
+
+@pytest.mark.parametrize(
+    "name", ["DOWNLOAD_DELAY", "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY"]
+)
+def test_a_delay_past_30_seconds_is_refused(name: str):
+    """Before: -s DOWNLOAD_DELAY=1e308 passed and the crawl never sent a request;
+    a delay past the bound made a stop outlast NEWSCRAWL_STOP_TIMEOUT."""
+    for value in ("1e308", "30.5"):
+        with pytest.raises(ConfigError, match=f"^setting {name}: '{value}' must be at most 30 "):
+            check_scrapy_values(settings(**{name: value}))
+    check_scrapy_values(settings(**{name: "30"}))

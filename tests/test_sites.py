@@ -41,3 +41,46 @@ def test_an_undecodable_sites_file_is_one_line_in_every_command(tmp_path: Path):
     db = tmp_path / "n.sqlite"
     db.touch()
     assert_one_line_error(run("newscrawl", "reclean", "--db", str(db), "--sites", str(sites)), said)
+
+
+def sites_file(tmp_path: Path, line: str) -> Path:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(f'[[site]]\nname = "x"\nstart_urls = ["http://127.0.0.1:1/"]\n{line}\n')
+    return sites
+
+
+@pytest.mark.parametrize("delay", ["nan", "inf", "1e308", "3600", "30.5", "0", "-1"])
+def test_a_delay_past_the_bound_or_not_a_delay_names_file_line_and_key(tmp_path: Path, delay: str):
+    """Before: only `> 0` was checked, which nan passes: `delay = 1e308` (or inf)
+    held robots.txt for ever, and `delay = 3600` made a stop outlast
+    NEWSCRAWL_STOP_TIMEOUT (exit 3)."""
+    sites = sites_file(tmp_path, f"delay = {delay}")
+    with pytest.raises(SitesFileError) as error:
+        load_sites(sites)
+    assert str(error.value).startswith(
+        f"{sites}:4: key 'delay': must be above 0 and at most 30 seconds: "
+    )
+
+
+def test_a_delay_of_30_seconds_is_kept(tmp_path: Path):
+    (site,) = load_sites(sites_file(tmp_path, "delay = 30"))
+    assert site.delay == 30.0
+
+
+@pytest.mark.parametrize("age", ["5215w", "36501d", "999999999999w"])
+def test_a_max_age_past_a_century_names_file_line_and_key(tmp_path: Path, age: str):
+    """Before: "999999999999w" was an OverflowError traceback (exit 1), "9999999w"
+    a crawl that failed as it opened (date value out of range)."""
+    sites = sites_file(tmp_path, f'max_age = "{age}"')
+    with pytest.raises(SitesFileError) as error:
+        load_sites(sites)
+    assert str(error.value) == (
+        f"{sites}:4: key 'max_age': an age of at most 36500 days (100 years): {age!r}"
+    )
+    (site,) = load_sites(sites_file(tmp_path, 'max_age = "36500d"'))
+    assert site.max_age is not None and site.max_age.days == 36_500
+
+
+def test_a_max_age_past_a_century_on_the_command_line_is_one_line():
+    result = run("newscrawl", "crawl", "http://127.0.0.1:1/", "--max-age", "999999999999w")
+    assert_one_line_error(result, "max_age: an age of at most 36500 days")
