@@ -28,6 +28,7 @@ from newscrawl.replacing import is_stream
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
+from newscrawl.urls import requested_url
 from newscrawl.vocabulary import START_ERROR, START_FAILED
 
 __all__ = [
@@ -112,12 +113,6 @@ def check_creatable(path: Path) -> None:
         raise OutputError(f"cannot write {path}: permission denied")
 
 
-def _requested_url(response: Any) -> str:
-    # After redirects, the first URL is the one that was asked for.
-    redirects = response.meta.get("redirect_urls") if response is not None else None
-    return str(redirects[0]) if redirects else str(getattr(response, "url", "?"))
-
-
 def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Settings) -> CrawlReport:
     """Crawl with `spider_name` given `spider_args`; blocks until the crawl ends.
 
@@ -165,10 +160,10 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
     report = CrawlReport(stats={})
 
     def scraped(item: Any, response: Any, spider: Any) -> None:
-        report.articles[_requested_url(response)] = item.canonical_url
+        report.articles[requested_url(response)] = item.canonical_url
 
     def dropped(item: Any, response: Any, exception: BaseException, spider: Any) -> None:
-        report.failures[_requested_url(response)] = getattr(exception, "reason", str(exception))
+        report.failures[requested_url(response)] = getattr(exception, "reason", str(exception))
 
     start_error: list[str] = []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -15,6 +16,7 @@ __all__ = [
     "has_credentials",
     "parse_url",
     "parse_url_list",
+    "requested_url",
     "resolve_http_url",
     "site_of",
     "without_password",
@@ -172,3 +174,13 @@ def without_password(url: str) -> str:
         return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
     port = f":{parts.port}" if parts.port else ""
     return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.hostname}{port}"))
+
+
+def requested_url(message: Any) -> str:
+    """The URL a Scrapy request or response was asked for: after redirects, the
+    first of them. What the user gave (`scrape URL`) is what a report names."""
+    try:
+        redirects = message.meta.get("redirect_urls")
+    except AttributeError:  # None, or a response without its request
+        redirects = None
+    return str(redirects[0]) if redirects else str(getattr(message, "url", "?"))

@@ -327,6 +327,43 @@ def test_scrape_prints_articles_and_reports_pages_without_one(site_url: str):
     assert result.returncode == 1
 
 
+def test_scrape_names_each_url_it_was_given_when_a_redirect_fails():
+    """Before: the reasons were said of the redirects' targets ("no article from
+    http://127.0.0.2:.../news/x.html"), and the URLs given were named nowhere."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Redirects(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            port = self.server.server_address[1]
+            targets = {"/to-internal.html": f"http://127.0.0.2:{port}/news/x.html",
+                       "/to-missing.html": "/missing.html"}  # fmt: skip
+            if self.path in targets:
+                self.send_response(302)
+                self.send_header("Location", targets[self.path])
+            else:
+                self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirects)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = run("newscrawl", "scrape", f"{base}/to-internal.html",
+                     f"{base}/to-missing.html", *FAST)  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = result.stderr.decode()
+    assert f"no article from {base}/to-internal.html: address_refused" in err, err
+    assert f"no article from {base}/to-missing.html: http_404" in err, err
+    assert "no article from http://127.0.0.2" not in err and "/missing.html:" not in err
+    assert result.returncode == 1
+
+
 def test_demo_writes_both_outputs_with_clean_text(tmp_path: Path):
     result = run("newscrawl", "demo", "--output-dir", str(tmp_path), *FAST)
     assert result.returncode == 0, result.stderr.decode()

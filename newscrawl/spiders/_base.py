@@ -30,7 +30,7 @@ from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site
 from newscrawl.runstore import url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
-from newscrawl.urls import parse_url_list, site_of, without_password
+from newscrawl.urls import parse_url_list, requested_url, site_of, without_password
 from newscrawl.vocabulary import (
     BLOCKED,
     CANONICAL_REFUSED,
@@ -265,7 +265,7 @@ class BaseNewsSpider(scrapy.Spider):
         hints = self.page_hints(response)
         facts = reading.article
         if facts is None:
-            self.no_article(hints["site"], response.url, reading.failure or NO_TEXT)
+            self.no_article(hints["site"], response, reading.failure or NO_TEXT)
             return None
         item = build_article(facts.extraction, response.url, utc_now(), hints)
         item.text, item.word_count = facts.text, facts.word_count
@@ -282,12 +282,13 @@ class BaseNewsSpider(scrapy.Spider):
             count_site(self.crawler, item.site, "canonical_refused")
         return item
 
-    def no_article(self, site: str, url: str, reason: str) -> None:
+    def no_article(self, site: str, response: Response, reason: str) -> None:
         """A fetched page that gave no article: counted, its URL settled."""
+        url = response.url
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{PAGES_DROPPED}{reason}")
         count_site(self.crawler, site, reason)
-        self.fetch_failures[url] = reason
+        self.fetch_failures[requested_url(response)] = reason
         states = url_states(self.crawler)
         if states is not None:
             states.mark_not_article(site, url, reason)
@@ -326,7 +327,9 @@ class BaseNewsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{FETCH_FAILED}{reason}")
         count_site(self.crawler, site or site_of(url), _site_counter(reason))
-        self.fetch_failures[url] = reason
+        # Under the URL asked for: `scrape` names each URL it was given.
+        asked = without_password(requested_url(request)) if request is not None else url
+        self.fetch_failures[asked] = reason
         states = url_states(self.crawler)
         if states is not None and request is not None and request.meta.get("tracked"):
             states.mark_failed(site or site_of(url), url, reason)
@@ -343,6 +346,6 @@ class BaseNewsSpider(scrapy.Spider):
             return True
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{PAGES_SKIPPED}not_html")
-        self.fetch_failures[response.url] = "not_html"
+        self.fetch_failures[requested_url(response)] = "not_html"
         logger.info("not an HTML page, skipped: %s", response.url)
         return False

@@ -406,7 +406,7 @@ class NewsSpider(BaseNewsSpider):
             return item
         window = self.window_for(config)
         if window is not None and older_than(item.published, window):
-            self.no_article(config.name, response.url, TOO_OLD)
+            self.no_article(config.name, response, TOO_OLD)
             return None
         return item
 
