@@ -285,7 +285,7 @@ def load_sites(path: Path) -> list[SiteConfig]:
     except OSError as exc:
         raise SitesFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        text = content.decode("utf-8")
+        text = content.decode("utf-8-sig")  # a byte-order mark (Notepad's) is no TOML
     except UnicodeDecodeError as exc:
         # TOML is UTF-8. Without the path, the codec's words ("can't decode byte
         # 0xc1 in position 3") did not say which file, and `reclean --sites`
@@ -313,5 +313,26 @@ def load_sites(path: Path) -> list[SiteConfig]:
         if any(s.name == site.name for s in sites):
             line = _line_of(text, index, "name")
             raise SitesFileError(f"{path}:{line}: key 'name': site {site.name!r} is defined twice")
+        for other in sites:
+            shared = _seed_hosts(site) & _seed_hosts(other)
+            if shared:
+                line = _line_of(text, index, None)
+                seed = next(u for u in site.entry_urls if _seed_host(u) in shared)
+                raise SitesFileError(
+                    f"{path}:{line}: site {site.name!r}: {seed} is on a seed host of site"
+                    f" {other.name!r}, which would own every page there; give them"
+                    " different hosts or make them one site"
+                )
         sites.append(site)
     return sites
+
+
+def _seed_hosts(site: SiteConfig) -> set[tuple[str, str]]:
+    """The (site key, host) of each seed of `site`. Sites that share a site key
+    are told apart by their seeds' hosts (SiteDirectory.site_for): two with one
+    seed host cannot be, and the second got nothing, without a word."""
+    return {_seed_host(url) for url in site.entry_urls}
+
+
+def _seed_host(url: str) -> tuple[str, str]:
+    return site_key(url), host_key(urlsplit(url).hostname or "")

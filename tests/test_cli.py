@@ -364,6 +364,16 @@ def test_scrape_names_each_url_it_was_given_when_a_redirect_fails():
     assert result.returncode == 1
 
 
+def test_a_url_list_with_a_byte_order_mark_is_read(site_url: str, tmp_path: Path):
+    """Before: exit 2, "not an http(s) URL: '\\ufeffhttp://...'" for the first URL."""
+    ok = site_url + "news/2026/03/ferry-timetable-changes-for-spring.html"
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes(b"\xef\xbb\xbf" + f"{ok}\n".encode())
+    result = run("newscrawl", "scrape", "-i", str(urls), *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    assert [row["url"] for row in lines(result.stdout)] == [ok]
+
+
 def test_demo_writes_both_outputs_with_clean_text(tmp_path: Path):
     result = run("newscrawl", "demo", "--output-dir", str(tmp_path), *FAST)
     assert result.returncode == 0, result.stderr.decode()

@@ -84,3 +84,26 @@ def test_a_max_age_past_a_century_names_file_line_and_key(tmp_path: Path, age: s
 def test_a_max_age_past_a_century_on_the_command_line_is_one_line():
     result = run("newscrawl", "crawl", "http://127.0.0.1:1/", "--max-age", "999999999999w")
     assert_one_line_error(result, "max_age: an age of at most 36500 days")
+
+
+def test_two_sites_on_one_seed_host_are_refused_and_on_two_hosts_kept(tmp_path: Path):
+    """Before: accepted; site_for gave every page to the first, and the second got
+    nothing, with no run record and no word. Sites may share a registrable domain
+    when their seeds name different hosts (the module's docstring)."""
+    sites = tmp_path / "sites.toml"
+    first = '[[site]]\nname = "a"\nstart_urls = ["http://news.courier.test/"]\n\n'
+    sites.write_text(first + '[[site]]\nname = "b"\nfeeds = ["http://news.courier.test/rss"]\n')
+    with pytest.raises(SitesFileError) as error:
+        load_sites(sites)
+    assert str(error.value).startswith(f"{sites}:5: site 'b': http://news.courier.test/rss")
+    assert "seed host of site 'a'" in str(error.value)
+    assert_one_line_error(run("newscrawl", "crawl", "--sites", str(sites)), f"{sites}:5:")
+    sites.write_text(first + '[[site]]\nname = "b"\nstart_urls = ["http://www.courier.test/"]\n')
+    assert [site.name for site in load_sites(sites)] == ["a", "b"]
+
+
+def test_a_sites_file_with_a_byte_order_mark_is_read(tmp_path: Path):
+    """Before: "Invalid statement (at line 1, column 1)": Notepad's UTF-8 mark."""
+    sites = tmp_path / "sites.toml"
+    sites.write_bytes(b"\xef\xbb\xbf" + SITE.encode())
+    assert [site.name for site in load_sites(sites)] == ["café"]

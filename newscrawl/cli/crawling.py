@@ -363,7 +363,8 @@ def urls_from_file(name: str) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise CommandError(f"cannot read {name}: {reason}") from None
-    lines = (line.strip() for line in text.splitlines())
+    # A byte-order mark (an editor's) made the first URL "not an http(s) URL".
+    lines = (line.strip() for line in text.removeprefix("\ufeff").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
 
