@@ -45,7 +45,7 @@ from twisted.internet.error import DNSLookupError
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.hosts import host_key, registrable_domain, site_key, url_port
-from newscrawl.urls import has_credentials, without_password
+from newscrawl.urls import InvalidURLError, has_credentials, parse_url, without_password
 from newscrawl.vocabulary import ADDRESS_REFUSED_STAT
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ADDRESS_REFUSED",
+    "REDIRECT_REFUSED",
     "AddressGuard",
     "AddressPolicy",
     "GuardedResolver",
@@ -67,6 +68,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ADDRESS_REFUSED = "address refused"
+# What a redirect to no http(s) URL raises (javascript:, mailto:, data:, file:,
+# "http://[::1", a port past 65535): Scrapy's RedirectMiddleware raised a bare
+# ValueError for some, and left others as their 3xx answer.
+REDIRECT_REFUSED = "redirect refused"
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 
@@ -325,7 +330,8 @@ class AddressGuard:
 class RedirectGuard:
     """Downloader middleware, after Scrapy's RedirectMiddleware in the answer's path
     (it sees a 3xx first): a redirect to a URL with credentials is refused before
-    it is followed, and before Scrapy logs its target, password and all."""
+    it is followed, and before Scrapy logs its target, password and all; so is
+    one to anything but an http(s) URL, with a reason that says so."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -338,7 +344,19 @@ class RedirectGuard:
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:
         if 300 <= response.status < 400 and (location := response.headers.get(b"Location")):
-            target = urljoin(request.url, location.decode("latin-1").strip())
+            written = location.decode("latin-1").strip()
+            try:
+                target = urljoin(request.url, written)
+            except ValueError:  # "http://[::1": urllib cannot split it
+                target = written
+            try:
+                parse_url(target)
+            except InvalidURLError as exc:
+                if not has_credentials(target):
+                    logger.info(
+                        "refused the redirect of %s: %s", without_password(request.url), exc
+                    )
+                    raise IgnoreRequest(f"{REDIRECT_REFUSED}: {exc}") from None
             if has_credentials(target):
                 why = f"a redirect to a URL with credentials: {without_password(target)}"
                 assert self.crawler.stats is not None

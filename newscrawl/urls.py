@@ -60,7 +60,11 @@ def parse_url(text: str) -> str:
 
 def has_credentials(url: str) -> bool:
     """Whether `url` carries a user name or password (user:password@host)."""
-    return "@" in urlsplit(url).netloc
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:  # not even split ("http://u:p@[::1"): its host part as written
+        netloc = url.partition("://")[2].partition("/")[0]
+    return "@" in netloc
 
 
 def parse_url_list(values: str | Iterable[str]) -> list[str]:

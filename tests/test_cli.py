@@ -1,7 +1,9 @@
 """The `newscrawl` command: its output contracts and its errors."""
 
+import contextlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -327,20 +329,19 @@ def test_scrape_prints_articles_and_reports_pages_without_one(site_url: str):
     assert result.returncode == 1
 
 
-def test_scrape_names_each_url_it_was_given_when_a_redirect_fails():
-    """Before: the reasons were said of the redirects' targets ("no article from
-    http://127.0.0.2:.../news/x.html"), and the URLs given were named nowhere."""
+@contextlib.contextmanager
+def redirecting_site(targets: dict[str, str]) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers each path of `targets` with a 302 to its
+    target ("{port}" in it: the server's port) and others with a 404; its base URL."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Redirects(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            port = self.server.server_address[1]
-            targets = {"/to-internal.html": f"http://127.0.0.2:{port}/news/x.html",
-                       "/to-missing.html": "/missing.html"}  # fmt: skip
             if self.path in targets:
                 self.send_response(302)
-                self.send_header("Location", targets[self.path])
+                port = str(self.server.server_address[1])
+                self.send_header("Location", targets[self.path].replace("{port}", port))
             else:
                 self.send_response(404)
             self.end_headers()
@@ -350,18 +351,40 @@ def test_scrape_names_each_url_it_was_given_when_a_redirect_fails():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Redirects)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        result = run("newscrawl", "scrape", f"{base}/to-internal.html",
-                     f"{base}/to-missing.html", *FAST)  # fmt: skip
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_scrape_names_each_url_it_was_given_when_a_redirect_fails():
+    """Before: the reasons were said of the redirects' targets ("no article from
+    http://127.0.0.2:.../news/x.html"), and the URLs given were named nowhere."""
+    targets = {"/to-internal.html": "http://127.0.0.2:{port}/news/x.html",
+               "/to-missing.html": "/missing.html"}  # fmt: skip
+    with redirecting_site(targets) as base:
+        result = run("newscrawl", "scrape", *(base + path for path in targets), *FAST)
     err = result.stderr.decode()
     assert f"no article from {base}/to-internal.html: address_refused" in err, err
     assert f"no article from {base}/to-missing.html: http_404" in err, err
     assert "no article from http://127.0.0.2" not in err and "/missing.html:" not in err
     assert result.returncode == 1
+
+
+def test_a_redirect_to_no_http_url_is_refused_with_a_reason_that_says_so():
+    """Before: "ValueError" for javascript:, mailto:, a bad port or "http://[::1",
+    and "http_302" for data: and file:."""
+    targets = {f"/{n}.html": target for n, target in enumerate([
+        "javascript:alert(1)", "mailto:desk@example.com", "http://[::1",
+        "http://127.0.0.1:99999/x", "data:text/html,hi", "file:///etc/hostname",
+    ])}  # fmt: skip
+    with redirecting_site(targets) as base:
+        result = run("newscrawl", "scrape", *(base + path for path in targets), *FAST)
+    err = result.stderr.decode()
+    for path in targets:
+        assert f"no article from {base}{path}: redirect_refused" in err, err
+    assert "Traceback" not in err and result.returncode == 1
 
 
 def test_a_url_list_with_a_byte_order_mark_is_read(site_url: str, tmp_path: Path):

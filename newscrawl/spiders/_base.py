@@ -22,7 +22,7 @@ from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import NewscrawlConfig, parse_site_patterns, setting_name
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
-from newscrawl.netguard import ADDRESS_REFUSED
+from newscrawl.netguard import ADDRESS_REFUSED, REDIRECT_REFUSED
 from newscrawl.pagereader import PageReader
 from newscrawl.readings import MAX_TAGS, MAX_TEXT_CHARS, NO_TEXT, PageReading
 from newscrawl.refresh import not_modified
@@ -74,6 +74,8 @@ def fetch_failure_reason(failure: Failure) -> str:
             return "robots_txt"
         if str(error).startswith(ADDRESS_REFUSED):
             return "address_refused"
+        if str(error).startswith(REDIRECT_REFUSED):
+            return "redirect_refused"
         return "circuit_open" if str(error).startswith(CIRCUIT_OPEN) else "ignored"
     return failure.type.__name__ if failure.type else "error"
 
