@@ -195,6 +195,30 @@ def test_a_robots_txt_past_the_download_cap_is_read_up_to_500_kib(tmp_path: Path
     assert result.returncode == 0, err
 
 
+def test_links_to_another_sites_pages_are_counted_as_offsite(tmp_path: Path):
+    """The README says links to another site's pages are left to its own crawl and
+    counted as `offsite`; only sitemap and feed entries were counted."""
+    import json
+
+    from .conftest import FolderSite
+
+    root = tmp_path / "site"
+    root.mkdir()
+    links = "".join(
+        f'<a href="https://tidings.test/news/{n}.html">story {n}</a> ' for n in range(3)
+    )
+    (root / "index.html").write_text(f"<html><body>{links}</body></html>")
+    site = FolderSite(root)
+    stats = tmp_path / "stats.json"
+    try:
+        result = run("newscrawl", "crawl", site.url, "-s", f"NEWSCRAWL_STATS_FILE={stats}", *FAST)
+    finally:
+        site.close()
+    counts = json.loads(stats.read_text())["stats"]
+    name = site.url.removeprefix("http://").rstrip("/")
+    assert counts.get(f"newscrawl/site/{name}/offsite") == 3, (counts, result.stderr.decode())
+
+
 def test_a_robots_txt_that_cannot_be_reached_keeps_the_crawl_off_the_site():
     import socket
 

@@ -495,6 +495,7 @@ class NewsSpider(BaseNewsSpider):
         priority = ARTICLE_LINK_PRIORITY if reading.kind == ARTICLE else HUB_LINK_PRIORITY
         site_known = self.known.get(site)
         dupefilter = URLDupeFilter.of(self.crawler)
+        offsite_links = 0
         for number, url in enumerate(reading.links, 1):
             if number % LINKS_PER_TURN == 0:
                 # Scheduling a link (Scrapy's middlewares, the duplicate filter) takes 0.1 to
@@ -505,7 +506,8 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, site, "credentials_refused")
                 continue  # user:password@ in a link: never requested, never printed
             if not self.directory.owns(config, url):
-                continue  # another site's page, or no site's: its own crawl finds it
+                offsite_links += 1  # another site's page, or no site's: its own crawl finds it
+                continue
             if not config.wants(url) and classify_page(url) == ARTICLE:
                 continue
             known = None
@@ -530,3 +532,5 @@ class NewsSpider(BaseNewsSpider):
                 yield request
             elif classify_page(url) == ARTICLE:
                 self.left_for_next_run(site, url)
+        if offsite_links:  # once a page: a hub may hold thousands
+            count_site(self.crawler, site, "offsite", offsite_links)
