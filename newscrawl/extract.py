@@ -350,11 +350,15 @@ def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
 
 
 def extract_tree(
-    tree: HtmlElement, url: str | None = None, documents: list[Any] | None = None
+    tree: HtmlElement,
+    url: str | None = None,
+    documents: list[Any] | None = None,
+    discovered_date: str | None = None,
 ) -> Extraction:
     """Extract the main text and metadata of the parsed page `tree` fetched from
-    `url` (`documents`: its JSON-LD, when the caller has read it already). The tree
-    is left whole: trafilatura works on its own copy."""
+    `url` (`documents`: its JSON-LD, when the caller has read it already;
+    `discovered_date`: the date its sitemap or feed entry gave, see
+    read_metadata). The tree is left whole: trafilatura works on its own copy."""
     if documents is None:
         documents = json_ld_documents(tree)
     declared = _declared_language(tree)
@@ -367,7 +371,7 @@ def extract_tree(
         sites=frozenset(site_of(address) for address in addresses),
     )
     try:
-        metadata = read_metadata(tree, url, documents, declared)
+        metadata = read_metadata(tree, url, documents, declared, discovered_date)
         found = _trafilatura_text(tree, url)
         found, route = take_better_route(tree, url, found, documents)
     except MemoryError:  # past the worker's address-space limit (newscrawl/workers.py)

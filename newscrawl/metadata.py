@@ -66,11 +66,16 @@ def read_metadata(
     url: str | None,
     documents: list[Any] | None = None,
     language: str | None = None,
+    discovered_date: str | None = None,
 ) -> PageMetadata:
     """The metadata of the page `tree` (not modified) fetched from `url`, whose
     JSON-LD documents are `documents` (read from it when not given) and which
     declares the language tag `language` (dates written out in words are read in
-    it and in the languages used most: `_date_languages`)."""
+    it and in the languages used most: `_date_languages`). The date is the one
+    the page states, else the day its sitemap or feed entry gave
+    (`discovered_date`), else htmldate's search of the page: a stated or listed
+    date is more exact than one found in the page's text, and htmldate's search
+    cost 6 ms of a page's 32 where it ran (a third of the dev pages state none)."""
     if documents is None:
         documents = json_ld_documents(tree)
     found = examine_meta(tree)
@@ -80,7 +85,11 @@ def read_metadata(
     found.title = found.title or extract_title(tree)
     found.author = found.author or (extract_author(tree) if _may_name_author(tree) else None)
     found.url = found.url or extract_url(tree, url)
-    found.date = stated_published(tree, documents) or _found_date(tree, found.url, language)
+    found.date = (
+        stated_published(tree, documents)
+        or _listed_day(discovered_date)
+        or _found_date(tree, found.url, language)
+    )
     found.sitename = found.sitename or extract_sitename(tree)
     if found.sitename:
         found.sitename = found.sitename.lstrip("@")
@@ -276,6 +285,12 @@ def stated_published(tree: HtmlElement, documents: list[Any] | None = None) -> s
     parsed = [date for value in stated if (date := _parse_stated(value))]
     # The most precise statement: with a zone, then with a time, then a date.
     return max(parsed, key=_precision, default=None)
+
+
+def _listed_day(listed: str | None) -> str | None:
+    """The day of a sitemap's or feed's date (its time, when it has one, is often
+    the feed's own midnight: the stored item keeps the day, as before)."""
+    return _parse_stated(listed[:10]) if listed else None
 
 
 def _precision(stated: str) -> int:

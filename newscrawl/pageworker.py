@@ -123,15 +123,17 @@ def read_page(
     fragment_patterns: tuple[str, ...] = (),
     min_words: int = 15,
     explain: bool = True,
+    discovered_date: str | None = None,
 ) -> PageReading:
     """Read the page `body` fetched from `url` (None: a saved file). A
     `declared_article` (a sitemap or feed said so) is not classified; without
     `read_links` its links are not read. Without a `content_type` (a saved file)
     trafilatura finds the page's encoding itself. Without `explain`, what the
-    page's rules dropped is counted, not kept."""
+    page's rules dropped is counted, not kept. `discovered_date`: the date a
+    sitemap or feed gave the page (see extract_tree)."""
     try:
         return _read_page(body, url, content_type, declared_article, read_links,
-                          fragment_patterns, min_words, explain)  # fmt: skip
+                          fragment_patterns, min_words, explain, discovered_date)  # fmt: skip
     finally:
         forget_paragraphs()
 
@@ -154,6 +156,7 @@ def _read_page(
     fragment_patterns: tuple[str, ...],
     min_words: int,
     explain: bool,
+    discovered_date: str | None,
 ) -> PageReading:
     started = time.process_time()
     body, tags_cut, links_unread = bounded_markup(body)
@@ -172,7 +175,7 @@ def _read_page(
     article, failure, text_cut = None, None, 0
     if kind == ARTICLE:
         # After the links and feeds: trafilatura prunes the tree it is given.
-        extraction = extract_tree(tree, url, documents)
+        extraction = extract_tree(tree, url, documents, discovered_date)
         if extraction.failure:
             failure = extraction.failure
         else:
