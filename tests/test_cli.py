@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -385,6 +386,21 @@ def test_a_redirect_to_no_http_url_is_refused_with_a_reason_that_says_so():
     for path in targets:
         assert f"no article from {base}{path}: redirect_refused" in err, err
     assert "Traceback" not in err and result.returncode == 1
+
+
+def test_articles_the_store_keeps_under_another_site_are_counted_in_the_summary(
+    site_url: str, tmp_path: Path
+):
+    """A site renamed in the sites file: its pages' rows are the old name's, which
+    the store keeps (a row never moves to another site). Before, the summary said
+    "0 stored" of the pages it fetched again, and nothing of why."""
+    db = str(tmp_path / "n.sqlite")
+    sites = tmp_path / "sites.toml"
+    for name, extra in (("courier", ()), ("renamed", ("--refresh",))):
+        sites.write_text(f'[[site]]\nname = "{name}"\nstart_urls = ["{site_url}"]\n')
+        result = run("newscrawl", "crawl", "--sites", str(sites), "--db", db, *extra, *FAST)
+    err = result.stderr.decode()
+    assert re.search(r"articles: 0 stored, \d+ not stored \(another site's row\)", err), err
 
 
 def test_a_url_list_with_a_byte_order_mark_is_read(site_url: str, tmp_path: Path):

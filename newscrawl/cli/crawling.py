@@ -180,9 +180,15 @@ def summary(report: Any, stored_in: str | None) -> list[str]:
     totals = run_totals(report.stats)
     fetched = totals.get(v.FETCHED, 0)
     if stored_in is not None:
+        from newscrawl.storage import OTHER_SITE
+
         kept = f"{totals.get(v.STORED, 0)} stored"
         if totals.get(v.UNCHANGED):
             kept += f", {totals[v.UNCHANGED]} unchanged"
+        if totals.get(OTHER_SITE):
+            # Its row is another site's (a site renamed in the sites file keeps
+            # its old rows): the store keeps that row, JSON Lines got the copy.
+            kept += f", {totals[OTHER_SITE]} not stored (another site's row)"
     else:
         kept = f"{report.stats.get(v.ARTICLES, 0)} kept"
     lines = [f"articles: {kept} from {fetched} pages fetched ({report.finish_reason})"]
