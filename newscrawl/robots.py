@@ -185,9 +185,12 @@ class RobotsTxt:
             "dont_obey_robotstxt": True,
             "dont_redirect": True,  # followed by hand, counted, checked
             "handle_httpstatus_all": True,
-            # Not DOWNLOAD_MAXSIZE: past it Scrapy drops the whole response, and a
-            # site whose robots.txt is long would be refused. `_bytes_received`
-            # ends the download at MAX_ROBOTS_BYTES instead, keeping what came.
+            # Not DOWNLOAD_MAXSIZE: past it (by its Content-Length, before a byte
+            # came) Scrapy drops the whole response, and a site whose robots.txt
+            # is long would be refused. `_bytes_received` ends the download at
+            # MAX_ROBOTS_BYTES instead, keeping what came, and puts the cap back
+            # for the decompression that follows (HttpCompressionMiddleware reads
+            # it there): 300 bytes of brotli can be 200 MB.
             "download_maxsize": 0,
             "download_warnsize": 0,
             _ROBOTS_BYTES: 0,
@@ -246,6 +249,9 @@ class RobotsTxt:
         received = request.meta.get(_ROBOTS_BYTES)
         if received is None:
             return  # a page, not a robots.txt
+        if not received:  # the first bytes: the download's own cap was read
+            request.meta.pop("download_maxsize", None)
+            request.meta.pop("download_warnsize", None)
         request.meta[_ROBOTS_BYTES] = received + len(data)
         if received + len(data) >= MAX_ROBOTS_BYTES:
             raise StopDownload(fail=False)  # the response keeps what has arrived

@@ -219,6 +219,45 @@ def test_links_to_another_sites_pages_are_counted_as_offsite(tmp_path: Path):
     assert counts.get(f"newscrawl/site/{name}/offsite") == 3, (counts, result.stderr.decode())
 
 
+def test_a_compressed_robots_txt_is_inflated_within_the_download_cap(tmp_path: Path):
+    """The robots.txt download runs without Scrapy's cap (it stops at 500 KiB of
+    its own); its decompression must not: with the cap lifted, 5 KB of gzip here
+    became 5 MB in the crawler's process (300 bytes of brotli can be 200 MB).
+    Past the cap it is dropped, so the site is unreachable: fail closed."""
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bomb = gzip.compress(b"User-agent: *\nDisallow: /private/\n" + b"#" * 5_000_000)
+    hits: list[str] = []
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = bomb if self.path == "/robots.txt" else b"<html><body>hub</body></html>"
+            self.send_response(200)
+            if self.path == "/robots.txt":
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        result = run("newscrawl", "crawl", url, "-s", "DOWNLOAD_MAXSIZE=1048576", *FAST)
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = result.stderr.decode()
+    assert hits == ["/robots.txt"], (hits, err)
+    assert "robots.txt unreachable" in err and "Traceback" not in err
+
+
 def test_a_robots_txt_that_cannot_be_reached_keeps_the_crawl_off_the_site():
     import socket
 
