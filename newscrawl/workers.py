@@ -223,12 +223,16 @@ class ExtractionPool:
             initializer=_start_worker,
             initargs=(memory_mb,),
         )
-        # Tasks given and not done. pebble breaks the pool when a worker dies with
-        # no task it knows to be running (killed while it took its next page from
-        # the pipe: out of memory, the kernel's OOM killer), fails the tasks it had
-        # handed out, and leaves the ones still queued pending for ever: a crawl
-        # awaited them, never ended, and outlived its stop timeout.
-        self.waiting: set[concurrent.futures.Future[Any]] = set()
+        # Tasks given and not done: pebble's future of each, and the future its
+        # caller holds. pebble breaks the pool when a worker dies with no task it
+        # knows to be running (killed while it took its next page from the pipe:
+        # out of memory, the kernel's OOM killer), fails the tasks it had handed
+        # out, and leaves the ones still queued pending for ever: a crawl awaited
+        # them, never ended, and outlived its stop timeout. The callers' futures
+        # are newscrawl's own, so that they can be failed here without pebble's
+        # threads later finding them done (its thread died of that).
+        self.waiting: dict[concurrent.futures.Future[Any], concurrent.futures.Future[Any]] = {}
+        self.broken: BaseException | None = None
         self.lock = threading.Lock()
 
     def call(
@@ -237,34 +241,50 @@ class ExtractionPool:
         """`function(*args, **kwargs)` in a worker, within the pool's time limit. A
         pool that has broken (every worker died) gives a future that has failed
         with BrokenProcessPool, as its tasks do."""
+        given: concurrent.futures.Future[T] = concurrent.futures.Future()
         try:
-            future: concurrent.futures.Future[T] = self.pool.schedule(
+            task = self.pool.schedule(
                 within_cpu_time,
                 args=(self.timeout, function, *args),
                 kwargs=kwargs,
                 timeout=self.wall_timeout,
             )
         except RuntimeError as exc:  # pebble: "the pool is not running"
-            future = concurrent.futures.Future()
-            future.set_exception(BrokenProcessPool(str(exc)))
-            return future
+            given.set_exception(BrokenProcessPool(str(exc)))
+            return given
         with self.lock:
-            self.waiting.add(future)
-        future.add_done_callback(self._done)
-        return future
+            broken = self.broken
+            if broken is None:
+                self.waiting[task] = given
+        if broken is not None:  # it broke as the task went in: it would wait for ever
+            given.set_exception(BrokenProcessPool(f"the pool broke: {broken}"))
+            return given
+        task.add_done_callback(self._done)
+        return given
 
-    def _done(self, future: concurrent.futures.Future[Any]) -> None:
-        """A task is done (in one of pebble's threads): if it says the pool broke,
-        every task still waiting fails as it did, and the pool takes no more."""
+    def _done(self, task: concurrent.futures.Future[Any]) -> None:
+        """A task is done (in one of pebble's threads): its caller's future gets its
+        outcome; if the outcome is a broken pool, every task still waiting fails
+        as it did, and the pool takes no more."""
+        error = None if task.cancelled() else task.exception()
         with self.lock:
-            self.waiting.discard(future)
-            if future.cancelled() or not isinstance(future.exception(), BrokenProcessPool):
-                return
-            waiting, self.waiting = self.waiting, set()
-        error = future.exception()
-        for task in waiting:
-            with contextlib.suppress(concurrent.futures.InvalidStateError):  # done meanwhile
-                task.set_exception(
+            given = self.waiting.pop(task, None)
+            others: list[concurrent.futures.Future[Any]] = []
+            if isinstance(error, BrokenProcessPool):
+                self.broken = self.broken or error
+                others = list(self.waiting.values())
+                self.waiting.clear()
+        if given is not None:
+            with contextlib.suppress(concurrent.futures.InvalidStateError):  # failed above
+                if task.cancelled():
+                    given.cancel()
+                elif error is not None:
+                    given.set_exception(error)
+                else:
+                    given.set_result(task.result())
+        for waiting in others:
+            with contextlib.suppress(concurrent.futures.InvalidStateError):
+                waiting.set_exception(
                     BrokenProcessPool(f"another task found the pool broken: {error}")
                 )
 
