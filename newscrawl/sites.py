@@ -317,7 +317,7 @@ def load_sites(path: Path) -> list[SiteConfig]:
             shared = _seed_hosts(site) & _seed_hosts(other)
             if shared:
                 line = _line_of(text, index, None)
-                seed = next(u for u in site.entry_urls if _seed_host(u) in shared)
+                seed = next(u for u in site.start_urls if _seed_host(u) in shared)
                 raise SitesFileError(
                     f"{path}:{line}: site {site.name!r}: {seed} is on a seed host of site"
                     f" {other.name!r}, which would own every page there; give them"
@@ -328,10 +328,12 @@ def load_sites(path: Path) -> list[SiteConfig]:
 
 
 def _seed_hosts(site: SiteConfig) -> set[tuple[str, str]]:
-    """The (site key, host) of each seed of `site`. Sites that share a site key
-    are told apart by their seeds' hosts (SiteDirectory.site_for): two with one
-    seed host cannot be, and the second got nothing, without a word."""
-    return {_seed_host(url) for url in site.entry_urls}
+    """The (site key, host) of each start URL of `site`. Sites that share a site
+    key are told apart by their seeds' hosts (SiteDirectory.site_for): two that
+    start on one host cannot be, and the second got nothing, without a word.
+    Sitemaps and feeds are left out: two sites may well have their feeds on one
+    service's host (a feed carries its site with it), where no page is."""
+    return {_seed_host(url) for url in site.start_urls}
 
 
 def _seed_host(url: str) -> tuple[str, str]:

@@ -92,13 +92,21 @@ def test_two_sites_on_one_seed_host_are_refused_and_on_two_hosts_kept(tmp_path: 
     when their seeds name different hosts (the module's docstring)."""
     sites = tmp_path / "sites.toml"
     first = '[[site]]\nname = "a"\nstart_urls = ["http://news.courier.test/"]\n\n'
-    sites.write_text(first + '[[site]]\nname = "b"\nfeeds = ["http://news.courier.test/rss"]\n')
+    sites.write_text(first + '[[site]]\nname = "b"\nstart_urls = ["http://news.courier.test/b"]\n')
     with pytest.raises(SitesFileError) as error:
         load_sites(sites)
-    assert str(error.value).startswith(f"{sites}:5: site 'b': http://news.courier.test/rss")
+    assert str(error.value).startswith(f"{sites}:5: site 'b': http://news.courier.test/b")
     assert "seed host of site 'a'" in str(error.value)
     assert_one_line_error(run("newscrawl", "crawl", "--sites", str(sites)), f"{sites}:5:")
     sites.write_text(first + '[[site]]\nname = "b"\nstart_urls = ["http://www.courier.test/"]\n')
+    assert [site.name for site in load_sites(sites)] == ["a", "b"]
+    # Feeds of two sites on one service's host: no page of either is there.
+    feeds = "".join(
+        f'[[site]]\nname = "{n}"\nstart_urls = ["http://{n}.test/"]\n'
+        f'feeds = ["http://feeds.service.test/{n}"]\n\n'
+        for n in ("a", "b")
+    )
+    sites.write_text(feeds)
     assert [site.name for site in load_sites(sites)] == ["a", "b"]
 
 
