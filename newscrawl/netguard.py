@@ -42,6 +42,7 @@ from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
+from w3lib.url import safe_url_string
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.hosts import host_key, registrable_domain, site_key, url_port
@@ -344,11 +345,12 @@ class RedirectGuard:
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:
         if 300 <= response.status < 400 and (location := response.headers.get(b"Location")):
-            written = location.decode("latin-1").strip()
             try:
-                target = urljoin(request.url, written)
+                # As Scrapy's RedirectMiddleware reads it: spaces and UTF-8 bytes
+                # escaped ("/a b", "/à-la-une" are followed, not refused).
+                target = urljoin(request.url, safe_url_string(location))
             except ValueError:  # "http://[::1": urllib cannot split it
-                target = written
+                target = location.decode("latin-1").strip()
             try:
                 parse_url(target)
             except InvalidURLError as exc:

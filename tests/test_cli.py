@@ -386,6 +386,16 @@ def test_a_redirect_to_no_http_url_is_refused_with_a_reason_that_says_so():
     for path in targets:
         assert f"no article from {base}{path}: redirect_refused" in err, err
     assert "Traceback" not in err and result.returncode == 1
+    # Followed, as Scrapy follows them (to a 404 here): a space, raw UTF-8 bytes.
+    ordinary = {
+        "/space.html": "/a b.html",
+        "/utf8.html": "/à-la-une.html".encode().decode("latin-1"),
+    }
+    with redirecting_site(ordinary) as base:
+        result = run("newscrawl", "scrape", *(base + path for path in ordinary), *FAST)
+    err = result.stderr.decode()
+    for path in ordinary:
+        assert f"no article from {base}{path}: http_404" in err, err
 
 
 def test_articles_the_store_keeps_under_another_site_are_counted_in_the_summary(
