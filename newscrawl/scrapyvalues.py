@@ -93,6 +93,18 @@ _AT_MOST = dict.fromkeys(
 _PER_IP = "CONCURRENT_REQUESTS_PER_IP"
 
 
+def _in_effect(settings: Any, name: str) -> bool:
+    """Whether setting `name` acts in this crawl: AutoThrottle's settings do only
+    while it is on (`AUTOTHROTTLE_MAX_DELAY = 60`, Scrapy's own default and its
+    project template's, is no wait at all with AutoThrottle off)."""
+    if not name.startswith("AUTOTHROTTLE_"):
+        return True
+    try:
+        return bool(settings.getbool("AUTOTHROTTLE_ENABLED"))
+    except ValueError:
+        return True  # not a bool: refused as such by the loop
+
+
 def check_scrapy_values(settings: Any) -> None:
     """Raise ConfigError naming the first of Scrapy's settings in `settings` (Scrapy's
     Settings) whose value is not of its kind or out of its range."""
@@ -127,7 +139,7 @@ def check_scrapy_values(settings: Any) -> None:
             if number < _AT_LEAST.get(name, number) or (name in _ABOVE_ZERO and number <= 0):
                 least = f"at least {_AT_LEAST[name]}" if name in _AT_LEAST else "above 0"
                 raise ConfigError(f"setting {name}: {value!r} must be {least}")
-            if number > _AT_MOST.get(name, number):
+            if number > _AT_MOST.get(name, number) and _in_effect(settings, name):
                 raise ConfigError(
                     f"setting {name}: {value!r} must be at most {_AT_MOST[name]:g} seconds"
                     " (a stop must fit in NEWSCRAWL_STOP_TIMEOUT)"

@@ -89,3 +89,5 @@ def test_a_delay_past_30_seconds_is_refused(name: str):
         with pytest.raises(ConfigError, match=f"^setting {name}: '{value}' must be at most 30 "):
             check_scrapy_values(settings(**{name: value}))
     check_scrapy_values(settings(**{name: "30"}))
+    if name.startswith("AUTOTHROTTLE_"):  # no wait at all with AutoThrottle off
+        check_scrapy_values(settings(**{name: "60", "AUTOTHROTTLE_ENABLED": "False"}))
