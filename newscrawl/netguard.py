@@ -351,18 +351,15 @@ class RedirectGuard:
                 target = urljoin(request.url, safe_url_string(location))
             except ValueError:  # "http://[::1": urllib cannot split it
                 target = location.decode("latin-1").strip()
-            try:
-                parse_url(target)
-            except InvalidURLError as exc:
-                if not has_credentials(target):
-                    logger.info(
-                        "refused the redirect of %s: %s", without_password(request.url), exc
-                    )
-                    raise IgnoreRequest(f"{REDIRECT_REFUSED}: {exc}") from None
             if has_credentials(target):
                 why = f"a redirect to a URL with credentials: {without_password(target)}"
                 assert self.crawler.stats is not None
                 self.crawler.stats.inc_value(ADDRESS_REFUSED_STAT)
                 logger.warning("refused %s: %s", without_password(request.url), why)
                 raise IgnoreRequest(f"{ADDRESS_REFUSED}: {why}")
+            try:
+                parse_url(target)
+            except InvalidURLError as exc:
+                logger.info("refused the redirect of %s: %s", without_password(request.url), exc)
+                raise IgnoreRequest(f"{REDIRECT_REFUSED}: {exc}") from None
         return response

@@ -251,7 +251,7 @@ class BaseNewsSpider(scrapy.Spider):
             "site": meta.get("site") or site_of(response.url),
             # Where a declared canonical URL may point (see hosts.py).
             "site_keys": sorted(site.keys | {site_key(response.url)} if site else ()),
-            "requested_url": (meta.get("redirect_urls") or [response.url])[0],
+            "requested_url": requested_url(response),
             "published": meta.get("published"),
             "title": meta.get("title"),
             "etag": _header(response, b"ETag"),
