@@ -12,9 +12,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,17 +75,26 @@ class _RecordingHandler(SimpleHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def serving(handler: Any, server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
+            ) -> Iterator[str]:  # fmt: skip
+    """`handler` served on 127.0.0.1 and a free port, from a thread, until the
+    block ends: its base URL, without the last slash."""
+    server = server_class(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def site_url() -> Iterator[str]:
     """The tests/site folder served on 127.0.0.1 and a free port."""
-    handler = partial(_RecordingHandler, directory=str(SITE))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(partial(_RecordingHandler, directory=str(SITE))) as base:
+        yield f"{base}/"
 
 
 def run(

@@ -27,6 +27,7 @@ from typing import Any
 
 from newscrawl.demo.server import QuietHandler
 
+from .conftest import serving
 from .faultsite import ENCODED, LOCAL_FILE, SECRET, FaultSite, QuietServer, article_html
 from .proctree import process_tree, pss_bytes, status_fields
 
@@ -546,13 +547,9 @@ class _ArticleSite(QuietHandler):
 def article_site(pages: int = 500) -> Iterator[str]:
     """A news sitemap of `pages` articles, served on 127.0.0.1."""
     handler = type("ArticleSite", (_ArticleSite,), {"pages": pages})
-    server = QuietServer(("127.0.0.1", 0), handler)  # a killed crawler hangs up mid-answer
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/sitemap.xml"
-    finally:
-        server.shutdown()
-        server.server_close()
+    # QuietServer: a killed crawler hangs up mid-answer.
+    with serving(handler, QuietServer) as base:
+        yield f"{base}/sitemap.xml"
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from .conftest import FAST, SITE, SITE_HITS, run
+from .conftest import FAST, SITE, SITE_HITS, run, serving
 
 FERRY = SITE / "news/2026/03/ferry-timetable-changes-for-spring.html"
 SHORT = SITE / "news/2026/03/short-notice-road-closure-on-quay-street.html"
@@ -334,8 +334,7 @@ def test_scrape_prints_articles_and_reports_pages_without_one(site_url: str):
 def redirecting_site(targets: dict[str, str]) -> Iterator[str]:
     """A server on 127.0.0.1 that answers each path of `targets` with a 302 to its
     target ("{port}" in it: the server's port) and others with a 404; its base URL."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     class Redirects(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -350,13 +349,8 @@ def redirecting_site(targets: dict[str, str]) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirects)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Redirects) as base:
+        yield base
 
 
 def test_scrape_names_each_url_it_was_given_when_a_redirect_fails():

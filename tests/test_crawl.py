@@ -225,8 +225,9 @@ def test_a_compressed_robots_txt_is_inflated_within_the_download_cap(tmp_path: P
     became 5 MB in the crawler's process (300 bytes of brotli can be 200 MB).
     Past the cap it is dropped, so the site is unreachable: fail closed."""
     import gzip
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
 
     bomb = gzip.compress(b"User-agent: *\nDisallow: /private/\n" + b"#" * 5_000_000)
     hits: list[str] = []
@@ -245,14 +246,8 @@ def test_a_compressed_robots_txt_is_inflated_within_the_download_cap(tmp_path: P
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
-        result = run("newscrawl", "crawl", url, "-s", "DOWNLOAD_MAXSIZE=1048576", *FAST)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Site) as base:
+        result = run("newscrawl", "crawl", f"{base}/", "-s", "DOWNLOAD_MAXSIZE=1048576", *FAST)
     err = result.stderr.decode()
     assert hits == ["/robots.txt"], (hits, err)
     assert "robots.txt unreachable" in err and "Traceback" not in err

@@ -12,10 +12,8 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ import pytest
 from newscrawl.demo.server import QuietHandler
 from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
 
-from .conftest import BIN, FAST, REPO, run
+from .conftest import BIN, FAST, REPO, run, serving
 from .gatedsite import GatedSite, article, gated_site  # noqa: F401  (`gated_site` is a fixture)
 from .test_interrupt import count_rows, wait_for_rows
 
@@ -48,12 +46,8 @@ class SmallSite(QuietHandler):
 
 @pytest.fixture()
 def small_site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SmallSite)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(SmallSite) as base:
+        yield f"{base}/"
 
 
 def rows(db: Path) -> int:
