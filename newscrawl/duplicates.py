@@ -26,12 +26,20 @@ errors; the store turns them into StorageError.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import struct
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+# rensa's allocator (mimalloc) reserves 1 GiB of address space as it loads. The
+# page workers, which sign texts, run under an address-space limit (1 GiB by
+# default, NEWSCRAWL_WORKER_MEMORY_MB) that the reservation alone would use up:
+# every worker died taking its first page. Reserved 32 MiB at a time (its
+# least), it adds 34 MiB (measured, rensa 0.5.0) and grows as it needs to.
+os.environ.setdefault("MIMALLOC_ARENA_RESERVE", "32MiB")
 
 from rensa import RMinHash
 
@@ -45,9 +53,11 @@ __all__ = [
     "SIGNATURE_SCHEME",
     "SIMILARITY_THRESHOLD",
     "Signature",
+    "SignedText",
     "StoryIndex",
     "band_keys",
     "shingles",
+    "sign_text",
     "signature",
     "similarity",
 ]
@@ -140,6 +150,25 @@ def band_keys(sig: Signature) -> list[int]:
     return keys
 
 
+@dataclass(frozen=True)
+class SignedText:
+    """A text with its signature and sorted band keys, worked out where the text
+    was made: a page worker signs the text its page's rules leave, so that the
+    crawler's process, which stores it on the one event loop of every download,
+    does not (the shingles, the MinHash and the keys were about 1.5 ms of its CPU
+    a page, a fifth of it). Good only for that very text: `StoryIndex.update`
+    signs again a text the site's boilerplate changed since."""
+
+    text: str
+    signature: Signature | None  # None: too short to sign
+    keys: tuple[int, ...] = ()
+
+
+def sign_text(text: str) -> SignedText:
+    sig = signature(text)
+    return SignedText(text, sig, tuple(sorted(set(band_keys(sig)))) if sig is not None else ())
+
+
 def encode(sig: Signature) -> str:
     return struct.pack(f"<{NUM_PERM}I", *sig).hex()
 
@@ -179,11 +208,14 @@ class StoryIndex:
         self.compared = 0  # signatures compared with another
         self.settled = 0  # rows whose duplicate_of `settle` worked out again
 
-    def update(self, page: str, text: str) -> None:
-        """`page`'s text was written (new, or changed): sign it again and settle
-        the `duplicate_of` of every article this can change, or mark it for
-        `settle`. Call after the row is written, in the same transaction."""
-        sig = signature(text)
+    def update(self, page: str, text: str, signed: SignedText | None = None) -> None:
+        """`page`'s text was written (new, or changed): sign it again (unless
+        `signed` is that very text, signed already) and settle the `duplicate_of`
+        of every article this can change, or mark it for `settle`. Call after the
+        row is written, in the same transaction."""
+        if signed is None or signed.text != text:
+            signed = sign_text(text)
+        sig = signed.signature
         (first_seen,) = self.db.execute(
             "SELECT first_seen_at FROM articles WHERE canonical_url = ?", (page,)
         ).fetchone()
@@ -209,7 +241,7 @@ class StoryIndex:
             self._set(page, None)
             self._release(page, None)
             return
-        keys = sorted(set(band_keys(sig)))
+        keys = list(signed.keys)
         self.db.executemany(
             "INSERT INTO story_bands (band_key, first_seen_at, canonical_url) VALUES (?, ?, ?)"
             " ON CONFLICT DO NOTHING",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscrawl.duplicates import SignedText
+
 __all__ = ["ARTICLE_FIELDS", "CLEANING_RULES", "ArticleItem", "article_record"]
 
 # Every rule that can drop a paragraph; an item's `cleaning` record has each as a key.
@@ -51,11 +53,14 @@ class ArticleItem:
     # site's boilerplate is looked up for). None: not read by a worker.
     raw_fingerprints: list[str] | None = field(default=None, repr=False)
     kept_fingerprints: list[str] | None = field(default=None, repr=False)
+    # The worker's text and its story signature (duplicates.SignedText): the store
+    # signs the text itself if the site's boilerplate changed it since.
+    signed: SignedText | None = field(default=None, repr=False)
 
 
 _CLEANER_INPUTS = {
     "raw_text", "anchor_texts", "hints", "boilerplate_used", "raw_fingerprints",
-    "kept_fingerprints",
+    "kept_fingerprints", "signed",
 }  # fmt: skip
 # The fields an article is written out with (feeds, SQLite, `newscrawl extract`).
 ARTICLE_FIELDS = tuple(

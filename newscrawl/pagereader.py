@@ -163,7 +163,7 @@ class PageReader:
             content_type.decode("latin-1") if content_type else None,
             declared_article=declared_article, read_links=read_links,
             fragment_patterns=patterns, min_words=self.config.min_words, explain=False,
-            discovered_date=response.meta.get("published"),
+            discovered_date=response.meta.get("published"), sign_story=True,
         )  # fmt: skip
         self._count_cpu(reading.cpu_seconds)
         return reading

@@ -35,6 +35,7 @@ from newscrawl.cleaning import TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import words
 from newscrawl.cleaning.siteboiler import fingerprint
 from newscrawl.discovery import Entry, iter_sitemap, parse_feed
+from newscrawl.duplicates import sign_text
 from newscrawl.extract import extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.pagetype import ARTICLE, classify_page
@@ -124,16 +125,20 @@ def read_page(
     min_words: int = 15,
     explain: bool = True,
     discovered_date: str | None = None,
+    sign_story: bool = False,
 ) -> PageReading:
     """Read the page `body` fetched from `url` (None: a saved file). A
     `declared_article` (a sitemap or feed said so) is not classified; without
     `read_links` its links are not read. Without a `content_type` (a saved file)
     trafilatura finds the page's encoding itself. Without `explain`, what the
     page's rules dropped is counted, not kept. `discovered_date`: the date a
-    sitemap or feed gave the page (see extract_tree)."""
+    sitemap or feed gave the page (see extract_tree). With `sign_story`, the
+    article's text is signed for the store's story index (a crawl's worker does
+    it, not the crawler's process: duplicates.SignedText)."""
     try:
         return _read_page(body, url, content_type, declared_article, read_links,
-                          fragment_patterns, min_words, explain, discovered_date)  # fmt: skip
+                          fragment_patterns, min_words, explain, discovered_date,
+                          sign_story)  # fmt: skip
     finally:
         forget_paragraphs()
 
@@ -157,6 +162,7 @@ def _read_page(
     min_words: int,
     explain: bool,
     discovered_date: str | None,
+    sign_story: bool,
 ) -> PageReading:
     started = time.process_time()
     body, tags_cut, links_unread = bounded_markup(body)
@@ -182,7 +188,8 @@ def _read_page(
             text, text_cut = bounded_text(extraction.text)
             if text_cut:
                 extraction = replace(extraction, text=text)
-            article = _clean(extraction, _cleaner(fragment_patterns, min_words), explain)
+            cleaner = _cleaner(fragment_patterns, min_words)
+            article = _clean(extraction, cleaner, explain, sign_story)
     return PageReading(
         kind, links, cut, feeds, article, failure, time.process_time() - started, tags_cut,
         text_cut,
@@ -228,13 +235,16 @@ def bounded_markup(body: bytes) -> tuple[bytes, int, int]:
     return body[:end], max(rest.count(b"<"), 1), links
 
 
-def _clean(extraction: Extraction, cleaner: TextCleaner, explain: bool) -> ArticleFacts:
+def _clean(
+    extraction: Extraction, cleaner: TextCleaner, explain: bool, sign_story: bool
+) -> ArticleFacts:
     paragraphs = split_paragraphs(extraction.text)
     result = cleaner.clean_page(paragraphs, extraction.title, extraction.anchor_texts)
     fingerprints = [fingerprint(p) for p in paragraphs]
+    text = result.text  # a property that joins the paragraphs: once, one object
     return ArticleFacts(
         extraction=extraction,
-        text=result.text,
+        text=text,
         word_count=result.word_count,
         counts=result.counts(),
         kept_fingerprints=[fingerprints[index] for index in result.kept],
@@ -243,6 +253,7 @@ def _clean(extraction: Extraction, cleaner: TextCleaner, explain: bool) -> Artic
         # What `extract --explain` shows; a crawl does not want it back (on a page
         # of 25,000 paragraphs, 6 MB of pickle).
         dropped=list(result.dropped) if explain else [],
+        signed=sign_text(text) if sign_story else None,
     )
 
 

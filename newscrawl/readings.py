@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from newscrawl.cleaning import CleaningResult, DroppedParagraph, split_paragraphs
 from newscrawl.discovery import Entry
+from newscrawl.duplicates import SignedText
 from newscrawl.pagetype import ARTICLE
 
 __all__ = [
@@ -110,6 +111,8 @@ class ArticleFacts:
     raw_fingerprints: list[str]  # of every extracted paragraph (the site model's input)
     kept: list[int] = field(default_factory=list)  # positions of `text`'s paragraphs
     dropped: list[DroppedParagraph] = field(default_factory=list)  # and why the others went
+    # `text` and its story signature, when the worker was asked to sign it.
+    signed: SignedText | None = None
 
     def page_cleaning(self) -> CleaningResult:
         """The page rules' result, as the cleaner gave it (for `extract --explain`)."""

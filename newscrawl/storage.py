@@ -600,7 +600,7 @@ class ArticleStore:
             if self.connection.execute(_UPSERT, row).rowcount == 0:
                 return OTHER_SITE
             if before != row["content_hash"]:
-                self.stories.update(page, article.text)
+                self.stories.update(page, article.text, article.signed)
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
                 "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

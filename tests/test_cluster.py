@@ -542,3 +542,25 @@ def test_a_writer_cluster_retries_failed_urls_and_skips_non_articles_on_the_next
         assert site.hits[listing] == 0
     finally:
         sites.close()
+
+
+def test_an_article_crosses_redis_without_the_workers_signed_copy_of_its_text():
+    """A page worker's signed copy of the text (duplicates.SignedText) stays with the
+    cluster worker: JSON would turn it into a dict the writer's store cannot use,
+    and it would double the message. The writer signs what it stores."""
+    from newscrawl.cluster.worker import decode_article, encode_article
+    from newscrawl.duplicates import sign_text
+    from newscrawl.items import ArticleItem
+
+    text = " ".join(f"word{n}" for n in range(60))
+    item = ArticleItem(
+        url="http://a.test/1", canonical_url="http://a.test/1", site="a.test", title="t",
+        authors=[], published=None, language="en", description=None, text=text,
+        word_count=60, fetched_at="2026-11-27T10:00:00Z",
+    )  # fmt: skip
+    item.signed = sign_text(text)
+    message = encode_article(item)
+    assert "word59" in message and message.count("word59") == 1
+    decoded = decode_article(message)
+    assert decoded.signed is None and decoded.text == text
+    assert item.signed is not None  # the worker's own item is left as it was

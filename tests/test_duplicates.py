@@ -11,7 +11,15 @@ import pytest
 
 from newscrawl.article import clean_article
 from newscrawl.cleaning import TextCleaner
-from newscrawl.duplicates import SIMILARITY_THRESHOLD, signature, similarity
+from newscrawl.duplicates import (
+    SIGNATURE_SCHEME,
+    SIMILARITY_THRESHOLD,
+    SignedText,
+    decode,
+    sign_text,
+    signature,
+    similarity,
+)
 from newscrawl.items import ArticleItem
 from newscrawl.reclean import reclean
 from newscrawl.storage import ArticleStore
@@ -94,6 +102,50 @@ def test_duplicate_of_names_the_earliest_copy_across_runs_and_follows_changes(tm
     store.commit()
     store.close()
     assert duplicates(db) == found
+
+
+def stored_signature(db: Path, url: str) -> tuple[int, ...] | None:
+    with sqlite3.connect(db) as connection:
+        (text,) = connection.execute(
+            "SELECT signature FROM story_signatures WHERE canonical_url = ? AND scheme = ?",
+            (url, SIGNATURE_SCHEME),
+        ).fetchone()
+    return decode(text) if text else None
+
+
+def test_the_store_takes_a_workers_signature_only_for_the_very_text_it_signed(tmp_path: Path):
+    """A crawl's worker signs the text its page's rules left (the crawler's process
+    then need not); the site's boilerplate may change the text after, and the store
+    must sign what it writes. To tell which signature the store kept, the worker's
+    here is another text's."""
+    db = tmp_path / "n.sqlite"
+    other = "\n".join(next(iter(SAME_EVENT_STORIES.values()))[1])
+    borrowed = sign_text(other)
+    as_signed = article("https://a.test/wire", WIRE, "2026-11-24T08:00:00Z")
+    as_signed.signed = SignedText(WIRE, borrowed.signature, borrowed.keys)
+    store_one(db, as_signed)
+    assert stored_signature(db, "https://a.test/wire") == borrowed.signature
+    changed = article(
+        "https://b.test/wire", WIRE + "\nA correction was added.", "2026-11-24T09:00:00Z"
+    )
+    changed.signed = SignedText(WIRE, borrowed.signature, borrowed.keys)  # before the change
+    store_one(db, changed)
+    assert stored_signature(db, "https://b.test/wire") == signature(changed.text)
+    assert signature(changed.text) != borrowed.signature
+
+
+def test_a_workers_signed_text_is_its_articles_text_and_signature():
+    from newscrawl.pageworker import read_page
+
+    page = "".join(f"<p>{paragraph}</p>" for paragraph in WIRE_PARAGRAPHS)
+    body = f"<html><body><article><h1>Harbour</h1>{page}</article></body></html>".encode()
+    url = "http://news.test/wire.html"
+    facts = read_page(body, url, "text/html", declared_article=True, sign_story=True).article
+    assert facts is not None and facts.signed is not None
+    assert facts.signed.text is facts.text
+    assert facts.signed == sign_text(facts.text) and facts.signed.signature is not None
+    unsigned = read_page(body, url, "text/html", declared_article=True).article
+    assert unsigned is not None and unsigned.signed is None
 
 
 FURNITURE = "Sign up for the harbour newsletter and never miss a tide table again."

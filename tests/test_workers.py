@@ -281,3 +281,36 @@ def test_tasks_waiting_when_the_pool_breaks_fail_instead_of_waiting_for_ever():
         assert isinstance(late.exception(timeout=10), TASK_FAILURES)
     finally:
         pool.stop()
+
+
+def test_a_worker_at_the_least_memory_allowed_reads_and_signs_a_page():
+    """NEWSCRAWL_WORKER_MEMORY_MB may be as low as MIN_WORKER_MEMORY_MB, so a worker
+    at rest must leave room under it for a page. A library that reserves address
+    space as it loads counts against the limit: rensa's allocator reserved 1 GiB,
+    and every worker died taking its first page, at the default limit as well."""
+    from newscrawl.config import MIN_WORKER_MEMORY_MB
+    from newscrawl.workers import page_in_worker
+
+    paragraphs = "".join(
+        f"<p>The harbour board met on day {n} and agreed to dredge berth {n} before the"
+        " autumn storms, after the pilots had warned of silt at low water.</p>"
+        for n in range(40)
+    )
+    # Menus and scripts make a news page's HTML some 300 KB (its text a few KB).
+    menu = "".join(f'<li><a href="/section/{n}.html">Section {n}</a></li>' for n in range(2_000))
+    script = "<script>" + "var x = 1;" * 15_000 + "</script>"
+    body = (
+        f"<html><head>{script}</head><body><nav><ul>{menu}</ul></nav>"
+        f"<article><h1>Dredging</h1>{paragraphs}</article></body></html>"
+    )
+    pool = ExtractionPool(1, 5.0, memory_mb=MIN_WORKER_MEMORY_MB)
+    try:
+        future = pool.call(
+            page_in_worker, body.encode(), "http://harbour.test/dredging.html", "text/html",
+            declared_article=True, explain=False, sign_story=True,
+        )  # fmt: skip
+        reading = future.result(timeout=60)
+    finally:
+        pool.stop()
+    assert reading.failure is None and reading.article is not None
+    assert reading.article.signed is not None and reading.article.signed.signature is not None

@@ -70,7 +70,10 @@ class ClusterWorker:
 
 
 def encode_article(item: ArticleItem) -> str:
-    return json.dumps(dataclasses.asdict(item), ensure_ascii=False, separators=(",", ":"))
+    # Without the worker's signed copy of the text: it would double the message,
+    # and the run's writer signs what it stores itself.
+    plain = dataclasses.replace(item, signed=None)
+    return json.dumps(dataclasses.asdict(plain), ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_article(text: str | bytes) -> ArticleItem:

@@ -274,6 +274,7 @@ class BaseNewsSpider(scrapy.Spider):
         item.cleaning = {rule: facts.counts.get(rule, 0) for rule in CLEANING_RULES}
         item.kept_fingerprints = list(facts.kept_fingerprints)
         item.raw_fingerprints = list(facts.raw_fingerprints)
+        item.signed = facts.signed
         if item.hints.get("canonical_refused"):
             logger.info(
                 "%s declares another site's canonical URL %s: stored under its own address",
