@@ -26,6 +26,7 @@ errors; the store turns them into StorageError.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import re
 import struct
@@ -134,7 +135,12 @@ def signature(text: str) -> Signature | None:
 
 def similarity(one: Sequence[int], other: Sequence[int]) -> float:
     """The estimated Jaccard similarity of two texts' shingles, from their signatures."""
-    return sum(a == b for a, b in zip(one, other, strict=True)) / len(one)
+    if len(one) != len(other):
+        raise ValueError(f"signatures of {len(one)} and {len(other)} values")
+    # map(operator.eq): the values compared in C (a write compares up to
+    # MAX_CANDIDATES signatures; a generator took a third of the lookup's CPU).
+    matches: int = sum(map(operator.eq, one, other))
+    return matches / len(one)
 
 
 def band_keys(sig: Signature) -> list[int]:

@@ -23,10 +23,20 @@ __all__ = ["HEAD_BYTES", "HeadMetaRefresh"]
 HEAD_BYTES = 4 * 4096
 
 
+def _may_refresh(head: bytes) -> bool:
+    """False only if `head` holds no meta refresh in any encoding Scrapy reads: no
+    "refresh" in ASCII letters, and no NUL byte (UTF-16 and UTF-32 write ASCII
+    with NULs). Most pages have none, and Scrapy's search decodes the head and
+    runs a regular expression over it: 0.3 ms of the crawler's CPU a page."""
+    return b"\x00" in head or b"refresh" in head.lower()
+
+
 class HeadMetaRefresh(MetaRefreshMiddleware):
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
+        if isinstance(response, HtmlResponse) and not _may_refresh(response.body[:HEAD_BYTES]):
+            return response
         if not isinstance(response, HtmlResponse) or len(response.body) <= HEAD_BYTES:
             return super().process_response(request, response)
         # Built anew, not with response.replace(): that would read the response's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -129,6 +130,9 @@ def _without_amp_path(path: str) -> str:
     return path
 
 
+# A crawl canonicalizes an article's address several times (its request, the
+# frontier's pending and done marks): remembered, 2 of every 3 calls are free.
+@lru_cache(maxsize=4096)
 def canonicalize(url: str) -> str:
     """The form used as an article's key: lower-case host, no default port or fragment,
     no tracking arguments (utm_*, fbclid, ...), no AMP switch (a trailing /amp,

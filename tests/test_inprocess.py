@@ -315,6 +315,26 @@ def test_a_meta_refresh_is_followed_without_decoding_the_whole_page() -> None:
         assert getattr(response, "_cached_benc", None) is None
 
 
+def test_a_meta_refresh_in_any_case_or_in_utf_16_is_still_followed() -> None:
+    """Pages with no "refresh" in their head skip Scrapy's search; these must not."""
+    middleware = _meta_refresh_middleware()
+    for name, head, encoding in (
+        ("upper", "<HEAD><META HTTP-EQUIV='REFRESH' CONTENT='0;URL=/moved.html'></HEAD>", "utf-8"),
+        (
+            "utf16",
+            "<head><meta http-equiv='refresh' content='0; url=/moved.html'></head>",
+            "utf-16",
+        ),
+    ):
+        body = f"<html>{head}<body><p>Tide tables.</p></body></html>".encode(encoding)
+        request = Request(f"{SITE}{name}.html")
+        page = HtmlResponse(request.url, body=body, request=request,
+                            headers={"Content-Type": f"text/html; charset={encoding}"})  # fmt: skip
+        redirected = middleware.process_response(request, page)
+        assert isinstance(redirected, Request), name
+        assert redirected.url == f"{SITE}moved.html", name
+
+
 def test_scrapys_meta_refresh_middleware_is_replaced() -> None:
     crawler = crawler_for()
     crawler._apply_settings()
