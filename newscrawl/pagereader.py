@@ -71,6 +71,7 @@ class PageReader:
         self.pool: ExtractionPool | None = None
         self.slots = asyncio.Semaphore(config.queue_size)
         self.crashes_in_a_row = 0
+        self.gave_up = False
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -114,17 +115,23 @@ class PageReader:
             # and more that the other closing work (the store's) waited for.
             await asyncio.to_thread(pool.stop)
 
-    def _give_up(self, message: str) -> None:
+    def _give_up(self, message: str) -> bool:
+        """Say why the crawl stops reading pages; False if it was said already
+        (the first reason is the one to tell)."""
+        if self.gave_up:
+            return False
+        self.gave_up = True
         logger.error("stopping the crawl: %s", message)
         if self.crawler.stats is not None:
             self.crawler.stats.set_value(EXTRACTION_ERROR, message)
+        return True
 
     def _watch(self, failure: str | None) -> None:
         """Workers that die on document after document (a broken installation, a
         machine out of memory) end the crawl rather than fetch what nobody reads."""
         self.crashes_in_a_row = self.crashes_in_a_row + 1 if failure == EXTRACTION_CRASHED else 0
-        if self.crashes_in_a_row == WORKER_CRASH_LIMIT:
-            self._give_up(f"the extraction workers died on {WORKER_CRASH_LIMIT} pages in a row")
+        message = f"the extraction workers died on {WORKER_CRASH_LIMIT} pages in a row"
+        if self.crashes_in_a_row == WORKER_CRASH_LIMIT and self._give_up(message):
             stop_crawl(self.crawler, EXTRACTION_FAILED)
 
     # -- reading ----------------------------------------------------------------
@@ -142,7 +149,11 @@ class PageReader:
             result = future.result()
         except TASK_FAILURES as exc:
             failure = failure_of(exc)
-            if failure == EXTRACTION_CRASHED:  # a timeout neither counts nor resets
+            if self.pool.stalled is not None:
+                why = f"the extraction workers stopped answering: {self.pool.stalled}"
+                if self._give_up(why):
+                    stop_crawl(self.crawler, EXTRACTION_FAILED)
+            elif failure == EXTRACTION_CRASHED:  # a timeout neither counts nor resets
                 self._watch(failure)
             return failed(failure)
         self._watch(None)

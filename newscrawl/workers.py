@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import functools
 import gc
+import logging
 import multiprocessing
 import multiprocessing.synchronize
 import os
@@ -34,6 +35,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
@@ -64,6 +66,8 @@ __all__ = [
 
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTION_CRASHED = "extraction_crashed"
 MIB = 1024 * 1024
@@ -76,6 +80,19 @@ TASK_FAILURES = (concurrent.futures.TimeoutError, ProcessExpired, BrokenProcessP
 # processes gets a quarter of it.
 WALL_LIMIT_FACTOR = 4
 WALL_LIMIT_SLACK = 30.0
+# A pool with tasks waiting that has finished none for this many times a task's
+# wall-clock limit has stopped answering. A working pool ends a task at least
+# that often (its wall-clock limit ends any task), but a task that no worker has
+# taken has no limit: with every worker stopped (SIGSTOP, a frozen cgroup), or
+# pebble's thread that hands tasks out stuck writing to their pipe (pebble issue
+# 97, seen once under memory exhaustion), every task waited for ever, and so did
+# the crawl. Its waiting tasks then fail, as on a broken pool.
+STALL_FACTOR = 2
+# How long stopping the pool may take. pebble ends the workers (SIGTERM, SIGKILL
+# after 3 s) and joins its threads; one of them stuck (handing a task to a worker,
+# or asking a stopped fork server for a new worker) would hold the crawl's end for
+# ever, so after this long it is left behind (pebble's threads are daemons).
+STOP_SECONDS = 15.0
 # The cyclic garbage collector's thresholds in a worker. A page makes few reference
 # cycles (none were left to collect after the 1,165 dev pages) but hundreds of
 # thousands of short-lived objects, and at Python's default (700, 10, 10) the
@@ -206,13 +223,21 @@ class ExtractionPool:
     """A pool of `workers` extraction processes with a per-page `timeout` in
     seconds of CPU time (and WALL_LIMIT_FACTOR times that of wall time), each
     limited to `memory_mb` MiB of address space (0: no limit) and replaced after
-    `max_tasks` tasks."""
+    `max_tasks` tasks. A pool that finishes no task in `stall_seconds` (default:
+    STALL_FACTOR times the wall-clock limit) while tasks wait breaks (`stalled`
+    says why)."""
 
     def __init__(
-        self, workers: int, timeout: float, memory_mb: int = 0, max_tasks: int = WORKER_MAX_TASKS
+        self,
+        workers: int,
+        timeout: float,
+        memory_mb: int = 0,
+        max_tasks: int = WORKER_MAX_TASKS,
+        stall_seconds: float | None = None,
     ) -> None:
         self.timeout = timeout
         self.wall_timeout = timeout * WALL_LIMIT_FACTOR + WALL_LIMIT_SLACK
+        self.stall_seconds = stall_seconds or STALL_FACTOR * self.wall_timeout
         context = multiprocessing.get_context("forkserver")
         # Takes effect when the fork server starts, at the first pool of the process.
         context.set_forkserver_preload(["newscrawl.preload"])
@@ -233,7 +258,15 @@ class ExtractionPool:
         # threads later finding them done (its thread died of that).
         self.waiting: dict[concurrent.futures.Future[Any], concurrent.futures.Future[Any]] = {}
         self.broken: BaseException | None = None
+        self.stalled: str | None = None  # why the pool broke, if it stopped answering
         self.lock = threading.Lock()
+        # When a task last ended, or the first of the waiting ones was given.
+        self.progress_at = time.monotonic()
+        self.stopping = threading.Event()
+        self.watchdog = threading.Thread(
+            target=self._watch_for_stall, name="newscrawl-pool-watchdog", daemon=True
+        )
+        self.watchdog.start()
 
     def call(
         self, function: Callable[..., T], *args: Any, **kwargs: Any
@@ -242,6 +275,9 @@ class ExtractionPool:
         pool that has broken (every worker died) gives a future that has failed
         with BrokenProcessPool, as its tasks do."""
         given: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if self.broken is not None:
+            given.set_exception(BrokenProcessPool(f"the pool broke: {self.broken}"))
+            return given
         try:
             task = self.pool.schedule(
                 within_cpu_time,
@@ -255,6 +291,8 @@ class ExtractionPool:
         with self.lock:
             broken = self.broken
             if broken is None:
+                if not self.waiting:
+                    self.progress_at = time.monotonic()
                 self.waiting[task] = given
         if broken is not None:  # it broke as the task went in: it would wait for ever
             given.set_exception(BrokenProcessPool(f"the pool broke: {broken}"))
@@ -268,6 +306,7 @@ class ExtractionPool:
         as it did, and the pool takes no more."""
         error = None if task.cancelled() else task.exception()
         with self.lock:
+            self.progress_at = time.monotonic()
             given = self.waiting.pop(task, None)
             others: list[concurrent.futures.Future[Any]] = []
             if isinstance(error, BrokenProcessPool):
@@ -288,13 +327,42 @@ class ExtractionPool:
                     BrokenProcessPool(f"another task found the pool broken: {error}")
                 )
 
+    def _watch_for_stall(self) -> None:
+        """A thread: if tasks wait and none has ended for `stall_seconds`, the pool
+        breaks and they fail (see STALL_FACTOR)."""
+        tick = min(1.0, self.stall_seconds / 4)
+        while not self.stopping.wait(tick):
+            with self.lock:
+                idle = time.monotonic() - self.progress_at
+                if self.broken is not None or not self.waiting or idle < self.stall_seconds:
+                    continue
+                self.stalled = f"no page done in {idle:.0f} s while {len(self.waiting)} waited"
+                self.broken = BrokenProcessPool(f"the workers stopped answering: {self.stalled}")
+                others = list(self.waiting.values())
+                self.waiting.clear()
+            for waiting in others:
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    waiting.set_exception(self.broken)
+            return
+
     def close(self) -> None:
         """Finish the pages already given, then stop the workers."""
         self.pool.close()  # type: ignore[no-untyped-call]
         self.pool.join()
+        self.stopping.set()
 
     def stop(self) -> None:
-        """Stop at once, abandoning pages in progress."""
+        """Stop at once, abandoning pages in progress; within STOP_SECONDS."""
+        self.stopping.set()
+        stopper = threading.Thread(target=self._stop_now, name="newscrawl-pool-stop", daemon=True)
+        stopper.start()
+        stopper.join(STOP_SECONDS)
+        if stopper.is_alive():
+            logger.warning(
+                "the extraction workers did not stop within %g s: left behind", STOP_SECONDS
+            )
+
+    def _stop_now(self) -> None:
         self.pool.stop()  # type: ignore[no-untyped-call]
         self.pool.join()
 

@@ -12,6 +12,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
 
 from .conftest import BIN, FAST, REPO, run, serving
 from .gatedsite import GatedSite, article, gated_site  # noqa: F401  (`gated_site` is a fixture)
+from .proctree import process_tree, status_fields
 from .test_interrupt import count_rows, wait_for_rows
 
 ARTICLES = 12
@@ -222,3 +224,74 @@ def test_a_stop_exits_130_and_closes_the_run_with_one_signal_or_two(
     assert ended is not None and reason == "shutdown"
     summary = re.search(r"articles: (\d+) stored", err)
     assert summary is not None and int(summary[1]) == rows(db)
+
+
+def idle_workers(crawler: int) -> bool:
+    """True if the crawl's workers (children of its fork server) exist and sleep
+    without using CPU for half a second."""
+    workers = [pid for pid in process_tree(crawler)[1:]
+               if status_fields(pid).get("PPid") != str(crawler)]  # fmt: skip
+
+    def cpu_ticks() -> list[str]:
+        return [" ".join(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
+                for pid in workers]  # fmt: skip
+
+    try:
+        before = cpu_ticks()
+        time.sleep(0.5)
+        asleep = all(status_fields(pid).get("State", "").startswith("S") for pid in workers)
+        return bool(workers) and asleep and cpu_ticks() == before
+    except OSError:  # a worker ended meanwhile
+        return False
+
+
+def test_workers_that_stop_answering_end_the_crawl_exit_5(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+):
+    """Workers stopped (SIGSTOP: a debugger, a machine swapping hard) while pages
+    wait for them: a page no worker takes has no time limit, and each waited for
+    ever, and so did the crawl. The pool's stall limit (twice a page's wall-clock
+    limit: 64 s here) ends it, exit 5, one line. Every worker is stopped as it
+    appears: one stopped in the middle of a page is replaced at that page's limit."""
+    gated = gated_site(30, 2)
+    command = [str(BIN / "newscrawl"), "crawl", gated.url, "--workers", "1",
+               "-s", "NEWSCRAWL_EXTRACT_TIMEOUT=0.5", *FAST]  # fmt: skip
+    crawler = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stopped: set[int] = set()
+    done = threading.Event()
+
+    def stop_every_worker() -> None:
+        while not done.wait(0.05):
+            for pid in process_tree(crawler.pid)[1:]:
+                # A worker is a child of the fork server, not of the crawler.
+                if pid not in stopped and status_fields(pid).get("PPid") != str(crawler.pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGSTOP)
+                        stopped.add(pid)
+
+    stopper = threading.Thread(target=stop_every_worker, daemon=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(gated.gate.asked) <= 2:
+            time.sleep(0.05)
+        assert len(gated.gate.asked) > 2, "the crawl did not get past the open articles"
+        # The open articles read, the worker waits for the next page (asleep, its
+        # CPU time still): stopped then, it holds no page whose limit would end it.
+        while time.monotonic() < deadline and not idle_workers(crawler.pid):
+            time.sleep(0.1)
+        stopper.start()
+        while time.monotonic() < deadline and not stopped:
+            time.sleep(0.05)
+        gated.open()  # the pages come; no worker reads them
+        _, stderr = crawler.communicate(timeout=240)
+    finally:
+        done.set()
+        crawler.kill()
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    err = stderr.decode()
+    assert stopped, "no worker was stopped"
+    assert crawler.returncode == 5, err
+    assert "the crawl stopped: the extraction workers stopped answering: no page done in" in err
+    assert "Traceback" not in err

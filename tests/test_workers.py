@@ -314,3 +314,42 @@ def test_a_worker_at_the_least_memory_allowed_reads_and_signs_a_page():
         pool.stop()
     assert reading.failure is None and reading.article is not None
     assert reading.article.signed is not None and reading.article.signed.signature is not None
+
+
+# pebble's own threads end with the broken pool's exception, unhandled.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_tasks_no_worker_takes_fail_once_the_pool_has_done_nothing_for_its_stall_limit():
+    """A task no worker has taken has no time limit of its own: with its only worker
+    stopped (SIGSTOP: a frozen cgroup, a debugger, a machine swapping), every task
+    waited for ever, and so did the crawl."""
+    import concurrent.futures
+
+    pool = ExtractionPool(1, 1.0, stall_seconds=3)
+    try:
+        worker = pool.call(os.getpid).result(timeout=60)
+        os.kill(worker, signal.SIGSTOP)
+        started = time.monotonic()
+        # 200 kB a task: more than the pipe to the stopped worker holds.
+        futures = [pool.call(len, bytes(200_000)) for _ in range(4)]
+        done, waiting = concurrent.futures.wait(futures, timeout=45)
+        assert not waiting, f"{len(waiting)} of 4 tasks still waiting after 45 s"
+        assert time.monotonic() - started >= 3  # not before the limit
+        for future in done:
+            assert isinstance(future.exception(), TASK_FAILURES)
+        assert pool.stalled is not None and "no page done in" in pool.stalled
+        assert isinstance(pool.call(len, b"").exception(timeout=10), TASK_FAILURES)
+    finally:
+        stopping = time.monotonic()
+        pool.stop()  # SIGKILL ends a stopped worker
+        assert time.monotonic() - stopping < 30
+
+
+def test_a_pool_with_nothing_to_do_is_not_stalled():
+    pool = ExtractionPool(1, 1.0, stall_seconds=1)
+    try:
+        assert pool.call(len, b"abc").result(timeout=60) == 3
+        time.sleep(2.5)  # idle past the limit: no task waits, nothing is wrong
+        assert pool.stalled is None
+        assert pool.call(len, b"abcd").result(timeout=60) == 4
+    finally:
+        pool.stop()
