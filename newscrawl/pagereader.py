@@ -42,6 +42,7 @@ from newscrawl.workers import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from concurrent.futures import Future
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
@@ -94,18 +95,21 @@ class PageReader:
             return
         # In a thread: the first pool of a process starts the fork server, and
         # creating a worker waits until the server has imported trafilatura (seconds
-        # on a busy machine) - time the event loop would stand still.
-        self.pool = await asyncio.to_thread(
-            ExtractionPool, workers, self.config.extract_timeout, self.config.worker_memory_mb
-        )
+        # on a busy machine) - time the event loop would stand still. pebble starts
+        # its workers at the pool's first task, so the probe is given there too.
+        self.pool, future = await asyncio.to_thread(self._start_pool, workers)
         logger.info("reading pages in %d worker processes", workers)
-        future = self.pool.call(page_in_worker, PROBE, "http://newscrawl.invalid/")
         try:
             await asyncio.wait_for(asyncio.wrap_future(future), WORKER_START_SECONDS)
         except (TimeoutError, *TASK_FAILURES) as exc:
             why = "they did not answer" if isinstance(exc, asyncio.TimeoutError) else str(exc)
             self._give_up(f"the extraction workers cannot start: {why or type(exc).__name__}")
             raise CloseSpider(EXTRACTION_FAILED) from None
+
+    def _start_pool(self, workers: int) -> tuple[ExtractionPool, Future[PageReading]]:
+        """A pool of `workers`, started: with the probe page given to it."""
+        pool = ExtractionPool(workers, self.config.extract_timeout, self.config.worker_memory_mb)
+        return pool, pool.call(page_in_worker, PROBE, "http://newscrawl.invalid/")
 
     async def spider_closed(self, spider: Any) -> None:
         if self.pool is not None:

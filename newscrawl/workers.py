@@ -237,6 +237,8 @@ class ExtractionPool:
     ) -> None:
         self.timeout = timeout
         self.wall_timeout = timeout * WALL_LIMIT_FACTOR + WALL_LIMIT_SLACK
+        if stall_seconds is not None and not stall_seconds > 0:
+            raise ValueError(f"stall_seconds must be above 0, not {stall_seconds}")
         self.stall_seconds = stall_seconds or STALL_FACTOR * self.wall_timeout
         context = multiprocessing.get_context("forkserver")
         # Takes effect when the fork server starts, at the first pool of the process.
@@ -331,9 +333,19 @@ class ExtractionPool:
         """A thread: if tasks wait and none has ended for `stall_seconds`, the pool
         breaks and they fail (see STALL_FACTOR)."""
         tick = min(1.0, self.stall_seconds / 4)
+        last = time.monotonic()
         while not self.stopping.wait(tick):
+            now = time.monotonic()
+            slept, last = now - last, now
             with self.lock:
-                idle = time.monotonic() - self.progress_at
+                if slept > 2 * tick + 1.0:
+                    # This thread did not run for a while: the whole process was
+                    # stopped (Ctrl-Z, a paused container) and its workers with
+                    # it, most likely. The time they did not run is not theirs
+                    # to answer for: the count starts again.
+                    self.progress_at = max(self.progress_at, now)
+                    continue
+                idle = now - self.progress_at
                 if self.broken is not None or not self.waiting or idle < self.stall_seconds:
                     continue
                 self.stalled = f"no page done in {idle:.0f} s while {len(self.waiting)} waited"

@@ -1,6 +1,7 @@
 """Extraction in worker processes: a page that hangs, a worker that dies, and
 identical output to extraction in the crawler's own process."""
 
+import contextlib
 import gc
 import json
 import os
@@ -353,3 +354,48 @@ def test_a_pool_with_nothing_to_do_is_not_stalled():
         assert pool.call(len, b"abcd").result(timeout=60) == 4
     finally:
         pool.stop()
+
+
+PAUSED_POOL = """
+import os, sys, time
+from newscrawl.workers import ExtractionPool
+
+def main():
+    pool = ExtractionPool(1, 30.0, stall_seconds=5)
+    pool.call(os.getpid).result(timeout=60)
+    futures = [pool.call(sum, range(5_000_000)) for _ in range(20)]  # busy, healthy
+    print("ready", flush=True)
+    failed = 0
+    for future in futures:
+        try:
+            future.result(timeout=120)
+        except Exception as exc:
+            failed += 1
+            print("failed:", type(exc).__name__, exc, flush=True)
+    print(f"done {len(futures) - failed} of {len(futures)}; stalled={pool.stalled}", flush=True)
+    pool.stop()
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_crawl_paused_as_a_whole_is_not_taken_for_stopped_workers(tmp_path: Path):
+    """Ctrl-Z, a paused container: the crawler, its watchdog and its workers stop
+    together, for longer than the stall limit. Resumed, the watchdog found tasks
+    waiting and no page done for that long, and broke a healthy pool."""
+    script = tmp_path / "paused_pool.py"
+    script.write_text(PAUSED_POOL)
+    process = subprocess.Popen([str(BIN / "python"), str(script)], cwd=REPO, text=True,
+                               stdout=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+        os.killpg(process.pid, signal.SIGSTOP)  # the script, its fork server and worker
+        time.sleep(10)  # twice the stall limit
+        os.killpg(process.pid, signal.SIGCONT)
+        out, _ = process.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "done 20 of 20; stalled=None" in out, out
