@@ -27,20 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import operator
-import os
 import re
 import struct
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-# rensa's allocator (mimalloc) reserves 1 GiB of address space as it loads. The
-# page workers, which sign texts, run under an address-space limit (1 GiB by
-# default, NEWSCRAWL_WORKER_MEMORY_MB) that the reservation alone would use up:
-# every worker died taking its first page. Reserved 32 MiB at a time (its
-# least), it adds 34 MiB (measured, rensa 0.5.0) and grows as it needs to.
-os.environ.setdefault("MIMALLOC_ARENA_RESERVE", "32MiB")
 
 from rensa import RMinHash
 

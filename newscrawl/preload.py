@@ -13,7 +13,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import os
 import sys
+
+# Before anything imports rensa (the story signatures, newscrawl/duplicates.py):
+# its allocator (mimalloc) reserves 1 GiB of address space as it loads, which a
+# worker's address-space limit (NEWSCRAWL_WORKER_MEMORY_MB, 1 GiB by default)
+# counts: every worker died taking its first page. Reserved 32 MiB at a time (its
+# least), it adds 34 MiB (measured, rensa 0.5.0) and grows as it needs to. Set
+# here, in the fork server, so that importing newscrawl elsewhere changes no
+# process's environment.
+os.environ.setdefault("MIMALLOC_ARENA_RESERVE", "32MiB")
 
 from newscrawl.workers import quiet_abandoned_worker, warm_up
 
