@@ -99,11 +99,14 @@ def _outcome(future: concurrent.futures.Future[PageReading]) -> PageReading:
 def extract_pages(
     sources: Iterable[SourcePage], config: NewscrawlConfig, clean: bool = True
 ) -> list[PageResult]:
-    """Extract (and unless `clean` is False, clean) every source, in order."""
+    """Extract (and unless `clean` is False, clean) every source, in order.
+    WorkersFailed if the workers died or stopped answering on the way."""
     sources = list(sources)
     pool = _start_pool(sources, config)
     try:
         readings = _read_all(sources, pool, config)
+        if pool is not None:
+            pool.check()  # pages that failed with the pool did not fail on their own
     finally:
         if pool is not None:
             pool.stop()

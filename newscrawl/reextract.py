@@ -114,6 +114,9 @@ def reextract(
                                  boilerplate, report)  # fmt: skip
                 if store.pending >= RECLEAN_COMMIT_EVERY:
                     store.commit()
+                if pool is not None:
+                    store.commit()  # what was read before the pool failed is kept
+                    pool.check()
             store.commit()
     finally:
         if pool is not None:

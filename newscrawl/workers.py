@@ -55,6 +55,7 @@ __all__ = [
     "WORKER_GC_THRESHOLD",
     "WORKER_MAX_TASKS",
     "ExtractionPool",
+    "WorkersFailed",
     "default_workers",
     "failure_of",
     "feed_in_worker",
@@ -219,6 +220,11 @@ def _start_worker(memory_mb: int) -> None:
     warm_up()
 
 
+class WorkersFailed(RuntimeError):
+    """The pool broke (every worker died) or stopped answering: the pages still to
+    read would only fail one by one."""
+
+
 class ExtractionPool:
     """A pool of `workers` extraction processes with a per-page `timeout` in
     seconds of CPU time (and WALL_LIMIT_FACTOR times that of wall time), each
@@ -328,6 +334,13 @@ class ExtractionPool:
                 waiting.set_exception(
                     BrokenProcessPool(f"another task found the pool broken: {error}")
                 )
+
+    def check(self) -> None:
+        """Raise WorkersFailed if the pool broke or stopped answering."""
+        if self.stalled is not None:
+            raise WorkersFailed(f"the extraction workers stopped answering: {self.stalled}")
+        if self.broken is not None:
+            raise WorkersFailed(f"the extraction workers died: {self.broken}")
 
     def _watch_for_stall(self) -> None:
         """A thread: if tasks wait and none has ended for `stall_seconds`, the pool

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -18,7 +19,7 @@ import psycopg
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from .conftest import BIN, FAST, FolderSite, run
+from .conftest import BIN, FAST, REPO, FolderSite, run
 from .servers import postgres_server  # noqa: F401  (a fixture)
 from .stories import OUTLETS, SAME_EVENT_STORIES, WIRE_PARAGRAPHS, WIRE_WORD, write_outlet
 
@@ -154,6 +155,18 @@ def test_three_outlets_searched_exported_deduplicated_and_reextracted(
     print(again.stderr.decode())
     assert "0 of 11 articles changed" in again.stderr.decode()
     assert rows_of(database) == rows
+
+    # Workers that die: before, every row counted as "no longer an article", exit 0.
+    broken = subprocess.run(
+        [str(BIN / "newscrawl"), "reextract", "--db", database, "--archive", str(archive),
+         "--workers", "2"],
+        cwd=REPO, capture_output=True, timeout=120, check=False,
+        env={**os.environ, "NEWSCRAWL_TEST_WORKER_START_FAILS": "1"},
+    )  # fmt: skip
+    assert broken.returncode == 5, broken.stderr.decode()
+    assert "newscrawl: error: the extraction workers died" in broken.stderr.decode()
+    assert "Traceback" not in broken.stderr.decode()
+    assert rows_of(database) == rows  # every row kept
 
     # An older extraction that lost paragraphs is made whole again: version 2.
     lost = copies[1][0]

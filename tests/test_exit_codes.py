@@ -295,3 +295,19 @@ def test_workers_that_stop_answering_end_the_crawl_exit_5(
     assert crawler.returncode == 5, err
     assert "the crawl stopped: the extraction workers stopped answering: no page done in" in err
     assert "Traceback" not in err
+
+
+def test_extract_with_workers_that_die_exits_5_and_says_so(tmp_path: Path):
+    """Before: every page "extraction_crashed", nothing on stderr, exit 0."""
+    for number in range(3):
+        (tmp_path / f"p{number}.html").write_bytes(article(number))
+    result = subprocess.run(
+        [str(BIN / "newscrawl"), "extract", *sorted(map(str, tmp_path.glob("*.html"))),
+         "--workers", "2"],
+        cwd=REPO, capture_output=True, timeout=120, check=False,
+        env={**os.environ, "NEWSCRAWL_TEST_WORKER_START_FAILS": "1"},
+    )  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 5, err
+    assert "newscrawl: error: the extraction workers died" in err
+    assert "Traceback" not in err

@@ -16,7 +16,14 @@ from collections.abc import Sequence
 
 from newscrawl import __version__
 from newscrawl.cli import cluster, collection, crawling, offline, records
-from newscrawl.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
+from newscrawl.cli.common import (
+    EXIT_EXTRACTION,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+)
+from newscrawl.workers import WorkersFailed
 
 __all__ = ["build_parser", "main"]
 
@@ -44,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"newscrawl: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except WorkersFailed as exc:  # extract, reextract, eval: what was done is kept
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return EXIT_EXTRACTION
     except KeyboardInterrupt:
         print("newscrawl: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
