@@ -450,6 +450,18 @@ def test_demo_writes_both_outputs_with_clean_text(tmp_path: Path):
     assert "paragraphs dropped:" in summary and "repeated" in summary and "fragment" in summary
 
 
+def test_demo_stores_into_the_db_it_is_given(tmp_path: Path):
+    """`demo --db FILE` was accepted and ignored: the store went to the folder."""
+    store = tmp_path / "mine.sqlite"
+    result = run("newscrawl", "demo", "--output-dir", str(tmp_path / "out"), "--db", str(store),
+                 *FAST)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    assert not (tmp_path / "out" / "newscrawl.sqlite").exists()
+    (count,) = sqlite3.connect(store).execute("SELECT count(*) FROM articles").fetchone()
+    assert count >= 15
+    assert str(store) in result.stdout.decode()
+
+
 def test_extract_explain_lists_each_dropped_paragraph_and_its_rule():
     result = run("newscrawl", "extract", "--explain", str(FERRY))
     assert result.returncode == 0

@@ -394,11 +394,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from newscrawl.demo import demo_server
 
     output_dir: Path = args.output_dir
-    jsonl, sqlite = output_dir / "articles.jsonl", output_dir / "newscrawl.sqlite"
+    jsonl = output_dir / "articles.jsonl"
+    # The store: --db when given (it was ignored before), else one in the folder.
+    args.db = args.db or output_dir / "newscrawl.sqlite"
     args.archive = args.archive or output_dir / "archive"  # the raw pages, as WARC
     with demo_server() as server:
         print(f"newscrawl: demo site at {server.url}", file=sys.stderr)
-        args.db = sqlite
         report = run_crawl(
             "news",
             # Every run shows the whole job: fetch all, even what an earlier demo stored.
@@ -406,7 +407,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             crawl_settings(args, jsonl_feed(jsonl, overwrite=True)),
         )
     print("newscrawl demo:")
-    for line in summary(report, str(sqlite)):
+    for line in summary(report, shown_store(args)):
         print(f"  {line}")
-    print(f"  written: {jsonl}, {sqlite} and the pages as WARC in {args.archive}/")
+    print(f"  written: {jsonl}, {shown_store(args)} and the pages as WARC in {args.archive}/")
     return exit_code(report)
