@@ -294,6 +294,8 @@ class ExtractionPool:
                 timeout=self.wall_timeout,
             )
         except RuntimeError as exc:  # pebble: "the pool is not running"
+            with self.lock:
+                self.broken = self.broken or BrokenProcessPool(str(exc))
             given.set_exception(BrokenProcessPool(str(exc)))
             return given
         with self.lock:
@@ -358,11 +360,21 @@ class ExtractionPool:
                     # to answer for: the count starts again.
                     self.progress_at = max(self.progress_at, now)
                     continue
-                idle = now - self.progress_at
-                if self.broken is not None or not self.waiting or idle < self.stall_seconds:
+                if self.broken is not None or not self.waiting:
                     continue
-                self.stalled = f"no page done in {idle:.0f} s while {len(self.waiting)} waited"
-                self.broken = BrokenProcessPool(f"the workers stopped answering: {self.stalled}")
+                idle = now - self.progress_at
+                if not self.pool.active:
+                    # pebble gave up on its workers (all died as they started)
+                    # without failing the tasks still in its queue: none has
+                    # told us, and they would wait for the stall limit.
+                    self.broken = BrokenProcessPool("All workers expired")
+                elif idle >= self.stall_seconds:
+                    self.stalled = f"no page done in {idle:.0f} s while {len(self.waiting)} waited"
+                    self.broken = BrokenProcessPool(
+                        f"the workers stopped answering: {self.stalled}"
+                    )
+                else:
+                    continue
                 others = list(self.waiting.values())
                 self.waiting.clear()
             for waiting in others:
