@@ -89,6 +89,10 @@ WALL_LIMIT_SLACK = 30.0
 # 97, seen once under memory exhaustion), every task waited for ever, and so did
 # the crawl. Its waiting tasks then fail, as on a broken pool.
 STALL_FACTOR = 2
+# Until its first task ends, a pool is starting: the fork server imports
+# trafilatura and the first worker warms up, seconds on a quiet machine and a
+# minute or more on a loaded one. Its stall limit is then at least this long.
+FIRST_ANSWER_SECONDS = 120.0
 # How long stopping the pool may take. pebble ends the workers (SIGTERM, SIGKILL
 # after 3 s) and joins its threads; one of them stuck (handing a task to a worker,
 # or asking a stopped fork server for a new worker) would hold the crawl's end for
@@ -267,6 +271,7 @@ class ExtractionPool:
         self.waiting: dict[concurrent.futures.Future[Any], concurrent.futures.Future[Any]] = {}
         self.broken: BaseException | None = None
         self.stalled: str | None = None  # why the pool broke, if it stopped answering
+        self.answered = False  # a task has ended: the pool has started
         self.lock = threading.Lock()
         # When a task last ended, or the first of the waiting ones was given.
         self.progress_at = time.monotonic()
@@ -317,6 +322,7 @@ class ExtractionPool:
         error = None if task.cancelled() else task.exception()
         with self.lock:
             self.progress_at = time.monotonic()
+            self.answered = True
             given = self.waiting.pop(task, None)
             others: list[concurrent.futures.Future[Any]] = []
             if isinstance(error, BrokenProcessPool):
@@ -368,7 +374,11 @@ class ExtractionPool:
                     # without failing the tasks still in its queue: none has
                     # told us, and they would wait for the stall limit.
                     self.broken = BrokenProcessPool("All workers expired")
-                elif idle >= self.stall_seconds:
+                elif idle >= (
+                    self.stall_seconds
+                    if self.answered
+                    else max(self.stall_seconds, FIRST_ANSWER_SECONDS)
+                ):
                     self.stalled = f"no page done in {idle:.0f} s while {len(self.waiting)} waited"
                     self.broken = BrokenProcessPool(
                         f"the workers stopped answering: {self.stalled}"

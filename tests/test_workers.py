@@ -346,10 +346,11 @@ def test_tasks_no_worker_takes_fail_once_the_pool_has_done_nothing_for_its_stall
 
 
 def test_a_pool_with_nothing_to_do_is_not_stalled():
-    pool = ExtractionPool(1, 1.0, stall_seconds=1)
+    # 5 s: a task of the test's own may wait a while for a CPU on a loaded machine.
+    pool = ExtractionPool(1, 1.0, stall_seconds=5)
     try:
         assert pool.call(len, b"abc").result(timeout=60) == 3
-        time.sleep(2.5)  # idle past the limit: no task waits, nothing is wrong
+        time.sleep(6)  # idle past the limit: no task waits, nothing is wrong
         assert pool.stalled is None
         assert pool.call(len, b"abcd").result(timeout=60) == 4
     finally:
