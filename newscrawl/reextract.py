@@ -32,7 +32,7 @@ from newscrawl.hosts import site_key
 from newscrawl.readings import NO_TEXT, PageReading
 from newscrawl.reclean import reclean
 from newscrawl.storage import RECLEAN_COMMIT_EVERY, ArticleStore, StoredPage
-from newscrawl.workers import ExtractionPool
+from newscrawl.workers import ExtractionPool, WorkersFailed
 
 __all__ = ["ReextractReport", "reextract"]
 
@@ -115,8 +115,11 @@ def reextract(
                 if store.pending >= RECLEAN_COMMIT_EVERY:
                     store.commit()
                 if pool is not None:
-                    store.commit()  # what was read before the pool failed is kept
-                    pool.check()
+                    try:
+                        pool.check()
+                    except WorkersFailed:
+                        store.commit()  # what was read before the pool failed is kept
+                        raise
             store.commit()
     finally:
         if pool is not None:

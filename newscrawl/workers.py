@@ -324,11 +324,7 @@ class ExtractionPool:
             self.progress_at = time.monotonic()
             self.answered = True
             given = self.waiting.pop(task, None)
-            others: list[concurrent.futures.Future[Any]] = []
-            if isinstance(error, BrokenProcessPool):
-                self.broken = self.broken or error
-                others = list(self.waiting.values())
-                self.waiting.clear()
+            others = self._break(error) if isinstance(error, BrokenProcessPool) else []
         if given is not None:
             with contextlib.suppress(concurrent.futures.InvalidStateError):  # failed above
                 if task.cancelled():
@@ -337,11 +333,16 @@ class ExtractionPool:
                     given.set_exception(error)
                 else:
                     given.set_result(task.result())
-        for waiting in others:
-            with contextlib.suppress(concurrent.futures.InvalidStateError):
-                waiting.set_exception(
-                    BrokenProcessPool(f"another task found the pool broken: {error}")
-                )
+        _fail(others, BrokenProcessPool(f"another task found the pool broken: {error}"))
+
+    def _break(self, error: BaseException) -> list[concurrent.futures.Future[Any]]:
+        """With the lock held: the pool broke (`error`, unless it had already) and
+        takes no more tasks; the callers' futures still waiting, to fail once the
+        lock is released."""
+        self.broken = self.broken or error
+        waiting = list(self.waiting.values())
+        self.waiting.clear()
+        return waiting
 
     def check(self) -> None:
         """Raise WorkersFailed if the pool broke or stopped answering."""
@@ -373,23 +374,18 @@ class ExtractionPool:
                     # pebble gave up on its workers (all died as they started)
                     # without failing the tasks still in its queue: none has
                     # told us, and they would wait for the stall limit.
-                    self.broken = BrokenProcessPool("All workers expired")
+                    error = BrokenProcessPool("All workers expired")
                 elif idle >= (
                     self.stall_seconds
                     if self.answered
                     else max(self.stall_seconds, FIRST_ANSWER_SECONDS)
                 ):
                     self.stalled = f"no page done in {idle:.0f} s while {len(self.waiting)} waited"
-                    self.broken = BrokenProcessPool(
-                        f"the workers stopped answering: {self.stalled}"
-                    )
+                    error = BrokenProcessPool(f"the workers stopped answering: {self.stalled}")
                 else:
                     continue
-                others = list(self.waiting.values())
-                self.waiting.clear()
-            for waiting in others:
-                with contextlib.suppress(concurrent.futures.InvalidStateError):
-                    waiting.set_exception(self.broken)
+                others = self._break(error)
+            _fail(others, error)
             return
 
     def close(self) -> None:
@@ -412,6 +408,13 @@ class ExtractionPool:
     def _stop_now(self) -> None:
         self.pool.stop()  # type: ignore[no-untyped-call]
         self.pool.join()
+
+
+def _fail(futures: list[concurrent.futures.Future[Any]], error: BaseException) -> None:
+    """Fail each of `futures` with `error` (one failed already stays as it is)."""
+    for future in futures:
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            future.set_exception(error)
 
 
 # -- what the workers run -------------------------------------------------------
