@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["process_tree", "pss_bytes", "status_fields"]
+__all__ = ["cpu_seconds", "process_tree", "pss_bytes", "status_fields", "worker_pids"]
 
 
 def status_fields(pid: int) -> dict[str, str]:
@@ -50,6 +50,26 @@ def process_tree(root: int) -> list[int]:
             tree.append(pid)
             todo.extend(children.get(pid, []))
     return tree
+
+
+def worker_pids(crawler: int) -> list[int]:
+    """The crawl's extraction workers: the children of its fork server, so the
+    processes of its tree that are not the crawler or its own children."""
+    return [pid for pid in process_tree(crawler)[1:]
+            if status_fields(pid).get("PPid") != str(crawler)]  # fmt: skip
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of the processes, in seconds (those that have
+    exited count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def pss_bytes(pid: int) -> int:

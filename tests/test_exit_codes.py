@@ -24,7 +24,7 @@ from newscrawl.feeds import TEST_FLUSH_PAUSE, spool_path
 
 from .conftest import BIN, FAST, REPO, run, serving
 from .gatedsite import GatedSite, article, gated_site  # noqa: F401  (`gated_site` is a fixture)
-from .proctree import process_tree, status_fields
+from .proctree import cpu_seconds, status_fields, worker_pids
 from .test_interrupt import count_rows, wait_for_rows
 
 ARTICLES = 12
@@ -229,20 +229,12 @@ def test_a_stop_exits_130_and_closes_the_run_with_one_signal_or_two(
 def idle_workers(crawler: int) -> bool:
     """True if the crawl's workers (children of its fork server) exist and sleep
     without using CPU for half a second."""
-    workers = [pid for pid in process_tree(crawler)[1:]
-               if status_fields(pid).get("PPid") != str(crawler)]  # fmt: skip
-
-    def cpu_ticks() -> list[str]:
-        return [" ".join(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13])
-                for pid in workers]  # fmt: skip
-
-    try:
-        before = cpu_ticks()
-        time.sleep(0.5)
-        asleep = all(status_fields(pid).get("State", "").startswith("S") for pid in workers)
-        return bool(workers) and asleep and cpu_ticks() == before
-    except OSError:  # a worker ended meanwhile
-        return False
+    workers = worker_pids(crawler)
+    before = cpu_seconds(workers)
+    time.sleep(0.5)
+    # A worker that ended meanwhile has no state: not asleep.
+    asleep = all(status_fields(pid).get("State", "").startswith("S") for pid in workers)
+    return bool(workers) and asleep and cpu_seconds(workers) == before
 
 
 def test_workers_that_stop_answering_end_the_crawl_exit_5(
@@ -262,9 +254,8 @@ def test_workers_that_stop_answering_end_the_crawl_exit_5(
 
     def stop_every_worker() -> None:
         while not done.wait(0.05):
-            for pid in process_tree(crawler.pid)[1:]:
-                # A worker is a child of the fork server, not of the crawler.
-                if pid not in stopped and status_fields(pid).get("PPid") != str(crawler.pid):
+            for pid in worker_pids(crawler.pid):
+                if pid not in stopped:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGSTOP)
                         stopped.add(pid)

@@ -26,7 +26,7 @@ from newscrawl.workers import (
 
 from .conftest import BIN, FAST, REPO, FolderSite, run
 from .discovery_site import write_article
-from .proctree import process_tree, status_fields
+from .proctree import cpu_seconds, status_fields, worker_pids
 
 # An article of 24,000 short paragraphs, within what a worker parses of a page
 # (pageworker.MAX_TAGS): about 3 s of CPU, where a news article takes 20 ms.
@@ -74,23 +74,6 @@ def test_a_page_that_hangs_extraction_times_out_and_the_crawl_goes_on(site: Fold
     assert result.returncode == 1  # one URL gave no article
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (the crawler's forkserver and its workers)."""
-    return process_tree(pid)[1:]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time of the processes, in seconds."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def test_a_worker_that_dies_is_replaced_and_the_crawl_goes_on(site: FolderSite, tmp_path: Path):
     out = tmp_path / "out.jsonl"
     command = [str(BIN / "newscrawl"), "crawl", urls(site)[0], *urls(site)[1:], "-o", str(out),
@@ -104,7 +87,7 @@ def test_a_worker_that_dies_is_replaced_and_the_crawl_goes_on(site: FolderSite, 
         # spent 2 s of CPU since the page was fetched: only the hostile page takes that.
         workers: list[int] = []
         while time.monotonic() < deadline and not workers:
-            workers = [w for p in descendants(crawler.pid) for w in descendants(p)]
+            workers = worker_pids(crawler.pid)
             time.sleep(0.05)
         assert workers, "no worker process found"
         start = cpu_seconds(workers)
