@@ -31,6 +31,7 @@ from newscrawl.feeds import (
     FeedSpool,
     PageState,
     SpoolError,
+    commit_spools,
     flush_spools,
     open_spools,
     output_failed,
@@ -127,8 +128,9 @@ class CleaningPipeline:
             self.stats.inc_value(f"{CPU_MS}clean", _ms_since(started))
 
     def _spool(self, item: object, page: PageState | None, raw: list[str] | None = None) -> None:
-        """Hold the item for each spooled JSON Lines output (committed before the
-        store's row, so a killed run's records are there for the next run)."""
+        """Hold the item for each spooled JSON Lines output (committed with the
+        store's next commit, before its rows, so a killed run's records are there
+        for the next run)."""
         if not self.spools:
             return
         if isinstance(item, ArticleItem):
@@ -236,7 +238,10 @@ class StorePipeline:
         item has come since (the next may be minutes away, or never: a crawl killed
         meanwhile would lose rows the setting promised to keep)."""
         store = self.store
-        if store is None or store.frontier is None or not self.uncommitted:
+        if store is None or store.frontier is None:
+            return
+        if not self.uncommitted:
+            commit_spools(self.crawler)  # records of items that are not articles
             return
         try:
             self._commit(store.frontier)
@@ -278,7 +283,9 @@ class StorePipeline:
         return item
 
     def _commit(self, frontier: Frontier) -> None:
-        """Commit the batch, then count what it stored (StorageError: nothing)."""
+        """Commit the batch, its spooled JSON Lines records first (see FeedSpool),
+        then count what it stored (StorageError: nothing)."""
+        commit_spools(self.crawler)
         frontier.store.commit()
         self.last_commit = time.monotonic()
         for site, outcome in self.uncommitted:

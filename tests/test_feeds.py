@@ -115,3 +115,37 @@ def test_a_spools_site_model_has_the_crawls_thresholds(tmp_path: Path):
     assert peak < 1_000_000, f"{peak} bytes"  # counting 60,000 in Python: 5.6 MB
     assert spool.boilerplate("other.test") == frozenset()  # 1 page: under the minimum
     spool.close(remove=True)
+
+
+def test_with_a_store_records_wait_for_its_commit_and_without_one_they_do_not(tmp_path: Path):
+    """With a store, a spooled record is committed with the store's next commit
+    (`commit`, which the store pipeline calls before committing its rows), not on
+    its own; without one, each is committed as it comes. Read from another
+    connection, as the next run would after a kill."""
+    import sqlite3
+
+    from newscrawl.feeds import FeedSpool, spool_path
+
+    def durable(out: Path) -> int:
+        with sqlite3.connect(spool_path(out)) as other:
+            return int(other.execute("SELECT count(*) FROM records").fetchone()[0])
+
+    def add(spool: FeedSpool, n: int) -> None:
+        url = f"http://a.test/{n}"
+        spool.add({"url": url, "text": "t"}, "a.test", url, None, [f"f{n}"])
+
+    stored = FeedSpool(tmp_path / "s.jsonl", fresh=False, fields=None, encoding="utf-8",
+                       with_store=True)  # fmt: skip
+    add(stored, 1)
+    add(stored, 2)
+    assert durable(tmp_path / "s.jsonl") == 0 and len(stored) == 2
+    stored.commit()
+    assert durable(tmp_path / "s.jsonl") == 2
+    add(stored, 3)
+    stored.close(remove=False)  # a closing spool keeps what it holds
+    assert durable(tmp_path / "s.jsonl") == 3
+
+    alone = FeedSpool(tmp_path / "a.jsonl", fresh=False, fields=None, encoding="utf-8")
+    add(alone, 1)
+    assert durable(tmp_path / "a.jsonl") == 1
+    alone.close(remove=False)
