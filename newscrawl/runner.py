@@ -34,6 +34,7 @@ from newscrawl.vocabulary import START_ERROR, START_FAILED
 __all__ = [
     "CrawlReport",
     "OutputError",
+    "check_before_crawl",
     "check_store",
     "check_writable",
     "load_settings",
@@ -119,6 +120,18 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
     The store is the crawl's own business (newscrawl/runstore.py: opened, locked
     and migrated before the first request); a store that cannot be opened ends
     the crawl at once with finish reason STORE_UNAVAILABLE."""
+    config = check_before_crawl(settings)
+    report = _crawl(spider_name, spider_args, settings)
+    if config.stats_file is not None:
+        write_stats(config.stats_file, report)
+    return report
+
+
+def check_before_crawl(settings: Settings) -> NewscrawlConfig:
+    """The crawl's configuration, once every check that can fail before Scrapy
+    starts has passed: ConfigError (a setting), StorageError (the store),
+    ArchiveError, OutputError (an output that cannot be written), each one line.
+    `newscrawl crawl` and `scrapy crawl` both make them."""
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
     check_scrapy_values(settings)  # Scrapy's own settings too
     check_guards(settings, config.address_guard)
@@ -135,10 +148,7 @@ def run_spider(spider_name: str, spider_args: Mapping[str, Any], settings: Setti
         path = local_feed_path(str(uri))  # None for stdout: and other schemes
         if path is not None and not is_stream(path):
             check_writable(path)
-    report = _crawl(spider_name, spider_args, settings)
-    if config.stats_file is not None:
-        write_stats(config.stats_file, report)
-    return report
+    return config
 
 
 def check_store(database: Path | str) -> None:

@@ -187,6 +187,38 @@ def test_workers_that_cannot_start_end_the_crawl_at_once_exit_5(small_site: str)
     assert time.monotonic() - started < 90  # not the minutes a hung pool would take
 
 
+def test_scrapy_crawl_exits_with_the_same_codes_and_checks_outputs_first(
+    small_site: str, tmp_path: Path
+):
+    """`scrapy crawl` ended a crawl whose workers could not start with exit code 0,
+    and a folder where its -o file should be cost a traceback for every item, and
+    exit code 0 too. Now: 5 with the reason last, and 2 before any request."""
+    failed = subprocess.run(
+        [str(BIN / "scrapy"), "crawl", "news", "-a", f"urls={small_site}", *FAST],
+        cwd=REPO, capture_output=True, timeout=120, check=False,
+        env={**os.environ, "NEWSCRAWL_TEST_WORKER_START_FAILS": "1"},
+    )  # fmt: skip
+    err = failed.stderr.decode()
+    assert failed.returncode == 5, err
+    assert err.rstrip().splitlines()[-1].startswith("scrapy: error: the crawl stopped: ")
+
+    folder = tmp_path / "out.jsonl"
+    folder.mkdir()
+    refused = run("scrapy", "crawl", "news", "-a", f"urls={small_site}", "-o", str(folder),
+                  *FAST)  # fmt: skip
+    err = refused.stderr.decode()
+    assert refused.returncode == 2, err
+    assert "Traceback" not in err
+    assert f"scrapy: error: cannot write {folder}: Is a directory" in err
+
+    out, stats = tmp_path / "ok.jsonl", tmp_path / "stats.json"
+    ok = run("scrapy", "crawl", "news", "-a", f"urls={small_site}", "-o", str(out),
+             "-s", f"NEWSCRAWL_STATS_FILE={stats}", *FAST)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr.decode()
+    assert len(out.read_text().splitlines()) == ARTICLES
+    assert json.loads(stats.read_text())["stats"]["finish_reason"] == "finished"
+
+
 def test_the_memory_limit_exits_4(small_site: str):
     result = run("newscrawl", "crawl", small_site, "-s", "MEMUSAGE_LIMIT_MB=1",
                  "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.1", *FAST)  # fmt: skip

@@ -1,30 +1,53 @@
-"""`scrapy crawl`, checking newscrawl's spider arguments and settings before starting.
+"""`scrapy crawl`, with the checks and the exit code of `newscrawl crawl`.
 
 Scrapy builds the spider inside its event loop, where a bad argument ends as a
 traceback; checked here, with the check `newscrawl crawl` makes, it is a usage
-error: one message and exit code 2.
+error: one message and exit code 2. So are a store, an archive folder or an
+output file that cannot be used (Scrapy opens a feed's file at the first item:
+a folder in its place cost a traceback for every item, and exit code 0). And a
+crawl that stops on a failure (its store, its output, its workers) exits with
+the code `newscrawl crawl` gives it, its reason as the last line, not 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.config import ConfigError, NewscrawlConfig
+from newscrawl.archive import ArchiveError
+from newscrawl.config import ConfigError
+from newscrawl.runner import CrawlReport, OutputError, check_before_crawl, write_stats
 from newscrawl.spiders.arguments import SpiderArgumentError, check_spider_arguments
+from newscrawl.storage import StorageError
 
 __all__ = ["Command"]
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) == 1:
-            try:
-                check_spider_arguments(args[0], opts.spargs)
-                assert self.settings is not None
-                NewscrawlConfig.from_settings(self.settings)
-            except (SpiderArgumentError, ConfigError) as exc:
-                raise UsageError(str(exc), print_help=False) from None
-        super().run(args, opts)
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's own usage error
+            return
+        assert self.settings is not None and self.crawler_process is not None
+        try:
+            check_spider_arguments(args[0], opts.spargs)
+            config = check_before_crawl(self.settings)
+        except (SpiderArgumentError, ConfigError, OutputError, StorageError, ArchiveError) as exc:
+            raise UsageError(str(exc), print_help=False) from None
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+            return
+        from newscrawl.cli.crawling import ending  # the table of codes in the README
+
+        report = CrawlReport(stats=dict(crawler.stats.get_stats()) if crawler.stats else {})
+        if config.stats_file is not None:
+            write_stats(config.stats_file, report)
+        self.exitcode, error = ending(report)
+        if error:
+            print(f"scrapy: error: {error}", file=sys.stderr)
