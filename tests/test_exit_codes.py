@@ -100,6 +100,13 @@ def test_an_unreachable_site_exits_1_and_says_so(tmp_path: Path):
     assert "could not be reached" in err and "Traceback" not in err
     scrape = run("newscrawl", "scrape", f"{url}story.html", "-s", "RETRY_TIMES=0", *FAST)
     assert f"no article from {url}story.html: unreachable" in scrape.stderr.decode()
+    scrapy = run("scrapy", "crawl", "news", "-a", f"urls={url}", "-L", "WARNING",
+                 "-s", "RETRY_TIMES=0", *FAST)  # fmt: skip
+    err = scrapy.stderr.decode()
+    assert scrapy.returncode == 1, err
+    assert "scrapy: warning: 127.0.0.1:" in err and "could not be reached" in err
+    assert err.rstrip().endswith("scrapy: error: no page could be fetched")
+    assert "Traceback" not in err
 
 
 def spooled(output: Path) -> int:

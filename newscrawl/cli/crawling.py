@@ -247,6 +247,18 @@ def exit_code(report: Any) -> int:
     return code
 
 
+def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
+    """The exit code of a crawl (`ending`), and 1 for one that ran but lost work
+    (`losses`, or the page budget cut it), or fetched nothing; and why it failed.
+    A worker of a cluster may have nothing to do: other workers took every page."""
+    code, error = ending(report)
+    if code == EXIT_OK and not cluster and not run_totals_of(report).get("pages_fetched", 0):
+        return EXIT_FAILED, "no page could be fetched"
+    if code == EXIT_OK and (losses(report) or budget_cut(report)):
+        return EXIT_FAILED, None
+    return code, error
+
+
 def ending(report: Any) -> tuple[int, str | None]:
     """The exit code a crawl's finish reason stands for, and why it failed."""
     from newscrawl import vocabulary as v
@@ -316,13 +328,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.cluster is not None:
         overrides.update(cluster_worker_settings(args))
     report = run_crawl("news", news_arguments(args), overrides)
-    code, error = ending(report)
-    fetched = run_totals_of(report).get("pages_fetched", 0)
-    # A worker of a cluster may have nothing to do: other workers took every page.
-    if code == EXIT_OK and not fetched and not args.cluster:
-        code, error = EXIT_FAILED, "no page could be fetched"
-    if code == EXIT_OK and (losses(report) or budget_cut(report)):
-        code = EXIT_FAILED
+    code, error = crawl_outcome(report, cluster=args.cluster is not None)
     if report.finish_reason not in (STORE_UNAVAILABLE, ARCHIVE_UNAVAILABLE, START_FAILED):
         show_summary(args, report, shown_store(args), code)
     if error:

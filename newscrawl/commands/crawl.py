@@ -6,7 +6,9 @@ error: one message and exit code 2. So are a store, an archive folder or an
 output file that cannot be used (Scrapy opens a feed's file at the first item:
 a folder in its place cost a traceback for every item, and exit code 0). And a
 crawl that stops on a failure (its store, its output, its workers) exits with
-the code `newscrawl crawl` gives it, its reason as the last line, not 0.
+the code `newscrawl crawl` gives it, its reason as the last line, not 0; one
+that lost work (a site unreachable, refusing every request, or cut off by its
+circuit breaker; the page budget with pages left) or fetched nothing exits 1.
 """
 
 from __future__ import annotations
@@ -43,11 +45,17 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
-        from newscrawl.cli.crawling import ending  # the table of codes in the README
+        # The table of codes in the README.
+        from newscrawl.cli.crawling import budget_cut, crawl_outcome, losses
 
         report = CrawlReport(stats=dict(crawler.stats.get_stats()) if crawler.stats else {})
         if config.stats_file is not None:
             write_stats(config.stats_file, report)
-        self.exitcode, error = ending(report)
+        self.exitcode, error = crawl_outcome(report, cluster=config.cluster_url is not None)
+        for problem in losses(report):
+            print(f"scrapy: warning: {problem}", file=sys.stderr)
+        if budget_cut(report):
+            print("scrapy: warning: the page budget stopped the crawl with pages left",
+                  file=sys.stderr)  # fmt: skip
         if error:
             print(f"scrapy: error: {error}", file=sys.stderr)
