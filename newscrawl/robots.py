@@ -57,6 +57,8 @@ __all__ = [
     "ROBOTS_UNREACHABLE",
     "RobotsTxt",
     "Verdict",
+    "only_own_groups",
+    "robots_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -119,6 +121,46 @@ _SLASHES = re.compile("/{2,}")
 
 ALLOW_ALL = Verdict()
 
+# RFC 9309 section 2.2.1: a product token is letters, "_" and "-" (digits too, in
+# practice: "Bing2bot"). A robots.txt group applies to a crawler whose product
+# token it names, case-insensitively.
+_PRODUCT_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+# A group's User-agent line: its name, and what follows it (a comment).
+_GROUP_NAME = re.compile(r"(?im)^([ \t]*user-agent[ \t]*:[ \t]*)([^#\r\n]*)")
+
+
+def only_own_groups(text: str, name: str) -> str:
+    """robots.txt `text` with every group named for another crawler than `name`
+    renamed out of its reach. A parser matches a group's name as the start of a
+    word of the name it is given (Protego: a group for "news" is newscrawl's);
+    RFC 9309 wants the product token itself, case-insensitively. "*" stays."""
+    own_token = _PRODUCT_TOKEN.match(name.strip())
+    own = (own_token[0] if own_token else name.strip()).lower()
+
+    def rename(match: re.Match[str]) -> str:
+        value = match[2].strip()
+        token = _PRODUCT_TOKEN.match(value)
+        if value == "*" or (token is not None and token[0].lower() == own):
+            return match[0]
+        return f"{match[1]}other~{value}"
+
+    return _GROUP_NAME.sub(rename, text)
+
+
+def robots_name(explicit: object, user_agent: object) -> str:
+    """The name robots.txt groups are matched against: ROBOTSTXT_USER_AGENT as
+    given, else the product token of USER_AGENT ("newscrawl" of "newscrawl/1.0
+    (open-source news text crawler; Scrapy)"). Not the whole header: the parser
+    matches a group's name anywhere in what it is given at a word boundary, so
+    a group for "crawler" or "Scrapy" would have applied to newscrawl, and a site
+    that disallows everyone but lets "crawler" in was crawled whole."""
+    if explicit:
+        return str(explicit)
+    match = _PRODUCT_TOKEN.match(str(user_agent or "").strip())
+    return match[0] if match else str(user_agent or "")
+
 
 def origin_of(url: str) -> str:
     """The origin whose robots.txt governs `url`: scheme, host (one form), port."""
@@ -134,8 +176,8 @@ class RobotsTxt:
             logger.warning("robots.txt is not obeyed in this crawl (ROBOTSTXT_OBEY is off)")
             raise NotConfigured
         self.crawler = crawler
-        self.user_agent = str(
-            crawler.settings.get("ROBOTSTXT_USER_AGENT") or crawler.settings.get("USER_AGENT")
+        self.user_agent = robots_name(
+            crawler.settings.get("ROBOTSTXT_USER_AGENT"), crawler.settings.get("USER_AGENT")
         )
         self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
         self.verdicts: dict[str, Verdict] = {}
@@ -283,7 +325,8 @@ class RobotsTxt:
         self.crawler.signals.send_catch_log(
             signal=ROBOTS_TXT_READ, url=response.url, site=page.meta.get("site"), text=text
         )
-        return Verdict(parser=build_from_crawler(self.parser_class, self.crawler, body))
+        rules = only_own_groups(text, self.user_agent).encode("utf-8")
+        return Verdict(parser=build_from_crawler(self.parser_class, self.crawler, rules))
 
     def _closed(self, url: str, why: str) -> Verdict:
         logger.warning(

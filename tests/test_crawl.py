@@ -4,6 +4,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from .conftest import FAST, SITE_HITS, run
 
 ARTICLE_FIELDS = {
@@ -193,6 +195,35 @@ def test_a_robots_txt_past_the_download_cap_is_read_up_to_500_kib(tmp_path: Path
     assert "/section/weather.html" in site.hits  # the rules past 500 KiB are not read
     assert "/private/secret.html" not in site.hits  # the ones before it are obeyed
     assert result.returncode == 0, err
+
+
+@pytest.mark.parametrize(
+    ("named", "fetched"),
+    [("crawler", False), ("Scrapy", False), ("news", False), ("NewsCrawl", True)],
+)
+def test_robots_txt_groups_apply_by_the_product_token_alone(
+    tmp_path: Path, named: str, fetched: bool
+):
+    """A robots.txt that disallows everyone but lets one name in: the group for
+    "crawler" (a word of newscrawl's User-Agent comment) or "Scrapy" applied to
+    newscrawl, and the whole site was crawled. Only a group naming its product
+    token (in any case) is newscrawl's (RFC 9309 section 2.2.1)."""
+    import shutil
+
+    from .conftest import SITE, FolderSite
+
+    shutil.copytree(SITE, tmp_path / "site")
+    (tmp_path / "site" / "robots.txt").write_text(
+        f"User-agent: *\nDisallow: /\n\nUser-agent: {named}\nAllow: /\n"
+    )
+    site = FolderSite(tmp_path / "site")
+    try:
+        result = run("newscrawl", "crawl", site.url, "-o", str(tmp_path / "a.jsonl"), *FAST)
+    finally:
+        site.close()
+    assert "Traceback" not in result.stderr.decode()
+    pages = [path for path in site.hits if path != "/robots.txt"]
+    assert bool(pages) is fetched, site.hits
 
 
 def test_links_to_another_sites_pages_are_counted_as_offsite(tmp_path: Path):
