@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["is_stream", "output_file", "replacing"]
+__all__ = ["clashing_output", "is_stream", "output_file", "replacing"]
 
 
 @contextlib.contextmanager
@@ -85,3 +85,33 @@ def _same_file(path: Path, found: os.stat_result) -> bool:
     except OSError:
         return False
     return (here.st_dev, here.st_ino) == (found.st_dev, found.st_ino)
+
+
+def _same(one: Path, other: Path) -> bool:
+    """Whether two paths name one file (a link, a relative path, or not yet made)."""
+    try:
+        return one.resolve() == other.resolve() or one.samefile(other)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links
+        return False
+
+
+def clashing_output(
+    database: Path | str | None, outputs: list[tuple[str, Path | None]]
+) -> str | None:
+    """Why, if two of a run's files are one: an output (what `outputs`
+    names) written over the SQLite store or one of its files (its -wal, -shm and
+    lock), or over another output. `--db news.db -O news.db` made the store a
+    JSON Lines file, and every article in it was lost."""
+    store = database if isinstance(database, Path) else None
+    seen: list[Path] = []
+    for what, path in outputs:
+        if path is None or is_stream(path):  # stdout, a pipe: written as it comes
+            continue
+        if store is not None and any(
+            _same(path, Path(f"{store}{suffix}")) for suffix in ("", "-wal", "-shm", ".lock")
+        ):
+            return f"{what} is the store {store}: it would be written over"
+        if any(_same(path, other) for other in seen):
+            return f"{what} is also another output of the run: {path}"
+        seen.append(path)
+    return None

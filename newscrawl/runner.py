@@ -24,7 +24,7 @@ from newscrawl.archive import check_archive_dir
 from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.feeds import local_feed_path
 from newscrawl.logformatter import quiet_routine_logs
-from newscrawl.replacing import is_stream
+from newscrawl.replacing import clashing_output, is_stream
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
@@ -34,6 +34,7 @@ from newscrawl.vocabulary import START_ERROR, START_FAILED
 __all__ = [
     "CrawlReport",
     "OutputError",
+    "check_apart",
     "check_before_crawl",
     "check_store",
     "check_writable",
@@ -133,6 +134,9 @@ def check_before_crawl(settings: Settings) -> NewscrawlConfig:
     ArchiveError, OutputError (an output that cannot be written), each one line.
     `newscrawl crawl` and `scrapy crawl` both make them."""
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
+    outputs = [("NEWSCRAWL_STATS_FILE", config.stats_file)]
+    outputs += [(f"the feed {uri}", local_feed_path(str(uri))) for uri in settings.getdict("FEEDS")]
+    check_apart(config.database, outputs)
     check_scrapy_values(settings)  # Scrapy's own settings too
     check_guards(settings, config.address_guard)
     if config.database is not None:
@@ -149,6 +153,14 @@ def check_before_crawl(settings: Settings) -> NewscrawlConfig:
         if path is not None and not is_stream(path):
             check_writable(path)
     return config
+
+
+def check_apart(database: Path | str | None, outputs: list[tuple[str, Path | None]]) -> None:
+    """OutputError if an output of the run would be written over the store or
+    over another output (see replacing.clashing_output)."""
+    clash = clashing_output(database, outputs)
+    if clash is not None:
+        raise OutputError(clash)
 
 
 def check_store(database: Path | str) -> None:

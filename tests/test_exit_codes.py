@@ -226,6 +226,37 @@ def test_scrapy_crawl_exits_with_the_same_codes_and_checks_outputs_first(
     assert json.loads(stats.read_text())["stats"]["finish_reason"] == "finished"
 
 
+def test_an_output_named_as_the_store_is_refused_and_the_store_kept(
+    small_site: str, tmp_path: Path
+):
+    """`--db news.db -O news.db` made the store a JSON Lines file (every article
+    lost, exit 0); so did NEWSCRAWL_STATS_FILE or `export -o` naming it. Now each
+    is one line and exit 2 before anything is written, and so is an output
+    named twice."""
+    db = tmp_path / "news.db"
+    first = run("newscrawl", "crawl", small_site, "--db", str(db), *FAST)
+    assert first.returncode == 0 and rows(db) == ARTICLES, first.stderr.decode()
+    attempts = [
+        ("newscrawl", "crawl", small_site, "--db", str(db), "-O", str(db), *FAST),
+        ("newscrawl", "crawl", small_site, "--db", str(db), "-o", f"{tmp_path}/./news.db-wal"),
+        ("newscrawl", "crawl", small_site, "--db", str(db), "-s",
+         f"NEWSCRAWL_STATS_FILE={db}", *FAST),
+        ("scrapy", "crawl", "news", "-a", f"urls={small_site}", "-s",
+         f"NEWSCRAWL_SQLITE_PATH={db}", "-O", f"{db}:jsonlines", *FAST),
+        ("newscrawl", "export", "--db", str(db), "--format", "jsonl", "-o", str(db)),
+    ]  # fmt: skip
+    for attempt in attempts:
+        result = run(*attempt)
+        err = result.stderr.decode()
+        assert result.returncode == 2, (attempt, err)
+        assert f"is the store {db}: it would be written over" in err and "Traceback" not in err
+        assert rows(db) == ARTICLES
+    twice = tmp_path / "twice.json"
+    both = run("newscrawl", "crawl", small_site, "-o", str(twice), "-s",
+               f"NEWSCRAWL_STATS_FILE={twice}", *FAST)  # fmt: skip
+    assert both.returncode == 2 and "is also another output of the run" in both.stderr.decode()
+
+
 def test_the_memory_limit_exits_4(small_site: str):
     result = run("newscrawl", "crawl", small_site, "-s", "MEMUSAGE_LIMIT_MB=1",
                  "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.1", *FAST)  # fmt: skip

@@ -22,6 +22,7 @@ from newscrawl.cli.common import (
     positive,
     shown,
 )
+from newscrawl.replacing import clashing_output
 
 __all__ = ["add_parsers"]
 
@@ -98,6 +99,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         fmt = format_of(args.output, args.format)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
+    if args.output != "-":
+        clash = clashing_output(args.db, [("the output", Path(args.output))])
+        if clash is not None:
+            raise CommandError(clash)
     with open_store(args.db, writes=False) as store:
         check_site(store, args.site)
         try:
