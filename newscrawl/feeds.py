@@ -56,8 +56,23 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+def _whole_json(line: bytes) -> bool:
+    """Whether `line` is one whole JSON value (an object, as a record is)."""
+    stripped = line.strip()
+    if not stripped.startswith(b"{"):
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:  # UnicodeDecodeError too
+        return False
+    return True
+
+
 def repair_torn_tail(path: Path) -> int:
-    """Cut `path` after its last newline; return how many bytes were cut."""
+    """Cut `path` after its last newline; return how many bytes were cut. A last
+    line that is a whole JSON value is a record written without its newline (by
+    another tool, or a hand), not a killed run's torn one: it gets its newline
+    and is kept."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -81,6 +96,13 @@ def repair_torn_tail(path: Path) -> int:
             position = start
         else:
             keep = 0
+        handle.seek(keep)
+        if _whole_json(handle.read(size - keep)):
+            handle.seek(size)
+            handle.write(b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+            return 0
         handle.truncate(keep)
         handle.flush()
         os.fsync(handle.fileno())

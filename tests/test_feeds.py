@@ -20,6 +20,21 @@ def test_a_torn_last_line_is_cut_and_complete_lines_kept(tmp_path: Path):
     assert repair_torn_tail(tmp_path / "missing.jsonl") == 0
 
 
+def test_a_whole_last_record_without_its_newline_is_kept(tmp_path: Path):
+    """Written by another tool (pandas' to_json(lines=True) ends so), the last
+    record lacks only its newline: it was cut as a killed run's torn line."""
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": "precious"}')
+    assert repair_torn_tail(path) == 0
+    assert path.read_bytes() == b'{"a": 1}\n{"b": "precious"}\n'
+    only = tmp_path / "b.jsonl"
+    only.write_bytes(b'{"only": [1, 2]}  ')
+    assert repair_torn_tail(only) == 0 and only.read_bytes() == b'{"only": [1, 2]}  \n'
+    torn = tmp_path / "c.jsonl"
+    torn.write_bytes(b'{"a": 1}\n{"b": "prec')  # a prefix of a record: still cut
+    assert repair_torn_tail(torn) == len(b'{"b": "prec')
+
+
 def test_appending_to_a_file_a_killed_run_tore(site_url: str, tmp_path: Path):
     out = tmp_path / "articles.jsonl"
     out.write_bytes(b'{"url": "http://earlier.test/1", "text": "kept"}\n{"url": "http://earlier.te')
