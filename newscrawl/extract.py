@@ -27,7 +27,7 @@ from newscrawl.cleaning.structure import (
 )
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.language import article_language, normalize_tag
-from newscrawl.metadata import read_metadata
+from newscrawl.metadata import PageMetadata, read_metadata
 from newscrawl.readings import (
     EXTRACTION_ERROR,
     EXTRACTION_MEMORY,
@@ -349,6 +349,25 @@ def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
     return (full.text or "") if isinstance(full, Document) else ""
 
 
+def _page_metadata(
+    tree: HtmlElement,
+    url: str | None,
+    documents: list[Any],
+    declared: str | None,
+    discovered_date: str | None,
+) -> PageMetadata:
+    """read_metadata, or none at all where it fails on an odd page: the article's
+    text is worth more than its byline, and was lost with it (a JSON-LD block of
+    `[1]` raised in trafilatura's metadata code)."""
+    try:
+        return read_metadata(tree, url, documents, declared, discovered_date)
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - trafilatura, htmldate and lxml raise many types
+        logger.warning("metadata not read for %s: %s: %s", url, type(exc).__name__, exc)
+        return PageMetadata()
+
+
 def extract_tree(
     tree: HtmlElement,
     url: str | None = None,
@@ -371,7 +390,7 @@ def extract_tree(
         sites=frozenset(site_of(address) for address in addresses),
     )
     try:
-        metadata = read_metadata(tree, url, documents, declared, discovered_date)
+        metadata = _page_metadata(tree, url, documents, declared, discovered_date)
         found = _trafilatura_text(tree, url)
         found, route = take_better_route(tree, url, found, documents)
     except MemoryError:  # past the worker's address-space limit (newscrawl/workers.py)

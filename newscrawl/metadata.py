@@ -19,6 +19,7 @@ expects them:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +52,8 @@ from newscrawl.jsonld import json_ld_documents, json_values
 
 __all__ = ["PageMetadata", "people", "read_metadata", "stated_published"]
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class PageMetadata:
@@ -81,7 +84,11 @@ def read_metadata(
     found = examine_meta(tree)
     if found.author and " " not in found.author:
         found.author = None  # a one-word "author" meta is usually a handle or a site
-    found = extract_meta_json(tree, found)
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception as exc:  # noqa: BLE001 - as trafilatura guards it: JSON-LD of any shape
+        # A block of `[1]` or `"text"` raised AttributeError, and the article was lost.
+        logger.debug("JSON-LD metadata not read: %s: %s", type(exc).__name__, exc)
     found.title = found.title or extract_title(tree)
     found.author = found.author or (extract_author(tree) if _may_name_author(tree) else None)
     found.url = found.url or extract_url(tree, url)

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import lxml.html
+import pytest
 import trafilatura.utils
 
 from newscrawl.article import TOO_SHORT, build_article, clean_article
@@ -307,3 +308,29 @@ def test_a_list_whose_items_are_cards_is_the_article_and_is_kept():
     extraction = extract_article(_page_with_cards(blocks))
     assert all(summary in extraction.text for _, _, summary in ideas)
     assert not set(extraction.anchor_texts) & {summary for _, _, summary in ideas}
+
+
+@pytest.mark.parametrize(
+    "block",
+    ["[1]", '"text"', "42", "[[]]", "[" * 60 + "]" * 60, "[" * 5000 + "]" * 5000,
+     '{"@type": ["NewsArticle", 3], "datePublished": 20261130, "headline": {"x": 1}}'],
+)  # fmt: skip
+def test_an_odd_json_ld_block_costs_no_text(block: str) -> None:
+    """A JSON-LD block of `[1]`, a string, a number or deep arrays raised in
+    trafilatura's metadata code, and the page's article was lost as an
+    extraction error; plain trafilatura keeps it. The text stays, and so does the
+    metadata the page states elsewhere."""
+    paragraphs = "".join(
+        f"<p>Report part {n}: the harbour committee met again and discussed item {n} of"
+        f" its agenda, the repair of berth {n} and the cost of dredging.</p>"
+        for n in range(5)
+    )
+    page = (
+        "<html lang='en'><head><title>Harbour report</title>"
+        f"<script type='application/ld+json'>{block}</script></head>"
+        f"<body><article><h1>Harbour report</h1>{paragraphs}</article></body></html>"
+    )
+    found = extract_article(page.encode(), "http://courier.test/harbour.html")
+    assert found.failure is None
+    assert "dredging" in found.text and len(found.text.split()) > 100
+    assert found.title == "Harbour report"
