@@ -38,7 +38,7 @@ def retry_after_seconds(value: str | bytes | None, now: datetime | None = None) 
         return None
     text = value.decode("latin-1") if isinstance(value, bytes) else value
     text = text.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not "²", which isdigit() too
         return float(text)
     moment = parse_date(text)
     if moment is None:

@@ -55,9 +55,12 @@ class Entry:
     title: str | None = None
 
 
-def parse_date(text: str | None) -> datetime | None:
-    """A W3C/ISO 8601 or RFC 822 date as an aware UTC datetime; None if unreadable."""
-    if not text or not text.strip():
+def parse_date(text: object) -> datetime | None:
+    """A W3C/ISO 8601 or RFC 822 date as an aware UTC datetime; None if unreadable:
+    not a string (a JSON Feed's `"date_published": 20261130`), or past the ends of
+    the calendar once in UTC (`9999-12-31T23:59:59-12:00` raised OverflowError,
+    and the whole sitemap or feed it was in was lost)."""
+    if not isinstance(text, str) or not text.strip():
         return None
     text = text.strip()
     try:
@@ -65,11 +68,14 @@ def parse_date(text: str | None) -> datetime | None:
     except ValueError:
         try:
             moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def robots_sitemaps(robots_txt: str, base: str) -> list[str]:
@@ -188,7 +194,7 @@ def parse_feed(body: bytes, base: str) -> list[Entry]:
     if body.lstrip()[:1] == b"{":
         try:
             return list(_json_feed(body, base))
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, too deep
             return []
     # feedparser reads what it is given: bytes, never a URL it would fetch itself.
     parsed = feedparser.parse(io.BytesIO(body), resolve_relative_uris=False, sanitize_html=False)

@@ -76,3 +76,37 @@ def test_feed_autodiscovery():
     page = ('<html><head><link rel="alternate" type="application/rss+xml" href="/rss">'
             '<link rel="alternate" type="text/html" href="/fr/"><link rel="stylesheet" href="/s.css"></head></html>')  # fmt: skip
     assert feed_links(page, BASE) == ["http://n.test/rss"]
+
+
+def test_a_date_past_the_calendar_costs_its_entry_its_date_not_the_sitemap_its_entries():
+    """`9999-12-31T23:59:59-12:00` is past the calendar's end in UTC: it raised
+    OverflowError and the sitemap (or JSON Feed) lost every entry; a JSON Feed's
+    numeric date lost the feed without a word; a JSON Feed nested 100,000 deep
+    raised RecursionError."""
+    from newscrawl.backoff import retry_after_seconds
+    from newscrawl.discovery import parse_date, parse_feed, parse_sitemap
+
+    for odd in ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", 20261130, None,
+                "Fri, 31 Dec 9999 23:59:59 -1200"):  # fmt: skip
+        assert parse_date(odd) is None
+    urls = "".join(
+        f"<url><loc>http://a.test/{n}.html</loc><lastmod>{day}</lastmod></url>"
+        for n, day in enumerate(["2026-11-30", "9999-12-31T23:59:59-12:00", "2026-11-29"])
+    )
+    kind, entries = parse_sitemap(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode(),
+        "http://a.test/",
+    )
+    assert kind == "urlset" and [e.url for e in entries] == [
+        f"http://a.test/{n}.html" for n in range(3)
+    ]
+    assert entries[1].lastmod is None and entries[0].lastmod is not None
+    feed = b'{"items": [{"url": "/a", "date_published": 20261130}, {"url": "/b"}]}'
+    assert [e.url for e in parse_feed(feed, "http://a.test/")] == [
+        "http://a.test/a",
+        "http://a.test/b",
+    ]
+    assert (
+        parse_feed(b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "http://a.test/") == []
+    )
+    assert retry_after_seconds("\u00b2") is None  # "²".isdigit(), but no number
