@@ -295,3 +295,48 @@ def test_a_robots_txt_that_cannot_be_reached_keeps_the_crawl_off_the_site():
     assert "robots.txt unreachable (DownloadConnectionRefusedError)" in err
     # The page is not forbidden: the site could not be reached.
     assert f"not fetched: {url}: unreachable" in err
+
+
+def test_a_server_sending_headers_for_ever_costs_one_page_not_the_crawl(
+    site_url: str, tmp_path: Path
+):
+    """Header lines for ever: Twisted kept every one, the crawler grew by gigabytes
+    before DOWNLOAD_TIMEOUT, and MEMUSAGE_LIMIT_MB stopped the crawl of every
+    site (exit 4). Past 256 KiB of headers the response fails as a broken one;
+    the other site's articles are all stored."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    sent = [0]
+
+    class EndlessHeaders(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                self.send_error(404)
+                return
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            line = b"X-Filler: " + b"a" * 1000 + b"\r\n"
+            try:
+                while sent[0] < 2**31:
+                    self.wfile.write(line * 64)
+                    sent[0] += len(line) * 64
+            except OSError:
+                pass  # the client hung up
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    out = tmp_path / "a.jsonl"
+    with serving(EndlessHeaders) as hostile:
+        result = run(
+            "newscrawl", "crawl", site_url, f"{hostile}/endless.html", "-o", str(out),
+            "-s", "MEMUSAGE_LIMIT_MB=700", "-s", "DOWNLOAD_TIMEOUT=30", "-s", "RETRY_TIMES=1",
+            *FAST,
+        )  # fmt: skip
+    err = result.stderr.decode()
+    assert "(finished)" in err and "Traceback" not in err, err
+    assert result.returncode == 0, err  # one page of a site lost: counted, said
+    assert "pages not fetched: 2 (DownloadFailedError 1, robots_txt 1)" in err
+    assert len(out.read_text().splitlines()) == len(STORED)
+    assert sent[0] < 64 * 1024 * 1024  # hung up on early, each try
