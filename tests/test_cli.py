@@ -49,6 +49,20 @@ def test_extract_prints_one_object_per_input_in_order(tmp_path: Path):
     )
 
 
+def test_extract_reads_a_page_up_to_the_download_cap(tmp_path: Path):
+    """A saved page was read whole: 1.5 GB took 4.6 GB of memory, /dev/zero grew
+    until killed. Past 32 MB (the crawl's download cap) it is `too_large`, the
+    rest unread; the other inputs are read as usual."""
+    huge = tmp_path / "huge.html"
+    with huge.open("wb") as handle:
+        handle.truncate(33 * 1024 * 1024)  # sparse: no disk taken
+    result = run("newscrawl", "extract", str(huge), "/dev/zero", str(FERRY), "--workers", "0")
+    rows = lines(result.stdout)
+    assert [row["reason"] for row in rows] == ["too_large: more than 32 MB"] * 2 + [None]
+    assert result.returncode == 1
+    assert f"newscrawl: {huge}: too_large: more than 32 MB" in result.stderr.decode()
+
+
 def test_extract_no_clean_gives_trafilatura_text_untouched():
     result = run("newscrawl", "extract", "--no-clean", str(FERRY))
     assert result.returncode == 0

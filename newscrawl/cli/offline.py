@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -54,13 +55,28 @@ def add_parsers(commands: Any) -> None:
     evaluate.set_defaults(handler=cmd_eval)
 
 
+# A saved page is read up to the crawl's download cap (DOWNLOAD_MAXSIZE): a file of
+# 1.5 GB took 4.6 GB of memory, and `extract /dev/zero` grew until it was killed.
+MAX_SOURCE_BYTES = 32 * 1024 * 1024
+
+
+class SourceTooLarge(OSError):
+    """A saved page past MAX_SOURCE_BYTES."""
+
+
 def _read_source(name: str) -> tuple[bytes, str]:
-    """The bytes of a file (or stdin for "-") and when they were saved (UTC ISO 8601)."""
+    """The bytes of a file (or stdin for "-") and when they were saved (UTC ISO
+    8601). SourceTooLarge past MAX_SOURCE_BYTES, having read no more."""
     if name == "-":
-        return sys.stdin.buffer.read(), _utc(datetime.now(UTC))
-    path = Path(name)
-    data = path.read_bytes()
-    return data, _utc(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+        data, saved = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1), datetime.now(UTC)
+    else:
+        path = Path(name)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)
+            saved = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SourceTooLarge(f"more than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+    return data, _utc(saved)
 
 
 def _utc(moment: datetime) -> str:
@@ -95,6 +111,10 @@ def _read_sources(names: Sequence[str], url: str | None = None) -> list[Any]:
     for name in names:
         try:
             html, saved_at = _read_source(name)
+        except SourceTooLarge as exc:
+            reason = f"too_large: {exc}"
+            print(f"newscrawl: {name}: {reason}", file=sys.stderr)
+            sources.append(SourcePage(name, None, _utc(datetime.now(UTC)), reason))
         except OSError as exc:
             reason = f"unreadable: {exc.strerror or exc}"
             print(f"newscrawl: {name}: {reason}", file=sys.stderr)
