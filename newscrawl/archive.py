@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -338,7 +339,7 @@ def archived_page(folder: Path, location: str) -> ArchivedPage | None:
             stream.seek(int(offset))
             for record in ArchiveIterator(stream):
                 return _page(record)
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, ArchiveLoadFailed) as exc:  # not a WARC file
         raise ArchiveError(f"{path}: {exc}") from None
     return None
 
@@ -360,6 +361,6 @@ def scan_archive(folder: Path) -> dict[str, str]:
                     date = record.rec_headers.get_header("WARC-Date") or ""
                     if url not in found or found[url][0] <= date:
                         found[url] = (date, f"{path.name}:{iterator.get_record_offset()}")
-        except (OSError, ValueError, EOFError) as exc:
+        except (OSError, ValueError, EOFError, ArchiveLoadFailed) as exc:  # not a WARC file
             logger.warning("%s: stopped reading: %s", path, exc)
     return {url: location for url, (_, location) in found.items()}

@@ -261,7 +261,8 @@ def _value(raw: dict[str, Any], key: str) -> Any:
                 raise ValueError("must be the path of a folder")
             return Path(value)
         return parse_age(str(value))  # max_age
-    except (ValueError, InvalidURLError, re.error) as exc:
+    except (ValueError, InvalidURLError, re.error, OverflowError, RecursionError) as exc:
+        # OverflowError: "a{4294967296}"; RecursionError: a pattern nested too deep.
         raise _KeyError(key, str(exc)) from None
 
 
@@ -299,8 +300,14 @@ def load_sites(path: Path) -> list[SiteConfig]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SitesFileError(f"{path}: {exc}") from None
+    except RecursionError:  # arrays nested thousands deep: tomllib recurses
+        raise SitesFileError(f"{path}: nested too deep to be a sites file") from None
     tables = data.get("site")
-    if not isinstance(tables, list) or not tables:
+    if (
+        not isinstance(tables, list)
+        or not tables
+        or not all(isinstance(table, dict) for table in tables)
+    ):
         raise SitesFileError(f"{path}: no [[site]] tables")
     sites: list[SiteConfig] = []
     for index, raw in enumerate(tables):

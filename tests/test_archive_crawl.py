@@ -279,3 +279,15 @@ def test_an_archive_that_fills_the_disk_stops_the_crawl_and_keeps_what_was_commi
     archived = [row for row in rows if row[21] is not None]
     assert archived
     assert all(responses.get(row[1]) == [200] for row in archived)
+
+
+def test_a_file_that_is_no_warc_is_skipped_or_refused_in_one_line(tmp_path: Path) -> None:
+    """A .warc.gz of random bytes in the archive folder: warcio's ArchiveLoadFailed
+    (no OSError, no ValueError) came out of reextract as a traceback."""
+
+    from newscrawl.archive import ArchiveError, archived_page, scan_archive
+
+    (tmp_path / "bad.warc.gz").write_bytes(random.Random(7).randbytes(5000))
+    assert scan_archive(tmp_path) == {}
+    with pytest.raises(ArchiveError, match=r"bad\.warc\.gz"):
+        archived_page(tmp_path, "bad.warc.gz:0")

@@ -540,3 +540,12 @@ def test_an_unreachable_site_is_one_line_per_failure_not_a_traceback():
     assert f"not fetched: {url}: DownloadConnectionRefusedError" in err
     assert "newscrawl: error: no page could be fetched" in err
     assert "Remote control" not in err and "Telnet console listening" not in err  # no open ports
+
+
+def test_a_number_past_what_sqlite_takes_is_a_usage_error(tmp_path: Path):
+    """`search --limit 99999999999999999999` was an OverflowError traceback."""
+    result = run("newscrawl", "search", "harbour", "--db", str(tmp_path / "n.db"),
+                 "--limit", "99999999999999999999")  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert "--limit: must be at most 9223372036854775807" in err

@@ -115,3 +115,26 @@ def test_a_sites_file_with_a_byte_order_mark_is_read(tmp_path: Path):
     sites = tmp_path / "sites.toml"
     sites.write_bytes(b"\xef\xbb\xbf" + SITE.encode())
     assert [site.name for site in load_sites(sites)] == ["café"]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ('[[site]]\nname = "a"\nstart_urls = ["http://a.test/"]\nallow = ["a{4294967296}"]\n',
+         ":4: key 'allow': the repetition number is too large"),
+        ("x = " + "[" * 100_000 + "]" * 100_000 + "\n", ": nested too deep to be a sites file"),
+        ("site = [1, 2]\n", ": no [[site]] tables"),
+        ('site = ["abc"]\n', ": no [[site]] tables"),
+    ],
+)  # fmt: skip
+def test_a_sites_file_that_python_chokes_on_is_one_line(
+    tmp_path: Path, content: str, said: str
+) -> None:
+    """A repetition past what `re` takes (OverflowError) and arrays nested
+    100,000 deep (RecursionError) were tracebacks, exit 1; `site = [1, 2]` said
+    "'int' object is not iterable" without the file."""
+    path = tmp_path / "sites.toml"
+    path.write_text(content)
+    with pytest.raises(SitesFileError) as error:
+        load_sites(path)
+    assert str(error.value) == f"{path}{said}"

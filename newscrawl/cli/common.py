@@ -56,8 +56,12 @@ def setting_arg(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
+# The largest whole number SQLite (a LIMIT) and C code take: past it, a traceback.
+MAX_WHOLE_NUMBER = 2**63 - 1
+
+
 def whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least `minimum`."""
+    """An argparse type: a whole number of at least `minimum`, at most MAX_WHOLE_NUMBER."""
 
     def parse(text: str) -> int:
         try:
@@ -66,6 +70,8 @@ def whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
         if number < minimum:
             raise argparse.ArgumentTypeError(f"must be {minimum} or more: {text!r}")
+        if number > MAX_WHOLE_NUMBER:
+            raise argparse.ArgumentTypeError(f"must be at most {MAX_WHOLE_NUMBER}: {text!r}")
         return number
 
     return parse
