@@ -15,6 +15,7 @@ on, exit code 0, its records gone.)
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -243,6 +244,48 @@ class PageState:
     kept: list[str]
 
 
+class SpoolBusy(SpoolError):
+    """Another run is writing the same JSON Lines output."""
+
+
+def _lock_spool(path: Path, output: Path, fresh: bool) -> int:
+    """A descriptor of the spool holding flock(2) on it for the run: exclusive for
+    -O (`fresh`), which drops the records it finds, shared for -o, which only
+    adds to them. A second -O on the same output dropped the first run's live
+    records as a stopped run's, and the first run's file lacked them; now the
+    later run is refused (SpoolBusy). Runs appending with -o share the spool."""
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        raise SpoolError(f"cannot write {output}: {_reason(exc)}") from None
+    try:
+        fcntl.flock(descriptor, (fcntl.LOCK_EX if fresh else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(descriptor)
+        if isinstance(exc, BlockingIOError):
+            raise SpoolBusy(f"another newscrawl run is writing {output}") from None
+        raise SpoolError(f"cannot write {output}: {_reason(exc)}") from None
+    return descriptor
+
+
+def spool_busy(output: Path, fresh: bool) -> bool:
+    """Whether a run that writes `output` (-O: `fresh`) would be refused now
+    because another one writes it (see _lock_spool), without making a spool."""
+    try:
+        descriptor = os.open(spool_path(output), os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return False  # no spool: no run writes it
+    try:
+        fcntl.flock(descriptor, (fcntl.LOCK_EX if fresh else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return False
+
+
 class FeedSpool:
     """The records of one JSON Lines output, held on disk (SQLite) until the end of
     the run, when each is written with its final text (see `flush`).
@@ -269,6 +312,7 @@ class FeedSpool:
         # run writes its own, not before: a run that never gets that far (its
         # store is held by another run) must not take them from the run writing.
         self.floor: int | None = None
+        self.lock = _lock_spool(self.path, output, fresh)
         try:
             # Flushed from a thread at the end of the crawl (see flush_spools).
             self.db = sqlite3.connect(
@@ -284,6 +328,7 @@ class FeedSpool:
                 ).fetchone()
             self.db.commit()
         except (sqlite3.Error, OSError) as exc:
+            os.close(self.lock)
             raise SpoolError(f"cannot write {output}: {_reason(exc)}") from None
 
     def __len__(self) -> int:
@@ -436,6 +481,10 @@ class FeedSpool:
             self.commit()
         with contextlib.suppress(sqlite3.Error):
             self.db.close()
+        # After the connection: closing a descriptor of the file drops the
+        # process's fcntl locks on it, SQLite's among them.
+        with contextlib.suppress(OSError):
+            os.close(self.lock)
         if remove:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -517,6 +566,10 @@ def open_spools(crawler: Crawler) -> list[FeedSpool]:
             path.parent.mkdir(parents=True, exist_ok=True)
             spool = FeedSpool(path, fresh=bool(options.get("overwrite")), fields=fields,
                               encoding=encoding, with_store=with_store)  # fmt: skip
+        except SpoolBusy as exc:
+            # Not written as they come either: -O would empty the other run's file.
+            output_failed(crawler, str(exc))
+            continue
         except OSError as exc:
             logger.warning("%s: records are written as they come: %s", path, _reason(exc))
             continue

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.archive import check_archive_dir
 from newscrawl.config import ConfigError, NewscrawlConfig
-from newscrawl.feeds import local_feed_path
+from newscrawl.feeds import local_feed_path, spool_busy
 from newscrawl.logformatter import quiet_routine_logs
 from newscrawl.replacing import clashing_output, is_stream
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
@@ -145,13 +145,15 @@ def check_before_crawl(settings: Settings) -> NewscrawlConfig:
         check_archive_dir(config.archive_dir)  # ArchiveError, one line, before Scrapy starts
     if config.stats_file is not None:
         check_creatable(config.stats_file)  # not an error line after the crawl, exit 0
-    for uri in settings.getdict("FEEDS"):
+    for uri, options in settings.getdict("FEEDS").items():
         # A local file, as a path or a file: URI (file:///sys/x.jsonl lost every
         # record, with exit code 0), or a folder (its records too, each with a
         # traceback); not a device or a pipe, which opening could block on.
         path = local_feed_path(str(uri))  # None for stdout: and other schemes
         if path is not None and not is_stream(path):
             check_writable(path)
+            if spool_busy(path, fresh=bool((options or {}).get("overwrite"))):
+                raise OutputError(f"another newscrawl run is writing {path}")
     return config
 
 

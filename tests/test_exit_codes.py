@@ -257,6 +257,40 @@ def test_an_output_named_as_the_store_is_refused_and_the_store_kept(
     assert both.returncode == 2 and "is also another output of the run" in both.stderr.decode()
 
 
+def test_a_second_run_on_an_output_another_run_writes_with_o_big_is_refused(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    small_site: str,
+    tmp_path: Path,
+):
+    """Two runs with -O on one file (each with its own store): the second dropped
+    the first's live records as a stopped run's, and the first, exit 0, left a
+    file without them. Now a run is refused, one line and exit 2, while an -O
+    run writes the file, and an -O run while any run writes it; -o runs share."""
+    out = tmp_path / "out.jsonl"
+    site = gated_site(GATED_ARTICLES, OPEN_ARTICLES)
+    first = subprocess.Popen(
+        [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(tmp_path / "a.db"),
+         "-O", str(out), *FAST],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while spooled(out) < OPEN_ARTICLES:
+            assert first.poll() is None and time.monotonic() < deadline, "no record spooled"
+            time.sleep(0.05)
+        for option in ("-O", "-o"):
+            second = run("newscrawl", "crawl", small_site, "--db", str(tmp_path / "b.db"),
+                         option, str(out), *FAST)  # fmt: skip
+            err = second.stderr.decode()
+            assert second.returncode == 2, err
+            assert f"newscrawl: error: another newscrawl run is writing {out}" in err
+    finally:
+        site.open()
+        _, stderr = first.communicate(timeout=120)
+    assert first.returncode == 0, stderr.decode()
+    assert len(out.read_text().splitlines()) == GATED_ARTICLES
+
+
 def test_the_memory_limit_exits_4(small_site: str):
     result = run("newscrawl", "crawl", small_site, "-s", "MEMUSAGE_LIMIT_MB=1",
                  "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.1", *FAST)  # fmt: skip
