@@ -22,6 +22,7 @@ from weakref import WeakKeyDictionary
 from newscrawl.cleaning import DEFAULT_MIN_WORDS, InvalidPatternError, TextCleaner
 from newscrawl.cluster.keys import ClusterError, Shard, parse_run_id
 from newscrawl.database import is_postgres_url
+from newscrawl.sites import MAX_DELAY
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -120,6 +121,19 @@ def _non_negative_float(value: Any) -> float:
     number = _finite_float(value)
     if number < 0:
         raise ValueError("must be 0 or more")
+    return number
+
+
+def _retry_after_limit(value: Any) -> float:
+    """A Retry-After pause holds every request of its site, and a stop waits for
+    them: past MAX_DELAY, a SIGINT during a 600 s pause was cut short at
+    NEWSCRAWL_STOP_TIMEOUT (60 s) with exit code 3. As DOWNLOAD_DELAY, at most
+    that; a longer pause gives the request up (the next run asks for it again)."""
+    number = _non_negative_float(value)
+    if number > MAX_DELAY:
+        raise ValueError(
+            f"must be at most {MAX_DELAY:g} seconds (a stop must fit in NEWSCRAWL_STOP_TIMEOUT)"
+        )
     return number
 
 
@@ -248,7 +262,7 @@ class NewscrawlConfig:
     allow_hosts: tuple[str, ...] = _setting(_hosts, (), "internal hosts every site may reach")
     # -- politeness and failures
     max_retry_after: float = _setting(
-        _non_negative_float, 600.0, "seconds; a 429/503 asking longer gives the request up"
+        _retry_after_limit, MAX_DELAY, "seconds; a 429/503 asking longer gives the request up"
     )
     retry_after_times: int = _setting(
         _non_negative_int, 3, "Retry-After pauses one request may get"

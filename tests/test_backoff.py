@@ -90,7 +90,7 @@ def test_the_site_is_paused_for_retry_after_then_crawled(
 def test_a_retry_after_longer_than_the_limit_gives_the_request_up(throttled, tmp_path: Path):
     throttled.retry_after = "3600"
     url = throttled.url + "news/harbour-crane-returns-after-repairs.html"
-    result = run("newscrawl", "scrape", url, "-s", "NEWSCRAWL_MAX_RETRY_AFTER=60", *FAST)
+    result = run("newscrawl", "scrape", url, "-s", "NEWSCRAWL_MAX_RETRY_AFTER=20", *FAST)
     assert result.returncode == 1
     assert (
         len([p for p, _ in throttled.hits if p.startswith("/news/")]) == 1

@@ -40,6 +40,9 @@ def test_values_are_converted():
         ("NEWSCRAWL_STOP_TIMEOUT", "nan", "NEWSCRAWL_STOP_TIMEOUT='nan': must be a finite number"),
         ("NEWSCRAWL_EXTRACT_TIMEOUT", "inf", "must be a finite number"),
         ("NEWSCRAWL_MAX_RETRY_AFTER", "nan", "must be a finite number"),
+        # The pause holds the site's requests, and a stop waits for them: 600 s
+        # cut a stop short at 60 s, exit 3.
+        ("NEWSCRAWL_MAX_RETRY_AFTER", 600, "must be at most 30 seconds"),
         ("NEWSCRAWL_CLUSTER_WAIT", float("inf"), "must be a finite number"),
         (
             "NEWSCRAWL_FRAGMENT_PATTERNS",
