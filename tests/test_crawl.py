@@ -340,3 +340,12 @@ def test_a_server_sending_headers_for_ever_costs_one_page_not_the_crawl(
     assert "pages not fetched: 2 (DownloadFailedError 1, robots_txt 1)" in err
     assert len(out.read_text().splitlines()) == len(STORED)
     assert sent[0] < 64 * 1024 * 1024  # hung up on early, each try
+
+
+def test_crawl_o_dash_writes_standard_output(site_url: str, tmp_path: Path):
+    """`crawl -o -` made a file named "-"; `export -o -` wrote to standard output."""
+    result = run("newscrawl", "crawl", site_url, "-o", "-", "-L", "WARNING", *FAST, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    urls = {json.loads(line)["url"] for line in result.stdout.decode().splitlines()}
+    assert {url.removeprefix(site_url) for url in urls} == STORED
+    assert not (tmp_path / "-").exists()

@@ -54,7 +54,11 @@ def add_parsers(commands: Any) -> None:
     )  # fmt: skip
     output = crawl.add_mutually_exclusive_group()
     output.add_argument(
-        "-o", "--output", type=Path, metavar="FILE.jsonl", help="append articles as JSON Lines"
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="append articles as JSON Lines (- for stdout)",
     )
     output.add_argument(
         "-O", "--overwrite-output", type=Path, metavar="FILE.jsonl", help="same, replacing the file"
@@ -118,7 +122,9 @@ def crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str,
 
 
 def jsonl_feed(path: Path, overwrite: bool) -> dict[str, Any]:
-    return {str(path): {"format": "jsonlines", "overwrite": overwrite, "encoding": "utf-8"}}
+    # "-" is standard output, as for `export -o -` (it made a file named "-").
+    uri = "stdout:" if str(path) == "-" else str(path)
+    return {uri: {"format": "jsonlines", "overwrite": overwrite, "encoding": "utf-8"}}
 
 
 def run_crawl(spider: str, spider_args: dict[str, Any], overrides: dict[str, Any]) -> Any:
