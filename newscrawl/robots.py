@@ -58,7 +58,7 @@ __all__ = [
     "RobotsTxt",
     "Verdict",
     "only_own_groups",
-    "robots_name",
+    "robots_names",
 ]
 
 logger = logging.getLogger(__name__)
@@ -125,41 +125,70 @@ ALLOW_ALL = Verdict()
 # practice: "Bing2bot"). A robots.txt group applies to a crawler whose product
 # token it names, case-insensitively.
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+# A group's name as robots.txt files write it (wildcards dropped, as parsers drop
+# them): a token, maybe with a version ("newscrawl/1.0").
+_GROUP_TOKEN = re.compile(r"([A-Za-z0-9_-]+)(?:/\S*)?")
+# Names in a User-Agent header: its first product, and "Name/1.0" forms inside
+# its comments ("Mozilla/5.0 (compatible; MyNewsBot/1.0; +https://...)").
+_HEADER_NAME = re.compile(r"(?:^|[\s(;])([A-Za-z][A-Za-z0-9_-]*)/\d")
+# How Protego (Scrapy's parser) spells a User-agent line: these fields, before a
+# colon or, without one, before the first space.
+_USER_AGENT_FIELDS = ("user-agent", "useragent", "user agent")
 
 
-# A group's User-agent line: its name, and what follows it (a comment).
-_GROUP_NAME = re.compile(r"(?im)^([ \t]*user-agent[ \t]*:[ \t]*)([^#\r\n]*)")
+def robots_names(explicit: object, user_agent: object) -> list[str]:
+    """The names robots.txt groups are newscrawl's by, lower case, the one the
+    parser is asked with first: ROBOTSTXT_USER_AGENT's product token when it is
+    set; else USER_AGENT's first product token ("newscrawl" of "newscrawl/1.0
+    (open-source news text crawler; Scrapy)") and the Name/version forms in its
+    comments (a browser-style header names its crawler there). Not words of
+    the header: the parser matched a group's name at the start of any word of
+    what it was given, so the groups for "crawler", "Scrapy" or "news" applied
+    to newscrawl, and a site that disallowed everyone but them was crawled."""
+    header = str(explicit or user_agent or "").strip()
+    first = _PRODUCT_TOKEN.match(header)
+    names = [first[0].lower()] if first else [header.lower() or "*"]
+    if not explicit:
+        names += [name.lower() for name in _HEADER_NAME.findall(header)]
+    return list(dict.fromkeys(names))
 
 
-def only_own_groups(text: str, name: str) -> str:
-    """robots.txt `text` with every group named for another crawler than `name`
-    renamed out of its reach. A parser matches a group's name as the start of a
-    word of the name it is given (Protego: a group for "news" is newscrawl's);
-    RFC 9309 wants the product token itself, case-insensitively. "*" stays."""
-    own_token = _PRODUCT_TOKEN.match(name.strip())
-    own = (own_token[0] if own_token else name.strip()).lower()
-
-    def rename(match: re.Match[str]) -> str:
-        value = match[2].strip()
-        token = _PRODUCT_TOKEN.match(value)
-        if value == "*" or (token is not None and token[0].lower() == own):
-            return match[0]
-        return f"{match[1]}other~{value}"
-
-    return _GROUP_NAME.sub(rename, text)
+def _user_agent_value(line: str) -> str | None:
+    """The value of `line` if it is a User-agent line as Protego reads one."""
+    content = line.split("#", 1)[0].strip()
+    if ":" in content:
+        field, value = content.split(":", 1)
+        if field.strip().lower() in _USER_AGENT_FIELDS:
+            return value.strip()
+        if not value or value[0].isspace():
+            return None  # another field, with its colon
+    words = content.split()
+    for count in (1, 2):
+        if " ".join(words[:count]).lower() in _USER_AGENT_FIELDS:
+            return " ".join(words[count:])
+    return None
 
 
-def robots_name(explicit: object, user_agent: object) -> str:
-    """The name robots.txt groups are matched against: ROBOTSTXT_USER_AGENT as
-    given, else the product token of USER_AGENT ("newscrawl" of "newscrawl/1.0
-    (open-source news text crawler; Scrapy)"). Not the whole header: the parser
-    matches a group's name anywhere in what it is given at a word boundary, so
-    a group for "crawler" or "Scrapy" would have applied to newscrawl, and a site
-    that disallows everyone but lets "crawler" in was crawled whole."""
-    if explicit:
-        return str(explicit)
-    match = _PRODUCT_TOKEN.match(str(user_agent or "").strip())
-    return match[0] if match else str(user_agent or "")
+def only_own_groups(text: str, names: list[str]) -> str:
+    """robots.txt `text` with each group's User-agent line rewritten for the
+    parser: a group naming one of `names` (see robots_names; with a version or
+    wildcards too) names the first of them, so it applies and such groups are
+    combined, as RFC 9309 asks; one naming another crawler is renamed out of
+    its reach; "*" stays. The parser matches a group's name as the start of a
+    word of what it is asked with: a group for "news" was newscrawl's, and one
+    for "newscrawl/1.0" was not, once asked with "newscrawl". Lines are split
+    as the parser splits them (any line break Python knows)."""
+    lines = []
+    # A byte-order mark is no part of the first line's field (RFC 9309: UTF-8).
+    for line in text.removeprefix("\ufeff").splitlines():
+        value = _user_agent_value(line)
+        if value is None or value == "*":
+            lines.append(line)
+            continue
+        token = _GROUP_TOKEN.fullmatch(value.replace("*", ""))
+        own = token is not None and token[1].lower() in names
+        lines.append(f"User-agent: {names[0] if own else 'other~' + value.replace('*', '')}")
+    return "\n".join(lines)
 
 
 def origin_of(url: str) -> str:
@@ -176,9 +205,10 @@ class RobotsTxt:
             logger.warning("robots.txt is not obeyed in this crawl (ROBOTSTXT_OBEY is off)")
             raise NotConfigured
         self.crawler = crawler
-        self.user_agent = robots_name(
+        self.names = robots_names(
             crawler.settings.get("ROBOTSTXT_USER_AGENT"), crawler.settings.get("USER_AGENT")
         )
+        self.user_agent = self.names[0]  # what the parser is asked with
         self.parser_class = load_object(crawler.settings.get("ROBOTSTXT_PARSER"))
         self.verdicts: dict[str, Verdict] = {}
         self.waiting: dict[str, list[Deferred[Verdict]]] = {}
@@ -325,7 +355,7 @@ class RobotsTxt:
         self.crawler.signals.send_catch_log(
             signal=ROBOTS_TXT_READ, url=response.url, site=page.meta.get("site"), text=text
         )
-        rules = only_own_groups(text, self.user_agent).encode("utf-8")
+        rules = only_own_groups(text, self.names).encode("utf-8")
         return Verdict(parser=build_from_crawler(self.parser_class, self.crawler, rules))
 
     def _closed(self, url: str, why: str) -> Verdict:
