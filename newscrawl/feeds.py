@@ -585,17 +585,24 @@ def spools_of(crawler: Crawler) -> list[FeedSpool]:
     return list(_SPOOLS.get(crawler, {}).values())
 
 
-def commit_spools(crawler: Crawler) -> None:
+def commit_spools(crawler: Crawler) -> bool:
     """Commit the records the crawl's spools hold: the store pipeline's first step
-    of each commit. A spool that cannot be written stops the crawl (once)."""
+    of each commit. False if a spool has failed, now or earlier: its records
+    since are lost, so the store must not commit the rows they belong to (the
+    next run fetches those pages again). A spool that cannot be written stops
+    the crawl (once)."""
+    whole = True
     for spool in spools_of(crawler):
         if spool.failed:
+            whole = False
             continue
         try:
             spool.commit()
         except SpoolError as exc:
             spool.failed = True
+            whole = False
             output_failed(crawler, str(exc))
+    return whole
 
 
 def flush_spools(crawler: Crawler, store: ArticleStore | None, min_words: int) -> None:

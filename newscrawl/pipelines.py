@@ -284,8 +284,15 @@ class StorePipeline:
 
     def _commit(self, frontier: Frontier) -> None:
         """Commit the batch, its spooled JSON Lines records first (see FeedSpool),
-        then count what it stored (StorageError: nothing)."""
-        commit_spools(self.crawler)
+        then count what it stored (StorageError: nothing). Once a JSON Lines
+        output has failed, the batch is rolled back instead: a row committed
+        without its record would never reach the file, as the next run would
+        not fetch its page again."""
+        if not commit_spools(self.crawler):
+            frontier.store.rollback()
+            self.uncommitted.clear()
+            self.last_commit = time.monotonic()
+            return
         frontier.store.commit()
         self.last_commit = time.monotonic()
         for site, outcome in self.uncommitted:

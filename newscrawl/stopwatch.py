@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
+from twisted.python.threadable import isInIOThread
 
 from newscrawl.config import NewscrawlConfig
 
@@ -44,7 +45,14 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def stop_crawl(crawler: Crawler, reason: str) -> None:
-    """Close the crawl gracefully with finish reason `reason` (from any component)."""
+    """Close the crawl gracefully with finish reason `reason` (from any component,
+    on any thread: the pipelines' end-of-run work runs on one, and closing the
+    engine there raised "There is no current event loop in thread")."""
+    if not isInIOThread():  # type: ignore[no-untyped-call]
+        from twisted.internet import reactor
+
+        reactor.callFromThread(stop_crawl, crawler, reason)
+        return
     engine = crawler.engine
     if engine is None:
         return

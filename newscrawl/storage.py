@@ -929,6 +929,14 @@ class ArticleStore:
             raise StorageError(f"cannot commit to {self.path}: {exc}") from None
         self.pending = 0
 
+    def rollback(self) -> None:
+        """Drop what was written since the last commit."""
+        try:
+            self.connection.rollback()
+        except database_errors() as exc:
+            raise StorageError(f"cannot roll back {self.path}: {exc}") from None
+        self.pending = 0
+
     def close(self) -> None:
         """Settle the stories left unsettled, commit, close."""
         try:

@@ -291,6 +291,54 @@ def test_a_second_run_on_an_output_another_run_writes_with_o_big_is_refused(
     assert len(out.read_text().splitlines()) == GATED_ARTICLES
 
 
+def test_a_failed_output_keeps_the_store_from_committing_rows_without_records(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+):
+    """The JSON Lines spool cannot be written (here another connection holds its
+    write lock past the spool's 10 s wait; a full disk does the same): the crawl
+    stops, exit 1. Its store used to commit the rows all the same, with their
+    URLs done, so their records reached the file neither then nor with the next
+    run. Now the store keeps none of them, and the next run writes them all."""
+    out, db = tmp_path / "out.jsonl", tmp_path / "s.db"
+    site = gated_site(GATED_ARTICLES, 0)
+    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db), "-o", str(out),
+               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *FAST]  # fmt: skip
+    crawl = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    holder = None
+    try:
+        deadline = time.monotonic() + 60
+        while holder is None:
+            assert crawl.poll() is None and time.monotonic() < deadline, "no spool"
+            time.sleep(0.05)
+            if not spool_path(out).exists():
+                continue
+            candidate = sqlite3.connect(spool_path(out), timeout=0, isolation_level=None)
+            try:
+                # Once the spool is made (its tables), before its first record.
+                candidate.execute("SELECT count(*) FROM records").fetchone()
+                candidate.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error:
+                candidate.close()
+            else:
+                holder = candidate
+        site.open()
+        _, stderr = crawl.communicate(timeout=120)
+    finally:
+        site.open()
+        crawl.kill()
+        if holder is not None:
+            holder.close()
+    err = stderr.decode()
+    assert crawl.returncode == 1, err
+    assert f"cannot write {out}" in err
+    assert rows(db) == 0
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr.decode()
+    assert rows(db) == GATED_ARTICLES
+    assert len(out.read_text().splitlines()) == GATED_ARTICLES
+
+
 def test_the_memory_limit_exits_4(small_site: str):
     result = run("newscrawl", "crawl", small_site, "-s", "MEMUSAGE_LIMIT_MB=1",
                  "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.1", *FAST)  # fmt: skip
