@@ -40,6 +40,7 @@ __all__ = [
     "check_writable",
     "load_settings",
     "run_spider",
+    "start_error_line",
     "write_stats",
 ]
 
@@ -198,7 +199,7 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
         # "Unhandled error in Deferred" tracebacks; -L DEBUG keeps the traceback.
         error = failure.value
         assert error is not None  # a Failure always holds its exception
-        start_error.append(_start_error(error))
+        start_error.append(start_error_line(error))
         logger.debug("the crawl could not start", exc_info=error)
 
     crawler.signals.connect(scraped, signal=signals.item_scraped)
@@ -222,7 +223,7 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
     return report
 
 
-def _start_error(exc: BaseException) -> str:
+def start_error_line(exc: BaseException) -> str:
     """Why the crawl could not start, in one line. Scrapy cleans up after a failed
     start, and the clean-up can raise too ("Engine slot not assigned" after a
     SCHEDULER_PRIORITY_QUEUE that does not import): the first error comes first."""

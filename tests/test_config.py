@@ -49,6 +49,11 @@ def test_values_are_converted():
             ["(oops"],
             "NEWSCRAWL_FRAGMENT_PATTERNS: invalid fragment pattern",
         ),
+        (  # OverflowError from re, not re.error: it was a traceback
+            "NEWSCRAWL_FRAGMENT_PATTERNS",
+            ["a{4294967296}"],
+            "NEWSCRAWL_FRAGMENT_PATTERNS: invalid fragment pattern",
+        ),
     ],
 )
 def test_bad_values_name_the_setting(name, value, message):

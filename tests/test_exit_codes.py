@@ -218,6 +218,14 @@ def test_scrapy_crawl_exits_with_the_same_codes_and_checks_outputs_first(
     assert "Traceback" not in err
     assert f"scrapy: error: cannot write {folder}: Is a directory" in err
 
+    # A component that does not import: one line and exit 2, as newscrawl crawl
+    # says it (it was exit 1 and two tracebacks).
+    broken = run("scrapy", "crawl", "news", "-a", f"urls={small_site}",
+                 "-s", "SCHEDULER_PRIORITY_QUEUE=no.such.Queue", *FAST)  # fmt: skip
+    err = broken.stderr.decode()
+    assert broken.returncode == 2 and "Traceback" not in err, err
+    assert "scrapy: error: the crawl could not start: ModuleNotFoundError" in err
+
     out, stats = tmp_path / "ok.jsonl", tmp_path / "stats.json"
     ok = run("scrapy", "crawl", "news", "-a", f"urls={small_site}", "-o", str(out),
              "-s", f"NEWSCRAWL_STATS_FILE={stats}", *FAST)  # fmt: skip

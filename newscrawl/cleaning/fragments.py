@@ -308,7 +308,7 @@ class FragmentMatcher:
         for extra in extras:
             try:
                 re.compile(extra)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:  # OverflowError: a{4294967296}
                 raise InvalidPatternError(f"invalid fragment pattern {extra!r}: {exc}") from None
         if extras:
             groups.append(("user", extras))

@@ -14,14 +14,24 @@ circuit breaker; the page budget with pages left) or fetched nothing exits 1.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from newscrawl.archive import ArchiveError
 from newscrawl.config import ConfigError
-from newscrawl.runner import CrawlReport, OutputError, check_before_crawl, write_stats
+from newscrawl.runner import (
+    CrawlReport,
+    OutputError,
+    check_before_crawl,
+    start_error_line,
+    write_stats,
+)
 from newscrawl.spiders.arguments import SpiderArgumentError, check_spider_arguments
 from newscrawl.storage import StorageError
 
@@ -40,8 +50,29 @@ class Command(ScrapyCrawlCommand):
         except (SpiderArgumentError, ConfigError, OutputError, StorageError, ArchiveError) as exc:
             raise UsageError(str(exc), print_help=False) from None
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        start_error: list[str] = []
+
+        def start_failed(failure: Failure) -> None:
+            # As newscrawl crawl says it (runner._crawl): one line, exit 2, not
+            # Twisted's "Unhandled error in Deferred" tracebacks.
+            assert failure.value is not None
+            start_error.append(start_error_line(failure.value))
+
+        def task_done(task: asyncio.Future[Any]) -> None:
+            if not task.cancelled() and (error := task.exception()) is not None:
+                start_error.append(start_error_line(error))
+
+        # A Deferred, or with Scrapy's asyncio crawler process, a Task.
+        started: Any = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(started, Deferred):
+            started.addErrback(start_failed)
+        else:
+            started.add_done_callback(task_done)
         self.crawler_process.start()
+        if start_error:
+            print(f"scrapy: error: the crawl could not start: {start_error[0]}", file=sys.stderr)
+            self.exitcode = 2
+            return
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return
