@@ -194,6 +194,13 @@ def _load(folder: Path) -> _Folder:
     if not isinstance(truth, dict) or not truth:
         expected = "{with, without}" if judged else "{articleBody}"
         raise EvaluationError(f"{truth_file}: expected an object of page id -> {expected}")
+    odd = next((i for i, entry in truth.items() if not isinstance(entry, dict | None)), None)
+    if odd is not None:
+        expected = "{with, without}" if judged else "{articleBody}"
+        raise EvaluationError(
+            f"{truth_file}: page {odd!r}: expected an object {expected}, not"
+            f" {type(truth[odd]).__name__}"
+        )
     ids = sorted(truth)
     pages = [folder / "html" / f"{page_id}.html" for page_id in ids]
     missing = [str(p) for p in pages if not p.is_file()]

@@ -65,6 +65,8 @@ class CrawlReport:
     stats: dict[str, Any]
     articles: dict[str, str] = field(default_factory=dict)  # requested URL -> canonical URL
     failures: dict[str, str] = field(default_factory=dict)  # requested URL -> reason
+    # Why NEWSCRAWL_STATS_FILE could not be written at the end (None: it was, or none).
+    stats_error: str | None = None
 
     @property
     def finish_reason(self) -> str:
@@ -243,9 +245,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 def write_stats(path: Path, report: CrawlReport) -> None:
-    """The crawl's stats and per-URL failures as one JSON object, for monitoring."""
+    """The crawl's stats and per-URL failures as one JSON object, for monitoring.
+    A file that cannot be written is `report.stats_error` (the exit code says it:
+    a file on /proc passed the check before the crawl, and the run exited 0)."""
     record = {"stats": report.stats, "failures": report.failures}
     try:
         path.write_text(json.dumps(record, default=str, sort_keys=True, indent=1), "utf-8")
     except OSError as exc:
-        logger.error("cannot write the stats to %s: %s", path, exc.strerror or exc)
+        report.stats_error = f"cannot write the stats to {path}: {exc.strerror or exc}"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import trafilatura
 
 from newscrawl.config import NewscrawlConfig
-from newscrawl.evaluate import evaluate_folder, format_rules, score_snippets
+from newscrawl.evaluate import EvaluationError, evaluate_folder, format_rules, score_snippets
 
 from .conftest import SITE
 
@@ -75,3 +76,10 @@ def test_snippets_are_matched_with_whitespace_squeezed():
     judgments = [{"with": ["two  words"], "without": ["gone"]}]
     assert score_snippets(judgments, ["two\nwords here"]) == (1.0, 1.0, 1.0)
     assert score_snippets(judgments, ["gone"]) == (0.0, 0.0, 0.0)
+
+
+def test_a_ground_truth_entry_that_is_no_object_is_one_line(tmp_path: Path):
+    """`{"ferry": "text"}` was an AttributeError traceback."""
+    folder = _folder(tmp_path, "ground-truth.json", "the text")  # type: ignore[arg-type]
+    with pytest.raises(EvaluationError, match="page 'ferry': expected an object"):
+        evaluate_folder(folder)

@@ -347,6 +347,19 @@ def test_a_failed_output_keeps_the_store_from_committing_rows_without_records(
     assert len(out.read_text().splitlines()) == GATED_ARTICLES
 
 
+def test_a_stats_file_that_cannot_be_written_at_the_end_exits_1(small_site: str):
+    """/proc passes the check before the crawl (root may write there) but takes
+    no new file: the stats were lost with a log line, and the run exited 0."""
+    if os.geteuid() != 0:
+        pytest.skip("only root passes the check before the crawl for /proc")
+    result = run("newscrawl", "crawl", small_site, "-s", "NEWSCRAWL_STATS_FILE=/proc/x.json",
+                 "-L", "WARNING", *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert err.rstrip().endswith("newscrawl: error: cannot write the stats to /proc/x.json:"
+                                 " No such file or directory")  # fmt: skip
+
+
 def test_the_memory_limit_exits_4(small_site: str):
     result = run("newscrawl", "crawl", small_site, "-s", "MEMUSAGE_LIMIT_MB=1",
                  "-s", "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.1", *FAST)  # fmt: skip

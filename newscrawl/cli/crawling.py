@@ -261,7 +261,9 @@ def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
     if code == EXIT_OK and not cluster and not run_totals_of(report).get("pages_fetched", 0):
         return EXIT_FAILED, "no page could be fetched"
     if code == EXIT_OK and (losses(report) or budget_cut(report)):
-        return EXIT_FAILED, None
+        return EXIT_FAILED, getattr(report, "stats_error", None)
+    if code == EXIT_OK and getattr(report, "stats_error", None):
+        return EXIT_FAILED, report.stats_error
     return code, error
 
 
