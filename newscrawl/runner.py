@@ -40,7 +40,6 @@ __all__ = [
     "check_writable",
     "load_settings",
     "run_spider",
-    "start_error_line",
     "write_stats",
 ]
 
@@ -201,7 +200,7 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
         # "Unhandled error in Deferred" tracebacks; -L DEBUG keeps the traceback.
         error = failure.value
         assert error is not None  # a Failure always holds its exception
-        start_error.append(start_error_line(error))
+        start_error.append(_start_error(error))
         logger.debug("the crawl could not start", exc_info=error)
 
     crawler.signals.connect(scraped, signal=signals.item_scraped)
@@ -225,7 +224,7 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
     return report
 
 
-def start_error_line(exc: BaseException) -> str:
+def _start_error(exc: BaseException) -> str:
     """Why the crawl could not start, in one line. Scrapy cleans up after a failed
     start, and the clean-up can raise too ("Engine slot not assigned" after a
     SCHEDULER_PRIORITY_QUEUE that does not import): the first error comes first."""
