@@ -248,6 +248,11 @@ class SpoolBusy(SpoolError):
     """Another run is writing the same JSON Lines output."""
 
 
+def _flock_spool(descriptor: int, fresh: bool) -> None:
+    """flock(2) a spool without waiting: exclusive for -O (`fresh`), else shared."""
+    fcntl.flock(descriptor, (fcntl.LOCK_EX if fresh else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+
+
 def _lock_spool(path: Path, output: Path, fresh: bool) -> int:
     """A descriptor of the spool holding flock(2) on it for the run: exclusive for
     -O (`fresh`), which drops the records it finds, shared for -o, which only
@@ -259,7 +264,7 @@ def _lock_spool(path: Path, output: Path, fresh: bool) -> int:
     except OSError as exc:
         raise SpoolError(f"cannot write {output}: {_reason(exc)}") from None
     try:
-        fcntl.flock(descriptor, (fcntl.LOCK_EX if fresh else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        _flock_spool(descriptor, fresh)
     except OSError as exc:
         os.close(descriptor)
         if isinstance(exc, BlockingIOError):
@@ -276,7 +281,7 @@ def spool_busy(output: Path, fresh: bool) -> bool:
     except OSError:
         return False  # no spool: no run writes it
     try:
-        fcntl.flock(descriptor, (fcntl.LOCK_EX if fresh else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+        _flock_spool(descriptor, fresh)
     except BlockingIOError:
         return True
     except OSError:
@@ -356,15 +361,14 @@ class FeedSpool:
                     " DO UPDATE SET fingerprints = excluded.fingerprints",
                     (site, canonical_url, json.dumps(sorted(set(fingerprints)))),
                 )
-            self.held += 1
-            if not self.with_store:
-                self.db.commit()
-                self.held = 0
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 self.db.rollback()
             self.held = 0
             raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+        self.held += 1
+        if not self.with_store:
+            self.commit()
 
     def commit(self) -> None:
         """Make the records held since the last commit durable."""
