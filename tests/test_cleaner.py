@@ -1,6 +1,8 @@
+import hashlib
 from pathlib import Path
 
 from newscrawl.cleaning import TextCleaner, split_paragraphs
+from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import fingerprint
 
 BODY = [
@@ -137,3 +139,34 @@ def test_furniture_after_a_closing_line_does_not_move_it_from_the_edge():
     # With text after it, the same line is inside the text, and kept.
     middle = [*BODY, contact, *[p + " Once more, with feeling." for p in BODY], *tail]
     assert contact in TextCleaner().clean(middle).paragraphs
+
+
+# Chinese and Japanese, which write no spaces between words (text written for
+# these tests): a council approves a footbridge over the river.
+HARBOUR_ZH = [
+    "河口镇议会星期四批准在南河上修建一座步行桥，工程将于明年春天开始。",
+    "目前老城区的居民要走两公里才能到达最近的公路桥，孩子们只能坐车上学。",
+    "这座桥的费用为八百万元，一半由省里承担，其余由镇财政分三年支付。",
+]
+
+
+def test_chinese_and_japanese_characters_count_as_words():
+    # A run of letters in these scripts is a whole clause: the brief below counted
+    # 3 "words" and was lost as too short; each character is counted now.
+    brief = "港の新しい灯台は来月から点灯する。市は工事費の半分を負担した。"
+    assert word_count(brief) == len([ch for ch in brief if ch not in "。、"])
+    assert word_count("Tokyo 2026年") == 3
+    assert TextCleaner().clean([brief]).word_count >= 15
+
+
+def test_a_repeated_block_of_chinese_paragraphs_is_dropped():
+    result = TextCleaner().clean([*HARBOUR_ZH, "更多", *HARBOUR_ZH])
+    assert result.paragraphs == [*HARBOUR_ZH, "更多"]
+    assert result.counts() == {"repeated": 3}
+
+
+def test_site_fingerprints_of_unspaced_text_keep_their_stored_key():
+    # Stored site models hold fingerprints made from runs of letters; counting
+    # characters as words must not change them (the site's model would be lost).
+    key = "河口镇议会星期四批准在南河上修建一座步行桥 工程将于明年春天开始"
+    assert fingerprint(HARBOUR_ZH[0]) == hashlib.blake2b(key.encode(), digest_size=8).hexdigest()

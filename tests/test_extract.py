@@ -64,6 +64,20 @@ def test_too_short_article_is_reported():
     assert clean_article(item, TextCleaner(), min_words=3) is None
 
 
+def test_a_short_japanese_article_is_not_too_short():
+    # Three sentences without spaces were "3 words" and lost as too short.
+    page = (
+        '<html lang="ja"><head><title>港に新しい灯台</title></head><body><article>'
+        "<h1>港に新しい灯台</h1><p>港の新しい灯台は来月から点灯すると市が発表した。</p>"
+        "<p>工事費は八千万円で、半分を県が負担する。</p>"
+        "<p>漁師たちは夜の入港が安全になると話している。</p></article></body></html>"
+    )
+    extraction = extract_article(page, "http://127.0.0.1:8000/ja.html")
+    item = build_article(extraction, "http://127.0.0.1:8000/ja.html", "2026-03-15T00:00:00Z")
+    assert clean_article(item, TextCleaner(), min_words=15) is None
+    assert item.word_count > 40
+
+
 def test_pages_without_text_fail_with_a_reason():
     assert extract_article(b"").failure == NO_HTML
     assert extract_article("   ").failure == NO_HTML

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["comparison_key", "strip_ellipsis", "word_count", "words"]
+__all__ = ["comparison_key", "fingerprint_key", "strip_ellipsis", "word_count", "words"]
 
 # Typographic quotes and dashes map onto their ASCII forms, so that a paragraph
 # copied by a CMS with "smart quotes" still equals its plain twin.
@@ -27,7 +27,17 @@ _QUOTES_AND_DASHES = str.maketrans(
 )  # fmt: skip
 
 _WHITESPACE = re.compile(r"\s+")
-_WORD = re.compile(r"\w+")
+# Chinese and Japanese write no spaces between words, so a run of letters there is
+# a whole clause or sentence: a three-sentence Japanese brief counted 9 words, under
+# any article's minimum, and its repeated teasers were too "short" to be compared.
+# Each character of those scripts (kana, CJK ideographs) counts as a word instead:
+# a Chinese word is one to two characters, so the thresholds in words stay of the
+# same order. Korean writes spaces, and Thai's words are several letters long.
+_UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+_WORD = re.compile(rf"[^\W{_UNSPACED}]+|[{_UNSPACED}]")
+# Runs of letters, as words were split before that: the key of stored paragraph
+# fingerprints (fingerprint_key), which must not change under a store.
+_LETTER_RUN = re.compile(r"\w+")
 # "...", "…" or ". . ." at the end of a teaser, with any trailing brackets or spaces.
 _TRAILING_ELLIPSIS = re.compile(r"\s*(?:\.\s*){2,}\.?[\s\])]*$|\s*\u2026[\s\])]*$")
 
@@ -44,6 +54,12 @@ def words(text: str) -> tuple[str, ...]:
 
     Cached: every rule looks at the words of the same paragraphs."""
     return tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def fingerprint_key(text: str) -> str:
+    """The words of `text` as site paragraph fingerprints are made from: case-folded,
+    without punctuation, a run of Chinese or Japanese characters kept as one."""
+    return " ".join(_LETTER_RUN.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 def word_count(text: str) -> int:

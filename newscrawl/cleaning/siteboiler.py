@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
-from newscrawl.cleaning.normalize import words
+from newscrawl.cleaning.normalize import fingerprint_key, words
 
 __all__ = [
     "MIN_PAGES",
@@ -44,7 +44,7 @@ def fingerprint(paragraph: str) -> str:
     """A short, stable key for a paragraph's words (case and punctuation ignored).
 
     Cached: the site model, the cleaner and the store each ask for the same page's."""
-    key = " ".join(words(paragraph))
+    key = fingerprint_key(paragraph)
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
