@@ -139,6 +139,10 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("Lesezeit: 3 Minuten", "reading_time"),
         ("Schlagwörter: Hafen, Fähre, Wetter", "tags"),
         ("Temas", "tags"),
+        ("(c) Harbour Media", "copyright"),
+        ("(c) 2026 Harbour Media Ltd, registered in Penmorrow under number 123456", "copyright"),
+        ("By John Q.", "byline"),
+        ("Von Georg C. F. Greve", "byline"),
     ],
 )
 def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> None:
@@ -180,6 +184,12 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         # An award list's categories are its text.
         "Category: Best documentary",
         "Kategorie: Bestes Kinderbuch",
+        # The third clause of a list, not a copyright line.
+        "(c) The tenant shall not sublet the flat without the landlord's written consent.",
+        # Sentences opening like a byline: a name does not end in a full stop.
+        "By then it was too late.",
+        "Por supuesto que no.",
+        "Par exemple.",
     ],
 )
 def test_fragment_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:

@@ -226,7 +226,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:photo|image|picture) courtesy of .{1,80}",
     ),
     "copyright": (
-        r"(?:©|\(c\)) ?.{0,160}",
+        r"© ?.{0,160}",
+        # "(c) 2026 Example Press ...", "(c) Example Press": not the third clause of a
+        # list, "(c) The tenant shall not sublet the flat without consent."
+        r"\(c\) ?(?:(?:19|20)\d\d\b.{0,160}|\S+(?: \S+){0,5})",
         # "Copyright 2026 ...", "Copyright by ...", "copyright Example Press 2026 ...",
         # but not a sentence about copyright ("Copyright law was at the heart...").
         r"copyright (?:©|\(c\)|\d{4}|by\b|[\w&.,' -]{1,60}\b(?:19|20)\d\d\b).{0,160}",
@@ -287,6 +290,7 @@ FRAGMENT_MAX_CHARS = 800
 _LEADING_DECORATION = " \t\n»›>|•·*#-\"'(["
 _TRAILING_DECORATION = " \t\n:.…»›>|•·*-\"')]"
 _HAS_WORD = re.compile(r"[^\W_]")
+_SENTENCE_END = re.compile(r"[^\W\d_]{2,}[.!?][\"')\]]*\s*$")
 
 
 class InvalidPatternError(ValueError):
@@ -334,7 +338,13 @@ class FragmentMatcher:
         found = self.pattern.fullmatch(label) or (
             self.pattern.fullmatch(key) if key != label else None
         )
-        return found.lastgroup if found else None
+        if found is None:
+            return None
+        if found.lastgroup == "byline" and _SENTENCE_END.search(key):
+            # A name does not end in a full stop: "By then it was too late.", "Por
+            # supuesto.", "Par exemple." are sentences (an initial, "By John Q.", is not).
+            return None
+        return found.lastgroup
 
     def matches(self, paragraph: str) -> bool:
         """True if `paragraph`, as a whole, is page furniture."""
