@@ -170,3 +170,34 @@ def test_site_fingerprints_of_unspaced_text_keep_their_stored_key():
     # characters as words must not change them (the site's model would be lost).
     key = "河口镇议会星期四批准在南河上修建一座步行桥 工程将于明年春天开始"
     assert fingerprint(HARBOUR_ZH[0]) == hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+def test_a_line_equal_to_the_title_is_a_headline_only_before_the_text():
+    title = "Let the tide come in"
+    verse = (
+        "The boats lay on their sides in the mud all afternoon while the harbour master "
+        "watched the sky and waited for the water to turn."
+    )
+    paragraphs = [
+        title,
+        verse,
+        "Let the tide come in.",
+        "The gulls were loud.",
+        "Let the tide come in!",
+    ]
+    result = TextCleaner().clean(paragraphs, title=title)
+    assert result.paragraphs == paragraphs[1:]
+    assert result.counts() == {"headline": 1}
+
+
+def test_a_headline_after_a_dropped_teaser_is_still_the_headline():
+    # The text has not begun where the only long paragraph before the title is a
+    # teaser the link rules drop.
+    title = "Ferry timetable changes for spring"
+    teaser = (
+        "Night buses will run every half hour on the island from May, the transport "
+        "office said in a statement on Friday after a long consultation"
+    )
+    result = TextCleaner().clean([teaser, title, *BODY], title=title, anchor_texts=[teaser])
+    assert result.paragraphs == BODY
+    assert result.counts() == {"link_list": 1, "headline": 1}

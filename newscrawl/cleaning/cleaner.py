@@ -33,6 +33,11 @@ EDGE_PARAGRAPHS = 3
 # A paragraph this short right before a photo credit is the photo's caption. On the
 # dev sets: 33 captions dropped in fundus, none of them ground truth.
 CAPTION_MAX_WORDS = 20
+# The title as a paragraph is the page's headline above the text, and is dropped
+# (it is stored as the title). Once the text has begun, with a paragraph this long,
+# a line that equals the title is the text's own: a refrain, a chorus, a slogan
+# the story is named after.
+HEADLINE_BODY_WORDS = 20
 
 # A page's text is cleaned up to this many paragraphs; those past it are dropped
 # unread and counted under PARAGRAPH_LIMIT. The longest text of the 1,165 shared
@@ -267,6 +272,19 @@ class TextCleaner:
         repeats, compared = find_repeats_counted([paragraphs[index] for index in remaining])
         for position, rule in repeats.items():
             dropped[remaining[position]] = (rule, "")
+        # A line equal to the title after the text has begun is the text's own.
+        body_starts = next(
+            (
+                index
+                for index, paragraph in enumerate(paragraphs)
+                if index not in dropped and len(words(paragraph)) >= HEADLINE_BODY_WORDS
+            ),
+            len(paragraphs),
+        )
+        for index in [
+            i for i, (rule, _) in dropped.items() if rule == HEADLINE and i > body_starts
+        ]:
+            del dropped[index]
         return CleaningResult(
             paragraphs=[p for index, p in enumerate(paragraphs) if index not in dropped],
             kept=[index for index in range(len(paragraphs)) if index not in dropped],
