@@ -47,6 +47,7 @@ __all__ = [
     "GuardedFile",
     "JsonLinesSafeFileStorage",
     "PageState",
+    "discard_unchanged",
     "flush_spools",
     "local_feed_path",
     "open_spools",
@@ -313,6 +314,8 @@ class FeedSpool:
         self.encoding = encoding
         self.encoder = ScrapyJSONEncoder(ensure_ascii=not encoding)
         self.failed = False
+        # The site and page of the record added last, and its id (see discard_latest).
+        self.last_added: tuple[str, str, int] | None = None
         # -O: the records a killed run left (ids up to this) are dropped when this
         # run writes its own, not before: a run that never gets that far (its
         # store is held by another run) must not take them from the run writing.
@@ -344,8 +347,9 @@ class FeedSpool:
             page: PageState | None, fingerprints: Iterable[str]) -> None:  # fmt: skip
         """Hold one item's record (committed at once without a store; with one,
         by `commit`)."""
+        self.last_added = None
         try:
-            self.db.execute(
+            cursor = self.db.execute(
                 "INSERT INTO records (site, canonical_url, record, page_text, page_words,"
                 " page_cleaning, kept) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -356,6 +360,7 @@ class FeedSpool:
                 ),
             )  # fmt: skip
             if site and canonical_url:
+                self.last_added = (site, canonical_url, int(cursor.lastrowid or 0))
                 self.db.execute(
                     "INSERT INTO pages VALUES (?, ?, ?) ON CONFLICT (site, page)"
                     " DO UPDATE SET fingerprints = excluded.fingerprints",
@@ -369,6 +374,19 @@ class FeedSpool:
         self.held += 1
         if not self.with_store:
             self.commit()
+
+    def discard_latest(self, site: str, canonical_url: str) -> None:
+        """Take back the record just added for `canonical_url`: the store found its
+        article unchanged, and a record is written for an article stored new or
+        changed, as a 304 writes none. Only the record this run added last for it
+        (a killed run's records of the page stay)."""
+        if self.failed or self.last_added is None or self.last_added[:2] != (site, canonical_url):
+            return
+        try:
+            self.db.execute("DELETE FROM records WHERE id = ?", (self.last_added[2],))
+        except sqlite3.Error as exc:
+            raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+        self.last_added = None
 
     def commit(self) -> None:
         """Make the records held since the last commit durable."""
@@ -587,6 +605,17 @@ def open_spools(crawler: Crawler) -> list[FeedSpool]:
 
 def spools_of(crawler: Crawler) -> list[FeedSpool]:
     return list(_SPOOLS.get(crawler, {}).values())
+
+
+def discard_unchanged(crawler: Crawler, site: str, canonical_url: str) -> None:
+    """The store found the article of `canonical_url` unchanged: no output gets its
+    record again (see FeedSpool.discard_latest)."""
+    for spool in spools_of(crawler):
+        try:
+            spool.discard_latest(site, canonical_url)
+        except SpoolError as exc:
+            spool.failed = True
+            output_failed(crawler, str(exc))
 
 
 def commit_spools(crawler: Crawler) -> bool:

@@ -32,6 +32,7 @@ from newscrawl.feeds import (
     PageState,
     SpoolError,
     commit_spools,
+    discard_unchanged,
     flush_spools,
     open_spools,
     output_failed,
@@ -266,6 +267,8 @@ class StorePipeline:
         try:
             outcome = frontier.store_article(item)
             self.uncommitted.append((item.site, outcome))
+            if outcome == UNCHANGED and item.site and item.canonical_url:
+                discard_unchanged(self.crawler, item.site, item.canonical_url)
             now = time.monotonic()
             if (
                 frontier.store.pending >= self.commit_every

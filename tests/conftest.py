@@ -125,13 +125,18 @@ class FolderSite:
     """A folder served on 127.0.0.1 and a free port, recording the paths requested.
 
     Files may change between requests (tests add and edit pages between runs).
-    With `status`, every request is answered with that status instead; `delays`
+    With `status`, every request is answered with that status instead; without
+    `validators`, no Last-Modified header (and so no 304) is sent; `delays`
     (path -> seconds) holds the answers to some paths back; a `gate` set on the
     site (tests/gatedsite.py) holds back answers until the test opens it.
     """
 
     def __init__(
-        self, root: Path, status: int | None = None, delays: dict[str, float] | None = None
+        self,
+        root: Path,
+        status: int | None = None,
+        delays: dict[str, float] | None = None,
+        validators: bool = True,
     ) -> None:
         self.root = root
         self.hits: list[str] = []
@@ -149,6 +154,11 @@ class FolderSite:
                     self.send_error(status)
                     return
                 super().do_GET()
+
+            def send_header(self, keyword: str, value: str) -> None:
+                # Without validators, a stored page cannot be asked for conditionally.
+                if validators or keyword.lower() != "last-modified":
+                    super().send_header(keyword, value)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FAST, SITE_HITS, run
+from .conftest import FAST, SITE, SITE_HITS, FolderSite, run
 
 ARTICLE_FIELDS = {
     "url", "canonical_url", "site", "title", "authors", "published", "language",
@@ -349,3 +349,26 @@ def test_crawl_o_dash_writes_standard_output(site_url: str, tmp_path: Path):
     urls = {json.loads(line)["url"] for line in result.stdout.decode().splitlines()}
     assert {url.removeprefix(site_url) for url in urls} == STORED
     assert not (tmp_path / "-").exists()
+
+
+def test_refreshed_articles_found_unchanged_are_not_written_again(tmp_path: Path):
+    """A stored article fetched again whole (its server sends no Last-Modified, so
+    no 304) and found unchanged was appended to the -o file once more each run."""
+    site = FolderSite(SITE, validators=False)
+    db, out = tmp_path / "news.db", tmp_path / "news.jsonl"
+    try:
+        first = run("newscrawl", "crawl", site.url, "--db", str(db), "-o", str(out), *FAST)
+        assert first.returncode == 0, first.stderr.decode()
+        records = out.read_text().splitlines()
+        assert len(records) == len(STORED)
+        site.hits.clear()
+        again = run(
+            "newscrawl", "crawl", site.url, "--db", str(db), "-o", str(out), "--refresh", *FAST
+        )
+        assert again.returncode == 0, again.stderr.decode()
+    finally:
+        site.close()
+    # Every article was fetched and read again, and found unchanged.
+    assert {path.lstrip("/") for path in site.hits} >= STORED
+    assert f"0 stored, {len(STORED)} unchanged" in again.stderr.decode()
+    assert out.read_text().splitlines() == records
