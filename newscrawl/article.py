@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from newscrawl.cleaning import CleaningResult, TextCleaner, split_paragraphs
@@ -38,14 +39,20 @@ def build_article(
     url: str | None,
     fetched_at: str,
     hints: dict[str, Any] | None = None,
+    foreign: Callable[[str], bool] | None = None,
 ) -> ArticleItem:
     """An uncleaned ArticleItem from what extraction found on the page at `url`
     (None for a saved file whose address is unknown). `hints` are what discovery
     knew: the site's name, and a sitemap's or feed's date and title, used where
-    the page itself says nothing."""
+    the page itself says nothing. `foreign` says whether a URL is another site's
+    of the crawl (see trusted_canonical)."""
     hints = hints or {}
     canonical_url = extraction.canonical_url
-    if url is not None and canonical_url and not trusted_canonical(canonical_url, url, hints):
+    if (
+        url is not None
+        and canonical_url
+        and not trusted_canonical(canonical_url, url, hints, foreign)
+    ):
         # Another site's address: a page may not speak for another site's rows.
         hints = {**hints, "canonical_refused": canonical_url}
         canonical_url = None
@@ -77,12 +84,22 @@ def build_article(
     )
 
 
-def trusted_canonical(canonical_url: str, url: str, hints: dict[str, Any]) -> bool:
+def trusted_canonical(
+    canonical_url: str,
+    url: str,
+    hints: dict[str, Any],
+    foreign: Callable[[str], bool] | None = None,
+) -> bool:
     """Whether the page at `url` may declare `canonical_url` as its key: only
     inside its own site (the site's keys from `hints["site_keys"]`, else the
-    registrable domain of `url`)."""
+    registrable domain of `url`), and not at an address of another site of the
+    crawl (`foreign`): two sites of a sites file may share a registrable domain
+    (a.example.net and b.example.net), and one's pages must not take the
+    other's rows."""
     keys = hints.get("site_keys") or [site_key(url)]
-    return site_key(canonical_url) in keys
+    if site_key(canonical_url) not in keys:
+        return False
+    return foreign is None or not foreign(canonical_url)
 
 
 def clean_article(

@@ -130,11 +130,14 @@ class SiteConfig:
 class SiteDirectory:
     """Which site of the crawl a URL belongs to."""
 
-    def __init__(self, sites: list[SiteConfig]) -> None:
+    def __init__(self, sites: list[SiteConfig], others: Sequence[SiteConfig] = ()) -> None:
+        """`sites` are crawled; `others` are the sites file's other sites, not crawled
+        this run (`--site`), whose URLs are still theirs: a crawled site sharing a
+        registrable domain with one of them must not take its pages or its rows."""
         self.sites = sites
         self.by_name = {site.name: site for site in sites}
         self.by_key: dict[str, list[SiteConfig]] = {}
-        for site in sites:
+        for site in [*sites, *others]:
             for key in site.keys:
                 self.by_key.setdefault(key, []).append(site)
 
@@ -161,6 +164,11 @@ class SiteDirectory:
     def owns(self, site: SiteConfig, url: str) -> bool:
         """Whether `url` is `site`'s (not another site's, not off every site)."""
         return self.site_for(url) is site
+
+    def foreign_to(self, site: SiteConfig | None, url: str) -> bool:
+        """Whether `url` is another site's of the sites file than `site`."""
+        other = self.site_for(url)
+        return other is not None and other is not site
 
     @property
     def domains(self) -> list[str]:

@@ -29,6 +29,7 @@ def _check(verdicts: list[Verdict]) -> None:
 SCENARIOS: dict[str, Callable[[TrustSite, Path], list[Verdict]]] = {
     "robots": cases.robots_scenario,
     "canonical": cases.canonical_scenario,
+    "sibling": cases.sibling_scenario,
     "internal": cases.internal_scenario,
     "starvation": cases.starvation_scenario,
     "budget": cases.budget_scenario,

@@ -46,6 +46,7 @@ __all__ = [
     "idn_scenario",
     "internal_scenario",
     "robots_scenario",
+    "sibling_scenario",
     "starvation_scenario",
     "trust_site",
 ]
@@ -126,6 +127,9 @@ def _stored(run: Run) -> set[str]:
     return {str(item.get("url")) for item in run.items}
 
 
+CANONICAL_REFUSED_STAT = "newscrawl/canonical_refused"
+
+
 def canonical_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
     """F29: a page of one site declaring another site's article as its canonical
     URL (link rel=canonical, og:url) neither replaces nor shadows that article."""
@@ -160,6 +164,37 @@ def canonical_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
              not any(s["url"] == target and s["site"] != "victim" for s in states),
              f"victim's URL state: {states}")  # fmt: skip
     v.expect(first.returncode == 0 and again.returncode == 0, "the victim's crawls failed")
+    return list(verdicts)
+
+
+def sibling_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F40: two sites of one sites file on one registrable domain (a.shared.test and
+    b.shared.test). a's pages name b's articles as their canonical URL and
+    redirect to them: crawled alone (`--site`) or together, a takes none of b's
+    rows, and b's articles are stored as b's."""
+    u = site.url
+    sites = _sites_file(workdir / "sites.toml", {
+        "alpha": {"start_urls": [u("/a/1.html", "a.shared.test"), u("/a/2.html", "a.shared.test"),
+                                 u("/go/3", "a.shared.test")]},
+        "beta": {"start_urls": [u("/", "b.shared.test")]},
+    })  # fmt: skip
+    alone = crawl(workdir, ["crawl", "--sites", str(sites), "--site", "alpha"])
+    beta = crawl(workdir, ["crawl", "--sites", str(sites), "--site", "beta"])
+    both = crawl(workdir, ["crawl", "--sites", str(sites), "--refresh"])
+    verdicts = Verdicts(both)
+    v = verdicts.new("F40", "a sibling site on the same registrable domain")
+    rows = {row["canonical_url"]: row for row in _rows(workdir)}
+    for n in (1, 2, 3):
+        row = rows.get(u(f"/a/{n}.html", "b.shared.test"))
+        v.expect(row is not None and row["site"] == "beta", f"b's article {n}: {row}")
+        v.expect(row is not None and "Borrowed" not in row["text"], f"b's article {n} is a's text")
+    for n in (1, 2):
+        own = rows.get(u(f"/a/{n}.html", "a.shared.test"))
+        v.expect(own is not None and own["site"] == "alpha", f"a's article {n} not under its URL")
+    v.figures["canonical_refused (alpha alone)"] = alone.stats.get(CANONICAL_REFUSED_STAT, 0)
+    v.expect(alone.stats.get(CANONICAL_REFUSED_STAT) == 2, "a's canonical URLs were not refused")
+    for run in (alone, beta, both):
+        v.expect(run.returncode == 0, f"a crawl exited {run.returncode}")
     return list(verdicts)
 
 

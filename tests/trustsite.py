@@ -179,6 +179,8 @@ class TrustSite:
             )
             page = article_html(int(path[3:5]), "Forged harbour report", extra_head=tag)
             return h.send_page(page.encode())
+        if host == "a.shared.test" and path != "/":
+            return self._sibling(h, path)
         if host == "outside.test":
             return self._outside(h, base, path)
         if host == "creds.test":
@@ -196,6 +198,20 @@ class TrustSite:
             return h.send_page(b"User-agent: *\nDisallow: /private/\n", "text/plain")
         if path == "/robots-b.txt":
             return self._redirect(h, "/robots.txt")
+        return h.send_error(404)
+
+    def _sibling(self, h: QuietHandler, path: str) -> None:
+        """a.shared.test, a site of its own beside b.shared.test on the same
+        registrable domain: its articles name b's as their canonical URL, and
+        /go/N redirects to b's article N."""
+        sibling = f"http://b.shared.test:{self.port}/a"
+        if path.startswith("/go/"):
+            return self._redirect(h, f"{sibling}/{path[4:]}.html")
+        if path.startswith("/a/"):
+            number = int(path[3:].split(".")[0])
+            tag = f"<link rel='canonical' href='{sibling}/{number}.html'>"
+            page = article_html(number, "Borrowed harbour report", extra_head=tag)
+            return h.send_page(page.encode())
         return h.send_error(404)
 
     @staticmethod

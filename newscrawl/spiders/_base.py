@@ -140,7 +140,7 @@ class BaseNewsSpider(scrapy.Spider):
         self.start_urls = parse_url_list(urls)
         if not hasattr(self, "sites"):
             self.sites = sites_from_urls(self.start_urls)
-        self.directory = SiteDirectory(self.sites)
+        self.directory = SiteDirectory(self.sites, getattr(self, "other_sites", ()))
         # Each site's seeds: the only internal addresses it may reach (netguard).
         self.seeds_by_site = self.directory.seeds_by_site()
         self.budget = PageBudget()
@@ -269,7 +269,11 @@ class BaseNewsSpider(scrapy.Spider):
         if facts is None:
             self.no_article(hints["site"], response, reading.failure or NO_TEXT)
             return None
-        item = build_article(facts.extraction, response.url, utc_now(), hints)
+        site = self.directory.by_name.get(hints["site"])
+        item = build_article(
+            facts.extraction, response.url, utc_now(), hints,
+            foreign=lambda url: self.directory.foreign_to(site, url),
+        )  # fmt: skip
         item.text, item.word_count = facts.text, facts.word_count
         item.cleaning = {rule: facts.counts.get(rule, 0) for rule in CLEANING_RULES}
         item.kept_fingerprints = list(facts.kept_fingerprints)

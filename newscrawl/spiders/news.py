@@ -124,6 +124,8 @@ class NewsSpider(BaseNewsSpider):
             )  # fmt: skip
             if not configs:
                 parse_url_list("")  # raises "no URL given"
+        # The sites file's other sites, not crawled: their pages are still theirs.
+        self.other_sites = [c for c in configs if site and c.name != site]
         if site:
             configs = [c for c in configs if c.name == site]
             if not configs:
