@@ -419,6 +419,9 @@ def test_articles_the_store_keeps_under_another_site_are_counted_in_the_summary(
         result = run("newscrawl", "crawl", "--sites", str(sites), "--db", db, *extra, *FAST)
     err = result.stderr.decode()
     assert re.search(r"articles: 0 stored, \d+ not stored \(another site's row\)", err), err
+    # Articles the run could not store: a loss, which exit code 0 hid.
+    assert result.returncode == 1, err
+    assert re.search(r"warning: renamed: \d+ articles not stored, the store holds", err), err
 
 
 def test_a_url_list_with_a_byte_order_mark_is_read(site_url: str, tmp_path: Path):

@@ -218,6 +218,7 @@ def losses(report: Any) -> list[str]:
     """Why a crawl that finished lost work, for a person: empty when nothing was."""
     from newscrawl import vocabulary as v
     from newscrawl.runlog import site_counts
+    from newscrawl.storage import OTHER_SITE
 
     found = []
     for site, counts in sorted(site_counts(report.stats).items()):
@@ -228,6 +229,14 @@ def losses(report: Any) -> list[str]:
             found.append(f"{site} kept failing; its other pages were not asked for")
         elif counts.get(v.BLOCKED) and not fetched:
             found.append(f"{site} refused every request (401, 403 or 429)")
+        if counts.get(OTHER_SITE):
+            # Their rows stay another site's, so these articles are never updated:
+            # most often a site renamed in the sites file, whose old rows keep
+            # the old name.
+            found.append(
+                f"{site}: {counts[OTHER_SITE]} articles not stored, the store holds their"
+                " canonical URLs under another site's name (a site renamed in the sites file?)"
+            )
     return found
 
 
