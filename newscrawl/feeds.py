@@ -432,6 +432,7 @@ class FeedSpool:
         if self.floor is not None:
             self._drop_older(self.floor)
             self.floor = None
+        self._drop_superseded()
         cut = repair_torn_tail(self.output)
         if cut:
             logger.warning(
@@ -461,6 +462,18 @@ class FeedSpool:
         self.db.execute("DELETE FROM pages")
         self.db.commit()
         return written
+
+    def _drop_superseded(self) -> None:
+        """Keep one record per site and canonical URL, the last: pages declaring
+        one canonical URL are one article, as in the store, whose row holds the
+        last. Their records were each written, with their own URL and title but
+        the row's text."""
+        self.db.execute(
+            "DELETE FROM records WHERE canonical_url IS NOT NULL AND id < (SELECT max(later.id)"
+            " FROM records AS later WHERE later.site IS records.site"
+            " AND later.canonical_url = records.canonical_url)"
+        )
+        self.db.commit()
 
     def _drop_older(self, floor: int) -> None:
         """Drop the records up to `floor`, and their pages from the site model."""

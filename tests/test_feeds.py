@@ -164,3 +164,28 @@ def test_with_a_store_records_wait_for_its_commit_and_without_one_they_do_not(tm
     add(alone, 1)
     assert durable(tmp_path / "a.jsonl") == 1
     alone.close(remove=False)
+
+
+def test_pages_declaring_one_canonical_url_get_one_record_the_last(tmp_path: Path):
+    """Five pages naming one canonical URL are one article (the store keeps one
+    row, the last page's); each got a record, with its own URL and title and the
+    row's text."""
+    from newscrawl.feeds import FeedSpool
+
+    out = tmp_path / "out.jsonl"
+    spool = FeedSpool(out, fresh=False, fields=None, encoding="utf-8")
+    key = "http://a.test/a/1.html"
+    for n in (5, 4, 3, 2, 1):
+        spool.add({"url": f"http://a.test/a/{n}.html", "title": f"report {n}"}, "a.test", key,
+                  None, [])  # fmt: skip
+    spool.add({"url": "http://b.test/x.html"}, "b.test", key, None, [])  # another site's copy
+    spool.add({"note": "not an article"}, None, None, None, [])
+    spool.add({"note": "not an article"}, None, None, None, [])
+    assert spool.flush(None, min_words=1) == 4
+    spool.close(remove=True)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r.get("url") for r in records if "url" in r] == [
+        "http://a.test/a/1.html",
+        "http://b.test/x.html",
+    ]
+    assert [r.get("note") for r in records].count("not an article") == 2
