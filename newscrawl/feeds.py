@@ -307,6 +307,7 @@ class FeedSpool:
     def __init__(self, output: Path, *, fresh: bool, fields: list[str] | None,
                  encoding: str, with_store: bool = False) -> None:  # fmt: skip
         self.output = output
+        self.replaces = fresh  # -O: the file is replaced by this run's records
         self.with_store = with_store
         self.held = 0  # records added since the last commit
         self.path = spool_path(output)
@@ -377,10 +378,16 @@ class FeedSpool:
 
     def discard_latest(self, site: str, canonical_url: str) -> None:
         """Take back the record just added for `canonical_url`: the store found its
-        article unchanged, and a record is written for an article stored new or
-        changed, as a 304 writes none. Only the record this run added last for it
-        (a killed run's records of the page stay)."""
-        if self.failed or self.last_added is None or self.last_added[:2] != (site, canonical_url):
+        article unchanged. A file appended to (-o) has its record from the run
+        that stored it; one replaced (-O) keeps it, as the file's old records go.
+        Only the record this run added last for it (a killed run's records of the
+        page stay)."""
+        if (
+            self.replaces
+            or self.failed
+            or self.last_added is None
+            or self.last_added[:2] != (site, canonical_url)
+        ):
             return
         try:
             self.db.execute("DELETE FROM records WHERE id = ?", (self.last_added[2],))

@@ -372,3 +372,20 @@ def test_refreshed_articles_found_unchanged_are_not_written_again(tmp_path: Path
     assert {path.lstrip("/") for path in site.hits} >= STORED
     assert f"0 stored, {len(STORED)} unchanged" in again.stderr.decode()
     assert out.read_text().splitlines() == records
+
+
+def test_a_replaced_output_keeps_the_refreshed_articles_found_unchanged(tmp_path: Path):
+    """-O replaces the file: an unchanged article's record goes with it, so the
+    run writes it again (with -o, the file already has it)."""
+    site = FolderSite(SITE, validators=False)
+    db, out = tmp_path / "news.db", tmp_path / "news.jsonl"
+    try:
+        for extra in ((), ("--refresh",)):
+            result = run(
+                "newscrawl", "crawl", site.url, "--db", str(db), "-O", str(out), *extra, *FAST
+            )
+            assert result.returncode == 0, result.stderr.decode()
+    finally:
+        site.close()
+    assert f"0 stored, {len(STORED)} unchanged" in result.stderr.decode()
+    assert len(out.read_text().splitlines()) == len(STORED)
