@@ -65,6 +65,8 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     "newscrawl.netguard.RedirectGuard": 650,
     # Before RetryMiddleware (550) sees a 429/503: honour its Retry-After.
     "newscrawl.backoff.RetryAfterBackoff": 560,
+    # Before RetryMiddleware (550) too: no retry once the crawl is stopping.
+    "newscrawl.stopwatch.NoRetryWhileStopping": 555,
     # Sees every answer, retried ones included; a site failing again and again is dropped.
     "newscrawl.circuit.SiteCircuitBreaker": 570,
     # Where Scrapy's MetaRefreshMiddleware was (_NOT_USED): the same redirects,

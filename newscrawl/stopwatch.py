@@ -34,7 +34,7 @@ from newscrawl.config import NewscrawlConfig
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["EXIT_FORCED", "StopWatchdog", "stop_crawl"]
+__all__ = ["EXIT_FORCED", "NoRetryWhileStopping", "StopWatchdog", "stop_crawl"]
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +135,35 @@ class StopWatchdog:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.timer is not None:
             self.timer.cancel()
+
+
+class NoRetryWhileStopping:
+    """A downloader middleware: once the crawl is stopping, a failed download is
+    not retried. Requests the scheduler holds are dropped by a stop, but one that
+    a component awaits itself (robots.txt, fetched with engine.download) was
+    retried in place: a host that accepts and never answers held a SIGTERM stop
+    for three times DOWNLOAD_TIMEOUT, past NEWSCRAWL_STOP_TIMEOUT (exit 3). Placed
+    after Scrapy's RetryMiddleware (550), so that it sees the answer first."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NoRetryWhileStopping:
+        return cls(crawler)
+
+    def _stopping(self) -> bool:
+        engine = self.crawler.engine
+        if engine is None:
+            return False
+        slot = getattr(engine, "_slot", None)  # Scrapy's: set while the spider closes
+        return not engine.running or getattr(slot, "closing", None) is not None
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        if self._stopping():
+            request.meta["dont_retry"] = True
+        return response
+
+    def process_exception(self, request: Any, exception: Any, spider: Any = None) -> None:
+        if self._stopping():
+            request.meta["dont_retry"] = True

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -481,3 +482,52 @@ def test_extract_with_workers_that_die_exits_5_and_says_so(tmp_path: Path):
         assert "newscrawl: error: the extraction workers died" in err
         assert "Traceback" not in err
         assert time.monotonic() - started < 60
+
+
+@contextlib.contextmanager
+def silent_host() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A host that accepts connections and never answers: its URL, and the
+    connections it has accepted so far."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    done = threading.Event()
+
+    def accept() -> None:
+        while not done.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/", accepted
+    finally:
+        done.set()
+        thread.join()
+        for connection in [*accepted, listener]:
+            connection.close()
+
+
+def test_a_stop_does_not_wait_for_retries_of_a_robots_txt_that_never_answers(tmp_path: Path):
+    """A host that accepts and never answers: its robots.txt (awaited by the robots
+    middleware, not scheduled) was retried in place during the stop, which took
+    three times DOWNLOAD_TIMEOUT and was cut at NEWSCRAWL_STOP_TIMEOUT (exit 3)."""
+    with silent_host() as (url, accepted):
+        process = subprocess.Popen(
+            [str(BIN / "newscrawl"), "crawl", url, "--db", str(tmp_path / "s.sqlite"),
+             "-s", "DOWNLOAD_TIMEOUT=4", "-s", "RETRY_TIMES=2",
+             "-s", "NEWSCRAWL_STOP_TIMEOUT=10", *FAST],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not accepted and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert accepted, "robots.txt was never asked for"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=120)
+    err = stderr.decode()
+    assert process.returncode == 130, err
+    assert len(accepted) == 1, f"{len(accepted)} connections: robots.txt was retried"
