@@ -28,10 +28,11 @@ from scrapy.exceptions import CloseSpider
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.readings import DiscoveryReading, PageReading
-from newscrawl.stopwatch import stop_crawl
+from newscrawl.stopwatch import crawl_stopping, stop_crawl
 from newscrawl.vocabulary import CPU_MS, EXTRACTION_ERROR, EXTRACTION_FAILED
 from newscrawl.workers import (
     EXTRACTION_CRASHED,
+    EXTRACTION_INTERRUPTED,
     TASK_FAILURES,
     ExtractionPool,
     failure_of,
@@ -153,6 +154,10 @@ class PageReader:
             result = future.result()
         except TASK_FAILURES as exc:
             failure = failure_of(exc)
+            if failure == EXTRACTION_CRASHED and crawl_stopping(self.crawler):
+                # A stop signal to the whole process group ends the workers too
+                # (pebble's worker then exits with 255 as often as with 15).
+                failure = EXTRACTION_INTERRUPTED
             if self.pool.stalled is not None:
                 why = f"the extraction workers stopped answering: {self.pool.stalled}"
                 if self._give_up(why):

@@ -34,7 +34,7 @@ from newscrawl.config import NewscrawlConfig
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["EXIT_FORCED", "NoRetryWhileStopping", "StopWatchdog", "stop_crawl"]
+__all__ = ["EXIT_FORCED", "NoRetryWhileStopping", "StopWatchdog", "crawl_stopping", "stop_crawl"]
 
 logger = logging.getLogger(__name__)
 
@@ -152,18 +152,20 @@ class NoRetryWhileStopping:
     def from_crawler(cls, crawler: Crawler) -> NoRetryWhileStopping:
         return cls(crawler)
 
-    def _stopping(self) -> bool:
-        engine = self.crawler.engine
-        if engine is None:
-            return False
-        slot = getattr(engine, "_slot", None)  # Scrapy's: set while the spider closes
-        return not engine.running or getattr(slot, "closing", None) is not None
-
     def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
-        if self._stopping():
+        if crawl_stopping(self.crawler):
             request.meta["dont_retry"] = True
         return response
 
     def process_exception(self, request: Any, exception: Any, spider: Any = None) -> None:
-        if self._stopping():
+        if crawl_stopping(self.crawler):
             request.meta["dont_retry"] = True
+
+
+def crawl_stopping(crawler: Crawler) -> bool:
+    """Whether the crawl is stopping: a stop signal, or a component's stop_crawl."""
+    engine = crawler.engine
+    if engine is None:
+        return False
+    slot = getattr(engine, "_slot", None)  # Scrapy's: set while the spider closes
+    return not engine.running or getattr(slot, "closing", None) is not None

@@ -48,6 +48,7 @@ from newscrawl.readings import EXTRACTION_MEMORY, DiscoveryReading, PageReading
 
 __all__ = [
     "EXTRACTION_CRASHED",
+    "EXTRACTION_INTERRUPTED",
     "EXTRACTION_MEMORY",
     "EXTRACTION_TIMEOUT",
     "TASK_FAILURES",
@@ -71,6 +72,15 @@ logger = logging.getLogger(__name__)
 
 EXTRACTION_TIMEOUT = "extraction_timeout"
 EXTRACTION_CRASHED = "extraction_crashed"
+# The worker was ended by a stop signal from outside: SIGTERM to the crawl's whole
+# process group (`timeout`, `kill -- -PGID`) reaches the workers too, which ignore
+# only SIGINT. The page is not at fault; it is read again by the next run.
+EXTRACTION_INTERRUPTED = "extraction_interrupted"
+# Exit codes of a worker ended so: pebble's SIGTERM handler exits with the signal's
+# number; a worker without it dies of the signal (minus its number).
+_STOPPED_BY_SIGNAL = frozenset(
+    code for number in (signal.SIGTERM, signal.SIGHUP) for code in (number, -number)
+)
 MIB = 1024 * 1024
 # What a task's future may raise instead of returning: the page took too long, its
 # worker died, or the whole pool broke. `failure_of` turns each into a failure
@@ -128,6 +138,8 @@ def failure_of(exc: BaseException) -> str:
         return EXTRACTION_TIMEOUT
     if isinstance(exc, ProcessExpired) and exc.exitcode == -signal.SIGPROF:
         return EXTRACTION_TIMEOUT
+    if isinstance(exc, ProcessExpired) and exc.exitcode in _STOPPED_BY_SIGNAL:
+        return EXTRACTION_INTERRUPTED
     return EXTRACTION_CRASHED
 
 

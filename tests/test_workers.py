@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -383,3 +384,38 @@ def test_a_crawl_paused_as_a_whole_is_not_taken_for_stopped_workers(tmp_path: Pa
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
     assert "done 20 of 20; stalled=None" in out, out
+
+
+def test_a_stop_signal_to_the_whole_group_is_no_fault_of_the_page(site: FolderSite, tmp_path: Path):
+    """SIGTERM to the crawl's process group (`timeout`, `kill -- -PGID`) ends the
+    workers too. The page one was reading was counted as crashing its worker and
+    settled as no article; it is read again by the next run now."""
+    db = tmp_path / "news.db"
+    hostile = urls(site)[0]
+    command = [str(BIN / "newscrawl"), "crawl", hostile, "--db", str(db), "--workers", "1",
+               "-s", "NEWSCRAWL_EXTRACT_TIMEOUT=60", *FAST]  # fmt: skip
+    crawler = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and not ("/news/hostile.html" in site.hits and workers):
+            workers = worker_pids(crawler.pid)
+            time.sleep(0.05)
+        assert workers, "no worker process found"
+        start = cpu_seconds(workers)
+        while time.monotonic() < deadline and cpu_seconds(workers) - start < 0.5:
+            time.sleep(0.05)
+        os.killpg(crawler.pid, signal.SIGTERM)
+        _, stderr = crawler.communicate(timeout=90)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(crawler.pid, signal.SIGKILL)
+    err = stderr.decode()
+    assert crawler.returncode == 130, err
+    assert "extraction_crashed" not in err and "extraction_interrupted" in err, err
+    with sqlite3.connect(db) as connection:
+        (state,) = connection.execute(
+            "SELECT state FROM urls WHERE url LIKE '%/news/hostile.html'"
+        ).fetchone()
+    assert state == "failed"  # fetched again by the next run

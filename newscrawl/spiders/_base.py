@@ -44,7 +44,12 @@ from newscrawl.vocabulary import (
     PAGES_TRUNCATED,
     UNREACHABLE,
 )
-from newscrawl.workers import EXTRACTION_CRASHED, EXTRACTION_MEMORY, EXTRACTION_TIMEOUT
+from newscrawl.workers import (
+    EXTRACTION_CRASHED,
+    EXTRACTION_INTERRUPTED,
+    EXTRACTION_MEMORY,
+    EXTRACTION_TIMEOUT,
+)
 
 __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
 
@@ -297,7 +302,9 @@ class BaseNewsSpider(scrapy.Spider):
         count_site(self.crawler, site, reason)
         self.fetch_failures[requested_url(response)] = reason
         states = url_states(self.crawler)
-        if states is not None:
+        if states is not None and reason == EXTRACTION_INTERRUPTED:
+            states.mark_failed(site, url, reason)  # not the page's fault: read again next run
+        elif states is not None:
             states.mark_not_article(site, url, reason)
         level = logging.WARNING if reason in UNREADABLE else logging.INFO
         logger.log(level, "no article at %s: %s", without_password(url), reason)
