@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from newscrawl.urls import resolve_http_url
 __all__ = [
     "MAX_SITEMAP_BYTES",
     "Entry",
+    "discovery_kind",
     "feed_links",
     "iter_sitemap",
     "maybe_gunzip",
@@ -134,6 +136,30 @@ def _entry(node: etree._Element, base: str) -> Entry | None:
         lastmod=parse_date(_child_text(node, "lastmod")),
         title=_child_text(node, "news", "title"),
     )
+
+
+# The root element of a sitemap or a feed, after any XML declaration, comments or
+# processing instructions: "<urlset", "<rss", "<feed", "<rdf:RDF"...
+_DISCOVERY_ROOT = re.compile(
+    rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[\w.-]+:)?"
+    rb"(urlset|sitemapindex|rss|feed|RDF)[\s>/]",
+    re.DOTALL,
+)
+
+
+def discovery_kind(body: bytes) -> str | None:
+    """ "sitemap" or "feed" if `body` (a page that is not HTML) is one, by how it
+    begins; else None. People give a sitemap's or a feed's URL as a start URL;
+    it was skipped as "not an HTML page"."""
+    head = body[:4096].removeprefix(b"\xef\xbb\xbf")
+    if head[:2] == b"\x1f\x8b":
+        return "sitemap"  # gzipped: sitemaps are served so (sitemap.xml.gz), feeds are not
+    if head.lstrip()[:1] == b"{":
+        return "feed" if b"jsonfeed.org/version" in head else None
+    found = _DISCOVERY_ROOT.match(head)
+    if found is None:
+        return None
+    return "sitemap" if found[1] in (b"urlset", b"sitemapindex") else "feed"
 
 
 def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:

@@ -110,3 +110,17 @@ def test_a_date_past_the_calendar_costs_its_entry_its_date_not_the_sitemap_its_e
         parse_feed(b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "http://a.test/") == []
     )
     assert retry_after_seconds("\u00b2") is None  # "²".isdigit(), but no number
+
+
+def test_a_sitemap_or_feed_is_told_by_its_root_element():
+    from newscrawl.discovery import discovery_kind
+
+    assert discovery_kind(b'<?xml version="1.0"?>\n<!-- made -->\n<urlset xmlns="x">') == "sitemap"
+    assert discovery_kind(b"<sitemapindex>") == "sitemap"
+    assert discovery_kind(b"\x1f\x8b\x08\x00") == "sitemap"  # gzipped
+    assert discovery_kind(b'\xef\xbb\xbf<rss version="2.0">') == "feed"
+    assert discovery_kind(b'<feed xmlns="http://www.w3.org/2005/Atom">') == "feed"
+    assert discovery_kind(b"<rdf:RDF>") == "feed"
+    assert discovery_kind(b'{"version": "https://jsonfeed.org/version/1.1"}') == "feed"
+    for other in (b'{"a": 1}', b"<html><body><rss>", b"%PDF-1.7", b"<svg>", b""):
+        assert discovery_kind(other) is None

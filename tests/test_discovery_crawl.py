@@ -429,3 +429,22 @@ def test_a_feed_that_cannot_be_read_in_time_is_skipped_and_said(tmp_path: Path):
     err = result.stderr.decode()
     assert f"feed skipped: {site.url}feed.xml: extraction_timeout" in err
     assert "articles: 1 " in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("start", ["sitemap_index.xml", "rss.xml"])
+def test_a_sitemap_or_feed_given_as_a_start_url_is_read_as_one(
+    sites: dict[str, FolderSite], tmp_path: Path, start: str
+):
+    """People give a sitemap's or a feed's URL to crawl. It was fetched as a start
+    page, skipped as "not an HTML page", and the run ended with "no page could
+    be fetched", exit 1."""
+    feed = sites["feed"]
+    out = tmp_path / "out.jsonl"
+    result = run("newscrawl", "crawl", feed.url + start, "-o", str(out), *FAST)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "not_html" not in err
+    stored = {
+        json.loads(line)["url"].removeprefix(feed.url) for line in out.read_text().splitlines()
+    }
+    assert len(stored) >= 2 and all(url.startswith("news/") for url in stored), stored

@@ -20,11 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.discovery import (
     Entry,
+    discovery_kind,
     parse_date,
     robots_sitemaps,
 )
@@ -73,6 +74,8 @@ HUB_LINK_PRIORITY = 0
 ARTICLE_LINK_PRIORITY = -10
 # meta key of a sitemap or feed request: the site whose links wait for it.
 READING_FOR = "newscrawl_reading_for"
+# meta key of a start page's request: a sitemap or feed given as one is read as one.
+START_PAGE = "newscrawl_start_page"
 READING_ASKED = "newscrawl_reading_asked"  # counted in HeldLinks (once per request)
 # Links of one page scheduled before the event loop turns (see `parse`).
 LINKS_PER_TURN = 25
@@ -205,8 +208,9 @@ class NewsSpider(BaseNewsSpider):
                 for url in urls:
                     if self.may_request(site):
                         yield self.make_request(
-                            url, site, callback=callback, meta=meta, priority=priority
-                        )
+                            url, site, callback=callback, priority=priority,
+                            meta={**meta, START_PAGE: callback == self.parse},
+                        )  # fmt: skip
             # What an earlier run found and did not finish (stopped, killed, failed).
             if store is not None:
                 pending = store.pending(config.name)
@@ -459,6 +463,14 @@ class NewsSpider(BaseNewsSpider):
             return
         site = config.name
         count_site(self.crawler, site, FETCHED)
+        if not isinstance(response, HtmlResponse) and response.meta.get(START_PAGE):
+            kind = discovery_kind(response.body)
+            if kind is not None:  # a sitemap's or a feed's URL given as a start URL
+                logger.info("start URL %s is a %s: read as one", response.url, kind)
+                reader = self.parse_sitemap if kind == "sitemap" else self.parse_feed
+                async for request in reader(response):
+                    yield request
+                return
         if not self.is_html(response):
             return
         assert self.crawler.stats is not None
