@@ -41,6 +41,7 @@ def test_extract_prints_one_object_per_input_in_order(tmp_path: Path):
     assert "Advertisement" not in ferry["text"].split("\n")
     assert gone["text"] == "" and gone["reason"].startswith("unreadable")
     assert short["text"] == "" and short["reason"] == "too_short"
+    assert short["word_count"] == 0  # was the dropped text's count, beside an empty text
     assert piped["text"] == ferry["text"]
     # A missing file is reported on stderr and makes the exit code non-zero.
     assert result.returncode == 1

@@ -151,8 +151,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         if article is None:
             row.update(text="", reason=result.reason)
         else:
-            if result.reason:
-                article.text = ""
+            if result.reason:  # no article: its text is not one, and counts no words
+                article.text, article.word_count = "", 0
             row.update(article_record(article), reason=result.reason)
         print(json.dumps(row, ensure_ascii=False))
     sys.stdout.flush()
