@@ -139,6 +139,16 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("Lesezeit: 3 Minuten", "reading_time"),
         ("Schlagwörter: Hafen, Fähre, Wetter", "tags"),
         ("Temas", "tags"),
+        # "Read also" in other large news languages (labels written for these tests).
+        ("Читайте также", "related"),
+        ("İlginizi çekebilir", "related"),
+        ("اقرأ أيضاً", "related"),
+        ("यह भी पढ़ें", "related"),
+        ("相关阅读", "related"),
+        ("関連記事", "related"),
+        ("Tin liên quan", "related"),
+        ("Читайте также: Паром снова ходит по расписанию", "read_more"),
+        ("Baca juga: Kapal feri kembali berlayar", "read_more"),
         ("(c) Harbour Media", "copyright"),
         ("(c) 2026 Harbour Media Ltd, registered in Penmorrow under number 123456", "copyright"),
         ("By John Q.", "byline"),
@@ -184,6 +194,8 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         # An award list's categories are its text.
         "Category: Best documentary",
         "Kategorie: Bestes Kinderbuch",
+        "Читайте также наш репортаж о пароме, который вышел вчера.",
+        "Xem thêm về chuyến phà mới ở trang sau của báo hôm nay.",
         # The third clause of a list, not a copyright line.
         "(c) The tenant shall not sublet the flat without the landlord's written consent.",
         # Sentences opening like a byline: a name does not end in a full stop.

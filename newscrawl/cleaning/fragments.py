@@ -52,6 +52,20 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?:leia também|leia mais|leggi anche|baca juga|lihat juga|lea también|lire aussi"
             r"|mehr zum thema|관련 ?기사|함께 볼 ?만한 뉴스)"
         ),
+        # "Read also", "Related news" in other large news languages: Russian,
+        # Ukrainian, Turkish, Arabic, Hindi, Chinese, Japanese, Vietnamese,
+        # Indonesian. A whole line only, so a sentence using the words is text.
+        (
+            r"(?:читайте (?:также|по теме|також)|смотрите также|дивіться також"
+            r"|(?:другие|похожие) новости|(?:новости|материалы) по теме|по теме|самое читаемое"
+            r"|(?:bunlar da )?(?:i̇|i)lginizi çekebilir|(?:i̇|i)lgili haberler|benzer haberler"
+            r"|en çok okunanlar|[اإ]قرأ (?:أيضا|أيضاً|ايضا|ايضاً)|(?:أخبار|مواضيع|مقالات) ذات صلة"
+            r"|الأكثر قراءة|(?:यह|ये) भी पढ़ें|संबंधित (?:खबरें|ख़बरें|समाचार)"
+            r"|相关(?:阅读|新闻|文章|报道)|延伸阅读|推荐阅读|更多新闻|热门新闻"
+            r"|関連(?:記事|ニュース)|[あ合]わせて読みたい|おすすめ記事"
+            r"|tin liên quan|tin cùng chuyên mục|xem thêm|đọc thêm"
+            r"|berita terkait|artikel terkait)"
+        ),
         # The same labels in the other languages of the main European news markets
         # (German, French, Spanish, Portuguese, Italian, Dutch, Polish).
         (
@@ -96,8 +110,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|lesen sie (?:auch|mehr)|auch lesen|lies auch|lesetipp|mehr zum thema|schon gelesen"
             r"|à lire (?:aussi|également)|lire (?:aussi|également)|voir aussi|lea también|lee también"
             r"|lea más|lee más|(?:ver|vea) también|puedes ver|(?:le|te) puede interesar"
-            r"|veja também|saiba mais|lees ook|czytaj (?:też|także|więcej)|zobacz (?:też|także))"
-            r" ?[:»>|] ?.{1,160}"
+            r"|veja também|saiba mais|lees ook|czytaj (?:też|także|więcej)|zobacz (?:też|także)"
+            r"|читайте (?:также|по теме|також)|[اإ]قرأ (?:أيضا|أيضاً|ايضا|ايضاً)|(?:यह|ये) भी पढ़ें"
+            r"|xem thêm|đọc thêm|延伸阅读|相关阅读|関連記事)"
+            r" ?[:»>|：] ?.{1,160}"
         ),
         (
             r"(?:weiterlesen|mehr lesen|lire la suite|leer más|seguir leyendo|continuar leyendo"
