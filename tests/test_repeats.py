@@ -72,3 +72,17 @@ def test_paragraphs_differing_in_a_number_are_both_kept():
     first = "Easter trail at the castle gardens with games for children and a picnic lawn, 23 March to 7 April."
     second = "Easter trail at the castle gardens with games for children and a picnic lawn, 28 March to 7 April."
     assert find_repeats([first, second]) == {}
+
+
+def test_a_sentence_and_its_negation_are_not_near_identical():
+    claim = (
+        "The leaflet says the committee found that the minister had misled parliament about "
+        "the cost of the new ferry terminal and the harbour wall."
+    )
+    finding = claim.replace("had misled", "had not misled").replace("The leaflet", "The report")
+    denial = claim.replace("had misled", "didn't mislead").replace("The leaflet", "The report")
+    assert find_repeats([claim, finding]) == {}
+    assert find_repeats([claim, denial]) == {}
+    # A trivial edit is still one.
+    edited = claim.replace("The leaflet says", "The leaflet said")
+    assert find_repeats([claim, edited]) == {1: "near_identical"}

@@ -57,6 +57,19 @@ TEASER_MIN_WORDS = 4
 NEAR_IDENTICAL_MIN_WORDS = 15
 NEAR_IDENTICAL_MIN_RATIO = 0.9
 
+# Words that turn a sentence into its opposite, in the languages of the dev sets
+# and other large news languages (case-folded, as `words` gives them: "didn't" is
+# "didn" and "t").
+NEGATIONS = frozenset({
+    "not", "no", "never", "nor", "neither", "none", "nobody", "nothing", "cannot",
+    "isn", "doesn", "didn", "wasn", "weren",  # English
+    "nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals",  # German
+    "ne", "pas", "jamais", "ni", "non", "nunca", "nada", "nem", "não", "nao",  # Romance
+    "mai", "nessuno", "niet", "geen", "nooit",  # Italian, Dutch
+    "не", "нет", "ни", "никогда", "değil", "hayır",  # Russian, Turkish
+    "tidak", "bukan", "belum", "không", "chẳng",  # Indonesian, Vietnamese
+})  # fmt: skip
+
 REPEATED = "repeated"
 TEASER = "teaser"
 CONTAINED = "contained"
@@ -130,13 +143,15 @@ def _is_near_identical(a: _Paragraph, b: _Paragraph, earlier: _Earlier) -> bool:
     if matcher.ratio() < NEAR_IDENTICAL_MIN_RATIO:
         return False
     # A changed number is not a trivial edit: "23 March" and "28 March" are two events.
+    # Nor is a negation: "the minister had not misled parliament" answers "the
+    # minister had misled parliament", it does not repeat it.
     changed = [
         word
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
         for word in a.words[i1:i2] + b.words[j1:j2]
     ]
-    return not any(ch.isdigit() for word in changed for ch in word)
+    return not any(word in NEGATIONS or any(ch.isdigit() for ch in word) for word in changed)
 
 
 # Bounds: each earlier-paragraph index keeps at most this many paragraphs per key
