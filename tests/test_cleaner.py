@@ -56,19 +56,15 @@ def test_seed_article_is_cleaned_to_the_expected_body(seed_dir: Path):
     assert result.counts() == {"repeated": 7, "fragment": 1}
 
 
-def test_a_short_line_before_a_photo_credit_is_its_caption():
-    paragraphs = [
-        BODY[0],
-        "The ferry leaving the island at dusk",
-        "Credit: Jane Roe/Agency",
-        BODY[1],
-    ]
+def test_the_line_before_a_photo_credit_is_text():
+    # A caption may come before its credit or after it, as the site lays it out:
+    # the line before a credit was dropped as a caption, and on pages outside the
+    # dev sets it was the text's own 23 times in 24.
+    before = "The ferry left the island at dusk, as it has every day since May."
+    paragraphs = [BODY[0], before, "Credit: Jane Roe/Agency", BODY[1]]
     result = TextCleaner().clean(paragraphs)
-    assert result.paragraphs == [BODY[0], BODY[1]]
-    assert [(d.rule, d.detail) for d in result.dropped] == [
-        ("fragment", "caption"),
-        ("fragment", "photo_credit"),
-    ]
+    assert result.paragraphs == [BODY[0], before, BODY[1]]
+    assert [(d.rule, d.detail) for d in result.dropped] == [("fragment", "photo_credit")]
 
 
 def test_the_last_sentence_before_a_closing_photo_credit_is_kept():
