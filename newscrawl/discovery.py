@@ -138,28 +138,40 @@ def _entry(node: etree._Element, base: str) -> Entry | None:
     )
 
 
-# The root element of a sitemap or a feed, after any XML declaration, comments or
-# processing instructions: "<urlset", "<rss", "<feed", "<rdf:RDF"...
-_DISCOVERY_ROOT = re.compile(
-    rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[\w.-]+:)?"
-    rb"(urlset|sitemapindex|rss|feed|RDF)[\s>/]",
-    re.DOTALL,
-)
+# Root elements of sitemaps and feeds ("rdf:RDF" for RSS 1.0), and what may come
+# before one: an XML declaration, processing instructions, comments, a DOCTYPE.
+_DISCOVERY_ROOTS = {b"urlset": "sitemap", b"sitemapindex": "sitemap", b"rss": "feed",
+                    b"feed": "feed", b"rdf": "feed"}  # fmt: skip
+_PROLOG_ENDS = ((b"<?", b"?>"), (b"<!--", b"-->"), (b"<!doctype", b">"))
+_ROOT_NAME = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
 
 
 def discovery_kind(body: bytes) -> str | None:
-    """ "sitemap" or "feed" if `body` (a page that is not HTML) is one, by how it
-    begins; else None. People give a sitemap's or a feed's URL as a start URL;
-    it was skipped as "not an HTML page"."""
+    """ "sitemap" or "feed" if `body` (a page that is not HTML) is one, by its root
+    element; else None. People give a sitemap's or a feed's URL as a start URL;
+    it was skipped as "not an HTML page". The prolog is stepped over, not matched
+    by one expression: a pattern for "comments, then the root" backtracked
+    exponentially over a body of many comments, in the crawler's process."""
     head = body[:4096].removeprefix(b"\xef\xbb\xbf")
     if head[:2] == b"\x1f\x8b":
         return "sitemap"  # gzipped: sitemaps are served so (sitemap.xml.gz), feeds are not
     if head.lstrip()[:1] == b"{":
         return "feed" if b"jsonfeed.org/version" in head else None
-    found = _DISCOVERY_ROOT.match(head)
-    if found is None:
-        return None
-    return "sitemap" if found[1] in (b"urlset", b"sitemapindex") else "feed"
+    at = 0
+    while True:
+        while at < len(head) and head[at : at + 1].isspace():
+            at += 1
+        for opening, closing in _PROLOG_ENDS:
+            if head[at : at + len(opening)].lower() == opening:
+                end = head.find(closing, at + len(opening))
+                if end < 0:
+                    return None
+                at = end + len(closing)
+                break
+        else:
+            break
+    found = _ROOT_NAME.match(head, at)
+    return _DISCOVERY_ROOTS.get(found[1].lower()) if found else None
 
 
 def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:
