@@ -151,24 +151,25 @@ class SiteDirectory:
         # Sites sharing a registrable domain: the one whose seed host is the
         # URL's host or its nearest parent.
         host = host_key(urlsplit(url).hostname or "")
+        return max(candidates, key=lambda site: _closeness(site, host))
 
-        def closeness(site: SiteConfig) -> int:
-            hosts = (host_key(urlsplit(u).hostname or "") for u in site.entry_urls)
-            return max(
-                (len(seed) for seed in hosts if host == seed or host.endswith("." + seed)),
-                default=-1,
-            )
-
-        return max(candidates, key=closeness)
+    def foreign_to(self, site: SiteConfig | None, url: str) -> bool:
+        """Whether `url` is another site's of the sites file than `site`: one whose
+        seed host covers it more closely than `site`'s does. A URL that no seed
+        host covers (the bare domain, when the sites are www. and sport.) is no
+        other site's: which site gets it would depend on the sites file's order."""
+        candidates = self.by_key.get(site_key(url))
+        if not candidates:
+            return False
+        if site not in candidates:
+            return True
+        host = host_key(urlsplit(url).hostname or "")
+        own = _closeness(site, host)
+        return any(_closeness(other, host) > own for other in candidates if other is not site)
 
     def owns(self, site: SiteConfig, url: str) -> bool:
         """Whether `url` is `site`'s (not another site's, not off every site)."""
         return self.site_for(url) is site
-
-    def foreign_to(self, site: SiteConfig | None, url: str) -> bool:
-        """Whether `url` is another site's of the sites file than `site`."""
-        other = self.site_for(url)
-        return other is not None and other is not site
 
     @property
     def domains(self) -> list[str]:
@@ -184,6 +185,14 @@ class SiteDirectory:
 
     def seeds_by_site(self) -> dict[str, list[str]]:
         return {site.name: list(site.entry_urls) for site in self.sites}
+
+
+def _closeness(site: SiteConfig, host: str) -> int:
+    """How closely one of `site`'s seed hosts covers `host` (its length), -1: none."""
+    hosts = (host_key(urlsplit(u).hostname or "") for u in site.entry_urls)
+    return max(
+        (len(seed) for seed in hosts if host == seed or host.endswith("." + seed)), default=-1
+    )
 
 
 def sites_from_urls(

@@ -138,3 +138,25 @@ def test_a_sites_file_that_python_chokes_on_is_one_line(
     with pytest.raises(SitesFileError) as error:
         load_sites(path)
     assert str(error.value) == f"{path}{said}"
+
+
+def test_a_url_no_seed_host_covers_is_no_other_sites(tmp_path: Path):
+    """Sites www.example.test and sport.example.test: a news page's canonical URL
+    on the bare domain was "another site's" when sport came first in the file,
+    and the page's own when news did (the review of b3b5455)."""
+    from newscrawl.sites import SiteDirectory
+
+    path = tmp_path / "sites.toml"
+    path.write_text(
+        '[[site]]\nname = "sport"\nstart_urls = ["http://sport.example.test/"]\n'
+        '[[site]]\nname = "news"\nstart_urls = ["http://www.example.test/"]\n'
+    )
+    sport, news = load_sites(path)
+    for order in ([sport, news], [news, sport]):
+        directory = SiteDirectory(order)
+        assert not directory.foreign_to(news, "http://example.test/2026/a.html")
+        assert not directory.foreign_to(news, "http://www.example.test/2026/a.html")
+        assert directory.foreign_to(news, "http://sport.example.test/2026/a.html")
+        assert directory.foreign_to(sport, "http://www.example.test/2026/a.html")
+        assert directory.foreign_to(None, "http://www.example.test/2026/a.html")
+        assert not directory.foreign_to(news, "http://elsewhere.test/a.html")
