@@ -238,6 +238,10 @@ CREATE TABLE IF NOT EXISTS run_counts (
 # (2 cores, 2026-11-30), all within the machine's noise.
 RECLEAN_COMMIT_EVERY = 500
 
+# Besides its text, what an article's record says of it: a refresh that finds any
+# of them changed (a corrected headline, a new byline) is no "unchanged" article.
+_FIELDS = ("url", "title", "authors", "published", "language", "description")
+
 _UPSERT = """
 INSERT INTO articles (
     canonical_url, url, site, title, authors, published, language, description,
@@ -595,7 +599,7 @@ class ArticleStore:
         # Where the archive extension wrote its page (newscrawl/archive.py), if it did.
         row["archive_record"] = article.hints.get("archive_record")
         try:
-            page, before = self._stored_key(article.canonical_url or "")
+            page, before, fields = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
             if self.connection.execute(_UPSERT, row).rowcount == 0:
                 return OTHER_SITE
@@ -611,25 +615,30 @@ class ArticleStore:
         self.pending += 1
         if before is None:
             return "new"
-        return "unchanged" if before == row["content_hash"] else "changed"
+        same = before == row["content_hash"] and fields == tuple(row[f] for f in _FIELDS)
+        return "unchanged" if same else "changed"
 
-    def _stored_key(self, page: str) -> tuple[str, str | None]:
-        """The key to store the article at `page` under, and the content hash stored
-        there (None: a new article). The key is `page`, unless only its twin with the
-        other scheme (http/https) is stored, which is the same article."""
+    def _stored_key(self, page: str) -> tuple[str, str | None, tuple[Any, ...]]:
+        """The key to store the article at `page` under, the content hash stored
+        there (None: a new article) and its _FIELDS. The key is `page`, unless only
+        its twin with the other scheme (http/https) is stored, which is the same
+        article."""
         scheme, sep, rest = page.partition("://")
         twin = f"{'https' if scheme == 'http' else 'http'}://{rest}"
         if scheme not in ("http", "https") or not sep:
             twin = page
-        stored = dict(
-            self.connection.execute(
-                "SELECT canonical_url, content_hash FROM articles WHERE canonical_url IN (?, ?)",
+        stored = {
+            key: (content, tuple(fields))
+            for key, content, *fields in self.connection.execute(
+                f"SELECT canonical_url, content_hash, {', '.join(_FIELDS)} FROM articles"
+                " WHERE canonical_url IN (?, ?)",
                 (page, twin),
             ).fetchall()
-        )
+        }
         if page not in stored and twin in stored:
-            return twin, stored[twin]
-        return page, stored.get(page)
+            return twin, *stored[twin]
+        before, fields = stored.get(page, (None, ()))
+        return page, before, fields
 
     def site_boilerplate(self, site: str) -> frozenset[str]:
         """The fingerprints of `site`'s boilerplate paragraphs, from every stored page.
@@ -652,7 +661,7 @@ class ArticleStore:
         """The stored text, word count and cleaning record of the article at `page`
         (or its http/https twin) of `site`; None when `site` has no such row."""
         try:
-            key, _ = self._stored_key(page)
+            key, _, _ = self._stored_key(page)
             row = self.connection.execute(
                 "SELECT text, word_count, cleaning FROM articles"
                 " WHERE canonical_url = ? AND site = ?",

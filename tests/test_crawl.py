@@ -1,6 +1,7 @@
 """End-to-end crawls of the local test site with real Scrapy in a subprocess."""
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -389,3 +390,29 @@ def test_a_replaced_output_keeps_the_refreshed_articles_found_unchanged(tmp_path
         site.close()
     assert f"0 stored, {len(STORED)} unchanged" in result.stderr.decode()
     assert len(out.read_text().splitlines()) == len(STORED)
+
+
+def test_a_refresh_that_corrects_a_headline_writes_the_corrected_record(tmp_path: Path):
+    """'Unchanged' compared the text alone: a refreshed page whose headline was
+    corrected (same text) had its new record taken back, and the file kept the
+    old headline (found by the review of 86b1e9b)."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE, root)
+    site = FolderSite(root, validators=False)
+    db, out = tmp_path / "news.db", tmp_path / "news.jsonl"
+    page = root / "news/2026/03/ferry-timetable-changes-for-spring.html"
+    try:
+        first = run("newscrawl", "crawl", site.url, "--db", str(db), "-o", str(out), *FAST)
+        assert first.returncode == 0, first.stderr.decode()
+        page.write_text(page.read_text().replace("Ferry timetable changes for spring",
+                                                 "Ferry timetable changes for spring and summer"))  # fmt: skip
+        again = run(
+            "newscrawl", "crawl", site.url, "--db", str(db), "-o", str(out), "--refresh", *FAST
+        )
+        assert again.returncode == 0, again.stderr.decode()
+    finally:
+        site.close()
+    assert f"1 stored, {len(STORED) - 1} unchanged" in again.stderr.decode()
+    titles = [json.loads(line)["title"] for line in out.read_text().splitlines()]
+    assert len(titles) == len(STORED) + 1
+    assert titles[-1] == "Ferry timetable changes for spring and summer"
