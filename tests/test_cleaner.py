@@ -184,6 +184,14 @@ def test_a_line_equal_to_the_title_is_a_headline_only_before_the_text():
     result = TextCleaner().clean(paragraphs, title=title)
     assert result.paragraphs == paragraphs[1:]
     assert result.counts() == {"headline": 1}
+    # The headline after a long standfirst is still the headline (the first one).
+    standfirst = (
+        "A song the harbour children sing at the spring fair, written down for the first "
+        "time by the choir's leader, who learned it from her grandmother."
+    )
+    result = TextCleaner().clean([standfirst, *paragraphs], title=title)
+    assert result.paragraphs == [standfirst, *paragraphs[1:]]
+    assert result.counts() == {"headline": 1}
 
 
 def test_a_headline_after_a_dropped_teaser_is_still_the_headline():
