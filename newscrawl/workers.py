@@ -76,11 +76,11 @@ EXTRACTION_CRASHED = "extraction_crashed"
 # process group (`timeout`, `kill -- -PGID`) reaches the workers too, which ignore
 # only SIGINT. The page is not at fault; it is read again by the next run.
 EXTRACTION_INTERRUPTED = "extraction_interrupted"
-# Exit codes of a worker ended so: pebble's SIGTERM handler exits with the signal's
-# number; a worker without it dies of the signal (minus its number).
-_STOPPED_BY_SIGNAL = frozenset(
-    code for number in (signal.SIGTERM, signal.SIGHUP) for code in (number, -number)
-)
+# Exit codes of a worker ended by SIGTERM: pebble's handler exits with the signal's
+# number, a worker without it dies of the signal (minus its number). Not SIGHUP's:
+# its number, 1, is also what a worker whose loop raised exits with. Other ends
+# of a worker while the crawl stops count too (pagereader.py).
+_STOPPED_BY_SIGNAL = frozenset({signal.SIGTERM, -signal.SIGTERM})
 MIB = 1024 * 1024
 # What a task's future may raise instead of returning: the page took too long, its
 # worker died, or the whole pool broke. `failure_of` turns each into a failure

@@ -152,6 +152,10 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("(c) Harbour Media", "copyright"),
         ("(c) 2026 Harbour Media Ltd, registered in Penmorrow under number 123456", "copyright"),
         ("By John Q.", "byline"),
+        ("By Ann Writer.", "byline"),
+        ("By The Associated Press.", "byline"),
+        ("Von Anna Schreiber.", "byline"),
+        ("By Ann Writer and Joe Roe.", "byline"),
         ("Von Georg C. F. Greve", "byline"),
     ],
 )

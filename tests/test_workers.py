@@ -17,6 +17,8 @@ import pytest
 from pebble import ProcessExpired
 
 from newscrawl.workers import (
+    EXTRACTION_CRASHED,
+    EXTRACTION_INTERRUPTED,
     EXTRACTION_TIMEOUT,
     TASK_FAILURES,
     TRIM_EVERY,
@@ -419,3 +421,14 @@ def test_a_stop_signal_to_the_whole_group_is_no_fault_of_the_page(site: FolderSi
             "SELECT state FROM urls WHERE url LIKE '%/news/hostile.html'"
         ).fetchone()
     assert state == "failed"  # fetched again by the next run
+
+
+def test_a_worker_exiting_with_1_crashed_and_one_ended_by_sigterm_was_interrupted():
+    # 1 is SIGHUP's number, and also what a worker whose loop raised exits with:
+    # a crash, which counts toward the workers dying page after page.
+    assert failure_of(ProcessExpired("Abnormal termination", code=1)) == EXTRACTION_CRASHED
+    assert failure_of(ProcessExpired("Abnormal termination", code=255)) == EXTRACTION_CRASHED
+    for code in (signal.SIGTERM, -signal.SIGTERM):  # pebble's handler, or the signal itself
+        assert failure_of(ProcessExpired("Abnormal termination", code=code)) == (
+            EXTRACTION_INTERRUPTED
+        )

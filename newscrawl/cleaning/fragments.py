@@ -307,6 +307,24 @@ _LEADING_DECORATION = " \t\n»›>|•·*#-\"'(["
 _TRAILING_DECORATION = " \t\n:.…»›>|•·*-\"')]"
 _HAS_WORD = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"[^\W\d_]{2,}[.!?][\"')\]]*\s*$")
+# Lower-case words a name may hold: "Anna van der Berg", "Ann Writer and Joe Roe".
+_NAME_PARTICLES = frozenset({
+    "de", "da", "di", "del", "della", "dos", "das", "du", "van", "von", "der", "den",
+    "le", "la", "bin", "al", "and", "und", "y", "e", "et",
+})  # fmt: skip
+
+
+def _reads_as_sentence(paragraph: str) -> bool:
+    """Whether a line that opens like a byline ("By ...", "Por ...") is a sentence:
+    it ends in a full stop after a word and holds a lower-case word that is no
+    name's ("By then it was too late.", "Por supuesto.", "Par exemple."), where
+    a byline is names ("By Ann Writer.", "Von Anna Schreiber.", "By AP.")."""
+    if not _SENTENCE_END.search(paragraph):
+        return False
+    tail = paragraph.split()[1:]
+    return any(
+        word[:1].islower() and word.strip(".,;:!?").lower() not in _NAME_PARTICLES for word in tail
+    )
 
 
 class InvalidPatternError(ValueError):
@@ -356,9 +374,7 @@ class FragmentMatcher:
         )
         if found is None:
             return None
-        if found.lastgroup == "byline" and _SENTENCE_END.search(key):
-            # A name does not end in a full stop: "By then it was too late.", "Por
-            # supuesto.", "Par exemple." are sentences (an initial, "By John Q.", is not).
+        if found.lastgroup == "byline" and _reads_as_sentence(paragraph):
             return None
         return found.lastgroup
 
