@@ -2,7 +2,7 @@ import hashlib
 from pathlib import Path
 
 from newscrawl.cleaning import TextCleaner, split_paragraphs
-from newscrawl.cleaning.normalize import word_count
+from newscrawl.cleaning.normalize import word_count, words
 from newscrawl.cleaning.siteboiler import fingerprint
 
 BODY = [
@@ -148,11 +148,25 @@ HARBOUR_ZH = [
 
 def test_chinese_and_japanese_characters_count_as_words():
     # A run of letters in these scripts is a whole clause: the brief below counted
-    # 3 "words" and was lost as too short; each character is counted now.
+    # 3 "words" and was lost as too short. Each character is a word to the rules
+    # that compare words, and half a word where lengths are measured (a Chinese
+    # or Japanese word is one to two characters).
     brief = "港の新しい灯台は来月から点灯する。市は工事費の半分を負担した。"
-    assert word_count(brief) == len([ch for ch in brief if ch not in "。、"])
+    characters = len([ch for ch in brief if ch not in "。、"])
+    assert len(words(brief)) == characters
+    assert word_count(brief) == (characters + 1) // 2
     assert word_count("Tokyo 2026年") == 3
     assert TextCleaner().clean([brief]).word_count >= 15
+
+
+def test_a_short_question_asked_twice_in_chinese_is_kept_as_in_english():
+    # 19 characters, some 10 words: under the 14 words from which a lone paragraph
+    # that occurs exactly twice is dropped, as its English twin is.
+    question = "你认为这座新桥对老城区的居民有什么好处？"
+    english = "What will the new bridge do for people in the old town?"
+    for asked in (question, english):
+        paragraphs = [asked, HARBOUR_ZH[0], asked, HARBOUR_ZH[1]]
+        assert TextCleaner().clean(paragraphs).paragraphs == paragraphs
 
 
 def test_a_repeated_block_of_chinese_paragraphs_is_dropped():

@@ -11,7 +11,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["comparison_key", "fingerprint_key", "strip_ellipsis", "word_count", "words"]
+__all__ = [
+    "comparison_key",
+    "fingerprint_key",
+    "strip_ellipsis",
+    "word_count",
+    "word_size",
+    "words",
+]
 
 # Typographic quotes and dashes map onto their ASCII forms, so that a paragraph
 # copied by a CMS with "smart quotes" still equals its plain twin.
@@ -30,11 +37,14 @@ _WHITESPACE = re.compile(r"\s+")
 # Chinese and Japanese write no spaces between words, so a run of letters there is
 # a whole clause or sentence: a three-sentence Japanese brief counted 9 words, under
 # any article's minimum, and its repeated teasers were too "short" to be compared.
-# Each character of those scripts (kana, CJK ideographs) counts as a word instead:
-# a Chinese word is one to two characters, so the thresholds in words stay of the
-# same order. Korean writes spaces, and Thai's words are several letters long.
+# Each character of those scripts (kana, CJK ideographs) is a word of its own to
+# the rules that compare words, and counts as half a word where a length in words
+# is measured (word_count, word_size): a Chinese or Japanese word is one to two
+# characters, so the thresholds in words keep their meaning. Korean writes
+# spaces, and Thai's words are several letters long.
 _UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 _WORD = re.compile(rf"[^\W{_UNSPACED}]+|[{_UNSPACED}]")
+_UNSPACED_CHAR = re.compile(rf"[{_UNSPACED}]")
 # Runs of letters, as words were split before that: the key of stored paragraph
 # fingerprints (fingerprint_key), which must not change under a store.
 _LETTER_RUN = re.compile(r"\w+")
@@ -63,8 +73,18 @@ def fingerprint_key(text: str) -> str:
 
 
 def word_count(text: str) -> int:
-    """Count the words in `text` the way `words` splits them."""
-    return len(_WORD.findall(text))
+    """Count the words in `text` the way `words` splits them, a Chinese or Japanese
+    character as half a word (rounded up)."""
+    tokens = _WORD.findall(text)
+    unspaced = len(_UNSPACED_CHAR.findall(text))
+    return len(tokens) - unspaced // 2
+
+
+def word_size(tokens: tuple[str, ...]) -> float:
+    """The length in words of `tokens` (as `words` gives them), a Chinese or
+    Japanese character as half a word."""
+    unspaced = sum(1 for token in tokens if len(token) == 1 and _UNSPACED_CHAR.match(token))
+    return len(tokens) - unspaced / 2
 
 
 def strip_ellipsis(text: str) -> tuple[str, bool]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from newscrawl.cleaning.normalize import strip_ellipsis, words
+from newscrawl.cleaning.normalize import strip_ellipsis, word_size, words
 
 __all__ = [
     "ALIGNMENT_WORK",
@@ -83,6 +83,7 @@ class _Paragraph:
     counts: Counter[str]  # word -> occurrences
     teaser_stem: tuple[str, ...] | None  # the words before a trailing ellipsis, if any
     numbers: tuple[str, ...]  # its words with a digit in them, sorted
+    size: float  # its length in words (word_size: a Chinese character is half a word)
 
 
 def _prepare(text: str) -> _Paragraph:
@@ -99,6 +100,7 @@ def _prepare(text: str) -> _Paragraph:
                 word for word in tokens if not word.isalpha() and any(ch.isdigit() for ch in word)
             )
         ),
+        word_size(tokens),
     )
 
 
@@ -117,7 +119,7 @@ def _is_teaser_of(current: _Paragraph, earlier: _Paragraph) -> bool:
 def _is_near_identical(a: _Paragraph, b: _Paragraph, earlier: _Earlier) -> bool:
     shorter, longer = sorted((len(a.words), len(b.words)))
     # 2*shorter/(shorter+longer) bounds the ratio: skip building a matcher that cannot pass.
-    if shorter < NEAR_IDENTICAL_MIN_WORDS or 2 * shorter < NEAR_IDENTICAL_MIN_RATIO * (
+    if min(a.size, b.size) < NEAR_IDENTICAL_MIN_WORDS or 2 * shorter < NEAR_IDENTICAL_MIN_RATIO * (
         shorter + longer
     ):
         return False
@@ -237,7 +239,7 @@ def _classify(position: int, prepared: Sequence[_Paragraph], earlier: _Earlier) 
             earlier.comparisons += 1
             if _is_teaser_of(current, prepared[other]):
                 return TEASER
-    if len(tokens) >= CONTAINED_MIN_WORDS:
+    if len(tokens) >= CONTAINED_MIN_WORDS and current.size >= CONTAINED_MIN_WORDS:
         for other, start in earlier.by_sequence.get(hash(tokens[:CONTAINED_MIN_WORDS]), ()):
             earlier.comparisons += 1
             longer = prepared[other].words
@@ -289,7 +291,7 @@ def find_repeats_counted(texts: Sequence[str]) -> tuple[dict[int, str], int]:
     occurrences = Counter(paragraph.words for paragraph in prepared)
     drops: dict[int, str] = {}
     for run in _runs(sorted(candidates)):
-        sizes = [len(prepared[index].words) for index in run]
+        sizes = [prepared[index].size for index in run]
         prose_block = len(run) >= 2 and sum(sizes) >= RUN_MIN_MEAN_WORDS * len(run)
         for index, size in zip(run, sizes, strict=True):
             rule = candidates[index]
