@@ -456,6 +456,41 @@ def test_workers_with_a_writer_fill_one_sqlite_file_as_a_single_crawl_would(
         assert not [p for p in site.hits if p.startswith("/news/")], site.name
 
 
+def test_a_writer_whose_articles_are_another_sites_rows_exits_1(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """The store holds the sites' articles under the names a sites file gave them;
+    a cluster run names the sites after their hosts. The writer counted each
+    article it could not store as stored, and exited 0."""
+    shared = tmp_path / "cluster.sqlite"
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text("".join(
+        f'[[site]]\nname = "old-{n}"\nstart_urls = ["{url}"]\n' for n, url in enumerate(sites.urls)
+    ))  # fmt: skip
+    first = run("newscrawl", "crawl", "--sites", str(sites_file), "--db", str(shared), *FAST)
+    assert first.returncode == 0, first.stderr.decode()[-2000:]
+    store = writer(redis_server.url, "run-renamed", shared)
+    workers = [
+        worker(redis_server.url, "", "run-renamed", f"{i}/2", sites.urls, "--writer", "--refresh")
+        for i in (0, 1)
+    ]
+    for process in workers:
+        finish(process)
+    code, stderr, _ = finish(store)
+    assert code == 1, stderr
+    assert f"{len(sites.articles)} articles not stored" in stderr, stderr
+    with sqlite3.connect(shared) as connection:
+        counts = dict(
+            connection.execute(
+                "SELECT counter, sum(value) FROM run_counts WHERE run_id ="
+                " (SELECT max(id) FROM runs) GROUP BY counter"
+            )
+        )
+    assert counts.get("other_site") == len(sites.articles) and not counts.get("stored"), counts
+
+
 def test_a_restarted_writer_stores_what_its_killed_predecessor_had_not_committed(
     redis_server,  # noqa: F811
     tmp_path: Path,

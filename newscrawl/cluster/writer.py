@@ -41,8 +41,8 @@ from newscrawl.cluster.run import run_progress
 from newscrawl.cluster.worker import decode_article
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean
-from newscrawl.storage import ArticleStore
-from newscrawl.vocabulary import FINISHED
+from newscrawl.storage import OTHER_SITE, ArticleStore
+from newscrawl.vocabulary import FINISHED, STORED, UNCHANGED
 
 if TYPE_CHECKING:
     import redis
@@ -131,7 +131,10 @@ def write_run(
             item = decode_article(raw)
             outcome = frontier.store_article(item)
             if item.site:
-                stored_counts[item.site]["unchanged" if outcome == "unchanged" else "stored"] += 1
+                # As a crawl's store pipeline counts: an article another site's row
+                # holds is not stored (a loss: cli/crawling.py's losses).
+                counter = outcome if outcome in (UNCHANGED, OTHER_SITE) else STORED
+                stored_counts[item.site][counter] += 1
             report.outcomes[outcome] += 1
         if raw is None or store.pending >= commit_every:
             commit()
