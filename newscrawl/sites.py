@@ -149,9 +149,13 @@ class SiteDirectory:
         if len(candidates) == 1:
             return candidates[0]
         # Sites sharing a registrable domain: the one whose seed host is the
-        # URL's host or its nearest parent.
+        # URL's host or its nearest parent; none when no seed host covers it
+        # (the bare domain, when the sites are www. and sport.): the first site
+        # of the file got it, so that which site followed a link, or claimed an
+        # article, depended on the file's order.
         host = host_key(urlsplit(url).hostname or "")
-        return max(candidates, key=lambda site: _closeness(site, host))
+        best = max(candidates, key=lambda site: _closeness(site, host))
+        return best if _closeness(best, host) >= 0 else None
 
     def foreign_to(self, site: SiteConfig | None, url: str) -> bool:
         """Whether `url` is another site's of the sites file than `site`: one whose

@@ -238,9 +238,12 @@ CREATE TABLE IF NOT EXISTS run_counts (
 # (2 cores, 2026-11-30), all within the machine's noise.
 RECLEAN_COMMIT_EVERY = 500
 
-# Besides its text, what an article's record says of it: a refresh that finds any
-# of them changed (a corrected headline, a new byline) is no "unchanged" article.
-_FIELDS = ("url", "title", "authors", "published", "language", "description")
+# Besides its text, what the page says of its article: a refresh that finds any of
+# them changed (a corrected headline, a new byline) is no "unchanged" article. Not
+# the URL it was fetched from (two addresses of one article take turns), nor the
+# date, which a sitemap or feed may give when the page does not (found one run
+# through a sitemap, the next through a link, it would take turns too).
+_FIELDS = ("title", "authors", "language", "description")
 
 _UPSERT = """
 INSERT INTO articles (

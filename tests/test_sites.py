@@ -160,3 +160,7 @@ def test_a_url_no_seed_host_covers_is_no_other_sites(tmp_path: Path):
         assert directory.foreign_to(sport, "http://www.example.test/2026/a.html")
         assert directory.foreign_to(None, "http://www.example.test/2026/a.html")
         assert not directory.foreign_to(news, "http://elsewhere.test/a.html")
+        # Neither site follows a link to the bare domain or claims it: the first
+        # site of the file did, and a news article became sport's row.
+        assert directory.site_for("http://example.test/2026/a.html") is None
+        assert directory.site_for("http://www.example.test/2026/a.html") is news

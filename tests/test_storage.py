@@ -226,3 +226,17 @@ def test_a_sites_boilerplate_is_counted_by_the_database(tmp_path: Path):
     # Reading 60,000 counts into Python took 10.6 MB.
     assert peak < 1_000_000, f"{peak} bytes"
     store.close()
+
+
+def test_unchanged_is_the_same_text_headline_and_byline_from_any_address(tmp_path: Path):
+    """A refresh found an article 'changed' when it was fetched from its other
+    address (a print copy naming it canonical), so the -o file got its record
+    again every run (the review of 63e7bdb); a corrected headline is a change."""
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    assert store.upsert(ARTICLE) == "new"
+    store.commit()
+    printed = replace(ARTICLE, url="http://n.test/a?print=1", fetched_at="2026-03-16T10:00:00Z")
+    assert store.upsert(printed) == "unchanged"
+    assert store.upsert(ARTICLE) == "unchanged"
+    assert store.upsert(replace(ARTICLE, title="A corrected headline")) == "changed"
+    store.close()
