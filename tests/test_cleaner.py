@@ -206,6 +206,10 @@ def test_a_line_equal_to_the_title_is_a_headline_only_before_the_text():
     result = TextCleaner().clean([standfirst, *paragraphs], title=title)
     assert result.paragraphs == [standfirst, *paragraphs[1:]]
     assert result.counts() == {"headline": 1}
+    # Without the headline in the text (it stood outside the part extracted), a
+    # refrain further down is the text's own.
+    song = [standfirst, verse, "The gulls were loud.", "Let the tide come in."]
+    assert TextCleaner().clean(song, title=title).paragraphs == song
 
 
 def test_a_headline_after_a_dropped_teaser_is_still_the_headline():

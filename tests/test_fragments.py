@@ -204,6 +204,7 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "(c) The tenant shall not sublet the flat without the landlord's written consent.",
         # Sentences opening like a byline: a name does not end in a full stop.
         "By then it was too late.",
+        "\u201cBy then it was too late.\u201d",  # a closing quote, in curly quotes
         "Por supuesto que no.",
         "Par exemple.",
     ],

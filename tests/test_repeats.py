@@ -86,3 +86,13 @@ def test_a_sentence_and_its_negation_are_not_near_identical():
     # A trivial edit is still one.
     edited = claim.replace("The leaflet says", "The leaflet said")
     assert find_repeats([claim, edited]) == {1: "near_identical"}
+
+
+def test_english_contractions_of_not_are_negations():
+    claim = (
+        "The council said on Friday that the ferry office on the quay will close for good "
+        "at the end of the month after forty years."
+    )
+    for negated in ("won't close", "can't close", "doesn't close", "hasn't closed"):
+        other = claim.replace("will close", negated)
+        assert find_repeats([claim, other]) == {}, negated

@@ -90,6 +90,11 @@ def split_paragraphs(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
+def _text_before(index: int, dropped: dict[int, tuple[str, str]]) -> int:
+    """How many paragraphs before `index` no rule dropped."""
+    return sum(1 for before in range(index) if before not in dropped)
+
+
 def _edges(kinds: Sequence[str | None]) -> list[bool]:
     """Which paragraphs stand at the start or the end of the text: within
     EDGE_PARAGRAPHS paragraphs of text (not furniture) of either end. Furniture
@@ -259,7 +264,9 @@ class TextCleaner:
         for position, rule in repeats.items():
             dropped[remaining[position]] = (rule, "")
         # A line equal to the title after the text has begun is the text's own, but
-        # for the first: the headline itself, which may follow a standfirst.
+        # for a first one among the opening paragraphs: the headline itself, under a
+        # standfirst. (Further down, the headline was outside the text extracted,
+        # and the line is a refrain or a closing slogan.)
         body_starts = next(
             (
                 index
@@ -269,7 +276,12 @@ class TextCleaner:
             len(paragraphs),
         )
         headlines = sorted(i for i, (rule, _) in dropped.items() if rule == HEADLINE)
-        for index in headlines[1:]:
+        lead = (
+            headlines[:1]
+            if headlines and _text_before(headlines[0], dropped) < EDGE_PARAGRAPHS
+            else []
+        )
+        for index in headlines[len(lead) :]:
             if index > body_starts:
                 del dropped[index]
         return CleaningResult(

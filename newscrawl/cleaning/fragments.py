@@ -314,12 +314,13 @@ _NAME_PARTICLES = frozenset({
 })  # fmt: skip
 
 
-def _reads_as_sentence(paragraph: str) -> bool:
+def _reads_as_sentence(paragraph: str, key: str) -> bool:
     """Whether a line that opens like a byline ("By ...", "Por ...") is a sentence:
-    it ends in a full stop after a word and holds a lower-case word that is no
-    name's ("By then it was too late.", "Por supuesto.", "Par exemple."), where
-    a byline is names ("By Ann Writer.", "Von Anna Schreiber.", "By AP.")."""
-    if not _SENTENCE_END.search(paragraph):
+    it ends in a full stop after a word (in `key`, its comparison key, where
+    curly quotes are straight) and holds a lower-case word that is no name's
+    ("By then it was too late.", "Por supuesto.", "Par exemple."), where a
+    byline is names ("By Ann Writer.", "Von Anna Schreiber.", "By AP.")."""
+    if not _SENTENCE_END.search(key):
         return False
     tail = paragraph.split()[1:]
     return any(
@@ -374,7 +375,7 @@ class FragmentMatcher:
         )
         if found is None:
             return None
-        if found.lastgroup == "byline" and _reads_as_sentence(paragraph):
+        if found.lastgroup == "byline" and _reads_as_sentence(paragraph, key):
             return None
         return found.lastgroup
 

@@ -58,11 +58,10 @@ NEAR_IDENTICAL_MIN_WORDS = 15
 NEAR_IDENTICAL_MIN_RATIO = 0.9
 
 # Words that turn a sentence into its opposite, in the languages of the dev sets
-# and other large news languages (case-folded, as `words` gives them: "didn't" is
-# "didn" and "t").
+# and other large news languages (case-folded, as `words` gives them).
 NEGATIONS = frozenset({
     "not", "no", "never", "nor", "neither", "none", "nobody", "nothing", "cannot",
-    "isn", "doesn", "didn", "wasn", "weren",  # English
+    "t",  # English "n't": "won't" is "won" and "t" (and "didn't" "didn" and "t")
     "nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals",  # German
     "ne", "pas", "jamais", "ni", "non", "nunca", "nada", "nem", "não", "nao",  # Romance
     "mai", "nessuno", "niet", "geen", "nooit",  # Italian, Dutch
