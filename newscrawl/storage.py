@@ -422,6 +422,7 @@ class StoredText:
     text: str
     cleaning: str  # as cleaning_column encodes it
     boilerplate_used: str | None  # as boilerplate_column encodes it; None: not known
+    word_count: int
 
 
 @dataclass(frozen=True)
@@ -838,7 +839,9 @@ class ArticleStore:
         except database_errors() as exc:
             raise StorageError(f"cannot read {self.path}: {exc}") from None
 
-    _ROW = "canonical_url, title, raw_text, anchor_texts, text, cleaning, boilerplate_used"
+    _ROW = (
+        "canonical_url, title, raw_text, anchor_texts, text, cleaning, boilerplate_used, word_count"
+    )
 
     def _rows_of(self, site: str, batch: int = 500) -> Iterator[tuple[Any, ...]]:
         """The rows of `site` to re-clean, read `batch` at a time in key order, so a

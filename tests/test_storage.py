@@ -240,3 +240,24 @@ def test_unchanged_is_the_same_text_headline_and_byline_from_any_address(tmp_pat
     assert store.upsert(ARTICLE) == "unchanged"
     assert store.upsert(replace(ARTICLE, title="A corrected headline")) == "changed"
     store.close()
+
+
+def test_reclean_corrects_word_counts_of_chinese_text_counted_the_old_way(tmp_path: Path):
+    """A Chinese article stored when each run of letters was a word (98e61e3
+    changed the count) kept its old count: its text and cleaning were the same,
+    so reclean skipped the row (the second review's finding)."""
+    from newscrawl.cleaning import TextCleaner
+    from newscrawl.cleaning.normalize import word_count
+
+    text = "河口镇议会星期四批准在南河上修建一座步行桥。工程将于明年春天开始，费用为八百万元。"
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    store.upsert(replace(ARTICLE, text=text, raw_text=text))
+    store.commit()
+    reclean(store, TextCleaner())
+    # As a store of the old count has it: the same text and cleaning record.
+    store.connection.execute("UPDATE articles SET word_count = 3")
+    store.commit()
+    assert reclean(store, TextCleaner()) == 0  # the text is the same
+    (count,) = store.connection.execute("SELECT word_count FROM articles").fetchone()
+    store.close()
+    assert count == word_count(text) > 3
