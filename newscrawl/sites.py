@@ -131,13 +131,16 @@ class SiteDirectory:
     """Which site of the crawl a URL belongs to."""
 
     def __init__(self, sites: list[SiteConfig], others: Sequence[SiteConfig] = ()) -> None:
-        """`sites` are crawled; `others` are the sites file's other sites, not crawled
-        this run (`--site`), whose URLs are still theirs: a crawled site sharing a
-        registrable domain with one of them must not take its pages or its rows."""
+        """`sites` are crawled; `others` are the sites file's sites (in its order)
+        when `--site` crawls some of them: the URLs of those not crawled are still
+        theirs, and a crawled site sharing a registrable domain with one of them
+        must not take its pages or its rows."""
         self.sites = sites
         self.by_name = {site.name: site for site in sites}
         self.by_key: dict[str, list[SiteConfig]] = {}
-        for site in [*sites, *others]:
+        # In the sites file's order (`others` may hold all of its sites), whatever
+        # `--site` picked: a tie between two seeds of one host goes to the first.
+        for site in [*others, *(s for s in sites if s not in others)]:
             for key in site.keys:
                 self.by_key.setdefault(key, []).append(site)
 
@@ -149,27 +152,23 @@ class SiteDirectory:
         if len(candidates) == 1:
             return candidates[0]
         # Sites sharing a registrable domain: the one whose seed host is the
-        # URL's host or its nearest parent; none when no seed host covers it
-        # (the bare domain, when the sites are www. and sport.): the first site
-        # of the file got it, so that which site followed a link, or claimed an
+        # URL's host or its nearest parent (see _closeness); none when no seed
+        # host covers it (sites a. and b., the bare domain): the first site of
+        # the file got it, so that which site followed a link, or claimed an
         # article, depended on the file's order.
         host = host_key(urlsplit(url).hostname or "")
         best = max(candidates, key=lambda site: _closeness(site, host))
         return best if _closeness(best, host) >= 0 else None
 
     def foreign_to(self, site: SiteConfig | None, url: str) -> bool:
-        """Whether `url` is another site's of the sites file than `site`: one whose
-        seed host covers it more closely than `site`'s does. A URL that no seed
-        host covers (the bare domain, when the sites are www. and sport.) is no
-        other site's: which site gets it would depend on the sites file's order."""
-        candidates = self.by_key.get(site_key(url))
-        if not candidates:
+        """Whether `url` is not `site`'s, though a site of the sites file shares its
+        registrable domain: another site's, or no site's when several share it
+        and no seed host covers the URL (sites a. and b., the bare domain), which
+        neither may then claim. A domain no site of the file has is for the
+        caller's own test (the site's keys)."""
+        if not self.by_key.get(site_key(url)):
             return False
-        if site not in candidates:
-            return True
-        host = host_key(urlsplit(url).hostname or "")
-        own = _closeness(site, host)
-        return any(_closeness(other, host) > own for other in candidates if other is not site)
+        return self.site_for(url) is not site
 
     def owns(self, site: SiteConfig, url: str) -> bool:
         """Whether `url` is `site`'s (not another site's, not off every site)."""
@@ -192,11 +191,18 @@ class SiteDirectory:
 
 
 def _closeness(site: SiteConfig, host: str) -> int:
-    """How closely one of `site`'s seed hosts covers `host` (its length), -1: none."""
-    hosts = (host_key(urlsplit(u).hostname or "") for u in site.entry_urls)
-    return max(
-        (len(seed) for seed in hosts if host == seed or host.endswith("." + seed)), default=-1
-    )
+    """How closely one of `site`'s seed hosts covers `host` (its length), -1: none.
+    A seed on www. covers the bare domain and its other sub-domains too (less
+    closely than their own seeds): the www. site is the domain's main one, and
+    its pages are often served from the bare domain (a redirect either way)."""
+    best = -1
+    for url in site.entry_urls:
+        seed = host_key(urlsplit(url).hostname or "")
+        if host == seed or host.endswith("." + seed):
+            best = max(best, len(seed))
+        elif seed.startswith("www.") and (host == seed[4:] or host.endswith("." + seed[4:])):
+            best = max(best, len(seed) - 4)
+    return best
 
 
 def sites_from_urls(

@@ -96,3 +96,13 @@ def test_english_contractions_of_not_are_negations():
     for negated in ("won't close", "can't close", "doesn't close", "hasn't closed"):
         other = claim.replace("will close", negated)
         assert find_repeats([claim, other]) == {}, negated
+
+
+def test_a_t_that_is_no_contraction_is_a_trivial_edit():
+    claim = (
+        "The council said on Friday that the ferry office on the quay will close for good "
+        "at the end of the month after forty years."
+    )
+    for edit in ("AT&T said", "T-shirt shop said"):
+        other = claim.replace("council said", edit)
+        assert find_repeats([claim, other]) == {1: "near_identical"}, edit

@@ -140,27 +140,37 @@ def test_a_sites_file_that_python_chokes_on_is_one_line(
     assert str(error.value) == f"{path}{said}"
 
 
-def test_a_url_no_seed_host_covers_is_no_other_sites(tmp_path: Path):
-    """Sites www.example.test and sport.example.test: a news page's canonical URL
-    on the bare domain was "another site's" when sport came first in the file,
-    and the page's own when news did (the review of b3b5455)."""
+def test_whose_a_url_on_a_shared_domain_is_does_not_depend_on_the_files_order(
+    tmp_path: Path,
+):
+    """Sites www.example.test and sport.example.test: the bare domain went to the
+    first site of the file, so a news page's canonical URL there was refused or
+    trusted by the order, and a news site whose www. pages redirect to the bare
+    domain stored nothing (the reviews of b3b5455, df9cf5f and ec05be8). The www.
+    site is the domain's main one; between sites a. and b., the bare domain is
+    neither's."""
     from newscrawl.sites import SiteDirectory
 
     path = tmp_path / "sites.toml"
     path.write_text(
         '[[site]]\nname = "sport"\nstart_urls = ["http://sport.example.test/"]\n'
         '[[site]]\nname = "news"\nstart_urls = ["http://www.example.test/"]\n'
+        '[[site]]\nname = "a"\nstart_urls = ["http://a.other.test/"]\n'
+        '[[site]]\nname = "b"\nstart_urls = ["http://b.other.test/"]\n'
     )
-    sport, news = load_sites(path)
-    for order in ([sport, news], [news, sport]):
+    sport, news, a, b = load_sites(path)
+    for order in ([sport, news, a, b], [b, a, news, sport]):
         directory = SiteDirectory(order)
-        assert not directory.foreign_to(news, "http://example.test/2026/a.html")
-        assert not directory.foreign_to(news, "http://www.example.test/2026/a.html")
+        for url in ("http://example.test/2026/a.html", "http://www.example.test/2026/a.html",
+                    "http://live.example.test/2026/a.html"):  # fmt: skip
+            assert directory.site_for(url) is news
+            assert not directory.foreign_to(news, url) and directory.foreign_to(sport, url)
+        assert directory.site_for("http://sport.example.test/2026/a.html") is sport
         assert directory.foreign_to(news, "http://sport.example.test/2026/a.html")
-        assert directory.foreign_to(sport, "http://www.example.test/2026/a.html")
         assert directory.foreign_to(None, "http://www.example.test/2026/a.html")
         assert not directory.foreign_to(news, "http://elsewhere.test/a.html")
-        # Neither site follows a link to the bare domain or claims it: the first
-        # site of the file did, and a news article became sport's row.
-        assert directory.site_for("http://example.test/2026/a.html") is None
-        assert directory.site_for("http://www.example.test/2026/a.html") is news
+        # Sites a. and b.: the bare domain is neither's, and neither may claim it.
+        assert directory.site_for("http://other.test/x.html") is None
+        assert directory.foreign_to(a, "http://other.test/x.html")
+        assert directory.foreign_to(b, "http://other.test/x.html")
+        assert directory.site_for("http://b.other.test/x.html") is b

@@ -61,7 +61,6 @@ NEAR_IDENTICAL_MIN_RATIO = 0.9
 # and other large news languages (case-folded, as `words` gives them).
 NEGATIONS = frozenset({
     "not", "no", "never", "nor", "neither", "none", "nobody", "nothing", "cannot",
-    "t",  # English "n't": "won't" is "won" and "t" (and "didn't" "didn" and "t")
     "nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals",  # German
     "ne", "pas", "jamais", "ni", "non", "nunca", "nada", "nem", "não", "nao",  # Romance
     "mai", "nessuno", "niet", "geen", "nooit",  # Italian, Dutch
@@ -146,13 +145,19 @@ def _is_near_identical(a: _Paragraph, b: _Paragraph, earlier: _Earlier) -> bool:
     # A changed number is not a trivial edit: "23 March" and "28 March" are two events.
     # Nor is a negation: "the minister had not misled parliament" answers "the
     # minister had misled parliament", it does not repeat it.
-    changed = [
-        word
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-        for word in a.words[i1:i2] + b.words[j1:j2]
-    ]
-    return not any(word in NEGATIONS or any(ch.isdigit() for ch in word) for word in changed)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for tokens, start, end in ((a.words, i1, i2), (b.words, j1, j2)):
+            for at in range(start, end):
+                word = tokens[at]
+                if word in NEGATIONS or any(ch.isdigit() for ch in word):
+                    return False
+                # English "n't": `words` makes "won't" the words "won" and "t"
+                # (but "AT&T" and "T-shirt" hold a "t" too).
+                if word == "t" and at > 0 and tokens[at - 1].endswith("n"):
+                    return False
+    return True
 
 
 # Bounds: each earlier-paragraph index keeps at most this many paragraphs per key

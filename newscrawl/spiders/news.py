@@ -127,8 +127,9 @@ class NewsSpider(BaseNewsSpider):
             )  # fmt: skip
             if not configs:
                 parse_url_list("")  # raises "no URL given"
-        # The sites file's other sites, not crawled: their pages are still theirs.
-        self.other_sites = [c for c in configs if site and c.name != site]
+        # With --site, the sites file's sites (in its order): the pages of those not
+        # crawled are still theirs (SiteDirectory).
+        self.other_sites = list(configs) if site else []
         if site:
             configs = [c for c in configs if c.name == site]
             if not configs:
