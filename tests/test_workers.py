@@ -77,25 +77,31 @@ def test_a_page_that_hangs_extraction_times_out_and_the_crawl_goes_on(site: Fold
     assert result.returncode == 1  # one URL gave no article
 
 
+def reading_the_hostile_page(
+    crawler: subprocess.Popen[bytes], site: FolderSite, cpu: float
+) -> list[int]:
+    """The crawl's workers (the fork server's children; there is one) once the
+    hostile page was fetched and they spent `cpu` seconds since: only that page
+    takes so long, so a worker is reading it."""
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and not ("/news/hostile.html" in site.hits and workers):
+        workers = worker_pids(crawler.pid)
+        time.sleep(0.05)
+    assert workers, "no worker process found"
+    start = cpu_seconds(workers)
+    while time.monotonic() < deadline and cpu_seconds(workers) - start < cpu:
+        time.sleep(0.05)
+    return workers
+
+
 def test_a_worker_that_dies_is_replaced_and_the_crawl_goes_on(site: FolderSite, tmp_path: Path):
     out = tmp_path / "out.jsonl"
     command = [str(BIN / "newscrawl"), "crawl", urls(site)[0], *urls(site)[1:], "-o", str(out),
                "--workers", "1", "-s", "NEWSCRAWL_EXTRACT_TIMEOUT=60", *FAST]  # fmt: skip
     crawler = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and "/news/hostile.html" not in site.hits:
-            time.sleep(0.05)
-        # The forkserver's children are the workers (there is one). Wait until it has
-        # spent 2 s of CPU since the page was fetched: only the hostile page takes that.
-        workers: list[int] = []
-        while time.monotonic() < deadline and not workers:
-            workers = worker_pids(crawler.pid)
-            time.sleep(0.05)
-        assert workers, "no worker process found"
-        start = cpu_seconds(workers)
-        while time.monotonic() < deadline and cpu_seconds(workers) - start < 1.0:
-            time.sleep(0.1)
+        workers = reading_the_hostile_page(crawler, site, cpu=1.0)
         for worker in workers:
             os.kill(worker, signal.SIGKILL)
         _, stderr = crawler.communicate(timeout=60)
@@ -399,15 +405,7 @@ def test_a_stop_signal_to_the_whole_group_is_no_fault_of_the_page(site: FolderSi
     crawler = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                start_new_session=True)  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        workers: list[int] = []
-        while time.monotonic() < deadline and not ("/news/hostile.html" in site.hits and workers):
-            workers = worker_pids(crawler.pid)
-            time.sleep(0.05)
-        assert workers, "no worker process found"
-        start = cpu_seconds(workers)
-        while time.monotonic() < deadline and cpu_seconds(workers) - start < 0.5:
-            time.sleep(0.05)
+        reading_the_hostile_page(crawler, site, cpu=0.5)
         os.killpg(crawler.pid, signal.SIGTERM)
         _, stderr = crawler.communicate(timeout=90)
     finally:

@@ -110,15 +110,11 @@ def cmd_writer(args: argparse.Namespace) -> int:
         f" {report.recleaned} re-cleaned; run record {report.run_id} in {args.db}",
         file=sys.stderr,
     )
+    from newscrawl.cli.crawling import not_stored_for_another_site
     from newscrawl.storage import OTHER_SITE
 
-    if report.outcomes.get(OTHER_SITE):
-        # As a crawl's: articles whose rows are another site's are never stored.
-        print(
-            f"newscrawl: warning: {report.outcomes[OTHER_SITE]} articles not stored, the store"
-            " holds their canonical URLs under another site's name (a site renamed in the"
-            " sites file?)",
-            file=sys.stderr,
-        )
+    if report.outcomes.get(OTHER_SITE):  # a loss, as in a crawl
+        warning = not_stored_for_another_site(report.outcomes[OTHER_SITE])
+        print(f"newscrawl: warning: {warning}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK

@@ -230,14 +230,18 @@ def losses(report: Any) -> list[str]:
         elif counts.get(v.BLOCKED) and not fetched:
             found.append(f"{site} refused every request (401, 403 or 429)")
         if counts.get(OTHER_SITE):
-            # Their rows stay another site's, so these articles are never updated:
-            # most often a site renamed in the sites file, whose old rows keep
-            # the old name.
-            found.append(
-                f"{site}: {counts[OTHER_SITE]} articles not stored, the store holds their"
-                " canonical URLs under another site's name (a site renamed in the sites file?)"
-            )
+            found.append(f"{site}: {not_stored_for_another_site(counts[OTHER_SITE])}")
     return found
+
+
+def not_stored_for_another_site(count: int) -> str:
+    """Articles whose rows stay another site's, so that they are never updated:
+    most often a site renamed in the sites file, whose old rows keep the old name.
+    Said by a crawl and by the cluster's writer."""
+    return (
+        f"{count} articles not stored, the store holds their canonical URLs under"
+        " another site's name (a site renamed in the sites file?)"
+    )
 
 
 def budget_cut(report: Any) -> bool:
