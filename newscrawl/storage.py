@@ -149,13 +149,13 @@ CREATE TABLE IF NOT EXISTS articles (
     text          TEXT NOT NULL,         -- cleaned body, paragraphs separated by "\\n"
     word_count    INTEGER NOT NULL,
     cleaning      TEXT NOT NULL,         -- JSON object: paragraphs dropped per rule
-    content_hash  TEXT NOT NULL,         -- sha256 of text: tells a changed article
+    content_hash  TEXT NOT NULL,         -- sha256 of text: tells a changed cleaned text
     first_seen_at TEXT NOT NULL,         -- UTC ISO 8601, first fetch
     fetched_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch
-    updated_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch that changed text
+    updated_at    TEXT NOT NULL,         -- UTC ISO 8601, latest fetch that changed raw_text
     raw_text      TEXT NOT NULL,         -- the text as extracted, before cleaning
     anchor_texts  TEXT NOT NULL,         -- JSON array: link texts found in raw_text
-    version       INTEGER NOT NULL DEFAULT 1, -- 1 + how often its text changed
+    version       INTEGER NOT NULL DEFAULT 1, -- 1 + how often raw_text changed
     boilerplate_used TEXT,               -- its paragraphs' fingerprints that were site
                                          -- boilerplate when it was cleaned, comma-separated
     language_source TEXT,                -- "declared" (by the page) or "detected" (from the text)
@@ -238,8 +238,13 @@ CREATE TABLE IF NOT EXISTS run_counts (
 # (2 cores, 2026-11-30), all within the machine's noise.
 RECLEAN_COMMIT_EVERY = 500
 
-# Besides its text, what the page says of its article: a refresh that finds any of
-# them changed (a corrected headline, a new byline) is no "unchanged" article. Not
+# Besides its text as extracted, what the page says of its article: a refresh that
+# finds any of them changed (a corrected headline, a new byline) is no "unchanged"
+# article. The extracted text, not the cleaned one: cleaning depends on what the
+# site model knows, and a run learns its sites' furniture again as it reads their
+# pages, so its first pages of a site keep paragraphs that the stored rows (cleaned
+# against the whole site) lost - the same article looked "changed" on every
+# refresh. Not
 # the URL it was fetched from (two addresses of one article take turns), nor the
 # date, which a sitemap or feed may give when the page does not (found one run
 # through a sitemap, the next through a link, it would take turns too).
@@ -268,10 +273,12 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     word_count = excluded.word_count,
     cleaning = excluded.cleaning,
     fetched_at = excluded.fetched_at,
-    updated_at = CASE WHEN articles.content_hash = excluded.content_hash
+    -- A new version when the page's article changed: its text as extracted (the
+    -- cleaned text also moves with what the site model knows; see _FIELDS).
+    updated_at = CASE WHEN articles.raw_text = excluded.raw_text
                       THEN articles.updated_at ELSE excluded.fetched_at END,
     version = articles.version
-              + CASE WHEN articles.content_hash = excluded.content_hash THEN 0 ELSE 1 END,
+              + CASE WHEN articles.raw_text = excluded.raw_text THEN 0 ELSE 1 END,
     content_hash = excluded.content_hash,
     raw_text = excluded.raw_text,
     anchor_texts = excluded.anchor_texts,
@@ -279,7 +286,7 @@ ON CONFLICT (canonical_url) DO UPDATE SET
     -- The page it was fetched from this time; or, fetched without an archive, the
     -- archived page as long as its text is the same (a stale one would be wrong).
     archive_record = CASE WHEN excluded.archive_record IS NOT NULL THEN excluded.archive_record
-                          WHEN articles.content_hash = excluded.content_hash
+                          WHEN articles.raw_text = excluded.raw_text
                           THEN articles.archive_record END
 -- A row stays with its site: a page of one site never replaces another's.
 WHERE articles.site = excluded.site
@@ -603,7 +610,7 @@ class ArticleStore:
         # Where the archive extension wrote its page (newscrawl/archive.py), if it did.
         row["archive_record"] = article.hints.get("archive_record")
         try:
-            page, before, fields = self._stored_key(article.canonical_url or "")
+            page, before, compared = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
             if self.connection.execute(_UPSERT, row).rowcount == 0:
                 return OTHER_SITE
@@ -619,30 +626,31 @@ class ArticleStore:
         self.pending += 1
         if before is None:
             return "new"
-        same = before == row["content_hash"] and fields == tuple(row[f] for f in _FIELDS)
+        same = compared == (row["raw_text"], *(row[f] for f in _FIELDS))
         return "unchanged" if same else "changed"
 
     def _stored_key(self, page: str) -> tuple[str, str | None, tuple[Any, ...]]:
         """The key to store the article at `page` under, the content hash stored
-        there (None: a new article) and its _FIELDS. The key is `page`, unless only
-        its twin with the other scheme (http/https) is stored, which is the same
-        article."""
+        there (None: a new article) and what "unchanged" compares: its text as
+        extracted and its _FIELDS (empty for a new article). The key is `page`,
+        unless only its twin with the other scheme (http/https) is stored, which is
+        the same article."""
         scheme, sep, rest = page.partition("://")
         twin = f"{'https' if scheme == 'http' else 'http'}://{rest}"
         if scheme not in ("http", "https") or not sep:
             twin = page
         stored = {
-            key: (content, tuple(fields))
-            for key, content, *fields in self.connection.execute(
-                f"SELECT canonical_url, content_hash, {', '.join(_FIELDS)} FROM articles"
-                " WHERE canonical_url IN (?, ?)",
+            key: (content, tuple(compared))
+            for key, content, *compared in self.connection.execute(
+                f"SELECT canonical_url, content_hash, raw_text, {', '.join(_FIELDS)}"
+                " FROM articles WHERE canonical_url IN (?, ?)",
                 (page, twin),
             ).fetchall()
         }
         if page not in stored and twin in stored:
             return twin, *stored[twin]
-        before, fields = stored.get(page, (None, ()))
-        return page, before, fields
+        before, compared = stored.get(page, (None, ()))
+        return page, before, compared
 
     def site_boilerplate(self, site: str) -> frozenset[str]:
         """The fingerprints of `site`'s boilerplate paragraphs, from every stored page.
