@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["clashing_output", "is_stream", "output_file", "replacing"]
+__all__ = ["clashing_output", "is_stream", "not_an_output", "output_file", "replacing"]
 
 
 @contextlib.contextmanager
@@ -114,4 +114,30 @@ def clashing_output(
         if any(_same(path, other) for other in seen):
             return f"{what} is also another output of the run: {path}"
         seen.append(path)
+    return None
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def not_an_output(path: Path, appending: bool) -> str | None:
+    """Why the file at `path` must not be written as a JSON Lines output (None: it
+    may). No output replaces an SQLite database, and none appends to a file that
+    does not read as JSON Lines: `-o news.db` (a typo for --db) took a store's
+    last page for a torn line, cut it and appended records, and the store was
+    malformed. A file that cannot be read is check_writable's to report."""
+    if not path.is_file():  # none yet; a pipe or a device is written as it comes
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return None
+    if head.startswith(SQLITE_MAGIC):
+        return f"{path} is an SQLite database: no output is written over it (did you mean --db?)"
+    if not appending or not head.strip():
+        return None
+    first = head.lstrip().split(b"\n", 1)[0]
+    if b"\x00" in head or not first.startswith(b"{"):
+        return f"{path} is not JSON Lines: -o appends records only to a JSON Lines file"
     return None

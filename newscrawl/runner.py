@@ -24,7 +24,7 @@ from newscrawl.archive import check_archive_dir
 from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.feeds import local_feed_path, spool_busy
 from newscrawl.logformatter import quiet_routine_logs
-from newscrawl.replacing import clashing_output, is_stream
+from newscrawl.replacing import clashing_output, is_stream, not_an_output
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
@@ -154,7 +154,15 @@ def check_before_crawl(settings: Settings) -> NewscrawlConfig:
         path = local_feed_path(str(uri))  # None for stdout: and other schemes
         if path is not None and not is_stream(path):
             check_writable(path)
-            if spool_busy(path, fresh=bool((options or {}).get("overwrite"))):
+            options = options or {}
+            appending = not options.get("overwrite") and options.get("format") in (
+                "jsonlines",
+                "jl",
+            )
+            unfit = not_an_output(path, appending)
+            if unfit is not None:
+                raise OutputError(unfit)
+            if spool_busy(path, fresh=bool(options.get("overwrite"))):
                 raise OutputError(f"another newscrawl run is writing {path}")
     return config
 

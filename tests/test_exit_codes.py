@@ -266,6 +266,47 @@ def test_an_output_named_as_the_store_is_refused_and_the_store_kept(
     assert both.returncode == 2 and "is also another output of the run" in both.stderr.decode()
 
 
+def test_an_output_that_is_no_json_lines_file_is_refused_before_a_fetch(
+    small_site: str, tmp_path: Path
+):
+    """`-o other.db` (a typo for --db) took an SQLite store's last page for a
+    torn line: it cut the bytes after the page's last newline byte and appended
+    records, and the store was "malformed", exit 0. An -o file is appended to
+    only when it reads as JSON Lines, and no output replaces an SQLite database:
+    each is one line and exit 2 before anything is fetched or written."""
+    db = tmp_path / "news.db"
+    first = run("newscrawl", "crawl", small_site, "--db", str(db), *FAST)
+    assert first.returncode == 0 and rows(db) == ARTICLES, first.stderr.decode()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("call the harbour master on Monday\n")
+    kept = {path: path.read_bytes() for path in (db, notes)}
+    attempts = [
+        (("newscrawl", "crawl", small_site, "-o", str(db), *FAST), "an SQLite database"),
+        (("newscrawl", "crawl", small_site, "-O", str(db), *FAST), "an SQLite database"),
+        (("scrapy", "crawl", "news", "-a", f"urls={small_site}", "-o", f"{db}:jsonlines", *FAST),
+         "an SQLite database"),
+        (("newscrawl", "export", "--db", str(db), "-o", str(notes.with_name("x.jsonl")),
+          "--format", "jsonl"), None),
+        (("newscrawl", "crawl", small_site, "-o", str(notes), *FAST), "not JSON Lines"),
+    ]  # fmt: skip
+    for attempt, why in attempts:
+        result = run(*attempt)
+        err = result.stderr.decode()
+        if why is None:  # a new file: written
+            assert result.returncode == 0, (attempt, err)
+            continue
+        assert result.returncode == 2, (attempt, err)
+        assert "Traceback" not in err and why in err.strip().splitlines()[-1], (attempt, err)
+        assert {path: path.read_bytes() for path in kept} == kept
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    export = run("newscrawl", "export", "--db", str(db), "-o", str(db), "--format", "jsonl")
+    assert export.returncode == 2
+    replaced = run("newscrawl", "crawl", small_site, "-O", str(notes), *FAST)
+    assert replaced.returncode == 0, replaced.stderr.decode()  # -O replaces a text file, as it says
+    assert len(notes.read_text().splitlines()) == ARTICLES
+
+
 def test_a_second_run_on_an_output_another_run_writes_with_o_big_is_refused(
     gated_site: Callable[[int, int], GatedSite],  # noqa: F811
     small_site: str,

@@ -22,7 +22,7 @@ from newscrawl.cli.common import (
     positive,
     shown,
 )
-from newscrawl.replacing import clashing_output
+from newscrawl.replacing import clashing_output, not_an_output
 
 __all__ = ["add_parsers"]
 
@@ -101,6 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if args.output != "-":
         clash = clashing_output(args.db, [("the output", Path(args.output))])
+        clash = clash or not_an_output(Path(args.output), appending=False)
         if clash is not None:
             raise CommandError(clash)
     with open_store(args.db, writes=False) as store:
