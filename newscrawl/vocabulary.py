@@ -24,6 +24,7 @@ __all__ = [
     "CLUSTER_LOST",
     "CLUSTER_REQUEUED",
     "CPU_MS",
+    "DISCOVERY_READ",
     "DROPPED",
     "ENTRIES_CUT",
     "EXTRACTION_ERROR",
@@ -117,6 +118,9 @@ STORE_ERROR = "newscrawl/store/error"  # the message of the write that stopped t
 # their articles may not be stored.
 WRITE_ERRORS = "newscrawl/store/write_errors"
 RECLEANED = "newscrawl/store/recleaned"  # rows the end-of-run re-clean changed
+# Sitemaps and feeds read with entries: a run that fetched no page but read them
+# found nothing new, which is no failure.
+DISCOVERY_READ = "newscrawl/discovery_read"
 CANONICAL_REFUSED = "newscrawl/canonical_refused"  # another site's canonical URL ignored
 ADDRESS_REFUSED_STAT = "newscrawl/address_refused"
 ROBOTS_UNREACHABLE_STAT = "newscrawl/robots_unreachable"

@@ -448,3 +448,44 @@ def test_a_sitemap_or_feed_given_as_a_start_url_is_read_as_one(
         json.loads(line)["url"].removeprefix(feed.url) for line in out.read_text().splitlines()
     }
     assert len(stored) >= 2 and all(url.startswith("news/") for url in stored), stored
+
+
+@pytest.mark.parametrize("start", ["--sitemap", "--feed"])
+def test_a_quiet_rerun_of_a_sitemap_or_feed_site_with_nothing_new_exits_0(
+    sites: dict[str, FolderSite], tmp_path: Path, start: str
+):
+    """A scheduled run of a site read through its sitemap or feed alone, with
+    every entry stored before, fetched no page: it ended "error: no page could be
+    fetched", exit 1, every quiet hour (found by a hostile-operator review). A
+    sitemap or feed that was read is a run that worked."""
+    feed = sites["feed"]
+    document = feed.url + ("news_sitemap.xml" if start == "--sitemap" else "rss.xml")
+    db = tmp_path / "db.sqlite"
+    for attempt in range(2):
+        result = run("newscrawl", "crawl", start, document, "--db", str(db), *FAST)
+        err = result.stderr.decode()
+        assert result.returncode == 0, (attempt, err)
+    assert "0 pages fetched" in err and "no page could be fetched" not in err, err
+    feed.close()  # nothing answers: that run did fail
+    gone = run("newscrawl", "crawl", start, document, "--db", str(db), *FAST)
+    assert gone.returncode == 1 and "no page could be fetched" in gone.stderr.decode()
+
+
+def test_a_feed_that_lists_nothing_is_said_and_counted(tmp_path: Path):
+    """A feed answered with an HTML page (a bot challenge) or with bytes that are
+    no feed gave no entries and no word: a sitemap's is said and counted."""
+    (tmp_path / "challenge").write_text("<html><body><p>Just a moment...</p></body></html>")
+    (tmp_path / "news").mkdir()
+    write_article(tmp_path, "a1", *TOPICS["a1"])
+    stats = tmp_path / "stats.json"
+    site = FolderSite(tmp_path)
+    try:
+        result = run("newscrawl", "crawl", f"{site.url}news/a1.html", "--feed",
+                     f"{site.url}challenge", "-s", f"NEWSCRAWL_STATS_FILE={stats}",
+                     *FAST)  # fmt: skip
+    finally:
+        site.close()
+    err = result.stderr.decode()
+    assert f"no entries in feed {site.url}challenge" in err, err
+    counts = json.loads(stats.read_text())["stats"]
+    assert any(key.endswith("/empty_feeds") and value == 1 for key, value in counts.items())

@@ -268,10 +268,14 @@ def exit_code(report: Any) -> int:
 
 def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
     """The exit code of a crawl (`ending`), and 1 for one that ran but lost work
-    (`losses`, or the page budget cut it), or fetched nothing; and why it failed.
+    (`losses`, or the page budget cut it), or fetched nothing (no page, and no
+    sitemap or feed that listed anything); and why it failed.
     A worker of a cluster may have nothing to do: other workers took every page."""
+    from newscrawl.vocabulary import DISCOVERY_READ
+
     code, error = ending(report)
-    if code == EXIT_OK and not cluster and not run_totals_of(report).get("pages_fetched", 0):
+    fetched = run_totals_of(report).get("pages_fetched", 0) or report.stats.get(DISCOVERY_READ)
+    if code == EXIT_OK and not cluster and not fetched:
         return EXIT_FAILED, "no page could be fetched"
     if code == EXIT_OK and (losses(report) or budget_cut(report)):
         return EXIT_FAILED, getattr(report, "stats_error", None)

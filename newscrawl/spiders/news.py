@@ -44,6 +44,7 @@ from newscrawl.sites import SiteConfig, load_sites, parse_age, sites_from_urls
 from newscrawl.spiders._base import BaseNewsSpider
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list
 from newscrawl.vocabulary import (
+    DISCOVERY_READ,
     ENTRIES_CUT,
     FETCHED,
     LINKS_CUT,
@@ -292,6 +293,8 @@ class NewsSpider(BaseNewsSpider):
             if not reading.entries:
                 logger.warning("no URLs in sitemap %s", response.url)
                 count_site(self.crawler, config.name, "empty_sitemaps")
+            else:
+                self.crawler.stats.inc_value(DISCOVERY_READ)
             for request in self._entry_requests(config, reading):
                 yield request
         finally:
@@ -306,6 +309,11 @@ class NewsSpider(BaseNewsSpider):
             if reading.failure:  # as a sitemap's: said, never silently empty
                 logger.warning("feed skipped: %s: %s", response.url, reading.failure)
                 return
+            if not reading.entries:  # a bot challenge's page, bytes that are no feed
+                logger.warning("no entries in feed %s", response.url)
+                count_site(self.crawler, config.name, "empty_feeds")
+            else:
+                self.crawler.stats.inc_value(DISCOVERY_READ)
             for request in self._entry_requests(config, reading):
                 yield request
         finally:
