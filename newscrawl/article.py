@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from newscrawl.cleaning import CleaningResult, TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import word_count
@@ -99,7 +100,18 @@ def trusted_canonical(
     keys = hints.get("site_keys") or [site_key(url)]
     if site_key(canonical_url) not in keys:
         return False
+    if _front_page(canonical_url) and not _front_page(url):
+        return False
     return foreign is None or not foreign(canonical_url)
+
+
+def _front_page(url: str) -> bool:
+    """Whether `url` is a site's front page (its root, no query). Templates with a
+    canonical link wired to the root (a common CMS fault) would make every article
+    of the site one row, each overwriting the one before: the front page is no
+    article's identity."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def clean_article(

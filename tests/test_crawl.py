@@ -421,6 +421,31 @@ def test_a_refresh_finds_articles_unchanged_before_it_knows_their_sites_furnitur
     assert not any("volunteers in the town" in text for _, text in rows)
 
 
+def test_articles_that_all_name_the_front_page_as_canonical_stay_apart(tmp_path: Path):
+    """A template whose canonical link is wired to the site's root (a common CMS
+    bug) made every article one row: each overwrote the one before, "3 stored",
+    exit 0, two articles lost (found by a hostile-site review). The front page is
+    no article's identity: the canonical is refused, each page keyed by its own
+    URL."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE, root)
+    for path in STORED:
+        page = root / path
+        page.write_text(page.read_text().replace("<head>", '<head><link rel="canonical" href="/">'))
+    site = FolderSite(root)
+    db, stats = tmp_path / "news.db", tmp_path / "stats.json"
+    try:
+        result = run("newscrawl", "crawl", site.url, "--db", str(db),
+                     "-s", f"NEWSCRAWL_STATS_FILE={stats}", *FAST)  # fmt: skip
+    finally:
+        site.close()
+    assert result.returncode == 0, result.stderr.decode()
+    with sqlite3.connect(db) as connection:
+        keys = {key for (key,) in connection.execute("SELECT canonical_url FROM articles")}
+    assert {key.removeprefix(site.url) for key in keys} == STORED
+    assert json.loads(stats.read_text())["stats"]["newscrawl/canonical_refused"] == len(STORED)
+
+
 def test_a_replaced_output_keeps_the_refreshed_articles_found_unchanged(tmp_path: Path):
     """-O replaces the file: an unchanged article's record goes with it, so the
     run writes it again (with -o, the file already has it)."""

@@ -286,7 +286,8 @@ class BaseNewsSpider(scrapy.Spider):
         item.signed = facts.signed
         if item.hints.get("canonical_refused"):
             logger.info(
-                "%s declares another site's canonical URL %s: stored under its own address",
+                "%s declares the canonical URL %s (another site's, or its front page):"
+                " stored under its own address",
                 response.url, item.hints["canonical_refused"],
             )  # fmt: skip
             assert self.crawler.stats is not None
