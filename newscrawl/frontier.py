@@ -19,10 +19,28 @@ from newscrawl.items import ArticleItem
 from newscrawl.storage import OTHER_SITE, ArticleStore, StorageError, content_hash
 from newscrawl.urls import canonicalize
 
-__all__ = ["MAX_ATTEMPTS", "Frontier", "KnownURL", "PendingURL", "URLStates", "utc_now"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "RETRIED_NO_ARTICLE",
+    "Frontier",
+    "KnownURL",
+    "PendingURL",
+    "URLStates",
+    "utc_now",
+]
 
 # A URL that failed this many times is left alone until `state --reset`.
 MAX_ATTEMPTS = 3
+# Why a fetched page gave no article, when the same URL may give one later: an
+# empty or broken answer (a CDN's hiccup), a stub ("More to follow."), a worker
+# that ran out of time or memory on a busy machine. Such a URL is read again when
+# its sitemap or feed lists it, up to MAX_ATTEMPTS times; one bad answer settled
+# it for good, and the article was never stored. (A hub, a page that is no HTML
+# or is too old, is settled at once.)
+RETRIED_NO_ARTICLE = (
+    "no_html", "no_text", "too_short", "cleaned_away", "extraction_timeout",
+    "extraction_memory", "extraction_crashed", "extraction_error",
+)  # fmt: skip
 
 
 def utc_now() -> str:
@@ -74,11 +92,14 @@ class Frontier:
 
     def known_articles(self, site: str) -> dict[str, KnownURL]:
         """The site's settled URLs, by canonical URL: articles stored ("done") and
-        pages found to hold none ("skipped")."""
+        pages found to hold none ("skipped"), less those to read again
+        (RETRIED_NO_ARTICLE)."""
+        retried = ", ".join("?" * len(RETRIED_NO_ARTICLE))
         rows = self.db.execute(
             "SELECT url, state, fetched_at, etag, last_modified FROM urls"
-            " WHERE site = ? AND state IN ('done', 'skipped')",
-            (site,),
+            " WHERE site = ? AND (state = 'done' OR state = 'skipped' AND NOT"
+            f" (last_error IN ({retried}) AND attempts < ?))",
+            (site, *RETRIED_NO_ARTICLE, MAX_ATTEMPTS),
         )
         return {
             url: KnownURL(state, fetched, etag, modified)
@@ -164,11 +185,14 @@ class Frontier:
         )
 
     def mark_not_article(self, site: str, url: str, reason: str) -> None:
-        """A URL that was fetched and holds no article: settled, not to be retried."""
+        """A URL that was fetched and holds no article: settled, unless `reason`
+        is one to read it again for (RETRIED_NO_ARTICLE; its attempts count)."""
         self._write(
-            "INSERT INTO urls (url, site, state, last_error, discovered_at, fetched_at)"
-            " VALUES (?, ?, 'skipped', ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            "INSERT INTO urls (url, site, state, attempts, last_error, discovered_at,"
+            " fetched_at) VALUES (?, ?, 'skipped', 1, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
             " state = CASE WHEN urls.state = 'done' THEN 'done' ELSE 'skipped' END,"
+            " attempts = CASE WHEN urls.state = 'done' THEN urls.attempts"
+            " ELSE urls.attempts + 1 END,"
             " last_error = excluded.last_error, fetched_at = excluded.fetched_at",
             [(canonicalize(url), site, reason, utc_now(), utc_now())],
         )

@@ -489,3 +489,52 @@ def test_a_feed_that_lists_nothing_is_said_and_counted(tmp_path: Path):
     assert f"no entries in feed {site.url}challenge" in err, err
     counts = json.loads(stats.read_text())["stats"]
     assert any(key.endswith("/empty_feeds") and value == 1 for key, value in counts.items())
+
+
+def test_a_listed_article_that_once_gave_no_article_is_read_again_next_runs(tmp_path: Path):
+    """A feed's article that answered once with an empty page (a CDN hiccup) or a
+    two-line stub was settled for good: no later run fetched it again, and the
+    store kept 1 of 3 articles (found by a hostile-site review). Such a page is
+    read again when its sitemap or feed lists it, up to MAX_ATTEMPTS times."""
+    from newscrawl.frontier import MAX_ATTEMPTS
+
+    (tmp_path / "news").mkdir()
+    slugs = ("a1", "a2", "a3")
+    items = "".join(
+        f"<item><title>{TOPICS[slug][0]}</title><link>/news/{slug}.html</link></item>"
+        for slug in slugs
+    )
+    (tmp_path / "rss.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    )
+    write_article(tmp_path, "a1", *TOPICS["a1"])
+    (tmp_path / "news" / "a2.html").write_text("")
+    (tmp_path / "news" / "a3.html").write_text(
+        "<html><body><p>Fire at the harbour. More to follow.</p></body></html>"
+    )
+    db = tmp_path / "db.sqlite"
+    site = FolderSite(tmp_path)
+    try:
+        crawl = ("newscrawl", "crawl", "--feed", f"{site.url}rss.xml", "--db", str(db), *FAST)
+        first = run(*crawl)
+        assert "1 stored" in first.stderr.decode(), first.stderr.decode()
+        runs = 1
+        while runs < MAX_ATTEMPTS:  # still broken: read again each run, then settled
+            site.hits.clear()
+            run(*crawl)
+            runs += 1
+            assert {"/news/a2.html", "/news/a3.html"} <= set(site.hits), site.hits
+        site.hits.clear()
+        run(*crawl)
+        assert not {"/news/a2.html", "/news/a3.html"} & set(site.hits), site.hits
+        # Fixed before the attempts ran out: stored.
+        (tmp_path / "db.sqlite").unlink()
+        first = run(*crawl)
+        for slug in ("a2", "a3"):
+            write_article(tmp_path, slug, *TOPICS[slug])
+        again = run(*crawl)
+    finally:
+        site.close()
+    assert again.returncode == 0, again.stderr.decode()
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (3,)
