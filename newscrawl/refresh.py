@@ -47,13 +47,18 @@ def conditional_headers(known: KnownURL | None) -> dict[str, str]:
 
 def not_modified(crawler: Crawler, failure: Failure) -> bool:
     """For a spider's errback: True, after counting it, when `failure` is a 304
-    answer to a conditional request (the page is unchanged, nothing to extract)."""
+    answer to a conditional request (the page is unchanged, nothing to extract);
+    False for any other failure, a 304 to a plain request included."""
     from scrapy.spidermiddlewares.httperror import HttpError
 
     error: Any = failure.value
     if not isinstance(error, HttpError) or error.response.status != 304:
         return False
     request = error.response.request
+    if request is None or not _conditional(request.headers):
+        # Nothing was asked conditionally, so nothing stored can be "unchanged":
+        # a 304 to a plain request is a failed fetch, http_304, for the caller.
+        return False
     site = request.meta.get("site") if request is not None else None
     if crawler.stats is not None:
         crawler.stats.inc_value(NOT_MODIFIED)
@@ -64,3 +69,7 @@ def not_modified(crawler: Crawler, failure: Failure) -> bool:
     if isinstance(states, Frontier) and request is not None:
         states.mark_unchanged(request.url)
     return True
+
+
+def _conditional(headers: Any) -> bool:
+    return bool(headers.get(b"If-None-Match") or headers.get(b"If-Modified-Since"))

@@ -487,3 +487,37 @@ def test_a_refresh_that_corrects_a_headline_writes_the_corrected_record(tmp_path
     titles = [json.loads(line)["title"] for line in out.read_text().splitlines()]
     assert len(titles) == len(STORED) + 1
     assert titles[-1] == "Ferry timetable changes for spring and summer"
+
+
+def test_a_304_to_a_request_that_asked_for_no_comparison_is_a_failure(
+    site_url: str, tmp_path: Path
+):
+    """A server answering 304 Not Modified to a plain request (nothing stored,
+    nothing asked conditionally) was counted "unchanged": `scrape` printed
+    nothing for the URL and exited 0, and `crawl` counted an article never
+    stored as unchanged (found by a hostile-site review). It is a failed fetch,
+    http_304."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    class NotModified(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404 if self.path == "/robots.txt" else 304)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serving(NotModified) as hostile:
+        url = f"{hostile}/news/story.html"
+        scraped = run("newscrawl", "scrape", url, f"{site_url}{sorted(STORED)[0]}", *FAST)
+        crawled = run("newscrawl", "crawl", url, "--db", str(tmp_path / "news.db"), *FAST)
+    err = scraped.stderr.decode()
+    assert scraped.returncode == 1, err
+    assert f"newscrawl: no article from {url}: http_304" in err
+    assert len(scraped.stdout.decode().splitlines()) == 1
+    err = crawled.stderr.decode()
+    assert crawled.returncode == 1 and "unchanged" not in err, err
+    assert "http_304 1" in err, err
