@@ -218,13 +218,21 @@ def parse_sitemap(body: bytes, base: str) -> tuple[str, list[Entry]]:
 
 def _json_feed(body: bytes, base: str) -> Iterator[Entry]:
     data = json.loads(body)
-    for item in data.get("items") or []:
-        if isinstance(item, dict) and (url := resolve_http_url(str(item.get("url") or ""), base)):
-            yield Entry(
-                url,
-                published=parse_date(item.get("date_published") or item.get("date_modified")),
-                title=item.get("title") if isinstance(item.get("title"), str) else None,
+    items = data.get("items")
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        # Only strings: `"url": 5` was requested as the relative URL /5.
+        link, date, title = (
+            value if isinstance(value, str) else None
+            for value in (
+                item.get("url"),
+                item.get("date_published") or item.get("date_modified"),
+                item.get("title"),
             )
+        )
+        if link and (url := resolve_http_url(link, base)):
+            yield Entry(url, published=parse_date(date), title=title)
 
 
 def parse_feed(body: bytes, base: str) -> list[Entry]:

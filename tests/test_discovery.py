@@ -67,6 +67,17 @@ def test_rss_atom_and_json_feeds():
     assert (c.url, c.title) == ("http://n.test/c", "V")
 
 
+def test_json_feed_items_whose_url_or_date_is_no_string_are_left_out():
+    """`"url": 5` was requested as the relative URL /5, and a list as a path made
+    of its printed form (found by a hostile-site review)."""
+    items = [{"url": 5}, {"url": ["http://n.test/x"]}, {"url": None},
+             {"url": "http://n.test/d", "date_published": 20261112, "title": ["t"]}]  # fmt: skip
+    jsonfeed = json.dumps({"items": items}).encode()
+    (d,) = parse_feed(jsonfeed, BASE)
+    assert (d.url, d.published, d.title) == ("http://n.test/d", None, None)
+    assert parse_feed(json.dumps({"items": {"url": "http://n.test/e"}}).encode(), BASE) == []
+
+
 def test_a_truncated_feed_keeps_the_items_before_the_cut():
     rss = b"<rss version='2.0'><channel><item><link>http://n.test/a</link></item><item><link>http://n.test/b</li"
     assert [e.url for e in parse_feed(rss, BASE)][:1] == ["http://n.test/a"]
