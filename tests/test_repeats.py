@@ -64,8 +64,34 @@ def test_short_contained_sentence_is_kept():
 
 
 def test_trivially_different_paragraph_is_dropped():
-    edited = LONG_B.replace("which floods", "a road which often floods")
+    edited = LONG_B.replace("currently", "curently")  # a typo
     assert find_repeats([LONG_A, LONG_B, LONG_C, edited]) == {3: "near_identical"}
+
+
+def test_a_paragraph_with_a_word_added_or_a_name_changed_is_kept():
+    """'Near-identical' took any edit of few words for a trivial one: a closure
+    list's next school (only the name differs), a settings guide's "- CPU" row
+    after its "- User" row, and updates that add a negation in languages the
+    rule had no list for (Greek, Hebrew, Hindi, Thai) lost their text (found by a
+    review of unfamiliar pages). Only a respelling is trivial now."""
+    closed = (
+        "Update: Castle Vale Primary School is closed today because of the snow and the icy"
+        " roads around the village, the head teacher said."
+    )
+    other = closed.replace("Castle Vale", "Riverside")
+    user = (
+        "Pass Speed - User increases or reduces the amount of speed applied to a user team's"
+        " ground passes when they are played."
+    )
+    cpu = user.replace("User", "CPU").replace("a user team's", "a CPU team's")
+    will = (
+        "Το υπουργείο Οικονομικών ανακοίνωσε σήμερα ότι θα αυξήσει τον ειδικό φόρο στα καύσιμα"
+        " από τον επόμενο μήνα σε όλη τη χώρα."
+    )
+    wont = will.replace("ότι θα", "ότι δεν θα")
+    longer = LONG_B.replace("which floods", "a road which often floods")
+    for first, second in ((closed, other), (user, cpu), (will, wont), (LONG_B, longer)):
+        assert find_repeats([first, second]) == {}, second
 
 
 def test_paragraphs_differing_in_a_number_are_both_kept():
@@ -84,7 +110,7 @@ def test_a_sentence_and_its_negation_are_not_near_identical():
     assert find_repeats([claim, finding]) == {}
     assert find_repeats([claim, denial]) == {}
     # A trivial edit is still one.
-    edited = claim.replace("The leaflet says", "The leaflet said")
+    edited = claim.replace("The leaflet says", "The leaflett says")
     assert find_repeats([claim, edited]) == {1: "near_identical"}
 
 
@@ -98,11 +124,15 @@ def test_english_contractions_of_not_are_negations():
         assert find_repeats([claim, other]) == {}, negated
 
 
-def test_a_t_that_is_no_contraction_is_a_trivial_edit():
-    claim = (
-        "The council said on Friday that the ferry office on the quay will close for good "
-        "at the end of the month after forty years."
-    )
-    for edit in ("AT&T said", "T-shirt shop said"):
-        other = claim.replace("council said", edit)
-        assert find_repeats([claim, other]) == {1: "near_identical"}, edit
+def test_a_long_paragraph_printed_again_far_from_itself_is_kept():
+    """A lone copy of a long paragraph was dropped wherever it stood: a speech's
+    opening line said again at its close (found by a review of unfamiliar
+    pages), a meal plan's repeated dish (aeb's ground truth: 85 words). A
+    standfirst printed again stands right after itself."""
+    filler = [
+        f"Paragraph {n} of the speech, about the flood and the town's answer to it."
+        for n in range(6)
+    ]
+    texts = [LONG_A, *filler, LONG_A]
+    assert find_repeats(texts) == {}
+    assert find_repeats([LONG_A, LONG_B, LONG_A]) == {2: "repeated"}
