@@ -7,6 +7,14 @@ from newscrawl.cleaning.structure import (
     link_share,
 )
 
+# An article's body, beside which a teaser list is a small part of the page.
+STORY = (
+    "The harbour board met on Thursday evening and, after three hours of argument about"
+    " the cost of the north quay, voted to rebuild the wall before the winter storms, the"
+    " chair said, with the money taken from the reserve that was put aside ten years ago"
+    " for exactly this kind of repair."
+)
+
 ANCHORS = AnchorIndex.build(
     [
         "Council approves harbour budget",
@@ -53,10 +61,11 @@ def test_list_items_opening_with_a_linked_headline_are_teasers():
     anchors = AnchorIndex.build(["Coach fired by the club", "Who will replace the coach?"])
     paragraphs = [
         "The season ended badly for the club, which finished ninth in the table.",
+        STORY,
         "- Coach fired by the club He took the team to a final in June",
         "- Who will replace the coach? Here are some names to watch this week",
     ]
-    assert find_link_lists(paragraphs, anchors) == {1: LINKED, 2: LINKED}
+    assert find_link_lists(paragraphs, anchors) == {2: LINKED, 3: LINKED}
     # The same words as prose, not list items, are text.
     prose = [p.removeprefix("- ") for p in paragraphs]
     assert find_link_lists(prose, anchors) == {}
@@ -71,12 +80,27 @@ def test_linked_titles_with_summaries_between_them_are_one_teaser_list():
     anchors = AnchorIndex.build(["Harbour wall repairs finish early", "Fish market moves indoors"])
     paragraphs = [
         "The council met on Thursday and argued about the harbour for three hours, then voted.",
+        STORY,
         "Harbour wall repairs finish early",
         "Divers replaced four hundred blocks.",
         "Fish market moves indoors",
         "The market leaves the quay after sixty years.",
     ]
-    assert find_link_lists(paragraphs, anchors) == {1: LINKED, 2: SUMMARY, 3: LINKED, 4: SUMMARY}
+    assert find_link_lists(paragraphs, anchors) == {2: LINKED, 3: SUMMARY, 4: LINKED, 5: SUMMARY}
+
+
+def test_teaser_lists_that_would_be_most_of_the_text_are_the_text():
+    """A listicle whose items link to their own pages lost two thirds of its text
+    as "teasers" (found by a review of unfamiliar pages): linked items that would
+    be more than half of the words are the article."""
+    titles = [f"Things to do this weekend number {n} in the old town" for n in range(1, 6)]
+    anchors = AnchorIndex.build(titles)
+    paragraphs = ["Here is our pick of the weekend, from the harbour to the hills."]
+    for title in titles:
+        paragraphs += [title, "A short note on why it is worth the trip, with times."]
+    assert find_link_lists(paragraphs, anchors) == {}
+    # Beside a story three times as long, the same list is a teaser list.
+    assert len(find_link_lists([STORY, STORY, STORY, *paragraphs], anchors)) == 10
 
 
 def test_a_wholly_linked_headline_is_a_teaser_even_alone():
