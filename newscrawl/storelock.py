@@ -76,11 +76,12 @@ class StoreLock:
         info = os.fstat(descriptor)
         held = _HeldLock((info.st_dev, info.st_ino), descriptor)
         try:
-            held.handle = self.path.open("a+", encoding="utf-8")
+            held.handle = _open_lock_file(self.path)
         except OSError as exc:
             held.unlock()
+            why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or exc
             raise StorageError(f"cannot lock database {self.database}: cannot open {self.path}:"
-                               f" {exc.strerror or exc}") from None  # fmt: skip
+                               f" {why}") from None  # fmt: skip
         try:
             fcntl.flock(held.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -180,3 +181,17 @@ def _flock_holder(descriptor: int) -> str | None:
     except (OSError, ValueError):
         pass
     return None
+
+
+def _open_lock_file(path: Path) -> IO[str]:
+    """The lock file, opened to be written, never through a symbolic link: the
+    lock is truncated and given the holder's pid, and a link planted at its name
+    (by anyone who may write in the database's folder) made a crawl write over
+    the file it pointed to. Nor anything but a regular file (a FIFO would block)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    descriptor = os.open(path, flags, 0o644)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise OSError(errno.EINVAL, "not a regular file")
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "a+", encoding="utf-8")

@@ -331,3 +331,20 @@ def test_a_process_that_holds_the_lock_shares_it_with_itself_until_the_last_rele
     assert lock_in_another_process(db).returncode == 1  # still held: by `second`
     second.release()
     assert lock_in_another_process(db).returncode == 0
+
+
+def test_a_symbolic_link_planted_as_the_lock_file_is_refused_its_target_kept(
+    site_url: str, tmp_path: Path
+):
+    """The lock file was opened through a symbolic link and truncated: a link
+    planted at news.db.lock by anyone who may write in the folder made a crawl
+    write "pid N" over the file it pointed to (found by a hostile-operator
+    review). Now one line, exit 2, and the file as it was."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the only copy of something\n")
+    (tmp_path / "news.db.lock").symlink_to(victim)
+    result = run("newscrawl", "crawl", site_url, "--db", str(tmp_path / "news.db"), *FAST)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err, err
+    assert "news.db.lock: it is a symbolic link" in err
+    assert victim.read_text() == "the only copy of something\n"
