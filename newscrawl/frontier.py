@@ -33,12 +33,13 @@ __all__ = [
 MAX_ATTEMPTS = 3
 # Why a fetched page gave no article, when the same URL may give one later: an
 # empty or broken answer (a CDN's hiccup), a stub ("More to follow."), a worker
-# that ran out of time or memory on a busy machine. Such a URL is read again when
-# its sitemap or feed lists it, up to MAX_ATTEMPTS times; one bad answer settled
-# it for good, and the article was never stored. (A hub, a page that is no HTML
-# or is too old, is settled at once.)
+# that ran out of time or memory on a busy machine, a date older than one run's
+# window (--max-age for a quick check; a later run may want it). Such a URL is
+# read again when its sitemap or feed lists it, up to MAX_ATTEMPTS times; one bad
+# answer settled it for good, and the article was never stored. (A hub or a page
+# that is no HTML is settled at once.)
 RETRIED_NO_ARTICLE = (
-    "no_html", "no_text", "too_short", "cleaned_away", "extraction_timeout",
+    "no_html", "no_text", "too_short", "cleaned_away", "too_old", "extraction_timeout",
     "extraction_memory", "extraction_crashed", "extraction_error",
 )  # fmt: skip
 

@@ -22,7 +22,7 @@ from scrapy.utils.test import get_crawler
 import newscrawl.settings as newscrawl_settings
 from newscrawl.budget import BUDGET_QUEUED, BudgetGate
 from newscrawl.config import ConfigError, NewscrawlConfig
-from newscrawl.frontier import Frontier
+from newscrawl.frontier import MAX_ATTEMPTS, Frontier
 from newscrawl.items import ArticleItem
 from newscrawl.metarefresh import HeadMetaRefresh
 from newscrawl.pagereader import PageReader
@@ -239,6 +239,23 @@ def test_the_frontier_remembers_what_each_url_became(tmp_path: Path) -> None:
     frontier.mark_failed("news.test", f"{SITE}a/1.html", "http_500")
     assert frontier.url_state_counts("news.test")["done"] == 1
     assert store.known_sites() == {"news.test"}
+    store.close()
+
+
+def test_a_page_too_old_for_one_runs_window_is_read_again_by_the_next_runs(
+    tmp_path: Path,
+) -> None:
+    """ "Too old" is the verdict of one run's window (--max-age, --since, a site's
+    max_age), not of the URL: an operator's quick check with --max-age 1d settled
+    every older sitemap article as skipped, and no later run fetched them (found
+    by a hostile-operator review). Such a URL is read again, MAX_ATTEMPTS times."""
+    store = ArticleStore.open(tmp_path / "f.sqlite")
+    frontier = Frontier(store)
+    old = f"{SITE}a/old.html"
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        frontier.mark_not_article("news.test", old, "too_old")
+        known = old in frontier.known_articles("news.test")
+        assert known == (attempt >= MAX_ATTEMPTS), attempt
     store.close()
 
 
