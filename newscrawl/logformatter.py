@@ -17,6 +17,7 @@ __all__ = [
     "NetworkErrorTracebacks",
     "NewscrawlLogFormatter",
     "QuietNetworkErrors",
+    "RetriesGivenUp",
     "RoutineLogs",
     "quiet_routine_logs",
 ]
@@ -113,8 +114,23 @@ class RoutineLogs(logging.Filter):
         return record.levelno > logging.INFO or not str(record.msg).startswith(self.prefixes)
 
 
+class RetriesGivenUp(logging.Filter):
+    """Scrapy logs a request whose retries ran out at ERROR; for a crawl that is a
+    dead link, counted with its reason (http_500, ...) and tried again next run,
+    and at -L WARNING a normal run prints nothing (cron mails what it prints).
+    It is logged at INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and str(record.msg).startswith("Gave up retrying"):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
 def quiet_routine_logs(log_level: str) -> None:
     """Keep Scrapy's routine lines out of a run's log, unless it asks for DEBUG."""
+    retry = logging.getLogger("scrapy.downloadermiddlewares.retry")
+    if not any(isinstance(f, RetriesGivenUp) for f in retry.filters):
+        retry.addFilter(RetriesGivenUp())
     wanted = log_level != "DEBUG"
     for name, prefixes in _ROUTINE.items():
         logger = logging.getLogger(name)

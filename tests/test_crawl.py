@@ -521,3 +521,28 @@ def test_a_304_to_a_request_that_asked_for_no_comparison_is_a_failure(
     err = crawled.stderr.decode()
     assert crawled.returncode == 1 and "unchanged" not in err, err
     assert "http_304 1" in err, err
+
+
+def test_a_dead_link_prints_nothing_at_log_level_warning(site_url: str):
+    """A page answering 500 until the retries gave up printed Scrapy's "ERROR:
+    Gave up retrying" at -L WARNING, and cron mailed it; the README says a
+    normal run prints nothing there, a dead link being counted (found by a
+    hostile-operator review)."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    class Broken(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404 if self.path == "/robots.txt" else 500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serving(Broken) as broken:
+        result = run("newscrawl", "crawl", site_url, f"{broken}/news/gone.html", "-L", "WARNING",
+                     "-s", "RETRY_TIMES=1", *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert "Gave up retrying" not in err and "ERROR" not in err, err
