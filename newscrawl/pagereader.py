@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scrapy import signals
@@ -109,6 +110,14 @@ class PageReader:
 
     def _start_pool(self, workers: int) -> tuple[ExtractionPool, Future[PageReading]]:
         """A pool of `workers`, started: with the probe page given to it."""
+        # The processes started from this thread (the fork server, its workers,
+        # multiprocessing's resource tracker, through the pool's threads) inherit
+        # its signal mask. With SIGHUP blocked there, a hangup sent to the crawl's
+        # process group (its terminal closed) reaches the crawler's process alone,
+        # which stops the crawl and then them (stopwatch.py); it killed them first,
+        # and a new resource tracker printed tracebacks. (Python's handlers run in
+        # the main thread, which leaves SIGHUP unblocked.)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
         pool = ExtractionPool(workers, self.config.extract_timeout, self.config.worker_memory_mb)
         return pool, pool.call(page_in_worker, PROBE, "http://newscrawl.invalid/")
 

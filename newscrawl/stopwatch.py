@@ -1,6 +1,6 @@
 """A stop that takes too long is made short: the stop watchdog.
 
-On Ctrl-C or SIGTERM, Scrapy stops gracefully: it waits for the downloads in
+On Ctrl-C or SIGTERM (or SIGHUP, as SIGTERM), Scrapy stops gracefully: it waits for the downloads in
 flight (up to DOWNLOAD_TIMEOUT) and for the pages being processed, extraction
 included. That is bounded, but the bound depends on several settings, and a
 service manager (systemd waits 90 s) wants one number. After the first stop
@@ -62,6 +62,13 @@ def stop_crawl(crawler: Crawler, reason: str) -> None:
         engine.close_spider(crawler.spider, reason)
 
 
+def _as_sigterm(number: int, frame: Any) -> None:
+    """SIGHUP's handler: whatever SIGTERM's is now (the first stop, or the second)."""
+    handler = signal.getsignal(signal.SIGTERM)
+    if callable(handler):
+        handler(number, frame)
+
+
 class StopWatchdog:
     def __init__(self, crawler: Crawler) -> None:
         self.seconds = NewscrawlConfig.of(crawler).stop_timeout
@@ -88,6 +95,11 @@ class StopWatchdog:
             previous = signal.getsignal(number)
             if callable(previous) and not getattr(previous, "newscrawl_watchdog", False):
                 signal.signal(number, self._wrap(previous))
+        # A hangup (the terminal or SSH session of a crawl closed) killed the
+        # crawl like SIGKILL, its run record left open: it stops it as SIGTERM
+        # does. Not where it is ignored (`nohup`): that was asked for.
+        if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:
+            signal.signal(signal.SIGHUP, _as_sigterm)
 
     def _wrap(self, previous: Any) -> Any:
         def on_stop_signal(number: int, frame: Any) -> None:

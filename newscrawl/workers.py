@@ -232,6 +232,9 @@ def _start_worker(memory_mb: int) -> None:
     # The CPU limit's signal must end the worker (within_cpu_time), whatever a
     # library may have set.
     signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    # A hangup reaches the whole process group; the crawl's process stops the
+    # crawl on it (stopwatch.py) and then its workers.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     gc.set_threshold(*WORKER_GC_THRESHOLD)
     warm_up()
 

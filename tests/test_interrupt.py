@@ -154,3 +154,35 @@ def test_a_batch_is_committed_while_the_crawl_waits_for_its_next_article(
         process.kill()
         process.wait(timeout=30)
     assert count_rows(db) == 2
+
+
+def test_a_hangup_stops_the_crawl_as_a_stop_signal_does(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+):
+    """SIGHUP (the terminal or the SSH session of a crawl closed) killed the crawl
+    like SIGKILL: exit 129, no summary, the run record left open for good, the
+    JSON Lines records in their spool (found by a hostile-operator review). It
+    stops the crawl as Ctrl-C does, sent to the whole process group as a
+    terminal sends it."""
+    import os
+
+    out, db, log = tmp_path / "a.jsonl", tmp_path / "a.sqlite", tmp_path / "err.log"
+    site = gated_site(PAGES, 8)
+    command = crawl_command(site, db, 1, "-o", str(out))
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   start_new_session=True)  # fmt: skip
+    wait_for_rows(process, db, 5, log)
+    os.killpg(process.pid, signal.SIGHUP)
+    site.open()
+    process.wait(timeout=120)
+    err = log.read_text()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    connection = sqlite3.connect(db)
+    stored = {url for (url,) in connection.execute("SELECT canonical_url FROM articles")}
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert 5 <= len(lines) < PAGES and stored == {line["canonical_url"] for line in lines}
+    (reason,) = connection.execute("SELECT finish_reason FROM runs").fetchone()
+    assert reason == "shutdown"
