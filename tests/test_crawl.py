@@ -546,3 +546,19 @@ def test_a_dead_link_prints_nothing_at_log_level_warning(site_url: str):
                      "-s", "RETRY_TIMES=1", *FAST)  # fmt: skip
     err = result.stderr.decode()
     assert "Gave up retrying" not in err and "ERROR" not in err, err
+
+
+def test_an_output_named_in_scrapys_file_format_form_is_written(site_url: str, tmp_path: Path):
+    """`-o out.txt:jsonlines` (Scrapy's FILE:FORMAT form) was taken by Scrapy for a
+    storage of the scheme "out.txt": an error logged, nothing written, the crawl
+    run to its end and exit 0 (found by a hostile-operator review)."""
+    formatted = run("newscrawl", "crawl", site_url, "-o", "out.txt:jsonlines", *FAST, cwd=tmp_path)
+    assert formatted.returncode == 0, formatted.stderr.decode()
+    assert len((tmp_path / "out.txt").read_text().splitlines()) == len(STORED)
+    named = run("newscrawl", "crawl", site_url, "-o", "news:today.jsonl", *FAST, cwd=tmp_path)
+    assert named.returncode == 0, named.stderr.decode()
+    assert len((tmp_path / "news:today.jsonl").read_text().splitlines()) == len(STORED)
+    other = run("newscrawl", "crawl", site_url, "-o", "out.csv:csv", *FAST, cwd=tmp_path)
+    err = other.stderr.decode()
+    assert other.returncode == 2 and "writes JSON Lines only" in err, err
+    assert not (tmp_path / "out.csv").exists()

@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newscrawl.cli.common import (
     DEFAULT_DB,
@@ -121,9 +122,32 @@ def crawl_settings(args: argparse.Namespace, feeds: dict[str, Any]) -> dict[str,
     return overrides
 
 
-def jsonl_feed(path: Path, overwrite: bool) -> dict[str, Any]:
-    # "-" is standard output, as for `export -o -` (it made a file named "-").
-    uri = "stdout:" if str(path) == "-" else str(path)
+# Scrapy's FILE:FORMAT form of -o: the formats that are JSON Lines, and the others.
+_JSON_LINES_SUFFIXES = ("jsonlines", "jsonl", "jl")
+_OTHER_FORMATS = ("json", "csv", "xml", "marshal", "pickle")
+# The URI schemes of Scrapy's feed storages (FEED_STORAGES_BASE): -O file:///x.jsonl.
+_STORAGE_SCHEMES = ("", "file", "stdout", "s3", "gs", "ftp")
+
+
+def jsonl_feed(path: Path | str, overwrite: bool) -> dict[str, Any]:
+    """The FEEDS entry of the JSON Lines file -o or -O names: "-" is standard
+    output, as for `export -o -` (it made a file named "-"). Scrapy's FILE:FORMAT
+    form is read as `scrapy crawl` reads it (with a JSON Lines format: `crawl`
+    writes no other), and a file name that would read as a URI ("a:b.jsonl") as a
+    file: Scrapy took "out.txt:jsonlines" for a storage of the scheme "out.txt",
+    logged an error, wrote nothing and the crawl exited 0."""
+    text = str(path)
+    name, colon, suffix = text.rpartition(":")
+    if colon and name and suffix in _JSON_LINES_SUFFIXES:
+        text = name
+    elif colon and name and suffix in _OTHER_FORMATS:
+        raise CommandError(f"-o {text}: newscrawl crawl writes JSON Lines only, not {suffix}")
+    if text == "-":
+        uri = "stdout:"
+    elif urlsplit(text).scheme not in _STORAGE_SCHEMES and len(urlsplit(text).scheme) > 1:
+        uri = Path(text).absolute().as_uri()  # (a one-letter scheme is a Windows drive)
+    else:
+        uri = text
     return {uri: {"format": "jsonlines", "overwrite": overwrite, "encoding": "utf-8"}}
 
 
