@@ -12,6 +12,7 @@ from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
+from newscrawl.jsonld import without_surrogates
 from newscrawl.language import article_language
 from newscrawl.readings import Extraction
 from newscrawl.urls import canonicalize, site_of
@@ -66,23 +67,31 @@ def build_article(
     published = extraction.published or (
         str(hints["published"])[:10] if hints.get("published") else None
     )
+    # What the page's JSON says (trafilatura reads its JSON-LD too) may hold a lone
+    # surrogate, which no store takes: the article was lost at its write.
+    text = without_surrogates(extraction.text)
+    title = extraction.title or hints.get("title")
     return ArticleItem(
         url=url,
         canonical_url=canonical_url,
         site=hints.get("site") or (site_of(address) if address else None),
-        title=extraction.title or hints.get("title"),
-        authors=list(extraction.authors),
+        title=_encodable(title),
+        authors=[without_surrogates(author) for author in extraction.authors],
         published=published,
         language=language,
         language_source=language_source,
-        description=extraction.description,
-        text=extraction.text,
-        word_count=word_count(extraction.text),
+        description=_encodable(extraction.description),
+        text=text,
+        word_count=word_count(text),
         fetched_at=fetched_at,
-        raw_text=extraction.text,
+        raw_text=text,
         anchor_texts=list(extraction.anchor_texts),
         hints=dict(hints),
     )
+
+
+def _encodable(text: str | None) -> str | None:
+    return None if text is None else without_surrogates(text)
 
 
 def trusted_canonical(

@@ -8,7 +8,6 @@ much a compressed sitemap may expand to.
 from __future__ import annotations
 
 import io
-import json
 import re
 import zlib
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import feedparser
 from lxml import etree
 from lxml import html as lxml_html
 
+from newscrawl.jsonld import loads_text
 from newscrawl.urls import resolve_http_url
 
 __all__ = [
@@ -217,7 +217,7 @@ def parse_sitemap(body: bytes, base: str) -> tuple[str, list[Entry]]:
 
 
 def _json_feed(body: bytes, base: str) -> Iterator[Entry]:
-    data = json.loads(body)
+    data = loads_text(body)  # a lone surrogate in a title lost the whole feed
     items = data.get("items")
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):

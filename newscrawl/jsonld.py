@@ -3,15 +3,56 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
 
-__all__ = ["json_ld_documents", "json_values"]
+__all__ = ["json_ld_documents", "json_values", "loads_text", "without_surrogates"]
 
 # JSON-LD is read this deep at most (pages nest @graph inside @graph).
 _MAX_DEPTH = 12
+
+
+# A JSON escape of a UTF-16 surrogate: json.loads makes a lone one ("\ud800", valid
+# JSON) a str that no UTF-8 encoder takes. One in a hostile page's author name
+# lost the article with a traceback at the store (SQLite, PostgreSQL, Redis).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (a pair written as two
+    JSON escapes was joined into its character by json.loads already)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def loads_text(document: str | bytes) -> Any:
+    """json.loads, every str of the result encodable as UTF-8 (ValueError and
+    RecursionError as json.loads raises them)."""
+    value = json.loads(document)
+    probe = document if isinstance(document, str) else document.decode("utf-8", "replace")
+    if _SURROGATE_ESCAPE.search(probe):
+        value = _cleaned(value)
+    return value
+
+
+def _cleaned(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return without_surrogates(value)
+    if depth > _MAX_CLEAN_DEPTH:
+        return None
+    if isinstance(value, dict):
+        return {_cleaned(k, depth + 1): _cleaned(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item, depth + 1) for item in value]
+    return value
+
+
+# Deeper than this, a document with a lone surrogate loses what is nested below
+# (json.loads itself stops at about 1,000 levels).
+_MAX_CLEAN_DEPTH = 100
 
 
 def json_ld_documents(tree: etree._Element) -> list[Any]:
@@ -19,7 +60,7 @@ def json_ld_documents(tree: etree._Element) -> list[Any]:
     documents = []
     for script in tree.xpath("//script[@type='application/ld+json']/text()"):
         try:
-            documents.append(json.loads(script))
+            documents.append(loads_text(script))
         except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
             continue
     return documents

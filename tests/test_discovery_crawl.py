@@ -538,3 +538,36 @@ def test_a_listed_article_that_once_gave_no_article_is_read_again_next_runs(tmp_
     assert again.returncode == 0, again.stderr.decode()
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (3,)
+
+
+def test_a_lone_surrogate_in_a_pages_or_a_feeds_json_loses_nothing(tmp_path: Path):
+    """JSON may write a lone UTF-16 surrogate ("\\ud800"), which json.loads keeps
+    and no UTF-8 store takes: one in a JSON-LD author name lost the article with
+    a traceback at its write, and one in a JSON Feed title lost the whole feed,
+    exit 0 both (found by a review of cluster mode, in every mode). It is read as
+    U+FFFD."""
+    (tmp_path / "news").mkdir()
+    author = '<script type="application/ld+json">{"@type": "NewsArticle", "author":' \
+             ' {"@type": "Person", "name": "Jane \\ud800 Roe"}}</script>'  # fmt: skip
+    write_article(tmp_path, "a1", *TOPICS["a1"], extra=author)
+    write_article(tmp_path, "a2", *TOPICS["a2"])
+    items = [
+        {"url": "/news/a1.html", "title": "Bad \ud800 title"},
+        {"url": "/news/a2.html", "title": TOPICS["a2"][0]},
+    ]
+    (tmp_path / "feed.json").write_text(
+        json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items})
+    )
+    db, out = tmp_path / "db.sqlite", tmp_path / "out.jsonl"
+    site = FolderSite(tmp_path)
+    try:
+        result = run("newscrawl", "crawl", "--feed", f"{site.url}feed.json", "--db", str(db),
+                     "-o", str(out), *FAST)  # fmt: skip
+    finally:
+        site.close()
+    err = result.stderr.decode()
+    assert result.returncode == 0 and "Traceback" not in err, err
+    with sqlite3.connect(db) as connection:
+        authors = {a for (a,) in connection.execute("SELECT authors FROM articles")}
+    assert len(authors) == 2 and '["Jane \ufffd Roe"]' in authors, authors
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
