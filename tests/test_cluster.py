@@ -599,3 +599,19 @@ def test_an_article_crosses_redis_without_the_workers_signed_copy_of_its_text():
     decoded = decode_article(message)
     assert decoded.signed is None and decoded.text == text
     assert item.signed is not None  # the worker's own item is left as it was
+
+
+def test_a_writer_given_a_postgresql_url_refuses_it_without_printing_its_password(
+    tmp_path: Path,
+):
+    """`writer --db postgresql://user:PASSWORD@host/db` folded the URL's "//" as a
+    path does, wrote the run's articles into a SQLite file of that name under the
+    working folder and printed the password (found by a review of cluster mode).
+    One line, exit 2, nothing made."""
+    url = "postgresql://newscrawl:S3cretPG@127.0.0.1:5999/news"
+    result = run("newscrawl", "writer", "--cluster", "redis://127.0.0.1:1/0", "--run", "r1",
+                 "--db", url, cwd=tmp_path)  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "S3cretPG" not in err, err
+    assert err.count("\n") == 1 and "the writer stores into SQLite" in err, err
+    assert list(tmp_path.iterdir()) == []

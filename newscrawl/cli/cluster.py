@@ -14,7 +14,9 @@ from newscrawl.cli.common import (
     EXIT_OK,
     CommandError,
     config_with_sites,
+    database_arg,
     require_cluster_extra,
+    shown,
 )
 
 __all__ = ["add_parsers", "cluster_run_stats"]
@@ -26,7 +28,9 @@ def add_parsers(commands: Any) -> None:
     )
     writer.add_argument("--cluster", required=True, metavar="redis://...", help="the run's Redis")
     writer.add_argument("--run", required=True, metavar="ID", help="the run's id")
-    writer.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="FILE.sqlite")
+    # database_arg: a Path folds a URL's "//", and postgresql://user:PASSWORD@...
+    # became a SQLite file of that name, its password printed.
+    writer.add_argument("--db", type=database_arg, default=DEFAULT_DB, metavar="FILE.sqlite")
     writer.add_argument(
         "--sites", type=Path, metavar="FILE.toml", help="its sites' own boilerplate patterns"
     )
@@ -75,6 +79,11 @@ def cmd_writer(args: argparse.Namespace) -> int:
     from newscrawl.storage import ArticleStore, StorageError
     from newscrawl.storelock import StoreLock
 
+    if not isinstance(args.db, Path):
+        raise CommandError(
+            f"the writer stores into SQLite (--db FILE.sqlite), not {shown(args.db)}: workers"
+            " with a PostgreSQL --db store their articles themselves, with no writer"
+        )
     config = config_with_sites(args.sites)
     try:
         run = parse_run_id(args.run)
