@@ -543,7 +543,9 @@ def test_a_writer_cluster_retries_failed_urls_and_skips_non_articles_on_the_next
 ):
     # What a single crawl's frontier remembers, a writer cluster must too: a URL
     # its sitemap listed that failed is fetched again next run, even once the
-    # sitemap has dropped it; a listed page that held no article is not.
+    # sitemap has dropped it; a listed page that held too little text for an
+    # article is read again while listed, up to MAX_ATTEMPTS runs (a stub may
+    # become an article), and is then settled.
     sites = MultiSite(1, articles=3)
     site = sites.sites[0]
     late, listing = "/news/late.html", "/news/listing.html"
@@ -574,7 +576,12 @@ def test_a_writer_cluster_retries_failed_urls_and_skips_non_articles_on_the_next
         assert states[site.url + late.lstrip("/")] == "done"
         assert site.url + late.lstrip("/") in texts_of(database)
         assert site.hits[late] == 1
-        assert site.hits[listing] == 0
+        assert site.hits[listing] == 1  # its second attempt
+        with sqlite3.connect(database) as connection:
+            (attempts,) = connection.execute(
+                "SELECT attempts FROM urls WHERE url = ?", (site.url + listing.lstrip("/"),)
+            ).fetchone()
+        assert attempts == 2
     finally:
         sites.close()
 
@@ -615,3 +622,4 @@ def test_a_writer_given_a_postgresql_url_refuses_it_without_printing_its_passwor
     assert result.returncode == 2 and "S3cretPG" not in err, err
     assert err.count("\n") == 1 and "the writer stores into SQLite" in err, err
     assert list(tmp_path.iterdir()) == []
+
