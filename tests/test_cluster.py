@@ -623,3 +623,42 @@ def test_a_writer_given_a_postgresql_url_refuses_it_without_printing_its_passwor
     assert err.count("\n") == 1 and "the writer stores into SQLite" in err, err
     assert list(tmp_path.iterdir()) == []
 
+
+def test_a_message_the_writer_cannot_read_is_set_aside_and_counted(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """One message on the writer's lists that it could not read (not JSON, a field
+    a newer newscrawl's worker sends, a URL state short of a field) stopped it
+    with a traceback, and every restart died on the same message: nothing behind
+    it was stored, and the run got no record (found by a review of cluster mode).
+    It is set aside on the run's `rejected` list, counted, and the writer goes
+    on; its exit code then says so."""
+    import redis
+
+    from newscrawl.cluster.worker import encode_article
+    from newscrawl.items import ArticleItem
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = "newscrawl:run-poison:news"
+    good = ArticleItem(
+        url="http://a.test/1", canonical_url="http://a.test/1", site="a.test", title="Story",
+        authors=[], published=None, language="en", description=None,
+        text="The text of the one good story.", word_count=7, fetched_at="2026-11-27T10:00:00Z",
+    )  # fmt: skip
+    newer = json.dumps({"url": "http://a.test/2", "field_of_a_newer_version": 1})
+    client.lpush(f"{prefix}:articles", "not json at all", newer, encode_article(good))
+    client.lpush(f"{prefix}:urlstates", json.dumps(["failed", "a.test", "http://a.test/3"]))
+    client.set(f"{prefix}:shards", 1)
+    client.sadd(f"{prefix}:seeded", 0)
+    client.sadd(f"{prefix}:closed", 0)
+    db = tmp_path / "w.sqlite"
+    result = run("newscrawl", "writer", "--cluster", redis_server.url, "--run", "run-poison",
+                 "--db", str(db))  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in err, err
+    assert "3 messages from the workers could not be read" in err, err
+    assert sorted(texts_of(db)) == ["http://a.test/1"]
+    assert client.llen(f"{prefix}:rejected") == 3
+    assert client.llen(f"{prefix}:articles:writing") == 0
+    assert client.llen(f"{prefix}:urlstates:writing") == 0

@@ -122,8 +122,16 @@ def cmd_writer(args: argparse.Namespace) -> int:
     from newscrawl.cli.crawling import not_stored_for_another_site
     from newscrawl.storage import OTHER_SITE
 
+    code = EXIT_OK
     if report.outcomes.get(OTHER_SITE):  # a loss, as in a crawl
         warning = not_stored_for_another_site(report.outcomes[OTHER_SITE])
         print(f"newscrawl: warning: {warning}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        code = EXIT_FAILED
+    if report.rejected:
+        print(
+            f"newscrawl: warning: {report.rejected} messages from the workers could not be read"
+            " (another newscrawl version?): set aside in Redis, not stored",
+            file=sys.stderr,
+        )
+        code = EXIT_FAILED
+    return code

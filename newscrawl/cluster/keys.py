@@ -150,6 +150,11 @@ class RunKeys:
         return f"{self.prefix}:urlstates:writing"
 
     @property
+    def rejected(self) -> str:
+        """Messages from the workers the writer could not read, set aside."""
+        return f"{self.prefix}:rejected"
+
+    @property
     def counts(self) -> str:
         """The workers' per-site counts for the writer's run record."""
         return f"{self.prefix}:counts"

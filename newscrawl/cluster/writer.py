@@ -89,11 +89,17 @@ def record_url_state(frontier: Frontier, event: str | bytes) -> None:
         logger.error("unknown URL state %r from a worker, ignored", kind)
 
 
+# What reading a worker's message raises when it is none this writer can read:
+# not JSON, fields of another version (TypeError), text SQLite cannot encode.
+_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError)
+
+
 @dataclass
 class WriterReport:
     outcomes: Counter[str] = field(default_factory=Counter)  # new / changed / unchanged
     recleaned: int = 0
     run_id: int | None = None
+    rejected: int = 0  # messages set aside (keys.rejected)
 
 
 def write_run(
@@ -117,10 +123,22 @@ def write_run(
         while server.lmove(taken, waiting, "LEFT", "RIGHT") is not None:
             pass
 
+    def set_aside(message: bytes | str, exc: Exception) -> None:
+        """A message that cannot be read (not JSON, a field of another newscrawl
+        version, text no store takes) stopped the writer, and every restart died
+        on it again: it goes to the run's `rejected` list, counted."""
+        logger.warning("a message from a worker could not be read (%s: %s): set aside in %s",
+                       type(exc).__name__, exc, keys.rejected)  # fmt: skip
+        server.rpush(keys.rejected, message)
+        report.rejected += 1
+
     def commit() -> None:
         # The frontier never undoes an article's "done", whatever the order.
         while (event := server.lmove(states, states_writing, "LEFT", "RIGHT")) is not None:
-            record_url_state(frontier, event)
+            try:
+                record_url_state(frontier, event)
+            except _UNREADABLE as exc:
+                set_aside(event, exc)
         store.commit()
         server.delete(writing, states_writing)
 
@@ -128,8 +146,13 @@ def write_run(
     while True:
         raw = server.lmove(queue, writing, "RIGHT", "LEFT")
         if raw is not None:
-            item = decode_article(raw)
-            outcome = frontier.store_article(item)
+            try:
+                item = decode_article(raw)
+                outcome = frontier.store_article(item)
+            except _UNREADABLE as exc:
+                server.lrem(writing, 1, raw)  # type: ignore[arg-type]  # (bytes are fine)
+                set_aside(raw, exc)
+                continue
             if item.site:
                 # As a crawl's store pipeline counts: an article another site's row
                 # holds is not stored (a loss: cli/crawling.py's losses).
