@@ -223,3 +223,27 @@ def test_a_headline_after_a_dropped_teaser_is_still_the_headline():
     result = TextCleaner().clean([teaser, title, *BODY], title=title, anchor_texts=[teaser])
     assert result.paragraphs == BODY
     assert result.counts() == {"link_list": 1, "headline": 1}
+
+
+def test_an_obituarys_lede_is_no_author_box():
+    """The bio pattern ("<Name> was a reporter ...") took an obituary's lede for an
+    author's box at the start of the text (found by a review of unfamiliar
+    pages). A name the title holds is the story's subject."""
+    lede = (
+        "Margaret Ellison was a reporter who spent forty-one years covering Elmford's city"
+        " hall, outlasting nine mayors and more than two thousand council meetings."
+    )
+    box = "Tom Aldridge is a senior reporter at the Daily Courier."
+    body = "She started on the night desk in 1979 and never left the building for long."
+    title = "Margaret Ellison, city hall reporter for four decades, dies at 83"
+    result = TextCleaner().clean([lede, body, box], title=title)
+    assert result.paragraphs == [lede, body]
+
+
+def test_a_poems_refrain_that_is_its_title_is_kept():
+    """A poem or a song of short lines whose refrain is its title lost every
+    refrain: later title lines were kept only after a paragraph of 20 words or
+    more, which such a text never has (found by a review of unfamiliar pages)."""
+    title = "Bring the boats home"
+    lines = [title, "The tide is turning grey", title, "Before the light has gone", title]
+    assert TextCleaner().clean(lines, title=title).paragraphs == lines[1:]

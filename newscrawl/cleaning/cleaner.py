@@ -96,6 +96,16 @@ def _text_before(index: int, dropped: dict[int, tuple[str, str]]) -> int:
     return sum(1 for before in range(index) if before not in dropped)
 
 
+def _names_title_subject(paragraph: str, title_words: Sequence[str]) -> bool:
+    """Whether `paragraph` opens with a name the title holds: "Margaret Ellison was a
+    reporter who ..." under "Margaret Ellison, city hall reporter, dies at 83" is an
+    obituary's lede, not the author's box that the bio pattern takes it for."""
+    name = words(paragraph)[:2]
+    return len(name) == 2 and any(
+        tuple(title_words[i : i + 2]) == name for i in range(len(title_words) - 1)
+    )
+
+
 def _edges(kinds: Sequence[str | None]) -> list[bool]:
     """Which paragraphs stand at the start or the end of the text: within
     EDGE_PARAGRAPHS paragraphs of text (not furniture) of either end. Furniture
@@ -251,6 +261,8 @@ class TextCleaner:
         at_edge = _edges(kinds)
         for index, paragraph in enumerate(paragraphs):
             kind = kinds[index]
+            if kind == "bio" and _names_title_subject(paragraph, title_words):
+                kind = None  # an obituary's or a profile's lede, not its author's box
             if kind is not None and (kind not in EDGE_ONLY or at_edge[index]):
                 dropped[index] = (FRAGMENT, kind)
             elif len(title_words) >= 2 and words(paragraph) == title_words:
@@ -268,20 +280,28 @@ class TextCleaner:
         # for a first one among the opening paragraphs: the headline itself, under a
         # standfirst. (Further down, the headline was outside the text extracted,
         # and the line is a refrain or a closing slogan.)
-        body_starts = next(
-            (
-                index
-                for index, paragraph in enumerate(paragraphs)
-                if index not in dropped and len(words(paragraph)) >= HEADLINE_BODY_WORDS
-            ),
-            len(paragraphs),
-        )
         headlines = sorted(i for i, (rule, _) in dropped.items() if rule == HEADLINE)
         lead = (
             headlines[:1]
             if headlines and _text_before(headlines[0], dropped) < EDGE_PARAGRAPHS
             else []
         )
+        # A text of short lines only (a poem, a song, a chant) begins with its first
+        # line after the headline: its refrain, the title, was all dropped.
+        body_starts = next(
+            (
+                index
+                for index, paragraph in enumerate(paragraphs)
+                if index not in dropped and len(words(paragraph)) >= HEADLINE_BODY_WORDS
+            ),
+            None,
+        )
+        if body_starts is None:
+            after = lead[0] if lead else -1
+            body_starts = next(
+                (i for i in range(after + 1, len(paragraphs)) if i not in dropped),
+                len(paragraphs),
+            )
         for index in headlines[len(lead) :]:
             if index > body_starts:
                 del dropped[index]
