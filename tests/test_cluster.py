@@ -16,6 +16,7 @@ import scrapy
 from scrapy import Request
 
 from newscrawl.cluster.keys import (
+    MAX_SHARDS,
     ClusterError,
     Shard,
     parse_run_id,
@@ -307,7 +308,10 @@ def test_a_request_whose_meta_json_cannot_hold_is_refused_not_pickled():
 
 def test_shards_and_run_ids_are_checked():
     assert Shard.parse("1/4") == Shard(1, 4)
-    for bad in ("4/4", "1", "-1/2", "a/b", "0/0"):
+    # A shard count past MAX_SHARDS (a typo: 0/100000) made each idle poll send
+    # 200,000 Redis commands and its error line 600 KB long (found by a review).
+    assert Shard.parse(f"0/{MAX_SHARDS}") == Shard(0, MAX_SHARDS)
+    for bad in ("4/4", "1", "-1/2", "a/b", "0/0", f"0/{MAX_SHARDS + 1}", "0/" + "9" * 20):
         with pytest.raises(ClusterError, match="shard"):
             Shard.parse(bad)
     assert parse_run_id("2026-11-27T10") == "2026-11-27T10"

@@ -14,6 +14,7 @@ from newscrawl.urls import site_of
 
 __all__ = [
     "KEY_LIFETIME",
+    "MAX_SHARDS",
     "ClusterError",
     "RunKeys",
     "Shard",
@@ -27,6 +28,11 @@ __all__ = [
 KEY_LIFETIME = 7 * 24 * 3600
 
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+# Workers of one run, at most: each idle poll asks Redis about every shard, and a
+# typo (0/100000) made that 200,000 commands a poll, its error line 600 KB long.
+MAX_SHARDS = 1024
 
 
 class ClusterError(ValueError):
@@ -48,6 +54,8 @@ class Shard:
         index, count = int(match[1]), int(match[2])
         if count < 1 or index >= count:
             raise ClusterError(f"shard: index must be 0 to COUNT-1 and COUNT at least 1: {text!r}")
+        if count > MAX_SHARDS:
+            raise ClusterError(f"shard: COUNT may be at most {MAX_SHARDS}: {text!r}")
         return cls(index, count)
 
     def owns(self, site: str) -> bool:
