@@ -174,13 +174,30 @@ def discovery_kind(body: bytes) -> str | None:
     return _DISCOVERY_ROOTS.get(found[1].lower()) if found else None
 
 
+_ROOT_END = re.compile(rb"</(?:[\w.-]+:)?(?:urlset|sitemapindex)\s*>\s*$")
+_ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:url|sitemap)\s*>")
+
+
+def _whole_entries(data: bytes) -> bytes:
+    """`data` up to its last whole entry when it is cut short (a gzip stream that
+    ends early, a download that lost its end): the recovering parser closed the
+    entry the cut went through, and its half-written URL was requested."""
+    if _ROOT_END.search(data[-200:]):
+        return data
+    for start in (max(0, len(data) - 65536), 0):  # the end first: entries are small
+        ends = list(_ENTRY_END.finditer(data, start))
+        if ends:
+            return data[: ends[-1].end()]
+    return data
+
+
 def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:
     """("index", sitemap URLs) or ("urlset", page URLs) from a sitemap, read as
     they are needed: a caller that stops early (its site's budget is spent)
     leaves the rest of a 50 MB sitemap unparsed. ("", nothing) if not a sitemap.
     Raises ValueError for a gzipped body that expands too far."""
     events = etree.iterparse(
-        io.BytesIO(maybe_gunzip(body)), events=("start", "end"), resolve_entities=False,
+        io.BytesIO(_whole_entries(maybe_gunzip(body))), events=("start", "end"), resolve_entities=False,
         no_network=True, load_dtd=False, huge_tree=False, recover=True,
     )  # fmt: skip
     try:

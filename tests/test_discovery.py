@@ -34,6 +34,22 @@ def test_a_gzipped_sitemap_index():
     assert kind == "index" and [e.url for e in entries] == ["http://n.test/s1.xml"]
 
 
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_sitemap_cut_short_keeps_its_whole_entries_only(compress: bool):
+    """A sitemap cut short (its gzip stream ends early, a download lost its end)
+    was read to the cut, and the entry the cut went through was requested with
+    its URL half written (found by a hostile-site review)."""
+    listed = [f"http://n.test/a/{n}-{n * 7919 % 1000}.html" for n in range(3000)]
+    urls = "".join(f"<url><loc>{url}</loc></url>" for url in listed)
+    whole = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+    packed = gzip.compress(whole)
+    body = packed[: len(packed) // 2] if compress else whole[: whole.index(b".html", 5000) + 3]
+    kind, entries = parse_sitemap(body, BASE)
+    found = [e.url for e in entries]
+    assert kind == "urlset" and 10 < len(found) < len(listed)
+    assert found == listed[: len(found)]
+
+
 def test_a_compressed_sitemap_that_expands_too_far_is_refused():
     with pytest.raises(ValueError, match="expands past 1000 bytes"):
         maybe_gunzip(gzip.compress(b"<" * 5000), limit=1000)
