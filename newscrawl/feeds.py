@@ -15,6 +15,7 @@ on, exit code 0, its records gone.)
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -28,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
-from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.extensions.feedexport import FileFeedStorage, StdoutFeedStorage
 from scrapy.utils.serialize import ScrapyJSONEncoder
 from w3lib.url import file_uri_to_path
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FeedSpool",
     "GuardedFile",
+    "GuardedStdoutStorage",
     "JsonLinesSafeFileStorage",
     "PageState",
     "discard_unchanged",
@@ -156,6 +158,13 @@ class GuardedFile:
     def _failed(self, exc: OSError) -> None:
         self.failed = True
         output_failed(self.crawler, f"cannot write {self.path}: {exc.strerror or exc}")
+        if exc.errno == errno.EPIPE:
+            # Whatever else writes there (the interpreter flushing it at exit)
+            # would fail the same way, with a traceback: it goes nowhere now.
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self.raw.fileno())
+                os.close(devnull)
 
     def flush(self) -> None:
         if not self.failed:
@@ -194,6 +203,27 @@ class JsonLinesSafeFileStorage(FileFeedStorage):
                 )
         spooled = self.crawler is not None and _spooled(self.crawler, Path(self.path))
         return GuardedFile(super().open(spider), self.path, self.crawler, spooled)  # type: ignore[return-value]
+
+
+class GuardedStdoutStorage(StdoutFeedStorage):
+    """Scrapy's standard output storage, its writes guarded as a file's are
+    (GuardedFile): `crawl -o -` or `scrape` piped into a reader that went away
+    (`| head`) printed a traceback for each article, went on crawling and exited
+    0. The first failed write stops the crawl, one line."""
+
+    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
+                 crawler: Crawler | None = None) -> None:  # fmt: skip
+        super().__init__(uri, feed_options=feed_options)
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(
+        cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
+    ) -> GuardedStdoutStorage:
+        return cls(uri, feed_options=feed_options, crawler=crawler)
+
+    def open(self, spider: Any) -> IO[bytes]:
+        return GuardedFile(super().open(spider), "standard output", self.crawler)  # type: ignore[return-value]
 
 
 # -- JSON Lines records written at the end of a run, from the final text ---------------------

@@ -168,6 +168,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORAGES = {
     "": "newscrawl.feeds.JsonLinesSafeFileStorage",
     "file": "newscrawl.feeds.JsonLinesSafeFileStorage",
+    # A reader gone (`| head`) stops the crawl in one line, as a full disk does.
+    "stdout": "newscrawl.feeds.GuardedStdoutStorage",
 }
 FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
 

@@ -562,3 +562,31 @@ def test_an_output_named_in_scrapys_file_format_form_is_written(site_url: str, t
     err = other.stderr.decode()
     assert other.returncode == 2 and "writes JSON Lines only" in err, err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["crawl", "scrape"])
+def test_standard_output_whose_reader_went_away_stops_the_crawl_in_one_line(
+    site_url: str, command: str
+):
+    """`crawl -o -` or `scrape` piped into a reader that went away (`| head`)
+    printed a traceback for each article, went on crawling and exited 0 (found
+    by a hostile-operator review). As for a file that cannot be written: the
+    crawl stops, one line, exit 1."""
+    import subprocess
+
+    from .conftest import BIN, REPO
+
+    urls = [site_url] if command == "crawl" else [site_url + path for path in sorted(STORED)]
+    out = ["-o", "-"] if command == "crawl" else []
+    process = subprocess.Popen(
+        [str(BIN / "newscrawl"), command, *urls, *out, *FAST],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the first record
+    _, stderr = process.communicate(timeout=120)
+    err = stderr.decode()
+    assert process.returncode == 1, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert last == "newscrawl: error: the crawl stopped: cannot write standard output: Broken pipe"
