@@ -54,6 +54,7 @@ __all__ = [
     "local_feed_path",
     "open_spools",
     "repair_torn_tail",
+    "replaces_json_lines",
     "spool_path",
 ]
 
@@ -602,6 +603,17 @@ def _key(path: Path) -> str:
 
 def _spooled(crawler: Crawler, path: Path) -> bool:
     return _key(path) in _SPOOLS.get(crawler, {})
+
+
+def replaces_json_lines(settings: Any) -> bool:
+    """Whether the crawl replaces a JSON Lines output (-O): its old records go with
+    the file, so every article of the run needs one. A 304 (Not Modified) gives
+    none, so such a crawl asks nothing conditionally: `--refresh -O` against a site
+    answering 304 left the file empty."""
+    return any(
+        (options or {}).get("overwrite") and (options or {}).get("format") in JSON_LINES_FORMATS
+        for options in settings.getdict("FEEDS").values()
+    )
 
 
 def local_feed_path(uri: str) -> Path | None:

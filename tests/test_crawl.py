@@ -590,3 +590,28 @@ def test_standard_output_whose_reader_went_away_stops_the_crawl_in_one_line(
     assert "Traceback" not in err and "Exception ignored" not in err, err
     last = err.strip().splitlines()[-1]
     assert last == "newscrawl: error: the crawl stopped: cannot write standard output: Broken pipe"
+
+
+def test_a_refresh_into_a_replaced_output_writes_every_article_though_the_site_says_304(
+    tmp_path: Path,
+):
+    """`--refresh -O` against a site answering 304 Not Modified replaced the file
+    with an empty one: a 304 gives no record, and -O drops the old ones (found by
+    a hostile-operator review). A crawl replacing its output asks nothing
+    conditionally."""
+    site = FolderSite(SITE)  # sends Last-Modified: it answers If-Modified-Since with 304
+    db, out = tmp_path / "news.db", tmp_path / "news.jsonl"
+    try:
+        first = run("newscrawl", "crawl", site.url, "--db", str(db), "-O", str(out), *FAST)
+        assert first.returncode == 0, first.stderr.decode()
+        again = run("newscrawl", "crawl", site.url, "--db", str(db), "-O", str(out),
+                    "--refresh", *FAST)  # fmt: skip
+        appended = run("newscrawl", "crawl", site.url, "--db", str(db), "-o",
+                       str(tmp_path / "more.jsonl"), "--refresh", *FAST)  # fmt: skip
+    finally:
+        site.close()
+    assert again.returncode == 0, again.stderr.decode()
+    urls = {json.loads(line)["url"].removeprefix(site.url) for line in out.read_text().splitlines()}
+    assert urls == STORED
+    # -o keeps asking conditionally: the 304s write nothing, the file has the records.
+    assert appended.returncode == 0 and f"{len(STORED)} unchanged" in appended.stderr.decode()

@@ -295,10 +295,14 @@ def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
     (`losses`, or the page budget cut it), or fetched nothing (no page, and no
     sitemap or feed that listed anything); and why it failed.
     A worker of a cluster may have nothing to do: other workers took every page."""
-    from newscrawl.vocabulary import DISCOVERY_READ
+    from newscrawl.vocabulary import DISCOVERY_READ, NOT_MODIFIED
 
     code, error = ending(report)
-    fetched = run_totals_of(report).get("pages_fetched", 0) or report.stats.get(DISCOVERY_READ)
+    fetched = (
+        run_totals_of(report).get("pages_fetched", 0)
+        or report.stats.get(DISCOVERY_READ)
+        or report.stats.get(NOT_MODIFIED)  # stored articles the site said are the same
+    )
     if code == EXIT_OK and not cluster and not fetched:
         return EXIT_FAILED, "no page could be fetched"
     if code == EXIT_OK and (losses(report) or budget_cut(report)):

@@ -30,6 +30,7 @@ from newscrawl.discovery import (
     robots_sitemaps,
 )
 from newscrawl.dupefilter import URLDupeFilter
+from newscrawl.feeds import replaces_json_lines
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
@@ -141,6 +142,7 @@ class NewsSpider(BaseNewsSpider):
         super().__init__(entry_urls, **kwargs)
         self.since = self._window(since, max_age)
         self.refresh = refresh in (True, "1", "true", "yes")
+        self.ask_conditionally = True  # (from_crawler: not with -O)
         # Scrapy's offsite filter (redirects included), in IDNA form: a domain
         # admits its sub-domains. Which site a URL is, is the directory's question.
         self.allowed_domains = self.directory.domains
@@ -154,6 +156,8 @@ class NewsSpider(BaseNewsSpider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         assert isinstance(spider, NewsSpider)
+        # With -O every article of the run needs a record, which a 304 does not give.
+        spider.ask_conditionally = not replaces_json_lines(crawler.settings)
         crawler.signals.connect(spider.robots_read, signal=ROBOTS_TXT_READ)
         crawler.signals.connect(spider.release_held_links, signal=signals.spider_idle)
         return spider
@@ -455,7 +459,7 @@ class NewsSpider(BaseNewsSpider):
                 "title": entry.title}  # fmt: skip
         request = self.make_request(
             entry.url, config.name, callback=self.parse, meta=meta, priority=LISTED_PRIORITY,
-            headers=conditional_headers(known),
+            headers=conditional_headers(known) if self.ask_conditionally else {},
         )  # fmt: skip
         return request, False
 
@@ -545,7 +549,8 @@ class NewsSpider(BaseNewsSpider):
                 if dupefilter is not None and dupefilter.seen(url):
                     continue  # the duplicate filter would drop it (newscrawl/dupefilter.py)
                 request = self.make_request(url, site, callback=self.parse, priority=priority,
-                                            headers=conditional_headers(known))  # fmt: skip
+                                            headers=conditional_headers(known)
+                                            if self.ask_conditionally else {})  # fmt: skip
                 if (
                     reading.kind == ARTICLE
                     and self._may_hold(response, request)
