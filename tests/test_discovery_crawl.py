@@ -571,3 +571,32 @@ def test_a_lone_surrogate_in_a_pages_or_a_feeds_json_loses_nothing(tmp_path: Pat
         authors = {a for (a,) in connection.execute("SELECT authors FROM articles")}
     assert len(authors) == 2 and '["Jane \ufffd Roe"]' in authors, authors
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_run_whose_listed_articles_all_fail_exits_1_and_a_failed_sitemap_is_said(
+    tmp_path: Path,
+):
+    """afb7da5 made a run that read a sitemap with entries exit 0 though it fetched
+    no page; so a sitemap whose every article failed (404) exited 0 too, and a
+    sitemap answering 503 was silent at -L WARNING once retries were logged at
+    INFO (found by the review of both commits). Fetched nothing and something
+    failed: exit 1; a sitemap or feed not fetched is a warning."""
+    entries = "".join(
+        f"<url><loc>/news/gone-{n}.html</loc><news:news><news:publication_date>"
+        f"2026-11-0{n}</news:publication_date></news:news></url>"
+        for n in range(1, 3)
+    )
+    (tmp_path / "news_sitemap.xml").write_text(NEWS_NS + entries + "</urlset>")
+    site = FolderSite(tmp_path)
+    try:
+        gone = run("newscrawl", "crawl", "--sitemap", f"{site.url}news_sitemap.xml",
+                   "-L", "WARNING", *FAST)  # fmt: skip
+        missing = run("newscrawl", "crawl", "--sitemap", f"{site.url}no_sitemap.xml",
+                      "-L", "WARNING", "-s", "RETRY_TIMES=0", *FAST)  # fmt: skip
+    finally:
+        site.close()
+    err = gone.stderr.decode()
+    assert gone.returncode == 1 and "no page could be fetched" in err, err
+    err = missing.stderr.decode()
+    assert missing.returncode == 1, err
+    assert f"sitemap or feed not fetched: {site.url}no_sitemap.xml: http_404" in err, err

@@ -295,13 +295,17 @@ def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
     (`losses`, or the page budget cut it), or fetched nothing (no page, and no
     sitemap or feed that listed anything); and why it failed.
     A worker of a cluster may have nothing to do: other workers took every page."""
-    from newscrawl.vocabulary import DISCOVERY_READ, NOT_MODIFIED
+    from newscrawl.vocabulary import DISCOVERY_READ, FETCH_FAILED, NOT_MODIFIED
 
     code, error = ending(report)
+    stats = report.stats
+    failed = sum(v for k, v in stats.items() if k.startswith(FETCH_FAILED) and isinstance(v, int))
     fetched = (
         run_totals_of(report).get("pages_fetched", 0)
-        or report.stats.get(DISCOVERY_READ)
-        or report.stats.get(NOT_MODIFIED)  # stored articles the site said are the same
+        or stats.get(NOT_MODIFIED)  # stored articles the site said are the same
+        # Sitemaps or feeds read that listed only what was stored before: a quiet
+        # run, unless what they listed anew could not be fetched either.
+        or (stats.get(DISCOVERY_READ) and not failed)
     )
     if code == EXIT_OK and not cluster and not fetched:
         return EXIT_FAILED, "no page could be fetched"

@@ -353,7 +353,13 @@ class BaseNewsSpider(scrapy.Spider):
         if _site_counter(reason) == BLOCKED and (site or url) not in self.blocked_sites:
             self.blocked_sites.add(site or url)
             logger.warning("%s refuses the crawler: %s for %s", site or url, reason, url)
-        logger.info("not fetched: %s: %s", url, reason)
+        # A sitemap or a feed lists a site's articles: one that cannot be read is no
+        # routine dead link, and a person should hear of it.
+        callback = getattr(getattr(request, "callback", None), "__name__", "")
+        if callback in ("parse_sitemap", "parse_feed"):
+            logger.warning("sitemap or feed not fetched: %s: %s", url, reason)
+        else:
+            logger.info("not fetched: %s: %s", url, reason)
 
     def is_html(self, response: Response) -> bool:
         """True for an HTML page; anything else (PDF, image, JSON) is counted and skipped."""
