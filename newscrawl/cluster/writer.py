@@ -150,8 +150,8 @@ def write_run(
                 item = decode_article(raw)
                 outcome = frontier.store_article(item)
             except _UNREADABLE as exc:
+                set_aside(raw, exc)  # first: a writer killed in between loses nothing
                 server.lrem(writing, 1, raw)  # type: ignore[arg-type]  # (bytes are fine)
-                set_aside(raw, exc)
                 continue
             if item.site:
                 # As a crawl's store pipeline counts: an article another site's row
