@@ -135,9 +135,11 @@ def not_an_output(path: Path, appending: bool) -> str | None:
         return None
     if head.startswith(SQLITE_MAGIC):
         return f"{path} is an SQLite database: no output is written over it (did you mean --db?)"
-    if not appending or not head.strip():
+    if not appending or not head.strip(b" \t\r\n\x00"):
         return None
-    first = head.lstrip().split(b"\n", 1)[0]
-    if b"\x00" in head or not first.startswith(b"{"):
+    # Its first line only: a tail zero-filled by a crash is the torn-line repair's
+    # to cut (feeds.repair_torn_tail), and a byte-order mark may open the file.
+    first = head.removeprefix(b"\xef\xbb\xbf").lstrip().split(b"\n", 1)[0]
+    if b"\x00" in first or not first.startswith(b"{"):
         return f"{path} is not JSON Lines: -o appends records only to a JSON Lines file"
     return None

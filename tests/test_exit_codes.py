@@ -572,3 +572,21 @@ def test_a_stop_does_not_wait_for_retries_of_a_robots_txt_that_never_answers(tmp
     err = stderr.decode()
     assert process.returncode == 130, err
     assert len(accepted) == 1, f"{len(accepted)} connections: robots.txt was retried"
+
+
+def test_a_json_lines_file_with_a_byte_order_mark_or_a_zero_filled_tail_may_be_appended_to(
+    tmp_path: Path,
+):
+    """eaf6b96 refused an -o file with a UTF-8 byte-order mark, and one whose tail a
+    crash filled with zeros (which the torn-line repair cuts), on every later run
+    (found by the review of that commit)."""
+    from newscrawl.replacing import not_an_output
+
+    record = b'{"url": "http://a.test/1", "text": "one"}\n'
+    marked, zeroed, notes = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.txt"
+    marked.write_bytes(b"\xef\xbb\xbf" + record)
+    zeroed.write_bytes(record + b"\x00" * 4096)
+    notes.write_bytes(b"notes\n" + record)
+    assert not_an_output(marked, appending=True) is None
+    assert not_an_output(zeroed, appending=True) is None
+    assert "not JSON Lines" in (not_an_output(notes, appending=True) or "")
