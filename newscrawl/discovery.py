@@ -20,7 +20,7 @@ import feedparser
 from lxml import etree
 from lxml import html as lxml_html
 
-from newscrawl.jsonld import loads_text
+from newscrawl.jsonld import loads_text, without_surrogates
 from newscrawl.urls import resolve_http_url
 
 __all__ = [
@@ -55,6 +55,13 @@ class Entry:
     published: datetime | None = None  # news:publication_date, a feed's date
     lastmod: datetime | None = None  # a sitemap's lastmod
     title: str | None = None
+
+    def __post_init__(self) -> None:
+        # A lone surrogate ("&#55296;" in an RSS title, "\ud800" in a JSON Feed) is
+        # no text a store or a URL takes: one lost the whole feed or sitemap.
+        object.__setattr__(self, "url", without_surrogates(self.url))
+        title = self.title if isinstance(self.title, str) else None
+        object.__setattr__(self, "title", without_surrogates(title) if title else title)
 
 
 def parse_date(text: object) -> datetime | None:
@@ -191,13 +198,20 @@ def _whole_entries(data: bytes) -> bytes:
     return data
 
 
+def _readable(data: bytes) -> bytes:
+    """A sitemap's bytes as the parser should read them: up to its last whole
+    entry, and no character reference to a UTF-16 surrogate (lxml raised
+    UnicodeDecodeError on the title holding one, and the sitemap was lost)."""
+    return _CHARACTER_REFERENCE.sub(_no_surrogate_reference, _whole_entries(data))
+
+
 def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:
     """("index", sitemap URLs) or ("urlset", page URLs) from a sitemap, read as
     they are needed: a caller that stops early (its site's budget is spent)
     leaves the rest of a 50 MB sitemap unparsed. ("", nothing) if not a sitemap.
     Raises ValueError for a gzipped body that expands too far."""
     events = etree.iterparse(
-        io.BytesIO(_whole_entries(maybe_gunzip(body))), events=("start", "end"), resolve_entities=False,
+        io.BytesIO(_readable(maybe_gunzip(body))), events=("start", "end"), resolve_entities=False,
         no_network=True, load_dtd=False, huge_tree=False, recover=True,
     )  # fmt: skip
     try:
@@ -252,6 +266,17 @@ def _json_feed(body: bytes, base: str) -> Iterator[Entry]:
             yield Entry(url, published=parse_date(date), title=title)
 
 
+_CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
+
+
+def _no_surrogate_reference(found: re.Match[bytes]) -> bytes:
+    """A character reference to a UTF-16 surrogate ("&#55296;") as U+FFFD's:
+    feedparser raised UnicodeEncodeError on one, and the whole feed was lost."""
+    number = found[1]
+    code = int(number[1:], 16) if number[:1] in b"xX" else int(number)
+    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF else found[0]
+
+
 def parse_feed(body: bytes, base: str) -> list[Entry]:
     """The entries of an RSS 2.0, Atom or JSON Feed document."""
     if body.lstrip()[:1] == b"{":
@@ -260,6 +285,7 @@ def parse_feed(body: bytes, base: str) -> list[Entry]:
         except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, too deep
             return []
     # feedparser reads what it is given: bytes, never a URL it would fetch itself.
+    body = _CHARACTER_REFERENCE.sub(_no_surrogate_reference, body)
     parsed = feedparser.parse(io.BytesIO(body), resolve_relative_uris=False, sanitize_html=False)
     entries = []
     for entry in parsed.entries:

@@ -165,3 +165,20 @@ def test_a_body_of_many_comments_is_judged_in_linear_time():
     assert discovery_kind(b"<!-- a -->" * 500 + b"<rss>") is None  # past the 4 KiB looked at
     assert discovery_kind(b"<!-- a -->" * 40 + b"<rss>") == "feed"
     assert time.process_time() - started < 1
+
+
+def test_a_surrogate_character_reference_in_a_feed_or_sitemap_title_is_replaced():
+    """9e11946 read lone surrogates out of JSON; "&#55296;" in an RSS or a news
+    sitemap title still reached the store, and the whole feed or sitemap was lost
+    with a traceback (found by the review of that commit)."""
+    rss = (b"<rss version='2.0'><channel><item><title>Bad &#55296; title</title>"
+           b"<link>http://n.test/a</link></item></channel></rss>")  # fmt: skip
+    sitemap = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>http://n.test/b</loc>'
+        b"<news:news><news:title>Bad &#55296; title</news:title></news:news></url></urlset>"
+    )
+    for entries in (parse_feed(rss, BASE), parse_sitemap(sitemap, BASE)[1]):
+        for entry in entries:
+            assert entry.title is None or entry.title.encode("utf-8")
+            assert entry.url.encode("utf-8")
