@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from newscrawl.cleaning import CleaningResult, TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import word_count
@@ -109,18 +110,33 @@ def trusted_canonical(
     keys = hints.get("site_keys") or [site_key(url)]
     if site_key(canonical_url) not in keys:
         return False
-    if _front_page(canonical_url) and not _front_page(url):
+    if _home_above(canonical_url, url):
         return False
     return foreign is None or not foreign(canonical_url)
 
 
-def _front_page(url: str) -> bool:
-    """Whether `url` is a site's front page (its root, no query). Templates with a
-    canonical link wired to the root (a common CMS fault) would make every article
-    of the site one row, each overwriting the one before: the front page is no
-    article's identity."""
-    parts = urlsplit(url)
-    return parts.path in ("", "/") and not parts.query
+# A home page's file name ("/news/index.html" is "/news/"), and the query keys a
+# home may take (its language).
+_INDEX_FILE = re.compile(r"(?:index|default)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
+_HOME_QUERY_KEYS = frozenset({"lang", "language", "hl", "locale"})
+
+
+def _home_above(canonical_url: str, url: str) -> bool:
+    """Whether `canonical_url` is a home page above the page at `url`: the site's
+    front page, or a section's or a language's ("/news/", "/en/", "/index.php",
+    "/?lang=en"), the page being below it. Templates with a canonical link wired
+    to such a page (a common CMS fault) made every article under it one row, each
+    overwriting the one before: a home is no article's identity. (A page that is
+    that home may name it.)"""
+    home, page = urlsplit(canonical_url), urlsplit(url)
+    keys = {key.lower() for key, _ in parse_qsl(home.query, keep_blank_values=True)}
+    if not keys <= _HOME_QUERY_KEYS:
+        return False  # "/?p=123": an article's own address
+    folder = _INDEX_FILE.sub("", home.path or "/")
+    if not folder.endswith("/"):
+        return False
+    below = _INDEX_FILE.sub("", page.path or "/")
+    return below.startswith(folder) and (below != folder or (bool(page.query) and not keys))
 
 
 def clean_article(

@@ -43,3 +43,34 @@ SCENARIOS: dict[str, Callable[[TrustSite, Path], list[Verdict]]] = {
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_one_site_cannot_cross_into_another(scenario: str, site: TrustSite, tmp_path: Path) -> None:
     _check(SCENARIOS[scenario](site, tmp_path))
+
+
+def test_a_home_page_above_a_page_is_no_canonical_it_may_name() -> None:
+    """e70b8f8 refused the site's root as an article's canonical URL; a section's
+    or a language's home ("/blog/", "/en/", "/index.php", "/?lang=en") made every
+    article under it one row all the same (found by the review of that commit)."""
+    from newscrawl.article import trusted_canonical
+
+    site = "http://news.test"
+    refused = [
+        ("/", "/2026/03/story.html"),
+        ("/blog/", "/blog/2026/03/story.html"),
+        ("/en/", "/en/story-1"),
+        ("/index.php", "/story.php"),
+        ("/news/index.html", "/news/story-2.html"),
+        ("/?lang=en", "/en/story-3"),
+        ("/", "/?p=123"),
+        ("/story/123/", "/story/123/2/"),  # page 2 of an article is not page 1
+    ]
+    allowed = [
+        ("/", "/"),
+        ("/news/", "/news/index.html"),
+        ("/?p=123", "/?p=123&utm_source=x"),
+        ("/2026/03/story.html", "/amp/2026/03/story.html"),
+        ("/news/story", "/news/story/"),
+        ("/?lang=en", "/?lang=en"),
+    ]
+    for canonical, page in refused:
+        assert not trusted_canonical(site + canonical, site + page, {}), (canonical, page)
+    for canonical, page in allowed:
+        assert trusted_canonical(site + canonical, site + page, {}), (canonical, page)
