@@ -562,6 +562,11 @@ def test_an_output_named_in_scrapys_file_format_form_is_written(site_url: str, t
     err = other.stderr.decode()
     assert other.returncode == 2 and "writes JSON Lines only" in err, err
     assert not (tmp_path / "out.csv").exists()
+    # A URL no feed storage writes is refused; 4c2c549 wrote ./https:/... (a review).
+    remote = run("newscrawl", "crawl", site_url, "-o", "https://a.test/out.jsonl", cwd=tmp_path)
+    err = remote.stderr.decode()
+    assert remote.returncode == 2 and "not a file, nor a feed storage" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["news:today.jsonl", "out.txt"]
 
 
 @pytest.mark.parametrize("command", ["crawl", "scrape"])

@@ -186,3 +186,39 @@ def test_a_hangup_stops_the_crawl_as_a_stop_signal_does(
     assert 5 <= len(lines) < PAGES and stored == {line["canonical_url"] for line in lines}
     (reason,) = connection.execute("SELECT finish_reason FROM runs").fetchone()
     assert reason == "shutdown"
+
+
+def test_a_hangup_whose_terminal_is_gone_still_exits_130(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+):
+    """When the terminal really closes, printing the summary to it fails (EIO):
+    the crawl had stopped cleanly but exited 1 with an uncaught error instead of
+    130 (found by the review of 2710340)."""
+    import os
+    import pty
+
+    db = tmp_path / "a.sqlite"
+    site = gated_site(PAGES, 8)
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(crawl_command(site, db, 1), cwd=REPO, stdout=terminal,
+                               stderr=terminal, start_new_session=True)  # fmt: skip
+    os.close(terminal)
+    try:
+        deadline = time.monotonic() + WAIT
+        while count_rows(db) < 5 and process.poll() is None and time.monotonic() < deadline:
+            try:  # keep reading the terminal, as a terminal does, until it closes
+                os.read(controller, 65536) if _readable(controller) else time.sleep(0.05)
+            except OSError:
+                break
+    finally:
+        os.close(controller)  # the terminal is gone
+    os.killpg(process.pid, signal.SIGHUP)
+    site.open()
+    assert process.wait(timeout=120) == 130
+
+
+def _readable(fd: int) -> bool:
+    import select
+
+    return bool(select.select([fd], [], [], 0.05)[0])

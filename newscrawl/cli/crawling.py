@@ -5,6 +5,7 @@ summary and exit code a person (or cron) can trust."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -142,9 +143,12 @@ def jsonl_feed(path: Path | str, overwrite: bool) -> dict[str, Any]:
         text = name
     elif colon and name and suffix in _OTHER_FORMATS:
         raise CommandError(f"-o {text}: newscrawl crawl writes JSON Lines only, not {suffix}")
+    scheme = urlsplit(text).scheme
     if text == "-":
         uri = "stdout:"
-    elif urlsplit(text).scheme not in _STORAGE_SCHEMES and len(urlsplit(text).scheme) > 1:
+    elif scheme not in _STORAGE_SCHEMES and "://" in text:
+        raise CommandError(f"-o {text}: not a file, nor a feed storage newscrawl can write")
+    elif scheme not in _STORAGE_SCHEMES and len(scheme) > 1:
         uri = Path(text).absolute().as_uri()  # (a one-letter scheme is a Windows drive)
     else:
         uri = text
@@ -386,10 +390,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         overrides.update(cluster_worker_settings(args))
     report = run_crawl("news", news_arguments(args), overrides)
     code, error = crawl_outcome(report, cluster=args.cluster is not None)
-    if report.finish_reason not in (STORE_UNAVAILABLE, ARCHIVE_UNAVAILABLE, START_FAILED):
-        show_summary(args, report, shown_store(args), code)
-    if error:
-        print(f"newscrawl: error: {error}", file=sys.stderr)
+    try:
+        if report.finish_reason not in (STORE_UNAVAILABLE, ARCHIVE_UNAVAILABLE, START_FAILED):
+            show_summary(args, report, shown_store(args), code)
+        if error:
+            print(f"newscrawl: error: {error}", file=sys.stderr)
+    except OSError:
+        # Its terminal is gone (the hangup that stopped the crawl, EIO) or its
+        # reader (EPIPE): the exit code still tells how the crawl ended.
+        with contextlib.suppress(OSError):
+            sys.stderr.close()
     return code
 
 
