@@ -146,7 +146,8 @@ def jsonl_feed(path: Path | str, overwrite: bool) -> dict[str, Any]:
     scheme = urlsplit(text).scheme
     if text == "-":
         uri = "stdout:"
-    elif scheme not in _STORAGE_SCHEMES and "://" in text:
+    elif scheme not in _STORAGE_SCHEMES and len(scheme) > 1 and text[len(scheme) :][:2] == ":/":
+        # (-o is a Path, which folds "https://" into "https:/")
         raise CommandError(f"-o {text}: not a file, nor a feed storage newscrawl can write")
     elif scheme not in _STORAGE_SCHEMES and len(scheme) > 1:
         uri = Path(text).absolute().as_uri()  # (a one-letter scheme is a Windows drive)
