@@ -236,8 +236,16 @@ def test_an_obituarys_lede_is_no_author_box():
     box = "Tom Aldridge is a senior reporter at the Daily Courier."
     body = "She started on the night desk in 1979 and never left the building for long."
     title = "Margaret Ellison, city hall reporter for four decades, dies at 83"
-    result = TextCleaner().clean([lede, body, box], title=title)
-    assert result.paragraphs == [lede, body]
+    more = [
+        f"Paragraph {n} of her story, from the council chamber to the press bench."
+        for n in range(4)
+    ]
+    result = TextCleaner().clean([lede, body, *more, box], title=title)
+    assert result.paragraphs == [lede, body, *more]
+    # A columnist's box at the end goes, though the title holds the name.
+    column = "Tom Aldridge: why the ferry timetable needs a rethink"
+    result = TextCleaner().clean([body, *more, box], title=column)
+    assert result.paragraphs == [body, *more]
 
 
 def test_a_poems_refrain_that_is_its_title_is_kept():

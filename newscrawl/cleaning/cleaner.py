@@ -106,6 +106,18 @@ def _names_title_subject(paragraph: str, title_words: Sequence[str]) -> bool:
     )
 
 
+def _at_start(kinds: Sequence[str | None]) -> list[bool]:
+    """Which paragraphs stand within EDGE_PARAGRAPHS paragraphs of text of the start,
+    and not of the end (see _edges)."""
+    text = [kind is None or kind in EDGE_ONLY for kind in kinds]
+    total, before, starts = sum(text), 0, []
+    for is_text in text:
+        after = total - before - is_text
+        starts.append(before < EDGE_PARAGRAPHS <= after)
+        before += is_text
+    return starts
+
+
 def _edges(kinds: Sequence[str | None]) -> list[bool]:
     """Which paragraphs stand at the start or the end of the text: within
     EDGE_PARAGRAPHS paragraphs of text (not furniture) of either end. Furniture
@@ -259,10 +271,13 @@ class TextCleaner:
         title_words = words(title) if title else []
         kinds = [self.fragments.match(paragraph) for paragraph in paragraphs]
         at_edge = _edges(kinds)
+        at_start = _at_start(kinds)
         for index, paragraph in enumerate(paragraphs):
             kind = kinds[index]
-            if kind == "bio" and _names_title_subject(paragraph, title_words):
-                kind = None  # an obituary's or a profile's lede, not its author's box
+            if kind == "bio" and at_start[index] and _names_title_subject(paragraph, title_words):
+                # An obituary's or a profile's lede, not an author's box (which
+                # closes a text, a columnist's too, whose name the title may hold).
+                kind = None
             if kind is not None and (kind not in EDGE_ONLY or at_edge[index]):
                 dropped[index] = (FRAGMENT, kind)
             elif len(title_words) >= 2 and words(paragraph) == title_words:

@@ -131,10 +131,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|compartir(?: en| este artículo)?|compartilhar|condividi|delen|udostępnij)"
             rf"(?: {_NETWORKS})?"
         ),
-        # A row of sharing buttons: "Share Facebook Twitter Email", "Facebook Twitter
-        # WhatsApp". Two networks alone may be a heading ("TikTok, YouTube").
-        rf"(?:(?:share|print|copy link|comments?)[ ,|/·•]*)(?:(?:share|print|copy link|comments?|{_NETWORKS})[ ,|/·•]*)+",
-        rf"(?:(?:share|print|copy link|comments?|{_NETWORKS})[ ,|/·•]*){{3,}}",
+        # A row of sharing buttons: "Share Facebook Twitter Email"
+        rf"(?:(?:share|print|copy link|comments?|{_NETWORKS})[ ,|/·•]*){{2,}}",
     ),
     "follow": (
         # "Follow us", "Follow @desk", "Follow The Desk on X and Threads"; but not a
@@ -309,8 +307,6 @@ _LEADING_DECORATION = " \t\n»›>|•·*#-\"'(["
 _TRAILING_DECORATION = " \t\n:.…»›>|•·*-\"')]"
 _HAS_WORD = re.compile(r"[^\W_]")
 _SENTENCE_END = re.compile(r"[^\W\d_]{2,}[.!?][\"')\]]*\s*$")
-# The first word of a byline ("By Ann Writer").
-_BYLINE_OPENERS = frozenset({"by", "por", "di", "oleh", "von", "par"})
 # Lower-case words a name may hold: "Anna van der Berg", "Ann Writer and Joe Roe".
 _NAME_PARTICLES = frozenset({
     "de", "da", "di", "del", "della", "dos", "das", "du", "van", "von", "der", "den",
@@ -319,36 +315,17 @@ _NAME_PARTICLES = frozenset({
 
 
 def _reads_as_sentence(paragraph: str, key: str) -> bool:
-    """Whether a line that opens like a byline ("By ...", "Por ...") is a sentence,
-    where a byline is names ("By Ann Writer.", "By The Associated Press", "Von Anna
-    Schreiber, dpa"): before any comma (an agency may follow one), it holds a
-    lower-case word that is no name's ("By the river", "Von Montag an gilt der
-    Winterfahrplan", "Por la tarde", "By then it was too late."). A "Published by
-    ..." line only with a full stop after a word, too (in `key`, its comparison
-    key)."""
-    opener, _, rest = paragraph.strip().partition(" ")
-    tail = rest.split(",", 1)[0].split()
-    if opener.casefold() not in _BYLINE_OPENERS:
-        if not _SENTENCE_END.search(key):
-            return False
-        tail = paragraph.split()[1:]
-    elif len(tail) < 2 and not _SENTENCE_END.search(key):
-        return False  # "von zahlenzauberin", "by staff": a user's or a desk's name
+    """Whether a line that opens like a byline ("By ...", "Por ...") is a sentence:
+    it ends in a full stop after a word (in `key`, its comparison key, where
+    curly quotes are straight) and holds a lower-case word that is no name's
+    ("By then it was too late.", "Por supuesto.", "Par exemple."), where a
+    byline is names ("By Ann Writer.", "Von Anna Schreiber.", "By AP.")."""
+    if not _SENTENCE_END.search(key):
+        return False
+    tail = paragraph.split()[1:]
     return any(
         word[:1].islower() and word.strip(".,;:!?").lower() not in _NAME_PARTICLES for word in tail
     )
-
-
-_PROMPT_END = re.compile(r"[:»>|：]\s*(\S)")
-
-
-def _prompt_goes_on_in_lower_case(paragraph: str) -> bool:
-    """Whether a line like "Recommended: ..." goes on in lower case after its colon:
-    a prompt before a linked headline starts the headline with a capital ("Read
-    more: Rates to rise again"), a verdict goes on as a sentence ("Recommended:
-    for anyone who liked ...")."""
-    found = _PROMPT_END.search(paragraph, 0, 60)
-    return found is not None and found[1].islower()
 
 
 class InvalidPatternError(ValueError):
@@ -399,8 +376,6 @@ class FragmentMatcher:
         if found is None:
             return None
         if found.lastgroup == "byline" and _reads_as_sentence(paragraph, key):
-            return None
-        if found.lastgroup == "read_more" and _prompt_goes_on_in_lower_case(paragraph):
             return None
         return found.lastgroup
 

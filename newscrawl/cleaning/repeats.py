@@ -40,10 +40,12 @@ __all__ = [
 # dev sets (trafilatura 2.3.1 output): legitimate lone repeats in the ground truth
 # are headings and names under a dozen words, or questions asked many times.
 LONG_REPEAT_MIN_WORDS = 14
-# ... and if the copy follows its original closely: a standfirst printed again
-# comes right after it. Farther apart, a lone copy is meant (a meal plan's
-# repeated dish on the aeb dev set, 85 words of its ground truth; a speech's
-# opening line said again at its close; an FAQ's answer under each heading).
+# ... and if the copy follows its original closely (a standfirst printed again
+# comes right after it), or closes the text (the seed's fault in its smallest
+# form: the lede printed again under "More From This Section"). Elsewhere a lone
+# copy is meant: a meal plan's repeated dish on the aeb dev set (85 words of its
+# ground truth), an FAQ's answer under each heading. (A speech's opening line
+# said again as its last goes: the seed's form is the commoner.)
 LONE_COPY_MAX_DISTANCE = 3
 # A run of two or more repeated paragraphs is a repeated block of prose, and is
 # dropped, when its paragraphs average this many words. Runs of short lines are
@@ -333,10 +335,12 @@ def find_repeats_counted(texts: Sequence[str]) -> tuple[dict[int, str], int]:
         prose_block = len(run) >= 2 and sum(sizes) >= RUN_MIN_MEAN_WORDS * len(run)
         for index, size in zip(run, sizes, strict=True):
             rule = candidates[index]
+            near = index - first_at[prepared[index].words] <= LONE_COPY_MAX_DISTANCE
+            closing = index >= len(prepared) - LONE_COPY_MAX_DISTANCE
             lone_long_copy = (
                 size >= LONG_REPEAT_MIN_WORDS
                 and occurrences[prepared[index].words] == 2
-                and index - first_at[prepared[index].words] <= LONE_COPY_MAX_DISTANCE
+                and (near or closing)
             )
             if rule != REPEATED or prose_block or lone_long_copy:
                 drops[index] = rule
