@@ -115,28 +115,28 @@ def trusted_canonical(
     return foreign is None or not foreign(canonical_url)
 
 
-# A home page's file name ("/news/index.html" is "/news/"), and the query keys a
-# home may take (its language).
-_INDEX_FILE = re.compile(r"(?:index|default)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
-_HOME_QUERY_KEYS = frozenset({"lang", "language", "hl", "locale"})
+# The front page's file names ("/index.html" is "/"), and the query keys the front
+# page may take (its language, a campaign's tracking).
+_INDEX_FILE = re.compile(r"(?:index|default|home)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
+_FRONT_QUERY_KEYS = frozenset({"lang", "language", "hl", "locale", "amp", "ref"})
 
 
 def _home_above(canonical_url: str, url: str) -> bool:
-    """Whether `canonical_url` is a home page above the page at `url`: the site's
-    front page, or a section's or a language's ("/news/", "/en/", "/index.php",
-    "/?lang=en"), the page being below it. Templates with a canonical link wired
-    to such a page (a common CMS fault) made every article under it one row, each
-    overwriting the one before: a home is no article's identity. (A page that is
-    that home may name it.)"""
+    """Whether `canonical_url` is the site's front page ("/", "/index.php",
+    "/?lang=en", "/?utm_source=x") and the page at `url` is another page.
+    Templates with a canonical link wired to the front page (a common CMS fault)
+    made every article one row, each overwriting the one before. (Only the
+    front page: an article's permalink ends in "/" too, "/story/123/", and its
+    AMP, print and comment pages below it name it rightly.)"""
     home, page = urlsplit(canonical_url), urlsplit(url)
     keys = {key.lower() for key, _ in parse_qsl(home.query, keep_blank_values=True)}
-    if not keys <= _HOME_QUERY_KEYS:
+    if not all(key in _FRONT_QUERY_KEYS or key.startswith("utm_") for key in keys):
         return False  # "/?p=123": an article's own address
-    folder = _INDEX_FILE.sub("", home.path or "/")
-    if not folder.endswith("/"):
+    if _INDEX_FILE.sub("", home.path or "/") != "/":
         return False
-    below = _INDEX_FILE.sub("", page.path or "/")
-    return below.startswith(folder) and (below != folder or (bool(page.query) and not keys))
+    own = {key.lower() for key, _ in parse_qsl(page.query, keep_blank_values=True)}
+    page_is_front = _INDEX_FILE.sub("", page.path or "/") == "/" and own <= keys | {""}
+    return not page_is_front
 
 
 def clean_article(
