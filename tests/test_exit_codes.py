@@ -590,3 +590,31 @@ def test_a_json_lines_file_with_a_byte_order_mark_or_a_zero_filled_tail_may_be_a
     assert not_an_output(marked, appending=True) is None
     assert not_an_output(zeroed, appending=True) is None
     assert "not JSON Lines" in (not_an_output(notes, appending=True) or "")
+
+
+def test_a_run_that_fetched_no_page_is_quiet_only_if_its_sitemaps_listed_stored_articles():
+    """What `crawl_outcome` makes of a run that fetched no page (found by reviews
+    of afb7da5 and 4d7184f): quiet (exit 0) when its sitemaps or feeds listed
+    articles stored before, a dead sitemap or link beside them being routine;
+    exit 1 when what they listed all failed, or none of it was the site's own."""
+    from types import SimpleNamespace
+
+    from newscrawl.cli.crawling import crawl_outcome
+    from newscrawl.vocabulary import DISCOVERY_READ, FETCH_FAILED, RUN_TOTALS
+
+    def outcome(**stats: int) -> int:
+        names = {"read": DISCOVERY_READ, "known": RUN_TOTALS + "already_stored",
+                 "too_old": RUN_TOTALS + "too_old", "gone": FETCH_FAILED + "http_404",
+                 "offsite": RUN_TOTALS + "offsite"}  # fmt: skip
+        report = SimpleNamespace(
+            finish_reason="finished", stats={names[k]: v for k, v in stats.items()},
+            stats_error=None,
+        )  # fmt: skip
+        return crawl_outcome(report)[0]
+
+    assert outcome(read=1, known=40) == 0
+    assert outcome(read=2, known=40, gone=1) == 0  # a stale sitemap beside them
+    assert outcome(read=1, too_old=5) == 0
+    assert outcome(read=1, gone=2) == 1  # every listed article failed
+    assert outcome(read=1, offsite=10) == 1  # the site moved
+    assert outcome() == 1

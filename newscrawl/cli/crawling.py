@@ -300,17 +300,18 @@ def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
     (`losses`, or the page budget cut it), or fetched nothing (no page, and no
     sitemap or feed that listed anything); and why it failed.
     A worker of a cluster may have nothing to do: other workers took every page."""
-    from newscrawl.vocabulary import DISCOVERY_READ, FETCH_FAILED, NOT_MODIFIED
+    from newscrawl.vocabulary import DISCOVERY_READ, KNOWN, NOT_MODIFIED, TOO_OLD
 
     code, error = ending(report)
-    stats = report.stats
-    failed = sum(v for k, v in stats.items() if k.startswith(FETCH_FAILED) and isinstance(v, int))
+    stats, totals = report.stats, run_totals_of(report)
     fetched = (
-        run_totals_of(report).get("pages_fetched", 0)
+        totals.get("pages_fetched", 0)
         or stats.get(NOT_MODIFIED)  # stored articles the site said are the same
-        # Sitemaps or feeds read that listed only what was stored before: a quiet
-        # run, unless what they listed anew could not be fetched either.
-        or (stats.get(DISCOVERY_READ) and not failed)
+        # Sitemaps or feeds read that listed articles stored before (or older than
+        # the run wants): a quiet run; a dead link beside them is routine. One
+        # whose articles all failed, or that listed none of the site's own (it
+        # moved), fetched nothing.
+        or (stats.get(DISCOVERY_READ) and totals.get(KNOWN, 0) + totals.get(TOO_OLD, 0) > 0)
     )
     if code == EXIT_OK and not cluster and not fetched:
         return EXIT_FAILED, "no page could be fetched"
