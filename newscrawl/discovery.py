@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -192,9 +193,9 @@ def _whole_entries(data: bytes) -> bytes:
     if _ROOT_END.search(data[-200:]):
         return data
     for start in (max(0, len(data) - 65536), 0):  # the end first: entries are small
-        ends = list(_ENTRY_END.finditer(data, start))
-        if ends:
-            return data[: ends[-1].end()]
+        last = deque(_ENTRY_END.finditer(data, start), maxlen=1)  # (not a list of all)
+        if last:
+            return data[: last[0].end()]
     return data
 
 
@@ -202,7 +203,7 @@ def _readable(data: bytes) -> bytes:
     """A sitemap's bytes as the parser should read them: up to its last whole
     entry, and no character reference to a UTF-16 surrogate (lxml raised
     UnicodeDecodeError on the title holding one, and the sitemap was lost)."""
-    return _CHARACTER_REFERENCE.sub(_no_surrogate_reference, _whole_entries(data))
+    return _without_surrogate_references(_whole_entries(data))
 
 
 def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:
@@ -266,7 +267,16 @@ def _json_feed(body: bytes, base: str) -> Iterator[Entry]:
             yield Entry(url, published=parse_date(date), title=title)
 
 
-_CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
+_CHARACTER_REFERENCE = re.compile(rb"&#([xX]0*[0-9a-fA-F]{1,8}|0*[0-9]{1,10});")
+# One to a surrogate, or a superset (55200 to 57399): the rewrite runs only then,
+# so that a big document of other references is not rewritten for nothing.
+_SURROGATE_REFERENCE = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
+
+
+def _without_surrogate_references(data: bytes) -> bytes:
+    if not _SURROGATE_REFERENCE.search(data):
+        return data
+    return _CHARACTER_REFERENCE.sub(_no_surrogate_reference, data)
 
 
 def _no_surrogate_reference(found: re.Match[bytes]) -> bytes:
@@ -285,7 +295,7 @@ def parse_feed(body: bytes, base: str) -> list[Entry]:
         except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, too deep
             return []
     # feedparser reads what it is given: bytes, never a URL it would fetch itself.
-    body = _CHARACTER_REFERENCE.sub(_no_surrogate_reference, body)
+    body = _without_surrogate_references(body)
     parsed = feedparser.parse(io.BytesIO(body), resolve_relative_uris=False, sanitize_html=False)
     entries = []
     for entry in parsed.entries:

@@ -171,7 +171,7 @@ def test_a_surrogate_character_reference_in_a_feed_or_sitemap_title_is_replaced(
     """9e11946 read lone surrogates out of JSON; "&#55296;" in an RSS or a news
     sitemap title still reached the store, and the whole feed or sitemap was lost
     with a traceback (found by the review of that commit)."""
-    rss = (b"<rss version='2.0'><channel><item><title>Bad &#55296; title</title>"
+    rss = (b"<rss version='2.0'><channel><item><title>Bad &#55296; &#x00000000D800; title</title>"
            b"<link>http://n.test/a</link></item></channel></rss>")  # fmt: skip
     sitemap = (
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
