@@ -135,12 +135,21 @@ class GuardedFile:
     the file was not deleted meanwhile."""
 
     def __init__(
-        self, raw: IO[bytes], path: str, crawler: Crawler | None, spooled: bool = False
+        self,
+        raw: IO[bytes],
+        path: str,
+        crawler: Crawler | None,
+        spooled: bool = False,
+        named: bool = True,
     ) -> None:
         self.raw = raw
         self.path = path
         self.crawler = crawler
         self.spooled = spooled
+        # A file the user named: its deletion during the crawl is a failure. Not
+        # standard output, which may be a file nobody named (a rotated log, a
+        # temporary file): the bytes are written all the same.
+        self.named = named
         self.failed = False
 
     def write(self, data: bytes) -> int:
@@ -149,7 +158,7 @@ class GuardedFile:
         try:
             written = len(data) if self.spooled else self.raw.write(data)
             self.raw.flush()
-            if os.fstat(self.raw.fileno()).st_nlink == 0:
+            if self.named and os.fstat(self.raw.fileno()).st_nlink == 0:
                 raise OSError(f"{self.path} was deleted during the crawl")
         except OSError as exc:
             self._failed(exc)
@@ -224,7 +233,7 @@ class GuardedStdoutStorage(StdoutFeedStorage):
         return cls(uri, feed_options=feed_options, crawler=crawler)
 
     def open(self, spider: Any) -> IO[bytes]:
-        return GuardedFile(super().open(spider), "standard output", self.crawler)  # type: ignore[return-value]
+        return GuardedFile(super().open(spider), "standard output", self.crawler, named=False)  # type: ignore[return-value]
 
 
 # -- JSON Lines records written at the end of a run, from the final text ---------------------

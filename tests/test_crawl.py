@@ -620,3 +620,23 @@ def test_a_refresh_into_a_replaced_output_writes_every_article_though_the_site_s
     assert urls == STORED
     # -o keeps asking conditionally: the 304s write nothing, the file has the records.
     assert appended.returncode == 0 and f"{len(STORED)} unchanged" in appended.stderr.decode()
+
+
+def test_standard_output_that_is_a_file_nobody_named_is_written(site_url: str):
+    """8fd4e82 guarded standard output as a named file is guarded: a file with no
+    name left (a temporary file, a rotated log) failed the first write as
+    "deleted during the crawl", exit 1 (found by the review of that commit)."""
+    import subprocess
+    import tempfile
+
+    from .conftest import BIN, REPO
+
+    with tempfile.TemporaryFile() as out:
+        result = subprocess.run(
+            [str(BIN / "newscrawl"), "crawl", site_url, "-o", "-", *FAST],
+            cwd=REPO, stdout=out, stderr=subprocess.PIPE, timeout=120, check=False,
+        )  # fmt: skip
+        out.seek(0)
+        records = out.read().decode().splitlines()
+    assert result.returncode == 0, result.stderr.decode()
+    assert len(records) == len(STORED)
