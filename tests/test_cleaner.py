@@ -246,6 +246,9 @@ def test_an_obituarys_lede_is_no_author_box():
     column = "Tom Aldridge: why the ferry timetable needs a rethink"
     result = TextCleaner().clean([body, *more, box], title=column)
     assert result.paragraphs == [body, *more]
+    # A short obituary keeps its lede too (found by a review of 4219c80).
+    assert TextCleaner().clean([lede, body, box], title=title).paragraphs == [lede, body]
+    assert TextCleaner().clean([lede, body], title=title).paragraphs == [lede, body]
 
 
 def test_a_poems_refrain_that_is_its_title_is_kept():

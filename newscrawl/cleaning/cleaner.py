@@ -108,12 +108,13 @@ def _names_title_subject(paragraph: str, title_words: Sequence[str]) -> bool:
 
 def _at_start(kinds: Sequence[str | None]) -> list[bool]:
     """Which paragraphs stand within EDGE_PARAGRAPHS paragraphs of text of the start,
-    and not of the end (see _edges)."""
+    and nearer the start than the end (see _edges): in a short text, the first
+    paragraph is its start, the last its end."""
     text = [kind is None or kind in EDGE_ONLY for kind in kinds]
     total, before, starts = sum(text), 0, []
     for is_text in text:
         after = total - before - is_text
-        starts.append(before < EDGE_PARAGRAPHS <= after)
+        starts.append(before < EDGE_PARAGRAPHS and before <= after)
         before += is_text
     return starts
 
