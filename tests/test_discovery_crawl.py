@@ -600,3 +600,50 @@ def test_a_run_whose_listed_articles_all_fail_exits_1_and_a_failed_sitemap_is_sa
     err = missing.stderr.decode()
     assert missing.returncode == 1, err
     assert f"sitemap or feed not fetched: {site.url}no_sitemap.xml: http_404" in err, err
+
+
+def test_different_stories_naming_one_canonical_url_in_a_run_stay_apart(tmp_path: Path):
+    """A template whose canonical link is wired to a section's home ("/news/")
+    made every article of the section one row, each overwriting the one before,
+    "3 stored", exit 0 (found by a review; the front page alone is refused by its
+    URL, and a section's home cannot be told from an article's permalink by its
+    URL). Pages of one run naming one canonical URL are one article only if
+    their texts are one story: a later page whose text is another story is
+    keyed by its own URL."""
+    (tmp_path / "news").mkdir()
+    canonical = '<link rel="canonical" href="/news/">'
+    slugs = ("a1", "a2", "a3")
+    bodies = {
+        "a1": "The new tram line reached the airport terminal on Monday, and the first cars"
+        " carried commuters, pilots and a brass band through the tunnel under the runway.",
+        "a2": "Judges praised the lighthouse museum for its restored lens room, its archive of"
+        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand.",
+        "a3": "Drivers crossing the estuary will pay nothing from April, after the council"
+        " agreed to buy out the bridge company's lease with money from the port fund.",
+    }
+    for slug in slugs:
+        title, published = TOPICS[slug]
+        text = "".join(f"<p>{bodies[slug]} ({n})</p>" for n in range(1, 4))
+        page = (
+            f"<html><head>{canonical}<title>{title}</title>"
+            f'<meta property="article:published_time" content="{published or "2026-11-01"}">'
+            f"</head><body><article><h1>{title}</h1>{text}</article></body></html>"
+        )
+        (tmp_path / "news" / f"{slug}.html").write_text(page)
+    (tmp_path / "news_sitemap.xml").write_text(
+        NEWS_NS
+        + "".join(news_entry("/", s, "2026-11-03", TOPICS[s][0]) for s in slugs)
+        + "</urlset>"
+    )
+    db, out = tmp_path / "db.sqlite", tmp_path / "out.jsonl"
+    site = FolderSite(tmp_path)
+    try:
+        result = run("newscrawl", "crawl", "--sitemap", f"{site.url}news_sitemap.xml",
+                     "--db", str(db), "-o", str(out), *FAST)  # fmt: skip
+    finally:
+        site.close()
+    assert result.returncode == 0, result.stderr.decode()
+    with sqlite3.connect(db) as connection:
+        titles = {title for (title,) in connection.execute("SELECT title FROM articles")}
+    assert titles == {TOPICS[slug][0] for slug in slugs}
+    assert len(out.read_text().splitlines()) == len(slugs)

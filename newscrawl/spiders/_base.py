@@ -20,6 +20,7 @@ from newscrawl.article import build_article
 from newscrawl.budget import BUDGET_QUEUED, BUDGET_SITE, OVER_BUDGET_REASON, PageBudget
 from newscrawl.circuit import CIRCUIT_OPEN
 from newscrawl.config import NewscrawlConfig, parse_site_patterns, setting_name
+from newscrawl.duplicates import SIMILARITY_THRESHOLD, similarity
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.netguard import ADDRESS_REFUSED, REDIRECT_REFUSED
@@ -30,7 +31,8 @@ from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site
 from newscrawl.runstore import url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
-from newscrawl.urls import parse_url_list, requested_url, site_of, without_password
+from newscrawl.storage import content_hash
+from newscrawl.urls import canonicalize, parse_url_list, requested_url, site_of, without_password
 from newscrawl.vocabulary import (
     BLOCKED,
     CANONICAL_REFUSED,
@@ -153,6 +155,9 @@ class BaseNewsSpider(scrapy.Spider):
         self.fetch_failures: dict[str, str] = {}
         self.blocked_sites: set[str] = set()  # warned about once
         self.counted_known: set[str] = set()  # URLs counted as already stored, once each
+        # Canonical URLs named this run by a page at another address: the first
+        # such page and its text's signature (see _another_story_claims).
+        self.canonical_claims: dict[str, tuple[str, Any]] = {}
         self.counted_left: set[str] = set()  # URLs counted as left for the next run
 
     @classmethod
@@ -279,6 +284,9 @@ class BaseNewsSpider(scrapy.Spider):
             facts.extraction, response.url, utc_now(), hints,
             foreign=lambda url: self.directory.foreign_to(site, url),
         )  # fmt: skip
+        if self._another_story_claims(item, facts, response.url):
+            item.hints = {**item.hints, "canonical_refused": item.canonical_url}
+            item.canonical_url = canonicalize(response.url)
         item.text, item.word_count = facts.text, facts.word_count
         item.cleaning = {rule: facts.counts.get(rule, 0) for rule in CLEANING_RULES}
         item.kept_fingerprints = list(facts.kept_fingerprints)
@@ -294,6 +302,27 @@ class BaseNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(CANONICAL_REFUSED)
             count_site(self.crawler, item.site, "canonical_refused")
         return item
+
+    def _another_story_claims(self, item: ArticleItem, facts: Any, url: str) -> bool:
+        """Whether another page of this run, whose text is another story, named the
+        canonical URL this page names (not its own address). A template with the
+        canonical link wired to a section's home ("/news/") made every article of
+        the section one row, each overwriting the one before; by its URL a home
+        cannot be told from an article's permalink, but by its pages' texts it
+        can: the AMP or print copy of an article is the same story, the next
+        article is not. The first page keeps the canonical URL."""
+        canonical, own = item.canonical_url, canonicalize(url)
+        if not canonical or canonical == own:
+            return False
+        signed = getattr(facts, "signed", None)
+        mark: Any = signed.signature if signed is not None and signed.signature else None
+        mark = mark or content_hash(facts.text)  # unsigned (no store, too short): its hash
+        first_page, first_mark = self.canonical_claims.setdefault(canonical, (own, mark))
+        if first_page == own:
+            return False
+        if isinstance(first_mark, tuple) and isinstance(mark, tuple):
+            return similarity(first_mark, mark) < SIMILARITY_THRESHOLD
+        return bool(first_mark != mark)
 
     def no_article(self, site: str, response: Response, reason: str) -> None:
         """A fetched page that gave no article: counted, its URL settled."""
