@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Self
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
@@ -189,20 +189,25 @@ class GuardedFile:
         return getattr(self.raw, name)
 
 
-class JsonLinesSafeFileStorage(FileFeedStorage):
-    """Scrapy's file storage, repairing a torn last line before appending, and
-    stopping the crawl when a write fails (GuardedFile)."""
+class _KnowsItsCrawler:
+    """A feed storage made with its crawler, which a failed write stops
+    (GuardedFile): Scrapy builds it with from_crawler."""
 
     def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
                  crawler: Crawler | None = None) -> None:  # fmt: skip
-        super().__init__(uri, feed_options=feed_options)
+        super().__init__(uri, feed_options=feed_options)  # type: ignore[call-arg]
         self.crawler = crawler
 
     @classmethod
     def from_crawler(
         cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
-    ) -> JsonLinesSafeFileStorage:
+    ) -> Self:
         return cls(uri, feed_options=feed_options, crawler=crawler)
+
+
+class JsonLinesSafeFileStorage(_KnowsItsCrawler, FileFeedStorage):
+    """Scrapy's file storage, repairing a torn last line before appending, and
+    stopping the crawl when a write fails (GuardedFile)."""
 
     def open(self, spider: Any) -> IO[bytes]:
         if self.write_mode == "ab":
@@ -215,22 +220,11 @@ class JsonLinesSafeFileStorage(FileFeedStorage):
         return GuardedFile(super().open(spider), self.path, self.crawler, spooled)  # type: ignore[return-value]
 
 
-class GuardedStdoutStorage(StdoutFeedStorage):
+class GuardedStdoutStorage(_KnowsItsCrawler, StdoutFeedStorage):
     """Scrapy's standard output storage, its writes guarded as a file's are
     (GuardedFile): `crawl -o -` or `scrape` piped into a reader that went away
     (`| head`) printed a traceback for each article, went on crawling and exited
     0. The first failed write stops the crawl, one line."""
-
-    def __init__(self, uri: str, *, feed_options: dict[str, Any] | None = None,
-                 crawler: Crawler | None = None) -> None:  # fmt: skip
-        super().__init__(uri, feed_options=feed_options)
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(
-        cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None
-    ) -> GuardedStdoutStorage:
-        return cls(uri, feed_options=feed_options, crawler=crawler)
 
     def open(self, spider: Any) -> IO[bytes]:
         return GuardedFile(super().open(spider), "standard output", self.crawler, named=False)  # type: ignore[return-value]
