@@ -489,6 +489,23 @@ def test_a_refresh_that_corrects_a_headline_writes_the_corrected_record(tmp_path
     assert titles[-1] == "Ferry timetable changes for spring and summer"
 
 
+def answering(status: int) -> type:
+    """A request handler that answers every page with `status` and an empty body
+    (robots.txt with 404: no rules)."""
+    from http.server import BaseHTTPRequestHandler
+
+    class Answering(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404 if self.path == "/robots.txt" else status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Answering
+
+
 def test_a_304_to_a_request_that_asked_for_no_comparison_is_a_failure(
     site_url: str, tmp_path: Path
 ):
@@ -497,20 +514,9 @@ def test_a_304_to_a_request_that_asked_for_no_comparison_is_a_failure(
     nothing for the URL and exited 0, and `crawl` counted an article never
     stored as unchanged (found by a hostile-site review). It is a failed fetch,
     http_304."""
-    from http.server import BaseHTTPRequestHandler
-
     from .conftest import serving
 
-    class NotModified(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(404 if self.path == "/robots.txt" else 304)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    with serving(NotModified) as hostile:
+    with serving(answering(304)) as hostile:
         url = f"{hostile}/news/story.html"
         scraped = run("newscrawl", "scrape", url, f"{site_url}{min(STORED)}", *FAST)
         crawled = run("newscrawl", "crawl", url, "--db", str(tmp_path / "news.db"), *FAST)
@@ -528,20 +534,9 @@ def test_a_dead_link_prints_nothing_at_log_level_warning(site_url: str):
     Gave up retrying" at -L WARNING, and cron mailed it; the README says a
     normal run prints nothing there, a dead link being counted (found by a
     hostile-operator review)."""
-    from http.server import BaseHTTPRequestHandler
-
     from .conftest import serving
 
-    class Broken(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(404 if self.path == "/robots.txt" else 500)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    with serving(Broken) as broken:
+    with serving(answering(500)) as broken:
         result = run("newscrawl", "crawl", site_url, f"{broken}/news/gone.html", "-L", "WARNING",
                      "-s", "RETRY_TIMES=1", *FAST)  # fmt: skip
     err = result.stderr.decode()
