@@ -25,6 +25,7 @@ from twisted.internet import task, threads
 
 from newscrawl.article import clean_article, drop_reason, raw_fingerprints
 from newscrawl.cleaning.cleaner import text_without_site_boilerplate
+from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import SiteModel
 from newscrawl.config import NewscrawlConfig
 from newscrawl.feeds import (
@@ -41,7 +42,7 @@ from newscrawl.feeds import (
 from newscrawl.items import ArticleItem, article_record
 from newscrawl.runlog import count_site, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
-from newscrawl.storage import OTHER_SITE, StorageError
+from newscrawl.storage import OTHER_SITE, SHRUNK, StorageError
 from newscrawl.vocabulary import ARTICLES, CPU_MS, DROPPED, PAGES_DROPPED, STORE, STORED, UNCHANGED
 
 if TYPE_CHECKING:
@@ -267,7 +268,8 @@ class StorePipeline:
         try:
             outcome = frontier.store_article(item)
             self.uncommitted.append((item.site, outcome))
-            if outcome == UNCHANGED and item.site and item.canonical_url:
+            if outcome in (UNCHANGED, SHRUNK) and item.site and item.canonical_url:
+                # Its record is in the output already; a teaser's must not follow it.
                 discard_unchanged(self.crawler, item.site, item.canonical_url)
             now = time.monotonic()
             if (
@@ -282,6 +284,12 @@ class StorePipeline:
             logger.warning(
                 "%s: another site's article is stored under %s; this copy is not",
                 item.url, item.canonical_url,
+            )  # fmt: skip
+        elif outcome == SHRUNK:
+            logger.warning(
+                "%s: its text shrank from the stored article's to %d words, under half"
+                " (a paywall's teaser, a partial page?): the stored article is kept",
+                item.url, word_count(item.raw_text or item.text),
             )  # fmt: skip
         return item
 
@@ -299,7 +307,7 @@ class StorePipeline:
         frontier.store.commit()
         self.last_commit = time.monotonic()
         for site, outcome in self.uncommitted:
-            counter = outcome if outcome in (UNCHANGED, OTHER_SITE) else STORED
+            counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED
             count_site(self.crawler, site, counter)
             self.stats.inc_value(f"{STORE}{outcome}")
         self.uncommitted.clear()

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.cleaning import split_paragraphs
+from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints, pages_needed
 from newscrawl.database import (
     PostgresConnection,
@@ -38,6 +39,8 @@ __all__ = [
     "OTHER_SITE",
     "RECLEAN_COMMIT_EVERY",
     "SCHEMA",
+    "SHRUNK",
+    "SHRUNK_BELOW",
     "ArticleStore",
     "StorageError",
     "StoredPage",
@@ -45,10 +48,20 @@ __all__ = [
     "boilerplate_column",
     "cleaning_column",
     "content_hash",
+    "shrunk",
 ]
 
 # The outcome of an upsert refused because another site's row has the key.
 OTHER_SITE = "other_site"
+# The outcome of an upsert that kept the stored row: the page, fetched again, gave
+# too little of its text (see `shrunk`).
+SHRUNK = "shrunk"
+# A page fetched again whose text, as extracted, has under this share of the words
+# stored for it is taken for a cut-down copy of its article: a paywall's teaser,
+# a consent or error page in the article's template, a page served in part. A
+# newsroom seldom cuts a story to less than half, and the store keeps no earlier
+# version to go back to: the stored row stays, and the fetch is counted and said.
+SHRUNK_BELOW = 0.5
 
 SCHEMA_VERSION = 6
 
@@ -472,6 +485,12 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def shrunk(stored: str, fetched: str) -> bool:
+    """Whether `fetched`, a page's text as extracted again, is a cut-down copy of the
+    text `stored` for it (SHRUNK_BELOW): not a new version of the article."""
+    return word_count(fetched) < SHRUNK_BELOW * word_count(stored)
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -599,7 +618,8 @@ class ArticleStore:
         """Insert `article`, or update the row with its canonical URL, and record its
         paragraphs in the site boilerplate model. Returns "new", "changed" or
         "unchanged"; OTHER_SITE (and writes nothing) when another site's row
-        holds that canonical URL."""
+        holds that canonical URL; SHRUNK (and writes nothing) when the article's
+        text now is a cut-down copy of the stored one (`shrunk`)."""
         row: dict[str, Any] = article_record(article)
         row["authors"] = json.dumps(article.authors, ensure_ascii=False)
         row["cleaning"] = cleaning_column(article.cleaning)
@@ -612,6 +632,8 @@ class ArticleStore:
         try:
             page, before, compared = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
+            if before is not None and shrunk(compared[0], row["raw_text"]):
+                return self._kept_whole(page, article.site)
             if self.connection.execute(_UPSERT, row).rowcount == 0:
                 return OTHER_SITE
             if before != row["content_hash"]:
@@ -628,6 +650,14 @@ class ArticleStore:
             return "new"
         same = compared == (row["raw_text"], *(row[f] for f in _FIELDS))
         return "unchanged" if same else "changed"
+
+    def _kept_whole(self, page: str, site: str | None) -> str:
+        """SHRUNK: the row at `page` stays as stored; OTHER_SITE if it is not
+        `site`'s (it would stay as well)."""
+        (owner,) = self.connection.execute(
+            "SELECT site FROM articles WHERE canonical_url = ?", (page,)
+        ).fetchone()
+        return SHRUNK if owner == site else OTHER_SITE
 
     def _stored_key(self, page: str) -> tuple[str, str | None, tuple[Any, ...]]:
         """The key to store the article at `page` under, the content hash stored

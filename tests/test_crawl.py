@@ -446,6 +446,54 @@ def test_articles_that_all_name_the_front_page_as_canonical_stay_apart(tmp_path:
     assert json.loads(stats.read_text())["stats"]["newscrawl/canonical_refused"] == len(STORED)
 
 
+def test_a_refetched_teaser_does_not_replace_the_stored_article(tmp_path: Path):
+    """A site that put its articles behind a paywall served each one again as
+    its lede and a subscription prompt: the refetch replaced the stored text (and
+    the text as extracted: nothing could bring it back), version 2, exit 0,
+    nothing said (found by a hostile-site session). A text under half the stored
+    words is taken for a cut-down copy: the row stays, the fetch is counted and
+    said, and no record of the teaser reaches the -o file."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE, root)
+    site = FolderSite(root, validators=False)
+    db, out = tmp_path / "news.db", tmp_path / "news.jsonl"
+    try:
+        first = run("newscrawl", "crawl", site.url, "--db", str(db), "-o", str(out), *FAST)
+        assert first.returncode == 0, first.stderr.decode()
+        records = out.read_text().splitlines()
+        with sqlite3.connect(db) as connection:
+            before = dict(connection.execute("SELECT canonical_url, raw_text FROM articles"))
+        for path in STORED:
+            page = root / path
+            html = page.read_text()
+            title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+            page.write_text(
+                f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+                "<p>The harbour committee met again this week to discuss the dredging of"
+                " the channel and the cost of the new berth. This story is for subscribers"
+                " only: to keep reading, choose a plan.</p></article></body></html>"
+            )
+        again = run(
+            "newscrawl", "crawl", site.url, "--db", str(db), "-o", str(out), "--refresh", *FAST
+        )
+    finally:
+        site.close()
+    err = again.stderr.decode()
+    assert again.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"0 stored, {len(STORED)} kept as stored (the page now gives under half" in err
+    assert err.count("shrank from") == len(STORED), err
+    assert out.read_text().splitlines() == records
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT canonical_url, raw_text, version FROM articles")
+        after = {url: (text, version) for url, text, version in rows}
+        shrunk = connection.execute(
+            "SELECT sum(value) FROM run_counts WHERE run_id = 2 AND counter = 'shrunk'"
+        ).fetchone()[0]
+    assert after == {url: (text, 1) for url, text in before.items()}
+    assert shrunk == len(STORED)
+
+
 def test_a_replaced_output_keeps_the_refreshed_articles_found_unchanged(tmp_path: Path):
     """-O replaces the file: an unchanged article's record goes with it, so the
     run writes it again (with -o, the file already has it)."""

@@ -2,12 +2,14 @@
 from a real crawl into a real PostgreSQL server on loopback."""
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.items import ArticleItem
+from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError
 
 from .conftest import run
 from .servers import postgres_server  # noqa: F401  (a fixture)
@@ -99,3 +101,37 @@ def test_a_newer_schema_is_refused(postgres_server):  # noqa: F811
         db.execute("UPDATE newscrawl_schema SET version = 99")
     with pytest.raises(StorageError, match="schema version 99 is newer"):
         ArticleStore.open(database)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_text_cut_to_under_half_keeps_the_stored_row(
+    kind: str,
+    postgres_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """A page fetched again as a teaser replaced its stored article (a paywall,
+    found by a hostile-site session): under half the stored words, the row stays,
+    in either store; an edit that keeps half is a new version, and another site's
+    row stays that site's."""
+    database = postgres_server.new_database() if kind == "postgresql" else tmp_path / "a.db"
+    words = " ".join(f"word{n}" for n in range(40))
+    article = ArticleItem(
+        url="http://n.test/a", canonical_url="http://n.test/a", site="n.test", title="A",
+        authors=[], published=None, language="en", description=None,
+        text=words, raw_text=words, word_count=40, fetched_at="2026-03-15T10:00:00Z",
+    )  # fmt: skip
+    teaser = " ".join(words.split()[:19])
+    store = ArticleStore.open(database)
+    try:
+        assert store.upsert(article) == "new"
+        store.commit()
+        assert store.upsert(replace(article, text=teaser, raw_text=teaser, word_count=19)) == SHRUNK
+        assert store.upsert(replace(article, site="other.test", text=teaser)) == OTHER_SITE
+        store.commit()
+        assert store.cleaned("http://n.test/a", "n.test") == (words, 40, {})
+        half = " ".join(words.split()[:20])
+        assert store.upsert(replace(article, text=half, raw_text=half, word_count=20)) == "changed"
+        store.commit()
+        assert store.cleaned("http://n.test/a", "n.test") == (half, 20, {})
+    finally:
+        store.close()

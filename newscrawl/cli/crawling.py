@@ -215,11 +215,13 @@ def summary(report: Any, stored_in: str | None) -> list[str]:
     totals = run_totals(report.stats)
     fetched = totals.get(v.FETCHED, 0)
     if stored_in is not None:
-        from newscrawl.storage import OTHER_SITE
+        from newscrawl.storage import OTHER_SITE, SHRUNK
 
         kept = f"{totals.get(v.STORED, 0)} stored"
         if totals.get(v.UNCHANGED):
             kept += f", {totals[v.UNCHANGED]} unchanged"
+        if totals.get(SHRUNK):
+            kept += f", {totals[SHRUNK]} kept as stored (the page now gives under half its text)"
         if totals.get(OTHER_SITE):
             # Its row is another site's (a site renamed in the sites file keeps
             # its old rows): the store keeps that row, JSON Lines got the copy.

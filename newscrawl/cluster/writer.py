@@ -41,7 +41,7 @@ from newscrawl.cluster.run import run_progress
 from newscrawl.cluster.worker import decode_article
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean
-from newscrawl.storage import OTHER_SITE, ArticleStore
+from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
 from newscrawl.vocabulary import FINISHED, STORED, UNCHANGED
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def write_run(
             if item.site:
                 # As a crawl's store pipeline counts: an article another site's row
                 # holds is not stored (a loss: cli/crawling.py's losses).
-                counter = outcome if outcome in (UNCHANGED, OTHER_SITE) else STORED
+                counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED
                 stored_counts[item.site][counter] += 1
             report.outcomes[outcome] += 1
         if raw is None or store.pending >= commit_every:
