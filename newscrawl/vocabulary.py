@@ -44,6 +44,7 @@ __all__ = [
     "NOT_MODIFIED",
     "NO_TEXT",
     "OFFSITE",
+    "OFFSITE_REDIRECT",
     "OUTPUT_ERROR",
     "OUTPUT_ERROR_MESSAGE",
     "OUTPUT_WRITTEN",
@@ -173,6 +174,7 @@ ADDRESS_REFUSED = "address_refused"
 OVER_BUDGET = "over_budget"  # URLs left for the next run: the page budget was spent
 TOO_OLD = "too_old"
 OFFSITE = "offsite"  # another site's URLs found here, left to that site
+OFFSITE_REDIRECT = "offsite_redirect"  # pages that redirected to another site's page
 LINKS_CUT = "links_cut"  # links past the cap of one page (newscrawl/pageworker.py)
 ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one document
 PAGES_TRUNCATED = "pages_truncated"  # read to MAX_TAGS tags, or text kept to MAX_TEXT_CHARS

@@ -683,3 +683,73 @@ def test_standard_output_that_is_a_file_nobody_named_is_written(site_url: str):
         records = out.read().decode().splitlines()
     assert result.returncode == 0, result.stderr.decode()
     assert len(records) == len(STORED)
+
+
+def test_articles_redirected_to_another_site_are_counted_and_said(site_url: str, tmp_path: Path):
+    """A site that moved to a new domain redirected every article there: each
+    redirect was dropped by Scrapy's offsite filter (or, to another port, by the
+    spider) without a count, exit 0, `stats` clean, the URLs pending and asked
+    for again every run (found by a hostile-site session). Each is now counted as
+    not fetched, its URL failed, and the site's move said once."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    article = (SITE / min(STORED)).read_bytes()
+    another_site = f"{site_url}{min(STORED)}"  # another port: another site
+
+    class Moved(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            port = self.server.server_address[1]
+            if self.path == "/sitemap.xml":
+                locs = "".join(
+                    f"<url><loc>http://127.0.0.1:{port}{p}</loc></url>"
+                    for p in ("/m/1.html", "/m/2.html", "/m/3.html", "/a/8.html")
+                )
+                body = (
+                    f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+            elif self.path.startswith("/m/"):
+                self.send_response(301)
+                moved = f"http://localhost:{port}/a/{self.path[3:]}"
+                self.send_header("Location", another_site if "3" in self.path else moved)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif self.path == "/a/8.html":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(article)))
+                self.end_headers()
+                self.wfile.write(article)
+            else:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    db = tmp_path / "news.db"
+    with serving(Moved) as base:
+        result = run("newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db),
+                     "-s", "NEWSCRAWL_ALLOW_HOSTS=127.0.0.1", *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 0 and "Traceback" not in err, err
+    assert "articles: 1 stored" in err, err
+    assert "offsite_redirect 3)" in err, err
+    said = [line for line in err.splitlines() if "redirects to another site's page" in line]
+    assert len(said) == 3 and sum("WARNING" in line for line in said) == 1, err  # once a site
+    with sqlite3.connect(db) as connection:
+        states = connection.execute(
+            "SELECT url, state, attempts, last_error FROM urls WHERE url LIKE '%/m/%'"
+        ).fetchall()
+        counted = connection.execute(
+            "SELECT value FROM run_counts WHERE counter = 'offsite_redirect'"
+        ).fetchall()
+    assert sorted(state[1:] for state in states) == [("failed", 1, "offsite_redirect")] * 3
+    assert counted == [(3,)]

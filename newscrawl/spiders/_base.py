@@ -39,6 +39,7 @@ from newscrawl.vocabulary import (
     FETCH_FAILED,
     KNOWN,
     MAX_PAGES_REACHED,
+    OFFSITE_REDIRECT,
     OVER_BUDGET,
     PAGES_DROPPED,
     PAGES_OVER_SITE_CAP,
@@ -154,6 +155,7 @@ class BaseNewsSpider(scrapy.Spider):
         # URL -> why it could not be fetched; read by the CLI's report.
         self.fetch_failures: dict[str, str] = {}
         self.blocked_sites: set[str] = set()  # warned about once
+        self.moved_sites: set[str] = set()  # warned about once: redirected elsewhere
         self.counted_known: set[str] = set()  # URLs counted as already stored, once each
         # Canonical URLs named this run by a page at another address: the first
         # such page and its text's signature (see _another_story_claims).
@@ -211,6 +213,10 @@ class BaseNewsSpider(scrapy.Spider):
         """request_scheduled: a new request waits for its site's budget (the budget
         gate charges it when it is sent); a retry or redirect of one carries none."""
         self.request_scheduled(request)
+        if self._redirect_away(request):
+            self.redirected_away(request)
+            self.request_gone(request)
+            raise IgnoreRequest(f"{OFFSITE_REDIRECT}: {request.url}")
         site = request.meta.pop(BUDGET_SITE, None)
         request.meta.pop(BUDGET_QUEUED, None)
         if site is None:
@@ -229,6 +235,44 @@ class BaseNewsSpider(scrapy.Spider):
         if site is not None:
             self.budget.unqueued(site)
         self.request_gone(request)
+
+    def _redirect_away(self, request: scrapy.Request) -> bool:
+        """Whether `request` follows a redirect to another site's page, or to no
+        site's, that is not to be fetched: dropped before Scrapy's offsite filter
+        would drop it unsaid (a start page may lead on: it is let through)."""
+        return (
+            bool(request.meta.get("redirect_urls"))
+            and not request.dont_filter
+            and not request.meta.get("allow_offsite")
+            and not self.owns(request)
+        )
+
+    def owns(self, message: scrapy.Request | Response) -> bool:
+        """Whether the URL of `message` is its site's own (True when the crawl
+        does not know its site)."""
+        config = self.directory.by_name.get(message.meta.get("site") or "")
+        return config is None or self.directory.owns(config, message.url)
+
+    def redirected_away(self, message: scrapy.Request | Response) -> None:
+        """A page that redirected to another site's page, or to no site's: not this
+        site's to store. Counted as not fetched, its URL marked failed (read
+        again while listed, its attempts growing) and, once a site, said: most
+        often the site moved to a new domain, and a person must change its
+        sites file; silently, every article was lost and asked for every run."""
+        asked = requested_url(message)
+        site = message.meta.get("site") or site_of(asked)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"{FETCH_FAILED}{OFFSITE_REDIRECT}")
+        count_site(self.crawler, site, OFFSITE_REDIRECT)
+        self.fetch_failures[without_password(asked)] = OFFSITE_REDIRECT
+        states = url_states(self.crawler)
+        if states is not None and message.meta.get("tracked"):
+            states.mark_failed(site, asked, OFFSITE_REDIRECT)
+        level = logging.INFO if site in self.moved_sites else logging.WARNING
+        self.moved_sites.add(site)
+        logger.log(level, "%s: %s redirects to another site's page, %s: not fetched"
+                   " (has the site moved?)", site, without_password(asked),
+                   without_password(message.url))  # fmt: skip
 
     def request_scheduled(self, request: scrapy.Request) -> None:
         """`request` reached the scheduler (past every spider middleware that may

@@ -50,6 +50,7 @@ from newscrawl.vocabulary import (
     FETCHED,
     LINKS_CUT,
     NOT_ARTICLE,
+    OFFSITE_REDIRECT,
     PAGES,
     TOO_OLD,
 )
@@ -491,9 +492,10 @@ class NewsSpider(BaseNewsSpider):
         if offsite:
             # Redirected to another site's (or no site's) page: not this site's to
             # store; a start page may still lead on (a site that moved).
-            count_site(self.crawler, site, "offsite_redirect")
             if not response.meta.get("allow_offsite"):
+                self.redirected_away(response)
                 return
+            count_site(self.crawler, site, OFFSITE_REDIRECT)
         # A news sitemap or a feed listed it as an article, and the sitemap or feed is
         # how this site's pages are found: its links are not read.
         declared = bool(response.meta.get("article")) and not offsite
