@@ -254,6 +254,7 @@ def _clean(
         # of 25,000 paragraphs, 6 MB of pickle).
         dropped=list(result.dropped) if explain else [],
         signed=sign_text(text) if sign_story else None,
+        timed_out=result.timed_out,
     )
 
 

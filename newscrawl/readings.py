@@ -113,10 +113,15 @@ class ArticleFacts:
     dropped: list[DroppedParagraph] = field(default_factory=list)  # and why the others went
     # `text` and its story signature, when the worker was asked to sign it.
     signed: SignedText | None = None
+    # The user's fragment patterns that ran out of time on the page (its text kept).
+    timed_out: tuple[str, ...] = ()
 
     def page_cleaning(self) -> CleaningResult:
         """The page rules' result, as the cleaner gave it (for `extract --explain`)."""
-        return CleaningResult(split_paragraphs(self.text), list(self.dropped), list(self.kept))
+        return CleaningResult(
+            split_paragraphs(self.text), list(self.dropped), list(self.kept),
+            timed_out=self.timed_out,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

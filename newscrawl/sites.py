@@ -7,7 +7,8 @@
     feeds = ["https://courier.example/rss"]
     allow = ['/\\d{4}/\\d\\d/']            # URL regexes an article must match (any)
     deny = ['/video/']                    # URL regexes that exclude (any)
-    boilerplate = ["From our archive"]    # extra fragment patterns for this site
+    boilerplate = ["From our archive"]    # extra fragment patterns for this site (bounded
+                                          # in time: see cleaning/fragments.py)
     delay = 2.0                           # seconds between requests to the site (at most 30)
     concurrency = 1                       # requests at once to the site
     max_age = "3d"                        # skip entries older than this (at most 100 years)
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from newscrawl.cleaning.fragments import compile_user_pattern
 from newscrawl.hosts import host_key, registrable_domain, site_key
 from newscrawl.urls import InvalidURLError, parse_url, site_of
 
@@ -269,7 +271,10 @@ def _value(raw: dict[str, Any], key: str) -> Any:
         if key in ("allow", "deny", "boilerplate"):
             patterns = _strings(value, key)
             for pattern in patterns:
-                re.compile(pattern)
+                if key == "boilerplate":  # as the cleaning applies it (with `regex`)
+                    compile_user_pattern(pattern)
+                else:
+                    re.compile(pattern)
             return patterns
         if key == "delay":
             # TOML has inf and nan: both are floats, and nan passes any comparison

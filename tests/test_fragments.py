@@ -1,7 +1,21 @@
+import contextlib
+import re
+import signal
+import time
+from collections.abc import Iterator
+
 import pytest
 
-from newscrawl.cleaning import FragmentMatcher, InvalidPatternError
-from newscrawl.cleaning.fragments import FRAGMENT_MAX_CHARS
+from newscrawl.cleaning import FragmentMatcher, InvalidPatternError, TextCleaner
+from newscrawl.cleaning.fragments import (
+    _LEADING_DECORATION,
+    _TRAILING_DECORATION,
+    BUILTIN_FRAGMENT_PATTERNS,
+    FRAGMENT_MAX_CHARS,
+    USER_PATTERN_SECONDS,
+    USER_PATTERNS_PAGE_SECONDS,
+)
+from newscrawl.cleaning.normalize import comparison_key
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +255,108 @@ def test_a_long_bio_is_a_bio_up_to_the_fragment_limit():
     assert FragmentMatcher.build().match(bio) == "bio"
     # A longer paragraph is text, whatever it starts with.
     assert FragmentMatcher.build().match(bio + " " + bio) is None
+
+
+# -- the user's patterns: each on its own, with a bound on its CPU time --------------
+
+# A pattern that backtracks on a paragraph of plain words (with `re` and `regex`).
+BACKTRACKS = r"(?:\w|\w\w|\s)+[.!]"
+PLAIN = [
+    "The harbour master counted forty boats at anchor on the first calm morning",
+    "Fishermen said the early season had brought more crab than anyone remembered",
+    "The new pontoon will open to visitors once the council has checked it",
+]
+
+
+@contextlib.contextmanager
+def at_most(seconds: int) -> Iterator[None]:
+    """A hang fails the test (SIGALRM interrupts a match of `re`) instead of blocking."""
+
+    def expired(*_: object) -> None:
+        raise AssertionError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_user_pattern_out_of_time_keeps_the_paragraphs_and_is_named() -> None:
+    """Before: the page's cleaning never ended (17 s of CPU for 40 characters)."""
+    cleaner = TextCleaner([BACKTRACKS, "from the archive"])
+    with at_most(20):
+        started = time.process_time()
+        result = cleaner.clean([*PLAIN, "From the archive"])
+        spent = time.process_time() - started
+    assert result.paragraphs == PLAIN  # kept, not lost
+    assert [(d.text, d.detail) for d in result.dropped] == [("From the archive", "user")]
+    assert result.timed_out == (BACKTRACKS,)
+    # Given up on the page after its first paragraph's time.
+    assert spent < USER_PATTERN_SECONDS * len(PLAIN) + 0.5
+
+
+def test_a_page_s_user_patterns_share_one_bound() -> None:
+    """Thirty patterns that each run out of time cost one page's bound, not thirty."""
+    patterns = [f"{BACKTRACKS}{{{count}}}" for count in range(1, 31)]
+    assert len(patterns) * USER_PATTERN_SECONDS > USER_PATTERNS_PAGE_SECONDS
+    with at_most(20):
+        started = time.process_time()
+        result = TextCleaner(patterns).clean(PLAIN)
+        spent = time.process_time() - started
+    assert result.paragraphs == PLAIN
+    assert result.timed_out == tuple(patterns)  # all named: none was applied to all of it
+    assert spent < USER_PATTERNS_PAGE_SECONDS + 0.5
+
+
+def test_the_reported_pattern_matches_at_once() -> None:
+    """`(\\w+\\s?)+ newsletter` took 17 s of CPU on 40 characters with `re`."""
+    cleaner = TextCleaner([r"(\w+\s?)+ newsletter"])
+    with at_most(20):
+        result = cleaner.clean([*PLAIN, "Readers love the free Quayside newsletter"])
+    assert result.paragraphs == PLAIN
+    assert result.timed_out == ()
+
+
+def test_user_patterns_reach_neither_each_other_nor_the_built_ins() -> None:
+    """Before: spliced into one expression, a global flag or a built-in group's
+    name was a re.error traceback, and a back reference pointed at a built-in's group."""
+    matcher = FragmentMatcher.build([r"(?i)from the archive", r"(\w+) and \1", r"(?P<share>q+)"])
+    assert matcher.match("From the archive") == "user"
+    assert matcher.match("Salt and salt") == "user"
+    assert matcher.match("qqq") == "user"
+    assert matcher.match("Salt and pepper") is None
+    assert matcher.match("Share this article") == "share"
+
+
+def _combined(extra: list[str]) -> re.Pattern[str]:
+    """The one expression the patterns were before: the built-ins, then the user's."""
+    groups = [*BUILTIN_FRAGMENT_PATTERNS.items(), ("user", tuple(extra))]
+    return re.compile(
+        "|".join(
+            f"(?P<{name}>" + "|".join(f"(?:{source})" for source in group) + ")"
+            for name, group in groups
+        ),
+        re.IGNORECASE,
+    )
+
+
+def test_the_built_ins_and_sound_user_patterns_match_as_one_expression_did() -> None:
+    extra = [r"from the archive", r"more from \w+", r"listen to this story \(\d+ min\)"]
+    matcher = FragmentMatcher.build(extra)
+    combined = _combined(extra)
+    lines = [
+        *PLAIN, "From the archive", "More from Sport", "Listen to this story (4 min)",
+        "Advertisement", "Share this article", "By Jane Roe", "By then it was too late.",
+        "Read more: why the council voted no", "© 2026 Courier", "[From the archive]",
+        "Sign up for our daily newsletter", "Jane Roe is a reporter at the Courier.",
+    ]  # fmt: skip
+    for line in lines:
+        key = comparison_key(line)
+        label = key.lstrip(_LEADING_DECORATION).rstrip(_TRAILING_DECORATION)
+        found = combined.fullmatch(label) or combined.fullmatch(key)
+        assert matcher.match(line) == (found.lastgroup if found else None) or (
+            found is not None and found.lastgroup == "byline"  # unless it reads as a sentence
+        ), line

@@ -174,3 +174,14 @@ def test_whose_a_url_on_a_shared_domain_is_does_not_depend_on_the_files_order(
         assert directory.foreign_to(a, "http://other.test/x.html")
         assert directory.foreign_to(b, "http://other.test/x.html")
         assert directory.site_for("http://b.other.test/x.html") is b
+
+
+def test_boilerplate_is_checked_as_the_cleaning_applies_it(tmp_path: Path):
+    """With `regex` (cleaning/fragments.py): its classes pass, a broken pattern is
+    one line naming file, line and key."""
+    (site,) = load_sites(sites_file(tmp_path, r"boilerplate = ['\p{Lu}+ newsletter']"))
+    assert site.boilerplate == (r"\p{Lu}+ newsletter",)
+    with pytest.raises(SitesFileError) as error:
+        load_sites(sites_file(tmp_path, "boilerplate = ['(unclosed']"))
+    assert str(error.value).startswith(f"{tmp_path / 'sites.toml'}:4: key 'boilerplate': ")
+    assert "'(unclosed'" in str(error.value)

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from newscrawl.cleaning.fragments import EDGE_ONLY, FragmentMatcher
+from newscrawl.cleaning.fragments import EDGE_ONLY, FragmentMatcher, PatternClock
 from newscrawl.cleaning.normalize import word_count, words
 from newscrawl.cleaning.repeats import find_repeats_counted
 from newscrawl.cleaning.siteboiler import fingerprint
@@ -72,6 +72,9 @@ class CleaningResult:
     # Work done: link-text trie steps and paragraph pairs compared. Bounded by a
     # constant times the page's words (see the rules' bounds); tests check it.
     comparisons: int = 0
+    # The user's fragment patterns that ran out of time on the page: not applied
+    # to the rest of it, whose paragraphs they did not drop (see fragments.py).
+    timed_out: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -270,7 +273,8 @@ class TextCleaner:
     ) -> CleaningResult:
         dropped: dict[int, tuple[str, str]] = {}
         title_words = words(title) if title else []
-        kinds = [self.fragments.match(paragraph) for paragraph in paragraphs]
+        clock = PatternClock()  # the page's time for the user's patterns
+        kinds = [self.fragments.match(paragraph, clock) for paragraph in paragraphs]
         at_edge = _edges(kinds)
         at_start = _at_start(kinds)
         for index, paragraph in enumerate(paragraphs):
@@ -329,6 +333,7 @@ class TextCleaner:
                 for index, (rule, detail) in sorted(dropped.items())
             ],
             comparisons=anchors.steps + compared,
+            timed_out=tuple(clock.timed_out),
         )
 
     def clean_text(

@@ -1,4 +1,4 @@
-"""Boilerplate fragments: whole paragraphs that are page furniture, not text.
+r"""Boilerplate fragments: whole paragraphs that are page furniture, not text.
 
 Each pattern must match a *whole* paragraph (after normalisation and trimming of
 decorative punctuation), never a part of one: "Read more" alone is a link label,
@@ -6,19 +6,46 @@ while "Read more about the ruling in our explainer." is a sentence of the story.
 That is what keeps these rules precise enough to run on every page.
 
 Users add their own patterns (same full-match semantics) through the
-``NEWSCRAWL_FRAGMENT_PATTERNS`` setting.
+``NEWSCRAWL_FRAGMENT_PATTERNS`` setting and a sites file's ``boilerplate``.
+
+A user's pattern may backtrack catastrophically: ``(\w+\s?)+ newsletter`` took
+17 s of CPU on a paragraph of 40 characters with ``re``, for ever on a page.
+Which patterns do cannot be told from their text, so they are not refused;
+they are bounded instead. Each is compiled on its own with the ``regex``
+module (which backtracks less, and stops a match after a time) and applied
+with a CPU time bound: USER_PATTERN_SECONDS a paragraph, USER_PATTERNS_PAGE_SECONDS
+for all of them on a page (a PatternClock). A pattern that runs out of time is
+not applied to the rest of the page: the paragraphs it did not finish are kept,
+never lost, and the page's result names the pattern (`timed_out`) for the
+caller to count and warn of (PatternTimeouts). The built-in patterns are ours
+(bounded repetitions, on paragraphs of at most FRAGMENT_MAX_CHARS) and stay one
+``re`` expression, matching as before at the same speed.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import regex
 
 from newscrawl.cleaning.normalize import comparison_key
 from newscrawl.cleaning.timestamps import is_timestamp
 
-__all__ = ["BUILTIN_FRAGMENT_PATTERNS", "EDGE_ONLY", "FragmentMatcher", "InvalidPatternError"]
+__all__ = [
+    "BUILTIN_FRAGMENT_PATTERNS",
+    "EDGE_ONLY",
+    "USER_PATTERNS_PAGE_SECONDS",
+    "USER_PATTERN_SECONDS",
+    "FragmentMatcher",
+    "InvalidPatternError",
+    "PatternClock",
+    "PatternTimeouts",
+    "compile_user_pattern",
+]
 
 _NETWORKS = (
     r"(?:facebook|twitter|x|instagram|linkedin|tiktok|youtube|threads|bluesky|mastodon"
@@ -301,6 +328,15 @@ EDGE_ONLY = frozenset({"contact", "byline", "bio", "url_only", "timestamp"})
 # well under it); longer paragraphs are text, and skip the patterns.
 FRAGMENT_MAX_CHARS = 800
 
+# CPU a user's pattern may take on one paragraph (of at most FRAGMENT_MAX_CHARS),
+# and all of them on one page. A sound pattern takes microseconds on a paragraph;
+# one that takes 50 ms backtracks, and would take minutes on a longer one. The
+# page's bound keeps a page far under the crawl's NEWSCRAWL_EXTRACT_TIMEOUT (8 s
+# by default), so that it is not lost for a pattern's sake. CPU time, as `regex`
+# counts a timeout: a busy machine does not make a sound pattern run out of it.
+USER_PATTERN_SECONDS = 0.05
+USER_PATTERNS_PAGE_SECONDS = 1.0
+
 # Decorative characters around a label: "» Read more", "Related:", "More ›", "•"
 # (after normalisation, which has already turned guillemets into '"').
 _LEADING_DECORATION = " \t\n»›>|•·*#-\"'(["
@@ -332,33 +368,48 @@ class InvalidPatternError(ValueError):
     """A user-supplied fragment pattern is not a valid regular expression."""
 
 
+def compile_user_pattern(source: str) -> regex.Pattern[str]:
+    """A user's fragment pattern as FragmentMatcher applies it (InvalidPatternError
+    if it is none): with `regex`, case-insensitive, in its `re`-compatible version."""
+    try:
+        return regex.compile(source, regex.IGNORECASE | regex.VERSION0)
+    except (regex.error, OverflowError, RecursionError, ValueError) as exc:
+        raise InvalidPatternError(f"invalid fragment pattern {source!r}: {exc}") from None
+
+
+@dataclass
+class PatternClock:
+    """One page's CPU time for the user's patterns, and the patterns that ran out
+    of it (in the order they did): those are not applied to the rest of the page."""
+
+    left: float = USER_PATTERNS_PAGE_SECONDS
+    timed_out: dict[str, None] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class FragmentMatcher:
     """Decides whether a whole paragraph is a boilerplate fragment, and of which class."""
 
     # One expression, a named group per class: a single match says which class fits.
     pattern: re.Pattern[str]
+    # The user's patterns (class "user"), each on its own: timed one by one, and
+    # none can break another (a group name, a back reference, a global flag).
+    user: tuple[tuple[str, regex.Pattern[str]], ...] = ()
 
     @classmethod
     def build(cls, extra_patterns: Iterable[str] = ()) -> FragmentMatcher:
         """Combine the built-in patterns with `extra_patterns` from the user (class "user")."""
-        groups = [(name, group) for name, group in BUILTIN_FRAGMENT_PATTERNS.items()]
-        extras = tuple(extra_patterns)
-        for extra in extras:
-            try:
-                re.compile(extra)
-            except (re.error, OverflowError, RecursionError) as exc:  # OverflowError: a{4294967296}
-                raise InvalidPatternError(f"invalid fragment pattern {extra!r}: {exc}") from None
-        if extras:
-            groups.append(("user", extras))
+        user = [(extra, compile_user_pattern(extra)) for extra in dict.fromkeys(extra_patterns)]
         combined = "|".join(
             f"(?P<{name}>" + "|".join(f"(?:{source})" for source in group) + ")"
-            for name, group in groups
+            for name, group in BUILTIN_FRAGMENT_PATTERNS.items()
         )
-        return cls(re.compile(combined, re.IGNORECASE))
+        return cls(re.compile(combined, re.IGNORECASE), tuple(user))
 
-    def match(self, paragraph: str) -> str | None:
-        """The class of furniture `paragraph` is, as a whole, or None if it is text."""
+    def match(self, paragraph: str, clock: PatternClock | None = None) -> str | None:
+        """The class of furniture `paragraph` is, as a whole, or None if it is text.
+        The user's patterns take their time from `clock`, the page's (a paragraph
+        alone has the time of a page)."""
         if len(paragraph) > FRAGMENT_MAX_CHARS:
             return None
         key = comparison_key(paragraph)
@@ -368,17 +419,69 @@ class FragmentMatcher:
             return "no_words"
         if is_timestamp(label):
             return "timestamp"
+        if clock is None:
+            clock = PatternClock()
         # The label without decoration, or the paragraph as written: a user pattern
-        # may well include the brackets the label loses.
-        found = self.pattern.fullmatch(label) or (
-            self.pattern.fullmatch(key) if key != label else None
-        )
-        if found is None:
+        # may well include the brackets the label loses. The built-ins first.
+        kind = self._kind(label, clock) or (self._kind(key, clock) if key != label else None)
+        if kind == "byline" and _reads_as_sentence(paragraph, key):
             return None
-        if found.lastgroup == "byline" and _reads_as_sentence(paragraph, key):
-            return None
-        return found.lastgroup
+        return kind
+
+    def _kind(self, text: str, clock: PatternClock) -> str | None:
+        found = self.pattern.fullmatch(text)
+        if found is not None:
+            return found.lastgroup
+        started = None  # read once a pattern, not twice (0.6 us a reading)
+        for source, compiled in self.user:
+            if source in clock.timed_out:
+                continue
+            if clock.left <= 0:  # the page's time is spent: not tried on the rest
+                clock.timed_out[source] = None
+                continue
+            if started is None:
+                started = time.process_time()
+            try:
+                user = compiled.fullmatch(text, timeout=min(USER_PATTERN_SECONDS, clock.left))
+            except TimeoutError:
+                user = None
+                clock.timed_out[source] = None
+            ended = time.process_time()
+            clock.left -= ended - started
+            started = ended
+            if user is not None:
+                return "user"
+        return None
 
     def matches(self, paragraph: str) -> bool:
         """True if `paragraph`, as a whole, is page furniture."""
         return self.match(paragraph) is not None
+
+
+def timeout_warning(site: str | None, pattern: str, where: str) -> str:
+    """One line: `pattern` (of `site`) ran out of time on the page `where`."""
+    of = f"site {site}: " if site else ""
+    return (
+        f"{of}fragment pattern {pattern!r} ran out of time on {where}"
+        f" ({USER_PATTERN_SECONDS:g} s of CPU a paragraph, {USER_PATTERNS_PAGE_SECONDS:g} s a page):"
+        " not applied there, the text kept; it may nest repetitions, as (\\w+\\s?)+ does"
+    )
+
+
+class PatternTimeouts:
+    """Pages on which a user's pattern ran out of time, counted by site and pattern.
+    `add` gives the warnings to show: one line per site and pattern, the first time."""
+
+    def __init__(self) -> None:
+        self.pages: Counter[tuple[str, str]] = Counter()
+        self.total = 0  # pages on which any pattern ran out of time
+
+    def add(self, site: str | None, where: str, patterns: Iterable[str]) -> list[str]:
+        warnings = []
+        patterns = tuple(patterns)
+        for pattern in patterns:
+            if (site or "", pattern) not in self.pages:
+                warnings.append(timeout_warning(site, pattern, where))
+            self.pages[site or "", pattern] += 1
+        self.total += bool(patterns)
+        return warnings
