@@ -23,7 +23,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task, threads
 
-from newscrawl.article import clean_article, drop_reason, raw_fingerprints
+from newscrawl.article import clean_article_explained, drop_reason, raw_fingerprints
 from newscrawl.cleaning.cleaner import text_without_site_boilerplate
 from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import SiteModel
@@ -40,7 +40,7 @@ from newscrawl.feeds import (
     spools_of,
 )
 from newscrawl.items import ArticleItem, article_record
-from newscrawl.runlog import count_site, stop_on_write_error
+from newscrawl.runlog import count_site, patterns_timed_out, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.storage import OTHER_SITE, SHRUNK, StorageError
 from newscrawl.vocabulary import ARTICLES, CPU_MS, DROPPED, PAGES_DROPPED, STORE, STORED, UNCHANGED
@@ -167,7 +167,8 @@ class CleaningPipeline:
             boilerplate = self.sites.boilerplate(item.site, among=raw)
         if item.kept_fingerprints is None:
             # Not read by newscrawl's workers (another spider's item): every rule here.
-            clean_article(item, self.cleaner_for(item.site), self.min_words, boilerplate)
+            result = clean_article_explained(item, self.cleaner_for(item.site), boilerplate)
+            patterns_timed_out(self.crawler, item.site, item.url or "", result.timed_out)
         else:
             self._drop_site_boilerplate(item, item.kept_fingerprints, boilerplate)
             item.boilerplate_used = sorted(set(raw) & boilerplate)

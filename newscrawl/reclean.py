@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from newscrawl.article import boilerplate_used, rule_counts
 from newscrawl.cleaning import TextCleaner
+from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.database import database_errors
 from newscrawl.storage import (
     RECLEAN_COMMIT_EVERY,
@@ -23,7 +24,23 @@ from newscrawl.storage import (
     cleaning_column,
 )
 
-__all__ = ["reclean"]
+__all__ = ["TimedOut", "reclean", "warn_of_timeouts"]
+
+
+# What a re-clean tells of a page on which a user's fragment pattern ran out of
+# time: its site, its address, the patterns (its paragraphs they did not finish kept).
+TimedOut = Callable[[str, str, tuple[str, ...]], None]
+
+
+def warn_of_timeouts(timeouts: PatternTimeouts, warn: Callable[[str], None]) -> TimedOut:
+    """A TimedOut that counts the pages in `timeouts` and gives `warn` one line per
+    site and pattern, the first time."""
+
+    def timed_out(site: str, url: str, patterns: tuple[str, ...]) -> None:
+        for warning in timeouts.add(site, url, patterns):
+            warn(warning)
+
+    return timed_out
 
 
 def reclean(
@@ -31,6 +48,7 @@ def reclean(
     cleaner: TextCleaner | Callable[[str], TextCleaner],
     sites: Iterable[str] | None = None,
     stale_only: bool = False,
+    timed_out: TimedOut | None = None,
 ) -> int:
     """Clean the stored articles of `sites` (all when None) again, from their raw
     text, with the current rules and site model. Returns how many texts changed.
@@ -47,9 +65,13 @@ def reclean(
     Commits every RECLEAN_COMMIT_EVERY rows written, so a stop during it keeps
     what was done and running it again does the rest. For the end-of-run
     re-clean that is the next run's: the rows not reached are still stale.
+
+    A page on which a user's fragment pattern runs out of time (a pattern that
+    backtracks: see cleaning/fragments.py) keeps the paragraphs it did not
+    finish, as in a crawl, and is told to `timed_out`.
     """
     try:
-        return _reclean(store, cleaner, sites, stale_only)
+        return _reclean(store, cleaner, sites, stale_only, timed_out)
     except database_errors() as exc:
         raise StorageError(f"cannot write to {store.path}: {exc}") from None
 
@@ -59,6 +81,7 @@ def _reclean(
     cleaner: TextCleaner | Callable[[str], TextCleaner],
     sites: Iterable[str] | None,
     stale_only: bool,
+    timed_out: TimedOut | None,
 ) -> int:
     changed = 0
     for site in sorted(sites) if sites is not None else store.sites():
@@ -70,6 +93,8 @@ def _reclean(
             result = site_cleaner.clean_text(
                 source, row.title, json.loads(row.anchor_texts), boilerplate
             )
+            if result.timed_out and timed_out is not None:
+                timed_out(site, row.canonical_url, result.timed_out)
             cleaning = cleaning_column(rule_counts(result))
             used = boilerplate_column(boilerplate_used(source, boilerplate))
             if (

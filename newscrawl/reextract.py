@@ -26,11 +26,12 @@ from newscrawl.archive import ArchivedPage, ArchiveError, archived_page, scan_ar
 from newscrawl.article import apply_cleaning, build_article, drop_reason
 from newscrawl.batch import read_articles
 from newscrawl.cleaning.cleaner import without_site_boilerplate
+from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import Frontier
 from newscrawl.hosts import site_key
 from newscrawl.readings import NO_TEXT, PageReading
-from newscrawl.reclean import reclean
+from newscrawl.reclean import reclean, warn_of_timeouts
 from newscrawl.storage import RECLEAN_COMMIT_EVERY, ArticleStore, StoredPage
 from newscrawl.workers import ExtractionPool, WorkersFailed
 
@@ -49,6 +50,10 @@ class ReextractReport:
     not_archived: int = 0  # no archived page for the row
     no_article: int = 0  # the page no longer gives an article (the row is kept)
     unreadable: list[str] = field(default_factory=list)  # "url: why"
+    # Pages on which a user's fragment pattern ran out of time (their paragraphs
+    # kept), and a line per site and pattern to warn of it.
+    timeouts: PatternTimeouts = field(default_factory=PatternTimeouts)
+    timeout_warnings: list[str] = field(default_factory=list)
 
 
 class _Locator:
@@ -125,7 +130,8 @@ def reextract(
         if pool is not None:
             pool.stop()
     # As at the end of a crawl: clean against the site models as they now are.
-    reclean(store, config.cleaners(), todo, stale_only=True)
+    reclean(store, config.cleaners(), todo, stale_only=True,
+            timed_out=warn_of_timeouts(report.timeouts, report.timeout_warnings.append))  # fmt: skip
     return report
 
 
@@ -158,6 +164,7 @@ def _store_again(
         logger.info("no article at %s now: %s", row.url, reading.failure or NO_TEXT)
         report.no_article += 1
         return
+    report.timeout_warnings.extend(report.timeouts.add(row.site, row.url, facts.timed_out))
     published, title = frontier.discovery_hints(row.url)
     # What the crawl knew of the page: its site, where its canonical URL may point
     # (the row's own key was accepted then), the sitemap's or feed's date and title.

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
+from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.vocabulary import (
+    PATTERN_TIMEOUTS,
     RUN_TOTALS,
     SITE_STATS,
     STORAGE_ERROR,
@@ -24,9 +27,28 @@ from newscrawl.vocabulary import (
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["count_site", "run_totals", "site_counts", "stop_on_write_error"]
+__all__ = ["count_site", "patterns_timed_out", "run_totals", "site_counts", "stop_on_write_error"]
 
 logger = logging.getLogger(__name__)
+
+_TIMEOUTS: WeakKeyDictionary[Any, PatternTimeouts] = WeakKeyDictionary()
+
+
+def patterns_timed_out(
+    crawler: Crawler, site: str | None, url: str, patterns: Iterable[str], count: bool = True
+) -> None:
+    """The user's fragment `patterns` ran out of time on the page `url` of `site`
+    (stored with the paragraphs they did not finish): a warning per site and
+    pattern, once a crawl; the page counted under PATTERN_TIMEOUTS unless it was
+    counted already (`count`: the end of the run's re-clean of a page read by it)."""
+    patterns = tuple(patterns)
+    if not patterns:
+        return
+    timeouts = _TIMEOUTS.setdefault(crawler, PatternTimeouts())
+    for warning in timeouts.add(site, url, patterns):
+        logger.warning("%s", warning)
+    if count:
+        count_site(crawler, site, PATTERN_TIMEOUTS)
 
 
 def stop_on_write_error(crawler: Crawler, error: str) -> None:

@@ -31,7 +31,7 @@ from twisted.internet import threads
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import Frontier, URLStates
 from newscrawl.reclean import reclean
-from newscrawl.runlog import site_counts
+from newscrawl.runlog import patterns_timed_out, site_counts
 from newscrawl.storage import ArticleStore, StorageError
 from newscrawl.storelock import StoreLock
 from newscrawl.vocabulary import RECLEANED, STORAGE_ERROR, STORE_ERROR, STORE_UNAVAILABLE
@@ -137,7 +137,13 @@ class RunStore:
         if stats is not None and stats.get_value(STORE_ERROR):
             return
         sites = set(site_counts(stats.get_stats() if stats is not None else {})) | set(also)
-        changed = reclean(self.articles, self.cleaner_for, sorted(sites), stale_only=True)
+        changed = reclean(
+            self.articles, self.cleaner_for, sorted(sites), stale_only=True,
+            # The pages were counted as the run read them; warned of once a crawl.
+            timed_out=lambda site, url, patterns: patterns_timed_out(
+                self.crawler, site, url, patterns, count=False
+            ),
+        )  # fmt: skip
         if stats is not None:
             stats.set_value(RECLEANED, changed)
 

@@ -54,6 +54,7 @@ __all__ = [
     "PAGES_OVER_SITE_CAP",
     "PAGES_SKIPPED",
     "PAGES_TRUNCATED",
+    "PATTERN_TIMEOUTS",
     "PREFIX",
     "RECLEANED",
     "RETRY_AFTER_PAUSES",
@@ -178,6 +179,9 @@ OFFSITE_REDIRECT = "offsite_redirect"  # pages that redirected to another site's
 LINKS_CUT = "links_cut"  # links past the cap of one page (newscrawl/pageworker.py)
 ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one document
 PAGES_TRUNCATED = "pages_truncated"  # read to MAX_TAGS tags, or text kept to MAX_TEXT_CHARS
+# Pages on which a user's fragment pattern ran out of time (cleaning/fragments.py):
+# stored with the paragraphs it did not finish.
+PATTERN_TIMEOUTS = "pattern_timeouts"
 
 # Columns of `newscrawl stats`, in order: counter -> heading.
 STATS_COLUMNS = {

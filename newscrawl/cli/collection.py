@@ -128,7 +128,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         for site in args.site or ():
             check_site(store, site)
         report = reextract(store, args.archive, config, args.site)
-    for problem in report.unreadable:
+    for problem in [*report.timeout_warnings, *report.unreadable]:
         print(f"newscrawl: warning: {problem}", file=sys.stderr)
     kept = []
     if report.not_archived:

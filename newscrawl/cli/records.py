@@ -53,20 +53,33 @@ def add_parsers(commands: Any) -> None:
 
 
 def cmd_reclean(args: argparse.Namespace) -> int:
-    from newscrawl.reclean import reclean
+    from newscrawl.cleaning.fragments import PatternTimeouts
+    from newscrawl.reclean import reclean, warn_of_timeouts
 
     config = config_with_sites(args.sites)
+    timeouts = PatternTimeouts()
+    # At once, not at the end: a re-clean of many rows with a pattern that
+    # backtracks is long, and the pattern is to be fixed.
+    timed_out = warn_of_timeouts(
+        timeouts,
+        lambda warning: print(f"newscrawl: warning: {warning}", file=sys.stderr, flush=True),
+    )
     with open_store(args.db, writes=True) as store:
         for site in args.site or ():
             check_site(store, site)
         sites = args.site or None
-        changed = reclean(store, config.cleaners(), sites)
+        changed = reclean(store, config.cleaners(), sites, timed_out=timed_out)
         total = (
             sum(store.count_articles(site) for site in sites) if sites else store.count_articles()
         )
     what = f"{total} articles of {', '.join(sites)}" if sites else f"{total} articles"
+    slow = (
+        f"; a fragment pattern ran out of time on {timeouts.total} (their paragraphs kept)"
+        if timeouts.total
+        else ""
+    )
     print(
-        f"newscrawl: recleaned {shown(args.db)}: {changed} of {what} changed",
+        f"newscrawl: recleaned {shown(args.db)}: {changed} of {what} changed{slow}",
         file=sys.stderr,
     )
     return EXIT_OK

@@ -36,11 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.cluster.keys import RunKeys
 from newscrawl.cluster.run import run_progress
 from newscrawl.cluster.worker import decode_article
 from newscrawl.frontier import Frontier
-from newscrawl.reclean import reclean
+from newscrawl.reclean import reclean, warn_of_timeouts
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
 from newscrawl.vocabulary import FINISHED, STORED, UNCHANGED
 
@@ -169,7 +170,10 @@ def write_run(
     counts = _worker_counts(server, keys)
     for site, outcomes in stored_counts.items():
         counts[site].update(outcomes)
-    report.recleaned = reclean(store, cleaner_for, sorted(counts), stale_only=True)
+    report.recleaned = reclean(
+        store, cleaner_for, sorted(counts), stale_only=True,
+        timed_out=warn_of_timeouts(PatternTimeouts(), logger.warning),
+    )  # fmt: skip
     report.run_id = frontier.start_run(spider)
     frontier.finish_run(report.run_id, FINISHED, {s: dict(c) for s, c in counts.items()})
     return report

@@ -28,7 +28,7 @@ from newscrawl.pagereader import PageReader
 from newscrawl.readings import MAX_TAGS, MAX_TEXT_CHARS, NO_TEXT, PageReading
 from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
-from newscrawl.runlog import count_site
+from newscrawl.runlog import count_site, patterns_timed_out
 from newscrawl.runstore import url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.storage import content_hash
@@ -388,6 +388,10 @@ class BaseNewsSpider(scrapy.Spider):
         reader = PageReader.of(self.crawler)
         reading = await reader.read_page(response, site, declared_article=declared,
                                          read_links=not declared)  # fmt: skip
+        if reading.article is not None and reading.article.timed_out:
+            patterns_timed_out(
+                self.crawler, site, without_password(response.url), reading.article.timed_out
+            )
         if reading.tags_cut or reading.text_cut:
             count_site(self.crawler, site, PAGES_TRUNCATED)
             url = without_password(response.url)
