@@ -12,6 +12,13 @@ the timer to SECOND_SIGNAL_SECONDS.
 Nothing is lost that was acknowledged: SQLite keeps every committed article (and
 the URLs of the others stay pending, so the next run fetches them), and a torn
 last JSON Lines record is cut by the next run.
+
+A stop signal that comes while the spider already closes (its pages all done,
+or a component's stop) has nothing left to stop: the close goes on, the timer
+bounding it, and the run ends as it was ending. Passed to Scrapy, it stopped the
+reactor halfway through the close (Scrapy's second close of the spider returns
+as soon as the first has begun), and the run record, the finish reason and
+perhaps the JSON Lines records were lost.
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.threadable import isInIOThread
 
@@ -34,7 +40,14 @@ from newscrawl.config import NewscrawlConfig
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["EXIT_FORCED", "NoRetryWhileStopping", "StopWatchdog", "crawl_stopping", "stop_crawl"]
+__all__ = [
+    "EXIT_FORCED",
+    "NoRetryWhileStopping",
+    "StopWatchdog",
+    "crawl_stopping",
+    "spider_closing",
+    "stop_crawl",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +84,16 @@ def _as_sigterm(number: int, frame: Any) -> None:
 
 class StopWatchdog:
     def __init__(self, crawler: Crawler) -> None:
+        # 0: no limit; the extension still keeps a stop signal off a closing crawl.
         self.seconds = NewscrawlConfig.of(crawler).stop_timeout
-        if self.seconds <= 0:
-            raise NotConfigured
+        self.signalled = False  # a stop signal came
         self.timer: threading.Timer | None = None
         self.deadline = 0.0
+        self.crawler = crawler
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # Not at spider_closed: the run's record is written by a spider_closed
+        # handler (newscrawl/runstore.py), which the timer must bound too.
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StopWatchdog:
@@ -103,11 +119,25 @@ class StopWatchdog:
 
     def _wrap(self, previous: Any) -> Any:
         def on_stop_signal(number: int, frame: Any) -> None:
-            if self.timer is None:
-                self._start_timer(self.seconds)
+            if not self.signalled:
+                self.signalled = True
+                if self.seconds > 0:
+                    self._start_timer(self.seconds)
+                if spider_closing(self.crawler):
+                    # Scrapy's stop would end the reactor before the close
+                    # ends: it only goes on, within the timer. (No logging in a
+                    # signal handler: the stream may be half-written.)
+                    from twisted.internet import reactor
+
+                    reactor.callFromThread(_log_stop_while_closing, number)
+                    return
                 previous(number, frame)  # Scrapy's graceful stop
                 # Scrapy has put its "kill at once" handler in place for the next
                 # signal: ours goes back in front of it.
+                self._wrap_handlers()
+                return
+            if self.timer is None:  # NEWSCRAWL_STOP_TIMEOUT=0: Scrapy's answer, unbounded
+                previous(number, frame)
                 self._wrap_handlers()
                 return
             # A second signal: Scrapy would stop the reactor at once, leaving the
@@ -119,7 +149,6 @@ class StopWatchdog:
                 logger.warning(
                     "a second stop signal: exiting in at most %g s", SECOND_SIGNAL_SECONDS
                 )
-                assert self.timer is not None
                 self.timer.cancel()
                 self._start_timer(SECOND_SIGNAL_SECONDS)
 
@@ -144,9 +173,24 @@ class StopWatchdog:
         finally:
             os._exit(EXIT_FORCED)
 
-    def spider_closed(self, spider: Any, reason: str) -> None:
+    def engine_stopped(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
+
+
+def _log_stop_while_closing(number: int) -> None:
+    logger.info(
+        "Received %s while the crawl closes: the close goes on (the output, the run record)",
+        signal.Signals(number).name,
+    )
+
+
+def spider_closing(crawler: Crawler) -> bool:
+    """Whether the spider's close has begun and not ended (Scrapy's slot holds its
+    `closing` from the start of the close until the spider is closed)."""
+    engine = crawler.engine
+    slot = getattr(engine, "_slot", None) if engine is not None else None
+    return getattr(slot, "closing", None) is not None
 
 
 class NoRetryWhileStopping:
@@ -179,5 +223,4 @@ def crawl_stopping(crawler: Crawler) -> bool:
     engine = crawler.engine
     if engine is None:
         return False
-    slot = getattr(engine, "_slot", None)  # Scrapy's: set while the spider closes
-    return not engine.running or getattr(slot, "closing", None) is not None
+    return not engine.running or spider_closing(crawler)

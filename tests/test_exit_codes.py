@@ -441,6 +441,52 @@ def test_a_stop_exits_130_and_closes_the_run_with_one_signal_or_two(
     assert summary is not None and int(summary[1]) == rows(db)
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_the_crawl_closes_lets_it_close_and_record_the_run(
+    small_site: str, tmp_path: Path, stop: signal.Signals
+):
+    """A stop signal that came after "Closing spider (finished)", while the JSON
+    Lines records and the run record were written, was passed to Scrapy, whose
+    stop ended the reactor halfway through the close: the run record had no end,
+    no finish reason and no counts, the summary said "(unknown)" and the exit
+    code was 130 (found by a hostile-testing session). The close goes on; the
+    run had finished, and its exit code says so. The signal comes at a set
+    point of the close: the output's first batch, paused (TEST_FLUSH_PAUSE)."""
+    db, out = tmp_path / "c.sqlite", tmp_path / "c.jsonl"
+    marker, log = tmp_path / "paused", tmp_path / "err.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [str(BIN / "newscrawl"), "crawl", small_site, "--db", str(db), "-o", str(out),
+             "-L", "DEBUG", *FAST],
+            cwd=REPO, env={**os.environ, TEST_FLUSH_PAUSE: str(marker)},
+            stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not (marker.exists() and marker.read_text().strip()):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        assert "Closing spider (finished)" in log.read_text()
+        process.send_signal(stop)
+        # Until the signal is handled (logged, by Scrapy or by us): then the close
+        # may go on.
+        while f"Received {stop.name}" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+    finally:
+        marker.unlink(missing_ok=True)
+    process.wait(timeout=120)
+    err = log.read_text()
+    assert process.returncode == 0, err[-3000:]
+    assert "Traceback" not in err
+    assert re.search(rf"articles: {ARTICLES} stored from \d+ pages fetched \(finished\)", err)
+    with sqlite3.connect(db) as connection:
+        ended, reason = connection.execute("SELECT ended_at, finish_reason FROM runs").fetchone()
+        (counts,) = connection.execute("SELECT count(*) FROM run_counts").fetchone()
+    assert ended is not None and reason == "finished" and counts > 0
+    assert len(out.read_text().splitlines()) == ARTICLES == rows(db)
+
+
 def idle_workers(crawler: int) -> bool:
     """True if the crawl's workers (children of its fork server) exist and sleep
     without using CPU for half a second."""
