@@ -22,6 +22,7 @@ from newscrawl.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
+    ignore_late_stops,
 )
 from newscrawl.workers import WorkersFailed
 
@@ -45,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    finally:
+        ignore_late_stops()
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(args)
         return code

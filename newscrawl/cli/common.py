@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ __all__ = [
     "add_workers_option",
     "config_with_sites",
     "database_arg",
+    "ignore_late_stops",
     "open_store",
     "positive",
     "require_cluster_extra",
@@ -43,6 +46,19 @@ EXIT_INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM (one signal or two)
 
 # Where scheduled crawls (--sites), `state` and `stats` keep their store by default.
 DEFAULT_DB = Path("output/newscrawl.sqlite")
+
+
+def ignore_late_stops() -> None:
+    """Ignore the stop signals from now on: the command is done, its run recorded
+    and its exit code decided, and only the process's exit is left. Python takes
+    its handlers away as the interpreter exits, and a SIGTERM that came then ended
+    the process with 143 (a code the README's table has not), a hangup with 129,
+    whatever the run's end had been. In the main thread only (a thread cannot set
+    handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
 
 
 class CommandError(Exception):

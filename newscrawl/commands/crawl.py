@@ -21,6 +21,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newscrawl.archive import ArchiveError
+from newscrawl.cli.common import ignore_late_stops
 from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.runner import OutputError, run_spider
 from newscrawl.spiders.arguments import SpiderArgumentError, check_spider_arguments
@@ -52,3 +53,5 @@ class Command(ScrapyCrawlCommand):
                   file=sys.stderr)  # fmt: skip
         if error:
             print(f"scrapy: error: {error}", file=sys.stderr)
+        # Scrapy exits with self.exitcode: a stop signal cannot change it now.
+        ignore_late_stops()
