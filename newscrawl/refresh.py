@@ -16,6 +16,7 @@ fetch next to what a missed section costs; the store keeps no ETag for hubs.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from newscrawl.frontier import Frontier
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from newscrawl.frontier import KnownURL
 
-__all__ = ["conditional_headers", "not_modified"]
+__all__ = ["conditional_headers", "listed_as_changed", "not_modified"]
 
 
 def conditional_headers(known: KnownURL | None) -> dict[str, str]:
@@ -43,6 +44,19 @@ def conditional_headers(known: KnownURL | None) -> dict[str, str]:
     if known.last_modified:
         headers["If-Modified-Since"] = known.last_modified
     return headers
+
+
+def listed_as_changed(
+    lastmod: datetime | None, fetched: datetime | None, now: datetime | None = None
+) -> bool:
+    """Whether a sitemap's `lastmod` says that an article stored at `fetched` changed
+    since: a stamp after that fetch, and not in the future. A stamp in the future
+    (9999-12-31, a CMS writing its next scheduled update, a wrong time zone) is no
+    change yet: taken for one, it had the article fetched again on every run, for
+    ever. Once its time has come, it is compared as any other."""
+    if lastmod is None or fetched is None:
+        return False
+    return fetched < lastmod <= (now or datetime.now(UTC))
 
 
 def not_modified(crawler: Crawler, failure: Failure) -> bool:

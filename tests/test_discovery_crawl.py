@@ -118,14 +118,17 @@ def test_second_run_fetches_only_new_and_changed_articles(sites, tmp_path: Path)
         "/rss.xml" in sites["feed"].hits and "/tag/farming.html" in sites["links"].hits
     )  # hubs again
 
-    # One article added (news sitemap), one changed (newer lastmod in the plain sitemap).
+    # One article added (news sitemap), one changed (newer lastmod in the plain
+    # sitemap), one with a lastmod in the future: no change yet (it was fetched
+    # again on every run, for ever).
+    changed = datetime.now(UTC).isoformat(timespec="seconds")
     feed = sites["feed"]
     news = [
         (slug, TOPICS[slug][1] or "2026-11-01T07:30:00+00:00", TOPICS[slug][0])
         for slug in ("a1", "a2")
     ]
     news.append(("a7", "2026-11-08T08:00:00+00:00", "Harbour cranes painted in their old colours"))
-    write_feed_site(feed.root, feed.url, news, {"a3": "2099-01-01", "a4": "2026-11-04"})
+    write_feed_site(feed.root, feed.url, news, {"a3": changed, "a4": "9999-12-31"})
     write_article(feed.root, "a7", "Harbour cranes painted in their old colours", None)
     write_article(
         feed.root,

@@ -37,7 +37,7 @@ from newscrawl.items import ArticleItem
 from newscrawl.pagereader import PageReader
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import DiscoveryReading, PageReading
-from newscrawl.refresh import conditional_headers
+from newscrawl.refresh import conditional_headers, listed_as_changed
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site
 from newscrawl.runstore import RunStore, url_states
@@ -442,11 +442,10 @@ class NewsSpider(BaseNewsSpider):
             count_site(self.crawler, config.name, TOO_OLD)
             return None, False
         known = self.known.get(config.name, {}).get(canonicalize(entry.url))
-        if known is not None and not self.refresh:
-            fetched = parse_date(known.fetched_at)
-            if entry.lastmod is None or fetched is None or entry.lastmod <= fetched:
-                self.count_known(config.name, canonicalize(entry.url))
-                return None, False
+        fetched = parse_date(known.fetched_at) if known is not None else None
+        if known is not None and not self.refresh and not listed_as_changed(entry.lastmod, fetched):
+            self.count_known(config.name, canonicalize(entry.url))
+            return None, False
         states = url_states(self.crawler)
         published = entry.published.isoformat() if entry.published else None
         if states is not None:
