@@ -753,3 +753,37 @@ def test_articles_redirected_to_another_site_are_counted_and_said(site_url: str,
         ).fetchall()
     assert sorted(state[1:] for state in states) == [("failed", 1, "offsite_redirect")] * 3
     assert counted == [(3,)]
+
+
+def test_a_redirect_loop_is_counted_as_one(site_url: str):
+    """A page redirecting to itself through a chain without end was given up after
+    Scrapy's 20 redirects and counted "ignored", which says nothing (found by a
+    hostile-site session): it is redirect_limit."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    asked: list[str] = []
+
+    class Loop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            if self.path == "/robots.txt":
+                self.send_response(404)
+            else:
+                self.send_response(302)
+                step = int(self.path.rsplit("/", 1)[1]) if self.path.startswith("/loop/") else 0
+                self.send_header("Location", f"/loop/{step + 1}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serving(Loop) as looping:
+        url = f"{looping}/story.html"
+        result = run("newscrawl", "scrape", url, f"{site_url}{min(STORED)}", *FAST)
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in err, err
+    assert f"newscrawl: no article from {url}: redirect_limit" in err, err
+    assert len([path for path in asked if path != "/robots.txt"]) == 21  # the page, 20 redirects

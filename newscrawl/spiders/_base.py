@@ -66,6 +66,12 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# Scrapy's RedirectMiddleware gives up a chain of more than REDIRECT_MAX_TIMES
+# redirects (or a loop) with an IgnoreRequest of this message.
+_REDIRECTS_SPENT = "max redirections reached"
+REDIRECT_LIMIT = "redirect_limit"
+
+
 def fetch_failure_reason(failure: Failure) -> str:
     """A short reason for a failed request: "http_404", "DNSLookupError", ..."""
     error = failure.value
@@ -84,6 +90,8 @@ def fetch_failure_reason(failure: Failure) -> str:
             return "address_refused"
         if str(error).startswith(REDIRECT_REFUSED):
             return "redirect_refused"
+        if str(error) == _REDIRECTS_SPENT:
+            return REDIRECT_LIMIT
         return "circuit_open" if str(error).startswith(CIRCUIT_OPEN) else "ignored"
     return failure.type.__name__ if failure.type else "error"
 
@@ -97,6 +105,8 @@ def _site_counter(reason: str) -> str:
     """The run-record counter for a fetch failure."""
     if reason in ("robots_txt", "circuit_open", "address_refused"):
         return reason
+    if reason == REDIRECT_LIMIT:  # the site's answers, as a 404 is
+        return "http_error"
     if reason == "unreachable":
         return UNREACHABLE
     if reason in ("http_401", "http_403", "http_429"):
