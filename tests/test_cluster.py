@@ -188,6 +188,46 @@ def test_a_worker_whose_partner_never_starts_stops_after_its_wait_and_says_so(
     assert stored(database) == mine  # its own share is done and stored
 
 
+def test_a_worker_unlike_its_runs_first_is_refused_in_one_line(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    """A worker started with another shard count, other sites or another store
+    than its run's first worker joined the run: half the sites were crawled by
+    nobody (or twice, at once), every worker exited 0, and the run's shard count
+    was overwritten (found by a cluster review). It is refused before it writes
+    anything of the run, in one line, exit 2."""
+    import redis
+
+    database = postgres_server.new_database()
+    first = worker(redis_server.url, database, "run-mixed", "0/2", sites.urls)
+    client = redis.Redis.from_url(redis_server.url)
+    deadline = time.monotonic() + 60
+    while not client.exists("newscrawl:run-mixed:news:configuration"):
+        assert time.monotonic() < deadline and first.poll() is None, finish(first)[1][-3000:]
+        time.sleep(0.1)
+    unlike = {
+        "the run has 2 shards, this worker 3": ("1/3", sites.urls, database),
+        "this worker's 2 sites differ from the run's": ("1/2", sites.urls[:2], database),
+        "this worker stores to no store, the run's workers to postgresql://": (
+            "1/2", sites.urls, "",
+        ),
+    }  # fmt: skip
+    for expected, (shard, urls, store) in unlike.items():
+        code, stderr, _ = finish(worker(redis_server.url, store, "run-mixed", shard, urls))
+        assert code == 2, stderr[-3000:]
+        assert "Traceback" not in stderr
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith("newscrawl: error: ") and expected in last, last
+        assert "start a new run (--run)" in last, last
+    assert client.get("newscrawl:run-mixed:news:shards") == b"2"
+    second = worker(redis_server.url, database, "run-mixed", "1/2", sites.urls)
+    for code, stderr, _ in (finish(first), finish(second)):
+        assert code == 0, stderr[-3000:]
+    assert stored(database) == sites.articles
+
+
 def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
     redis_server,  # noqa: F811
     postgres_server,  # noqa: F811

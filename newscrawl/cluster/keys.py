@@ -134,6 +134,12 @@ class RunKeys:
         return f"{self.prefix}:closed"
 
     @property
+    def configuration(self) -> str:
+        """What every worker of the run must share (run.run_configuration), as its
+        first worker set it."""
+        return f"{self.prefix}:configuration"
+
+    @property
     def shards(self) -> str:
         """The run's shard count (for `newscrawl writer` and `stats --cluster`)."""
         return f"{self.prefix}:shards"

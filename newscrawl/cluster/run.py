@@ -3,6 +3,9 @@ the settings that make a crawl one of its workers."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +15,15 @@ from newscrawl.urls import without_password
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["RunProgress", "check_cluster", "cluster_settings", "connect", "run_progress"]
+__all__ = [
+    "RunProgress",
+    "check_cluster",
+    "cluster_settings",
+    "configuration_mismatch",
+    "connect",
+    "run_configuration",
+    "run_progress",
+]
 
 
 def connect(url: str) -> redis.Redis:
@@ -75,6 +86,41 @@ def run_progress(server: redis.Redis, keys: RunKeys, shards: int | None = None) 
         pipe.llen(keys.articles)
         *per_shard, seen, seeded, closed, for_writer = pipe.execute()
     return RunProgress(shards, per_shard[0::2], per_shard[1::2], seen, seeded, closed, for_writer)
+
+
+def run_configuration(
+    shards: int, sites: Iterable[tuple[str, Iterable[str]]], store: str
+) -> dict[str, Any]:
+    """What every worker of one run must share: its shard count and its sites (by
+    name and entry URLs; a site's shard follows its name), which decide which
+    worker crawls which site, and where the articles go (`store`: "writer", a
+    database URL without its password, or "" for none). Workers that differ
+    split the sites wrongly: a site no worker crawls, or two at once."""
+    listed = sorted((name, sorted(urls)) for name, urls in sites)
+    digest = hashlib.sha256(json.dumps(listed).encode()).hexdigest()[:16]
+    return {"shards": shards, "sites": digest, "site_count": len(listed), "store": store}
+
+
+def configuration_mismatch(run: dict[str, Any], worker: dict[str, Any]) -> str | None:
+    """Why a worker of configuration `worker` cannot join the run of `run` (as
+    run_configuration gives them), or None if it can."""
+    if run.get("shards") != worker["shards"]:
+        return (
+            f"the run has {run.get('shards')} shards, this worker {worker['shards']}"
+            f" (--shard N/{worker['shards']}): every worker of a run gives the same count"
+        )
+    if run.get("sites") != worker["sites"]:
+        return (
+            f"this worker's {worker['site_count']} sites differ from the run's"
+            f" {run.get('site_count')}: every worker of a run needs the same sites"
+            " (sites file, start URLs)"
+        )
+    if run.get("store") != worker["store"]:
+        return (
+            f"this worker stores to {worker['store'] or 'no store'}, the run's workers"
+            f" to {run.get('store') or 'no store'}"
+        )
+    return None
 
 
 def check_cluster(url: str, run: str, shard: str) -> None:

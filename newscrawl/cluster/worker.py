@@ -15,16 +15,18 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.cluster.keys import RunKeys
-from newscrawl.cluster.run import connect
+from newscrawl.cluster.keys import ClusterError, RunKeys
+from newscrawl.cluster.run import configuration_mismatch, connect, run_configuration
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.items import ArticleItem
 from newscrawl.runlog import count_site, site_counts, stop_on_write_error
+from newscrawl.urls import without_password
 from newscrawl.vocabulary import SENT_TO_WRITER
 
 if TYPE_CHECKING:
@@ -56,6 +58,36 @@ class ClusterWorker:
         self.keys = RunKeys.of(config.cluster_run, crawler.spidercls.name)
         self.server = connect(config.cluster_url)  # the worker's one Redis client
         self.relay = URLStateRelay(self.server, self.keys) if config.cluster_writer else None
+        self._join_run(crawler.spider)  # before the crawl writes anything of the run
+
+    def _join_run(self, spider: Any) -> None:
+        """ClusterError, and the crawl does not start, if this worker's shard count,
+        sites or store differ from those of the run's first worker (which set
+        them). A worker started with a new count or sites file beside the run's
+        others split the sites wrongly, and every worker exited 0: a site was
+        crawled by none, or by two at once."""
+        config = self.config
+        if config.cluster_writer:
+            store = "writer"
+        else:
+            store = without_password(config.database_url) if config.database_url else ""
+        sites = [(site.name, site.entry_urls) for site in getattr(spider, "sites", ())]
+        ours = run_configuration(self.shard.count, sites, store)
+        try:
+            self.server.set(self.keys.configuration, json.dumps(ours), nx=True)
+            stored = self.server.get(self.keys.configuration)
+        except RedisError as exc:
+            raise ClusterError(f"cannot reach the cluster's Redis: {exc}") from None
+        try:
+            theirs = json.loads(stored) if stored else ours
+        except ValueError:
+            theirs = {}
+        why = configuration_mismatch(theirs if isinstance(theirs, dict) else {}, ours)
+        if why:
+            raise ClusterError(
+                f"cluster run {config.cluster_run}: {why}; start this worker as its"
+                " others were, or start a new run (--run)"
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterWorker:
