@@ -136,20 +136,19 @@ class StopWatchdog:
                 # signal: ours goes back in front of it.
                 self._wrap_handlers()
                 return
-            if self.timer is None:  # NEWSCRAWL_STOP_TIMEOUT=0: Scrapy's answer, unbounded
-                previous(number, frame)
-                self._wrap_handlers()
-                return
             # A second signal: Scrapy would stop the reactor at once, leaving the
-            # store's last batch uncommitted and the run record open, and exit 0.
-            # Instead the graceful stop goes on, with at most SECOND_SIGNAL_SECONDS
-            # left before the watchdog ends the process (exit 3).
-            left = self.deadline - time.monotonic()
+            # store's last batch uncommitted and the run record open, and exit 0
+            # (or 130 with the record lost, in the middle of the close). Instead
+            # the graceful stop goes on, with at most SECOND_SIGNAL_SECONDS left
+            # before the watchdog ends the process (exit 3); so too without a
+            # first limit (NEWSCRAWL_STOP_TIMEOUT=0).
+            left = self.deadline - time.monotonic() if self.timer is not None else float("inf")
             if left > SECOND_SIGNAL_SECONDS:
                 logger.warning(
                     "a second stop signal: exiting in at most %g s", SECOND_SIGNAL_SECONDS
                 )
-                self.timer.cancel()
+                if self.timer is not None:
+                    self.timer.cancel()
                 self._start_timer(SECOND_SIGNAL_SECONDS)
 
         on_stop_signal.newscrawl_watchdog = True  # type: ignore[attr-defined]
