@@ -249,10 +249,12 @@ class BaseNewsSpider(scrapy.Spider):
     def _redirect_away(self, request: scrapy.Request) -> bool:
         """Whether `request` follows a redirect to another site's page, or to no
         site's, that is not to be fetched: dropped before Scrapy's offsite filter
-        would drop it unsaid (a start page may lead on: it is let through)."""
+        would drop it unsaid (a start page, `allow_offsite`, may lead on)."""
+        # Not `dont_filter`, which lets a redirect through Scrapy's offsite filter:
+        # a retried request has it (found by a review: a retry that redirected to
+        # another site fetched its page and its robots.txt).
         return (
             bool(request.meta.get("redirect_urls"))
-            and not request.dont_filter
             and not request.meta.get("allow_offsite")
             and not self.owns(request)
         )
@@ -304,7 +306,9 @@ class BaseNewsSpider(scrapy.Spider):
             site = self.directory.site_for(url)
             name = site.name if site is not None else site_of(url)
             if self.may_request(name):
-                yield self.make_request(url, name, callback=self.parse, dont_filter=True)
+                # The user's own URL: followed wherever it redirects (a short link).
+                yield self.make_request(url, name, callback=self.parse, dont_filter=True,
+                                        meta={"allow_offsite": True})  # fmt: skip
 
     def page_hints(self, response: Response) -> dict[str, Any]:
         """What the crawl knew of a page before reading it: its site, a sitemap's or
