@@ -51,6 +51,7 @@ __all__ = [
     "PageState",
     "discard_unchanged",
     "flush_spools",
+    "keep_stored_record",
     "local_feed_path",
     "open_spools",
     "repair_torn_tail",
@@ -429,6 +430,21 @@ class FeedSpool:
             raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
         self.last_added = None
 
+    def amend_latest(self, site: str, canonical_url: str, record: dict[str, Any]) -> None:
+        """Put `record` in place of the record just added for `canonical_url`: the
+        store kept its stored article instead of the page's (a teaser), and an
+        output replaced (-O) holds the article as stored. Its text is the row's
+        at `flush`, as any record's."""
+        if self.failed or self.last_added is None or self.last_added[:2] != (site, canonical_url):
+            return
+        try:
+            self.db.execute(
+                "UPDATE records SET record = ? WHERE id = ?",
+                (self.encoder.encode(record), self.last_added[2]),
+            )
+        except sqlite3.Error as exc:
+            raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+
     def commit(self) -> None:
         """Make the records held since the last commit durable."""
         if not self.held:
@@ -678,6 +694,21 @@ def discard_unchanged(crawler: Crawler, site: str, canonical_url: str) -> None:
     for spool in spools_of(crawler):
         try:
             spool.discard_latest(site, canonical_url)
+        except SpoolError as exc:
+            spool.failed = True
+            output_failed(crawler, str(exc))
+
+
+def keep_stored_record(
+    crawler: Crawler, site: str, canonical_url: str, record: dict[str, Any]
+) -> None:
+    """The store kept its article of `canonical_url` over the page's cut-down copy
+    (storage.SHRUNK): an output that appends has its record already (the spool's
+    is taken back); one replaced gets the stored article's (FeedSpool.amend_latest)."""
+    discard_unchanged(crawler, site, canonical_url)
+    for spool in spools_of(crawler):
+        try:
+            spool.amend_latest(site, canonical_url, record)
         except SpoolError as exc:
             spool.failed = True
             output_failed(crawler, str(exc))

@@ -35,6 +35,7 @@ from newscrawl.feeds import (
     commit_spools,
     discard_unchanged,
     flush_spools,
+    keep_stored_record,
     open_spools,
     output_failed,
     spools_of,
@@ -269,9 +270,13 @@ class StorePipeline:
         try:
             outcome = frontier.store_article(item)
             self.uncommitted.append((item.site, outcome))
-            if outcome in (UNCHANGED, SHRUNK) and item.site and item.canonical_url:
-                # Its record is in the output already; a teaser's must not follow it.
+            if outcome == UNCHANGED and item.site and item.canonical_url:
                 discard_unchanged(self.crawler, item.site, item.canonical_url)
+            elif outcome == SHRUNK and item.site and item.canonical_url:
+                # Not the teaser's record: the article's, as stored.
+                record = frontier.store.stored_record(item.canonical_url)
+                if record is not None:
+                    keep_stored_record(self.crawler, item.site, item.canonical_url, record)
             now = time.monotonic()
             if (
                 frontier.store.pending >= self.commit_every

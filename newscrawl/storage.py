@@ -659,6 +659,24 @@ class ArticleStore:
         ).fetchone()
         return SHRUNK if owner == site else OTHER_SITE
 
+    def stored_record(self, page: str) -> dict[str, Any] | None:
+        """The output record (ARTICLE_FIELDS) of the row at `page` (or its twin with
+        the other scheme), as it is stored; None without such a row."""
+        try:
+            key, _, _ = self._stored_key(page)
+            row = self.connection.execute(
+                f"SELECT {', '.join(ARTICLE_FIELDS)} FROM articles WHERE canonical_url = ?",
+                (key,),
+            ).fetchone()
+        except database_errors() as exc:
+            raise StorageError(f"cannot read {self.path}: {exc}") from None
+        if row is None:
+            return None
+        record = dict(zip(ARTICLE_FIELDS, row, strict=True))
+        record["authors"] = json.loads(record["authors"])
+        record["cleaning"] = json.loads(record["cleaning"])
+        return record
+
     def _stored_key(self, page: str) -> tuple[str, str | None, tuple[Any, ...]]:
         """The key to store the article at `page` under, the content hash stored
         there (None: a new article) and what "unchanged" compares: its text as

@@ -476,8 +476,19 @@ def test_a_refetched_teaser_does_not_replace_the_stored_article(tmp_path: Path):
         again = run(
             "newscrawl", "crawl", site.url, "--db", str(db), "-o", str(out), "--refresh", *FAST
         )
+        # An output replaced (-O) has every article of the run: these as stored,
+        # not the teasers' headline, byline and date (found by a review).
+        replaced = tmp_path / "replaced.jsonl"
+        third = run(
+            "newscrawl", "crawl", site.url, "--db", str(db), "-O", str(replaced), "--refresh", *FAST
+        )
     finally:
         site.close()
+    assert third.returncode == 0, third.stderr.decode()
+    fields = ("url", "title", "authors", "published", "description", "language", "text")
+    first_records = sorted(tuple(json.loads(r)[f] for f in fields) for r in records)
+    replaced_records = read_jsonl(replaced)
+    assert sorted(tuple(r[f] for f in fields) for r in replaced_records) == first_records
     err = again.stderr.decode()
     assert again.returncode == 0, err
     assert "Traceback" not in err
