@@ -806,3 +806,76 @@ def test_a_redirect_loop_is_counted_as_one(site_url: str):
     assert result.returncode == 1 and "Traceback" not in err, err
     assert f"newscrawl: no article from {url}: redirect_limit" in err, err
     assert len([path for path in asked if path != "/robots.txt"]) == 21  # the page, 20 redirects
+
+
+def test_redirects_of_listed_pages_are_counted_under_the_listed_url(tmp_path: Path):
+    """Three faults found by a review, in one site whose robots.txt names a sitemap
+    that moved to another host (a CDN's), listing a page in a redirect loop
+    (A -> B -> A), one in a chain without end, and an article:
+    - the sitemap's redirect was dropped as another site's: its articles lost,
+      exit 0;
+    - the loop was dropped by the duplicate filter unsaid, its URL pending for ever;
+    - the chain's last hop was marked failed, not the URL listed, which stayed
+      pending (a row of the last hop added every run)."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    article = (SITE / min(STORED)).read_bytes()
+
+    class Moving(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            port = self.server.server_address[1]
+            own = f"http://127.0.0.1:{port}"
+            body, kind, location = b"", "text/html; charset=utf-8", None
+            if self.path == "/robots.txt":
+                body, kind = f"User-agent: *\nSitemap: {own}/sitemap.xml\n".encode(), "text/plain"
+            elif self.path == "/sitemap.xml":
+                location = f"http://localhost:{port}/cdn/sitemap.xml"
+            elif self.path == "/cdn/sitemap.xml":
+                locs = "".join(
+                    f"<url><loc>{own}{path}</loc></url>"
+                    for path in ("/a/8.html", "/loop/a.html", "/chain/0")
+                )
+                body = (
+                    f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
+                )
+                body, kind = body.encode(), "application/xml"
+            elif self.path.startswith("/loop/"):
+                location = "/loop/b.html" if self.path == "/loop/a.html" else "/loop/a.html"
+            elif self.path.startswith("/chain/"):
+                location = f"/chain/{int(self.path.rsplit('/', 1)[1]) + 1}"
+            elif self.path == "/a/8.html":
+                body = article
+            elif self.path == "/":
+                body = b"<html><body><p>Today's news.</p></body></html>"
+            self.send_response(302 if location else 200 if body else 404)
+            if location:
+                self.send_header("Location", location)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    db = tmp_path / "news.db"
+    with serving(Moving) as base:
+        result = run("newscrawl", "crawl", f"{base}/", "--db", str(db),
+                     "-s", "NEWSCRAWL_ALLOW_HOSTS=localhost", *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert "Traceback" not in err, err
+    assert "articles: 1 stored" in err, err
+    assert "redirect_limit 2" in err, err
+    with sqlite3.connect(db) as connection:
+        states = dict(
+            connection.execute(
+                "SELECT substr(url, instr(url, '/chain') + instr(url, '/loop')), state"
+                " || ' ' || last_error FROM urls WHERE url LIKE '%/chain/%' OR url LIKE '%/loop/%'"
+            ).fetchall()
+        )
+    assert states == {
+        "/loop/a.html": "failed redirect_limit",
+        "/chain/0": "failed redirect_limit",
+    }, states

@@ -240,11 +240,18 @@ class BaseNewsSpider(scrapy.Spider):
         request.meta[BUDGET_QUEUED] = site
 
     def _dropped(self, request: scrapy.Request, spider: Any = None) -> None:
-        """request_dropped: the duplicate filter dropped it; it costs nothing."""
+        """request_dropped: the duplicate filter dropped it; it costs nothing, but
+        for a redirect back to a page of its own chain (a loop, A -> B -> A),
+        which leaves no page: counted as a chain without end is (found by a
+        review: the page was dropped unsaid, its URL pending for ever)."""
         site = request.meta.pop(BUDGET_QUEUED, None)
         if site is not None:
             self.budget.unqueued(site)
         self.request_gone(request)
+        if request.url in (request.meta.get("redirect_urls") or ()):
+            self._redirect_failed(request, REDIRECT_LIMIT, _site_counter(REDIRECT_LIMIT))
+            logger.info("not fetched: %s: %s (a redirect loop)",
+                        without_password(requested_url(request)), REDIRECT_LIMIT)  # fmt: skip
 
     def _redirect_away(self, request: scrapy.Request) -> bool:
         """Whether `request` follows a redirect to another site's page, or to no
@@ -271,20 +278,28 @@ class BaseNewsSpider(scrapy.Spider):
         again while listed, its attempts growing) and, once a site, said: most
         often the site moved to a new domain, and a person must change its
         sites file; silently, every article was lost and asked for every run."""
-        asked = requested_url(message)
-        site = message.meta.get("site") or site_of(asked)
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{FETCH_FAILED}{OFFSITE_REDIRECT}")
-        count_site(self.crawler, site, OFFSITE_REDIRECT)
-        self.fetch_failures[without_password(asked)] = OFFSITE_REDIRECT
-        states = url_states(self.crawler)
-        if states is not None and message.meta.get("tracked"):
-            states.mark_failed(site, asked, OFFSITE_REDIRECT)
+        site = self._redirect_failed(message, OFFSITE_REDIRECT, OFFSITE_REDIRECT)
         level = logging.INFO if site in self.moved_sites else logging.WARNING
         self.moved_sites.add(site)
         logger.log(level, "%s: %s redirects to another site's page, %s: not fetched"
-                   " (has the site moved?)", site, without_password(asked),
+                   " (has the site moved?)", site, without_password(requested_url(message)),
                    without_password(message.url))  # fmt: skip
+
+    def _redirect_failed(
+        self, message: scrapy.Request | Response, reason: str, counter: str
+    ) -> str:
+        """Count the page `message` was asked for as not fetched for `reason` (the
+        run record's `counter`), and mark its URL failed; its site."""
+        asked = requested_url(message)
+        site = str(message.meta.get("site") or site_of(asked))
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"{FETCH_FAILED}{reason}")
+        count_site(self.crawler, site, counter)
+        self.fetch_failures[without_password(asked)] = reason
+        states = url_states(self.crawler)
+        if states is not None and message.meta.get("tracked"):
+            states.mark_failed(site, without_password(asked), reason)
+        return site
 
     def request_scheduled(self, request: scrapy.Request) -> None:
         """`request` reached the scheduler (past every spider middleware that may
@@ -438,7 +453,10 @@ class BaseNewsSpider(scrapy.Spider):
         self.fetch_failures[asked] = reason
         states = url_states(self.crawler)
         if states is not None and request is not None and request.meta.get("tracked"):
-            states.mark_failed(site or site_of(url), url, reason)
+            # The URL listed, not the last hop of its redirects: that one is the
+            # URL a sitemap gives again (found by a review: the listed URL stayed
+            # pending for ever, a row of its last hop added every run).
+            states.mark_failed(site or site_of(url), asked, reason)
         # One page that fails is routine (counted, in the summary, tried again next
         # run); a site that refuses us needs a person: said once per site.
         if _site_counter(reason) == BLOCKED and (site or url) not in self.blocked_sites:
