@@ -89,6 +89,7 @@ class StopWatchdog:
         self.signalled = False  # a stop signal came
         self.timer: threading.Timer | None = None
         self.deadline = 0.0
+        self.within = ""  # what the timer bounds, for its message
         self.crawler = crawler
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         # Not at spider_closed: the run's record is written by a spider_closed
@@ -149,12 +150,17 @@ class StopWatchdog:
                 )
                 if self.timer is not None:
                     self.timer.cancel()
-                self._start_timer(SECOND_SIGNAL_SECONDS)
+                self._start_timer(
+                    SECOND_SIGNAL_SECONDS, f"{SECOND_SIGNAL_SECONDS:g} s of a second stop signal"
+                )
 
         on_stop_signal.newscrawl_watchdog = True  # type: ignore[attr-defined]
         return on_stop_signal
 
-    def _start_timer(self, seconds: float) -> None:
+    def _start_timer(self, seconds: float, within: str | None = None) -> None:
+        """Exit (EXIT_FORCED) in `seconds`, saying the crawl did not stop `within`
+        them (by default, NEWSCRAWL_STOP_TIMEOUT)."""
+        self.within = within or f"NEWSCRAWL_STOP_TIMEOUT ({seconds:g} s)"
         self.deadline = time.monotonic() + seconds
         self.timer = threading.Timer(seconds, self._expired)
         self.timer.daemon = True
@@ -163,8 +169,8 @@ class StopWatchdog:
     def _expired(self) -> None:
         # A thread, not the event loop: this must work when the loop is stuck.
         message = (
-            f"newscrawl: error: the crawl did not stop within NEWSCRAWL_STOP_TIMEOUT "
-            f"({self.seconds:g} s): exiting now; uncommitted articles are fetched again next run\n"
+            f"newscrawl: error: the crawl did not stop within {self.within}: exiting now;"
+            " uncommitted articles are fetched again next run\n"
         )
         try:
             sys.stderr.write(message)

@@ -443,10 +443,16 @@ def test_a_stop_exits_130_and_closes_the_run_with_one_signal_or_two(
 
 
 @pytest.mark.parametrize(
-    ("stop", "twice"), [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)]
+    ("stop", "twice", "stuck"),
+    [
+        (signal.SIGINT, False, False),
+        (signal.SIGTERM, False, False),
+        (signal.SIGINT, True, False),
+        (signal.SIGINT, True, True),
+    ],
 )
 def test_a_stop_while_the_crawl_closes_lets_it_close_and_record_the_run(
-    small_site: str, tmp_path: Path, stop: signal.Signals, twice: bool
+    small_site: str, tmp_path: Path, stop: signal.Signals, twice: bool, stuck: bool
 ):
     """A stop signal that came after "Closing spider (finished)", while the JSON
     Lines records and the run record were written, was passed to Scrapy, whose
@@ -457,7 +463,9 @@ def test_a_stop_while_the_crawl_closes_lets_it_close_and_record_the_run(
     point of the close: the output's first batch, paused (TEST_FLUSH_PAUSE).
     `twice`: two signals without a stop timeout (NEWSCRAWL_STOP_TIMEOUT=0), whose
     second went to Scrapy and lost the run record all the same (found by a
-    review); it leaves the close SECOND_SIGNAL_SECONDS, as with a timeout."""
+    review); it leaves the close SECOND_SIGNAL_SECONDS, as with a timeout.
+    `stuck`: the close does not end in them: exit 3, and the message names the
+    limit that ended it (it named NEWSCRAWL_STOP_TIMEOUT, "0 s")."""
     db, out = tmp_path / "c.sqlite", tmp_path / "c.jsonl"
     marker, log = tmp_path / "paused", tmp_path / "err.log"
     with log.open("wb") as stderr:
@@ -484,10 +492,16 @@ def test_a_stop_while_the_crawl_closes_lets_it_close_and_record_the_run(
             while "a second stop signal" not in log.read_text():
                 assert process.poll() is None and time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)
+        if stuck:
+            process.wait(timeout=120)  # the close stays paused
     finally:
         marker.unlink(missing_ok=True)
     process.wait(timeout=120)
     err = log.read_text()
+    if stuck:
+        assert process.returncode == 3, err[-3000:]
+        assert "did not stop within 5 s of a second stop signal: exiting now" in err, err[-3000:]
+        return
     assert process.returncode == 0, err[-3000:]
     assert "Traceback" not in err
     assert re.search(rf"articles: {ARTICLES} stored from \d+ pages fetched \(finished\)", err)
