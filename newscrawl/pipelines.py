@@ -273,10 +273,13 @@ class StorePipeline:
             if outcome == UNCHANGED and item.site and item.canonical_url:
                 discard_unchanged(self.crawler, item.site, item.canonical_url)
             elif outcome == SHRUNK and item.site and item.canonical_url:
-                # Not the teaser's record: the article's, as stored.
+                # Not the teaser's record: the article's, as stored, in the spooled
+                # outputs and in those written as items come (standard output).
                 record = frontier.store.stored_record(item.canonical_url)
                 if record is not None:
                     keep_stored_record(self.crawler, item.site, item.canonical_url, record)
+                    for name, value in record.items():
+                        setattr(item, name, value)
             now = time.monotonic()
             if (
                 frontier.store.pending >= self.commit_every

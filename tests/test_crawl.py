@@ -482,13 +482,17 @@ def test_a_refetched_teaser_does_not_replace_the_stored_article(tmp_path: Path):
         third = run(
             "newscrawl", "crawl", site.url, "--db", str(db), "-O", str(replaced), "--refresh", *FAST
         )
+        # So has standard output, written as articles come.
+        streamed = run("newscrawl", "crawl", site.url, "--db", str(db), "-o", "-", "--refresh",
+                       *FAST)  # fmt: skip
     finally:
         site.close()
     assert third.returncode == 0, third.stderr.decode()
+    assert streamed.returncode == 0, streamed.stderr.decode()
     fields = ("url", "title", "authors", "published", "description", "language", "text")
     first_records = sorted(tuple(json.loads(r)[f] for f in fields) for r in records)
-    replaced_records = read_jsonl(replaced)
-    assert sorted(tuple(r[f] for f in fields) for r in replaced_records) == first_records
+    for output in (read_jsonl(replaced), list(map(json.loads, streamed.stdout.splitlines()))):
+        assert sorted(tuple(r[f] for f in fields) for r in output) == first_records
     err = again.stderr.decode()
     assert again.returncode == 0, err
     assert "Traceback" not in err
