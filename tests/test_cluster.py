@@ -22,6 +22,7 @@ from newscrawl.cluster.keys import (
     parse_run_id,
     site_shard,
 )
+from newscrawl.cluster.run import configuration_mismatch, run_configuration
 from newscrawl.cluster.scheduler import JsonRequests, ShardQueue, shard_of
 from newscrawl.storage import ArticleStore
 
@@ -209,7 +210,7 @@ def test_a_worker_unlike_its_runs_first_is_refused_in_one_line(
         time.sleep(0.1)
     unlike = {
         "the run has 2 shards, this worker 3": ("1/3", sites.urls, database),
-        "this worker's 2 sites differ from the run's": ("1/2", sites.urls[:2], database),
+        "this worker's sites (2) are not the run's": ("1/2", sites.urls[:2], database),
         "this worker stores to no store, the run's workers to postgresql://": (
             "1/2", sites.urls, "",
         ),
@@ -358,6 +359,23 @@ def test_shards_and_run_ids_are_checked():
     for bad in ("", "a b", "x" * 65, "../x", "a:b"):
         with pytest.raises(ClusterError, match="run id"):
             parse_run_id(bad)
+
+
+def test_a_run_configuration_unlike_a_workers_says_what_differs():
+    """An unreadable record of the run said "the run has None shards" (found by a
+    review)."""
+    ours = run_configuration(2, [("a", ["http://a.test/"])], "writer")
+    assert configuration_mismatch(ours, ours) is None
+    same_sites = run_configuration(2, [("a", ["http://a.test/"])], "writer")
+    assert configuration_mismatch(same_sites, ours) is None
+    assert "cannot be read" in str(configuration_mismatch({}, ours))
+    assert "cannot be read" in str(configuration_mismatch({"sites": "x"}, ours))
+    other = run_configuration(3, [("a", ["http://a.test/"])], "writer")
+    assert "the run has 3 shards, this worker 2" in str(configuration_mismatch(other, ours))
+    other = run_configuration(2, [("a", ["http://a.test/x"])], "writer")
+    assert "are not the run's" in str(configuration_mismatch(other, ours))
+    other = run_configuration(2, [("a", ["http://a.test/"])], "")
+    assert "the run's workers to no store" in str(configuration_mismatch(other, ours))
 
 
 def test_a_site_keeps_its_shard_whichever_url_of_it_is_asked():

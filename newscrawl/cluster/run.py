@@ -103,7 +103,10 @@ def run_configuration(
 
 def configuration_mismatch(run: dict[str, Any], worker: dict[str, Any]) -> str | None:
     """Why a worker of configuration `worker` cannot join the run of `run` (as
-    run_configuration gives them), or None if it can."""
+    run_configuration gives them), or None if it can. An empty `run`: its record
+    could not be read."""
+    if not all(key in run for key in worker):
+        return "the run's configuration in Redis cannot be read (another newscrawl version?)"
     if run.get("shards") != worker["shards"]:
         return (
             f"the run has {run.get('shards')} shards, this worker {worker['shards']}"
@@ -111,9 +114,9 @@ def configuration_mismatch(run: dict[str, Any], worker: dict[str, Any]) -> str |
         )
     if run.get("sites") != worker["sites"]:
         return (
-            f"this worker's {worker['site_count']} sites differ from the run's"
-            f" {run.get('site_count')}: every worker of a run needs the same sites"
-            " (sites file, start URLs)"
+            f"this worker's sites ({worker['site_count']}) are not the run's"
+            f" ({run.get('site_count')}; names or entry URLs differ): every worker of a"
+            " run needs the same sites (sites file, start URLs)"
         )
     if run.get("store") != worker["store"]:
         return (

@@ -77,7 +77,8 @@ class ClusterWorker:
             self.server.set(self.keys.configuration, json.dumps(ours), nx=True)
             stored = self.server.get(self.keys.configuration)
         except RedisError as exc:
-            raise ClusterError(f"cannot reach the cluster's Redis: {exc}") from None
+            # Unreachable, or a user its ACL refuses SET or GET.
+            raise ClusterError(f"cannot use the cluster's Redis: {exc}") from None
         try:
             theirs = json.loads(stored) if stored else ours
         except ValueError:
