@@ -217,11 +217,15 @@ def internal_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
     internal_rows = [r for r in rows if "127.0.0.2" in r["canonical_url"]]
     v.expect(all(r["site"] == "intranet" for r in internal_rows), f"rows: {internal_rows}")
     v.expect(len(internal_rows) == 2, f"intranet memos stored: {len(internal_rows)}")
-    # The redirect is refused by the address guard; the link and the sitemap entry
-    # are not even asked for, being another site's URLs.
-    v.expect(run.stats.get("newscrawl/address_refused", 0) >= 1, "the redirect not refused")
+    # The redirect leaves its site: dropped as it is scheduled (offsite_redirect),
+    # or else by the address guard; the link and the sitemap entry are not even
+    # asked for, being another site's URLs.
+    refused = run.stats.get("newscrawl/address_refused", 0) + run.stats.get(
+        "newscrawl/fetch_failed/offsite_redirect", 0
+    )
+    v.expect(refused >= 1, "the redirect not refused")
     v.expect(run.stats.get("newscrawl/site/outside/offsite", 0) >= 1, "offsite entries not counted")
-    v.figures["refused"] = run.stats.get("newscrawl/address_refused", 0)
+    v.figures["refused"] = refused
     return list(verdicts)
 
 
