@@ -86,6 +86,8 @@ def parse_age(text: str) -> timedelta:
     if not match:
         raise ValueError(f"not an age like 30m, 12h, 2d or 1w: {text!r}")
     number, unit = int(match.group(1)), match.group(2)
+    if number == 0:  # every entry older than the run itself: nothing would be fetched
+        raise ValueError(f"an age of at least 1m: {text!r}")
     # Compared in minutes: a timedelta of a huge number overflows as it is made.
     if number * _MINUTES[unit] > MAX_AGE // timedelta(minutes=1):
         raise ValueError(f"an age of at most {MAX_AGE.days} days (100 years): {text!r}")

@@ -86,6 +86,21 @@ def test_a_max_age_past_a_century_on_the_command_line_is_one_line():
     assert_one_line_error(result, "max_age: an age of at most 36500 days")
 
 
+def test_a_window_that_leaves_nothing_to_fetch_is_one_line(tmp_path: Path):
+    """`--max-age 0d` and `--since 9999-12-31` were accepted, and the crawl judged
+    every listed article too old without a word (found by a hostile-operator
+    session)."""
+    for option, expected in (
+        (["--max-age", "0d"], "max_age: an age of at least 1m: '0d'"),
+        (["--since", "9999-12-31"], "since: a date in the future: '9999-12-31'"),
+    ):
+        result = run("newscrawl", "crawl", "http://127.0.0.1:1/", *option)
+        assert_one_line_error(result, expected)
+    with pytest.raises(SitesFileError) as error:
+        load_sites(sites_file(tmp_path, 'max_age = "0h"'))
+    assert "key 'max_age': an age of at least 1m: '0h'" in str(error.value)
+
+
 def test_two_sites_on_one_seed_host_are_refused_and_on_two_hosts_kept(tmp_path: Path):
     """Before: accepted; site_for gave every page to the first, and the second got
     nothing, with no run record and no word. Sites may share a registrable domain

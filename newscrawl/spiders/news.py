@@ -169,6 +169,8 @@ class NewsSpider(BaseNewsSpider):
             moment = parse_date(since)
             if moment is None:
                 raise ValueError(f"since: not a date: {since!r} (e.g. 2026-11-01)")
+            if moment > datetime.now(UTC):  # every entry too old: nothing would be fetched
+                raise ValueError(f"since: a date in the future: {since!r}")
             return moment
         if isinstance(since, datetime):
             return since if since.tzinfo else since.replace(tzinfo=UTC)
