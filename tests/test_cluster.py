@@ -455,6 +455,16 @@ def test_a_finished_run_leaves_keys_that_expire(
     keys = sorted(k.decode() for k in client.scan_iter("newscrawl:run-keys:*"))
     assert "newscrawl:run-keys:news:seen" in keys
     assert all(0 < client.ttl(key) <= 7 * 24 * 3600 for key in keys)
+    # The run id used again (a timer that fired twice in its hour): the worker
+    # fetched nothing and exited 0 (found by a cluster review). It is refused.
+    for site in sites.sites:
+        site.hits.clear()
+    code, stderr, _ = finish(worker(redis_server.url, database, "run-keys", "0/1", sites.urls))
+    assert code == 2, stderr[-3000:]
+    assert not any(site.hits for site in sites.sites)
+    last = stderr.strip().splitlines()[-1]
+    assert "cluster run run-keys is over" in last and "start a new run (--run)" in last, last
+    assert "Traceback" not in stderr
 
 
 def writer(redis_url: str, run_id: str, db: Path) -> subprocess.Popen[bytes]:

@@ -21,7 +21,12 @@ from redis.exceptions import RedisError
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.cluster.keys import ClusterError, RunKeys
-from newscrawl.cluster.run import configuration_mismatch, connect, run_configuration
+from newscrawl.cluster.run import (
+    configuration_mismatch,
+    connect,
+    run_configuration,
+    run_progress,
+)
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import KnownURL, PendingURL
 from newscrawl.items import ArticleItem
@@ -88,6 +93,18 @@ class ClusterWorker:
             raise ClusterError(
                 f"cluster run {config.cluster_run}: {why}; start this worker as its"
                 " others were, or start a new run (--run)"
+            )
+        # A run id used again after its run ended (a timer that fired twice in
+        # its hour, a retried unit): every seed is in the run's `seen`, so the
+        # worker fetched nothing and exited 0 (found by a cluster review).
+        try:
+            over = run_progress(self.server, self.keys).over
+        except RedisError as exc:
+            raise ClusterError(f"cannot use the cluster's Redis: {exc}") from None
+        if over:
+            raise ClusterError(
+                f"cluster run {config.cluster_run} is over (its workers closed, nothing"
+                " left to do): start a new run (--run)"
             )
 
     @classmethod
