@@ -467,9 +467,10 @@ def test_a_finished_run_leaves_keys_that_expire(
     assert "Traceback" not in stderr
 
 
-def writer(redis_url: str, run_id: str, db: Path) -> subprocess.Popen[bytes]:
+def writer(redis_url: str, run_id: str, db: Path, *extra: str) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [str(BIN / "newscrawl"), "writer", "--cluster", redis_url, "--run", run_id, "--db", str(db)],
+        [str(BIN / "newscrawl"), "writer", "--cluster", redis_url, "--run", run_id, "--db", str(db),
+         *extra],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     STARTED.append(process)
@@ -479,6 +480,41 @@ def writer(redis_url: str, run_id: str, db: Path) -> subprocess.Popen[bytes]:
 def texts_of(db: Path) -> dict[str, str]:
     with sqlite3.connect(db) as connection:
         return dict(connection.execute("SELECT canonical_url, text FROM articles"))
+
+
+def test_a_writer_whose_run_lacks_workers_gives_it_up_and_records_it_incomplete(
+    sites: MultiSite,
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """A writer waited for ever when no worker of its run started (a typo in
+    --run), or when a shard never got one and the others gave up: its run was
+    never recorded, and a scheduled writer never ended (found by a cluster
+    review). After --wait seconds with no worker at work, it gives the run up:
+    exit 1, one line, the run recorded as incomplete."""
+    alone = tmp_path / "alone.sqlite"
+    code, stderr, _ = finish(writer(redis_server.url, "run-nobody", alone, "--wait", "1"), 60)
+    assert code == 1, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "newscrawl: error: no worker of run run-nobody started within 1 s (is the run id"
+        " right?); the run is recorded as incomplete"
+    )
+    shared = tmp_path / "half.sqlite"
+    store = writer(redis_server.url, "run-half", shared, "--wait", "2")
+    half = worker(redis_server.url, "", "run-half", "0/2", sites.urls, "--writer",
+                  "-s", "NEWSCRAWL_CLUSTER_WAIT=2")  # fmt: skip
+    assert finish(half)[0] == 1
+    code, stderr, _ = finish(store, 120)
+    assert code == 1, stderr
+    assert "1 of the run's 2 shards had no worker within 2 s" in stderr.strip().splitlines()[-1]
+    own = {s.name for s in sites.sites if site_shard(s.name, 2) == 0}
+    mine = sorted(url for s in sites.sites if s.name in own for url in s.articles)
+    assert sorted(texts_of(shared)) == mine  # what the one worker crawled is stored
+    for db in (alone, shared):
+        with sqlite3.connect(db) as connection:
+            assert connection.execute("SELECT finish_reason FROM runs").fetchall() == [
+                ("cluster_incomplete",)
+            ]
 
 
 def test_workers_with_a_writer_fill_one_sqlite_file_as_a_single_crawl_would(

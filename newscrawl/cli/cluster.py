@@ -22,6 +22,17 @@ from newscrawl.cli.common import (
 __all__ = ["add_parsers", "cluster_run_stats"]
 
 
+def _seconds(text: str) -> float:
+    """A number of seconds, at least 0 and finite (argparse's message otherwise)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds, 0 or more: {text!r}")
+    return seconds
+
+
 def add_parsers(commands: Any) -> None:
     writer = commands.add_parser(
         "writer", help="store a cluster run's articles (workers with --writer) into SQLite"
@@ -34,6 +45,11 @@ def add_parsers(commands: Any) -> None:
     writer.add_argument(
         "--sites", type=Path, metavar="FILE.toml", help="its sites' own boilerplate patterns"
     )
+    writer.add_argument(
+        "--wait", type=_seconds, default=600.0, metavar="SECONDS",
+        help="give the run up after this long with no worker at work and shards without"
+        " one (default 600, as the workers' NEWSCRAWL_CLUSTER_WAIT)",
+    )  # fmt: skip
     writer.set_defaults(handler=cmd_writer)
 
 
@@ -99,7 +115,7 @@ def cmd_writer(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(f"newscrawl: writer: storing run {run} into {args.db}", file=sys.stderr)
     try:
-        report = write_run(server, run, store, config.cleaners())
+        report = write_run(server, run, store, config.cleaners(), wait=args.wait)
     except RedisError as exc:
         print(
             f"newscrawl: error: lost the cluster's Redis: {exc}; what was committed stays in"
@@ -133,5 +149,16 @@ def cmd_writer(args: argparse.Namespace) -> int:
             " (another newscrawl version?): set aside in Redis, not stored",
             file=sys.stderr,
         )
+        code = EXIT_FAILED
+    if report.abandoned is not None:
+        shards, seeded = report.abandoned
+        if shards == 0:
+            why = f"no worker of run {run} started within {args.wait:g} s (is the run id right?)"
+        else:
+            why = (
+                f"{shards - seeded} of the run's {shards} shards had no worker within"
+                f" {args.wait:g} s: their sites were not crawled"
+            )
+        print(f"newscrawl: error: {why}; the run is recorded as incomplete", file=sys.stderr)
         code = EXIT_FAILED
     return code

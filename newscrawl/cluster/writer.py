@@ -43,7 +43,7 @@ from newscrawl.cluster.worker import decode_article
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean, warn_of_timeouts
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
-from newscrawl.vocabulary import FINISHED, STORED, UNCHANGED
+from newscrawl.vocabulary import CLUSTER_INCOMPLETE, FINISHED, STORED, UNCHANGED
 
 if TYPE_CHECKING:
     import redis
@@ -101,6 +101,10 @@ class WriterReport:
     recleaned: int = 0
     run_id: int | None = None
     rejected: int = 0  # messages set aside (keys.rejected)
+    # The run was given up after `wait` seconds with no worker at work and shards
+    # without one: how many shards the run had (0: no worker ever started), and
+    # how many of them had sent their seeds.
+    abandoned: tuple[int, int] | None = None
 
 
 def write_run(
@@ -111,8 +115,14 @@ def write_run(
     spider: str = "news",
     poll: float = 0.5,
     commit_every: int = 100,
+    wait: float = 600.0,
 ) -> WriterReport:
-    """Store the run's articles from Redis into `store` until the run is over."""
+    """Store the run's articles from Redis into `store` until the run is over, or
+    until no worker has been at work for `wait` seconds while shards have none
+    (none started, or those that did gave up on the others): the run is then
+    recorded as incomplete (`report.abandoned`). Without that bound a writer
+    whose run never got its workers (a typo in --run, their machine down) waited
+    for ever, its run never recorded (found by a cluster review)."""
     keys = RunKeys.of(run, spider)
     queue, writing = keys.articles, keys.articles_writing
     states, states_writing = keys.url_states, keys.url_states_writing
@@ -144,6 +154,7 @@ def write_run(
         server.delete(writing, states_writing)
 
     publish_known(server, keys, frontier)
+    unattended_since: float | None = None  # since when no worker was at work
     while True:
         raw = server.lmove(queue, writing, "RIGHT", "LEFT")
         if raw is not None:
@@ -163,7 +174,15 @@ def write_run(
         if raw is None or store.pending >= commit_every:
             commit()
         if raw is None:
-            if run_progress(server, keys).over:
+            progress = run_progress(server, keys)
+            if progress.over:
+                break
+            if not (progress.idle and progress.closed >= progress.seeded):
+                unattended_since = None  # a worker is at work, or has work left
+            elif unattended_since is None:
+                unattended_since = time.monotonic()
+            elif time.monotonic() - unattended_since >= wait:
+                report.abandoned = (progress.shards, progress.seeded)
                 break
             time.sleep(poll)
     commit()  # states sent between the last commit and the end of the run
@@ -175,7 +194,8 @@ def write_run(
         timed_out=warn_of_timeouts(PatternTimeouts(), logger.warning),
     )  # fmt: skip
     report.run_id = frontier.start_run(spider)
-    frontier.finish_run(report.run_id, FINISHED, {s: dict(c) for s, c in counts.items()})
+    reason = FINISHED if report.abandoned is None else CLUSTER_INCOMPLETE
+    frontier.finish_run(report.run_id, reason, {s: dict(c) for s, c in counts.items()})
     return report
 
 
