@@ -292,14 +292,24 @@ class BaseNewsSpider(scrapy.Spider):
         run record's `counter`), and mark its URL failed; its site."""
         asked = requested_url(message)
         site = str(message.meta.get("site") or site_of(asked))
+        tracked = bool(message.meta.get("tracked"))
+        self._not_fetched(without_password(asked), site, reason, counter, tracked)
+        return site
+
+    def _not_fetched(self, asked: str, site: str, reason: str, counter: str, tracked: bool) -> None:
+        """Count the page asked for at `asked` (after redirects, the first URL: the
+        one `scrape` was given, or a sitemap lists) as not fetched for `reason`,
+        the run record's `counter` of `site`; a `tracked` URL is marked failed
+        under it, not under the last hop of its redirects (found by a review: the
+        URL listed stayed pending for ever, a row of its last hop added every
+        run)."""
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{FETCH_FAILED}{reason}")
         count_site(self.crawler, site, counter)
-        self.fetch_failures[without_password(asked)] = reason
+        self.fetch_failures[asked] = reason
         states = url_states(self.crawler)
-        if states is not None and message.meta.get("tracked"):
-            states.mark_failed(site, without_password(asked), reason)
-        return site
+        if states is not None and tracked:
+            states.mark_failed(site, asked, reason)
 
     def request_scheduled(self, request: scrapy.Request) -> None:
         """`request` reached the scheduler (past every spider middleware that may
@@ -445,18 +455,9 @@ class BaseNewsSpider(scrapy.Spider):
             self._budget_spent()
             self.left_for_next_run(site or site_of(url), url)
             return
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{FETCH_FAILED}{reason}")
-        count_site(self.crawler, site or site_of(url), _site_counter(reason))
-        # Under the URL asked for: `scrape` names each URL it was given.
         asked = without_password(requested_url(request)) if request is not None else url
-        self.fetch_failures[asked] = reason
-        states = url_states(self.crawler)
-        if states is not None and request is not None and request.meta.get("tracked"):
-            # The URL listed, not the last hop of its redirects: that one is the
-            # URL a sitemap gives again (found by a review: the listed URL stayed
-            # pending for ever, a row of its last hop added every run).
-            states.mark_failed(site or site_of(url), asked, reason)
+        tracked = request is not None and bool(request.meta.get("tracked"))
+        self._not_fetched(asked, site or site_of(url), reason, _site_counter(reason), tracked)
         # One page that fails is routine (counted, in the summary, tried again next
         # run); a site that refuses us needs a person: said once per site.
         if _site_counter(reason) == BLOCKED and (site or url) not in self.blocked_sites:
