@@ -272,14 +272,8 @@ class StorePipeline:
             self.uncommitted.append((item.site, outcome))
             if outcome == UNCHANGED and item.site and item.canonical_url:
                 discard_unchanged(self.crawler, item.site, item.canonical_url)
-            elif outcome == SHRUNK and item.site and item.canonical_url:
-                # Not the teaser's record: the article's, as stored, in the spooled
-                # outputs and in those written as items come (standard output).
-                record = frontier.store.stored_record(item.canonical_url)
-                if record is not None:
-                    keep_stored_record(self.crawler, item.site, item.canonical_url, record)
-                    for name, value in record.items():
-                        setattr(item, name, value)
+            elif outcome == SHRUNK:
+                self._keep_stored(item, frontier)
             now = time.monotonic()
             if (
                 frontier.store.pending >= self.commit_every
@@ -294,13 +288,25 @@ class StorePipeline:
                 "%s: another site's article is stored under %s; this copy is not",
                 item.url, item.canonical_url,
             )  # fmt: skip
-        elif outcome == SHRUNK:
-            logger.warning(
-                "%s: its text shrank from the stored article's to %d words, under half"
-                " (a paywall's teaser, a partial page?): the stored article is kept",
-                item.url, word_count(item.raw_text or item.text),
-            )  # fmt: skip
         return item
+
+    def _keep_stored(self, item: ArticleItem, frontier: Frontier) -> None:
+        """The store kept its article over `item`, the page's cut-down copy (a
+        teaser: storage.SHRUNK): said, and the item becomes the article as stored,
+        for the spooled outputs and those written as items come (standard output)."""
+        logger.warning(
+            "%s: its text shrank from the stored article's to %d words, under half"
+            " (a paywall's teaser, a partial page?): the stored article is kept",
+            item.url, word_count(item.raw_text or item.text),
+        )  # fmt: skip
+        if not item.site or not item.canonical_url:
+            return
+        record = frontier.store.stored_record(item.canonical_url)
+        if record is None:
+            return
+        keep_stored_record(self.crawler, item.site, item.canonical_url, record)
+        for name, value in record.items():
+            setattr(item, name, value)
 
     def _commit(self, frontier: Frontier) -> None:
         """Commit the batch, its spooled JSON Lines records first (see FeedSpool),
