@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.demo.server import QuietHandler
+
 from .conftest import FAST, SITE, SITE_HITS, FolderSite, run
 
 ARTICLE_FIELDS = {
@@ -552,19 +554,25 @@ def test_a_refresh_that_corrects_a_headline_writes_the_corrected_record(tmp_path
     assert titles[-1] == "Ferry timetable changes for spring and summer"
 
 
+class OddSiteHandler(QuietHandler):
+    """A hostile or odd test site's handler: pages with send_page, the other
+    answers (errors, redirects) with no body."""
+
+    def send_empty(self, status: int, location: str | None = None) -> None:
+        self.send_response(status)
+        if location is not None:
+            self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
 def answering(status: int) -> type:
     """A request handler that answers every page with `status` and an empty body
     (robots.txt with 404: no rules)."""
-    from http.server import BaseHTTPRequestHandler
 
-    class Answering(BaseHTTPRequestHandler):
+    class Answering(OddSiteHandler):
         def do_GET(self) -> None:
-            self.send_response(404 if self.path == "/robots.txt" else status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self.send_empty(404 if self.path == "/robots.txt" else status)
 
     return Answering
 
@@ -706,23 +714,19 @@ def test_articles_redirected_to_another_site_are_counted_and_said(site_url: str,
     spider) without a count, exit 0, `stats` clean, the URLs pending and asked
     for again every run (found by a hostile-site session). Each is now counted as
     not fetched, its URL failed, and the site's move said once."""
-    from http.server import BaseHTTPRequestHandler
-
     from .conftest import serving
 
     article = (SITE / min(STORED)).read_bytes()
     another_site = f"{site_url}{min(STORED)}"  # another port: another site
     hosts: list[str] = []
 
-    class Moved(BaseHTTPRequestHandler):
+    class Moved(OddSiteHandler):
         def do_GET(self) -> None:
             port = self.server.server_address[1]
             hosts.append(self.headers["Host"].split(":")[0])
             if self.path == "/m/4.html" and not hasattr(Moved, "once"):
                 Moved.once = True  # a retry has dont_filter, which Scrapy's filter lets through
-                self.send_response(503)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.send_empty(503)
             elif self.path == "/sitemap.xml":
                 locs = "".join(
                     f"<url><loc>http://127.0.0.1:{port}{p}</loc></url>"
@@ -731,30 +735,14 @@ def test_articles_redirected_to_another_site_are_counted_and_said(site_url: str,
                 body = (
                     f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
                 )
-                self.send_response(200)
-                self.send_header("Content-Type", "application/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body.encode())
+                self.send_page(body.encode(), "application/xml")
             elif self.path.startswith("/m/"):
-                self.send_response(301)
                 moved = f"http://localhost:{port}/a/{self.path[3:]}"
-                self.send_header("Location", another_site if "3" in self.path else moved)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.send_empty(301, another_site if "3" in self.path else moved)
             elif self.path == "/a/8.html":
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(article)))
-                self.end_headers()
-                self.wfile.write(article)
+                self.send_page(article)
             else:
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+                self.send_empty(404)
 
     db = tmp_path / "news.db"
     with serving(Moved) as base:
@@ -782,26 +770,18 @@ def test_a_redirect_loop_is_counted_as_one(site_url: str):
     """A page redirecting to itself through a chain without end was given up after
     Scrapy's 20 redirects and counted "ignored", which says nothing (found by a
     hostile-site session): it is redirect_limit."""
-    from http.server import BaseHTTPRequestHandler
-
     from .conftest import serving
 
     asked: list[str] = []
 
-    class Loop(BaseHTTPRequestHandler):
+    class Loop(OddSiteHandler):
         def do_GET(self) -> None:
             asked.append(self.path)
             if self.path == "/robots.txt":
-                self.send_response(404)
+                self.send_empty(404)
             else:
-                self.send_response(302)
                 step = int(self.path.rsplit("/", 1)[1]) if self.path.startswith("/loop/") else 0
-                self.send_header("Location", f"/loop/{step + 1}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+                self.send_empty(302, f"/loop/{step + 1}")
 
     with serving(Loop) as looping:
         url = f"{looping}/story.html"
@@ -821,13 +801,11 @@ def test_redirects_of_listed_pages_are_counted_under_the_listed_url(tmp_path: Pa
     - the loop was dropped by the duplicate filter unsaid, its URL pending for ever;
     - the chain's last hop was marked failed, not the URL listed, which stayed
       pending (a row of the last hop added every run)."""
-    from http.server import BaseHTTPRequestHandler
-
     from .conftest import serving
 
     article = (SITE / min(STORED)).read_bytes()
 
-    class Moving(BaseHTTPRequestHandler):
+    class Moving(OddSiteHandler):
         def do_GET(self) -> None:
             port = self.server.server_address[1]
             own = f"http://127.0.0.1:{port}"
@@ -853,16 +831,12 @@ def test_redirects_of_listed_pages_are_counted_under_the_listed_url(tmp_path: Pa
                 body = article
             elif self.path == "/":
                 body = b"<html><body><p>Today's news.</p></body></html>"
-            self.send_response(302 if location else 200 if body else 404)
-            if location:
-                self.send_header("Location", location)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            if location is not None:
+                self.send_empty(302, location)
+            elif body:
+                self.send_page(body, kind)
+            else:
+                self.send_empty(404)
 
     db = tmp_path / "news.db"
     with serving(Moving) as base:
