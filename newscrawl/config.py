@@ -286,6 +286,9 @@ class NewscrawlConfig:
     sqlite_commit_seconds: float = _setting(
         _non_negative_float, 5.0, "and a commit at least this often"
     )
+    store_timeout: float = _setting(
+        _non_negative_float, 120.0, "seconds a PostgreSQL call of the crawl may take (0: no limit)"
+    )
     # -- the archive of fetched pages (newscrawl/archive.py)
     archive_dir: Path | None = _setting(_path, None, "folder for WARC files of every response")
     archive_max_mb: int = _setting(

@@ -14,10 +14,14 @@ imported only when a `postgresql://` database is opened.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import socket
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 __all__ = [
     "POSTGRES_SCHEMES",
@@ -28,6 +32,22 @@ __all__ = [
 ]
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+T = TypeVar("T")
+
+# TCP keepalive for every PostgreSQL connection, unless its URL says otherwise: a
+# database host that is gone (powered off, cut off by the network) then breaks
+# the connection within about a minute and a half, where without it a crawl
+# waited for its answer for ever (the kernel's own keepalive starts after two
+# hours). A server that is there but does not answer is `limit_calls`' job.
+KEEPALIVE = {
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "60000",  # ms: data sent and not acknowledged
+}
+CONNECT_TIMEOUT = "10"  # seconds
 
 # Parameters as newscrawl writes them: a lone `?`, or `:name` (not `::`, a cast).
 _PARAMETER = re.compile(r"\?|(?<!:):([A-Za-z_]\w*)")
@@ -76,27 +96,104 @@ class PostgresConnection:
             raise ImportError(
                 "a postgresql:// database needs psycopg: pip install 'newscrawl[cluster]'"
             ) from None
-        self.raw = psycopg.connect(url, connect_timeout=10)
+        given = psycopg.conninfo.conninfo_to_dict(url)
+        defaults = {"connect_timeout": CONNECT_TIMEOUT, **KEEPALIVE}
+        missing = {name: value for name, value in defaults.items() if name not in given}
+        self.raw = psycopg.connect(psycopg.conninfo.make_conninfo(url, **missing))
+        self._watch: _CallWatch | None = None
+
+    def limit_calls(self, seconds: float) -> None:
+        """From now on, a call that waits more than `seconds` for the server cuts
+        the connection and raises psycopg.OperationalError saying so (0: no limit).
+
+        What a crawl needs: a server whose host hangs keeps the connection open and
+        answers nothing (TCP keepalive cannot tell, the host's kernel still
+        answers), and the crawl waited for it for ever, its event loop stopped. A
+        server-side statement_timeout is no help there, and a long wait for a lock
+        is a wait all the same."""
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+        if seconds > 0:
+            self._watch = _CallWatch(self.raw.fileno(), seconds)
+
+    def _call(self, function: Callable[..., T], *args: Any) -> T:
+        watch = self._watch
+        if watch is None:
+            return function(*args)
+        watch.started = time.monotonic()
+        try:
+            return function(*args)
+        except Exception as exc:
+            if watch.cut:
+                import psycopg
+
+                raise psycopg.OperationalError(
+                    f"the database did not answer for {watch.seconds:g} s"
+                ) from exc
+            raise
+        finally:
+            watch.started = None
 
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
-        return self.raw.execute(to_psycopg(sql), parameters or None)
+        return self._call(self.raw.execute, to_psycopg(sql), parameters or None)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
         cursor = self.raw.cursor()
         rows = list(rows)
         if rows:
-            cursor.executemany(to_psycopg(sql), rows)
+            self._call(cursor.executemany, to_psycopg(sql), rows)
         return cursor
 
     def executescript(self, script: str) -> None:
         # No parameters: psycopg sends the statements as one simple query.
-        self.raw.execute(script.encode("utf-8"))
+        self._call(self.raw.execute, script.encode("utf-8"))
 
     def commit(self) -> None:
-        self.raw.commit()
+        self._call(self.raw.commit)
 
     def rollback(self) -> None:
-        self.raw.rollback()
+        self._call(self.raw.rollback)
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
         self.raw.close()
+
+
+class _CallWatch:
+    """A thread that cuts a connection (shuts its socket) once one call has waited
+    `seconds` for the server: the call then fails at once, as on a server gone.
+    The connection's owner sets `started` around each call."""
+
+    def __init__(self, socket_fd: int, seconds: float) -> None:
+        self.socket_fd = socket_fd
+        self.seconds = seconds
+        self.started: float | None = None
+        self.cut = False
+        self._stopped = threading.Event()
+        # A quarter of the limit, at most a second: a cut comes at most that late.
+        self._tick = min(1.0, seconds / 4)
+        threading.Thread(target=self._run, name="newscrawl-store-watch", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._tick):
+            started = self.started
+            if started is None or time.monotonic() - started < self.seconds:
+                continue
+            if self.started is started and not self._stopped.is_set():
+                self.cut = True
+                self._shut()
+            return
+
+    def _shut(self) -> None:
+        try:
+            # A second descriptor of the same socket: shutting it wakes the call
+            # that waits on the first, which psycopg then reports as a lost server.
+            with socket.socket(fileno=os.dup(self.socket_fd)) as connection:
+                connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # closed meanwhile

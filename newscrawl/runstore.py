@@ -54,6 +54,7 @@ class RunStore:
         self.crawler = crawler
         self.database = config.database
         self.writer_cluster = config.database is None
+        self.store_timeout = config.store_timeout
         self.cleaner_for = config.cleaners()
         self.articles: ArticleStore | None = None
         self.frontier: Frontier | None = None
@@ -96,6 +97,8 @@ class RunStore:
             self.lock = StoreLock(database)
             self.lock.acquire()
         self.articles = ArticleStore.open(database)
+        # After the schema is ready: its upgrade may take long on a big store.
+        self.articles.limit_calls(self.store_timeout)
         self.frontier = Frontier(self.articles)
         self.url_states = self.frontier
         self.run_id = self.frontier.start_run(spider.name)

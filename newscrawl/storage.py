@@ -309,6 +309,12 @@ WHERE articles.site = excluded.site
 class StorageError(RuntimeError):
     """The database cannot be opened or written; the message says which file and why."""
 
+    def __init__(self, message: str) -> None:
+        # On one line: libpq explains a lost server in three ("server closed the
+        # connection unexpectedly / This probably means ..."), and the message ends
+        # the crawl's output, where scripts read its last line.
+        super().__init__(" ".join(message.split()))
+
 
 def _driver_reason(exc: BaseException, url: str, shown: str) -> str:
     """The first line of the database driver's error, for a one-line message.
@@ -1007,6 +1013,13 @@ class ArticleStore:
         except database_errors() as exc:
             raise StorageError(f"cannot roll back {self.path}: {exc}") from None
         self.pending = 0
+
+    def limit_calls(self, seconds: float) -> None:
+        """A PostgreSQL store: each call that waits for the server more than
+        `seconds` fails, saying so (`PostgresConnection.limit_calls`). SQLite
+        waits for its locks for a bounded time already."""
+        if isinstance(self.connection, PostgresConnection):
+            self.connection.limit_calls(seconds)
 
     def close(self) -> None:
         """Settle the stories left unsettled, commit, close."""

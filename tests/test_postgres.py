@@ -2,6 +2,8 @@
 from a real crawl into a real PostgreSQL server on loopback."""
 
 import sqlite3
+import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,8 +13,10 @@ import pytest
 from newscrawl.items import ArticleItem
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError
 
-from .conftest import run
+from .conftest import BIN, FAST, run
+from .gatedsite import gated_site  # noqa: F401  (a fixture)
 from .servers import postgres_server  # noqa: F401  (a fixture)
+from .stallproxy import stalling_relay  # noqa: F401  (a fixture)
 from .test_discovery_crawl import BLOCKED_EXIT, crawl, sites  # noqa: F401  (`sites` is a fixture)
 
 ARTICLE_COLUMNS = (
@@ -135,3 +139,59 @@ def test_a_text_cut_to_under_half_keeps_the_stored_row(
         assert store.cleaned("http://n.test/a", "n.test") == (half, 20, {})
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("fault", ["stall", "cut"])
+def test_a_database_that_stops_answering_ends_the_crawl_with_exit_1_and_loses_nothing(
+    fault: str,
+    gated_site,  # noqa: F811
+    stalling_relay,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    """A database host that hangs mid-crawl (connections open, nothing answered)
+    froze the crawl for ever, with no message (found by a cluster attack session):
+    each call to the server now has NEWSCRAWL_STORE_TIMEOUT, then the crawl stops
+    as on any failed write, and the pages not stored are fetched by the next run.
+    A server that goes away ends it as well, and libpq's message for that, three
+    lines, is one line as every error newscrawl ends with."""
+    database = postgres_server.new_database()
+    site = gated_site(6, 2)
+    relay = stalling_relay(postgres_server.port)
+    through_relay = database.replace(f":{postgres_server.port}/", f":{relay.port}/")
+    crawl = subprocess.Popen(
+        [str(BIN / "newscrawl"), "crawl", site.url, "--db", through_relay, *FAST,
+         "-s", "NEWSCRAWL_STORE_TIMEOUT=2", "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while len(site.gate.asked) < 3:  # two articles served, the third asked for
+            assert crawl.poll() is None and time.monotonic() < deadline, "the crawl did not start"
+            time.sleep(0.05)
+        relay.stall() if fault == "stall" else relay.cut()
+        site.open()
+        try:
+            _, stderr_bytes = crawl.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the crawl hung on a database that does not answer")
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+            crawl.communicate()
+    stderr = stderr_bytes.decode()
+    assert crawl.returncode == 1, stderr[-2000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("newscrawl: error: the crawl stopped: cannot "), last
+    if fault == "stall":
+        assert "did not answer for 2 s" in last, last
+    else:
+        assert "server closed the connection unexpectedly" in last, last
+    # The server's end of the cut connection still holds its transaction's locks
+    # until it learns that the client is gone: here, when the relay closes.
+    relay.close()
+    result = run("newscrawl", "crawl", site.url, "--db", database, *FAST)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    with psycopg.connect(database) as db:
+        (stored,) = db.execute("SELECT count(*) FROM articles").fetchone()
+    assert stored == 6
