@@ -57,6 +57,8 @@ from newscrawl.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Container
+
     import redis
     from scrapy import Spider
     from scrapy.crawler import Crawler
@@ -257,8 +259,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             # Scrapy has finished with every request it took (a stop waits for them),
             # unless the crawl ends on a failure: then they are done again.
             if reason in (FINISHED, SHUTDOWN, CLUSTER_INCOMPLETE) and self._may_acknowledge():
-                self.queue.acknowledge(list(self.inflight.values()))
-                self.inflight.clear()
+                held = self._links_held_for()
+                done = [request for request in self.inflight if request not in held]
+                self.queue.acknowledge([self.inflight.pop(request) for request in done])
             self.server.sadd(self.keys.closed, self.shard.index)
             for key in self.server.scan_iter(self.keys.pattern):
                 self.server.expire(key, KEY_LIFETIME)
@@ -326,6 +329,13 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         running = getattr(self._engine_slot(), "inprogress", None)
         return running if isinstance(running, set) else None
 
+    def _links_held_for(self) -> Container[Request]:
+        """The requests whose pages' links the spider holds back (newscrawl/heldlinks.py):
+        they stay in flight until the links are queued, so that a worker stopped
+        or killed meanwhile does not lose them with its memory."""
+        held = getattr(self.spider, "links_held_for", None)
+        return held if held is not None else ()
+
     def _may_acknowledge(self) -> bool:
         """False once this worker may have lost work: a request it could not queue, or
         an article the store could not write. Its in-flight requests then stay in
@@ -340,7 +350,8 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         running = self._in_progress()
         if running is None:
             return  # not known: acknowledged when the crawl ends (see close())
-        finished = [request for request in self.inflight if request not in running]
+        held = self._links_held_for()
+        finished = [r for r in self.inflight if r not in running and r not in held]
         if finished:
             self.queue.acknowledge([self.inflight.pop(request) for request in finished])
 

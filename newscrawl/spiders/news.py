@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -151,6 +152,12 @@ class NewsSpider(BaseNewsSpider):
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
         self.pending_from_writer: dict[str, list[PendingURL]] = {}
         self.held_links: HeldLinks[Request] = HeldLinks()
+        # The requests whose pages' links wait in `held_links` (with how many), and
+        # the page each held link came from. A cluster worker leaves such a request
+        # in flight in Redis until its links are sent on: killed before that, the
+        # worker's successor fetches the page again and finds them (they were lost).
+        self.links_held_for: Counter[Request] = Counter()
+        self.held_from: dict[Request, Request] = {}
         self.releasing: set[asyncio.Future[None]] = set()
 
     @classmethod
@@ -384,8 +391,17 @@ class NewsSpider(BaseNewsSpider):
             if engine is None or not engine.running:
                 return  # the crawl is ending: the links are found again next run
             engine.crawl(request)
+            self._sent_on(request)
             if number % LINKS_PER_TURN == 0:
                 await asyncio.sleep(0)
+
+    def _sent_on(self, request: Request) -> None:
+        """A held link is with the scheduler: its page need not wait for it."""
+        page = self.held_from.pop(request, None)
+        if page is not None:
+            self.links_held_for[page] -= 1
+            if self.links_held_for[page] <= 0:
+                del self.links_held_for[page]
 
     def release_held_links(self) -> None:
         """spider_idle: a crawl never ends with links held (a document whose end
@@ -564,6 +580,9 @@ class NewsSpider(BaseNewsSpider):
                     and self._may_hold(response, request)
                     and self.held_links.hold(site, request)
                 ):
+                    if response.request is not None:
+                        self.held_from[request] = response.request
+                        self.links_held_for[response.request] += 1
                     continue  # until the site's sitemaps and feeds are read
                 yield request
             elif classify_page(url) == ARTICLE:
