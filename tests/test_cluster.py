@@ -770,3 +770,92 @@ def test_a_message_the_writer_cannot_read_is_set_aside_and_counted(
     assert client.llen(f"{prefix}:rejected") == 3
     assert client.llen(f"{prefix}:articles:writing") == 0
     assert client.llen(f"{prefix}:urlstates:writing") == 0
+
+
+def one_article(n: int) -> str:
+    """A worker's message for article `n` of site a.test."""
+    from newscrawl.cluster.worker import encode_article
+    from newscrawl.items import ArticleItem
+
+    return encode_article(
+        ArticleItem(
+            url=f"http://a.test/{n}", canonical_url=f"http://a.test/{n}", site="a.test",
+            title=f"Story {n}", authors=[], published=None, language="en", description=None,
+            text=f"The text of story number {n}.", word_count=6,
+            fetched_at="2026-11-27T10:00:00Z",
+        )
+    )  # fmt: skip
+
+
+def test_a_run_has_one_writer_and_one_that_lost_its_run_commits_nothing(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """Two writers of one run (a writer unit restarted elsewhere while the old one
+    ran) both ran and exited 0, each database recording a complete run with part
+    of its articles; sharing the run's "writing" list, each undid or deleted the
+    other's uncommitted batch (found by a cluster review). The second is refused
+    before it makes anything: one line, exit 2. A writer whose lock was taken by
+    another while it was stalled stops without touching the lists; one killed
+    with -9 holds the run no longer than the lock's expiry."""
+    import socket
+
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = "newscrawl:run-writers:news"
+    first = writer(redis_server.url, "run-writers", tmp_path / "a.sqlite")
+    deadline = time.monotonic() + 60
+    while not client.exists(f"{prefix}:known-ready"):  # it has started
+        assert time.monotonic() < deadline and first.poll() is None, finish(first)[1]
+        time.sleep(0.1)
+    second = tmp_path / "b.sqlite"
+    code, stderr, _ = finish(writer(redis_server.url, "run-writers", second, "--wait", "1"), 60)
+    assert code == 2, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith(
+        "newscrawl: error: run run-writers already has a writer"
+        f" (pid {first.pid} on host {socket.gethostname()}); "
+    ), stderr
+    assert not second.exists()
+    assert 0 < client.pttl(f"{prefix}:writer") <= 30_000  # it expires if `first` dies
+
+    # `first` stalled past its lock's expiry, and another writer took the run: the
+    # new article is that writer's to store, not `first`'s.
+    client.set(f"{prefix}:writer", json.dumps({"pid": 1, "host": "elsewhere", "id": "x"}))
+    client.incr(f"{prefix}:writer-epoch")
+    client.lpush(f"{prefix}:articles", one_article(1))
+    code, stderr, _ = finish(first, 60)
+    assert code == 1 and "Traceback" not in stderr, stderr
+    assert (
+        stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "newscrawl: error: this writer lost run run-writers to another writer"
+            " (pid 1 on host elsewhere)"
+        )
+    ), stderr
+    assert client.llen(f"{prefix}:articles") == 1 and not client.exists(
+        f"{prefix}:articles:writing"
+    )
+    assert texts_of(tmp_path / "a.sqlite") == {}
+
+    # A writer killed with -9 mid-batch: its lock expires (brought forward here)
+    # and the next writer stores the batch.
+    prefix = "newscrawl:run-killed:news"
+    killed = writer(redis_server.url, "run-killed", tmp_path / "k.sqlite")
+    while not client.exists(f"{prefix}:known-ready"):
+        assert time.monotonic() < deadline + 60 and killed.poll() is None, finish(killed)[1]
+        time.sleep(0.1)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=30)
+    assert 0 < client.pttl(f"{prefix}:writer") <= 30_000
+    client.lpush(f"{prefix}:articles:writing", one_article(2))  # taken, not committed
+    client.set(f"{prefix}:shards", 1)  # and the run is over
+    client.sadd(f"{prefix}:seeded", 0)
+    client.sadd(f"{prefix}:closed", 0)
+    client.pexpire(f"{prefix}:writer", 1)
+    time.sleep(0.1)
+    code, stderr, _ = finish(writer(redis_server.url, "run-killed", tmp_path / "k.sqlite"), 60)
+    assert code == 0, stderr
+    assert sorted(texts_of(tmp_path / "k.sqlite")) == ["http://a.test/2"]
+    assert not client.exists(f"{prefix}:writer")  # released at its end

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newscrawl.cli.common import (
     DEFAULT_DB,
@@ -18,6 +18,12 @@ from newscrawl.cli.common import (
     require_cluster_extra,
     shown,
 )
+
+if TYPE_CHECKING:
+    import redis
+
+    from newscrawl.cluster.writerlock import WriterLock
+    from newscrawl.config import NewscrawlConfig
 
 __all__ = ["add_parsers", "cluster_run_stats"]
 
@@ -89,11 +95,9 @@ def cmd_writer(args: argparse.Namespace) -> int:
     require_cluster_extra("writer")
     from redis import RedisError
 
-    from newscrawl.cluster.keys import ClusterError, parse_run_id
+    from newscrawl.cluster.keys import ClusterError, RunKeys, parse_run_id
     from newscrawl.cluster.run import connect
-    from newscrawl.cluster.writer import write_run
-    from newscrawl.storage import ArticleStore, StorageError
-    from newscrawl.storelock import StoreLock
+    from newscrawl.cluster.writerlock import WriterLock
 
     if not isinstance(args.db, Path):
         raise CommandError(
@@ -104,8 +108,34 @@ def cmd_writer(args: argparse.Namespace) -> int:
     try:
         run = parse_run_id(args.run)
         server = connect(args.cluster)
+        # Before anything else: a second writer of the run (WriterBusy) must not
+        # even create its database.
+        run_lock = WriterLock.acquire(server, RunKeys.of(run, "news"))
     except ClusterError as exc:
         raise CommandError(str(exc)) from None
+    except RedisError as exc:
+        raise CommandError(f"cannot take the run's writer lock in Redis: {exc}") from None
+    try:
+        return _write(args, server, run, run_lock, config)
+    finally:
+        run_lock.release()
+
+
+def _write(
+    args: argparse.Namespace,
+    server: redis.Redis,
+    run: str,
+    run_lock: WriterLock,
+    config: NewscrawlConfig,
+) -> int:
+    """cmd_writer's work, once it holds the run's writer lock."""
+    from redis import RedisError
+
+    from newscrawl.cluster.writer import write_run
+    from newscrawl.cluster.writerlock import WriterLockLost
+    from newscrawl.storage import ArticleStore, StorageError
+    from newscrawl.storelock import StoreLock
+
     lock = StoreLock(args.db)
     try:
         lock.acquire()
@@ -115,7 +145,11 @@ def cmd_writer(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     print(f"newscrawl: writer: storing run {run} into {args.db}", file=sys.stderr)
     try:
-        report = write_run(server, run, store, config.cleaners(), wait=args.wait)
+        report = write_run(server, run, store, config.cleaners(), wait=args.wait, lock=run_lock)
+    except WriterLockLost as exc:
+        store.rollback()  # its batch is the other writer's now
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except RedisError as exc:
         print(
             f"newscrawl: error: lost the cluster's Redis: {exc}; what was committed stays in"

@@ -96,6 +96,11 @@ class RunKeys:
         return cls(f"newscrawl:{run}:{spider}")
 
     @property
+    def run(self) -> str:
+        """The run's id."""
+        return self.prefix.split(":")[1]
+
+    @property
     def pattern(self) -> str:
         """Matches every key of the run (SCAN)."""
         return f"{self.prefix}:*"
@@ -180,6 +185,16 @@ class RunKeys:
     def pending(self, site: str) -> str:
         """The URLs of `site` an earlier run left to fetch."""
         return f"{self.prefix}:pending:{site}"
+
+    @property
+    def writer_lock(self) -> str:
+        """Held by the run's one writer (cluster/writerlock.py)."""
+        return f"{self.prefix}:writer"
+
+    @property
+    def writer_epoch(self) -> str:
+        """How many writers have taken the run's lock: the last one's number."""
+        return f"{self.prefix}:writer-epoch"
 
     @property
     def known_ready(self) -> str:

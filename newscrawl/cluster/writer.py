@@ -40,6 +40,7 @@ from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.cluster.keys import RunKeys
 from newscrawl.cluster.run import run_progress
 from newscrawl.cluster.worker import decode_article
+from newscrawl.cluster.writerlock import WriterLock
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean, warn_of_timeouts
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
@@ -116,23 +117,50 @@ def write_run(
     poll: float = 0.5,
     commit_every: int = 100,
     wait: float = 600.0,
+    lock: WriterLock | None = None,
 ) -> WriterReport:
     """Store the run's articles from Redis into `store` until the run is over, or
     until no worker has been at work for `wait` seconds while shards have none
     (none started, or those that did gave up on the others): the run is then
     recorded as incomplete (`report.abandoned`). Without that bound a writer
     whose run never got its workers (a typo in --run, their machine down) waited
-    for ever, its run never recorded (found by a cluster review)."""
+    for ever, its run never recorded (found by a cluster review).
+
+    `lock`: the run's writer lock, taken by the caller (else taken here, and
+    WriterBusy raised if another writer holds it); WriterLockLost if another
+    writer takes the run meanwhile (cluster/writerlock.py)."""
     keys = RunKeys.of(run, spider)
+    own_lock = lock is None
+    if lock is None:
+        lock = WriterLock.acquire(server, keys)
+    try:
+        return _write_run(server, keys, lock, store, cleaner_for, spider, poll, commit_every, wait)
+    finally:
+        if own_lock:
+            lock.release()
+
+
+def _write_run(
+    server: redis.Redis,
+    keys: RunKeys,
+    lock: WriterLock,
+    store: ArticleStore,
+    cleaner_for: Callable[[str | None], TextCleaner],
+    spider: str,
+    poll: float,
+    commit_every: int,
+    wait: float,
+) -> WriterReport:
     queue, writing = keys.articles, keys.articles_writing
     states, states_writing = keys.url_states, keys.url_states_writing
     frontier = Frontier(store)
     report = WriterReport()
     stored_counts: dict[str, Counter[str]] = defaultdict(Counter)
     # A writer killed before its last commit left those articles and states here.
+    # Every change to the run's lists goes through the lock (cluster/writerlock.py):
+    # a writer that lost the run to another must not touch that one's batch.
     for taken, waiting in ((writing, queue), (states_writing, states)):
-        while server.lmove(taken, waiting, "LEFT", "RIGHT") is not None:
-            pass
+        lock.call("restore", (taken, waiting))
 
     def set_aside(message: bytes | str, exc: Exception) -> None:
         """A message that cannot be read (not JSON, a field of another newscrawl
@@ -140,30 +168,30 @@ def write_run(
         on it again: it goes to the run's `rejected` list, counted."""
         logger.warning("a message from a worker could not be read (%s: %s): set aside in %s",
                        type(exc).__name__, exc, keys.rejected)  # fmt: skip
-        server.rpush(keys.rejected, message)
+        lock.call("set_aside", (keys.rejected, writing), message)
         report.rejected += 1
 
     def commit() -> None:
         # The frontier never undoes an article's "done", whatever the order.
-        while (event := server.lmove(states, states_writing, "LEFT", "RIGHT")) is not None:
+        while (event := lock.call("take", (states, states_writing), "LEFT", "RIGHT")) is not None:
             try:
                 record_url_state(frontier, event)
             except _UNREADABLE as exc:
                 set_aside(event, exc)
+        lock.call("refresh", ())  # a writer that lost the run commits nothing
         store.commit()
-        server.delete(writing, states_writing)
+        lock.call("clear", (writing, states_writing))
 
     publish_known(server, keys, frontier)
     unattended_since: float | None = None  # since when no worker was at work
     while True:
-        raw = server.lmove(queue, writing, "RIGHT", "LEFT")
+        raw = lock.call("take", (queue, writing), "RIGHT", "LEFT")
         if raw is not None:
             try:
                 item = decode_article(raw)
                 outcome = frontier.store_article(item)
             except _UNREADABLE as exc:
-                set_aside(raw, exc)  # first: a writer killed in between loses nothing
-                server.lrem(writing, 1, raw)  # type: ignore[arg-type]  # (bytes are fine)
+                set_aside(raw, exc)  # with its removal from "writing", in one script
                 continue
             if item.site:
                 # As a crawl's store pipeline counts: an article another site's row

@@ -1,0 +1,186 @@
+"""One `newscrawl writer` a run: a lock in Redis, and the writer's changes to the
+run's shared lists made only while it holds it.
+
+Two writers of one run (a writer unit restarted on another host while the old
+one still ran, two schedules) split the articles between two databases, each
+recording a complete run; worse, they shared the run's one "writing" list, so a
+starting writer moved the other's uncommitted batch back to the queue and each
+commit emptied the whole list: a writer that died after the other's commit lost
+its batch for good (found by a cluster review).
+
+The lock is a key set with NX and a short expiry, refreshed by a thread while the
+writer runs and deleted at its end: a writer killed with -9 holds its run for
+LOCK_SECONDS at most. Each change to the lists is a script that first checks
+the lock (Redis runs a script alone), so a writer whose lock expired while it
+was stalled, and was taken by another, changes nothing of that writer's: it
+stops before its next commit (WriterLockLost), and its uncommitted articles,
+already moved back to the queue by the new writer, are stored there.
+
+A writer that finds its own lock expired, and no other writer having taken it
+since (the run's writer epoch is still its own), takes it again: nobody touched
+the lists meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import RedisError
+
+from newscrawl.cluster.keys import KEY_LIFETIME, ClusterError, RunKeys
+
+if TYPE_CHECKING:
+    import redis
+
+__all__ = ["LOCK_SECONDS", "REFRESH_SECONDS", "WriterBusy", "WriterLock", "WriterLockLost"]
+
+logger = logging.getLogger(__name__)
+
+# Short, as a restarted writer waits that long for a killed one's lock; refreshed
+# often enough that a busy machine's stalls of some seconds do not lose it.
+LOCK_SECONDS = 30
+REFRESH_SECONDS = 5
+
+
+class WriterBusy(ClusterError):
+    """The run already has a writer; the message names it."""
+
+
+class WriterLockLost(ClusterError):
+    """Another writer took the run while this one was stalled."""
+
+
+# KEYS[1] the lock, KEYS[2] the writer epoch; ARGV[1] this writer's token,
+# ARGV[2] its epoch, ARGV[3] the expiry in ms. True if this writer holds the lock
+# (taken again if it expired and no other writer came since).
+_OWNED = """
+local function owned()
+  local holder = redis.call('get', KEYS[1])
+  if holder == ARGV[1] then
+    redis.call('pexpire', KEYS[1], ARGV[3])
+    return true
+  end
+  if not holder and redis.call('get', KEYS[2]) == ARGV[2] then
+    redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3])
+    return true
+  end
+  return false
+end
+"""
+
+# Each returns {0} when the lock is another writer's, else {1, result}.
+_SCRIPTS = {
+    "refresh": "return {1}",
+    # KEYS[3] from, KEYS[4] to: one message moved, nil when `from` is empty.
+    "take": "return {1, redis.call('lmove', KEYS[3], KEYS[4], ARGV[4], ARGV[5])}",
+    # KEYS[3] from, KEYS[4] to: every message moved back (a predecessor's batch).
+    "restore": """
+local moved = 0
+while redis.call('lmove', KEYS[3], KEYS[4], 'LEFT', 'RIGHT') do moved = moved + 1 end
+return {1, moved}""",
+    # KEYS[3], KEYS[4]: the "writing" lists, emptied once their batch is committed.
+    "clear": "return {1, redis.call('del', KEYS[3], KEYS[4])}",
+    # KEYS[3] rejected, KEYS[4] writing, ARGV[4] the message set aside.
+    "set_aside": """
+redis.call('rpush', KEYS[3], ARGV[4])
+return {1, redis.call('lrem', KEYS[4], 1, ARGV[4])}""",
+}
+
+
+class WriterLock:
+    """The run's writer lock, held by this process (see the module's docstring)."""
+
+    def __init__(self, server: redis.Redis, keys: RunKeys, token: str, epoch: str) -> None:
+        self.server = server
+        self.keys = keys
+        self.token = token
+        self.epoch = epoch
+        self._scripts = {
+            name: server.register_script(_OWNED + "if not owned() then return {0} end\n" + body)
+            for name, body in _SCRIPTS.items()
+        }
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def acquire(cls, server: redis.Redis, keys: RunKeys) -> WriterLock:
+        """The run's lock, or WriterBusy naming the writer that holds it."""
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "id": uuid.uuid4().hex}
+        token = json.dumps(holder)
+        if not server.set(keys.writer_lock, token, nx=True, px=LOCK_SECONDS * 1000):
+            other = server.get(keys.writer_lock)
+            raise WriterBusy(
+                f"run {keys.run} already has a writer ({describe(other)}); a second one would split"
+                " its articles between two databases: stop that one first (a writer killed"
+                f" without its end holds the run for {LOCK_SECONDS} s at most)"
+            )
+        # Counts the writers the run has had: a writer may take its expired lock
+        # again only if none came in between (_OWNED).
+        epoch = str(server.incr(keys.writer_epoch))
+        server.expire(keys.writer_epoch, KEY_LIFETIME)
+        lock = cls(server, keys, token, epoch)
+        lock._start_refreshing()
+        return lock
+
+    def call(self, name: str, lists: tuple[str, ...], *args: Any) -> Any:
+        """Run script `name` on `lists` if this writer holds the lock; its result.
+        WriterLockLost otherwise."""
+        keys = [self.keys.writer_lock, self.keys.writer_epoch, *lists]
+        argv = [self.token, self.epoch, LOCK_SECONDS * 1000, *args]
+        answer = self._scripts[name](keys=keys, args=argv)
+        if not answer or answer[0] != 1:
+            raise WriterLockLost(self.lost_message())
+        return answer[1] if len(answer) > 1 else None
+
+    def lost_message(self) -> str:
+        try:
+            other = describe(self.server.get(self.keys.writer_lock))
+        except RedisError:  # only a message: the error it explains matters more
+            other = "unknown"
+        return (
+            f"this writer lost run {self.keys.run} to another writer ({other}) while it was"
+            f" stalled for more than {LOCK_SECONDS} s; it stopped without committing its last"
+            " batch, which that writer stores"
+        )
+
+    def release(self) -> None:
+        """Stop refreshing; delete the lock if it is still this writer's."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(REFRESH_SECONDS * 2)
+        script = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end"
+        try:
+            self.server.eval(script, 1, self.keys.writer_lock, self.token)
+        except RedisError as exc:  # it expires anyway: say so, do not mask the writer's end
+            logger.warning("could not release the run's writer lock (%s); it expires in %d s",
+                           exc, LOCK_SECONDS)  # fmt: skip
+
+    def _start_refreshing(self) -> None:
+        # A thread, not the writer's loop: re-cleaning or a long commit at the end
+        # of a run takes longer than LOCK_SECONDS without a turn of the loop.
+        self._thread = threading.Thread(target=self._refresh, name="writer-lock", daemon=True)
+        self._thread.start()
+
+    def _refresh(self) -> None:
+        while not self._stop.wait(REFRESH_SECONDS):
+            try:
+                self.call("refresh", ())
+            except WriterLockLost:
+                return  # the writer's next change to the lists finds out and stops
+            except RedisError as exc:  # Redis away: the writer's own calls deal with it
+                logger.debug("could not refresh the writer lock: %s", exc)
+
+
+def describe(token: bytes | str | None) -> str:
+    """'pid N on host H' from a lock's value."""
+    try:
+        holder = json.loads(token or "")
+        return f"pid {holder['pid']} on host {holder['host']}"
+    except (ValueError, TypeError, KeyError):
+        return "unknown" if token is None else repr(token)[:80]
