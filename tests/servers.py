@@ -95,27 +95,41 @@ def start_on_a_free_port(
 
 
 class RedisServer:
-    """redis-server on 127.0.0.1, no persistence, with a password."""
+    """redis-server on 127.0.0.1, with a password; no persistence, unless `persistent`
+    (an append-only file, each write synced), which `restart` keeps."""
 
     password = "test-secret"
 
-    def __init__(self) -> None:
+    def __init__(self, persistent: bool = False) -> None:
         binary = need_binary("redis-server")
         self.dir = Path(tempfile.mkdtemp(prefix="newscrawl-redis-"))
+        appendonly = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else [
+            "--appendonly", "no"
+        ]  # fmt: skip
 
         def launch(port: int) -> subprocess.Popen[bytes]:
             return subprocess.Popen(
                 [
                     binary, "--port", str(port), "--bind", "127.0.0.1",
-                    "--requirepass", self.password, "--save", "", "--appendonly", "no",
+                    "--requirepass", self.password, "--save", "", *appendonly,
                     "--dir", str(self.dir), "--loglevel", "warning",
                 ],
                 stdout=subprocess.DEVNULL,
             )  # fmt: skip
 
+        self._launch = launch
         self.port, self.process = start_on_a_free_port(
             launch, lambda port, process: _wait_for_port(port, process, "redis-server")
         )
+
+    def restart(self, down: float) -> None:
+        """Stop the server (as a restart does: it saves what it persists), wait
+        `down` seconds, start it again on its port."""
+        self.process.terminate()
+        self.process.wait(10)
+        time.sleep(down)
+        self.process = self._launch(self.port)
+        _wait_for_port(self.port, self.process, "redis-server")
 
     @property
     def url(self) -> str:

@@ -859,3 +859,70 @@ def test_a_run_has_one_writer_and_one_that_lost_its_run_commits_nothing(
     assert code == 0, stderr
     assert sorted(texts_of(tmp_path / "k.sqlite")) == ["http://a.test/2"]
     assert not client.exists(f"{prefix}:writer")  # released at its end
+
+
+def committed(db: Path) -> int:
+    """Articles in `db`, 0 while the writer has not made its tables."""
+    try:
+        return len(texts_of(db)) if db.exists() else 0
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_a_writer_waits_out_a_redis_restart_and_stops_at_once_when_redis_refuses(
+    tmp_path: Path,
+):
+    """A Redis restarted for a second (with its data kept) ended the writer: "lost
+    the cluster's Redis: ... Connection refused", exit 1, while the workers wait
+    NEWSCRAWL_CLUSTER_TIMEOUT for it (found by a cluster review). The writer waits
+    as long (--timeout): its batch in the making is dropped and taken again, so
+    nothing is lost or counted twice. A Redis that answers with an error (here
+    OOM) is no outage: exit 1 at once, one line."""
+    import redis
+
+    from .servers import RedisServer
+
+    own_redis = RedisServer(persistent=True)
+    try:
+        client = redis.Redis.from_url(own_redis.url)
+        prefix = "newscrawl:run-blip:news"
+        client.set(f"{prefix}:shards", 1)
+        client.sadd(f"{prefix}:seeded", 0)  # a worker at work: the run goes on
+        articles = 400  # several batches of 100: the restart lands mid-run
+        client.lpush(f"{prefix}:articles", *(one_article(n) for n in range(articles)))
+        db = tmp_path / "w.sqlite"
+        store = writer(own_redis.url, "run-blip", db)  # --timeout 60
+        deadline = time.monotonic() + 60
+        while not committed(db):  # its first batch
+            assert time.monotonic() < deadline and store.poll() is None, finish(store)[1]
+            time.sleep(0.05)
+        own_redis.restart(down=2)
+        client.sadd(f"{prefix}:closed", 0)  # the worker is done: the run is over
+        code, stderr, _ = finish(store, 60)
+        assert code == 0 and "Traceback" not in stderr, stderr
+        assert stderr.count("the cluster's Redis is unreachable") == 1, stderr
+        assert "the cluster's Redis is reachable again" in stderr, stderr
+        assert f"{articles} articles (new {articles})" in stderr, stderr
+        assert len(texts_of(db)) == articles
+        assert client.llen(f"{prefix}:articles") == 0
+        assert not client.exists(f"{prefix}:articles:writing")
+
+        # Redis out of memory refuses every write: waiting would not help.
+        prefix = "newscrawl:run-full:news"
+        client.set(f"{prefix}:shards", 1)
+        client.sadd(f"{prefix}:seeded", 0)
+        store = writer(own_redis.url, "run-full", tmp_path / "f.sqlite")
+        while not client.exists(f"{prefix}:known-ready"):
+            assert time.monotonic() < deadline + 60 and store.poll() is None, finish(store)[1]
+            time.sleep(0.05)
+        client.config_set("maxmemory", 1)
+        started = time.monotonic()
+        code, stderr, _ = finish(store, 60)
+        assert code == 1 and "Traceback" not in stderr, stderr
+        assert time.monotonic() - started < 30  # not the 60 s of an outage
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith("newscrawl: error: the cluster's Redis refused the writer: ")
+        assert "command not allowed when used memory" in last, last
+        assert "unreachable" not in stderr, stderr
+    finally:
+        own_redis.stop()

@@ -56,6 +56,11 @@ def add_parsers(commands: Any) -> None:
         help="give the run up after this long with no worker at work and shards without"
         " one (default 600, as the workers' NEWSCRAWL_CLUSTER_WAIT)",
     )  # fmt: skip
+    writer.add_argument(
+        "--timeout", type=_seconds, default=60.0, metavar="SECONDS",
+        help="how long Redis may be unreachable before the writer stops (default 60, as the"
+        " workers' NEWSCRAWL_CLUSTER_TIMEOUT)",
+    )  # fmt: skip
     writer.set_defaults(handler=cmd_writer)
 
 
@@ -131,6 +136,7 @@ def _write(
     """cmd_writer's work, once it holds the run's writer lock."""
     from redis import RedisError
 
+    from newscrawl.cluster.outage import RedisLost
     from newscrawl.cluster.writer import write_run
     from newscrawl.cluster.writerlock import WriterLockLost
     from newscrawl.storage import ArticleStore, StorageError
@@ -145,15 +151,23 @@ def _write(
         raise CommandError(str(exc)) from None
     print(f"newscrawl: writer: storing run {run} into {args.db}", file=sys.stderr)
     try:
-        report = write_run(server, run, store, config.cleaners(), wait=args.wait, lock=run_lock)
+        report = write_run(
+            server, run, store, config.cleaners(), wait=args.wait, lock=run_lock,
+            timeout=args.timeout,
+        )  # fmt: skip
     except WriterLockLost as exc:
         store.rollback()  # its batch is the other writer's now
         print(f"newscrawl: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except RedisError as exc:
+    except (RedisLost, RedisError) as exc:
+        # Its batch waits in Redis: committing it too (as closing the store does)
+        # would store it twice once the next writer takes it again.
+        store.rollback()
+        if isinstance(exc, RedisError):  # Redis answered with an error: waiting won't help
+            exc = RedisLost(f"the cluster's Redis refused the writer: {exc}")
         print(
-            f"newscrawl: error: lost the cluster's Redis: {exc}; what was committed stays in"
-            f" {args.db}, the rest waits in Redis for the next writer",
+            f"newscrawl: error: {exc}; what was committed stays in {args.db}, the rest waits"
+            " in Redis for the next writer",
             file=sys.stderr,
         )
         return EXIT_FAILED

@@ -9,7 +9,9 @@ at a time from that list to its own "writing" list, upserts them into SQLite
 articles there on restart. It stops when the run is over (every worker that
 started has closed, every queue and the article list are empty), re-cleans the
 sites it stored against their final boilerplate model, and records the run with
-the workers' counts.
+the workers' counts. A run has one writer (cluster/writerlock.py). A Redis that
+cannot be reached is waited for, as the workers wait (cluster/outage.py): the
+batch not yet committed is dropped and taken again once Redis is back.
 
 Workers have no store to ask which articles earlier runs stored: the writer
 tells them. Before it stores anything, it publishes the settled URLs of every
@@ -34,11 +36,16 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.cluster.keys import RunKeys
-from newscrawl.cluster.run import run_progress
+from newscrawl.cluster.outage import Patience
+from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import decode_article
 from newscrawl.cluster.writerlock import WriterLock
 from newscrawl.frontier import Frontier
@@ -54,6 +61,8 @@ if TYPE_CHECKING:
 __all__ = ["WriterReport", "publish_known", "record_url_state", "write_run"]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 def publish_known(server: redis.Redis, keys: RunKeys, frontier: Frontier) -> int:
@@ -118,6 +127,7 @@ def write_run(
     commit_every: int = 100,
     wait: float = 600.0,
     lock: WriterLock | None = None,
+    timeout: float = 60.0,
 ) -> WriterReport:
     """Store the run's articles from Redis into `store` until the run is over, or
     until no worker has been at work for `wait` seconds while shards have none
@@ -128,13 +138,19 @@ def write_run(
 
     `lock`: the run's writer lock, taken by the caller (else taken here, and
     WriterBusy raised if another writer holds it); WriterLockLost if another
-    writer takes the run meanwhile (cluster/writerlock.py)."""
+    writer takes the run meanwhile (cluster/writerlock.py).
+
+    A Redis that cannot be reached is waited for up to `timeout` seconds (as the
+    workers' NEWSCRAWL_CLUSTER_TIMEOUT), then RedisLost; one that answers with an
+    error raises that RedisError at once (cluster/outage.py)."""
     keys = RunKeys.of(run, spider)
     own_lock = lock is None
     if lock is None:
         lock = WriterLock.acquire(server, keys)
     try:
-        return _write_run(server, keys, lock, store, cleaner_for, spider, poll, commit_every, wait)
+        return _write_run(
+            server, keys, lock, store, cleaner_for, spider, poll, commit_every, wait, timeout
+        )
     finally:
         if own_lock:
             lock.release()
@@ -150,81 +166,179 @@ def _write_run(
     poll: float,
     commit_every: int,
     wait: float,
+    timeout: float,
 ) -> WriterReport:
-    queue, writing = keys.articles, keys.articles_writing
-    states, states_writing = keys.url_states, keys.url_states_writing
-    frontier = Frontier(store)
-    report = WriterReport()
-    stored_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    # A writer killed before its last commit left those articles and states here.
-    # Every change to the run's lists goes through the lock (cluster/writerlock.py):
-    # a writer that lost the run to another must not touch that one's batch.
-    for taken, waiting in ((writing, queue), (states_writing, states)):
-        lock.call("restore", (taken, waiting))
+    # The writer retries whole batches itself (_Batches.recover): redis-py's own
+    # retry would send a take again whose answer was lost, the first message left
+    # in "writing" unseen, and deleted with the batch at its commit.
+    server.set_retry(Retry(NoBackoff(), 0))
+    batches = _Batches(server, keys, lock, store, commit_every)
+    patience = Patience(timeout)
 
-    def set_aside(message: bytes | str, exc: Exception) -> None:
-        """A message that cannot be read (not JSON, a field of another newscrawl
-        version, text no store takes) stopped the writer, and every restart died
-        on it again: it goes to the run's `rejected` list, counted."""
-        logger.warning("a message from a worker could not be read (%s: %s): set aside in %s",
-                       type(exc).__name__, exc, keys.rejected)  # fmt: skip
-        lock.call("set_aside", (keys.rejected, writing), message)
-        report.rejected += 1
-
-    def commit() -> None:
-        # The frontier never undoes an article's "done", whatever the order.
-        while (event := lock.call("take", (states, states_writing), "LEFT", "RIGHT")) is not None:
+    def patiently(action: Callable[[], _T]) -> _T:
+        """`action()`, again after each outage of Redis shorter than `timeout`;
+        what the failed try did since the last commit is undone first."""
+        while True:
             try:
-                record_url_state(frontier, event)
-            except _UNREADABLE as exc:
-                set_aside(event, exc)
-        lock.call("refresh", ())  # a writer that lost the run commits nothing
-        store.commit()
-        lock.call("clear", (writing, states_writing))
+                if batches.broken:
+                    batches.recover()
+                result = action()
+            except RedisError as exc:
+                patience.failed(exc)  # raised again if no outage, or too long
+                batches.broken = True
+                time.sleep(min(1.0, max(poll, 0.1)))
+                continue
+            patience.ok()
+            return result
 
-    publish_known(server, keys, frontier)
+    patiently(batches.start)
     unattended_since: float | None = None  # since when no worker was at work
     while True:
-        raw = lock.call("take", (queue, writing), "RIGHT", "LEFT")
-        if raw is not None:
-            try:
-                item = decode_article(raw)
-                outcome = frontier.store_article(item)
-            except _UNREADABLE as exc:
-                set_aside(raw, exc)  # with its removal from "writing", in one script
-                continue
-            if item.site:
-                # As a crawl's store pipeline counts: an article another site's row
-                # holds is not stored (a loss: cli/crawling.py's losses).
-                counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED
-                stored_counts[item.site][counter] += 1
-            report.outcomes[outcome] += 1
-        if raw is None or store.pending >= commit_every:
-            commit()
-        if raw is None:
-            progress = run_progress(server, keys)
-            if progress.over:
-                break
-            if not (progress.idle and progress.closed >= progress.seeded):
-                unattended_since = None  # a worker is at work, or has work left
-            elif unattended_since is None:
-                unattended_since = time.monotonic()
-            elif time.monotonic() - unattended_since >= wait:
-                report.abandoned = (progress.shards, progress.seeded)
-                break
-            time.sleep(poll)
-    commit()  # states sent between the last commit and the end of the run
-    counts = _worker_counts(server, keys)
-    for site, outcomes in stored_counts.items():
+        progress = patiently(batches.step)
+        if progress is None:
+            continue  # an article taken: the next
+        if progress.over:
+            break
+        if not (progress.idle and progress.closed >= progress.seeded):
+            unattended_since = None  # a worker is at work, or has work left
+        elif unattended_since is None:
+            unattended_since = time.monotonic()
+        elif time.monotonic() - unattended_since >= wait:
+            batches.report.abandoned = (progress.shards, progress.seeded)
+            break
+        time.sleep(poll)
+    patiently(batches.commit)  # states sent between the last commit and the end of the run
+    counts = patiently(lambda: _worker_counts(server, keys))
+    for site, outcomes in batches.stored_counts.items():
         counts[site].update(outcomes)
+    report = batches.report
     report.recleaned = reclean(
         store, cleaner_for, sorted(counts), stale_only=True,
         timed_out=warn_of_timeouts(PatternTimeouts(), logger.warning),
     )  # fmt: skip
+    frontier = batches.frontier
     report.run_id = frontier.start_run(spider)
     reason = FINISHED if report.abandoned is None else CLUSTER_INCOMPLETE
     frontier.finish_run(report.run_id, reason, {s: dict(c) for s, c in counts.items()})
     return report
+
+
+class _Batches:
+    """The writer's work on the run's lists and its store, one batch at a time: a
+    batch is taken into the "writing" lists, written, committed, and the lists
+    emptied. After an outage of Redis (`broken`), `recover` puts things back as
+    they were at the last commit, so that nothing is lost or counted twice."""
+
+    def __init__(
+        self,
+        server: redis.Redis,
+        keys: RunKeys,
+        lock: WriterLock,
+        store: ArticleStore,
+        commit_every: int,
+    ) -> None:
+        self.server, self.keys, self.lock, self.store = server, keys, lock, store
+        self.commit_every = commit_every
+        self.frontier = Frontier(store)
+        self.report = WriterReport()
+        self.stored_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        # The batch's counts, added to the report's once it is committed.
+        self.outcomes: Counter[str] = Counter()
+        self.batch_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.broken = False  # a call to Redis failed since the last commit or recovery
+        self.committed_not_cleared = False  # the store committed, "writing" not yet emptied
+
+    def start(self) -> None:
+        """A writer killed before its last commit left articles and states in the
+        "writing" lists: back to their queues. Then what the store knows, for the
+        workers. Every change to the run's lists goes through the lock
+        (cluster/writerlock.py): a writer that lost the run to another must not
+        touch that one's batch."""
+        self._restore()
+        publish_known(self.server, self.keys, self.frontier)
+
+    def step(self) -> RunProgress | None:
+        """Store one article, committing the batch when it is full; with none
+        waiting, commit and return the run's progress."""
+        keys = self.keys
+        raw = self.lock.call("take", (keys.articles, keys.articles_writing), "RIGHT", "LEFT")
+        if raw is not None:
+            self._store(raw)
+            if self.store.pending >= self.commit_every:
+                self.commit()
+            return None
+        self.commit()
+        return run_progress(self.server, keys)
+
+    def _store(self, raw: bytes) -> None:
+        try:
+            item = decode_article(raw)
+            outcome = self.frontier.store_article(item)
+        except _UNREADABLE as exc:
+            self._set_aside(raw, exc)  # with its removal from "writing", in one script
+            return
+        if item.site:
+            # As a crawl's store pipeline counts: an article another site's row
+            # holds is not stored (a loss: cli/crawling.py's losses).
+            counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED
+            self.batch_counts[item.site][counter] += 1
+        self.outcomes[outcome] += 1
+
+    def _set_aside(self, message: bytes | str, exc: Exception) -> None:
+        """A message that cannot be read (not JSON, a field of another newscrawl
+        version, text no store takes) stopped the writer, and every restart died
+        on it again: it goes to the run's `rejected` list, counted."""
+        keys = self.keys
+        logger.warning("a message from a worker could not be read (%s: %s): set aside in %s",
+                       type(exc).__name__, exc, keys.rejected)  # fmt: skip
+        self.lock.call("set_aside", (keys.rejected, keys.articles_writing), message)
+        self.report.rejected += 1
+
+    def commit(self) -> None:
+        keys = self.keys
+        states = (keys.url_states, keys.url_states_writing)
+        # The frontier never undoes an article's "done", whatever the order.
+        while (event := self.lock.call("take", states, "LEFT", "RIGHT")) is not None:
+            try:
+                record_url_state(self.frontier, event)
+            except _UNREADABLE as exc:
+                self._set_aside(event, exc)
+        self.lock.call("refresh", ())  # a writer that lost the run commits nothing
+        self.store.commit()
+        self.committed_not_cleared = True
+        self.report.outcomes.update(self.outcomes)
+        for site, counts in self.batch_counts.items():
+            self.stored_counts[site].update(counts)
+        self._forget_batch()
+        self._clear()
+
+    def recover(self) -> None:
+        """After an outage: a batch committed is cleared from Redis; one not
+        committed is dropped from the store and put back in the queues, whatever
+        Redis did of the calls whose answer was lost."""
+        if self.committed_not_cleared:
+            self._clear()
+        else:
+            self.store.rollback()
+            self._forget_batch()
+            self._restore()
+        self.broken = False
+
+    def _clear(self) -> None:
+        self.lock.call("clear", (self.keys.articles_writing, self.keys.url_states_writing))
+        self.committed_not_cleared = False
+
+    def _restore(self) -> None:
+        keys = self.keys
+        for taken, waiting in (
+            (keys.articles_writing, keys.articles),
+            (keys.url_states_writing, keys.url_states),
+        ):
+            self.lock.call("restore", (taken, waiting))
+
+    def _forget_batch(self) -> None:
+        self.outcomes = Counter()
+        self.batch_counts = defaultdict(Counter)
 
 
 def _worker_counts(server: redis.Redis, keys: RunKeys) -> dict[str, Counter[str]]:

@@ -157,8 +157,8 @@ class WriterLock:
         script = "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('del', KEYS[1]) end"
         try:
             self.server.eval(script, 1, self.keys.writer_lock, self.token)
-        except RedisError as exc:  # it expires anyway: say so, do not mask the writer's end
-            logger.warning("could not release the run's writer lock (%s); it expires in %d s",
+        except RedisError as exc:  # it expires anyway; the writer's own end says more
+            logger.debug("could not release the run's writer lock (%s); it expires in %d s",
                            exc, LOCK_SECONDS)  # fmt: skip
 
     def _start_refreshing(self) -> None:
