@@ -926,3 +926,35 @@ def test_a_writer_waits_out_a_redis_restart_and_stops_at_once_when_redis_refuses
         assert "unreachable" not in stderr, stderr
     finally:
         own_redis.stop()
+
+
+def test_a_writer_stopped_with_sigterm_lets_its_successor_start_at_once(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """`systemctl restart` of a writer: SIGTERM killed it without its end, so its
+    run's lock stayed until its expiry and the restarted writer was refused (exit
+    2) meanwhile. SIGTERM now ends it as Ctrl-C does: lock released, its batch not
+    committed but left in Redis for the next writer."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = "newscrawl:run-term:news"
+    db = tmp_path / "t.sqlite"
+    first = writer(redis_server.url, "run-term", db)
+    deadline = time.monotonic() + 60
+    while not client.exists(f"{prefix}:known-ready"):
+        assert time.monotonic() < deadline and first.poll() is None, finish(first)[1]
+        time.sleep(0.1)
+    first.send_signal(signal.SIGTERM)
+    code, stderr, _ = finish(first, 60)
+    assert code == 130 and "Traceback" not in stderr, stderr
+    assert stderr.strip().splitlines()[-1] == "newscrawl: interrupted", stderr
+    assert not client.exists(f"{prefix}:writer")
+    client.lpush(f"{prefix}:articles", one_article(3))
+    client.set(f"{prefix}:shards", 1)  # the run is over once its article is stored
+    client.sadd(f"{prefix}:seeded", 0)
+    client.sadd(f"{prefix}:closed", 0)
+    code, stderr, _ = finish(writer(redis_server.url, "run-term", db), 60)
+    assert code == 0, stderr
+    assert sorted(texts_of(db)) == ["http://a.test/3"]

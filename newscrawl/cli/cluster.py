@@ -4,6 +4,7 @@ its workers."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,6 +111,10 @@ def cmd_writer(args: argparse.Namespace) -> int:
             " with a PostgreSQL --db store their articles themselves, with no writer"
         )
     config = config_with_sites(args.sites)
+    # SIGTERM (systemctl stop or restart) as Ctrl-C: the writer's end runs, its lock
+    # is released and its batch rolled back. Killed outright, it held the run for
+    # the lock's expiry, and the restarted writer was refused meanwhile.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run = parse_run_id(args.run)
         server = connect(args.cluster)
@@ -124,6 +129,10 @@ def cmd_writer(args: argparse.Namespace) -> int:
         return _write(args, server, run, run_lock, config)
     finally:
         run_lock.release()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _write(
@@ -159,6 +168,9 @@ def _write(
         store.rollback()  # its batch is the other writer's now
         print(f"newscrawl: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        store.rollback()  # as below: its batch waits in Redis
+        raise
     except (RedisLost, RedisError) as exc:
         # Its batch waits in Redis: committing it too (as closing the store does)
         # would store it twice once the next writer takes it again.
