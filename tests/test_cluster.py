@@ -821,8 +821,9 @@ def test_a_run_has_one_writer_and_one_that_lost_its_run_commits_nothing(
 
     # `first` stalled past its lock's expiry, and another writer took the run: the
     # new article is that writer's to store, not `first`'s.
-    client.set(f"{prefix}:writer", json.dumps({"pid": 1, "host": "elsewhere", "id": "x"}))
-    client.incr(f"{prefix}:writer-epoch")
+    other = json.dumps({"pid": 1, "host": "elsewhere", "id": "x"})
+    client.set(f"{prefix}:writer", other)
+    client.set(f"{prefix}:last-writer", other)
     client.lpush(f"{prefix}:articles", one_article(1))
     code, stderr, _ = finish(first, 60)
     assert code == 1 and "Traceback" not in stderr, stderr
@@ -958,3 +959,36 @@ def test_a_writer_stopped_with_sigterm_lets_its_successor_start_at_once(
     code, stderr, _ = finish(writer(redis_server.url, "run-term", db), 60)
     assert code == 0, stderr
     assert sorted(texts_of(db)) == ["http://a.test/3"]
+
+
+def test_a_writer_goes_on_when_redis_comes_back_without_its_data(tmp_path: Path):
+    """A Redis restarted without persistence loses the run's keys, the writer's
+    lock with them: the writer stopped, "lost run to another writer (unknown)",
+    dropping the batch it had not committed, the last copy of those articles.
+    With no other writer having taken the run since, it takes its lock again and
+    goes on."""
+    import redis
+
+    from .servers import RedisServer
+
+    own_redis = RedisServer()
+    try:
+        client = redis.Redis.from_url(own_redis.url)
+        prefix = "newscrawl:run-wiped:news"
+        db = tmp_path / "w.sqlite"
+        store = writer(own_redis.url, "run-wiped", db)
+        deadline = time.monotonic() + 60
+        while not client.exists(f"{prefix}:known-ready"):
+            assert time.monotonic() < deadline and store.poll() is None, finish(store)[1]
+            time.sleep(0.1)
+        own_redis.restart(down=1)  # its lock gone with the rest
+        client.lpush(f"{prefix}:articles", one_article(4))
+        client.set(f"{prefix}:shards", 1)
+        client.sadd(f"{prefix}:seeded", 0)
+        client.sadd(f"{prefix}:closed", 0)
+        code, stderr, _ = finish(store, 60)
+        assert code == 0 and "Traceback" not in stderr, stderr
+        assert sorted(texts_of(db)) == ["http://a.test/4"]
+        assert not client.exists(f"{prefix}:writer")
+    finally:
+        own_redis.stop()

@@ -192,9 +192,9 @@ class RunKeys:
         return f"{self.prefix}:writer"
 
     @property
-    def writer_epoch(self) -> str:
-        """How many writers have taken the run's lock: the last one's number."""
-        return f"{self.prefix}:writer-epoch"
+    def last_writer(self) -> str:
+        """The lock's value of the writer that took the run's lock last."""
+        return f"{self.prefix}:last-writer"
 
     @property
     def known_ready(self) -> str:

@@ -17,8 +17,9 @@ stops before its next commit (WriterLockLost), and its uncommitted articles,
 already moved back to the queue by the new writer, are stored there.
 
 A writer that finds its own lock expired, and no other writer having taken it
-since (the run's writer epoch is still its own), takes it again: nobody touched
-the lists meanwhile.
+since (the run's last writer is still itself, or is gone with the rest of a
+Redis restarted without its data), takes it again: nobody touched the lists
+meanwhile, and its uncommitted batch may be all that is left of those articles.
 """
 
 from __future__ import annotations
@@ -56,9 +57,17 @@ class WriterLockLost(ClusterError):
     """Another writer took the run while this one was stalled."""
 
 
-# KEYS[1] the lock, KEYS[2] the writer epoch; ARGV[1] this writer's token,
-# ARGV[2] its epoch, ARGV[3] the expiry in ms. True if this writer holds the lock
-# (taken again if it expired and no other writer came since).
+# KEYS[1] the lock, KEYS[2] the run's last writer; ARGV[1] this writer's token,
+# ARGV[2] the last writer's lifetime in s, ARGV[3] the lock's expiry in ms.
+_TAKE = """
+local function take()
+  redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3])
+  redis.call('set', KEYS[2], ARGV[1], 'EX', ARGV[2])
+end
+"""
+
+# True if this writer holds the lock (taken again if it expired and no other
+# writer took it since).
 _OWNED = """
 local function owned()
   local holder = redis.call('get', KEYS[1])
@@ -66,12 +75,23 @@ local function owned()
     redis.call('pexpire', KEYS[1], ARGV[3])
     return true
   end
-  if not holder and redis.call('get', KEYS[2]) == ARGV[2] then
-    redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3])
-    return true
+  local last = redis.call('get', KEYS[2])
+  if holder or (last and last ~= ARGV[1]) then
+    return false
   end
-  return false
+  take()
+  return true
 end
+"""
+
+# {1} when the lock was free, else {0, its holder}.
+_ACQUIRE = """
+local holder = redis.call('get', KEYS[1])
+if holder then
+  return {0, holder}
+end
+take()
+return {1}
 """
 
 # Each returns {0} when the lock is another writer's, else {1, result}.
@@ -96,14 +116,13 @@ return {1, redis.call('lrem', KEYS[4], 1, ARGV[4])}""",
 class WriterLock:
     """The run's writer lock, held by this process (see the module's docstring)."""
 
-    def __init__(self, server: redis.Redis, keys: RunKeys, token: str, epoch: str) -> None:
+    def __init__(self, server: redis.Redis, keys: RunKeys, token: str) -> None:
         self.server = server
         self.keys = keys
         self.token = token
-        self.epoch = epoch
+        prelude = _TAKE + _OWNED + "if not owned() then return {0} end\n"
         self._scripts = {
-            name: server.register_script(_OWNED + "if not owned() then return {0} end\n" + body)
-            for name, body in _SCRIPTS.items()
+            name: server.register_script(prelude + body) for name, body in _SCRIPTS.items()
         }
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -113,34 +132,34 @@ class WriterLock:
         """The run's lock, or WriterBusy naming the writer that holds it."""
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "id": uuid.uuid4().hex}
         token = json.dumps(holder)
-        if not server.set(keys.writer_lock, token, nx=True, px=LOCK_SECONDS * 1000):
-            other = server.get(keys.writer_lock)
+        lock = cls(server, keys, token)
+        answer = lock._run(server.register_script(_TAKE + _ACQUIRE), ())
+        if answer[0] != 1:
             raise WriterBusy(
-                f"run {keys.run} already has a writer ({describe(other)}); a second one would split"
-                " its articles between two databases: stop that one first (a writer killed"
+                f"run {keys.run} already has a writer ({describe(answer[1])}); a second one would"
+                " split its articles between two databases: stop that one first (a writer killed"
                 f" without its end holds the run for {LOCK_SECONDS} s at most)"
             )
-        # Counts the writers the run has had: a writer may take its expired lock
-        # again only if none came in between (_OWNED).
-        epoch = str(server.incr(keys.writer_epoch))
-        server.expire(keys.writer_epoch, KEY_LIFETIME)
-        lock = cls(server, keys, token, epoch)
         lock._start_refreshing()
         return lock
 
     def call(self, name: str, lists: tuple[str, ...], *args: Any) -> Any:
         """Run script `name` on `lists` if this writer holds the lock; its result.
         WriterLockLost otherwise."""
-        keys = [self.keys.writer_lock, self.keys.writer_epoch, *lists]
-        argv = [self.token, self.epoch, LOCK_SECONDS * 1000, *args]
-        answer = self._scripts[name](keys=keys, args=argv)
+        answer = self._run(self._scripts[name], lists, *args)
         if not answer or answer[0] != 1:
             raise WriterLockLost(self.lost_message())
         return answer[1] if len(answer) > 1 else None
 
+    def _run(self, script: Any, lists: tuple[str, ...], *args: Any) -> Any:
+        keys = [self.keys.writer_lock, self.keys.last_writer, *lists]
+        return script(keys=keys, args=[self.token, KEY_LIFETIME, LOCK_SECONDS * 1000, *args])
+
     def lost_message(self) -> str:
-        try:
-            other = describe(self.server.get(self.keys.writer_lock))
+        try:  # the holder, else the last writer, whose lock expired
+            other = describe(
+                self.server.get(self.keys.writer_lock) or self.server.get(self.keys.last_writer)
+            )
         except RedisError:  # only a message: the error it explains matters more
             other = "unknown"
         return (
