@@ -992,3 +992,36 @@ def test_a_writer_goes_on_when_redis_comes_back_without_its_data(tmp_path: Path)
         assert not client.exists(f"{prefix}:writer")
     finally:
         own_redis.stop()
+
+
+def test_a_writer_started_again_on_a_stored_run_is_refused(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """A writer started again on a run its writer had stored (a timer firing twice,
+    a restart after the end) recorded it a second time, with the workers' counts
+    again: the sites' run history counted their pages twice. It is refused, one
+    line, exit 2, as a worker of a run that is over is."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = "newscrawl:run-again:news"
+    client.lpush(f"{prefix}:articles", one_article(5))
+    client.hset(f"{prefix}:counts", "a.test\tpages_fetched", 5)
+    client.set(f"{prefix}:shards", 1)
+    client.sadd(f"{prefix}:seeded", 0)
+    client.sadd(f"{prefix}:closed", 0)
+    db = tmp_path / "a.sqlite"
+    first = writer(redis_server.url, "run-again", db)
+    code, stderr, _ = finish(first, 60)
+    assert code == 0, stderr
+    code, stderr, _ = finish(writer(redis_server.url, "run-again", db), 60)
+    assert code == 2, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith(
+        f"newscrawl: error: run run-again is stored already (pid {first.pid} on host "
+    ), stderr
+    assert f"run record 1 in {db}): " in stderr and "start a new run (--run)" in stderr, stderr
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT id, finish_reason FROM runs").fetchall() == [
+            (1, "finished")
+        ]

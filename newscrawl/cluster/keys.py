@@ -197,6 +197,11 @@ class RunKeys:
         return f"{self.prefix}:last-writer"
 
     @property
+    def stored(self) -> str:
+        """Set by the writer that stored the run, once its run record is written."""
+        return f"{self.prefix}:stored"
+
+    @property
     def known_ready(self) -> str:
         """Set once the writer has published what it knows."""
         return f"{self.prefix}:known-ready"

@@ -47,7 +47,7 @@ from newscrawl.cluster.keys import RunKeys
 from newscrawl.cluster.outage import Patience
 from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import decode_article
-from newscrawl.cluster.writerlock import WriterLock
+from newscrawl.cluster.writerlock import WriterLock, describe
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean, warn_of_timeouts
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
@@ -220,6 +220,12 @@ def _write_run(
     report.run_id = frontier.start_run(spider)
     reason = FINISHED if report.abandoned is None else CLUSTER_INCOMPLETE
     frontier.finish_run(report.run_id, reason, {s: dict(c) for s, c in counts.items()})
+    if report.abandoned is None:
+        # A writer started again on the run (a timer firing twice) recorded it a
+        # second time, the workers' counts with it: refused from now on
+        # (writerlock.RunStored). A run given up may still get its late workers.
+        where = f"{describe(lock.token)}, run record {report.run_id} in {store.path}"
+        patiently(lambda: lock.call("stored", (keys.stored,), where))
     return report
 
 

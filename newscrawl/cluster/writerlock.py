@@ -39,7 +39,14 @@ from newscrawl.cluster.keys import KEY_LIFETIME, ClusterError, RunKeys
 if TYPE_CHECKING:
     import redis
 
-__all__ = ["LOCK_SECONDS", "REFRESH_SECONDS", "WriterBusy", "WriterLock", "WriterLockLost"]
+__all__ = [
+    "LOCK_SECONDS",
+    "REFRESH_SECONDS",
+    "RunStored",
+    "WriterBusy",
+    "WriterLock",
+    "WriterLockLost",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +58,10 @@ REFRESH_SECONDS = 5
 
 class WriterBusy(ClusterError):
     """The run already has a writer; the message names it."""
+
+
+class RunStored(ClusterError):
+    """A writer has stored the run and recorded it; the message says where."""
 
 
 class WriterLockLost(ClusterError):
@@ -84,8 +95,13 @@ local function owned()
 end
 """
 
-# {1} when the lock was free, else {0, its holder}.
+# {1} when the lock was free, else {0, its holder}; {2, what it says} when a
+# writer has stored the run (KEYS[3]).
 _ACQUIRE = """
+local stored = redis.call('get', KEYS[3])
+if stored then
+  return {2, stored}
+end
 local holder = redis.call('get', KEYS[1])
 if holder then
   return {0, holder}
@@ -106,6 +122,8 @@ while redis.call('lmove', KEYS[3], KEYS[4], 'LEFT', 'RIGHT') do moved = moved + 
 return {1, moved}""",
     # KEYS[3], KEYS[4]: the "writing" lists, emptied once their batch is committed.
     "clear": "return {1, redis.call('del', KEYS[3], KEYS[4])}",
+    # KEYS[3] the run's "stored" record, ARGV[4] what it says.
+    "stored": "return {1, redis.call('set', KEYS[3], ARGV[4], 'EX', ARGV[2])}",
     # KEYS[3] rejected, KEYS[4] writing, ARGV[4] the message set aside.
     "set_aside": """
 redis.call('rpush', KEYS[3], ARGV[4])
@@ -133,7 +151,12 @@ class WriterLock:
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "id": uuid.uuid4().hex}
         token = json.dumps(holder)
         lock = cls(server, keys, token)
-        answer = lock._run(server.register_script(_TAKE + _ACQUIRE), ())
+        answer = lock._run(server.register_script(_TAKE + _ACQUIRE), (keys.stored,))
+        if answer[0] == 2:
+            raise RunStored(
+                f"run {keys.run} is stored already ({_text(answer[1])}): a writer started"
+                " again would record it twice; start a new run (--run)"
+            )
         if answer[0] != 1:
             raise WriterBusy(
                 f"run {keys.run} already has a writer ({describe(answer[1])}); a second one would"
@@ -203,3 +226,7 @@ def describe(token: bytes | str | None) -> str:
         return f"pid {holder['pid']} on host {holder['host']}"
     except (ValueError, TypeError, KeyError):
         return "unknown" if token is None else repr(token)[:80]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
