@@ -137,8 +137,9 @@ def write_run(
     for ever, its run never recorded (found by a cluster review).
 
     `lock`: the run's writer lock, taken by the caller (else taken here, and
-    WriterBusy raised if another writer holds it); WriterLockLost if another
-    writer takes the run meanwhile (cluster/writerlock.py).
+    WriterBusy raised if another writer holds it, RunStored if a writer stored
+    the run already); WriterLockLost if another writer takes the run meanwhile
+    (cluster/writerlock.py).
 
     A Redis that cannot be reached is waited for up to `timeout` seconds (as the
     workers' NEWSCRAWL_CLUSTER_TIMEOUT), then RedisLost; one that answers with an
