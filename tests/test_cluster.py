@@ -326,6 +326,64 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
         sites.close()
 
 
+@pytest.mark.parametrize("refusal", ["OOM", "READONLY"])
+def test_a_redis_that_answers_but_refuses_writes_stops_the_worker_at_once(
+    refusal: str,
+    postgres_server,  # noqa: F811
+):
+    """A full Redis (maxmemory, noeviction) or a read-only one (a replica after a
+    failover) still answers PING but refuses writes. The worker took a refused
+    write for an outage and the next quarter-second PING for its end: it hung
+    forever, logging "unreachable" and "reachable again" four times a second,
+    never reaching NEWSCRAWL_CLUSTER_TIMEOUT (found by an attack session). It
+    stops at once, in one line, exit 1; its pages wait in Redis for the next
+    worker of its shard, which finishes the run."""
+    import redis
+
+    from .servers import RedisServer, free_port
+
+    sites = MultiSite(2, articles=6)
+    for site in sites.sites:
+        site.gate = Gate("/news/", 2)  # mid-run when Redis turns: the others wait
+    own_redis = RedisServer()
+    try:
+        database = postgres_server.new_database()
+        ArticleStore.open(database).close()
+        args = (own_redis.url, database, "run-refused", "0/1", sites.urls)
+        process = worker(*args, "-s", "NEWSCRAWL_CLUSTER_TIMEOUT=600")
+        deadline = time.monotonic() + 60
+        while not any(held(s) for s in sites.sites):
+            assert process.poll() is None, finish(process)[1][-3000:]
+            assert time.monotonic() < deadline, "the worker never asked for a held article"
+            time.sleep(0.1)
+        client = redis.Redis.from_url(own_redis.url)
+        if refusal == "OOM":
+            client.config_set("maxmemory-policy", "noeviction")
+            client.config_set("maxmemory", 1)  # full: every command that may grow it fails
+        else:
+            client.replicaof("127.0.0.1", free_port())  # of a master that is not there
+        for site in sites.sites:
+            site.gate.open()
+        code, stderr, _ = finish(process, timeout=25)  # it hung here, however long
+        assert code == 1, stderr[-3000:]
+        assert "Traceback" not in stderr and "reachable again" not in stderr, stderr[-3000:]
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith(
+            f"newscrawl: error: this worker stopped: the cluster's Redis refuses writes: {refusal} "
+        ), last
+        assert last.endswith("stay in Redis for the next worker of its shard"), last
+        if refusal == "OOM":
+            client.config_set("maxmemory", 0)
+        else:
+            client.replicaof("NO", "ONE")
+        code, stderr, _ = finish(worker(*args), timeout=60)
+        assert code == 0, stderr[-3000:]
+        assert stored(database) == sites.articles
+    finally:
+        own_redis.stop()
+        sites.close()
+
+
 def test_requests_travel_as_json_with_their_bytes_and_meta():
     request = Request(
         "http://example.test/a?b=1", method="POST", body=b"\x00\xffdata",

@@ -22,6 +22,10 @@ duplicate filter and changes what they do:
 - A worker closes only when the whole cluster is idle: every worker has sent
   its seeds, every queue and every in-flight hash is empty. Idle workers look
   again every quarter second.
+- A Redis that does not answer (down, restarting, stopped) is waited for up to
+  NEWSCRAWL_CLUSTER_TIMEOUT; a Redis that answers with a refusal (full, a
+  read-only replica, a failed save, an ACL) stops the worker at once: waiting
+  would not change its answer.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ import time
 from base64 import b64decode, b64encode
 from typing import TYPE_CHECKING, Any
 
-from redis.exceptions import RedisError
+from redis.exceptions import (
+    AuthenticationError,
+    AuthorizationError,
+    OutOfMemoryError,
+    ReadOnlyError,
+    RedisError,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request
@@ -69,6 +81,25 @@ logger = logging.getLogger(__name__)
 
 # How often an idle worker looks at the cluster again (seconds).
 IDLE_POLL = 0.25
+
+
+def is_outage(error: RedisError) -> bool:
+    """Whether `error` says Redis did not answer (down, restarting, loading, too
+    slow), which may pass, rather than that it answered with a refusal."""
+    if isinstance(error, AuthenticationError | AuthorizationError):
+        return False  # redis-py files them under ConnectionError, but Redis answered
+    return isinstance(error, RedisConnectionError | RedisTimeoutError)
+
+
+def refusal(error: RedisError) -> str:
+    """What a Redis that answered `error` does, for the worker's last line."""
+    text = str(error)
+    code = getattr(error, "status_code", None)
+    if code and not text.startswith(code):
+        text = f"{code} {text}"  # redis-py drops "OOM", "READONLY" from the text
+    if isinstance(error, OutOfMemoryError | ReadOnlyError) or text.startswith("MISCONF"):
+        return f"refuses writes: {text}"
+    return f"refused a command: {text}"
 
 
 def shard_of(request: Request, count: int) -> int:
@@ -278,7 +309,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         except RedisError as exc:
             # The request is lost to this worker; the one that found it stays in
             # flight (nothing is acknowledged from now on) and is done again later.
-            self._give_up(f"refused a write: {exc}")
+            self._give_up(refusal(exc) if not is_outage(exc) else f"refused a write: {exc}")
             return False
         if not queued:
             self.df.log(request, self.spider)
@@ -419,7 +450,13 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
 
     # -- Redis outages ------------------------------------------------------------
 
-    def _redis_failed(self, error: Exception) -> None:
+    def _redis_failed(self, error: RedisError) -> None:
+        if not is_outage(error):
+            # It answers, with a refusal: waiting would not change it, and the PING
+            # of _wake, which a full or read-only Redis still answers, reset the
+            # outage's clock every quarter second: the worker hung forever.
+            self._give_up(refusal(error))
+            return
         now = time.monotonic()
         if self.lost_since is None:
             self.lost_since = now
@@ -427,7 +464,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
                 "the cluster's Redis is unreachable (%s); waiting up to %g s", error, self.timeout
             )
         elif now - self.lost_since > self.timeout:
-            self._give_up(f"is unreachable for {self.timeout:g} s ({error})")
+            self._give_up(f"did not answer for {self.timeout:g} s ({error})")
 
     def _redis_ok(self) -> None:
         if self.lost_since is not None:
