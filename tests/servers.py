@@ -128,6 +128,11 @@ class RedisServer:
         self.process.terminate()
         self.process.wait(10)
         time.sleep(down)
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start it again on its port after it ended, with what it saved in its
+        folder (SHUTDOWN SAVE saves though it runs without persistence)."""
         self.process = self._launch(self.port)
         _wait_for_port(self.port, self.process, "redis-server")
 

@@ -384,6 +384,62 @@ def test_a_redis_that_answers_but_refuses_writes_stops_the_worker_at_once(
         sites.close()
 
 
+def test_a_redis_down_while_a_worker_queues_links_is_waited_for_and_nothing_is_lost(
+    postgres_server,  # noqa: F811
+):
+    """A Redis restarted (with what it saved) while a worker queued the links of a
+    page: the worker took the failed push for a refused write and stopped at
+    once, exit 1, although NEWSCRAWL_CLUSTER_TIMEOUT promises it a minute
+    (found by an attack session). It keeps such requests, takes no new page
+    meanwhile, queues them once Redis answers, and finishes the run."""
+    import threading
+
+    import redis
+
+    from .servers import RedisServer
+
+    sites = MultiSite(1, articles=9)
+    site = sites.sites[0]
+    site.gate = Gate("/section/", 0)  # each section waits: its links come while Redis is down
+    own_redis = RedisServer()
+    try:
+        database = postgres_server.new_database()
+        ArticleStore.open(database).close()
+        process = worker(own_redis.url, database, "run-blip", "0/1", sites.urls)
+        deadline = time.monotonic() + 60
+        while not site.gate.asked:
+            assert process.poll() is None, finish(process)[1][-3000:]
+            assert time.monotonic() < deadline, "the worker never asked for a section"
+            time.sleep(0.1)
+        redis.Redis.from_url(own_redis.url).shutdown(save=True)
+        own_redis.process.wait(10)
+        lines: list[str] = []
+        reader = threading.Thread(
+            target=lambda: lines.extend(line.decode() for line in process.stderr or ())
+        )
+        reader.start()
+        site.gate.open()
+        deadline = time.monotonic() + 30
+        while not any("keeps the requests it finds" in line for line in lines):
+            if process.poll() is not None or time.monotonic() > deadline:
+                break  # the assertions below say what happened
+            time.sleep(0.1)
+        # On its port again (the window for another test to take it is a second).
+        own_redis.start_again()
+        process.wait(60)
+        reader.join(10)
+        process.communicate(timeout=10)  # closes its pipes
+        stderr = "".join(lines)
+        assert process.returncode == 0, stderr[-3000:]
+        assert "keeps the requests it finds until Redis answers" in stderr
+        assert "Traceback" not in stderr
+        assert stored(database) == sites.articles
+        assert max(site.hits.values()) == 1, site.hits  # nothing done twice
+    finally:
+        own_redis.stop()
+        sites.close()
+
+
 def test_requests_travel_as_json_with_their_bytes_and_meta():
     request = Request(
         "http://example.test/a?b=1", method="POST", body=b"\x00\xffdata",

@@ -34,6 +34,7 @@ import json
 import logging
 import time
 from base64 import b64decode, b64encode
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import (
@@ -81,6 +82,9 @@ logger = logging.getLogger(__name__)
 
 # How often an idle worker looks at the cluster again (seconds).
 IDLE_POLL = 0.25
+# Requests a worker keeps in memory while Redis does not answer (see
+# enqueue_request): few in practice, since it takes no new page meanwhile.
+MAX_UNSENT = 10_000
 
 
 def is_outage(error: RedisError) -> bool:
@@ -247,6 +251,8 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         self.shard = worker.shard
         self.queues: list[ShardQueue] = []
         self.inflight: dict[Request, bytes] = {}
+        # Requests found while Redis did not answer, to queue once it does.
+        self.unsent: deque[Request] = deque()
         self.poll = LoopingCall(self._wake)
         self.timeout = worker.config.cluster_timeout
         self.wait = worker.config.cluster_wait
@@ -289,10 +295,12 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         try:
             # Scrapy has finished with every request it took (a stop waits for them),
             # unless the crawl ends on a failure: then they are done again.
-            if reason in (FINISHED, SHUTDOWN, CLUSTER_INCOMPLETE) and self._may_acknowledge():
-                held = self._links_held_for()
-                done = [request for request in self.inflight if request not in held]
-                self.queue.acknowledge([self.inflight.pop(request) for request in done])
+            if reason in (FINISHED, SHUTDOWN, CLUSTER_INCOMPLETE):
+                self._send_unsent()  # else the pages that found them stay in flight
+                if self._may_acknowledge():
+                    held = self._links_held_for()
+                    done = [request for request in self.inflight if request not in held]
+                    self.queue.acknowledge([self.inflight.pop(request) for request in done])
             self.server.sadd(self.keys.closed, self.shard.index)
             for key in self.server.scan_iter(self.keys.pattern):
                 self.server.expire(key, KEY_LIFETIME)
@@ -302,25 +310,57 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
     def enqueue_request(self, request: Request) -> bool:
         if self.stopping:
             return False  # Redis is gone; the request that found this one is done again
+        if self.unsent:
+            # Redis did not answer a moment ago: asking again would block the crawl
+            # for up to its socket timeout per request. next_request sends them.
+            return self._keep_unsent(request)
+        try:
+            return self._push(request)
+        except RedisError as exc:
+            if not is_outage(exc):
+                # The page that found it stays in flight (nothing is acknowledged
+                # from now on) and is done again by the shard's next worker.
+                self._give_up(refusal(exc))
+                return False
+            self._redis_failed(exc)
+            return self._keep_unsent(request)
+
+    def _push(self, request: Request) -> bool:
+        """Queue `request` in its shard's queue; False if the run has seen it."""
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
         queue = self.queues[shard_of(request, self.shard.count)]
-        try:
-            queued = queue.push(request, self.df.key, fingerprint)
-        except RedisError as exc:
-            # The request is lost to this worker; the one that found it stays in
-            # flight (nothing is acknowledged from now on) and is done again later.
-            self._give_up(refusal(exc) if not is_outage(exc) else f"refused a write: {exc}")
-            return False
-        if not queued:
+        if not queue.push(request, self.df.key, fingerprint):
             self.df.log(request, self.spider)
             return False
         self._count("scheduler/enqueued/redis")
         return True
 
+    def _keep_unsent(self, request: Request) -> bool:
+        """Keep `request` until Redis answers. The pages that found it are not
+        acknowledged meanwhile (see _may_acknowledge): a worker killed now loses
+        it, but those pages stay in flight in Redis and find it again."""
+        if self.stopping:
+            return False  # given up already: the page that found it stays in flight
+        if len(self.unsent) >= MAX_UNSENT:
+            self._give_up(f"did not answer while this worker held {MAX_UNSENT} requests for it")
+            return False
+        if not self.unsent:
+            logger.warning("this worker keeps the requests it finds until Redis answers")
+        self.unsent.append(request)
+        return True
+
+    def _send_unsent(self) -> None:
+        """Queue the requests kept while Redis did not answer; RedisError if it still
+        does not (those not sent stay kept)."""
+        while self.unsent:
+            self._push(self.unsent[0])
+            self.unsent.popleft()
+
     def next_request(self) -> Request | None:
         if self.stopping:
             return None
         try:
+            self._send_unsent()  # first: no new page while they wait
             self._acknowledge_finished()
             popped = self.queue.pop()
         except RedisError as exc:
@@ -336,7 +376,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
 
     def has_pending_requests(self) -> bool:
         try:
-            return not self.stopping and len(self.queue) > 0
+            return not self.stopping and (bool(self.unsent) or len(self.queue) > 0)
         except RedisError as exc:
             self._redis_failed(exc)
             return False
@@ -371,8 +411,8 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         """False once this worker may have lost work: a request it could not queue, or
         an article the store could not write. Its in-flight requests then stay in
         Redis, and the shard's next worker does them again."""
-        if self.holding:
-            return False
+        if self.holding or self.unsent:
+            return False  # the pages that found the unsent requests must stay in flight
         return not (self.stats is not None and self.stats.get_value(WRITE_ERRORS))
 
     def _acknowledge_finished(self) -> None:
@@ -407,6 +447,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         if self.stopping:
             return  # closing already, for want of Redis
         try:
+            self._send_unsent()  # seeds among them: they must be queued to be sent
             # Idle means this worker has sent its seeds: the start requests are done.
             self.server.sadd(self.keys.seeded, self.shard.index)
             self._acknowledge_finished()
