@@ -440,6 +440,51 @@ def test_a_redis_down_while_a_worker_queues_links_is_waited_for_and_nothing_is_l
         sites.close()
 
 
+def test_a_pop_whose_answer_never_came_is_done_and_the_run_still_ends(
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    """A pop that times out (Redis stopped for longer than the worker's socket
+    timeout) still runs once Redis answers again, and redis-py sends it again on
+    its retries: the requests moved to the shard's in-flight hash, but the worker
+    never got them. They were fetched by nobody and the run was never idle: every
+    worker waited for ever (found by a review of the Redis-outage fixes). The test
+    runs that pop itself, mid-run, as Redis would; the worker takes the requests
+    back when it is idle, fetches them and stops."""
+    import redis
+
+    # More articles than Scrapy takes at once (CONCURRENT_REQUESTS, 16): some wait
+    # in Redis's queue while the gate holds the others.
+    sites = MultiSite(1, articles=30)
+    site = sites.sites[0]
+    site.gate = Gate("/news/", 2)
+    try:
+        database = postgres_server.new_database()
+        ArticleStore.open(database).close()
+        process = worker(redis_server.url, database, "run-lost-pop", "0/1", sites.urls)
+        deadline = time.monotonic() + 60
+        while not held(site):
+            assert process.poll() is None, finish(process)[1][-3000:]
+            assert time.monotonic() < deadline, "the worker never asked for a held article"
+            time.sleep(0.1)
+        client = redis.Redis.from_url(redis_server.url)
+        queue = "newscrawl:run-lost-pop:news:queue:0"
+        lost = client.eval(
+            "local p = redis.call('ZPOPMIN', KEYS[1])"
+            " if p[1] then redis.call('HSET', KEYS[2], p[1], p[2]) end return p[1]",
+            2, queue, f"{queue}:inflight",
+        )  # fmt: skip
+        assert lost is not None, "the queue was empty"
+        site.gate.open()
+        code, stderr, _ = finish(process, timeout=25)  # it waited for ever here
+        assert code == 0, stderr[-3000:]
+        assert "1 requests taken while Redis did not answer go back in the queue" in stderr
+        assert stored(database) == sites.articles
+        assert client.hlen(f"{queue}:inflight") == 0
+    finally:
+        sites.close()
+
+
 def test_requests_travel_as_json_with_their_bytes_and_meta():
     request = Request(
         "http://example.test/a?b=1", method="POST", body=b"\x00\xffdata",

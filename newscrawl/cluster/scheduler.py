@@ -179,6 +179,23 @@ redis.call('DEL', KEYS[2])
 return #entries / 2
 """
 
+# Puts back in the queue what a shard's in-flight hash holds beyond ARGV (the
+# requests its worker knows it took): pops whose answer never reached it.
+_RECLAIM = """
+local known = {}
+for i = 1, #ARGV do known[ARGV[i]] = true end
+local entries = redis.call('HGETALL', KEYS[2])
+local back = 0
+for i = 1, #entries, 2 do
+  if not known[entries[i]] then
+    redis.call('ZADD', KEYS[1], entries[i + 1], entries[i])
+    redis.call('HDEL', KEYS[2], entries[i])
+    back = back + 1
+  end
+end
+return back
+"""
+
 
 class ShardQueue(RedisQueue):  # type: ignore[misc]
     """One shard's requests: a sorted set, highest priority first, then in order of
@@ -192,6 +209,7 @@ class ShardQueue(RedisQueue):  # type: ignore[misc]
         self._pop = server.register_script(_POP_TO_INFLIGHT)
         self._enqueue = server.register_script(_ENQUEUE)
         self._requeue = server.register_script(_REQUEUE)
+        self._reclaim = server.register_script(_RECLAIM)
 
     def __len__(self) -> int:
         return int(self.server.zcard(self.key))
@@ -223,6 +241,10 @@ class ShardQueue(RedisQueue):  # type: ignore[misc]
 
     def requeue_inflight(self) -> int:
         return int(self._requeue(keys=[self.key, self.inflight_key]))
+
+    def reclaim(self, known: list[bytes]) -> int:
+        """Put back in the queue the in-flight requests not in `known`; how many."""
+        return int(self._reclaim(keys=[self.key, self.inflight_key], args=known))
 
     def clear(self) -> None:
         self.server.delete(self.key, self.inflight_key, self.counter_key)
@@ -451,7 +473,11 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             # Idle means this worker has sent its seeds: the start requests are done.
             self.server.sadd(self.keys.seeded, self.shard.index)
             self._acknowledge_finished()
-            if len(self.queue) or not run_progress(self.server, self.keys, self.shard.count).idle:
+            if (
+                self._take_back_lost_pops()
+                or len(self.queue)
+                or not run_progress(self.server, self.keys, self.shard.count).idle
+            ):
                 self.waiting_since = None
                 raise DontCloseSpider
             seeded = {int(index) for index in self.server.smembers(self.keys.seeded)}
@@ -463,6 +489,25 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             self._wait_for(missing)  # everything is done but what nobody has started
             return
         logger.info("cluster run %s: every shard is idle; this worker stops", self.prefix)
+
+    def _take_back_lost_pops(self) -> bool:
+        """Put back in the queue what this shard's in-flight hash holds that this
+        worker did not get; True if there was any.
+
+        A pop that timed out (Redis stopped or slow) still runs once Redis answers
+        again: its request sat in the in-flight hash, fetched by nobody, and the
+        run was never idle (every worker waited for ever). At idle this worker has
+        nothing in progress, and only it takes from its shard's queue, so whatever
+        else is in flight there is such a pop.
+        """
+        lost = self.queue.reclaim(list(self.inflight.values()))
+        if lost:
+            logger.warning(
+                "shard %s: %d requests taken while Redis did not answer go back in the queue",
+                self.shard, lost,
+            )  # fmt: skip
+            self._count(CLUSTER_REQUEUED, lost)
+        return lost > 0
 
     def _wait_for(self, missing: list[int]) -> None:
         """Wait for the workers of shards `missing` to start, up to NEWSCRAWL_CLUSTER_WAIT
