@@ -485,6 +485,47 @@ def test_a_pop_whose_answer_never_came_is_done_and_the_run_still_ends(
         sites.close()
 
 
+def test_pages_finished_while_redis_is_down_are_acknowledged_once_it_is_back(
+    postgres_server,  # noqa: F811
+):
+    """A page that finished while Redis was down: the worker forgot it before
+    Redis had taken its acknowledgement, so it stayed in flight; fetched again
+    at best, and the run never idle at worst (found by a review of the
+    Redis-outage fixes). It is acknowledged once Redis answers: no page twice."""
+    import redis
+
+    from .servers import RedisServer
+
+    sites = MultiSite(1, articles=6)
+    site = sites.sites[0]
+    site.gate = Gate("/news/", 2)  # the held articles finish while Redis is down
+    own_redis = RedisServer()
+    try:
+        database = postgres_server.new_database()
+        ArticleStore.open(database).close()
+        process = worker(own_redis.url, database, "run-ack", "0/1", sites.urls)
+        deadline = time.monotonic() + 60
+        while not held(site):
+            assert process.poll() is None, finish(process)[1][-3000:]
+            assert time.monotonic() < deadline, "the worker never asked for a held article"
+            time.sleep(0.1)
+        redis.Redis.from_url(own_redis.url).shutdown(save=True)
+        own_redis.process.wait(10)
+        site.gate.open()
+        deadline = time.monotonic() + 30
+        while len(stored(database)) < len(site.gate.asked) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the pages it had are done, and their acknowledgements fail
+        time.sleep(1)
+        own_redis.start_again()
+        code, stderr, _ = finish(process, timeout=60)
+        assert code == 0, stderr[-3000:]
+        assert stored(database) == sites.articles
+        assert max(site.hits.values()) == 1, site.hits
+    finally:
+        own_redis.stop()
+        sites.close()
+
+
 def test_requests_travel_as_json_with_their_bytes_and_meta():
     request = Request(
         "http://example.test/a?b=1", method="POST", body=b"\x00\xffdata",

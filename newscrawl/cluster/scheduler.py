@@ -446,7 +446,11 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         held = self._links_held_for()
         finished = [r for r in self.inflight if r not in running and r not in held]
         if finished:
-            self.queue.acknowledge([self.inflight.pop(request) for request in finished])
+            # Forgotten only once Redis has taken it: a failed acknowledgement left
+            # the request in flight, unknown to this worker (done twice).
+            self.queue.acknowledge([self.inflight[request] for request in finished])
+            for request in finished:
+                del self.inflight[request]
 
     def _wake(self) -> None:
         """Let the engine ask for requests (and see whether it is idle) now rather than
