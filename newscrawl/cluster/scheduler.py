@@ -322,7 +322,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
                 if self._may_acknowledge():
                     held = self._links_held_for()
                     done = [request for request in self.inflight if request not in held]
-                    self.queue.acknowledge([self.inflight.pop(request) for request in done])
+                    self.queue.acknowledge([self.inflight[request] for request in done])
+                    for request in done:
+                        del self.inflight[request]
             self.server.sadd(self.keys.closed, self.shard.index)
             for key in self.server.scan_iter(self.keys.pattern):
                 self.server.expire(key, KEY_LIFETIME)
