@@ -280,9 +280,9 @@ import gc, sys
 import newscrawl.runner as runner
 runner.GC_THRESHOLD = runner.DEFAULT_GC_THRESHOLD
 gc.freeze = lambda: None
-from newscrawl.cli import main
+from newscrawl.cli import command
 sys.argv[0] = "newscrawl"
-sys.exit(main())
+command()
 """
 
 

@@ -11,8 +11,11 @@ line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from newscrawl import __version__
 from newscrawl.cli import cluster, collection, crawling, offline, records
@@ -26,7 +29,7 @@ from newscrawl.cli.common import (
 )
 from newscrawl.workers import WorkersFailed
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "command", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,12 +47,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command in this process; its exit code. The process's handlers of
+    the stop signals are left as they were found (a crawl sets its own)."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    handlers = {number: signal.getsignal(number) for number in _STOP_SIGNALS}
     try:
-        return _run(args)
+        return _run(build_parser().parse_args(argv))
+    finally:
+        if in_main_thread:  # (a thread can neither set nor have changed them)
+            for number, handler in handlers.items():
+                if handler is not None:  # None: set outside Python, left alone
+                    signal.signal(number, handler)
+
+
+def command() -> NoReturn:
+    """The `newscrawl` command: a command, then the process's exit, whose code a
+    stop signal can no longer change (see ignore_late_stops)."""
+    try:
+        code = _run(build_parser().parse_args())
     finally:
         ignore_late_stops()
+    sys.exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -72,4 +94,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    command()
