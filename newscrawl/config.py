@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 
 from newscrawl.cleaning import DEFAULT_MIN_WORDS, InvalidPatternError, TextCleaner
 from newscrawl.cluster.keys import ClusterError, Shard, parse_run_id
-from newscrawl.database import is_postgres_url
+from newscrawl.database import DEFAULT_CALL_LIMIT, is_postgres_url
 from newscrawl.sites import MAX_DELAY
 
 if TYPE_CHECKING:
@@ -287,7 +287,9 @@ class NewscrawlConfig:
         _non_negative_float, 5.0, "and a commit at least this often"
     )
     store_timeout: float = _setting(
-        _non_negative_float, 120.0, "seconds a PostgreSQL call of the crawl may take (0: no limit)"
+        _non_negative_float,
+        DEFAULT_CALL_LIMIT,
+        "seconds a PostgreSQL call of the crawl may take (0: no limit)",
     )
     # -- the archive of fetched pages (newscrawl/archive.py)
     archive_dir: Path | None = _setting(_path, None, "folder for WARC files of every response")

@@ -13,6 +13,7 @@ imported only when a `postgresql://` database is opened.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -20,10 +21,11 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 __all__ = [
+    "DEFAULT_CALL_LIMIT",
     "POSTGRES_SCHEMES",
     "PostgresConnection",
     "database_errors",
@@ -48,6 +50,10 @@ KEEPALIVE = {
     "tcp_user_timeout": "60000",  # ms: data sent and not acknowledged
 }
 CONNECT_TIMEOUT = "10"  # seconds
+# How long one call may wait for the server's answer (`limit_calls`) unless the
+# crawl's NEWSCRAWL_STORE_TIMEOUT says otherwise: far past any statement
+# newscrawl makes outside a schema upgrade (which has no limit).
+DEFAULT_CALL_LIMIT = 120.0
 
 # Parameters as newscrawl writes them: a lone `?`, or `:name` (not `::`, a cast).
 _PARAMETER = re.compile(r"\?|(?<!:):([A-Za-z_]\w*)")
@@ -116,6 +122,16 @@ class PostgresConnection:
             self._watch = None
         if seconds > 0:
             self._watch = _CallWatch(self.raw.fileno(), seconds)
+
+    @contextlib.contextmanager
+    def unlimited(self) -> Iterator[None]:
+        """No limit on the calls within: a schema upgrade of a big store takes long."""
+        seconds = self._watch.seconds if self._watch is not None else 0.0
+        self.limit_calls(0)
+        try:
+            yield
+        finally:
+            self.limit_calls(seconds)
 
     def _call(self, function: Callable[..., T], *args: Any) -> T:
         watch = self._watch
@@ -187,7 +203,8 @@ class _CallWatch:
             if self.started is started and not self._stopped.is_set():
                 self.cut = True
                 self._shut()
-            return
+                return  # the connection is closed: nothing more to watch
+            # (else that call ended just now: watch the next ones)
 
     def _shut(self) -> None:
         try:

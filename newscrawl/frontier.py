@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from newscrawl.database import database_errors
 from newscrawl.items import ArticleItem
@@ -89,6 +89,12 @@ class Frontier:
         except database_errors() as exc:
             raise StorageError(f"cannot write to {self.store.path}: {exc}") from None
 
+    def _read(self, sql: str, parameters: tuple[object, ...] = ()) -> list[Any]:
+        try:
+            return list(self.db.execute(sql, parameters).fetchall())
+        except database_errors() as exc:
+            raise StorageError(f"cannot read {self.store.path}: {exc}") from None
+
     # -- URLs ----------------------------------------------------------------
 
     def known_articles(self, site: str) -> dict[str, KnownURL]:
@@ -96,7 +102,7 @@ class Frontier:
         pages found to hold none ("skipped"), less those to read again
         (RETRIED_NO_ARTICLE)."""
         retried = ", ".join("?" * len(RETRIED_NO_ARTICLE))
-        rows = self.db.execute(
+        rows = self._read(
             "SELECT url, state, fetched_at, etag, last_modified FROM urls"
             " WHERE site = ? AND (state = 'done' OR state = 'skipped' AND NOT"
             f" (last_error IN ({retried}) AND attempts < ?))",
@@ -109,14 +115,12 @@ class Frontier:
 
     def discovery_hints(self, url: str) -> tuple[str | None, str | None]:
         """The date and title a sitemap or feed gave for `url`, as the crawl kept them."""
-        row = self.db.execute(
-            "SELECT published, title FROM urls WHERE url = ?", (canonicalize(url),)
-        ).fetchone()
-        return (row[0], row[1]) if row is not None else (None, None)
+        rows = self._read("SELECT published, title FROM urls WHERE url = ?", (canonicalize(url),))
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
 
     def pending(self, site: str) -> list[PendingURL]:
         """URLs of the site left to fetch: pending, or failed fewer than MAX_ATTEMPTS times."""
-        rows = self.db.execute(
+        rows = self._read(
             "SELECT url, published, title FROM urls WHERE site = ?"
             " AND (state = 'pending' OR (state = 'failed' AND attempts < ?)) ORDER BY url",
             (site, MAX_ATTEMPTS),
@@ -200,7 +204,7 @@ class Frontier:
 
     def url_state_counts(self, site: str) -> dict[str, int]:
         """How many of the site's URLs are in each state, by state."""
-        rows = self.db.execute(
+        rows = self._read(
             "SELECT state, count(*) FROM urls WHERE site = ? GROUP BY state ORDER BY state",
             (site,),
         )
@@ -215,9 +219,13 @@ class Frontier:
     # -- runs ----------------------------------------------------------------
 
     def start_run(self, spider: str) -> int:
-        (run_id,) = self.db.execute(
-            "INSERT INTO runs (spider, started_at) VALUES (?, ?) RETURNING id", (spider, utc_now())
-        ).fetchone()
+        try:
+            (run_id,) = self.db.execute(
+                "INSERT INTO runs (spider, started_at) VALUES (?, ?) RETURNING id",
+                (spider, utc_now()),
+            ).fetchone()
+        except database_errors() as exc:
+            raise StorageError(f"cannot write to {self.store.path}: {exc}") from None
         self.store.commit()
         return int(run_id)
 
@@ -231,9 +239,9 @@ class Frontier:
                 for counter, value in sorted(by_counter.items())
             ],
         )
-        self.db.execute(
+        self._write(
             "UPDATE runs SET ended_at = ?, finish_reason = ? WHERE id = ?",
-            (utc_now(), reason, run_id),
+            [(utc_now(), reason, run_id)],
         )
         self.store.commit()
 

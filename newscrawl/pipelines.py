@@ -41,7 +41,7 @@ from newscrawl.feeds import (
     spools_of,
 )
 from newscrawl.items import ArticleItem, article_record
-from newscrawl.runlog import count_site, patterns_timed_out, stop_on_write_error
+from newscrawl.runlog import count_site, count_write_error, patterns_timed_out, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.storage import OTHER_SITE, SHRUNK, StorageError
 from newscrawl.vocabulary import ARTICLES, CPU_MS, DROPPED, PAGES_DROPPED, STORE, STORED, UNCHANGED
@@ -346,12 +346,12 @@ class StorePipeline:
         try:
             self._commit(frontier)
         except StorageError as exc:
-            logger.error("%s", exc)
+            count_write_error(self.crawler, str(exc))
         spools = spools_of(self.crawler)
         if spools and store.articles is not None:
             # The JSON Lines records get the rows' final text: re-clean first.
             try:
                 store.reclean_run(also={s for spool in spools for s in spool.sites()})
             except StorageError as exc:
-                logger.error("%s", exc)
+                count_write_error(self.crawler, str(exc))
             flush_spools(self.crawler, store.articles, self.min_words)

@@ -27,7 +27,14 @@ from newscrawl.vocabulary import (
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["count_site", "patterns_timed_out", "run_totals", "site_counts", "stop_on_write_error"]
+__all__ = [
+    "count_site",
+    "count_write_error",
+    "patterns_timed_out",
+    "run_totals",
+    "site_counts",
+    "stop_on_write_error",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +61,21 @@ def patterns_timed_out(
 def stop_on_write_error(crawler: Crawler, error: str) -> None:
     """Count a store write that failed; the first one ends the crawl (finish reason
     STORAGE_ERROR), since every later write would fail too."""
+    if count_write_error(crawler, error, "stopping the crawl: "):
+        stop_crawl(crawler, STORAGE_ERROR)
+
+
+def count_write_error(crawler: Crawler, error: str, said: str = "") -> bool:
+    """Count a store write that failed, and keep the first one's message (the exit
+    code tells it: a write that failed as the crawl closed, its last batch or its
+    run record, made a run end with exit 0). True for the first."""
     assert crawler.stats is not None
     crawler.stats.inc_value(WRITE_ERRORS)
     if crawler.stats.get_value(WRITE_ERRORS) > 1:
-        return
-    logger.error("stopping the crawl: %s", error)
+        return False
+    logger.error("%s%s", said, error)
     crawler.stats.set_value(STORE_ERROR, error)
-    stop_crawl(crawler, STORAGE_ERROR)
+    return True
 
 
 def count_site(crawler: Crawler, site: str | None, counter: str, count: int = 1) -> None:

@@ -31,7 +31,7 @@ from twisted.internet import threads
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import Frontier, URLStates
 from newscrawl.reclean import reclean
-from newscrawl.runlog import patterns_timed_out, site_counts
+from newscrawl.runlog import count_write_error, patterns_timed_out, site_counts
 from newscrawl.storage import ArticleStore, StorageError
 from newscrawl.storelock import StoreLock
 from newscrawl.vocabulary import RECLEANED, STORAGE_ERROR, STORE_ERROR, STORE_UNAVAILABLE
@@ -96,9 +96,7 @@ class RunStore:
             # Before the database: two runs never migrate or write one file at once.
             self.lock = StoreLock(database)
             self.lock.acquire()
-        self.articles = ArticleStore.open(database)
-        # After the schema is ready: its upgrade may take long on a big store.
-        self.articles.limit_calls(self.store_timeout)
+        self.articles = ArticleStore.open(database, call_limit=self.store_timeout)
         self.frontier = Frontier(self.articles)
         self.url_states = self.frontier
         self.run_id = self.frontier.start_run(spider.name)
@@ -123,7 +121,7 @@ class RunStore:
             if self.run_id is not None:
                 self.frontier.finish_run(self.run_id, reason, counts)
         except StorageError as exc:
-            logger.error("could not finish the run record: %s", exc)
+            count_write_error(self.crawler, str(exc), "could not finish the run record: ")
         finally:
             self._close_quietly()
 
@@ -155,9 +153,9 @@ class RunStore:
         # SQLite's own locks, and the store lock's release closes one.
         try:
             if self.articles is not None:
-                self.articles.close()
+                self.articles.close()  # its last commit
         except StorageError as exc:
-            logger.error("%s", exc)
+            count_write_error(self.crawler, str(exc))
         finally:
             self.articles = self.frontier = None
             self.url_states = None

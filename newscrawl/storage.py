@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -26,6 +27,7 @@ from newscrawl.cleaning import split_paragraphs
 from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints, pages_needed
 from newscrawl.database import (
+    DEFAULT_CALL_LIMIT,
     PostgresConnection,
     database_errors,
     is_postgres_url,
@@ -34,6 +36,8 @@ from newscrawl.database import (
 from newscrawl.duplicates import StoryIndex
 from newscrawl.items import ARTICLE_FIELDS, ArticleItem, article_record
 from newscrawl.urls import without_password
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "OTHER_SITE",
@@ -313,7 +317,10 @@ class StorageError(RuntimeError):
         # On one line: libpq explains a lost server in three ("server closed the
         # connection unexpectedly / This probably means ..."), and the message ends
         # the crawl's output, where scripts read its last line.
-        super().__init__(" ".join(message.split()))
+        super().__init__(_LINE_BREAK.sub(" ", message.strip()))
+
+
+_LINE_BREAK = re.compile(r"[ \t]*[\r\n]+\s*")
 
 
 def _driver_reason(exc: BaseException, url: str, shown: str) -> str:
@@ -430,6 +437,35 @@ def _upgrade_sqlite(connection: sqlite3.Connection, path: Path) -> None:
         raise
 
 
+# The lock of a PostgreSQL store's schema: held by the process that creates or
+# upgrades it, until its transaction ends.
+SCHEMA_LOCK = 7346001
+# How often a process that waits for the schema's lock asks for it again.
+SCHEMA_LOCK_POLL = 0.25
+
+
+def _lock_schema(connection: PostgresConnection, shown: str, seconds: float) -> None:
+    """Take the schema's lock, waiting `seconds` at most (0: for ever) while another
+    process holds it: one that upgrades a big store takes long, but one whose
+    server connection hangs holds it until the server notices, and every worker
+    opening the store waited for it, with no end and no word."""
+    deadline = time.monotonic() + seconds if seconds > 0 else None
+    said = False
+    query = "SELECT pg_try_advisory_xact_lock(?)"
+    while not connection.execute(query, (SCHEMA_LOCK,)).fetchone()[0]:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise StorageError(
+                f"cannot open database {shown}: another newscrawl has been creating or"
+                f" upgrading its schema for {seconds:g} s, or stopped answering while it"
+                " did; try again once it is done"
+            )
+        if not said:
+            logger.warning("waiting for another newscrawl that creates or upgrades the"
+                           " schema of %s", shown)  # fmt: skip
+            said = True
+        time.sleep(SCHEMA_LOCK_POLL)
+
+
 def _pause_for_tests() -> None:
     marker = os.environ.get(TEST_MIGRATION_PAUSE)
     if marker:
@@ -512,11 +548,14 @@ class ArticleStore:
         self.stories = StoryIndex(connection)  # duplicate_of, kept with every text written
 
     @classmethod
-    def open(cls, target: str | Path) -> ArticleStore:
+    def open(cls, target: str | Path, call_limit: float = DEFAULT_CALL_LIMIT) -> ArticleStore:
         """Open (creating or upgrading its schema) a SQLite file, or a PostgreSQL
-        database given as a postgresql:// URL."""
+        database given as a postgresql:// URL, whose every call may then wait
+        `call_limit` seconds for the server at most (0: no limit; see
+        PostgresConnection.limit_calls), the schema's upgrade excepted. SQLite
+        waits for its locks for a bounded time already."""
         if is_postgres_url(target):
-            return cls._open_postgres(str(target))
+            return cls._open_postgres(str(target), call_limit)
         path = Path(target)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -580,7 +619,7 @@ class ArticleStore:
             raise StorageError(_newer_schema(path, version))
 
     @classmethod
-    def _open_postgres(cls, url: str) -> ArticleStore:
+    def _open_postgres(cls, url: str, call_limit: float) -> ArticleStore:
         shown = without_password(url)
         try:
             connection = PostgresConnection(url)
@@ -590,17 +629,19 @@ class ArticleStore:
             reason = _driver_reason(exc, url, shown)
             raise StorageError(f"cannot open database {shown}: {reason}") from None
         try:
+            connection.limit_calls(call_limit)
             # Workers of a cluster open the database together: one creates or
             # upgrades the schema while the others wait (the lock ends with the
             # transaction). Once it is current, nobody runs DDL again: CREATE INDEX,
             # even IF NOT EXISTS, locks its table and would deadlock with workers
             # writing it.
-            connection.execute("SELECT pg_advisory_xact_lock(7346001)")
+            _lock_schema(connection, shown, call_limit)
             (exists,) = connection.execute(
                 "SELECT to_regclass('newscrawl_schema') IS NOT NULL"
             ).fetchone()
             if not exists:
-                _create_schema(connection, postgres=True)
+                with connection.unlimited():
+                    _create_schema(connection, postgres=True)
                 connection.execute("CREATE TABLE newscrawl_schema (version INTEGER NOT NULL)")
                 connection.execute("INSERT INTO newscrawl_schema VALUES (?)", (SCHEMA_VERSION,))
                 _pause_for_tests()
@@ -608,7 +649,8 @@ class ArticleStore:
             if version > SCHEMA_VERSION:
                 raise StorageError(_newer_schema(shown, version))
             if version < SCHEMA_VERSION:
-                _migrate(connection, version, postgres=True)
+                with connection.unlimited():
+                    _migrate(connection, version, postgres=True)
                 connection.execute("UPDATE newscrawl_schema SET version = ?", (SCHEMA_VERSION,))
                 _pause_for_tests()
             connection.commit()
@@ -1013,13 +1055,6 @@ class ArticleStore:
         except database_errors() as exc:
             raise StorageError(f"cannot roll back {self.path}: {exc}") from None
         self.pending = 0
-
-    def limit_calls(self, seconds: float) -> None:
-        """A PostgreSQL store: each call that waits for the server more than
-        `seconds` fails, saying so (`PostgresConnection.limit_calls`). SQLite
-        waits for its locks for a bounded time already."""
-        if isinstance(self.connection, PostgresConnection):
-            self.connection.limit_calls(seconds)
 
     def close(self) -> None:
         """Settle the stories left unsettled, commit, close."""

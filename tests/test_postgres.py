@@ -3,17 +3,21 @@ from a real crawl into a real PostgreSQL server on loopback."""
 
 import sqlite3
 import subprocess
+import threading
 import time
 from dataclasses import replace
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from newscrawl.demo.server import QuietHandler
 from newscrawl.items import ArticleItem
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError
 
 from .conftest import BIN, FAST, run
+from .discovery_site import article_page, hub_page
 from .gatedsite import gated_site  # noqa: F401  (a fixture)
 from .servers import postgres_server  # noqa: F401  (a fixture)
 from .stallproxy import stalling_relay  # noqa: F401  (a fixture)
@@ -195,3 +199,99 @@ def test_a_database_that_stops_answering_ends_the_crawl_with_exit_1_and_loses_no
     with psycopg.connect(database) as db:
         (stored,) = db.execute("SELECT count(*) FROM articles").fetchone()
     assert stored == 6
+
+
+def test_a_schema_lock_held_by_a_process_that_hangs_is_waited_for_a_limited_time(
+    site_url: str,
+    postgres_server,  # noqa: F811
+):
+    """Another process that opened the store and then hung (its connection open,
+    the schema's lock held) made every later crawl wait for the lock for ever
+    (found by a review): the wait has NEWSCRAWL_STORE_TIMEOUT too."""
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    with psycopg.connect(database) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(7346001)")  # its transaction left open
+        result = run("newscrawl", "crawl", site_url, "--db", database, *FAST,
+                     "-s", "NEWSCRAWL_STORE_TIMEOUT=2", timeout=60)  # fmt: skip
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, stderr[-2000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert stderr.splitlines()[-1].endswith(
+        "another newscrawl has been creating or upgrading its schema for 2 s,"
+        " or stopped answering while it did; try again once it is done"
+    ), stderr[-1000:]
+
+
+class LastPageGate:
+    """A home page linking three articles and a last hub page, which waits for
+    the test: once the articles are served, the crawl's only work left is that
+    page, which writes nothing to the store, and its close."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.served: list[str] = []
+        gate = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                if self.path == "/":
+                    links = ["/news/one.html", "/news/two.html", "/news/three.html", "/last"]
+                    self.send_page(hub_page("Front page", links).encode())
+                elif self.path == "/last":
+                    gate.gate.wait(60)
+                    self.send_page(hub_page("More", []).encode())
+                elif self.path.startswith("/news/"):
+                    self.send_page(article_page(f"Story {self.path[6:-5]}", None).encode())
+                    gate.served.append(self.path)
+                else:
+                    self.send_error(404)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_store_that_fails_as_the_crawl_closes_makes_its_exit_code_1(
+    stalling_relay,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    """The last batch's commit, the end-of-run re-clean and the run record come as
+    the crawl closes; one that failed was logged, and the crawl ended "finished",
+    exit 0, its last articles not stored (found by a review)."""
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    site = LastPageGate()
+    relay = stalling_relay(postgres_server.port)
+    through_relay = database.replace(f":{postgres_server.port}/", f":{relay.port}/")
+    try:
+        crawl = subprocess.Popen(
+            [str(BIN / "newscrawl"), "crawl", site.url, "--db", through_relay, *FAST,
+             "-s", "NEWSCRAWL_STORE_TIMEOUT=2", "-s", "NEWSCRAWL_SQLITE_COMMIT_SECONDS=0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while len(site.served) < 3:
+            assert crawl.poll() is None and time.monotonic() < deadline, "the crawl did not start"
+            time.sleep(0.05)
+        time.sleep(3)  # the three stored (uncommitted: one batch for the run)
+        relay.stall()
+        site.gate.set()
+        try:
+            _, stderr_bytes = crawl.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            crawl.kill()
+            crawl.communicate()
+            pytest.fail("the crawl hung as it closed")
+    finally:
+        site.close()
+    stderr = stderr_bytes.decode()
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert crawl.returncode == 1, stderr[-2000:]
+    assert "did not answer for 2 s" in stderr.splitlines()[-1], stderr[-1000:]

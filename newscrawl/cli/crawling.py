@@ -302,7 +302,7 @@ def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
     (`losses`, or the page budget cut it), or fetched nothing (no page, and no
     sitemap or feed that listed anything); and why it failed.
     A worker of a cluster may have nothing to do: other workers took every page."""
-    from newscrawl.vocabulary import DISCOVERY_READ, KNOWN, NOT_MODIFIED, TOO_OLD
+    from newscrawl.vocabulary import DISCOVERY_READ, KNOWN, NOT_MODIFIED, STORE_ERROR, TOO_OLD
 
     code, error = ending(report)
     stats, totals = report.stats, run_totals_of(report)
@@ -317,6 +317,8 @@ def crawl_outcome(report: Any, cluster: bool = False) -> tuple[int, str | None]:
     )
     if code == EXIT_OK and not cluster and not fetched:
         return EXIT_FAILED, "no page could be fetched"
+    if code == EXIT_OK and stats.get(STORE_ERROR):  # a write of the crawl's close failed
+        return EXIT_FAILED, f"the crawl's store failed as it closed: {stats[STORE_ERROR]}"
     if code == EXIT_OK and (losses(report) or budget_cut(report)):
         return EXIT_FAILED, getattr(report, "stats_error", None)
     if code == EXIT_OK and getattr(report, "stats_error", None):

@@ -40,10 +40,11 @@ from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import DiscoveryReading, PageReading
 from newscrawl.refresh import conditional_headers, listed_as_changed
 from newscrawl.robots import ROBOTS_TXT_READ
-from newscrawl.runlog import count_site
+from newscrawl.runlog import count_site, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig, load_sites, parse_age, sites_from_urls
 from newscrawl.spiders._base import BaseNewsSpider
+from newscrawl.storage import StorageError
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list
 from newscrawl.vocabulary import (
     DISCOVERY_READ,
@@ -202,9 +203,14 @@ class NewsSpider(BaseNewsSpider):
         # Without ROBOTSTXT_OBEY no robots.txt is read for rules: read it for its
         # Sitemap lines. (With it, the robots middleware hands them over.)
         read_robots = not self.crawler.settings.getbool("ROBOTSTXT_OBEY")
+        try:
+            for config in seeding:
+                if store is not None:
+                    self.known[config.name] = store.known_articles(config.name)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))  # its end says why: exit 1
+            return
         for config in seeding:
-            if store is not None:
-                self.known[config.name] = store.known_articles(config.name)
             site = config.name
             meta = {"allow_offsite": True}
             # Seeds pass the duplicate filter like any request: a start page found
@@ -229,7 +235,11 @@ class NewsSpider(BaseNewsSpider):
                         )  # fmt: skip
             # What an earlier run found and did not finish (stopped, killed, failed).
             if store is not None:
-                pending = store.pending(config.name)
+                try:
+                    pending = store.pending(config.name)
+                except StorageError as exc:
+                    stop_on_write_error(self.crawler, str(exc))
+                    return
             else:
                 pending = self.pending_from_writer.get(config.name, [])
             for row in pending:
