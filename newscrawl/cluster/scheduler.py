@@ -326,8 +326,12 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
                     for request in done:
                         del self.inflight[request]
             self.server.sadd(self.keys.closed, self.shard.index)
+            # The writer's lock keeps its own short expiry: a week, and a writer
+            # killed with -9 held its run for a week (cluster/writerlock.py).
+            lock = self.keys.writer_lock.encode()
             for key in self.server.scan_iter(self.keys.pattern):
-                self.server.expire(key, KEY_LIFETIME)
+                if key != lock:
+                    self.server.expire(key, KEY_LIFETIME)
         except RedisError as exc:
             logger.error("could not reach the cluster's Redis to close the run: %s", exc)
 
