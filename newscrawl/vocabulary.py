@@ -23,6 +23,7 @@ __all__ = [
     "CLUSTER_INCOMPLETE",
     "CLUSTER_LOST",
     "CLUSTER_REQUEUED",
+    "CLUSTER_UNREADABLE",
     "CPU_MS",
     "DISCOVERY_READ",
     "DROPPED",
@@ -133,6 +134,7 @@ MAX_PAGES_REACHED = "newscrawl/max_pages_reached"
 PAGES_OVER_SITE_CAP = "newscrawl/pages_over_site_cap"
 CLUSTER_ERROR = "newscrawl/cluster/error"
 CLUSTER_REQUEUED = "newscrawl/cluster/requeued"
+CLUSTER_UNREADABLE = "newscrawl/cluster/unreadable"  # queued requests set aside
 # + <site>/<counter>: the run record's counts of each site (newscrawl/runlog.py).
 SITE_STATS = "newscrawl/site/"
 # + <counter>: the same counts for the whole run.

@@ -262,6 +262,11 @@ def losses(report: Any) -> list[str]:
             found.append(f"{site} refused every request (401, 403 or 429)")
         if counts.get(OTHER_SITE):
             found.append(f"{site}: {not_stored_for_another_site(counts[OTHER_SITE])}")
+    if unreadable := report.stats.get(v.CLUSTER_UNREADABLE):
+        found.append(
+            f"{unreadable} queued requests could not be read (sent by another newscrawl"
+            " version?); they are set aside in Redis, in the queue's :rejected list"
+        )
     return found
 
 

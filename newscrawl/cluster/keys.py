@@ -119,6 +119,11 @@ class RunKeys:
         return f"{queue}:inflight"
 
     @staticmethod
+    def rejected_requests(queue: str) -> str:
+        """The requests popped from `queue` that could not be read, set aside."""
+        return f"{queue}:rejected"
+
+    @staticmethod
     def arrivals(queue: str) -> str:
         """The counter that numbers the requests pushed onto `queue`."""
         return f"{queue}:arrivals"

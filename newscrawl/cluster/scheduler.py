@@ -64,6 +64,7 @@ from newscrawl.vocabulary import (
     CLUSTER_INCOMPLETE,
     CLUSTER_LOST,
     CLUSTER_REQUEUED,
+    CLUSTER_UNREADABLE,
     FINISHED,
     SHUTDOWN,
     WRITE_ERRORS,
@@ -227,13 +228,32 @@ class ShardQueue(RedisQueue):  # type: ignore[misc]
         return bool(self._enqueue(keys=keys, args=[member, score, fingerprint]))
 
     def pop(self, timeout: int = 0) -> tuple[Request, bytes] | None:
-        """The next request and its entry in the in-flight hash (to acknowledge)."""
-        member = self._pop(keys=[self.key, self.inflight_key])
-        if member is None:
-            return None
-        record = self.serializer.loads(member)
-        record.pop("arrival", None)
-        return request_from_dict(record, spider=self.spider), member
+        """The next request and its entry in the in-flight hash (to acknowledge).
+        One that cannot be read is set aside, and the next one taken."""
+        while True:
+            member = self._pop(keys=[self.key, self.inflight_key])
+            if member is None:
+                return None
+            try:
+                record = self.serializer.loads(member)
+                record.pop("arrival", None)
+                return request_from_dict(record, spider=self.spider), member
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # Another newscrawl version's callback, a stray push: it stayed in
+                # flight, and an idle worker put it back in the queue, for ever.
+                self._set_aside(member, exc)
+
+    def _set_aside(self, member: bytes, error: Exception) -> None:
+        with self.server.pipeline() as both:  # MULTI: both, or neither
+            both.rpush(RunKeys.rejected_requests(self.key), member)
+            both.hdel(self.inflight_key, member)
+            both.execute()
+        logger.warning("a queued request of %s could not be read (%s: %s); set aside in %s",
+                       self.key, type(error).__name__, error,
+                       RunKeys.rejected_requests(self.key))  # fmt: skip
+        stats = getattr(getattr(self.spider, "crawler", None), "stats", None)
+        if stats is not None:
+            stats.inc_value(CLUSTER_UNREADABLE)
 
     def acknowledge(self, members: list[bytes]) -> None:
         if members:
