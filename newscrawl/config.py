@@ -312,6 +312,9 @@ class NewscrawlConfig:
     cluster_wait: float = _setting(
         _non_negative_float, 600.0, "seconds an idle worker waits for other shards' workers"
     )
+    cluster_heartbeat: float = _setting(
+        _positive_float, 60.0, "seconds a worker's heartbeat in Redis outlives its last refresh"
+    )
     cluster_writer: bool = _setting(_bool, False, "articles to `newscrawl writer` via Redis")
 
     @property

@@ -143,6 +143,17 @@ class RunKeys:
         """The shards whose worker has closed."""
         return f"{self.prefix}:closed"
 
+    def alive(self, shard: int) -> str:
+        """The heartbeat of a shard's worker: set with an expiry, refreshed while the
+        worker runs, deleted when it closes. Gone: its worker is dead or stopped."""
+        return f"{self.prefix}:alive:{shard}"
+
+    @property
+    def epoch(self) -> str:
+        """A token the run's first worker sets: a worker that finds another, or none,
+        knows Redis lost the run's keys (restarted without persistence)."""
+        return f"{self.prefix}:epoch"
+
     @property
     def configuration(self) -> str:
         """What every worker of the run must share (run.run_configuration), as its

@@ -55,6 +55,7 @@ class RunProgress:
     seeded: int  # workers that have sent their seeds
     closed: int  # workers that have stopped
     for_writer: int  # articles waiting for `newscrawl writer`
+    alive: list[bool]  # per shard: its worker's heartbeat is there (keys.alive)
 
     @property
     def idle(self) -> bool:
@@ -81,11 +82,15 @@ def run_progress(server: redis.Redis, keys: RunKeys, shards: int | None = None) 
         for index in range(shards):
             pipe.zcard(keys.queue(index))
             pipe.hlen(RunKeys.inflight(keys.queue(index)))
+            pipe.exists(keys.alive(index))
         for key in (keys.seen, keys.seeded, keys.closed):
             pipe.scard(key)
         pipe.llen(keys.articles)
         *per_shard, seen, seeded, closed, for_writer = pipe.execute()
-    return RunProgress(shards, per_shard[0::2], per_shard[1::2], seen, seeded, closed, for_writer)
+    queued, in_flight, alive = per_shard[0::3], per_shard[1::3], per_shard[2::3]
+    return RunProgress(
+        shards, queued, in_flight, seen, seeded, closed, for_writer, [bool(a) for a in alive]
+    )
 
 
 def run_configuration(

@@ -22,6 +22,10 @@ duplicate filter and changes what they do:
 - A worker closes only when the whole cluster is idle: every worker has sent
   its seeds, every queue and every in-flight hash is empty. Idle workers look
   again every quarter second.
+- Each worker keeps a heartbeat in Redis (a key with an expiry, refreshed every
+  few seconds). A shard with work left and no heartbeat has lost its worker
+  (killed, its machine gone): the others wait NEWSCRAWL_CLUSTER_WAIT for it to
+  be restarted, then stop, as for a shard whose worker never started.
 - A Redis that does not answer (down, restarting, stopped) is waited for up to
   NEWSCRAWL_CLUSTER_TIMEOUT; a Redis that answers with a refusal (full, a
   read-only replica, a failed save, an ACL) stops the worker at once: waiting
@@ -32,6 +36,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import time
 from base64 import b64decode, b64encode
 from collections import deque
@@ -56,7 +62,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 
 from newscrawl.cluster.keys import KEY_LIFETIME, RunKeys, shard_of_site_or_url
-from newscrawl.cluster.run import run_progress
+from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import ClusterWorker
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.vocabulary import (
@@ -83,6 +89,9 @@ logger = logging.getLogger(__name__)
 
 # How often an idle worker looks at the cluster again (seconds).
 IDLE_POLL = 0.25
+# How often a worker refreshes its heartbeat, at most (seconds): a quarter of its
+# lifetime when that is shorter, so that a stalled loop or two does not lose it.
+BEAT_EVERY = 5.0
 # Requests a worker keeps in memory while Redis does not answer (see
 # enqueue_request): few in practice, since it takes no new page meanwhile.
 MAX_UNSENT = 10_000
@@ -105,6 +114,13 @@ def refusal(error: RedisError) -> str:
     if isinstance(error, OutOfMemoryError | ReadOnlyError) or text.startswith("MISCONF"):
         return f"refuses writes: {text}"
     return f"refused a command: {text}"
+
+
+def _requests_left(queued: int, in_flight: int) -> str:
+    """What a shard holds, in words: "3 requests queued and 15 in flight"."""
+    if queued and in_flight:
+        return f"{queued} requests queued and {in_flight} in flight"
+    return f"{queued} requests queued" if queued else f"{in_flight} requests in flight"
 
 
 def shard_of(request: Request, count: int) -> int:
@@ -300,6 +316,10 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         self.wait = worker.config.cluster_wait
         self.waiting_since: float | None = None  # when only absent workers held the run
         self.said_waiting = False
+        self.heartbeat = worker.config.cluster_heartbeat
+        self.beaten_at: float | None = None  # when this worker last refreshed its heartbeat
+        self.said_gone: set[int] = set()  # shards whose lost worker it warned about
+        self.me = f"{socket.gethostname()} pid {os.getpid()}"  # what its heartbeat holds
         self.lost_since: float | None = None  # when Redis stopped answering
         self.holding = False  # True: acknowledge nothing more (see _may_acknowledge)
         self.stopping = False
@@ -318,6 +338,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         # For `newscrawl writer`, which watches the run without being a worker.
         self.server.set(self.keys.shards, self.shard.count)
         self.server.srem(self.keys.closed, self.shard.index)
+        self._beat()  # before the requeue: its worker is back
         requeued = self.queue.requeue_inflight()
         if requeued:
             logger.warning(
@@ -346,14 +367,39 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
                     for request in done:
                         del self.inflight[request]
             self.server.sadd(self.keys.closed, self.shard.index)
-            # The writer's lock keeps its own short expiry: a week, and a writer
-            # killed with -9 held its run for a week (cluster/writerlock.py).
-            lock = self.keys.writer_lock.encode()
-            for key in self.server.scan_iter(self.keys.pattern):
-                if key != lock:
-                    self.server.expire(key, KEY_LIFETIME)
+            self.server.delete(self.keys.alive(self.shard.index))
+            self._expire_run_keys()
         except RedisError as exc:
             logger.error("could not reach the cluster's Redis to close the run: %s", exc)
+
+    def _expire_run_keys(self) -> None:
+        """Give the run's keys their lifetime, but not those that have their own
+        expiry: the other workers' heartbeats (a week: a worker killed now would
+        make the others wait for it all that time) and the writer's lock."""
+        keys = list(self.server.scan_iter(self.keys.pattern))
+        with self.server.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.ttl(key)
+            ttls = pipe.execute()
+            for key, ttl in zip(keys, ttls, strict=True):
+                if ttl == -1:  # no expiry yet
+                    pipe.expire(key, KEY_LIFETIME)
+            pipe.execute()
+
+    def _beat(self) -> None:
+        """Refresh this worker's heartbeat (keys.alive), if it is time. Its lifetime
+        (NEWSCRAWL_CLUSTER_HEARTBEAT) must outlast any stall of a busy machine: a
+        worker whose heartbeat lapses is taken for gone (see _spider_idle)."""
+        now = time.monotonic()
+        if self.beaten_at is not None and now - self.beaten_at < self._beat_every():
+            return
+        self.server.set(
+            self.keys.alive(self.shard.index), self.me, px=max(1, int(self.heartbeat * 1000))
+        )
+        self.beaten_at = now
+
+    def _beat_every(self) -> float:
+        return min(BEAT_EVERY, self.heartbeat / 4)
 
     def enqueue_request(self, request: Request) -> bool:
         if self.stopping:
@@ -486,6 +532,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         try:
             if self.lost_since is not None:
                 self.server.ping()
+            self._beat()
             self._acknowledge_finished()
         except RedisError as exc:
             self._redis_failed(exc)
@@ -503,22 +550,53 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             # Idle means this worker has sent its seeds: the start requests are done.
             self.server.sadd(self.keys.seeded, self.shard.index)
             self._acknowledge_finished()
-            if (
-                self._take_back_lost_pops()
-                or len(self.queue)
-                or not run_progress(self.server, self.keys, self.shard.count).idle
-            ):
+            if self._take_back_lost_pops() or len(self.queue):
                 self.waiting_since = None
                 raise DontCloseSpider
+            progress = run_progress(self.server, self.keys, self.shard.count)
             seeded = {int(index) for index in self.server.smembers(self.keys.seeded)}
         except RedisError as exc:
             self._redis_failed(exc)
             raise DontCloseSpider from None
-        missing = sorted(set(range(self.shard.count)) - seeded)
-        if missing:
-            self._wait_for(missing)  # everything is done but what nobody has started
+        gone = self._gone_workers(progress, seeded)
+        if any(
+            (progress.queued[i] or progress.in_flight[i])
+            and (progress.alive[i] or i == self.shard.index)
+            for i in range(self.shard.count)
+        ):
+            self.waiting_since = None  # a live worker has work: it may find more for us
+            raise DontCloseSpider
+        missing = sorted(set(range(self.shard.count)) - seeded - set(gone))
+        if missing or gone:
+            # Everything is done but what nobody has started or a lost worker left.
+            self._wait_for(missing, gone)
             return
         logger.info("cluster run %s: every shard is idle; this worker stops", self.prefix)
+
+    def _gone_workers(self, progress: RunProgress, seeded: set[int]) -> dict[int, str]:
+        """The shards whose worker ran and is gone (no heartbeat: killed, its machine
+        lost, or stopped) with work left, and what it left; warned about once each.
+        A worker ran if its shard has requests in flight (only it takes them) or
+        it sent its seeds; `seeded` alone misses one killed before it was first
+        idle."""
+        gone: dict[int, str] = {}
+        for i in range(self.shard.count):
+            queued, in_flight = progress.queued[i], progress.in_flight[i]
+            if i == self.shard.index or progress.alive[i]:
+                if i in self.said_gone:
+                    self.said_gone.discard(i)
+                    logger.warning("shard %d has a worker again", i)
+                continue
+            if not (in_flight or (queued and i in seeded)):
+                continue  # nothing left, or a shard whose worker never started
+            gone[i] = _requests_left(queued, in_flight)
+            if i not in self.said_gone:
+                self.said_gone.add(i)
+                logger.warning(
+                    "shard %d's worker is gone with %s; waiting up to %g s for it to be restarted",
+                    i, gone[i], self.wait,
+                )  # fmt: skip
+        return gone
 
     def _take_back_lost_pops(self) -> bool:
         """Put back in the queue what this shard's in-flight hash holds that this
@@ -539,10 +617,11 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             self._count(CLUSTER_REQUEUED, lost)
         return lost > 0
 
-    def _wait_for(self, missing: list[int]) -> None:
-        """Wait for the workers of shards `missing` to start, up to NEWSCRAWL_CLUSTER_WAIT
-        seconds; then stop, so that a scheduled run does not hang on a machine that
-        is down."""
+    def _wait_for(self, missing: list[int], gone: dict[int, str]) -> None:
+        """Wait for the workers of shards `missing` to start, and for those of shards
+        `gone` to be restarted, up to NEWSCRAWL_CLUSTER_WAIT seconds; then stop, so
+        that a scheduled run does not hang on a machine that is down (a worker killed
+        mid-run is not restarted by the next hour's timer, which starts a new run)."""
         shards = ", ".join(map(str, missing))
         now = time.monotonic()
         if self.waiting_since is None:
@@ -550,15 +629,24 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         waited = now - self.waiting_since
         if waited <= self.wait:
             # Workers started together see each other within a second: say nothing then.
-            if waited > 10 and not self.said_waiting:
+            if missing and waited > 10 and not self.said_waiting:
                 self.said_waiting = True
                 logger.warning(
                     "waiting up to %g s for the workers of shard(s) %s to start", self.wait, shards
                 )
             raise DontCloseSpider
-        message = (
-            f"shard(s) {shards} had no worker within {self.wait:g} s: their sites were not crawled"
-        )
+        reasons = [
+            f"shard {i}'s worker was gone for {self.wait:g} s with {left}: they stay in"
+            f" Redis for a worker of shard {i}/{self.shard.count} started with this --run id"
+            for i, left in gone.items()
+        ]
+        if missing:
+            reasons.insert(
+                0,
+                f"shard(s) {shards} had no worker within {self.wait:g} s:"
+                " their sites were not crawled",
+            )
+        message = "; ".join(reasons)
         logger.error("stopping this worker: %s", message)
         if self.stats is not None:
             self.stats.set_value(CLUSTER_ERROR, message)
