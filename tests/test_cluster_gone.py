@@ -137,3 +137,46 @@ def test_a_killed_worker_restarted_while_the_others_wait_lets_the_run_go_on(
         assert stored(database) == sites.articles
     finally:
         sites.close()
+
+
+def test_a_redis_restarted_without_its_data_stops_the_workers_with_exit_1(
+    postgres_server,  # noqa: F811
+):
+    """Redis restarted without persistence mid-run: the run's queue and duplicate
+    filter were gone, the workers found an empty run, took it for finished and
+    exited 0 with pages never fetched (found by a cluster review). They see the
+    run's token gone and stop with exit 1 and one line."""
+    from .servers import RedisServer
+
+    sites = gated_sites()
+    own_redis = RedisServer()  # no persistence: a restart loses everything
+    try:
+        database = postgres_server.new_database()
+        ArticleStore.open(database).close()
+        args = (own_redis.url, database, "run-wiped")
+        workers = [worker(*args, f"{i}/2", sites.urls, *HEARTBEAT) for i in (0, 1)]
+        deadline = time.monotonic() + 120
+        while not all(
+            any(held(s) for s in sites.sites if site_shard(s.name, 2) == i) for i in (0, 1)
+        ):
+            assert all(w.poll() is None for w in workers), "a worker ended before the restart"
+            assert time.monotonic() < deadline, "the workers never asked for a held article"
+            time.sleep(0.2)
+        own_redis.process.kill()  # no save on the way down
+        own_redis.process.wait(10)
+        time.sleep(1)
+        own_redis.start_again()
+        for site in sites.sites:
+            site.gate.open()
+        for process in workers:
+            code, stderr, _ = finish(process, timeout=90)
+            assert code == 1, stderr[-3000:]
+            assert "Traceback" not in stderr
+            assert stderr.strip().splitlines()[-1] == (
+                "newscrawl: error: this worker stopped: the cluster's Redis lost this run's"
+                " queue (restarted without persistence?): pages may be missing; run again"
+                " with a new --run id"
+            ), stderr[-3000:]
+    finally:
+        own_redis.stop()
+        sites.close()

@@ -26,6 +26,10 @@ duplicate filter and changes what they do:
   few seconds). A shard with work left and no heartbeat has lost its worker
   (killed, its machine gone): the others wait NEWSCRAWL_CLUSTER_WAIT for it to
   be restarted, then stop, as for a shard whose worker never started.
+- A Redis that comes back without the run's keys (restarted without
+  persistence) has lost its queue and duplicate filter: the workers see the
+  run's token gone (keys.epoch) and stop with exit 1, rather than take the
+  empty Redis for a finished run.
 - A Redis that does not answer (down, restarting, stopped) is waited for up to
   NEWSCRAWL_CLUSTER_TIMEOUT; a Redis that answers with a refusal (full, a
   read-only replica, a failed save, an ACL) stops the worker at once: waiting
@@ -37,6 +41,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import socket
 import time
 from base64 import b64decode, b64encode
@@ -320,6 +325,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         self.beaten_at: float | None = None  # when this worker last refreshed its heartbeat
         self.said_gone: set[int] = set()  # shards whose lost worker it warned about
         self.me = f"{socket.gethostname()} pid {os.getpid()}"  # what its heartbeat holds
+        self.epoch: bytes | None = None  # the run's token (keys.epoch), read at open
         self.lost_since: float | None = None  # when Redis stopped answering
         self.holding = False  # True: acknowledge nothing more (see _may_acknowledge)
         self.stopping = False
@@ -338,6 +344,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         # For `newscrawl writer`, which watches the run without being a worker.
         self.server.set(self.keys.shards, self.shard.count)
         self.server.srem(self.keys.closed, self.shard.index)
+        # The run's first worker sets the token; each worker checks it is still there.
+        self.server.set(self.keys.epoch, secrets.token_hex(8), nx=True)
+        self.epoch = self.server.get(self.keys.epoch)
         self._beat()  # before the requeue: its worker is back
         requeued = self.queue.requeue_inflight()
         if requeued:
@@ -393,10 +402,27 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         now = time.monotonic()
         if self.beaten_at is not None and now - self.beaten_at < self._beat_every():
             return
-        self.server.set(
-            self.keys.alive(self.shard.index), self.me, px=max(1, int(self.heartbeat * 1000))
-        )
+        with self.server.pipeline(transaction=False) as pipe:
+            pipe.set(
+                self.keys.alive(self.shard.index), self.me, px=max(1, int(self.heartbeat * 1000))
+            )
+            pipe.get(self.keys.epoch)
+            _, epoch = pipe.execute()
         self.beaten_at = now
+        self._check_run_kept(epoch)
+
+    def _check_run_kept(self, epoch: bytes | None) -> None:
+        """Stop this worker if Redis no longer holds the run's token: it lost the
+        run's keys (restarted without persistence, flushed). Its queues were
+        empty then, and every worker took the run for finished and exited 0,
+        with pages never fetched (found by a cluster review)."""
+        if epoch == self.epoch or self.stopping:
+            return
+        self._stop(
+            "the cluster's Redis lost this run's queue (restarted without persistence?):"
+            " pages may be missing; run again with a new --run id",
+            CLUSTER_INCOMPLETE,
+        )
 
     def _beat_every(self) -> float:
         return min(BEAT_EVERY, self.heartbeat / 4)
@@ -555,9 +581,13 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
                 raise DontCloseSpider
             progress = run_progress(self.server, self.keys, self.shard.count)
             seeded = {int(index) for index in self.server.smembers(self.keys.seeded)}
+            # Last: an empty run that Redis lost is not a finished one.
+            self._check_run_kept(self.server.get(self.keys.epoch))
         except RedisError as exc:
             self._redis_failed(exc)
             raise DontCloseSpider from None
+        if self.stopping:
+            raise DontCloseSpider  # closing already, with the reason it gave
         gone = self._gone_workers(progress, seeded)
         if any(
             (progress.queued[i] or progress.in_flight[i])
@@ -661,6 +691,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             # outage's clock every quarter second: the worker hung forever.
             self._give_up(refusal(error))
             return
+        self.beaten_at = None  # once it answers, look at once whether it kept the run
         now = time.monotonic()
         if self.lost_since is None:
             self.lost_since = now
@@ -677,15 +708,19 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
 
     def _give_up(self, why: str) -> None:
         """Stop this worker; its unfinished requests stay in Redis for the next one."""
+        self._stop(f"the cluster's Redis {why}", CLUSTER_LOST)
+
+    def _stop(self, message: str, reason: str) -> None:
+        """Stop this worker with `reason`, without another word to Redis: it
+        acknowledges nothing more and leaves the run's keys as they are."""
         self.holding = True
         if self.stopping:
             return
         self.stopping = True
-        message = f"the cluster's Redis {why}"
         logger.error("stopping this worker: %s", message)
         if self.stats is not None:
             self.stats.set_value(CLUSTER_ERROR, message)
-        stop_crawl(self.crawler, CLUSTER_LOST)
+        stop_crawl(self.crawler, reason)
 
     def _count(self, key: str, value: int = 1) -> None:
         if self.stats is not None:
