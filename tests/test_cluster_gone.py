@@ -9,6 +9,8 @@ import signal
 import threading
 import time
 
+import pytest
+
 from newscrawl.cluster.keys import site_shard
 from newscrawl.storage import ArticleStore
 
@@ -179,4 +181,34 @@ def test_a_redis_restarted_without_its_data_stops_the_workers_with_exit_1(
             ), stderr[-3000:]
     finally:
         own_redis.stop()
+        sites.close()
+
+
+@pytest.mark.parametrize("refused", ["-@scripting", "-scan", "-srem"])
+def test_a_redis_user_refused_a_command_the_worker_needs_gets_one_line_and_exit_2(
+    refused: str,
+    redis_server,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    """An ACL user without a command the worker needs: refused while the scheduler
+    opened, Scrapy printed two tracebacks above the last line; without SCAN
+    (used at its close) the worker exited 0, the run's keys left without expiry
+    (found by a cluster review). Each is one line, exit 2, before any page."""
+    import redis
+
+    user = f"worker{refused.strip('-@')}"
+    client = redis.Redis.from_url(redis_server.url)
+    client.execute_command("ACL", "SETUSER", user, "on", ">pw", "~*", "+@all", refused)
+    url = f"redis://{user}:pw@127.0.0.1:{redis_server.port}/0"
+    sites = MultiSite(1, articles=2)
+    try:
+        database = postgres_server.new_database()
+        code, stderr, _ = finish(worker(url, database, f"run-acl{user}", "0/1", sites.urls), 60)
+        assert code == 2, stderr[-3000:]
+        assert "Traceback" not in stderr, stderr[-3000:]
+        last = stderr.strip().splitlines()[-1]
+        assert last.startswith("newscrawl: error: the crawl could not start:"), last
+        assert "no permissions to run the" in last, last
+        assert not sites.sites[0].hits  # refused before any page
+    finally:
         sites.close()

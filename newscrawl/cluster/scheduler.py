@@ -78,6 +78,8 @@ from newscrawl.vocabulary import (
     CLUSTER_UNREADABLE,
     FINISHED,
     SHUTDOWN,
+    START_ERROR,
+    START_FAILED,
     WRITE_ERRORS,
 )
 
@@ -329,6 +331,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         self.lost_since: float | None = None  # when Redis stopped answering
         self.holding = False  # True: acknowledge nothing more (see _may_acknowledge)
         self.stopping = False
+        self.stop_when_idle: str | None = None  # a stop's reason, for the first idle
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
@@ -341,6 +344,21 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             for i in range(self.shard.count)
         ]
         self.queue = self.queues[self.shard.index]
+        self.crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
+        try:
+            self._open_run()
+        except RedisError as exc:
+            self._not_opened(exc)
+            return
+        self.poll.start(IDLE_POLL, now=False)
+        logger.info("cluster run %s, shard %s", self.prefix, self.shard)
+
+    def _open_run(self) -> None:
+        """This worker's part of the run in Redis: the run's shard count and token,
+        its heartbeat, and the requests an earlier worker of its shard left."""
+        # SCAN is needed only at the close, to give the run's keys their expiry: a
+        # user refused it (an ACL) is stopped now, not at the end with exit 0.
+        self.server.scan(0, match=self.keys.pattern, count=1)
         # For `newscrawl writer`, which watches the run without being a worker.
         self.server.set(self.keys.shards, self.shard.count)
         self.server.srem(self.keys.closed, self.shard.index)
@@ -355,9 +373,32 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
                 self.shard, requeued,
             )  # fmt: skip
             self._count(CLUSTER_REQUEUED, requeued)
-        self.crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
-        self.poll.start(IDLE_POLL, now=False)
-        logger.info("cluster run %s, shard %s", self.prefix, self.shard)
+
+    def _not_opened(self, error: RedisError) -> None:
+        """Stop a worker whose Redis failed it while the crawl opened, in one line
+        rather than the tracebacks of a Scrapy whose scheduler raised there: exit 2
+        for a refusal (its ACL: a setting to fix), 1 for no answer. Nothing of its
+        shard was taken yet."""
+        if is_outage(error):
+            message, reason, key = (
+                f"the cluster's Redis did not answer ({error})",
+                CLUSTER_LOST,
+                CLUSTER_ERROR,
+            )
+        else:
+            message, reason, key = (
+                f"the cluster's Redis {refusal(error)}",
+                START_FAILED,
+                START_ERROR,
+            )
+        self.holding = self.stopping = True
+        logger.error("stopping this worker: %s", message)
+        if self.stats is not None:
+            self.stats.set_value(key, message)
+        # Stopped at its first idle (_spider_idle), once the spider's start is
+        # done: closing the engine while it opens raised in Scrapy, and closing it
+        # while the start reads the store raised in the spider.
+        self.stop_when_idle = reason
 
     def close(self, reason: str) -> None:
         if self.poll.running:
@@ -570,7 +611,10 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
 
     def _spider_idle(self, spider: Spider) -> None:
         if self.stopping:
-            return  # closing already, for want of Redis
+            if self.stop_when_idle is not None:
+                stop_crawl(self.crawler, self.stop_when_idle)
+                self.stop_when_idle = None
+            raise DontCloseSpider  # closing already, with its own reason, not "finished"
         try:
             self._send_unsent()  # seeds among them: they must be queued to be sent
             # Idle means this worker has sent its seeds: the start requests are done.
