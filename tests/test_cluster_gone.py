@@ -210,5 +210,7 @@ def test_a_redis_user_refused_a_command_the_worker_needs_gets_one_line_and_exit_
         assert last.startswith("newscrawl: error: the crawl could not start:"), last
         assert "no permissions to run the" in last, last
         assert not sites.sites[0].hits  # refused before any page
+        # Nor a run of one shard for `newscrawl stats --cluster` and the writer.
+        assert not client.exists(f"newscrawl:run-acl{user}:news:shards")
     finally:
         sites.close()

@@ -359,14 +359,16 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         # SCAN is needed only at the close, to give the run's keys their expiry: a
         # user refused it (an ACL) is stopped now, not at the end with exit 0.
         self.server.scan(0, match=self.keys.pattern, count=1)
+        # The first script, and the first other command a user may be refused,
+        # before the run's records: a worker refused them leaves no sign it ran.
+        requeued = self.queue.requeue_inflight()
+        self.server.srem(self.keys.closed, self.shard.index)
         # For `newscrawl writer`, which watches the run without being a worker.
         self.server.set(self.keys.shards, self.shard.count)
-        self.server.srem(self.keys.closed, self.shard.index)
         # The run's first worker sets the token; each worker checks it is still there.
         self.server.set(self.keys.epoch, secrets.token_hex(8), nx=True)
         self.epoch = self.server.get(self.keys.epoch)
-        self._beat()  # before the requeue: its worker is back
-        requeued = self.queue.requeue_inflight()
+        self._beat()
         if requeued:
             logger.warning(
                 "shard %s: %d requests an earlier worker did not finish go back in the queue",
