@@ -68,6 +68,8 @@ def build_article(
     published = extraction.published or (
         str(hints["published"])[:10] if hints.get("published") else None
     )
+    if extraction.published and extraction.published_guessed:
+        hints = {**hints, "published_guessed": True}  # no reason to leave it out (--since)
     # What the page's JSON says (trafilatura reads its JSON-LD too) may hold a lone
     # surrogate, which no store takes: the article was lost at its write.
     text = without_surrogates(extraction.text)

@@ -62,6 +62,9 @@ class PageMetadata:
     date: str | None = None  # ISO 8601: a date, or a date and time (with its zone if stated)
     description: str | None = None
     sitename: str | None = None
+    # The date is htmldate's guess from the page (neither stated nor listed): the
+    # build number of a script or the folder of an old picture reads as one.
+    date_guessed: bool = False
 
 
 def read_metadata(
@@ -92,11 +95,10 @@ def read_metadata(
     found.title = found.title or extract_title(tree)
     found.author = found.author or (extract_author(tree) if _may_name_author(tree) else None)
     found.url = found.url or extract_url(tree, url)
-    found.date = (
-        stated_published(tree, documents)
-        or _listed_day(discovered_date)
-        or _found_date(tree, found.url, language)
-    )
+    found.date = stated_published(tree, documents) or _listed_day(discovered_date)
+    guessed = not found.date
+    if guessed:
+        found.date = _found_date(tree, found.url, language)
     found.sitename = found.sitename or extract_sitename(tree)
     if found.sitename:
         found.sitename = found.sitename.lstrip("@")
@@ -115,6 +117,7 @@ def read_metadata(
         date=found.date or None,
         description=found.description or None,
         sitename=found.sitename or None,
+        date_guessed=guessed and bool(found.date),
     )
 
 

@@ -80,6 +80,7 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
+    published_guessed: bool = False  # htmldate's guess (metadata.PageMetadata.date_guessed)
     # The page's language, as a BCP 47 tag ("en-GB"): the one it declares, else the
     # detector's reading of its text (`language_source` says which); None if neither.
     # Read in the worker: the workers share the detector's model (68 MB), loaded

@@ -352,6 +352,41 @@ def test_since_and_max_age_leave_out_articles_whose_own_date_is_older(tmp_path: 
         site.close()
 
 
+def test_a_date_only_guessed_from_the_page_does_not_leave_an_article_out(tmp_path: Path) -> None:
+    """A page that states no date got htmldate's guess from its text, and --since
+    left out new articles as too old: a script's build number "19950101", a
+    picture in the folder /media/2019/05/ (found by a hostile-site session). Only
+    a date the page states, or its sitemap or feed gives, leaves one out."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    try:
+        write_article(
+            root, "old", "Harbour wall rebuilt after the winter storms", "2019-03-02T09:00:00+00:00"
+        )
+        pages = {
+            "build": article_page("Council votes on the harbour plan", None,
+                                  '<script>window.cfg={"build":"19950101","v":2}</script>'),
+            "photo": article_page("Berth repair starts next week", None,
+                                  '<p><img src="/media/2019/05/archive-photo.jpg" alt="The berth"></p>'),
+        }  # fmt: skip
+        for slug, page in pages.items():
+            (root / "news" / f"{slug}.html").write_text(page, "utf-8")
+        entries = "".join(
+            f"<url><loc>{site.url}news/{slug}.html</loc></url>" for slug in ("old", *pages)
+        )
+        (root / "sitemap.xml").write_text(f"{NEWS_NS}{entries}</urlset>", "utf-8")
+        db = tmp_path / "since.sqlite"
+        result = run("newscrawl", "crawl", "--sitemap", f"{site.url}sitemap.xml", "--db", str(db),
+                     "--since", "2026-01-01", *FAST)  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()[-2000:]
+        with sqlite3.connect(db) as connection:
+            stored = sorted(u for (u,) in connection.execute("SELECT url FROM articles"))
+        assert stored == [f"{site.url}news/build.html", f"{site.url}news/photo.html"]
+    finally:
+        site.close()
+
+
 def test_links_held_for_a_feed_still_obey_the_depth_limit(tmp_path: Path) -> None:
     """A chain of articles, each linking to the next and announcing the site's feed:
     the feed found on the deepest page is dropped by the depth limit, and the links

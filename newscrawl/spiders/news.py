@@ -452,13 +452,16 @@ class NewsSpider(BaseNewsSpider):
     def article_from(self, response: Response, reading: PageReading) -> ArticleItem | None:
         """As every spider reads an article; and one whose own date is older than the
         crawl's window (a sitemap or feed gave none, or a wrong one) is left out,
-        counted as too old."""
+        counted as too old. Not for a date htmldate guessed from a page that states
+        none: a script's build number or an old picture's folder dropped new
+        articles (found by a hostile-site session); such a page is kept."""
         item = super().article_from(response, reading)
         config = self.config_for(response)
         if item is None or config is None:
             return item
         window = self.window_for(config)
-        if window is not None and older_than(item.published, window):
+        guessed = bool(item.hints.get("published_guessed"))
+        if window is not None and not guessed and older_than(item.published, window):
             self.no_article(config.name, response, TOO_OLD)
             return None
         return item
