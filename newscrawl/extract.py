@@ -38,7 +38,7 @@ from newscrawl.readings import (
 from newscrawl.recall import take_better_route
 from newscrawl.urls import canonicalize, resolve_http_url, site_of
 
-__all__ = ["Extraction", "extract_article", "extract_tree", "load_page"]
+__all__ = ["Extraction", "base_url", "extract_article", "extract_tree", "load_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -277,6 +277,15 @@ def _teaser_summaries(tree: etree._Element, page: _Page, text: str, key: str) ->
     return list(found)
 
 
+def base_url(tree: etree._Element, url: str) -> str:
+    """What the page's relative links are relative to: its <base href>, or its URL."""
+    for href in tree.xpath("//base/@href"):
+        resolved = resolve_http_url(str(href).strip(), base=url)
+        if resolved:
+            return resolved
+    return url
+
+
 def _declared_canonical(tree: etree._Element, base: str | None) -> str | None:
     """The page's own canonical address (<link rel=canonical>, else og:url), made absolute."""
     for href in tree.xpath(
@@ -381,11 +390,14 @@ def extract_tree(
     if documents is None:
         documents = json_ld_documents(tree)
     declared = _declared_language(tree)
-    stated_canonical = _declared_canonical(tree, url)
+    # Relative to its <base href>, as its links are: against its URL, the canonical
+    # link of one article was another for each of its addresses.
+    base = base_url(tree, url) if url else None
+    stated_canonical = _declared_canonical(tree, base)
     canonical = stated_canonical or url
     addresses = [address for address in (url, stated_canonical) if address]
     page = _Page(
-        base=url or stated_canonical,
+        base=base or stated_canonical,
         addresses=frozenset(_same_page(address) for address in addresses),
         sites=frozenset(site_of(address) for address in addresses),
     )

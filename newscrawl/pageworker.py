@@ -36,7 +36,7 @@ from newscrawl.cleaning.normalize import words
 from newscrawl.cleaning.siteboiler import fingerprint
 from newscrawl.discovery import Entry, iter_sitemap, parse_feed
 from newscrawl.duplicates import sign_text
-from newscrawl.extract import extract_tree, load_page
+from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import (
@@ -172,7 +172,7 @@ def _read_page(
         return PageReading(
             failure=failure, cpu_seconds=time.process_time() - started, tags_cut=tags_cut
         )
-    base = _base_url(tree, url) if url else None
+    base = base_url(tree, url) if url else None
     documents = json_ld_documents(tree)  # read once: the kind, the metadata, the recall
     kind = ARTICLE if declared_article or not url else _kind(tree, url, documents)
     links, cut = _links(tree, base) if read_links and base else ([], 0)
@@ -256,15 +256,6 @@ def _clean(
         signed=sign_text(text) if sign_story else None,
         timed_out=result.timed_out,
     )
-
-
-def _base_url(tree: HtmlElement, url: str) -> str:
-    """What the page's relative links are relative to: its <base href>, or its URL."""
-    for href in tree.xpath("//base/@href"):
-        resolved = resolve_http_url(str(href).strip(), base=url)
-        if resolved:
-            return resolved
-    return url
 
 
 def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:

@@ -350,3 +350,23 @@ def test_an_odd_json_ld_block_costs_no_text(block: str) -> None:
     assert found.failure is None
     assert "dredging" in found.text and len(found.text.split()) > 100
     assert found.title == "Harbour report"
+
+
+def test_a_relative_canonical_link_is_resolved_against_the_pages_base():
+    """A relative canonical link was resolved against the page's URL, not its
+    <base href> as its other links are: the article's key became
+    /2026/12/2026/12/bridge-vote, another for each address of the page (found by
+    a hostile-site session)."""
+    paragraphs = "".join(
+        f"<p>Paragraph {n}: the council met on the bridge plans and heard residents,"
+        " engineers and the harbour master for most of the evening.</p>"
+        for n in range(6)
+    )
+    page = (
+        "<html><head><base href='/'><link rel='canonical' href='2026/12/bridge-vote'>"
+        f"<title>Bridge vote</title></head><body><article><h1>Bridge vote</h1>{paragraphs}"
+        "</article></body></html>"
+    )
+    for address in ("http://n.test/2026/12/bridge-vote", "http://n.test/amp/2026/12/bridge-vote"):
+        extraction = extract_article(page, address)
+        assert extraction.canonical_url == "http://n.test/2026/12/bridge-vote", address
