@@ -66,10 +66,13 @@ class Entry:
 
 
 def parse_date(text: object) -> datetime | None:
-    """A W3C/ISO 8601 or RFC 822 date as an aware UTC datetime; None if unreadable:
-    not a string (a JSON Feed's `"date_published": 20261130`), or past the ends of
-    the calendar once in UTC (`9999-12-31T23:59:59-12:00` raised OverflowError,
-    and the whole sitemap or feed it was in was lost)."""
+    """A W3C/ISO 8601 or RFC 822 date as an aware datetime, in the zone it names
+    (UTC if none); None if unreadable: not a string (a JSON Feed's
+    `"date_published": 20261130`), or past the ends of the calendar once in UTC
+    (`9999-12-31T23:59:59-12:00` raised OverflowError, and the whole sitemap or
+    feed it was in was lost). Its own zone, not UTC: the day an article is stored
+    under is the day its feed says ("Tue, 01 Dec 2026 23:30:00 -0500" was stored
+    as published 2026-12-02)."""
     if not isinstance(text, str) or not text.strip():
         return None
     text = text.strip()
@@ -83,9 +86,10 @@ def parse_date(text: object) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
-        return moment.astimezone(UTC)
+        moment.astimezone(UTC)  # comparisons with other dates go through UTC
     except OverflowError:
         return None
+    return moment
 
 
 def robots_sitemaps(robots_txt: str, base: str) -> list[str]:

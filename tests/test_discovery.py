@@ -26,6 +26,9 @@ def test_dates_in_the_forms_sitemaps_and_feeds_use():
     assert parse_date("2026-11-01T10:00:00+02:00") == datetime(2026, 11, 1, 8, tzinfo=UTC)
     assert parse_date("Tue, 10 Nov 2026 10:00:00 GMT") == datetime(2026, 11, 10, 10, tzinfo=UTC)
     assert parse_date("soon") is None and parse_date("") is None
+    # In its own zone: the day an article is stored under is its feed's day.
+    assert parse_date("Tue, 01 Dec 2026 23:30:00 -0500").isoformat()[:10] == "2026-12-01"
+    assert parse_date("2026-12-01T23:30:00-05:00").isoformat()[:10] == "2026-12-01"
 
 
 def test_a_gzipped_sitemap_index():
