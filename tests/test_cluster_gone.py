@@ -214,3 +214,44 @@ def test_a_redis_user_refused_a_command_the_worker_needs_gets_one_line_and_exit_
         assert not client.exists(f"newscrawl:run-acl{user}:news:shards")
     finally:
         sites.close()
+
+
+def test_a_writer_whose_worker_was_killed_gives_the_run_up_after_its_wait(
+    redis_server,  # noqa: F811
+    tmp_path,
+):
+    """A writer cluster whose worker was killed mid-run and not restarted: the
+    writer waited while any shard had pages in flight or a worker had not
+    closed, so for ever (found by two cluster reviews). It counts a worker at
+    work while its heartbeat lasts: after --wait it gives the run up, exit 1,
+    naming the shard, what was sent to it stored."""
+    from .test_cluster import texts_of, writer
+
+    sites = gated_sites()
+    try:
+        db = tmp_path / "w.sqlite"
+        store = writer(redis_server.url, "run-wgone", db, "--wait", "3")
+        args = (redis_server.url, "", "run-wgone")
+        wait = ("-s", "NEWSCRAWL_CLUSTER_WAIT=3")
+        workers = [
+            worker(*args, f"{i}/2", sites.urls, "--writer", *HEARTBEAT, *wait) for i in (0, 1)
+        ]
+        shards = [site_shard(s.name, 2) for s in sites.sites]
+        victim = max((0, 1), key=shards.count)
+        kill_mid_run(sites, workers, victim)
+        assert finish(workers[1 - victim], timeout=90)[0] == 1
+        code, stderr, _ = finish(store, timeout=90)  # it waited for ever
+        assert code == 1, stderr[-3000:]
+        assert (
+            stderr.strip()
+            .splitlines()[-1]
+            .startswith(
+                f"newscrawl: error: the worker of shard {victim} was gone (killed, or cut off"
+                " from Redis) for 3 s with pages left"
+            )
+        ), stderr[-2000:]
+        survivor = {s.name for s in sites.sites if site_shard(s.name, 2) != victim}
+        theirs = sorted(url for s in sites.sites if s.name in survivor for url in s.articles)
+        assert [url for url in sorted(texts_of(db)) if url in theirs] == theirs
+    finally:
+        sites.close()

@@ -211,9 +211,15 @@ def _write(
         )
         code = EXIT_FAILED
     if report.abandoned is not None:
-        shards, seeded = report.abandoned
+        shards, seeded, gone = report.abandoned
         if shards == 0:
             why = f"no worker of run {run} started within {args.wait:g} s (is the run id right?)"
+        elif gone:
+            why = (
+                f"the worker of shard {', '.join(map(str, gone))} was gone (killed, or cut"
+                f" off from Redis) for {args.wait:g} s with pages left: they stay in Redis"
+                " for a worker started with this --run id"
+            )
         else:
             why = (
                 f"{shards - seeded} of the run's {shards} shards had no worker within"

@@ -112,9 +112,10 @@ class WriterReport:
     run_id: int | None = None
     rejected: int = 0  # messages set aside (keys.rejected)
     # The run was given up after `wait` seconds with no worker at work and shards
-    # without one: how many shards the run had (0: no worker ever started), and
-    # how many of them had sent their seeds.
-    abandoned: tuple[int, int] | None = None
+    # without one: how many shards the run had (0: no worker ever started), how
+    # many of them had sent their seeds, and the shards whose worker was gone
+    # with pages left (killed, or cut off from Redis).
+    abandoned: tuple[int, int, list[int]] | None = None
 
 
 def write_run(
@@ -198,14 +199,14 @@ def _write_run(
         progress = patiently(batches.step)
         if progress is None:
             continue  # an article taken: the next
-        if progress.over:
+        if progress.over or _done_without_a_close(progress):
             break
-        if not (progress.idle and progress.closed >= progress.seeded):
-            unattended_since = None  # a worker is at work, or has work left
+        if any(progress.alive):
+            unattended_since = None  # a worker is at work
         elif unattended_since is None:
             unattended_since = time.monotonic()
         elif time.monotonic() - unattended_since >= wait:
-            batches.report.abandoned = (progress.shards, progress.seeded)
+            batches.report.abandoned = (progress.shards, progress.seeded, _gone(progress))
             break
         time.sleep(poll)
     patiently(batches.commit)  # states sent between the last commit and the end of the run
@@ -228,6 +229,38 @@ def _write_run(
         where = f"{describe(lock.token)}, run record {report.run_id} in {store.path}"
         patiently(lambda: lock.call("stored", (keys.stored,), where))
     return report
+
+
+# A worker is at work while its heartbeat lasts (keys.alive, refreshed by its
+# scheduler): one killed, or stopped without Redis, never closed its shard, and its
+# requests in flight stayed there, so that the writer, which waited while any shard
+# had work or a worker had not closed, waited for ever (found by a cluster review).
+
+
+def _gone(progress: RunProgress) -> list[int]:
+    """The shards whose worker took pages and is gone (its heartbeat too) before
+    it finished them. (Pages only queued for a shard may be another shard's
+    links for a worker that never started.)"""
+    return [
+        index
+        for index, (in_flight, alive) in enumerate(
+            zip(progress.in_flight, progress.alive, strict=True)
+        )
+        if in_flight and not alive
+    ]
+
+
+def _done_without_a_close(progress: RunProgress) -> bool:
+    """Every shard seeded, nothing left anywhere and no worker alive: the run's work
+    is done, though a worker was killed (or lost Redis) after its last page
+    instead of closing."""
+    return (
+        progress.shards > 0
+        and progress.seeded >= progress.shards
+        and progress.idle
+        and not progress.for_writer
+        and not any(progress.alive)
+    )
 
 
 class _Batches:
