@@ -42,6 +42,7 @@ __all__ = [
     "MEMUSAGE_EXCEEDED",
     "NETWORK_ERROR",
     "NOT_ARTICLE",
+    "NOT_HTML",
     "NOT_MODIFIED",
     "NO_TEXT",
     "OFFSITE",
@@ -175,6 +176,7 @@ BLOCKED = "blocked"  # 401, 403, 429 answers
 CIRCUIT_OPEN = "circuit_open"  # requests dropped after the site kept failing
 ADDRESS_REFUSED = "address_refused"
 OVER_BUDGET = "over_budget"  # URLs left for the next run: the page budget was spent
+NOT_HTML = "not_html"  # answers that are no HTML page (a PDF, an image): skipped
 TOO_OLD = "too_old"
 OFFSITE = "offsite"  # another site's URLs found here, left to that site
 OFFSITE_REDIRECT = "offsite_redirect"  # pages that redirected to another site's page

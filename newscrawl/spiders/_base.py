@@ -39,6 +39,7 @@ from newscrawl.vocabulary import (
     FETCH_FAILED,
     KNOWN,
     MAX_PAGES_REACHED,
+    NOT_HTML,
     OFFSITE_REDIRECT,
     OVER_BUDGET,
     PAGES_DROPPED,
@@ -476,7 +477,18 @@ class BaseNewsSpider(scrapy.Spider):
         if isinstance(response, HtmlResponse):
             return True
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{PAGES_SKIPPED}not_html")
-        self.fetch_failures[requested_url(response)] = "not_html"
+        self.crawler.stats.inc_value(f"{PAGES_SKIPPED}{NOT_HTML}")
+        self.fetch_failures[requested_url(response)] = NOT_HTML
+        self.settle_listed(response, NOT_HTML)
         logger.info("not an HTML page, skipped: %s", response.url)
         return False
+
+    def settle_listed(self, response: Response, reason: str) -> None:
+        """A listed URL (a sitemap's, a feed's, an earlier run's) whose answer is no
+        article page and will not become one (a PDF, an image): skipped for
+        `reason`, not asked for again. Left pending, it was fetched (and charged
+        to the budget) on every run for ever (found by an attack)."""
+        states = url_states(self.crawler)
+        if states is not None and response.meta.get("tracked"):
+            site = str(response.meta.get("site") or site_of(response.url))
+            states.mark_not_article(site, without_password(requested_url(response)), reason)
