@@ -15,7 +15,8 @@ without end: a site stops being given new requests once what it has been sent
 and what waits for it reach QUEUE_FACTOR times its budget (the duplicate filter's
 drops do not count), so a sitemap past the budget is not read further. A request
 that reaches the gate after the budget is spent is not sent; its URL is kept
-pending for the next run.
+pending for the next run, unless it is a sitemap's, a feed's or a start page's,
+which the next run finds again where this one did (spiders/_base.py).
 """
 
 from __future__ import annotations

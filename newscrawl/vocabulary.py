@@ -25,6 +25,7 @@ __all__ = [
     "CLUSTER_REQUEUED",
     "CLUSTER_UNREADABLE",
     "CPU_MS",
+    "DISCOVERY_LEFT",
     "DISCOVERY_READ",
     "DROPPED",
     "ENTRIES_CUT",
@@ -176,6 +177,10 @@ BLOCKED = "blocked"  # 401, 403, 429 answers
 CIRCUIT_OPEN = "circuit_open"  # requests dropped after the site kept failing
 ADDRESS_REFUSED = "address_refused"
 OVER_BUDGET = "over_budget"  # URLs left for the next run: the page budget was spent
+# Sitemaps, feeds and start pages the page budget had no room for: not read, not kept as
+# pending URLs (a pending URL is fetched as an article page); the next run finds
+# them again where this one did (robots.txt, the sites file, an index, a home page).
+DISCOVERY_LEFT = "discovery_left"
 NOT_HTML = "not_html"  # answers that are no HTML page (a PDF, an image): skipped
 TOO_OLD = "too_old"
 OFFSITE = "offsite"  # another site's URLs found here, left to that site

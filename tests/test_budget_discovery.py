@@ -11,7 +11,10 @@ from pathlib import Path
 from .conftest import FAST, FolderSite, run
 from .discovery_site import article_page, hub_page
 
+SITEMAPS = 8
+FEEDS = 4
 URLSET = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+INDEX = '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -23,6 +26,108 @@ def _story(root: Path, slug: str) -> None:
     (root / "news" / f"{slug}.html").write_text(
         article_page(f"Harbour council story {slug} on the new ferry pier", None), "utf-8"
     )
+
+
+def _write_site(root: Path, base: str) -> None:
+    """robots.txt names an index of SITEMAPS sitemaps, each listing one article; the
+    home page announces FEEDS RSS feeds, each with one item."""
+    for folder in ("news", "sm", "feeds"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "robots.txt").write_text(f"User-agent: *\nAllow: /\nSitemap: {base}index.xml\n")
+    locs = "".join(f"<sitemap><loc>{base}sm/{n}.xml</loc></sitemap>" for n in range(SITEMAPS))
+    (root / "index.xml").write_text(f"{INDEX}{locs}</sitemapindex>", "utf-8")
+    for n in range(SITEMAPS):
+        (root / "sm" / f"{n}.xml").write_text(
+            f"{URLSET}<url><loc>{base}news/s{n}.html</loc></url></urlset>", "utf-8"
+        )
+        _story(root, f"s{n}")
+    links = "".join(
+        f'<link rel="alternate" type="application/rss+xml" href="/feeds/{n}.xml">'
+        for n in range(FEEDS)
+    )
+    (root / "index.html").write_text(hub_page("Home", [], feeds=links), "utf-8")
+    for n in range(FEEDS):
+        (root / "feeds" / f"{n}.xml").write_text(
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Post</title>'
+            f"<item><title>Feed story {n}</title><link>{base}news/f{n}.html</link></item>"
+            "</channel></rss>",
+            "utf-8",
+        )
+        _story(root, f"f{n}")
+
+
+def _stored(db: Path) -> set[str]:
+    return {str(url).rsplit("/", 1)[1] for (url,) in _rows(db, "SELECT url FROM articles")}
+
+
+def test_sitemaps_and_feeds_past_the_budget_are_read_by_the_next_run(tmp_path: Path) -> None:
+    """Found by an attack (F2): the sitemaps and feeds a budget refused were kept as
+    pending *article* URLs; every later run fetched them as pages ("not an HTML
+    page"), which also made the duplicate filter drop their real requests, so their
+    articles were never found, each run exiting 0. Now a refused sitemap or feed is
+    found again from robots.txt, the index and the home page; the cut run says so."""
+    root = tmp_path / "site"
+    root.mkdir()
+    site = FolderSite(root)
+    try:
+        _write_site(root, site.url)
+        db = tmp_path / "news.sqlite"
+        first = run("newscrawl", "crawl", site.url, "--db", str(db), "--max-pages", "4", *FAST)
+        cut = first.stderr.decode()
+        assert first.returncode == 1, cut
+        xml_rows = "SELECT url, state FROM urls WHERE url LIKE '%.xml'"
+        kept_as_articles = _rows(db, xml_rows)
+
+        site.hits.clear()
+        second = run("newscrawl", "crawl", site.url, "--db", str(db), *FAST)
+        assert second.returncode == 0, second.stderr.decode()
+        wanted = {f"s{n}.html" for n in range(SITEMAPS)} | {f"f{n}.html" for n in range(FEEDS)}
+        assert _stored(db) == wanted, second.stderr.decode()
+        # Each sitemap and feed asked for once, as what it is.
+        discovery = [p for p in site.hits if p.startswith(("/sm/", "/feeds/"))]
+        assert sorted(discovery) == sorted(set(discovery)), site.hits
+        assert "not_html" not in second.stderr.decode()
+        assert kept_as_articles == [], "a sitemap or feed kept as an article URL"
+        # The cut run said what it left unread (and exited 1, above).
+        assert "sitemaps, feeds or start pages not read" in cut, cut
+    finally:
+        site.close()
+
+
+def test_a_store_holding_sitemaps_as_pending_articles_recovers(tmp_path: Path) -> None:
+    """A store written before the fix holds sitemaps and feeds as pending article
+    URLs. The next run fetches them first (they are seeded before discovery finds
+    them): read as what they are, their articles are found, and their rows are
+    settled, not fetched again by the run after."""
+    root = tmp_path / "site"
+    root.mkdir()
+    site = FolderSite(root)
+    try:
+        _write_site(root, site.url)
+        db = tmp_path / "old.sqlite"
+        # A store with its schema: a crawl of a page that is not there.
+        run("newscrawl", "crawl", f"{site.url}nothing/", "--db", str(db), *FAST)
+        leftovers = [f"{site.url}sm/{n}.xml" for n in range(SITEMAPS)]
+        leftovers += [f"{site.url}feeds/{n}.xml" for n in range(FEEDS)]
+        with sqlite3.connect(db) as connection:
+            connection.executemany(
+                "INSERT INTO urls (url, site, state, discovered_at) VALUES (?, ?, 'pending', ?)",
+                [(url, site.url[len("http://") : -1], "2026-12-01T00:00:00Z") for url in leftovers],
+            )
+        second = run("newscrawl", "crawl", site.url, "--db", str(db), *FAST)
+        assert second.returncode == 0, second.stderr.decode()
+        wanted = {f"s{n}.html" for n in range(SITEMAPS)} | {f"f{n}.html" for n in range(FEEDS)}
+        assert _stored(db) == wanted, second.stderr.decode()
+        pending = _rows(db, "SELECT url FROM urls WHERE state = 'pending' AND url LIKE '%.xml'")
+        assert pending == [], pending
+
+        site.hits.clear()
+        third = run("newscrawl", "crawl", site.url, "--db", str(db), *FAST)
+        assert third.returncode == 0, third.stderr.decode()
+        discovery = [p for p in site.hits if p.startswith(("/sm/", "/feeds/"))]
+        assert sorted(discovery) == sorted(set(discovery)), site.hits
+    finally:
+        site.close()
 
 
 def test_a_listed_pdf_is_skipped_and_not_fetched_again(tmp_path: Path) -> None:

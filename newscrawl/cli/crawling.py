@@ -239,10 +239,27 @@ def summary(report: Any, stored_in: str | None) -> list[str]:
         if counts:
             detail = ", ".join(f"{name} {count}" for name, count in counts.items())
             lines.append(f"{title}: {sum(counts.values())} ({detail})")
-    if totals.get(v.OVER_BUDGET):
-        cap = "--max-pages" if report.stats.get(v.MAX_PAGES_REACHED) else "a site's page budget"
-        lines.append(f"stopped at {cap}: {totals[v.OVER_BUDGET]} URLs left for the next run")
+    cap = "--max-pages" if report.stats.get(v.MAX_PAGES_REACHED) else "a site's page budget"
+    if line := budget_line(totals, cap):
+        lines.append(line)
     return lines
+
+
+def budget_line(totals: dict[str, int], cap: str) -> str | None:
+    """What the page budget (`cap`) left for the next run, or None: the URLs kept
+    pending, and the sitemaps, feeds and start pages not read (the next run finds
+    them again)."""
+    from newscrawl.vocabulary import DISCOVERY_LEFT, OVER_BUDGET
+
+    left = []
+    if totals.get(OVER_BUDGET):
+        left.append(f"{totals[OVER_BUDGET]} URLs left for the next run")
+    if totals.get(DISCOVERY_LEFT):
+        left.append(
+            f"{totals[DISCOVERY_LEFT]} sitemaps, feeds or start pages not read"
+            " (asked for again by the next run)"
+        )
+    return f"stopped at {cap}: {', '.join(left)}" if left else None
 
 
 def losses(report: Any) -> list[str]:
@@ -281,10 +298,12 @@ def not_stored_for_another_site(count: int) -> str:
 
 
 def budget_cut(report: Any) -> bool:
-    """Whether the page budget ended the run with URLs left (the summary says so)."""
-    from newscrawl.vocabulary import OVER_BUDGET
+    """Whether the page budget ended the run with URLs left, or sitemaps or feeds
+    unread (the summary says so)."""
+    from newscrawl.vocabulary import DISCOVERY_LEFT, OVER_BUDGET
 
-    return bool(run_totals_of(report).get(OVER_BUDGET))
+    totals = run_totals_of(report)
+    return bool(totals.get(OVER_BUDGET) or totals.get(DISCOVERY_LEFT))
 
 
 def run_totals_of(report: Any) -> dict[str, int]:

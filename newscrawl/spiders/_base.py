@@ -36,6 +36,7 @@ from newscrawl.urls import canonicalize, parse_url_list, requested_url, site_of,
 from newscrawl.vocabulary import (
     BLOCKED,
     CANONICAL_REFUSED,
+    DISCOVERY_LEFT,
     FETCH_FAILED,
     KNOWN,
     MAX_PAGES_REACHED,
@@ -203,16 +204,26 @@ class BaseNewsSpider(scrapy.Spider):
         else:
             self.crawler.stats.inc_value(PAGES_OVER_SITE_CAP)
 
-    def left_for_next_run(self, site: str, url: str) -> None:
-        """A URL the budget had no room for: remembered as pending, so that the
-        next run fetches it, and counted once."""
+    def left_for_next_run(self, site: str, url: str, found_again: bool = False) -> None:
+        """A URL the budget had no room for, counted once: remembered as pending,
+        so that the next run fetches it; or, `found_again` (a sitemap, a feed, a
+        start page: see `found_again`), not remembered. A pending URL is fetched
+        as an article page, and first: a sitemap kept so was read as a page ("not
+        HTML") and its real request dropped as a duplicate, run after run, its
+        articles never found (found by an attack)."""
         if url in self.counted_left:
             return
         self.counted_left.add(url)
-        count_site(self.crawler, site, OVER_BUDGET)
+        count_site(self.crawler, site, DISCOVERY_LEFT if found_again else OVER_BUDGET)
         states = url_states(self.crawler)
-        if states is not None:
+        if states is not None and not found_again:
             states.add_pending(site, url, None, None)
+
+    def found_again(self, request: scrapy.Request) -> bool:
+        """Whether every run asks for `request` anew, from where this one found it
+        (robots.txt, the sites file, a sitemap index, a start page): a sitemap, a
+        feed, a start page. The news spider knows its own."""
+        return False
 
     def count_known(self, site: str, url: str) -> None:
         """An article found again that is stored already: counted once per URL."""
@@ -234,7 +245,7 @@ class BaseNewsSpider(scrapy.Spider):
             return
         if not self.budget.may_queue(site):
             self._budget_spent()
-            self.left_for_next_run(site, request.url)
+            self.left_for_next_run(site, request.url, self.found_again(request))
             self.request_gone(request)
             raise IgnoreRequest(OVER_BUDGET_REASON)  # the engine does not schedule it
         self.budget.queued(site)
@@ -454,7 +465,8 @@ class BaseNewsSpider(scrapy.Spider):
             self.request_gone(request)
         if reason == OVER_BUDGET:  # the budget gate: not a failure, left for the next run
             self._budget_spent()
-            self.left_for_next_run(site or site_of(url), url)
+            again = request is not None and self.found_again(request)
+            self.left_for_next_run(site or site_of(url), url, again)
             return
         asked = without_password(requested_url(request)) if request is not None else url
         tracked = request is not None and bool(request.meta.get("tracked"))
@@ -485,8 +497,8 @@ class BaseNewsSpider(scrapy.Spider):
 
     def settle_listed(self, response: Response, reason: str) -> None:
         """A listed URL (a sitemap's, a feed's, an earlier run's) whose answer is no
-        article page and will not become one (a PDF, an image): skipped for
-        `reason`, not asked for again. Left pending, it was fetched (and charged
+        article page and will not become one (a PDF, an image, a sitemap): skipped
+        for `reason`, not asked for again. Left pending, it was fetched (and charged
         to the budget) on every run for ever (found by an attack)."""
         states = url_states(self.crawler)
         if states is not None and response.meta.get("tracked"):

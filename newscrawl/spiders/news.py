@@ -233,6 +233,8 @@ class NewsSpider(BaseNewsSpider):
                             url, site, callback=callback, priority=priority,
                             meta={**meta, START_PAGE: callback == self.parse},
                         )  # fmt: skip
+                    else:  # the sites file names it again next run
+                        self.left_for_next_run(site, url, found_again=True)
             # What an earlier run found and did not finish (stopped, killed, failed).
             if store is not None:
                 try:
@@ -300,6 +302,8 @@ class NewsSpider(BaseNewsSpider):
                 yield self.make_request(
                     sitemap, config.name, callback=self.parse_sitemap, priority=DISCOVERY_PRIORITY
                 )
+            else:
+                self.left_for_next_run(config.name, sitemap, found_again=True)
 
     def robots_unavailable(self, failure: Any) -> None:
         # A missing robots.txt is normal, and an unreachable site shows in its pages.
@@ -355,6 +359,12 @@ class NewsSpider(BaseNewsSpider):
             # robots.txt sitemap that moved lost its articles (found by a review).
             request.meta["allow_offsite"] = True
         return request
+
+    def found_again(self, request: Request) -> bool:
+        """Sitemaps, feeds and start pages: every run asks for them anew."""
+        return request.callback in (self.parse_sitemap, self.parse_feed) or bool(
+            request.meta.get(START_PAGE)
+        )
 
     def request_scheduled(self, request: Request) -> None:
         """A sitemap or feed of its site reached the scheduler: its links wait for it.
@@ -432,7 +442,8 @@ class NewsSpider(BaseNewsSpider):
                 continue
             if reading.kind == "index":
                 if not self.may_request(config.name):
-                    return  # the rest of the index is not read
+                    self.left_for_next_run(config.name, entry.url, found_again=True)
+                    continue  # counted, not read: the next run reads the index again
                 yield self.make_request(
                     entry.url, config.name, callback=self.parse_sitemap,
                     priority=DISCOVERY_PRIORITY,
@@ -512,10 +523,18 @@ class NewsSpider(BaseNewsSpider):
             return
         site = config.name
         count_site(self.crawler, site, FETCHED)
-        if not isinstance(response, HtmlResponse) and response.meta.get(START_PAGE):
+        listed = bool(response.meta.get("tracked"))
+        if not isinstance(response, HtmlResponse) and (response.meta.get(START_PAGE) or listed):
             kind = discovery_kind(response.body)
-            if kind is not None:  # a sitemap's or a feed's URL given as a start URL
-                logger.info("start URL %s is a %s: read as one", response.url, kind)
+            if kind is not None:
+                # A sitemap's or a feed's URL given as a start URL, or listed as an
+                # article: by a sitemap, or by an earlier run that kept a sitemap
+                # its budget refused as a pending URL (its real request is then
+                # dropped as a duplicate of this one). Read as one; a listed one
+                # is settled, found again where it is listed as a sitemap or feed.
+                what = "listed URL" if listed else "start URL"
+                logger.info("%s %s is a %s: read as one", what, response.url, kind)
+                self.settle_listed(response, kind)
                 reader = self.parse_sitemap if kind == "sitemap" else self.parse_feed
                 async for request in reader(response):
                     yield request
@@ -545,14 +564,14 @@ class NewsSpider(BaseNewsSpider):
             elif config.wants(response.url) and (item := self.article_from(response, reading)):
                 yield item
         for url in reading.feeds:
-            if (
-                url not in config.feeds
-                and self.directory.owns(config, url)
-                and (self.may_request(site))
-            ):
+            if url in config.feeds or not self.directory.owns(config, url):
+                continue
+            if self.may_request(site):
                 yield self.make_request(
                     url, site, callback=self.parse_feed, priority=DISCOVERY_PRIORITY
                 )
+            else:
+                self.left_for_next_run(site, url, found_again=True)
         if reading.links_cut:
             count_site(self.crawler, site, LINKS_CUT, reading.links_cut)
         # Links found on an article come after everything else of its site.
