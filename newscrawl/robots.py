@@ -59,6 +59,7 @@ __all__ = [
     "Verdict",
     "only_own_groups",
     "robots_names",
+    "whole_lines",
 ]
 
 logger = logging.getLogger(__name__)
@@ -95,6 +96,22 @@ class Verdict:
         ):
             return ROBOTS_FORBIDDEN
         return None
+
+
+def whole_lines(body: bytes) -> bytes:
+    """The part of a robots.txt that is read: all of it up to MAX_ROBOTS_BYTES; past
+    that, its first MAX_ROBOTS_BYTES without the line the cut went through. A line
+    cut short is no rule the site wrote, and always a broader one: the half line
+    "Disallow: /" of "Disallow: /archive/private/1/" forbade the whole site. Dropped,
+    the limit can only lose rules. (A file of exactly MAX_ROBOTS_BYTES whose last
+    line has no end loses that line: its download stopped there too, so whether
+    more came after cannot be told.)"""
+    if len(body) < MAX_ROBOTS_BYTES:
+        return body
+    body = body[:MAX_ROBOTS_BYTES]
+    # RFC 9309 section 2.2: a line ends with CR, LF or CR LF.
+    end = max(body.rfind(b"\n"), body.rfind(b"\r"))
+    return body[: end + 1]
 
 
 def path_forms(url: str) -> list[str]:
@@ -349,7 +366,7 @@ class RobotsTxt:
         if status >= 400 or not 200 <= status < 300:
             self._count(ROBOTS_UNAVAILABLE)
             return ALLOW_ALL  # no robots.txt: everything allowed
-        body = response.body[:MAX_ROBOTS_BYTES]
+        body = whole_lines(response.body)
         self._count("robotstxt/response_count")
         text = body.decode("utf-8", errors="replace")
         self.crawler.signals.send_catch_log(

@@ -5,11 +5,17 @@ word of its User-Agent header (newscrawl/robots.py). Judged by Scrapy's parser
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from protego import Protego
 
-from newscrawl.robots import only_own_groups, robots_names
+from newscrawl.robots import MAX_ROBOTS_BYTES, only_own_groups, robots_names, whole_lines
 from newscrawl.settings import USER_AGENT
+
+from .conftest import FAST, FolderSite, run
 
 ALL_BUT = "User-agent: *\nDisallow: /\n\n"  # everyone is kept out, but the group after
 NONE_BUT = "User-agent: *\nAllow: /\n\n"  # everyone is let in, but the group after
@@ -68,3 +74,88 @@ def test_the_names_are_the_headers_products_not_its_words() -> None:
     assert not allowed(f"{NONE_BUT}User-agent: MyNewsBot\nDisallow: /\n", browser_style)
     assert robots_names("MyBot/2", USER_AGENT) == ["mybot"]  # ROBOTSTXT_USER_AGENT
     assert not allowed(f"{NONE_BUT}User-agent: mybot\nDisallow: /\n", explicit="MyBot")
+
+
+# -- a robots.txt past MAX_ROBOTS_BYTES ----------------------------------------------
+
+RULE = "Disallow: /archive/private/{:08d}/\n"
+HALF = "Disallow: /"  # what the cut leaves of the next rule
+
+
+def cut_after_half_rule(end: str = "\n") -> str:
+    """A robots.txt past MAX_ROBOTS_BYTES that forbids only /archive/private/...: its
+    byte MAX_ROBOTS_BYTES falls just after the "Disallow: /" of a rule."""
+    head = "User-agent: *" + end
+    rules = []
+    size = len(head)
+    while True:
+        rule = RULE.format(len(rules)).replace("\n", end)
+        if size + len(rule) + len("#") + len(end) + len(HALF) > MAX_ROBOTS_BYTES:
+            break  # the comment's room
+        rules.append(rule)
+        size += len(rule)
+    pad = MAX_ROBOTS_BYTES - len(HALF) - size  # a comment fills the gap to the byte
+    text = head + "".join(rules) + "#" + "x" * (pad - 1 - len(end)) + end
+    text += RULE.format(99_999_999).replace("\n", end)
+    assert text.encode()[:MAX_ROBOTS_BYTES].endswith(HALF.encode())
+    return text
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_the_cut_drops_the_line_it_goes_through(end: str):
+    """Before: the half line "Disallow: /" stayed, and forbade every page."""
+    text = cut_after_half_rule(end)
+    kept = whole_lines(text.encode()).decode()
+    assert kept == text[: MAX_ROBOTS_BYTES - len(HALF)]  # every whole line, up to the half
+    assert allowed(kept.replace("*", "newscrawl", 1))  # the articles are not forbidden
+    assert not allowed(kept.replace("*", "newscrawl", 1) + HALF + end)  # (it can tell)
+
+
+def test_a_robots_txt_within_the_limit_is_read_whole():
+    text = b"User-agent: *\nDisallow: /private"  # no end of line, but no cut either
+    assert whole_lines(text) == text
+    # A cut between CR and LF: the line it ends is whole.
+    head = b"User-agent: *\r\nDisallow: /a/\r\n#"
+    kept = head + b"x" * (MAX_ROBOTS_BYTES - len(head) - 1) + b"\r"
+    assert whole_lines(kept + b"\nDisallow: /b/\r\n") == kept
+    # One line longer than the limit, cut: no rule at all.
+    assert whole_lines(b"Disallow: /" + b"x" * MAX_ROBOTS_BYTES) == b""
+
+
+ARTICLE = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Harbour vote</title>'
+    '<meta property="og:type" content="article"></head><body><article><h1>Harbour vote</h1>'
+    + "".join(
+        f"<p>The council voted on the harbour plan for the {n} time this year, and the"
+        " fishermen who use the old quay every morning said they would wait and see.</p>"
+        for n in ("first", "second", "third", "fourth", "fifth", "sixth")
+    )
+    + "</article></body></html>"
+)
+
+
+@pytest.fixture()
+def long_robots(tmp_path: Path) -> Iterator[FolderSite]:
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    (root / "robots.txt").write_text(cut_after_half_rule())
+    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
+    site = FolderSite(root)
+    yield site
+    site.close()
+
+
+def test_a_crawl_reads_the_articles_a_cut_robots_txt_allows(
+    long_robots: FolderSite, tmp_path: Path
+):
+    """Before: exit 1, "pages not fetched: 1 (robots_txt 1)": the cut's half line
+    forbade the whole site, though no line of the file does."""
+    db = tmp_path / "c.sqlite"
+    url = f"{long_robots.url}news/harbour-vote.html"
+    result = run("newscrawl", "crawl", url, "--db", str(db), *FAST, "-L", "WARNING", timeout=60)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert "robots_txt" not in err
+    assert "/news/harbour-vote.html" in long_robots.hits
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (1,)
