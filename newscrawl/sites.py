@@ -16,6 +16,16 @@
 
 Errors name the file, the line and the key.
 
+`allow` and `deny` run on every link, sitemap and feed entry of the site, in the
+crawler's event loop, on URLs the site writes. An ordinary slug pattern can
+backtrack catastrophically on one hostile URL (`/news/([a-z0-9]+-?)+\\.html$` on
+`/news/` and 34 a's and an x froze a crawl past every stop), so they are
+compiled with the `regex` module (which backtracks less) and bounded as the
+`boilerplate` patterns are: URL_PATTERN_SECONDS of CPU a URL, and
+URL_PATTERNS_PAGE_SECONDS for all the URLs of one page, sitemap or feed (a
+UrlClock). A URL whose patterns run out of time is not followed, counted
+(`url_pattern_timeouts`) and warned of once a site and pattern.
+
 A site is the unit of politeness, budgets and trust. It owns the registrable
 domains of its seeds (start URLs, sitemaps, feeds) and every sub-domain of them
 (see newscrawl/hosts.py): `news.courier.example` and `www.courier.example` are
@@ -29,6 +39,7 @@ hosts; a URL then belongs to the site whose seed host it is, or is under.
 from __future__ import annotations
 
 import re
+import time
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +48,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import regex
+
 from newscrawl.cleaning.fragments import compile_user_pattern
 from newscrawl.hosts import host_key, registrable_domain, site_key
 from newscrawl.urls import InvalidURLError, parse_url, site_of
@@ -44,12 +57,17 @@ from newscrawl.urls import InvalidURLError, parse_url, site_of
 __all__ = [
     "MAX_AGE",
     "MAX_DELAY",
+    "URL_PATTERNS_PAGE_SECONDS",
+    "URL_PATTERN_SECONDS",
     "SiteConfig",
     "SiteDirectory",
     "SitesFileError",
+    "UrlClock",
+    "compile_url_pattern",
     "load_sites",
     "parse_age",
     "sites_from_urls",
+    "url_timeout_warning",
 ]
 
 _AGE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -70,6 +88,17 @@ MAX_AGE = timedelta(days=36_500)
 # download. Far beyond it a crawl never sent its first request (`delay =
 # 1e308`: robots.txt waited for ever).
 MAX_DELAY = 30.0
+# The CPU time a site's allow and deny patterns have for one URL, all together.
+# Measured with `regex` on a 2-core machine (and bounded in tests/test_url_patterns.py):
+# ordinary patterns take 5 to 60 us on a URL of URLLENGTH_LIMIT (2,083)
+# characters, the reported slug pattern 0.6 to 1.3 ms on a long slug that fails it;
+# a backtracking one runs for minutes. 10 ms leaves the ordinary ones a wide margin.
+URL_PATTERN_SECONDS = 0.01
+# The CPU time for the URLs of one page, sitemap or feed, all together: what its
+# thousands of hostile links (5,000 a page, 50,000 a sitemap) may cost at most.
+# Four ordinary patterns spend about 0.6 s on a full sitemap of 50,000 entries;
+# a stop (NEWSCRAWL_STOP_TIMEOUT, 60 s) waits for one document at most.
+URL_PATTERNS_PAGE_SECONDS = 5.0
 _KEYS = {
     "name", "start_urls", "sitemaps", "feeds", "allow", "deny", "boilerplate", "delay",
     "concurrency", "max_age", "archive",
@@ -94,6 +123,66 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_UNITS[unit]: number})
 
 
+def compile_url_pattern(source: str) -> regex.Pattern[str]:
+    """An allow or deny pattern as a crawl applies it: with `regex`, in its
+    `re`-compatible version, case-sensitive (ValueError if it is no pattern)."""
+    try:
+        return regex.compile(source, regex.VERSION0)
+    except (regex.error, OverflowError, RecursionError, ValueError) as exc:
+        # OverflowError: "a{4294967296}"; RecursionError: a pattern nested too deep.
+        shown = source if len(source) <= 100 else source[:100] + "..."  # one line to read
+        raise ValueError(f"invalid pattern {shown!r}: {exc}") from None
+
+
+@dataclass
+class UrlClock:
+    """The CPU time one page's (sitemap's, feed's) URLs have for their site's allow
+    and deny patterns; the patterns that ran out of it, in the order they did, and
+    how many URLs were not followed for it."""
+
+    left: float = URL_PATTERNS_PAGE_SECONDS
+    timed_out: dict[str, None] = field(default_factory=dict)
+    not_followed: int = 0
+
+    def search(self, patterns: Sequence[tuple[str, regex.Pattern[str]]], url: str,
+               url_left: float) -> tuple[bool | None, float]:  # fmt: skip
+        """Whether one of `patterns` is found in `url` (None: one ran out of time, in
+        the URL's `url_left` seconds or the page's), and the URL's time left."""
+        started = time.process_time()
+        for source, compiled in patterns:
+            bound = min(url_left, self.left)
+            if bound <= 0:
+                self._out_of_time(source)
+                return None, url_left
+            try:
+                found = compiled.search(url, timeout=bound) is not None
+            except TimeoutError:
+                found = None
+            ended = time.process_time()
+            self.left -= ended - started
+            url_left -= ended - started
+            started = ended
+            if found is None:
+                self._out_of_time(source)
+                return None, url_left
+            if found:
+                return True, url_left
+        return False, url_left
+
+    def _out_of_time(self, source: str) -> None:
+        self.timed_out[source] = None
+        self.not_followed += 1
+
+
+def url_timeout_warning(site: str, pattern: str, where: str) -> str:
+    """One line: `site`'s allow or deny `pattern` ran out of time on URLs of `where`."""
+    return (
+        f"site {site}: URL pattern {pattern!r} ran out of time on URLs of {where}"
+        f" ({URL_PATTERN_SECONDS * 1000:g} ms of CPU a URL, {URL_PATTERNS_PAGE_SECONDS:g} s"
+        " a page): those URLs not followed; it may nest repetitions, as ([a-z0-9]+-?)+ does"
+    )
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     name: str
@@ -107,18 +196,34 @@ class SiteConfig:
     concurrency: int | None = None
     max_age: timedelta | None = None
     archive: Path | None = None  # its own WARC folder (else the crawl's, if any)
-    _allow: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
-    _deny: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    _allow: tuple[tuple[str, regex.Pattern[str]], ...] = field(
+        default=(), repr=False, compare=False
+    )
+    _deny: tuple[tuple[str, regex.Pattern[str]], ...] = field(default=(), repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_allow", tuple(re.compile(p) for p in self.allow))
-        object.__setattr__(self, "_deny", tuple(re.compile(p) for p in self.deny))
+        for key in ("allow", "deny"):
+            compiled = tuple((p, compile_url_pattern(p)) for p in getattr(self, key))
+            object.__setattr__(self, f"_{key}", compiled)
 
-    def wants(self, url: str) -> bool:
-        """Whether an article URL passes the site's allow and deny patterns."""
-        if any(p.search(url) for p in self._deny):
-            return False
-        return not self._allow or any(p.search(url) for p in self._allow)
+    def judge(self, url: str, clock: UrlClock | None = None) -> bool | None:
+        """Whether an article URL passes the site's allow and deny patterns; None when
+        a pattern ran out of `clock`'s time on it (the clock names it). Not known
+        to pass, such a URL is not followed: whether it was denied, or allowed,
+        cannot be told, and a link the crawl skips loses less than one the
+        operator excluded and the crawl fetched."""
+        clock = clock if clock is not None else UrlClock()
+        denied, url_left = clock.search(self._deny, url, URL_PATTERN_SECONDS)
+        if denied is not False:
+            return None if denied is None else False
+        if not self._allow:
+            return True
+        allowed, _ = clock.search(self._allow, url, url_left)
+        return allowed
+
+    def wants(self, url: str, clock: UrlClock | None = None) -> bool:
+        """Whether an article URL is known to pass the site's allow and deny patterns."""
+        return self.judge(url, clock) is True
 
     @property
     def entry_urls(self) -> tuple[str, ...]:
@@ -275,8 +380,8 @@ def _value(raw: dict[str, Any], key: str) -> Any:
             for pattern in patterns:
                 if key == "boilerplate":  # as the cleaning applies it (with `regex`)
                     compile_user_pattern(pattern)
-                else:
-                    re.compile(pattern)
+                else:  # as the crawl applies it (with `regex` too)
+                    compile_url_pattern(pattern)
             return patterns
         if key == "delay":
             # TOML has inf and nan: both are floats, and nan passes any comparison

@@ -80,6 +80,7 @@ __all__ = [
     "TOO_SHORT",
     "UNCHANGED",
     "UNREACHABLE",
+    "URL_PATTERN_TIMEOUTS",
     "WRITE_ERRORS",
 ]
 
@@ -191,6 +192,8 @@ PAGES_TRUNCATED = "pages_truncated"  # read to MAX_TAGS tags, or text kept to MA
 # Pages on which a user's fragment pattern ran out of time (cleaning/fragments.py):
 # stored with the paragraphs it did not finish.
 PATTERN_TIMEOUTS = "pattern_timeouts"
+# URLs not followed: a site's allow or deny pattern ran out of time on them (sites.py).
+URL_PATTERN_TIMEOUTS = "url_pattern_timeouts"
 
 # Columns of `newscrawl stats`, in order: counter -> heading.
 STATS_COLUMNS = {

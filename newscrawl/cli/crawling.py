@@ -239,6 +239,11 @@ def summary(report: Any, stored_in: str | None) -> list[str]:
         if counts:
             detail = ", ".join(f"{name} {count}" for name, count in counts.items())
             lines.append(f"{title}: {sum(counts.values())} ({detail})")
+    if totals.get(v.URL_PATTERN_TIMEOUTS):
+        lines.append(
+            f"URLs not followed: {totals[v.URL_PATTERN_TIMEOUTS]} (a site's allow or deny"
+            " pattern ran out of time on them)"
+        )
     cap = "--max-pages" if report.stats.get(v.MAX_PAGES_REACHED) else "a site's page budget"
     if line := budget_line(totals, cap):
         lines.append(line)

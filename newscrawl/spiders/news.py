@@ -42,7 +42,14 @@ from newscrawl.refresh import conditional_headers, listed_as_changed
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
-from newscrawl.sites import SiteConfig, load_sites, parse_age, sites_from_urls
+from newscrawl.sites import (
+    SiteConfig,
+    UrlClock,
+    load_sites,
+    parse_age,
+    sites_from_urls,
+    url_timeout_warning,
+)
 from newscrawl.spiders._base import BaseNewsSpider
 from newscrawl.storage import StorageError
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list
@@ -55,6 +62,7 @@ from newscrawl.vocabulary import (
     OFFSITE_REDIRECT,
     PAGES,
     TOO_OLD,
+    URL_PATTERN_TIMEOUTS,
 )
 
 __all__ = ["NewsSpider"]
@@ -150,6 +158,8 @@ class NewsSpider(BaseNewsSpider):
         # admits its sub-domains. Which site a URL is, is the directory's question.
         self.allowed_domains = self.directory.domains
         self.known: dict[str, dict[str, KnownURL]] = {}
+        # (site, allow or deny pattern) that ran out of time: warned of once a crawl.
+        self.url_patterns_warned: set[tuple[str, str]] = set()
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
         self.pending_from_writer: dict[str, list[PendingURL]] = {}
         self.held_links: HeldLinks[Request] = HeldLinks()
@@ -244,14 +254,16 @@ class NewsSpider(BaseNewsSpider):
                     return
             else:
                 pending = self.pending_from_writer.get(config.name, [])
+            clock = UrlClock()  # the pending URLs are one list, as a sitemap's
             for row in pending:
                 request, over_budget = self.article_request(
-                    config, Entry(row.url, parse_date(row.published), title=row.title)
+                    config, Entry(row.url, parse_date(row.published), title=row.title), clock
                 )
                 if request is not None:
                     yield request
                 elif over_budget:
                     break
+            self.url_patterns_timed_out(config.name, "the list earlier runs left", clock)
 
     async def _known_from_writer(self, sites: list[str], timeout: float) -> None:
         """A cluster worker without a store learns from the run's writer which
@@ -323,7 +335,7 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, config.name, "empty_sitemaps")
             else:
                 self.crawler.stats.inc_value(DISCOVERY_READ)
-            for request in self._entry_requests(config, reading):
+            for request in self._entry_requests(config, reading, response.url):
                 yield request
         finally:
             self.request_gone(response.request or response)
@@ -342,7 +354,7 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, config.name, "empty_feeds")
             else:
                 self.crawler.stats.inc_value(DISCOVERY_READ)
-            for request in self._entry_requests(config, reading):
+            for request in self._entry_requests(config, reading, response.url):
                 yield request
         finally:
             self.request_gone(response.request or response)
@@ -431,11 +443,22 @@ class NewsSpider(BaseNewsSpider):
             self._release(held)
             raise DontCloseSpider
 
-    def _entry_requests(self, config: SiteConfig, reading: DiscoveryReading) -> Iterator[Request]:
+    def _entry_requests(
+        self, config: SiteConfig, reading: DiscoveryReading, where: str
+    ) -> Iterator[Request]:
         """Requests for a sitemap's or feed's entries, until the site's budget has no
         more room: the rest is not looked at."""
         if reading.cut:
             count_site(self.crawler, config.name, ENTRIES_CUT, reading.cut)
+        clock = UrlClock()
+        try:
+            yield from self._entries_within(config, reading, clock)
+        finally:  # (a generator closed early too)
+            self.url_patterns_timed_out(config.name, where, clock)
+
+    def _entries_within(
+        self, config: SiteConfig, reading: DiscoveryReading, clock: UrlClock
+    ) -> Iterator[Request]:
         for entry in reading.entries:
             if not self.directory.owns(config, entry.url):
                 count_site(self.crawler, config.name, "offsite")
@@ -449,7 +472,7 @@ class NewsSpider(BaseNewsSpider):
                     priority=DISCOVERY_PRIORITY,
                 )  # fmt: skip
                 continue
-            request, over_budget = self.article_request(config, entry)
+            request, over_budget = self.article_request(config, entry, clock)
             if request is not None:
                 yield request
             elif over_budget:
@@ -477,11 +500,14 @@ class NewsSpider(BaseNewsSpider):
             return None
         return item
 
-    def article_request(self, config: SiteConfig, entry: Entry) -> tuple[Request | None, bool]:
+    def article_request(
+        self, config: SiteConfig, entry: Entry, clock: UrlClock
+    ) -> tuple[Request | None, bool]:
         """A request for an article URL from a sitemap, feed or earlier run, or None
         to skip it; and whether it was skipped for the budget (the URL stays
-        pending for the next run)."""
-        if not config.wants(entry.url):
+        pending for the next run). `clock`: the time of the list's URLs for the
+        site's allow and deny patterns."""
+        if not config.wants(entry.url, clock):
             return None, False
         dated = entry.published or entry.lastmod
         window = self.window_for(config)
@@ -561,7 +587,9 @@ class NewsSpider(BaseNewsSpider):
                 states = url_states(self.crawler)
                 if states is not None and response.meta.get("tracked"):
                     states.mark_not_article(site, response.url, NOT_ARTICLE)
-            elif config.wants(response.url) and (item := self.article_from(response, reading)):
+            elif self.wanted(config, response.url) and (
+                item := self.article_from(response, reading)
+            ):
                 yield item
         for url in reading.feeds:
             if url in config.feeds or not self.directory.owns(config, url):
@@ -579,6 +607,7 @@ class NewsSpider(BaseNewsSpider):
         site_known = self.known.get(site)
         dupefilter = URLDupeFilter.of(self.crawler)
         offsite_links = 0
+        clock = UrlClock()
         for number, url in enumerate(reading.links, 1):
             if number % LINKS_PER_TURN == 0:
                 # Scheduling a link (Scrapy's middlewares, the duplicate filter) takes 0.1 to
@@ -591,7 +620,10 @@ class NewsSpider(BaseNewsSpider):
             if not self.directory.owns(config, url):
                 offsite_links += 1  # another site's page, or no site's: its own crawl finds it
                 continue
-            if not config.wants(url) and classify_page(url) == ARTICLE:
+            wanted = config.judge(url, clock)
+            if wanted is None:
+                continue  # a pattern ran out of time on it: not followed (counted below)
+            if not wanted and classify_page(url) == ARTICLE:
                 continue
             known = None
             if site_known:  # (a first crawl of the site knows none: no key to make)
@@ -621,3 +653,24 @@ class NewsSpider(BaseNewsSpider):
                 self.left_for_next_run(site, url)
         if offsite_links:  # once a page: a hub may hold thousands
             count_site(self.crawler, site, "offsite", offsite_links)
+        self.url_patterns_timed_out(site, response.url, clock)
+
+    def wanted(self, config: SiteConfig, url: str) -> bool:
+        """Whether a fetched page's `url` passes its site's allow and deny patterns
+        (one that ran out of time on it: not, counted and warned of)."""
+        clock = UrlClock()
+        wanted = config.wants(url, clock)
+        self.url_patterns_timed_out(config.name, url, clock)
+        return wanted
+
+    def url_patterns_timed_out(self, site: str, where: str, clock: UrlClock) -> None:
+        """`site`'s allow or deny patterns ran out of `clock`'s time on URLs of the
+        page, sitemap or feed `where`, which were not followed: counted under
+        URL_PATTERN_TIMEOUTS, and a warning per site and pattern, once a crawl."""
+        if not clock.not_followed:
+            return
+        count_site(self.crawler, site, URL_PATTERN_TIMEOUTS, clock.not_followed)
+        for pattern in clock.timed_out:
+            if (site, pattern) not in self.url_patterns_warned:
+                self.url_patterns_warned.add((site, pattern))
+                logger.warning("%s", url_timeout_warning(site, pattern, where))
