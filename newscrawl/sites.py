@@ -152,7 +152,9 @@ class UrlClock:
         for source, compiled in patterns:
             bound = min(url_left, self.left)
             if bound <= 0:
-                self._out_of_time(source)
+                # Spent before this pattern ran (by the one that timed out, most
+                # often): the warning names this one only when it names none.
+                self._out_of_time(None if self.timed_out else source)
                 return None, url_left
             try:
                 found = compiled.search(url, timeout=bound) is not None
@@ -169,8 +171,9 @@ class UrlClock:
                 return True, url_left
         return False, url_left
 
-    def _out_of_time(self, source: str) -> None:
-        self.timed_out[source] = None
+    def _out_of_time(self, source: str | None) -> None:
+        if source is not None:
+            self.timed_out[source] = None
         self.not_followed += 1
 
 

@@ -71,6 +71,18 @@ def test_a_page_whose_time_is_spent_follows_no_more_urls_its_patterns_judge():
     clock = UrlClock(left=0.0)  # thousands of hostile links spent it
     assert config.judge("https://courier.example/news/1", clock) is None
     assert clock.not_followed == 1
+    assert list(clock.timed_out) == [r"/news/"]  # some pattern is named
+
+
+def test_a_pattern_is_not_blamed_for_the_time_another_spent():
+    """Before (found here): once BACKTRACKS had spent a page's time, the warning
+    named the pattern that ran first on the next URL too."""
+    config = site(allow=(REPORTED, BACKTRACKS))
+    clock = UrlClock(left=0.05)  # a page's time, for five hostile URLs
+    for number in range(10):
+        assert config.judge(f"https://courier.example{HOSTILE}{number}", clock) is None
+    assert list(clock.timed_out) == [BACKTRACKS]
+    assert clock.not_followed == 10
     assert site().judge("https://courier.example/news/1", UrlClock(left=0.0)) is True
 
 
