@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import RedisError
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from newscrawl.cluster.keys import ClusterError, RunKeys
+from newscrawl.cluster.outbox import Outbox
 from newscrawl.cluster.run import (
     configuration_mismatch,
     connect,
@@ -62,7 +65,11 @@ class ClusterWorker:
         self.shard = config.shard
         self.keys = RunKeys.of(config.cluster_run, crawler.spidercls.name)
         self.server = connect(config.cluster_url)  # the worker's one Redis client
-        self.relay = URLStateRelay(self.server, self.keys) if config.cluster_writer else None
+        self.outbox: Outbox | None = None
+        self.relay: URLStateRelay | None = None
+        if config.cluster_writer:
+            self.outbox = Outbox(self.server, self.keys, crawler, config.cluster_timeout)
+            self.relay = URLStateRelay(self.outbox, self.keys)
         self._join_run(crawler.spider)  # before the crawl writes anything of the run
 
     def _join_run(self, spider: Any) -> None:
@@ -164,21 +171,18 @@ class URLStateRelay:
     """Worker side: what the frontier would record of a tracked URL (found in a
     sitemap or feed, failed, not an article), onto the run's list for the writer.
 
-    Losing one of these loses no article, only a retry or a skip on the next
-    run, so a Redis error is logged and the crawl goes on (a Redis that stays
-    down stops the worker through its scheduler anyway)."""
+    While Redis does not answer, the states wait in the worker's outbox with its
+    articles (newscrawl/cluster/outbox.py), and the crawl goes on: one blocking
+    push per URL of a sitemap blocked the crawl 5 s per URL. A state Redis
+    refuses is logged and dropped: it loses no article, only a retry or a skip
+    on the next run."""
 
-    def __init__(self, server: redis.Redis, keys: RunKeys) -> None:
-        self.server = server
+    def __init__(self, outbox: Outbox, keys: RunKeys) -> None:
+        self.outbox = outbox
         self.key = keys.url_states
 
     def _send(self, *event: str | None) -> None:
-        import redis
-
-        try:
-            self.server.rpush(self.key, json.dumps(event))
-        except redis.RedisError as exc:
-            logger.error("could not send a URL's state to the writer: %s", exc)
+        self.outbox.send(self.key, "R", json.dumps(event), "a URL's state")
 
     def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
         self._send("pending", site, url, published, title)
@@ -194,8 +198,11 @@ class ArticleQueuePipeline:
     """Worker side: each article onto the run's list in Redis (NEWSCRAWL_CLUSTER_WRITER).
 
     The push happens while Scrapy still holds the page's request, so the request
-    is acknowledged only after its article is in Redis. A push that fails stops
-    the worker, and its requests in flight are done again by the next one.
+    is acknowledged only after its article is in Redis. While Redis does not
+    answer, the article waits in the worker's outbox, and its item (so its page)
+    with it, up to NEWSCRAWL_CLUSTER_TIMEOUT; a Redis that refuses it stops the
+    worker at once. Either way the worker's unfinished pages are done again by
+    the shard's next worker.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -211,17 +218,20 @@ class ArticleQueuePipeline:
     def from_crawler(cls, crawler: Crawler) -> ArticleQueuePipeline:
         return cls(crawler)
 
-    def process_item(self, item: object) -> object:
+    async def process_item(self, item: object) -> object:
         if not isinstance(item, ArticleItem):
             return item
-        import redis
-
-        assert self.worker is not None
+        assert self.worker is not None and self.worker.outbox is not None
         try:
-            self.worker.server.lpush(self.worker.keys.articles, encode_article(item))
-        except redis.RedisError as exc:
+            sent = self.worker.outbox.send(
+                self.worker.keys.articles, "L", encode_article(item), "an article"
+            )
+        except RedisError as exc:
             stop_on_write_error(self.crawler, f"could not send an article to the writer: {exc}")
-        else:
+            return item
+        if isinstance(sent, Deferred):
+            sent = await maybe_deferred_to_future(sent)
+        if sent:
             count_site(self.crawler, item.site, SENT_TO_WRITER)
         return item
 
@@ -232,6 +242,14 @@ class ArticleQueuePipeline:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.worker is None:
             return
+        if self.worker.outbox is not None:
+            self.worker.outbox.close()
+            if self.worker.outbox.unreachable:
+                # A call more would only hold the worker's end back by a socket timeout.
+                logger.error(
+                    "could not send this worker's counts to the writer: Redis did not answer"
+                )
+                return
         try:
             with self.worker.server.pipeline(transaction=True) as pipe:
                 for site, counts in site_counts(stats).items():
