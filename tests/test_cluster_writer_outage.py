@@ -17,7 +17,15 @@ import pytest
 from .gatedsite import Gate
 from .multisite import MultiSite, NewsSite
 from .servers import RedisServer
-from .test_cluster import finish, held, news_sitemap, texts_of, worker, writer
+from .test_cluster import (  # noqa: F401  (an autouse fixture: no worker outlives a test)
+    finish,
+    held,
+    news_sitemap,
+    no_worker_outlives_its_test,
+    texts_of,
+    worker,
+    writer,
+)
 
 # The client's socket timeout (newscrawl/cluster/run.py): what one call to a
 # stalled Redis blocks the crawl for.
@@ -51,7 +59,8 @@ class Lines:
         self.reader.start()
         # Its stdout too: a full pipe would block it.
         assert process.stdout is not None
-        threading.Thread(target=process.stdout.read, daemon=True).start()
+        self.drain = threading.Thread(target=process.stdout.read, daemon=True)
+        self.drain.start()
 
     def _read(self) -> None:
         assert self.process.stderr is not None
@@ -69,6 +78,10 @@ class Lines:
     def finish(self, timeout: float) -> tuple[int, str]:
         code = self.process.wait(timeout)
         self.reader.join(10)
+        self.drain.join(10)
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                pipe.close()
         return code, "".join(self.lines)
 
 
