@@ -1088,7 +1088,8 @@ def test_a_writer_waits_out_a_redis_restart_and_stops_at_once_when_redis_refuses
         client = redis.Redis.from_url(own_redis.url)
         prefix = "newscrawl:run-blip:news"
         client.set(f"{prefix}:shards", 1)
-        client.sadd(f"{prefix}:seeded", 0)  # a worker at work: the run goes on
+        client.sadd(f"{prefix}:seeded", 0)
+        client.set(f"{prefix}:alive:0", 1, ex=600)  # a worker at work: the run goes on
         articles = 400  # several batches of 100: the restart lands mid-run
         client.lpush(f"{prefix}:articles", *(one_article(n) for n in range(articles)))
         db = tmp_path / "w.sqlite"
@@ -1099,6 +1100,7 @@ def test_a_writer_waits_out_a_redis_restart_and_stops_at_once_when_redis_refuses
             time.sleep(0.05)
         own_redis.restart(down=2)
         client.sadd(f"{prefix}:closed", 0)  # the worker is done: the run is over
+        client.delete(f"{prefix}:alive:0")
         code, stderr, _ = finish(store, 60)
         assert code == 0 and "Traceback" not in stderr, stderr
         assert stderr.count("the cluster's Redis is unreachable") == 1, stderr
@@ -1112,6 +1114,7 @@ def test_a_writer_waits_out_a_redis_restart_and_stops_at_once_when_redis_refuses
         prefix = "newscrawl:run-full:news"
         client.set(f"{prefix}:shards", 1)
         client.sadd(f"{prefix}:seeded", 0)
+        client.set(f"{prefix}:alive:0", 1, ex=600)
         store = writer(own_redis.url, "run-full", tmp_path / "f.sqlite")
         while not client.exists(f"{prefix}:known-ready"):
             assert time.monotonic() < deadline + 60 and store.poll() is None, finish(store)[1]

@@ -301,6 +301,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
     """
 
     def __init__(self, worker: ClusterWorker, crawler: Crawler) -> None:
+        self.worker = worker
         self.keys = worker.keys
         self.prefix = worker.keys.prefix
         super().__init__(
@@ -576,6 +577,9 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         Redis, and the shard's next worker does them again."""
         if self.holding or self.unsent:
             return False  # the pages that found the unsent requests must stay in flight
+        outbox = self.worker.outbox
+        if outbox is not None and outbox.waiting:
+            return False  # nor those whose URL states wait for Redis (cluster/outbox.py)
         return not (self.stats is not None and self.stats.get_value(WRITE_ERRORS))
 
     def _acknowledge_finished(self) -> None:
