@@ -41,6 +41,9 @@ MAX_ATTEMPTS = 3
 RETRIED_NO_ARTICLE = (
     "no_html", "no_text", "too_short", "cleaned_away", "too_old", "extraction_timeout",
     "extraction_memory", "extraction_crashed", "extraction_error",
+    # An answer that was no HTML page: a PDF for good, or an article served once
+    # as text/plain or empty by a CDN's hiccup, which one answer settled for good.
+    "not_html",
 )  # fmt: skip
 
 

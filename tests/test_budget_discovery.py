@@ -6,7 +6,12 @@ served on 127.0.0.1, with a real SQLite store."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from newscrawl.demo.server import QuietHandler
+from newscrawl.frontier import MAX_ATTEMPTS
 
 from .conftest import FAST, FolderSite, run
 from .discovery_site import article_page, hub_page
@@ -133,7 +138,9 @@ def test_a_store_holding_sitemaps_as_pending_articles_recovers(tmp_path: Path) -
 def test_a_listed_pdf_is_skipped_and_not_fetched_again(tmp_path: Path) -> None:
     """Found by an attack (F5): a sitemap entry that is a PDF stayed pending with no
     attempt counted, fetched (and charged to the budget) on every run. The README:
-    a listed page that gave no article is `skipped`."""
+    a listed page that gave no article is `skipped`, and read again while it is
+    listed up to MAX_ATTEMPTS times (an article served once as no HTML page must
+    not be lost to one answer)."""
     root = tmp_path / "site"
     (root / "news").mkdir(parents=True)
     site = FolderSite(root)
@@ -148,11 +155,55 @@ def test_a_listed_pdf_is_skipped_and_not_fetched_again(tmp_path: Path) -> None:
         )
         (root / "robots.txt").write_text(f"User-agent: *\nSitemap: {site.url}sitemap.xml\n")
         db = tmp_path / "news.sqlite"
-        for _ in range(2):
+        for _ in range(MAX_ATTEMPTS + 1):
             result = run("newscrawl", "crawl", site.url, "--db", str(db), *FAST)
             assert result.returncode == 0, result.stderr.decode()
-        assert site.hits.count("/news/report.pdf") == 1, site.hits
-        state = _rows(db, "SELECT state, last_error FROM urls WHERE url LIKE '%report.pdf'")
-        assert state == [("skipped", "not_html")], state
+        assert site.hits.count("/news/report.pdf") == MAX_ATTEMPTS, site.hits
+        state = _rows(
+            db, "SELECT state, attempts, last_error FROM urls WHERE url LIKE '%report.pdf'"
+        )
+        assert state == [("skipped", MAX_ATTEMPTS, "not_html")], state
     finally:
         site.close()
+
+
+def test_an_article_served_once_as_no_html_page_is_stored_by_the_next_run(
+    tmp_path: Path,
+) -> None:
+    """One answer that was no HTML page (text/plain, a CDN's hiccup) settled a
+    listed article for good: skipped, never asked for again, lost (found by a
+    review of the commit that settled such answers)."""
+    state = {"plain": True}
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            if self.path == "/robots.txt":
+                self.send_page(
+                    f"User-agent: *\nSitemap: {base}/sitemap.xml\n".encode(), "text/plain"
+                )
+            elif self.path == "/sitemap.xml":
+                entry = f"<url><loc>{base}/news/story.html</loc></url>"
+                self.send_page(f"{URLSET}{entry}</urlset>".encode(), "application/xml")
+            elif self.path == "/":
+                self.send_page(hub_page("Home", []).encode())
+            elif self.path == "/news/story.html":
+                page = article_page("Harbour council story on the new ferry pier", None)
+                self.send_page(page.encode(), "text/plain" if state["plain"] else "text/html")
+            else:
+                self.send_error(404)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        db = tmp_path / "news.sqlite"
+        assert run("newscrawl", "crawl", url, "--db", str(db), *FAST).returncode == 0
+        state["plain"] = False
+        result = run("newscrawl", "crawl", url, "--db", str(db), *FAST)
+        assert result.returncode == 0, result.stderr.decode()[-2000:]
+        assert _rows(db, "SELECT url FROM articles") == [(f"{url}news/story.html",)]
+    finally:
+        server.shutdown()
+        server.server_close()
