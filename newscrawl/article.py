@@ -15,7 +15,7 @@ from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.jsonld import without_surrogates
 from newscrawl.language import article_language
-from newscrawl.readings import Extraction
+from newscrawl.readings import DATE_LISTED, Extraction
 from newscrawl.urls import canonicalize, site_of
 
 __all__ = [
@@ -68,8 +68,8 @@ def build_article(
     published = extraction.published or (
         str(hints["published"])[:10] if hints.get("published") else None
     )
-    if extraction.published and extraction.published_guessed:
-        hints = {**hints, "published_guessed": True}  # no reason to leave it out (--since)
+    if published:  # where its date comes from (what leaves it out of --since)
+        hints = {**hints, "published_from": extraction.published_from or DATE_LISTED}
     # What the page's JSON says (trafilatura reads its JSON-LD too) may hold a lone
     # surrogate, which no store takes: the article was lost at its write.
     text = without_surrogates(extraction.text)

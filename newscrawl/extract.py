@@ -420,7 +420,7 @@ def extract_tree(
         title=_nfc(metadata.title),
         authors=_split_authors(_nfc(metadata.author)),
         published=metadata.date,
-        published_guessed=metadata.date_guessed,
+        published_from=metadata.date_from,
         language=language,
         language_source=language_source or "",
         description=_nfc(metadata.description),

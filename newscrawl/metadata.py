@@ -49,6 +49,7 @@ from trafilatura.settings import set_date_params
 
 from newscrawl.cleaning.timestamps import DATE_WORDS
 from newscrawl.jsonld import json_ld_documents, json_values
+from newscrawl.readings import DATE_GUESSED, DATE_LISTED, DATE_STATED
 
 __all__ = ["PageMetadata", "people", "read_metadata", "stated_published"]
 
@@ -62,9 +63,11 @@ class PageMetadata:
     date: str | None = None  # ISO 8601: a date, or a date and time (with its zone if stated)
     description: str | None = None
     sitename: str | None = None
-    # The date is htmldate's guess from the page (neither stated nor listed): the
-    # build number of a script or the folder of an old picture reads as one.
-    date_guessed: bool = False
+    # Where the date comes from: DATE_STATED by the page (JSON-LD, meta tags),
+    # DATE_LISTED by its sitemap or feed entry (its day), DATE_GUESSED by
+    # htmldate from the page's text, where the build number of a script or the
+    # folder of an old picture reads as one; None without a date.
+    date_from: str | None = None
 
 
 def read_metadata(
@@ -95,10 +98,11 @@ def read_metadata(
     found.title = found.title or extract_title(tree)
     found.author = found.author or (extract_author(tree) if _may_name_author(tree) else None)
     found.url = found.url or extract_url(tree, url)
-    found.date = stated_published(tree, documents) or _listed_day(discovered_date)
-    guessed = not found.date
-    if guessed:
-        found.date = _found_date(tree, found.url, language)
+    found.date, date_from = stated_published(tree, documents), DATE_STATED
+    if not found.date:
+        found.date, date_from = _listed_day(discovered_date), DATE_LISTED
+    if not found.date:
+        found.date, date_from = _found_date(tree, found.url, language), DATE_GUESSED
     found.sitename = found.sitename or extract_sitename(tree)
     if found.sitename:
         found.sitename = found.sitename.lstrip("@")
@@ -117,7 +121,7 @@ def read_metadata(
         date=found.date or None,
         description=found.description or None,
         sitename=found.sitename or None,
-        date_guessed=guessed and bool(found.date),
+        date_from=date_from if found.date else None,
     )
 
 

@@ -18,6 +18,9 @@ from newscrawl.duplicates import SignedText
 from newscrawl.pagetype import ARTICLE
 
 __all__ = [
+    "DATE_GUESSED",
+    "DATE_LISTED",
+    "DATE_STATED",
     "DEFAULT_ROUTE",
     "EXTRACTION_ERROR",
     "EXTRACTION_MEMORY",
@@ -72,6 +75,12 @@ MAX_ENTRIES = 50_000
 MAX_TEXT_CHARS = 200_000
 
 
+# Where an article's date comes from (Extraction.published_from).
+DATE_STATED = "stated"  # the page states it: JSON-LD, meta tags
+DATE_LISTED = "listed"  # its sitemap or feed entry gives it (its day)
+DATE_GUESSED = "guessed"  # htmldate found it in the page's text
+
+
 @dataclass(frozen=True)
 class Extraction:
     """What trafilatura found on one page; `failure` is set when there is no text."""
@@ -80,7 +89,7 @@ class Extraction:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
-    published_guessed: bool = False  # htmldate's guess (metadata.PageMetadata.date_guessed)
+    published_from: str | None = None  # stated, listed or guessed (metadata.PageMetadata)
     # The page's language, as a BCP 47 tag ("en-GB"): the one it declares, else the
     # detector's reading of its text (`language_source` says which); None if neither.
     # Read in the worker: the workers share the detector's model (68 MB), loaded

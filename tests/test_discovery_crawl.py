@@ -685,3 +685,28 @@ def test_different_stories_naming_one_canonical_url_in_a_run_stay_apart(tmp_path
         titles = {title for (title,) in connection.execute("SELECT title FROM articles")}
     assert titles == {TOPICS[slug][0] for slug in slugs}
     assert len(out.read_text().splitlines()) == len(slugs)
+
+
+def test_an_article_listed_inside_the_window_is_not_left_out_by_its_listed_day(
+    tmp_path: Path,
+) -> None:
+    """A feed west of UTC lists an article at 21:30 on 1 March (02:30 UTC on 2 March)
+    and the page states no date: inside `--since 2026-03-02` when listed, it was
+    then left out as too old, its listed day (1 March, in its own zone) judged as
+    UTC's (found by a review). A listing's date is judged once, to the minute."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    try:
+        write_article(root, "late", "Evening ferry cancelled after the storm", None)
+        entry = news_entry(site.url, "late", "2026-03-01T21:30:00-05:00", "Evening ferry")
+        (root / "sitemap.xml").write_text(f"{NEWS_NS}{entry}</urlset>", "utf-8")
+        db = tmp_path / "since.sqlite"
+        result = run("newscrawl", "crawl", "--sitemap", f"{site.url}sitemap.xml", "--db", str(db),
+                     "--since", "2026-03-02", *FAST)  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()[-2000:]
+        with sqlite3.connect(db) as connection:
+            stored = connection.execute("SELECT url, published FROM articles").fetchall()
+        assert stored == [(f"{site.url}news/late.html", "2026-03-01")]
+    finally:
+        site.close()

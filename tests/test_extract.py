@@ -32,7 +32,7 @@ def test_metadata_is_mapped_to_plain_fields():
     assert extraction.canonical_url == (
         "http://127.0.0.1:8000/news/2026/03/ferry-timetable-changes-for-spring.html"
     )
-    assert extraction.published_guessed is False  # stated by the page
+    assert extraction.published_from == "stated"
     plain = (str, list, bool, type(None))
     assert all(isinstance(value, plain) for value in vars(extraction).values())
 

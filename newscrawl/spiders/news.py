@@ -37,7 +37,7 @@ from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
 from newscrawl.pagereader import PageReader
 from newscrawl.pagetype import ARTICLE, classify_page
-from newscrawl.readings import DiscoveryReading, PageReading
+from newscrawl.readings import DATE_STATED, DiscoveryReading, PageReading
 from newscrawl.refresh import conditional_headers, listed_as_changed
 from newscrawl.robots import ROBOTS_TXT_READ
 from newscrawl.runlog import count_site, stop_on_write_error
@@ -486,16 +486,19 @@ class NewsSpider(BaseNewsSpider):
     def article_from(self, response: Response, reading: PageReading) -> ArticleItem | None:
         """As every spider reads an article; and one whose own date is older than the
         crawl's window (a sitemap or feed gave none, or a wrong one) is left out,
-        counted as too old. Not for a date htmldate guessed from a page that states
-        none: a script's build number or an old picture's folder dropped new
-        articles (found by a hostile-site session); such a page is kept."""
+        counted as too old. Only for a date the page states: its listing's date was
+        judged, to the minute, when it was listed (the day it leaves the article,
+        in its own zone, was then judged again as UTC's and dropped the evening's
+        items of feeds west of UTC); and a date htmldate guessed from a page that
+        states none (a script's build number, an old picture's folder) dropped
+        new articles (found by a hostile-site session and a review)."""
         item = super().article_from(response, reading)
         config = self.config_for(response)
         if item is None or config is None:
             return item
         window = self.window_for(config)
-        guessed = bool(item.hints.get("published_guessed"))
-        if window is not None and not guessed and older_than(item.published, window):
+        stated = item.hints.get("published_from") == DATE_STATED
+        if window is not None and stated and older_than(item.published, window):
             self.no_article(config.name, response, TOO_OLD)
             return None
         return item
