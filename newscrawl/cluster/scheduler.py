@@ -414,11 +414,7 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
             if reason in (FINISHED, SHUTDOWN, CLUSTER_INCOMPLETE):
                 self._send_unsent()  # else the pages that found them stay in flight
                 if self._may_acknowledge():
-                    held = self._links_held_for()
-                    done = [request for request in self.inflight if request not in held]
-                    self.queue.acknowledge([self.inflight[request] for request in done])
-                    for request in done:
-                        del self.inflight[request]
+                    self._acknowledge()
             self.server.sadd(self.keys.closed, self.shard.index)
             self.server.delete(self.keys.alive(self.shard.index))
             self._expire_run_keys()
@@ -588,13 +584,18 @@ class ClusterScheduler(RedisScheduler):  # type: ignore[misc]
         running = self._in_progress()
         if running is None:
             return  # not known: acknowledged when the crawl ends (see close())
+        self._acknowledge(running)
+
+    def _acknowledge(self, running: Container[Request] = ()) -> None:
+        """Acknowledge the requests in flight that are done: not `running`, and no
+        link of their page held back by the spider. Forgotten only once Redis has
+        taken the acknowledgement: a failed one left the request in flight,
+        unknown to this worker (done twice)."""
         held = self._links_held_for()
-        finished = [r for r in self.inflight if r not in running and r not in held]
-        if finished:
-            # Forgotten only once Redis has taken it: a failed acknowledgement left
-            # the request in flight, unknown to this worker (done twice).
-            self.queue.acknowledge([self.inflight[request] for request in finished])
-            for request in finished:
+        done = [r for r in self.inflight if r not in running and r not in held]
+        if done:
+            self.queue.acknowledge([self.inflight[request] for request in done])
+            for request in done:
                 del self.inflight[request]
 
     def _wake(self) -> None:
