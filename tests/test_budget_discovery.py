@@ -6,14 +6,12 @@ served on 127.0.0.1, with a real SQLite store."""
 from __future__ import annotations
 
 import sqlite3
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from newscrawl.demo.server import QuietHandler
 from newscrawl.frontier import MAX_ATTEMPTS
 
-from .conftest import FAST, FolderSite, run
+from .conftest import FAST, FolderSite, run, serving
 from .discovery_site import article_page, hub_page
 
 SITEMAPS = 8
@@ -193,17 +191,11 @@ def test_an_article_served_once_as_no_html_page_is_stored_by_the_next_run(
             else:
                 self.send_error(404)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
+    with serving(Handler) as base:
+        url = f"{base}/"
         db = tmp_path / "news.sqlite"
         assert run("newscrawl", "crawl", url, "--db", str(db), *FAST).returncode == 0
         state["plain"] = False
         result = run("newscrawl", "crawl", url, "--db", str(db), *FAST)
         assert result.returncode == 0, result.stderr.decode()[-2000:]
         assert _rows(db, "SELECT url FROM articles") == [(f"{url}news/story.html",)]
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -251,11 +251,7 @@ def test_a_worker_killed_mid_run_loses_nothing_once_restarted(
         # perhaps not yet committed: a batch waits up to NEWSCRAWL_SQLITE_COMMIT_SECONDS)
         # and the victim waits for the next one at its gate. (Only one site need
         # get that far: requests queued behind a gate may hold the others back.)
-        deadline = time.monotonic() + 120
-        while not any(held(s) for s in its_sites):
-            assert all(w.poll() is None for w in workers), "a worker ended before the kill"
-            assert time.monotonic() < deadline, "the victim never asked for a held article"
-            time.sleep(0.2)
+        wait_for_a_held_article(its_sites, workers)
         workers[victim].send_signal(signal.SIGKILL)
         workers[victim].communicate(timeout=30)
         before = len(stored(database))
@@ -280,6 +276,20 @@ def held(site: NewsSite) -> bool:
     return site.gate is not None and len(site.gate.asked) > site.gate.open_count
 
 
+def wait_for_a_held_article(
+    sites: list[NewsSite], workers: list[subprocess.Popen[bytes]], timeout: float = 120
+) -> None:
+    """Wait until one of `sites` holds a request for an article back at its gate:
+    the crawl is then surely mid-run. Fails if a worker ends first, or if none
+    gets there within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not any(held(site) for site in sites):
+        for process in workers:
+            assert process.poll() is None, f"a worker ended:\n{finish(process)[1][-3000:]}"
+        assert time.monotonic() < deadline, "no worker asked for a held article"
+        time.sleep(0.1)
+
+
 def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_flight(
     postgres_server,  # noqa: F811
 ):
@@ -301,11 +311,7 @@ def test_a_worker_that_loses_redis_stops_with_one_line_and_keeps_its_pages_in_fl
             "-s", "NEWSCRAWL_CLUSTER_TIMEOUT=2",
         )  # fmt: skip
         # Once a site has served its three articles and the worker waits for the next.
-        deadline = time.monotonic() + 120
-        while not any(held(s) for s in sites.sites):
-            assert process.poll() is None, "the worker ended before Redis was lost"
-            assert time.monotonic() < deadline, "the worker never asked for a held article"
-            time.sleep(0.1)
+        wait_for_a_held_article(sites.sites, [process])
         client = redis.Redis.from_url(own_redis.url)
         held_in_redis = client.hlen("newscrawl:run-lost:news:queue:0:inflight")
         own_redis.process.send_signal(signal.SIGSTOP)  # no answer, as a dead host gives
@@ -351,11 +357,7 @@ def test_a_redis_that_answers_but_refuses_writes_stops_the_worker_at_once(
         ArticleStore.open(database).close()
         args = (own_redis.url, database, "run-refused", "0/1", sites.urls)
         process = worker(*args, "-s", "NEWSCRAWL_CLUSTER_TIMEOUT=600")
-        deadline = time.monotonic() + 60
-        while not any(held(s) for s in sites.sites):
-            assert process.poll() is None, finish(process)[1][-3000:]
-            assert time.monotonic() < deadline, "the worker never asked for a held article"
-            time.sleep(0.1)
+        wait_for_a_held_article(sites.sites, [process], timeout=60)
         client = redis.Redis.from_url(own_redis.url)
         if refusal == "OOM":
             client.config_set("maxmemory-policy", "noeviction")
@@ -462,11 +464,7 @@ def test_a_pop_whose_answer_never_came_is_done_and_the_run_still_ends(
         database = postgres_server.new_database()
         ArticleStore.open(database).close()
         process = worker(redis_server.url, database, "run-lost-pop", "0/1", sites.urls)
-        deadline = time.monotonic() + 60
-        while not held(site):
-            assert process.poll() is None, finish(process)[1][-3000:]
-            assert time.monotonic() < deadline, "the worker never asked for a held article"
-            time.sleep(0.1)
+        wait_for_a_held_article([site], [process], timeout=60)
         client = redis.Redis.from_url(redis_server.url)
         queue = "newscrawl:run-lost-pop:news:queue:0"
         lost = client.eval(
@@ -504,11 +502,7 @@ def test_pages_finished_while_redis_is_down_are_acknowledged_once_it_is_back(
         database = postgres_server.new_database()
         ArticleStore.open(database).close()
         process = worker(own_redis.url, database, "run-ack", "0/1", sites.urls)
-        deadline = time.monotonic() + 60
-        while not held(site):
-            assert process.poll() is None, finish(process)[1][-3000:]
-            assert time.monotonic() < deadline, "the worker never asked for a held article"
-            time.sleep(0.1)
+        wait_for_a_held_article([site], [process], timeout=60)
         redis.Redis.from_url(own_redis.url).shutdown(save=True)
         own_redis.process.wait(10)
         site.gate.open()

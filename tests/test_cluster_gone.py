@@ -23,6 +23,7 @@ from .test_cluster import (  # noqa: F401  (a fixture)
     no_worker_outlives_its_test,
     sites_on_both_shards,
     stored,
+    wait_for_a_held_article,
     worker,
 )
 
@@ -35,11 +36,7 @@ def kill_mid_run(sites: MultiSite, workers: list, victim: int) -> None:
     """SIGKILL worker `victim` of two once one of its sites holds an article back
     (its requests are in flight then), and open every site's gate."""
     its_sites = [s for s in sites.sites if site_shard(s.name, 2) == victim]
-    deadline = time.monotonic() + 120
-    while not any(held(s) for s in its_sites):
-        assert all(w.poll() is None for w in workers), "a worker ended before the kill"
-        assert time.monotonic() < deadline, "the victim never asked for a held article"
-        time.sleep(0.2)
+    wait_for_a_held_article(its_sites, workers)
     workers[victim].send_signal(signal.SIGKILL)
     workers[victim].communicate(timeout=30)
     for site in sites.sites:

@@ -6,13 +6,13 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from newscrawl.demo.server import QuietHandler
 from newscrawl.storage import ArticleStore
 
+from .conftest import serving
 from .discovery_site import article_page, hub_page
 from .servers import postgres_server, redis_server  # noqa: F401  (fixtures)
 from .test_cluster import finish, stored, worker
@@ -48,22 +48,17 @@ class SlowSitemapSite:
                 else:
                     self.send_error(404)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.gate.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.handler = Handler
+        self.url = ""  # once served
 
 
 @pytest.fixture()
 def slow_sitemap_site() -> Iterator[SlowSitemapSite]:
     site = SlowSitemapSite()
-    yield site
-    site.close()
+    with serving(site.handler) as base:
+        site.url = f"{base}/"
+        yield site
+        site.gate.set()  # no answer left waiting as the server closes
 
 
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["kill", "term"])

@@ -6,7 +6,6 @@ import subprocess
 import threading
 import time
 from dataclasses import replace
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
@@ -16,7 +15,7 @@ from newscrawl.demo.server import QuietHandler
 from newscrawl.items import ArticleItem
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError
 
-from .conftest import BIN, FAST, run
+from .conftest import BIN, FAST, run, serving
 from .discovery_site import article_page, hub_page
 from .gatedsite import gated_site  # noqa: F401  (a fixture)
 from .servers import postgres_server  # noqa: F401  (a fixture)
@@ -226,7 +225,7 @@ def test_a_schema_lock_held_by_a_process_that_hangs_is_waited_for_a_limited_time
 class LastPageGate:
     """A home page linking three articles and a last hub page, which waits for
     the test: once the articles are served, the crawl's only work left is that
-    page, which writes nothing to the store, and its close."""
+    page, which writes nothing to the store, and its close. Serve `handler`."""
 
     def __init__(self) -> None:
         self.gate = threading.Event()
@@ -247,15 +246,7 @@ class LastPageGate:
                 else:
                     self.send_error(404)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.gate.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.handler = Handler
 
 
 def test_a_store_that_fails_as_the_crawl_closes_makes_its_exit_code_1(
@@ -270,27 +261,29 @@ def test_a_store_that_fails_as_the_crawl_closes_makes_its_exit_code_1(
     site = LastPageGate()
     relay = stalling_relay(postgres_server.port)
     through_relay = database.replace(f":{postgres_server.port}/", f":{relay.port}/")
-    try:
-        crawl = subprocess.Popen(
-            [str(BIN / "newscrawl"), "crawl", site.url, "--db", through_relay, *FAST,
-             "-s", "NEWSCRAWL_STORE_TIMEOUT=2", "-s", "NEWSCRAWL_SQLITE_COMMIT_SECONDS=0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = time.monotonic() + 90
-        while len(site.served) < 3:
-            assert crawl.poll() is None and time.monotonic() < deadline, "the crawl did not start"
-            time.sleep(0.05)
-        time.sleep(3)  # the three stored (uncommitted: one batch for the run)
-        relay.stall()
-        site.gate.set()
+    with serving(site.handler) as base:
         try:
-            _, stderr_bytes = crawl.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            crawl.kill()
-            crawl.communicate()
-            pytest.fail("the crawl hung as it closed")
-    finally:
-        site.close()
+            crawl = subprocess.Popen(
+                [str(BIN / "newscrawl"), "crawl", f"{base}/", "--db", through_relay, *FAST,
+                 "-s", "NEWSCRAWL_STORE_TIMEOUT=2", "-s", "NEWSCRAWL_SQLITE_COMMIT_SECONDS=0"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            deadline = time.monotonic() + 90
+            while len(site.served) < 3:
+                started = crawl.poll() is None and time.monotonic() < deadline
+                assert started, "the crawl did not start"
+                time.sleep(0.05)
+            time.sleep(3)  # the three stored (uncommitted: one batch for the run)
+            relay.stall()
+            site.gate.set()
+            try:
+                _, stderr_bytes = crawl.communicate(timeout=90)
+            except subprocess.TimeoutExpired:
+                crawl.kill()
+                crawl.communicate()
+                pytest.fail("the crawl hung as it closed")
+        finally:
+            site.gate.set()  # no answer left waiting as the server closes
     stderr = stderr_bytes.decode()
     assert "Traceback" not in stderr, stderr[-3000:]
     assert crawl.returncode == 1, stderr[-2000:]
