@@ -49,14 +49,10 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import (
-    AuthenticationError,
-    AuthorizationError,
     OutOfMemoryError,
     ReadOnlyError,
     RedisError,
 )
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request
@@ -67,6 +63,7 @@ from scrapy_redis.scheduler import Scheduler as RedisScheduler
 from twisted.internet.task import LoopingCall
 
 from newscrawl.cluster.keys import KEY_LIFETIME, RunKeys, shard_of_site_or_url
+from newscrawl.cluster.outage import is_outage
 from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import ClusterWorker
 from newscrawl.stopwatch import stop_crawl
@@ -102,14 +99,6 @@ BEAT_EVERY = 5.0
 # Requests a worker keeps in memory while Redis does not answer (see
 # enqueue_request): few in practice, since it takes no new page meanwhile.
 MAX_UNSENT = 10_000
-
-
-def is_outage(error: RedisError) -> bool:
-    """Whether `error` says Redis did not answer (down, restarting, loading, too
-    slow), which may pass, rather than that it answered with a refusal."""
-    if isinstance(error, AuthenticationError | AuthorizationError):
-        return False  # redis-py files them under ConnectionError, but Redis answered
-    return isinstance(error, RedisConnectionError | RedisTimeoutError)
 
 
 def refusal(error: RedisError) -> str:
