@@ -43,6 +43,7 @@ from newscrawl.readings import (
     MAX_ENTRIES,
     MAX_PAGE_BYTES,
     MAX_PAGE_LINKS,
+    MAX_PARAGRAPH_CHARS,
     MAX_TAGS,
     MAX_TEXT_CHARS,
     ArticleFacts,
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_ENTRIES",
     "MAX_PAGE_BYTES",
     "MAX_PAGE_LINKS",
+    "MAX_PARAGRAPH_CHARS",
     "MAX_TAGS",
     "MAX_TEXT_CHARS",
     "ArticleFacts",
@@ -196,18 +198,35 @@ def _read_page(
     )  # fmt: skip
 
 
-def bounded_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, int]:
-    """`text` up to `limit` characters, and how many were cut: cut at the last
-    paragraph break in the bound's second half, else (a paragraph longer than half
-    the bound) at its last space there, else (a script without spaces, a run of
-    code) at the bound itself."""
+def bounded_text(
+    text: str, limit: int = MAX_TEXT_CHARS, paragraph_limit: int = MAX_PARAGRAPH_CHARS
+) -> tuple[str, int]:
+    """`text` with each paragraph up to `paragraph_limit` characters, the whole up
+    to `limit`, and how many characters were cut. The whole is cut at the last
+    paragraph break in the bound's second half; a paragraph (or the whole, past
+    a paragraph longer than half its bound) at its last space there, else (a
+    script without spaces, a run of code) at the bound itself."""
+    cut = 0
+    if len(text) > paragraph_limit:
+        lines = text.split("\n")
+        if any(len(line) > paragraph_limit for line in lines):
+            kept_lines = [_cut_at_space(line, paragraph_limit) for line in lines]
+            cut = len(text) - sum(map(len, kept_lines)) - (len(lines) - 1)
+            text = "\n".join(kept_lines)
     if len(text) <= limit:
-        return text, 0
+        return text, cut
     end = text.rfind("\n", limit // 2, limit + 1)
-    if end < 0:
-        end = text.rfind(" ", limit // 2, limit + 1)
-    kept = text[: end if end > 0 else limit].rstrip()
-    return kept, len(text) - len(kept)
+    kept = text[:end].rstrip() if end > 0 else _cut_at_space(text, limit)
+    return kept, cut + len(text) - len(kept)
+
+
+def _cut_at_space(text: str, limit: int) -> str:
+    """`text` up to `limit` characters: cut at its last space in the bound's second
+    half, else at the bound."""
+    if len(text) <= limit:
+        return text
+    end = text.rfind(" ", limit // 2, limit + 1)
+    return text[: end if end > 0 else limit].rstrip()
 
 
 def bounded_markup(body: bytes) -> tuple[bytes, int, int]:

@@ -11,6 +11,7 @@ from newscrawl.heldlinks import HeldLinks
 from newscrawl.pageworker import (
     MAX_PAGE_BYTES,
     MAX_PAGE_LINKS,
+    MAX_PARAGRAPH_CHARS,
     MAX_TAGS,
     MAX_TEXT_CHARS,
     bounded_markup,
@@ -193,3 +194,38 @@ def test_a_worker_keeps_nothing_of_the_paragraphs_of_pages_it_has_read() -> None
     finally:
         tracemalloc.stop()
     assert kept < 2_500_000, f"{kept} bytes kept after 100 pages"
+
+
+def test_one_huge_paragraph_is_cut_and_the_others_kept() -> None:
+    # A headline of a million characters before the story: cut at the text's
+    # bound alone, it was all that was kept, and the story was lost.
+    story = [f"Paragraph {n} of the story, with words of its own." for n in range(4)]
+    text = "\n".join(["T" * 1_000_000, *story])
+    kept, cut = bounded_text(text)
+    lines = kept.split("\n")
+    assert lines[1:] == story
+    assert lines[0] == "T" * MAX_PARAGRAPH_CHARS
+    assert len(kept) + cut == len(text)
+    # Within the bounds, nothing changes.
+    assert bounded_text("\n".join(story), 1_000, 100) == ("\n".join(story), 0)
+    # Each paragraph at a space, then the whole at a break.
+    kept, cut = bounded_text("word " * 100 + "\nshort\n" + "word " * 100, 300, 102)
+    assert kept == " ".join(["word"] * 20) + "\nshort\n" + " ".join(["word"] * 20)
+    assert cut == 2 * (500 - 99)
+
+
+def test_a_page_with_a_huge_headline_keeps_its_story() -> None:
+    story = [
+        f"The harbour board met on day {n} to weigh the plans for the new quay, and "
+        "the fishermen who work from the old one said what they thought of them."
+        for n in range(4)
+    ]
+    page = (
+        "<html><head><title>Quay plans</title></head><body><article>"
+        f"<h1>{'T' * 1_000_000}</h1>" + "".join(f"<p>{p}</p>" for p in story) + "</article>"
+        "</body></html>"
+    ).encode()
+    reading = read_page(page, "http://127.0.0.1/news/quay", "text/html", declared_article=True)
+    assert reading.article is not None, reading.failure
+    assert all(p in reading.article.text for p in story)
+    assert reading.text_cut == 1_000_000 - MAX_PARAGRAPH_CHARS

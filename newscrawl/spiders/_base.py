@@ -25,7 +25,13 @@ from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.netguard import ADDRESS_REFUSED, REDIRECT_REFUSED
 from newscrawl.pagereader import PageReader
-from newscrawl.readings import MAX_TAGS, MAX_TEXT_CHARS, NO_TEXT, PageReading
+from newscrawl.readings import (
+    MAX_PARAGRAPH_CHARS,
+    MAX_TAGS,
+    MAX_TEXT_CHARS,
+    NO_TEXT,
+    PageReading,
+)
 from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site, patterns_timed_out
@@ -450,8 +456,9 @@ class BaseNewsSpider(scrapy.Spider):
                 logger.info("page truncated: %s: %d tags past the first %d were not read",
                             url, reading.tags_cut, MAX_TAGS)  # fmt: skip
             if reading.text_cut:
-                logger.info("text truncated: %s: %d characters past the first %d were not kept",
-                            url, reading.text_cut, MAX_TEXT_CHARS)  # fmt: skip
+                logger.info("text truncated: %s: %d characters were not kept (a text keeps"
+                            " %d at most, a paragraph %d)", url, reading.text_cut,
+                            MAX_TEXT_CHARS, MAX_PARAGRAPH_CHARS)  # fmt: skip
         return reading
 
     def on_error(self, failure: Failure) -> None:
