@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from itertools import islice
@@ -98,10 +98,13 @@ def read_metadata(
     found.title = found.title or extract_title(tree)
     found.author = found.author or (extract_author(tree) if _may_name_author(tree) else None)
     found.url = found.url or extract_url(tree, url)
-    found.date, date_from = stated_published(tree, documents), DATE_STATED
+    statements = _stated_dates(tree, documents)
+    found.date, date_from = _most_precise(statements), DATE_STATED
     if not found.date:
         found.date, date_from = _listed_day(discovered_date), DATE_LISTED
-    if not found.date:
+    if not found.date and not any(map(_impossible_day, statements)):
+        # A page that states an impossible day is not searched: htmldate's loose
+        # patterns read its "2026-02-30" as 2026-02-01, a day the page never states.
         found.date, date_from = _found_date(tree, found.url, language), DATE_GUESSED
     found.sitename = found.sitename or extract_sitename(tree)
     if found.sitename:
@@ -258,6 +261,7 @@ _PUBLISHED_META = (
     "//meta[@name='pubdate' or @name='publishdate' or @name='publish-date']/@content",
 )
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_STATED_DAY = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
 # Dates outside these years are placeholders (0001-01-01, 1970-01-01) or typos.
 _FIRST_YEAR = 1990
 
@@ -287,6 +291,11 @@ def _parse_stated(value: str) -> str | None:
 def stated_published(tree: HtmlElement, documents: list[Any] | None = None) -> str | None:
     """When the page says it was published, as precisely as it says it anywhere:
     the meta tags of Open Graph and schema.org, and its JSON-LD `datePublished`."""
+    return _most_precise(_stated_dates(tree, documents))
+
+
+def _stated_dates(tree: HtmlElement, documents: list[Any] | None = None) -> list[str]:
+    """What the page's meta tags and JSON-LD state as its publication time, as written."""
     if documents is None:
         documents = json_ld_documents(tree)
     stated = [str(value) for path in _PUBLISHED_META for value in tree.xpath(path)]
@@ -296,9 +305,26 @@ def stated_published(tree: HtmlElement, documents: list[Any] | None = None) -> s
         for value in json_values(document, "datePublished")
         if isinstance(value, str)
     ]
+    return stated
+
+
+def _most_precise(stated: list[str]) -> str | None:
     parsed = [date for value in stated if (date := _parse_stated(value))]
     # The most precise statement: with a zone, then with a time, then a date.
     return max(parsed, key=_precision, default=None)
+
+
+def _impossible_day(stated: str) -> bool:
+    """True if `stated` begins with a year, month and day that make no date
+    ("2026-02-30", "2026-13-45T10:00:00Z")."""
+    match = _STATED_DAY.match(stated)
+    if match is None:
+        return False
+    try:
+        date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return True
+    return False
 
 
 def _listed_day(listed: str | None) -> str | None:

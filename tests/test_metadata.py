@@ -154,6 +154,25 @@ def test_the_page_s_own_date_comes_before_a_date_in_its_url() -> None:
     assert read_metadata(_page(), url).date == "2019-01-05"
 
 
+def test_an_impossible_stated_day_gives_no_date() -> None:
+    # htmldate read the stated "2026-02-30" loosely and gave 2026-02-01, a day the
+    # page never states, which then decided --since.
+    for stated in ("2026-02-30T10:00:00Z", "2026-02-30", "2026-13-45", "2026-02-30T10:00:00+25:00"):
+        page = _page(f'<meta property="article:published_time" content="{stated}">')
+        metadata = read_metadata(page, COURIER)
+        assert (metadata.date, metadata.date_from) == (None, None), stated
+        # The day its sitemap or feed gives it still counts.
+        metadata = read_metadata(page, COURIER, discovered_date="2026-02-27")
+        assert metadata.date == "2026-02-27", stated
+    page = _page(ld={"@type": "NewsArticle", "datePublished": "2026-02-30"})
+    assert read_metadata(page, COURIER).date is None
+    # A placeholder that is a real day (out of the years kept) is only no statement:
+    # the page's text is still searched.
+    printed = '<p class="date">Published on 28 February 2024</p>'
+    page = _page('<meta property="article:published_time" content="0001-01-01">', body=printed)
+    assert read_metadata(page, COURIER).date == "2024-02-28"
+
+
 def test_of_equally_precise_statements_the_most_explicit_kind_wins_wherever_it_stands() -> None:
     # Open Graph, then schema.org on a <meta>, then on a <time>, then the old pubdate
     # meta: whatever order the page writes them in (all dates without a time here).
