@@ -37,6 +37,7 @@ __all__ = [
     "HTTP_ERROR",
     "KNOWN",
     "LINKS_CUT",
+    "LINKS_TOO_LONG",
     "LOOP_MAX_HELD_MS",
     "LOOP_MAX_LAG_MS",
     "MAX_PAGES_REACHED",
@@ -187,6 +188,7 @@ TOO_OLD = "too_old"
 OFFSITE = "offsite"  # another site's URLs found here, left to that site
 OFFSITE_REDIRECT = "offsite_redirect"  # pages that redirected to another site's page
 LINKS_CUT = "links_cut"  # links past the cap of one page (newscrawl/pageworker.py)
+LINKS_TOO_LONG = "links_too_long"  # links longer than URLLENGTH_LIMIT: not followed
 ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one document
 PAGES_TRUNCATED = "pages_truncated"  # read to MAX_TAGS tags, or text kept to MAX_TEXT_CHARS
 # Pages on which a user's fragment pattern ran out of time (cleaning/fragments.py):

@@ -253,6 +253,37 @@ def test_links_to_another_sites_pages_are_counted_as_offsite(tmp_path: Path):
     assert counts.get(f"newscrawl/site/{name}/offsite") == 3, (counts, result.stderr.decode())
 
 
+def test_a_link_past_the_url_length_limit_is_counted_not_logged(tmp_path: Path):
+    """Scrapy's UrlLengthMiddleware logged each link longer than URLLENGTH_LIMIT in
+    full at INFO: one line of 100 KB a link. Such links are counted instead."""
+    import json
+
+    from .conftest import FolderSite
+
+    root = tmp_path / "site"
+    root.mkdir()
+    long_path = "/news/" + "a" * 100_000 + ".html"
+    links = f'<a href="{long_path}">long</a> <a href="{long_path}?twice=1">longer</a>'
+    (root / "index.html").write_text(f"<html><body>{links}</body></html>")
+    site = FolderSite(root)
+    (root / "sitemap.xml").write_text(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{site.url.rstrip('/')}{long_path}?listed=1</loc></url></urlset>"
+    )
+    stats = tmp_path / "stats.json"
+    try:
+        result = run("newscrawl", "crawl", site.url, "--sitemap", f"{site.url}sitemap.xml",
+                     "-s", f"NEWSCRAWL_STATS_FILE={stats}", *FAST)  # fmt: skip
+    finally:
+        site.close()
+    output = result.stderr.decode()
+    assert "a" * 1_000 not in output, max(output.splitlines(), key=len)[:200]
+    counts = json.loads(stats.read_text())["stats"]
+    name = site.url.removeprefix("http://").rstrip("/")
+    assert counts.get(f"newscrawl/site/{name}/links_too_long") == 3, (counts, output[-2000:])
+    assert not [path for path in site.hits if path.startswith("/news/")]
+
+
 def test_a_compressed_robots_txt_is_inflated_within_the_download_cap(tmp_path: Path):
     """The robots.txt download runs without Scrapy's cap (it stops at 500 KiB of
     its own); its decompression must not: with the cap lifted, 5 KB of gzip here

@@ -58,6 +58,7 @@ from newscrawl.vocabulary import (
     ENTRIES_CUT,
     FETCHED,
     LINKS_CUT,
+    LINKS_TOO_LONG,
     NOT_ARTICLE,
     OFFSITE_REDIRECT,
     PAGES,
@@ -459,7 +460,11 @@ class NewsSpider(BaseNewsSpider):
     def _entries_within(
         self, config: SiteConfig, reading: DiscoveryReading, clock: UrlClock
     ) -> Iterator[Request]:
+        url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         for entry in reading.entries:
+            if url_limit and len(entry.url) > url_limit:
+                count_site(self.crawler, config.name, LINKS_TOO_LONG)  # as a page's links
+                continue
             if not self.directory.owns(config, entry.url):
                 count_site(self.crawler, config.name, "offsite")
                 continue
@@ -609,7 +614,8 @@ class NewsSpider(BaseNewsSpider):
         priority = ARTICLE_LINK_PRIORITY if reading.kind == ARTICLE else HUB_LINK_PRIORITY
         site_known = self.known.get(site)
         dupefilter = URLDupeFilter.of(self.crawler)
-        offsite_links = 0
+        offsite_links = too_long = 0
+        url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         clock = UrlClock()
         for number, url in enumerate(reading.links, 1):
             if number % LINKS_PER_TURN == 0:
@@ -620,6 +626,11 @@ class NewsSpider(BaseNewsSpider):
             if has_credentials(url):
                 count_site(self.crawler, site, "credentials_refused")
                 continue  # user:password@ in a link: never requested, never printed
+            if url_limit and len(url) > url_limit:
+                # Counted, not logged: Scrapy's UrlLengthMiddleware logged each such
+                # link in full at INFO, one line of 100 KB a link.
+                too_long += 1
+                continue
             if not self.directory.owns(config, url):
                 offsite_links += 1  # another site's page, or no site's: its own crawl finds it
                 continue
@@ -656,6 +667,8 @@ class NewsSpider(BaseNewsSpider):
                 self.left_for_next_run(site, url)
         if offsite_links:  # once a page: a hub may hold thousands
             count_site(self.crawler, site, "offsite", offsite_links)
+        if too_long:
+            count_site(self.crawler, site, LINKS_TOO_LONG, too_long)
         self.url_patterns_timed_out(site, response.url, clock)
 
     def wanted(self, config: SiteConfig, url: str) -> bool:
