@@ -1222,3 +1222,52 @@ def test_a_writer_started_again_on_a_stored_run_is_refused(
         assert connection.execute("SELECT id, finish_reason FROM runs").fetchall() == [
             (1, "finished")
         ]
+
+
+def test_a_writer_restarted_mid_run_records_every_writers_stored_counts(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """The per-site "stored" counts lived in the writer's memory until the end of
+    the run: a writer restarted mid-run (SIGTERM, as systemctl restart) took its
+    committed counts with it, and its successor recorded only its own ("43 stored"
+    of 180, exit 0; found by a cluster review). They go to the run's counts in
+    Redis with each commit."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = "newscrawl:run-counts:news"
+    db = tmp_path / "c.sqlite"
+    client.set(f"{prefix}:shards", 1)
+    client.sadd(f"{prefix}:seeded", 0)
+    client.set(f"{prefix}:alive:0", 1, ex=300)  # its worker at work: the run is not over
+    client.hincrby(f"{prefix}:counts", "a.test\tfetched", 5)
+    client.lpush(f"{prefix}:articles", *(one_article(n) for n in range(3)))
+    first = writer(redis_server.url, "run-counts", db)
+    deadline = time.monotonic() + 60
+    while len(_committed(db)) < 3:
+        assert time.monotonic() < deadline and first.poll() is None, finish(first)[1]
+        time.sleep(0.1)
+    first.send_signal(signal.SIGTERM)
+    code, stderr, _ = finish(first, 60)
+    assert code == 130, stderr
+    client.lpush(f"{prefix}:articles", *(one_article(n) for n in range(3, 5)))
+    client.sadd(f"{prefix}:closed", 0)  # the worker's end: the run is over once they are stored
+    client.delete(f"{prefix}:alive:0")
+    code, stderr, _ = finish(writer(redis_server.url, "run-counts", db), 60)
+    assert code == 0, stderr
+    assert len(texts_of(db)) == 5
+    with sqlite3.connect(db) as connection:
+        counts = dict(
+            connection.execute("SELECT counter, sum(value) FROM run_counts GROUP BY counter")
+        )
+    assert counts.get("stored") == 5 and counts.get("fetched") == 5, counts
+    assert 0 < client.ttl(f"{prefix}:counts") <= 7 * 24 * 3600
+
+
+def _committed(db: Path) -> dict[str, str]:
+    """The articles a writer has committed to `db` so far (none before it made it)."""
+    try:
+        return texts_of(db) if db.exists() else {}
+    except sqlite3.OperationalError:  # its tables not made yet
+        return {}

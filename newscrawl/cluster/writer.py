@@ -210,9 +210,9 @@ def _write_run(
             break
         time.sleep(poll)
     patiently(batches.commit)  # states sent between the last commit and the end of the run
+    # The workers' counts and every writer's committed ones (_Batches._clear): a
+    # writer restarted mid-run recorded only its own, "43 stored" of 180.
     counts = patiently(lambda: _worker_counts(server, keys))
-    for site, outcomes in batches.stored_counts.items():
-        counts[site].update(outcomes)
     report = batches.report
     report.recleaned = reclean(
         store, cleaner_for, sorted(counts), stale_only=True,
@@ -281,8 +281,7 @@ class _Batches:
         self.commit_every = commit_every
         self.frontier = Frontier(store)
         self.report = WriterReport()
-        self.stored_counts: dict[str, Counter[str]] = defaultdict(Counter)
-        # The batch's counts, added to the report's once it is committed.
+        # The batch's counts, added to the report's and the run's once it is committed.
         self.outcomes: Counter[str] = Counter()
         self.batch_counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.broken = False  # a call to Redis failed since the last commit or recovery
@@ -347,9 +346,6 @@ class _Batches:
         self.store.commit()
         self.committed_not_cleared = True
         self.report.outcomes.update(self.outcomes)
-        for site, counts in self.batch_counts.items():
-            self.stored_counts[site].update(counts)
-        self._forget_batch()
         self._clear()
 
     def recover(self) -> None:
@@ -365,8 +361,19 @@ class _Batches:
         self.broken = False
 
     def _clear(self) -> None:
-        self.lock.call("clear", (self.keys.articles_writing, self.keys.url_states_writing))
+        """Empty the "writing" lists of the batch committed, and add its counts to the
+        run's in Redis in the same step: they outlive this writer."""
+        keys = self.keys
+        counts = [
+            part
+            for site, outcomes in self.batch_counts.items()
+            for counter, value in outcomes.items()
+            for part in (f"{site}\t{counter}", value)
+        ]
+        self.lock.call("clear", (keys.articles_writing, keys.url_states_writing, keys.counts),
+                       *counts)  # fmt: skip
         self.committed_not_cleared = False
+        self._forget_batch()
 
     def _restore(self) -> None:
         keys = self.keys

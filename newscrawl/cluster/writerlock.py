@@ -120,8 +120,18 @@ _SCRIPTS = {
 local moved = 0
 while redis.call('lmove', KEYS[3], KEYS[4], 'LEFT', 'RIGHT') do moved = moved + 1 end
 return {1, moved}""",
-    # KEYS[3], KEYS[4]: the "writing" lists, emptied once their batch is committed.
-    "clear": "return {1, redis.call('del', KEYS[3], KEYS[4])}",
+    # KEYS[3], KEYS[4]: the "writing" lists, emptied once their batch is committed;
+    # KEYS[5] the run's counts, which get the batch's (ARGV[4], ARGV[5]: a field
+    # and what to add, and so on) in the same step, once: a clear whose answer was
+    # lost is sent again, and then finds its articles' list gone.
+    "clear": """
+if redis.call('exists', KEYS[3]) == 1 then
+  for i = 4, #ARGV, 2 do redis.call('hincrby', KEYS[5], ARGV[i], ARGV[i + 1]) end
+  if #ARGV > 3 and redis.call('ttl', KEYS[5]) == -1 then
+    redis.call('expire', KEYS[5], ARGV[2])  -- as the run's other keys (after its workers)
+  end
+end
+return {1, redis.call('del', KEYS[3], KEYS[4])}""",
     # KEYS[3] the run's "stored" record, ARGV[4] what it says.
     "stored": "return {1, redis.call('set', KEYS[3], ARGV[4], 'EX', ARGV[2])}",
     # KEYS[3] rejected, KEYS[4] writing, ARGV[4] the message set aside.
