@@ -248,6 +248,17 @@ class Frontier:
         )
         self.store.commit()
 
+    def run_ended(self, run_id: int) -> bool | None:
+        """Whether the run record `run_id` was finished; None if there is none."""
+        row = self.db.execute("SELECT ended_at FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return None if row is None else row[0] is not None
+
+    def drop_run(self, run_id: int) -> None:
+        """Delete the run record `run_id` and its counts (one never finished)."""
+        self._write("DELETE FROM run_counts WHERE run_id = ?", [(run_id,)])
+        self._write("DELETE FROM runs WHERE id = ?", [(run_id,)])
+        self.store.commit()
+
     def run_history(self, site: str, runs: int) -> list[dict[str, int]]:
         """The counts of the site's last `runs` runs, the latest first."""
         ids = [

@@ -1271,3 +1271,69 @@ def _committed(db: Path) -> dict[str, str]:
         return texts_of(db) if db.exists() else {}
     except sqlite3.OperationalError:  # its tables not made yet
         return {}
+
+
+KILLED_AROUND_THE_RUN_RECORD = """
+import os, signal, sys
+from newscrawl.frontier import Frontier
+
+finish_run = Frontier.finish_run
+moment = sys.argv[1]
+
+
+def killed(self, *args, **kwargs):
+    if moment == "after":
+        finish_run(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+Frontier.finish_run = killed
+from newscrawl.cli import command
+
+sys.argv = ["newscrawl", "writer", *sys.argv[2:]]
+command()
+"""
+
+
+@pytest.mark.parametrize("moment", ["after", "before"])
+def test_a_writer_killed_around_its_run_record_leaves_one_record(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+    moment: str,
+):
+    """A writer that dies between its run record and the run's "stored" mark let
+    the next writer record the run a second time, exit 0, the workers' counts
+    doubled (found by a cluster review). The next writer now finds the record and
+    is refused; a record the killed writer did not finish is replaced."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    run_id = f"run-record-{moment}"
+    prefix = f"newscrawl:{run_id}:news"
+    db = tmp_path / "r.sqlite"
+    client.set(f"{prefix}:shards", 1)
+    client.sadd(f"{prefix}:seeded", 0)
+    client.sadd(f"{prefix}:closed", 0)
+    client.hincrby(f"{prefix}:counts", "a.test\tfetched", 2)
+    client.lpush(f"{prefix}:articles", one_article(1), one_article(2))
+    args = ["--cluster", redis_server.url, "--run", run_id, "--db", str(db)]
+    killed = subprocess.run(
+        [str(BIN / "python"), "-c", KILLED_AROUND_THE_RUN_RECORD, moment, *args],
+        check=False, cwd=REPO, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    client.delete(f"{prefix}:writer")  # the killed writer's lock, as if it had expired
+    code, stderr, _ = finish(writer(redis_server.url, run_id, db), 60)
+    with sqlite3.connect(db) as connection:
+        runs = connection.execute("SELECT id, finish_reason FROM runs").fetchall()
+        fetched = connection.execute(
+            "SELECT sum(value) FROM run_counts WHERE counter = 'fetched'"
+        ).fetchone()[0]
+    assert len(runs) == 1 and runs[0][1] == "finished", (runs, stderr)
+    assert fetched == 2
+    if moment == "after":
+        assert code == 2, stderr
+        assert "is stored already" in stderr.strip().splitlines()[-1], stderr
+    else:
+        assert code == 0, stderr
+    assert sorted(texts_of(db)) == ["http://a.test/1", "http://a.test/2"]

@@ -147,7 +147,7 @@ def _write(
 
     from newscrawl.cluster.outage import RedisLost
     from newscrawl.cluster.writer import write_run
-    from newscrawl.cluster.writerlock import WriterLockLost
+    from newscrawl.cluster.writerlock import RunStored, WriterLockLost
     from newscrawl.storage import ArticleStore, StorageError
     from newscrawl.storelock import StoreLock
 
@@ -168,6 +168,8 @@ def _write(
         store.rollback()  # its batch is the other writer's now
         print(f"newscrawl: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except RunStored as exc:  # found in this store (as WriterLock.acquire finds it in Redis)
+        raise CommandError(str(exc)) from None
     except KeyboardInterrupt:
         store.rollback()  # as below: its batch waits in Redis
         raise

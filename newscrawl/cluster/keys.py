@@ -218,6 +218,12 @@ class RunKeys:
         return f"{self.prefix}:stored"
 
     @property
+    def recording(self) -> str:
+        """Set by the writer about to record the run: its store and the record's id,
+        so that a successor can tell whether the record was written."""
+        return f"{self.prefix}:recording"
+
+    @property
     def known_ready(self) -> str:
         """Set once the writer has published what it knows."""
         return f"{self.prefix}:known-ready"

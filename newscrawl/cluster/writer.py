@@ -47,7 +47,7 @@ from newscrawl.cluster.keys import RunKeys
 from newscrawl.cluster.outage import Patience
 from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import decode_article
-from newscrawl.cluster.writerlock import WriterLock, describe
+from newscrawl.cluster.writerlock import WriterLock, describe, run_stored
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean, warn_of_timeouts
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
@@ -193,6 +193,7 @@ def _write_run(
             patience.ok()
             return result
 
+    patiently(lambda: _settle_an_earlier_record(server, keys, lock, batches.frontier, store))
     patiently(batches.start)
     unattended_since: float | None = None  # since when no worker was at work
     while True:
@@ -220,6 +221,11 @@ def _write_run(
     )  # fmt: skip
     frontier = batches.frontier
     report.run_id = frontier.start_run(spider)
+    # Said before the record is written: a writer that died between the record and
+    # the "stored" mark below let its successor record the run twice (found by a
+    # cluster review); the successor now looks the record up (_settle_an_earlier_record).
+    marked = f"{store.path}\t{report.run_id}"
+    patiently(lambda: lock.call("stored", (keys.recording,), marked))
     reason = FINISHED if report.abandoned is None else CLUSTER_INCOMPLETE
     frontier.finish_run(report.run_id, reason, {s: dict(c) for s, c in counts.items()})
     if report.abandoned is None:
@@ -229,6 +235,29 @@ def _write_run(
         where = f"{describe(lock.token)}, run record {report.run_id} in {store.path}"
         patiently(lambda: lock.call("stored", (keys.stored,), where))
     return report
+
+
+def _settle_an_earlier_record(
+    server: redis.Redis, keys: RunKeys, lock: WriterLock, frontier: Frontier, store: ArticleStore
+) -> None:
+    """A writer that was recording the run into this store when it stopped: if its
+    record is there, finished, the run is stored (RunStored, and marked so); one it
+    did not finish is deleted, and this writer records the run."""
+    marked = server.get(keys.recording)
+    if marked is None:
+        return
+    path, _, run_id = (marked.decode() if isinstance(marked, bytes) else str(marked)).rpartition(
+        "\t"
+    )
+    if path != str(store.path) or not run_id.isdigit():
+        return  # another store's record: nothing to look up here
+    ended = frontier.run_ended(int(run_id))
+    if ended:
+        where = f"run record {run_id} in {store.path}, by a writer that stopped right after it"
+        lock.call("stored", (keys.stored,), where)
+        raise run_stored(keys, where)
+    if ended is not None:
+        frontier.drop_run(int(run_id))
 
 
 # A worker is at work while its heartbeat lasts (keys.alive, refreshed by its

@@ -46,6 +46,7 @@ __all__ = [
     "WriterBusy",
     "WriterLock",
     "WriterLockLost",
+    "run_stored",
 ]
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,13 @@ class WriterBusy(ClusterError):
 
 class RunStored(ClusterError):
     """A writer has stored the run and recorded it; the message says where."""
+
+
+def run_stored(keys: RunKeys, where: str) -> RunStored:
+    return RunStored(
+        f"run {keys.run} is stored already ({where}): a writer started again would record it"
+        " twice; start a new run (--run)"
+    )
 
 
 class WriterLockLost(ClusterError):
@@ -132,7 +140,7 @@ if redis.call('exists', KEYS[3]) == 1 then
   end
 end
 return {1, redis.call('del', KEYS[3], KEYS[4])}""",
-    # KEYS[3] the run's "stored" record, ARGV[4] what it says.
+    # KEYS[3] the run's "stored" (or "recording") mark, ARGV[4] what it says.
     "stored": "return {1, redis.call('set', KEYS[3], ARGV[4], 'EX', ARGV[2])}",
     # KEYS[3] rejected, KEYS[4] writing, ARGV[4] the message set aside.
     "set_aside": """
@@ -163,10 +171,7 @@ class WriterLock:
         lock = cls(server, keys, token)
         answer = lock._run(server.register_script(_TAKE + _ACQUIRE), (keys.stored,))
         if answer[0] == 2:
-            raise RunStored(
-                f"run {keys.run} is stored already ({_text(answer[1])}): a writer started"
-                " again would record it twice; start a new run (--run)"
-            )
+            raise run_stored(keys, _text(answer[1]))
         if answer[0] != 1:
             raise WriterBusy(
                 f"run {keys.run} already has a writer ({describe(answer[1])}); a second one would"
