@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from newscrawl.database import database_errors
 from newscrawl.items import ArticleItem
-from newscrawl.storage import OTHER_SITE, ArticleStore, StorageError, content_hash
+from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError, content_hash
 from newscrawl.urls import canonicalize
 
 __all__ = [
@@ -148,15 +148,25 @@ class Frontier:
         content_hash: str,
         etag: str | None = None,
         last_modified: str | None = None,
+        keep_known: bool = False,
     ) -> None:
         """Mark an article's URLs (as fetched, canonical) done; call in the transaction
-        that stores the article."""
+        that stores the article. With `keep_known` (a fetch the store did not take:
+        SHRUNK), a URL done already keeps the fetch time, text hash and validators of
+        the text stored: given the teaser's, the next run judged a sitemap's lastmod
+        and asked its conditional GET against the teaser, and a correction published
+        meanwhile was never fetched (found by a review)."""
+        update = (
+            "last_error = 'shrunk'"
+            if keep_known
+            else "last_error = NULL, fetched_at = excluded.fetched_at,"
+            " content_hash = excluded.content_hash, etag = excluded.etag,"
+            " last_modified = excluded.last_modified"
+        )
         self._write(
             "INSERT INTO urls (url, site, state, discovered_at, fetched_at, content_hash, etag,"
             " last_modified) VALUES (?, ?, 'done', ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-            " state = 'done', last_error = NULL, fetched_at = excluded.fetched_at,"
-            " content_hash = excluded.content_hash, etag = excluded.etag,"
-            " last_modified = excluded.last_modified",
+            f" state = 'done', {update}",
             [
                 (canonicalize(u), site, fetched_at, fetched_at, content_hash, etag, last_modified)
                 for u in sorted(set(urls))
@@ -172,6 +182,7 @@ class Frontier:
             self.mark_done(
                 item.site, [u for u in urls if u], item.fetched_at, content_hash(item.text),
                 item.hints.get("etag"), item.hints.get("last_modified"),
+                keep_known=outcome == SHRUNK,
             )  # fmt: skip
         return outcome
 

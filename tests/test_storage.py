@@ -261,3 +261,39 @@ def test_reclean_corrects_word_counts_of_chinese_text_counted_the_old_way(tmp_pa
     (count,) = store.connection.execute("SELECT word_count FROM articles").fetchone()
     store.close()
     assert count == word_count(text) > 3
+
+
+def test_a_shrunk_fetch_leaves_the_urls_state_of_the_text_stored(tmp_path: Path):
+    """A teaser fetched in place of the article is not stored (SHRUNK); its URL's
+    state got the teaser's fetch time, text hash and validators all the same, so
+    the next run judged a sitemap's lastmod and its conditional GET against the
+    teaser, and a correction published meanwhile was never fetched."""
+    from newscrawl.frontier import Frontier
+    from newscrawl.storage import SHRUNK
+
+    store = ArticleStore.open(tmp_path / "s.sqlite")
+    frontier = Frontier(store)
+    text = " ".join(f"word{n}" for n in range(200))
+    full = replace(ARTICLE, text=text, raw_text=text, word_count=200,
+                   hints={"etag": '"v1-full"', "last_modified": "Sun, 15 Mar 2026 09:00:00 GMT"})  # fmt: skip
+    frontier.store_article(full)
+    store.commit()
+    select = "SELECT url, fetched_at, content_hash, etag, last_modified, last_error FROM urls"
+    before = store.connection.execute(select).fetchall()
+    teaser = replace(full, text="word0 word1 word2", raw_text="word0 word1 word2", word_count=3,
+                     fetched_at="2026-03-20T10:00:00Z",
+                     hints={"etag": '"v2-teaser"', "last_modified": "Fri, 20 Mar 2026 09:00:00 GMT",
+                            "requested_url": "http://n.test/a?from=feed"})  # fmt: skip
+    assert frontier.store_article(teaser) == SHRUNK
+    store.commit()
+    after = {row[0]: row[1:] for row in store.connection.execute(select).fetchall()}
+    for url, *state in before:
+        assert after[url] == (*state[:-1], "shrunk"), url
+    assert after["http://n.test/a?from=feed"][0] == "2026-03-20T10:00:00Z"  # a new address: done
+    # A real new version still moves the state on.
+    longer = " ".join(f"word{n}" for n in range(300))
+    frontier.store_article(replace(teaser, text=longer, raw_text=longer, word_count=300))
+    store.commit()
+    after = {row[0]: row[1:] for row in store.connection.execute(select).fetchall()}
+    assert after["http://n.test/a"][2:] == ('"v2-teaser"', "Fri, 20 Mar 2026 09:00:00 GMT", None)
+    store.close()
