@@ -259,10 +259,13 @@ class Frontier:
         )
         self.store.commit()
 
-    def run_ended(self, run_id: int) -> bool | None:
-        """Whether the run record `run_id` was finished; None if there is none."""
-        row = self.db.execute("SELECT ended_at FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return None if row is None else row[0] is not None
+    def run_record(self, run_id: int) -> tuple[bool, str | None] | None:
+        """Whether the run record `run_id` was finished, and its finish reason; None
+        if there is no such record."""
+        row = self.db.execute(
+            "SELECT ended_at, finish_reason FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        return None if row is None else (row[0] is not None, row[1])
 
     def drop_run(self, run_id: int) -> None:
         """Delete the run record `run_id` and its counts (one never finished)."""

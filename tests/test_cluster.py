@@ -1337,3 +1337,59 @@ def test_a_writer_killed_around_its_run_record_leaves_one_record(
     else:
         assert code == 0, stderr
     assert sorted(texts_of(db)) == ["http://a.test/1", "http://a.test/2"]
+
+
+def test_a_writer_killed_after_its_record_is_found_whatever_the_db_s_spelling(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """The mark held --db as typed: killed with `--db news.sqlite`, its successor
+    given the absolute path found nothing and recorded the run again (found by a
+    review)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    run_id = "run-spelled"
+    prefix = f"newscrawl:{run_id}:news"
+    client.set(f"{prefix}:shards", 1)
+    client.sadd(f"{prefix}:seeded", 0)
+    client.sadd(f"{prefix}:closed", 0)
+    client.lpush(f"{prefix}:articles", one_article(1))
+    killed = subprocess.run(
+        [str(BIN / "python"), "-c", KILLED_AROUND_THE_RUN_RECORD, "after",
+         "--cluster", redis_server.url, "--run", run_id, "--db", "news.sqlite"],
+        check=False, cwd=tmp_path, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    client.delete(f"{prefix}:writer")
+    db = tmp_path / "news.sqlite"
+    code, stderr, _ = finish(writer(redis_server.url, run_id, db), 60)
+    with sqlite3.connect(db) as connection:
+        runs = connection.execute("SELECT id, finish_reason FROM runs").fetchall()
+    assert code == 2 and runs == [(1, "finished")], (runs, stderr)
+
+
+def test_a_writer_started_again_on_a_given_up_run_stores_its_late_workers(
+    redis_server,  # noqa: F811
+    tmp_path: Path,
+):
+    """A run given up (no worker came within --wait) may still get its late
+    workers; the writer's mark of its record must not refuse the next writer
+    (found by a review: exit 2, the late articles left in Redis)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = "newscrawl:run-late:news"
+    db = tmp_path / "late.sqlite"
+    client.set(f"{prefix}:shards", 1)  # one shard, its worker late: the run is given up
+    code, stderr, _ = finish(writer(redis_server.url, "run-late", db, "--wait", "1"), 60)
+    assert code == 1, stderr
+    client.sadd(f"{prefix}:seeded", 0)
+    client.lpush(f"{prefix}:articles", one_article(1), one_article(2))
+    client.sadd(f"{prefix}:closed", 0)
+    code, stderr, _ = finish(writer(redis_server.url, "run-late", db, "--wait", "1"), 60)
+    assert code == 0, stderr
+    assert sorted(texts_of(db)) == ["http://a.test/1", "http://a.test/2"]
+    with sqlite3.connect(db) as connection:
+        reasons = [r for (r,) in connection.execute("SELECT finish_reason FROM runs ORDER BY id")]
+    assert reasons == ["cluster_incomplete", "finished"]

@@ -36,6 +36,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from redis.backoff import NoBackoff
@@ -224,9 +225,10 @@ def _write_run(
     # Said before the record is written: a writer that died between the record and
     # the "stored" mark below let its successor record the run twice (found by a
     # cluster review); the successor now looks the record up (_settle_an_earlier_record).
-    marked = f"{store.path}\t{report.run_id}"
-    patiently(lambda: lock.call("stored", (keys.recording,), marked))
     reason = FINISHED if report.abandoned is None else CLUSTER_INCOMPLETE
+    if report.abandoned is None:  # a run given up may still get its late workers
+        marked = f"{_store_path(store)}\t{report.run_id}"
+        patiently(lambda: lock.call("stored", (keys.recording,), marked))
     frontier.finish_run(report.run_id, reason, {s: dict(c) for s, c in counts.items()})
     if report.abandoned is None:
         # A writer started again on the run (a timer firing twice) recorded it a
@@ -246,18 +248,26 @@ def _settle_an_earlier_record(
     marked = server.get(keys.recording)
     if marked is None:
         return
-    path, _, run_id = (marked.decode() if isinstance(marked, bytes) else str(marked)).rpartition(
-        "\t"
-    )
-    if path != str(store.path) or not run_id.isdigit():
+    text = marked.decode() if isinstance(marked, bytes) else str(marked)
+    path, _, run_id = text.rpartition("\t")
+    if path != _store_path(store) or not run_id.isdigit():
         return  # another store's record: nothing to look up here
-    ended = frontier.run_ended(int(run_id))
-    if ended:
+    record = frontier.run_record(int(run_id))
+    if record is None:
+        return
+    ended, reason = record
+    if ended and reason == FINISHED:
         where = f"run record {run_id} in {store.path}, by a writer that stopped right after it"
         lock.call("stored", (keys.stored,), where)
         raise run_stored(keys, where)
-    if ended is not None:
+    if not ended:
         frontier.drop_run(int(run_id))
+
+
+def _store_path(store: ArticleStore) -> str:
+    """The store's file, however --db spelled it (news.sqlite, ./news.sqlite, its
+    absolute path): a writer restarted with another spelling is the same store."""
+    return str(Path(store.path).resolve())
 
 
 # A worker is at work while its heartbeat lasts (keys.alive, refreshed by its
