@@ -77,6 +77,16 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     # archive: NEWSCRAWL_ARCHIVE_DIR, --archive, or a site's `archive`).
     "newscrawl.archive.WarcArchive": 950,
 }
+# Scrapy's UrlLengthMiddleware logged every request past URLLENGTH_LIMIT with its
+# whole URL; newscrawl's counts them instead (newscrawl/urllength.py).
+SPIDER_MIDDLEWARES_BASE = {
+    **{
+        name: order
+        for name, order in _scrapy_defaults.SPIDER_MIDDLEWARES_BASE.items()
+        if name != "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware"
+    },
+    "newscrawl.urllength.QuietUrlLength": 800,
+}
 COOKIES_ENABLED = False
 CONCURRENT_REQUESTS = 16
 # Per download slot, which is the site (the spider sets request.meta["download_slot"]):
