@@ -156,13 +156,14 @@ class Frontier:
         the text stored: given the teaser's, the next run judged a sitemap's lastmod
         and asked its conditional GET against the teaser, and a correction published
         meanwhile was never fetched (found by a review)."""
-        update = (
-            "last_error = 'shrunk'"
-            if keep_known
-            else "last_error = NULL, fetched_at = excluded.fetched_at,"
-            " content_hash = excluded.content_hash, etag = excluded.etag,"
-            " last_modified = excluded.last_modified"
-        )
+        fields = ("fetched_at", "content_hash", "etag", "last_modified")
+        if keep_known:  # a URL not done yet (a listed alias) is done now, as any
+            update = "last_error = CASE WHEN urls.state = 'done' THEN 'shrunk' END, " + ", ".join(
+                f"{f} = CASE WHEN urls.state = 'done' THEN urls.{f} ELSE excluded.{f} END"
+                for f in fields
+            )
+        else:
+            update = "last_error = NULL, " + ", ".join(f"{f} = excluded.{f}" for f in fields)
         self._write(
             "INSERT INTO urls (url, site, state, discovered_at, fetched_at, content_hash, etag,"
             " last_modified) VALUES (?, ?, 'done', ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"

@@ -280,6 +280,10 @@ def test_a_shrunk_fetch_leaves_the_urls_state_of_the_text_stored(tmp_path: Path)
     store.commit()
     select = "SELECT url, fetched_at, content_hash, etag, last_modified, last_error FROM urls"
     before = store.connection.execute(select).fetchall()
+    # An address a sitemap lists, not fetched yet: the teaser's fetch settles it as
+    # any fetch would (kept pending-like, with no fetch time, no lastmod would ever
+    # bring it back).
+    frontier.add_pending("n.test", "http://n.test/a?from=feed", None, None)
     teaser = replace(full, text="word0 word1 word2", raw_text="word0 word1 word2", word_count=3,
                      fetched_at="2026-03-20T10:00:00Z",
                      hints={"etag": '"v2-teaser"', "last_modified": "Fri, 20 Mar 2026 09:00:00 GMT",
@@ -289,7 +293,12 @@ def test_a_shrunk_fetch_leaves_the_urls_state_of_the_text_stored(tmp_path: Path)
     after = {row[0]: row[1:] for row in store.connection.execute(select).fetchall()}
     for url, *state in before:
         assert after[url] == (*state[:-1], "shrunk"), url
-    assert after["http://n.test/a?from=feed"][0] == "2026-03-20T10:00:00Z"  # a new address: done
+    assert after["http://n.test/a?from=feed"][0] == "2026-03-20T10:00:00Z"
+    assert after["http://n.test/a?from=feed"][2:] == (
+        '"v2-teaser"',
+        "Fri, 20 Mar 2026 09:00:00 GMT",
+        None,
+    )
     # A real new version still moves the state on.
     longer = " ".join(f"word{n}" for n in range(300))
     frontier.store_article(replace(teaser, text=longer, raw_text=longer, word_count=300))
