@@ -261,7 +261,16 @@ _PUBLISHED_META = (
     "//meta[@name='pubdate' or @name='publishdate' or @name='publish-date']/@content",
 )
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_STATED_DAY = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})")
+# A day written year first ("2026-02-30", "2026/2/30"), day or month first
+# ("30.02.2026", "02/30/2026"), or as RFC 2822 does ("Mon, 30 Feb 2026").
+_YEAR_FIRST = re.compile(r"\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_YEAR_LAST = re.compile(r"\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?!\d)")
+_MONTH_NAMED = re.compile(
+    r"\s*(?:[A-Za-z]{3},?\s+)?(\d{1,2})\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+    r"\.?\s+(\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Dates outside these years are placeholders (0001-01-01, 1970-01-01) or typos.
 _FIRST_YEAR = 1990
 
@@ -316,15 +325,30 @@ def _most_precise(stated: list[str]) -> str | None:
 
 def _impossible_day(stated: str) -> bool:
     """True if `stated` begins with a year, month and day that make no date
-    ("2026-02-30", "2026-13-45T10:00:00Z")."""
-    match = _STATED_DAY.match(stated)
-    if match is None:
+    ("2026-02-30", "2026-13-45T10:00:00Z", "30.02.2026", "Mon, 30 Feb 2026").
+    A zero ("0000-00-00 00:00:00", a database's empty date; "2024-00-00") is a
+    placeholder, not a statement: the page's text is still searched for its date."""
+    if match := _YEAR_FIRST.match(stated):
+        orders = [(match[1], match[2], match[3])]
+    elif match := _YEAR_LAST.match(stated):
+        orders = [(match[3], match[2], match[1]), (match[3], match[1], match[2])]
+    elif match := _MONTH_NAMED.match(stated):
+        month = str(_MONTHS.index(match[2].lower()[:3]) + 1)
+        orders = [(match[3], month, match[1])]
+    else:
         return False
+    days = [tuple(map(int, order)) for order in orders]
+    if any(0 in day for day in days):
+        return False
+    return not any(_is_day(*day) for day in days)
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
     try:
-        date(int(match[1]), int(match[2]), int(match[3]))
+        date(year, month, day)
     except ValueError:
-        return True
-    return False
+        return False
+    return True
 
 
 def _listed_day(listed: str | None) -> str | None:

@@ -157,7 +157,12 @@ def test_the_page_s_own_date_comes_before_a_date_in_its_url() -> None:
 def test_an_impossible_stated_day_gives_no_date() -> None:
     # htmldate read the stated "2026-02-30" loosely and gave 2026-02-01, a day the
     # page never states, which then decided --since.
-    for stated in ("2026-02-30T10:00:00Z", "2026-02-30", "2026-13-45", "2026-02-30T10:00:00+25:00"):
+    impossible = (
+        "2026-02-30T10:00:00Z", "2026-02-30", "2026-13-45", "2026-02-30T10:00:00+25:00",
+        "2026/02/30", "2026-2-30", "2026-02-30 10:00", "Mon, 30 Feb 2026 10:00:00 GMT",
+        "30.02.2026", "31/04/2026",
+    )  # fmt: skip
+    for stated in impossible:
         page = _page(f'<meta property="article:published_time" content="{stated}">')
         metadata = read_metadata(page, COURIER)
         assert (metadata.date, metadata.date_from) == (None, None), stated
@@ -169,8 +174,13 @@ def test_an_impossible_stated_day_gives_no_date() -> None:
     # A placeholder that is a real day (out of the years kept) is only no statement:
     # the page's text is still searched.
     printed = '<p class="date">Published on 28 February 2024</p>'
-    page = _page('<meta property="article:published_time" content="0001-01-01">', body=printed)
-    assert read_metadata(page, COURIER).date == "2024-02-28"
+    for placeholder in ("0001-01-01", "0000-00-00 00:00:00", "2024-00-00", "00.00.0000"):
+        page = _page(f'<meta property="article:published_time" content="{placeholder}">',
+                     body=printed)  # fmt: skip
+        assert read_metadata(page, COURIER).date == "2024-02-28", placeholder
+    # A day either way round is a day ("02/03/2026"): htmldate still reads it.
+    page = _page('<meta property="article:published_time" content="02/03/2026">', body=printed)
+    assert read_metadata(page, COURIER).date == "2026-03-02"
 
 
 def test_of_equally_precise_statements_the_most_explicit_kind_wins_wherever_it_stands() -> None:
