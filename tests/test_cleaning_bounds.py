@@ -16,6 +16,7 @@ from newscrawl.cleaning.repeats import (
     MAX_CANDIDATES,
     _classify,
     _Earlier,
+    _openings,
     _prepare,
 )
 from newscrawl.cleaning.structure import MAX_ANCHOR_WORDS, MAX_ANCHORS, AnchorIndex, link_share
@@ -154,8 +155,8 @@ def test_long_paragraphs_of_few_distinct_words_cost_bounded_alignment_work():
     result = TextCleaner().clean(paragraphs)
     cpu = time.process_time() - started
     assert result.paragraphs == paragraphs
-    earlier = _Earlier()
     prepared = [_prepare(p) for p in paragraphs]
+    earlier = _Earlier(_openings(prepared))
     for position, paragraph in enumerate(prepared):
         _classify(position, prepared, earlier)
         earlier.add(position, paragraph)
