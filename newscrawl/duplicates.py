@@ -30,8 +30,9 @@ import operator
 import re
 import struct
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from rensa import RMinHash
@@ -104,24 +105,37 @@ SEED = 20261201
 SIGNATURE_SCHEME = f"rensa{RMinHash.ALGORITHM_VERSION}/p{NUM_PERM}/w{SHINGLE_WORDS}/s{SEED}"
 
 _WORD = re.compile(r"\w+")
+# What each band's key hashes before its rows (band_keys).
+_BAND_PREFIXES = tuple(f"{SIGNATURE_SCHEME}#{band}".encode() for band in range(BANDS))
 
 Signature = tuple[int, ...]
 
 
 def shingles(text: str) -> set[str]:
     """The text's word n-grams (SHINGLE_WORDS words), case-folded, without punctuation."""
+    return set(_shingles(text))
+
+
+def _shingles(text: str) -> Iterator[str]:
+    """The text's shingles (see `shingles`) in order, a repeated one as often as it
+    occurs: made in C (zip, map, join), where a set comprehension was Python's."""
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
     if len(words) <= SHINGLE_WORDS:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+        return iter([" ".join(words)] if words else [])
+    return map(" ".join, zip(*[words[at:] for at in range(SHINGLE_WORDS)], strict=False))
 
 
 def signature(text: str) -> Signature | None:
     """The MinHash signature of `text`, or None for a text too short to sign."""
-    if len(_WORD.findall(text)) < MIN_SIGNED_WORDS:
+    # Counted up to the minimum, not split whole (0.14 against 0.01 ms a page).
+    if sum(1 for _ in islice(_WORD.finditer(text), MIN_SIGNED_WORDS)) < MIN_SIGNED_WORDS:
         return None
     minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update(sorted(shingles(text)))
+    # A MinHash keeps the least hash of its items under each permutation: neither
+    # their order nor a repeated one changes it. The shingles go to rensa as they
+    # are made, not as a sorted set (0.37 against 0.18 ms a page on the 1,165
+    # shared pages; the same signatures there).
+    minhash.update(_shingles(text))
     return tuple(minhash.digest())
 
 
@@ -139,11 +153,12 @@ def band_keys(sig: Signature) -> list[int]:
     """One key per band: a signed 64-bit hash of the scheme, the band's number and
     its rows (fits SQLite's INTEGER and PostgreSQL's BIGINT)."""
     keys = []
-    for band in range(BANDS):
-        rows = struct.pack(f"<{ROWS}I", *sig[band * ROWS : (band + 1) * ROWS])
-        digest = hashlib.blake2b(
-            f"{SIGNATURE_SCHEME}#{band}".encode() + rows, digest_size=8
-        ).digest()
+    # The rows of every band packed at once (each band's, little-endian, in a row).
+    packed = struct.pack(f"<{BANDS * ROWS}I", *sig[: BANDS * ROWS])
+    size = 4 * ROWS
+    for band, prefix in enumerate(_BAND_PREFIXES):
+        rows = packed[band * size : (band + 1) * size]
+        digest = hashlib.blake2b(prefix + rows, digest_size=8).digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
     return keys
 
