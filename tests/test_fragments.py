@@ -360,3 +360,31 @@ def test_the_built_ins_and_sound_user_patterns_match_as_one_expression_did() -> 
         assert matcher.match(line) == (found.lastgroup if found else None) or (
             found is not None and found.lastgroup == "byline"  # unless it reads as a sentence
         ), line
+
+
+def test_lines_holding_a_phrase_anywhere_match_as_the_whole_expression_does(
+    matcher: FragmentMatcher,
+) -> None:
+    # A line none of whose phrases ("all rights reserved", ...) is in its key is
+    # matched without the patterns that take it anywhere (FragmentMatcher.common):
+    # sound because a phrase found in the label is found in the key, which holds the
+    # label between characters of decoration, no word's.
+    assert not re.search(r"\w", _LEADING_DECORATION + _TRAILING_DECORATION)
+    assert matcher.phrases is not None and matcher.common is not None
+    lines = [
+        "Example Press 2026. All rights reserved.", "» (All Rights Reserved) «",
+        "Example Press. All rights reservedly kept.", "Alle Rechte vorbehalten.",
+        "This copy is for your personal, non-commercial use only.", "© Example Press",
+        "Wszelkie prawa zastrzeżone.", "Jane Roe is a reporter. All rights reserved.",
+        "The photographer kept all rights reserved for her own use.", *PLAIN,
+    ]  # fmt: skip
+    for line in lines:
+        key = comparison_key(line)
+        label = key.lstrip(_LEADING_DECORATION).rstrip(_TRAILING_DECORATION)
+        found = matcher.pattern.fullmatch(label) or matcher.pattern.fullmatch(key)
+        if matcher.phrases.search(key) is None:
+            common = matcher.common.fullmatch(label) or matcher.common.fullmatch(key)
+            assert (common and common.lastgroup) == (found and found.lastgroup), line
+        assert matcher.match(line) == (found.lastgroup if found else None) or (
+            found is not None and found.lastgroup == "byline"
+        ), line
