@@ -32,8 +32,8 @@ from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
 from newscrawl.cleaning import TextCleaner, split_paragraphs
-from newscrawl.cleaning.normalize import words
-from newscrawl.cleaning.siteboiler import fingerprint
+from newscrawl.cleaning.normalize import fingerprint_key, words
+from newscrawl.cleaning.siteboiler import fingerprint, key_fingerprint
 from newscrawl.discovery import Entry, iter_sitemap, parse_feed
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
@@ -259,8 +259,16 @@ def _clean(
 ) -> ArticleFacts:
     paragraphs = split_paragraphs(extraction.text)
     result = cleaner.clean_page(paragraphs, extraction.title, extraction.anchor_texts)
-    fingerprints = [fingerprint(p) for p in paragraphs]
+    keys = [fingerprint_key(p) for p in paragraphs]
+    fingerprints = [key_fingerprint(key) for key in keys]
     text = result.text  # a property that joins the paragraphs: once, one object
+    signed = None
+    if sign_story:
+        # The words of the kept paragraphs' keys are the text's shingle words (both
+        # \w+ runs of NFKC case-folded text, duplicates.shingle_words): the story's
+        # signature need not fold and split the whole text again (sign_text 0.47
+        # against 0.34 ms a page on the shared pages).
+        signed = sign_text(text, " ".join([keys[index] for index in result.kept]).split())
     return ArticleFacts(
         extraction=extraction,
         text=text,
@@ -272,7 +280,7 @@ def _clean(
         # What `extract --explain` shows; a crawl does not want it back (on a page
         # of 25,000 paragraphs, 6 MB of pickle).
         dropped=list(result.dropped) if explain else [],
-        signed=sign_text(text) if sign_story else None,
+        signed=signed,
         timed_out=result.timed_out,
     )
 

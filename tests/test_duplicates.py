@@ -11,11 +11,13 @@ import pytest
 
 from newscrawl.article import clean_article
 from newscrawl.cleaning import TextCleaner
+from newscrawl.cleaning.normalize import fingerprint_key
 from newscrawl.duplicates import (
     SIGNATURE_SCHEME,
     SIMILARITY_THRESHOLD,
     SignedText,
     decode,
+    shingle_words,
     sign_text,
     signature,
     similarity,
@@ -43,6 +45,21 @@ def score(one: str, other: str) -> float:
     a, b = signature(one), signature(other)
     assert a is not None and b is not None
     return similarity(a, b)
+
+
+def test_a_texts_shingle_words_are_its_paragraphs_fingerprint_words_in_turn() -> None:
+    # A page worker signs a text with the words of its paragraphs' fingerprint keys
+    # (pageworker._clean): the same words, so the same signature, as the text's own.
+    paragraphs = [
+        *WIRE_PARAGRAPHS[:3], "\u0301Akzent am Anfang, ÉCOLE, ﬁnal ﬂow, Ⅻ, ①",
+        "İstanbul'da ΟΔΟΣ σοφός ς, Straße, \u1100\u1161 jamo", "日本語の記事です。",
+        "-- , --", "DŽungla ǅ x\u0308", "end\u0301", "\u0327start", *WIRE_PARAGRAPHS[3:],
+    ]  # fmt: skip
+    text = "\n".join(paragraphs)
+    words = " ".join(fingerprint_key(p) for p in paragraphs).split()
+    assert shingle_words(text) == words
+    assert sign_text(text, words) == sign_text(text)
+    assert signature(text, words) == signature(text) is not None
 
 
 def test_light_edits_match_and_other_stories_of_the_same_event_do_not():

@@ -25,6 +25,7 @@ __all__ = [
     "SiteModel",
     "boilerplate_fingerprints",
     "fingerprint",
+    "key_fingerprint",
     "page_fingerprints",
     "pages_needed",
 ]
@@ -44,7 +45,11 @@ def fingerprint(paragraph: str) -> str:
     """A short, stable key for a paragraph's words (case and punctuation ignored).
 
     Cached: the site model, the cleaner and the store each ask for the same page's."""
-    key = fingerprint_key(paragraph)
+    return key_fingerprint(fingerprint_key(paragraph))
+
+
+def key_fingerprint(key: str) -> str:
+    """The fingerprint of a paragraph whose fingerprint_key is `key`."""
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
