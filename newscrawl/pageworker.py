@@ -32,7 +32,7 @@ from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
 from newscrawl.cleaning import TextCleaner, split_paragraphs
-from newscrawl.cleaning.normalize import fingerprint_key, words
+from newscrawl.cleaning.normalize import fingerprint_key_of_words, words
 from newscrawl.cleaning.siteboiler import fingerprint, key_fingerprint
 from newscrawl.discovery import Entry, iter_sitemap, parse_feed
 from newscrawl.duplicates import sign_text
@@ -259,7 +259,7 @@ def _clean(
 ) -> ArticleFacts:
     paragraphs = split_paragraphs(extraction.text)
     result = cleaner.clean_page(paragraphs, extraction.title, extraction.anchor_texts)
-    keys = [fingerprint_key(p) for p in paragraphs]
+    keys = [fingerprint_key_of_words(p) for p in paragraphs]
     fingerprints = [key_fingerprint(key) for key in keys]
     text = result.text  # a property that joins the paragraphs: once, one object
     signed = None

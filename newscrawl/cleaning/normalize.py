@@ -14,6 +14,7 @@ from functools import lru_cache
 __all__ = [
     "comparison_key",
     "fingerprint_key",
+    "fingerprint_key_of_words",
     "strip_ellipsis",
     "word_count",
     "word_size",
@@ -85,6 +86,16 @@ def fingerprint_key(text: str) -> str:
     """The words of `text` as site paragraph fingerprints are made from: case-folded,
     without punctuation, a run of Chinese or Japanese characters kept as one."""
     return " ".join(_LETTER_RUN.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def fingerprint_key_of_words(text: str) -> str:
+    """fingerprint_key(text) from `words(text)` (cached: a page's cleaning has asked
+    for the words of its paragraphs already). Both split the same case-folded text,
+    `words` a Chinese or Japanese run into its characters: the words joined are the
+    key where the text holds none of those (0.28 against 0.08 ms a page in a
+    worker, on the shared pages)."""
+    key = " ".join(words(text))
+    return key if _UNSPACED_CHAR.search(key) is None else fingerprint_key(text)
 
 
 def word_count(text: str) -> int:
