@@ -24,6 +24,7 @@ the loop, whatever the machine's load. Elsewhere it is the stall itself.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -48,21 +49,51 @@ REPORTED_LAG = 0.5
 TASKS = Path("/proc/self/task")
 
 
+class ThreadTimes:
+    """Each thread of this process: (nanoseconds on a CPU, nanoseconds waiting for
+    one while runnable), from Linux's schedstat; None where the kernel does not say.
+
+    Each thread's file is opened once and read again in place (pread): the probe
+    reads them all every TICK, and opening each anew cost 180 us a read with 8
+    threads against 21 us (2026-12-02), 0.5 ms of the crawler's CPU a page at 9
+    pages a second, more on a slower crawl."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, int] = {}  # thread id -> its open schedstat
+
+    def read(self) -> dict[str, tuple[int, int]] | None:
+        times = {}
+        try:
+            tasks = os.listdir(TASKS)  # noqa: PTH208 (names: no Path made a thread a tick)
+        except OSError:
+            return None
+        for tid in tasks:
+            try:
+                fd = self.files.get(tid)
+                if fd is None:
+                    fd = self.files[tid] = os.open(TASKS / tid / "schedstat", os.O_RDONLY)
+                fields = os.pread(fd, 128, 0).split()
+                times[tid] = (int(fields[0]), int(fields[1]))
+            except (OSError, ValueError, IndexError):
+                continue  # a thread that ended meanwhile
+        for tid in self.files.keys() - set(tasks):  # threads that ended
+            os.close(self.files.pop(tid))
+        return times or None
+
+    def close(self) -> None:
+        for fd in self.files.values():
+            os.close(fd)
+        self.files.clear()
+
+
 def thread_times() -> dict[str, tuple[int, int]] | None:
     """Each thread of this process: (nanoseconds on a CPU, nanoseconds waiting for
-    one while runnable), from Linux's schedstat; None where the kernel does not say."""
-    times = {}
+    one while runnable), read once (see ThreadTimes)."""
+    reader = ThreadTimes()
     try:
-        tasks = list(TASKS.iterdir())
-    except OSError:
-        return None
-    for task_dir in tasks:
-        try:
-            fields = (task_dir / "schedstat").read_bytes().split()
-            times[task_dir.name] = (int(fields[0]), int(fields[1]))
-        except (OSError, ValueError, IndexError):
-            continue  # a thread that ended meanwhile
-    return times or None
+        return reader.read()
+    finally:
+        reader.close()
 
 
 def held_seconds(
@@ -98,6 +129,7 @@ class LoopLag:
         self.last = 0.0
         self.last_times: dict[str, tuple[int, int]] | None = None
         self.own = ""
+        self.times = ThreadTimes()
         self.ticker: task.LoopingCall | None = None
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -109,12 +141,12 @@ class LoopLag:
     def engine_started(self) -> None:
         self.last = time.monotonic()
         self.own = str(threading.get_native_id())  # the reactor's thread: this one
-        self.last_times = thread_times()
+        self.last_times = self.times.read()
         self.ticker = task.LoopingCall(self.tick)
         self.ticker.start(TICK, now=False)
 
     def tick(self) -> None:
-        now, times = time.monotonic(), thread_times()
+        now, times = time.monotonic(), self.times.read()
         lag = now - self.last - TICK
         # The part of the stall spent waiting for a CPU: not the crawler's.
         held, waited = held_seconds(lag, self.own, self.last_times, times)
@@ -136,5 +168,6 @@ class LoopLag:
         if self.ticker is not None and self.ticker.running:
             self.tick()  # a stall since the last tick (closing the pipelines) counts too
             self.ticker.stop()
+        self.times.close()
         self.stats.set_value(LOOP_MAX_LAG_MS, round(1000 * max(self.max_lag, 0.0)))
         self.stats.set_value(LOOP_MAX_HELD_MS, round(1000 * max(self.max_held, 0.0)))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
-from newscrawl.looplag import held_seconds, thread_times
+from newscrawl.looplag import ThreadTimes, held_seconds, thread_times
 
 MS = 1_000_000  # nanoseconds
 
@@ -80,3 +81,33 @@ def test_every_thread_of_the_process_is_read() -> None:
     finally:
         done.set()
         worker.join()
+
+
+def test_thread_files_are_kept_open_and_closed_with_their_threads() -> None:
+    """The probe keeps each thread's schedstat open between reads (ThreadTimes),
+    reads a thread started since, and closes the file of one that ended."""
+    reader = ThreadTimes()
+    try:
+        assert reader.read() is not None
+        done = threading.Event()
+        worker = threading.Thread(target=done.wait, args=(5,))
+        worker.start()
+        try:
+            times = reader.read()
+            assert times is not None and str(worker.native_id) in times
+            assert str(worker.native_id) in reader.files
+        finally:
+            done.set()
+            worker.join()
+        # join() returns a moment before the kernel's task is gone.
+        gone = time.monotonic() + 5
+        while (Path("/proc/self/task") / str(worker.native_id)).exists():
+            assert time.monotonic() < gone
+            time.sleep(0.01)
+        times = reader.read()
+        assert times is not None and str(worker.native_id) not in times
+        assert str(worker.native_id) not in reader.files
+        assert str(threading.get_native_id()) in reader.files
+    finally:
+        reader.close()
+    assert not reader.files
