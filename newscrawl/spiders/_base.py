@@ -383,7 +383,7 @@ class BaseNewsSpider(scrapy.Spider):
         site = self.directory.by_name.get(hints["site"])
         item = build_article(
             facts.extraction, response.url, utc_now(), hints,
-            foreign=lambda url: self.directory.foreign_to(site, url),
+            foreign=lambda url: self.directory.foreign_to(site, url), words=facts.word_count,
         )  # fmt: skip
         if self._another_story_claims(item, facts, response.url):
             item.hints = {**item.hints, "canonical_refused": item.canonical_url}
