@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, Self
 from urllib.parse import urlparse
 from weakref import WeakKeyDictionary
 
+from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FileFeedStorage, StdoutFeedStorage
 from scrapy.utils.serialize import ScrapyJSONEncoder
 from w3lib.url import file_uri_to_path
@@ -49,6 +50,7 @@ __all__ = [
     "GuardedStdoutStorage",
     "JsonLinesSafeFileStorage",
     "PageState",
+    "SpoolAwareJsonLinesExporter",
     "discard_unchanged",
     "flush_spools",
     "keep_stored_record",
@@ -188,6 +190,20 @@ class GuardedFile:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)
+
+
+class SpoolAwareJsonLinesExporter(JsonLinesItemExporter):
+    """Scrapy's JSON Lines exporter, which makes no record for a spooled file: its
+    GuardedFile drops the bytes (the spool writes the records at the end of the
+    run), and serializing each item for nothing cost the crawler's process 0.3 ms
+    a page (sampled, 400-page crawl, 2026-12-02). The empty write still checks
+    that the file was not deleted meanwhile."""
+
+    def export_item(self, item: Any) -> None:
+        if isinstance(self.file, GuardedFile) and self.file.spooled:
+            self.file.write(b"")
+            return
+        super().export_item(item)
 
 
 class _KnowsItsCrawler:

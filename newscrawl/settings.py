@@ -182,6 +182,11 @@ FEED_STORAGES = {
     "stdout": "newscrawl.feeds.GuardedStdoutStorage",
 }
 FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
+# A JSON Lines file whose records wait in a spool (feeds.FeedSpool) gets no record
+# made of each item that would be dropped unwritten.
+FEED_EXPORTERS = dict.fromkeys(
+    ("jsonlines", "jsonl", "jl"), "newscrawl.feeds.SpoolAwareJsonLinesExporter"
+)
 
 # newscrawl's own settings (NEWSCRAWL_*) are declared, with their defaults and
 # checks, in newscrawl/config.py (NewscrawlConfig) and listed in the README; set
