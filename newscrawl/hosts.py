@@ -95,6 +95,11 @@ def url_port(url: str) -> int | None:
         return None
 
 
+# A link is judged by its site at every page that has it (a site's menu is on
+# every page), and a fetched page's address again and again: remembered, as
+# canonicalize is. 4.4 us a call otherwise; a link-discovered crawl of 400 pages
+# spent 0.37 ms of the crawler's process a page in parse's `owns` (2026-12-02).
+@lru_cache(maxsize=4096)
 def site_key(url: str) -> str:
     """The registrable domain of `url`'s host, with the port when it is not the
     scheme's default: what a URL must share with a site's seeds to be that site's."""

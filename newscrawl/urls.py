@@ -61,6 +61,8 @@ def parse_url(text: str) -> str:
 
 def has_credentials(url: str) -> bool:
     """Whether `url` carries a user name or password (user:password@host)."""
+    if "@" not in url:  # the common case, without splitting it (every link of a page)
+        return False
     try:
         netloc = urlsplit(url).netloc
     except ValueError:  # not even split ("http://u:p@[::1"): its host part as written
