@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from scrapy.statscollectors import MemoryStatsCollector
+
 from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.vocabulary import (
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 __all__ = [
+    "RunStats",
     "count_site",
     "count_write_error",
     "patterns_timed_out",
@@ -37,6 +40,20 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+class RunStats(MemoryStatsCollector):
+    """Scrapy's stats collector (STATS_CLASS), its attributes read as any object's.
+
+    Scrapy hooks every attribute read of its collector (`__getattribute__`, which
+    wraps the counting methods to warn of a deprecated `spider` argument), its own
+    `_stats` included: 2.1 us an inc_value against 0.2. A crawl counts dozens of
+    times a page (more for each link found), and the hook cost the crawler's
+    process 0.15-0.25 ms a page (sampled, 400-page crawls, 2026-12-02). A
+    `spider` argument is still taken (and ignored, as Scrapy does), unwarned."""
+
+    __getattribute__ = object.__getattribute__
+
 
 _TIMEOUTS: WeakKeyDictionary[Any, PatternTimeouts] = WeakKeyDictionary()
 

@@ -170,6 +170,8 @@ EXTENSIONS_BASE = {
     # A callback's output handled with a task per element, not 100 per response.
     "newscrawl.spideroutput.TasksPerElement": 0,
 }
+# Scrapy's in-memory stats without its hook on every attribute read (runlog.py).
+STATS_CLASS = "newscrawl.runlog.RunStats"
 LOG_FORMATTER = "newscrawl.logformatter.NewscrawlLogFormatter"
 LOG_LEVEL = "INFO"
 
