@@ -154,7 +154,7 @@ EXTENSIONS_BASE = {
     # after the pipelines, re-cleans the run's sites, writes the run record, closes it.
     "newscrawl.runstore.RunStore": 0,
     # One worker of a cluster (NEWSCRAWL_CLUSTER_URL): its Redis client and the run's keys.
-    "newscrawl.cluster.worker.ClusterWorker": 0,
+    "newscrawl.cluster.ClusterExtension": 0,
     # A progress line on a terminal (NEWSCRAWL_PROGRESS; the newscrawl command sets it).
     "newscrawl.progress.ProgressLine": 0,
     # A response's header section is capped (256 KiB), as its body is by DOWNLOAD_MAXSIZE.

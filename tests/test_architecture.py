@@ -163,7 +163,8 @@ print(sorted(m for m in heavy if m in sys.modules))
 def test_a_crawl_does_not_import_the_components_it_turns_off() -> None:
     """Scrapy imports every component of its lists before it learns one is off:
     the telnet console and the remote control (aiohttp's web server, 0.15 s of
-    CPU a crawl), both off, must not be in them."""
+    CPU a crawl), both off, must not be in them; nor may the cluster's extension
+    load redis (0.15 s) in a crawl that is no cluster's."""
     code = """
 import sys
 from scrapy.settings import Settings
@@ -174,7 +175,7 @@ settings.setmodule("newscrawl.settings", priority="project")
 for setting in ("EXTENSIONS", "DOWNLOADER_MIDDLEWARES"):
     for name in build_component_list(settings.getwithbase(setting)):
         load_object(name)
-unused = ("aiohttp", "scrapy.extensions.telnet", "scrapy.extensions.remote_control")
+unused = ("aiohttp", "scrapy.extensions.telnet", "scrapy.extensions.remote_control", "redis")
 print(sorted(m for m in unused if m in sys.modules))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

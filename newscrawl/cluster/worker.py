@@ -122,7 +122,7 @@ class ClusterWorker:
     def of(cls, crawler: Crawler) -> ClusterWorker:
         worker = crawler.get_extension(cls)
         if worker is None:
-            raise RuntimeError("newscrawl.cluster.worker.ClusterWorker is not in EXTENSIONS")
+            raise RuntimeError("newscrawl.cluster.ClusterExtension is not in EXTENSIONS")
         return worker
 
 
