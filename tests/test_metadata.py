@@ -13,8 +13,10 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
 
 from newscrawl.metadata import (
+    BYLINE_IN_ONE_WALK,
     DATE_LANGUAGES_USED_MOST,
     DATES_IN_PAGE_LANGUAGES,
+    _byline,
     people,
     read_metadata,
     stated_published,
@@ -230,6 +232,36 @@ def test_a_byline_in_the_markup_alone_is_read(byline: str) -> None:
     page = _page(body=byline)
     assert trafilatura.metadata.extract_author(page) == "Ines Marlow"  # what is looked for
     assert read_metadata(page, COURIER).author == "Ines Marlow"
+
+
+# Pages where what trafilatura prunes before its byline search decides the answer.
+PRUNED_BYLINES = [
+    '<div class="author">By <time>3 March</time>Ines <span class="date">x</span>Marlow</div>',
+    (
+        '<div class="sidebar"><span class="author">Tomas Reyes</span></div>'
+        '<p class="author">Ines Marlow</p>'
+    ),
+    '<div class="author">Ines <figure>Photo: a very long caption '
+    + "words " * 30
+    + "</figure>Marlow</div>",
+    '<span class="author">'
+    + "far too long a byline " * 8
+    + '</span><a class="byline">Ines Marlow</a><section id="Author-7">Tomas Reyes</section>',
+    '<div class="authors"><rel>me</rel>Ines Marlow</div>',
+    '<div id="comments"><p class="author">Tomas Reyes</p></div><p>No byline.</p>',
+]
+
+
+@pytest.mark.parametrize("byline", BYLINES + PRUNED_BYLINES)
+def test_the_byline_search_in_one_walk_is_trafilaturas(byline: str) -> None:
+    page = _page(body=f"<article><h1>Crane</h1>{byline}<p>The crane failed.</p></article>")
+    assert _byline(page) == trafilatura.metadata.extract_author(page)
+
+
+def test_the_byline_search_is_read_in_one_walk() -> None:
+    """If trafilatura changes its byline search, this says so (and newscrawl falls
+    back to trafilatura's own): check the tests of `_byline`, then renew its digest."""
+    assert BYLINE_IN_ONE_WALK
 
 
 def test_a_page_without_byline_markup_has_no_author() -> None:
