@@ -23,7 +23,7 @@ import hashlib
 import inspect
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from copy import deepcopy
@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import htmldate.extractors
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import normalize_authors
@@ -105,11 +106,12 @@ def read_metadata(
     found.title = found.title or extract_title(tree)
     found.author = found.author or _byline(tree)
     found.url = found.url or extract_url(tree, url)
-    statements = _stated_dates(tree, documents)
-    found.date, date_from = _most_precise(statements), DATE_STATED
+    statements = _statements(tree)
+    stated = _stated_dates(tree, documents, statements)
+    found.date, date_from = _most_precise(stated), DATE_STATED
     if not found.date:
         found.date, date_from = _listed_day(discovered_date), DATE_LISTED
-    if not found.date and not any(map(_impossible_day, statements)):
+    if not found.date and not any(map(_impossible_day, stated)):
         # A page that states an impossible day is not searched: htmldate's loose
         # patterns read its "2026-02-30" as 2026-02-01, a day the page never states.
         found.date, date_from = _found_date(tree, found.url, language), DATE_GUESSED
@@ -124,7 +126,7 @@ def read_metadata(
     found.clean_and_trim()
     authors = _split(found.author)
     publishers = [*_publishers(documents), found.sitename or ""]
-    named = [*_json_ld_names(documents, "author"), *_meta_values(tree, _ARTICLE_AUTHOR)]
+    named = [*_json_ld_names(documents, "author"), *_article_authors(statements)]
     return PageMetadata(
         title=found.title or None,
         author="; ".join(people(authors, named, publishers, _host_name(found.url or url))) or None,
@@ -381,13 +383,37 @@ DATES_IN_PAGE_LANGUAGES = _read_dates_in_page_languages()
 
 # -- published ---------------------------------------------------------------------
 
-# Where pages state their publication time, most explicit first.
-_PUBLISHED_META = (
-    "//meta[@property='article:published_time']/@content",
-    "//meta[@itemprop='datePublished']/@content",
-    "//*[@itemprop='datePublished']/@datetime",
-    "//meta[@name='pubdate' or @name='publishdate' or @name='publish-date']/@content",
+# Where pages state their publication time, most explicit first: the meta tags'
+# `content` ("//meta[@property='article:published_time']/@content"), then any
+# element's `datetime` ("//*[@itemprop='datePublished']/@datetime"), then the rest.
+_PUBLISHED_META: tuple[Callable[[HtmlElement], bool], ...] = (
+    lambda meta: meta.get("property") == "article:published_time",
+    lambda meta: meta.get("itemprop") == "datePublished",
 )
+_PUBLISHED_NAMES = ("pubdate", "publishdate", "publish-date")
+# The page's meta tags, and its `itemprop` attributes (whose elements state a date
+# when the value is "datePublished"): two walks over the page where each statement
+# read with an XPath search of its own, `article:author` included, walked it five
+# times, 0.85 ms a page on the dev pages against 0.45.
+_METAS = XPath("//meta")
+_ITEMPROPS = XPath("//@itemprop")
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The elements of a page that state its publication time or its authors."""
+
+    metas: list[HtmlElement]
+    published: list[HtmlElement]  # itemprop="datePublished"
+
+
+def _statements(tree: HtmlElement) -> _Statements:
+    return _Statements(
+        metas=_METAS(tree),
+        published=[value.getparent() for value in _ITEMPROPS(tree) if value == "datePublished"],
+    )
+
+
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A day written year first ("2026-02-30", "2026/2/30"), day or month first
 # ("30.02.2026", "02/30/2026"), or as RFC 2822 does ("Mon, 30 Feb 2026").
@@ -425,17 +451,43 @@ def _parse_stated(value: str) -> str | None:
     return moment.isoformat(timespec="seconds")
 
 
-def stated_published(tree: HtmlElement, documents: list[Any] | None = None) -> str | None:
+def stated_published(
+    tree: HtmlElement,
+    documents: list[Any] | None = None,
+    statements: _Statements | None = None,
+) -> str | None:
     """When the page says it was published, as precisely as it says it anywhere:
-    the meta tags of Open Graph and schema.org, and its JSON-LD `datePublished`."""
-    return _most_precise(_stated_dates(tree, documents))
+    the meta tags of Open Graph and schema.org, and its JSON-LD `datePublished`
+    (`documents`; `statements`, see `_statements`: both read from `tree` when not
+    given)."""
+    return _most_precise(_stated_dates(tree, documents, statements))
 
 
-def _stated_dates(tree: HtmlElement, documents: list[Any] | None = None) -> list[str]:
+def _stated_dates(
+    tree: HtmlElement,
+    documents: list[Any] | None = None,
+    statements: _Statements | None = None,
+) -> list[str]:
     """What the page's meta tags and JSON-LD state as its publication time, as written."""
     if documents is None:
         documents = json_ld_documents(tree)
-    stated = [str(value) for path in _PUBLISHED_META for value in tree.xpath(path)]
+    if statements is None:
+        statements = _statements(tree)
+    metas = statements.metas
+    stated = [
+        value
+        for says in _PUBLISHED_META
+        for meta in metas
+        if says(meta) and (value := meta.get("content")) is not None
+    ]
+    stated += [
+        value for element in statements.published if (value := element.get("datetime")) is not None
+    ]
+    stated += [
+        value
+        for meta in metas
+        if meta.get("name") in _PUBLISHED_NAMES and (value := meta.get("content")) is not None
+    ]
     stated += [
         value
         for document in documents
@@ -495,7 +547,6 @@ def _precision(stated: str) -> int:
 
 # -- authors -------------------------------------------------------------------------
 
-_ARTICLE_AUTHOR = "//meta[@property='article:author' or @name='article:author']/@content"
 # An address, or what is left of one after trafilatura's clean-up ("Www Example Com").
 _ADDRESS = re.compile(r"\bhttps?\b|www\.|\bwww\b|\b(?:com|org|net)\b", re.IGNORECASE)
 # Words that make a name an organisation's (a newsroom, an agency) or a role ("AP
@@ -524,8 +575,14 @@ def _key(name: str) -> str:
     return " ".join(words[1:] if words[:1] == ["the"] else words)
 
 
-def _meta_values(tree: HtmlElement, path: str) -> list[str]:
-    return [str(value).strip() for value in tree.xpath(path) if str(value).strip()]
+def _article_authors(statements: _Statements) -> list[str]:
+    """The values of the page's `article:author` meta tags."""
+    values = (
+        meta.get("content")
+        for meta in statements.metas
+        if "article:author" in (meta.get("property"), meta.get("name"))
+    )
+    return [value.strip() for value in values if value is not None and value.strip()]
 
 
 def _json_ld_names(documents: list[Any], key: str) -> list[str]:
