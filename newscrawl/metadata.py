@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import htmldate.extractors
+import lxml.html
 from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
@@ -300,8 +301,15 @@ def _found_date(tree: HtmlElement, url: str | None, language: str | None = None)
     with _date_languages(language):
         date: str | None = find_date(tree, **{**params, "url": None})
         if not date and url:
-            date = find_date(tree, **{**params, "url": url})
+            # Given the URL, htmldate reads it, then the whole page once more, where
+            # it has just found nothing (8 ms on a page of the dev pages): so it is
+            # given the URL with an empty page.
+            date = find_date(_empty_page(), **{**params, "url": url})
     return date
+
+
+def _empty_page() -> HtmlElement:
+    return lxml.html.document_fromstring("<html><body></body></html>")
 
 
 # -- dates in words: dateparser in the page's language ---------------------------------

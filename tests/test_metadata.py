@@ -7,11 +7,13 @@ import json
 import subprocess
 import sys
 
+import htmldate
 import pytest
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
 
+import newscrawl.metadata
 from newscrawl.metadata import (
     BYLINE_IN_ONE_WALK,
     DATE_LANGUAGES_USED_MOST,
@@ -183,6 +185,22 @@ def test_an_impossible_stated_day_gives_no_date() -> None:
     # A day either way round is a day ("02/03/2026"): htmldate still reads it.
     page = _page('<meta property="article:published_time" content="02/03/2026">', body=printed)
     assert read_metadata(page, COURIER).date == "2026-03-02"
+
+
+def test_a_page_that_gives_no_date_is_searched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched: list[HtmlElement] = []
+
+    def find_date(page: HtmlElement, **params: object) -> str | None:
+        searched.append(page)
+        return htmldate.find_date(page, **params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(newscrawl.metadata, "find_date", find_date)
+    page = _page()
+    assert read_metadata(page, "https://www.courier.test/2019/01/05/ferry-fares.html").date == (
+        "2019-01-05"
+    )
+    assert read_metadata(page, "https://www.courier.test/news/ferry-fares.html").date is None
+    assert [p for p in searched if p is page] == [page, page]  # once for each reading
 
 
 def test_of_equally_precise_statements_the_most_explicit_kind_wins_wherever_it_stands() -> None:
