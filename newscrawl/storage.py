@@ -442,6 +442,11 @@ def _upgrade_sqlite(connection: sqlite3.Connection, path: Path) -> None:
 SCHEMA_LOCK = 7346001
 # How often a process that waits for the schema's lock asks for it again.
 SCHEMA_LOCK_POLL = 0.25
+# A wait for the schema's lock said as a warning only past this long: the workers
+# of a cluster start together on a new database, and all but one wait while it
+# creates the schema (under a second, several on a loaded machine); warned at
+# once, each such start printed a WARNING for nothing.
+SCHEMA_LOCK_QUIET = 10.0
 
 
 def _lock_schema(connection: PostgresConnection, shown: str, seconds: float) -> None:
@@ -449,7 +454,8 @@ def _lock_schema(connection: PostgresConnection, shown: str, seconds: float) -> 
     process holds it: one that upgrades a big store takes long, but one whose
     server connection hangs holds it until the server notices, and every worker
     opening the store waited for it, with no end and no word."""
-    deadline = time.monotonic() + seconds if seconds > 0 else None
+    started = time.monotonic()
+    deadline = started + seconds if seconds > 0 else None
     said = False
     query = "SELECT pg_try_advisory_xact_lock(?)"
     while not connection.execute(query, (SCHEMA_LOCK,)).fetchone()[0]:
@@ -459,7 +465,7 @@ def _lock_schema(connection: PostgresConnection, shown: str, seconds: float) -> 
                 f" upgrading its schema for {seconds:g} s, or stopped answering while it"
                 " did; try again once it is done"
             )
-        if not said:
+        if not said and time.monotonic() - started >= SCHEMA_LOCK_QUIET:
             logger.warning("waiting for another newscrawl that creates or upgrades the"
                            " schema of %s", shown)  # fmt: skip
             said = True

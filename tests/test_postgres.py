@@ -222,6 +222,27 @@ def test_a_schema_lock_held_by_a_process_that_hangs_is_waited_for_a_limited_time
     ), stderr[-1000:]
 
 
+def test_a_short_wait_for_the_schema_lock_is_no_warning(
+    postgres_server,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+):
+    """Two cluster workers started together on a new database: one creates the
+    schema, the other waits a moment for its lock, and printed a WARNING for it
+    (which the cluster test that asserts no warning met on a loaded machine)."""
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    with psycopg.connect(database) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(7346001)")  # another process's upgrade
+        release = threading.Timer(1.5, holder.rollback)
+        release.start()
+        started = time.monotonic()
+        with caplog.at_level("INFO", logger="newscrawl.storage"):
+            ArticleStore.open(database).close()
+        release.join()
+    assert time.monotonic() - started >= 1.0  # it did wait for the lock
+    assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
+
+
 class LastPageGate:
     """A home page linking three articles and a last hub page, which waits for
     the test: once the articles are served, the crawl's only work left is that
