@@ -75,7 +75,12 @@ class ThreadTimes:
                 fields = os.pread(fd, 128, 0).split()
                 times[tid] = (int(fields[0]), int(fields[1]))
             except (OSError, ValueError, IndexError):
-                continue  # a thread that ended meanwhile
+                # A thread that ended meanwhile: its file is forgotten, so that a new
+                # thread given the same id is read from its own next time.
+                stale = self.files.pop(tid, None)
+                if stale is not None:
+                    os.close(stale)
+                continue
         for tid in self.files.keys() - set(tasks):  # threads that ended
             os.close(self.files.pop(tid))
         return times or None

@@ -3,6 +3,7 @@ crawler's own work held the loop, apart from what the machine's load cost it."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -111,3 +112,22 @@ def test_thread_files_are_kept_open_and_closed_with_their_threads() -> None:
     finally:
         reader.close()
     assert not reader.files
+
+
+def test_a_thread_file_that_can_no_longer_be_read_is_opened_anew() -> None:
+    """A thread's id given to a new thread before the next read: the file kept for
+    the old one fails every read, and the new thread was never measured (found by
+    a review). Here the kept file is one no read succeeds on (a pipe)."""
+    reader = ThreadTimes()
+    read_end, write_end = os.pipe()
+    try:
+        own = str(threading.get_native_id())
+        assert reader.read() is not None
+        os.close(reader.files[own])
+        reader.files[own] = read_end  # pread on a pipe fails, as on a dead thread's file
+        reader.read()  # fails for it, and forgets the file
+        times = reader.read()
+        assert times is not None and own in times
+    finally:
+        reader.close()
+        os.close(write_end)
