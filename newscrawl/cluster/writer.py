@@ -48,7 +48,7 @@ from newscrawl.cluster.keys import RunKeys
 from newscrawl.cluster.outage import Patience
 from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import decode_article
-from newscrawl.cluster.writerlock import WriterLock, describe, run_stored
+from newscrawl.cluster.writerlock import WriterLock, as_text, describe, run_stored
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean, warn_of_timeouts
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
@@ -248,8 +248,7 @@ def _settle_an_earlier_record(
     marked = server.get(keys.recording)
     if marked is None:
         return
-    text = marked.decode() if isinstance(marked, bytes) else str(marked)
-    path, _, run_id = text.rpartition("\t")
+    path, _, run_id = as_text(marked).rpartition("\t")
     if path != _store_path(store) or not run_id.isdigit():
         return  # another store's record: nothing to look up here
     record = frontier.run_record(int(run_id))

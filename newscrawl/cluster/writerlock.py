@@ -46,6 +46,7 @@ __all__ = [
     "WriterBusy",
     "WriterLock",
     "WriterLockLost",
+    "as_text",
     "run_stored",
 ]
 
@@ -171,7 +172,7 @@ class WriterLock:
         lock = cls(server, keys, token)
         answer = lock._run(server.register_script(_TAKE + _ACQUIRE), (keys.stored,))
         if answer[0] == 2:
-            raise run_stored(keys, _text(answer[1]))
+            raise run_stored(keys, as_text(answer[1]))
         if answer[0] != 1:
             raise WriterBusy(
                 f"run {keys.run} already has a writer ({describe(answer[1])}); a second one would"
@@ -243,5 +244,6 @@ def describe(token: bytes | str | None) -> str:
         return "unknown" if token is None else repr(token)[:80]
 
 
-def _text(value: bytes | str) -> str:
+def as_text(value: bytes | str) -> str:
+    """A value Redis gave back (bytes) as text."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
