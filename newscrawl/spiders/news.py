@@ -52,13 +52,13 @@ from newscrawl.sites import (
 )
 from newscrawl.spiders._base import BaseNewsSpider
 from newscrawl.storage import StorageError
+from newscrawl.urllength import left_out, too_long
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list
 from newscrawl.vocabulary import (
     DISCOVERY_READ,
     ENTRIES_CUT,
     FETCHED,
     LINKS_CUT,
-    LINKS_TOO_LONG,
     NOT_ARTICLE,
     OFFSITE_REDIRECT,
     PAGES,
@@ -462,8 +462,8 @@ class NewsSpider(BaseNewsSpider):
     ) -> Iterator[Request]:
         url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         for entry in reading.entries:
-            if url_limit and len(entry.url) > url_limit:
-                count_site(self.crawler, config.name, LINKS_TOO_LONG)  # as a page's links
+            if too_long(entry.url, url_limit):
+                left_out(self.crawler, config.name, entry.url, url_limit)  # as a page's links
                 continue
             if not self.directory.owns(config, entry.url):
                 count_site(self.crawler, config.name, "offsite")
@@ -614,7 +614,8 @@ class NewsSpider(BaseNewsSpider):
         priority = ARTICLE_LINK_PRIORITY if reading.kind == ARTICLE else HUB_LINK_PRIORITY
         site_known = self.known.get(site)
         dupefilter = URLDupeFilter.of(self.crawler)
-        offsite_links = too_long = 0
+        offsite_links = 0
+        links_too_long: list[str] = []
         url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         clock = UrlClock()
         for number, url in enumerate(reading.links, 1):
@@ -626,10 +627,10 @@ class NewsSpider(BaseNewsSpider):
             if has_credentials(url):
                 count_site(self.crawler, site, "credentials_refused")
                 continue  # user:password@ in a link: never requested, never printed
-            if url_limit and len(url) > url_limit:
-                # Counted, not logged: Scrapy's UrlLengthMiddleware logged each such
-                # link in full at INFO, one line of 100 KB a link.
-                too_long += 1
+            if too_long(url, url_limit):
+                # Left out here, as QuietUrlLength would drop it: neither judged by the
+                # site's patterns nor kept as pending for the next run.
+                links_too_long.append(url)
                 continue
             if not self.directory.owns(config, url):
                 offsite_links += 1  # another site's page, or no site's: its own crawl finds it
@@ -667,8 +668,8 @@ class NewsSpider(BaseNewsSpider):
                 self.left_for_next_run(site, url)
         if offsite_links:  # once a page: a hub may hold thousands
             count_site(self.crawler, site, "offsite", offsite_links)
-        if too_long:
-            count_site(self.crawler, site, LINKS_TOO_LONG, too_long)
+        if links_too_long:  # once a page, as offsite links
+            left_out(self.crawler, site, links_too_long[0], url_limit, len(links_too_long))
         self.url_patterns_timed_out(site, response.url, clock)
 
     def wanted(self, config: SiteConfig, url: str) -> bool:
