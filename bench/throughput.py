@@ -90,6 +90,12 @@ def serve(files: list[str], count: int, ready: multiprocessing.Queue) -> None:  
     ]
 
     class Handler(QuietHandler):
+        # Keep-alive, as news sites serve: over HTTP/1.0 every page cost the
+        # crawler's process a new connection (a socket, Twisted's endpoint and
+        # protocol set-up), about 1 ms of its CPU a page (9.3 and 8.8 against 7.1
+        # and 8.1 ms, link-discovered crawls of the 1,165 pages, interleaved).
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path.startswith("/p/") and path.endswith(".html") and path[3:-5].isdigit():
