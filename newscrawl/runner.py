@@ -138,6 +138,9 @@ def check_before_crawl(settings: Settings) -> NewscrawlConfig:
     config = NewscrawlConfig.from_settings(settings)  # ConfigError before anything starts
     outputs = [("NEWSCRAWL_STATS_FILE", config.stats_file)]
     outputs += [(f"the feed {uri}", local_feed_path(str(uri))) for uri in settings.getdict("FEEDS")]
+    # Before check_store, which may leave an empty file and its lock where the
+    # folder would go.
+    outputs.append(("the archive folder", config.archive_dir))
     check_apart(config.database, outputs)
     check_scrapy_values(settings)  # Scrapy's own settings too
     check_guards(settings, config.address_guard)

@@ -267,6 +267,25 @@ def test_an_output_named_as_the_store_is_refused_and_the_store_kept(
     assert both.returncode == 2 and "is also another output of the run" in both.stderr.decode()
 
 
+def test_an_archive_folder_named_as_the_store_is_refused_before_anything_is_made(
+    small_site: str, tmp_path: Path
+):
+    """`--db news.db --archive news.db` said the archive folder could not be made,
+    after the store's checks had left an empty news.db and its lock behind; an
+    archive folder named as an output of the run wrote WARC files beside it. Now
+    each is one line and exit 2, and nothing is created."""
+    db = tmp_path / "news.db"
+    same = run("newscrawl", "crawl", small_site, "--db", str(db), "--archive", str(db), *FAST)
+    err = same.stderr.decode()
+    assert same.returncode == 2, err
+    assert f"the archive folder is the store {db}: it would be written over" in err, err
+    assert "Traceback" not in err and sorted(tmp_path.iterdir()) == []
+    out = tmp_path / "out.jsonl"
+    clash = run("newscrawl", "crawl", small_site, "-o", str(out), "--archive", str(out), *FAST)
+    assert clash.returncode == 2 and "is also another output of the run" in clash.stderr.decode()
+    assert sorted(tmp_path.iterdir()) == []
+
+
 def test_an_output_that_is_no_json_lines_file_is_refused_before_a_fetch(
     small_site: str, tmp_path: Path
 ):
