@@ -8,11 +8,13 @@ with `site_counts`.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.statscollectors import MemoryStatsCollector
 
 from newscrawl.cleaning.fragments import PatternTimeouts
@@ -50,9 +52,70 @@ class RunStats(MemoryStatsCollector):
     `_stats` included: 2.1 us an inc_value against 0.2. A crawl counts dozens of
     times a page (more for each link found), and the hook cost the crawler's
     process 0.15-0.25 ms a page (sampled, 400-page crawls, 2026-12-02). A
-    `spider` argument is still taken (and ignored, as Scrapy does), unwarned."""
+    `spider` argument is still taken and ignored, with Scrapy's deprecation
+    warning, which each method gives itself: a plugin that still passes one is
+    told, as under Scrapy's own collector."""
 
     __getattribute__ = object.__getattribute__
+
+    def get_value(self, key: str, default: Any = None, spider: Any = None) -> Any:
+        if spider is not None:
+            _spider_passed("get_value")
+        return self._stats.get(key, default)
+
+    def set_value(self, key: str, value: Any, spider: Any = None) -> None:
+        if spider is not None:
+            _spider_passed("set_value")
+        self._stats[key] = value
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
+        if spider is not None:
+            _spider_passed("inc_value")
+        stats = self._stats
+        stats[key] = stats.setdefault(key, start) + count
+
+    def max_value(self, key: str, value: Any, spider: Any = None) -> None:
+        if spider is not None:
+            _spider_passed("max_value")
+        self._stats[key] = max(self._stats.setdefault(key, value), value)
+
+    def min_value(self, key: str, value: Any, spider: Any = None) -> None:
+        if spider is not None:
+            _spider_passed("min_value")
+        self._stats[key] = min(self._stats.setdefault(key, value), value)
+
+    def get_stats(self, spider: Any = None) -> dict[str, Any]:
+        if spider is not None:
+            _spider_passed("get_stats")
+        return self._stats
+
+    def set_stats(self, stats: dict[str, Any], spider: Any = None) -> None:
+        if spider is not None:
+            _spider_passed("set_stats")
+        self._stats = stats
+
+    def clear_stats(self, spider: Any = None) -> None:
+        if spider is not None:
+            _spider_passed("clear_stats")
+        self._stats.clear()
+
+    def open_spider(self, spider: Any = None) -> None:
+        if spider is not None:
+            _spider_passed("open_spider")
+
+    def close_spider(self, spider: Any = None, reason: str | None = None) -> None:
+        if spider is not None:
+            _spider_passed("close_spider")
+        super().close_spider(reason=reason)
+
+
+def _spider_passed(method: str) -> None:
+    warnings.warn(
+        f"Passing a 'spider' argument to RunStats.{method}() is deprecated and the"
+        " argument will be removed in a future Scrapy version.",
+        category=ScrapyDeprecationWarning,
+        stacklevel=3,
+    )
 
 
 _TIMEOUTS: WeakKeyDictionary[Any, PatternTimeouts] = WeakKeyDictionary()
