@@ -1339,6 +1339,74 @@ def test_a_writer_killed_around_its_run_record_leaves_one_record(
     assert sorted(texts_of(db)) == ["http://a.test/1", "http://a.test/2"]
 
 
+REDIS_GONE_AT_THE_RUN_RECORD = """
+import sys
+
+import redis
+
+from newscrawl.frontier import Frontier
+
+start_run = Frontier.start_run
+url = sys.argv[1]
+
+
+def then_gone(self, *args, **kwargs):
+    run_id = start_run(self, *args, **kwargs)
+    redis.Redis.from_url(url).shutdown(save=True)  # down past the writer's --timeout
+    return run_id
+
+
+Frontier.start_run = then_gone
+from newscrawl.cli import command
+
+sys.argv = ["newscrawl", "writer", "--cluster", *sys.argv[1:]]
+command()
+"""
+
+
+def test_a_writer_that_cannot_mark_its_run_record_leaves_none(tmp_path: Path):
+    """A Redis gone (past --timeout) when the writer marks that it is recording
+    the run ended the writer with its run record made and never finished: the
+    next writer, finding no mark, recorded the run again, and the store listed an
+    unfinished run beside the finished one (found by a review). The record the
+    mark could not cover is now deleted before the writer stops."""
+    import redis
+
+    from .servers import RedisServer
+
+    own_redis = RedisServer(persistent=True)
+    try:
+        client = redis.Redis.from_url(own_redis.url)
+        run_id = "run-unmarked"
+        prefix = f"newscrawl:{run_id}:news"
+        db = tmp_path / "u.sqlite"
+        client.set(f"{prefix}:shards", 1)
+        client.sadd(f"{prefix}:seeded", 0)
+        client.sadd(f"{prefix}:closed", 0)
+        client.lpush(f"{prefix}:articles", one_article(1))
+        lost = subprocess.run(
+            [str(BIN / "python"), "-c", REDIS_GONE_AT_THE_RUN_RECORD, own_redis.url,
+             "--run", run_id, "--db", str(db), "--timeout", "1"],
+            check=False, cwd=REPO, capture_output=True, timeout=120,
+        )  # fmt: skip
+        stderr = lost.stderr.decode()
+        assert lost.returncode == 1 and "Traceback" not in stderr, stderr
+        assert "Redis" in stderr.strip().splitlines()[-1], stderr
+        with sqlite3.connect(db) as connection:
+            assert connection.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+        own_redis.process.wait(10)
+        own_redis.start_again()
+        client.delete(f"{prefix}:writer")  # its lock, as if it had expired
+        code, stderr, _ = finish(writer(own_redis.url, run_id, db), 60)
+        assert code == 0, stderr
+        with sqlite3.connect(db) as connection:
+            runs = connection.execute("SELECT finish_reason FROM runs").fetchall()
+        assert runs == [("finished",)]
+        assert list(texts_of(db)) == ["http://a.test/1"]
+    finally:
+        own_redis.stop()
+
+
 def test_a_writer_killed_after_its_record_is_found_whatever_the_db_s_spelling(
     redis_server,  # noqa: F811
     tmp_path: Path,

@@ -29,6 +29,7 @@ run that was stopped, or whose pages failed, is finished by the next.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -51,7 +52,7 @@ from newscrawl.cluster.worker import decode_article
 from newscrawl.cluster.writerlock import WriterLock, as_text, describe, run_stored
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean, warn_of_timeouts
-from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore
+from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError
 from newscrawl.vocabulary import CLUSTER_INCOMPLETE, FINISHED, STORED, UNCHANGED
 
 if TYPE_CHECKING:
@@ -228,7 +229,15 @@ def _write_run(
     reason = FINISHED if report.abandoned is None else CLUSTER_INCOMPLETE
     if report.abandoned is None:  # a run given up may still get its late workers
         marked = f"{_store_path(store)}\t{report.run_id}"
-        patiently(lambda: lock.call("stored", (keys.recording,), marked))
+        try:
+            patiently(lambda: lock.call("stored", (keys.recording,), marked))
+        except BaseException:
+            # Unmarked, the record would stay unfinished beside the one the next
+            # writer makes (it looks only for a marked one): not made, then. A
+            # store that fails here too keeps it; the error to tell is Redis's.
+            with contextlib.suppress(StorageError):
+                frontier.drop_run(report.run_id)
+            raise
     frontier.finish_run(report.run_id, reason, {s: dict(c) for s, c in counts.items()})
     if report.abandoned is None:
         # A writer started again on the run (a timer firing twice) recorded it a
