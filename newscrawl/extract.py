@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, overload
+from unicodedata import normalize
 
 import lxml.html
 import trafilatura
@@ -126,6 +127,8 @@ class _Page:
     base: str | None  # what relative links are resolved against
     addresses: frozenset[str]  # its own addresses, in `_same_page` form
     sites: frozenset[str]  # the sites of those addresses
+    # `_is_teaser_link`'s answers for the hrefs (stripped) of the page's links.
+    teaser_hrefs: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _is_teaser_link(href: str | None, page: _Page) -> bool:
@@ -145,6 +148,16 @@ def _is_teaser_link(href: str | None, page: _Page) -> bool:
     href = href.strip()
     if not href or href.startswith("#"):
         return False
+    # A page's teaser headings and link texts often share an href (a card's picture,
+    # headline and "more" link): each resolved once.
+    known = page.teaser_hrefs.get(href)
+    if known is None:
+        known = page.teaser_hrefs[href] = _leads_to_site_page(href, page)
+    return known
+
+
+def _leads_to_site_page(href: str, page: _Page) -> bool:
+    """`_is_teaser_link` for a stripped `href` that is no "#section" link."""
     resolved = resolve_http_url(href, base=page.base)
     if resolved is None:
         return True  # relative with no base known, or javascript: (as before: a link)
@@ -162,7 +175,15 @@ def _word_key(text: str) -> str:
 
 def _element_text(element: etree._Element) -> str:
     """An element's text (NFC), its descendants' included, whitespace collapsed."""
-    return _nfc(" ".join(" ".join(element.itertext()).split()))
+    return _nfc(" ".join(_inner_text(element).split()))
+
+
+def _inner_text(element: etree._Element) -> str:
+    """The texts of `element` and its descendants (with their tails) joined by spaces:
+    `" ".join(element.itertext())`, which for an element without children (most
+    links) is its text, read without an iterator (0.44 against
+    0.31 ms a page for the links of the dev pages)."""
+    return " ".join(element.itertext()) if len(element) else (element.text or "")
 
 
 def _anchor_texts(tree: etree._Element, page: _Page, key: str) -> list[str]:
@@ -175,8 +196,12 @@ def _anchor_texts(tree: etree._Element, page: _Page, key: str) -> list[str]:
     found: dict[str, None] = {}
     for anchor in tree.iter("a"):
         # itertext, not text_content: "<a><h3>Title</h3><p>Dek</p></a>" is "Title Dek".
-        anchor_text = _element_text(anchor)
-        if " " not in anchor_text or anchor_text in found:
+        # (_element_text, written out: a page has hundreds of links.)
+        anchor_text = " ".join(_inner_text(anchor).split())
+        if " " not in anchor_text:
+            continue  # one word or none, in any normal form
+        anchor_text = normalize("NFC", anchor_text)
+        if anchor_text in found:
             continue
         present = in_text.get(anchor_text)
         if present is None:
@@ -254,7 +279,7 @@ def _teaser_summaries(tree: etree._Element, page: _Page, text: str, key: str) ->
     found: dict[str, None] = {}
     under_links = 0  # words of the text in the sections under such headings
     for heading in tree.iter(*_HEADINGS):
-        links = heading.findall(".//a")
+        links = list(heading.iter("a"))  # ".//a" (a heading is no <a>), without ElementPath
         if len(links) != 1:
             continue
         title = words(_element_text(heading))
@@ -286,12 +311,27 @@ def base_url(tree: etree._Element, url: str) -> str:
     return url
 
 
+# The letters of "canonical" in upper case, made lower: what the rel test reads.
+_CANONICAL_CASE = str.maketrans("CANONIL", "canonil")
+
+
 def _declared_canonical(tree: etree._Element, base: str | None) -> str | None:
-    """The page's own canonical address (<link rel=canonical>, else og:url), made absolute."""
-    for href in tree.xpath(
-        "//link[contains(concat(' ', translate(@rel,'CANONIL','canonil'), ' '), ' canonical ')]"
-        "/@href|//meta[@property='og:url']/@content"
-    ):
+    """The page's own canonical address (<link rel=canonical>, else og:url), made absolute:
+    the first in page order of the <link> whose rel has the word "canonical" (in
+    any case) and of the <meta property="og:url">. (An element walk in place of an
+    XPath union over the page: 0.19 against 0.42 ms a page on the dev pages.)"""
+    for element in tree.iter("link", "meta"):
+        if element.tag == "link":
+            rel = element.get("rel")
+            if rel is None or " canonical " not in f" {rel.translate(_CANONICAL_CASE)} ":
+                continue
+            href = element.get("href")
+        elif element.get("property") == "og:url":
+            href = element.get("content")
+        else:
+            continue
+        if href is None:
+            continue
         resolved = resolve_http_url(href.strip(), base=base)
         if resolved:
             return resolved
@@ -382,17 +422,20 @@ def extract_tree(
     url: str | None = None,
     documents: list[Any] | None = None,
     discovered_date: str | None = None,
+    base: str | None = None,
 ) -> Extraction:
     """Extract the main text and metadata of the parsed page `tree` fetched from
     `url` (`documents`: its JSON-LD, when the caller has read it already;
     `discovered_date`: the date its sitemap or feed entry gave, see
-    read_metadata). The tree is left whole: trafilatura works on its own copy."""
+    read_metadata; `base`: its `base_url`, when the caller has read it already).
+    The tree is left whole: trafilatura works on its own copy."""
     if documents is None:
         documents = json_ld_documents(tree)
     declared = _declared_language(tree)
     # Relative to its <base href>, as its links are: against its URL, the canonical
     # link of one article was another for each of its addresses.
-    base = base_url(tree, url) if url else None
+    if base is None and url:
+        base = base_url(tree, url)
     stated_canonical = _declared_canonical(tree, base)
     canonical = stated_canonical or url
     addresses = [address for address in (url, stated_canonical) if address]

@@ -183,7 +183,7 @@ def _read_page(
     article, failure, text_cut = None, None, 0
     if kind == ARTICLE:
         # After the links and feeds: trafilatura prunes the tree it is given.
-        extraction = extract_tree(tree, url, documents, discovered_date)
+        extraction = extract_tree(tree, url, documents, discovered_date, base)
         if extraction.failure:
             failure = extraction.failure
         else:

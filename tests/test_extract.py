@@ -370,3 +370,41 @@ def test_a_relative_canonical_link_is_resolved_against_the_pages_base():
     for address in ("http://n.test/2026/12/bridge-vote", "http://n.test/amp/2026/12/bridge-vote"):
         extraction = extract_article(page, address)
         assert extraction.canonical_url == "http://n.test/2026/12/bridge-vote", address
+
+
+_CANONICAL_PAGES = [
+    '<link rel="Canonical" href=" /a ">',
+    '<link rel="alternate canonical" href="/b"><meta property="og:url" content="/c">',
+    '<meta property="og:url" content="/c"><link rel="canonical" href="/b">',
+    '<link rel="canonical"><link rel="x\tcanonical" href="/t"><link rel="CANONICAL" href="/u">',
+    '<meta property="og:url"><meta property="OG:URL" content="/d">',
+    '<link rel="canonical" href="javascript:x"><meta property="og:url" content="/e">',
+    "<p>no canonical</p>",
+]
+
+
+@pytest.mark.parametrize("head", _CANONICAL_PAGES)
+def test_the_declared_canonical_is_the_first_the_pages_xpath_gives(head: str) -> None:
+    """The element walk finds what the XPath union it replaced found."""
+    from newscrawl.extract import _declared_canonical
+    from newscrawl.urls import resolve_http_url
+
+    tree = lxml.html.document_fromstring(f"<html><head>{head}</head><body><p>x</p></body></html>")
+    base = "http://site.test/page"
+    hrefs = tree.xpath(
+        "//link[contains(concat(' ', translate(@rel,'CANONIL','canonil'), ' '), ' canonical ')]"
+        "/@href|//meta[@property='og:url']/@content"
+    )
+    resolved = [resolve_http_url(href.strip(), base=base) for href in hrefs]
+    assert _declared_canonical(tree, base) == next((r for r in resolved if r), None)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<a>one two</a>", "<a></a>", "<a>a<!-- c -->b</a>", "<a>x<b>y</b>z</a>", "<a><b>y</b></a>"],
+)
+def test_an_elements_inner_text_is_its_texts_joined(markup: str) -> None:
+    from newscrawl.extract import _inner_text
+
+    element = lxml.html.fragment_fromstring(markup)
+    assert _inner_text(element) == " ".join(element.itertext())
