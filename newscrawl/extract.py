@@ -94,16 +94,31 @@ def _split_authors(author: str | None) -> list[str]:
     return [name.strip() for name in author.split(";") if name.strip()]
 
 
+# The letters of "content-language" in upper case, made lower: what the
+# http-equiv test reads.
+_CONTENT_LANGUAGE_CASE = str.maketrans("CONTENTLAGU", "contentlagu")
+
+
 def _declared_language(tree: etree._Element) -> str | None:
     """The language the page declares, as written: <html lang>, else its
     content-language meta or og:locale."""
     lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     if not lang:
-        metas = tree.xpath(
-            "//meta[translate(@http-equiv,'CONTENTLAGU','contentlagu')='content-language']"
-            "/@content|//meta[@property='og:locale']/@content"
+        # The first <meta> in page order that says either; a walk of the page's
+        # <meta>, not an XPath union over the page.
+        lang = next(
+            (
+                content
+                for meta in tree.iter("meta")
+                if (
+                    (meta.get("http-equiv") or "").translate(_CONTENT_LANGUAGE_CASE)
+                    == "content-language"
+                    or meta.get("property") == "og:locale"
+                )
+                and (content := meta.get("content")) is not None
+            ),
+            None,
         )
-        lang = metas[0] if metas else None
     if not lang:
         return None
     return lang.strip() or None
@@ -161,10 +176,10 @@ def _leads_to_site_page(href: str, page: _Page) -> bool:
     resolved = resolve_http_url(href, base=page.base)
     if resolved is None:
         return True  # relative with no base known, or javascript: (as before: a link)
-    if _same_page(resolved) in page.addresses:
-        return False
     target = site_of(resolved)
-    return not page.sites or any(_same_site(target, site) for site in page.sites)
+    if page.sites and not any(_same_site(target, site) for site in page.sites):
+        return False  # another site's: whether it is this page needs no canonical form
+    return not page.addresses or _same_page(resolved) not in page.addresses
 
 
 def _word_key(text: str) -> str:

@@ -408,3 +408,26 @@ def test_an_elements_inner_text_is_its_texts_joined(markup: str) -> None:
 
     element = lxml.html.fragment_fromstring(markup)
     assert _inner_text(element) == " ".join(element.itertext())
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta http-equiv="Content-Language" content="de-DE">',
+        '<meta property="og:locale" content="fr_FR"><meta http-equiv="content-language" content="x">',
+        '<meta http-equiv="content-language"><meta property="og:locale" content="">',
+        '<meta http-equiv="CONTENT-LANGUAGE" content=" nl "><meta property="og:locale" content="y">',
+        '<meta name="language" content="en">',
+    ],
+)
+def test_the_declared_language_is_the_first_the_pages_xpath_gives(head: str) -> None:
+    """The <meta> walk finds what the XPath union it replaced found."""
+    from newscrawl.extract import _declared_language
+
+    tree = lxml.html.document_fromstring(f"<html><head>{head}</head><body><p>x</p></body></html>")
+    metas = tree.xpath(
+        "//meta[translate(@http-equiv,'CONTENTLAGU','contentlagu')='content-language']"
+        "/@content|//meta[@property='og:locale']/@content"
+    )
+    lang = metas[0] if metas else None
+    assert _declared_language(tree) == ((lang.strip() or None) if lang else None)

@@ -82,3 +82,23 @@ def test_a_page_s_links_are_its_hrefs_made_absolute_once_each() -> None:
         "http://files.pdf/",
         "http://news.test/a//4.html",  # as urljoin leaves it
     ]
+
+
+def test_files_are_told_by_the_extension_after_the_last_dot() -> None:
+    """The extension lookup skips what the 113 endswith tests skipped: a file's
+    extension in any case, after several dots; not a segment named like one."""
+    page = (
+        b"<html><body>"
+        b"<a href='/a/x.PDF'>pdf</a><a href='/a/x.tar.gz'>gz</a><a href='/mp3'>no dot</a>"
+        b"<a href='/a.mp3/story'>dot in a folder</a><a href='/a/xmp3'>no dot either</a>"
+        b"<a href='/a/x.'>bare dot</a><a href='/a/story.html?f=x.mp3'>query</a>"
+        b"</body></html>"
+    )
+    reading = read_page(page, "http://news.test/", "text/html")
+    assert reading.links == [
+        "http://news.test/mp3",
+        "http://news.test/a.mp3/story",
+        "http://news.test/a/xmp3",
+        "http://news.test/a/x.",
+        "http://news.test/a/story.html?f=x.mp3",
+    ]
