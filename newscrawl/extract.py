@@ -29,6 +29,7 @@ from newscrawl.cleaning.structure import (
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.language import article_language, normalize_tag
 from newscrawl.metadata import PageMetadata, read_metadata
+from newscrawl.pagetags import tagged
 from newscrawl.readings import (
     EXTRACTION_ERROR,
     EXTRACTION_MEMORY,
@@ -109,8 +110,9 @@ def _declared_language(tree: etree._Element) -> str | None:
         lang = next(
             (
                 content
-                for meta in tree.iter("meta")
-                if (
+                for meta in tagged(tree)
+                if meta.tag == "meta"
+                and (
                     (meta.get("http-equiv") or "").translate(_CONTENT_LANGUAGE_CASE)
                     == "content-language"
                     or meta.get("property") == "og:locale"
@@ -319,8 +321,10 @@ def _teaser_summaries(tree: etree._Element, page: _Page, text: str, key: str) ->
 
 def base_url(tree: etree._Element, url: str) -> str:
     """What the page's relative links are relative to: its <base href>, or its URL."""
-    for href in tree.xpath("//base/@href"):
-        resolved = resolve_http_url(str(href).strip(), base=url)
+    for element in tagged(tree):
+        if element.tag != "base" or (href := element.get("href")) is None:
+            continue
+        resolved = resolve_http_url(href.strip(), base=url)
         if resolved:
             return resolved
     return url
@@ -335,13 +339,13 @@ def _declared_canonical(tree: etree._Element, base: str | None) -> str | None:
     the first in page order of the <link> whose rel has the word "canonical" (in
     any case) and of the <meta property="og:url">. (An element walk in place of an
     XPath union over the page: 0.19 against 0.42 ms a page on the dev pages.)"""
-    for element in tree.iter("link", "meta"):
+    for element in tagged(tree):
         if element.tag == "link":
             rel = element.get("rel")
             if rel is None or " canonical " not in f" {rel.translate(_CANONICAL_CASE)} ":
                 continue
             href = element.get("href")
-        elif element.get("property") == "og:url":
+        elif element.tag == "meta" and element.get("property") == "og:url":
             href = element.get("content")
         else:
             continue

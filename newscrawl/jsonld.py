@@ -9,6 +9,8 @@ from typing import Any
 
 from lxml import etree
 
+from newscrawl.pagetags import tagged
+
 __all__ = ["json_ld_documents", "json_values", "loads_text", "without_surrogates"]
 
 # JSON-LD is read this deep at most (pages nest @graph inside @graph).
@@ -58,7 +60,13 @@ _MAX_CLEAN_DEPTH = 100
 def json_ld_documents(tree: etree._Element) -> list[Any]:
     """Every JSON-LD document of the page that parses, in page order."""
     documents = []
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+    scripts = [
+        text
+        for element in tagged(tree)
+        if element.tag == "script" and element.get("type") == "application/ld+json"
+        for text in element.xpath("text()")
+    ]  # what "//script[@type='application/ld+json']/text()" selects
+    for script in scripts:
         try:
             documents.append(loads_text(script))
         except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth

@@ -38,6 +38,7 @@ from newscrawl.discovery import Entry, iter_sitemap, parse_feed
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
+from newscrawl.pagetags import reading, tagged
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import (
     MAX_ENTRIES,
@@ -177,6 +178,26 @@ def _read_page(
         return PageReading(
             failure=failure, cpu_seconds=time.process_time() - started, tags_cut=tags_cut
         )
+    with reading(tree):  # nothing below changes the tree: trafilatura works on copies
+        return _read_tree(tree, url, declared_article, read_links, fragment_patterns,
+                          min_words, explain, discovered_date, sign_story, started, tags_cut,
+                          links_unread)  # fmt: skip
+
+
+def _read_tree(
+    tree: HtmlElement,
+    url: str | None,
+    declared_article: bool,
+    read_links: bool,
+    fragment_patterns: tuple[str, ...],
+    min_words: int,
+    explain: bool,
+    discovered_date: str | None,
+    sign_story: bool,
+    started: float,
+    tags_cut: int,
+    links_unread: int,
+) -> PageReading:
     base = base_url(tree, url) if url else None
     documents = json_ld_documents(tree)  # read once: the kind, the metadata, the recall
     kind = ARTICLE if declared_article or not url else _kind(tree, url, documents)
@@ -185,7 +206,6 @@ def _read_page(
     feeds = _feeds(tree, base) if read_links and base else []
     article, failure, text_cut = None, None, 0
     if kind == ARTICLE:
-        # After the links and feeds: trafilatura prunes the tree it is given.
         extraction = extract_tree(tree, url, documents, discovered_date, base)
         if extraction.failure:
             failure = extraction.failure
@@ -289,7 +309,16 @@ def _clean(
 
 
 def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
-    og_type = next(iter(tree.xpath("//meta[@property='og:type']/@content")), None)
+    og_type = next(
+        (
+            content
+            for meta in tagged(tree)
+            if meta.tag == "meta"
+            and meta.get("property") == "og:type"
+            and (content := meta.get("content")) is not None
+        ),
+        None,
+    )  # what "//meta[@property='og:type']/@content" selects first
     return classify_page(url, str(og_type) if og_type is not None else None, _ld_types(documents))
 
 
@@ -378,7 +407,9 @@ def _path_of(url: str) -> str:
 def _feeds(tree: HtmlElement, base: str) -> list[str]:
     """Feeds the page announces with <link rel="alternate" type="application/rss+xml">."""
     feeds: list[str] = []
-    for link in tree.iter("link"):
+    for link in tagged(tree):
+        if link.tag != "link":
+            continue
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().split(";")[0].strip()
         if "alternate" in rel and kind in _FEED_TYPES:
