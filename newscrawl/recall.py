@@ -166,7 +166,8 @@ def split_body_text(tree: etree._Element, text: str, min_words: float = 0) -> st
     parts = [
         element
         for element in tree.iter(container.tag)
-        if element.get("class") == kind and element.find(".//p") is not None
+        # (".//p": a <p> below it, found without ElementPath)
+        if element.get("class") == kind and next(element.iterdescendants("p"), None) is not None
     ]
     # A part inside another part is already in it.
     inside = set(parts)
