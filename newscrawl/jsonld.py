@@ -62,8 +62,8 @@ def json_ld_documents(tree: etree._Element) -> list[Any]:
     documents = []
     scripts = [
         text
-        for element in tagged(tree)
-        if element.tag == "script" and element.get("type") == "application/ld+json"
+        for element in tagged(tree, "script")
+        if element.get("type") == "application/ld+json"
         for text in element.xpath("text()")
     ]  # what "//script[@type='application/ld+json']/text()" selects
     for script in scripts:

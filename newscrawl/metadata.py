@@ -435,7 +435,7 @@ class _Statements:
 
 def _statements(tree: HtmlElement) -> _Statements:
     return _Statements(
-        metas=[element for element in tagged(tree) if element.tag == "meta"],  # "//meta"
+        metas=list(tagged(tree, "meta")),  # "//meta"
         published=[value.getparent() for value in _ITEMPROPS(tree) if value == "datePublished"],
     )
 

@@ -1,10 +1,11 @@
-"""The page's <base>, <link>, <meta> and <script> elements, found in one walk.
+"""The elements of a page that its readers look up by tag, found in one walk.
 
-Reading a page, the worker looks these up six times: its base URL, JSON-LD,
-feeds, canonical link, declared language and the metadata's statements. Each
-lookup walked the whole tree (an XPath "//meta" or an `iter("link")`, some
-0.15 to 0.2 ms a page on the dev pages); while a page is read
-(`reading(tree)`), one walk serves them all.
+Reading a page, the worker looks up its <base>, <link>, <meta> and <script>
+(base URL, JSON-LD, feeds, canonical link, declared language, the metadata's
+statements), its links (<a>, <area>), headings and paragraphs (link texts,
+teaser cards, a split body). Each lookup walked the whole tree (an XPath
+"//meta" or an `iter("a")`, some 0.15 to 0.2 ms a page on the dev pages);
+while a page is read (`reading(tree)`), one walk serves them all.
 """
 
 from __future__ import annotations
@@ -14,31 +15,54 @@ from contextlib import contextmanager
 
 from lxml import etree
 
-__all__ = ["reading", "tagged"]
+__all__ = ["below", "reading", "tagged"]
 
-_TAGS = ("base", "link", "meta", "script")
-# The tree being read and its elements of _TAGS (none found yet: None).
-_read: list[tuple[etree._Element, list[etree._Element] | None]] = []
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_TAGS = ("a", "area", "base", *HEADINGS, "link", "meta", "p", "script")
+
+
+class _Walk:
+    """The elements of _TAGS of one tree, in page order, and those of some tags."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.root = root
+        self.elements: list[etree._Element] | None = None  # not walked yet
+        self.by_tags: dict[tuple[str, ...], list[etree._Element]] = {}
+
+    def of(self, tags: tuple[str, ...]) -> list[etree._Element]:
+        found = self.by_tags.get(tags)
+        if found is None:
+            if self.elements is None:
+                self.elements = list(self.root.iter(*_TAGS))
+            wanted = frozenset(tags)
+            found = self.by_tags[tags] = [e for e in self.elements if e.tag in wanted]
+        return found
+
+
+# The trees being read (the innermost last).
+_read: list[_Walk] = []
 
 
 @contextmanager
 def reading(tree: etree._Element) -> Iterator[None]:
-    """Within it, `tagged(tree)` walks `tree` once. The tree must not change meanwhile."""
-    _read.append((tree, None))
+    """Within it, the lookups of the document of `tree` walk it once. The tree must
+    not change meanwhile."""
+    _read.append(_Walk(tree.getroottree().getroot()))
     try:
         yield
     finally:
         _read.pop()
 
 
-def tagged(tree: etree._Element) -> list[etree._Element]:
-    """The <base>, <link>, <meta> and <script> elements of the document `tree` is in,
-    in page order: what "//base", "//link", "//meta" and "//script" select from it."""
-    root = tree.getroottree().getroot()
-    if _read and _read[-1][0] is root:
-        found = _read[-1][1]
-        if found is None:
-            found = list(root.iter(*_TAGS))
-            _read[-1] = (root, found)
-        return found
-    return list(root.iter(*_TAGS))
+def tagged(tree: etree._Element, *tags: str) -> list[etree._Element]:
+    """The elements of `tags` (some of _TAGS) in the document `tree` is in, in page
+    order: what "//meta" or "//link|//meta" selects from it. Not to be changed."""
+    return below(tree.getroottree().getroot(), *tags)
+
+
+def below(tree: etree._Element, *tags: str) -> list[etree._Element]:
+    """The elements of `tags` (some of _TAGS) from `tree` down, in page order: what
+    `tree.iter(*tags)` gives. Not to be changed."""
+    if _read and _read[-1].root is tree:
+        return _read[-1].of(tags)
+    return list(tree.iter(*tags))

@@ -38,7 +38,7 @@ from newscrawl.discovery import Entry, iter_sitemap, parse_feed
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
-from newscrawl.pagetags import reading, tagged
+from newscrawl.pagetags import below, reading, tagged
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import (
     MAX_ENTRIES,
@@ -312,10 +312,8 @@ def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
     og_type = next(
         (
             content
-            for meta in tagged(tree)
-            if meta.tag == "meta"
-            and meta.get("property") == "og:type"
-            and (content := meta.get("content")) is not None
+            for meta in tagged(tree, "meta")
+            if meta.get("property") == "og:type" and (content := meta.get("content")) is not None
         ),
         None,
     )  # what "//meta[@property='og:type']/@content" selects first
@@ -376,7 +374,7 @@ def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
     cut = 0
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
-    for element in tree.iter("a", "area"):
+    for element in below(tree, "a", "area"):
         href = element.get("href")
         if not href or href in seen or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
@@ -407,9 +405,7 @@ def _path_of(url: str) -> str:
 def _feeds(tree: HtmlElement, base: str) -> list[str]:
     """Feeds the page announces with <link rel="alternate" type="application/rss+xml">."""
     feeds: list[str] = []
-    for link in tagged(tree):
-        if link.tag != "link":
-            continue
+    for link in below(tree, "link"):
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().split(";")[0].strip()
         if "alternate" in rel and kind in _FEED_TYPES:

@@ -29,6 +29,7 @@ from trafilatura.settings import Document
 
 from newscrawl.cleaning.normalize import words
 from newscrawl.jsonld import json_ld_documents, json_values
+from newscrawl.pagetags import below
 from newscrawl.readings import DEFAULT_ROUTE
 
 __all__ = [
@@ -153,7 +154,7 @@ def split_body_text(tree: etree._Element, text: str, min_words: float = 0) -> st
     if not kept:
         return None
     holders: Counter[etree._Element] = Counter()
-    for paragraph in tree.iter("p"):
+    for paragraph in below(tree, "p"):
         parent = paragraph.getparent()
         if parent is not None and _paragraph_key(paragraph) in kept:
             holders[parent] += 1
