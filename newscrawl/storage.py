@@ -308,6 +308,10 @@ ON CONFLICT (canonical_url) DO UPDATE SET
 -- A row stays with its site: a page of one site never replaces another's.
 WHERE articles.site = excluded.site
 """
+# The upsert as a write of an article runs it: what it wrote (nothing when another
+# site's row has the key) and the row's first_seen_at, which the story index
+# would read back at once.
+_UPSERT_RETURNING = _UPSERT + "RETURNING first_seen_at\n"
 
 
 class StorageError(RuntimeError):
@@ -688,10 +692,11 @@ class ArticleStore:
             row["canonical_url"] = page
             if before is not None and shrunk(compared[0], row["raw_text"]):
                 return self._kept_whole(page, article.site)
-            if self.connection.execute(_UPSERT, row).rowcount == 0:
+            written = self.connection.execute(_UPSERT_RETURNING, row).fetchone()
+            if written is None:  # the WHERE kept another site's row
                 return OTHER_SITE
             if before != row["content_hash"]:
-                self.stories.update(page, article.text, article.signed)
+                self.stories.update(page, article.text, article.signed, first_seen=written[0])
             self.connection.execute("DELETE FROM site_paragraphs WHERE canonical_url = ?", (page,))
             self.connection.executemany(
                 "INSERT INTO site_paragraphs VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

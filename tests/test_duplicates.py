@@ -121,6 +121,25 @@ def test_duplicate_of_names_the_earliest_copy_across_runs_and_follows_changes(tm
     assert duplicates(db) == found
 
 
+def test_a_text_that_shares_no_band_with_a_stored_one_looks_up_no_copy(database: str):
+    """Most texts a crawl stores are no other's copy: one probe of their bands says
+    so, and no lookup of earlier or later copies is made. A copy is looked up, and
+    named, as before."""
+    store = ArticleStore.open(database)
+    stories = [" ".join(paragraphs) for _, paragraphs in SAME_EVENT_STORIES.values()]
+    for number, text in enumerate([WIRE, *stories]):
+        store.upsert(article(f"https://a.test/{number}", text, "2026-12-02T08:00:00Z"))
+    assert store.stories.looked_up == 0
+    copy = "\n".join(outlet_wire_copy(OUTLETS[1]))
+    store.upsert(article("https://b.test/wire", copy, "2026-12-02T09:00:00Z"))
+    assert store.stories.looked_up >= 1
+    store.commit()
+    found = dict(store.connection.execute("SELECT canonical_url, duplicate_of FROM articles"))
+    store.close()
+    assert found["https://b.test/wire"] == "https://a.test/0"
+    assert set(found.values()) == {None, "https://a.test/0"}
+
+
 def stored_signature(db: Path, url: str) -> tuple[int, ...] | None:
     with sqlite3.connect(db) as connection:
         (text,) = connection.execute(
