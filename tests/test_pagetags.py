@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
-from newscrawl.pagetags import below, reading, tagged
+from newscrawl.pagetags import below, inner_text, reading, tagged
 
 PAGE = (
     "<html><head><base href='/b/'><meta name='a' content='1'><link rel='x' href='/l'>"
@@ -45,3 +46,12 @@ def test_a_tree_is_walked_anew_outside_its_reading() -> None:
     assert head is not None
     head.append(lxml.html.Element("meta"))
     assert len(tagged(tree, "meta")) == len(before) + 1
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<a>one two</a>", "<a></a>", "<a>a<!-- c -->b</a>", "<a>x<b>y</b>z</a>", "<a><b>y</b></a>"],
+)
+def test_an_elements_inner_text_is_its_texts_joined(markup: str) -> None:
+    element = lxml.html.fragment_fromstring(markup)
+    assert inner_text(element) == " ".join(element.itertext())
