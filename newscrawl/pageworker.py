@@ -178,35 +178,18 @@ def _read_page(
         return PageReading(
             failure=failure, cpu_seconds=time.process_time() - started, tags_cut=tags_cut
         )
-    with reading(tree):  # nothing below changes the tree: trafilatura works on copies
-        return _read_tree(tree, url, declared_article, read_links, fragment_patterns,
-                          min_words, explain, discovered_date, sign_story, started, tags_cut,
-                          links_unread)  # fmt: skip
-
-
-def _read_tree(
-    tree: HtmlElement,
-    url: str | None,
-    declared_article: bool,
-    read_links: bool,
-    fragment_patterns: tuple[str, ...],
-    min_words: int,
-    explain: bool,
-    discovered_date: str | None,
-    sign_story: bool,
-    started: float,
-    tags_cut: int,
-    links_unread: int,
-) -> PageReading:
-    base = base_url(tree, url) if url else None
-    documents = json_ld_documents(tree)  # read once: the kind, the metadata, the recall
-    kind = ARTICLE if declared_article or not url else _kind(tree, url, documents)
-    links, cut = _links(tree, base) if read_links and base else ([], 0)
-    cut += links_unread if read_links and base else 0
-    feeds = _feeds(tree, base) if read_links and base else []
+    with reading(tree):  # nothing in it changes the tree: trafilatura works on copies
+        base = base_url(tree, url) if url else None
+        documents = json_ld_documents(tree)  # read once: the kind, the metadata, the recall
+        kind = ARTICLE if declared_article or not url else _kind(tree, url, documents)
+        links, cut = _links(tree, base) if read_links and base else ([], 0)
+        cut += links_unread if read_links and base else 0
+        feeds = _feeds(tree, base) if read_links and base else []
+        extraction = (
+            extract_tree(tree, url, documents, discovered_date, base) if kind == ARTICLE else None
+        )
     article, failure, text_cut = None, None, 0
-    if kind == ARTICLE:
-        extraction = extract_tree(tree, url, documents, discovered_date, base)
+    if extraction is not None:
         if extraction.failure:
             failure = extraction.failure
         else:
