@@ -219,8 +219,6 @@ class SiteConfig:
         to pass, such a URL is not followed: whether it was denied, or allowed,
         cannot be told, and a link the crawl skips loses less than one the
         operator excluded and the crawl fetched."""
-        if not self._deny and not self._allow:
-            return True  # no pattern, no time spent: every link of most crawls
         clock = clock if clock is not None else UrlClock()
         denied, url_left = clock.search(self._deny, url, URL_PATTERN_SECONDS)
         if denied is not False:
