@@ -50,7 +50,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from newscrawl.cleaning.fragments import compile_user_pattern
+from newscrawl.cleaning.fragments import compile_user_pattern, shown_pattern
 from newscrawl.hosts import host_key, registrable_domain, site_key
 from newscrawl.urls import InvalidURLError, parse_url, site_of
 
@@ -130,8 +130,7 @@ def compile_url_pattern(source: str) -> regex.Pattern[str]:
         return regex.compile(source, regex.VERSION0)
     except (regex.error, OverflowError, RecursionError, ValueError) as exc:
         # OverflowError: "a{4294967296}"; RecursionError: a pattern nested too deep.
-        shown = source if len(source) <= 100 else source[:100] + "..."  # one line to read
-        raise ValueError(f"invalid pattern {shown!r}: {exc}") from None
+        raise ValueError(f"invalid pattern {shown_pattern(source)}: {exc}") from None
 
 
 @dataclass
@@ -184,7 +183,7 @@ class UrlClock:
 def url_timeout_warning(site: str, pattern: str, where: str) -> str:
     """One line: `site`'s allow or deny `pattern` ran out of time on URLs of `where`."""
     return (
-        f"site {site}: URL pattern {pattern!r} ran out of time on URLs of {where}"
+        f"site {site}: URL pattern {shown_pattern(pattern)} ran out of time on URLs of {where}"
         f" ({URL_PATTERN_SECONDS * 1000:g} ms of CPU a URL, {URL_PATTERNS_PAGE_SECONDS:g} s"
         " a page): those URLs not followed; it may nest repetitions, as ([a-z0-9]+-?)+ does"
     )

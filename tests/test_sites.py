@@ -13,6 +13,23 @@ from .test_cli import assert_one_line_error
 SITE = '[[site]]\nname = "café"\nstart_urls = ["http://127.0.0.1:1/"]\n'
 
 
+@pytest.mark.parametrize("key", ["allow", "boilerplate"])
+def test_an_invalid_pattern_of_any_length_is_named_in_a_short_line(tmp_path: Path, key: str):
+    """A 6,003-character boilerplate pattern missing its ")" was repeated whole in
+    its error, a 6 KB line (allow patterns were cut at 100 characters already)."""
+    pattern = "(((" + "abc" * 2000
+    path = tmp_path / "sites.toml"
+    path.write_text(
+        f'[[site]]\nname = "a"\nstart_urls = ["http://a.test/"]\n{key} = ["{pattern}"]\n'
+    )
+    with pytest.raises(SitesFileError) as error:
+        load_sites(path)
+    said = str(error.value)
+    assert said.startswith(f"{path}:4: key '{key}': invalid "), said
+    assert "'(((abcabc" in said and "... (6,003 characters): missing ) at position" in said, said
+    assert len(said) < len(str(path)) + 250, said
+
+
 @pytest.mark.parametrize(
     ("content", "said"),
     [

@@ -38,6 +38,7 @@ from newscrawl.cleaning.timestamps import is_timestamp
 __all__ = [
     "BUILTIN_FRAGMENT_PATTERNS",
     "EDGE_ONLY",
+    "SHOWN_PATTERN_CHARS",
     "USER_PATTERNS_PAGE_SECONDS",
     "USER_PATTERN_SECONDS",
     "FragmentMatcher",
@@ -45,6 +46,7 @@ __all__ = [
     "PatternClock",
     "PatternTimeouts",
     "compile_user_pattern",
+    "shown_pattern",
 ]
 
 _NETWORKS = (
@@ -374,13 +376,27 @@ class InvalidPatternError(ValueError):
     """A user-supplied fragment pattern is not a valid regular expression."""
 
 
+# What a message shows of a user's pattern: enough to find it in the file, and one
+# line to read however long the pattern (a 6 KB one made a 6 KB error line).
+SHOWN_PATTERN_CHARS = 100
+
+
+def shown_pattern(source: str) -> str:
+    """`source` as a message shows it: quoted, its start only when it is long."""
+    if len(source) <= SHOWN_PATTERN_CHARS:
+        return repr(source)
+    return f"{source[:SHOWN_PATTERN_CHARS]!r}... ({len(source):,} characters)"
+
+
 def compile_user_pattern(source: str) -> regex.Pattern[str]:
     """A user's fragment pattern as FragmentMatcher applies it (InvalidPatternError
     if it is none): with `regex`, case-insensitive, in its `re`-compatible version."""
     try:
         return regex.compile(source, regex.IGNORECASE | regex.VERSION0)
     except (regex.error, OverflowError, RecursionError, ValueError) as exc:
-        raise InvalidPatternError(f"invalid fragment pattern {source!r}: {exc}") from None
+        raise InvalidPatternError(
+            f"invalid fragment pattern {shown_pattern(source)}: {exc}"
+        ) from None
 
 
 @dataclass
@@ -505,7 +521,7 @@ def timeout_warning(site: str | None, pattern: str, where: str) -> str:
     """One line: `pattern` (of `site`) ran out of time on the page `where`."""
     of = f"site {site}: " if site else ""
     return (
-        f"{of}fragment pattern {pattern!r} ran out of time on {where}"
+        f"{of}fragment pattern {shown_pattern(pattern)} ran out of time on {where}"
         f" ({USER_PATTERN_SECONDS:g} s of CPU a paragraph, {USER_PATTERNS_PAGE_SECONDS:g} s a page):"
         " not applied there, the text kept; it may nest repetitions, as (\\w+\\s?)+ does"
     )
