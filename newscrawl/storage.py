@@ -67,7 +67,7 @@ SHRUNK = "shrunk"
 # version to go back to: the stored row stays, and the fetch is counted and said.
 SHRUNK_BELOW = 0.5
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # How to bring an older database up to SCHEMA_VERSION, step by step: the SQL that
 # takes version N to N + 1 (for PostgreSQL as `postgres_schema` translates it). A
@@ -107,6 +107,9 @@ ALTER TABLE articles ADD COLUMN language_source TEXT;
 ALTER TABLE articles ADD COLUMN duplicate_of TEXT;
 ALTER TABLE articles ADD COLUMN archive_record TEXT;
 """,
+    # 6 -> 7: the cluster writer's batches committed and not yet cleared from
+    # Redis (writer_batches, created by SCHEMA).
+    6: "",
 }
 
 # The full-text index of title and text, kept in step with every write by the
@@ -245,6 +248,17 @@ CREATE TABLE IF NOT EXISTS run_counts (
     value   INTEGER NOT NULL,
     PRIMARY KEY (run_id, site, counter)
 ) WITHOUT ROWID;
+
+-- The batches a cluster writer committed here that it has not yet seen cleared from
+-- the run's Redis (newscrawl/cluster/writerbatches.py): a writer killed between the
+-- two left its batch in Redis, and its successor, finding the batch's token here,
+-- clears it with these counts instead of storing it again as "unchanged".
+CREATE TABLE IF NOT EXISTS writer_batches (
+    token        TEXT PRIMARY KEY,       -- the batch's identity, as the run's Redis names it
+    run          TEXT NOT NULL,          -- the run's Redis key prefix: newscrawl:<run>:<spider>
+    counts       TEXT NOT NULL,          -- JSON: the batch's counts for the run record, outcomes
+    committed_at TEXT NOT NULL           -- UTC ISO 8601
+);
 """
 
 # Rows a re-clean writes per transaction: a stop during the end-of-run re-clean

@@ -292,3 +292,62 @@ def test_a_postgresql_store_with_some_columns_already_added_is_upgraded(
     version, columns, stored = postgres_state(database)
     assert version == SCHEMA_VERSION and set(NEW_COLUMNS) <= columns
     assert stored == rows
+
+
+# Schema 6, as the store of the newscrawl before it left it: schema 7 added only the
+# cluster writer's batch tokens (a table).
+def make_schema_6_sqlite(path: Path) -> None:
+    ArticleStore.open(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE writer_batches")
+        db.execute(
+            "INSERT INTO runs (spider, started_at, ended_at, finish_reason)"
+            " VALUES ('news', '2026-11-30T10:00:00Z', '2026-11-30T10:05:00Z', 'finished')"
+        )
+        db.execute("INSERT INTO run_counts VALUES (1, 'a.test', 'stored', 3)")
+        db.execute("PRAGMA user_version = 6")
+
+
+def sqlite_tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+
+
+def test_a_schema_6_sqlite_store_killed_in_its_upgrade_is_upgraded_by_the_next_open(
+    tmp_path: Path,
+):
+    """Schema 7's table for the cluster writer's batch tokens: a store of schema 6
+    killed inside its upgrade stays at 6, as it was (the newscrawl before opens
+    it), and the next open upgrades it, its run records kept."""
+    path = tmp_path / "six.sqlite"
+    make_schema_6_sqlite(path)
+    process = start_paused_migration(str(path), tmp_path / "paused")
+    kill(process)
+    assert sqlite_state(path)[0] == 6 and "writer_batches" not in sqlite_tables(path)
+
+    store = ArticleStore.open(path)
+    store.close()
+    assert sqlite_state(path)[0] == SCHEMA_VERSION == 7
+    assert "writer_batches" in sqlite_tables(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT * FROM run_counts").fetchall() == [(1, "a.test", "stored", 3)]
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_schema_6_postgresql_store_is_upgraded(
+    postgres_server,  # noqa: F811
+    tmp_path: Path,
+):
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    with psycopg.connect(database) as db:
+        db.execute("DROP TABLE writer_batches")
+        db.execute("UPDATE newscrawl_schema SET version = 6")
+    process = start_paused_migration(database, tmp_path / "paused")
+    kill(process)
+    assert postgres_state(database)[0] == 6
+    assert "writer_batches" not in tables_of_postgres(database)
+
+    ArticleStore.open(database).close()
+    assert postgres_state(database)[0] == SCHEMA_VERSION
+    assert "writer_batches" in tables_of_postgres(database)
