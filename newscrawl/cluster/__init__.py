@@ -6,6 +6,7 @@
                 and learns from `newscrawl writer`
 - scheduler.py  Scrapy's scheduler over the run's shared queues
 - writer.py     `newscrawl writer`: a cluster's articles into one SQLite store
+- writerbatches.py  which of the writer's batches its store has committed
 
 Everything but keys.py needs the cluster extra (pip install 'newscrawl[cluster]').
 """

@@ -176,6 +176,12 @@ class RunKeys:
         return f"{self.prefix}:articles:writing"
 
     @property
+    def writing_batch(self) -> str:
+        """The token of the batch in the "writing" lists, set before the writer's
+        store commits it (cluster/writerbatches.py)."""
+        return f"{self.prefix}:writing:batch"
+
+    @property
     def url_states(self) -> str:
         """URL states (pending, failed, skipped) the workers send to the writer."""
         return f"{self.prefix}:urlstates"

@@ -34,6 +34,7 @@ import dataclasses
 import json
 import logging
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from newscrawl.cluster.keys import RunKeys
 from newscrawl.cluster.outage import Patience
 from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import decode_article
+from newscrawl.cluster.writerbatches import AppliedBatch, WriterBatches
 from newscrawl.cluster.writerlock import WriterLock, as_text, describe, run_stored
 from newscrawl.frontier import Frontier
 from newscrawl.reclean import reclean, warn_of_timeouts
@@ -213,6 +215,9 @@ def _write_run(
             break
         time.sleep(poll)
     patiently(batches.commit)  # states sent between the last commit and the end of the run
+    # Its clear is confirmed: the run's batch tokens are needed no more (forgotten
+    # in the transaction of the re-clean's first rows, or the run record's start).
+    batches.tokens.forget()
     # The workers' counts and every writer's committed ones (_Batches._clear): a
     # writer restarted mid-run recorded only its own, "43 stored" of 180.
     counts = patiently(lambda: _worker_counts(server, keys))
@@ -331,17 +336,38 @@ class _Batches:
         # The batch's counts, added to the report's and the run's once it is committed.
         self.outcomes: Counter[str] = Counter()
         self.batch_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.taken = 0  # messages taken into the "writing" lists since the last commit
+        self.tokens = WriterBatches(store, keys.prefix)
         self.broken = False  # a call to Redis failed since the last commit or recovery
         self.committed_not_cleared = False  # the store committed, "writing" not yet emptied
 
     def start(self) -> None:
-        """A writer killed before its last commit left articles and states in the
-        "writing" lists: back to their queues. Then what the store knows, for the
-        workers. Every change to the run's lists goes through the lock
-        (cluster/writerlock.py): a writer that lost the run to another must not
-        touch that one's batch."""
+        """A writer killed between a commit and its clear left a batch committed in
+        the "writing" lists: cleared, its counts added. One killed before its commit
+        left articles and states there: back to their queues. Then what the store
+        knows, for the workers. Every change to the run's lists goes through the
+        lock (cluster/writerlock.py): a writer that lost the run to another must
+        not touch that one's batch."""
+        self._clear_a_committed_batch()
         self._restore()
         publish_known(self.server, self.keys, self.frontier)
+
+    def _clear_a_committed_batch(self) -> None:
+        """The batch in "writing", if this store committed it (its token recorded):
+        cleared, with the counts recorded for it. Stored again, its articles were
+        all "unchanged", and the run record lost their "stored" counts
+        (cluster/writerbatches.py)."""
+        token = self.server.get(self.keys.writing_batch)
+        applied = None if token is None else self.tokens.applied(as_text(token))
+        if applied is None:
+            return
+        logger.info("the batch a writer committed before it stopped is cleared from Redis")
+        for field_name, value in applied.counts.items():
+            site, _, counter = field_name.partition("\t")
+            self.batch_counts[site][counter] += value
+        self.report.outcomes.update(applied.outcomes)
+        self.committed_not_cleared = True
+        self._clear()
 
     def step(self) -> RunProgress | None:
         """Store one article, committing the batch when it is full; with none
@@ -349,6 +375,7 @@ class _Batches:
         keys = self.keys
         raw = self.lock.call("take", (keys.articles, keys.articles_writing), "RIGHT", "LEFT")
         if raw is not None:
+            self.taken += 1
             self._store(raw)
             if self.store.pending >= self.commit_every:
                 self.commit()
@@ -385,11 +412,20 @@ class _Batches:
         states = (keys.url_states, keys.url_states_writing)
         # The frontier never undoes an article's "done", whatever the order.
         while (event := self.lock.call("take", states, "LEFT", "RIGHT")) is not None:
+            self.taken += 1
             try:
                 record_url_state(self.frontier, event)
             except _UNREADABLE as exc:
                 self._set_aside(event, exc)
-        self.lock.call("refresh", ())  # a writer that lost the run commits nothing
+        if self.taken:
+            # Named in Redis before the commit, recorded in it: a successor finding
+            # the name recorded knows the batch is stored (_clear_a_committed_batch).
+            # Through the lock: a writer that lost the run commits nothing.
+            token = uuid.uuid4().hex
+            self.lock.call("seal", (keys.writing_batch,), token)
+            self.tokens.record(token, AppliedBatch(self._count_fields(), self.outcomes))
+        else:
+            self.lock.call("refresh", ())  # a writer that lost the run commits nothing
         self.store.commit()
         self.committed_not_cleared = True
         self.report.outcomes.update(self.outcomes)
@@ -411,16 +447,19 @@ class _Batches:
         """Empty the "writing" lists of the batch committed, and add its counts to the
         run's in Redis in the same step: they outlive this writer."""
         keys = self.keys
-        counts = [
-            part
-            for site, outcomes in self.batch_counts.items()
-            for counter, value in outcomes.items()
-            for part in (f"{site}\t{counter}", value)
-        ]
-        self.lock.call("clear", (keys.articles_writing, keys.url_states_writing, keys.counts),
-                       *counts)  # fmt: skip
+        counts = [part for item in self._count_fields().items() for part in item]
+        lists = (keys.articles_writing, keys.url_states_writing, keys.counts, keys.writing_batch)
+        self.lock.call("clear", lists, *counts)
         self.committed_not_cleared = False
         self._forget_batch()
+
+    def _count_fields(self) -> dict[str, int]:
+        """The batch's counts as the run's counts in Redis hold them."""
+        return {
+            f"{site}\t{counter}": value
+            for site, outcomes in self.batch_counts.items()
+            for counter, value in outcomes.items()
+        }
 
     def _restore(self) -> None:
         keys = self.keys
@@ -433,6 +472,7 @@ class _Batches:
     def _forget_batch(self) -> None:
         self.outcomes = Counter()
         self.batch_counts = defaultdict(Counter)
+        self.taken = 0
 
 
 def _worker_counts(server: redis.Redis, keys: RunKeys) -> dict[str, Counter[str]]:

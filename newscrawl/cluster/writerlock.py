@@ -129,10 +129,11 @@ _SCRIPTS = {
 local moved = 0
 while redis.call('lmove', KEYS[3], KEYS[4], 'LEFT', 'RIGHT') do moved = moved + 1 end
 return {1, moved}""",
-    # KEYS[3], KEYS[4]: the "writing" lists, emptied once their batch is committed;
-    # KEYS[5] the run's counts, which get the batch's (ARGV[4], ARGV[5]: a field
-    # and what to add, and so on) in the same step, once: a clear whose answer was
-    # lost is sent again, and then finds its articles' list gone.
+    # KEYS[3], KEYS[4]: the "writing" lists, emptied once their batch is committed,
+    # and KEYS[6] its token; KEYS[5] the run's counts, which get the batch's
+    # (ARGV[4], ARGV[5]: a field and what to add, and so on) in the same step,
+    # once: a clear whose answer was lost is sent again, and then finds its
+    # articles' list gone.
     "clear": """
 if redis.call('exists', KEYS[3]) == 1 then
   for i = 4, #ARGV, 2 do redis.call('hincrby', KEYS[5], ARGV[i], ARGV[i + 1]) end
@@ -140,7 +141,10 @@ if redis.call('exists', KEYS[3]) == 1 then
     redis.call('expire', KEYS[5], ARGV[2])  -- as the run's other keys (after its workers)
   end
 end
-return {1, redis.call('del', KEYS[3], KEYS[4])}""",
+return {1, redis.call('del', KEYS[3], KEYS[4], KEYS[6])}""",
+    # KEYS[3] the token of the batch in "writing", ARGV[4] the token: set before
+    # the store commits the batch (cluster/writerbatches.py).
+    "seal": "return {1, redis.call('set', KEYS[3], ARGV[4], 'EX', ARGV[2])}",
     # KEYS[3] the run's "stored" (or "recording") mark, ARGV[4] what it says.
     "stored": "return {1, redis.call('set', KEYS[3], ARGV[4], 'EX', ARGV[2])}",
     # KEYS[3] rejected, KEYS[4] writing, ARGV[4] the message set aside.
