@@ -1447,15 +1447,15 @@ def test_a_writer_started_again_on_a_given_up_run_stores_its_late_workers(
     import redis
 
     client = redis.Redis.from_url(redis_server.url)
-    prefix = "newscrawl:run-late:news"
+    prefix = "newscrawl:run-given-up:news"
     db = tmp_path / "late.sqlite"
     client.set(f"{prefix}:shards", 1)  # one shard, its worker late: the run is given up
-    code, stderr, _ = finish(writer(redis_server.url, "run-late", db, "--wait", "1"), 60)
+    code, stderr, _ = finish(writer(redis_server.url, "run-given-up", db, "--wait", "1"), 60)
     assert code == 1, stderr
     client.sadd(f"{prefix}:seeded", 0)
     client.lpush(f"{prefix}:articles", one_article(1), one_article(2))
     client.sadd(f"{prefix}:closed", 0)
-    code, stderr, _ = finish(writer(redis_server.url, "run-late", db, "--wait", "1"), 60)
+    code, stderr, _ = finish(writer(redis_server.url, "run-given-up", db, "--wait", "1"), 60)
     assert code == 0, stderr
     assert sorted(texts_of(db)) == ["http://a.test/1", "http://a.test/2"]
     with sqlite3.connect(db) as connection:
