@@ -6,10 +6,12 @@ they close (newscrawl/cluster/worker.py). `newscrawl writer` moves articles one
 at a time from that list to its own "writing" list, upserts them into SQLite
 (article and URL state in one transaction, as a crawl does), and empties
 "writing" after each commit: a writer killed mid-batch finds its uncommitted
-articles there on restart. It stops when the run is over (every worker that
-started has closed, every queue and the article list are empty), re-cleans the
-sites it stored against their final boilerplate model, and records the run with
-the workers' counts. A run has one writer (cluster/writerlock.py). A Redis that
+articles there on restart. One killed between a commit and that emptying left
+the batch's token in the store (cluster/writerbatches.py): its successor clears
+the batch rather than storing it again. It stops when the run is over (every
+worker that started has closed, every queue and the article list are empty),
+re-cleans the sites it stored against their final boilerplate model, and
+records the run with the workers' counts. A run has one writer (cluster/writerlock.py). A Redis that
 cannot be reached is waited for, as the workers wait (cluster/outage.py): the
 batch not yet committed is dropped and taken again once Redis is back.
 
