@@ -63,6 +63,24 @@ def test_short_contained_sentence_is_kept():
     assert find_repeats([LONG_A, "The council voted."]) == {}
 
 
+def test_a_listing_line_printed_under_several_entries_is_kept_in_each():
+    # A guide's entries end with the same details line; the first entry's line has
+    # a word before it, so the next entry's line is found inside it. It is the
+    # entry's text as much as its exact copies further down, which stay.
+    details = "Garden open 4 May to 9 June, tickets at the gate"
+    texts = [
+        "Hilltop Farm",
+        "Spring planting themed " + details,
+        LONG_A,
+        "Millbrook House",
+        details,
+        LONG_B,
+        "The Old Rectory",
+        details,
+    ]
+    assert find_repeats(texts) == {}
+
+
 def test_trivially_different_paragraph_is_dropped():
     edited = LONG_B.replace("currently", "curently")  # a typo
     assert find_repeats([LONG_A, LONG_B, LONG_C, edited]) == {3: "near_identical"}
