@@ -92,6 +92,28 @@ def test_many_blocks_alike_are_not_one_body():
     assert "Teaser number 7" not in extraction.text
 
 
+def test_a_container_alike_in_the_pages_footer_is_no_part_of_the_body():
+    # The publisher's blurb in the footer uses the body's rich-text class too.
+    blurb = "The Quay Gazette has reported on the harbour towns of the north coast since 1921."
+    page = _split_page([FIRST_PART, SECOND_PART]).replace(
+        "</article>",
+        f'</article><footer><div class="grid"><div class="body article__body"><p>{blurb}</p>'
+        "</div></div></footer>",
+    )
+    extraction = extract_article(page)
+    assert extraction.route == SPLIT_BODY
+    assert extraction.text.split("\n") == FIRST_PART + SECOND_PART
+
+
+def test_a_body_inside_an_aside_keeps_its_parts_in_that_aside():
+    # Some pages put the whole article in an <aside> (a theme's sidebar layout):
+    # only a landmark the article's own container is not in marks page furniture.
+    page = _split_page([FIRST_PART, SECOND_PART])
+    page = page.replace("<article>", "<aside><article>").replace("</article>", "</article></aside>")
+    text = split_body_text(trafilatura.load_html(page), "\n".join(FIRST_PART))
+    assert text is not None and text.split("\n") == FIRST_PART + SECOND_PART
+
+
 NESTED_PAGE = """<html lang="en"><body><div class="site-main article-page">
 <div class="wrapper--sidebar-content"><aside class="sidebar"><div class="sidebar-sticky">
 <div id="nav_menu-6"><div id="nav_menu-7"><div class="main-content"><div class="row">
