@@ -114,3 +114,23 @@ def test_a_wholly_linked_headline_is_a_teaser_even_alone():
     assert (
         find_link_lists(["Fish market", *paragraphs[2:]], AnchorIndex.build(["Fish market"])) == {}
     )
+
+
+def test_rows_of_a_table_whose_first_cells_are_links_are_its_data():
+    # A test of bicycle lights: each model's name links to its review, the other
+    # cells are the results. Rows without a review link sit between linked ones.
+    anchors = AnchorIndex.build(
+        ["Lumo Beam front light with helmet mount", "Spark Duo front and rear light set"]
+    )
+    rows = [
+        "| Model | Price | Rain-proof |",
+        "| Lumo Beam front light with helmet mount | 45 € | yes |",
+        "| Nightrider basic | 19 € | no |",
+        "| Spark Duo front and rear light set | 60 € | yes |",
+    ]
+    assert find_link_lists([STORY, *rows], anchors) == {}
+
+
+def test_a_run_of_linked_lines_that_are_not_table_rows_is_still_a_teaser_list():
+    paragraphs = [STORY, "| Council approves harbour budget", "Ferry fares to rise in spring |"]
+    assert find_link_lists(paragraphs, ANCHORS) == {1: LINKED, 2: LINKED}

@@ -135,6 +135,20 @@ def _is_teaser_item(paragraph: str, anchors: AnchorIndex) -> bool:
     return any(length >= TEASER_HEADLINE_MIN_WORDS for _, length in anchors.starting_at(tokens, 0))
 
 
+def _is_table_row(paragraph: str) -> bool:
+    """A row of a table, as trafilatura prints it: "| cell | cell |".
+
+    A table's rows are its records, not teasers: a row whose first cell links to
+    the thing it describes (a product tested, a download, a player) is mostly link
+    text, and a row without such a link between two linked ones looked like a
+    teaser's summary. Rows are no part of a run of teasers (a row that is wholly
+    one link still goes as such). On the dev sets this keeps a product test's
+    results table and a download table's row (trafilatura's set +1 wanted
+    snippet, F1 0.9363 -> 0.9365); no other output changes."""
+    stripped = paragraph.strip()
+    return len(stripped) > 1 and stripped.startswith("|") and stripped.endswith("|")
+
+
 # Why a paragraph is part of a teaser list (the detail of a link_list drop).
 LINKED = "linked"  # link-dense, or a list item opening with a linked headline, in a run
 SUMMARY = "summary"  # a short paragraph between linked titles
@@ -151,9 +165,10 @@ def find_link_lists(paragraphs: Sequence[str], anchors: AnchorIndex) -> dict[int
     paragraph that is entirely a link of five or more words is a teaser alone.
     """
     shares = [link_share(p, anchors) for p in paragraphs]
+    rows = [_is_table_row(p) for p in paragraphs]
     dense = [
-        share >= LINK_DENSE_MIN_SHARE or _is_teaser_item(p, anchors)
-        for p, share in zip(paragraphs, shares, strict=True)
+        not row and (share >= LINK_DENSE_MIN_SHARE or _is_teaser_item(p, anchors))
+        for p, share, row in zip(paragraphs, shares, rows, strict=True)
     ]
     count = len(paragraphs)
     # Paragraphs' lengths, each counted once and only when a test needs it: most
@@ -171,7 +186,12 @@ def find_link_lists(paragraphs: Sequence[str], anchors: AnchorIndex) -> dict[int
         return 0 <= index < count and dense[index]
 
     def is_summary(index: int) -> bool:
-        return 0 <= index < count and not dense[index] and size(index) <= SUMMARY_MAX_WORDS
+        return (
+            0 <= index < count
+            and not dense[index]
+            and not rows[index]
+            and size(index) <= SUMMARY_MAX_WORDS
+        )
 
     # "Linked title, short summary, linked title, short summary": the summaries
     # belong to the teaser list too.
