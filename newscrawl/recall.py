@@ -177,13 +177,17 @@ def split_body_text(tree: etree._Element, text: str, min_words: float = 0) -> st
     # A part inside another part is already in it.
     inside = set(parts)
     parts = [part for part in parts if not any(a in inside for a in part.iterancestors())]
+    # Counted before the furniture goes: containers alike in the footer too are
+    # more evidence of a page builder's generic blocks, not less.
+    if len(parts) > SPLIT_BODY_MAX_PARTS:
+        return None
     own_landmarks = set(_furniture_landmarks(container))
     parts = [
         part
         for part in parts
         if all(landmark in own_landmarks for landmark in _furniture_landmarks(part))
     ]
-    if not 2 <= len(parts) <= SPLIT_BODY_MAX_PARTS or _has_fewer_words(parts, min_words):
+    if len(parts) < 2 or _has_fewer_words(parts, min_words):
         return None
     document = lxml.html.fromstring("<html><body><article></article></body></html>")
     article = document.find(".//article")

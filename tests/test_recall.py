@@ -105,6 +105,22 @@ def test_a_container_alike_in_the_pages_footer_is_no_part_of_the_body():
     assert extraction.text.split("\n") == FIRST_PART + SECOND_PART
 
 
+def test_blocks_alike_in_the_footer_count_towards_a_page_builders_many_blocks():
+    # 15 blocks alike in the article and 3 more in the footer: too many for the
+    # parts of one body, even though the footer's are left out of any body.
+    teasers = [[f"Teaser number {n} tells of another story from the quay and its boats today."] * 2
+               for n in range(17)]  # fmt: skip
+    page = _split_page([FIRST_PART, *teasers[:14]])
+    footer = "".join(
+        f'<div class="grid"><div class="body article__body">{_paragraphs(t)}</div></div>'
+        for t in teasers[14:]
+    )
+    page = page.replace("</article>", f"</article><footer>{footer}</footer>")
+    extraction = extract_article(page)
+    assert extraction.route == DEFAULT
+    assert "Teaser number 7" not in extraction.text
+
+
 def test_a_body_inside_an_aside_keeps_its_parts_in_that_aside():
     # Some pages put the whole article in an <aside> (a theme's sidebar layout):
     # only a landmark the article's own container is not in marks page furniture.
