@@ -159,6 +159,45 @@ def test_an_export_into_a_pipe_its_reader_left_is_a_one_line_error(store: str, t
     assert stat.S_ISFIFO(parquet.stat().st_mode)
 
 
+def _with_stdout(stdout: int, *args: str) -> subprocess.CompletedProcess[bytes]:
+    done = subprocess.run([str(BIN / "newscrawl"), *args], cwd=REPO, stdout=stdout,
+                          stderr=subprocess.PIPE, timeout=120, check=False)  # fmt: skip
+    return subprocess.CompletedProcess(done.args, done.returncode, b"", done.stderr)
+
+
+def test_an_export_to_standard_output_that_stops_taking_it_is_a_one_line_error(
+    store: str, tmp_path: Path
+):
+    """`-o -` is standard output, and fails as `-o /dev/stdout` does: a full
+    device or a reader gone is one line and exit code 2. A full device gave a
+    traceback (exit 1), a reader gone a silent exit 0 and a cut export."""
+    with Path("/dev/full").open("wb") as full:
+        result = _with_stdout(
+            full.fileno(), "export", "--db", store, "-o", "-", "--format", "jsonl"
+        )
+    assert_one_line_error(result, "cannot write standard output: No space left on device")
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = _with_stdout(writer, "export", "--db", store, "-o", "-", "--format", "csv")
+    finally:
+        os.close(writer)
+    assert_one_line_error(result, "cannot write standard output: Broken pipe")
+
+
+def test_a_full_standard_output_is_a_one_line_error_not_a_traceback(store: str):
+    """`search`, `extract` and `stats` print to standard output; a full device
+    there gave a traceback."""
+    for args in (
+        ["search", "the", "--db", store],
+        ["extract", str(FERRY), "--workers", "0"],
+        ["stats", "--db", store],
+    ):
+        with Path("/dev/full").open("wb") as full:
+            result = _with_stdout(full.fileno(), *args)
+        assert_one_line_error(result, "cannot write standard output: No space left on device")
+
+
 def test_a_parquet_export_without_pyarrow_names_the_install(store: str, tmp_path: Path):
     # This environment has pyarrow (the dev extra): hidden here, as on an install
     # without the `parquet` extra.

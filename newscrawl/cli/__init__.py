@@ -25,6 +25,10 @@ from newscrawl.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     CommandError,
+    StdoutError,
+    discard_stdout,
+    flush_stdout,
+    guarded_stdout,
     ignore_late_stops,
 )
 from newscrawl.workers import WorkersFailed
@@ -76,8 +80,14 @@ def command() -> NoReturn:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        code: int = args.handler(args)
+        with guarded_stdout():
+            code: int = args.handler(args)
+            flush_stdout()
         return code
+    except StdoutError as exc:  # a full device: one line, as for an output named with -o
+        discard_stdout()
+        print(f"newscrawl: error: cannot write standard output: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
     except CommandError as exc:
         print(f"newscrawl: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,6 +14,7 @@ from typing import Any
 from newscrawl.cli.common import (
     EXIT_OK,
     CommandError,
+    StdoutError,
     add_workers_option,
     check_site,
     config_with_sites,
@@ -108,8 +109,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         check_site(store, args.site)
         try:
             count = export_articles(store, args.output, fmt, args.site, args.since, args.unique)
+            if args.output == "-":  # all of it taken before "exported" is said
+                sys.stdout.flush()
         except (ExportError, StorageError) as exc:
             raise CommandError(str(exc)) from None
+        except BrokenPipeError as exc:  # as `-o /dev/stdout`: the export was cut
+            raise StdoutError(exc.errno, exc.strerror) from None
     where = "standard output" if args.output == "-" else args.output
     what = "stories" if args.unique else "articles"
     print(f"newscrawl: exported {count} {what} to {where} ({fmt})", file=sys.stderr)

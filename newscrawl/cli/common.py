@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,10 +26,14 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "CommandError",
+    "StdoutError",
     "add_crawl_options",
     "add_workers_option",
     "config_with_sites",
     "database_arg",
+    "discard_stdout",
+    "flush_stdout",
+    "guarded_stdout",
     "ignore_late_stops",
     "open_store",
     "positive",
@@ -63,6 +69,76 @@ def ignore_late_stops() -> None:
 
 class CommandError(Exception):
     """An expected error: printed as one line, exit code EXIT_USAGE."""
+
+
+class StdoutError(OSError):
+    """Standard output did not take a command's output (a full device, an I/O
+    error; for `export -o -`, a reader gone too): one line, exit code EXIT_USAGE,
+    as for an output named with -o."""
+
+
+class _GuardedStdout:
+    """Standard output, whose failed writes are told apart from the command's
+    other OSErrors (a file it reads, a store): they raise StdoutError. A reader
+    gone stays BrokenPipeError: `newscrawl extract ... | head` is no error."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutError(exc.errno, exc.strerror) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def guarded_stdout() -> Iterator[None]:
+    """sys.stdout as a _GuardedStdout while a command runs. In the main thread
+    only: sys.stdout is the process's, and main() may run in threads."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stream = sys.stdout
+    sys.stdout = _GuardedStdout(stream)
+    try:
+        yield
+    finally:
+        sys.stdout = stream
+
+
+def flush_stdout() -> None:
+    """Flush what the command printed, where a full device shows when its output
+    fit in the buffer (StdoutError). A reader that left once it was all in the
+    pipe changes nothing: the command's exit code stands."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+
+
+def discard_stdout() -> None:
+    """Send what standard output still buffers to /dev/null: once it failed, the
+    interpreter's flush at exit would print a traceback-like warning."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no file descriptor
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def setting_arg(text: str) -> tuple[str, str]:
