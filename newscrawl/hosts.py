@@ -28,7 +28,14 @@ from w3lib.url import safe_url_string
 if TYPE_CHECKING:
     import tldextract
 
-__all__ = ["DEFAULT_PORTS", "host_key", "registrable_domain", "site_key", "url_port"]
+__all__ = [
+    "DEFAULT_PORTS",
+    "host_key",
+    "netloc_host",
+    "registrable_domain",
+    "site_key",
+    "url_port",
+]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -53,9 +60,16 @@ def _extractor() -> tldextract.TLDExtract:
 @lru_cache(maxsize=65536)
 def host_key(host: str) -> str:
     """`host` as every comparison sees it: lower case, IDNA, no trailing dot.
-    An IPv6 literal loses its brackets; a name IDNA cannot encode stays as it is
-    (lower-cased), and so matches nothing but itself."""
+    An IPv6 literal loses its brackets and is written in its one short form
+    ([0:0::1] and [::1] are one host, as they are one address to connect to);
+    a name IDNA cannot encode stays as it is (lower-cased), and so matches
+    nothing but itself."""
     host = host.strip().strip("[]").rstrip(".").lower()
+    if ":" in host:  # no name has a colon: an IPv6 literal, or nothing that connects
+        try:
+            return str(ipaddress.IPv6Address(host))
+        except ValueError:
+            return host
     if not host or host.isascii():
         return host
     try:
@@ -64,6 +78,13 @@ def host_key(host: str) -> str:
     except (UnicodeError, ValueError):
         return host
     return encoded or host
+
+
+def netloc_host(host: str) -> str:
+    """`host` as a URL's netloc writes it: an IPv6 literal in brackets, so that a
+    port after it is not read as part of the address ("[::1]:8080" is port 8080
+    of ::1; "::1:8080" could as well be the address ::1:8080 on port 80)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _is_ip(host: str) -> bool:
@@ -102,9 +123,10 @@ def url_port(url: str) -> int | None:
 @lru_cache(maxsize=4096)
 def site_key(url: str) -> str:
     """The registrable domain of `url`'s host, with the port when it is not the
-    scheme's default: what a URL must share with a site's seeds to be that site's."""
+    scheme's default: what a URL must share with a site's seeds to be that site's.
+    An IPv6 literal is in brackets, as in the URL."""
     parts = urlsplit(url)
-    domain = registrable_domain(parts.hostname or "")
+    domain = netloc_host(registrable_domain(parts.hostname or ""))
     port = url_port(url)
     if port is not None and port != DEFAULT_PORTS.get(parts.scheme):
         return f"{domain}:{port}"

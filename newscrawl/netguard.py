@@ -32,17 +32,22 @@ import logging
 import re
 import socket
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
-from scrapy.resolver import CachingThreadedResolver
+from scrapy.resolver import CachingThreadedResolver, HostResolution
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet._resolver import SimpleResolverComplexifier
+from twisted.internet.abstract import isIPv6Address
+from twisted.internet.address import IPv6Address
 from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IHostnameResolver, IResolverSimple
 from w3lib.url import safe_url_string
+from zope.interface import implementer  # type: ignore[import-untyped]
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.hosts import host_key, registrable_domain, site_key, url_port
@@ -54,6 +59,7 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
     from twisted.internet.defer import Deferred
+    from twisted.internet.interfaces import IAddress
 
 __all__ = [
     "ADDRESS_REFUSED",
@@ -266,6 +272,16 @@ class GuardedResolver(CachingThreadedResolver):
     Set as TWISTED_DNS_RESOLVER. Every connection Scrapy makes looks its host up
     here (IPv4 literals included), so what is refused is never dialled."""
 
+    def install_on_reactor(self) -> None:
+        # Scrapy's threaded resolver answers with gethostbyname, IPv4 only: a site
+        # on an IPv6 literal ("http://[::1]:8080/") failed as "DNS lookup failed:
+        # no results for hostname lookup: ::1" and was reported unreachable.
+        # Connections ask the reactor's name resolver; this one passes an IPv6
+        # literal through as its own address (the guard judged the literal on the
+        # request's URL) and asks this resolver for every other host.
+        super().install_on_reactor()
+        self.reactor.installNameResolver(cast("IHostnameResolver", _IPv6LiteralsFirst(self)))
+
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
         answer = self.lookup(name, timeout)
         answer.addCallback(self._checked, name)
@@ -281,6 +297,35 @@ class GuardedResolver(CachingThreadedResolver):
         if refusal:
             raise DNSLookupError(f"{ADDRESS_REFUSED}: {refusal}")
         return address
+
+
+@implementer(IHostnameResolver)
+class _IPv6LiteralsFirst:
+    """A name resolver that answers an IPv6 literal with itself, and asks the
+    simple resolver it wraps about any other host (which answers IPv4)."""
+
+    def __init__(self, resolver: GuardedResolver) -> None:
+        self.names = SimpleResolverComplexifier(cast("IResolverSimple", resolver))
+
+    # (Twisted's interfaces, zope's, are not types mypy can check calls against.)
+    def resolveHostName(
+        self,
+        resolutionReceiver: Any,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> Any:
+        if not isIPv6Address(hostName):
+            return self.names.resolveHostName(
+                resolutionReceiver, hostName, portNumber, addressTypes, transportSemantics
+            )
+        resolution = HostResolution(hostName)
+        resolutionReceiver.resolutionBegan(resolution)
+        if addressTypes is None or IPv6Address in addressTypes:
+            resolutionReceiver.addressResolved(IPv6Address("TCP", hostName, portNumber))
+        resolutionReceiver.resolutionComplete()
+        return resolution
 
 
 class AddressGuard:

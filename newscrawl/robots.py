@@ -40,7 +40,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
-from newscrawl.hosts import host_key, url_port
+from newscrawl.hosts import host_key, netloc_host, url_port
 from newscrawl.netguard import ADDRESS_REFUSED
 from newscrawl.urls import InvalidURLError, parse_url, without_password
 from newscrawl.vocabulary import ROBOTS_UNAVAILABLE, ROBOTS_UNREACHABLE_STAT
@@ -211,7 +211,7 @@ def only_own_groups(text: str, names: list[str]) -> str:
 def origin_of(url: str) -> str:
     """The origin whose robots.txt governs `url`: scheme, host (one form), port."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{host_key(parts.hostname or '')}:{url_port(url)}"
+    return f"{parts.scheme}://{netloc_host(host_key(parts.hostname or ''))}:{url_port(url)}"
 
 
 class RobotsTxt:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-from newscrawl.hosts import host_key
+from newscrawl.hosts import host_key, netloc_host
 
 __all__ = [
     "InvalidURLError",
@@ -153,8 +153,8 @@ def canonicalize(url: str) -> str:
     parts = parts._replace(path=_without_amp_path(parts.path), query=urlencode(query))
     parts = urlsplit(canonicalize_url(parts.geturl()))
     netloc = parts.hostname or ""
-    if ":" in netloc:  # an IPv6 literal
-        netloc = f"[{netloc}]"
+    if ":" in netloc:  # an IPv6 literal, in its one spelling (as site keys have it)
+        netloc = netloc_host(host_key(netloc))
     if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
         netloc = f"{netloc}:{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
@@ -163,9 +163,10 @@ def canonicalize(url: str) -> str:
 def site_of(url: str) -> str:
     """The name of the site an URL starts: its host (in IDNA form) without a
     leading "www.", with the port when it is not the scheme's default (two test
-    servers on one host are two sites)."""
+    servers on one host are two sites); an IPv6 literal in brackets, as in the
+    URL ("[::1]:8080")."""
     parts = urlsplit(url)
-    site = host_key(parts.hostname or "").removeprefix("www.")
+    site = netloc_host(host_key(parts.hostname or "").removeprefix("www."))
     if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
         site = f"{site}:{parts.port}"
     return site
@@ -188,7 +189,8 @@ def without_password(url: str) -> str:
     except ValueError:  # a malformed port: show nothing of the credentials
         return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
     port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.hostname}{port}"))
+    host = netloc_host(parts.hostname or "")
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}{port}"))
 
 
 def requested_url(message: Any) -> str:
