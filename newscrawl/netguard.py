@@ -103,15 +103,34 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return None
 
 
+# NAT64's well-known prefix (RFC 6052): on an IPv6-only network a gateway connects
+# 64:ff9b::a.b.c.d to a.b.c.d, private and link-local addresses included.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to: IPv4-mapped, NAT64, 6to4."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.sixtofour
+
+
 def is_internal(address: str) -> bool:
-    """True for an IP address that is not globally routable (IPv4-mapped IPv6
-    addresses are judged by the IPv4 address they carry). Not an IP: False."""
+    """True for an IP address that is not globally routable (an IPv6 address that
+    carries an IPv4 one, IPv4-mapped, NAT64 or 6to4, is judged by it). Reserved
+    and site-local ranges count as internal: Python's is_global takes ::/8 (the
+    deprecated IPv4-compatible ::a.b.c.d) and fec0::/10 for global. Not an IP:
+    False."""
     ip = _ip(address)
     if ip is None:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return True
+        ip = _carried_ipv4(ip) or ip
+    return not ip.is_global or ip.is_multicast or ip.is_reserved
 
 
 # A seed on a scheme's default port may be reached on either (http -> https).

@@ -18,6 +18,29 @@ def test_internal_addresses(address: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "address",
+    [
+        "::127.0.0.2",  # IPv4-compatible (deprecated; ::/8 is reserved)
+        "::1:8080",  # ::/8 again: what [::1]:8080 looks like without its brackets
+        "64:ff9b::127.0.0.2",  # NAT64: a gateway connects to the IPv4 address inside
+        "64:ff9b::a9fe:a9fe",  # 169.254.169.254 (a cloud's metadata) through NAT64
+        "2002:7f00:2::1",  # 6to4 of 127.0.0.2
+        "2002:a00:5::1",  # 6to4 of 10.0.0.5
+        "fec0::1",  # site-local (deprecated, still an intranet's where used)
+        "240.0.0.1",  # reserved IPv4
+    ],
+)
+def test_ipv6_forms_that_reach_internal_or_reserved_addresses_are_internal(address: str) -> None:
+    """Before: all of these were taken as global, and a link to one was fetched."""
+    assert is_internal(address)
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::8.8.8.8", "2002:808:808::1"])
+def test_nat64_and_6to4_of_a_public_address_are_not_internal(address: str) -> None:
+    assert not is_internal(address)
+
+
+@pytest.mark.parametrize(
     "address", ["93.184.215.14", "2606:4700::1111", "::ffff:8.8.8.8", "news.test"]
 )
 def test_public_addresses_and_names_are_not_internal(address: str) -> None:
