@@ -70,6 +70,7 @@ __all__ = [
     "RedirectGuard",
     "is_internal",
     "policy",
+    "redirect_refusal",
 ]
 
 logger = logging.getLogger(__name__)
@@ -415,15 +416,27 @@ class RedirectGuard:
                 target = urljoin(request.url, safe_url_string(location))
             except ValueError:  # "http://[::1": urllib cannot split it
                 target = location.decode("latin-1").strip()
-            if has_credentials(target):
-                why = f"a redirect to a URL with credentials: {without_password(target)}"
-                assert self.crawler.stats is not None
-                self.crawler.stats.inc_value(ADDRESS_REFUSED_STAT)
-                logger.warning("refused %s: %s", without_password(request.url), why)
-                raise IgnoreRequest(f"{ADDRESS_REFUSED}: {why}")
-            try:
-                parse_url(target)
-            except InvalidURLError as exc:
-                logger.info("refused the redirect of %s: %s", without_password(request.url), exc)
-                raise IgnoreRequest(f"{REDIRECT_REFUSED}: {exc}") from None
+            refusal = redirect_refusal(self.crawler, request, target)
+            if refusal is not None:
+                raise refusal
         return response
+
+
+def redirect_refusal(crawler: Crawler, request: Request, target: str) -> IgnoreRequest | None:
+    """Why `request` may not be redirected to `target` (by a Location header or a
+    meta refresh), as the exception that drops it, counted and logged: a URL with
+    credentials (before Scrapy logs it, password and all), or anything but an
+    http(s) URL (Scrapy raised a bare ValueError for some, javascript:, a port
+    past 65535, "http://[::1"). None: it may be followed."""
+    if has_credentials(target):
+        why = f"a redirect to a URL with credentials: {without_password(target)}"
+        assert crawler.stats is not None
+        crawler.stats.inc_value(ADDRESS_REFUSED_STAT)
+        logger.warning("refused %s: %s", without_password(request.url), why)
+        return IgnoreRequest(f"{ADDRESS_REFUSED}: {why}")
+    try:
+        parse_url(target)
+    except InvalidURLError as exc:
+        logger.info("refused the redirect of %s: %s", without_password(request.url), exc)
+        return IgnoreRequest(f"{REDIRECT_REFUSED}: {exc}")
+    return None

@@ -346,20 +346,29 @@ def test_scrape_prints_articles_and_reports_pages_without_one(site_url: str):
 
 
 @contextlib.contextmanager
-def redirecting_site(targets: dict[str, str]) -> Iterator[str]:
+def redirecting_site(targets: dict[str, str], meta_refresh: bool = False) -> Iterator[str]:
     """A server on 127.0.0.1 that answers each path of `targets` with a 302 to its
-    target ("{port}" in it: the server's port) and others with a 404; its base URL."""
+    target ("{port}" in it: the server's port), or with `meta_refresh` a page whose
+    meta refresh names it, and others with a 404; its base URL."""
     from http.server import BaseHTTPRequestHandler
 
     class Redirects(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path in targets:
-                self.send_response(302)
-                port = str(self.server.server_address[1])
-                self.send_header("Location", targets[self.path].replace("{port}", port))
-            else:
+            if self.path not in targets:
                 self.send_response(404)
+                self.end_headers()
+                return
+            target = targets[self.path].replace("{port}", str(self.server.server_address[1]))
+            if not meta_refresh:
+                self.send_response(302)
+                self.send_header("Location", target)
+                self.end_headers()
+                return
+            body = f"<html><head><meta http-equiv='refresh' content='0; url={target}'></head>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
             self.end_headers()
+            self.wfile.write(f"{body}<body>This page has moved.</body></html>".encode())
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -405,6 +414,32 @@ def test_a_redirect_to_no_http_url_is_refused_with_a_reason_that_says_so():
     err = result.stderr.decode()
     for path in ordinary:
         assert f"no article from {base}{path}: http_404" in err, err
+
+
+def test_a_meta_refresh_to_no_http_url_is_refused_as_a_redirect_is():
+    """Before: "ValueError" for javascript:, mailto:, a bad port or "http://[::1",
+    "unreachable" for a host with a space (its robots.txt "could not be read"), the
+    page itself read for data: and file:, and the password of a URL with
+    credentials in the debug log."""
+    refused = {f"/{n}.html": target for n, target in enumerate([
+        "javascript:alert(1)", "mailto:desk@example.com", "http://[::1",
+        "http://127.0.0.1:99999/x", "data:text/html,hi", "file:///etc/hostname",
+        "http://exa mple.test/",
+    ])}  # fmt: skip
+    credentials = {"/creds.html": "http://desk:hunter2@127.0.0.1:{port}/x.html"}
+    with redirecting_site({**refused, **credentials}, meta_refresh=True) as base:
+        urls = [base + path for path in [*refused, *credentials]]
+        result = run("newscrawl", "scrape", *urls, "-L", "DEBUG", *FAST)
+    err = result.stderr.decode()
+    for path in refused:
+        assert f"no article from {base}{path}: redirect_refused" in err, err
+    assert f"no article from {base}/creds.html: address_refused" in err, err
+    assert "hunter2" not in err
+    assert "Traceback" not in err and result.returncode == 1
+    # Followed as before: a meta refresh within the site (to a 404 here).
+    with redirecting_site({"/old.html": "/new.html"}, meta_refresh=True) as base:
+        result = run("newscrawl", "scrape", f"{base}/old.html", *FAST)
+    assert f"no article from {base}/old.html: http_404" in result.stderr.decode()
 
 
 def test_articles_the_store_keeps_under_another_site_are_counted_in_the_summary(
