@@ -44,11 +44,13 @@ class PageResult:
 
 
 def _start_pool(sources: list[SourcePage], config: NewscrawlConfig) -> ExtractionPool | None:
-    """A pool of workers when configured, and when there is more than one page to
-    share out; None to work in this process."""
+    """A pool of workers when configured (one page, or one worker, too: only a
+    worker bounds a page's time and memory, and a page whose JSON-LD sends
+    trafilatura's author search into quadratic time kept `newscrawl extract`
+    busy for minutes); None to work in this process (`--workers 0`)."""
     readable = sum(1 for s in sources if s.html is not None)
     workers = min(config.worker_count, readable)
-    if workers <= 1:
+    if workers < 1:
         return None
     return ExtractionPool(workers, config.extract_timeout, config.worker_memory_mb)
 

@@ -64,6 +64,30 @@ def test_extract_reads_a_page_up_to_the_download_cap(tmp_path: Path):
     assert f"newscrawl: {huge}: too_large: more than 32 MB" in result.stderr.decode()
 
 
+def test_extract_bounds_the_time_of_a_single_page_as_a_crawl_does(tmp_path: Path):
+    """Before: one page (or `--workers 1`) was read in the command's own process,
+    with no worker's time bound: a page whose JSON-LD, not valid JSON, names
+    40,000 people (trafilatura's fallback search for authors is quadratic) kept
+    `extract` busy for about a minute; 200,000, for hours. A crawl's worker gives
+    it up after NEWSCRAWL_EXTRACT_TIMEOUT, and so does `extract` now."""
+    people = ",".join(f'{{"@type": "Person", "name": "Ann Lee {n}"}}' for n in range(40_000))
+    unclosed = f'{{"@type": "NewsArticle", "author": [{people}]'
+    paragraphs = "".join(
+        f"<p>Part {n}: the tram depot opened its doors and the old cars ran again.</p>"
+        for n in range(6)
+    )
+    page = tmp_path / "people.html"
+    page.write_text(
+        f"<html><head><title>Tram day</title><script type='application/ld+json'>{unclosed}"
+        f"</script></head><body><article>{paragraphs}</article></body></html>"
+    )
+    for workers in ("1", "2"):
+        result = run("newscrawl", "extract", str(page), "--workers", workers)
+        (row,) = lines(result.stdout)
+        assert row["reason"] == "extraction_timeout", (workers, row)
+        assert "Traceback" not in result.stderr.decode()
+
+
 def test_extract_no_clean_gives_trafilatura_text_untouched():
     result = run("newscrawl", "extract", "--no-clean", str(FERRY))
     assert result.returncode == 0
