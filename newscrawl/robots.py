@@ -26,6 +26,7 @@ ROBOTS_TXT_READ signal, for its `Sitemap:` lines.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from dataclasses import dataclass
@@ -112,6 +113,26 @@ def whole_lines(body: bytes) -> bytes:
     # RFC 9309 section 2.2: a line ends with CR, LF or CR LF.
     end = max(body.rfind(b"\n"), body.rfind(b"\r"))
     return body[: end + 1]
+
+
+# Byte order marks, the longer first (UTF-32-LE's begins with UTF-16-LE's).
+_MARKED_ENCODINGS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def robots_text(body: bytes) -> str:
+    """A robots.txt's text: UTF-8 (RFC 9309), unless a byte order mark says
+    UTF-16 or UTF-32, as an editor on Windows saves a file. Read as UTF-8, such a
+    file's "Disallow: /a/" was no rule at all, and every page it forbids was
+    fetched."""
+    for mark, encoding in _MARKED_ENCODINGS:
+        if body.startswith(mark):
+            return body.decode(encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
 
 
 def path_forms(url: str) -> list[str]:
@@ -368,7 +389,7 @@ class RobotsTxt:
             return ALLOW_ALL  # no robots.txt: everything allowed
         body = whole_lines(response.body)
         self._count("robotstxt/response_count")
-        text = body.decode("utf-8", errors="replace")
+        text = robots_text(body)
         self.crawler.signals.send_catch_log(
             signal=ROBOTS_TXT_READ, url=response.url, site=page.meta.get("site"), text=text
         )

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 from protego import Protego
 
-from newscrawl.robots import MAX_ROBOTS_BYTES, only_own_groups, robots_names, whole_lines
+from newscrawl.robots import (
+    MAX_ROBOTS_BYTES,
+    only_own_groups,
+    robots_names,
+    robots_text,
+    whole_lines,
+)
 from newscrawl.settings import USER_AGENT
 
 from .conftest import FAST, FolderSite, run
@@ -159,3 +165,30 @@ def test_a_crawl_reads_the_articles_a_cut_robots_txt_allows(
     assert "/news/harbour-vote.html" in long_robots.hits
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_a_robots_txt_with_a_byte_order_mark_is_read_in_its_encoding(encoding: str):
+    rules = "\ufeffUser-agent: *\nDisallow: /private/\n"
+    assert robots_text(rules.encode(encoding)).removeprefix("\ufeff") == rules[1:]
+    assert robots_text(rules.encode("utf-8")) == rules  # (the mark is dropped later)
+    assert robots_text(b"Disallow: /caf\xe9/") == "Disallow: /caf\ufffd/"
+
+
+def test_a_crawl_keeps_out_of_what_a_utf_16_robots_txt_forbids(tmp_path: Path):
+    """Before: the file was read as UTF-8, no line of it was a rule, and the
+    article it forbids was fetched and stored."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    # (Python's utf-16 codec writes the byte order mark, as Notepad does)
+    (root / "robots.txt").write_bytes("User-agent: *\r\nDisallow: /news/\r\n".encode("utf-16"))
+    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
+    site = FolderSite(root)
+    try:
+        url = f"{site.url}news/harbour-vote.html"
+        result = run("newscrawl", "scrape", url, *FAST, timeout=60)
+    finally:
+        site.close()
+    assert "/robots.txt" in site.hits
+    assert "/news/harbour-vote.html" not in site.hits
+    assert f"no article from {url}: robots_txt" in result.stderr.decode()
