@@ -50,6 +50,7 @@ __all__ = [
     "EXTRACTION_CRASHED",
     "EXTRACTION_INTERRUPTED",
     "EXTRACTION_MEMORY",
+    "EXTRACTION_SKIPPED",
     "EXTRACTION_TIMEOUT",
     "TASK_FAILURES",
     "TRIM_EVERY",
@@ -76,6 +77,10 @@ EXTRACTION_CRASHED = "extraction_crashed"
 # process group (`timeout`, `kill -- -PGID`) reaches the workers too, which ignore
 # only SIGINT. The page is not at fault; it is read again by the next run.
 EXTRACTION_INTERRUPTED = "extraction_interrupted"
+# Not sent to a worker: the site's pages ran out of time or memory on
+# NEWSCRAWL_SITE_FAILURE_LIMIT pages in a row (newscrawl/pagereader.py). Read again
+# by the next run.
+EXTRACTION_SKIPPED = "extraction_skipped"
 # Exit codes of a worker ended by SIGTERM: pebble's handler exits with the signal's
 # number, a worker without it dies of the signal (minus its number). Not SIGHUP's:
 # its number, 1, is also what a worker whose loop raised exits with. Other ends

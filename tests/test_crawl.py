@@ -1,6 +1,7 @@
 """End-to-end crawls of the local test site with real Scrapy in a subprocess."""
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -891,3 +892,75 @@ def test_redirects_of_listed_pages_are_counted_under_the_listed_url(tmp_path: Pa
         "/loop/a.html": "failed redirect_limit",
         "/chain/0": "failed redirect_limit",
     }, states
+
+
+def _page_that_outlasts_a_worker() -> bytes:
+    """An article whose JSON-LD, not valid JSON, names 40,000 people: trafilatura's
+    fallback search for authors takes quadratic time on it (about a minute)."""
+    people = ",".join(f'{{"@type": "Person", "name": "Ann Lee {n}"}}' for n in range(40_000))
+    paragraphs = "".join(
+        f"<p>Part {n}: the tram depot opened its doors and the old cars ran again.</p>"
+        for n in range(6)
+    )
+    return (
+        "<html><head><title>Tram day</title><meta property='og:type' content='article'>"
+        f"<script type='application/ld+json'>{{\"author\": [{people}]</script></head>"
+        f"<body><article>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def test_a_site_whose_pages_outlast_the_workers_is_read_no_more_after_the_limit(
+    site_url: str, tmp_path: Path
+):
+    """Before: every one of its 12 pages took a worker's whole time bound, the
+    other site's pages waiting behind them (40 such pages at the default 8 s: a
+    crawl of 5 s took 6 minutes). After NEWSCRAWL_SITE_FAILURE_LIMIT of them in a
+    row, its pages are counted as extraction_skipped, left for the next run."""
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    heavy = _page_that_outlasts_a_worker()
+    pages = 12
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/":
+                body = "".join(f"<a href='/a/{n}.html'>{n}</a>" for n in range(pages)).encode()
+            elif self.path.startswith("/a/"):
+                body = heavy
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    db = tmp_path / "c.sqlite"
+    with serving(Site) as heavy_site:
+        result = run(
+            "newscrawl", "crawl", f"{heavy_site}/", site_url, "--db", str(db), "--workers", "2",
+            "-s", "NEWSCRAWL_EXTRACT_TIMEOUT=1", "-s", "NEWSCRAWL_SITE_FAILURE_LIMIT=3", *FAST,
+            timeout=300,
+        )  # fmt: skip
+    err = result.stderr.decode()
+    summary = next(line for line in err.splitlines() if "pages without an article" in line)
+    counts = {
+        reason: int(number) for reason, number in re.findall(r"(extraction_\w+) (\d+)", summary)
+    }
+    assert counts.get("extraction_skipped", 0) >= 1, summary
+    # (pages already handed to the workers when the limit was reached still ran out)
+    assert counts.get("extraction_timeout", 0) + counts["extraction_skipped"] == pages, summary
+    assert "no more of its pages are read this run" in err
+    with sqlite3.connect(db) as connection:
+        stored = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+        skipped = connection.execute(
+            "SELECT count(*) FROM urls WHERE state = 'failed' AND last_error = 'extraction_skipped'"
+        ).fetchone()[0]
+    assert stored > 0  # the other site's articles
+    assert skipped == counts["extraction_skipped"]

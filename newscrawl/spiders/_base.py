@@ -59,6 +59,7 @@ from newscrawl.workers import (
     EXTRACTION_CRASHED,
     EXTRACTION_INTERRUPTED,
     EXTRACTION_MEMORY,
+    EXTRACTION_SKIPPED,
     EXTRACTION_TIMEOUT,
 )
 
@@ -66,6 +67,7 @@ __all__ = ["BaseNewsSpider", "fetch_failure_reason"]
 
 # Failures of a page's reading that say something about the crawl, not the page.
 UNREADABLE = frozenset({EXTRACTION_TIMEOUT, EXTRACTION_CRASHED, EXTRACTION_MEMORY})
+# (EXTRACTION_SKIPPED is said once for its site, by the page reader.)
 
 logger = logging.getLogger(__name__)
 
@@ -433,8 +435,8 @@ class BaseNewsSpider(scrapy.Spider):
         count_site(self.crawler, site, reason)
         self.fetch_failures[requested_url(response)] = reason
         states = url_states(self.crawler)
-        if states is not None and reason == EXTRACTION_INTERRUPTED:
-            states.mark_failed(site, url, reason)  # not the page's fault: read again next run
+        if states is not None and reason in (EXTRACTION_INTERRUPTED, EXTRACTION_SKIPPED):
+            states.mark_failed(site, url, reason)  # not read: read again next run
         elif states is not None:
             states.mark_not_article(site, url, reason)
         level = logging.WARNING if reason in UNREADABLE else logging.INFO
