@@ -319,7 +319,13 @@ class StorePipeline:
             self.uncommitted.clear()
             self.last_commit = time.monotonic()
             return
-        frontier.store.commit()
+        try:
+            frontier.store.commit()
+        except StorageError:
+            # The batch is rolled back (ArticleStore.commit): not stored, not
+            # counted; its pages are fetched again by the next run.
+            self.uncommitted.clear()
+            raise
         self.last_commit = time.monotonic()
         for site, outcome in self.uncommitted:
             counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED

@@ -1067,9 +1067,16 @@ class ArticleStore:
             raise StorageError(f"cannot read {self.path}: {exc}") from None
 
     def commit(self) -> None:
+        """Make the writes since the last commit durable; StorageError if they are
+        not, and then they are gone: rolled back here, so that no later commit
+        (which SQLite takes as a no-op once a failed COMMIT rolled back itself, on
+        a full disk) passes them for committed."""
         try:
             self.connection.commit()
         except database_errors() as exc:
+            with contextlib.suppress(*database_errors()):
+                self.connection.rollback()
+            self.pending = 0
             raise StorageError(f"cannot commit to {self.path}: {exc}") from None
         self.pending = 0
 
