@@ -513,7 +513,9 @@ class FeedSpool:
             )
         models: dict[str, frozenset[str]] = {}
         written = 0
-        with self.output.open("ab") as out:
+        # Unbuffered: a batch that fails is cut from the file (_take_back), and no
+        # buffered rest of it may follow it there as the file closes.
+        with self.output.open("ab", buffering=0) as out:
             while True:
                 batch = self.db.execute(
                     "SELECT id, site, canonical_url, record, page_text, page_words,"
@@ -523,18 +525,37 @@ class FeedSpool:
                 if not batch:
                     break
                 data = b"".join(self._final(row, store, models, min_words) for row in batch)
-                out.write(_pause_for_tests(out, data))
-                out.flush()
-                os.fsync(out.fileno())
-                if os.fstat(out.fileno()).st_nlink == 0:
-                    # Written, but to a file no one can open: the batch stays here.
-                    raise OSError(f"{self.output} was deleted while its records were written")
-                self.db.executemany("DELETE FROM records WHERE id = ?", [(r[0],) for r in batch])
-                self.db.commit()
+                start = os.fstat(out.fileno()).st_size
+                try:
+                    _write_all(out, _pause_for_tests(out, data))
+                    os.fsync(out.fileno())
+                    if os.fstat(out.fileno()).st_nlink == 0:
+                        # Written, but to a file no one can open: the batch stays here.
+                        raise OSError(f"{self.output} was deleted while its records were written")
+                    self.db.executemany(
+                        "DELETE FROM records WHERE id = ?", [(r[0],) for r in batch]
+                    )
+                    self.db.commit()
+                except (OSError, sqlite3.Error):
+                    self._take_back(out, start, len(data))
+                    raise
                 written += len(batch)
         self.db.execute("DELETE FROM pages")
         self.db.commit()
         return written
+
+    def _take_back(self, out: IO[bytes], start: int, size: int) -> None:
+        """A batch written from `start` that stays in the spool (its write or its
+        delete from the spool failed: a full disk) is cut from the output, so that
+        the next run, which writes it, writes it once. Not when the file goes on
+        past the batch: another run appending with -o wrote after it, and a
+        record twice is better than another run's records lost."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.rollback()  # the records stay: a failed delete leaves nothing half-done
+        with contextlib.suppress(OSError):
+            if start <= os.fstat(out.fileno()).st_size <= start + size:
+                os.ftruncate(out.fileno(), start)
+                os.fsync(out.fileno())
 
     def _drop_superseded(self) -> None:
         """Keep one record per site and canonical URL, the last: pages declaring
@@ -622,6 +643,13 @@ def _pause_for_tests(out: IO[bytes], data: bytes) -> bytes:
     while Path(marker).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     return data[half:]
+
+
+def _write_all(out: IO[bytes], data: bytes) -> None:
+    """Write all of `data` to an unbuffered file, which may take part of it a call."""
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view) :]
 
 
 def _reason(exc: BaseException) -> str:

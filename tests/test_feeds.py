@@ -1,4 +1,5 @@
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,60 @@ def test_pages_declaring_one_canonical_url_get_one_record_the_last(tmp_path: Pat
         "http://b.test/x.html",
     ]
     assert [r.get("note") for r in records].count("not an article") == 2
+
+
+def test_a_batch_the_spool_cannot_let_go_of_is_taken_out_of_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A batch is written and fsynced, then deleted from the spool; when that delete
+    fails (a full disk: the spool's log cannot grow; here another connection takes
+    its write lock while the batch is written), the batch stays in the spool for
+    the next run, so it must not stay in the output too: the next run wrote each
+    of its records a second time (a crawl of 300 articles that filled the disk,
+    then a second run: 404 lines)."""
+    import threading
+    import time
+
+    from newscrawl import feeds
+    from newscrawl.feeds import FeedSpool, spool_path
+
+    out = tmp_path / "out.jsonl"
+    earlier = b'{"url": "http://earlier.test/1", "text": "kept"}\n'
+    out.write_bytes(earlier)
+    spool = FeedSpool(out, fresh=False, fields=None, encoding="utf-8")
+    for n in range(3):
+        url = f"http://a.test/{n}"
+        spool.add({"url": url, "text": f"story {n}"}, "a.test", url, None, [f"own-{n}"])
+    spool.db.execute("PRAGMA busy_timeout = 100")  # fail soon, not in 10 s
+    # The flush pauses half-way through writing its batch (feeds._pause_for_tests).
+    marker = tmp_path / "paused"
+    monkeypatch.setenv(feeds.TEST_FLUSH_PAUSE, str(marker))
+    monkeypatch.setattr(feeds, "_paused_once", False)
+    failed: list[BaseException] = []
+
+    def flush() -> None:
+        try:
+            spool.flush(None, min_words=1)
+        except BaseException as exc:  # noqa: BLE001  (judged below)
+            failed.append(exc)
+
+    flushing = threading.Thread(target=flush)
+    flushing.start()
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    holder = sqlite3.connect(spool_path(out), timeout=0.1)
+    holder.execute("BEGIN IMMEDIATE")  # the spool's write lock, until rolled back
+    try:
+        marker.unlink()
+        flushing.join(30)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(failed) == 1 and isinstance(failed[0], sqlite3.Error), failed
+    assert out.read_bytes() == earlier  # the batch is not in the output...
+    assert len(spool) == 3  # ...but in the spool, written by the next flush
+    assert spool.flush(None, min_words=1) == 3
+    spool.close(remove=True)
+    lines = [json.loads(line)["url"] for line in out.read_text().splitlines()]
+    assert lines == ["http://earlier.test/1"] + [f"http://a.test/{n}" for n in range(3)]
