@@ -43,7 +43,7 @@ from newscrawl.feeds import (
 from newscrawl.items import ArticleItem, article_record
 from newscrawl.runlog import count_site, count_write_error, patterns_timed_out, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
-from newscrawl.storage import OTHER_SITE, SHRUNK, StorageError
+from newscrawl.storage import OTHER_SITE, SHRUNK, RolledBack, StorageError
 from newscrawl.vocabulary import ARTICLES, CPU_MS, DROPPED, PAGES_DROPPED, STORE, STORED, UNCHANGED
 
 if TYPE_CHECKING:
@@ -321,9 +321,10 @@ class StorePipeline:
             return
         try:
             frontier.store.commit()
-        except StorageError:
-            # The batch is rolled back (ArticleStore.commit): not stored, not
-            # counted; its pages are fetched again by the next run.
+        except RolledBack:
+            # The batch is gone: not stored, not counted (the end of the crawl
+            # commits again, and that commit has nothing to do); its pages are
+            # fetched again by the next run.
             self.uncommitted.clear()
             raise
         self.last_commit = time.monotonic()

@@ -46,6 +46,7 @@ __all__ = [
     "SHRUNK",
     "SHRUNK_BELOW",
     "ArticleStore",
+    "RolledBack",
     "StorageError",
     "StoredPage",
     "StoredText",
@@ -336,6 +337,11 @@ class StorageError(RuntimeError):
         # connection unexpectedly / This probably means ..."), and the message ends
         # the crawl's output, where scripts read its last line.
         super().__init__(_LINE_BREAK.sub(" ", message.strip()))
+
+
+class RolledBack(StorageError):
+    """A commit failed and the database rolled its transaction back: the writes
+    since the last commit are gone (and their URLs' states with them)."""
 
 
 _LINE_BREAK = re.compile(r"[ \t]*[\r\n]+\s*")
@@ -1067,17 +1073,20 @@ class ArticleStore:
             raise StorageError(f"cannot read {self.path}: {exc}") from None
 
     def commit(self) -> None:
-        """Make the writes since the last commit durable; StorageError if they are
-        not, and then they are gone: rolled back here, so that no later commit
-        (which SQLite takes as a no-op once a failed COMMIT rolled back itself, on
-        a full disk) passes them for committed."""
+        """Make the writes since the last commit durable. StorageError if they are
+        not: RolledBack when the database dropped them as the commit failed (SQLite
+        on a full disk; PostgreSQL always), so that nobody counts them committed
+        once a later commit, then a no-op, succeeds; a plain StorageError when they
+        still wait in the open transaction (SQLite's busy lock), for a later
+        commit to make durable."""
         try:
             self.connection.commit()
         except database_errors() as exc:
-            with contextlib.suppress(*database_errors()):
-                self.connection.rollback()
+            message = f"cannot commit to {self.path}: {exc}"
+            if getattr(self.connection, "in_transaction", False):
+                raise StorageError(message) from None
             self.pending = 0
-            raise StorageError(f"cannot commit to {self.path}: {exc}") from None
+            raise RolledBack(message) from None
         self.pending = 0
 
     def rollback(self) -> None:
