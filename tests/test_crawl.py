@@ -964,3 +964,6 @@ def test_a_site_whose_pages_outlast_the_workers_is_read_no_more_after_the_limit(
         ).fetchone()[0]
     assert stored > 0  # the other site's articles
     assert skipped == counts["extraction_skipped"]
+    # Pages lost to this run, as a site that kept failing: exit 1, and said.
+    assert result.returncode == 1, err[-2000:]
+    assert "its pages kept outlasting the workers' time or memory;" in err, err[-2000:]

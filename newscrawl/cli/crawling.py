@@ -272,6 +272,7 @@ def losses(report: Any) -> list[str]:
     from newscrawl import vocabulary as v
     from newscrawl.runlog import site_counts
     from newscrawl.storage import OTHER_SITE
+    from newscrawl.workers import EXTRACTION_SKIPPED
 
     found = []
     for site, counts in sorted(site_counts(report.stats).items()):
@@ -282,6 +283,12 @@ def losses(report: Any) -> list[str]:
             found.append(f"{site} kept failing; its other pages were not asked for")
         elif counts.get(v.BLOCKED) and not fetched:
             found.append(f"{site} refused every request (401, 403 or 429)")
+        if skipped := counts.get(EXTRACTION_SKIPPED):
+            # As a site that kept failing: pages fetched and not read, read next run.
+            found.append(
+                f"{site}: its pages kept outlasting the workers' time or memory; {skipped}"
+                " more were not read (the next run reads them)"
+            )
         if counts.get(OTHER_SITE):
             found.append(f"{site}: {not_stored_for_another_site(counts[OTHER_SITE])}")
     if unreadable := report.stats.get(v.CLUSTER_UNREADABLE):
