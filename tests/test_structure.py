@@ -134,3 +134,22 @@ def test_rows_of_a_table_whose_first_cells_are_links_are_its_data():
 def test_a_run_of_linked_lines_that_are_not_table_rows_is_still_a_teaser_list():
     paragraphs = [STORY, "| Council approves harbour budget", "Ferry fares to rise in spring |"]
     assert find_link_lists(paragraphs, ANCHORS) == {1: LINKED, 2: LINKED}
+
+
+def test_a_table_of_linked_headlines_and_their_dates_is_still_a_teaser_list():
+    # "More from the city desk" as a table: each row a linked headline and its
+    # date, nothing else. Its rows are teasers, not data: dropped before table
+    # rows were exempted, they must stay dropped. Under a header they are a table's
+    # data (a download table's linked rows under "Platform | amd64 | arm64").
+    headlines = [
+        "School meals pilot extended to all primary schools in the borough",
+        "Library opens a repair cafe for broken toasters and bicycles",
+        "Flood wall inspection finds cracks along the eastern embankment",
+        "Council approves the new river footbridge after a long debate",
+    ]
+    anchors = AnchorIndex.build(headlines)
+    dates = ["Sunday 5 October", "Sunday 19 October", "Monday 3 November", "Thursday 2 October"]
+    rows = [f"| {headline} | {date} |" for headline, date in zip(headlines, dates, strict=True)]
+    assert find_link_lists([STORY, STORY, *rows], anchors) == {i: LINKED for i in range(2, 6)}
+    with_header = [STORY, STORY, "| Story | Published on |", *rows]
+    assert find_link_lists(with_header, anchors) == {}

@@ -45,6 +45,11 @@ WHOLLY_LINKED_MIN_WORDS = 5
 LINK_LISTS_MAX_SHARE = 0.5
 # A short paragraph between two linked titles is the first one's summary.
 SUMMARY_MAX_WORDS = 35
+# A table whose rows are all link-dense, this many or more, is a list of teasers
+# set as a table (linked headline | date), not data. On trafilatura's set the
+# tables kept as data have an unlinked row or a header (a download table's two
+# linked rows under one: a wanted snippet).
+TEASER_TABLE_MIN_ROWS = 2
 # How trafilatura's text output marks list items.
 _LIST_MARKS = ("- ", "• ", "* ")
 
@@ -142,11 +147,34 @@ def _is_table_row(paragraph: str) -> bool:
     the thing it describes (a product tested, a download, a player) is mostly link
     text, and a row without such a link between two linked ones looked like a
     teaser's summary. Rows are no part of a run of teasers (a row that is wholly
-    one link still goes as such). On the dev sets this keeps a product test's
+    one link still goes as such), unless every row of their table is linked
+    (_data_rows). On the dev sets this keeps a product test's
     results table and a download table's row (trafilatura's set +1 wanted
     snippet, F1 0.9363 -> 0.9365); no other output changes."""
     stripped = paragraph.strip()
     return len(stripped) > 1 and stripped.startswith("|") and stripped.endswith("|")
+
+
+def _data_rows(rows: Sequence[bool], dense: Sequence[bool]) -> list[bool]:
+    """Which paragraphs are rows of a table of data: every table's rows (a run of
+    table rows) but those of a table of teasers, whose rows are all link-dense and
+    two or more: "| <linked headline> | <date> |", a related-stories box set as a
+    table, which link_list dropped before rows were exempted and must still drop.
+    A table with a header row or an unlinked row (a results table, a download
+    table) is data."""
+    data = list(rows)
+    start = 0
+    while start < len(rows):
+        if not rows[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(rows) and rows[end]:
+            end += 1
+        if end - start >= TEASER_TABLE_MIN_ROWS and all(dense[start:end]):
+            data[start:end] = [False] * (end - start)
+        start = end
+    return data
 
 
 # Why a paragraph is part of a teaser list (the detail of a link_list drop).
@@ -165,11 +193,12 @@ def find_link_lists(paragraphs: Sequence[str], anchors: AnchorIndex) -> dict[int
     paragraph that is entirely a link of five or more words is a teaser alone.
     """
     shares = [link_share(p, anchors) for p in paragraphs]
-    rows = [_is_table_row(p) for p in paragraphs]
-    dense = [
-        not row and (share >= LINK_DENSE_MIN_SHARE or _is_teaser_item(p, anchors))
-        for p, share, row in zip(paragraphs, shares, rows, strict=True)
+    linked = [
+        share >= LINK_DENSE_MIN_SHARE or _is_teaser_item(p, anchors)
+        for p, share in zip(paragraphs, shares, strict=True)
     ]
+    rows = _data_rows([_is_table_row(p) for p in paragraphs], linked)
+    dense = [link and not row for link, row in zip(linked, rows, strict=True)]
     count = len(paragraphs)
     # Paragraphs' lengths, each counted once and only when a test needs it: most
     # paragraphs stand far from any link, and a page without teasers needs none
