@@ -66,7 +66,8 @@ def test_short_contained_sentence_is_kept():
 def test_a_listing_line_printed_under_several_entries_is_kept_in_each():
     # A guide's entries end with the same details line; the first entry's line has
     # a word before it, so the next entry's line is found inside it. It is the
-    # entry's text as much as its exact copies further down, which stay.
+    # entry's text as much as its exact copies further down, which stay. (Three
+    # copies: two are a pull quote's as often, test_a_pull_quote_printed_twice...)
     details = "Garden open 4 May to 9 June, tickets at the gate"
     texts = [
         "Hilltop Farm",
@@ -76,6 +77,9 @@ def test_a_listing_line_printed_under_several_entries_is_kept_in_each():
         details,
         LONG_B,
         "The Old Rectory",
+        details,
+        LONG_C,
+        "Ashgrove Mill",
         details,
     ]
     assert find_repeats(texts) == {}
@@ -157,3 +161,21 @@ def test_a_long_paragraph_printed_again_far_from_itself_is_kept():
     # Closing the text, the lede printed again (under "More From This Section",
     # which the fragments take) is the seed's fault, however far from itself.
     assert find_repeats([LONG_A, *filler, LONG_A]) == {7: "repeated"}
+
+
+def test_a_pull_quote_printed_twice_is_not_a_recurring_line():
+    # The body quotes her; the page prints the quote as a pull quote, and again in
+    # the mobile layout's copy further down. Twice is no listing: the first copy
+    # goes as contained, as it did before recurring lines were kept (the second,
+    # a short exact copy far from it, is kept as the repeated rule keeps those).
+    quote = "We built this bridge for the next hundred years of our town"
+    texts = [
+        "The mayor opened the new footbridge on Saturday before a crowd of residents.",
+        f'Speaking at the ceremony, she said: "{quote}," and thanked the engineers.',
+        quote,
+        LONG_A,
+        LONG_B,
+        quote,
+        LONG_C,
+    ]
+    assert find_repeats(texts) == {2: "contained"}

@@ -57,6 +57,12 @@ RUN_MIN_MEAN_WORDS = 12
 # A paragraph found word for word inside another is dropped from this length on;
 # below it, a short sentence ("He declined.") may legitimately recur.
 CONTAINED_MIN_WORDS = 8
+# A contained paragraph the page prints this many times on its own is a listing's
+# recurring line (the details under each entry), judged with its copies; printed
+# twice, it is a pull quote's copies (the layout's and the mobile layout's) as
+# often, and the first goes as contained. The fundus listing's line recurs 6
+# times, trafilatura's timeline entry 4.
+RECURRING_MIN_COPIES = 3
 # A teaser must keep at least this many words before its ellipsis to be matched.
 TEASER_MIN_WORDS = 4
 # Paragraphs this long whose word sequences are at least this similar (difflib's
@@ -380,7 +386,8 @@ def find_repeats_counted(texts: Sequence[str]) -> tuple[dict[int, str], int]:
             # fundus page's recall 0.989 -> 0.993) and, on trafilatura's set, the
             # first of a result table's recurring rows and a timeline's recurring
             # entry; no other output changes.
-            recurring = rule == CONTAINED and occurrences[prepared[index].words] > 1
+            copies = occurrences[prepared[index].words]
+            recurring = rule == CONTAINED and copies >= RECURRING_MIN_COPIES
             if (rule != REPEATED and not recurring) or prose_block or lone_long_copy:
                 drops[index] = rule
     return drops, earlier.comparisons
