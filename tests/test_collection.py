@@ -198,6 +198,31 @@ def test_a_full_standard_output_is_a_one_line_error_not_a_traceback(store: str):
         assert_one_line_error(result, "cannot write standard output: No space left on device")
 
 
+def _with_stdout_closed(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """`newscrawl ARGS >&-`: Python's sys.stdout is None then."""
+    return subprocess.run([str(BIN / "newscrawl"), *args], cwd=REPO, stderr=subprocess.PIPE,
+                          preexec_fn=lambda: os.close(1), timeout=120, check=False)  # fmt: skip
+
+
+def test_a_closed_standard_output_is_no_traceback(store: str):
+    """A command run with its standard output closed (`>&-`, a daemon's start)
+    did its work and exited 0, printing nothing; guarded_stdout wrapped the None
+    Python has for it, and every command ended in an AttributeError traceback,
+    exit 1, a crawl's too (extract's own flush did so before). An export to it is
+    one line, exit 2: there is nowhere to write it."""
+    for args in (
+        ["stats", "--db", store],
+        ["search", "the", "--db", store],
+        ["reclean", "--db", store],
+        ["extract", str(FERRY), "--workers", "0"],
+    ):
+        result = _with_stdout_closed(*args)
+        assert result.returncode == 0, (args, result.stderr.decode()[-800:])
+        assert b"Traceback" not in result.stderr, (args, result.stderr.decode()[-800:])
+    result = _with_stdout_closed("export", "--db", store, "-o", "-", "--format", "jsonl")
+    assert_one_line_error(result, "cannot write standard output: it is closed")
+
+
 def test_a_parquet_export_without_pyarrow_names_the_install(store: str, tmp_path: Path):
     # This environment has pyarrow (the dev extra): hidden here, as on an install
     # without the `parquet` extra.

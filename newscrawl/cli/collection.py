@@ -100,6 +100,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         fmt = format_of(args.output, args.format)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
+    if args.output == "-" and sys.stdout is None:  # `>&-`: Python has no stream for it
+        raise CommandError("cannot write standard output: it is closed")
     if args.output != "-":
         clash = clashing_output(args.db, [("the output", Path(args.output))])
         clash = clash or not_an_output(Path(args.output), appending=False)

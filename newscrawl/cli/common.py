@@ -108,8 +108,10 @@ class _GuardedStdout:
 @contextlib.contextmanager
 def guarded_stdout() -> Iterator[None]:
     """sys.stdout as a _GuardedStdout while a command runs. In the main thread
-    only: sys.stdout is the process's, and main() may run in threads."""
-    if threading.current_thread() is not threading.main_thread():
+    only: sys.stdout is the process's, and main() may run in threads. Not when
+    standard output is closed (`>&-`): sys.stdout is None then, which print()
+    skips, and a wrapper of it made every command end in an AttributeError."""
+    if threading.current_thread() is not threading.main_thread() or sys.stdout is None:
         yield
         return
     stream = sys.stdout
@@ -124,6 +126,8 @@ def flush_stdout() -> None:
     """Flush what the command printed, where a full device shows when its output
     fit in the buffer (StdoutError). A reader that left once it was all in the
     pipe changes nothing: the command's exit code stands."""
+    if sys.stdout is None:  # closed (`>&-`): nothing was printed
+        return
     try:
         sys.stdout.flush()
     except BrokenPipeError:

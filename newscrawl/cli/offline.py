@@ -155,7 +155,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 article.text, article.word_count = "", 0
             row.update(article_record(article), reason=result.reason)
         print(json.dumps(row, ensure_ascii=False))
-    sys.stdout.flush()
+    if sys.stdout is not None:  # None: closed (`>&-`), and print() wrote nothing
+        sys.stdout.flush()
     return EXIT_FAILED if any(source.html is None for source in sources) else EXIT_OK
 
 
