@@ -61,7 +61,9 @@ CONTAINED_MIN_WORDS = 8
 # recurring line (the details under each entry), judged with its copies; printed
 # twice, it is a pull quote's copies (the layout's and the mobile layout's) as
 # often, and the first goes as contained. The fundus listing's line recurs 6
-# times, trafilatura's timeline entry 4.
+# times, trafilatura's timeline entry 4; a results page there whose two
+# non-starters' lines recur twice loses their first copies again (as before
+# recurring lines were kept: no judged snippet changes).
 RECURRING_MIN_COPIES = 3
 # A teaser must keep at least this many words before its ellipsis to be matched.
 TEASER_MIN_WORDS = 4
