@@ -75,7 +75,8 @@ SPLIT_BODY_MAX_PARTS = 16
 # page took its footer's company blurb (1 unwanted snippet of trafilatura's set);
 # the only other page with such a part loses its footer's line about the
 # publisher (no judged snippet). No other output changes on the three sets. A
-# page whose whole body sits in an <aside> keeps its parts.
+# page whose whole body sits in an <aside> keeps its parts, and an <aside> between
+# two parts of the body is the story's own box (_without_furniture).
 SPLIT_BODY_FURNITURE = frozenset({"footer", "aside", "nav"})
 # The text of all the parts is taken when it has this many times the words of
 # the text it replaces and holds this share of that text's word shingles. On the
@@ -181,12 +182,7 @@ def split_body_text(tree: etree._Element, text: str, min_words: float = 0) -> st
     # more evidence of a page builder's generic blocks, not less.
     if len(parts) > SPLIT_BODY_MAX_PARTS:
         return None
-    own_landmarks = set(_furniture_landmarks(container))
-    parts = [
-        part
-        for part in parts
-        if all(landmark in own_landmarks for landmark in _furniture_landmarks(part))
-    ]
+    parts = _without_furniture(parts, container)
     if len(parts) < 2 or _has_fewer_words(parts, min_words):
         return None
     document = lxml.html.fromstring("<html><body><article></article></body></html>")
@@ -195,6 +191,30 @@ def split_body_text(tree: etree._Element, text: str, min_words: float = 0) -> st
         article.append(copy.deepcopy(part))
     extracted = trafilatura.bare_extraction(document, include_comments=False)
     return (extracted.text or "") if isinstance(extracted, Document) else None
+
+
+def _without_furniture(
+    parts: list[etree._Element], container: etree._Element
+) -> list[etree._Element]:
+    """`parts` (in the page's order) but those in a footer, aside or nav that
+    `container` is not in. An <aside> between two kept parts stays: inside the
+    article's flow it is the story's own box (key facts, a timeline), where a
+    sidebar's box comes before or after the story."""
+    own = set(_furniture_landmarks(container))
+    foreign = [
+        [landmark for landmark in _furniture_landmarks(part) if landmark not in own]
+        for part in parts
+    ]
+    kept = [index for index, landmarks in enumerate(foreign) if not landmarks]
+    if not kept:
+        return []
+    first, last = kept[0], kept[-1]
+    return [
+        part
+        for index, (part, landmarks) in enumerate(zip(parts, foreign, strict=True))
+        if not landmarks
+        or (first < index < last and all(landmark.tag == "aside" for landmark in landmarks))
+    ]
 
 
 def _furniture_landmarks(element: etree._Element) -> list[etree._Element]:

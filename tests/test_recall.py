@@ -121,6 +121,23 @@ def test_blocks_alike_in_the_footer_count_towards_a_page_builders_many_blocks():
     assert "Teaser number 7" not in extraction.text
 
 
+def test_a_box_in_an_aside_between_the_bodys_parts_is_the_storys_own():
+    # Between two parts of the body, an <aside> using the body's class is the
+    # story's own box (key facts); after the story, the sidebar's box is not.
+    facts = [
+        "Key facts: the market hall was built in 1896 and last repaired in 1978.",
+        "The museum will need about two million pounds, half of it from the council.",
+    ]
+    promo = "Sign up for the Quay Gazette's morning letter and never miss a story again."
+    box = f'<aside><div class="grid"><div class="body article__body">{_paragraphs(facts)}</div></div></aside>'
+    page = _split_page([FIRST_PART, SECOND_PART], between=box).replace(
+        "</article>",
+        f'</article><aside><div class="body article__body"><p>{promo}</p></div></aside>',
+    )
+    text = split_body_text(trafilatura.load_html(page), "\n".join(FIRST_PART))
+    assert text is not None and text.split("\n") == FIRST_PART + facts + SECOND_PART
+
+
 def test_a_body_inside_an_aside_keeps_its_parts_in_that_aside():
     # Some pages put the whole article in an <aside> (a theme's sidebar layout):
     # only a landmark the article's own container is not in marks page furniture.
