@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -81,6 +82,47 @@ class PageMetadata:
     date_from: str | None = None
 
 
+# trafilatura reads a JSON-LD block that is no JSON (cut short, a stray comma) by
+# searching its text for author names, and that search's time grows with the
+# square of the names it finds: a broken block naming 4,000 people took 0.5 s of
+# CPU, 40,000 a minute (past a worker's bound: the page was lost), 200,000 hours.
+# Only the first BROKEN_JSON_LD_CHARS of such a block are searched, about 500
+# names (some ms); a byline opens the block or follows the headline. No JSON-LD
+# block of the 1,165 dev pages is both longer and broken.
+BROKEN_JSON_LD_CHARS = 20_000
+_META_JSON_TYPES = frozenset({"application/ld+json", "application/settings+json"})
+
+
+def _meta_json_input(tree: HtmlElement) -> HtmlElement:
+    """What trafilatura's extract_meta_json is to read: `tree`, or where one of
+    its JSON-LD blocks is longer than BROKEN_JSON_LD_CHARS and no JSON, a page of
+    its blocks with that one cut there (`tree` itself is not changed: the other
+    readings of the page share it)."""
+    scripts = [e for e in tagged(tree, "script") if e.get("type") in _META_JSON_TYPES]
+    broken = {
+        e for e in scripts if len(e.text or "") > BROKEN_JSON_LD_CHARS and not _is_json(e.text)
+    }
+    if not broken:
+        return tree
+    page = lxml.html.fromstring("<html><head><title></title></head><body></body></html>")
+    head = page.find("head")
+    for element in scripts:
+        script = lxml.html.Element("script", type=element.get("type", ""))
+        script.text = element.text[:BROKEN_JSON_LD_CHARS] if element in broken else element.text
+        head.append(script)
+    return page
+
+
+def _is_json(text: str) -> bool:
+    """Whether trafilatura reads `text` as JSON (not strict: control characters
+    in strings allowed, as it reads them)."""
+    try:
+        json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def read_metadata(
     tree: HtmlElement,
     url: str | None,
@@ -102,7 +144,7 @@ def read_metadata(
     if found.author and " " not in found.author:
         found.author = None  # a one-word "author" meta is usually a handle or a site
     try:
-        found = extract_meta_json(tree, found)
+        found = extract_meta_json(_meta_json_input(tree), found)
     except Exception as exc:  # noqa: BLE001 - as trafilatura guards it: JSON-LD of any shape
         # A block of `[1]` or `"text"` raised AttributeError, and the article was lost.
         logger.debug("JSON-LD metadata not read: %s: %s", type(exc).__name__, exc)

@@ -81,6 +81,33 @@ def _page(head: str = "", body: str = "", ld: dict[str, object] | None = None) -
 COURIER = "https://www.courier.test/news/ferry-fares.html"
 
 
+def _name(number: int) -> str:
+    """A made-up surname of three letters for `number` (below 26 ** 3): none
+    holds another (trafilatura keeps the fullest form of names), and no digits
+    (it drops them)."""
+    letters = ""
+    for _ in range(3):
+        number, rest = divmod(number, 26)
+        letters += "abcdefghijklmnopqrstuvwxyz"[rest]
+    return "Lee" + letters
+
+
+def test_a_broken_json_ld_block_is_searched_for_bylines_in_its_start_only() -> None:
+    # Not JSON (never closed): trafilatura searches its text for names, in time
+    # that grows faster than their square (6,000 names: over 10 minutes, a page
+    # lost to the worker's bound). Only its first BROKEN_JSON_LD_CHARS are searched.
+    listed = [f"Ann {_name(n)}" for n in range(1_500)]
+    people = ",".join(f'{{"@type": "Person", "name": "{name}"}}' for name in listed)
+    page = _page(
+        f'<script type="application/ld+json">{{"@type": "NewsArticle", "author": [{people}]'
+        "</script>"
+    )
+    authors = (read_metadata(page, COURIER).author or "").split("; ")
+    assert authors[0] == "Ann Leeaaa"
+    assert 100 < len(authors) < len(listed) // 2  # its first names, not all of them
+    assert listed[-1] not in authors
+
+
 def test_an_address_in_the_author_meta_is_not_an_author() -> None:
     page = _page(
         '<meta name="author" content="The Harbour Courier https://www.courier.test">'
