@@ -372,6 +372,9 @@ class FeedSpool:
         # run writes its own, not before: a run that never gets that far (its
         # store is held by another run) must not take them from the run writing.
         self.floor: int | None = None
+        # The last record whose row the store has committed (with a store): the
+        # records after it belong to rows a failed commit may drop (drop_unstored).
+        self.stored_upto = 0
         self.lock = _lock_spool(self.path, output, fresh)
         try:
             # Flushed from a thread at the end of the crawl (see flush_spools).
@@ -382,10 +385,11 @@ class FeedSpool:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.executescript(_SPOOL_SCHEMA)
+            (self.stored_upto,) = self.db.execute(
+                "SELECT coalesce(max(id), 0) FROM records"
+            ).fetchone()
             if fresh:
-                (self.floor,) = self.db.execute(
-                    "SELECT coalesce(max(id), 0) FROM records"
-                ).fetchone()
+                self.floor = self.stored_upto
             self.db.commit()
         except (sqlite3.Error, OSError) as exc:
             os.close(self.lock)
@@ -473,6 +477,30 @@ class FeedSpool:
             raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
         finally:
             self.held = 0
+
+    def store_committed(self) -> None:
+        """The store committed the rows of the records held so far."""
+        (self.stored_upto,) = self.db.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()
+
+    def drop_unstored(self) -> None:
+        """Drop the records added since the store's last commit: the database
+        dropped their rows as that commit failed (storage.RolledBack), with the
+        states of their URLs, and the next run fetches their pages again and
+        writes their records then. Kept, they would be written twice."""
+        try:
+            self.db.execute("DELETE FROM records WHERE id > ?", (self.stored_upto,))
+            self.db.execute(
+                "DELETE FROM pages WHERE page NOT IN"
+                " (SELECT canonical_url FROM records WHERE canonical_url IS NOT NULL)"
+            )
+            self.db.commit()
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.rollback()
+            raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+        finally:
+            self.held = 0
+        self.last_added = None
 
     def sites(self) -> list[str]:
         return [
@@ -776,6 +804,29 @@ def commit_spools(crawler: Crawler) -> bool:
             whole = False
             output_failed(crawler, str(exc))
     return whole
+
+
+def spools_stored(crawler: Crawler) -> None:
+    """The store committed: the records the spools hold have their rows."""
+    for spool in spools_of(crawler):
+        if not spool.failed:
+            with contextlib.suppress(sqlite3.Error):
+                spool.store_committed()
+
+
+def drop_unstored_records(crawler: Crawler) -> None:
+    """The store's commit failed and the database dropped its batch: so are the
+    records of that batch (see FeedSpool.drop_unstored). A spool that cannot
+    drop them has failed: it keeps all its records for the next run, which
+    writes them (some twice) rather than lose any."""
+    for spool in spools_of(crawler):
+        if spool.failed:
+            continue
+        try:
+            spool.drop_unstored()
+        except SpoolError as exc:
+            spool.failed = True
+            output_failed(crawler, str(exc))
 
 
 def flush_spools(crawler: Crawler, store: ArticleStore | None, min_words: int) -> None:

@@ -34,11 +34,13 @@ from newscrawl.feeds import (
     SpoolError,
     commit_spools,
     discard_unchanged,
+    drop_unstored_records,
     flush_spools,
     keep_stored_record,
     open_spools,
     output_failed,
     spools_of,
+    spools_stored,
 )
 from newscrawl.items import ArticleItem, article_record
 from newscrawl.runlog import count_site, count_write_error, patterns_timed_out, stop_on_write_error
@@ -326,7 +328,9 @@ class StorePipeline:
             # commits again, and that commit has nothing to do); its pages are
             # fetched again by the next run.
             self.uncommitted.clear()
+            drop_unstored_records(self.crawler)  # and so are its JSON Lines records
             raise
+        spools_stored(self.crawler)
         self.last_commit = time.monotonic()
         for site, outcome in self.uncommitted:
             counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED
