@@ -171,6 +171,13 @@ class PostgresConnection:
     def rollback(self) -> None:
         self._call(self.raw.rollback)
 
+    @property
+    def commit_in_doubt(self) -> bool:
+        """After a failed commit: True when the connection was lost before the
+        server's answer (the server may have committed); False when the server
+        answered, and rolled the transaction back."""
+        return bool(self.raw.closed or self.raw.broken)
+
     def close(self) -> None:
         if self._watch is not None:
             self._watch.stop()

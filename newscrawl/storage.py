@@ -1075,15 +1075,19 @@ class ArticleStore:
     def commit(self) -> None:
         """Make the writes since the last commit durable. StorageError if they are
         not: RolledBack when the database dropped them as the commit failed (SQLite
-        on a full disk; PostgreSQL always), so that nobody counts them committed
-        once a later commit, then a no-op, succeeds; a plain StorageError when they
-        still wait in the open transaction (SQLite's busy lock), for a later
-        commit to make durable."""
+        on a full disk; PostgreSQL when the server refused the commit), so that
+        nobody counts them committed once a later commit, then a no-op, succeeds;
+        a plain StorageError when they still wait in the open transaction
+        (SQLite's busy lock), for a later commit to make durable, or when nobody
+        knows (PostgreSQL's connection was lost before the answer: the server may
+        have committed them)."""
         try:
             self.connection.commit()
         except database_errors() as exc:
             message = f"cannot commit to {self.path}: {exc}"
-            if getattr(self.connection, "in_transaction", False):
+            if getattr(self.connection, "in_transaction", False) or getattr(
+                self.connection, "commit_in_doubt", False
+            ):
                 raise StorageError(message) from None
             self.pending = 0
             raise RolledBack(message) from None
