@@ -37,6 +37,7 @@ from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site, patterns_timed_out
 from newscrawl.runstore import url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
+from newscrawl.sniff import looks_like_html
 from newscrawl.storage import content_hash
 from newscrawl.urls import canonicalize, parse_url_list, requested_url, site_of, without_password
 from newscrawl.vocabulary import (
@@ -494,8 +495,12 @@ class BaseNewsSpider(scrapy.Spider):
             logger.info("not fetched: %s: %s", url, reason)
 
     def is_html(self, response: Response) -> bool:
-        """True for an HTML page; anything else (PDF, image, JSON) is counted and skipped."""
+        """True for an HTML page; anything else (PDF, image, JSON) is counted and skipped.
+        An answer that names no Content-Type is judged by its first tag, as a
+        browser judges it (newscrawl/sniff.py)."""
         if isinstance(response, HtmlResponse):
+            return True
+        if not response.headers.get(b"Content-Type") and looks_like_html(response.body):
             return True
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{PAGES_SKIPPED}{NOT_HTML}")

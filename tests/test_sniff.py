@@ -1,0 +1,66 @@
+"""An answer that names no Content-Type: an HTML page by its first tag, as a
+browser judges it (newscrawl/sniff.py)."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from newscrawl.sniff import looks_like_html
+
+from .conftest import FAST, run, serving
+
+ARTICLE = (
+    '<html lang="en"><head><title>Lock gates replaced</title></head><body><article>'
+    "<h1>Lock gates replaced</h1>"
+    + "".join(
+        f"<p>Paragraph {n}: the canal trust lifted the old oak gates out of the lock on"
+        " Monday and set the new ones in place by the evening, to the cheers of boaters.</p>"
+        for n in range(6)
+    )
+    + "</article></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        (b'<html lang="en"><head>', True),
+        (b"\xef\xbb\xbf\n  <!DOCTYPE html>\n<html>", True),
+        (b"<HEAD><title>x</title>", True),
+        (b"<!-- built at 12:00 --><html>", True),
+        (b"<p>one line</p>", True),
+        (b"<abbr>no</abbr>", False),  # "<a" must be a whole tag name
+        (b"Dear reader, <html> is a tag.", False),
+        (b'{"items": []}', False),
+        (b"%PDF-1.7", False),
+        (b"", False),
+    ],
+)
+def test_an_untyped_body_is_html_by_its_first_tag(body: bytes, html: bool) -> None:
+    assert looks_like_html(body) is html
+
+
+def test_an_article_served_without_a_content_type_is_read():
+    """Before: Scrapy made it a text response (it looks for "<html>" exactly), and
+    the article was skipped as not_html."""
+
+    class NoType(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = ARTICLE.encode() if self.path == "/news/lock-gates" else b""
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with serving(NoType) as base:
+        result = run("newscrawl", "scrape", f"{base}/news/lock-gates", *FAST)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["title"] == "Lock gates replaced"
+    assert "the canal trust lifted the old oak gates" in row["text"]
