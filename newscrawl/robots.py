@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -113,6 +114,21 @@ def whole_lines(body: bytes) -> bytes:
     # RFC 9309 section 2.2: a line ends with CR, LF or CR LF.
     end = max(body.rfind(b"\n"), body.rfind(b"\r"))
     return body[: end + 1]
+
+
+def gunzipped(body: bytes) -> bytes:
+    """A robots.txt served gzipped without a Content-Encoding that says so (a
+    server that keeps the file compressed; only the header makes Scrapy
+    decompress it): its text, to MAX_ROBOTS_BYTES and a byte more, so that
+    whole_lines cuts it as a long file. Read as it came, it held no rule, and
+    every page it forbids was fetched. A body that does not decompress stays as
+    it is."""
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, MAX_ROBOTS_BYTES + 1)
+    except zlib.error:
+        return body
 
 
 # Byte order marks, the longer first (UTF-32-LE's begins with UTF-16-LE's).
@@ -387,7 +403,7 @@ class RobotsTxt:
         if status >= 400 or not 200 <= status < 300:
             self._count(ROBOTS_UNAVAILABLE)
             return ALLOW_ALL  # no robots.txt: everything allowed
-        body = whole_lines(response.body)
+        body = whole_lines(gunzipped(response.body))
         self._count("robotstxt/response_count")
         text = robots_text(body)
         self.crawler.signals.send_catch_log(

@@ -5,6 +5,7 @@ word of its User-Agent header (newscrawl/robots.py). Judged by Scrapy's parser
 
 from __future__ import annotations
 
+import gzip
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from protego import Protego
 
 from newscrawl.robots import (
     MAX_ROBOTS_BYTES,
+    gunzipped,
     only_own_groups,
     robots_names,
     robots_text,
@@ -192,3 +194,30 @@ def test_a_crawl_keeps_out_of_what_a_utf_16_robots_txt_forbids(tmp_path: Path):
     assert "/robots.txt" in site.hits
     assert "/news/harbour-vote.html" not in site.hits
     assert f"no article from {url}: robots_txt" in result.stderr.decode()
+
+
+def test_a_crawl_keeps_out_of_what_a_gzipped_robots_txt_forbids(tmp_path: Path):
+    """A robots.txt kept gzipped and served without a Content-Encoding: before,
+    its bytes held no rule, and the article it forbids was fetched and stored."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    (root / "robots.txt").write_bytes(gzip.compress(b"User-agent: *\nDisallow: /news/\n"))
+    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
+    site = FolderSite(root)
+    try:
+        url = f"{site.url}news/harbour-vote.html"
+        result = run("newscrawl", "scrape", url, *FAST, timeout=60)
+    finally:
+        site.close()
+    assert "/robots.txt" in site.hits
+    assert "/news/harbour-vote.html" not in site.hits
+    assert f"no article from {url}: robots_txt" in result.stderr.decode()
+
+
+def test_a_gzipped_robots_txt_is_read_to_the_limit_only():
+    # A gzip bomb: 50 MB of rules in some KB, read to MAX_ROBOTS_BYTES.
+    lines = b"Disallow: /private/\n" * (50 * 1024 * 1024 // 20)
+    text = gunzipped(gzip.compress(lines))
+    assert len(text) == MAX_ROBOTS_BYTES + 1
+    assert len(whole_lines(text)) <= MAX_ROBOTS_BYTES
+    assert gunzipped(b"\x1f\x8bnot gzip at all") == b"\x1f\x8bnot gzip at all"
