@@ -98,9 +98,11 @@ def reextract(
     locator = _Locator(folder)
     frontier = Frontier(store)
     workers = config.worker_count
+    # One worker is a worker too: only a worker bounds a page's time and memory
+    # (`--workers 0` reads in this process).
     pool = (
         ExtractionPool(workers, config.extract_timeout, config.worker_memory_mb)
-        if workers > 1
+        if workers >= 1
         else None
     )
     todo = sorted(sites) if sites is not None else store.sites()
