@@ -42,8 +42,9 @@ from htmldate import find_date
 from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura.htmlprocessing import prune_unwanted_nodes
-from trafilatura.json_metadata import normalize_authors
+from trafilatura.json_metadata import normalize_authors, normalize_json
 from trafilatura.metadata import (
+    JSON_MINIFY,
     META_URL,
     examine_meta,
     extract_author,
@@ -114,10 +115,11 @@ def _meta_json_input(tree: HtmlElement) -> HtmlElement:
 
 
 def _is_json(text: str) -> bool:
-    """Whether trafilatura reads `text` as JSON (not strict: control characters
-    in strings allowed, as it reads them)."""
+    """Whether trafilatura reads `text` as JSON: once minified and normalized as it
+    does (HTML tags and comments out, entities unescaped: `{...}<!-- x -->` is JSON
+    to it), and not strict (control characters in strings allowed)."""
     try:
-        json.loads(text, strict=False)
+        json.loads(normalize_json(JSON_MINIFY.sub(r"\1", text)), strict=False)
     except (ValueError, RecursionError):
         return False
     return True

@@ -108,6 +108,38 @@ def test_a_broken_json_ld_block_is_searched_for_bylines_in_its_start_only() -> N
     assert listed[-1] not in authors
 
 
+def _long_story_block(author: str) -> str:
+    """A JSON-LD block longer than BROKEN_JSON_LD_CHARS that trafilatura reads as JSON
+    once it has minified and normalized it (its byline at the end)."""
+    story = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "description": "The ferry. " * 2_500,
+    }
+    return json.dumps({**story, "author": {"@type": "Person", "name": author}})
+
+
+# A block that needs no cutting beside one that does: the first must be read as
+# trafilatura reads it from the page, after its own normalization.
+_BROKEN_BESIDE = '<script type="application/ld+json">{"author": "' + "y" * 30_000 + "</script>"
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # a comment after the object: trafilatura strips it (tags) before reading JSON
+        _long_story_block("Ines Marlow") + "<!-- schema plugin -->",
+        # HTML-escaped quotes with an escaped slash: unescaped before reading JSON
+        _long_story_block("Ines Marlow").replace('"', "&quot;") + r"<!-- \/ -->",
+    ],
+    ids=["trailing-comment", "html-entities"],
+)
+def test_a_json_ld_block_trafilatura_reads_as_json_is_not_cut(block: str) -> None:
+    page = _page(f'<script type="application/ld+json">{block}</script>{_BROKEN_BESIDE}')
+    # (trafilatura's unescaping takes the space of the second out)
+    assert "".join((read_metadata(page, COURIER).author or "").split()) == "InesMarlow"
+
+
 def test_an_address_in_the_author_meta_is_not_an_author() -> None:
     page = _page(
         '<meta name="author" content="The Harbour Courier https://www.courier.test">'
