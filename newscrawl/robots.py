@@ -125,10 +125,24 @@ def gunzipped(body: bytes) -> bytes:
     it is."""
     if not body.startswith(b"\x1f\x8b"):
         return body
-    try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, MAX_ROBOTS_BYTES + 1)
-    except zlib.error:
-        return body
+    text = b""
+    rest = body
+    # Member after member, as gunzip reads `cat a.gz b.gz` (the body is at most
+    # MAX_ROBOTS_BYTES: _bytes_received); junk after one is not read.
+    while rest.startswith(b"\x1f\x8b") and len(text) <= MAX_ROBOTS_BYTES:
+        member = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            text += member.decompress(rest, MAX_ROBOTS_BYTES + 1 - len(text))
+        except zlib.error:
+            return text if text else body  # the members before it stand
+        if not member.eof:
+            if len(text) <= MAX_ROBOTS_BYTES:
+                # The stream ended early (a file stored cut short): its last
+                # line was cut, and a cut rule is a broader one (whole_lines).
+                text = text[: max(text.rfind(b"\n"), text.rfind(b"\r")) + 1]
+            break
+        rest = member.unused_data
+    return text
 
 
 # Byte order marks, the longer first (UTF-32-LE's begins with UTF-16-LE's).

@@ -221,3 +221,27 @@ def test_a_gzipped_robots_txt_is_read_to_the_limit_only():
     assert len(text) == MAX_ROBOTS_BYTES + 1
     assert len(whole_lines(text)) <= MAX_ROBOTS_BYTES
     assert gunzipped(b"\x1f\x8bnot gzip at all") == b"\x1f\x8bnot gzip at all"
+
+
+def test_a_gzipped_robots_txt_cut_short_loses_its_cut_line_only():
+    # A stream that ends before its gzip trailer (a file stored truncated): its
+    # last line was cut, and a cut "Allow: /archive/public-index" allowed all of
+    # /archive/p... that the next rule's Disallow: /archive/ forbids.
+    whole = b"User-agent: *\nDisallow: /archive/\nAllow: /archive/public-index\n"
+    stream = gzip.compress(whole)
+    for cut in range(len(stream) - 8, 11, -1):
+        text = gunzipped(stream[:cut])
+        if text.startswith(b"\x1f\x8b"):
+            continue  # not enough to decompress: kept as it came (no rule)
+        assert whole.startswith(text) and (not text or text.endswith(b"\n")), (cut, text)
+    assert gunzipped(stream) == whole
+    assert gunzipped(stream + b"trailing junk") == whole
+
+
+def test_a_robots_txt_of_several_gzip_members_is_read_whole():
+    # `cat a.gz b.gz` is one gzip file to gunzip: its second member's rules count.
+    members = gzip.compress(b"User-agent: *\n") + gzip.compress(b"Disallow: /news/\n")
+    assert gunzipped(members) == b"User-agent: *\nDisallow: /news/\n"
+    # A second "member" that is no gzip: the first one's rules stand.
+    broken = gzip.compress(b"Disallow: /news/\n") + b"\x1f\x8bnot gzip"
+    assert gunzipped(broken) == b"Disallow: /news/\n"
