@@ -14,7 +14,14 @@ import contextlib
 import gc
 import importlib
 import os
+import signal
 import sys
+
+# A terminal's Ctrl-C reaches its whole process group, this fork server too: the
+# imports below take a second or more, and Python's own handler printed a
+# KeyboardInterrupt traceback from them. The fork server ignores SIGINT once
+# they are done, and so do its workers; the command's process stops the pool.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 # Before anything imports rensa (the story signatures, newscrawl/duplicates.py):
 # its allocator (mimalloc) reserves 1 GiB of address space as it loads, which a

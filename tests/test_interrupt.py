@@ -1,6 +1,7 @@
 """Ctrl-C during a crawl: the run stops early and keeps everything it stored."""
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -222,3 +223,30 @@ def _readable(fd: int) -> bool:
     import select
 
     return bool(select.select([fd], [], [], 0.05)[0])
+
+
+def test_ctrl_c_while_the_workers_start_prints_no_traceback(tmp_path: Path):
+    """Ctrl-C reaches the terminal's whole process group: the extraction pool's fork
+    server too, which imported trafilatura and the language model (a second or
+    more) with Python's default handler, and printed a KeyboardInterrupt
+    traceback from that import (since e2f2290 also for --workers 1)."""
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>A page to read.</p></body></html>")
+    command = [str(BIN / "newscrawl"), "extract", "--workers", "1", str(page)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(
+            b"forkserver" in Path(f"/proc/{child}/cmdline").read_bytes()
+            for child in children.read_text().split()
+            if Path(f"/proc/{child}/cmdline").exists()
+        ):
+            break  # the fork server is importing its preload
+        time.sleep(0.02)
+    time.sleep(0.3)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C
+    _, stderr = process.communicate(timeout=60)
+    assert b"Traceback" not in stderr, stderr.decode()
+    assert process.returncode in (0, 130), stderr.decode()
