@@ -21,6 +21,7 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.response import get_meta_refresh
 
 from newscrawl.netguard import REDIRECT_REFUSED, redirect_refusal
+from newscrawl.sniff import looks_like_html
 from newscrawl.urls import without_password
 
 __all__ = ["HEAD_BYTES", "HeadMetaRefresh"]
@@ -46,8 +47,19 @@ class HeadMetaRefresh(MetaRefreshMiddleware):
         if isinstance(response, HtmlResponse) and not _may_refresh(response.body[:HEAD_BYTES]):
             return response
         if not isinstance(response, HtmlResponse):
-            return super().process_response(request, response)
-        if len(response.body) <= HEAD_BYTES:
+            if not (
+                not response.headers.get(b"Content-Type")
+                and looks_like_html(response.body)
+                and _may_refresh(response.body[:HEAD_BYTES])
+            ):
+                return super().process_response(request, response)
+            # No Content-Type, but read as a page by its first tag (sniff.py): its
+            # meta refresh is followed as a typed page's is.
+            head = HtmlResponse(
+                response.url, status=response.status, headers=response.headers,
+                body=response.body[:HEAD_BYTES], request=response.request,
+            )  # fmt: skip
+        elif len(response.body) <= HEAD_BYTES:
             head = response
         else:
             # Built anew, not with response.replace(): that would read the response's
