@@ -1,5 +1,8 @@
 """A cluster writer killed around a batch's commit: real Redis, a real `newscrawl
-writer` process killed with SIGKILL at the precise moment, and its successor."""
+writer` process killed with SIGKILL at the precise moment, and its successor.
+The moments, in their order: before it names the batch in Redis (the seal),
+before the store commits it, after the commit and before Redis clears it, and
+right after the clear."""
 
 import signal
 import sqlite3
@@ -14,10 +17,8 @@ from .conftest import BIN, REPO
 from .servers import redis_server  # noqa: F401  (a fixture)
 from .test_cluster import finish, one_article, texts_of, writer
 
-# `newscrawl writer ARGS`, killed (SIGKILL) at its first batch of articles: with
-# "after-commit", once the store has committed the batch and before Redis hears
-# of it (the "clear" of the "writing" lists and the run's counts); with
-# "before-commit", just before the store commits it.
+# `newscrawl writer ARGS`, killed (SIGKILL) at its first batch of articles, at
+# the moment sys.argv[1] names.
 KILLED_AT_A_BATCH = """
 import os, signal, sys
 
@@ -28,10 +29,13 @@ moment = sys.argv[1]
 call, commit = WriterLock.call, ArticleStore.commit
 
 
-def killed_at_the_clear(self, name, *args, **kwargs):
-    if name == "clear" and moment == "after-commit":
+def killed_around_a_call(self, name, *args, **kwargs):
+    if (name, moment) in (("seal", "before-seal"), ("clear", "after-commit")):
         os.kill(os.getpid(), signal.SIGKILL)
-    return call(self, name, *args, **kwargs)
+    result = call(self, name, *args, **kwargs)
+    if name == "clear" and moment == "after-clear":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
 
 
 def killed_at_the_commit(self):
@@ -40,13 +44,22 @@ def killed_at_the_commit(self):
     commit(self)
 
 
-WriterLock.call = killed_at_the_clear
+WriterLock.call = killed_around_a_call
 ArticleStore.commit = killed_at_the_commit
 from newscrawl.cli import command
 
 sys.argv = ["newscrawl", "writer", *sys.argv[2:]]
 command()
 """
+
+# What each kill leaves: the articles still in "writing", those in the store, and
+# whether Redis names the batch (sealed, not cleared).
+LEFT_BY_THE_KILL = {
+    "before-seal": (3, 0, False),
+    "before-commit": (3, 0, True),
+    "after-commit": (3, 3, True),
+    "after-clear": (0, 3, False),
+}
 
 
 def run_counts(db: Path) -> dict[str, int]:
@@ -56,7 +69,7 @@ def run_counts(db: Path) -> dict[str, int]:
         )
 
 
-@pytest.mark.parametrize("moment", ["after-commit", "before-commit"])
+@pytest.mark.parametrize("moment", list(LEFT_BY_THE_KILL))
 def test_a_writer_killed_around_a_batch_s_commit_loses_none_of_its_counts(
     redis_server,  # noqa: F811
     tmp_path: Path,
@@ -65,8 +78,8 @@ def test_a_writer_killed_around_a_batch_s_commit_loses_none_of_its_counts(
     """A writer killed after its store committed a batch and before it cleared the
     batch from Redis: its successor stored the batch again, found every article
     unchanged, and the run record said "3 unchanged" for 3 articles stored by
-    the run, their "stored" counts lost. A batch killed before its commit is
-    stored by the successor, once."""
+    the run, their "stored" counts lost. At every other moment too, the
+    successor counts each article once, as stored."""
     import redis
 
     client = redis.Redis.from_url(redis_server.url)
@@ -84,9 +97,11 @@ def test_a_writer_killed_around_a_batch_s_commit_loses_none_of_its_counts(
         check=False, cwd=REPO, capture_output=True, timeout=120,
     )  # fmt: skip
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
-    # The kill came at the moment meant: the batch waits in "writing", stored or not.
-    assert client.llen(keys.articles_writing) == 3
-    assert len(texts_of(db)) == (3 if moment == "after-commit" else 0)
+    # The kill came at the moment meant.
+    writing, stored, sealed = LEFT_BY_THE_KILL[moment]
+    assert client.llen(keys.articles_writing) == writing
+    assert len(texts_of(db)) == stored
+    assert bool(client.exists(keys.writing_batch)) is sealed
     client.delete(keys.writer_lock)  # the killed writer's lock, as if it had expired
 
     code, stderr, _ = finish(writer(redis_server.url, run_id, db), 60)
