@@ -385,9 +385,7 @@ class FeedSpool:
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.executescript(_SPOOL_SCHEMA)
-            (self.stored_upto,) = self.db.execute(
-                "SELECT coalesce(max(id), 0) FROM records"
-            ).fetchone()
+            self.store_committed()  # what earlier runs left has its rows
             if fresh:
                 self.floor = self.stored_upto
             self.db.commit()
@@ -423,10 +421,8 @@ class FeedSpool:
                     (site, canonical_url, json.dumps(sorted(set(fingerprints)))),
                 )
         except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.rollback()
             self.held = 0
-            raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+            raise self._undone(exc) from None
         self.held += 1
         if not self.with_store:
             self.commit()
@@ -472,11 +468,16 @@ class FeedSpool:
         try:
             self.db.commit()
         except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.rollback()
-            raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+            raise self._undone(exc) from None
         finally:
             self.held = 0
+
+    def _undone(self, exc: sqlite3.Error) -> SpoolError:
+        """The error that says why a write to the spool failed, its transaction
+        rolled back first: nothing of it is left half-written."""
+        with contextlib.suppress(sqlite3.Error):
+            self.db.rollback()
+        return SpoolError(f"cannot write {self.output}: {_reason(exc)}")
 
     def store_committed(self) -> None:
         """The store committed the rows of the records held so far."""
@@ -495,9 +496,7 @@ class FeedSpool:
             )
             self.db.commit()
         except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.rollback()
-            raise SpoolError(f"cannot write {self.output}: {_reason(exc)}") from None
+            raise self._undone(exc) from None
         finally:
             self.held = 0
         self.last_added = None
