@@ -76,15 +76,17 @@ class _RecordingHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def serving(handler: Any, server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
-            ) -> Iterator[str]:  # fmt: skip
-    """`handler` served on 127.0.0.1 and a free port, from a thread, until the
+def serving(handler: Any, server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer,
+            host: str = "127.0.0.1") -> Iterator[str]:  # fmt: skip
+    """`handler` served on `host` (a loopback address; an IPv6 one needs a
+    `server_class` of that family) and a free port, from a thread, until the
     block ends: its base URL, without the last slash."""
-    server = server_class(("127.0.0.1", 0), handler)
+    server = server_class((host, 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        netloc = f"[{host}]" if ":" in host else host
+        yield f"http://{netloc}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

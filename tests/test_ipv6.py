@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from newscrawl.robots import origin_of
 from newscrawl.sites import SiteDirectory, sites_from_urls
 from newscrawl.urls import canonicalize, site_of, without_password
 
-from .conftest import FAST, run
+from .conftest import FAST, run, serving
 from .faultsite import article_html
 
 
@@ -80,18 +77,6 @@ class _IPv6Server(ThreadingHTTPServer):
     address_family = socket.AF_INET6
 
 
-@contextmanager
-def _serving_on_ipv6_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = _IPv6Server(("::1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://[::1]:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback (::1)")
 def test_a_site_on_the_ipv6_loopback_is_crawled_under_its_bracketed_name(tmp_path: Path) -> None:
     """Before: Scrapy's resolver looked "::1" up with gethostbyname (IPv4 only),
@@ -124,7 +109,7 @@ def test_a_site_on_the_ipv6_loopback_is_crawled_under_its_bracketed_name(tmp_pat
             pass
 
     db = tmp_path / "news.sqlite"
-    with _serving_on_ipv6_loopback(Site) as base:
+    with serving(Site, _IPv6Server, host="::1") as base:
         result = run("newscrawl", "crawl", f"{base}/", "--db", str(db), "--workers", "1", *FAST)
     err = result.stderr.decode()
     assert result.returncode == 0, err
