@@ -77,6 +77,7 @@ __all__ = [
     "STORED",
     "STORE_ERROR",
     "STORE_UNAVAILABLE",
+    "TOO_LARGE",
     "TOO_OLD",
     "TOO_SHORT",
     "UNCHANGED",
@@ -173,6 +174,9 @@ CLEANED_AWAY = "cleaned_away"
 NO_TEXT = "no_text"
 HTTP_ERROR = "http_error"  # 404, 500, ... (not 401/403/429)
 NETWORK_ERROR = "network_error"  # timeouts, refused connections, DNS failures
+# Answers past DOWNLOAD_MAXSIZE: by their Content-Length, as received, or once
+# decompressed (a gzip bomb). The page's doing, not the network's.
+TOO_LARGE = "too_large"
 ROBOTS = "robots_txt"  # pages robots.txt forbids
 UNREACHABLE = "unreachable"  # pages of a host whose robots.txt could not be read
 BLOCKED = "blocked"  # 401, 403, 429 answers

@@ -827,6 +827,64 @@ def test_a_redirect_loop_is_counted_as_one(site_url: str):
     assert len([path for path in asked if path != "/robots.txt"]) == 21  # the page, 20 redirects
 
 
+def test_pages_past_the_download_size_limit_are_counted_too_large(site_url: str, tmp_path: Path):
+    """A page past DOWNLOAD_MAXSIZE by its Content-Length, one that streams past it
+    with no length, and a gzip bomb that decompresses past it were counted
+    "DownloadCancelledError" (twice) and "ignored", and each site's run record
+    put the first two under network_error, as if the network had failed (found
+    by trying each). All three are too_large."""
+    import gzip
+
+    from .conftest import serving
+
+    limit = 200_000
+    bomb = gzip.compress(b"<html><body>" + b" " * (limit * 4) + b"</body></html>")
+
+    class Big(OddSiteHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                self.send_empty(404)
+            elif self.path == "/declared.html":
+                self.send_page(b"<p>" + b"x" * (limit * 2) + b"</p>")
+            elif self.path == "/bomb.html":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(bomb)))
+                self.end_headers()
+                self.wfile.write(bomb)
+            else:  # streamed: no Content-Length, the end of the body is the connection's
+                self.close_connection = True
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                try:
+                    for _ in range(8):
+                        self.wfile.write(b"<p>" + b"y" * (limit // 2) + b"</p>")
+                except OSError:  # the crawler hung up at its limit
+                    pass
+
+    db = tmp_path / "news.db"
+    with serving(Big) as big:
+        urls = [f"{big}/{name}.html" for name in ("declared", "streamed", "bomb")]
+        scraped = run("newscrawl", "scrape", *urls, f"{site_url}{min(STORED)}", *FAST,
+                      "-s", f"DOWNLOAD_MAXSIZE={limit}")  # fmt: skip
+        crawled = run("newscrawl", "crawl", *urls, "--db", str(db), *FAST,
+                      "-s", f"DOWNLOAD_MAXSIZE={limit}")  # fmt: skip
+    err = scraped.stderr.decode()
+    assert scraped.returncode == 1 and "Traceback" not in err, err
+    for url in urls:
+        assert f"newscrawl: no article from {url}: too_large" in err, err
+    err = crawled.stderr.decode()
+    assert "too_large 3" in err and "Traceback" not in err, err
+    with sqlite3.connect(db) as connection:
+        counted = connection.execute(
+            "SELECT counter, SUM(value) FROM run_counts WHERE counter IN"
+            " ('too_large', 'network_error') GROUP BY counter"
+        ).fetchall()
+    assert counted == [("too_large", 3)]
+
+
 def test_redirects_of_listed_pages_are_counted_under_the_listed_url(tmp_path: Path):
     """Three faults found by a review, in one site whose robots.txt names a sitemap
     that moved to another host (a CDN's), listing a page in a redirect loop

@@ -9,7 +9,7 @@ from typing import Any
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -54,6 +54,7 @@ from newscrawl.vocabulary import (
     PAGES_OVER_SITE_CAP,
     PAGES_SKIPPED,
     PAGES_TRUNCATED,
+    TOO_LARGE,
     UNREACHABLE,
 )
 from newscrawl.workers import (
@@ -81,6 +82,9 @@ def utc_now() -> str:
 # redirects (or a loop) with an IgnoreRequest of this message.
 _REDIRECTS_SPENT = "max redirections reached"
 REDIRECT_LIMIT = "redirect_limit"
+# Scrapy's HttpCompressionMiddleware gives up a body that decompresses past
+# DOWNLOAD_MAXSIZE with an IgnoreRequest that says this.
+_DECOMPRESSED_PAST_MAXSIZE = "exceeded DOWNLOAD_MAXSIZE"
 
 
 def fetch_failure_reason(failure: Failure) -> str:
@@ -94,7 +98,15 @@ def fetch_failure_reason(failure: Failure) -> str:
         return "address_refused"
     if isinstance(error, HttpError):
         return f"http_{error.response.status}"
+    # Scrapy's download handlers cancel a download only when its body passes
+    # DOWNLOAD_MAXSIZE (its Content-Length says so, or the bytes received do;
+    # a timeout is a DownloadTimeoutError): counted as what it is, not by the
+    # exception's name, and as the decompression bomb is.
+    if isinstance(error, DownloadCancelledError):
+        return TOO_LARGE
     if isinstance(error, IgnoreRequest):
+        if _DECOMPRESSED_PAST_MAXSIZE in str(error):
+            return TOO_LARGE
         if "robots.txt" in str(error):
             return "robots_txt"
         if str(error).startswith(ADDRESS_REFUSED):
@@ -114,7 +126,7 @@ def _header(response: Response, name: bytes) -> str | None:
 
 def _site_counter(reason: str) -> str:
     """The run-record counter for a fetch failure."""
-    if reason in ("robots_txt", "circuit_open", "address_refused"):
+    if reason in ("robots_txt", "circuit_open", "address_refused", TOO_LARGE):
         return reason
     if reason == REDIRECT_LIMIT:  # the site's answers, as a 404 is
         return "http_error"
