@@ -21,6 +21,7 @@ from newscrawl.urls import canonicalize
 
 __all__ = [
     "MAX_ATTEMPTS",
+    "NOT_TRIED",
     "RETRIED_NO_ARTICLE",
     "Frontier",
     "KnownURL",
@@ -45,6 +46,14 @@ RETRIED_NO_ARTICLE = (
     # as text/plain or empty by a CDN's hiccup, which one answer settled for good.
     "not_html",
 )  # fmt: skip
+
+# Why a fetched page was not read, through no fault of its own: the run was stopped
+# while it waited for a worker or was being read (workers.EXTRACTION_INTERRUPTED),
+# or its site's pages kept outlasting the workers and the rest of the run's were
+# not sent to one (workers.EXTRACTION_SKIPPED). Such a page is read again and it
+# costs no attempt: three runs stopped early, or three runs of a site whose other
+# pages were hostile, left it failed for good, never read.
+NOT_TRIED = ("extraction_interrupted", "extraction_skipped")
 
 
 def utc_now() -> str:
@@ -196,12 +205,15 @@ class Frontier:
         )
 
     def mark_failed(self, site: str, url: str, reason: str) -> None:
+        """A URL to fetch or read again next run; an attempt, unless `reason` says
+        the page was not tried (NOT_TRIED)."""
+        attempt = 0 if reason in NOT_TRIED else 1
         self._write(
             "INSERT INTO urls (url, site, state, attempts, last_error, discovered_at)"
-            " VALUES (?, ?, 'failed', 1, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            " VALUES (?, ?, 'failed', ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
             " state = CASE WHEN urls.state = 'done' THEN 'done' ELSE 'failed' END,"
-            " attempts = urls.attempts + 1, last_error = excluded.last_error",
-            [(canonicalize(url), site, reason, utc_now())],
+            " attempts = urls.attempts + excluded.attempts, last_error = excluded.last_error",
+            [(canonicalize(url), site, attempt, reason, utc_now())],
         )
 
     def mark_not_article(self, site: str, url: str, reason: str) -> None:

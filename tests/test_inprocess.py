@@ -22,7 +22,7 @@ from scrapy.utils.test import get_crawler
 import newscrawl.settings as newscrawl_settings
 from newscrawl.budget import BUDGET_QUEUED, BudgetGate
 from newscrawl.config import ConfigError, NewscrawlConfig
-from newscrawl.frontier import MAX_ATTEMPTS, Frontier
+from newscrawl.frontier import MAX_ATTEMPTS, NOT_TRIED, Frontier
 from newscrawl.items import ArticleItem
 from newscrawl.metarefresh import HeadMetaRefresh
 from newscrawl.pagereader import PageReader
@@ -256,6 +256,25 @@ def test_a_page_too_old_for_one_runs_window_is_read_again_by_the_next_runs(
         frontier.mark_not_article("news.test", old, "too_old")
         known = old in frontier.known_articles("news.test")
         assert known == (attempt >= MAX_ATTEMPTS), attempt
+    store.close()
+
+
+def test_a_page_that_was_not_read_costs_its_url_no_attempt(tmp_path: Path) -> None:
+    """A page fetched and never read (the run stopped while it waited for a worker,
+    or its site's pages kept outlasting the workers) was marked failed with an
+    attempt counted: after MAX_ATTEMPTS such runs its URL was given up, never
+    read (found by a review). It stays to fetch; a real failure still counts."""
+    from newscrawl.workers import EXTRACTION_INTERRUPTED, EXTRACTION_SKIPPED
+
+    assert set(NOT_TRIED) == {EXTRACTION_INTERRUPTED, EXTRACTION_SKIPPED}
+    store = ArticleStore.open(tmp_path / "f.sqlite")
+    frontier = Frontier(store)
+    unread, dead = f"{SITE}a/unread.html", f"{SITE}a/dead.html"
+    for reason in [*NOT_TRIED] * MAX_ATTEMPTS:
+        frontier.mark_failed("news.test", unread, reason)
+        frontier.mark_failed("news.test", dead, "http_500")
+    pending = {row.url for row in frontier.pending("news.test")}
+    assert pending == {unread}
     store.close()
 
 
