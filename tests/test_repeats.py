@@ -179,3 +179,52 @@ def test_a_pull_quote_printed_twice_is_not_a_recurring_line():
         LONG_C,
     ]
     assert find_repeats(texts) == {2: "contained"}
+
+
+def test_a_long_line_said_again_after_other_text_is_kept():
+    """A lone copy two or three paragraphs after its original was dropped as a
+    standfirst printed again: but with text of its own between them it is the
+    text's: a question put to two people with short answers, an FAQ's answer
+    given to two questions, a chant read out and repeated by the crowd."""
+    question = (
+        "What would you say to a young person who is thinking about going to sea "
+        "for the first time?"
+    )
+    interview = [
+        LONG_A,
+        "Bernard Quayle, 34 years",
+        question,
+        "Learn to swim properly, and then learn to listen.",
+        "Philippa Strand, 29 years",
+        question,
+        "Go. You will never regret it, even on the cold nights.",
+        LONG_D,
+    ]
+    assert find_repeats(interview) == {}
+    answer = (
+        "Yes. Bookings open on the first of the month at nine in the morning, and "
+        "you can book online or at the harbour office in person."
+    )
+    faq = [
+        LONG_A,
+        "Can visitors book a berth in advance?",
+        answer,
+        "Can local fishermen book a berth in advance?",
+        answer,
+        "Is there a charge for cancelling?",
+        LONG_B,
+    ]
+    assert find_repeats(faq) == {}
+    chant = (
+        "We will not be moved from the harbour that our grandparents built, and "
+        "we will not be priced out of our homes."
+    )
+    march = [LONG_A, LONG_B, chant, LONG_C, chant, LONG_D]
+    assert find_repeats(march) == {}
+
+
+def test_a_line_repeated_from_the_middle_at_the_close_is_kept():
+    # The seed's smallest form prints the lede again at the end; a line from the
+    # middle said again as the last one is the text's (a refrain, a motto).
+    motto = "Nobody leaves the harbour until every boat is home, however long the night turns out."
+    assert find_repeats([LONG_A, LONG_B, LONG_C, motto, LONG_D, motto]) == {}
