@@ -228,3 +228,14 @@ def test_a_line_repeated_from_the_middle_at_the_close_is_kept():
     # middle said again as the last one is the text's (a refrain, a motto).
     motto = "Nobody leaves the harbour until every boat is home, however long the night turns out."
     assert find_repeats([LONG_A, LONG_B, LONG_C, motto, LONG_D, motto]) == {}
+
+
+def test_a_copy_cut_mid_word_without_an_ellipsis_is_contained():
+    """A body printed again in teaser cards cut at so many characters, with no
+    ellipsis: the cut copy's last word is a piece of its original's word. A
+    sentence that ends ("... a foot.") is no cut copy, and is kept."""
+    cut = LONG_A[:60]  # "... to build a footbridge ac"
+    assert cut.endswith(" ac")
+    assert find_repeats([LONG_A, LONG_B, LONG_C, cut]) == {3: "contained"}
+    sentence = "The council voted on Thursday night to build a foot."
+    assert find_repeats([LONG_A, LONG_B, sentence]) == {}

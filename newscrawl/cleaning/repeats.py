@@ -106,6 +106,9 @@ class _Paragraph:
     words: tuple[str, ...]
     teaser_stem: tuple[str, ...] | None  # the words before a trailing ellipsis, if any
     size: float  # its length in words (word_size: a Chinese character is half a word)
+    # It ends on a letter or a digit, as a copy cut at so many characters does (a
+    # sentence ends on a stop, a quote mark, a bracket): its last word may be a piece.
+    open_ended: bool
 
     # Made when first asked for: only a pair that passes the cheap tests of
     # near-identity asks, and few do (made for every paragraph: 0.14 ms a page).
@@ -130,7 +133,12 @@ class _Paragraph:
 def _prepare(text: str) -> _Paragraph:
     tokens = words(text)
     stem, had_ellipsis = strip_ellipsis(text.rstrip())
-    return _Paragraph(tokens, words(stem) if had_ellipsis else None, word_size(tokens))
+    return _Paragraph(
+        tokens,
+        words(stem) if had_ellipsis else None,
+        word_size(tokens),
+        text.rstrip()[-1:].isalnum(),
+    )
 
 
 def _looks_up_contained(paragraph: _Paragraph) -> bool:
@@ -158,6 +166,19 @@ def _is_teaser_of(current: _Paragraph, earlier: _Paragraph) -> bool:
     *whole, last = stem_words
     # The last word may be cut mid-word: "... the Kremlin has rep…"
     return list(earlier.words[: len(whole)]) == whole and earlier.words[len(whole)].startswith(last)
+
+
+def _is_inside(current: _Paragraph, longer: Sequence[str], start: int) -> bool:
+    """Whether `current`'s words are those of `longer` from `start` on, all but its
+    last word, which is the same or, in a copy cut mid-word with no ellipsis (a
+    teaser card cut at so many characters), the start of that word."""
+    tokens = current.words
+    end = start + len(tokens)
+    if end > len(longer) or tuple(longer[start : end - 1]) != tokens[:-1]:
+        return False
+    if longer[end - 1] == tokens[-1]:
+        return len(longer) > len(tokens)
+    return current.open_ended and longer[end - 1].startswith(tokens[-1])
 
 
 def _is_near_identical(a: _Paragraph, b: _Paragraph, earlier: _Earlier) -> bool:
@@ -323,8 +344,7 @@ def _classify(position: int, prepared: Sequence[_Paragraph], earlier: _Earlier) 
     if _looks_up_contained(current):
         for other, start in earlier.by_sequence.get(hash(tokens[:CONTAINED_MIN_WORDS]), ()):
             earlier.comparisons += 1
-            longer = prepared[other].words
-            if len(longer) > len(tokens) and longer[start : start + len(tokens)] == tokens:
+            if _is_inside(current, prepared[other].words, start):
                 return CONTAINED
     if len(tokens) <= NEAR_IDENTICAL_MAX_WORDS:
         for other in earlier.similar(current):
