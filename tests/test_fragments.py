@@ -137,6 +137,10 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("Das könnte Sie auch interessieren:", "related"),
         ("À lire aussi", "related"),
         ("Noticias relacionadas", "related"),
+        ("Más noticias", "related"),
+        ("Otras noticias", "related"),
+        ("Mais notícias", "related"),
+        ("Altre notizie", "related"),
         ("Czytaj także", "related"),
         ("Lees ook", "related"),
         ("Lesen Sie auch: Die Fähre fährt wieder nach Fahrplan", "read_more"),
@@ -217,6 +221,7 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "Bild und Ton fielen während der Sitzung zweimal aus.",
         "Themen der Sitzung waren der Hafen und die neue Fähre.",
         "Síguenos, dijo el capitán, y los barcos lo siguieron hasta el puerto.",
+        "Más noticias llegarán del puerto cuando baje la marea.",
         # An award list's categories are its text.
         "Category: Best documentary",
         "Kategorie: Bestes Kinderbuch",

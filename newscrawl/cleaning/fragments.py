@@ -108,6 +108,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|sur le même (?:sujet|thème)|articles? (?:similaires|liés|connexes)|les plus lus"
             r"|vous aimerez aussi|lee también|(?:le|te) puede interesar|también te puede interesar"
             r"|(?:noticias|notas|artículos|contenidos?) relacionad[oa]s|contenido relacionado"
+            # "More news" as a label, as "More stories" above.
+            r"|(?:más|otras) noticias|(?:mais|outras) notícias|altre notizie"
             r"|(?:ver|vea|mira) también|(?:lo )?más leíd[oa]s?|veja também|saiba mais"
             r"|notícias relacionadas|mais lidas|potrebbe interessarti|ti potrebbe interessare"
             r"|articoli correlati|più letti|lees ook|bekijk ook|gerelateerde artikelen|meest gelezen"
