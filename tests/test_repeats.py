@@ -239,3 +239,26 @@ def test_a_copy_cut_mid_word_without_an_ellipsis_is_contained():
     assert find_repeats([LONG_A, LONG_B, LONG_C, cut]) == {3: "contained"}
     sentence = "The council voted on Thursday night to build a foot."
     assert find_repeats([LONG_A, LONG_B, sentence]) == {}
+
+
+def test_a_word_and_the_same_word_with_a_prefix_are_not_respelled():
+    """Letters put before a word make another word, not a typo fixed: "illegal"
+    answers "legal", "unlikely" "likely", and "She was sentenced" follows "He was
+    sentenced" in a report of two defendants. (A letter added at a word's end,
+    "leaflett", is still a typo: test_a_sentence_and_its_negation_...)"""
+    finding = (
+        "The lawyers concluded that charging visiting yachts a higher mooring fee "
+        "than local boats would be legal under the charter."
+    )
+    for word, other in (("legal", "illegal"), ("likely", "unlikely"), ("possible", "impossible")):
+        assert (
+            find_repeats(
+                [finding.replace(" legal", f" {word}"), finding.replace(" legal", f" {other}")]
+            )
+            == {}
+        ), other
+    sentence = (
+        "He was sentenced to four years in prison for the robbery and will serve half "
+        "of that term before release on licence."
+    )
+    assert find_repeats([sentence, LONG_A, "She" + sentence[2:]]) == {}

@@ -244,9 +244,18 @@ def _respelled(old: Sequence[str], new: Sequence[str]) -> bool:
     if "".join(old) == "".join(new):
         return True
     return len(old) == len(new) and all(
-        SequenceMatcher(None, one, other, autojunk=False).ratio() >= RESPELLED_MIN_RATIO
-        for one, other in zip(old, new, strict=True)
+        _close_spelling(one, other) for one, other in zip(old, new, strict=True)
     )
+
+
+def _close_spelling(one: str, other: str) -> bool:
+    """Whether `other` is `one` spelt another way. Letters put before a word make
+    another word, however close the two look: a negation ("illegal", "unlikely",
+    "impossible", "unbekannt"), another person ("she", "women"). A typo fixed
+    changes letters within a word or at its end ("leaflett")."""
+    if one != other and (one.endswith(other) or other.endswith(one)):
+        return False
+    return SequenceMatcher(None, one, other, autojunk=False).ratio() >= RESPELLED_MIN_RATIO
 
 
 # Bounds: each earlier-paragraph index keeps at most this many paragraphs per key
