@@ -172,7 +172,11 @@ def clean_article_explained(
     if not item.raw_text:
         item.raw_text = item.text
     result = cleaner.clean_text(
-        item.raw_text, item.title, item.anchor_texts, site_boilerplate=site_boilerplate
+        item.raw_text,
+        item.title,
+        item.anchor_texts,
+        site_boilerplate=site_boilerplate,
+        authors=item.authors,
     )
     apply_cleaning(item, result, site_boilerplate)
     return result

@@ -264,7 +264,9 @@ def _clean(
     extraction: Extraction, cleaner: TextCleaner, explain: bool, sign_story: bool
 ) -> ArticleFacts:
     paragraphs = split_paragraphs(extraction.text)
-    result = cleaner.clean_page(paragraphs, extraction.title, extraction.anchor_texts)
+    result = cleaner.clean_page(
+        paragraphs, extraction.title, extraction.anchor_texts, extraction.authors
+    )
     keys = [fingerprint_key_of_words(p) for p in paragraphs]
     fingerprints = [key_fingerprint(key) for key in keys]
     text = result.text  # a property that joins the paragraphs: once, one object

@@ -91,7 +91,11 @@ def _reclean(
             # Rows stored before raw text was kept (schema 1) start from their text.
             source = row.raw_text or row.text
             result = site_cleaner.clean_text(
-                source, row.title, json.loads(row.anchor_texts), boilerplate
+                source,
+                row.title,
+                json.loads(row.anchor_texts),
+                boilerplate,
+                authors=json.loads(row.authors),
             )
             if result.timed_out and timed_out is not None:
                 timed_out(site, row.canonical_url, result.timed_out)

@@ -515,6 +515,7 @@ class StoredText:
     cleaning: str  # as cleaning_column encodes it
     boilerplate_used: str | None  # as boilerplate_column encodes it; None: not known
     word_count: int
+    authors: str  # JSON array of names: a bio line naming another is text
 
 
 @dataclass(frozen=True)
@@ -975,7 +976,8 @@ class ArticleStore:
             raise StorageError(f"cannot read {self.path}: {exc}") from None
 
     _ROW = (
-        "canonical_url, title, raw_text, anchor_texts, text, cleaning, boilerplate_used, word_count"
+        "canonical_url, title, raw_text, anchor_texts, text, cleaning, boilerplate_used,"
+        " word_count, authors"
     )
 
     def _rows_of(self, site: str, batch: int = 500) -> Iterator[tuple[Any, ...]]:

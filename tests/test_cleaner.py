@@ -258,3 +258,21 @@ def test_a_poems_refrain_that_is_its_title_is_kept():
     title = "Bring the boats home"
     lines = [title, "The tide is turning grey", title, "Before the light has gone", title]
     assert TextCleaner().clean(lines, title=title).paragraphs == lines[1:]
+
+
+def test_a_bio_of_someone_other_than_the_author_is_text():
+    """The bio pattern ("<Name> is a photographer ...") took the last lines of a
+    story about that person for the author's box: an exhibition's photographer,
+    a profiled critic (found with pages written for the purpose). When the page
+    names its authors, a box names one of them ("Steph Bazzle is a writer ..."
+    under Stephanie Bazzle); another name is the story's."""
+    subject = "Nia Farrow is a photographer and a fisherman's daughter from Hollow Bay."
+    box = "Tom Aldridge is a senior reporter at the Daily Courier."
+    more = [f"Paragraph {n} of the story, from the net loft to the gallery wall." for n in range(4)]
+    cleaner = TextCleaner()
+    result = cleaner.clean([*more, subject, box], authors=["Tom Aldridge"])
+    assert result.paragraphs == [*more, subject]
+    shortened = "Tom Aldridge is a writer for the Courier."
+    assert cleaner.clean([*more, shortened], authors=["Thomas Aldridge"]).paragraphs == more
+    # A page that names no author: a box is what the pattern says.
+    assert cleaner.clean([*more, subject]).paragraphs == more

@@ -109,6 +109,26 @@ def _names_title_subject(paragraph: str, title_words: Sequence[str]) -> bool:
     )
 
 
+# The words of a bio line that name its person: "<Name of two to five words> is a
+# ..." (the bio pattern).
+_BIO_NAME_MAX_WORDS = 5
+_BIO_VERBS = frozenset({"is", "was"})
+
+
+def _names_someone_else(paragraph: str, author_words: frozenset[str]) -> bool:
+    """Whether a bio line ("<Name> is a photographer ...") names someone other than
+    the page's authors (`author_words`, the words of their names; empty when the
+    page names none): a box names its author, if only by a shortened first name
+    ("Steph Bazzle" under Stephanie Bazzle); another name is the story's subject,
+    a photographer whose exhibition it reviews. On the dev sets every bio line
+    dropped named the page's author."""
+    if not author_words:
+        return False
+    tokens = words(paragraph)[: _BIO_NAME_MAX_WORDS + 1]
+    verb = next((at for at, token in enumerate(tokens) if token in _BIO_VERBS), None)
+    return verb is not None and author_words.isdisjoint(tokens[:verb])
+
+
 def _at_start(kinds: Sequence[str | None]) -> list[bool]:
     """Which paragraphs stand within EDGE_PARAGRAPHS paragraphs of text of the start,
     and nearer the start than the end (see _edges): in a short text, the first
@@ -245,10 +265,12 @@ class TextCleaner:
         title: str | None = None,
         anchor_texts: Iterable[str] = (),
         site_boilerplate: frozenset[str] = frozenset(),
+        authors: Iterable[str] = (),
     ) -> CleaningResult:
-        """Clean `paragraphs` of a page titled `title` whose links read `anchor_texts`;
-        `site_boilerplate` holds the fingerprints of its site's recurring paragraphs."""
-        result = self.clean_page(paragraphs, title, anchor_texts)
+        """Clean `paragraphs` of a page titled `title` whose links read `anchor_texts`
+        and whose metadata names `authors`; `site_boilerplate` holds the
+        fingerprints of its site's recurring paragraphs."""
+        result = self.clean_page(paragraphs, title, anchor_texts, authors)
         fingerprints = [fingerprint(p) for p in result.paragraphs] if site_boilerplate else []
         return without_site_boilerplate(result, fingerprints, site_boilerplate, self.min_words)
 
@@ -257,19 +279,25 @@ class TextCleaner:
         paragraphs: Sequence[str],
         title: str | None = None,
         anchor_texts: Iterable[str] = (),
+        authors: Iterable[str] = (),
     ) -> CleaningResult:
         """The page's own rules: everything but its site's boilerplate."""
         over_limit = [
             DroppedParagraph(index, text, PARAGRAPH_LIMIT)
             for index, text in enumerate(paragraphs[MAX_PARAGRAPHS:], MAX_PARAGRAPHS)
         ]
-        result = self._clean(paragraphs[:MAX_PARAGRAPHS], title, tuple(anchor_texts))
+        author_words = frozenset(word for author in authors for word in words(author))
+        result = self._clean(paragraphs[:MAX_PARAGRAPHS], title, tuple(anchor_texts), author_words)
         if over_limit:
             result = replace(result, dropped=[*result.dropped, *over_limit])
         return result
 
     def _clean(
-        self, paragraphs: Sequence[str], title: str | None, anchor_texts: Iterable[str]
+        self,
+        paragraphs: Sequence[str],
+        title: str | None,
+        anchor_texts: Iterable[str],
+        author_words: frozenset[str],
     ) -> CleaningResult:
         dropped: dict[int, tuple[str, str]] = {}
         title_words = words(title) if title else []
@@ -279,9 +307,13 @@ class TextCleaner:
         at_start = _at_start(kinds)
         for index, paragraph in enumerate(paragraphs):
             kind = kinds[index]
-            if kind == "bio" and at_start[index] and _names_title_subject(paragraph, title_words):
+            if kind == "bio" and (
+                (at_start[index] and _names_title_subject(paragraph, title_words))
+                or _names_someone_else(paragraph, author_words)
+            ):
                 # An obituary's or a profile's lede, not an author's box (which
-                # closes a text, a columnist's too, whose name the title may hold).
+                # closes a text, a columnist's too, whose name the title may hold);
+                # or the story's subject, who is not its author.
                 kind = None
             if kind is not None and (kind not in EDGE_ONLY or at_edge[index]):
                 dropped[index] = (FRAGMENT, kind)
@@ -342,5 +374,6 @@ class TextCleaner:
         title: str | None = None,
         anchor_texts: Iterable[str] = (),
         site_boilerplate: frozenset[str] = frozenset(),
+        authors: Iterable[str] = (),
     ) -> CleaningResult:
-        return self.clean(split_paragraphs(text), title, anchor_texts, site_boilerplate)
+        return self.clean(split_paragraphs(text), title, anchor_texts, site_boilerplate, authors)
