@@ -276,3 +276,22 @@ def test_a_bio_of_someone_other_than_the_author_is_text():
     assert cleaner.clean([*more, shortened], authors=["Thomas Aldridge"]).paragraphs == more
     # A page that names no author: a box is what the pattern says.
     assert cleaner.clean([*more, subject]).paragraphs == more
+
+
+def test_a_live_blogs_entry_times_are_kept_at_its_edges_too():
+    """Time lines at the start or the end of a text are its date line, and go;
+    a live blog's entries each open with one, and its first and last entries
+    lost theirs while the others kept them (found with pages written for the
+    purpose). Times within the text too are the entries' times."""
+    entries = [
+        "The coastguard says the second crew member has been brought ashore safely.",
+        "A second lifeboat has joined the search, and a helicopter is on its way.",
+        "The harbour master has closed the harbour entrance to all traffic for now.",
+        "One of the two crew members has been picked up by the inshore lifeboat.",
+        "Coastguard officers were called to a fishing boat taking on water offshore.",
+    ]
+    times = ["10:42", "10:15", "09:58", "09:31", "09:10"]
+    blog = [line for pair in zip(times, entries, strict=True) for line in pair]
+    assert TextCleaner().clean(blog).paragraphs == blog
+    # A date line alone at the start still goes.
+    assert TextCleaner().clean(["12 March 2026", *entries]).paragraphs == entries

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -127,6 +128,16 @@ def _names_someone_else(paragraph: str, author_words: frozenset[str]) -> bool:
     tokens = words(paragraph)[: _BIO_NAME_MAX_WORDS + 1]
     verb = next((at for at, token in enumerate(tokens) if token in _BIO_VERBS), None)
     return verb is not None and author_words.isdisjoint(tokens[:verb])
+
+
+_DIGITS = re.compile(r"\d+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _time_form(line: str) -> str:
+    """A time line's form: its digits and its words each one mark ("10:42" and
+    "09:10" are "0:0"; "April 1911" is "a 0", "Monday, 2 March 2026" "a, 0 a 0")."""
+    return _LETTERS.sub("a", _DIGITS.sub("0", " ".join(line.split())))
 
 
 def _at_start(kinds: Sequence[str | None]) -> list[bool]:
@@ -305,6 +316,14 @@ class TextCleaner:
         kinds = [self.fragments.match(paragraph, clock) for paragraph in paragraphs]
         at_edge = _edges(kinds)
         at_start = _at_start(kinds)
+        # Time lines within the text are its entries' times (a live blog's "10:42"):
+        # one of the same form at an edge is the first or the last entry's, not a
+        # date line ("Monday, 2 March 2026" over a timeline of "April 1911").
+        entry_times = {
+            _time_form(paragraphs[index])
+            for index, kind in enumerate(kinds)
+            if kind == "timestamp" and not at_edge[index]
+        }
         for index, paragraph in enumerate(paragraphs):
             kind = kinds[index]
             if kind == "bio" and (
@@ -314,6 +333,8 @@ class TextCleaner:
                 # An obituary's or a profile's lede, not an author's box (which
                 # closes a text, a columnist's too, whose name the title may hold);
                 # or the story's subject, who is not its author.
+                kind = None
+            if kind == "timestamp" and _time_form(paragraph) in entry_times:
                 kind = None
             if kind is not None and (kind not in EDGE_ONLY or at_edge[index]):
                 dropped[index] = (FRAGMENT, kind)
