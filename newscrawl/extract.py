@@ -18,7 +18,7 @@ import trafilatura
 import trafilatura.utils
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.settings import Document
+from trafilatura.settings import Document, use_config
 
 from newscrawl.cleaning.normalize import words
 from newscrawl.cleaning.structure import (
@@ -404,7 +404,43 @@ def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
         ):
             return fast.text
     full = trafilatura.bare_extraction(tree, url=url, include_comments=False)
-    return (full.text or "") if isinstance(full, Document) else ""
+    text = (full.text or "") if isinstance(full, Document) else ""
+    if text and "\n" not in text.strip():
+        return _paragraphs_of_one_line(tree, url, text)
+    return text
+
+
+# trafilatura takes a result under its MIN_EXTRACTED_SIZE (250 characters) for a
+# failure, and gives the whole article element's text instead, on one line: a
+# short brief, and every short Chinese or Japanese article (250 characters are
+# some 150 words there), came out as headline, byline, date and paragraphs run
+# together, which no cleaning rule can take apart. Without that floor it gives
+# its own paragraphs, taken when every one is in the line and they hold at least
+# this share of its words (the rest: the headline, the byline, the date). Of the
+# 15 dev pages that come out as one line, one takes its paragraphs (8, with the
+# same judged snippets); on four the paragraphs hold 14-48% of the line (one of
+# them lacks a wanted snippet), and they keep it; the others find one or none.
+ONE_LINE_MIN_SHARE = 0.5
+_NO_SIZE_FLOOR = use_config()
+_NO_SIZE_FLOOR.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+
+
+def _paragraphs_of_one_line(tree: HtmlElement, url: str | None, line: str) -> str:
+    """trafilatura's own paragraphs for `line`, the one line of text it gave for
+    `tree` (see ONE_LINE_MIN_SHARE), or `line` itself."""
+    found = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, config=_NO_SIZE_FLOOR
+    )
+    if not isinstance(found, Document) or not found.text:
+        return line
+    paragraphs = [p for p in found.text.split("\n") if words(p)]
+    if len(paragraphs) < 2:
+        return line
+    key = _word_key(line)
+    if not all(_word_key(p) in key for p in paragraphs):
+        return line
+    share = sum(len(words(p)) for p in paragraphs) / len(words(line))
+    return "\n".join(paragraphs) if share >= ONE_LINE_MIN_SHARE else line
 
 
 def _page_metadata(
