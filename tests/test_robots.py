@@ -14,9 +14,11 @@ import pytest
 from protego import Protego
 
 from newscrawl.robots import (
+    MAX_PATTERN_RULES,
     MAX_ROBOTS_BYTES,
     gunzipped,
     only_own_groups,
+    pattern_rules,
     robots_names,
     robots_text,
     whole_lines,
@@ -238,3 +240,45 @@ def test_a_robots_txt_of_several_gzip_members_is_read_whole():
     # A second "member" that is no gzip: the first one's rules stand.
     broken = gzip.compress(b"Disallow: /news/\n") + b"\x1f\x8bnot gzip"
     assert gunzipped(broken) == b"Disallow: /news/\n"
+
+
+def test_the_rules_with_wildcards_or_an_end_anchor_are_counted():
+    text = (
+        "User-agent: *\nUser-agent: news*\nDisallow: /*.pdf$\nAllow: /a$\n"
+        "Dissallow: /*?s=\nDisallow: /private/ # not */here$\nSitemap: /s.xml\n"
+    )
+    assert pattern_rules(text) == 3  # the User-agent lines and comments are no rules
+    assert pattern_rules("Disallow: /*x\r" * MAX_PATTERN_RULES) == MAX_PATTERN_RULES
+
+
+def wildcard_rules(size: int = MAX_ROBOTS_BYTES) -> str:
+    """A robots.txt of `size` bytes of distinct rules with wildcards, none of
+    which forbids /news/: each checked on its own against every URL."""
+    lines, total, number = ["User-agent: *"], 14, 0
+    while total < size - 40:
+        lines.append(f"Disallow: /*q{number}*z*y$")
+        total += len(lines[-1]) + 1
+        number += 1
+    return "\n".join(lines) + "\n"
+
+
+def test_a_site_whose_robots_txt_holds_too_many_wildcard_rules_is_not_crawled(tmp_path: Path):
+    """Before: the file was read, its 21,794 rules took the crawl's event loop
+    0.8 s to parse and up to 0.5 s for each URL of the site (every other site's
+    downloads waited meanwhile), and the article was fetched."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    (root / "robots.txt").write_text(wildcard_rules())
+    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
+    site = FolderSite(root)
+    try:
+        url = f"{site.url}news/harbour-vote.html"
+        result = run("newscrawl", "scrape", url, *FAST, timeout=60)
+    finally:
+        site.close()
+    err = result.stderr.decode()
+    assert "/robots.txt" in site.hits
+    assert "/news/harbour-vote.html" not in site.hits
+    assert f"no article from {url}: unreachable" in err
+    assert f"rules with * or $, more than the {MAX_PATTERN_RULES} newscrawl checks" in err
+    assert result.returncode == 1
