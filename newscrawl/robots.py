@@ -18,7 +18,9 @@ for a host's robots.txt through unchecked, reads an unreachable robots.txt as
   to another scheme, to a URL with credentials, in a loop) means unreachable:
   disallow. A refused robots.txt is never "no robots.txt".
 - A robots.txt of more rules with wildcards than MAX_PATTERN_RULES, each
-  checked on its own for every request, is not read either: unreachable.
+  checked on its own for every request, is not read either: unreachable; so is
+  one of a site whose robots.txt files (one an origin: its sub-domains' too)
+  passed MAX_SITE_ROBOTS_BYTES, each kept for the run.
 
 The robots.txt request goes through the other downloader middlewares (address
 guard, retries, circuit breaker) in its site's download slot, so it is as polite
@@ -46,8 +48,9 @@ from twisted.internet.defer import Deferred
 
 from newscrawl.hosts import host_key, netloc_host, url_port
 from newscrawl.netguard import ADDRESS_REFUSED
+from newscrawl.runlog import count_site
 from newscrawl.urls import InvalidURLError, parse_url, without_password
-from newscrawl.vocabulary import ROBOTS_UNAVAILABLE, ROBOTS_UNREACHABLE_STAT
+from newscrawl.vocabulary import ROBOTS_TOO_COSTLY, ROBOTS_UNAVAILABLE, ROBOTS_UNREACHABLE_STAT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,6 +60,7 @@ __all__ = [
     "MAX_PATTERN_RULES",
     "MAX_REDIRECTS",
     "MAX_ROBOTS_BYTES",
+    "MAX_SITE_ROBOTS_BYTES",
     "ROBOTS_FORBIDDEN",
     "ROBOTS_TXT_READ",
     "ROBOTS_UNREACHABLE",
@@ -86,6 +90,14 @@ MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
 # crawled this run (fail closed, as for an unreachable robots.txt: obeying some
 # of its rules would not be obeying it).
 MAX_PATTERN_RULES = 1000
+# An origin's parsed robots.txt is kept for the run: about 8 bytes of memory for
+# each byte of the file (500 KiB of distinct rules: 4 MB). A site may have any
+# number of sub-domains, each its own origin: 300 of them, each serving 500 KiB,
+# took the crawler to 1.3 GB and held its event loop up to 1.3 s at a time
+# (parsing); a few more, past MEMUSAGE_LIMIT_MB, and the crawl of every site
+# stopped. Past this much robots.txt read for one site (8 files of the most
+# that is read), its further origins are not crawled this run (fail closed).
+MAX_SITE_ROBOTS_BYTES = 8 * MAX_ROBOTS_BYTES
 # What a refused request's IgnoreRequest says (the spider counts by it).
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
 ROBOTS_UNREACHABLE = "robots.txt unreachable"
@@ -310,6 +322,7 @@ class RobotsTxt:
         self.verdicts: dict[str, Verdict] = {}
         self.waiting: dict[str, list[Deferred[Verdict]]] = {}
         self.downloading = 0  # robots.txt downloads in flight
+        self.bytes_read: dict[str, int] = {}  # by site: robots.txt parsed and kept
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsTxt:
@@ -451,15 +464,28 @@ class RobotsTxt:
         text = robots_text(body)
         patterns = pattern_rules(text)
         if patterns > MAX_PATTERN_RULES:
-            return self._closed(
-                url,
-                f"{patterns} rules with * or $, more than the {MAX_PATTERN_RULES} newscrawl checks",
+            why = (
+                f"{patterns} rules with * or $, more than the {MAX_PATTERN_RULES} newscrawl checks"
             )
+            return self._too_costly(url, page, why)
+        site = page.meta.get("site") or origin_of(url)
+        kept = self.bytes_read.get(site, 0) + len(body)
+        if kept > MAX_SITE_ROBOTS_BYTES:
+            why = f"its site's robots.txt files passed {MAX_SITE_ROBOTS_BYTES // 1024} KiB"
+            return self._too_costly(url, page, why)
+        self.bytes_read[site] = kept
         self.crawler.signals.send_catch_log(
             signal=ROBOTS_TXT_READ, url=response.url, site=page.meta.get("site"), text=text
         )
         rules = only_own_groups(text, self.names).encode("utf-8")
         return Verdict(parser=build_from_crawler(self.parser_class, self.crawler, rules))
+
+    def _too_costly(self, url: str, page: Request, why: str) -> Verdict:
+        """A robots.txt newscrawl will not keep: its origin is closed as an
+        unreachable one's, and counted for its site, whose crawl lost pages
+        through newscrawl's own limit (the run's exit code says so)."""
+        count_site(self.crawler, page.meta.get("site"), ROBOTS_TOO_COSTLY)
+        return self._closed(url, why)
 
     def _closed(self, url: str, why: str) -> Verdict:
         logger.warning(

@@ -63,6 +63,7 @@ __all__ = [
     "RECLEANED",
     "RETRY_AFTER_PAUSES",
     "ROBOTS",
+    "ROBOTS_TOO_COSTLY",
     "ROBOTS_UNAVAILABLE",
     "ROBOTS_UNREACHABLE_STAT",
     "RUN_TOTALS",
@@ -179,6 +180,9 @@ NETWORK_ERROR = "network_error"  # timeouts, refused connections, DNS failures
 TOO_LARGE = "too_large"
 ROBOTS = "robots_txt"  # pages robots.txt forbids
 UNREACHABLE = "unreachable"  # pages of a host whose robots.txt could not be read
+# Hosts of a site whose robots.txt newscrawl would not keep (newscrawl/robots.py:
+# too many wildcard rules, or past what one site's files may hold): not crawled.
+ROBOTS_TOO_COSTLY = "robots_too_costly"
 BLOCKED = "blocked"  # 401, 403, 429 answers
 CIRCUIT_OPEN = "circuit_open"  # requests dropped after the site kept failing
 ADDRESS_REFUSED = "address_refused"

@@ -16,6 +16,7 @@ from protego import Protego
 from newscrawl.robots import (
     MAX_PATTERN_RULES,
     MAX_ROBOTS_BYTES,
+    MAX_SITE_ROBOTS_BYTES,
     gunzipped,
     only_own_groups,
     pattern_rules,
@@ -25,7 +26,7 @@ from newscrawl.robots import (
 )
 from newscrawl.settings import USER_AGENT
 
-from .conftest import FAST, FolderSite, run
+from .conftest import FAST, REPO, FolderSite, run
 
 ALL_BUT = "User-agent: *\nDisallow: /\n\n"  # everyone is kept out, but the group after
 NONE_BUT = "User-agent: *\nAllow: /\n\n"  # everyone is let in, but the group after
@@ -282,3 +283,46 @@ def test_a_site_whose_robots_txt_holds_too_many_wildcard_rules_is_not_crawled(tm
     assert f"no article from {url}: unreachable" in err
     assert f"rules with * or $, more than the {MAX_PATTERN_RULES} newscrawl checks" in err
     assert result.returncode == 1
+
+
+def test_a_site_cannot_fill_the_crawlers_memory_with_its_sub_domains_robots_txt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Before: every sub-domain's robots.txt of 500 KiB was parsed and kept, 4 MB
+    each (300 of them: a crawler of 1.3 GB, the whole crawl's limit being 2 GB),
+    and all 12 articles were fetched; then, with the rest refused, the crawl
+    still ended with exit code 0. Names come from tests/stub_resolver.py."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    # Distinct rules, as a parser keeps each; none forbids /news/.
+    rules, number = ["User-agent: *"], 0
+    while sum(len(line) + 1 for line in rules) < MAX_ROBOTS_BYTES - 40:
+        rules.append(f"Disallow: /archive/{number}/")
+        number += 1
+    (root / "robots.txt").write_text("\n".join(rules) + "\n")
+    site = FolderSite(root)
+    port = site.url.split(":")[-1].strip("/")
+    hosts = range(12)
+    links = "".join(f"<a href='http://s{n}.news.test:{port}/news/{n}.html'>{n}</a>" for n in hosts)
+    (root / "index.html").write_text(f"<html><body>{links}</body></html>")
+    for n in hosts:
+        (root / "news" / f"{n}.html").write_text(ARTICLE.replace("Harbour vote", f"Vote {n}"))
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # for the stub resolver
+    try:
+        result = run(
+            "newscrawl", "crawl", f"http://news.test:{port}/", "--db", str(tmp_path / "c.sqlite"),
+            "-s", "TWISTED_DNS_RESOLVER=tests.stub_resolver.StubResolver", *FAST, "-L", "WARNING",
+            timeout=120,
+        )  # fmt: skip
+    finally:
+        site.close()
+    err = result.stderr.decode()
+    kept = MAX_SITE_ROBOTS_BYTES // MAX_ROBOTS_BYTES  # files: the front page's origin's is one
+    assert site.hits.count("/robots.txt") == len(hosts) + 1
+    assert len([hit for hit in site.hits if hit.startswith("/news/")]) == kept - 1, err
+    assert err.count(f"robots.txt files passed {MAX_SITE_ROBOTS_BYTES // 1024} KiB") == (
+        len(hosts) + 1 - kept
+    ), err
+    # Pages lost to newscrawl's own limit: exit 1, and the summary says why.
+    assert f"the robots.txt of {len(hosts) + 1 - kept} of its hosts was past" in err
+    assert result.returncode == 1, err

@@ -291,6 +291,12 @@ def losses(report: Any) -> list[str]:
             )
         if counts.get(OTHER_SITE):
             found.append(f"{site}: {not_stored_for_another_site(counts[OTHER_SITE])}")
+        if costly := counts.get(v.ROBOTS_TOO_COSTLY):
+            found.append(
+                f"{site}: the robots.txt of {costly} of its hosts was past what newscrawl"
+                " reads (too many wildcard rules, or too much for one site); their pages"
+                " were not asked for"
+            )
     if unreadable := report.stats.get(v.CLUSTER_UNREADABLE):
         found.append(
             f"{unreadable} queued requests could not be read (sent by another newscrawl"
