@@ -286,16 +286,26 @@ def only_own_groups(text: str, names: list[str]) -> str:
     return "\n".join(lines)
 
 
-def pattern_rules(text: str) -> int:
-    """How many lines of robots.txt `text` the parser may keep as rules with a
-    wildcard or an end anchor (see MAX_PATTERN_RULES): every line but a
-    User-agent line with a "*" or "$" before its comment, whatever its field is
-    spelled like (the parser reads "Dissallow" too), lines split as the parser
-    splits them."""
-    count = 0
-    for line in text.splitlines():
+def pattern_rules(rules: str, user_agent: str) -> int:
+    """How many rules with a wildcard or an end anchor (see MAX_PATTERN_RULES)
+    the groups of robots.txt `rules` (as only_own_groups wrote them) that may
+    apply to `user_agent` hold, its own and "*": lines with a "*" or "$" before
+    their comment, whatever their field is spelled like (the parser reads
+    "Dissallow" too). Other crawlers' groups are not checked against newscrawl's
+    URLs, and a site's file may give each of many crawlers hundreds of rules.
+    As the parser reads groups: a User-agent line after another line begins one."""
+    count, applies, in_agents = 0, False, False
+    for line in rules.splitlines():
         content = line.split("#", 1)[0]
-        if ("*" in content or "$" in content) and _user_agent_value(line) is None:
+        if not content.strip():
+            continue
+        value = _user_agent_value(line)
+        if value is not None:
+            applies = (applies and in_agents) or value.lower() in ("*", user_agent)
+            in_agents = True
+            continue
+        in_agents = False
+        if applies and ("*" in content or "$" in content):
             count += 1
     return count
 
@@ -462,7 +472,8 @@ class RobotsTxt:
         body = whole_lines(gunzipped(response.body))
         self._count("robotstxt/response_count")
         text = robots_text(body)
-        patterns = pattern_rules(text)
+        rules = only_own_groups(text, self.names)
+        patterns = pattern_rules(rules, self.user_agent)
         if patterns > MAX_PATTERN_RULES:
             why = (
                 f"{patterns} rules with * or $, more than the {MAX_PATTERN_RULES} newscrawl checks"
@@ -477,8 +488,8 @@ class RobotsTxt:
         self.crawler.signals.send_catch_log(
             signal=ROBOTS_TXT_READ, url=response.url, site=page.meta.get("site"), text=text
         )
-        rules = only_own_groups(text, self.names).encode("utf-8")
-        return Verdict(parser=build_from_crawler(self.parser_class, self.crawler, rules))
+        parser = build_from_crawler(self.parser_class, self.crawler, rules.encode("utf-8"))
+        return Verdict(parser=parser)
 
     def _too_costly(self, url: str, page: Request, why: str) -> Verdict:
         """A robots.txt newscrawl will not keep: its origin is closed as an

@@ -245,11 +245,15 @@ def test_a_robots_txt_of_several_gzip_members_is_read_whole():
 
 def test_the_rules_with_wildcards_or_an_end_anchor_are_counted():
     text = (
-        "User-agent: *\nUser-agent: news*\nDisallow: /*.pdf$\nAllow: /a$\n"
-        "Dissallow: /*?s=\nDisallow: /private/ # not */here$\nSitemap: /s.xml\n"
+        "User-agent: googlebot\nUser-agent: *\nDisallow: /*.pdf$\nAllow: /a$\n"
+        "Dissallow: /*?s=\nDisallow: /private/ # not */here$\nSitemap: /s.xml\n\n"
+        "User-agent: otherbot\nDisallow: /*.doc$\n\nUser-agent: NewsCrawl/2\nDisallow: /*?q=\n"
     )
-    assert pattern_rules(text) == 3  # the User-agent lines and comments are no rules
-    assert pattern_rules("Disallow: /*x\r" * MAX_PATTERN_RULES) == MAX_PATTERN_RULES
+    rules = only_own_groups(text, ["newscrawl"])
+    # The User-agent lines, comments and other crawlers' groups hold none.
+    assert pattern_rules(rules, "newscrawl") == 4
+    many = "User-agent: *\n" + "Disallow: /*x\r" * MAX_PATTERN_RULES
+    assert pattern_rules(many, "newscrawl") == MAX_PATTERN_RULES
 
 
 def wildcard_rules(size: int = MAX_ROBOTS_BYTES) -> str:
@@ -326,3 +330,24 @@ def test_a_site_cannot_fill_the_crawlers_memory_with_its_sub_domains_robots_txt(
     # Pages lost to newscrawl's own limit: exit 1, and the summary says why.
     assert f"the robots.txt of {len(hosts) + 1 - kept} of its hosts was past" in err
     assert result.returncode == 1, err
+
+
+def test_a_robots_txt_of_many_wildcard_rules_for_other_crawlers_is_obeyed(tmp_path: Path):
+    """Before: the 1,500 wildcard rules of the other crawlers' groups, which newscrawl
+    never checks, counted against MAX_PATTERN_RULES, and the site was not crawled."""
+    groups = "".join(
+        f"User-agent: bot{number}\n" + "".join(f"Disallow: /*?{n}=\n" for n in range(150)) + "\n"
+        for number in range(10)
+    )
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    (root / "robots.txt").write_text(groups + FORBIDDING_NEWS.replace("/news/", "/*.pdf$"))
+    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
+    site = FolderSite(root)
+    try:
+        url = f"{site.url}news/harbour-vote.html"
+        result = run("newscrawl", "scrape", url, *FAST, timeout=60)
+    finally:
+        site.close()
+    assert "/news/harbour-vote.html" in site.hits, result.stderr.decode()
+    assert result.returncode == 0, result.stderr.decode()
