@@ -35,6 +35,8 @@ _NOT_USED = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
     # newscrawl.metarefresh.HeadMetaRefresh (same place) reads a page's head instead.
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+    # newscrawl.compression.WholeStreamCompression (same place) refuses a body cut short.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware",
     # The cookie middleware stays, though COOKIES_ENABLED is False above: a user's
     # `-s COOKIES_ENABLED=True` must still work.
 }
@@ -72,6 +74,9 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     # Where Scrapy's MetaRefreshMiddleware was (_NOT_USED): the same redirects,
     # without decoding the whole page on the event loop.
     "newscrawl.metarefresh.HeadMetaRefresh": 580,
+    # Where Scrapy's HttpCompressionMiddleware was (_NOT_USED): the same decompression,
+    # and a body whose compressed stream ends early is a page cut short, not a page.
+    "newscrawl.compression.WholeStreamCompression": 590,
     # Next to the downloader: each response as the site sent it (before decompression
     # and redirects) and its request as it went out, as WARC records (only with an
     # archive: NEWSCRAWL_ARCHIVE_DIR, --archive, or a site's `archive`).

@@ -1,0 +1,102 @@
+"""A page whose compressed body ends before its stream does is a page cut short:
+retried, then counted as failed, never stored as if whole (newscrawl/compression.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from typing import ClassVar
+
+import brotli
+import pytest
+
+from newscrawl.compression import stream_ends
+from newscrawl.demo.server import QuietHandler
+from newscrawl.settings import RETRY_TIMES
+
+from .conftest import FAST, run, serving
+
+STORY = (
+    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Ferry timetable"
+    "</title><meta property='og:type' content='article'></head><body><article>"
+    "<h1>Ferry timetable</h1>"
+    + "".join(
+        f"<p>Change {n}: the winter ferry to the island leaves the north pier at a new"
+        f" hour from Monday, the harbour office said, and {n} crossings are added.</p>"
+        for n in range(40)
+    )
+    + "</article></body></html>"
+).encode()
+
+ENCODERS = {
+    b"gzip": lambda data: gzip.compress(data),
+    b"deflate": zlib.compress,
+    b"br": brotli.compress,
+}
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize("encoding", list(ENCODERS))
+def test_a_stream_is_whole_only_to_its_end(encoding: bytes) -> None:
+    whole = ENCODERS[encoding](STORY)
+    assert stream_ends(whole, encoding)
+    assert stream_ends(whole + b"trailing bytes", encoding)  # past the end: not judged
+    for cut in (len(whole) // 2, len(whole) - 1):
+        assert not stream_ends(whole[:cut], encoding), cut
+
+
+def test_other_forms_of_a_whole_stream() -> None:
+    assert stream_ends(raw_deflate(STORY), b"deflate")
+    assert not stream_ends(raw_deflate(STORY)[:100], b"deflate")
+    members = gzip.compress(STORY[:500]) + gzip.compress(STORY[500:])
+    assert stream_ends(members, b"gzip")
+    assert not stream_ends(members[:-3], b"gzip")  # the second member cut short
+    assert stream_ends(b"not compressed at all", b"gzip")  # left to the decompression
+    assert stream_ends(STORY, b"identity")
+
+
+class _CutHandler(QuietHandler):
+    """/cut/<encoding>: the story compressed, then cut in half, with a
+    Content-Length that matches what is sent; /whole/<encoding>: all of it."""
+
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        if self.path == "/robots.txt":
+            return self.send_error(404)
+        kind, _, encoding = self.path.strip("/").partition("/")
+        body = ENCODERS[encoding.encode()](STORY.replace(b"Ferry", encoding.encode()))
+        if kind == "cut":
+            body = body[: len(body) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+
+def test_a_page_whose_compressed_body_was_cut_is_retried_and_not_stored() -> None:
+    """Before: each cut page was stored as an article of 19 to 27 words (of about
+    1,000), cut mid-sentence, and the exit code was 0."""
+    _CutHandler.hits.clear()
+    with serving(_CutHandler) as base:
+        cut = [f"{base}/cut/{name.decode()}" for name in ENCODERS]
+        whole = [f"{base}/whole/{name.decode()}" for name in ENCODERS]
+        result = run("newscrawl", "scrape", *cut, *whole, *FAST, "-L", "WARNING", timeout=60)
+    err = result.stderr.decode()
+    stored = {item["url"]: item for item in map(json.loads, result.stdout.decode().splitlines())}
+    assert set(stored) == set(whole), err
+    assert all(item["word_count"] > 900 for item in stored.values())
+    for url in cut:
+        assert f"no article from {url}: ResponseDataLossError" in err
+        # Retried as a body cut short by its Content-Length is.
+        assert _CutHandler.hits.count(url.removeprefix(base)) == 1 + RETRY_TIMES
+    assert result.returncode == 1
