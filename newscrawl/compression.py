@@ -46,7 +46,10 @@ def stream_ends(body: bytes, encoding: bytes) -> bool:
     not judged (Scrapy's decompression ignores them too); nor is an encoding
     other than gzip, deflate and br, nor a body whose decompression fails (the
     decompression that follows says so). Output is dropped as it comes: memory
-    stays one chunk, whatever the body inflates to."""
+    stays one chunk, whatever the body inflates to. An empty body (a 304, a 204
+    that names its encoding) is no stream: nothing of it was cut."""
+    if not body:
+        return True
     try:
         if encoding in (b"gzip", b"x-gzip"):
             return _gzip_ends(body)
