@@ -50,6 +50,29 @@ def test_a_stream_is_whole_only_to_its_end(encoding: bytes) -> None:
         assert not stream_ends(whole[:cut], encoding), cut
 
 
+def partly_decoded(body: bytes, encoding: bytes) -> bytes:
+    """What a decompression makes of as much of `body` as there is, as Scrapy's does."""
+    if encoding == b"br":
+        return brotli.Decompressor().process(body)
+    wbits = 16 + zlib.MAX_WBITS if encoding == b"gzip" else zlib.MAX_WBITS
+    return zlib.decompressobj(wbits).decompress(body)
+
+
+@pytest.mark.parametrize("encoding", list(ENCODERS))
+def test_a_stream_is_judged_the_same_with_what_came_of_it(encoding: bytes) -> None:
+    """With the decoded body at hand, a gzip or zlib stream is judged by its
+    trailer's checksum rather than inflated again: the verdicts stay the same,
+    for a cut body whose last bytes are taken for a trailer too."""
+    whole = ENCODERS[encoding](STORY)
+    assert stream_ends(whole, encoding, STORY)
+    for cut in range(len(whole) // 2, len(whole)):
+        body = whole[:cut]
+        assert not stream_ends(body, encoding, partly_decoded(body, encoding)), cut
+    members = gzip.compress(STORY[:500]) + gzip.compress(STORY[500:])
+    assert stream_ends(members, b"gzip", STORY)
+    assert not stream_ends(members[:-3], b"gzip", STORY)
+
+
 def test_other_forms_of_a_whole_stream() -> None:
     assert stream_ends(raw_deflate(STORY), b"deflate")
     assert not stream_ends(raw_deflate(STORY)[:100], b"deflate")
