@@ -54,7 +54,7 @@ class Entry:
 
     url: str
     published: datetime | None = None  # news:publication_date, a feed's date
-    lastmod: datetime | None = None  # a sitemap's lastmod
+    lastmod: datetime | None = None  # a sitemap's lastmod, a feed's updated or date_modified
     title: str | None = None
 
     def __post_init__(self) -> None:
@@ -259,16 +259,21 @@ def _json_feed(body: bytes, base: str) -> Iterator[Entry]:
         if not isinstance(item, dict):
             continue
         # Only strings: `"url": 5` was requested as the relative URL /5.
-        link, date, title = (
+        link, published, modified, title = (
             value if isinstance(value, str) else None
             for value in (
                 item.get("url"),
-                item.get("date_published") or item.get("date_modified"),
+                item.get("date_published"),
+                item.get("date_modified"),
                 item.get("title"),
             )
         )
         if link and (url := resolve_http_url(link, base)):
-            yield Entry(url, published=parse_date(date), title=title)
+            modified_at = parse_date(modified)
+            yield Entry(
+                url, published=parse_date(published) or modified_at, lastmod=modified_at,
+                title=title,
+            )  # fmt: skip
 
 
 _CHARACTER_REFERENCE = re.compile(rb"&#([xX]0*[0-9a-fA-F]{1,8}|0*[0-9]{1,10});")
@@ -306,9 +311,19 @@ def parse_feed(body: bytes, base: str) -> list[Entry]:
         url = resolve_http_url(entry.get("link") or "", base)
         if url is None:
             continue
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None
-        entries.append(Entry(url, published=published, title=entry.get("title")))
+        # The entry's own updated time: feedparser's get() would give an RSS item's
+        # pubDate for it (with a DeprecationWarning).
+        own_update = dict.get(entry, "updated_parsed")
+        published, updated = (
+            datetime(*stamp[:6]).replace(tzinfo=UTC) if stamp else None
+            for stamp in (entry.get("published_parsed"), own_update)
+        )
+        # An entry's updated time is its lastmod, as a sitemap's is: a site listing
+        # its articles only in an Atom feed announces a correction there, and the
+        # stored text stayed the first version for good.
+        entries.append(
+            Entry(url, published=published or updated, lastmod=updated, title=entry.get("title"))
+        )
     return entries
 
 

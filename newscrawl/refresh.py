@@ -1,7 +1,8 @@
 """Cheaper refreshes: conditional requests for stored articles, and their 304s.
 
-A stored article is fetched again only when its sitemap `lastmod` is newer than
-its last fetch, or with `--refresh`. Such a request carries the ETag and
+A stored article is fetched again only when its sitemap `lastmod` (or its feed
+entry's updated time) is newer than its last fetch, or with `--refresh`. Such a
+request carries the ETag and
 Last-Modified the store kept from the last fetch (If-None-Match,
 If-Modified-Since); a site that answers 304 Not Modified costs one small
 response and no extraction: the page counts as `unchanged`, as a refetched page

@@ -86,6 +86,26 @@ def test_rss_atom_and_json_feeds():
     assert (c.url, c.title) == ("http://n.test/c", "V")
 
 
+def test_a_feed_entrys_update_time_is_its_lastmod_and_not_its_date():
+    atom = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>U</title>"
+        b"<link href='http://n.test/b'/><published>2026-11-11T00:00:00Z</published>"
+        b"<updated>2026-11-13T09:30:00Z</updated></entry></feed>"
+    )
+    jsonfeed = json.dumps({"items": [{"url": "http://n.test/c", "date_published":
+        "2026-11-12T00:00:00Z", "date_modified": "2026-11-14T00:00:00Z"}]}).encode()  # fmt: skip
+    (b,) = parse_feed(atom, BASE)
+    (c,) = parse_feed(jsonfeed, BASE)
+    assert (b.published, b.lastmod) == (
+        datetime(2026, 11, 11, tzinfo=UTC),
+        datetime(2026, 11, 13, 9, 30, tzinfo=UTC),
+    )
+    assert (c.published, c.lastmod) == (
+        datetime(2026, 11, 12, tzinfo=UTC),
+        datetime(2026, 11, 14, tzinfo=UTC),
+    )
+
+
 def test_json_feed_items_whose_url_or_date_is_no_string_are_left_out():
     """`"url": 5` was requested as the relative URL /5, and a list as a path made
     of its printed form (found by a hostile-site review)."""

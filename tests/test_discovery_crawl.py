@@ -710,3 +710,43 @@ def test_an_article_listed_inside_the_window_is_not_left_out_by_its_listed_day(
         assert stored == [(f"{site.url}news/late.html", "2026-03-01")]
     finally:
         site.close()
+
+
+def test_an_article_a_feed_says_was_updated_is_fetched_again(tmp_path: Path):
+    """Found by an attack on scheduled crawls: a site whose articles only its Atom
+    feed lists announces a correction with the entry's <updated>; only a sitemap's
+    lastmod was read as a change, so the store kept the first version for good.
+    (The entry's <published> stays the article's date.)"""
+    (tmp_path / "news").mkdir()
+    title, published = TOPICS["a3"]
+
+    def write_feed(updated: str) -> None:
+        (tmp_path / "atom.xml").write_text(
+            '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            f"<entry><title>{title}</title><link href='/news/a3.html'/><id>a3</id>"
+            f"<published>{published}</published><updated>{updated}</updated></entry></feed>"
+        )
+
+    write_feed(published or "")
+    write_article(tmp_path, "a3", title, published)
+    db = tmp_path / "db.sqlite"
+    site = FolderSite(tmp_path)
+    try:
+        crawl = ("newscrawl", "crawl", "--feed", f"{site.url}atom.xml", "--db", str(db), *FAST)
+        assert run(*crawl).returncode == 0
+        site.hits.clear()
+        assert run(*crawl).returncode == 0
+        assert "/news/a3.html" not in site.hits  # an entry not updated: not fetched again
+        correction = "<p>Correction: the tolls end in April, not in March as first reported.</p>"
+        write_article(tmp_path, "a3", title, published, correction)
+        write_feed(datetime.now(UTC).isoformat(timespec="seconds"))
+        updated = run(*crawl)
+    finally:
+        site.close()
+    assert updated.returncode == 0, updated.stderr.decode()
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT version, text, published FROM articles").fetchall()
+    assert len(rows) == 1, rows
+    version, text, stored_date = rows[0]
+    assert version == 2 and text.endswith("not in March as first reported."), text
+    assert stored_date == published
