@@ -25,7 +25,12 @@ from typing import Any
 
 from newscrawl.cleaning import split_paragraphs
 from newscrawl.cleaning.normalize import word_count
-from newscrawl.cleaning.siteboiler import page_fingerprints, pages_needed
+from newscrawl.cleaning.siteboiler import (
+    RECENT_MIN_PAGES,
+    new_furniture,
+    page_fingerprints,
+    pages_needed,
+)
 from newscrawl.database import (
     DEFAULT_CALL_LIMIT,
     PostgresConnection,
@@ -795,7 +800,28 @@ class ArticleStore:
             " GROUP BY fingerprint HAVING count(*) >= ?",
             (site, pages_needed(pages)),
         ).fetchall()
-        return frozenset(fingerprint for (fingerprint,) in rows)
+        return frozenset(fingerprint for (fingerprint,) in rows) | self._new_furniture(site, pages)
+
+    def _new_furniture(self, site: str, pages: int) -> frozenset[str]:
+        """The paragraphs that became `site`'s furniture after its first pages (a
+        redesign's; see siteboiler.new_furniture), by the day each page was fetched.
+        Not asked where the share alone already takes every paragraph on
+        RECENT_MIN_PAGES pages."""
+        if pages_needed(pages) <= RECENT_MIN_PAGES:
+            return frozenset()
+        day = "substr(fetched_at, 1, 10)"
+        pages_by_day = self.connection.execute(
+            f"SELECT {day}, count(*) FROM articles WHERE site = ? GROUP BY {day}", (site,)
+        ).fetchall()
+        if len(pages_by_day) < 2:
+            return frozenset()
+        candidates = self.connection.execute(
+            "SELECT p.fingerprint, count(*), min(substr(a.fetched_at, 1, 10))"
+            " FROM site_paragraphs p JOIN articles a ON a.canonical_url = p.canonical_url"
+            " WHERE p.site = ? GROUP BY p.fingerprint HAVING count(*) >= ?",
+            (site, RECENT_MIN_PAGES),
+        ).fetchall()
+        return new_furniture(candidates, pages_by_day)
 
     def cleaned(self, page: str, site: str) -> tuple[str, int, dict[str, int]] | None:
         """The stored text, word count and cleaning record of the article at `page`

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from newscrawl.cleaning.siteboiler import fingerprint
 from newscrawl.demo.server import QuietHandler
 from newscrawl.items import ArticleItem
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError
@@ -21,6 +22,7 @@ from .gatedsite import gated_site  # noqa: F401  (a fixture)
 from .servers import postgres_server  # noqa: F401  (a fixture)
 from .stallproxy import stalling_relay  # noqa: F401  (a fixture)
 from .test_discovery_crawl import BLOCKED_EXIT, crawl, sites  # noqa: F401  (`sites` is a fixture)
+from .test_storage import store_a_redesigned_site
 
 ARTICLE_COLUMNS = (
     "canonical_url, url, site, title, authors, published, language, description, text,"
@@ -309,3 +311,13 @@ def test_a_store_that_fails_as_the_crawl_closes_makes_its_exit_code_1(
     assert "Traceback" not in stderr, stderr[-3000:]
     assert crawl.returncode == 1, stderr[-2000:]
     assert "did not answer for 2 s" in stderr.splitlines()[-1], stderr[-1000:]
+
+
+def test_a_redesigns_furniture_is_found_in_a_postgresql_store(postgres_server):  # noqa: F811
+    """The query behind it reads fetch days as SQLite's does (tests/test_storage.py)."""
+    store = ArticleStore.open(postgres_server.new_database())
+    try:
+        footers = store_a_redesigned_site(store)
+        assert store.site_boilerplate("n.test") == {fingerprint(f) for f in footers}
+    finally:
+        store.close()

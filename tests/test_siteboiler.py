@@ -1,7 +1,14 @@
 import random
+from collections import Counter
 
 from newscrawl.cleaning import TextCleaner
-from newscrawl.cleaning.siteboiler import SiteModel, boilerplate_fingerprints, fingerprint
+from newscrawl.cleaning.siteboiler import (
+    RECENT_MIN_PAGES,
+    SiteModel,
+    boilerplate_fingerprints,
+    fingerprint,
+    new_furniture,
+)
 
 FURNITURE = "Our reporters walk the harbour every morning."
 
@@ -88,3 +95,21 @@ def test_a_pages_share_of_the_boilerplate_is_the_whole_set_cut_to_its_paragraphs
     for prints in pages:
         assert model.boilerplate("a.test", among=prints) == whole & prints
     assert model.boilerplate("b.test", among=pages[0]) == frozenset()
+
+
+def test_a_redesigns_furniture_is_judged_against_the_pages_since_it_appeared():
+    # 1,000 pages of the old template over ten days, then 40 of the new one over two.
+    days = [(f"2026-11-{d:02d}", 100) for d in range(1, 11)] + [
+        ("2026-11-11", 20),
+        ("2026-11-12", 20),
+    ]
+    candidates = [
+        ("new template", 40, "2026-11-11"),  # on every page since
+        ("series background", 12, "2026-11-11"),  # a series: 12 of the 40
+        ("old template", 1000, "2026-11-01"),  # on 1,000 of the 1,040 since
+        ("a few pages", RECENT_MIN_PAGES - 1, "2026-11-12"),  # 9 of the last 20: too few
+    ]  # fmt: skip
+    assert new_furniture(candidates, days) == frozenset({"new template", "old template"})
+    # On the share of all pages alone, the new template's 40 were not enough.
+    counts = Counter({fp: count for fp, count, _ in candidates})
+    assert boilerplate_fingerprints(counts, pages=1040) == frozenset({"old template"})

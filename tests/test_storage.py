@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.cleaning.siteboiler import fingerprint
 from newscrawl.items import ArticleItem
 from newscrawl.reclean import reclean
 from newscrawl.storage import SCHEMA_VERSION, ArticleStore, StorageError, content_hash
@@ -225,6 +226,40 @@ def test_a_sites_boilerplate_is_counted_by_the_database(tmp_path: Path):
     assert boilerplate == frozenset({"f" * 16})
     # Reading 60,000 counts into Python took 10.6 MB.
     assert peak < 1_000_000, f"{peak} bytes"
+    store.close()
+
+
+def store_a_redesigned_site(store: ArticleStore) -> tuple[str, str]:
+    """100 pages of an old template over four days, then 15 of a new one on a later
+    day, stored; the two templates' footers."""
+    old_footer, new_footer = "Read the Valley Post daily.", "The Valley Post, now redesigned."
+
+    def story(n: int, footer: str, day: str) -> ArticleItem:
+        body = f"Story {n} tells of boat number {n} and the crew of {n + 2} on the tide."
+        return replace(
+            ARTICLE, canonical_url=f"http://n.test/{n}", text=body, raw_text=f"{body}\n{footer}",
+            fetched_at=f"{day}T10:00:00Z",
+        )  # fmt: skip
+
+    for n in range(100):
+        store.upsert(story(n, old_footer, f"2026-11-{1 + n // 25:02d}"))
+    for n in range(100, 115):
+        store.upsert(story(n, new_footer, "2026-11-20"))
+    store.commit()
+    return old_footer, new_footer
+
+
+def test_a_redesigns_furniture_is_the_sites_boilerplate_before_it_is_a_fifth_of_the_store(
+    tmp_path: Path,
+):
+    """Found by an attack on scheduled crawls: a site redesigned after 100 stored
+    pages put its new template's paragraph on the 15 pages fetched since; the model
+    needed it on a fifth of every page ever stored (23), and each new article kept
+    it. A paragraph on 80% of the pages fetched since the day it first appeared
+    (and on 10 at least) is boilerplate; the old template's stays so by its share."""
+    store = ArticleStore.open(tmp_path / "a.sqlite")
+    footers = store_a_redesigned_site(store)
+    assert store.site_boilerplate("n.test") == {fingerprint(f) for f in footers}
     store.close()
 
 

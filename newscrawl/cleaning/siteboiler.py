@@ -22,10 +22,13 @@ from newscrawl.cleaning.normalize import fingerprint_key, words
 __all__ = [
     "MIN_PAGES",
     "MIN_SHARE",
+    "RECENT_MIN_PAGES",
+    "RECENT_SHARE",
     "SiteModel",
     "boilerplate_fingerprints",
     "fingerprint",
     "key_fingerprint",
+    "new_furniture",
     "page_fingerprints",
     "pages_needed",
 ]
@@ -38,6 +41,17 @@ __all__ = [
 # from dropping a background paragraph that a few stories of a series reuse.
 MIN_PAGES = 3
 MIN_SHARE = 0.2
+# A paragraph that appeared later than the site's first pages (a redesign's new
+# furniture) is boilerplate too when it is on RECENT_MIN_PAGES pages and on
+# RECENT_SHARE of the pages fetched since the day it first appeared: a store that
+# kept 1,000 pages of the old template otherwise needed 200 pages with the new
+# one before its furniture went, and every article till then kept it. A template
+# puts its furniture on every page; 0.8 leaves room for a section with another.
+# 10 pages (not 3): a series of stories sharing a background paragraph is often
+# all a slow site fetched in a day. Pages of one day (every page set of the dev
+# sets) are judged by MIN_SHARE alone, as before: neither clause changes them.
+RECENT_MIN_PAGES = 10
+RECENT_SHARE = 0.8
 
 
 @lru_cache(maxsize=16384)
@@ -67,6 +81,28 @@ def boilerplate_fingerprints(counts: Counter[str], pages: int) -> frozenset[str]
     """The fingerprints of a site that pass both thresholds."""
     needed = pages_needed(pages)
     return frozenset(fp for fp, count in counts.items() if count >= needed)
+
+
+def new_furniture(
+    candidates: Iterable[tuple[str, int, str]], pages_by_day: Iterable[tuple[str, int]]
+) -> frozenset[str]:
+    """The fingerprints that became the site's furniture after its first pages.
+
+    `candidates`: (fingerprint, on how many pages, the first day it was on one);
+    `pages_by_day`: (day, how many of the site's pages were fetched that day). A
+    fingerprint qualifies when it is on RECENT_MIN_PAGES pages and on RECENT_SHARE
+    of the pages fetched on or after its first day."""
+    days = sorted(pages_by_day)
+    since: dict[str, int] = {}
+    total = 0
+    for day, count in reversed(days):
+        total += count
+        since[day] = total
+    return frozenset(
+        fp
+        for fp, count, first_day in candidates
+        if count >= RECENT_MIN_PAGES and count >= RECENT_SHARE * since.get(first_day, count)
+    )
 
 
 class SiteModel:
