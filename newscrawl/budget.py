@@ -74,6 +74,13 @@ class PageBudget:
             for cap in (self.max_pages, self.max_per_site)
         )
 
+    def room_for_backlog(self) -> int:
+        """How many of the URLs earlier runs left pending a site is given at the
+        start (0: all): one budget's worth, the smaller cap, so that a site's queue
+        keeps room for what its sitemaps and feeds list now."""
+        caps = [cap for cap in (self.max_pages, self.max_per_site) if cap]
+        return min(caps, default=0)
+
     def may_send(self, site: str) -> bool:
         """Whether one more request for `site` may be sent."""
         if self.crawl_cap_reached():

@@ -131,10 +131,13 @@ class Frontier:
         return (rows[0][0], rows[0][1]) if rows else (None, None)
 
     def pending(self, site: str) -> list[PendingURL]:
-        """URLs of the site left to fetch: pending, or failed fewer than MAX_ATTEMPTS times."""
+        """URLs of the site left to fetch: pending, or failed fewer than MAX_ATTEMPTS
+        times; the newest first (by the date listed, else when found), as a budget
+        that has room for some takes them."""
         rows = self._read(
             "SELECT url, published, title FROM urls WHERE site = ?"
-            " AND (state = 'pending' OR (state = 'failed' AND attempts < ?)) ORDER BY url",
+            " AND (state = 'pending' OR (state = 'failed' AND attempts < ?))"
+            " ORDER BY coalesce(published, discovered_at) DESC, url",
             (site, MAX_ATTEMPTS),
         )
         return [PendingURL(*row) for row in rows]

@@ -244,3 +244,43 @@ def test_a_crawl_cap_shared_by_sites_leaves_none_of_them_out(tmp_path: Path) -> 
     finally:
         for site in sites.values():
             site.close()
+
+
+def test_the_articles_listed_since_a_budget_cut_come_before_its_backlog(tmp_path: Path) -> None:
+    """Found by an attack on scheduled crawls: a run cut by the site's page budget
+    left 16 articles pending; the next run seeded them all before its sitemap was
+    read, they filled the site's queue, and the 5 articles published since were
+    neither fetched nor queued, run after run while a backlog lasted. Now a run
+    seeds one budget's worth of its backlog, after what the site lists now."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    try:
+
+        def write_sitemap(slugs: list[str]) -> None:
+            urls = "".join(f"<url><loc>{site.url}news/{slug}.html</loc></url>" for slug in slugs)
+            (root / "sitemap.xml").write_text(f"{URLSET}{urls}</urlset>", "utf-8")
+
+        backlog = [f"old{n}" for n in range(ARTICLES_EACH)]
+        for slug in backlog:
+            _story(root, slug)
+        write_sitemap(backlog)
+        (tmp_path / "sites.toml").write_text(
+            f'[[site]]\nname = "post"\nsitemaps = ["{site.url}sitemap.xml"]\n'
+            "delay = 0.2\nconcurrency = 1\n",  # paced, as news sites are
+            "utf-8",
+        )
+        db = tmp_path / "news.sqlite"
+        crawl = ("newscrawl", "crawl", "--sites", str(tmp_path / "sites.toml"), "--db", str(db),
+                 "-s", "NEWSCRAWL_MAX_PAGES_PER_SITE=10", *FAST)  # fmt: skip
+        assert run(*crawl).returncode == 1  # cut by the budget
+        fresh = [f"new{n}" for n in range(5)]
+        for slug in fresh:
+            _story(root, slug)
+        write_sitemap(backlog + fresh)
+        second = run(*crawl)
+    finally:
+        site.close()
+    assert second.returncode == 1, second.stderr.decode()  # the backlog is not done yet
+    assert {f"{slug}.html" for slug in fresh} <= _stored(db), second.stderr.decode()
+    assert len(_stored(db)) == 2 * 9  # each run: 9 articles and the sitemap

@@ -33,3 +33,9 @@ def test_a_site_cap_bounds_that_site_alone() -> None:
     assert budget.may_queue("north")  # one more may wait: QUEUE_FACTOR times the cap
     budget.queued("north")
     assert not budget.may_queue("north") and budget.may_queue("south")
+
+
+def test_a_backlog_is_given_one_budgets_worth_the_smaller_cap() -> None:
+    assert PageBudget().room_for_backlog() == 0  # no cap: all of it
+    assert PageBudget(max_pages=24).room_for_backlog() == 24
+    assert PageBudget(max_pages=24, max_per_site=10).room_for_backlog() == 10

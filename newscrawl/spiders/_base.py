@@ -240,6 +240,22 @@ class BaseNewsSpider(scrapy.Spider):
         if states is not None and not found_again:
             states.add_pending(site, url, None, None)
 
+    def backlog_held(self, site: str, urls: list[str]) -> None:
+        """URLs earlier runs left pending that this run's budget has no room for
+        (PageBudget.room_for_backlog): they stay pending for a later run, and are
+        counted as left for it, as a request the budget refused is."""
+        if not urls:
+            return
+        assert self.crawler.stats is not None
+        if self.budget.room_for_backlog() == self.budget.max_pages:
+            self.crawler.stats.set_value(MAX_PAGES_REACHED, True)
+        else:
+            self.crawler.stats.inc_value(PAGES_OVER_SITE_CAP)
+        for url in urls:
+            if url not in self.counted_left:
+                self.counted_left.add(url)
+                count_site(self.crawler, site, OVER_BUDGET)
+
     def found_again(self, request: scrapy.Request) -> bool:
         """Whether every run asks for `request` anew, from where this one found it
         (robots.txt, the sites file, a sitemap index, a start page): a sitemap, a

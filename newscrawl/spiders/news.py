@@ -84,6 +84,9 @@ def _as_list(value: str | Iterable[str]) -> list[str]:
 DISCOVERY_PRIORITY = 30
 START_PRIORITY = 20
 LISTED_PRIORITY = 10
+# What earlier runs left pending comes after what the site lists now: a backlog
+# that a page budget cut took the next run's budget before the day's new articles.
+PENDING_PRIORITY = 5
 HUB_LINK_PRIORITY = 0
 ARTICLE_LINK_PRIORITY = -10
 # meta key of a sitemap or feed request: the site whose links wait for it.
@@ -159,6 +162,8 @@ class NewsSpider(BaseNewsSpider):
         # admits its sub-domains. Which site a URL is, is the directory's question.
         self.allowed_domains = self.directory.domains
         self.known: dict[str, dict[str, KnownURL]] = {}
+        # Per site, the URLs earlier runs left pending that this run holds back.
+        self.backlog: dict[str, set[str]] = {}
         # (site, allow or deny pattern) that ran out of time: warned of once a crawl.
         self.url_patterns_warned: set[tuple[str, str]] = set()
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
@@ -256,10 +261,21 @@ class NewsSpider(BaseNewsSpider):
             else:
                 pending = self.pending_from_writer.get(config.name, [])
             clock = UrlClock()  # the pending URLs are one list, as a sitemap's
-            for row in pending:
+            # The newest first, and no more than one budget's worth: the queue a
+            # budget allows holds two, and the rest of it is left to what the
+            # site's sitemaps and feeds list now. The backlog held back stays
+            # pending, also where a sitemap lists it again: there it took that
+            # room before the articles listed after it (a backlog of 16 took a
+            # budget of 10, and the 5 articles published since were not fetched).
+            room = self.budget.room_for_backlog() or len(pending)
+            held = [row.url for row in pending[room:]]
+            self.backlog[config.name] = {canonicalize(url) for url in held}
+            self.backlog_held(config.name, held)
+            for row in pending[:room]:
                 request, over_budget = self.article_request(
-                    config, Entry(row.url, parse_date(row.published), title=row.title), clock
-                )
+                    config, Entry(row.url, parse_date(row.published), title=row.title), clock,
+                    priority=PENDING_PRIORITY,
+                )  # fmt: skip
                 if request is not None:
                     yield request
                 elif over_budget:
@@ -509,7 +525,7 @@ class NewsSpider(BaseNewsSpider):
         return item
 
     def article_request(
-        self, config: SiteConfig, entry: Entry, clock: UrlClock
+        self, config: SiteConfig, entry: Entry, clock: UrlClock, priority: int = LISTED_PRIORITY
     ) -> tuple[Request | None, bool]:
         """A request for an article URL from a sitemap, feed or earlier run, or None
         to skip it; and whether it was skipped for the budget (the URL stays
@@ -522,6 +538,8 @@ class NewsSpider(BaseNewsSpider):
         if window is not None and dated is not None and dated < window:
             count_site(self.crawler, config.name, TOO_OLD)
             return None, False
+        if canonicalize(entry.url) in self.backlog.get(config.name, ()):
+            return None, False  # held back for a later run (start: the backlog)
         known = self.known.get(config.name, {}).get(canonicalize(entry.url))
         fetched = parse_date(known.fetched_at) if known is not None else None
         if known is not None and not self.refresh and not listed_as_changed(entry.lastmod, fetched):
@@ -539,7 +557,7 @@ class NewsSpider(BaseNewsSpider):
         meta = {"article": declared, "tracked": True, "published": published,
                 "title": entry.title}  # fmt: skip
         request = self.make_request(
-            entry.url, config.name, callback=self.parse, meta=meta, priority=LISTED_PRIORITY,
+            entry.url, config.name, callback=self.parse, meta=meta, priority=priority,
             headers=conditional_headers(known) if self.ask_conditionally else {},
         )  # fmt: skip
         return request, False
