@@ -415,11 +415,14 @@ def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
 # short brief, and every short Chinese or Japanese article (250 characters are
 # some 150 words there), came out as headline, byline, date and paragraphs run
 # together, which no cleaning rule can take apart. Without that floor it gives
-# its own paragraphs, taken when every one is in the line and they hold at least
-# this share of its words (the rest: the headline, the byline, the date). Of the
-# 15 dev pages that come out as one line, one takes its paragraphs (8, with the
-# same judged snippets); on four the paragraphs hold 14-48% of the line (one of
-# them lacks a wanted snippet), and they keep it; the others find one or none.
+# its own paragraphs, taken when they stand in the line in order and hold at
+# least this share of its words (the rest: the headline, the byline, the date
+# before them). What stands between or after them is kept as paragraphs of its
+# own: they pass over the text of a bare <div>, a brief's sentence (pages
+# written for the purpose). Of the 15 dev pages that come out as one line, one
+# takes its paragraphs (8, with the same judged snippets); on four the
+# paragraphs hold 14-48% of the line (one of them lacks a wanted snippet), and
+# they keep it; the others find one or none.
 ONE_LINE_MIN_SHARE = 0.5
 _NO_SIZE_FLOOR = use_config()
 _NO_SIZE_FLOOR.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
@@ -433,14 +436,26 @@ def _paragraphs_of_one_line(tree: HtmlElement, url: str | None, line: str) -> st
     )
     if not isinstance(found, Document) or not found.text:
         return line
-    paragraphs = [p for p in found.text.split("\n") if words(p)]
+    # Spaced as the line is: trafilatura pads some paragraphs with the page's layout.
+    paragraphs = [" ".join(p.split()) for p in found.text.split("\n") if words(p)]
     if len(paragraphs) < 2:
         return line
-    key = _word_key(line)
-    if not all(_word_key(p) in key for p in paragraphs):
-        return line
     share = sum(len(words(p)) for p in paragraphs) / len(words(line))
-    return "\n".join(paragraphs) if share >= ONE_LINE_MIN_SHARE else line
+    if share < ONE_LINE_MIN_SHARE:
+        return line
+    flat = " ".join(line.split())
+    pieces: list[str] = []
+    cursor = 0
+    for paragraph in paragraphs:
+        at = flat.find(paragraph, cursor)
+        if at < 0:
+            return line
+        if pieces:  # not before the first: the headline, the byline, the date
+            pieces.append(flat[cursor:at])
+        pieces.append(paragraph)
+        cursor = at + len(paragraph)
+    pieces.append(flat[cursor:])
+    return "\n".join(piece.strip() for piece in pieces if words(piece))
 
 
 def _page_metadata(

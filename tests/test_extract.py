@@ -444,3 +444,27 @@ def test_the_declared_language_is_the_first_the_pages_xpath_gives(head: str) -> 
     )
     lang = metas[0] if metas else None
     assert _declared_language(tree) == ((lang.strip() or None) if lang else None)
+
+
+def test_a_short_articles_sentence_that_trafilatura_passes_over_is_kept():
+    """A short brief's one line is replaced by trafilatura's own paragraphs, but
+    those pass over text in a bare <div>: a sentence between two of them, or
+    after the last, is the article's, and was lost with the headline's byline
+    and date (found with pages written for the purpose)."""
+    opening = "The old fish market will become an arts centre, the council said."
+    middle = "Work on the roof starts in the spring and should take two years."
+    closing = "The building has stood empty since the last trawler was sold."
+    for body in (
+        f"<p>{opening}</p><div>{middle}</div><p>{closing}</p>",
+        f"<p>{opening}</p><p>{closing}</p><div>{middle}</div>",
+    ):
+        page = (
+            "<html><head><title>Fish market to be arts centre</title></head><body>"
+            "<nav><a href='/'>Home</a></nav><article><h1>Fish market to be arts centre</h1>"
+            "<p class='byline'>By Ann Writer</p><time>20 November 2026</time>"
+            f"{body}</article></body></html>"
+        )
+        extraction = extract_article(page, "http://127.0.0.1:8000/brief.html")
+        lines = extraction.text.split("\n")
+        assert middle in lines, extraction.text
+        assert opening in lines and closing in lines
