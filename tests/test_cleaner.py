@@ -295,3 +295,30 @@ def test_a_live_blogs_entry_times_are_kept_at_its_edges_too():
     assert TextCleaner().clean(blog).paragraphs == blog
     # A date line alone at the start still goes.
     assert TextCleaner().clean(["12 March 2026", *entries]).paragraphs == entries
+
+
+def test_a_title_or_particle_shared_with_the_author_does_not_make_a_bio_theirs():
+    """A bio line that shares no word with the authors' names is the story's
+    subject's, but "Dr." under Dr. Tom Aldridge, or "de" under Maria de la Cruz,
+    made any doctor's or any "de ..." bio the author's box, and it went (found
+    with pages written for the purpose)."""
+    more = [f"Paragraph {n} of the story, from the net loft to the gallery wall." for n in range(4)]
+    cleaner = TextCleaner()
+    for subject, author in (
+        (
+            "Dr. Nia Farrow is a marine biologist and a photographer from Hollow Bay.",
+            "Dr. Tom Aldridge",
+        ),
+        (
+            "Ana de Souza is a photographer from Porto who settled in Hollow Bay.",
+            "Maria de la Cruz",
+        ),
+        (
+            "Pieter van Dam is a photographer who sailed with the fleet for a year.",
+            "Anne van der Berg",
+        ),
+    ):
+        assert cleaner.clean([*more, subject], authors=[author]).paragraphs == [*more, subject]
+    # The author's own box still goes, title and all.
+    box = "Dr. Tom Aldridge is a contributor and a retired harbour engineer."
+    assert cleaner.clean([*more, box], authors=["Dr. Tom Aldridge"]).paragraphs == more

@@ -114,6 +114,21 @@ def _names_title_subject(paragraph: str, title_words: Sequence[str]) -> bool:
 # ..." (the bio pattern).
 _BIO_NAME_MAX_WORDS = 5
 _BIO_VERBS = frozenset({"is", "was"})
+# Words that many people's names hold: titles and the particles of surnames. One
+# shared with the authors' names says nothing of whose bio a line is ("Dr. Nia
+# Farrow is a biologist" under Dr. Tom Aldridge is the story's subject's).
+_SHARED_NAME_WORDS = frozenset({
+    "dr", "prof", "professor", "mr", "mrs", "ms", "mx", "miss", "sir", "dame", "rev",
+    "jr", "sr", "and",
+    "al", "el", "bin", "ibn", "da", "das", "de", "del", "della", "der", "den", "di",
+    "do", "dos", "du", "la", "le", "van", "von", "ter", "ten", "y",
+})  # fmt: skip
+
+
+def _author_name_words(authors: Iterable[str]) -> frozenset[str]:
+    """The words of the authors' names that tell one person from another: not
+    the titles and particles that many names share (_SHARED_NAME_WORDS)."""
+    return frozenset(word for author in authors for word in words(author)) - _SHARED_NAME_WORDS
 
 
 def _names_someone_else(paragraph: str, author_words: frozenset[str]) -> bool:
@@ -297,7 +312,7 @@ class TextCleaner:
             DroppedParagraph(index, text, PARAGRAPH_LIMIT)
             for index, text in enumerate(paragraphs[MAX_PARAGRAPHS:], MAX_PARAGRAPHS)
         ]
-        author_words = frozenset(word for author in authors for word in words(author))
+        author_words = _author_name_words(authors)
         result = self._clean(paragraphs[:MAX_PARAGRAPHS], title, tuple(anchor_texts), author_words)
         if over_limit:
             result = replace(result, dropped=[*result.dropped, *over_limit])
