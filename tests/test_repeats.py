@@ -262,3 +262,16 @@ def test_a_word_and_the_same_word_with_a_prefix_are_not_respelled():
         "of that term before release on licence."
     )
     assert find_repeats([sentence, LONG_A, "She" + sentence[2:]]) == {}
+
+
+def test_the_first_paragraph_printed_again_among_closing_teasers_goes():
+    """The seed's fault in its smallest form prints the text's first paragraph
+    again under "More From This Section", and the section lists other stories'
+    teasers after it: the copy was kept once anything but a repeat followed it
+    (found with pages written for the purpose)."""
+    teasers = [
+        "Ferry timetable changes for the winter season, with fewer Sunday crossings.",
+        "The harbour festival returns in June after three years away.",
+    ]
+    assert find_repeats([LONG_A, LONG_B, LONG_C, LONG_D, LONG_A, *teasers]) == {4: "repeated"}
+    assert find_repeats([LONG_A, LONG_B, LONG_C, LONG_D, LONG_A, teasers[0]]) == {4: "repeated"}

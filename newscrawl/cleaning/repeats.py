@@ -46,7 +46,9 @@ LONG_REPEAT_MIN_WORDS = 14
 # comes right after it), or is the lede printed again to close the text (the
 # seed's fault in its smallest form, under "More From This Section"): the lede
 # is one of the text's first LEDE_PARAGRAPHS, and nothing but repeats follows
-# the copy. Elsewhere a lone copy is meant: a meal plan's repeated dish on the
+# the copy; or the lede is the text's first paragraph, and the copy stands among
+# its last LEDE_PARAGRAPHS (the section goes on with other stories' teasers).
+# Elsewhere a lone copy is meant: a meal plan's repeated dish on the
 # aeb dev set (85 words of its ground truth), an FAQ's answer given to two
 # questions, a question put to two people, a chant read out and repeated, a
 # motto from the middle said again as the last line. With text of its own
@@ -412,7 +414,9 @@ def find_repeats_counted(texts: Sequence[str]) -> tuple[dict[int, str], int]:
             rule = candidates[index]
             original = first_at[prepared[index].words]
             follows = index - original == 1
-            closing = original < LEDE_PARAGRAPHS and index > last_text
+            closing = (original < LEDE_PARAGRAPHS and index > last_text) or (
+                original == 0 and index >= len(prepared) - LEDE_PARAGRAPHS
+            )
             lone_long_copy = (
                 size >= LONG_REPEAT_MIN_WORDS
                 and occurrences[prepared[index].words] == 2
