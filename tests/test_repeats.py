@@ -275,3 +275,13 @@ def test_the_first_paragraph_printed_again_among_closing_teasers_goes():
     ]
     assert find_repeats([LONG_A, LONG_B, LONG_C, LONG_D, LONG_A, *teasers]) == {4: "repeated"}
     assert find_repeats([LONG_A, LONG_B, LONG_C, LONG_D, LONG_A, teasers[0]]) == {4: "repeated"}
+
+
+def test_a_line_ending_on_a_longer_form_of_the_last_word_is_not_a_cut_copy():
+    """A copy cut mid-word is found in its original, which goes on after the cut;
+    a line of a song that ends on a shorter form of its earlier line's last word
+    ("light" after "lights") was dropped as a cut copy of it (found with pages
+    written for the purpose)."""
+    refrain = "So we keep on rowing till we see the harbour lights"
+    variant = "So we keep on rowing till we see the harbour light"
+    assert find_repeats([refrain, "And the wind is cold upon the water tonight", variant]) == {}

@@ -173,14 +173,16 @@ def _is_teaser_of(current: _Paragraph, earlier: _Paragraph) -> bool:
 def _is_inside(current: _Paragraph, longer: Sequence[str], start: int) -> bool:
     """Whether `current`'s words are those of `longer` from `start` on, all but its
     last word, which is the same or, in a copy cut mid-word with no ellipsis (a
-    teaser card cut at so many characters), the start of that word."""
+    teaser card cut at so many characters), the start of that word, and `longer`
+    goes on after it: a line ending on a shorter form of its original's last
+    word is a variant of it (a song's "harbour light" after "harbour lights")."""
     tokens = current.words
     end = start + len(tokens)
     if end > len(longer) or tuple(longer[start : end - 1]) != tokens[:-1]:
         return False
     if longer[end - 1] == tokens[-1]:
         return len(longer) > len(tokens)
-    return current.open_ended and longer[end - 1].startswith(tokens[-1])
+    return current.open_ended and end < len(longer) and longer[end - 1].startswith(tokens[-1])
 
 
 def _is_near_identical(a: _Paragraph, b: _Paragraph, earlier: _Earlier) -> bool:
