@@ -268,7 +268,7 @@ def test_a_bio_of_someone_other_than_the_author_is_text():
     under Stephanie Bazzle); another name is the story's."""
     subject = "Nia Farrow is a photographer and a fisherman's daughter from Hollow Bay."
     box = "Tom Aldridge is a senior reporter at the Daily Courier."
-    more = [f"Paragraph {n} of the story, from the net loft to the gallery wall." for n in range(4)]
+    more = [f"Paragraph {n} of Farrow's story, from the net loft to the gallery." for n in range(4)]
     cleaner = TextCleaner()
     result = cleaner.clean([*more, subject, box], authors=["Tom Aldridge"])
     assert result.paragraphs == [*more, subject]
@@ -276,6 +276,24 @@ def test_a_bio_of_someone_other_than_the_author_is_text():
     assert cleaner.clean([*more, shortened], authors=["Thomas Aldridge"]).paragraphs == more
     # A page that names no author: a box is what the pattern says.
     assert cleaner.clean([*more, subject]).paragraphs == more
+
+
+def test_a_reporters_box_under_a_publisher_named_as_author_still_goes():
+    """A page whose metadata names its publisher as author ("Harbour Courier",
+    "Staff") kept its reporter's box ("Tom Aldridge is a senior reporter ..."):
+    a bio line naming someone other than the authors was taken for the story's
+    subject (found by a review). The subject is someone the story names; the
+    reporter is not."""
+    more = [f"Paragraph {n} of the story, from the net loft to the gallery wall." for n in range(4)]
+    box = "Tom Aldridge is a senior reporter at the Harbour Courier."
+    cleaner = TextCleaner()
+    for publisher in (["Harbour Courier"], ["Courier Staff"], ["127.0.0.1:8000"]):
+        assert cleaner.clean([*more, box], authors=publisher).paragraphs == more, publisher
+    # Named by the byline alone (a fragment, dropped too): still no subject of the text.
+    byline = "By Tom Aldridge"
+    assert cleaner.clean([byline, *more, box], authors=["Harbour Courier"]).paragraphs == more
+    named = [*more, "Aldridge, who sailed with the fleet, wrote the catalogue."]
+    assert cleaner.clean([*named, box], authors=["Harbour Courier"]).paragraphs == [*named, box]
 
 
 def test_a_live_blogs_entry_times_are_kept_at_its_edges_too():
@@ -302,7 +320,10 @@ def test_a_title_or_particle_shared_with_the_author_does_not_make_a_bio_theirs()
     subject's, but "Dr." under Dr. Tom Aldridge, or "de" under Maria de la Cruz,
     made any doctor's or any "de ..." bio the author's box, and it went (found
     with pages written for the purpose)."""
-    more = [f"Paragraph {n} of the story, from the net loft to the gallery wall." for n in range(4)]
+    more = [
+        f"Paragraph {n} of the story of Farrow, de Souza and van Dam, from the net loft."
+        for n in range(4)
+    ]
     cleaner = TextCleaner()
     for subject, author in (
         (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from newscrawl.cleaning.fragments import EDGE_ONLY, FragmentMatcher, PatternClock
@@ -131,18 +132,28 @@ def _author_name_words(authors: Iterable[str]) -> frozenset[str]:
     return frozenset(word for author in authors for word in words(author)) - _SHARED_NAME_WORDS
 
 
-def _names_someone_else(paragraph: str, author_words: frozenset[str]) -> bool:
-    """Whether a bio line ("<Name> is a photographer ...") names someone other than
-    the page's authors (`author_words`, the words of their names; empty when the
-    page names none): a box names its author, if only by a shortened first name
-    ("Steph Bazzle" under Stephanie Bazzle); another name is the story's subject,
-    a photographer whose exhibition it reviews. On the dev sets every bio line
+def _names_someone_else(
+    paragraph: str, author_words: frozenset[str], text_words: Callable[[], frozenset[str]]
+) -> bool:
+    """Whether a bio line ("<Name> is a photographer ...") is the story's subject's,
+    not an author's box: it names someone other than the page's authors
+    (`author_words`, the words of their names; empty when the page names none),
+    whom the story's text (`text_words`: the words of its paragraphs that are
+    no fragment) names too. A box names its author, if only by a shortened
+    first name ("Steph Bazzle" under Stephanie Bazzle); a story ends with its
+    subject's bio, a photographer whose exhibition it reviews, after naming her.
+    The text must name the person because the authors a page names may be its
+    publisher ("Harbour Courier", "Staff"), whose reporter's box names no
+    author, nor anyone the story is about. On the dev sets every bio line
     dropped named the page's author."""
     if not author_words:
         return False
     tokens = words(paragraph)[: _BIO_NAME_MAX_WORDS + 1]
     verb = next((at for at, token in enumerate(tokens) if token in _BIO_VERBS), None)
-    return verb is not None and author_words.isdisjoint(tokens[:verb])
+    if verb is None:
+        return False
+    name = [token for token in tokens[:verb] if token not in _SHARED_NAME_WORDS]
+    return bool(name) and author_words.isdisjoint(name) and name[-1] in text_words()
 
 
 _DIGITS = re.compile(r"\d+")
@@ -339,11 +350,21 @@ class TextCleaner:
             for index, kind in enumerate(kinds)
             if kind == "timestamp" and not at_edge[index]
         }
+
+        @functools.cache
+        def text_words() -> frozenset[str]:  # read only for a bio line (rare)
+            return frozenset(
+                word
+                for at, kind in enumerate(kinds)
+                if kind is None
+                for word in words(paragraphs[at])
+            )
+
         for index, paragraph in enumerate(paragraphs):
             kind = kinds[index]
             if kind == "bio" and (
                 (at_start[index] and _names_title_subject(paragraph, title_words))
-                or _names_someone_else(paragraph, author_words)
+                or _names_someone_else(paragraph, author_words, text_words)
             ):
                 # An obituary's or a profile's lede, not an author's box (which
                 # closes a text, a columnist's too, whose name the title may hold);
