@@ -1,7 +1,7 @@
 """A compressed body whose stream ends early is a page cut short, not a page.
 
 Scrapy's HttpCompressionMiddleware decompresses "as much data as possible" of a
-gzip, deflate or brotli body that ends before its stream does (a server or a
+gzip, deflate, brotli or zstd body that ends before its stream does (a server or a
 proxy that cut it, a Content-Length written for the cut body). newscrawl stored
 what came of such a page as the whole article: 19 to 27 words, cut mid-sentence,
 of a story of 44 paragraphs, with exit code 0; and an article once stored is not
@@ -15,10 +15,16 @@ from __future__ import annotations
 
 import logging
 import struct
+import sys
 import zlib
 from typing import TYPE_CHECKING, Any
 
 import brotli
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:  # Scrapy's own dependency before Python 3.14 (its zstd decoding uses it)
+    from backports import zstd
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import NotConfigured, ResponseDataLossError
@@ -35,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024  # output is decompressed and dropped a chunk at a time
 _GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 class _CutShort(Exception):
@@ -45,7 +52,8 @@ def stream_ends(body: bytes, encoding: bytes, decoded: bytes | None = None) -> b
     """Whether `body`, compressed with `encoding` (a Content-Encoding token), holds
     its stream's end: False when the data ran out first. Bytes after the end are
     not judged (Scrapy's decompression ignores them too); nor is an encoding
-    other than gzip, deflate and br, nor a body whose decompression fails (the
+    other than gzip, deflate, br and zstd (all four asked for in Scrapy's
+    Accept-Encoding), nor a body whose decompression fails (the
     decompression that follows says so). Output is dropped as it comes: memory
     stays one chunk, whatever the body inflates to. An empty body (a 304, a 204
     that names its encoding) is no stream: nothing of it was cut.
@@ -63,7 +71,9 @@ def stream_ends(body: bytes, encoding: bytes, decoded: bytes | None = None) -> b
             return _deflate_ends(body)
         if encoding == b"br":
             return _brotli_ends(body)
-    except (zlib.error, brotli.error):
+        if encoding == b"zstd":
+            return _zstd_ends(body)
+    except (zlib.error, brotli.error, zstd.ZstdError):
         return True
     return True
 
@@ -125,6 +135,29 @@ def _brotli_ends(body: bytes) -> bool:
         if not decompressor.process(b"", output_buffer_limit=_CHUNK):
             return False
     return True
+
+
+def _is_zstd_frame(data: bytes) -> bool:
+    # A Zstandard frame, or a skippable one (magic 0x184D2A50 to 0x184D2A5F, which
+    # Scrapy's ZstdFile skips too).
+    return data.startswith(_ZSTD_MAGIC) or (
+        len(data) >= 4 and 0x50 <= data[0] <= 0x5F and data[1:4] == b"\x2a\x4d\x18"
+    )
+
+
+def _zstd_ends(body: bytes) -> bool:
+    # Frame after frame, as Scrapy's ZstdFile reads them.
+    rest = body
+    while True:
+        decompressor = zstd.ZstdDecompressor()
+        decompressor.decompress(rest, _CHUNK)
+        while not decompressor.eof:
+            if decompressor.needs_input:
+                return False
+            decompressor.decompress(b"", _CHUNK)
+        rest = decompressor.unused_data
+        if not _is_zstd_frame(rest):
+            return True
 
 
 class WholeStreamCompression(HttpCompressionMiddleware):

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 import zlib
 from typing import ClassVar
 
 import brotli
 import pytest
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
 
 from newscrawl.compression import stream_ends
 from newscrawl.demo.server import QuietHandler
@@ -33,6 +39,8 @@ ENCODERS = {
     b"gzip": lambda data: gzip.compress(data),
     b"deflate": zlib.compress,
     b"br": brotli.compress,
+    # Scrapy asks for zstd too, and its decompression keeps what came of a cut one.
+    b"zstd": zstd.compress,
 }
 
 
@@ -54,6 +62,8 @@ def partly_decoded(body: bytes, encoding: bytes) -> bytes:
     """What a decompression makes of as much of `body` as there is, as Scrapy's does."""
     if encoding == b"br":
         return brotli.Decompressor().process(body)
+    if encoding == b"zstd":
+        return zstd.ZstdDecompressor().decompress(body)
     wbits = 16 + zlib.MAX_WBITS if encoding == b"gzip" else zlib.MAX_WBITS
     return zlib.decompressobj(wbits).decompress(body)
 
@@ -79,6 +89,11 @@ def test_other_forms_of_a_whole_stream() -> None:
     members = gzip.compress(STORY[:500]) + gzip.compress(STORY[500:])
     assert stream_ends(members, b"gzip")
     assert not stream_ends(members[:-3], b"gzip")  # the second member cut short
+    frames = zstd.compress(STORY[:500]) + zstd.compress(STORY[500:])
+    assert stream_ends(frames, b"zstd")
+    assert not stream_ends(frames[:-3], b"zstd")  # the second frame cut short
+    skippable = b"\x50\x2a\x4d\x18\x03\x00\x00\x00abc"  # a frame to skip, then one cut
+    assert not stream_ends(skippable + zstd.compress(STORY)[:-3], b"zstd")
     assert stream_ends(b"not compressed at all", b"gzip")  # left to the decompression
     assert stream_ends(STORY, b"identity")
     # A 304 or a 204 that names its encoding: no stream, nothing cut. (Before: every
