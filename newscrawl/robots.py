@@ -66,6 +66,7 @@ __all__ = [
     "ROBOTS_UNREACHABLE",
     "RobotsTxt",
     "Verdict",
+    "applicable_groups",
     "only_own_groups",
     "pattern_rules",
     "robots_names",
@@ -95,8 +96,9 @@ MAX_PATTERN_RULES = 1000
 # number of sub-domains, each its own origin: 300 of them, each serving 500 KiB,
 # took the crawler to 1.3 GB and held its event loop up to 1.3 s at a time
 # (parsing); a few more, past MEMUSAGE_LIMIT_MB, and the crawl of every site
-# stopped. Past this much robots.txt read for one site (8 files of the most
-# that is read), its further origins are not crawled this run (fail closed).
+# stopped. Past this much robots.txt kept for one site (8 files of the most
+# that is read; only the groups that may apply to newscrawl are kept), its
+# further origins are not crawled this run (fail closed).
 MAX_SITE_ROBOTS_BYTES = 8 * MAX_ROBOTS_BYTES
 # What a refused request's IgnoreRequest says (the spider counts by it).
 ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
@@ -286,28 +288,42 @@ def only_own_groups(text: str, names: list[str]) -> str:
     return "\n".join(lines)
 
 
+def applicable_groups(rules: str, user_agent: str) -> str:
+    """robots.txt `rules` (as only_own_groups wrote them) with only the groups
+    that may apply to `user_agent`: its own and "*". The parser parses every
+    group it is given, whether or not it ever checks its rules: 500 KiB of
+    wildcard rules for another crawler took 1.3 s of the event loop to parse,
+    and were kept for the run. As the parser reads groups: a User-agent line
+    after another line begins one; lines before the first group apply to none."""
+    kept: list[str] = []
+    applies, in_agents = False, False
+    for line in rules.splitlines():
+        if not line.split("#", 1)[0].strip():
+            continue
+        value = _user_agent_value(line)
+        if value is not None:
+            applies = (applies and in_agents) or value.lower() in ("*", user_agent)
+            in_agents = True
+        else:
+            in_agents = False
+        if applies:
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def pattern_rules(rules: str, user_agent: str) -> int:
     """How many rules with a wildcard or an end anchor (see MAX_PATTERN_RULES)
     the groups of robots.txt `rules` (as only_own_groups wrote them) that may
     apply to `user_agent` hold, its own and "*": lines with a "*" or "$" before
     their comment, whatever their field is spelled like (the parser reads
     "Dissallow" too). Other crawlers' groups are not checked against newscrawl's
-    URLs, and a site's file may give each of many crawlers hundreds of rules.
-    As the parser reads groups: a User-agent line after another line begins one."""
-    count, applies, in_agents = 0, False, False
-    for line in rules.splitlines():
-        content = line.split("#", 1)[0]
-        if not content.strip():
-            continue
-        value = _user_agent_value(line)
-        if value is not None:
-            applies = (applies and in_agents) or value.lower() in ("*", user_agent)
-            in_agents = True
-            continue
-        in_agents = False
-        if applies and ("*" in content or "$" in content):
-            count += 1
-    return count
+    URLs, and a site's file may give each of many crawlers hundreds of rules."""
+    return sum(
+        1
+        for line in applicable_groups(rules, user_agent).splitlines()
+        if _user_agent_value(line) is None
+        and ("*" in (content := line.split("#", 1)[0]) or "$" in content)
+    )
 
 
 def origin_of(url: str) -> str:
@@ -332,7 +348,7 @@ class RobotsTxt:
         self.verdicts: dict[str, Verdict] = {}
         self.waiting: dict[str, list[Deferred[Verdict]]] = {}
         self.downloading = 0  # robots.txt downloads in flight
-        self.bytes_read: dict[str, int] = {}  # by site: robots.txt parsed and kept
+        self.bytes_read: dict[str, int] = {}  # by site: robots.txt rules parsed and kept
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsTxt:
@@ -472,7 +488,8 @@ class RobotsTxt:
         body = whole_lines(gunzipped(response.body))
         self._count("robotstxt/response_count")
         text = robots_text(body)
-        rules = only_own_groups(text, self.names)
+        # Only the groups that may apply are parsed and kept (applicable_groups).
+        rules = applicable_groups(only_own_groups(text, self.names), self.user_agent)
         patterns = pattern_rules(rules, self.user_agent)
         if patterns > MAX_PATTERN_RULES:
             why = (
@@ -480,7 +497,8 @@ class RobotsTxt:
             )
             return self._too_costly(url, page, why)
         site = page.meta.get("site") or origin_of(url)
-        kept = self.bytes_read.get(site, 0) + len(body)
+        # What is parsed and kept: another crawler's groups, dropped, cost nothing.
+        kept = self.bytes_read.get(site, 0) + len(rules.encode("utf-8"))
         if kept > MAX_SITE_ROBOTS_BYTES:
             why = f"its site's robots.txt files passed {MAX_SITE_ROBOTS_BYTES // 1024} KiB"
             return self._too_costly(url, page, why)

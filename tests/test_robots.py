@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from newscrawl.robots import (
     MAX_PATTERN_RULES,
     MAX_ROBOTS_BYTES,
     MAX_SITE_ROBOTS_BYTES,
+    applicable_groups,
     gunzipped,
     only_own_groups,
     pattern_rules,
@@ -34,8 +36,13 @@ NONE_BUT = "User-agent: *\nAllow: /\n\n"  # everyone is let in, but the group af
 
 def allowed(robots_txt: str, user_agent: str = USER_AGENT, explicit: str | None = None) -> bool:
     names = robots_names(explicit, user_agent)
-    parser = Protego.parse(only_own_groups(robots_txt, names))
-    return bool(parser.can_fetch("http://courier.test/news/1.html", names[0]))
+    rules = only_own_groups(robots_txt, names)
+    parser = Protego.parse(rules)
+    verdict = bool(parser.can_fetch("http://courier.test/news/1.html", names[0]))
+    # What newscrawl parses (the groups that may apply) gives the same verdict.
+    applicable = Protego.parse(applicable_groups(rules, names[0]))
+    assert applicable.can_fetch("http://courier.test/news/1.html", names[0]) == verdict
+    return verdict
 
 
 @pytest.mark.parametrize(
@@ -289,27 +296,27 @@ def test_a_site_whose_robots_txt_holds_too_many_wildcard_rules_is_not_crawled(tm
     assert result.returncode == 1
 
 
-def test_a_site_cannot_fill_the_crawlers_memory_with_its_sub_domains_robots_txt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """Before: every sub-domain's robots.txt of 500 KiB was parsed and kept, 4 MB
-    each (300 of them: a crawler of 1.3 GB, the whole crawl's limit being 2 GB),
-    and all 12 articles were fetched; then, with the rest refused, the crawl
-    still ended with exit code 0. Names come from tests/stub_resolver.py."""
+def crawl_sub_domains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: str, hosts: int = 12
+) -> tuple[list[str], subprocess.CompletedProcess[bytes]]:
+    """Crawl a front page linking to an article on each of `hosts` sub-domains,
+    all serving one robots.txt of 500 KiB of distinct rules (a parser keeps
+    each) for `group`, none forbidding /news/. Names come from
+    tests/stub_resolver.py. The site's hits, and the crawl's result."""
     root = tmp_path / "site"
     (root / "news").mkdir(parents=True)
-    # Distinct rules, as a parser keeps each; none forbids /news/.
-    rules, number = ["User-agent: *"], 0
+    rules, number = [f"User-agent: {group}"], 0
     while sum(len(line) + 1 for line in rules) < MAX_ROBOTS_BYTES - 40:
         rules.append(f"Disallow: /archive/{number}/")
         number += 1
     (root / "robots.txt").write_text("\n".join(rules) + "\n")
     site = FolderSite(root)
     port = site.url.split(":")[-1].strip("/")
-    hosts = range(12)
-    links = "".join(f"<a href='http://s{n}.news.test:{port}/news/{n}.html'>{n}</a>" for n in hosts)
+    links = "".join(
+        f"<a href='http://s{n}.news.test:{port}/news/{n}.html'>{n}</a>" for n in range(hosts)
+    )
     (root / "index.html").write_text(f"<html><body>{links}</body></html>")
-    for n in hosts:
+    for n in range(hosts):
         (root / "news" / f"{n}.html").write_text(ARTICLE.replace("Harbour vote", f"Vote {n}"))
     monkeypatch.setenv("PYTHONPATH", str(REPO))  # for the stub resolver
     try:
@@ -320,16 +327,58 @@ def test_a_site_cannot_fill_the_crawlers_memory_with_its_sub_domains_robots_txt(
         )  # fmt: skip
     finally:
         site.close()
+    return site.hits, result
+
+
+def test_a_site_cannot_fill_the_crawlers_memory_with_its_sub_domains_robots_txt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Before: every sub-domain's robots.txt of 500 KiB was parsed and kept, 4 MB
+    each (300 of them: a crawler of 1.3 GB, the whole crawl's limit being 2 GB),
+    and all 12 articles were fetched; then, with the rest refused, the crawl
+    still ended with exit code 0."""
+    hosts = 12
+    hits, result = crawl_sub_domains(tmp_path, monkeypatch, "*", hosts)
     err = result.stderr.decode()
     kept = MAX_SITE_ROBOTS_BYTES // MAX_ROBOTS_BYTES  # files: the front page's origin's is one
-    assert site.hits.count("/robots.txt") == len(hosts) + 1
-    assert len([hit for hit in site.hits if hit.startswith("/news/")]) == kept - 1, err
+    assert hits.count("/robots.txt") == hosts + 1
+    assert len([hit for hit in hits if hit.startswith("/news/")]) == kept - 1, err
     assert err.count(f"robots.txt files passed {MAX_SITE_ROBOTS_BYTES // 1024} KiB") == (
-        len(hosts) + 1 - kept
+        hosts + 1 - kept
     ), err
     # Pages lost to newscrawl's own limit: exit 1, and the summary says why.
-    assert f"the robots.txt of {len(hosts) + 1 - kept} of its hosts was past" in err
+    assert f"the robots.txt of {hosts + 1 - kept} of its hosts was past" in err
     assert result.returncode == 1, err
+
+
+def test_sub_domains_robots_txt_for_other_crawlers_cost_the_site_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Another crawler's groups are neither parsed nor kept (applicable_groups).
+    Before: the parser was given them all, 500 KiB a file (1.3 s of the event loop
+    each for 500 KiB of wildcard rules), counted against MAX_SITE_ROBOTS_BYTES:
+    5 of the 12 sub-domains' articles refused, exit 1."""
+    hosts = 12
+    hits, result = crawl_sub_domains(tmp_path, monkeypatch, "otherbot", hosts)
+    err = result.stderr.decode()
+    assert len([hit for hit in hits if hit.startswith("/news/")]) == hosts, err
+    assert "robots.txt files passed" not in err
+    assert result.returncode == 0, err
+
+
+def test_only_the_groups_that_may_apply_are_given_to_the_parser():
+    text = (
+        "Disallow: /before-any-group/\nUser-agent: otherbot\nDisallow: /*.doc$\n\n"
+        "User-agent: otherbot\nUser-agent: NewsCrawl/2\nDisallow: /shared/\n"
+        "User-agent: thirdbot\nCrawl-delay: 9\nUser-agent: *\nDisallow: /*.pdf$\n"
+    )
+    rules = applicable_groups(only_own_groups(text, ["newscrawl"]), "newscrawl")
+    assert rules.splitlines() == [
+        "User-agent: newscrawl",
+        "Disallow: /shared/",
+        "User-agent: *",
+        "Disallow: /*.pdf$",
+    ]
 
 
 def test_a_robots_txt_of_many_wildcard_rules_for_other_crawlers_is_obeyed(tmp_path: Path):
