@@ -6,13 +6,14 @@ served on 127.0.0.1, with a real SQLite store."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newscrawl.demo.server import QuietHandler
 from newscrawl.frontier import MAX_ATTEMPTS
 
 from .conftest import FAST, FolderSite, run, serving
-from .discovery_site import article_page, hub_page
+from .discovery_site import NEWS_NS, article_page, hub_page, news_entry
 
 SITEMAPS = 8
 FEEDS = 4
@@ -284,3 +285,40 @@ def test_the_articles_listed_since_a_budget_cut_come_before_its_backlog(tmp_path
     assert second.returncode == 1, second.stderr.decode()  # the backlog is not done yet
     assert {f"{slug}.html" for slug in fresh} <= _stored(db), second.stderr.decode()
     assert len(_stored(db)) == 2 * 9  # each run: 9 articles and the sitemap
+
+
+def test_a_backlog_past_the_crawls_window_is_too_old_not_left(tmp_path: Path) -> None:
+    """A backlog held back for a later run (one budget's worth is seeded) was
+    counted as left for it without its dates being looked at: with --max-age, URLs
+    the next run would drop as too old were 'left for the next run', and every run
+    exited 1 for them, for good."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    site = FolderSite(root)
+    try:
+        slugs = [f"old{n}" for n in range(ARTICLES_EACH)]
+        for slug in slugs:
+            _story(root, slug)
+        entries = "".join(
+            news_entry(site.url, slug, f"2026-01-{1 + n % 28:02d}", f"Story {slug}")
+            for n, slug in enumerate(slugs)
+        )
+        (root / "sitemap.xml").write_text(f'<?xml version="1.0"?>{NEWS_NS}{entries}</urlset>')
+        (tmp_path / "sites.toml").write_text(
+            f'[[site]]\nname = "post"\nsitemaps = ["{site.url}sitemap.xml"]\n', "utf-8"
+        )
+        db = tmp_path / "news.sqlite"
+        crawl = ("newscrawl", "crawl", "--sites", str(tmp_path / "sites.toml"), "--db", str(db),
+                 "-s", "NEWSCRAWL_MAX_PAGES_PER_SITE=10", *FAST)  # fmt: skip
+        assert run(*crawl).returncode == 1  # cut by the budget: a backlog left
+        _story(root, "fresh")
+        today = datetime.now(UTC).date().isoformat()
+        fresh = news_entry(site.url, "fresh", today, "A story of today")
+        (root / "sitemap.xml").write_text(f'<?xml version="1.0"?>{NEWS_NS}{fresh}</urlset>')
+        later = run(*crawl, "--max-age", "30d")  # the backlog is now too old
+    finally:
+        site.close()
+    err = later.stderr.decode()
+    assert "left for the next run" not in err, err
+    assert later.returncode == 0, err
+    assert "fresh.html" in _stored(db)

@@ -267,6 +267,18 @@ class NewsSpider(BaseNewsSpider):
             # pending, also where a sitemap lists it again: there it took that
             # room before the articles listed after it (a backlog of 16 took a
             # budget of 10, and the 5 articles published since were not fetched).
+            # What the window leaves out is too old, as article_request counts it,
+            # and takes no room: held back, it was "left for the next run", which
+            # would leave it out again, and every run exited 1 for it.
+            window = self.window_for(config)
+            current = []
+            for row in pending:
+                dated = parse_date(row.published)
+                if window is not None and dated is not None and dated < window:
+                    count_site(self.crawler, config.name, TOO_OLD)
+                else:
+                    current.append(row)
+            pending = current
             room = self.budget.room_for_backlog() or len(pending)
             held = [row.url for row in pending[room:]]
             self.backlog[config.name] = {canonicalize(url) for url in held}
