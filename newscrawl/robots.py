@@ -231,6 +231,8 @@ _HEADER_NAME = re.compile(r"(?:^|[\s(;])([A-Za-z][A-Za-z0-9_-]*)/\d")
 # How Protego (Scrapy's parser) spells a User-agent line: these fields, before a
 # colon or, without one, before the first space.
 _USER_AGENT_FIELDS = ("user-agent", "useragent", "user agent")
+# Its fields that apply to the whole site, not to a group: they end no group.
+_SITE_WIDE_FIELDS = ("sitemap", "sitemaps", "site-map", "host")
 
 
 def robots_names(explicit: object, user_agent: object) -> list[str]:
@@ -288,13 +290,32 @@ def only_own_groups(text: str, names: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _ends_agent_lines(line: str) -> bool:
+    """Whether `line`, no User-agent line, ends a group's run of User-agent lines
+    as the parser reads it: any field but the site-wide Sitemap and Host (also
+    as "Sitemap https://...", which it reads so). A line it cannot read as a
+    field (no colon) it skips; taken here as ending nothing, a group after it is
+    kept with the one before, which changes no verdict (the parser groups them
+    itself): where newscrawl and the parser disagreed the other way, a rule of
+    newscrawl's group was dropped."""
+    content = line.split("#", 1)[0].strip()
+    if ":" not in content:
+        return False
+    field, value = content.split(":", 1)
+    if field.strip().lower() in _SITE_WIDE_FIELDS:
+        return False
+    salvaged = value and not value[0].isspace()  # "Sitemap https://...", as the parser reads it
+    return not (salvaged and content.split()[0].lower() in _SITE_WIDE_FIELDS)
+
+
 def applicable_groups(rules: str, user_agent: str) -> str:
     """robots.txt `rules` (as only_own_groups wrote them) with only the groups
     that may apply to `user_agent`: its own and "*". The parser parses every
     group it is given, whether or not it ever checks its rules: 500 KiB of
     wildcard rules for another crawler took 1.3 s of the event loop to parse,
     and were kept for the run. As the parser reads groups: a User-agent line
-    after another line begins one; lines before the first group apply to none."""
+    after a line of another field (_ends_agent_lines) begins one; lines before
+    the first group apply to none."""
     kept: list[str] = []
     applies, in_agents = False, False
     for line in rules.splitlines():
@@ -304,7 +325,7 @@ def applicable_groups(rules: str, user_agent: str) -> str:
         if value is not None:
             applies = (applies and in_agents) or value.lower() in ("*", user_agent)
             in_agents = True
-        else:
+        elif _ends_agent_lines(line):
             in_agents = False
         if applies:
             kept.append(line)

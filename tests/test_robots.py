@@ -400,3 +400,17 @@ def test_a_robots_txt_of_many_wildcard_rules_for_other_crawlers_is_obeyed(tmp_pa
         site.close()
     assert "/news/harbour-vote.html" in site.hits, result.stderr.decode()
     assert result.returncode == 0, result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    "between",
+    ["Host: courier.test", "Sitemap: http://courier.test/s.xml", "Sitemap http://courier.test/s.xml",
+     "noindex /news/"],
+)  # fmt: skip
+def test_a_site_wide_or_unreadable_line_does_not_end_a_groups_user_agents(between: str):
+    """The parser reads a User-agent line after Host, Sitemap or a line it cannot
+    read as one group with the User-agent lines before it: the other crawler's
+    rule below is newscrawl's too. Before, applicable_groups began a new group
+    there and dropped it: the page was allowed (`allowed` compares both)."""
+    text = f"User-agent: newscrawl\n{between}\nUser-agent: otherbot\nDisallow: /news/\n"
+    assert not allowed(text)
