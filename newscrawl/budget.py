@@ -29,6 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 
+from newscrawl.runlog import count_site
+from newscrawl.vocabulary import REQUESTS_SENT
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request
@@ -125,3 +128,4 @@ class BudgetGate:
         if not budget.may_send(site):
             raise IgnoreRequest(OVER_BUDGET_REASON)
         budget.charge(site)
+        count_site(self.crawler, site, REQUESTS_SENT)

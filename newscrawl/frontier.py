@@ -18,6 +18,7 @@ from newscrawl.database import database_errors
 from newscrawl.items import ArticleItem
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError, content_hash
 from newscrawl.urls import canonicalize
+from newscrawl.vocabulary import REQUESTS_SENT
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -32,6 +33,9 @@ __all__ = [
 
 # A URL that failed this many times is left alone until `state --reset`.
 MAX_ATTEMPTS = 3
+# How many runs back `last_served` looks: a site none of them served is as one
+# never served (and reading a year of hourly runs' counts would cost seconds).
+RECENT_RUNS = 100
 # Why a fetched page gave no article, when the same URL may give one later: an
 # empty or broken answer (a CDN's hiccup), a stub ("More to follow."), a worker
 # that ran out of time or memory on a busy machine, a date older than one run's
@@ -309,6 +313,17 @@ class Frontier:
         ):
             history[run_id][counter] = value
         return [history[run_id] for run_id in ids]
+
+    def last_served(self, sites: Iterable[str]) -> dict[str, int]:
+        """Of `sites`, those one of the last RECENT_RUNS runs sent a request to
+        (counted REQUESTS_SENT), by the id of the last such run."""
+        rows = self._read(
+            "SELECT site, max(run_id) FROM run_counts WHERE run_id >"
+            " (SELECT coalesce(max(id), 0) FROM runs) - ? AND counter = ? GROUP BY site",
+            (RECENT_RUNS, REQUESTS_SENT),
+        )
+        wanted = set(sites)
+        return {site: run_id for site, run_id in rows if site in wanted}
 
     def last_run_counts(
         self, site: str | None = None

@@ -61,6 +61,7 @@ __all__ = [
     "PATTERN_TIMEOUTS",
     "PREFIX",
     "RECLEANED",
+    "REQUESTS_SENT",
     "RETRY_AFTER_PAUSES",
     "ROBOTS",
     "ROBOTS_TOO_COSTLY",
@@ -165,6 +166,9 @@ LOOP_MAX_HELD_MS = "newscrawl/loop/max_held_ms"
 # line and the stats file.
 
 FETCHED = "pages_fetched"  # pages received (2xx), articles and hubs
+# Requests the page budget charged (pages, sitemaps, feeds): whom a run served
+# (newscrawl/budget.py), so that the next seeds first those it did not.
+REQUESTS_SENT = "requests_sent"
 STORED = "stored"  # articles committed to the store, new or changed
 UNCHANGED = "unchanged"  # articles fetched again and committed, their text unchanged
 SENT_TO_WRITER = "sent_to_writer"  # a writer cluster's worker: articles sent to the writer

@@ -247,6 +247,48 @@ def test_a_crawl_cap_shared_by_sites_leaves_none_of_them_out(tmp_path: Path) -> 
             site.close()
 
 
+def test_a_cap_smaller_than_the_sites_sitemaps_serves_each_site_in_turn(tmp_path: Path) -> None:
+    """Sites were seeded in the sites file's order every run: with a --max-pages
+    smaller than what their sitemaps cost, the first sites took it run after run,
+    and the last ones were never sent a request (found by a review: twelve sites,
+    --max-pages 6, the last six served in none of three runs). The sites the
+    last runs served least recently now come first."""
+    names = [f"s{n}" for n in range(6)]
+    sites = {}
+    for name in names:
+        (tmp_path / name / "news").mkdir(parents=True)
+        sites[name] = FolderSite(tmp_path / name)
+    try:
+        lines = []
+        for name, site in sites.items():
+            for n in range(2):
+                _story(site.root, f"{name}n{n}")
+            urls = "".join(
+                f"<url><loc>{site.url}news/{name}n{n}.html</loc></url>" for n in range(2)
+            )
+            (site.root / "sitemap.xml").write_text(f"{URLSET}{urls}</urlset>", "utf-8")
+            lines.append(f'[[site]]\nname = "{name}"\nsitemaps = ["{site.url}sitemap.xml"]\n')
+        (tmp_path / "sites.toml").write_text("\n".join(lines), "utf-8")
+        db = tmp_path / "news.sqlite"
+        served: list[set[str]] = []
+        for _ in range(2):
+            for site in sites.values():
+                site.hits.clear()
+            result = run(
+                "newscrawl", "crawl", "--sites", str(tmp_path / "sites.toml"), "--db", str(db),
+                "--max-pages", "3", *FAST,
+            )  # fmt: skip
+            assert result.returncode == 1, result.stderr.decode()  # cut by the cap
+            served.append(
+                {name for name, site in sites.items() if set(site.hits) - {"/robots.txt"}}
+            )
+    finally:
+        for site in sites.values():
+            site.close()
+    assert all(len(run_served) <= 3 for run_served in served), served  # the cap holds
+    assert served[0] | served[1] == set(names), served  # each site served in one of two runs
+
+
 def test_the_articles_listed_since_a_budget_cut_come_before_its_backlog(tmp_path: Path) -> None:
     """Found by an attack on scheduled crawls: a run cut by the site's page budget
     left 16 articles pending; the next run seeded them all before its sitemap was

@@ -32,7 +32,7 @@ from newscrawl.discovery import (
 )
 from newscrawl.dupefilter import URLDupeFilter
 from newscrawl.feeds import replaces_json_lines
-from newscrawl.frontier import KnownURL, PendingURL
+from newscrawl.frontier import Frontier, KnownURL, PendingURL
 from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
 from newscrawl.pagereader import PageReader
@@ -220,6 +220,8 @@ class NewsSpider(BaseNewsSpider):
         # Sitemap lines. (With it, the robots middleware hands them over.)
         read_robots = not self.crawler.settings.getbool("ROBOTSTXT_OBEY")
         try:
+            if store is not None:
+                seeding = _least_recently_served_first(seeding, store)
             for config in seeding:
                 if store is not None:
                     self.known[config.name] = store.known_articles(config.name)
@@ -721,3 +723,15 @@ class NewsSpider(BaseNewsSpider):
             if (site, pattern) not in self.url_patterns_warned:
                 self.url_patterns_warned.add((site, pattern))
                 logger.warning("%s", url_timeout_warning(site, pattern, where))
+
+
+def _least_recently_served_first(sites: list[SiteConfig], store: Frontier) -> list[SiteConfig]:
+    """`sites` in the order to seed them: those the last runs sent no request to
+    first, then the one served longest ago, and so on (the sites file's order
+    among equals). Seeded in the file's order every run, a page budget smaller
+    than what the sites' sitemaps cost went to the first sites run after run:
+    with twelve sites and --max-pages 6, the last six were sent no request in
+    three runs (found by a review)."""
+    served = store.last_served(site.name for site in sites)
+    return sorted(sites, key=lambda site: served.get(site.name, 0))
+
