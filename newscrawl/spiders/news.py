@@ -734,4 +734,3 @@ def _least_recently_served_first(sites: list[SiteConfig], store: Frontier) -> li
     three runs (found by a review)."""
     served = store.last_served(site.name for site in sites)
     return sorted(sites, key=lambda site: served.get(site.name, 0))
-
