@@ -967,6 +967,81 @@ def _page_that_outlasts_a_worker() -> bytes:
     ).encode()
 
 
+def test_a_big_page_waiting_for_a_worker_holds_back_no_other_sites_downloads(tmp_path: Path):
+    """Scrapy sends no request to any site while the responses its callbacks hold
+    pass SCRAPER_SLOT_MAX_ACTIVE_SIZE (5 MB by default), and a page waits in a
+    callback while a worker reads it: one page of 6 MB that took a worker its
+    whole time bound stopped every site's downloads for that time (found under
+    load, where a healthy site beside four heavy pages kept 71% of its pace). The
+    healthy site's requests go on while it is read."""
+    import itertools
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler
+
+    from .conftest import serving
+
+    timeout = 6  # seconds of a worker's CPU: the site stood still 5 s for it
+    slow = _page_that_outlasts_a_worker().replace(
+        b"</html>", b"<!-- " + b"padding " * 600_000 + b"--></html>"
+    )
+    assert 5_000_000 < len(slow) < 8_000_000  # past Scrapy's bound, within what is read
+    pages = 60  # 12 s of the healthy site, paced at 0.2 s
+    healthy_times: list[float] = []
+    lock = threading.Lock()
+
+    class Hostile(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                self.send_error(404)
+                return
+            if self.path == "/":
+                body = (
+                    b"<html><body><a href='/story-of-the-tram-depot-day.html'>x</a></body></html>"
+                )
+            else:
+                time.sleep(1.5)  # while the healthy site is well under way
+                body = slow
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    class Healthy(Hostile):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                self.send_error(404)
+                return
+            with lock:
+                healthy_times.append(time.monotonic())
+            if self.path == "/":
+                links = "".join(f"<a href='/p{n}.html'>{n}</a>" for n in range(pages))
+                body = f"<html><body>{links}</body></html>".encode()
+            else:
+                body = b"<html><body><p>A short page of the healthy site.</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    with serving(Hostile) as hostile, serving(Healthy) as healthy:
+        result = run(
+            "newscrawl", "crawl", f"{hostile}/", f"{healthy}/", "--workers", "2", *FAST,
+            "-s", f"NEWSCRAWL_EXTRACT_TIMEOUT={timeout}", "-s", "DOWNLOAD_DELAY=0.2",
+            "-s", "AUTOTHROTTLE_ENABLED=False", timeout=300,
+        )  # fmt: skip
+    assert "Traceback" not in result.stderr.decode(), result.stderr.decode()
+    assert len(healthy_times) == pages + 1, len(healthy_times)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(healthy_times)]
+    # Paced at 0.2 s; a busy machine's event loop adds some, not seconds.
+    assert max(gaps) < timeout / 2, [round(gap, 1) for gap in gaps]
+
+
 def test_a_site_whose_pages_outlast_the_workers_is_read_no_more_after_the_limit(
     site_url: str, tmp_path: Path
 ):
