@@ -91,6 +91,12 @@ def _non_negative_int(value: Any) -> int:
 MIN_WORKER_MEMORY_MB = 384
 
 
+# The largest limit: 1 TiB of address space. setrlimit(2) takes at most 2**63 - 1
+# bytes, and a number of MB past that stopped every worker as it started
+# (OverflowError, a traceback each, exit 5); 0 is the way to say "no limit".
+MAX_WORKER_MEMORY_MB = 1024 * 1024
+
+
 def _worker_memory(value: Any) -> int:
     number = int(value)
     if number != 0 and number < MIN_WORKER_MEMORY_MB:
@@ -98,6 +104,8 @@ def _worker_memory(value: Any) -> int:
             f"must be 0 (no limit) or at least {MIN_WORKER_MEMORY_MB}: a worker needs"
             " about 290 MiB of address space before it reads a page"
         )
+    if number > MAX_WORKER_MEMORY_MB:
+        raise ValueError(f"must be at most {MAX_WORKER_MEMORY_MB} (1 TiB), or 0 for no limit")
     return number
 
 
@@ -108,12 +116,24 @@ def _positive_int(value: Any) -> int:
     return number
 
 
+# The longest time a NEWSCRAWL_* setting in seconds may give. The timers that keep
+# these times (setitimer(2) of an extraction worker, the stop watchdog's thread)
+# take at most about 9.2e9 s: NEWSCRAWL_EXTRACT_TIMEOUT=1e10 failed in every
+# worker, each page with a traceback, and the crawl exited 0 having stored
+# nothing; NEWSCRAWL_STOP_TIMEOUT=1e10 killed the watchdog with a traceback at
+# the first Ctrl-C. Thirty days is past any timeout meant for a crawl; where
+# "no limit" is meant, these settings say 0.
+MAX_SECONDS = 30 * 24 * 3600
+
+
 def _finite_float(value: Any) -> float:
     # float() reads "inf" and "nan" too: nan passes every comparison, and an
     # endless timeout or wait is no setting a crawl can keep.
     number = float(value)
     if not math.isfinite(number):
         raise ValueError("must be a finite number")
+    if number > MAX_SECONDS:
+        raise ValueError(f"must be at most {MAX_SECONDS:g} seconds (30 days)")
     return number
 
 

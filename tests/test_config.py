@@ -1,7 +1,11 @@
+from pathlib import Path
+
 import pytest
 from scrapy.settings import Settings
 
 from newscrawl.config import ConfigError, NewscrawlConfig
+
+from .conftest import FAST, run
 
 
 def settings(**values) -> Settings:
@@ -59,3 +63,30 @@ def test_values_are_converted():
 def test_bad_values_name_the_setting(name, value, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         NewscrawlConfig.from_settings(settings(**{name: value}))
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        # setitimer(2) in every worker failed (OverflowError), each page a traceback,
+        # and the crawl exited 0 having stored nothing.
+        ("NEWSCRAWL_EXTRACT_TIMEOUT=1e10", "must be at most 2.592e+06 seconds"),
+        # The stop watchdog's thread died at the first Ctrl-C, with a traceback.
+        ("NEWSCRAWL_STOP_TIMEOUT=1e10", "must be at most 2.592e+06 seconds"),
+        # setrlimit(2) refused it in every worker as it started: exit 5, tracebacks.
+        ("NEWSCRAWL_WORKER_MEMORY_MB=99999999999999999", "must be at most 1048576"),
+    ],
+)
+def test_a_setting_too_big_for_its_timer_or_limit_stops_the_crawl_before_it_starts(
+    site_url: str, tmp_path: Path, setting: str, said: str
+):
+    result = run(
+        "newscrawl", "crawl", site_url, "--db", str(tmp_path / "a.sqlite"),
+        "--workers", "1", "-s", setting, *FAST,
+    )  # fmt: skip
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    name = setting.split("=")[0]
+    assert stderr.strip().splitlines()[-1].startswith(f"newscrawl: error: setting {name}="), stderr
+    assert said in stderr
