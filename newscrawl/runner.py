@@ -29,7 +29,7 @@ from newscrawl.scrapyvalues import check_guards, check_scrapy_values
 from newscrawl.storage import ArticleStore
 from newscrawl.storelock import StoreLock
 from newscrawl.urls import requested_url
-from newscrawl.vocabulary import START_ERROR, START_FAILED
+from newscrawl.vocabulary import ITEM_ERRORS, START_ERROR, START_FAILED
 
 __all__ = [
     "CrawlReport",
@@ -202,6 +202,15 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
     def dropped(item: Any, response: Any, exception: BaseException, spider: Any) -> None:
         report.failures[requested_url(response)] = getattr(exception, "reason", str(exception))
 
+    def item_failed(item: Any, response: Any, failure: Failure, spider: Any) -> None:
+        # Not DropItem (a reason counted where it is raised): an error no pipeline
+        # meant, its article lost for this run. Scrapy has logged it.
+        if crawler.stats is not None:
+            crawler.stats.inc_value(ITEM_ERRORS)
+        error = failure.value
+        reason = _one_line(error) if isinstance(error, BaseException) else "unknown error"
+        report.failures[requested_url(response)] = f"item_error: {reason}"
+
     start_error: list[str] = []
 
     def start_failed(failure: Failure) -> None:
@@ -216,6 +225,7 @@ def _crawl(spider_name: str, spider_args: Mapping[str, Any], settings: Settings)
 
     crawler.signals.connect(scraped, signal=signals.item_scraped)
     crawler.signals.connect(dropped, signal=signals.item_dropped)
+    crawler.signals.connect(item_failed, signal=signals.item_error)
     process.crawl(crawler, **spider_args).addErrback(start_failed)
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)

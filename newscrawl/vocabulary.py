@@ -35,6 +35,7 @@ __all__ = [
     "FETCH_FAILED",
     "FINISHED",
     "HTTP_ERROR",
+    "ITEM_ERRORS",
     "KNOWN",
     "LINKS_CUT",
     "LINKS_TOO_LONG",
@@ -71,6 +72,7 @@ __all__ = [
     "SENT_TO_WRITER",
     "SHUTDOWN",
     "SITE_STATS",
+    "SPIDER_ERRORS",
     "START_ERROR",
     "START_FAILED",
     "STATS_COLUMNS",
@@ -127,6 +129,12 @@ STORE_ERROR = "newscrawl/store/error"  # the message of the write that stopped t
 # Failed store writes. A cluster worker acknowledges no request once it is set:
 # their articles may not be stored.
 WRITE_ERRORS = "newscrawl/store/write_errors"
+# Articles an item pipeline failed on with an unexpected error (an operator's own
+# pipeline among them): Scrapy logs each and counts none, and a crawl whose every
+# article was lost that way exited 0.
+ITEM_ERRORS = "newscrawl/item_errors"
+# Pages whose callback raised an unexpected error: Scrapy's own count.
+SPIDER_ERRORS = "spider_exceptions/count"
 RECLEANED = "newscrawl/store/recleaned"  # rows the end-of-run re-clean changed
 # Sitemaps and feeds read with entries: a run that fetched no page but read them
 # found nothing new, which is no failure.

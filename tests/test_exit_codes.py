@@ -761,3 +761,35 @@ def test_a_run_that_fetched_no_page_is_quiet_only_if_its_sitemaps_listed_stored_
     assert outcome(read=1, gone=2) == 1  # every listed article failed
     assert outcome(read=1, offsite=10) == 1  # the site moved
     assert outcome() == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        (
+            'ITEM_PIPELINES={"tests.operator_components.FailingPipeline": 100}',
+            "1 articles were lost to an error in an item pipeline",
+        ),
+        (
+            'SPIDER_MIDDLEWARES={"tests.operator_components.FailingSpiderMiddleware": 100}',
+            "1 pages failed with an unexpected error",
+        ),
+    ],
+)
+def test_an_article_lost_to_an_unexpected_error_exits_1_and_says_so(
+    small_site: str, tmp_path: Path, setting: str, said: str
+):
+    """Scrapy logs such an error and goes on; the crawl exited 0 (a cron run
+    printed only the traceback, or, lost in a pipeline, every article of a run
+    whose every article was lost: "0 stored from 201 pages fetched", exit 0)."""
+    db = tmp_path / "n.sqlite"
+    result = subprocess.run(
+        [str(BIN / "newscrawl"), "crawl", small_site, "--db", str(db), "-s", setting,
+         "-L", "WARNING", *FAST],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},  # (the components' module)
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    stderr = result.stderr.decode()
+    assert result.returncode == 1, stderr
+    assert f"newscrawl: warning: {said} (see the log)" in stderr
+    assert rows(db) == ARTICLES - 1  # the others stored, and committed

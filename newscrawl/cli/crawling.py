@@ -297,6 +297,12 @@ def losses(report: Any) -> list[str]:
                 " reads (too many wildcard rules, or too much for one site); their pages"
                 " were not asked for"
             )
+    # Errors no code meant (a bug, or an operator's own pipeline that failed): the
+    # log has each one's traceback; the run lost those pages' articles.
+    if failed := report.stats.get(v.SPIDER_ERRORS):
+        found.append(f"{failed} pages failed with an unexpected error (see the log)")
+    if failed := report.stats.get(v.ITEM_ERRORS):
+        found.append(f"{failed} articles were lost to an error in an item pipeline (see the log)")
     if unreadable := report.stats.get(v.CLUSTER_UNREADABLE):
         found.append(
             f"{unreadable} queued requests could not be read (sent by another newscrawl"
