@@ -54,10 +54,17 @@ def listed_as_changed(
     since: a stamp after that fetch, and not in the future. A stamp in the future
     (9999-12-31, a CMS writing its next scheduled update, a wrong time zone) is no
     change yet: taken for one, it had the article fetched again on every run, for
-    ever. Once its time has come, it is compared as any other."""
-    if lastmod is None or fetched is None:
+    ever. Once its time has come, it is compared as any other.
+
+    A fetch time in the future is no time at all: a clock that ran ahead (set to
+    a wrong year, then put right) stamped it, and compared as it stands it hid
+    every change the sitemap listed until that date came, a year of updates lost
+    for a clock wrong for a day. Such an article is listed as changed: fetched
+    once more, it gets a true fetch time."""
+    now = now or datetime.now(UTC)
+    if lastmod is None or fetched is None or lastmod > now:
         return False
-    return fetched < lastmod <= (now or datetime.now(UTC))
+    return fetched < lastmod or fetched > now
 
 
 def not_modified(crawler: Crawler, failure: Failure) -> bool:
