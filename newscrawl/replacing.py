@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["clashing_output", "is_stream", "not_an_output", "output_file", "replacing"]
+
+
+# How a temporary file of `replacing` ends: what tells it from a user's files.
+PARTIAL_SUFFIX = ".partial"
+# A temporary file left unlocked this long has lost its writer (killed: SIGKILL,
+# a power cut), not just been made by one that has yet to lock it.
+ABANDONED_AFTER_SECONDS = 60
 
 
 @contextlib.contextmanager
@@ -27,17 +36,56 @@ def replacing(path: Path, prefix: str | None = None, mode: int = 0o600) -> Itera
     """A temporary file beside `path` (named `prefix`..., by default ".name."),
     to write; it replaces `path`, with permissions `mode`, when the block ends
     without an error, and is removed either way. Raises OSError when any of that
-    fails."""
+    fails.
+
+    The temporary file is locked (flock) while it is written. A process killed
+    while it wrote one cannot remove it: each `newscrawl export` that a cron
+    job's timeout killed left its half-written copy beside the output, as large
+    as the export, for ever. The next write of the same path removes those whose
+    lock is gone."""
     folder = path.parent
-    handle, name = tempfile.mkstemp(prefix=prefix or f".{path.name}.", dir=folder)
-    os.close(handle)
+    prefix = prefix or f".{path.name}."
+    _remove_abandoned(folder, prefix)
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=PARTIAL_SUFFIX, dir=folder)
     partial = Path(name)
     try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # (mkstemp's file: nobody else has it open)
         yield partial
         partial.chmod(mode)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+        os.close(handle)
+
+
+def _remove_abandoned(folder: Path, prefix: str) -> None:
+    """Remove the temporary files of `replacing` with `prefix` in `folder` that no
+    live process writes: unlocked, and not new. What cannot be looked at stays."""
+    now = time.time()
+    try:
+        with os.scandir(folder) as found:
+            entries = [e for e in found if e.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.endswith(PARTIAL_SUFFIX):
+            continue
+        try:
+            descriptor = os.open(
+                entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+            )
+        except OSError:
+            continue
+        try:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < ABANDONED_AFTER_SECONDS:
+                continue
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            Path(entry.path).unlink()  # locked by us: no writer can have it now
+        except OSError:
+            continue  # its writer holds it (BlockingIOError), or it went meanwhile
+        finally:
+            os.close(descriptor)
 
 
 @contextlib.contextmanager

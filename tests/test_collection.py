@@ -4,13 +4,17 @@ every bad input as one line and exit 2."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import select
 import shutil
+import signal
+import sqlite3
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -296,3 +300,55 @@ def test_extract_of_a_folder_reads_every_html_file_under_it(tmp_path: Path):
     )  # fmt: skip
     (tmp_path / "empty").mkdir()
     assert_one_line_error(run("newscrawl", "extract", str(tmp_path / "empty")), "no .html")
+
+
+# A process writing `sys.argv[1]` as newscrawl writes an output (newscrawl.replacing):
+# killed with SIGKILL half-way, or, given "hold", holding its copy until its stdin ends.
+_HALF_WRITTEN = """
+import os, signal, sys
+from pathlib import Path
+from newscrawl.replacing import output_file
+with output_file(Path(sys.argv[1])) as partial:
+    partial.write_text('{"title": "half of an expo')
+    print(partial, flush=True)
+    if sys.argv[2:] == ["hold"]:
+        sys.stdin.read()
+    else:
+        os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_an_export_removes_the_copies_of_killed_exports_and_keeps_a_live_ones(
+    store: str, tmp_path: Path
+):
+    """Each export killed while it wrote (a cron job's timeout) left its copy,
+    as large as the export, beside the output for ever."""
+    output = tmp_path / "news.jsonl"
+    killed = subprocess.run(
+        [sys.executable, "-c", _HALF_WRITTEN, str(output)],
+        cwd=REPO, capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL
+    left = Path(killed.stdout.decode().strip())
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HALF_WRITTEN, str(output), "hold"],
+        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        held = Path(holder.stdout.readline().decode().strip())
+        # Both from some minutes ago: only a lock tells the live one.
+        for path in (left, held):
+            assert path.exists()
+            os.utime(path, (path.stat().st_atime - 600, path.stat().st_mtime - 600))
+        done = run("newscrawl", "export", "--db", store, "-o", str(output))
+        assert done.returncode == 0, done.stderr.decode()
+        assert not left.exists()
+        assert held.exists()
+        with contextlib.closing(sqlite3.connect(store)) as db:
+            (stored,) = db.execute("SELECT count(*) FROM articles").fetchone()
+        assert len(lines(output.read_bytes())) == stored
+    finally:
+        holder.communicate(b"", timeout=60)
+    assert not held.exists()  # its writer ended and replaced the output with it
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["news.jsonl"]
