@@ -582,6 +582,7 @@ class ArticleStore:
         self.path = path  # what messages name: the file, or the URL without its password
         self.pending = 0  # rows written since the last commit
         self.stories = StoryIndex(connection)  # duplicate_of, kept with every text written
+        self.read_only = False  # opened by `open_read_only`: closing writes nothing
 
     @classmethod
     def open(cls, target: str | Path, call_limit: float = DEFAULT_CALL_LIMIT) -> ArticleStore:
@@ -620,6 +621,46 @@ class ArticleStore:
             connection.close()
             raise
         return cls(connection, path)
+
+    @classmethod
+    def open_read_only(cls, path: Path) -> ArticleStore:
+        """Open a SQLite store that this process cannot write, to read it: on a
+        read-only file system (a snapshot, a backup) or another user's store.
+        `open` failed there ("unable to open database file"): it sets WAL mode and
+        may upgrade the schema, and SQLite reads a WAL store only beside its -shm
+        file, which it cannot make in a folder it cannot write. With no -wal
+        file beside it (no writer has it open, none left writes unchecked), such
+        a store is read as immutable, without one. A schema older than this
+        newscrawl's cannot be upgraded here: StorageError, saying so."""
+        shown = path
+        try:
+            beside = [path.with_name(path.name + end) for end in ("-wal", "-shm")]
+            unshared = not any(f.exists() for f in beside) and not os.access(path.parent, os.W_OK)
+            mode = "immutable=1" if unshared else "mode=ro"
+            connection = sqlite3.connect(
+                f"{path.resolve().as_uri()}?{mode}", uri=True, check_same_thread=False
+            )
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open database {shown}: {exc}") from None
+        try:
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+            if version > SCHEMA_VERSION:
+                raise StorageError(_newer_schema(path, version))
+            if version < SCHEMA_VERSION:
+                raise StorageError(
+                    f"cannot open database {shown}: its schema (version {version}) is older"
+                    f" than this newscrawl's ({SCHEMA_VERSION}), and it cannot be written"
+                    " here to upgrade it"
+                )
+        except sqlite3.Error as exc:
+            connection.close()
+            raise StorageError(f"cannot open database {shown}: {exc}") from None
+        except StorageError:
+            connection.close()
+            raise
+        store = cls(connection, path)
+        store.read_only = True
+        return store
 
     @staticmethod
     def check(target: str | Path) -> None:
@@ -1136,7 +1177,11 @@ class ArticleStore:
         self.pending = 0
 
     def close(self) -> None:
-        """Settle the stories left unsettled, commit, close."""
+        """Settle the stories left unsettled, commit, close (a store open read-only:
+        only close)."""
+        if self.read_only:
+            self.connection.close()
+            return
         try:
             self.settle_stories()
             self.commit()

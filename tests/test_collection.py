@@ -352,3 +352,56 @@ def test_an_export_removes_the_copies_of_killed_exports_and_keeps_a_live_ones(
         holder.communicate(b"", timeout=60)
     assert not held.exists()  # its writer ended and replaced the output with it
     assert sorted(path.name for path in tmp_path.iterdir()) == ["news.jsonl"]
+
+
+def _read_only(folder: Path, *command: str) -> subprocess.CompletedProcess[bytes]:
+    """`command` run where `folder` is a read-only file system (a bind mount of
+    it, remounted read-only, in a mount namespace of its own: nobody else sees
+    it); the test is skipped where such a namespace cannot be made."""
+    script = ('mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" || exit 99; '
+              'touch "$0/probe" 2>/dev/null && exit 98; exec "$@"')  # fmt: skip
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no unshare(1) here")
+    result = subprocess.run(
+        [unshare, "-rm", "sh", "-c", script, str(folder), *command],
+        cwd=REPO, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    if result.returncode in (98, 99) or b"unshare:" in result.stderr:
+        pytest.skip(f"no read-only mount here: {result.stderr.decode().strip()}")
+    return result
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("stats",),
+        ("search", "harbour"),
+        ("export", "--format", "jsonl", "-o", "-"),
+        ("state", "--site", "127.0.0.1"),
+    ],
+)
+def test_a_store_on_a_read_only_file_system_can_be_read(
+    store: str, tmp_path: Path, command: tuple[str, ...]
+):
+    """A snapshot, a backup mount, another user's store: every reading command
+    failed with "cannot open database ...: unable to open database file" (SQLite
+    reads a WAL store beside its -shm file, which it could not make there)."""
+    folder = tmp_path / "snapshot"
+    folder.mkdir()
+    shutil.copy(store, folder / "news.sqlite")
+    db = str(folder / "news.sqlite")
+    name, *rest = command
+    if name == "state":  # the site's name: host and port
+        with contextlib.closing(sqlite3.connect(db)) as connection:
+            (site,) = connection.execute("SELECT site FROM articles LIMIT 1").fetchone()
+        rest = ["--site", site]
+    writable = run("newscrawl", name, "--db", db, *rest)
+    assert writable.returncode == 0, writable.stderr.decode()
+    shutil.copy(store, folder / "news.sqlite")  # as it was: no -wal, no -shm beside it
+    for beside in ("news.sqlite-wal", "news.sqlite-shm"):
+        (folder / beside).unlink(missing_ok=True)
+    result = _read_only(folder, str(BIN / "newscrawl"), name, "--db", db, *rest)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == writable.stdout
+    assert sorted(p.name for p in folder.iterdir()) == ["news.sqlite"]

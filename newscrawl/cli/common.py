@@ -275,7 +275,11 @@ def open_store(database: Path | str, *, writes: bool) -> Iterator[ArticleStore]:
     try:
         if lock is not None:
             lock.acquire()
-        store = ArticleStore.open(database)
+        if not writes and isinstance(database, Path) and not _writable(database):
+            # A store on a read-only file system, or another user's: read as it is.
+            store = ArticleStore.open_read_only(database)
+        else:
+            store = ArticleStore.open(database)
     except StorageError as exc:
         if lock is not None:
             lock.release()
@@ -290,6 +294,13 @@ def open_store(database: Path | str, *, writes: bool) -> Iterator[ArticleStore]:
         store.connection.close()
         if lock is not None:
             lock.release()
+
+
+def _writable(database: Path) -> bool:
+    """Whether this process may write the SQLite file `database` and make its -wal
+    and -shm files beside it (access(2): a read-only file system says no, to root
+    as well)."""
+    return os.access(database, os.W_OK) and os.access(database.parent, os.W_OK)
 
 
 def check_site(store: ArticleStore, site: str | None) -> None:
