@@ -405,3 +405,17 @@ def test_a_store_on_a_read_only_file_system_can_be_read(
     assert result.returncode == 0, result.stderr.decode()
     assert result.stdout == writable.stdout
     assert sorted(p.name for p in folder.iterdir()) == ["news.sqlite"]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_json_lines_on_standard_output_are_utf8_whatever_the_locale(store: str, encoding: str):
+    """A cron job or service with a Latin-1 locale: `search` ended in a
+    UnicodeEncodeError traceback at its first snippet (its "..." is U+2026)."""
+    result = subprocess.run(
+        [str(BIN / "newscrawl"), "search", "the", "--db", store],
+        cwd=REPO, env={**os.environ, "PYTHONIOENCODING": encoding},
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    hits = lines(result.stdout)  # decoded as UTF-8
+    assert any("\u2026" in hit["snippet"] for hit in hits), hits

@@ -4,14 +4,16 @@ and the store of an existing database opened for one command."""
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
+import io
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from newscrawl.config import NewscrawlConfig
@@ -115,11 +117,33 @@ def guarded_stdout() -> Iterator[None]:
         yield
         return
     stream = sys.stdout
+    encoding = _as_utf8(stream)
     sys.stdout = _GuardedStdout(stream)
     try:
         yield
     finally:
         sys.stdout = stream
+        if encoding is not None:
+            with contextlib.suppress(OSError, ValueError):
+                cast(io.TextIOWrapper, stream).reconfigure(encoding=encoding)
+
+
+def _as_utf8(stream: Any) -> str | None:
+    """Have `stream` write UTF-8, whatever the locale says: what the commands print
+    is JSON Lines (and CSV with its UTF-8 byte-order mark), which is UTF-8, and a
+    cron job or service with a Latin-1 locale (or PYTHONIOENCODING=latin-1) ended
+    `newscrawl search` in a UnicodeEncodeError traceback at its first snippet
+    ("..." is U+2026). Returns the encoding it had, if it was changed."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding or not hasattr(stream, "reconfigure"):
+        return None
+    try:
+        if codecs.lookup(encoding).name == "utf-8":
+            return None
+        stream.reconfigure(encoding="utf-8")
+    except (LookupError, OSError, ValueError):
+        return None
+    return str(encoding)
 
 
 def flush_stdout() -> None:
