@@ -977,7 +977,6 @@ def test_a_big_page_waiting_for_a_worker_holds_back_no_other_sites_downloads(tmp
     import itertools
     import threading
     import time
-    from http.server import BaseHTTPRequestHandler
 
     from .conftest import serving
 
@@ -990,44 +989,29 @@ def test_a_big_page_waiting_for_a_worker_holds_back_no_other_sites_downloads(tmp
     healthy_times: list[float] = []
     lock = threading.Lock()
 
-    class Hostile(BaseHTTPRequestHandler):
+    class Hostile(OddSiteHandler):
         def do_GET(self) -> None:
             if self.path == "/robots.txt":
-                self.send_error(404)
-                return
-            if self.path == "/":
-                body = (
-                    b"<html><body><a href='/story-of-the-tram-depot-day.html'>x</a></body></html>"
-                )
+                self.send_empty(404)
+            elif self.path == "/":
+                self.send_page(b"<a href='/story-of-the-tram-depot-day.html'>x</a>")
             else:
                 time.sleep(1.5)  # while the healthy site is well under way
-                body = slow
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                self.send_page(slow)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    class Healthy(Hostile):
+    class Healthy(OddSiteHandler):
         def do_GET(self) -> None:
             if self.path == "/robots.txt":
-                self.send_error(404)
+                self.send_empty(404)
                 return
             with lock:
                 healthy_times.append(time.monotonic())
             if self.path == "/":
-                links = "".join(f"<a href='/p{n}.html'>{n}</a>" for n in range(pages))
-                body = f"<html><body>{links}</body></html>".encode()
+                self.send_page(
+                    "".join(f"<a href='/p{n}.html'>{n}</a>" for n in range(pages)).encode()
+                )
             else:
-                body = b"<html><body><p>A short page of the healthy site.</p></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                self.send_page(b"<p>A short page of the healthy site.</p>")
 
     with serving(Hostile) as hostile, serving(Healthy) as healthy:
         result = run(
