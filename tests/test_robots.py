@@ -190,6 +190,23 @@ def test_a_robots_txt_with_a_byte_order_mark_is_read_in_its_encoding(encoding: s
 FORBIDDING_NEWS = "User-agent: *\r\nDisallow: /news/\r\n"
 
 
+def _scrape_under(
+    robots: bytes, tmp_path: Path
+) -> tuple[list[str], subprocess.CompletedProcess[bytes]]:
+    """`newscrawl scrape` of an article of a site whose robots.txt is `robots`: the
+    paths the site was asked for, and the command's result."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    (root / "robots.txt").write_bytes(robots)
+    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
+    site = FolderSite(root)
+    try:
+        result = run("newscrawl", "scrape", f"{site.url}news/harbour-vote.html", *FAST, timeout=60)
+    finally:
+        site.close()
+    return site.hits, result
+
+
 @pytest.mark.parametrize(
     "saved",
     [
@@ -202,19 +219,10 @@ FORBIDDING_NEWS = "User-agent: *\r\nDisallow: /news/\r\n"
 def test_a_crawl_keeps_out_of_what_an_oddly_saved_robots_txt_forbids(tmp_path: Path, saved: bytes):
     """Before: the file's bytes were read as UTF-8 text, no line of it was a
     rule, and the article it forbids was fetched and stored."""
-    root = tmp_path / "site"
-    (root / "news").mkdir(parents=True)
-    (root / "robots.txt").write_bytes(saved)
-    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
-    site = FolderSite(root)
-    try:
-        url = f"{site.url}news/harbour-vote.html"
-        result = run("newscrawl", "scrape", url, *FAST, timeout=60)
-    finally:
-        site.close()
-    assert "/robots.txt" in site.hits
-    assert "/news/harbour-vote.html" not in site.hits
-    assert f"no article from {url}: robots_txt" in result.stderr.decode()
+    hits, result = _scrape_under(saved, tmp_path)
+    assert "/robots.txt" in hits
+    assert "/news/harbour-vote.html" not in hits
+    assert "/news/harbour-vote.html: robots_txt" in result.stderr.decode()
 
 
 def test_a_gzipped_robots_txt_is_read_to_the_limit_only():
@@ -278,20 +286,11 @@ def test_a_site_whose_robots_txt_holds_too_many_wildcard_rules_is_not_crawled(tm
     """Before: the file was read, its 21,794 rules took the crawl's event loop
     0.8 s to parse and up to 0.5 s for each URL of the site (every other site's
     downloads waited meanwhile), and the article was fetched."""
-    root = tmp_path / "site"
-    (root / "news").mkdir(parents=True)
-    (root / "robots.txt").write_text(wildcard_rules())
-    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
-    site = FolderSite(root)
-    try:
-        url = f"{site.url}news/harbour-vote.html"
-        result = run("newscrawl", "scrape", url, *FAST, timeout=60)
-    finally:
-        site.close()
+    hits, result = _scrape_under(wildcard_rules().encode(), tmp_path)
     err = result.stderr.decode()
-    assert "/robots.txt" in site.hits
-    assert "/news/harbour-vote.html" not in site.hits
-    assert f"no article from {url}: unreachable" in err
+    assert "/robots.txt" in hits
+    assert "/news/harbour-vote.html" not in hits
+    assert "/news/harbour-vote.html: unreachable" in err
     assert f"rules with * or $, more than the {MAX_PATTERN_RULES} newscrawl checks" in err
     assert result.returncode == 1
 
@@ -388,17 +387,9 @@ def test_a_robots_txt_of_many_wildcard_rules_for_other_crawlers_is_obeyed(tmp_pa
         f"User-agent: bot{number}\n" + "".join(f"Disallow: /*?{n}=\n" for n in range(150)) + "\n"
         for number in range(10)
     )
-    root = tmp_path / "site"
-    (root / "news").mkdir(parents=True)
-    (root / "robots.txt").write_text(groups + FORBIDDING_NEWS.replace("/news/", "/*.pdf$"))
-    (root / "news" / "harbour-vote.html").write_text(ARTICLE)
-    site = FolderSite(root)
-    try:
-        url = f"{site.url}news/harbour-vote.html"
-        result = run("newscrawl", "scrape", url, *FAST, timeout=60)
-    finally:
-        site.close()
-    assert "/news/harbour-vote.html" in site.hits, result.stderr.decode()
+    robots = groups + FORBIDDING_NEWS.replace("/news/", "/*.pdf$")
+    hits, result = _scrape_under(robots.encode(), tmp_path)
+    assert "/news/harbour-vote.html" in hits, result.stderr.decode()
     assert result.returncode == 0, result.stderr.decode()
 
 
