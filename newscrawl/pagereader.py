@@ -158,11 +158,16 @@ class PageReader:
     # -- reading ----------------------------------------------------------------
 
     async def _run(self, function: Callable[..., T], failed: Callable[[str], T], *args: Any,
-                   **kwargs: Any) -> T:  # fmt: skip
-        """`function` in a worker (or here, without workers); failures as `failed(why)`."""
+                   unless: Callable[[], str | None] = lambda: None, **kwargs: Any) -> T:  # fmt: skip
+        """`function` in a worker (or here, without workers); failures as `failed(why)`,
+        also where `unless()` gives a reason not to read it, once a worker's turn has
+        come: a page that waited its turn while its site's pages ran out of the
+        workers' bounds is not read either (see _judge_site)."""
         if self.pool is None:
             return function(*args, **kwargs)
         async with self.slots:
+            if why := unless():
+                return failed(why)
             future = self.pool.call(function, *args, **kwargs)
             with contextlib.suppress(*TASK_FAILURES):  # looked at below
                 await asyncio.wrap_future(future)
@@ -202,6 +207,7 @@ class PageReader:
             declared_article=declared_article, read_links=read_links,
             fragment_patterns=patterns, min_words=self.config.min_words, explain=False,
             discovered_date=response.meta.get("published"), sign_story=True,
+            unless=lambda: EXTRACTION_SKIPPED if site in self.skipped_sites else None,
         )  # fmt: skip
         self._count_cpu(reading.cpu_seconds)
         if site is not None:
