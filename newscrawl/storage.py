@@ -9,6 +9,7 @@ PostgreSQL database with the same schema (see `database.py`).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -361,6 +362,26 @@ def _driver_reason(exc: BaseException, url: str, shown: str) -> str:
     return reason.replace(url, shown)
 
 
+def _keep_out_writers(path: Path) -> int | None:
+    """A descriptor of the SQLite file `path` holding a shared flock on it, or None
+    if a newscrawl run writes it now. SQLite reading a store as immutable takes no
+    lock and never looks for changes: a crawl that started meanwhile (another
+    user's cron job) checkpointed into the file under a reading export, which
+    read 5,654 rows of a table of 50,000, old rows and new mixed, and exited 0.
+    Every newscrawl run that writes a store takes an exclusive flock on the file
+    (storelock.StoreLock), which this one refuses while the reader holds it."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:  # held by a writer (BlockingIOError), or no flock here
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
 def _newer_schema(database: Path | str, version: int) -> str:
     return (
         f"{database}: database schema version {version} is newer than this "
@@ -583,6 +604,9 @@ class ArticleStore:
         self.pending = 0  # rows written since the last commit
         self.stories = StoryIndex(connection)  # duplicate_of, kept with every text written
         self.read_only = False  # opened by `open_read_only`: closing writes nothing
+        # Read as immutable: a descriptor of the file whose shared flock keeps every
+        # newscrawl run that would write it out until the store is closed.
+        self.writers_kept_out: int | None = None
 
     @classmethod
     def open(cls, target: str | Path, call_limit: float = DEFAULT_CALL_LIMIT) -> ArticleStore:
@@ -630,17 +654,26 @@ class ArticleStore:
         may upgrade the schema, and SQLite reads a WAL store only beside its -shm
         file, which it cannot make in a folder it cannot write. With no -wal
         file beside it (no writer has it open, none left writes unchecked), such
-        a store is read as immutable, without one. A schema older than this
+        a store is read as immutable, without one, and no newscrawl run may write
+        it until the store is closed (see _keep_out_writers). A schema older than this
         newscrawl's cannot be upgraded here: StorageError, saying so."""
         shown = path
+        writers_kept_out = None
         try:
             beside = [path.with_name(path.name + end) for end in ("-wal", "-shm")]
-            unshared = not any(f.exists() for f in beside) and not os.access(path.parent, os.W_OK)
-            mode = "immutable=1" if unshared else "mode=ro"
+            if not os.access(path.parent, os.W_OK):
+                writers_kept_out = _keep_out_writers(path)
+            # Checked with writers kept out: a -wal file made before is a writer's.
+            if writers_kept_out is not None and any(f.exists() for f in beside):
+                os.close(writers_kept_out)
+                writers_kept_out = None
+            mode = "immutable=1" if writers_kept_out is not None else "mode=ro"
             connection = sqlite3.connect(
                 f"{path.resolve().as_uri()}?{mode}", uri=True, check_same_thread=False
             )
         except (sqlite3.Error, OSError) as exc:
+            if writers_kept_out is not None:
+                os.close(writers_kept_out)
             raise StorageError(f"cannot open database {shown}: {exc}") from None
         try:
             (version,) = connection.execute("PRAGMA user_version").fetchone()
@@ -654,12 +687,17 @@ class ArticleStore:
                 )
         except sqlite3.Error as exc:
             connection.close()
+            if writers_kept_out is not None:
+                os.close(writers_kept_out)
             raise StorageError(f"cannot open database {shown}: {exc}") from None
         except StorageError:
             connection.close()
+            if writers_kept_out is not None:
+                os.close(writers_kept_out)
             raise
         store = cls(connection, path)
         store.read_only = True
+        store.writers_kept_out = writers_kept_out
         return store
 
     @staticmethod
@@ -1181,6 +1219,9 @@ class ArticleStore:
         only close)."""
         if self.read_only:
             self.connection.close()
+            if self.writers_kept_out is not None:  # after SQLite's own descriptors
+                os.close(self.writers_kept_out)
+                self.writers_kept_out = None
             return
         try:
             self.settle_stories()

@@ -419,3 +419,59 @@ def test_json_lines_on_standard_output_are_utf8_whatever_the_locale(store: str, 
     assert result.returncode == 0, result.stderr.decode()
     hits = lines(result.stdout)  # decoded as UTF-8
     assert any("\u2026" in hit["snippet"] for hit in hits), hits
+
+
+def test_a_store_read_as_immutable_keeps_out_a_crawl_until_it_is_closed(store: str, tmp_path: Path):
+    """SQLite reads a store opened immutable with no lock and never looks for
+    changes: a crawl that started while another user's export read the store
+    checkpointed into it underneath, and the export read a mix of old and new
+    rows, some of them only, and exited 0. While such a reader has the store
+    open, a run that would write it is refused (a crawl takes StoreLock)."""
+    from newscrawl.storage import StorageError
+    from newscrawl.storelock import StoreLock
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    db = folder / "news.sqlite"
+    shutil.copy(store, db)
+    reader = (
+        "import sys\nfrom pathlib import Path\n"
+        "from newscrawl.cli.common import open_store\n"
+        "with open_store(Path(sys.argv[1]), writes=False) as store:\n"
+        "    print(store.read_only, flush=True)\n"
+        "    sys.stdin.readline()\n"
+    )
+    script = ('mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" || exit 99; '
+              'touch "$0/probe" 2>/dev/null && exit 98; exec "$@"')  # fmt: skip
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("no unshare(1) here")
+    command = [unshare, "-rm", "sh", "-c", script, str(folder),
+               str(BIN / "python"), "-c", reader, str(db)]  # fmt: skip
+    with subprocess.Popen(
+        command, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as holder:  # fmt: skip
+        assert holder.stdout is not None and holder.stdin is not None
+        opened = holder.stdout.readline()
+        if not opened:
+            _, stderr = holder.communicate(timeout=60)
+            if holder.returncode in (98, 99) or b"unshare:" in stderr:
+                pytest.skip(f"no read-only mount here: {stderr.decode().strip()}")
+            pytest.fail(stderr.decode())
+        assert opened == b"True\n"  # read-only, as immutable
+        crawls_lock = StoreLock(db)
+        try:
+            crawls_lock.acquire()
+        except StorageError as exc:
+            refused = str(exc)
+        else:
+            crawls_lock.release()
+            refused = "taken while the store was read as immutable"
+        assert "is using" in refused, refused
+        holder.stdin.write(b"done\n")
+        holder.communicate(timeout=60)
+    assert holder.returncode == 0
+    lock = StoreLock(db)  # the reader closed the store: a crawl may write it again
+    lock.acquire()
+    lock.release()
