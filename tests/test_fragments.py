@@ -175,6 +175,19 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("Tin liên quan", "related"),
         ("Читайте также: Паром снова ходит по расписанию", "read_more"),
         ("Baca juga: Kapal feri kembali berlayar", "read_more"),
+        # The prompt before a linked headline in the languages whose bare label is
+        # furniture above; Turkish capitals fold to a dotted "i̇", Greek ones lose
+        # their accents and a final sigma folds to "σ".
+        ("İLGİLİ HABER: Feribot seferleri yeniden başladı", "read_more"),
+        ("İlgili haberler: Limanda yeni dönem", "read_more"),
+        ("AYRICA OKUYUN: Köprüde bakım çalışması", "read_more"),
+        ("İLGİLİ HABERLER", "related"),
+        ("İLGİNİZİ ÇEKEBİLİR", "related"),
+        ("Διαβάστε επίσης: Το πλοίο ξαναπιάνει λιμάνι", "read_more"),
+        ("ΔΙΑΒΑΣΤΕ ΕΠΙΣΗΣ: Νέα δρομολόγια για το νησί", "read_more"),
+        ("Δείτε επίσης: Οι καιρικές συνθήκες στο λιμάνι", "read_more"),
+        ("Διαβάστε επίσης", "related"),
+        ("관련기사: 여객선 운항 재개", "read_more"),
         ("(c) Harbour Media", "copyright"),
         ("(c) 2026 Harbour Media Ltd, registered in Penmorrow under number 123456", "copyright"),
         ("By John Q.", "byline"),
@@ -227,6 +240,8 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "Kategorie: Bestes Kinderbuch",
         "Читайте также наш репортаж о пароме, который вышел вчера.",
         "Xem thêm về chuyến phà mới ở trang sau của báo hôm nay.",
+        "Διαβάστε επίσης την ανακοίνωση του λιμεναρχείου, που δημοσιεύουμε παρακάτω.",
+        "İlgili haberler yarın yayımlanacak, dedi bakan.",
         # The third clause of a list, not a copyright line.
         "(c) The tenant shall not sublet the flat without the landlord's written consent.",
         # Sentences opening like a byline: a name does not end in a full stop.

@@ -54,6 +54,23 @@ _NETWORKS = (
     r"|whatsapp|telegram|reddit|pinterest|flipboard|messenger|google news|email|e-mail)"
 )
 
+# Greek "Read also", "See also": written in capitals the accents go, and casefolding
+# (as comparison keys are) turns the final sigma into "σ".
+_GREEK_READ_ALSO = r"(?:δι[αά]β[αά]στε (?:επ[ιί]σησ|ακ[οό]μ[ηα])|δε[ιί]τε επ[ιί]σησ)"
+
+
+def _turkish(phrase: str) -> str:
+    """`phrase`, written in lower case, as a pattern that also matches its capitals
+    once casefolded: Turkish "İ" folds to "i" and a combining dot ("İLGİLİ" to
+    "i̇lgi̇li̇"), which a plain "i" does not match."""
+    return phrase.replace("i", "i\u0307?")
+
+
+_TURKISH_RELATED = _turkish(
+    "(?:bunlar da )?ilginizi çekebilir|ilgili haberler|benzer haberler|en çok okunanlar"
+)
+_TURKISH_READ_ALSO = _turkish("ilgili haber(?:ler)?|bunu da okuyun|ayrıca okuyun")
+
 # Grouped by the kind of furniture they describe; the group names are for readers
 # and for tests, every match counts under the one cleaning rule "fragment".
 BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -83,17 +100,17 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
         # "Read also", "Related news" in other large news languages: Russian,
         # Ukrainian, Turkish, Arabic, Hindi, Chinese, Japanese, Vietnamese,
-        # Indonesian. A whole line only, so a sentence using the words is text.
+        # Indonesian, Greek. A whole line only, so a sentence using the words is text.
         (
             r"(?:читайте (?:также|по теме|також)|смотрите также|дивіться також"
             r"|(?:другие|похожие) новости|(?:новости|материалы) по теме|по теме|самое читаемое"
-            r"|(?:bunlar da )?(?:i̇|i)lginizi çekebilir|(?:i̇|i)lgili haberler|benzer haberler"
-            r"|en çok okunanlar|[اإ]قرأ (?:أيضا|أيضاً|ايضا|ايضاً)|(?:أخبار|مواضيع|مقالات) ذات صلة"
+            rf"|{_TURKISH_RELATED}|[اإ]قرأ (?:أيضا|أيضاً|ايضا|ايضاً)|(?:أخبار|مواضيع|مقالات) ذات صلة"
             r"|الأكثر قراءة|(?:यह|ये) भी पढ़ें|संबंधित (?:खबरें|ख़बरें|समाचार)"
             r"|相关(?:阅读|新闻|文章|报道)|延伸阅读|推荐阅读|更多新闻|热门新闻"
             r"|関連(?:記事|ニュース)|[あ合]わせて読みたい|おすすめ記事"
             r"|tin liên quan|tin cùng chuyên mục|xem thêm|đọc thêm"
-            r"|berita terkait|artikel terkait)"
+            r"|berita terkait|artikel terkait"
+            rf"|{_GREEK_READ_ALSO})"
         ),
         # The same labels in the other languages of the main European news markets
         # (German, French, Spanish, Portuguese, Italian, Dutch, Polish).
@@ -143,7 +160,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|lea más|lee más|(?:ver|vea) también|puedes ver|(?:le|te) puede interesar"
             r"|veja também|saiba mais|lees ook|czytaj (?:też|także|więcej)|zobacz (?:też|także)"
             r"|читайте (?:также|по теме|також)|[اإ]قرأ (?:أيضا|أيضاً|ايضا|ايضاً)|(?:यह|ये) भी पढ़ें"
-            r"|xem thêm|đọc thêm|延伸阅读|相关阅读|関連記事)"
+            r"|xem thêm|đọc thêm|延伸阅读|相关阅读|関連記事|관련 ?기사"
+            rf"|{_TURKISH_READ_ALSO}|{_GREEK_READ_ALSO})"
             r" ?[:»>|：] ?.{1,160}"
         ),
         (
