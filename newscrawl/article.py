@@ -20,6 +20,7 @@ from newscrawl.urls import canonicalize, site_of
 
 __all__ = [
     "CLEANED_AWAY",
+    "MAX_CANONICAL_CHARS",
     "TOO_SHORT",
     "apply_cleaning",
     "boilerplate_used",
@@ -33,6 +34,11 @@ __all__ = [
 ]
 
 TOO_SHORT = "too_short"
+# The longest canonical URL a page may declare: Scrapy's URLLENGTH_LIMIT, past
+# which the crawl requests no URL. The key is repeated in every row of the site
+# model (site_paragraphs, one a paragraph): three pages naming canonical URLs of
+# 1,000,000 characters made an 8.5 GB store and held the crawl for minutes.
+MAX_CANONICAL_CHARS = 2083
 # Every paragraph was dropped by cleaning: the page had only furniture (or repeats).
 CLEANED_AWAY = "cleaned_away"
 
@@ -108,11 +114,13 @@ def trusted_canonical(
     foreign: Callable[[str], bool] | None = None,
 ) -> bool:
     """Whether the page at `url` may declare `canonical_url` as its key: only
-    inside its own site (the site's keys from `hints["site_keys"]`, else the
+    within MAX_CANONICAL_CHARS, inside its own site (the site's keys from `hints["site_keys"]`, else the
     registrable domain of `url`), and not at an address of another site of the
     crawl (`foreign`): two sites of a sites file may share a registrable domain
     (a.example.net and b.example.net), and one's pages must not take the
     other's rows."""
+    if len(canonical_url) > MAX_CANONICAL_CHARS:
+        return False
     keys = hints.get("site_keys") or [site_key(url)]
     if site_key(canonical_url) not in keys:
         return False

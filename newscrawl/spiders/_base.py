@@ -39,6 +39,7 @@ from newscrawl.runstore import url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.sniff import looks_like_html
 from newscrawl.storage import content_hash
+from newscrawl.urllength import SHOWN_CHARS
 from newscrawl.urls import canonicalize, parse_url_list, requested_url, site_of, without_password
 from newscrawl.vocabulary import (
     BLOCKED,
@@ -426,9 +427,9 @@ class BaseNewsSpider(scrapy.Spider):
         item.signed = facts.signed
         if item.hints.get("canonical_refused"):
             logger.info(
-                "%s declares the canonical URL %s (another site's, or its front page):"
+                "%s declares the canonical URL %s (another site's, its front page, or too long):"
                 " stored under its own address",
-                response.url, item.hints["canonical_refused"],
+                response.url, str(item.hints["canonical_refused"])[:SHOWN_CHARS],
             )  # fmt: skip
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value(CANONICAL_REFUSED)
