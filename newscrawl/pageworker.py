@@ -41,6 +41,8 @@ from newscrawl.jsonld import json_ld_documents
 from newscrawl.pagetags import below, reading, tagged
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import (
+    MAX_AUTHOR_CHARS,
+    MAX_AUTHORS,
     MAX_ENTRIES,
     MAX_PAGE_BYTES,
     MAX_PAGE_LINKS,
@@ -55,6 +57,8 @@ from newscrawl.readings import (
 from newscrawl.urls import resolve_http_url
 
 __all__ = [
+    "MAX_AUTHORS",
+    "MAX_AUTHOR_CHARS",
     "MAX_ENTRIES",
     "MAX_PAGE_BYTES",
     "MAX_PAGE_LINKS",
@@ -64,6 +68,7 @@ __all__ = [
     "ArticleFacts",
     "DiscoveryReading",
     "PageReading",
+    "bounded_authors",
     "bounded_markup",
     "bounded_text",
     "decode_body",
@@ -188,7 +193,7 @@ def _read_page(
         extraction = (
             extract_tree(tree, url, documents, discovered_date, base) if kind == ARTICLE else None
         )
-    article, failure, text_cut = None, None, 0
+    article, failure, text_cut, authors_cut = None, None, 0, 0
     if extraction is not None:
         if extraction.failure:
             failure = extraction.failure
@@ -196,11 +201,14 @@ def _read_page(
             text, text_cut = bounded_text(extraction.text)
             if text_cut:
                 extraction = replace(extraction, text=text)
+            authors, authors_cut = bounded_authors(extraction.authors)
+            if authors_cut:
+                extraction = replace(extraction, authors=authors)
             cleaner = _cleaner(fragment_patterns, min_words)
             article = _clean(extraction, cleaner, explain, sign_story)
     return PageReading(
         kind, links, cut, feeds, article, failure, time.process_time() - started, tags_cut,
-        text_cut,
+        text_cut, authors_cut,
     )  # fmt: skip
 
 
@@ -224,6 +232,14 @@ def bounded_text(
     end = text.rfind("\n", limit // 2, limit + 1)
     kept = text[:end].rstrip() if end > 0 else _cut_at_space(text, limit)
     return kept, cut + len(text) - len(kept)
+
+
+def bounded_authors(authors: list[str]) -> tuple[list[str], int]:
+    """The first MAX_AUTHORS of `authors`, each cut to MAX_AUTHOR_CHARS, and how
+    many names were dropped or cut."""
+    kept = [name[:MAX_AUTHOR_CHARS] for name in authors[:MAX_AUTHORS]]
+    shortened = sum(len(name) > MAX_AUTHOR_CHARS for name in authors[:MAX_AUTHORS])
+    return kept, len(authors) - len(kept) + shortened
 
 
 def _cut_at_space(text: str, limit: int) -> str:

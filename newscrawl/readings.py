@@ -24,6 +24,8 @@ __all__ = [
     "DEFAULT_ROUTE",
     "EXTRACTION_ERROR",
     "EXTRACTION_MEMORY",
+    "MAX_AUTHORS",
+    "MAX_AUTHOR_CHARS",
     "MAX_ENTRIES",
     "MAX_PAGE_BYTES",
     "MAX_PAGE_LINKS",
@@ -80,6 +82,12 @@ MAX_TEXT_CHARS = 200_000
 # words)"). A paragraph past it is cut the same way (at a space), and counted.
 # The longest paragraph of the 1,165 dev pages' texts has 21,733 characters.
 MAX_PARAGRAPH_CHARS = MAX_TEXT_CHARS // 4
+# Authors an article keeps, and characters of each name. A byline names a few; a
+# page whose JSON-LD named 150,000 authors stored 2.7 MB of names a row and in
+# its JSON Lines record (13 times the text's bound). Past the bounds names are
+# dropped, or cut, and counted (PageReading.authors_cut), in the worker.
+MAX_AUTHORS = 100
+MAX_AUTHOR_CHARS = 200
 
 
 # Where an article's date comes from (Extraction.published_from).
@@ -154,6 +162,7 @@ class PageReading:
     cpu_seconds: float = 0.0
     tags_cut: int = 0  # tags past MAX_TAGS, not read
     text_cut: int = 0  # characters of the article's text past MAX_TEXT_CHARS, not kept
+    authors_cut: int = 0  # names past MAX_AUTHORS dropped, or past MAX_AUTHOR_CHARS cut
 
 
 @dataclass(frozen=True)

@@ -229,3 +229,33 @@ def test_a_page_with_a_huge_headline_keeps_its_story() -> None:
     assert reading.article is not None, reading.failure
     assert all(p in reading.article.text for p in story)
     assert reading.text_cut == 1_000_000 - MAX_PARAGRAPH_CHARS
+
+
+def test_a_page_naming_thousands_of_authors_keeps_the_first_and_counts_the_rest() -> None:
+    """A page's JSON-LD named 150,000 authors: each article's row and JSON Lines
+    record held 2.7 MB of names (the text keeps 200,000 characters), and the
+    crawler's process rose from 84 to 204 MB on five such pages."""
+    import json
+
+    from newscrawl.pageworker import MAX_AUTHOR_CHARS, MAX_AUTHORS, bounded_authors
+
+    names = [f"Ann Smith{n}" for n in range(10_000)]
+    document = {"@type": "NewsArticle", "headline": "Quay plans",
+                "author": [{"@type": "Person", "name": name} for name in names]}  # fmt: skip
+    story = "".join(
+        f"<p>The harbour board met on day {n} to weigh the plans for the new quay, and the"
+        " fishermen who work from the old one said what they thought of them.</p>"
+        for n in range(4)
+    )
+    page = (
+        "<html><head><title>Quay plans</title><script type='application/ld+json'>"
+        f"{json.dumps(document)}</script></head><body><article>{story}</article></body></html>"
+    ).encode()
+    reading = read_page(page, "http://127.0.0.1/news/quay", "text/html", declared_article=True)
+    assert reading.article is not None, reading.failure
+    authors = reading.article.extraction.authors
+    assert authors[:2] == ["Ann Smith0", "Ann Smith1"]
+    assert len(authors) == MAX_AUTHORS
+    assert reading.authors_cut == len(names) - MAX_AUTHORS
+    # A name past its bound is cut, and counted too.
+    assert bounded_authors(["R" * 5_000, "Ann Lee"]) == (["R" * MAX_AUTHOR_CHARS, "Ann Lee"], 1)

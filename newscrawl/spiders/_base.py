@@ -26,6 +26,8 @@ from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.netguard import ADDRESS_REFUSED, REDIRECT_REFUSED
 from newscrawl.pagereader import PageReader
 from newscrawl.readings import (
+    MAX_AUTHOR_CHARS,
+    MAX_AUTHORS,
     MAX_PARAGRAPH_CHARS,
     MAX_TAGS,
     MAX_TEXT_CHARS,
@@ -481,7 +483,7 @@ class BaseNewsSpider(scrapy.Spider):
             patterns_timed_out(
                 self.crawler, site, without_password(response.url), reading.article.timed_out
             )
-        if reading.tags_cut or reading.text_cut:
+        if reading.tags_cut or reading.text_cut or reading.authors_cut:
             count_site(self.crawler, site, PAGES_TRUNCATED)
             url = without_password(response.url)
             if reading.tags_cut:
@@ -491,6 +493,10 @@ class BaseNewsSpider(scrapy.Spider):
                 logger.info("text truncated: %s: %d characters were not kept (a text keeps"
                             " %d at most, a paragraph %d)", url, reading.text_cut,
                             MAX_TEXT_CHARS, MAX_PARAGRAPH_CHARS)  # fmt: skip
+            if reading.authors_cut:
+                logger.info("authors truncated: %s: %d names dropped or cut (an article keeps"
+                            " %d at most, a name %d characters)", url, reading.authors_cut,
+                            MAX_AUTHORS, MAX_AUTHOR_CHARS)  # fmt: skip
         return reading
 
     def on_error(self, failure: Failure) -> None:
