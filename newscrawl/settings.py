@@ -125,12 +125,6 @@ RETRY_TIMES = 2
 # News pages are rarely over 2 MB; a 32 MB cap stops a runaway body early.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
-# Scrapy sends no request to any site while the responses its callbacks hold pass
-# this many bytes (5 MB by default), and a page is held while a worker reads it:
-# one page of 6 MB that took a worker its whole time bound stopped every site's
-# downloads for that time (5.2 s for a bound of 6). Two pages at the download cap
-# fit; past them, the crawler holding more waits, as Scrapy means it to.
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 2 * DOWNLOAD_MAXSIZE
 # Recursive crawls (the `news` spider) go this many links deep from their start pages.
 DEPTH_LIMIT = 3
 # The crawler's own process (not the extraction workers): stop cleanly, storage
