@@ -5,6 +5,7 @@ hears that takes its JSON Lines records and counts back."""
 import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -19,19 +20,11 @@ def test_a_commit_cut_before_its_answer_is_not_taken_for_rolled_back(
     postgres_server,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    database = postgres_server.new_database()
-    ArticleStore.open(database).close()
-    with psycopg.connect(database, autocommit=True) as db:
-        # A commit that takes the server 3 s (a slow disk): the client stops
-        # waiting after 1 s, and the server commits all the same.
-        db.execute(
-            "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$"
-        )
-        db.execute(
-            "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON articles"
-            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow()"
-        )
+    # A commit that takes the server 3 s (a slow disk): the client stops waiting
+    # after 1 s, and the server commits all the same.
+    database = _store_whose_commit_runs(
+        postgres_server, "slow", "PERFORM pg_sleep(3); RETURN NULL;"
+    )
     store = ArticleStore.open(database, call_limit=1)
     try:
         assert store.upsert(_article()) == "new"
@@ -54,17 +47,7 @@ def test_a_commit_cut_before_its_answer_is_not_taken_for_rolled_back(
 def test_a_commit_the_server_refused_is_rolled_back(
     postgres_server,  # noqa: F811
 ) -> None:
-    database = postgres_server.new_database()
-    ArticleStore.open(database).close()
-    with psycopg.connect(database, autocommit=True) as db:
-        db.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$ BEGIN RAISE EXCEPTION 'no room'; END $$"
-        )
-        db.execute(
-            "CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON articles"
-            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse()"
-        )
+    database = _store_whose_commit_runs(postgres_server, "refuse", "RAISE EXCEPTION 'no room';")
     store = ArticleStore.open(database)
     try:
         assert store.upsert(_article()) == "new"
@@ -74,6 +57,22 @@ def test_a_commit_the_server_refused_is_rolled_back(
         store.close()
     with psycopg.connect(database) as db:
         assert db.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+
+
+def _store_whose_commit_runs(server: Any, name: str, body: str) -> str:
+    """A new store's database whose transactions that add an article run the
+    PL/pgSQL `body` as they commit (a deferred trigger): its address."""
+    database: str = server.new_database()
+    ArticleStore.open(database).close()
+    with psycopg.connect(database, autocommit=True) as db:
+        db.execute(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} END $$"
+        )
+        db.execute(
+            f"CREATE CONSTRAINT TRIGGER {name}_commit AFTER INSERT ON articles"
+            f" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {name}()"
+        )
+    return database
 
 
 def _article() -> ArticleItem:
