@@ -4,6 +4,7 @@ browser judges it (newscrawl/sniff.py)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -43,13 +44,13 @@ def test_an_untyped_body_is_html_by_its_first_tag(body: bytes, html: bool) -> No
     assert looks_like_html(body) is html
 
 
-def test_an_article_served_without_a_content_type_is_read():
-    """Before: Scrapy made it a text response (it looks for "<html>" exactly), and
-    the article was skipped as not_html."""
+def _untyped(answer: Callable[[str], bytes]) -> type[BaseHTTPRequestHandler]:
+    """A request handler that answers each path with `answer(path)` and no
+    Content-Type (404 for an empty answer)."""
 
-    class NoType(BaseHTTPRequestHandler):
+    class Untyped(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = ARTICLE.encode() if self.path == "/news/lock-gates" else b""
+            body = answer(self.path)
             self.send_response(200 if body else 404)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -57,6 +58,15 @@ def test_an_article_served_without_a_content_type_is_read():
 
         def log_message(self, format: str, *args: object) -> None:
             pass
+
+    return Untyped
+
+
+def test_an_article_served_without_a_content_type_is_read():
+    """Before: Scrapy made it a text response (it looks for "<html>" exactly), and
+    the article was skipped as not_html."""
+
+    NoType = _untyped(lambda path: ARTICLE.encode() if path == "/news/lock-gates" else b"")
 
     with serving(NoType) as base:
         result = run("newscrawl", "scrape", f"{base}/news/lock-gates", *FAST)
@@ -71,22 +81,11 @@ def test_the_meta_refresh_of_a_page_served_without_a_content_type_is_followed():
     made an HTML response: the moved page's stub was read (no article:
     too_short, exit 1) where the same page named text/html led to the article."""
 
-    class Moved(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/news/lock-gates":
-                body = ARTICLE.encode()
-            else:
-                body = (
-                    b'<html lang="en"><head><meta http-equiv="refresh"'
-                    b' content="0;url=/news/lock-gates"></head><body>Moved.</body></html>'
-                )
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    moved = (
+        b'<html lang="en"><head><meta http-equiv="refresh"'
+        b' content="0;url=/news/lock-gates"></head><body>Moved.</body></html>'
+    )
+    Moved = _untyped(lambda path: ARTICLE.encode() if path == "/news/lock-gates" else moved)
 
     with serving(Moved) as base:
         result = run("newscrawl", "scrape", f"{base}/news/old-address", *FAST)
