@@ -343,3 +343,38 @@ def test_a_title_or_particle_shared_with_the_author_does_not_make_a_bio_theirs()
     # The author's own box still goes, title and all.
     box = "Dr. Tom Aldridge is a contributor and a retired harbour engineer."
     assert cleaner.clean([*more, box], authors=["Dr. Tom Aldridge"]).paragraphs == more
+
+
+def test_a_paywall_box_after_the_teaser_goes():
+    """A paywalled page's text is its teaser and the box that stands for the rest:
+    "Subscribe to continue reading", "This article is for subscribers only.
+    Already a subscriber? Log in", the price. Every line of the box was kept
+    (found with pages written for the purpose)."""
+    teaser = [
+        "For eight years the old tannery on the river has sat empty, its chimney leaning.",
+        "One plan would turn the yard into flats, the other keep the sheds as workshops.",
+    ]
+    box = [
+        "Subscribe to continue reading",
+        "This article is for subscribers only. Already a subscriber? Log in",
+        "Get unlimited access for just 1 a month.",
+    ]
+    assert TextCleaner().clean([*teaser, *box]).paragraphs == teaser
+
+
+def test_a_newsletter_box_and_consent_banner_after_the_text_go():
+    """The newsletter box, its small print, a cookie banner and a feedback widget
+    after a story were kept, and as five paragraphs of "text" they kept its tip
+    line from the edge (found with pages written for the purpose)."""
+    body = [
+        f"Paragraph {n} of the story of the flood wall and the moors upstream." for n in range(3)
+    ]
+    furniture = [
+        "Have a story? Email news@gazette.test",
+        "Sign up for our morning briefing",
+        "Get the day's top stories in your inbox every morning.",
+        "By signing up you agree to our privacy policy.",
+        "We use cookies to improve your experience. By continuing to browse you accept our cookies.",
+        "Was this article helpful? Yes No",
+    ]
+    assert TextCleaner().clean([*body, *furniture]).paragraphs == body

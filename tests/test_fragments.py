@@ -408,3 +408,57 @@ def test_lines_holding_a_phrase_anywhere_match_as_the_whole_expression_does(
         assert matcher.match(line) == (found.lastgroup if found else None) or (
             found is not None and found.lastgroup == "byline"
         ), line
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # A paywall's box after the teaser (pages written for the purpose in the
+        # shape of metered and hard paywalls kept all of it).
+        ("Subscribe to continue reading", "subscribe"),
+        ("This article is for subscribers only.", "subscribe"),
+        ("This article is for subscribers only. Already a subscriber? Log in", "subscribe"),
+        ("Already have an account? Sign in", "subscribe"),
+        ("Get unlimited access for just 1 a month.", "subscribe"),
+        ("Start your free trial", "subscribe"),
+        ("You have reached your limit of free articles this month.", "subscribe"),
+        ("You've read all your free articles for this month.", "subscribe"),
+        # A newsletter box's pitch and small print.
+        ("Get the day's top stories in your inbox every morning.", "subscribe"),
+        ("By signing up, you agree to our Terms of Use and Privacy Policy.", "subscribe"),
+        # A consent banner, a feedback widget, a comment count, a tip line.
+        (
+            "We use cookies to improve your experience. By continuing to browse you accept our cookies.",
+            "cookies",
+        ),
+        ("This site uses cookies.", "cookies"),
+        ("Accept all cookies", "cookies"),
+        ("Was this article helpful? Yes No", "comments"),
+        ("Comments (12)", "comments"),
+        ("Have a story? Email news@gazette.test", "contact"),
+        ("Got a news tip? Email us at tips@gazette.test", "contact"),
+    ],
+)
+def test_reader_prompts_are_furniture(matcher: FragmentMatcher, line: str, kind: str) -> None:
+    assert matcher.match(line) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Sentences that open as those prompts do are text.
+        "The pool is for members only on Sundays, the council said.",
+        "This article is for subscribers who joined before March, the publisher said.",
+        "Already a subscriber, she cancelled after the price rise.",
+        "Get unlimited access to the gym for a month, the leaflet promised its readers.",
+        "Start your free trial of patience, the coach joked, and the players laughed.",
+        "You have reached the limit of what the bridge can carry, the engineer said.",
+        "By signing up for the course, students agree to attend every session.",
+        "We use cookies from the bakery as a reward for the volunteers who clean the beach.",
+        "Get the results in your inbox, the school said, rather than on paper.",
+        "Was this the right decision? Residents are divided.",
+        "Have a story about the flood? Tell us what happened on your street.",
+    ],
+)
+def test_reader_prompt_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
+    assert matcher.match(line) is None

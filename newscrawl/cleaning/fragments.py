@@ -206,6 +206,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?:get|receive) (?:our|the) (?:[\w'-]+ ){0,3}(?:newsletter|updates|alerts|briefing)"
             r"(?: [\w'-]+){0,5}"
         ),
+        # A newsletter box's pitch and its small print: "Get the day's top stories in
+        # your inbox every morning.", "By signing up, you agree to our privacy policy."
+        r"(?:get|receive|have) [^,]{1,60}\b(?:in|to|into|straight to|delivered to) your inbox\b[^,]{0,80}",
+        r"by (?:signing up|subscribing|registering),? you (?:agree|consent|accept)\b.{0,200}",
         r"newsletter(?: sign[- ]?up)?",
         # A paywall's prompt: "Subscribe now to our weekend edition for the full story."
         (
@@ -214,6 +218,26 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|become a (?:member|subscriber))|subscribe (?:now )?(?:to|for) .{0,60}\b(?:the )?full"
             r" (?:story|article)|pour lire la suite|(?:lesen sie|lies) (?:jetzt )?weiter mit)"
             r"\b.{0,160}"
+        ),
+        # A paywall's box after the teaser: "Subscribe to continue reading", "This
+        # article is for subscribers only. Already a subscriber? Log in", "Get
+        # unlimited access for 1 a month", "You have reached your limit of free
+        # articles". Whole lines only: "The pool is for members only on Sundays"
+        # is no box, nor a sentence that goes on past "subscribers".
+        r"subscribe (?:now |today )?to (?:continue|keep) reading(?: (?:this|the) (?:article|story))?",
+        (
+            r"(?:this|the) (?:article|story|content|page) is (?:only )?(?:available )?(?:exclusively )?"
+            r"(?:for|to) (?:paying |our )?(?:subscribers|members)(?: only)?(?:[.!] .{0,120})?"
+        ),
+        (
+            r"already (?:a (?:subscriber|member)|have an account|registered|subscribed)\?"
+            r"(?: (?:log|sign) ?in(?: here| now)?)?"
+        ),
+        r"(?:get|enjoy|unlock|subscribe for) unlimited (?:digital )?access\b[^,]{0,100}",
+        r"start (?:your|a) free trial(?: (?:now|today))?",
+        (
+            r"you(?:'ve| have) (?:reached|read|used) (?:your|the|all (?:of )?your) (?:limit of )?"
+            r"(?:monthly |free |\d+ )*(?:articles?|stories)\b.{0,100}"
         ),
         (
             r"(?:(?:jetzt |zum )?newsletter (?:abonnieren|bestellen|anmelden)|jetzt abonnieren"
@@ -224,7 +248,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
     ),
     "comments": (
-        r"(?:\d+ )?comments?",
+        r"(?:\d+ )?comments?(?: ?\(\d+\)?)?",
+        r"was this (?:article|story|page|information) (?:helpful|useful)\??(?: yes no)?",
         (
             r"(?:leave|post|add|write|view|show|hide|read|load) (?:a |the |all |more )?(?:\d+ )?"
             r"comments?"
@@ -250,6 +275,16 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|deixe (?:um|seu) comentário|lascia un commento|laat een reactie achter"
             r"|dodaj komentarz|napisz komentarz)"
         ),
+    ),
+    # A consent banner caught in the text: "We use cookies to improve your
+    # experience. By continuing to browse ...".
+    "cookies": (
+        (
+            r"(?:we|this (?:web)?site|our (?:web)?site) uses? cookies(?:[.!]|\b.{0,300}"
+            r"\b(?:experience|brows\w*|website|site|analytics|consent|privacy|cookie policy"
+            r"|personali[sz]\w*|advertising|ads|traffic)\b.{0,300})"
+        ),
+        r"(?:accept|reject|manage) (?:all )?cookies(?: settings)?",
     ),
     "navigation": (
         (
@@ -308,7 +343,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
     ),
     "contact": (
-        r"(?:write to|e-?mail|contact|send (?:news )?tips to|reach) .{0,80}\b[\w.+-]+@[\w-]+\.[\w.]+\b.{0,80}",
+        (
+            r"(?:(?:have|got) (?:a |an )?(?:story|news tip|tip|question)(?: for us)?\? )?"
+            r"(?:write to|e-?mail|contact|send (?:news )?tips to|reach) .{0,80}\b[\w.+-]+@[\w-]+\.[\w.]+\b.{0,80}"
+        ),
     ),
     "url_only": (r"(?:[\w ]{1,24} ?: ?)?(?:https?://|www\.)\S+",),
     "reading_time": (
