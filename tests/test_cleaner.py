@@ -378,3 +378,20 @@ def test_a_newsletter_box_and_consent_banner_after_the_text_go():
         "Was this article helpful? Yes No",
     ]
     assert TextCleaner().clean([*body, *furniture]).paragraphs == body
+
+
+def test_an_authors_box_naming_the_paper_goes():
+    """ "Corin Maddox is the Gazette's environment correspondent." closes a story
+    as "... is a reporter for the Gazette" does, but the bio pattern knew only
+    "is a" and "is an", and the box was kept (found with pages written for the
+    purpose). The story's subject under "is the" is still text."""
+    body = [
+        f"Paragraph {n} of the story of the flood wall and the moors upstream." for n in range(4)
+    ]
+    box = "Corin Maddox is the Gazette's environment correspondent. She has covered the valley since 2015."
+    cleaner = TextCleaner()
+    assert cleaner.clean([*body, box], authors=["Corin Maddox"]).paragraphs == body
+    subject = "Nia Farrow is the photographer whose pictures of the moors hang in the museum."
+    story = [f"Paragraph {n} of Farrow's story, from the moors to the gallery." for n in range(4)]
+    result = cleaner.clean([*story, subject], authors=["Corin Maddox"])
+    assert result.paragraphs == [*story, subject]

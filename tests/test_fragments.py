@@ -121,6 +121,7 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("* * *", "no_words"),
         ("Write to Jane Roe at jane.roe@example.test", "contact"),
         ("Jane Roe is a senior reporter for the Courier who covers courts.", "bio"),
+        ("Jane Roe is the Courier's chief political correspondent.", "bio"),
         ("SEE MORE: Harbour protests continue into a second week", "read_more"),
         ("This copy is for your personal, non-commercial use only.", "copyright"),
         ("Tell us what you think...", "comments"),

@@ -369,7 +369,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
     "bio": (
         (
             # "<Name Surname> is a <...> reporter ...": a name of two to five words.
-            r"[\w.'’-]+(?: [\w.'’-]+){1,4} (?:is|was) an? (?:[\w'’,&/-]+ ){0,8}(?:writer|reporter|"
+            r"[\w.'’-]+(?: [\w.'’-]+){1,4} (?:is|was) (?:an?|the) (?:[\w'’,&/-]+ ){0,8}(?:writer|reporter|"
             r"editor|correspondent|journalist|columnist|contributor|producer|author|curator|"
             r"critic|analyst|host|freelancer|intern|photographer|fellow)(?!['’])\b.{0,800}"
         ),
