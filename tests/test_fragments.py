@@ -463,3 +463,49 @@ def test_reader_prompts_are_furniture(matcher: FragmentMatcher, line: str, kind:
 )
 def test_reader_prompt_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
     assert matcher.match(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # A media player's, a gallery's and a sharing bar's controls, read as lines
+        # of text (pages written for the purpose kept every one).
+        ("Listen to this article", "navigation"),
+        ("Image caption,", "navigation"),
+        ("Media caption", "navigation"),
+        ("Toggle caption", "navigation"),
+        ("Play video", "navigation"),
+        ("Enlarge this image", "navigation"),
+        ("Tap to enlarge", "navigation"),
+        ("View gallery", "navigation"),
+        ("Skip advert", "navigation"),
+        ("Open in app", "navigation"),
+        ("Gift this article", "share"),
+        ("Copy link to clipboard", "share"),
+        ("Link copied", "share"),
+        ("Loading comments", "comments"),
+        ("Report an error", "promotion"),
+        ("Support independent journalism", "promotion"),
+        ("Donate now", "promotion"),
+        ("Image source, Getty Images", "photo_credit"),
+    ],
+)
+def test_media_and_page_controls_are_furniture(
+    matcher: FragmentMatcher, line: str, kind: str
+) -> None:
+    assert matcher.match(line) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Play video games for an hour a day at most, the study recommends.",
+        "Image caption competitions were popular in the magazine in the 1980s.",
+        "Listen to the story of the mill from the people who worked there.",
+        "Report an error in the census, the office said, and it will be corrected.",
+        "Support our journalism by buying the paper, the editor wrote in 1952.",
+        "Donate now, the charity urged, before the winter sets in.",
+    ],
+)
+def test_media_control_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
+    assert matcher.match(line) is None

@@ -180,6 +180,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|compartir(?: en| este artículo)?|compartilhar|condividi|delen|udostępnij)"
             rf"(?: {_NETWORKS})?"
         ),
+        r"gift (?:this )?(?:article|story)|copy link(?: to clipboard)?|link copied(?: to clipboard)?",
         # A row of sharing buttons: "Share Facebook Twitter Email"
         rf"(?:(?:share|print|copy link|comments?|{_NETWORKS})[ ,|/·•]*){{2,}}",
     ),
@@ -257,6 +258,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"join the (?:conversation|discussion|debate)",
         r"comments? (?:are |is )?(?:closed|disabled)",
         r"be the first to comment",
+        r"loading comments",
         (
             r"(?:tell us|let us know|we(?:'d| would)? (?:want|like|love) to hear)"
             r" what you think(?: (?:about|of) (?:this|the)"
@@ -291,6 +293,15 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?:back to top|skip to (?:main )?content|(?:previous|next) (?:article|story|post|page)"
             r"|print this (?:article|page)|image|photo|video|close|menu|loading)"
         ),
+        # A media player's or a gallery's controls and labels, read as lines of text:
+        # "Listen to this article", "Image caption", "Toggle caption", "Play video".
+        (
+            r"(?:listen to (?:this|the) (?:article|story)|(?:image|media|video) caption,?"
+            r"|(?:toggle|hide|show) caption|(?:play|watch) (?:the )?video|enlarge (?:this )?image"
+            r"|tap (?:to|for) (?:enlarge|expand|zoom)|(?:view|open|see) (?:the )?(?:full |photo |image )?gallery"
+            r"|open (?:image )?in gallery|(?:skip|close) (?:this )?(?:ad|advert|advertisement)"
+            r"|(?:read|open|continue) in (?:the )?app)"
+        ),
         (
             r"(?:nach oben|zurück nach oben|retour en haut|volver arriba|voltar ao topo|torna su"
             r"|terug naar boven|do góry|schließen|fermer|cerrar|fechar|chiudi|sluiten|zamknij"
@@ -302,6 +313,9 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
     "promotion": (
         r"click here(?: (?:to|for) .{1,100})?",
         r"order reprints?",
+        r"report an? (?:error|issue|inaccuracy|typo)",
+        r"support (?:our|independent|local|quality|public[- ]interest) (?:[\w-]+ )?journalism",
+        r"donate(?: now| today)?",
         r"(?:download|get) (?:the|our) (?:[\w'&-]+ ){0,4}app\b.{0,60}",
         (
             r"if you (?:enjoyed|liked|appreciate|value|found) (?:this|our|reading this) "
@@ -318,6 +332,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?: credits?| by| courtesy)? ?: .{1,120}"
         ),
         r"(?:photo |image )?credits?: .{1,120}",
+        r"(?:image|photo|media|video) source ?[:,] ?.{1,80}",
         (
             r"(?:bild(?:er)?|bildquelle|bildnachweis|titelbild|beitragsbild"
             r"|crédits? photos?|créditos?|fotografía|zdjęcie|fot\.)"
