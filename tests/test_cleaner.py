@@ -395,3 +395,24 @@ def test_an_authors_box_naming_the_paper_goes():
     story = [f"Paragraph {n} of Farrow's story, from the moors to the gallery." for n in range(4)]
     result = cleaner.clean([*story, subject], authors=["Corin Maddox"])
     assert result.paragraphs == [*story, subject]
+
+
+def test_furniture_labels_of_a_russian_story_go():
+    """A Russian story's "Реклама", "Поделиться", "Подписывайтесь на наш канал в
+    Telegram" and "Комментарии (3)" were kept, where the same lines in English
+    or German go (found with pages written for the purpose)."""
+    body = [
+        "В центральном парке в субботу открылся новый каток площадью полторы тысячи метров.",
+        "Вход на каток бесплатный, а коньки можно взять напрокат у входа.",
+        "По словам администрации, каток будет работать до конца февраля.",
+    ]
+    page = [
+        body[0],
+        "Реклама",
+        body[1],
+        body[2],
+        "Поделиться",
+        "Подписывайтесь на наш канал в Telegram",
+        "Комментарии (3)",
+    ]
+    assert TextCleaner().clean(page).paragraphs == body

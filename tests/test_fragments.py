@@ -509,3 +509,62 @@ def test_media_and_page_controls_are_furniture(
 )
 def test_media_control_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
     assert matcher.match(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # "Advertisement", "Share", "Follow us", "Comments" and "Read also" in other
+        # large news languages (labels written for these tests; pages in Arabic,
+        # Hebrew, Persian, Russian, Ukrainian, Hindi, Thai, Chinese and Japanese
+        # kept every one but the "read also" lines the classes already knew).
+        ("إعلان", "advertisement"),
+        ("פרסומת", "advertisement"),
+        ("Реклама", "advertisement"),
+        ("РЕКЛАМА", "advertisement"),
+        ("विज्ञापन", "advertisement"),
+        ("โฆษณา", "advertisement"),
+        ("广告", "advertisement"),
+        ("広告", "advertisement"),
+        ("ΔΙΑΦΗΜΙΣΗ", "advertisement"),
+        ("شارك هذا المقال", "share"),
+        ("שתפו את הכתבה", "share"),
+        ("اشتراک\u200cگذاری", "share"),
+        ("اشتراکگذاری", "share"),  # as trafilatura gives it, without the joiner
+        ("Поделиться", "share"),
+        ("Поділитися", "share"),
+        ("शेयर करें", "share"),
+        ("แชร์บทความนี้", "share"),
+        ("分享到：微信 微博", "share"),
+        ("この記事をシェアする", "share"),
+        ("تابعونا على فيسبوك وتويتر", "follow"),
+        ("Подписывайтесь на наш канал в Telegram", "subscribe"),
+        ("Підписуйтесь на наш Telegram-канал", "subscribe"),
+        ("Комментарии (3)", "comments"),
+        ("5 комментариев", "comments"),
+        ("קראו גם: העירייה מאשרת תקציב לשיפוץ הפארק", "read_more"),
+        ("بیشتر بخوانید: افزایش قیمت بلیت اتوبوس در سال آینده", "read_more"),
+        ("อ่านเพิ่มเติม: ราคาข้าวในตลาดท้องถิ่นปรับตัวสูงขึ้น", "read_more"),
+        ("קראו גם", "related"),
+        ("责任编辑：王明", "byline"),
+    ],
+)
+def test_furniture_labels_in_other_scripts(matcher: FragmentMatcher, line: str, kind: str) -> None:
+    assert matcher.match(line) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Реклама на телевидении подорожала на треть.",
+        "Поделиться опытом приехали фермеры из трёх областей.",
+        "Комментарии мэра вызвали споры в совете.",
+        "إعلان الحكومة عن الميزانية الجديدة أثار جدلا واسعا.",
+        "广告收入下降了三成。",
+        "记者在现场看到，桥已经修好了，居民们很高兴。",
+    ],
+)
+def test_labels_in_other_scripts_opening_sentences_are_text(
+    matcher: FragmentMatcher, line: str
+) -> None:
+    assert matcher.match(line) is None

@@ -54,6 +54,11 @@ _NETWORKS = (
     r"|whatsapp|telegram|reddit|pinterest|flipboard|messenger|google news|email|e-mail)"
 )
 
+# Sharing buttons named for the networks of other markets: "分享到：微信 微博".
+_OTHER_NETWORKS = (
+    r"(?:微信|微博|qq空间|qq|朋友圈|豆瓣|vk|вконтакте|одноклассники|ok|line|kakaotalk|카카오톡)"
+)
+
 # Greek "Read also", "See also": written in capitals the accents go, and casefolding
 # (as comparison keys are) turns the final sigma into "σ".
 _GREEK_READ_ALSO = r"(?:δι[αά]β[αά]στε (?:επ[ιί]σησ|ακ[οό]μ[ηα])|δε[ιί]τε επ[ιί]σησ)"
@@ -110,6 +115,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|関連(?:記事|ニュース)|[あ合]わせて読みたい|おすすめ記事"
             r"|tin liên quan|tin cùng chuyên mục|xem thêm|đọc thêm"
             r"|berita terkait|artikel terkait"
+            r"|קראו גם|קרא גם|כתבות נוספות|עוד בנושא|بیشتر بخوانید|مطالب مرتبط|اخبار مرتبط"
+            r"|อ่านเพิ่มเติม|อ่านต่อ|ข่าวที่เกี่ยวข้อง"
             rf"|{_GREEK_READ_ALSO})"
         ),
         # The same labels in the other languages of the main European news markets
@@ -138,7 +145,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         (
             r"(?:advertisement|advertising|advert|ad|sponsored(?: content| posts?| links?)?"
             r"|promoted(?: content| stories)?|paid (?:content|post)"
-            r"|publicidade|pubblicità|publicidad|werbung|anzeige|annonce|iklan|광고)"
+            r"|publicidade|pubblicità|publicidad|werbung|anzeige|annonce|iklan|광고"
+            # and in Russian, Ukrainian, Arabic, Hebrew, Hindi, Thai, Chinese,
+            # Japanese, Turkish, Greek and Vietnamese
+            r"|реклама|إعلان|اعلان|פרסומת|विज्ञापन|โฆษณา|广告|広告|reklam|διαφ[ηή]μιση|quảng cáo)"
         ),
         (
             r"(?:story|article|content|text) continues (?:below|after (?:the )?(?:ad|advertisement))"
@@ -161,6 +171,7 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|veja também|saiba mais|lees ook|czytaj (?:też|także|więcej)|zobacz (?:też|także)"
             r"|читайте (?:также|по теме|також)|[اإ]قرأ (?:أيضا|أيضاً|ايضا|ايضاً)|(?:यह|ये) भी पढ़ें"
             r"|xem thêm|đọc thêm|延伸阅读|相关阅读|関連記事|관련 ?기사"
+            r"|קראו גם|קרא גם|بیشتر بخوانید|بخوانید|อ่านเพิ่มเติม|อ่านต่อ"
             rf"|{_TURKISH_READ_ALSO}|{_GREEK_READ_ALSO})"
             r" ?[:»>|：] ?.{1,160}"
         ),
@@ -181,10 +192,20 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             rf"(?: {_NETWORKS})?"
         ),
         r"gift (?:this )?(?:article|story)|copy link(?: to clipboard)?|link copied(?: to clipboard)?",
+        # "Share" in Russian, Ukrainian, Arabic, Persian, Hebrew, Hindi, Chinese,
+        # Japanese, Thai, Turkish, Greek, Vietnamese and Korean, with the networks.
+        (
+            r"(?:поделиться|поділитися|شارك(?: (?:هذا )?(?:المقال|الخبر))?|مشاركة|اشتراک\u200c?گذاری"
+            r"|שתפו(?: את הכתבה)?|שתף|शेयर करें|साझा करें|分享(?:到|至)?|(?:この記事を)?シェア(?:する)?"
+            r"|แชร์(?:บทความนี้)?|paylaş|κοινοποίηση|chia sẻ|공유(?:하기)?)"
+            rf"(?: ?:? ?(?:{_NETWORKS}|{_OTHER_NETWORKS})(?:[ ,|/·•]+(?:{_NETWORKS}|{_OTHER_NETWORKS}))*)?"
+        ),
         # A row of sharing buttons: "Share Facebook Twitter Email"
         rf"(?:(?:share|print|copy link|comments?|{_NETWORKS})[ ,|/·•]*){{2,}}",
     ),
     "follow": (
+        # "Follow us" in Arabic and Hebrew: "تابعونا على فيسبوك وتويتر".
+        r"(?:تابعونا|تابعنا)(?: (?:على|عبر) [\w ]{1,60})?|עקבו אחרינו(?: ב[\w-]+)?",
         # "Follow us", "Follow @desk", "Follow The Desk on X and Threads"; but not a
         # heading such as "Follow the money", hence no bare "follow <words>".
         rf"follow (?:us|me|@[\w.]+)(?: on {_NETWORKS}(?:(?:,| and| or| &) {_NETWORKS})*)?",
@@ -197,6 +218,12 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
     ),
     "subscribe": (
+        # "Subscribe to our channel" in Russian and Ukrainian: "Подписывайтесь на наш
+        # канал в Telegram".
+        (
+            r"(?:подписывайтесь|підписуйтесь|підписуйтеся) на (?:нас|наш [\w-]+(?: [\w-]+)?)"
+            r"(?: (?:в|у|на) [\w-]+)?"
+        ),
         (
             r"(?:subscribe|sign up|register|join)(?: now| today| here| for free| free)?"
             r"(?: (?:to|for) (?:our |the |my )?(?:[\w'-]+ ){0,3}"
@@ -259,6 +286,11 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"comments? (?:are |is )?(?:closed|disabled)",
         r"be the first to comment",
         r"loading comments",
+        (
+            r"(?:комментарии|коментарі|تعليقات|التعليقات|תגובות|टिप्पणियां|टिप्पणियाँ|评论|コメント"
+            r"|yorumlar|σχόλια|bình luận|댓글)(?: ?\(\d+\)?)?"
+        ),
+        r"\d+ (?:комментари(?:й|я|ев)|коментар(?:ів|і|я))",
         (
             r"(?:tell us|let us know|we(?:'d| would)? (?:want|like|love) to hear)"
             r" what you think(?: (?:about|of) (?:this|the)"
@@ -392,6 +424,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
     "byline": (
         r"(?:by|por|di|oleh|von|par) [\w.'’-]+(?: [\w.'’-]+){0,4}(?:,? (?:and|e|y|dan) [\w.'’-]+(?: [\w.'’-]+){0,3})?",
         r"(?:published|posted|publicado|pubblicato|diterbitkan) (?:by|por|da|oleh) [\w.'’ -]{2,60}",
+        # A Chinese story's editor, reporter and source lines: "责任编辑：王明".
+        r"(?:责任编辑|责编|编辑|记者|通讯员|作者|来源) ?: ?[\w.·・ ]{1,30}",
     ),
 }
 
