@@ -7,6 +7,7 @@ objects), so it can run in another process.
 from __future__ import annotations
 
 import logging
+import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any, overload
 from unicodedata import normalize
 
 import lxml.html
+import regex
 import trafilatura
 import trafilatura.utils
 from lxml import etree
@@ -74,6 +76,46 @@ def _use_plain_html_elements() -> bool:
 
 
 _use_plain_html_elements()
+
+
+# trafilatura drops every character Python does not call printable, the zero-width
+# non-joiner and joiner (U+200C, U+200D) among them. In Persian the non-joiner is
+# spelling: "می‌گویند" ("they say") came out as "میگویند", its two parts run
+# together, on every page; Indic scripts and Kurdish use both to shape a word.
+# Within a word (between letters or marks) they are kept; elsewhere (a joiner
+# set around a word to tag it, "\u200ciPhone 11\u200c") they go, as before.
+_JOINER_IN_WORD = regex.compile(r"(?<=[\p{L}\p{M}])[\u200c\u200d](?=[\p{L}\p{M}])")
+
+
+def _keep_joiners_in_words() -> bool:
+    """Make trafilatura's text cleaning keep the joiners within words (see
+    _JOINER_IN_WORD). Returns False, changing nothing, if trafilatura no longer
+    has the function where we look for it."""
+    utils = trafilatura.utils
+    dropping = getattr(utils, "remove_control_characters", None)
+    if dropping is None or getattr(dropping, "keeps_joiners", False):
+        return dropping is not None
+
+    def keeping_joiners(string: str) -> str:
+        if string.isprintable() or ("\u200c" not in string and "\u200d" not in string):
+            return str(dropping(string))
+        pieces, last = [], 0
+        for joiner in _JOINER_IN_WORD.finditer(string):
+            pieces += [dropping(string[last : joiner.start()]), joiner.group()]
+            last = joiner.end()
+        pieces.append(dropping(string[last:]))
+        return "".join(pieces)
+
+    keeping_joiners.keeps_joiners = True  # type: ignore[attr-defined]
+    # line_processing reads it from utils when called; the baseline imported it.
+    utils.remove_control_characters = keeping_joiners
+    baseline = sys.modules.get("trafilatura.baseline")  # (trafilatura.baseline is a function)
+    if baseline is not None and getattr(baseline, "remove_control_characters", None) is dropping:
+        baseline.remove_control_characters = keeping_joiners  # type: ignore[attr-defined]
+    return True
+
+
+_keep_joiners_in_words()
 
 
 @overload

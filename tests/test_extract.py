@@ -177,6 +177,23 @@ def test_text_and_metadata_are_in_composed_unicode_form():
     assert extraction.title == "Café am Hafen öffnet wieder"
 
 
+def test_a_zero_width_joiner_within_a_word_is_kept():
+    # Persian spells with the zero-width non-joiner: "می\u200cگویند" ("they say")
+    # and "دست\u200cساز" ("hand-made"). trafilatura dropped it on every page, and
+    # the two parts of each word ran together. Set around a word (a site tagging
+    # "iPhone 11"), where it is no spelling, it still goes.
+    says, handmade = "می\u200cگویند", "دست\u200cساز"
+    page = f"""<html lang="fa" dir="rtl"><head><title>بازگشایی پل تاریخی</title></head>
+    <body><article><h1>بازگشایی پل تاریخی</h1>
+    <p>پل تاریخی شهر پس از دو سال مرمت روز پنجشنبه دوباره به روی عابران پیاده باز شد.</p>
+    <p>بیش از هزار آجر قدیمی با آجرهای {handmade} تازه جایگزین شده است.</p>
+    <p>ساکنان محله {says} پل حالا زیباتر از همیشه است، و the \u200ciPhone 11\u200c lamp.</p>
+    </article></body></html>"""
+    text = extract_article(page, "http://127.0.0.1:8000/pol.html").text
+    assert says in text and handmade in text
+    assert "the iPhone 11 lamp" in text
+
+
 GUIDE_PAGE = """<html lang="en"><head><title>How the tide tables are made</title>
 <link rel="canonical" href="https://courier.test/guides/tide-tables"></head><body>
 <article><h1><a href="/guides/tide-tables">How the tide tables are made by the harbour office</a></h1>
