@@ -568,3 +568,67 @@ def test_labels_in_other_scripts_opening_sentences_are_text(
     matcher: FragmentMatcher, line: str
 ) -> None:
     assert matcher.match(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # Credit, source and tag lines in other scripts, and a source line in English
+        # (lines written for these tests; pages of these languages kept every one).
+        ("Фото: Иван Петров", "photo_credit"),
+        ("ФОТО: РИА Новости", "photo_credit"),
+        ("Источник фото: пресс-служба порта", "photo_credit"),
+        ("تصوير: أحمد علي", "photo_credit"),
+        ("צילום: יוסי כהן", "photo_credit"),
+        ("फ़ोटो: पीटीआई", "photo_credit"),
+        ("图片来源：新华社", "photo_credit"),
+        ("写真：共同通信", "photo_credit"),
+        ("ภาพ: รอยเตอร์", "photo_credit"),
+        ("Fotoğraf: AA", "photo_credit"),
+        ("Ảnh: Reuters", "photo_credit"),
+        ("Источник: ТАСС", "source"),
+        ("Источник: РИА Новости", "source"),
+        ("المصدر: وكالة الأنباء", "source"),
+        ("Kaynak: AA", "source"),
+        ("KAYNAK: Anadolu Ajansı", "source"),
+        ("Nguồn: Tuổi Trẻ", "source"),
+        ("原标题：港口恢复轮渡服务", "source"),
+        ("Source: Reuters", "source"),
+        ("SOURCE: Harbour Statistics Office", "source"),
+        ("Source: Office for National Statistics", "source"),
+        ("Sources: Reuters, AP", "source"),
+        ("Теги: порт, паром, погода", "tags"),
+        ("Мітки: порт, пором", "tags"),
+        ("الوسوم: ميناء، عبّارة", "tags"),
+        ("תגיות: נמל, מעבורת", "tags"),
+        ("标签：港口 轮渡", "tags"),
+        ("タグ：港 フェリー", "tags"),
+        ("Etiketler: liman, feribot", "tags"),
+        ("ETİKETLER: liman, feribot", "tags"),
+        ("Từ khóa: cảng, phà", "tags"),
+    ],
+)
+def test_credit_source_and_tag_lines_in_other_scripts(
+    matcher: FragmentMatcher, line: str, kind: str
+) -> None:
+    assert matcher.match(line) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # A source line goes on in names; one that goes on in words is a sentence.
+        "Source: a diplomat close to the talks said they had failed",
+        "Источник: власти города решили закрыть мост",
+        "Source code for the model is published by the university.",
+        "Sources close to the council say the vote will be delayed.",
+        "Kaynak sular ısındı ve göl taştı.",
+        "Фото из архива семьи показывает дом у моря.",
+        "Теги на животных показали их маршрут.",
+        "Ảnh hưởng của bão rất lớn ở miền Trung.",
+        "צילום הסרט נמשך שלוש שנים.",
+        "标签上写着产地和日期。",
+    ],
+)
+def test_credit_source_and_tag_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
+    assert matcher.match(line) is None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -371,6 +372,28 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r" ?: .{1,120}"
         ),
         r"(?:photo|image|picture) courtesy of .{1,80}",
+        # "Photo:" in Russian and Ukrainian, Arabic, Hebrew, Hindi, Chinese, Japanese,
+        # Thai, Turkish and Vietnamese: "Фото: ...", "צילום: ...", "图片来源：...".
+        (
+            r"(?:фото(?:графия)?|иллюстрация|изображение|(?:источник|джерело) фото"
+            r"|تصوير|صورة|الصورة|צילום|צילומים|फ\u093c?ोटो|तस्वीर"
+            r"|图片(?:来源)?|图源|摄影|写真|画像|撮影|ภาพ(?:ประกอบ)?"
+            rf"|{_turkish('fotoğraf|görsel')}|ảnh|nguồn ảnh)"
+            r" ?: ?.{1,120}"
+        ),
+    ),
+    # Where a story or a chart's figures come from, as a line of its own: "Source:
+    # Reuters", "Источник: ТАСС", "المصدر: ...", "Kaynak: AA", a Chinese repost's
+    # original title "原标题：...". A few words of names only (FragmentMatcher.match
+    # keeps the line as text if a lower-case word follows the colon): "Source: a
+    # diplomat said the talks had failed" is a sentence.
+    "source": (
+        (
+            r"(?:sources?|источники?|джерела?|المصدر|المصادر|مصدر|המקור|מקור|स्रोत|出典"
+            rf"|{_turkish('kaynak(?:lar)?')}|nguồn)"
+            r" ?: ?[^\W_][\w.,&'’()/ -]{0,79}"
+        ),
+        r"原标题 ?: ?.{1,120}",
     ),
     "copyright": (
         r"© ?.{0,160}",
@@ -410,6 +433,15 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             # Not "category": "Category: Best director" is an award list's text.
             r"|schlagw(?:ö|o)rt(?:e|er)?|stichw(?:ö|o)rt(?:e|er)?|themen|mots-clés|étiquettes|temas|tagi|tematy"
             r"|trefwoorden)"
+            r"(?: ?: ?.{1,300})?"
+        ),
+        # And in Russian, Ukrainian, Arabic, Hebrew, Hindi, Chinese, Japanese, Thai,
+        # Turkish and Vietnamese: "Теги: ...", "Etiketler: ...", "标签：...".
+        (
+            r"(?:теги|тэги|метки|ключевые слова|мітки|теґи|ключові слова"
+            r"|الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية|תגיות|टैग|टैग्स"
+            r"|标签|关键词|关键字|タグ|キーワード|แท็ก|คำค้น"
+            rf"|{_turkish('etiketler|anahtar kelimeler')}|từ khóa|thẻ)"
             r"(?: ?: ?.{1,300})?"
         ),
     ),
@@ -476,6 +508,23 @@ def _reads_as_sentence(paragraph: str, key: str) -> bool:
     tail = paragraph.split()[1:]
     return any(
         word[:1].islower() and word.strip(".,;:!?").lower() not in _NAME_PARTICLES for word in tail
+    )
+
+
+# Lower-case words a source's name may hold: "Office for National Statistics".
+_SOURCE_NAME_WORDS = _NAME_PARTICLES | {"of", "for", "the", "on", "in", "at", "и", "і", "ve", "và"}
+
+
+def _names_more_than_a_source(paragraph: str) -> bool:
+    """Whether a line that opens like a source line ("Source: ...") goes on in a
+    lower-case word that is no name's ("Source: a diplomat close to the talks",
+    "Источник: власти города"), where a source is names ("Source: Reuters",
+    "Источник: РИА Новости"). Scripts without capitals have no lower-case words:
+    their lines are told by the pattern's few words alone."""
+    _, _, named = unicodedata.normalize("NFKC", paragraph).partition(":")
+    return any(
+        word[:1].islower() and word.strip(".,;:!?()").lower() not in _SOURCE_NAME_WORDS
+        for word in named.split()
     )
 
 
@@ -579,6 +628,8 @@ class FragmentMatcher:
             self._kind(key, clock, builtin) if key != label else None
         )
         if kind == "byline" and _reads_as_sentence(paragraph, key):
+            return None
+        if kind == "source" and _names_more_than_a_source(paragraph):
             return None
         return kind
 
