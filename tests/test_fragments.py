@@ -632,3 +632,49 @@ def test_credit_source_and_tag_lines_in_other_scripts(
 )
 def test_credit_source_and_tag_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:
     assert matcher.match(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        # Lines around an English story that were kept (written for these tests).
+        ("Found a typo? Let us know", "promotion"),
+        ("Spotted an error? Select it and press Ctrl+Enter.", "promotion"),
+        ("Found a mistake in this article? Please let us know.", "promotion"),
+        ("Watch: Ferry returns to the harbour after the storm", "read_more"),
+        ("WATCH | Ferry returns to the harbour", "read_more"),
+        ("This article is more than 2 years old", "notice"),
+        ("This story is over 5 years old.", "notice"),
+        ("This article was published more than a year ago", "notice"),
+        ("Sponsored by Harbour Bank", "advertisement"),
+        ("SPONSORED BY HARBOUR BANK", "advertisement"),
+        ("Produced in partnership with Harbour Bank", "advertisement"),
+        ("In partnership with the Harbour Trust", "advertisement"),
+        ("Brought to you by Harbour Bank", "advertisement"),
+    ],
+)
+def test_typo_video_age_and_sponsor_lines_are_furniture(
+    matcher: FragmentMatcher, line: str, kind: str
+) -> None:
+    assert matcher.match(line) == kind
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Found a typo in the law, the judge sent it back to parliament.",
+        "Found a mistake? Then the tax office will send you a new form.",
+        "Watch the skies tonight, the forecaster said.",
+        "This article is more than a summary of the report, it is a warning.",
+        "Produced in partnership with farmers, the cheese sells out every spring.",
+        "In partnership with the council, the school opened a garden in May.",
+        # A republication note is kept: it says whose text this is, a reader's
+        # due, and evaluation references keep it as part of the article.
+        "This article was originally published on The Harbour Review.",
+        "This story first appeared in the Penmorrow Courier. Read the original article.",
+    ],
+)
+def test_typo_video_age_and_sponsor_look_alikes_are_text(
+    matcher: FragmentMatcher, line: str
+) -> None:
+    assert matcher.match(line) is None

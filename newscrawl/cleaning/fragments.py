@@ -156,6 +156,14 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?: advertisement)?"
         ),
         r"scroll (?:down )?to continue(?: reading| with content)?",
+        # A sponsor's line, whole and short: "Sponsored by Harbour Bank", "Produced
+        # in partnership with Harbour Bank". Not a sentence going on past a comma:
+        # "Sponsored by the harbour trust, the regatta returns next summer."
+        (
+            r"(?:(?:sponsored|paid for|brought to you) by"
+            r"|(?:(?:produced|created|published|presented) )?in (?:partnership|association) with)"
+            r" [\w.'’&-]+(?: [\w.'’&-]+){0,4}"
+        ),
     ),
     "read_more": (
         r"(?:read|see|view|click) (?:more|here|all|the full (?:story|article|report)|full story)",
@@ -170,6 +178,8 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|à lire (?:aussi|également)|lire (?:aussi|également)|voir aussi|lea también|lee también"
             r"|lea más|lee más|(?:ver|vea) también|puedes ver|(?:le|te) puede interesar"
             r"|veja também|saiba mais|lees ook|czytaj (?:też|także|więcej)|zobacz (?:też|także)"
+            # A video's teaser: "Watch: Ferry returns to the harbour after the storm".
+            r"|watch(?: now| live)?"
             r"|читайте (?:также|по теме|також)|[اإ]قرأ (?:أيضا|أيضاً|ايضا|ايضاً)|(?:यह|ये) भी पढ़ें"
             r"|xem thêm|đọc thêm|延伸阅读|相关阅读|関連記事|관련 ?기사"
             r"|קראו גם|קרא גם|بیشتر بخوانید|بخوانید|อ่านเพิ่มเติม|อ่านต่อ"
@@ -347,6 +357,14 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"click here(?: (?:to|for) .{1,100})?",
         r"order reprints?",
         r"report an? (?:error|issue|inaccuracy|typo)",
+        # "Found a typo? Let us know", "Spotted an error? Select it and press Ctrl+Enter":
+        # the question and a call to tell the desk, not a sentence going on.
+        (
+            r"(?:found|spotted|spot|see|noticed?) an? (?:typo|error|mistake|inaccuracy)"
+            r"(?: in (?:this|the|our) (?:article|story|text|page))?\?"
+            r"(?: (?:please )?(?:let us know|tell us|report it|contact us|e-?mail us|write to us"
+            r"|select it|highlight it|click here)\b.{0,80})?"
+        ),
         r"support (?:our|independent|local|quality|public[- ]interest) (?:[\w-]+ )?journalism",
         r"donate(?: now| today)?",
         r"(?:download|get) (?:the|our) (?:[\w'&-]+ ){0,4}app\b.{0,60}",
@@ -358,6 +376,15 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"keep an eye on your inbox\b.{0,80}",
         r"there was an error processing your (?:subscription|request)\b.{0,40}",
         r"an error (?:has )?occurred\b.{0,40}",
+    ),
+    # An archived article's age, shown over its text: "This article is more than 2
+    # years old".
+    "notice": (
+        (
+            r"this (?:article|story|piece|content|post|page|report) (?:is|was published)"
+            r" (?:more than|over|older than) (?:\d+|an?|one|two|three|four|five|six|seven|eight"
+            r"|nine|ten|eleven|twelve) (?:years?|months?|weeks?|days?)(?: old| ago)"
+        ),
     ),
     "photo_credit": (
         (
