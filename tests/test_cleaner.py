@@ -416,3 +416,25 @@ def test_furniture_labels_of_a_russian_story_go():
         "Комментарии (3)",
     ]
     assert TextCleaner().clean(page).paragraphs == body
+
+
+def test_a_russian_story_s_dateline_credit_source_and_tags_are_dropped():
+    # A story in a script the classes learnt later (written for this test): its
+    # dateline, photo credit, source and tag lines all stayed in the text.
+    body = [
+        "Паром между островом и городом снова ходит по расписанию после шторма.",
+        "Капитан рассказал, что команда проверила двигатели перед первым рейсом.",
+        "Расписание на зиму останется прежним, сообщили в администрации порта.",
+    ]
+    paragraphs = [
+        "20 ноября 2026, 10:42",
+        body[0],
+        "Фото: Иван Петров",
+        body[1],
+        body[2],
+        "Источник: ТАСС",
+        "Теги: порт, паром, погода",
+    ]
+    result = TextCleaner().clean(paragraphs)
+    assert result.paragraphs == body
+    assert [d.detail for d in result.dropped] == ["timestamp", "photo_credit", "source", "tags"]
