@@ -83,14 +83,21 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     "newscrawl.archive.WarcArchive": 950,
 }
 # Scrapy's UrlLengthMiddleware logged every request past URLLENGTH_LIMIT with its
-# whole URL; newscrawl's counts them instead (newscrawl/urllength.py).
+# whole URL; newscrawl's counts them instead (newscrawl/urllength.py). Scrapy's
+# DepthMiddleware dropped a deep sitemap's or feed's entries unsaid; newscrawl's
+# applies DEPTH_LIMIT to links only (newscrawl/listdepth.py).
+_REPLACED_SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware",
+    "scrapy.spidermiddlewares.depth.DepthMiddleware",
+}
 SPIDER_MIDDLEWARES_BASE = {
     **{
         name: order
         for name, order in _scrapy_defaults.SPIDER_MIDDLEWARES_BASE.items()
-        if name != "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware"
+        if name not in _REPLACED_SPIDER_MIDDLEWARES
     },
     "newscrawl.urllength.QuietUrlLength": 800,
+    "newscrawl.listdepth.ListedDepth": 900,
 }
 COOKIES_ENABLED = False
 CONCURRENT_REQUESTS = 16

@@ -417,6 +417,70 @@ def test_links_held_for_a_feed_still_obey_the_depth_limit(tmp_path: Path) -> Non
         site.close()
 
 
+def test_what_a_deep_sitemap_or_feed_lists_is_fetched_whatever_the_depth_limit(
+    tmp_path: Path,
+) -> None:
+    """A sitemap index nested four deep (year, month, day) and a feed announced by
+    a section page two links from the home page list articles past DEPTH_LIMIT
+    (3) counted as links. Scrapy's depth limit dropped them without a word: the
+    run stored 0 of 4 listed articles and exited 0 (found by a hostile-site
+    session). A listing is no link: its entries are fetched; their own links
+    still obey the limit."""
+    root = tmp_path / "site"
+    (root / "news").mkdir(parents=True)
+    (root / "sport").mkdir()
+    site = FolderSite(root)
+    base = site.url
+    published = "2026-11-01T07:30:00+00:00"
+
+    def index(child: str) -> str:
+        return (
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{base}{child}</loc></sitemap></sitemapindex>"
+        )
+
+    try:
+        (root / "sitemap.xml").write_text(index("y2026.xml"))
+        (root / "y2026.xml").write_text(index("m11.xml"))
+        (root / "m11.xml").write_text(index("d01.xml"))
+        (root / "d01.xml").write_text(
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{base}news/s1.html</loc></url><url><loc>{base}news/s2.html</loc></url>"
+            "</urlset>"
+        )
+        feed = "<link rel='alternate' type='application/rss+xml' href='/sport/feed.xml'>"
+        (root / "index.html").write_text(hub_page("Home", ["/sections.html"]))
+        (root / "sections.html").write_text(hub_page("Sections", ["/sport/index.html"]))
+        (root / "sport" / "index.html").write_text(hub_page("Sport", [], feed))
+        items = "".join(
+            f"<item><title>Rowing story {n}</title><link>{base}sport/r{n}.html</link>"
+            "<pubDate>Sun, 01 Nov 2026 07:30:00 GMT</pubDate></item>"
+            for n in (1, 2)
+        )
+        (root / "sport" / "feed.xml").write_text(
+            f"<?xml version='1.0'?><rss version='2.0'><channel><title>Sport</title>{items}"
+            "</channel></rss>"
+        )
+        for number in (1, 2):
+            write_article(root, f"s{number}", f"Harbour story number {number} about the tide",
+                          published, f"<a href='/news/deeper{number}.html'>More</a>")  # fmt: skip
+            (root / "sport" / f"r{number}.html").write_text(
+                article_page(f"Rowing story {number} from the regatta on the river", published)
+            )
+        out = tmp_path / "out.jsonl"
+        result = run("newscrawl", "crawl", base, "--sitemap", f"{base}sitemap.xml",
+                     "-o", str(out), *FAST, "-s", "DEPTH_LIMIT=3")  # fmt: skip
+        err = result.stderr.decode()
+        stored = sorted(json.loads(line)["url"].removeprefix(base)
+                        for line in out.read_text().splitlines())  # fmt: skip
+        assert stored == ["news/s1.html", "news/s2.html", "sport/r1.html", "sport/r2.html"], err
+        assert result.returncode == 0, err
+        # The listed pages are as deep as the limit: the links they hold are not followed.
+        assert not [p for p in site.hits if "deeper" in p], site.hits
+    finally:
+        site.close()
+
+
 def test_links_to_pages_already_requested_are_not_made_into_requests(tmp_path: Path) -> None:
     """Issue 15's crawler target: a home page links to five articles, and each article
     links to all five and to the home page. Every page is fetched once, and none of

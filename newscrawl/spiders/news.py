@@ -35,6 +35,7 @@ from newscrawl.feeds import replaces_json_lines
 from newscrawl.frontier import Frontier, KnownURL, PendingURL
 from newscrawl.heldlinks import HeldLinks
 from newscrawl.items import ArticleItem
+from newscrawl.listdepth import LISTED_ENTRY
 from newscrawl.pagereader import PageReader
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import DATE_STATED, DiscoveryReading, PageReading
@@ -502,13 +503,15 @@ class NewsSpider(BaseNewsSpider):
                 if not self.may_request(config.name):
                     self.left_for_next_run(config.name, entry.url, found_again=True)
                     continue  # counted, not read: the next run reads the index again
+                # Listed, not linked: not dropped for its depth (listdepth.py).
                 yield self.make_request(
                     entry.url, config.name, callback=self.parse_sitemap,
-                    priority=DISCOVERY_PRIORITY,
+                    priority=DISCOVERY_PRIORITY, meta={LISTED_ENTRY: True},
                 )  # fmt: skip
                 continue
             request, over_budget = self.article_request(config, entry, clock)
             if request is not None:
+                request.meta[LISTED_ENTRY] = True
                 yield request
             elif over_budget:
                 return  # entries past the budget are not looked at further
