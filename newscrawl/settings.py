@@ -74,6 +74,9 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     # Where Scrapy's MetaRefreshMiddleware was (_NOT_USED): the same redirects,
     # without decoding the whole page on the event loop.
     "newscrawl.metarefresh.HeadMetaRefresh": 580,
+    # Before the decompression: a 206 to a request for no range is a part of the
+    # page, retried then failed as a body cut short, never read as the page.
+    "newscrawl.partial.PartialContentRefusal": 595,
     # Where Scrapy's HttpCompressionMiddleware was (_NOT_USED): the same decompression,
     # and a body whose compressed stream ends early is a page cut short, not a page.
     "newscrawl.compression.WholeStreamCompression": 590,
