@@ -109,8 +109,14 @@ def decode_body(body: bytes, content_type: str | None) -> str:
     BOM, the page's meta, then a guess). A page said to be UTF-8 whose bytes are
     not UTF-8 at all (a Latin-1 site behind a server that labels everything
     UTF-8) is read as Windows-1252, instead of with a replacement character for
-    every accented letter; a UTF-8 page with a few broken bytes stays UTF-8."""
+    every accented letter; a UTF-8 page with a few broken bytes stays UTF-8. A
+    UTF-16 page without a byte order mark is read in the order its bytes are in
+    (_utf_16_order)."""
     encoding, text = html_to_unicode(content_type, body)
+    if codecs.lookup(encoding).name in _UTF_16:
+        in_order = _utf_16_order(body)
+        if in_order is not None and in_order != codecs.lookup(encoding).name:
+            return body.decode(in_order, errors="replace")
     if "\ufffd" not in text or codecs.lookup(encoding).name != "utf-8":
         return text
     broken = text.count("\ufffd")
@@ -118,6 +124,27 @@ def decode_body(body: bytes, content_type: str | None) -> str:
     if non_ascii > broken:
         return text  # real UTF-8 characters too: keep them
     return body.decode("cp1252", errors="replace")
+
+
+_UTF_16 = ("utf-16-le", "utf-16-be")
+# What _utf_16_order looks at: a page's markup starts long before.
+_ORDER_SAMPLE = 1024
+
+
+def _utf_16_order(body: bytes) -> str | None:
+    """The byte order of a UTF-16 `body` without a byte order mark ("utf-16-le" or
+    "utf-16-be"), by where the zero bytes of its ASCII markup fall; None for a
+    body with a mark (which w3lib reads) or with no such zeros. w3lib reads the
+    label "utf-16" as big-endian (RFC 2781), browsers as little-endian (the
+    WHATWG Encoding Standard), which is what Windows saves: every letter was read
+    as one of another script, and the page had no article ("no_html")."""
+    if body[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return None
+    sample = body[:_ORDER_SAMPLE]
+    high_first, low_first = sample[0::2].count(0), sample[1::2].count(0)
+    if high_first == low_first:
+        return None
+    return "utf-16-be" if high_first > low_first else "utf-16-le"
 
 
 @lru_cache(maxsize=16)

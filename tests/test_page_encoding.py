@@ -1,0 +1,51 @@
+"""A page is read in the encoding its bytes are in, whatever its labels get wrong
+(newscrawl.pageworker.decode_body)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.pageworker import decode_body, read_page
+
+PAGE = (
+    "<!DOCTYPE html><html lang='de'><head><title>Fähre fährt länger</title>"
+    "<meta property='og:type' content='article'></head><body><article>"
+    "<h1>Fähre fährt länger</h1>"
+    + "".join(
+        f"<p>Absatz {n}: Die Fähre zur Insel fährt ab Montag eine Stunde länger, sagte das"
+        f" Hafenamt, und am Wochenende kommen {n} Überfahrten hinzu.</p>"
+        for n in range(6)
+    )
+    + "</article></body></html>"
+)
+URL = "http://127.0.0.1:8000/news/faehre.html"
+
+
+@pytest.mark.parametrize(
+    ("codec", "label"),
+    [
+        # Windows saves "Unicode" so, and browsers read the label "utf-16" so (the
+        # WHATWG Encoding Standard): w3lib took it for big-endian, every letter
+        # one of another script, and the page had "no_html".
+        ("utf-16-le", "utf-16"),
+        ("utf-16-be", "utf-16"),  # RFC 2781's reading of the label: kept
+        ("utf-16-le", "utf-16be"),  # a label that names the wrong order
+        ("utf-16-be", "utf-16le"),
+    ],
+)
+def test_a_utf_16_page_without_a_byte_order_mark_is_read_in_its_bytes_order(
+    codec: str, label: str
+) -> None:
+    body = PAGE.encode(codec)
+    content_type = f"text/html; charset={label}"
+    assert decode_body(body, content_type) == PAGE
+    reading = read_page(body, URL, content_type, declared_article=True)
+    assert reading.article is not None, reading.failure
+    assert "Die Fähre zur Insel fährt ab Montag" in reading.article.text
+
+
+def test_utf_16_with_a_byte_order_mark_and_other_encodings_are_read_as_before() -> None:
+    assert decode_body(PAGE.encode("utf-16"), "text/html") == PAGE  # its mark says the order
+    assert decode_body(PAGE.encode("utf-8"), "text/html; charset=utf-8") == PAGE
+    # A Latin-1 page labelled UTF-8 is read as Windows-1252.
+    assert decode_body(PAGE.encode("cp1252"), "text/html; charset=utf-8") == PAGE
