@@ -39,7 +39,7 @@ from newscrawl.database import (
     is_postgres_url,
     postgres_schema,
 )
-from newscrawl.duplicates import StoryIndex
+from newscrawl.duplicates import SIGNATURE_SCHEME, Signature, StoryIndex, decode
 from newscrawl.items import ARTICLE_FIELDS, ArticleItem, article_record
 from newscrawl.urls import without_password
 
@@ -840,6 +840,28 @@ class ArticleStore:
         record["authors"] = json.loads(record["authors"])
         record["cleaning"] = json.loads(record["cleaning"])
         return record
+
+    def claim_on(self, page: str) -> tuple[str, Signature | str] | None:
+        """Who holds the canonical URL `page` (or its twin with the other scheme):
+        the address its row's page was fetched from, and its story's mark (its
+        signature; the hash of its text, one too short to sign); None without a
+        row. The spider asks before a page that names `page` as its canonical
+        URL may replace that row."""
+        scheme, sep, rest = page.partition("://")
+        twin = f"{'https' if scheme == 'http' else 'http'}://{rest}" if sep else page
+        try:
+            rows = self.connection.execute(
+                "SELECT a.canonical_url, a.url, a.content_hash, s.signature FROM articles a"
+                " LEFT JOIN story_signatures s ON s.canonical_url = a.canonical_url"
+                " AND s.scheme = ? WHERE a.canonical_url IN (?, ?)",
+                (SIGNATURE_SCHEME, page, twin),
+            ).fetchall()
+        except database_errors() as exc:
+            raise StorageError(f"cannot read {self.path}: {exc}") from None
+        if not rows:
+            return None
+        _, url, text_hash, sig = min(rows, key=lambda row: row[0] != page)  # `page` first
+        return url, decode(sig) if sig else text_hash
 
     def _stored_key(self, page: str) -> tuple[str, str | None, tuple[Any, ...]]:
         """The key to store the article at `page` under, the content hash stored

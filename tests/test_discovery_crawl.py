@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from newscrawl.vocabulary import CANONICAL_REFUSED
+
 from .conftest import FAST, FolderSite, run
 from .discovery_site import (
     LINKED,
@@ -749,6 +751,80 @@ def test_different_stories_naming_one_canonical_url_in_a_run_stay_apart(tmp_path
         titles = {title for (title,) in connection.execute("SELECT title FROM articles")}
     assert titles == {TOPICS[slug][0] for slug in slugs}
     assert len(out.read_text().splitlines()) == len(slugs)
+
+
+def test_a_new_page_naming_a_stored_articles_url_as_canonical_does_not_replace_it(
+    tmp_path: Path,
+):
+    """A run stored the lighthouse article; the next run found a page about cycle
+    lanes whose canonical link names the lighthouse article's URL (a template
+    wired to the wrong page). The cycle lanes replaced the lighthouse story in
+    its row, version 2, and the story was gone from the store (found by a
+    hostile-site session): the check that keeps different stories apart knew
+    only the pages of its own run. A stored article is the first claim on its
+    URL; a copy of the same story (a print page) is still that article."""
+    (tmp_path / "news").mkdir()
+    (tmp_path / "print").mkdir()
+    stories = {
+        "lighthouse": "Judges praised the lighthouse museum for its restored lens room, its"
+        " archive of keepers' diaries and the volunteers who rebuilt the spiral stair by hand.",
+        "lanes": "The council approved painted cycle lanes along the seafront road, with a"
+        " kerb between bikes and buses, after two winters of complaints from commuters.",
+    }
+
+    def page(title: str, story: str, canonical: str = "") -> str:
+        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
+        link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+        return (
+            f"<html><head>{link}<title>{title}</title>"
+            '<meta property="article:published_time" content="2026-11-03">'
+            f"</head><body><article><h1>{title}</h1>{text}</article></body></html>"
+        )
+
+    def sitemap(paths: list[str]) -> None:
+        # A news sitemap: its entries are articles, whatever their URLs look like.
+        (tmp_path / "sitemap.xml").write_text(
+            NEWS_NS
+            + "".join(
+                f"<url><loc>{site.url}{path}</loc><news:news><news:publication_date>2026-11-03"
+                f"</news:publication_date><news:title>{path}</news:title></news:news></url>"
+                for path in paths
+            )
+            + "</urlset>"
+        )
+
+    lighthouse = "Lighthouse museum wins heritage award"
+    (tmp_path / "news" / "lighthouse.html").write_text(page(lighthouse, stories["lighthouse"]))
+    (tmp_path / "news" / "lanes.html").write_text(
+        page("Seafront gets cycle lanes", stories["lanes"], "/news/lighthouse.html")
+    )
+    (tmp_path / "print" / "lighthouse.html").write_text(
+        page(lighthouse, stories["lighthouse"], "/news/lighthouse.html")
+    )
+    db = tmp_path / "db.sqlite"
+    site = FolderSite(tmp_path)
+    try:
+        sitemap(["news/lighthouse.html"])
+        first = run("newscrawl", "crawl", "--sitemap", f"{site.url}sitemap.xml",
+                    "--db", str(db), *FAST)  # fmt: skip
+        assert first.returncode == 0, first.stderr.decode()
+        refused = []
+        for listed in ("news/lanes.html", "print/lighthouse.html"):
+            sitemap(["news/lighthouse.html", listed])
+            stats = tmp_path / "stats.json"
+            later = run("newscrawl", "crawl", "--sitemap", f"{site.url}sitemap.xml",
+                        "--db", str(db), *FAST, "-s", f"NEWSCRAWL_STATS_FILE={stats}")  # fmt: skip
+            assert later.returncode == 0, later.stderr.decode()
+            refused.append(json.loads(stats.read_text())["stats"].get(CANONICAL_REFUSED, 0))
+            with sqlite3.connect(db) as connection:
+                rows = dict(connection.execute("SELECT canonical_url, title FROM articles"))
+            assert rows == {
+                f"{site.url}news/lighthouse.html": lighthouse,
+                f"{site.url}news/lanes.html": "Seafront gets cycle lanes",
+            }, later.stderr.decode()
+    finally:
+        site.close()
+    assert refused == [1, 0]  # the print page is the lighthouse article
 
 
 def test_an_article_listed_inside_the_window_is_not_left_out_by_its_listed_day(

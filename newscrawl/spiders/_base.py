@@ -37,10 +37,10 @@ from newscrawl.readings import (
 from newscrawl.refresh import not_modified
 from newscrawl.robots import ROBOTS_UNREACHABLE
 from newscrawl.runlog import count_site, patterns_timed_out
-from newscrawl.runstore import url_states
+from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.sniff import looks_like_html
-from newscrawl.storage import content_hash
+from newscrawl.storage import StorageError, content_hash
 from newscrawl.urllength import SHOWN_CHARS
 from newscrawl.urls import canonicalize, parse_url_list, requested_url, site_of, without_password
 from newscrawl.vocabulary import (
@@ -445,19 +445,39 @@ class BaseNewsSpider(scrapy.Spider):
         the section one row, each overwriting the one before; by its URL a home
         cannot be told from an article's permalink, but by its pages' texts it
         can: the AMP or print copy of an article is the same story, the next
-        article is not. The first page keeps the canonical URL."""
+        article is not. The first page keeps the canonical URL; an article the
+        store holds under it came first (its page named it in an earlier run, or
+        is at that URL: a page of the next run naming a stored article's URL
+        replaced its story, and the story was lost)."""
         canonical, own = item.canonical_url, canonicalize(url)
         if not canonical or canonical == own:
             return False
         signed = getattr(facts, "signed", None)
         mark: Any = signed.signature if signed is not None and signed.signature else None
         mark = mark or content_hash(facts.text)  # unsigned (no store, too short): its hash
-        first_page, first_mark = self.canonical_claims.setdefault(canonical, (own, mark))
+        claim = self.canonical_claims.get(canonical)
+        if claim is None:
+            claim = self._stored_claim(canonical) or (own, mark)
+            self.canonical_claims[canonical] = claim
+        first_page, first_mark = claim
         if first_page == own:
             return False
         if isinstance(first_mark, tuple) and isinstance(mark, tuple):
             return similarity(first_mark, mark) < SIMILARITY_THRESHOLD
         return bool(first_mark != mark)
+
+    def _stored_claim(self, canonical: str) -> tuple[str, Any] | None:
+        """The page the store's article at `canonical` came from and its story's
+        mark (ArticleStore.claim_on), or None: no such article, or no store."""
+        run_store = RunStore.of(self.crawler)
+        store = run_store.articles if run_store is not None else None
+        if store is None:
+            return None
+        try:
+            held = store.claim_on(canonical)
+        except StorageError:
+            return None  # the store pipeline meets it too, and stops the crawl
+        return (canonicalize(held[0]), held[1]) if held is not None else None
 
     def no_article(self, site: str, response: Response, reason: str) -> None:
         """A fetched page that gave no article: counted, its URL settled."""
