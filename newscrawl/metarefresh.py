@@ -68,26 +68,35 @@ class HeadMetaRefresh(MetaRefreshMiddleware):
                 response.url, status=response.status, headers=response.headers,
                 body=response.body[:HEAD_BYTES], request=response.request,
             )  # fmt: skip
-        self._check_target(request, head)
+        if self._check_target(request, head) == _without_fragment(response.url):
+            # A page that reloads itself (a live blog, every minute) is no redirect:
+            # followed, the duplicate filter dropped it as a loop, and it was lost.
+            return response
         result = super().process_response(request, head)
         return response if result is head else result
 
-    def _check_target(self, request: Request, head: HtmlResponse) -> None:
+    def _check_target(self, request: Request, head: HtmlResponse) -> str | None:
         """A meta refresh is a redirect written in the page: its target passes the
         checks a Location header's does (newscrawl.netguard.RedirectGuard). Without
         them, javascript:, mailto: or a port past 65535 failed as a bare
         "ValueError", a host with a space was taken for an unreachable site, and
         a URL with credentials was logged, password and all, before the address
-        guard refused it."""
+        guard refused it. The target Scrapy would follow, without its fragment
+        (None: none)."""
         if request.meta.get("dont_redirect") or request.method == "HEAD":
-            return
+            return None
         try:
             interval, target = get_meta_refresh(head, ignore_tags=self._ignore_tags)
         except ValueError as exc:  # joined with the page's URL: "http://[::1", a bad port
             logger.info("refused the meta refresh of %s: %s", without_password(request.url), exc)
             raise IgnoreRequest(f"{REDIRECT_REFUSED}: a meta refresh to a malformed URL") from None
         if target is None or interval is None or interval >= self._maxdelay:
-            return  # not followed: the page is read as it is
+            return None  # not followed: the page is read as it is
         refusal = redirect_refusal(self.crawler, request, target)
         if refusal is not None:
             raise refusal
+        return _without_fragment(target)
+
+
+def _without_fragment(url: str) -> str:
+    return url.partition("#")[0]

@@ -371,6 +371,29 @@ def test_a_meta_refresh_in_any_case_or_in_utf_16_is_still_followed() -> None:
         assert redirected.url == f"{SITE}moved.html", name
 
 
+@pytest.mark.parametrize(
+    "target", [f"{SITE}news/live.html", "/news/live.html", "live.html#top", "./live.html"]
+)
+def test_a_page_that_refreshes_to_itself_is_read_not_redirected(target: str) -> None:
+    """A live page that reloads itself every minute (`content="60; url=<its own
+    URL>"`) was taken for a redirect to itself: the duplicate filter dropped it
+    as a redirect loop, and the article was lost, counted as redirect_limit,
+    exit 0 (found by a hostile-site session). A browser shows such a page."""
+    middleware = _meta_refresh_middleware()
+    head = f"<head><meta http-equiv='refresh' content='60; url={target}'></head>"
+    request = Request(f"{SITE}news/live.html")
+    page = HtmlResponse(request.url, body=f"<html>{head}<body><p>Storm.</p></body></html>".encode(),
+                        encoding="utf-8", request=request)  # fmt: skip
+    assert middleware.process_response(request, page) is page
+    # A refresh to another page is still followed.
+    elsewhere = HtmlResponse(
+        request.url, request=request, encoding="utf-8",
+        body=f"<html>{head.replace('live.html', 'moved.html')}</html>".encode(),
+    )  # fmt: skip
+    redirected = middleware.process_response(request, elsewhere)
+    assert isinstance(redirected, Request) and "/news/moved.html" in redirected.url
+
+
 def test_scrapys_meta_refresh_middleware_is_replaced() -> None:
     crawler = crawler_for()
     crawler._apply_settings()
