@@ -111,12 +111,20 @@ def decode_body(body: bytes, content_type: str | None) -> str:
     UTF-8) is read as Windows-1252, instead of with a replacement character for
     every accented letter; a UTF-8 page with a few broken bytes stays UTF-8. A
     UTF-16 page without a byte order mark is read in the order its bytes are in
-    (_utf_16_order)."""
+    (_utf_16_order). A page said to be Latin-1 whose bytes are UTF-8 (a server
+    that labels everything ISO-8859-1, as Apache's AddDefaultCharset did) is
+    read as UTF-8, instead of with two letters for every accented one ("FÃ¤hre"):
+    a Latin-1 text with letters past ASCII is almost never valid UTF-8."""
     encoding, text = html_to_unicode(content_type, body)
     if codecs.lookup(encoding).name in _UTF_16:
         in_order = _utf_16_order(body)
         if in_order is not None and in_order != codecs.lookup(encoding).name:
             return body.decode(in_order, errors="replace")
+    if codecs.lookup(encoding).name in _LATIN and not body.isascii():
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            return text  # Latin-1 indeed
     if "\ufffd" not in text or codecs.lookup(encoding).name != "utf-8":
         return text
     broken = text.count("\ufffd")
@@ -127,6 +135,9 @@ def decode_body(body: bytes, content_type: str | None) -> str:
 
 
 _UTF_16 = ("utf-16-le", "utf-16-be")
+# The one-byte encodings of Western pages, as w3lib names them (it reads the
+# labels "iso-8859-1" and "latin1" as Windows-1252, as browsers do).
+_LATIN = ("cp1252", "iso8859-1", "iso8859-15")
 # What _utf_16_order looks at: a page's markup starts long before.
 _ORDER_SAMPLE = 1024
 

@@ -401,7 +401,7 @@ def scrape_scenario(site: FaultSite, workdir: Path) -> tuple[Run, list[Verdict]]
         f"pages neither stored nor failed: {set(html) - set(accounted)}",
     )
     texts = {item["url"]: item.get("text") or "" for item in run.items}
-    for name in ("bom", "gb18030", "latin1-as-utf8"):
+    for name in ("bom", "gb18030", "latin1-as-utf8", "utf8-as-latin1"):
         v.expect(ENCODED in texts.get(u(f"/html/{name}"), ""), f"{name}: text not decoded right")
     stored_html = [p for p in html if p in stored]
     v.figures["pages stored / failed"] = f"{len(stored_html)} / {len(html) - len(stored_html)}"

@@ -49,3 +49,19 @@ def test_utf_16_with_a_byte_order_mark_and_other_encodings_are_read_as_before() 
     assert decode_body(PAGE.encode("utf-8"), "text/html; charset=utf-8") == PAGE
     # A Latin-1 page labelled UTF-8 is read as Windows-1252.
     assert decode_body(PAGE.encode("cp1252"), "text/html; charset=utf-8") == PAGE
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "windows-1252", "latin1", "iso-8859-15"])
+def test_a_utf_8_page_labelled_latin_1_is_read_as_utf_8(label: str) -> None:
+    """A UTF-8 page behind a server that labels every page ISO-8859-1 (Apache's old
+    AddDefaultCharset) was read as what the label said: "Fähre" stored as "FÃ¤hre"
+    in every word with an accent (found by a hostile-site session). Bytes that
+    are valid UTF-8 and not ASCII are UTF-8: a Latin-1 text almost never is."""
+    body = PAGE.encode("utf-8")
+    content_type = f"text/html; charset={label}"
+    assert decode_body(body, content_type) == PAGE
+    reading = read_page(body, URL, content_type, declared_article=True)
+    assert reading.article is not None, reading.failure
+    assert "Die Fähre zur Insel fährt ab Montag" in reading.article.text
+    # A Latin-1 page so labelled is read as before.
+    assert decode_body(PAGE.encode("cp1252"), content_type) == PAGE
