@@ -51,6 +51,7 @@ from zope.interface import implementer  # type: ignore[import-untyped]
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.hosts import host_key, registrable_domain, site_key, url_port
+from newscrawl.urllength import too_long
 from newscrawl.urls import InvalidURLError, has_credentials, parse_url, without_password
 from newscrawl.vocabulary import ADDRESS_REFUSED_STAT
 
@@ -427,7 +428,8 @@ def redirect_refusal(crawler: Crawler, request: Request, target: str) -> IgnoreR
     meta refresh), as the exception that drops it, counted and logged: a URL with
     credentials (before Scrapy logs it, password and all), or anything but an
     http(s) URL (Scrapy raised a bare ValueError for some, javascript:, a port
-    past 65535, "http://[::1"). None: it may be followed."""
+    past 65535, "http://[::1"), or one longer than URLLENGTH_LIMIT. None: it
+    may be followed."""
     if has_credentials(target):
         why = f"a redirect to a URL with credentials: {without_password(target)}"
         assert crawler.stats is not None
@@ -439,4 +441,14 @@ def redirect_refusal(crawler: Crawler, request: Request, target: str) -> IgnoreR
     except InvalidURLError as exc:
         logger.info("refused the redirect of %s: %s", without_password(request.url), exc)
         return IgnoreRequest(f"{REDIRECT_REFUSED}: {exc}")
+    # A link past URLLENGTH_LIMIT is never requested, nor a canonical URL past it
+    # kept as a key (newscrawl/article.py): a page redirected there was fetched,
+    # and stored under its own address, as long as the Location said (three pages
+    # redirected to 15,000 characters of their own site made a 259 MB store, the
+    # key repeated in every site_paragraphs row).
+    limit = crawler.settings.getint("URLLENGTH_LIMIT")
+    if too_long(target, limit):
+        why = f"a redirect to a URL longer than URLLENGTH_LIMIT ({limit} characters)"
+        logger.info("refused the redirect of %s: %s", without_password(request.url), why)
+        return IgnoreRequest(f"{REDIRECT_REFUSED}: {why}")
     return None

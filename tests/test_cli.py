@@ -467,6 +467,25 @@ def test_a_meta_refresh_to_no_http_url_is_refused_as_a_redirect_is():
     assert f"no article from {base}/old.html: http_404" in result.stderr.decode()
 
 
+def test_a_redirect_past_the_url_length_limit_is_refused_as_a_long_link_is():
+    """A link past URLLENGTH_LIMIT is never requested, nor a canonical URL past it
+    kept, but a Location (or a meta refresh) to one was followed, and the page
+    stored under that address: three pages redirected to 15,000 characters of
+    their own site made a 259 MB store, the key in every site_paragraphs row."""
+    long_target = "/news/2026/12/01/story-" + "a" * 3000 + ".html"
+    for meta_refresh in (False, True):
+        with redirecting_site({"/long.html": long_target}, meta_refresh=meta_refresh) as base:
+            result = run("newscrawl", "scrape", f"{base}/long.html", *FAST)
+        err = result.stderr.decode()
+        assert f"no article from {base}/long.html: redirect_refused" in err, (meta_refresh, err)
+        assert "Traceback" not in err and result.returncode == 1
+    # Within the limit (to a 404 here), and with no limit, it is followed.
+    with redirecting_site({"/long.html": long_target}) as base:
+        result = run("newscrawl", "scrape", f"{base}/long.html", *FAST,
+                     "-s", "URLLENGTH_LIMIT=0")  # fmt: skip
+    assert f"no article from {base}/long.html: http_404" in result.stderr.decode()
+
+
 def test_articles_the_store_keeps_under_another_site_are_counted_in_the_summary(
     site_url: str, tmp_path: Path
 ):
