@@ -78,14 +78,17 @@ def _ms_since(started: float) -> int:
 
 
 def _no_article(
-    crawler: Crawler, url: str, site: str | None, reason: str, detail: str = ""
-) -> NoArticle:
-    """Count a page without an article, settle its URL in the store, and say why."""
+    crawler: Crawler, url: str, site: str | None, reason: str, detail: str = "",
+    asked: str | None = None,
+) -> NoArticle:  # fmt: skip
+    """Count a page without an article, settle its URL in the store (`asked`, the
+    URL it was asked for before redirects, where known: the one its sitemap
+    lists), and say why."""
     _stats(crawler).inc_value(f"{PAGES_DROPPED}{reason}")
     count_site(crawler, site, reason)
     states = url_states(crawler)
     if states is not None and site:
-        states.mark_not_article(site, url, reason)
+        states.mark_not_article(site, asked or url, reason)
     return NoArticle(url, reason, detail)
 
 
@@ -181,7 +184,8 @@ class CleaningPipeline:
         reason = drop_reason(item, self.min_words)
         if reason:
             url = item.url or ""
-            raise _no_article(self.crawler, url, item.site, reason, f" ({item.word_count} words)")
+            raise _no_article(self.crawler, url, item.site, reason, f" ({item.word_count} words)",
+                              asked=item.hints.get("requested_url"))  # fmt: skip
         self.stats.inc_value(ARTICLES)
         self._spool(item, page, raw)
         return item

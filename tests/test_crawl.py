@@ -952,6 +952,64 @@ def test_redirects_of_listed_pages_are_counted_under_the_listed_url(tmp_path: Pa
     }, states
 
 
+def test_a_listed_url_redirected_to_no_article_is_settled_not_fetched_every_run(
+    tmp_path: Path,
+):
+    """A URL a sitemap lists that redirects to a hub (a section's page) or to a
+    page too short to be an article: the redirect's target was settled, and the
+    URL listed stayed pending, fetched again run after run (three listed URLs
+    redirected to section pages: 3 requests every run, exit 0)."""
+    from .conftest import serving
+
+    short = (SITE / "news/2026/03/short-notice-road-closure-on-quay-street.html").read_bytes()
+    hits: list[str] = []
+
+    class Moved(OddSiteHandler):
+        def do_GET(self) -> None:
+            own = f"http://127.0.0.1:{self.server.server_address[1]}"
+            hits.append(self.path)
+            if self.path == "/sitemap.xml":
+                locs = "".join(
+                    f"<url><loc>{own}/news/2026/03/{name}.html</loc></url>"
+                    for name in ("hub", "short")
+                )
+                urlset = (
+                    f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
+                )
+                self.send_page(urlset.encode(), "application/xml")
+            elif self.path == "/news/2026/03/hub.html":
+                self.send_empty(301, "/section/harbour/")
+            elif self.path == "/news/2026/03/short.html":
+                self.send_empty(301, "/news/2026/03/short-notice-road-closure-on-quay-street.html")
+            elif self.path == "/section/harbour/":
+                links = "".join(
+                    f"<li><a href='/section/{n}/'>Section {n}</a></li>" for n in range(9)
+                )
+                self.send_page(f"<html><body><ul>{links}</ul></body></html>".encode())
+            elif self.path.endswith("short-notice-road-closure-on-quay-street.html"):
+                self.send_page(short)
+            else:
+                self.send_empty(404)
+
+    db = tmp_path / "news.db"
+    with serving(Moved) as base:
+        for _ in range(2):
+            result = run("newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db),
+                         "-s", "DEPTH_LIMIT=0", *FAST)  # fmt: skip
+            assert "Traceback" not in result.stderr.decode(), result.stderr.decode()
+    assert hits.count("/news/2026/03/hub.html") == 1, hits  # settled by the first run
+    with sqlite3.connect(db) as connection:
+        states = dict(
+            connection.execute(
+                "SELECT substr(url, instr(url, '/news/')), state || ' ' || last_error FROM urls"
+            ).fetchall()
+        )
+    assert states == {
+        "/news/2026/03/hub.html": "skipped not_article",
+        "/news/2026/03/short.html": "skipped too_short",
+    }, states
+
+
 def _page_that_outlasts_a_worker() -> bytes:
     """An article with one element of 150,000 attributes: libxml2's parser takes
     time that grows with their square (100,000 took 16 s of CPU), far past a

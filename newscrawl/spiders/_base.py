@@ -480,17 +480,20 @@ class BaseNewsSpider(scrapy.Spider):
         return (canonicalize(held[0]), held[1]) if held is not None else None
 
     def no_article(self, site: str, response: Response, reason: str) -> None:
-        """A fetched page that gave no article: counted, its URL settled."""
+        """A fetched page that gave no article: counted, the URL it was asked for
+        settled (after redirects, the first: the one a sitemap or an earlier run
+        lists; settling the last hop left it pending, fetched again every run)."""
         url = response.url
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"{PAGES_DROPPED}{reason}")
         count_site(self.crawler, site, reason)
-        self.fetch_failures[requested_url(response)] = reason
+        asked = requested_url(response)
+        self.fetch_failures[asked] = reason
         states = url_states(self.crawler)
         if states is not None and reason in (EXTRACTION_INTERRUPTED, EXTRACTION_SKIPPED):
-            states.mark_failed(site, url, reason)  # not read: read again next run
+            states.mark_failed(site, asked, reason)  # not read: read again next run
         elif states is not None:
-            states.mark_not_article(site, url, reason)
+            states.mark_not_article(site, asked, reason)
         level = logging.WARNING if reason in UNREADABLE else logging.INFO
         logger.log(level, "no article at %s: %s", without_password(url), reason)
 

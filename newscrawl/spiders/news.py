@@ -54,7 +54,7 @@ from newscrawl.sites import (
 from newscrawl.spiders._base import BaseNewsSpider
 from newscrawl.storage import StorageError
 from newscrawl.urllength import left_out, too_long
-from newscrawl.urls import canonicalize, has_credentials, parse_url_list
+from newscrawl.urls import canonicalize, has_credentials, parse_url_list, requested_url
 from newscrawl.vocabulary import (
     DISCOVERY_READ,
     ENTRIES_CUT,
@@ -629,7 +629,8 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, site, NOT_ARTICLE)
                 states = url_states(self.crawler)
                 if states is not None and response.meta.get("tracked"):
-                    states.mark_not_article(site, response.url, NOT_ARTICLE)
+                    # The URL listed, not where it redirects (see no_article).
+                    states.mark_not_article(site, requested_url(response), NOT_ARTICLE)
             elif self.wanted(config, response.url) and (
                 item := self.article_from(response, reading)
             ):
