@@ -885,6 +885,31 @@ def test_pages_past_the_download_size_limit_are_counted_too_large(site_url: str,
     assert counted == [("too_large", 3)]
 
 
+def test_a_site_whose_pages_are_all_too_large_is_said_to_be_failing(tmp_path: Path):
+    """Pages past DOWNLOAD_MAXSIZE were counted network_error until d22ff63 gave
+    them their own counter, too_large; `newscrawl stats` then no longer warned of a
+    site whose every page was past it (its row all zeros, exit 0), as it did of one
+    whose pages failed for the network."""
+    from .conftest import serving
+
+    class Big(OddSiteHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                self.send_empty(404)
+            else:
+                self.send_page(b"<p>" + b"x" * 50_000 + b"</p>")
+
+    db = tmp_path / "news.db"
+    with serving(Big) as big:
+        urls = [f"{big}/news/{n}.html" for n in range(5)]
+        crawled = run("newscrawl", "crawl", *urls, "--db", str(db), *FAST,
+                      "-s", "DOWNLOAD_MAXSIZE=20000")  # fmt: skip
+    assert "too_large 5" in crawled.stderr.decode(), crawled.stderr.decode()
+    stats = run("newscrawl", "stats", "--db", str(db))
+    assert stats.returncode == 0
+    assert "failing: 5 pages not fetched, 0 fetched" in stats.stderr.decode(), stats.stderr
+
+
 def test_redirects_of_listed_pages_are_counted_under_the_listed_url(tmp_path: Path):
     """Three faults found by a review, in one site whose robots.txt names a sitemap
     that moved to another host (a CDN's), listing a page in a redirect loop

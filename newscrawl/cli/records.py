@@ -117,7 +117,12 @@ def needs_attention(counts: dict[str, int], earlier: list[dict[str, int]]) -> st
     from newscrawl import vocabulary as v
 
     fetched = counts.get(v.FETCHED, 0)
-    failed = counts.get(v.HTTP_ERROR, 0) + counts.get(v.NETWORK_ERROR, 0)
+    # Pages past DOWNLOAD_MAXSIZE were network errors here until they had their own
+    # counter (too_large): a site all of whose pages were past it was then no longer
+    # said to be failing, its row all zeros.
+    failed = (
+        counts.get(v.HTTP_ERROR, 0) + counts.get(v.NETWORK_ERROR, 0) + counts.get(v.TOO_LARGE, 0)
+    )
     if counts.get(v.BLOCKED) and not fetched:
         return f"blocked: {counts[v.BLOCKED]} answers 401/403/429 and no page"
     if counts.get(v.UNREACHABLE) and not fetched:
