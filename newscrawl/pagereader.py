@@ -69,14 +69,17 @@ WORKER_CRASH_LIMIT = 5
 # Scrapy sends no request to any site while the responses its callbacks hold pass
 # SCRAPER_SLOT_MAX_ACTIVE_SIZE (5 MB), and a document is held while a worker reads
 # it: one page of 6 MB that a worker read for its whole time bound (6 s) stopped
-# every site's downloads for 5.2 s. A document this big is held apart from that
-# bound while it is read, up to HELD_APART_MAX of them at once (past them, they
-# count as Scrapy counts them: the crawler's memory stays bounded). Raising the
-# bound itself to 64 MB did the same for big pages, but let small pages pile up
-# waiting for the workers: 457 against 385 MiB of peak PSS in the benchmark's
-# link crawl of 1,165 pages.
-HELD_APART_BYTES = 4_000_000
-HELD_APART_MAX = 2
+# every site's downloads for 5.2 s. A document of HELD_APART_BYTES or more is held
+# apart from that bound while it waits for a worker and is read, up to
+# HELD_APART_MAX_BYTES of them at once, two pages at the download cap (past them,
+# they count as Scrapy counts them: the crawler's memory stays bounded). Bounded
+# by their number (two of 4 MB or more), two pages of 3.6 MB, together past the
+# bound, stopped every site's downloads for 16 s. Raising the bound itself to 64 MB did the same for big pages, but let
+# small pages pile up waiting for the workers: 457 against 385 MiB of peak PSS in
+# the benchmark's link crawl of 1,165 pages (11 of which are over 1 MB, none
+# over 1.6).
+HELD_APART_BYTES = 1_000_000
+HELD_APART_MAX_BYTES = 2 * 32 * 1024 * 1024
 
 
 class PageReader:
@@ -89,7 +92,7 @@ class PageReader:
         self.pool: ExtractionPool | None = None
         self.slots = asyncio.Semaphore(config.queue_size)
         self.crashes_in_a_row = 0
-        self.held_apart = 0  # big documents held apart from Scrapy's bound now
+        self.held_apart = 0  # bytes of big documents held apart from Scrapy's bound now
         self.gave_up = False
         # Per site: its pages in a row that ran out of a worker's time or memory.
         self.over_bounds_in_a_row: Counter[str] = Counter()
@@ -179,16 +182,17 @@ class PageReader:
             engine = None
         slot = getattr(getattr(engine, "scraper", None), "slot", None)
         size = len(body)
-        if size < HELD_APART_BYTES or self.held_apart >= HELD_APART_MAX or slot is None:
+        room = HELD_APART_MAX_BYTES - self.held_apart
+        if size < HELD_APART_BYTES or size > room or slot is None:
             yield
             return
-        self.held_apart += 1
+        self.held_apart += size
         slot.max_active_size += size
         try:
             yield
         finally:
             slot.max_active_size -= size
-            self.held_apart -= 1
+            self.held_apart -= size
 
     async def _run(self, function: Callable[..., T], failed: Callable[[str], T], *args: Any,
                    unless: Callable[[], str | None] = lambda: None, **kwargs: Any) -> T:  # fmt: skip
