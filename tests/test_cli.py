@@ -632,3 +632,22 @@ def test_a_number_past_what_sqlite_takes_is_a_usage_error(tmp_path: Path):
     err = result.stderr.decode()
     assert result.returncode == 2 and "Traceback" not in err
     assert "--limit: must be at most 9223372036854775807" in err
+
+
+def test_a_crawl_with_no_output_and_no_store_says_its_articles_go_nowhere(
+    site_url: str, tmp_path: Path
+):
+    """`newscrawl crawl URL` without -o or --db fetched every page, said "3 kept",
+    exited 0 and wrote nothing: a person found out only by looking for the file."""
+    result = run("newscrawl", "crawl", site_url, "-L", "WARNING", *FAST, cwd=tmp_path)
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    assert err.endswith("newscrawl: warning: no -o, -O or --db: the articles found are"
+                        " written nowhere\n"), err  # fmt: skip
+    assert "articles: 3 found from" in err and "kept" not in err
+    assert list(tmp_path.iterdir()) == []
+    # With an output, nothing of the kind (and at -L WARNING, a normal run is silent).
+    out = tmp_path / "out.jsonl"
+    result = run("newscrawl", "crawl", site_url, "-o", str(out), "-L", "WARNING", *FAST)
+    assert result.returncode == 0 and result.stderr.decode() == ""
+    assert out.read_text().count("\n") == 3

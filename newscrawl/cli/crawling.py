@@ -24,7 +24,7 @@ from newscrawl.cli.common import (
     positive,
     require_cluster_extra,
 )
-from newscrawl.vocabulary import ARCHIVE_UNAVAILABLE, START_FAILED, STORE_UNAVAILABLE
+from newscrawl.vocabulary import ARCHIVE_UNAVAILABLE, ARTICLES, START_FAILED, STORE_UNAVAILABLE
 
 __all__ = ["add_parsers"]
 
@@ -206,9 +206,10 @@ def news_arguments(args: argparse.Namespace) -> dict[str, Any]:
     return spider_args
 
 
-def summary(report: Any, stored_in: str | None) -> list[str]:
+def summary(report: Any, stored_in: str | None, written: bool = True) -> list[str]:
     """What the run did, in the counts the run record and `newscrawl stats` use;
-    `stored_in`: the store (articles count once committed), or None (JSON Lines)."""
+    `stored_in`: the store (articles count once committed), or None (JSON Lines,
+    or nowhere: `written` False)."""
     from newscrawl import vocabulary as v
     from newscrawl.runlog import run_totals
 
@@ -227,7 +228,7 @@ def summary(report: Any, stored_in: str | None) -> list[str]:
             # its old rows): the store keeps that row, JSON Lines got the copy.
             kept += f", {totals[OTHER_SITE]} not stored (another site's row)"
     else:
-        kept = f"{report.stats.get(v.ARTICLES, 0)} kept"
+        kept = f"{report.stats.get(v.ARTICLES, 0)} {'kept' if written else 'found'}"
     lines = [f"articles: {kept} from {fetched} pages fetched ({report.finish_reason})"]
     for title, prefix in (
         ("paragraphs dropped", v.DROPPED),
@@ -415,15 +416,17 @@ def ending(report: Any) -> tuple[int, str | None]:
     return EXIT_OK, None
 
 
-def show_summary(args: argparse.Namespace, report: Any, stored_in: str | None, code: int) -> None:
+def show_summary(
+    args: argparse.Namespace, report: Any, stored_in: str | None, code: int, written: bool = True
+) -> None:
     """The summary on stderr: on a terminal or at -L INFO and below always; at -L
     WARNING and above (cron) only when the run needs a person, so that a normal
     scheduled run prints nothing."""
     problems = losses(report)
     quiet = args.log_level in ("WARNING", "ERROR") and not sys.stderr.isatty()
-    if quiet and code == EXIT_OK and not problems:
+    if quiet and code == EXIT_OK and not problems and written:
         return
-    for line in summary(report, stored_in):
+    for line in summary(report, stored_in, written):
         print(f"newscrawl: {line}", file=sys.stderr)
     for problem in problems:
         print(f"newscrawl: warning: {problem}", file=sys.stderr)
@@ -442,19 +445,40 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides = crawl_settings(args, feeds)
     if args.cluster is not None:
         overrides.update(cluster_worker_settings(args))
+    # A crawl without -o or --db fetches every page and keeps no article: said
+    # after the crawl, whatever the log level (before it, the line would come
+    # ahead of an error that stops the crawl from starting, which is one line).
+    nowhere = writes_nowhere(overrides)
     report = run_crawl("news", news_arguments(args), overrides)
     code, error = crawl_outcome(report, cluster=args.cluster is not None)
     try:
         if report.finish_reason not in (STORE_UNAVAILABLE, ARCHIVE_UNAVAILABLE, START_FAILED):
-            show_summary(args, report, shown_store(args), code)
+            show_summary(args, report, shown_store(args), code, written=not nowhere)
         if error:
             print(f"newscrawl: error: {error}", file=sys.stderr)
+        elif nowhere and report.stats.get(ARTICLES):
+            print(f"newscrawl: warning: {NOWHERE}", file=sys.stderr)
     except OSError:
         # Its terminal is gone (the hangup that stopped the crawl, EIO) or its
         # reader (EPIPE): the exit code still tells how the crawl ended.
         with contextlib.suppress(OSError):
             sys.stderr.close()
     return code
+
+
+# The settings that send articles somewhere: -o/-O (FEEDS), --db, --writer, or an
+# operator's own item pipelines (which may store them their own way).
+_DESTINATIONS = (
+    "FEEDS", "NEWSCRAWL_SQLITE_PATH", "NEWSCRAWL_DATABASE_URL", "NEWSCRAWL_CLUSTER_WRITER",
+    "ITEM_PIPELINES",
+)  # fmt: skip
+NOWHERE = "no -o, -O or --db: the articles found are written nowhere"
+
+
+def writes_nowhere(overrides: dict[str, Any]) -> bool:
+    """True when a crawl's settings send its articles to no output and no store
+    (newscrawl's settings module sets none of these, so the command's own are all)."""
+    return not any(overrides.get(name) for name in _DESTINATIONS)
 
 
 def shown_store(args: argparse.Namespace) -> str | None:
