@@ -651,3 +651,14 @@ def test_a_crawl_with_no_output_and_no_store_says_its_articles_go_nowhere(
     result = run("newscrawl", "crawl", site_url, "-o", str(out), "-L", "WARNING", *FAST)
     assert result.returncode == 0 and result.stderr.decode() == ""
     assert out.read_text().count("\n") == 3
+
+
+def test_demo_help_says_where_it_stores_not_that_it_stores_also():
+    """`demo --help` said `--db`: "also upsert articles into this SQLite file" and
+    `--archive`: "keep every fetched page": the demo always stores and archives,
+    and these options move the store and the archive out of --output-dir."""
+    text = " ".join(run("newscrawl", "demo", "--help").stdout.decode().split())
+    assert "also upsert" not in text
+    assert "(default: DIR/newscrawl.sqlite)" in text and "(default: DIR/archive)" in text
+    text = " ".join(run("newscrawl", "crawl", "--help").stdout.decode().split())
+    assert "(with --sites, by default output/newscrawl.sqlite)" in text

@@ -234,13 +234,13 @@ def shown(database: Path | str) -> str:
     return without_password(database) if isinstance(database, str) else str(database)
 
 
-def add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -> None:
-    parser.add_argument(
-        "--db",
-        metavar="FILE.sqlite|URL",
-        type=database_arg,
-        help="also upsert articles into this SQLite file or postgresql:// database",
-    )
+def add_crawl_options(
+    parser: argparse.ArgumentParser,
+    default_log_level: str,
+    db_help: str = "also upsert articles into this SQLite file or postgresql:// database",
+    archive_help: str = "keep every fetched page (request and response) as WARC files in DIR",
+) -> None:
+    parser.add_argument("--db", metavar="FILE.sqlite|URL", type=database_arg, help=db_help)
     parser.add_argument(
         "-s",
         "--set",
@@ -251,10 +251,7 @@ def add_crawl_options(parser: argparse.ArgumentParser, default_log_level: str) -
         type=setting_arg,
         help="override a Scrapy or newscrawl setting (repeatable)",
     )
-    parser.add_argument(
-        "--archive", type=Path, metavar="DIR",
-        help="keep every fetched page (request and response) as WARC files in DIR",
-    )  # fmt: skip
+    parser.add_argument("--archive", type=Path, metavar="DIR", help=archive_help)
     add_workers_option(parser)
     parser.add_argument(
         "-L", "--log-level", default=default_log_level,

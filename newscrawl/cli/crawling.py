@@ -80,7 +80,11 @@ def add_parsers(commands: Any) -> None:
         "--writer", action="store_true",
         help="send articles to the run's `newscrawl writer` (SQLite) instead of --db",
     )  # fmt: skip
-    add_crawl_options(crawl, "INFO")
+    add_crawl_options(
+        crawl, "INFO",
+        db_help="also upsert articles into this SQLite file or postgresql:// database"
+        f" (with --sites, by default {DEFAULT_DB})",
+    )  # fmt: skip
     crawl.set_defaults(handler=cmd_crawl)
 
     scrape = commands.add_parser(
@@ -95,8 +99,17 @@ def add_parsers(commands: Any) -> None:
     scrape.set_defaults(handler=cmd_scrape)
 
     demo = commands.add_parser("demo", help="serve the bundled demo news site and crawl it")
-    demo.add_argument("--output-dir", type=Path, default=Path("output"), help="default: ./output")
-    add_crawl_options(demo, "WARNING")
+    demo.add_argument(
+        "--output-dir", type=Path, default=Path("output"), metavar="DIR",
+        help="where articles.jsonl (and by default the store and archive) go; default: ./output",
+    )  # fmt: skip
+    # The demo always stores and archives: these options move them, not add them.
+    add_crawl_options(
+        demo, "WARNING",
+        db_help="the SQLite file or postgresql:// database to store into"
+        " (default: DIR/newscrawl.sqlite)",
+        archive_help="the folder of the WARC files (default: DIR/archive)",
+    )  # fmt: skip
     demo.set_defaults(handler=cmd_demo)
 
 
