@@ -1179,3 +1179,16 @@ def test_a_site_whose_pages_outlast_the_workers_is_read_no_more_after_the_limit(
     # Pages lost to this run, as a site that kept failing: exit 1, and said.
     assert result.returncode == 1, err[-2000:]
     assert "its pages kept outlasting the workers' time or memory;" in err, err[-2000:]
+
+
+def test_scrapy_crawls_refresh_argument_is_read_in_any_case_and_checked():
+    """`-a refresh=True` (scrapyd's `-d refresh=True`) was read as no: only "1",
+    "true" and "yes" were yes, and anything else was no without a word."""
+    from newscrawl.spiders.news import NewsSpider
+
+    for text, meant in (("True", True), ("YES", True), ("1", True), ("False", False), ("0", False)):
+        assert NewsSpider(urls="http://127.0.0.1:9/", refresh=text).refresh is meant, text
+    result = run("scrapy", "crawl", "news", "-a", "urls=http://127.0.0.1:9/", "-a", "refresh=maybe")
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert "scrapy: error: refresh: not yes or no: 'maybe'" in err

@@ -78,6 +78,21 @@ def _as_list(value: str | Iterable[str]) -> list[str]:
     return list(value)
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+def _flag(value: str | bool, name: str) -> bool:
+    """A yes/no spider argument: a bool, or its text from `-a`/scrapyd's `-d` in
+    any case; other text is refused (`-d refresh=True` was read as no)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(f"{name}: not yes or no: {value!r} (1, true, yes; 0, false, no)")
+
+
 # The scheduler's order within a site (higher first): its sitemaps and feeds, its
 # start pages, the articles its sitemaps, feeds and earlier runs list, the links
 # of its hubs, and last the links found on its articles. Sent in this order, a
@@ -157,7 +172,7 @@ class NewsSpider(BaseNewsSpider):
         entry_urls = [u for c in configs for u in c.entry_urls]
         super().__init__(entry_urls, **kwargs)
         self.since = self._window(since, max_age)
-        self.refresh = refresh in (True, "1", "true", "yes")
+        self.refresh = _flag(refresh, "refresh")
         self.ask_conditionally = True  # (from_crawler: not with -O)
         # Scrapy's offsite filter (redirects included), in IDNA form: a domain
         # admits its sub-domains. Which site a URL is, is the directory's question.
