@@ -357,6 +357,21 @@ def _line_of(text: str, index: int, key: str | None) -> int:
     return 1
 
 
+def _line_of_top_key(text: str, key: str) -> int:
+    """The line that opens the top-level `key` (a table header or `key = ...`)
+    outside every [[site]] table, 1-based; 1 if not found (a quoted key)."""
+    name = re.escape(key)
+    opens = re.compile(rf"\s*(\[\[?\s*{name}\s*[\].]|{name}\s*=)")
+    in_site = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_site = re.match(r"\[\[\s*site\s*\]\]", stripped) is not None
+        if not in_site and opens.match(line):
+            return number
+    return 1
+
+
 def _strings(value: Any, what: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
@@ -447,6 +462,14 @@ def load_sites(path: Path) -> list[SiteConfig]:
         raise SitesFileError(f"{path}: {exc}") from None
     except RecursionError:  # arrays nested thousands deep: tomllib recurses
         raise SitesFileError(f"{path}: nested too deep to be a sites file") from None
+    for key in data:
+        if key != "site":
+            # A table that is not [[site]] ([[sites]], [site.x], a key above the
+            # first table) was passed over: its sites were never crawled.
+            raise SitesFileError(
+                f"{path}:{_line_of_top_key(text, key)}: unknown key {key!r}"
+                " (a sites file holds [[site]] tables only)"
+            )
     tables = data.get("site")
     if (
         not isinstance(tables, list)

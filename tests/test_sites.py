@@ -254,3 +254,29 @@ def test_boilerplate_is_checked_as_the_cleaning_applies_it(tmp_path: Path):
         load_sites(sites_file(tmp_path, "boilerplate = ['(unclosed']"))
     assert str(error.value).startswith(f"{tmp_path / 'sites.toml'}:4: key 'boilerplate': ")
     assert "'(unclosed'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (('[[site]]\nname = "a"\nstart_urls = ["http://a.test/"]\n\n'
+          '[[sites]]\nname = "b"\nstart_urls = ["http://b.test/"]\n'),
+         ":5: unknown key 'sites'"),
+        ('[[sites]]\nname = "b"\nstart_urls = ["http://b.test/"]\n', ":1: unknown key 'sites'"),
+        ('delay = 2\n[[site]]\nname = "a"\nstart_urls = ["http://a.test/"]\n',
+         ":1: unknown key 'delay'"),
+        ('[[site]]\nname = "a"\nstart_urls = ["http://a.test/"]\n[defaults]\ndelay = 2\n',
+         ":4: unknown key 'defaults'"),
+    ],
+)  # fmt: skip
+def test_a_table_or_key_beside_the_site_tables_names_file_and_line(
+    tmp_path: Path, content: str, said: str
+) -> None:
+    """A misspelt [[sites]] table beside [[site]] ones was passed over without a
+    word (its sites never crawled, exit 0), and alone it said only "no [[site]]
+    tables"; a key above the first table (`delay = 2` for every site) was ignored."""
+    path = tmp_path / "sites.toml"
+    path.write_text(content)
+    with pytest.raises(SitesFileError) as error:
+        load_sites(path)
+    assert str(error.value) == f"{path}{said} (a sites file holds [[site]] tables only)"
