@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from newscrawl.archive import check_archive_dir
 from newscrawl.config import ConfigError, NewscrawlConfig
 from newscrawl.feeds import local_feed_path, spool_busy
+from newscrawl.folders import make_parent
 from newscrawl.logformatter import quiet_routine_logs
 from newscrawl.replacing import clashing_output, is_stream, not_an_output
 from newscrawl.scrapyvalues import check_guards, check_scrapy_values
@@ -95,7 +96,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
 def check_writable(path: Path) -> None:
     """Fail early, with the path in the message, if `path` cannot be appended to."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_parent(path)
         with path.open("a", encoding="utf-8"):
             pass
     except OSError as exc:
@@ -110,7 +111,7 @@ def check_creatable(path: Path) -> None:
         check_writable(path)
         return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_parent(path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     if not os.access(path.parent, os.W_OK | os.X_OK):

@@ -40,6 +40,7 @@ from newscrawl.database import (
     postgres_schema,
 )
 from newscrawl.duplicates import SIGNATURE_SCHEME, Signature, StoryIndex, decode
+from newscrawl.folders import make_parent
 from newscrawl.items import ARTICLE_FIELDS, ArticleItem, article_record
 from newscrawl.urls import without_password
 
@@ -619,12 +620,14 @@ class ArticleStore:
             return cls._open_postgres(str(target), call_limit)
         path = Path(target)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_parent(path)
             # The end of a crawl uses the connection from a thread so that the event
             # loop keeps turning meanwhile (RunStore.spider_closed); never from two
             # threads at once: nothing else uses the store by then.
             connection = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
-        except (sqlite3.Error, OSError) as exc:
+        except OSError as exc:
+            raise StorageError(f"cannot open database {path}: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from None
         try:
             # Wait for another writer instead of failing with "database is locked".
@@ -718,7 +721,7 @@ class ArticleStore:
             return
         path = Path(target)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_parent(path)
             if not path.exists():
                 return
             if not path.is_file():
@@ -728,7 +731,9 @@ class ArticleStore:
             ) as db:
                 (version,) = db.execute("PRAGMA user_version").fetchone()
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except (sqlite3.Error, OSError) as exc:
+        except OSError as exc:
+            raise StorageError(f"cannot open database {path}: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from None
         if version > SCHEMA_VERSION:
             raise StorageError(_newer_schema(path, version))

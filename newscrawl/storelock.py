@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, NoReturn
 
+from newscrawl.folders import make_parent
 from newscrawl.storage import StorageError
 
 __all__ = ["StoreLock"]
@@ -99,7 +100,7 @@ class StoreLock:
         """A descriptor of the database file, made empty if it does not exist yet (an
         empty file is an empty SQLite database). Read-only is enough for flock;
         O_NONBLOCK keeps a FIFO given by mistake from hanging the open."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_parent(self.path)
         flags = os.O_RDONLY | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
         descriptor = os.open(self.database, flags, 0o644)
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # (a directory fails to open)

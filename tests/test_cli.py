@@ -662,3 +662,24 @@ def test_demo_help_says_where_it_stores_not_that_it_stores_also():
     assert "(default: DIR/newscrawl.sqlite)" in text and "(default: DIR/archive)" in text
     text = " ".join(run("newscrawl", "crawl", "--help").stdout.decode().split())
     assert "(with --sites, by default output/newscrawl.sqlite)" in text
+
+
+def test_a_file_where_a_folder_of_the_output_or_store_should_be_is_named(
+    tmp_path: Path, site_url: str
+):
+    """`--db data/news.sqlite` with `data` a file said "[Errno 17] File exists:
+    '.../data'", and `-o data/out.jsonl` "File exists": as if the database or the
+    output were the trouble, not the file standing where their folder goes."""
+    data = tmp_path / "data"
+    data.write_text("x")
+    said = f"{data} is a file, not a folder"
+    for option, target in (
+        ("--db", data / "news.sqlite"),
+        ("--db", data / "2026" / "news.sqlite"),
+        ("-o", data / "out.jsonl"),
+        ("-O", data / "2026" / "out.jsonl"),
+    ):
+        result = run("newscrawl", "crawl", site_url, option, str(target))
+        assert_one_line_error(result, f"{target}: {said}")
+        assert "Errno" not in result.stderr.decode()
+    assert data.read_text() == "x"
