@@ -14,9 +14,11 @@ starts.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 from scrapy.exceptions import ScrapyDeprecationWarning
@@ -105,9 +107,50 @@ def _in_effect(settings: Any, name: str) -> bool:
         return True  # not a bool: refused as such by the loop
 
 
+# How alike a name given on the command line must be to a known setting to be
+# taken for a misspelling of it: DOWNLOAD_DELAYS, DOWNLAOD_DELAY and
+# ROBOTSTXT_OBEYS are (0.93-0.97); the names of a plugin's own settings
+# (PLAYWRIGHT_BROWSER_TYPE, REDIS_URL, ...) are below it against every Scrapy name.
+_MISSPELT = 0.9
+
+
+def misspelt_setting(name: str, known: Iterable[str]) -> str | None:
+    """The known setting that `name`, unknown, misspells (another case, or a
+    letter or two off), or None: a name of the operator's own components."""
+    known = list(known)
+    same_but_case = [k for k in known if k.upper() == name.upper()]
+    if same_but_case:
+        return same_but_case[0]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=_MISSPELT)
+    return close[0] if close else None
+
+
+def _known_settings() -> set[str]:
+    """Scrapy's declared settings and newscrawl's settings module's."""
+    from newscrawl import settings as project
+
+    return {
+        name
+        for module in (default_settings, project)
+        for name in dir(module)
+        if name.isupper() and not name.startswith("_")
+    }
+
+
 def check_scrapy_values(settings: Any) -> None:
     """Raise ConfigError naming the first of Scrapy's settings in `settings` (Scrapy's
-    Settings) whose value is not of its kind or out of its range."""
+    Settings) whose value is not of its kind or out of its range, or the first
+    given on the command line (-s, scrapyd's setting=) that misspells a known one:
+    Scrapy takes any name, so `-s download_delay=5` crawled with no delay."""
+    known = _known_settings()
+    for name in list(settings):
+        if (
+            name not in known
+            and not name.startswith(SETTING_PREFIX)  # config.py names those
+            and settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"]
+            and (meant := misspelt_setting(name, known))
+        ):
+            raise ConfigError(f"unknown setting {name} (did you mean {meant}?)")
     for name in list(settings):
         if name.startswith(SETTING_PREFIX) or settings[name] is None:
             continue

@@ -683,3 +683,38 @@ def test_a_file_where_a_folder_of_the_output_or_store_should_be_is_named(
         assert_one_line_error(result, f"{target}: {said}")
         assert "Errno" not in result.stderr.decode()
     assert data.read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("download_delay", "DOWNLOAD_DELAY"),
+        ("DOWNLOAD_DELAYS", "DOWNLOAD_DELAY"),
+        ("ROBOTSTXT_OBEYS", "ROBOTSTXT_OBEY"),
+        ("Concurrent_Requests_Per_Domain", "CONCURRENT_REQUESTS_PER_DOMAIN"),
+    ],
+)
+def test_a_misspelt_scrapy_setting_is_refused_at_both_front_doors(
+    site_url: str, given: str, meant: str
+):
+    """Scrapy takes any name: `-s download_delay=5` crawled at full speed, `-s
+    ROBOTSTXT_OBEYS=False` as if not given, without a word, and exit 0."""
+    SITE_HITS.clear()
+    result = run("newscrawl", "crawl", site_url, "-s", f"{given}=1")
+    assert_one_line_error(result, f"unknown setting {given} (did you mean {meant}?)")
+    result = run("scrapy", "crawl", "news", "-a", f"urls={site_url}", "-s", f"{given}=1")
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert err.endswith(f"scrapy: error: unknown setting {given} (did you mean {meant}?)\n"), err
+    assert not SITE_HITS
+
+
+def test_a_setting_of_the_operators_own_components_is_left_alone():
+    """Names near no setting Scrapy or newscrawl declares are a plugin's or the
+    operator's (scrapy-redis, scrapy-playwright, a pipeline's own): not refused."""
+    from newscrawl.scrapyvalues import _known_settings, misspelt_setting
+
+    known = _known_settings()
+    for name in ("REDIS_URL", "SCHEDULER_PERSIST", "SCHEDULER_QUEUE_CLASS",
+                 "PLAYWRIGHT_BROWSER_TYPE", "ZYTE_API_KEY", "MY_PIPELINE_PATH"):  # fmt: skip
+        assert misspelt_setting(name, known) is None, name
