@@ -183,13 +183,23 @@ def score_snippets(
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise EvaluationError(f"{path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
         raise EvaluationError(f"{path}: {exc}") from None
 
 
 def _load(folder: Path) -> _Folder:
+    if not folder.is_dir():
+        raise EvaluationError(f"{folder}: not a folder")
     judged = (folder / "judgments.json").is_file()
     truth_file = folder / ("judgments.json" if judged else "ground-truth.json")
+    if not truth_file.exists():
+        # open()'s words repeated the path: "x/ground-truth.json: [Errno 2] No such
+        # file or directory: 'x/ground-truth.json'", and named only one of the two.
+        raise EvaluationError(
+            f"{folder}: neither ground-truth.json nor judgments.json (and html/<id>.html)"
+        )
     truth = _read_json(truth_file)
     if not isinstance(truth, dict) or not truth:
         expected = "{with, without}" if judged else "{articleBody}"

@@ -587,7 +587,14 @@ def test_eval_scores_a_folder_in_the_shared_layout(tmp_path: Path):
 
 
 def test_eval_of_a_folder_without_ground_truth_is_a_one_line_error(tmp_path: Path):
-    assert_one_line_error(run("newscrawl", "eval", str(tmp_path)), "ground-truth.json")
+    """It said "x/ground-truth.json: [Errno 2] No such file or directory:
+    'x/ground-truth.json'": the path twice, the errno, and not judgments.json."""
+    result = run("newscrawl", "eval", str(tmp_path))
+    assert_one_line_error(
+        result, f"{tmp_path}: neither ground-truth.json nor judgments.json (and html/<id>.html)"
+    )
+    assert "Errno" not in result.stderr.decode()
+    assert_one_line_error(run("newscrawl", "eval", str(tmp_path / "nope")), "nope: not a folder")
 
 
 def test_progress_line_reports_pages_articles_rate_and_sites():
