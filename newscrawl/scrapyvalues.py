@@ -88,6 +88,9 @@ _ABOVE_ZERO = frozenset({
 _AT_MOST = dict.fromkeys(
     ("AUTOTHROTTLE_MAX_DELAY", "AUTOTHROTTLE_START_DELAY", "DOWNLOAD_DELAY"), MAX_DELAY
 )
+# Declared with 1 for a default, read with getbool: `-s TELNETCONSOLE_ENABLED=True`
+# was refused as "not a number".
+_READ_AS_BOOL = frozenset({"TELNETCONSOLE_ENABLED"})
 # Scrapy 2.19 no longer declares it (reading its default warns), and
 # newscrawl's scheduler queue (fairness.py) refuses any value but 0 while the
 # crawl starts, in a page of tracebacks: a site's requests at once are
@@ -169,7 +172,7 @@ def check_scrapy_values(settings: Any) -> None:
         default = getattr(default_settings, name, None)
         if name == "LOG_LEVEL":
             _check_log_level(value)
-        elif isinstance(default, bool):
+        elif isinstance(default, bool) or name in _READ_AS_BOOL:
             _read(settings.getbool, name, value, "true or false")
         elif isinstance(default, int | float):
             number = _read(settings.getfloat, name, value, "a number")

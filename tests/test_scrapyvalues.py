@@ -91,3 +91,12 @@ def test_a_delay_past_30_seconds_is_refused(name: str):
     check_scrapy_values(settings(**{name: "30"}))
     if name.startswith("AUTOTHROTTLE_"):  # no wait at all with AutoThrottle off
         check_scrapy_values(settings(**{name: "60", "AUTOTHROTTLE_ENABLED": "False"}))
+
+
+def test_a_yes_or_no_setting_declared_with_a_number_is_read_as_yes_or_no():
+    """Scrapy declares TELNETCONSOLE_ENABLED = 1 and reads it with getbool: the
+    README's `-s TELNETCONSOLE_ENABLED=True` was refused as "not a number"."""
+    for value in ("True", "false", "1", "0"):
+        check_scrapy_values(settings(TELNETCONSOLE_ENABLED=value))
+    with pytest.raises(ConfigError, match=r"^setting TELNETCONSOLE_ENABLED: 'maybe' is not true"):
+        check_scrapy_values(settings(TELNETCONSOLE_ENABLED="maybe"))
