@@ -280,3 +280,18 @@ def test_a_table_or_key_beside_the_site_tables_names_file_and_line(
     with pytest.raises(SitesFileError) as error:
         load_sites(path)
     assert str(error.value) == f"{path}{said} (a sites file holds [[site]] tables only)"
+
+
+def test_an_unknown_site_of_the_file_is_named_with_the_one_it_may_mean(tmp_path: Path):
+    """`--site couriers` said only "no site named 'couriers'": with a long sites
+    file, the person looked the right name up by hand."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[[site]]\nname = "courier"\nstart_urls = ["http://127.0.0.1:1/"]\n'
+        '[[site]]\nname = "gazette"\nstart_urls = ["http://127.0.0.1:2/"]\n'
+    )
+    result = run("newscrawl", "crawl", "--sites", str(sites), "--site", "couriers")
+    assert_one_line_error(result, f"{sites}: no site named 'couriers' (did you mean 'courier'?)")
+    result = run("newscrawl", "crawl", "--sites", str(sites), "--site", "herald")
+    assert_one_line_error(result, f"{sites}: no site named 'herald'")
+    assert "did you mean" not in result.stderr.decode()

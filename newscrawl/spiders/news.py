@@ -11,6 +11,7 @@ that fetch, or `refresh` is set; start pages, feeds and sitemaps always are.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -167,7 +168,10 @@ class NewsSpider(BaseNewsSpider):
             configs = [c for c in configs if c.name == site]
             if not configs:
                 where = f"{sites}: " if isinstance(sites, str) and sites else ""
-                raise ValueError(f"{where}no site named {site!r}")
+                names = [c.name for c in self.other_sites]
+                close = difflib.get_close_matches(site, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(f"{where}no site named {site!r}{hint}")
         self.sites = configs
         entry_urls = [u for c in configs for u in c.entry_urls]
         super().__init__(entry_urls, **kwargs)
