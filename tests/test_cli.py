@@ -725,3 +725,25 @@ def test_a_setting_of_the_operators_own_components_is_left_alone():
     for name in ("REDIS_URL", "SCHEDULER_PERSIST", "SCHEDULER_QUEUE_CLASS",
                  "PLAYWRIGHT_BROWSER_TYPE", "ZYTE_API_KEY", "MY_PIPELINE_PATH"):  # fmt: skip
         assert misspelt_setting(name, known) is None, name
+
+
+@pytest.mark.parametrize("name", ["articles.csv", "articles.json", "articles.XML"])
+def test_an_output_named_for_another_format_is_refused_before_any_fetch(
+    tmp_path: Path, site_url: str, name: str
+):
+    """`crawl -o articles.csv` (or .json, which a reader opens with json.load)
+    wrote JSON Lines under that name without a word: Scrapy's `-o` writes the
+    format the suffix names, and a Scrapy user expects it."""
+    SITE_HITS.clear()
+    for option in ("-o", "-O"):
+        result = run("newscrawl", "crawl", site_url, option, str(tmp_path / name))
+        assert_one_line_error(
+            result,
+            f"{option} {tmp_path / name}: newscrawl crawl writes JSON Lines only, not"
+            f" {name.rpartition('.')[2].lower()} (name the file .jsonl;",
+        )
+    assert not SITE_HITS and list(tmp_path.iterdir()) == []
+    # Named as JSON Lines in Scrapy's FILE:FORMAT form, it is written as asked.
+    result = run("newscrawl", "crawl", site_url, "-o", f"{tmp_path / name}:jsonl", *FAST)
+    assert result.returncode == 0, result.stderr.decode()
+    assert (tmp_path / name).read_text().count("\n") == 3

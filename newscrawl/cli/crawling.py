@@ -151,17 +151,25 @@ def jsonl_feed(path: Path | str, overwrite: bool) -> dict[str, Any]:
     file: Scrapy took "out.txt:jsonlines" for a storage of the scheme "out.txt",
     logged an error, wrote nothing and the crawl exited 0."""
     text = str(path)
+    option = "-O" if overwrite else "-o"
     name, colon, suffix = text.rpartition(":")
     if colon and name and suffix in _JSON_LINES_SUFFIXES:
         text = name
     elif colon and name and suffix in _OTHER_FORMATS:
-        raise CommandError(f"-o {text}: newscrawl crawl writes JSON Lines only, not {suffix}")
+        raise CommandError(f"{option} {text}: newscrawl crawl writes JSON Lines only, not {suffix}")
+    elif (named := Path(urlsplit(text).path).suffix.lower().lstrip(".")) in _OTHER_FORMATS:
+        # Scrapy writes the format a file's suffix names: `-o articles.csv` (or
+        # .json, read with json.load) got JSON Lines under that name, without a word.
+        raise CommandError(
+            f"{option} {text}: newscrawl crawl writes JSON Lines only, not {named} (name the file"
+            " .jsonl; `newscrawl export` writes CSV or Parquet from the store)"
+        )
     scheme = urlsplit(text).scheme
     if text == "-":
         uri = "stdout:"
     elif scheme not in _STORAGE_SCHEMES and len(scheme) > 1 and text[len(scheme) :][:2] == ":/":
         # (-o is a Path, which folds "https://" into "https:/")
-        raise CommandError(f"-o {text}: not a file, nor a feed storage newscrawl can write")
+        raise CommandError(f"{option} {text}: not a file, nor a feed storage newscrawl can write")
     elif scheme not in _STORAGE_SCHEMES and len(scheme) > 1:
         uri = Path(text).absolute().as_uri()  # (a one-letter scheme is a Windows drive)
     else:
