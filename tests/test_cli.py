@@ -747,3 +747,13 @@ def test_an_output_named_for_another_format_is_refused_before_any_fetch(
     result = run("newscrawl", "crawl", site_url, "-o", f"{tmp_path / name}:jsonl", *FAST)
     assert result.returncode == 0, result.stderr.decode()
     assert (tmp_path / name).read_text().count("\n") == 3
+
+
+def test_a_demo_output_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path):
+    """`demo --output-dir FILE` printed the demo site's address, then blamed the
+    database: "cannot open database FILE/newscrawl.sqlite: [Errno 17] File exists"."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for folder in (blocker, blocker / "out"):
+        result = run("newscrawl", "demo", "--output-dir", str(folder))
+        assert_one_line_error(result, f"--output-dir {folder}: {blocker} is a file, not a folder")

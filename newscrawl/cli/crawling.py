@@ -564,9 +564,16 @@ def cmd_scrape(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from newscrawl.demo import demo_server
+    from newscrawl.folders import make_parent
 
     output_dir: Path = args.output_dir
     jsonl = output_dir / "articles.jsonl"
+    try:
+        # Before the site is served: a folder that cannot be made was blamed on
+        # the database in it ("cannot open database x/newscrawl.sqlite: [Errno 17]").
+        make_parent(jsonl)
+    except OSError as exc:
+        raise CommandError(f"--output-dir {output_dir}: {exc.strerror or exc}") from None
     # The store: --db when given (it was ignored before), else one in the folder.
     args.db = args.db or output_dir / "newscrawl.sqlite"
     args.archive = args.archive or output_dir / "archive"  # the raw pages, as WARC
