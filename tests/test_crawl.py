@@ -1192,3 +1192,24 @@ def test_scrapy_crawls_refresh_argument_is_read_in_any_case_and_checked():
     err = result.stderr.decode()
     assert result.returncode == 2 and "Traceback" not in err
     assert "scrapy: error: refresh: not yes or no: 'maybe'" in err
+
+
+def test_a_misspelt_spider_argument_is_refused_at_the_scrapy_front_door():
+    """`-a sitemap=URL` (for sitemaps=) became an attribute of the spider, and the
+    crawl went on without the sitemap, exit 0; `-a max-age=2d` crawled every
+    age. Scrapy's own spider attributes and scrapyd's `_job` are still taken."""
+    from newscrawl.spiders.arguments import SpiderArgumentError, check_spider_arguments
+
+    url = "http://127.0.0.1:9/"
+    for name, meant in (("sitemap", "sitemaps"), ("max-age", "max_age"), ("refesh", "refresh")):
+        with pytest.raises(
+            SpiderArgumentError, match=f"unknown argument {name} .did you mean {meant}"
+        ):
+            check_spider_arguments("news", {"urls": url, name: "x"})
+    check_spider_arguments(
+        "news", {"urls": url, "_job": "a1", "user_agent": "bot/1", "download_delay": "2"}
+    )
+    result = run("scrapy", "crawl", "news", "-a", f"urls={url}", "-a", f"sitemap={url}s.xml")
+    err = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in err
+    assert "scrapy: error: news: unknown argument sitemap (did you mean sitemaps?)" in err
