@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from w3lib.url import file_uri_to_path
 from newscrawl.cleaning.cleaner import text_without_site_boilerplate
 from newscrawl.cleaning.siteboiler import pages_needed
 from newscrawl.config import NewscrawlConfig
+from newscrawl.replacing import output_file
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.storage import ArticleStore, StorageError
 from newscrawl.vocabulary import OUTPUT_ERROR, OUTPUT_ERROR_MESSAGE, OUTPUT_WRITTEN
@@ -234,6 +236,11 @@ class JsonLinesSafeFileStorage(_KnowsItsCrawler, FileFeedStorage):
                     "%s ended in a torn line (%d bytes, a killed run): cut it", self.path, cut
                 )
         spooled = self.crawler is not None and _spooled(self.crawler, Path(self.path))
+        if spooled:
+            # Nothing is written through this file: with -O, the spool replaces it
+            # whole at the end (FeedSpool.flush). Opened "wb", it was emptied at
+            # the run's first article, and a run killed before its end left it so.
+            self.write_mode = "ab"
         return GuardedFile(super().open(spider), self.path, self.crawler, spooled)  # type: ignore[return-value]
 
 
@@ -533,12 +540,14 @@ class FeedSpool:
             self._drop_older(self.floor)
             self.floor = None
         self._drop_superseded()
+        models: dict[str, frozenset[str]] = {}
+        if self.replaces:
+            return self._replace_output(store, models, min_words)
         cut = repair_torn_tail(self.output)
         if cut:
             logger.warning(
                 "%s ended in a torn line (%d bytes, a killed run): cut it", self.output, cut
             )
-        models: dict[str, frozenset[str]] = {}
         written = 0
         # Unbuffered: a batch that fails is cut from the file (_take_back), and no
         # buffered rest of it may follow it there as the file closes.
@@ -567,6 +576,35 @@ class FeedSpool:
                     self._take_back(out, start, len(data))
                     raise
                 written += len(batch)
+        self.db.execute("DELETE FROM pages")
+        self.db.commit()
+        return written
+
+    def _replace_output(
+        self, store: ArticleStore | None, models: dict[str, frozenset[str]], min_words: int
+    ) -> int:
+        """-O: write every held record to a temporary file that replaces the output
+        once complete (replacing.output_file), then empty the spool; returns how
+        many. A run killed or failing before leaves the last run's file whole,
+        with its permissions."""
+        try:
+            mode = stat.S_IMODE(self.output.stat().st_mode)
+        except OSError:
+            mode = 0o644  # none yet: as Scrapy's own open made it
+        written = 0
+        with output_file(self.output, mode) as partial, partial.open("wb") as out:
+            rows = self.db.execute(
+                "SELECT id, site, canonical_url, record, page_text, page_words,"
+                " page_cleaning, kept FROM records ORDER BY site, canonical_url, id"
+            )
+            while batch := rows.fetchmany(FLUSH_BATCH):
+                out.write(b"".join(self._final(row, store, models, min_words) for row in batch))
+                written += len(batch)
+            out.flush()
+            os.fsync(out.fileno())
+        # Written: the records go. A kill before this leaves them for the next run,
+        # which drops them with -O (see floor).
+        self.db.execute("DELETE FROM records")
         self.db.execute("DELETE FROM pages")
         self.db.commit()
         return written

@@ -195,6 +195,43 @@ def test_a_killed_runs_articles_reach_the_jsonl_with_the_next_run(
     assert_no_furniture([line["text"] for line in lines])
 
 
+def test_a_killed_run_with_capital_o_leaves_the_file_it_would_replace(
+    lantern: FolderSite, tmp_path: Path
+):
+    """-O replaces the file with the run's records once they are all written: a
+    run killed before (a cron job's timeout, the OOM killer) leaves the last
+    run's file as it was. Scrapy truncated it at the run's first article, and the
+    kill left it empty until the next run that finished."""
+    out, db = tmp_path / "latest.jsonl", tmp_path / "a.sqlite"
+    earlier = b'{"title": "an earlier run\'s article"}\n'
+    out.write_bytes(earlier)
+    lantern.gate = Gate("/news/", 2)
+    command = [str(BIN / "newscrawl"), "crawl", lantern.url, "--sitemap",
+               f"{lantern.url}sitemap-forward.xml", "-O", str(out), "--db", str(db),
+               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *ONE_AT_A_TIME, *FAST]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    # The second article stored: the first has been through the feeds.
+    while len(stored_rows(db)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "2 stories not stored"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert out.read_bytes() == earlier
+
+    lantern.gate.open()
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr.decode()
+    lines, stored = records(out), rows(db)
+    assert len(stored) == len(STORIES)
+    # This run's articles only (-O), the killed run's earlier file gone.
+    assert lines and {line["canonical_url"] for line in lines} <= set(stored)
+    assert all("canonical_url" in line for line in lines)
+    assert not spool_path(out).exists()
+
+
 def test_a_kill_while_the_records_are_written_loses_none_and_tears_no_line(
     lantern: FolderSite, tmp_path: Path
 ):
