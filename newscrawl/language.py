@@ -140,7 +140,11 @@ def _keep(cached: Path, unpacked: bytes) -> None:
     nearly full disk, a file-size limit) costs the next process the time to
     unpack the model, nothing else."""
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
+        # The cache folder (~/.cache, $XDG_CACHE_HOME) and newscrawl's in it, never
+        # what they are in: a home that does not exist (HOME=/nonexistent, Debian's
+        # for a user that must have none) is not made, not even by root.
+        cached.parent.parent.mkdir(exist_ok=True)
+        cached.parent.mkdir(exist_ok=True)
         disk = os.statvfs(cached.parent)
         if disk.f_bavail * disk.f_frsize < 2 * len(unpacked):
             logger.debug("the language model is not cached: its disk is nearly full")

@@ -217,6 +217,24 @@ def test_the_cache_folder(
     assert model_cache_dir() == (Path(folder) if folder else None)
 
 
+def test_a_home_that_does_not_exist_is_not_made_for_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOME=/nonexistent is how Debian gives a daemon's user no home; a crawl run
+    as root with it made /nonexistent/.cache/newscrawl, a home for every process
+    that expects none there. The cache goes without: the model is unpacked each
+    time, as for a user without a home."""
+    home = tmp_path / "nonexistent"
+    monkeypatch.setenv(MODEL_CACHE_ENV, "")
+    monkeypatch.setenv("HOME", str(home))
+    _identifier.cache_clear()
+    try:
+        assert detect_language(GERMAN) == "de"
+    finally:
+        _identifier.cache_clear()
+    assert not home.exists()
+
+
 def test_a_cache_that_cannot_be_written_changes_nothing_but_the_time(
     fresh_detector: Path,
 ) -> None:
