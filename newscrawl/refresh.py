@@ -20,9 +20,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from newscrawl.frontier import Frontier
 from newscrawl.runlog import count_site
-from newscrawl.runstore import url_states
+from newscrawl.runstore import StoppingURLStates, url_states
 from newscrawl.vocabulary import NOT_MODIFIED, UNCHANGED
 
 if TYPE_CHECKING:
@@ -88,7 +87,7 @@ def not_modified(crawler: Crawler, failure: Failure) -> bool:
     # Fetched now, unchanged: the next sitemap `lastmod` is compared with this time.
     # (A writer cluster's relay does not carry it: the writer keeps the older time.)
     states = url_states(crawler)
-    if isinstance(states, Frontier) and request is not None:
+    if isinstance(states, StoppingURLStates) and request is not None:
         states.mark_unchanged(request.url)
     return True
 

@@ -31,7 +31,12 @@ from twisted.internet import threads
 from newscrawl.config import NewscrawlConfig
 from newscrawl.frontier import Frontier, URLStates
 from newscrawl.reclean import reclean
-from newscrawl.runlog import count_write_error, patterns_timed_out, site_counts
+from newscrawl.runlog import (
+    count_write_error,
+    patterns_timed_out,
+    site_counts,
+    stop_on_write_error,
+)
 from newscrawl.storage import ArticleStore, StorageError
 from newscrawl.storelock import StoreLock
 from newscrawl.vocabulary import RECLEANED, STORAGE_ERROR, STORE_ERROR, STORE_UNAVAILABLE
@@ -39,7 +44,7 @@ from newscrawl.vocabulary import RECLEANED, STORAGE_ERROR, STORE_ERROR, STORE_UN
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["RunStore", "url_states"]
+__all__ = ["RunStore", "StoppingURLStates", "url_states"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +103,7 @@ class RunStore:
             self.lock.acquire()
         self.articles = ArticleStore.open(database, call_limit=self.store_timeout)
         self.frontier = Frontier(self.articles)
-        self.url_states = self.frontier
+        self.url_states = StoppingURLStates(self.frontier, self.crawler)
         self.run_id = self.frontier.start_run(spider.name)
         logger.info("storing articles in %s", self.articles.path)
 
@@ -162,6 +167,42 @@ class RunStore:
             if self.lock is not None:
                 self.lock.release()
                 self.lock = None
+
+
+class StoppingURLStates:
+    """The frontier's URL states, as the spider and the pipelines write them: a
+    write the store refuses (its PostgreSQL server restarted or gone, a full
+    disk) stops the crawl as a failed article's does (storage_error, one line,
+    exit 1). Raised into Scrapy, it was a traceback, and a page without an
+    article was counted as an article lost to an error in an item pipeline."""
+
+    def __init__(self, frontier: Frontier, crawler: Crawler) -> None:
+        self.frontier = frontier
+        self.crawler = crawler
+
+    def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
+        try:
+            self.frontier.add_pending(site, url, published, title)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))
+
+    def mark_failed(self, site: str, url: str, reason: str) -> None:
+        try:
+            self.frontier.mark_failed(site, url, reason)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))
+
+    def mark_not_article(self, site: str, url: str, reason: str) -> None:
+        try:
+            self.frontier.mark_not_article(site, url, reason)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))
+
+    def mark_unchanged(self, url: str) -> None:
+        try:
+            self.frontier.mark_unchanged(url)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))
 
 
 def url_states(crawler: Crawler) -> URLStates | None:

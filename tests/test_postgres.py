@@ -202,6 +202,82 @@ def test_a_database_that_stops_answering_ends_the_crawl_with_exit_1_and_loses_no
     assert stored == 6
 
 
+class StubAfterAnArticle:
+    """A home page linking an article and a stub too short to keep, which waits
+    for the test: the crawl's first write to the store once it is let go is the
+    stub's URL state, not an article. Serve `handler`."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        gate = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                if self.path == "/":
+                    links = ["/news/one.html", "/news/stub.html"]
+                    self.send_page(hub_page("Front page", links).encode())
+                elif self.path == "/news/one.html":
+                    self.send_page(article_page("Story one", None).encode())
+                elif self.path == "/news/stub.html":
+                    gate.gate.wait(60)
+                    self.send_page(
+                        b"<html lang='en'><head><title>Stub</title><meta property='og:type'"
+                        b" content='article'></head><body><article><h1>Stub</h1>"
+                        b"<p>More on this story soon.</p></article></body></html>"
+                    )
+                else:
+                    self.send_error(404)
+
+        self.handler = Handler
+
+
+def test_a_server_gone_before_a_url_state_is_written_stops_the_crawl_in_one_line(
+    stalling_relay,  # noqa: F811
+    postgres_server,  # noqa: F811
+):
+    """A PostgreSQL server restarted (or a connection an administrator ended)
+    just before the crawl wrote what became of a page with no article: the
+    StorageError went up into Scrapy, which logged a traceback and counted the
+    stub as an article lost to an error in an item pipeline. It stops the crawl
+    as a failed article's write does: one line, exit 1."""
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    site = StubAfterAnArticle()
+    relay = stalling_relay(postgres_server.port)
+    through_relay = database.replace(f":{postgres_server.port}/", f":{relay.port}/")
+    with serving(site.handler) as base:
+        try:
+            crawl = subprocess.Popen(
+                [str(BIN / "newscrawl"), "crawl", f"{base}/", "--db", through_relay, *FAST,
+                 "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )  # fmt: skip
+            deadline = time.monotonic() + 90
+            while True:  # the article committed: nothing is left to write but the stub's
+                with psycopg.connect(database) as db:
+                    (stored,) = db.execute("SELECT count(*) FROM articles").fetchone()
+                if stored:
+                    break
+                assert crawl.poll() is None and time.monotonic() < deadline, "nothing stored"
+                time.sleep(0.05)
+            relay.cut()
+            site.gate.set()
+            try:
+                _, stderr_bytes = crawl.communicate(timeout=90)
+            except subprocess.TimeoutExpired:
+                crawl.kill()
+                crawl.communicate()
+                pytest.fail("the crawl hung on a database that went away")
+        finally:
+            site.gate.set()
+    stderr = stderr_bytes.decode()
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert "lost to an error" not in stderr, stderr[-3000:]
+    assert crawl.returncode == 1, stderr[-2000:]
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("newscrawl: error: the crawl stopped: cannot write"), last
+
+
 def test_a_schema_lock_held_by_a_process_that_hangs_is_waited_for_a_limited_time(
     site_url: str,
     postgres_server,  # noqa: F811
