@@ -4,13 +4,14 @@ import contextlib
 import json
 import re
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trafilatura
 
-from .conftest import FAST, SITE, SITE_HITS, run, serving
+from .conftest import BIN, FAST, SITE, SITE_HITS, run, serving
 
 FERRY = SITE / "news/2026/03/ferry-timetable-changes-for-spring.html"
 SHORT = SITE / "news/2026/03/short-notice-road-closure-on-quay-street.html"
@@ -47,6 +48,28 @@ def test_extract_prints_one_object_per_input_in_order(tmp_path: Path):
     assert result.returncode == 1
     assert (
         result.stderr.decode() == f"newscrawl: {missing}: unreadable: No such file or directory\n"
+    )
+
+
+def test_a_closed_standard_input_is_unreadable_not_a_traceback():
+    """`<&-` (a daemon's closed descriptor): Python has no sys.stdin, and `extract -`
+    and `scrape -i -` ended in an AttributeError traceback. For extract it is
+    an input that cannot be read; for scrape, a list that cannot be read."""
+    newscrawl = str(BIN / "newscrawl")
+
+    def closed_stdin(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            ["sh", "-c", 'exec "$@" <&-', "sh", newscrawl, *args],
+            capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    extracted = closed_stdin("extract", "-", "--workers", "0")
+    assert extracted.returncode == 1, extracted.stderr.decode()
+    assert extracted.stderr.decode() == "newscrawl: -: unreadable: standard input is closed\n"
+    (row,) = lines(extracted.stdout)
+    assert row["source"] == "-" and row["reason"] == "unreadable: standard input is closed"
+    assert_one_line_error(
+        closed_stdin("scrape", "-i", "-"), "cannot read -: standard input is closed"
     )
 
 

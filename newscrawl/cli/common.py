@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import errno
 import io
 import os
 import signal
@@ -144,6 +145,15 @@ def _as_utf8(stream: Any) -> str | None:
     except (LookupError, OSError, ValueError):
         return None
     return str(encoding)
+
+
+def stdin_bytes(limit: int = -1) -> bytes:
+    """What standard input holds (up to `limit` bytes). OSError when it is closed
+    (`<&-`, a daemon's closed descriptor): Python has no sys.stdin then, and
+    reading it was an AttributeError traceback."""
+    if sys.stdin is None:
+        raise OSError(errno.EBADF, "standard input is closed")
+    return bytes(sys.stdin.buffer.read(limit))
 
 
 def flush_stdout() -> None:

@@ -23,6 +23,7 @@ from newscrawl.cli.common import (
     add_crawl_options,
     positive,
     require_cluster_extra,
+    stdin_bytes,
 )
 from newscrawl.vocabulary import ARCHIVE_UNAVAILABLE, ARTICLES, START_FAILED, STORE_UNAVAILABLE
 
@@ -537,7 +538,8 @@ def cluster_worker_settings(args: argparse.Namespace) -> dict[str, Any]:
 def urls_from_file(name: str) -> list[str]:
     """The URLs of a file (or stdin, "-"): one a line; blank lines and # comments skipped."""
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        # UTF-8 from standard input too, whatever the locale, as from a file.
+        text = stdin_bytes().decode("utf-8") if name == "-" else Path(name).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise CommandError(f"cannot read {name}: {reason}") from None

@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.cli.common import EXIT_FAILED, EXIT_OK, CommandError, add_workers_option
+from newscrawl.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    add_workers_option,
+    stdin_bytes,
+)
 
 __all__ = ["add_parsers"]
 
@@ -68,7 +74,7 @@ def _read_source(name: str) -> tuple[bytes, str]:
     """The bytes of a file (or stdin for "-") and when they were saved (UTC ISO
     8601). SourceTooLarge past MAX_SOURCE_BYTES, having read no more."""
     if name == "-":
-        data, saved = sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1), datetime.now(UTC)
+        data, saved = stdin_bytes(MAX_SOURCE_BYTES + 1), datetime.now(UTC)
     else:
         path = Path(name)
         with path.open("rb") as handle:
