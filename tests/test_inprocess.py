@@ -27,7 +27,7 @@ from newscrawl.items import ArticleItem
 from newscrawl.metarefresh import HeadMetaRefresh
 from newscrawl.pagereader import PageReader
 from newscrawl.pipelines import CleaningPipeline, NoArticle, StorePipeline
-from newscrawl.runstore import RunStore, url_states
+from newscrawl.runstore import RunStore, StoppingURLStates, url_states
 from newscrawl.sites import SiteConfig
 from newscrawl.spiders._base import apply_site_settings
 from newscrawl.spiders.news import NewsSpider
@@ -176,7 +176,8 @@ def test_the_store_is_opened_locked_and_recorded_when_the_spider_opens(tmp_path:
     store = RunStore.of(crawler)
     assert store is not None and store.frontier is None  # nothing opened yet
     store.spider_opened(spider)
-    assert url_states(crawler) is store.frontier
+    states = url_states(crawler)  # the frontier, its failed writes stopping the crawl
+    assert isinstance(states, StoppingURLStates) and states.frontier is store.frontier
     with sqlite3.connect(db) as reader:
         assert reader.execute("SELECT spider, ended_at FROM runs").fetchall() == [("news", None)]
 
