@@ -227,6 +227,25 @@ def test_a_closed_standard_output_is_no_traceback(store: str):
     assert_one_line_error(result, "cannot write standard output: it is closed")
 
 
+def test_a_crawl_with_its_standard_error_closed_crawls(site_url: str, tmp_path: Path):
+    """`newscrawl crawl ... 2>&-` (a cron line meant to silence it, a daemon's
+    start): Python's sys.stderr is None, and the crawl ended at once, before any
+    page, in an AttributeError it could not print: exit 1, nothing said, nothing
+    stored, every run. It crawls as with standard error open, saying nothing."""
+    args = ["crawl", site_url, "--workers", "0", *FAST]
+    opened = run("newscrawl", *args, "--db", str(tmp_path / "open.sqlite"))
+    closed = subprocess.run(
+        [str(BIN / "newscrawl"), *args, "--db", str(tmp_path / "closed.sqlite")],
+        cwd=REPO, stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2), timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert closed.returncode == opened.returncode
+    assert closed.stdout == b""  # nothing meant for standard error went to standard output
+    with sqlite3.connect(tmp_path / "closed.sqlite") as db:
+        (stored,) = db.execute("SELECT count(*) FROM articles").fetchone()
+    assert stored > 0
+
+
 def test_a_parquet_export_without_pyarrow_names_the_install(store: str, tmp_path: Path):
     # This environment has pyarrow (the dev extra): hidden here, as on an install
     # without the `parquet` extra.

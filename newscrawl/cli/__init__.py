@@ -30,6 +30,7 @@ from newscrawl.cli.common import (
     flush_stdout,
     guarded_stdout,
     ignore_late_stops,
+    stderr_on_devnull_if_closed,
 )
 from newscrawl.workers import WorkersFailed
 
@@ -71,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def command() -> NoReturn:
     """The `newscrawl` command: a command, then the process's exit, whose code a
     stop signal can no longer change (see ignore_late_stops)."""
+    stderr_on_devnull_if_closed()
     try:
         code = _run(build_parser().parse_args())
     finally:

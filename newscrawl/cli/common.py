@@ -70,6 +70,26 @@ def ignore_late_stops() -> None:
         signal.signal(number, signal.SIG_IGN)
 
 
+def stderr_on_devnull_if_closed() -> None:
+    """A closed standard error (`2>&-`: a cron line meant to silence the command,
+    a daemon's start) becomes /dev/null, its descriptor too. Python has no
+    sys.stderr then: the crawl's first look at it (a terminal?) was an
+    AttributeError it could not print, and every run ended before any page with
+    exit 1 and not a word; print(file=sys.stderr) wrote to standard output
+    instead; and the descriptor went to the next file opened (the lock, an
+    output), where whatever writes to it (a worker's C library) would land.
+    What the command would say goes nowhere; its exit code tells how it ended."""
+    try:
+        os.fstat(2)
+    except OSError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != 2:  # fd 0 or 1 closed too: the lowest free descriptor was theirs
+            os.dup2(null, 2)
+            os.close(null)
+    if sys.stderr is None:
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (the process keeps it)
+
+
 class CommandError(Exception):
     """An expected error: printed as one line, exit code EXIT_USAGE."""
 
