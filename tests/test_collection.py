@@ -227,6 +227,15 @@ def test_a_closed_standard_output_is_no_traceback(store: str):
     assert_one_line_error(result, "cannot write standard output: it is closed")
 
 
+def test_a_crawl_or_scrape_to_a_closed_standard_output_says_so(site_url: str):
+    """`crawl -o -` and `scrape` with standard output closed: "the crawl could not
+    start: AttributeError: 'NoneType' object has no attribute 'buffer'" (Scrapy's
+    standard output storage), where `export -o -` says what is wrong."""
+    for args in (["crawl", site_url, "-o", "-"], ["scrape", f"{site_url}index.html"]):
+        result = _with_stdout_closed(*args, *FAST)
+        assert_one_line_error(result, "cannot write standard output: it is closed")
+
+
 def test_a_crawl_with_its_standard_error_closed_crawls(site_url: str, tmp_path: Path):
     """`newscrawl crawl ... 2>&-` (a cron line meant to silence it, a daemon's
     start): Python's sys.stderr is None, and the crawl ended at once, before any

@@ -21,6 +21,7 @@ from newscrawl.cli.common import (
     database_arg,
     open_store,
     positive,
+    require_stdout,
     shown,
 )
 from newscrawl.replacing import clashing_output, not_an_output
@@ -100,8 +101,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         fmt = format_of(args.output, args.format)
     except ExportError as exc:
         raise CommandError(str(exc)) from None
-    if args.output == "-" and sys.stdout is None:  # `>&-`: Python has no stream for it
-        raise CommandError("cannot write standard output: it is closed")
+    if args.output == "-":
+        require_stdout()
     if args.output != "-":
         clash = clashing_output(args.db, [("the output", Path(args.output))])
         clash = clash or not_an_output(Path(args.output), appending=False)

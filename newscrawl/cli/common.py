@@ -167,6 +167,13 @@ def _as_utf8(stream: Any) -> str | None:
     return str(encoding)
 
 
+def require_stdout() -> None:
+    """CommandError unless standard output is open: with it closed (`>&-`) Python
+    has no stream for it, and an output that goes there has nowhere to go."""
+    if sys.stdout is None:
+        raise CommandError("cannot write standard output: it is closed")
+
+
 def stdin_bytes(limit: int = -1) -> bytes:
     """What standard input holds (up to `limit` bytes). OSError when it is closed
     (`<&-`, a daemon's closed descriptor): Python has no sys.stdin then, and

@@ -23,6 +23,7 @@ from newscrawl.cli.common import (
     add_crawl_options,
     positive,
     require_cluster_extra,
+    require_stdout,
     stdin_bytes,
 )
 from newscrawl.vocabulary import ARCHIVE_UNAVAILABLE, ARTICLES, START_FAILED, STORE_UNAVAILABLE
@@ -167,6 +168,7 @@ def jsonl_feed(path: Path | str, overwrite: bool) -> dict[str, Any]:
         )
     scheme = urlsplit(text).scheme
     if text == "-":
+        require_stdout()  # Scrapy's storage of it failed as "the crawl could not start"
         uri = "stdout:"
     elif scheme not in _STORAGE_SCHEMES and len(scheme) > 1 and text[len(scheme) :][:2] == ":/":
         # (-o is a Path, which folds "https://" into "https:/")
@@ -553,6 +555,7 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     if not urls:
         where = f" (none in {args.input})" if args.input else ""
         raise CommandError(f"give URLs, or -i FILE with one URL a line{where}")
+    require_stdout()
     feeds = {"stdout:": {"format": "jsonlines", "encoding": "utf-8"}}
     report = run_crawl("article", {"urls": urls}, crawl_settings(args, feeds))
     missing = [url for url in report.failures if url not in report.articles]
