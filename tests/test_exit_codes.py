@@ -261,7 +261,7 @@ def test_an_output_named_as_the_store_is_refused_and_the_store_kept(
         assert result.returncode == 2, (attempt, err)
         assert f"is the store {db}: it would be written over" in err and "Traceback" not in err
         assert rows(db) == ARTICLES
-    twice = tmp_path / "twice.json"
+    twice = tmp_path / "twice.jsonl"
     both = run("newscrawl", "crawl", small_site, "-o", str(twice), "-s",
                f"NEWSCRAWL_STATS_FILE={twice}", *FAST)  # fmt: skip
     assert both.returncode == 2 and "is also another output of the run" in both.stderr.decode()
