@@ -827,6 +827,72 @@ def test_a_new_page_naming_a_stored_articles_url_as_canonical_does_not_replace_i
     assert refused == [1, 0]  # the print page is the lighthouse article
 
 
+def test_a_page_read_after_one_naming_its_url_as_canonical_keeps_both_stories(
+    tmp_path: Path,
+):
+    """The cycle-lanes page names the lighthouse article's URL as its canonical
+    and links to it, so it is read first: it was stored under the lighthouse URL,
+    then the lighthouse page itself wrote over that row (version 2), and the run
+    said "2 stored" with one row and one JSON Lines record, exit 0 (found by a
+    hostile-site session). The page at the URL keeps it; the other story is read
+    again and stored under its own URL, its canonical refused."""
+    (tmp_path / "news").mkdir()
+    lanes_story = (
+        "The council approved painted cycle lanes along the seafront road, with a kerb"
+        " between bikes and buses, after two winters of complaints from commuters."
+    )
+    lighthouse_story = (
+        "Judges praised the lighthouse museum for its restored lens room, its archive of"
+        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
+    )
+
+    def page(title: str, story: str, extra_head: str = "", body_end: str = "") -> str:
+        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
+        return (
+            f"<html><head>{extra_head}<title>{title}</title>"
+            '<meta property="og:type" content="article">'
+            '<meta property="article:published_time" content="2026-11-03">'
+            f"</head><body><article><h1>{title}</h1>{text}</article>{body_end}</body></html>"
+        )
+
+    lanes, lighthouse = "Seafront gets cycle lanes", "Lighthouse museum wins heritage award"
+    (tmp_path / "news" / "lanes.html").write_text(
+        page(
+            lanes,
+            lanes_story,
+            '<link rel="canonical" href="/news/lighthouse.html">',
+            f'<a href="/news/lighthouse.html">{lighthouse}</a>',
+        )
+    )
+    (tmp_path / "news" / "lighthouse.html").write_text(page(lighthouse, lighthouse_story))
+    (tmp_path / "index.html").write_text(
+        f'<html><body><a href="/news/lanes.html">{lanes}</a></body></html>'
+    )
+    site = FolderSite(tmp_path)
+    try:
+        for store in (True, False):
+            out, stats = tmp_path / f"out{store}.jsonl", tmp_path / f"stats{store}.json"
+            db = ("--db", str(tmp_path / "db.sqlite")) if store else ()
+            result = run("newscrawl", "crawl", site.url, *db, "-o", str(out), *FAST,
+                         "-s", f"NEWSCRAWL_STATS_FILE={stats}")  # fmt: skip
+            assert result.returncode == 0, result.stderr.decode()
+            records = {
+                json.loads(line)["canonical_url"]: json.loads(line)["title"]
+                for line in out.read_text().splitlines()
+            }
+            assert records == {
+                f"{site.url}news/lighthouse.html": lighthouse,
+                f"{site.url}news/lanes.html": lanes,
+            }, result.stderr.decode()
+            assert json.loads(stats.read_text())["stats"].get(CANONICAL_REFUSED) == 1
+            if store:
+                with sqlite3.connect(tmp_path / "db.sqlite") as connection:
+                    rows = dict(connection.execute("SELECT canonical_url, title FROM articles"))
+                assert rows == records
+    finally:
+        site.close()
+
+
 def test_an_article_listed_inside_the_window_is_not_left_out_by_its_listed_day(
     tmp_path: Path,
 ) -> None:

@@ -196,6 +196,10 @@ class BaseNewsSpider(scrapy.Spider):
         # Canonical URLs named this run by a page at another address: the first
         # such page and its text's signature (see _another_story_claims).
         self.canonical_claims: dict[str, tuple[str, Any]] = {}
+        # Pages stored under another page's URL that must be read again, under their
+        # own (see _take_back_claim), and the pages so re-read this run, once each.
+        self.rereads: list[scrapy.Request] = []
+        self.reread_pages: set[str] = set()
         self.counted_left: set[str] = set()  # URLs counted as left for the next run
 
     @classmethod
@@ -450,11 +454,14 @@ class BaseNewsSpider(scrapy.Spider):
         is at that URL: a page of the next run naming a stored article's URL
         replaced its story, and the story was lost)."""
         canonical, own = item.canonical_url, canonicalize(url)
-        if not canonical or canonical == own:
+        if not canonical:
             return False
         signed = getattr(facts, "signed", None)
         mark: Any = signed.signature if signed is not None and signed.signature else None
         mark = mark or content_hash(facts.text)  # unsigned (no store, too short): its hash
+        if canonical == own:
+            self._take_back_claim(canonical, mark, item.site)
+            return False
         claim = self.canonical_claims.get(canonical)
         if claim is None:
             claim = self._stored_claim(canonical) or (own, mark)
@@ -462,9 +469,40 @@ class BaseNewsSpider(scrapy.Spider):
         first_page, first_mark = claim
         if first_page == own:
             return False
-        if isinstance(first_mark, tuple) and isinstance(mark, tuple):
-            return similarity(first_mark, mark) < SIMILARITY_THRESHOLD
-        return bool(first_mark != mark)
+        return not _same_story(first_mark, mark)
+
+    def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> None:
+        """The page at `canonical` itself, read after another page of this run
+        that named `canonical` as its own and was stored under it: if that page is
+        another story, this page's row replaces it, and it is read again (once) to
+        be stored under its own URL, its claim refused. Before, the story read
+        first was overwritten and lost, and the run said both were stored (found
+        by a hostile-site session)."""
+        claim = self.canonical_claims.get(canonical)
+        if claim is None or claim[0] == canonical or _same_story(claim[1], mark):
+            return
+        self.canonical_claims[canonical] = (canonical, mark)
+        displaced = claim[0]
+        if displaced in self.reread_pages or not site:
+            return
+        self.reread_pages.add(displaced)
+        logger.info(
+            "%s was stored under %s, which is another story's own URL: read again under its own",
+            displaced, canonical,
+        )  # fmt: skip
+        if not self.may_request(site):
+            self.left_for_next_run(site, displaced)
+            return
+        self.rereads.append(
+            self.make_request(
+                displaced, site, callback=self.parse, dont_filter=True, meta={"article": True}
+            )
+        )
+
+    def take_rereads(self) -> list[scrapy.Request]:
+        """The requests of pages to read again (_take_back_claim), once."""
+        rereads, self.rereads = self.rereads, []
+        return rereads
 
     def _stored_claim(self, canonical: str) -> tuple[str, Any] | None:
         """The page the store's article at `canonical` came from and its story's
@@ -576,3 +614,11 @@ class BaseNewsSpider(scrapy.Spider):
         if states is not None and response.meta.get("tracked"):
             site = str(response.meta.get("site") or site_of(response.url))
             states.mark_not_article(site, without_password(requested_url(response)), reason)
+
+
+def _same_story(first: Any, other: Any) -> bool:
+    """Whether two pages' marks (story signatures, or text hashes where a page
+    was not signed) are of one story."""
+    if isinstance(first, tuple) and isinstance(other, tuple):
+        return similarity(first, other) >= SIMILARITY_THRESHOLD
+    return bool(first == other)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from scrapy.http import Response
+from scrapy.http import Request, Response
 
 from newscrawl.items import ArticleItem
 from newscrawl.runlog import count_site
@@ -24,7 +24,7 @@ class ArticleSpider(BaseNewsSpider):
 
     name = "article"
 
-    async def parse(self, response: Response) -> AsyncIterator[ArticleItem]:
+    async def parse(self, response: Response) -> AsyncIterator[ArticleItem | Request]:
         site = response.meta.get("site") or site_of(response.url)
         count_site(self.crawler, site, FETCHED)
         if not self.is_html(response):
@@ -33,3 +33,5 @@ class ArticleSpider(BaseNewsSpider):
         item = self.article_from(response, reading)
         if item is not None:
             yield item
+            for request in self.take_rereads():
+                yield request

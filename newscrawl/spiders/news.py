@@ -654,6 +654,8 @@ class NewsSpider(BaseNewsSpider):
                 item := self.article_from(response, reading)
             ):
                 yield item
+                for request in self.take_rereads():
+                    yield request
         for url in reading.feeds:
             if url in config.feeds or not self.directory.owns(config, url):
                 continue
