@@ -26,8 +26,9 @@ if sys.version_info >= (3, 14):
 else:  # Scrapy's own dependency before Python 3.14 (its zstd decoding uses it)
     from backports import zstd
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import NotConfigured, ResponseDataLossError
+from scrapy.exceptions import NotConfigured
+
+from newscrawl.partial import cut_short
 
 if TYPE_CHECKING:
     from typing import Self
@@ -196,9 +197,4 @@ class WholeStreamCompression(HttpCompressionMiddleware):
             reason = f"the {cut} stream of the body ended early"
         finally:
             self.judging = True
-        retry = None
-        if not request.meta.get("dont_retry") and self.crawler.spider is not None:
-            retry = get_retry_request(request, spider=self.crawler.spider, reason=reason)
-        if retry is not None:
-            return retry
-        raise ResponseDataLossError(f"{response.url}: {reason}")
+        return cut_short(self.crawler, request, response.url, reason)

@@ -26,10 +26,21 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
 
-__all__ = ["PartialContentRefusal", "part_of_the_whole"]
+__all__ = ["PartialContentRefusal", "cut_short", "part_of_the_whole"]
 
 # RFC 9110's byte range of a complete length: "bytes 0-499/1234".
 _BYTE_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+)", re.IGNORECASE)
+
+
+def cut_short(crawler: Crawler, request: Request, url: str, reason: str) -> Request:
+    """What a page cut short becomes, as Scrapy makes one cut short by its
+    Content-Length: `request` retried (within RETRY_TIMES, unless its meta says
+    dont_retry), then a ResponseDataLossError, counted under that name."""
+    if not request.meta.get("dont_retry") and crawler.spider is not None:
+        retry = get_retry_request(request, spider=crawler.spider, reason=reason)
+        if retry is not None:
+            return retry
+    raise ResponseDataLossError(f"{url}: {reason}")
 
 
 def part_of_the_whole(content_range: str | None) -> bool:
@@ -61,10 +72,6 @@ class PartialContentRefusal:
         content_range = response.headers.get(b"Content-Range")
         if not part_of_the_whole(content_range.decode("latin-1") if content_range else None):
             return response
-        reason = "a 206 answer holds a part of the page only"
-        retry = None
-        if not request.meta.get("dont_retry") and self.crawler.spider is not None:
-            retry = get_retry_request(request, spider=self.crawler.spider, reason=reason)
-        if retry is not None:
-            return retry
-        raise ResponseDataLossError(f"{response.url}: {reason}")
+        return cut_short(
+            self.crawler, request, response.url, "a 206 answer holds a part of the page only"
+        )
