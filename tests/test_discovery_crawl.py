@@ -893,6 +893,71 @@ def test_a_page_read_after_one_naming_its_url_as_canonical_keeps_both_stories(
         site.close()
 
 
+def test_a_page_naming_the_url_of_an_article_read_before_it_does_not_replace_it(
+    tmp_path: Path,
+):
+    """The other order of the test above: the lighthouse page, at its own URL, is
+    read first and links to the cycle-lanes page, which names the lighthouse URL
+    as its canonical. Without a store nothing held the URL for the page at it, so
+    the cycle lanes took it: one JSON Lines record, the lighthouse story's, titled
+    "Seafront gets cycle lanes", and exit 0. The cycle lanes are stored under
+    their own URL, their canonical refused, and no page is fetched twice."""
+    (tmp_path / "news").mkdir()
+    lanes_story = (
+        "The council approved painted cycle lanes along the seafront road, with a kerb"
+        " between bikes and buses, after two winters of complaints from commuters."
+    )
+    lighthouse_story = (
+        "Judges praised the lighthouse museum for its restored lens room, its archive of"
+        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
+    )
+
+    def page(title: str, story: str, extra_head: str = "", body_end: str = "") -> str:
+        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
+        return (
+            f"<html><head>{extra_head}<title>{title}</title>"
+            '<meta property="og:type" content="article">'
+            '<meta property="article:published_time" content="2026-11-03">'
+            f"</head><body><article><h1>{title}</h1>{text}</article>{body_end}</body></html>"
+        )
+
+    lanes, lighthouse = "Seafront gets cycle lanes", "Lighthouse museum wins heritage award"
+    (tmp_path / "news" / "lanes.html").write_text(
+        page(lanes, lanes_story, '<link rel="canonical" href="/news/lighthouse.html">')
+    )
+    (tmp_path / "news" / "lighthouse.html").write_text(
+        page(lighthouse, lighthouse_story, "", f'<a href="/news/lanes.html">{lanes}</a>')
+    )
+    (tmp_path / "index.html").write_text(
+        f'<html><body><a href="/news/lighthouse.html">{lighthouse}</a></body></html>'
+    )
+    site = FolderSite(tmp_path)
+    try:
+        for store in (False, True):
+            out, stats = tmp_path / f"out{store}.jsonl", tmp_path / f"stats{store}.json"
+            db = ("--db", str(tmp_path / "db.sqlite")) if store else ()
+            site.hits.clear()
+            result = run("newscrawl", "crawl", site.url, *db, "-o", str(out), *FAST,
+                         "-s", f"NEWSCRAWL_STATS_FILE={stats}")  # fmt: skip
+            assert result.returncode == 0, result.stderr.decode()
+            records = [
+                (json.loads(line)["canonical_url"], json.loads(line)["title"])
+                for line in out.read_text().splitlines()
+            ]
+            assert sorted(records) == [
+                (f"{site.url}news/lanes.html", lanes),
+                (f"{site.url}news/lighthouse.html", lighthouse),
+            ], result.stderr.decode()
+            assert json.loads(stats.read_text())["stats"].get(CANONICAL_REFUSED) == 1
+            assert sorted(site.hits).count("/news/lanes.html") == 1
+            if store:
+                with sqlite3.connect(tmp_path / "db.sqlite") as connection:
+                    rows = sorted(connection.execute("SELECT canonical_url, title FROM articles"))
+                assert rows == sorted(records)
+    finally:
+        site.close()
+
+
 def test_an_article_listed_inside_the_window_is_not_left_out_by_its_listed_day(
     tmp_path: Path,
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from array import array
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -479,7 +480,15 @@ class BaseNewsSpider(scrapy.Spider):
         first was overwritten and lost, and the run said both were stored (found
         by a hostile-site session)."""
         claim = self.canonical_claims.get(canonical)
-        if claim is None or claim[0] == canonical or _same_story(claim[1], mark):
+        if claim is None:
+            # Read first, the page at its own URL holds it: a page read later that
+            # names it (another story) is refused. Unclaimed, that page took the
+            # URL and its record replaced this one in a run without a store. Every
+            # article is such a page: its signature is kept packed (0.8 KB, not 7.7).
+            packed = array("I", mark) if isinstance(mark, tuple) else mark
+            self.canonical_claims[canonical] = (canonical, packed)
+            return
+        if claim[0] == canonical or _same_story(claim[1], mark):
             return
         self.canonical_claims[canonical] = (canonical, mark)
         displaced = claim[0]
@@ -619,6 +628,6 @@ class BaseNewsSpider(scrapy.Spider):
 def _same_story(first: Any, other: Any) -> bool:
     """Whether two pages' marks (story signatures, or text hashes where a page
     was not signed) are of one story."""
-    if isinstance(first, tuple) and isinstance(other, tuple):
+    if isinstance(first, tuple | array) and isinstance(other, tuple | array):
         return similarity(first, other) >= SIMILARITY_THRESHOLD
     return bool(first == other)
