@@ -91,6 +91,8 @@ class URLStates(Protocol):
 
     def mark_not_article(self, site: str, url: str, reason: str) -> None: ...
 
+    def mark_read_again(self, site: str, url: str) -> None: ...
+
 
 class Frontier:
     """URL states and run records, on the connection of an open ArticleStore."""
@@ -234,6 +236,19 @@ class Frontier:
             " ELSE urls.attempts + 1 END,"
             " last_error = excluded.last_error, fetched_at = excluded.fetched_at",
             [(canonicalize(url), site, reason, utc_now(), utc_now())],
+        )
+
+    def mark_read_again(self, site: str, url: str) -> None:
+        """A URL to fetch again next run, done or not: its page's article was
+        stored under another page's URL, which took that row back
+        (BaseNewsSpider._take_back_claim), and the budget had no room to read it
+        again this run. Left done, it was never fetched again, its story lost."""
+        self._write(
+            "INSERT INTO urls (url, site, state, discovered_at) VALUES (?, ?, 'pending', ?)"
+            " ON CONFLICT (url) DO UPDATE SET state = 'pending', attempts = 0,"
+            " last_error = NULL, fetched_at = NULL, content_hash = NULL, etag = NULL,"
+            " last_modified = NULL",
+            [(canonicalize(url), site, utc_now())],
         )
 
     def url_state_counts(self, site: str) -> dict[str, int]:

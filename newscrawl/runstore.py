@@ -198,6 +198,12 @@ class StoppingURLStates:
         except StorageError as exc:
             stop_on_write_error(self.crawler, str(exc))
 
+    def mark_read_again(self, site: str, url: str) -> None:
+        try:
+            self.frontier.mark_read_again(site, url)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))
+
     def mark_unchanged(self, url: str) -> None:
         try:
             self.frontier.mark_unchanged(url)

@@ -958,6 +958,61 @@ def test_a_page_naming_the_url_of_an_article_read_before_it_does_not_replace_it(
         site.close()
 
 
+def test_a_page_whose_row_was_taken_back_past_the_budget_is_read_the_next_run(
+    tmp_path: Path,
+):
+    """As in the tests above, the cycle-lanes page is stored under the lighthouse
+    URL it names, then the lighthouse page takes its row back; with --max-pages 3
+    there is no room to read the cycle lanes again. Left "for the next run", its
+    URL stayed done (its item had marked it so), and no later run fetched it: the
+    story was never stored, while the run said "2 stored"."""
+    (tmp_path / "news").mkdir()
+    lanes_story = (
+        "The council approved painted cycle lanes along the seafront road, with a kerb"
+        " between bikes and buses, after two winters of complaints from commuters."
+    )
+    lighthouse_story = (
+        "Judges praised the lighthouse museum for its restored lens room, its archive of"
+        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
+    )
+
+    def page(title: str, story: str, extra_head: str = "", body_end: str = "") -> str:
+        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
+        return (
+            f"<html><head>{extra_head}<title>{title}</title>"
+            '<meta property="og:type" content="article">'
+            '<meta property="article:published_time" content="2026-11-03">'
+            f"</head><body><article><h1>{title}</h1>{text}</article>{body_end}</body></html>"
+        )
+
+    lanes, lighthouse = "Seafront gets cycle lanes", "Lighthouse museum wins heritage award"
+    (tmp_path / "news" / "lanes.html").write_text(
+        page(
+            lanes,
+            lanes_story,
+            '<link rel="canonical" href="/news/lighthouse.html">',
+            f'<a href="/news/lighthouse.html">{lighthouse}</a>',
+        )
+    )
+    (tmp_path / "news" / "lighthouse.html").write_text(page(lighthouse, lighthouse_story))
+    (tmp_path / "index.html").write_text(
+        f'<html><body><a href="/news/lanes.html">{lanes}</a></body></html>'
+    )
+    db = tmp_path / "db.sqlite"
+    site = FolderSite(tmp_path)
+    try:
+        for _ in range(2):
+            run("newscrawl", "crawl", site.url, "--db", str(db), "--max-pages", "3", *FAST)
+        with sqlite3.connect(db) as connection:
+            rows = dict(connection.execute("SELECT canonical_url, title FROM articles"))
+    finally:
+        site.close()
+    assert rows == {
+        f"{site.url}news/lighthouse.html": lighthouse,
+        f"{site.url}news/lanes.html": lanes,
+    }
+
+
 def test_an_article_listed_inside_the_window_is_not_left_out_by_its_listed_day(
     tmp_path: Path,
 ) -> None:

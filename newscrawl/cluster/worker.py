@@ -193,6 +193,9 @@ class URLStateRelay:
     def mark_not_article(self, site: str, url: str, reason: str) -> None:
         self._send("skipped", site, url, reason)
 
+    def mark_read_again(self, site: str, url: str) -> None:
+        self._send("read_again", site, url)
+
 
 class ArticleQueuePipeline:
     """Worker side: each article onto the run's list in Redis (NEWSCRAWL_CLUSTER_WRITER).

@@ -102,6 +102,8 @@ def record_url_state(frontier: Frontier, event: str | bytes) -> None:
         frontier.mark_failed(site, url, *details)
     elif kind == "skipped":
         frontier.mark_not_article(site, url, *details)
+    elif kind == "read_again":
+        frontier.mark_read_again(site, url, *details)
     else:
         logger.error("unknown URL state %r from a worker, ignored", kind)
 

@@ -501,6 +501,10 @@ class BaseNewsSpider(scrapy.Spider):
         )  # fmt: skip
         if not self.may_request(site):
             self.left_for_next_run(site, displaced)
+            # Its item marked it done: only made pending, it was never read again.
+            states = url_states(self.crawler)
+            if states is not None:
+                states.mark_read_again(site, displaced)
             return
         self.rereads.append(
             self.make_request(
