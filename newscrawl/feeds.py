@@ -235,7 +235,9 @@ class JsonLinesSafeFileStorage(_KnowsItsCrawler, FileFeedStorage):
                 logger.warning(
                     "%s ended in a torn line (%d bytes, a killed run): cut it", self.path, cut
                 )
-        spooled = self.crawler is not None and _spooled(self.crawler, Path(self.path))
+        spooled = self.crawler is not None and (
+            _spooled(self.crawler, Path(self.path)) or _refused(self.crawler, Path(self.path))
+        )
         if spooled:
             # Nothing is written through this file: with -O, the spool replaces it
             # whole at the end (FeedSpool.flush). Opened "wb", it was emptied at
@@ -723,6 +725,9 @@ def _reason(exc: BaseException) -> str:
 
 # The spools of each crawl's JSON Lines outputs, by output path.
 _SPOOLS: WeakKeyDictionary[Crawler, dict[str, FeedSpool]] = WeakKeyDictionary()
+# The outputs whose spool could not be opened that the crawl writes nothing to: a
+# file -O names is left as the last run made it (open_spools stops the crawl).
+_REFUSED: WeakKeyDictionary[Crawler, set[str]] = WeakKeyDictionary()
 
 
 def _key(path: Path) -> str:
@@ -731,6 +736,10 @@ def _key(path: Path) -> str:
 
 def _spooled(crawler: Crawler, path: Path) -> bool:
     return _key(path) in _SPOOLS.get(crawler, {})
+
+
+def _refused(crawler: Crawler, path: Path) -> bool:
+    return _key(path) in _REFUSED.get(crawler, set())
 
 
 def replaces_json_lines(settings: Any) -> bool:
@@ -760,7 +769,8 @@ def open_spools(crawler: Crawler) -> list[FeedSpool]:
     """Open a spool for each of the crawl's JSON Lines outputs that is a regular
     file (or none yet), and register it: the feed's storage then drops the
     exporter's writes, and `flush_spools` writes the records at the end of the
-    run. A spool that cannot be opened leaves its feed as Scrapy writes it."""
+    run. A spool that cannot be opened leaves an -o feed as Scrapy writes it,
+    and stops a crawl with -O (written as they come, it emptied the file first)."""
     settings = crawler.settings
     spools = _SPOOLS.setdefault(crawler, {})
     with_store = NewscrawlConfig.of(crawler).database is not None
@@ -781,8 +791,19 @@ def open_spools(crawler: Crawler) -> list[FeedSpool]:
         except SpoolBusy as exc:
             # Not written as they come either: -O would empty the other run's file.
             output_failed(crawler, str(exc))
+            _REFUSED.setdefault(crawler, set()).add(_key(path))
             continue
         except OSError as exc:
+            if options.get("overwrite"):
+                # Written as they come, -O emptied the last run's file as the crawl
+                # opened, and a disk full at the start (the spool could not be
+                # made) left neither that file nor this run's, but a torn line.
+                reason = str(exc).removeprefix(f"cannot write {path}: ")  # (a SpoolError's)
+                output_failed(
+                    crawler, f"cannot write {path}: its spool {spool_path(path)}: {reason}"
+                )
+                _REFUSED.setdefault(crawler, set()).add(_key(path))
+                continue
             logger.warning("%s: records are written as they come: %s", path, _reason(exc))
             continue
         held = len(spool)

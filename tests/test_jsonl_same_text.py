@@ -195,6 +195,24 @@ def test_a_killed_runs_articles_reach_the_jsonl_with_the_next_run(
     assert_no_furniture([line["text"] for line in lines])
 
 
+def test_capital_o_without_a_spool_leaves_the_file_it_would_replace(
+    lantern: FolderSite, tmp_path: Path
+):
+    """-O whose spool cannot be made (a disk full as the crawl starts; here a
+    folder at its name) fell back to writing records as they came: Scrapy
+    emptied the last run's file as the crawl opened, and on a full disk the run
+    left a torn line and neither run's records (reproduced on an 8 KB tmpfs).
+    The crawl is refused in one line, exit 1, the file as it was."""
+    out = tmp_path / "latest.jsonl"
+    earlier = b'{"title": "an earlier run\'s article"}\n'
+    out.write_bytes(earlier)
+    spool_path(out).mkdir()
+    result = run("newscrawl", "crawl", lantern.url, "-O", str(out), *FAST)
+    assert result.returncode == 1, result.stderr.decode()
+    assert f"cannot write {out}: its spool" in result.stderr.decode()
+    assert out.read_bytes() == earlier
+
+
 def test_a_killed_run_with_capital_o_leaves_the_file_it_would_replace(
     lantern: FolderSite, tmp_path: Path
 ):
