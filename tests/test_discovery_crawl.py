@@ -1076,3 +1076,21 @@ def test_an_article_a_feed_says_was_updated_is_fetched_again(tmp_path: Path):
     version, text, stored_date = rows[0]
     assert version == 2 and text.endswith("not in March as first reported."), text
     assert stored_date == published
+
+
+def test_a_run_keeps_a_bounded_number_of_articles_own_claims(monkeypatch: pytest.MonkeyPatch):
+    """Every article's claim on its own URL is kept (b4a3cdc), 0.9 KB each: a run
+    of a million pages held a million. The most recent OWN_CLAIMS_KEPT stay; a
+    claim another page made on a URL is never dropped for them."""
+    from newscrawl.spiders import _base
+    from newscrawl.spiders.news import NewsSpider
+
+    monkeypatch.setattr(_base, "OWN_CLAIMS_KEPT", 2)
+    spider = NewsSpider(urls="http://127.0.0.1:9/")
+    named = "http://127.0.0.1:9/news/named.html"
+    spider.canonical_claims[named] = ("http://127.0.0.1:9/news/print.html", "hash")
+    pages = [f"http://127.0.0.1:9/news/{n}.html" for n in range(4)]
+    for number, page in enumerate(pages):
+        spider._take_back_claim(page, (number, 1, 2), "127.0.0.1")
+    assert set(spider.canonical_claims) == {named, *pages[2:]}
+    assert list(spider.own_claims) == pages[2:]

@@ -172,6 +172,14 @@ def _merge_setting(settings: Any, name: str, ours: dict[str, Any], given: dict[s
     settings.set(name, {**ours, **given}, priority=priority)
 
 
+# How many articles' own claims on their URLs a run keeps in memory (0.9 KB each:
+# the URL and the packed signature), so that a run of a million pages does not
+# hold a million. A page naming the URL of an article read longer ago is judged
+# against the store's row (ArticleStore.claim_on); only a run without a store
+# lets it take the URL then.
+OWN_CLAIMS_KEPT = 20_000
+
+
 class BaseNewsSpider(scrapy.Spider):
     """Takes `urls` (comma-separated, or a list from Python) and hands pages on as PageItems.
 
@@ -195,8 +203,11 @@ class BaseNewsSpider(scrapy.Spider):
         self.moved_sites: set[str] = set()  # warned about once: redirected elsewhere
         self.counted_known: set[str] = set()  # URLs counted as already stored, once each
         # Canonical URLs named this run by a page at another address: the first
-        # such page and its text's signature (see _another_story_claims).
+        # such page and its text's signature (see _another_story_claims); and
+        # pages' own URLs, held by the page itself (_take_back_claim), the most
+        # recent OWN_CLAIMS_KEPT of them, oldest first.
         self.canonical_claims: dict[str, tuple[str, Any]] = {}
+        self.own_claims: dict[str, None] = {}
         # Pages stored under another page's URL that must be read again, under their
         # own (see _take_back_claim), and the pages so re-read this run, once each.
         self.rereads: list[scrapy.Request] = []
@@ -487,6 +498,12 @@ class BaseNewsSpider(scrapy.Spider):
             # article is such a page: its signature is kept packed (0.8 KB, not 7.7).
             packed = array("I", mark) if isinstance(mark, tuple) else mark
             self.canonical_claims[canonical] = (canonical, packed)
+            self.own_claims[canonical] = None
+            if len(self.own_claims) > OWN_CLAIMS_KEPT:
+                oldest = next(iter(self.own_claims))
+                del self.own_claims[oldest]
+                if self.canonical_claims.get(oldest, ("",))[0] == oldest:
+                    del self.canonical_claims[oldest]
             return
         if claim[0] == canonical or _same_story(claim[1], mark):
             return
