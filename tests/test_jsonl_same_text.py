@@ -165,19 +165,7 @@ def test_a_killed_runs_articles_reach_the_jsonl_with_the_next_run(
     final text, and each record equals its row."""
     out, db = tmp_path / "a.jsonl", tmp_path / "a.sqlite"
     # Two stories, the others held back until the kill: it comes mid-crawl.
-    lantern.gate = Gate("/news/", 2)
-    command = [str(BIN / "newscrawl"), "crawl", lantern.url, "--sitemap",
-               f"{lantern.url}sitemap-forward.xml", "-o", str(out), "--db", str(db),
-               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *ONE_AT_A_TIME, *FAST]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 120
-    while len(stored_rows(db)) < 2:
-        assert process.poll() is None and time.monotonic() < deadline, "2 stories not stored"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    command = _killed_once_two_are_stored(lantern, "-o", out, db)
     killed_with = stored_rows(db)
     assert 2 <= len(killed_with) < len(STORIES)
 
@@ -223,20 +211,8 @@ def test_a_killed_run_with_capital_o_leaves_the_file_it_would_replace(
     out, db = tmp_path / "latest.jsonl", tmp_path / "a.sqlite"
     earlier = b'{"title": "an earlier run\'s article"}\n'
     out.write_bytes(earlier)
-    lantern.gate = Gate("/news/", 2)
-    command = [str(BIN / "newscrawl"), "crawl", lantern.url, "--sitemap",
-               f"{lantern.url}sitemap-forward.xml", "-O", str(out), "--db", str(db),
-               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *ONE_AT_A_TIME, *FAST]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 120
     # The second article stored: the first has been through the feeds.
-    while len(stored_rows(db)) < 2:
-        assert process.poll() is None and time.monotonic() < deadline, "2 stories not stored"
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    command = _killed_once_two_are_stored(lantern, "-O", out, db)
     assert out.read_bytes() == earlier
 
     lantern.gate.open()
@@ -321,3 +297,24 @@ def stored_rows(db: Path) -> set[str]:
             return {u for (u,) in connection.execute("SELECT canonical_url FROM articles")}
     except sqlite3.Error:
         return set()
+
+
+def _killed_once_two_are_stored(lantern: FolderSite, flag: str, out: Path, db: Path) -> list[str]:
+    """Crawl the lantern site's stories into `db` and, with `flag` (-o or -O),
+    `out`; SIGKILL the crawl once two are stored, the others held back until then
+    (the test opens the gate after): a kill mid-crawl. Returns the command, for
+    the run that follows."""
+    lantern.gate = Gate("/news/", 2)
+    command = [str(BIN / "newscrawl"), "crawl", lantern.url, "--sitemap",
+               f"{lantern.url}sitemap-forward.xml", flag, str(out), "--db", str(db),
+               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", *ONE_AT_A_TIME, *FAST]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while len(stored_rows(db)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "2 stories not stored"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    return command
