@@ -836,38 +836,7 @@ def test_a_page_read_after_one_naming_its_url_as_canonical_keeps_both_stories(
     said "2 stored" with one row and one JSON Lines record, exit 0 (found by a
     hostile-site session). The page at the URL keeps it; the other story is read
     again and stored under its own URL, its canonical refused."""
-    (tmp_path / "news").mkdir()
-    lanes_story = (
-        "The council approved painted cycle lanes along the seafront road, with a kerb"
-        " between bikes and buses, after two winters of complaints from commuters."
-    )
-    lighthouse_story = (
-        "Judges praised the lighthouse museum for its restored lens room, its archive of"
-        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
-    )
-
-    def page(title: str, story: str, extra_head: str = "", body_end: str = "") -> str:
-        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
-        return (
-            f"<html><head>{extra_head}<title>{title}</title>"
-            '<meta property="og:type" content="article">'
-            '<meta property="article:published_time" content="2026-11-03">'
-            f"</head><body><article><h1>{title}</h1>{text}</article>{body_end}</body></html>"
-        )
-
-    lanes, lighthouse = "Seafront gets cycle lanes", "Lighthouse museum wins heritage award"
-    (tmp_path / "news" / "lanes.html").write_text(
-        page(
-            lanes,
-            lanes_story,
-            '<link rel="canonical" href="/news/lighthouse.html">',
-            f'<a href="/news/lighthouse.html">{lighthouse}</a>',
-        )
-    )
-    (tmp_path / "news" / "lighthouse.html").write_text(page(lighthouse, lighthouse_story))
-    (tmp_path / "index.html").write_text(
-        f'<html><body><a href="/news/lanes.html">{lanes}</a></body></html>'
-    )
+    lanes, lighthouse = _lanes_naming_the_lighthouse(tmp_path, lanes_first=True)
     site = FolderSite(tmp_path)
     try:
         for store in (True, False):
@@ -902,35 +871,7 @@ def test_a_page_naming_the_url_of_an_article_read_before_it_does_not_replace_it(
     the cycle lanes took it: one JSON Lines record, the lighthouse story's, titled
     "Seafront gets cycle lanes", and exit 0. The cycle lanes are stored under
     their own URL, their canonical refused, and no page is fetched twice."""
-    (tmp_path / "news").mkdir()
-    lanes_story = (
-        "The council approved painted cycle lanes along the seafront road, with a kerb"
-        " between bikes and buses, after two winters of complaints from commuters."
-    )
-    lighthouse_story = (
-        "Judges praised the lighthouse museum for its restored lens room, its archive of"
-        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
-    )
-
-    def page(title: str, story: str, extra_head: str = "", body_end: str = "") -> str:
-        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
-        return (
-            f"<html><head>{extra_head}<title>{title}</title>"
-            '<meta property="og:type" content="article">'
-            '<meta property="article:published_time" content="2026-11-03">'
-            f"</head><body><article><h1>{title}</h1>{text}</article>{body_end}</body></html>"
-        )
-
-    lanes, lighthouse = "Seafront gets cycle lanes", "Lighthouse museum wins heritage award"
-    (tmp_path / "news" / "lanes.html").write_text(
-        page(lanes, lanes_story, '<link rel="canonical" href="/news/lighthouse.html">')
-    )
-    (tmp_path / "news" / "lighthouse.html").write_text(
-        page(lighthouse, lighthouse_story, "", f'<a href="/news/lanes.html">{lanes}</a>')
-    )
-    (tmp_path / "index.html").write_text(
-        f'<html><body><a href="/news/lighthouse.html">{lighthouse}</a></body></html>'
-    )
+    lanes, lighthouse = _lanes_naming_the_lighthouse(tmp_path, lanes_first=False)
     site = FolderSite(tmp_path)
     try:
         for store in (False, True):
@@ -966,38 +907,7 @@ def test_a_page_whose_row_was_taken_back_past_the_budget_is_read_the_next_run(
     there is no room to read the cycle lanes again. Left "for the next run", its
     URL stayed done (its item had marked it so), and no later run fetched it: the
     story was never stored, while the run said "2 stored"."""
-    (tmp_path / "news").mkdir()
-    lanes_story = (
-        "The council approved painted cycle lanes along the seafront road, with a kerb"
-        " between bikes and buses, after two winters of complaints from commuters."
-    )
-    lighthouse_story = (
-        "Judges praised the lighthouse museum for its restored lens room, its archive of"
-        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
-    )
-
-    def page(title: str, story: str, extra_head: str = "", body_end: str = "") -> str:
-        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
-        return (
-            f"<html><head>{extra_head}<title>{title}</title>"
-            '<meta property="og:type" content="article">'
-            '<meta property="article:published_time" content="2026-11-03">'
-            f"</head><body><article><h1>{title}</h1>{text}</article>{body_end}</body></html>"
-        )
-
-    lanes, lighthouse = "Seafront gets cycle lanes", "Lighthouse museum wins heritage award"
-    (tmp_path / "news" / "lanes.html").write_text(
-        page(
-            lanes,
-            lanes_story,
-            '<link rel="canonical" href="/news/lighthouse.html">',
-            f'<a href="/news/lighthouse.html">{lighthouse}</a>',
-        )
-    )
-    (tmp_path / "news" / "lighthouse.html").write_text(page(lighthouse, lighthouse_story))
-    (tmp_path / "index.html").write_text(
-        f'<html><body><a href="/news/lanes.html">{lanes}</a></body></html>'
-    )
+    lanes, lighthouse = _lanes_naming_the_lighthouse(tmp_path, lanes_first=True)
     db = tmp_path / "db.sqlite"
     site = FolderSite(tmp_path)
     try:
@@ -1094,3 +1004,47 @@ def test_a_run_keeps_a_bounded_number_of_articles_own_claims(monkeypatch: pytest
         spider._take_back_claim(page, (number, 1, 2), "127.0.0.1")
     assert set(spider.canonical_claims) == {named, *pages[2:]}
     assert list(spider.own_claims) == pages[2:]
+
+
+LANES, LIGHTHOUSE = "Seafront gets cycle lanes", "Lighthouse museum wins heritage award"
+
+
+def _lanes_naming_the_lighthouse(root: Path, lanes_first: bool) -> tuple[str, str]:
+    """A site in `root` of two stories: the cycle-lanes page names the lighthouse
+    article's URL as its canonical. The home page links to the first (the cycle
+    lanes, with `lanes_first`), which links to the other, so that one is read
+    first. Returns the two titles (cycle lanes, lighthouse)."""
+    (root / "news").mkdir()
+    lanes_story = (
+        "The council approved painted cycle lanes along the seafront road, with a kerb"
+        " between bikes and buses, after two winters of complaints from commuters."
+    )
+    lighthouse_story = (
+        "Judges praised the lighthouse museum for its restored lens room, its archive of"
+        " keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
+    )
+
+    def page(title: str, story: str, extra_head: str, linked: str) -> str:
+        text = "".join(f"<p>{story} ({n})</p>" for n in range(1, 5))
+        link = f'<a href="/news/{linked}.html">{LANES if linked == "lanes" else LIGHTHOUSE}</a>'
+        return (
+            f"<html><head>{extra_head}<title>{title}</title>"
+            '<meta property="og:type" content="article">'
+            '<meta property="article:published_time" content="2026-11-03">'
+            f"</head><body><article><h1>{title}</h1>{text}</article>"
+            f"{link if linked else ''}</body></html>"
+        )
+
+    canonical = '<link rel="canonical" href="/news/lighthouse.html">'
+    first = "lanes" if lanes_first else "lighthouse"
+    (root / "news" / "lanes.html").write_text(
+        page(LANES, lanes_story, canonical, "lighthouse" if lanes_first else "")
+    )
+    (root / "news" / "lighthouse.html").write_text(
+        page(LIGHTHOUSE, lighthouse_story, "", "" if lanes_first else "lanes")
+    )
+    (root / "index.html").write_text(
+        f'<html><body><a href="/news/{first}.html">{LANES if lanes_first else LIGHTHOUSE}</a>'
+        "</body></html>"
+    )
+    return LANES, LIGHTHOUSE
