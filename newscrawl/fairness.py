@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request
 
+    from newscrawl.pagereader import PageReader
+
 __all__ = ["SITE_HOLD_HEADROOM", "SiteFairQueue"]
 
 # Requests a site may hold in the downloader beyond its slot's concurrency: enough
@@ -45,13 +47,32 @@ class _HeldByDownloader(DownloaderInterface):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        self.crawler = crawler
+        self._found: PageReader | None = None
+        self._looked_up = False
         settings = crawler.settings
         self.per_slot = settings.getdict("DOWNLOAD_SLOTS")
         self.default_concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
 
     def stats(self, possible_slots: Iterable[str]) -> list[tuple[int, str]]:
         held = Counter(self.downloader.get_slot_key(r) for r in self.downloader.active)
+        reader = self._reader()
+        if reader is not None:  # a heavy site's pages waiting for the workers
+            return [(held[slot] + reader.held(slot), slot) for slot in possible_slots]
         return [(held[slot], slot) for slot in possible_slots]
+
+    def _reader(self) -> PageReader | None:
+        """The crawl's page workers (looked up once: the queue pops for every request)."""
+        if self._looked_up:
+            return self._found
+        from newscrawl.pagereader import PageReader
+
+        try:
+            self._found = self.crawler.get_extension(PageReader)
+        except RuntimeError:  # the extensions are not made yet
+            return None
+        self._looked_up = True
+        return self._found
 
     def may_hold(self, slot: str) -> int:
         concurrency = self.per_slot.get(slot, {}).get("concurrency", self.default_concurrency)

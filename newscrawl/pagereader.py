@@ -45,6 +45,7 @@ from newscrawl.workers import (
     page_in_worker,
     sitemap_in_worker,
 )
+from newscrawl.workershare import WorkerShare
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -97,6 +98,9 @@ class PageReader:
         # Per site: its pages in a row that ran out of a worker's time or memory.
         self.over_bounds_in_a_row: Counter[str] = Counter()
         self.skipped_sites: set[str] = set()
+        # Per site: its pages in the pool, and what they cost (workershare.py).
+        self.share = WorkerShare()
+        self._turn_waiters: list[asyncio.Future[None]] = []
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -237,20 +241,62 @@ class PageReader:
             *(self.config.site_fragment_patterns.get(site, ()) if site else ()),
         )
         content_type = response.headers.get(b"Content-Type")
-        with self._held_apart(response.body):
-            reading = await self._run(
-                page_in_worker, lambda why: PageReading(failure=why),
-                response.body, response.url,
-                content_type.decode("latin-1") if content_type else None,
-                declared_article=declared_article, read_links=read_links,
-                fragment_patterns=patterns, min_words=self.config.min_words, explain=False,
-                discovered_date=response.meta.get("published"), sign_story=True,
-                unless=lambda: EXTRACTION_SKIPPED if site in self.skipped_sites else None,
-            )  # fmt: skip
+        # Sitemaps, feeds and a spider driven by hand have no site to share with.
+        shared = site if self.pool is not None else None
+        entered, cost = False, None
+        if shared:
+            self.share.arrived(shared)
+        try:
+            if shared:
+                await self._wait_turn(shared)
+                self.share.entered(shared)
+                entered = True
+            with self._held_apart(response.body):
+                reading = await self._run(
+                    page_in_worker, lambda why: PageReading(failure=why),
+                    response.body, response.url,
+                    content_type.decode("latin-1") if content_type else None,
+                    declared_article=declared_article, read_links=read_links,
+                    fragment_patterns=patterns, min_words=self.config.min_words, explain=False,
+                    discovered_date=response.meta.get("published"), sign_story=True,
+                    unless=lambda: EXTRACTION_SKIPPED if site in self.skipped_sites else None,
+                )  # fmt: skip
+            cost = self._cost(reading)
+        finally:
+            if shared:
+                self.share.left(shared, cost, entered)
+                self._wake_waiters()
         self._count_cpu(reading.cpu_seconds)
         if site is not None:
             self._judge_site(site, reading.failure)
         return reading
+
+    async def _wait_turn(self, site: str) -> None:
+        """Until a page of `site` may enter the pool (workershare.py)."""
+        while self.share.must_wait(site):
+            waiter = asyncio.get_running_loop().create_future()
+            self._turn_waiters.append(waiter)
+            await waiter
+
+    def _wake_waiters(self) -> None:
+        """A page left the pool: the pages waiting for their turn look again."""
+        waiters, self._turn_waiters = self._turn_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _cost(self, reading: PageReading) -> float | None:
+        """What reading the page cost a worker, for its site's share: a page past
+        the time or memory bound cost the bound; one not read tells nothing."""
+        if reading.failure in (EXTRACTION_TIMEOUT, EXTRACTION_MEMORY):
+            return self.config.extract_timeout
+        if reading.failure in (EXTRACTION_SKIPPED, EXTRACTION_CRASHED, EXTRACTION_INTERRUPTED):
+            return None
+        return reading.cpu_seconds
+
+    def held(self, site: str) -> int:
+        """Pages of `site` the scheduler counts as held by the site (fairness.py)."""
+        return self.share.held(site)
 
     def _judge_site(self, site: str, failure: str | None) -> None:
         """A site whose pages each take a worker's whole time bound (8 s of CPU) held

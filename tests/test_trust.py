@@ -37,6 +37,8 @@ SCENARIOS: dict[str, Callable[[TrustSite, Path], list[Verdict]]] = {
     "credentials": cases.credentials_scenario,
     # Issue 15: pages too big for one process, beside a healthy site.
     "heavy": cases.heavy_scenario,
+    # A site whose pages each cost a worker seconds, beside a healthy site.
+    "grind": cases.grind_scenario,
 }
 
 

@@ -30,6 +30,7 @@ from newscrawl.vocabulary import (
 
 from .faultcases import BIN, REPO, Run, Verdict, Verdicts, crawl
 from .trustsite import (
+    GRIND_PAGES,
     HEALTHY_PAGES,
     HUB_LINKS,
     IDN_ARTICLES,
@@ -42,6 +43,7 @@ __all__ = [
     "budget_scenario",
     "canonical_scenario",
     "credentials_scenario",
+    "grind_scenario",
     "heavy_scenario",
     "idn_scenario",
     "internal_scenario",
@@ -363,6 +365,24 @@ def heavy_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
         all(0 < len(str(i.get("text") or "")) <= MAX_TEXT_CHARS for i in walls),
         "the wall of text was not kept to its first MAX_TEXT_CHARS characters",
     )
+    return list(verdicts)
+
+
+def grind_scenario(site: TrustSite, workdir: Path) -> list[Verdict]:
+    """F40: a site whose articles each cost a worker seconds of CPU, all under the
+    time bound, beside a healthy site: the healthy site keeps its pace (its pages
+    are not queued behind the dear ones, and these do not fill Scrapy's bound on
+    held responses), and every dear article is still read and stored."""
+    grind = {"grind": {"sitemaps": [site.url("/sitemap.xml", "grind.test")]}}
+    settings = {"NEWSCRAWL_EXTRACT_TIMEOUT": "60"}  # under the bound, on any machine
+    second, verdicts, v = _beside_healthy(
+        site, workdir, grind, "F40", "a site of dear articles beside a healthy site", settings,
+        timeout=300,
+    )  # fmt: skip
+    stored = [i for i in second.items if "grind.test" in str(i.get("url"))]
+    v.figures["dear articles stored"] = len(stored)
+    v.expect(len(stored) == GRIND_PAGES, f"{len(stored)} of {GRIND_PAGES} dear articles stored")
+    v.expect(second.finish_reason == "finished", f"finish reason {second.finish_reason}")
     return list(verdicts)
 
 

@@ -20,6 +20,7 @@ from newscrawl.demo.server import QuietHandler
 from .faultsite import QuietServer, article_html
 
 __all__ = [
+    "GRIND_PAGES",
     "HUB_LINKS",
     "IDN_HOST",
     "LONG_ARTICLE_PARAGRAPHS",
@@ -43,6 +44,13 @@ HUGE_PAGE_BYTES = 30_000_000  # huge.test's home page: tiny elements, this many 
 LONG_ARTICLE_PARAGRAPHS = 50_000  # paras.test/a/1.html: this many short paragraphs
 # wall.test/a/1.html: three paragraphs of this many words, 4 MB of text in all.
 WALL_WORDS = 200_000
+# grind.test: articles under the workers' time bound that each cost seconds of
+# CPU (trafilatura is quadratic in the inline elements of a paragraph: 16,000 of
+# them, some 2 s on a busy 2-core machine), each 0.9 MB with its script: a few of
+# them fill Scrapy's bound on the responses its callbacks hold (5 MB).
+GRIND_PAGES = 16
+GRIND_SPANS = 16_000
+GRIND_SCRIPT_BYTES = 600_000
 
 
 @dataclass
@@ -57,6 +65,7 @@ class TrustHit:
 def heavy_page(kind: str) -> bytes:
     """hub: HUB_LINKS links; huge: HUGE_PAGE_BYTES of empty inline elements;
     paragraphs: an article of LONG_ARTICLE_PARAGRAPHS short, distinct paragraphs;
+    grind: an article of one paragraph of GRIND_SPANS inline elements;
     wall: an article of three paragraphs of WALL_WORDS words each."""
     if kind == "hub":
         links = "".join(f"<a href='/x/{n}.html'>Story {n}</a>" for n in range(HUB_LINKS))
@@ -64,6 +73,14 @@ def heavy_page(kind: str) -> bytes:
     if kind == "huge":
         head = b"<html><body><div>"
         return head + b"<i></i>" * ((HUGE_PAGE_BYTES - len(head)) // 7)
+    if kind == "grind":
+        spans = "".join(f"<span>w{n} </span>" for n in range(GRIND_SPANS))
+        script = f"<script>var pad = '{'x' * GRIND_SCRIPT_BYTES}';</script>"
+        return (
+            "<html lang='en'><head><title>The grind</title>"
+            f"<meta property='og:type' content='article'>{script}</head>"
+            f"<body><article><h1>The grind</h1><p>{spans}</p></article></body></html>"
+        ).encode()
     if kind == "wall":
         words = " ".join(f"word{n % 4999} berth" for n in range(WALL_WORDS // 2))
         paragraphs = "".join(f"<p>Part {part}: {words}</p>" for part in range(3))
@@ -166,6 +183,10 @@ class TrustSite:
             return self._fanout(h, base, path)
         if host in ("hub.test", "huge.test", "paras.test", "wall.test") and path != "/robots.txt":
             return self._heavy(h, host, path)
+        if host == "grind.test" and path == "/sitemap.xml":
+            return self._urlset(h, [f"{base}/a/{n}.html" for n in range(1, GRIND_PAGES + 1)])
+        if host == "grind.test" and path.startswith("/a/"):
+            return h.send_page(heavy_page("grind"))
         if host == "healthy.test" and path == "/sitemap.xml":
             return self._urlset(h, [f"{base}/a/{n}.html" for n in range(1, HEALTHY_PAGES + 1)])
         if host in ("xn--bcher-kva.test", "buecher.test"):

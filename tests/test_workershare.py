@@ -1,0 +1,69 @@
+"""The page workers' share per site (newscrawl/workershare.py): a site whose pages
+cost seconds takes one place in the pool at a time, beside other sites."""
+
+from __future__ import annotations
+
+from newscrawl.workershare import HEAVY_PAGE_SECONDS, HEAVY_SITE_PAGES, WorkerShare
+
+
+def _read(share: WorkerShare, site: str, seconds: float | None) -> None:
+    share.arrived(site)
+    share.entered(site)
+    share.left(site, seconds, entered=True)
+
+
+def test_a_dear_site_beside_another_waits_for_its_page_in_the_pool() -> None:
+    share = WorkerShare()
+    _read(share, "cheap", 0.02)
+    _read(share, "dear", 3 * HEAVY_PAGE_SECONDS)
+    assert share.heavy("dear") and not share.heavy("cheap")
+    for _ in range(HEAVY_SITE_PAGES):
+        share.arrived("dear")
+        share.entered("dear")
+    share.arrived("dear")
+    assert share.must_wait("dear")
+    # Its pages waiting and in the pool count as held by it, for the scheduler.
+    assert share.held("dear") == HEAVY_SITE_PAGES + 1
+    share.arrived("cheap")
+    assert not share.must_wait("cheap") and share.held("cheap") == 0
+    share.left("dear", 2 * HEAVY_PAGE_SECONDS, entered=True)
+    assert not share.must_wait("dear")
+
+
+def test_a_crawl_of_one_dear_site_is_not_held_back() -> None:
+    share = WorkerShare()
+    _read(share, "dear", 3 * HEAVY_PAGE_SECONDS)
+    for _ in range(4):
+        share.arrived("dear")
+        share.entered("dear")
+    share.arrived("dear")
+    assert not share.must_wait("dear")
+
+
+def test_a_site_read_first_beside_others_is_read_one_page_at_a_time() -> None:
+    """Until one of its pages is read, a site's cost is not known: the pages a dear
+    site sent before its first was read would have taken the whole pool."""
+    share = WorkerShare()
+    _read(share, "cheap", 0.02)
+    share.arrived("new")
+    share.entered("new")
+    share.arrived("new")
+    assert share.must_wait("new")
+    share.left("new", 0.03, entered=True)
+    assert not share.must_wait("new") and not share.heavy("new")
+
+
+def test_a_site_alternating_cheap_and_dear_pages_stays_heavy() -> None:
+    share = WorkerShare()
+    _read(share, "other", 0.02)
+    for seconds in [0.01, 4 * HEAVY_PAGE_SECONDS] * 4:
+        _read(share, "mixed", seconds)
+        assert share.heavy("mixed") or seconds < HEAVY_PAGE_SECONDS
+
+
+def test_a_page_not_read_tells_nothing_of_its_sites_cost() -> None:
+    share = WorkerShare()
+    _read(share, "site", 0.02)
+    _read(share, "site", None)
+    assert not share.heavy("site")
+    assert share.reading == {} and share.in_pool == {}
