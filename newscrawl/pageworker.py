@@ -54,7 +54,7 @@ from newscrawl.readings import (
     Extraction,
     PageReading,
 )
-from newscrawl.urls import resolve_http_url
+from newscrawl.urls import resolve_http_url, without_tracking
 
 __all__ = [
     "MAX_AUTHORS",
@@ -406,7 +406,7 @@ def resolve_link(href: str, base: str, origin: str) -> str | None:
 
 def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
     """The http(s) links of <a> and <area> elements, absolute, without fragment,
-    once each in page order; not those to files a crawl does not want (images,
+    tracking or session arguments (urls.without_tracking), once each in page order; not those to files a crawl does not want (images,
     documents, archives: _NOT_PAGES). Capped at MAX_PAGE_LINKS."""
     found: dict[str, None] = {}
     seen: set[str] = set()  # hrefs already read: menus repeat the same links
@@ -419,7 +419,10 @@ def _links(tree: HtmlElement, base: str) -> tuple[list[str], int]:
             continue
         seen.add(href)
         url = resolve_link(href, base, origin)
-        if url is None or url in found or not url.startswith(("http://", "https://")):
+        if url is None or not url.startswith(("http://", "https://")):
+            continue
+        url = without_tracking(url)
+        if url in found:
             continue
         _, dot, extension = _path_of(url).rpartition(".")
         if dot and extension.lower() in _IGNORED:

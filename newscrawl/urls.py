@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -22,6 +22,7 @@ __all__ = [
     "resolve_http_url",
     "site_of",
     "without_password",
+    "without_tracking",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -116,9 +117,47 @@ _TRACKING_PARAMS = frozenset(
 )
 
 
+# Query arguments that name a visitor's session, not a page: a site that keeps its
+# sessions in its links (no cookies: a crawl sends none) gives every page's links
+# a new one, and each article was fetched and stored again under each (40 rows of
+# 5 articles in a crawl of 40 pages). Not "sid", which names a story on some sites.
+_SESSION_PARAMS = frozenset(
+    {"phpsessid", "jsessionid", "sessionid", "session_id", "cfid", "cftoken", "oscsid", "zenid"}
+)
+# The same, as a path parameter: /story.html;jsessionid=0A1B2C (Java servlets).
+_SESSION_PATH_PARAM = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+
+
 def _is_tracking(name: str) -> bool:
     name = name.lower()
-    return name.startswith("utm_") or name in _TRACKING_PARAMS
+    return (
+        name.startswith(("utm_", "aspsessionid"))
+        or name in _TRACKING_PARAMS
+        or name in _SESSION_PARAMS
+    )
+
+
+def without_tracking(url: str) -> str:
+    """`url` without its tracking and session arguments (see canonicalize), the
+    rest as written: the address a link is requested at. A site that adds a new
+    ?utm_source= or session to every link had its articles fetched once a link,
+    its page budget spent on a few articles."""
+    if "?" not in url and ";" not in url:
+        return url
+    head, mark, fragment = url.partition("#")
+    path, question, query = head.partition("?")
+    if ";" in path:
+        path = _SESSION_PATH_PARAM.sub("", path)
+    if query:
+        pieces = query.split("&")
+        kept = [
+            piece
+            for piece in pieces
+            if not _is_tracking(unquote(piece.partition("=")[0].replace("+", " ")))
+        ]
+        if len(kept) < len(pieces):
+            query = "&".join(piece for piece in kept if piece)
+    return path + (question if query else "") + query + mark + fragment
 
 
 def _is_amp_switch(name: str, value: str) -> bool:
@@ -142,7 +181,7 @@ def _without_amp_path(path: str) -> str:
 @lru_cache(maxsize=4096)
 def canonicalize(url: str) -> str:
     """The form used as an article's key: lower-case host, no default port or fragment,
-    no tracking arguments (utm_*, fbclid, ...), no AMP switch (a trailing /amp,
+    no tracking or session arguments (utm_*, fbclid, PHPSESSID, ...), no AMP switch (a trailing /amp,
     ?amp=1, ?outputType=amp), the rest sorted and percent-encoding normalised."""
     parts = urlsplit(url)
     query = [
@@ -150,7 +189,8 @@ def canonicalize(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not _is_tracking(k) and not _is_amp_switch(k, v)
     ]
-    parts = parts._replace(path=_without_amp_path(parts.path), query=urlencode(query))
+    path = _without_amp_path(_SESSION_PATH_PARAM.sub("", parts.path))
+    parts = parts._replace(path=path, query=urlencode(query))
     parts = urlsplit(canonicalize_url(parts.geturl()))
     netloc = parts.hostname or ""
     if ":" in netloc:  # an IPv6 literal, in its one spelling (as site keys have it)

@@ -102,3 +102,26 @@ def test_files_are_told_by_the_extension_after_the_last_dot() -> None:
         "http://news.test/a/x.",
         "http://news.test/a/story.html?f=x.mp3",
     ]
+
+
+def test_a_link_s_tracking_and_session_arguments_are_not_part_of_its_address() -> None:
+    """A site that gives every link a new ?utm_source= or session had each article
+    fetched once a link; the other arguments stay as written."""
+    page = (
+        b"<html><body>"
+        b"<a href='/a/1.html?utm_source=home&id=7&fbclid=x'>1</a>"
+        b"<a href='/a/1.html?id=7&utm_source=side'>1 again</a>"
+        b"<a href='/a/2.html?PHPSESSID=f00'>2</a><a href='/a/2.html?PHPSESSID=ba4'>2 again</a>"
+        b"<a href='/a/3.html;jsessionid=0A1B?page=2'>3</a>"
+        b"<a href='/a/4.html?sid=12'>4: a story's id on some sites</a>"
+        b"<a href='/a/5.html?b=2&a=1'>5</a>"
+        b"</body></html>"
+    )
+    reading = read_page(page, "http://news.test/a/0.html", "text/html")
+    assert reading.links == [
+        "http://news.test/a/1.html?id=7",
+        "http://news.test/a/2.html",
+        "http://news.test/a/3.html?page=2",
+        "http://news.test/a/4.html?sid=12",
+        "http://news.test/a/5.html?b=2&a=1",
+    ]

@@ -46,6 +46,19 @@ def test_canonicalize():
 
 
 @pytest.mark.parametrize(
+    "session",
+    ["https://n.test/a?PHPSESSID=9f&id=7", "https://n.test/a;jsessionid=0A1B?id=7",
+     "https://n.test/a?id=7&ASPSESSIONIDQSTA=XY&cftoken=1", "https://n.test/a?session_id=3&id=7"],
+)  # fmt: skip
+def test_a_visitor_s_session_is_no_part_of_an_article_s_key(session):
+    assert canonicalize(session) == "https://n.test/a?id=7"
+
+
+def test_a_story_id_named_sid_stays_in_the_key():
+    assert canonicalize("https://n.test/article.php?sid=12") == "https://n.test/article.php?sid=12"
+
+
+@pytest.mark.parametrize(
     "amp",
     ["https://n.test/news/story/amp", "https://n.test/news/story/amp/", "https://n.test/news/story?amp",
      "https://n.test/news/story?amp=1", "https://n.test/news/story?outputType=amp&utm_source=x"],
