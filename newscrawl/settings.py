@@ -174,6 +174,8 @@ EXTENSIONS_BASE = {
     "newscrawl.progress.ProgressLine": 0,
     # A response's header section is capped (256 KiB), as its body is by DOWNLOAD_MAXSIZE.
     "newscrawl.headerlimit.HeaderLimit": 0,
+    # A body that ends with its connection is cut, not whole, if the connection was.
+    "newscrawl.connectionend.CutConnections": 0,
     # The page workers: every page, sitemap and feed is read in one of these processes.
     "newscrawl.pagereader.PageReader": 0,
     # Network errors (refused, timed out, unknown host) logged as one line, no traceback.

@@ -304,7 +304,8 @@ def scrape_scenario(site: FaultSite, workdir: Path) -> tuple[Run, list[Verdict]]
             u("/dup/1", "dup.test")]  # fmt: skip
     urls = [*good,
             u("/bomb/gzip"), u("/bomb/deflate"), u("/huge-length"), u("/endless"), u("/drip"),
-            u("/truncated"), u("/reset"), f"http://127.0.0.1:{closed_port}/a/1.html",
+            u("/truncated"), u("/reset"), u("/reset-unsized"), u("/unsized"),
+            f"http://127.0.0.1:{closed_port}/a/1.html",
             u("/a/1.html", "nowhere.invalid"), u("/loop/a"), u("/chain/0"), u("/meta-loop"),
             u("/to-file"), u("/to-data"), u("/to-ftp"), u("/to-internal"), u("/to-mapped"),
             u("/to-metadata"), u("/to-rebind/11"), u("/to-rebind/12"),
@@ -346,12 +347,14 @@ def scrape_scenario(site: FaultSite, workdir: Path) -> tuple[Run, list[Verdict]]
     v.figures["seconds each attempt held on"] = [round(h, 1) for h in held]
     v.expect(len(held) == len(drips), f"attempts {len(drips)}, hang-ups seen {len(held)}")
     v.expect(all(3.5 <= h <= 20 for h in held), f"not given up at the deadline: {held}")
-    v = verdict("F05", "truncated body and reset connection")
-    for path in ("/truncated", "/reset"):
+    v = verdict("F05", "truncated body and reset connection, with or without a length")
+    for path in ("/truncated", "/reset", "/reset-unsized"):
         v.expect(u(path) not in stored, f"partial {path} stored")
         v.expect(
             hits.count(path) == 2, f"{path} requested {hits.count(path)} times, not retried once"
         )
+    # A body without a length that its server ends cleanly is the page.
+    v.expect(u("/unsized") in stored, "the page ended by a clean close was not stored")
     v = verdict("F06", "connection refused and unknown host")
     # Their robots.txt is unreachable first, so (RFC 9309) their pages are not asked for.
     for origin in (f"http://127.0.0.1:{closed_port}", u("", "nowhere.invalid")):

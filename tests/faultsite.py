@@ -295,6 +295,25 @@ class _HostileHandler(QuietHandler):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             return self._reset()
+        if path == "/unsized":  # no length, the body whole: ended by a clean close
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(article_html(9).encode())
+            self.close_connection = True
+            return None
+        if path == "/reset-unsized":  # no length: the body ends with the connection
+            body = article_html(8).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self._reset()
+            # At once: the server's own ending would shut the socket's sending side
+            # first, a clean end of the body (FIN) before the reset.
+            self.connection.close()
+            return None
         if path in ("/loop/a", "/loop/b"):
             return self._redirect("/loop/b" if path.endswith("a") else "/loop/a")
         if path.startswith("/chain/"):
