@@ -410,14 +410,18 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
     ),
     # Where a story or a chart's figures come from, as a line of its own: "Source:
-    # Reuters", "Источник: ТАСС", "المصدر: ...", "Kaynak: AA", a Chinese repost's
+    # Reuters", "Источник: ТАСС", "المصدر: ...", "Kaynak: AA", "Quelle: dpa",
+    # "Fuente: EFE", "Źródło: PAP", a Chinese repost's
     # original title "原标题：...". A few words of names only (FragmentMatcher.match
     # keeps the line as text if a lower-case word follows the colon): "Source: a
     # diplomat said the talks had failed" is a sentence.
     "source": (
         (
             r"(?:sources?|источники?|джерела?|المصدر|المصادر|مصدر|המקור|מקור|स्रोत|出典"
-            rf"|{_turkish('kaynak(?:lar)?')}|nguồn)"
+            rf"|{_turkish('kaynak(?:lar)?')}|nguồn"
+            # The word in other languages of Latin, Greek and Cyrillic script.
+            r"|quellen?|fuentes?|fontes?|źródła|źródło|bronnen|bron|kilder?|källor|källa"
+            r"|lähteet|lähde|zdroje?|forrás(?:ok)?|surs[ae]|izvori?|извори?|πηγές|πηγή)"
             r" ?: ?[^\W_][\w.,&'’()/ -]{0,79}"
         ),
         r"原标题 ?: ?.{1,120}",
@@ -538,8 +542,12 @@ def _reads_as_sentence(paragraph: str, key: str) -> bool:
     )
 
 
-# Lower-case words a source's name may hold: "Office for National Statistics".
-_SOURCE_NAME_WORDS = _NAME_PARTICLES | {"of", "for", "the", "on", "in", "at", "и", "і", "ve", "và"}
+# Lower-case words a source's name may hold: "Office for National Statistics", and
+# the news agencies that write their names in lower case ("Quelle: dpa").
+_SOURCE_NAME_WORDS = _NAME_PARTICLES | {
+    "of", "for", "the", "on", "in", "at", "и", "і", "ve", "và",
+    "dpa", "epd", "kna", "apa", "sda", "ddp", "dapd",
+}  # fmt: skip
 
 
 def _names_more_than_a_source(paragraph: str) -> bool:
