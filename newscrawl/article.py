@@ -13,7 +13,7 @@ from newscrawl.cleaning.normalize import word_count
 from newscrawl.cleaning.siteboiler import page_fingerprints
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
-from newscrawl.jsonld import without_surrogates
+from newscrawl.jsonld import storable
 from newscrawl.language import article_language
 from newscrawl.readings import DATE_LISTED, Extraction
 from newscrawl.urls import canonicalize, site_of
@@ -82,14 +82,14 @@ def build_article(
         hints = {**hints, "published_from": extraction.published_from or DATE_LISTED}
     # What the page's JSON says (trafilatura reads its JSON-LD too) may hold a lone
     # surrogate, which no store takes: the article was lost at its write.
-    text = without_surrogates(extraction.text)
+    text = storable(extraction.text)
     title = extraction.title or hints.get("title")
     return ArticleItem(
         url=url,
         canonical_url=canonical_url,
         site=hints.get("site") or (site_of(address) if address else None),
         title=_encodable(title),
-        authors=[without_surrogates(author) for author in extraction.authors],
+        authors=[storable(author) for author in extraction.authors],
         published=published,
         language=language,
         language_source=language_source,
@@ -104,7 +104,7 @@ def build_article(
 
 
 def _encodable(text: str | None) -> str | None:
-    return None if text is None else without_surrogates(text)
+    return None if text is None else storable(text)
 
 
 def trusted_canonical(

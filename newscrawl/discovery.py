@@ -21,7 +21,7 @@ import feedparser
 from lxml import etree
 from lxml import html as lxml_html
 
-from newscrawl.jsonld import loads_text, without_surrogates
+from newscrawl.jsonld import loads_text, storable
 from newscrawl.urls import resolve_http_url
 
 __all__ = [
@@ -60,9 +60,9 @@ class Entry:
     def __post_init__(self) -> None:
         # A lone surrogate ("&#55296;" in an RSS title, "\ud800" in a JSON Feed) is
         # no text a store or a URL takes: one lost the whole feed or sitemap.
-        object.__setattr__(self, "url", without_surrogates(self.url))
+        object.__setattr__(self, "url", storable(self.url))
         title = self.title if isinstance(self.title, str) else None
-        object.__setattr__(self, "title", without_surrogates(title) if title else title)
+        object.__setattr__(self, "title", storable(title) if title else title)
 
 
 def parse_date(text: object) -> datetime | None:

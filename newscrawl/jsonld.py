@@ -11,7 +11,7 @@ from lxml import etree
 
 from newscrawl.pagetags import tagged
 
-__all__ = ["json_ld_documents", "json_values", "loads_text", "without_surrogates"]
+__all__ = ["json_ld_documents", "json_values", "loads_text", "storable"]
 
 # JSON-LD is read this deep at most (pages nest @graph inside @graph).
 _MAX_DEPTH = 12
@@ -20,29 +20,35 @@ _MAX_DEPTH = 12
 # A JSON escape of a UTF-16 surrogate: json.loads makes a lone one ("\ud800", valid
 # JSON) a str that no UTF-8 encoder takes. One in a hostile page's author name
 # lost the article with a traceback at the store (SQLite, PostgreSQL, Redis).
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+# And of NUL ("\u0000", valid JSON too), which no PostgreSQL text column takes:
+# one in a page's JSON-LD author stopped a crawl into PostgreSQL, every site's.
+# (An HTML parser makes the page's own "&#0;" U+FFFD.)
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def without_surrogates(text: str) -> str:
-    """`text` with each lone surrogate replaced by U+FFFD (a pair written as two
-    JSON escapes was joined into its character by json.loads already)."""
+def storable(text: str) -> str:
+    """`text` as every store takes it: each lone surrogate replaced by U+FFFD (a
+    pair written as two JSON escapes was joined into its character by json.loads
+    already), without NUL characters."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     return _SURROGATE.sub("\ufffd", text)
 
 
 def loads_text(document: str | bytes) -> Any:
-    """json.loads, every str of the result encodable as UTF-8 (ValueError and
+    """json.loads, every str of the result storable (see `storable`) (ValueError and
     RecursionError as json.loads raises them)."""
     value = json.loads(document)
     probe = document if isinstance(document, str) else document.decode("utf-8", "replace")
-    if _SURROGATE_ESCAPE.search(probe):
+    if _UNSTORABLE_ESCAPE.search(probe):
         value = _cleaned(value)
     return value
 
 
 def _cleaned(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
-        return without_surrogates(value)
+        return storable(value)
     if depth > _MAX_CLEAN_DEPTH:
         return None
     if isinstance(value, dict):

@@ -48,3 +48,13 @@ def test_json_values_are_those_of_the_search_in_document_order() -> None:
         assert list(json_values(document, "liveBlogUpdate")) == list(
             _reference(document, "liveBlogUpdate")
         )
+
+
+def test_a_nul_in_json_is_read_out_of_every_string() -> None:
+    """JSON allows "\\u0000", which no PostgreSQL text column takes (see
+    test_postgres.py's crawl): loads_text leaves none in keys or values."""
+    from newscrawl.jsonld import loads_text, storable
+
+    value = loads_text('{"a\\u0000b": ["Ann\\u0000 Lee", {"x": "\\u0000"}], "n": 1}')
+    assert value == {"ab": ["Ann Lee", {"x": ""}], "n": 1}
+    assert storable("A\x00B\ud800") == "AB\ufffd"

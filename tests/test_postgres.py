@@ -397,3 +397,41 @@ def test_a_redesigns_furniture_is_found_in_a_postgresql_store(postgres_server): 
         assert store.site_boilerplate("n.test") == {fingerprint(f) for f in footers}
     finally:
         store.close()
+
+
+def test_a_nul_in_a_feed_s_json_is_no_store_error(postgres_server, tmp_path: Path):  # noqa: F811
+    """JSON allows "\\u0000", a PostgreSQL text column does not: one in a JSON
+    Feed's item title (kept with the URL's state, and the article's title where
+    its page has none) stopped the crawl of every site at the write."""
+    paragraphs = "".join(
+        f"<p>Paragraph {n}: the harbour board met on Tuesday to weigh the plan for the"
+        " new quay and its costs, which the council disputes.</p>"
+        for n in range(6)
+    )
+    # No <title>: the feed's title is the article's.
+    page = f"<html lang='en'><body><article>{paragraphs}</article></body></html>".encode()
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            if self.path == "/robots.txt":
+                return self.send_page(b"User-agent: *\nAllow: /\n", "text/plain")
+            if self.path == "/feed.json":
+                base = f"http://{self.headers['Host']}"
+                feed = (
+                    '{"version": "https://jsonfeed.org/version/1.1", "title": "News",'
+                    f' "items": [{{"id": "1", "url": "{base}/a/1.html",'
+                    ' "title": "Quay\\u0000 plan", "date_published": "2026-01-02T10:00:00Z"}]}'
+                )
+                return self.send_page(feed.encode(), "application/feed+json")
+            return self.send_page(page)
+
+    database = postgres_server.new_database()
+    with serving(Handler) as base:
+        result = run("newscrawl", "crawl", "--feed", f"{base}/feed.json", "--db", database,
+                     cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    with psycopg.connect(database) as db:
+        articles = db.execute("SELECT title FROM articles").fetchall()
+        titles = db.execute("SELECT title FROM urls WHERE title IS NOT NULL").fetchall()
+    assert articles == [("Quay plan",)], articles
+    assert titles == [("Quay plan",)], titles
