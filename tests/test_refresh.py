@@ -89,3 +89,45 @@ def test_an_article_stored_by_a_clock_that_ran_ahead_is_refreshed_when_its_sitem
         ).fetchone()
     assert (title, version) == ("Harbour report 1007", 2)
     assert fetched < ahead  # a true fetch time now
+
+
+class _BuildTimeSitemap(QuietHandler):
+    """A sitemap oldest first whose every lastmod is the time it was built (as many
+    CMSs write it), of `listed` articles."""
+
+    listed = 0
+
+    def do_GET(self) -> None:
+        if self.path == "/sitemap.xml":
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            host = self.headers["Host"]
+            entries = "".join(
+                f"<url><loc>http://{host}/report-{n}.html</loc><lastmod>{now}</lastmod></url>"
+                for n in range(1, _BuildTimeSitemap.listed + 1)
+            )
+            body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+            self.send_page(body.encode(), "application/xml")
+        elif self.path.startswith("/report-"):
+            self.send_page(article(int(self.path[len("/report-") : -len(".html")])))
+        else:
+            self.send_error(404)
+
+
+def test_a_sitemap_s_new_articles_come_before_stored_ones_it_lists_as_changed(tmp_path: Path):
+    """With every lastmod "now", each stored article reads as changed; listed
+    oldest first, they took the site's whole budget, and the new ones at the end
+    of the list were left for a next run that did the same."""
+    db = tmp_path / "a.sqlite"
+    with serving(_BuildTimeSitemap) as base:
+        command = ("newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db),
+                   "--workers", "0", *FAST)  # fmt: skip
+        _BuildTimeSitemap.listed = 8
+        first = run(*command)
+        assert first.returncode == 0, first.stderr.decode()
+        _BuildTimeSitemap.listed = 12  # four new articles, at the end
+        second = run(*command, "-s", "NEWSCRAWL_MAX_PAGES_PER_SITE=6")
+    with sqlite3.connect(db) as connection:
+        stored = {
+            url.rsplit("/", 1)[1] for (url,) in connection.execute("SELECT url FROM articles")
+        }
+    assert {f"report-{n}.html" for n in range(9, 13)} <= stored, second.stderr.decode()

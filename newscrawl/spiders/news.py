@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import itertools
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -104,6 +105,8 @@ LISTED_PRIORITY = 10
 # What earlier runs left pending comes after what the site lists now: a backlog
 # that a page budget cut took the next run's budget before the day's new articles.
 PENDING_PRIORITY = 5
+# A stored article a sitemap or feed lists as changed: after every new one.
+LISTED_AGAIN_PRIORITY = 3
 HUB_LINK_PRIORITY = 0
 ARTICLE_LINK_PRIORITY = -10
 # meta key of a sitemap or feed request: the site whose links wait for it.
@@ -511,6 +514,14 @@ class NewsSpider(BaseNewsSpider):
         self, config: SiteConfig, reading: DiscoveryReading, clock: UrlClock
     ) -> Iterator[Request]:
         url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
+        # Articles stored already (fetched again if listed as changed) come after
+        # the list's new ones, and after those earlier runs left (PENDING_PRIORITY):
+        # a sitemap whose every lastmod is its build time (as
+        # many CMSs write it), oldest first, spent the site's budget fetching again
+        # what was stored, while its new articles, listed last, waited run after run.
+        stored = self.known.get(config.name, {})
+        new: list[Entry] = []
+        again: list[Entry] = []
         for entry in reading.entries:
             if too_long(entry.url, url_limit):
                 left_out(self.crawler, config.name, entry.url, url_limit)  # as a page's links
@@ -528,7 +539,12 @@ class NewsSpider(BaseNewsSpider):
                     priority=DISCOVERY_PRIORITY, meta={LISTED_ENTRY: True},
                 )  # fmt: skip
                 continue
-            request, over_budget = self.article_request(config, entry, clock)
+            (again if stored and canonicalize(entry.url) in stored else new).append(entry)
+        for entry, priority in itertools.chain(
+            ((entry, LISTED_PRIORITY) for entry in new),
+            ((entry, LISTED_AGAIN_PRIORITY) for entry in again),
+        ):
+            request, over_budget = self.article_request(config, entry, clock, priority)
             if request is not None:
                 request.meta[LISTED_ENTRY] = True
                 yield request
