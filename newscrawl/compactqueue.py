@@ -20,9 +20,9 @@ which must come back as that very object, not a copy. A plain dict or list in
 meta comes back as an equal copy, as it does from Scrapy's disk queues and from
 the cluster's Redis queue.
 
-SCHEDULER_MEMORY_QUEUE names CompactLifoMemoryQueue (the order of Scrapy's
-default LifoMemoryQueue); CompactFifoMemoryQueue is there for a crawl that sets
-Scrapy's breadth-first order.
+SCHEDULER_MEMORY_QUEUE names CompactFifoMemoryQueue: within a priority, requests
+are sent in the order the spider made them (newscrawl/settings.py says why);
+CompactLifoMemoryQueue is there for a crawl that wants Scrapy's default order.
 """
 
 from __future__ import annotations

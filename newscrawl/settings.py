@@ -113,8 +113,11 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 SCHEDULER_PRIORITY_QUEUE = "newscrawl.fairness.SiteFairQueue"
 # Requests waiting in the scheduler are kept packed (about 0.2 KB each, not 2.1):
 # a crawl through links knows thousands of addresses before it fetches them
-# (newscrawl/compactqueue.py).
-SCHEDULER_MEMORY_QUEUE = "newscrawl.compactqueue.CompactLifoMemoryQueue"
+# (newscrawl/compactqueue.py). First in, first out within a priority (Scrapy's
+# default is last in, first out): a sitemap's articles are sent in the order the
+# spider lists them, newest first. Last in first out, a site's budget of 5 went to
+# the 10th to 14th newest of its sitemap's 20, the newest left for the next run.
+SCHEDULER_MEMORY_QUEUE = "newscrawl.compactqueue.CompactFifoMemoryQueue"
 # The duplicate filter, which also tells the spider which URLs it has seen: a link
 # to one of them is not made into a request (newscrawl/dupefilter.py).
 DUPEFILTER_CLASS = "newscrawl.dupefilter.URLDupeFilter"

@@ -71,7 +71,7 @@ def link_request(spider: NewsSpider, number: int) -> Request:
 
 
 def test_a_waiting_request_takes_a_fraction_of_its_object_size() -> None:
-    """In Scrapy's LifoMemoryQueue, 5,000 requests for links held 1,551 bytes each
+    """In Scrapy's memory queues, 5,000 requests for links held 1,551 bytes each
     (traced by Python); packed, 301."""
     queue, spider = queue_and_spider()
     link_request(spider, 0)  # what a first request builds once
@@ -89,16 +89,17 @@ def test_a_waiting_request_takes_a_fraction_of_its_object_size() -> None:
     assert held / 5000 < 500, f"{held / 5000:.0f} bytes a waiting request"
 
 
-def test_a_request_comes_back_as_it_went_in_and_in_scrapys_order() -> None:
+def test_a_request_comes_back_as_it_went_in_and_in_the_order_it_went_in() -> None:
     queue, spider = queue_and_spider()
     first, second = link_request(spider, 1), link_request(spider, 2)
     second.meta["published"] = "2026-11-02T08:00:00+01:00"
     second.cb_kwargs["note"] = "listed"
     second.flags.append("from-sitemap")
     second.dont_filter = True
-    queue.push(first)
     queue.push(second)
-    assert queue.peek().url == second.url  # last in, first out, as Scrapy's default
+    queue.push(first)
+    # First in, first out (newscrawl/settings.py: a sitemap's order kept).
+    assert queue.peek().url == second.url
     back = queue.pop()
     assert back is not second  # it was packed
     for field in ("url", "method", "body", "meta", "priority", "dont_filter", "flags",
@@ -130,4 +131,4 @@ def test_a_request_that_cannot_be_packed_waits_as_it_is() -> None:
     ]
     for request in unusual:
         queue.push(request)
-    assert [queue.pop() for _ in unusual] == unusual[::-1]  # the very objects
+    assert [queue.pop() for _ in unusual] == unusual  # the very objects, in order

@@ -540,6 +540,10 @@ class NewsSpider(BaseNewsSpider):
                 )  # fmt: skip
                 continue
             (again if stored and canonicalize(entry.url) in stored else new).append(entry)
+        # Newest first, where the list dates its entries (news sitemaps and feeds
+        # list newest first, plain sitemaps often oldest first): when the budget
+        # cuts the list, what waits for the next run is what is oldest.
+        new.sort(key=_listed_time, reverse=True)
         for entry, priority in itertools.chain(
             ((entry, LISTED_PRIORITY) for entry in new),
             ((entry, LISTED_AGAIN_PRIORITY) for entry in again),
@@ -775,3 +779,9 @@ def _least_recently_served_first(sites: list[SiteConfig], store: Frontier) -> li
     three runs (found by a review)."""
     served = store.last_served(site.name for site in sites)
     return sorted(sites, key=lambda site: served.get(site.name, 0))
+
+
+def _listed_time(entry: Entry) -> tuple[bool, float]:
+    """The sort key of a listed entry: dated ones by their date, before undated."""
+    dated = entry.published or entry.lastmod
+    return (dated is not None, dated.timestamp() if dated is not None else 0.0)
