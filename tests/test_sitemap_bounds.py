@@ -1,0 +1,51 @@
+"""Issue 15: a sitemap listing far more than the protocol's 50,000 URLs is read to
+MAX_ENTRIES within a worker's CPU limit, and the rest is counted, not lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from newscrawl.discovery import read_sitemap_entries
+from newscrawl.readings import MAX_ENTRIES
+from newscrawl.workers import ExtractionPool, sitemap_in_worker
+
+BASE = "http://127.0.0.1:9/"
+
+
+def _urlset(count: int) -> bytes:
+    entries = "".join(f"<url><loc>{BASE}news/{n}.html</loc></url>" for n in range(count))
+    return (
+        "<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        f"{entries}</urlset>"
+    ).encode()
+
+
+@pytest.fixture()
+def pool() -> Iterator[ExtractionPool]:
+    """One worker whose tasks may use 4 s of CPU: its first 50,000 entries take
+    about 1 s, the whole of the sitemap below about 12."""
+    pool = ExtractionPool(1, 4.0)
+    yield pool
+    pool.stop()
+
+
+def test_a_sitemap_of_ten_times_the_protocols_urls_keeps_its_first_and_counts_the_rest(
+    pool: ExtractionPool,
+) -> None:
+    listed = 10 * MAX_ENTRIES
+    reading = pool.call(sitemap_in_worker, _urlset(listed), BASE + "sitemap.xml").result()
+    assert reading.failure is None
+    assert reading.kind == "urlset"
+    assert len(reading.entries) == MAX_ENTRIES
+    assert reading.entries[0].url == BASE + "news/0.html"
+    assert reading.entries[-1].url == BASE + f"news/{MAX_ENTRIES - 1}.html"
+    assert reading.cut == listed - MAX_ENTRIES
+
+
+def test_entries_past_the_limit_are_counted_whether_or_not_they_give_a_url() -> None:
+    body = _urlset(12).replace(b"</urlset>", b"<url><lastmod>2026-12-01</lastmod></url></urlset>")
+    kind, kept, cut = read_sitemap_entries(body, BASE, 10)
+    assert (kind, len(kept), cut) == ("urlset", 10, 3)
+    assert read_sitemap_entries(_urlset(10), BASE, 10)[2] == 0
