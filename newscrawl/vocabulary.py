@@ -27,6 +27,7 @@ __all__ = [
     "CPU_MS",
     "DISCOVERY_LEFT",
     "DISCOVERY_READ",
+    "DISCOVERY_UNREADABLE",
     "DROPPED",
     "ENTRIES_CUT",
     "EXTRACTION_ERROR",
@@ -210,6 +211,10 @@ OFFSITE_REDIRECT = "offsite_redirect"  # pages that redirected to another site's
 LINKS_CUT = "links_cut"  # links past the cap of one page (newscrawl/pageworker.py)
 LINKS_TOO_LONG = "links_too_long"  # links longer than URLLENGTH_LIMIT: not followed
 ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one document
+# Sitemaps and feeds fetched but not read: past a worker's time or memory limit, or
+# a gzipped sitemap inflating past MAX_SITEMAP_BYTES. Their entries are lost for the
+# run: counted, as a page past a limit is, not only logged.
+DISCOVERY_UNREADABLE = "discovery_unreadable"
 PAGES_TRUNCATED = "pages_truncated"  # read to MAX_TAGS tags, or text kept to MAX_TEXT_CHARS
 # Pages on which a user's fragment pattern ran out of time (cleaning/fragments.py):
 # stored with the paragraphs it did not finish.

@@ -4,12 +4,17 @@ MAX_ENTRIES within a worker's CPU limit, and the rest is counted, not lost."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from newscrawl.discovery import read_sitemap_entries
 from newscrawl.readings import MAX_ENTRIES
+from newscrawl.runlog import site_counts
+from newscrawl.vocabulary import DISCOVERY_UNREADABLE
 from newscrawl.workers import ExtractionPool, sitemap_in_worker
+
+from .faultcases import crawl, fault_site
 
 BASE = "http://127.0.0.1:9/"
 
@@ -49,3 +54,18 @@ def test_entries_past_the_limit_are_counted_whether_or_not_they_give_a_url() -> 
     kind, kept, cut = read_sitemap_entries(body, BASE, 10)
     assert (kind, len(kept), cut) == ("urlset", 10, 3)
     assert read_sitemap_entries(_urlset(10), BASE, 10)[2] == 0
+
+
+def test_a_sitemap_no_worker_could_read_is_counted_for_its_site(tmp_path: Path) -> None:
+    """A gzipped sitemap that inflates past 50 MiB is given up: counted in the run
+    record with its site, as a page past a limit is, not only logged; and the run,
+    which lost what the sitemap lists, says so and exits 1, though it fetched a page."""
+    with fault_site() as site:
+        command = ["crawl", site.url("/a/30.html"), "--sitemap", site.url("/sitemap-bomb.xml.gz")]
+        run = crawl(tmp_path, command, timeout=90)
+    assert len(run.items) == 1
+    assert "sitemap skipped" in run.stderr
+    assert "1 of its sitemaps or feeds could not be read" in run.stderr
+    assert run.returncode == 1
+    counts = site_counts(run.stats)
+    assert sum(c.get(DISCOVERY_UNREADABLE, 0) for c in counts.values()) == 1, counts

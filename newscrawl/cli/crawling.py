@@ -314,6 +314,12 @@ def losses(report: Any) -> list[str]:
                 f"{site}: its pages kept outlasting the workers' time or memory; {skipped}"
                 " more were not read (the next run reads them)"
             )
+        if unreadable := counts.get(v.DISCOVERY_UNREADABLE):
+            found.append(
+                f"{site}: {unreadable} of its sitemaps or feeds could not be read (past the"
+                " workers' time or memory, or a gzipped sitemap inflating past 50 MiB);"
+                " what they list was not asked for"
+            )
         if counts.get(OTHER_SITE):
             found.append(f"{site}: {not_stored_for_another_site(counts[OTHER_SITE])}")
         if costly := counts.get(v.ROBOTS_TOO_COSTLY):

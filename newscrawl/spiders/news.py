@@ -59,6 +59,7 @@ from newscrawl.urllength import left_out, too_long
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list, requested_url
 from newscrawl.vocabulary import (
     DISCOVERY_READ,
+    DISCOVERY_UNREADABLE,
     ENTRIES_CUT,
     FETCHED,
     LINKS_CUT,
@@ -383,6 +384,7 @@ class NewsSpider(BaseNewsSpider):
             reading = await PageReader.of(self.crawler).read_sitemap(response)
             if reading.failure:
                 logger.warning("sitemap skipped: %s: %s", response.url, reading.failure)
+                count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
                 return
             if not reading.entries:
                 logger.warning("no URLs in sitemap %s", response.url)
@@ -402,6 +404,7 @@ class NewsSpider(BaseNewsSpider):
             reading = await PageReader.of(self.crawler).read_feed(response)
             if reading.failure:  # as a sitemap's: said, never silently empty
                 logger.warning("feed skipped: %s: %s", response.url, reading.failure)
+                count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
                 return
             if not reading.entries:  # a bot challenge's page, bytes that are no feed
                 logger.warning("no entries in feed %s", response.url)
