@@ -29,6 +29,7 @@ __all__ = [
     "MAX_SITEMAP_BYTES",
     "Entry",
     "discovery_kind",
+    "feed_head",
     "feed_links",
     "iter_sitemap",
     "maybe_gunzip",
@@ -321,6 +322,29 @@ def _no_surrogate_reference(found: re.Match[bytes]) -> bytes:
     number = found[1]
     code = int(number[1:], 16) if number[:1] in b"xX" else int(number)
     return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF else found[0]
+
+
+_ITEM_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
+
+
+def feed_head(body: bytes, limit: int) -> tuple[bytes, int]:
+    """An RSS or Atom `body` cut after its `limit`-th item, and how many items
+    follow the cut (counted on the bytes). feedparser reads a feed whole: one of
+    100,000 items took 10 s of CPU, past the worker's limit, and lost even its
+    first 50,000. A JSON Feed is given whole (json reads 30 MB in a fraction
+    of a second)."""
+    if body.lstrip()[:1] == b"{":
+        return body, 0
+    ends = _ITEM_END.finditer(body)
+    head = deque(itertools.islice(ends, limit), maxlen=1)  # (not a list of all)
+    following, final = 0, None
+    for found in ends:
+        following, final = following + 1, found
+    if not head or final is None:
+        return body, 0
+    # With what closes the document after its last item: a feed left open made
+    # feedparser's strict parser fail and its loose one read the rest again.
+    return body[: head[0].end()] + body[final.end() :], following
 
 
 def parse_feed(body: bytes, base: str) -> list[Entry]:

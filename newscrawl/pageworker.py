@@ -34,7 +34,7 @@ from w3lib.encoding import html_to_unicode
 from newscrawl.cleaning import TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import fingerprint_key_of_words, words
 from newscrawl.cleaning.siteboiler import fingerprint, key_fingerprint
-from newscrawl.discovery import Entry, parse_feed, read_sitemap_entries
+from newscrawl.discovery import Entry, feed_head, parse_feed, read_sitemap_entries
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
@@ -472,7 +472,9 @@ def read_sitemap(body: bytes, url: str) -> DiscoveryReading:
 def read_feed(body: bytes, url: str) -> DiscoveryReading:
     """The entries of the RSS, Atom or JSON Feed `body` fetched from `url`."""
     started = time.process_time()
+    body, past = feed_head(body, MAX_ENTRIES)
     kept, cut = _capped(parse_feed(body, url))
+    cut += past
     return DiscoveryReading("feed", kept, cut, None, time.process_time() - started)
 
 
