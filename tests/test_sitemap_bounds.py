@@ -3,6 +3,11 @@ read to MAX_ENTRIES within a worker's CPU limit, and the rest is counted, not lo
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from newscrawl.runlog import site_counts
 from newscrawl.vocabulary import DISCOVERY_UNREADABLE
 from newscrawl.workers import ExtractionPool, feed_in_worker, sitemap_in_worker
 
+from .conftest import BIN, FolderSite
 from .faultcases import crawl, fault_site
 
 BASE = "http://127.0.0.1:9/"
@@ -103,3 +109,32 @@ def test_a_feed_cut_after_its_items_keeps_what_closes_it() -> None:
     )
     assert feed_head(_rss(3), 3) == (_rss(3), 0)
     assert feed_head(b'{"items": []}', 0) == (b'{"items": []}', 0)
+
+
+def test_a_feed_whose_reading_a_stop_interrupted_is_not_counted_unreadable(tmp_path: Path) -> None:
+    """SIGTERM to the crawl's process group (`kill -- -PGID`, a service manager)
+    while a worker reads a big feed (seconds of CPU): the worker ends too, the
+    feed is not at fault and is read again next run. It was counted as a feed
+    that could not be read, and the summary said so."""
+    (tmp_path / "feed.xml").write_bytes(_rss(2 * MAX_ENTRIES))
+    site = FolderSite(tmp_path)
+    args = [str(BIN / "newscrawl"), "crawl", "--feed", site.url + "feed.xml",
+            "--db", str(tmp_path / "crawl.sqlite"), "-s", "NEWSCRAWL_EXTRACT_TIMEOUT=60",
+            "-s", f"NEWSCRAWL_STATS_FILE={tmp_path / 'stats.json'}"]  # fmt: skip
+    try:
+        process = subprocess.Popen(args, cwd=tmp_path, stderr=subprocess.PIPE,
+                                   start_new_session=True)  # fmt: skip
+        for _ in range(600):  # a hang guard: the feed is fetched within a few seconds
+            if "/feed.xml" in site.hits:
+                break
+            time.sleep(0.1)
+        time.sleep(1)  # its worker is reading it (about 6 s of CPU)
+        os.killpg(process.pid, signal.SIGTERM)
+        _, err = process.communicate(timeout=90)  # a hang guard
+    finally:
+        site.close()
+    stderr = err.decode()
+    stats = json.loads((tmp_path / "stats.json").read_text())["stats"]
+    assert "feed skipped" in stderr and "extraction_interrupted" in stderr
+    assert not any(c.get(DISCOVERY_UNREADABLE) for c in site_counts(stats).values())
+    assert "could not be read" not in stderr

@@ -69,6 +69,7 @@ from newscrawl.vocabulary import (
     TOO_OLD,
     URL_PATTERN_TIMEOUTS,
 )
+from newscrawl.workers import EXTRACTION_INTERRUPTED
 
 __all__ = ["NewsSpider"]
 
@@ -384,7 +385,8 @@ class NewsSpider(BaseNewsSpider):
             reading = await PageReader.of(self.crawler).read_sitemap(response)
             if reading.failure:
                 logger.warning("sitemap skipped: %s: %s", response.url, reading.failure)
-                count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
+                if reading.failure != EXTRACTION_INTERRUPTED:  # the crawl's stop, not the sitemap
+                    count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
                 return
             if not reading.entries:
                 logger.warning("no URLs in sitemap %s", response.url)
@@ -404,7 +406,8 @@ class NewsSpider(BaseNewsSpider):
             reading = await PageReader.of(self.crawler).read_feed(response)
             if reading.failure:  # as a sitemap's: said, never silently empty
                 logger.warning("feed skipped: %s: %s", response.url, reading.failure)
-                count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
+                if reading.failure != EXTRACTION_INTERRUPTED:  # the crawl's stop, not the feed
+                    count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
                 return
             if not reading.entries:  # a bot challenge's page, bytes that are no feed
                 logger.warning("no entries in feed %s", response.url)
