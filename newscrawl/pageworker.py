@@ -44,6 +44,7 @@ from newscrawl.readings import (
     MAX_AUTHOR_CHARS,
     MAX_AUTHORS,
     MAX_ENTRIES,
+    MAX_FEED_ENTRIES,
     MAX_PAGE_BYTES,
     MAX_PAGE_LINKS,
     MAX_PARAGRAPH_CHARS,
@@ -472,7 +473,7 @@ def read_sitemap(body: bytes, url: str) -> DiscoveryReading:
 def read_feed(body: bytes, url: str) -> DiscoveryReading:
     """The entries of the RSS, Atom or JSON Feed `body` fetched from `url`."""
     started = time.process_time()
-    body, past = feed_head(body, MAX_ENTRIES)
+    body, past = feed_head(body, MAX_FEED_ENTRIES)
     kept, cut = _capped(parse_feed(body, url))
     cut += past
     return DiscoveryReading("feed", kept, cut, None, time.process_time() - started)
@@ -482,7 +483,7 @@ def _capped(entries: Iterable[Entry]) -> tuple[list[Entry], int]:
     kept: list[Entry] = []
     cut = 0
     for entry in entries:
-        if len(kept) < MAX_ENTRIES:
+        if len(kept) < MAX_FEED_ENTRIES:
             kept.append(entry)
         else:
             cut += 1
