@@ -397,6 +397,29 @@ def test_an_authors_box_naming_the_paper_goes():
     assert result.paragraphs == [*story, subject]
 
 
+def test_a_role_taken_or_held_first_under_is_the_is_the_storys_news():
+    """ "<Name> is the new editor of ...", "<Name> was the paper's first
+    photographer" are a story's news (an appointment, an obituary, a history),
+    but the bio pattern's "is the" took them for an author's box, and a story
+    that opened with its appointment lost its lede (found with pages written for
+    the purpose). An author's box names the job held, not its news."""
+    body = [f"Paragraph {n} of the story of the paper and its hundred years." for n in range(4)]
+    cleaner = TextCleaner()
+    for line in (
+        "Sarah Klein is the new editor of the Harbour Courier, its owners said on Monday.",
+        "Sarah Klein is the incoming host of the morning programme on Harbour Radio.",
+        "Tom Baker was the paper's first photographer and worked there for forty years.",
+        "Ann Lee was the late columnist whose letters from the islands ran every Friday.",
+    ):
+        for page in ([line, *body], [*body, line]):
+            result = cleaner.clean(
+                page, title="A century of the Courier", authors=["Courier Staff"]
+            )
+            assert result.paragraphs == page, line
+    box = "Sarah Klein is the Courier's chief political correspondent."
+    assert cleaner.clean([*body, box], authors=["Sarah Klein"]).paragraphs == body
+
+
 def test_furniture_labels_of_a_russian_story_go():
     """A Russian story's "Реклама", "Поделиться", "Подписывайтесь на наш канал в
     Telegram" and "Комментарии (3)" were kept, where the same lines in English

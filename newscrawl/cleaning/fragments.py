@@ -479,7 +479,12 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
     "bio": (
         (
             # "<Name Surname> is a <...> reporter ...": a name of two to five words.
-            r"[\w.'’-]+(?: [\w.'’-]+){1,4} (?:is|was) (?:an?|the) (?:[\w'’,&/-]+ ){0,8}(?:writer|reporter|"
+            # Under "the", not a role someone takes or held first, last or alone:
+            # "Sarah Klein is the new editor of the Courier", "Ann Lee was the
+            # paper's first photographer" are a story's news, not an author's box.
+            r"[\w.'’-]+(?: [\w.'’-]+){1,4} (?:is|was) (?:an? (?:[\w'’,&/-]+ ){0,8}|the "
+            r"(?:(?!(?:new|newly|first|last|late|only|then|next|incoming|outgoing)\b)[\w'’,&/-]+ ){0,8})"
+            r"(?:writer|reporter|"
             r"editor|correspondent|journalist|columnist|contributor|producer|author|curator|"
             r"critic|analyst|host|freelancer|intern|photographer|fellow)(?!['’])\b.{0,800}"
         ),
