@@ -459,6 +459,10 @@ def test_reader_prompts_are_furniture(matcher: FragmentMatcher, line: str, kind:
         "Get the results in your inbox, the school said, rather than on paper.",
         "Was this the right decision? Residents are divided.",
         "Have a story about the flood? Tell us what happened on your street.",
+        # A story's questions about the inbox (a scam, a spam wave) are no pitch.
+        "Have you ever found a scam email in your inbox? Here is how to spot one.",
+        "Have you noticed more spam landing in your inbox lately?",
+        "Get an unexpected invoice in your inbox? Check the sender before you pay.",
     ],
 )
 def test_reader_prompt_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:

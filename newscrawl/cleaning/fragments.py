@@ -247,7 +247,9 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
         # A newsletter box's pitch and its small print: "Get the day's top stories in
         # your inbox every morning.", "By signing up, you agree to our privacy policy."
-        r"(?:get|receive|have) [^,]{1,60}\b(?:in|to|into|straight to|delivered to) your inbox\b[^,]{0,80}",
+        # A pitch offers and asks nothing: "Have you ever found a scam email in your
+        # inbox? Here is how to spot one." is a story's question.
+        r"(?:get|receive|have) [^,?]{1,60}\b(?:in|to|into|straight to|delivered to) your inbox\b[^,?]{0,80}",
         r"by (?:signing up|subscribing|registering),? you (?:agree|consent|accept)\b.{0,200}",
         r"newsletter(?: sign[- ]?up)?",
         # A paywall's prompt: "Subscribe now to our weekend edition for the full story."
