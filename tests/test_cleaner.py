@@ -420,6 +420,28 @@ def test_a_role_taken_or_held_first_under_is_the_is_the_storys_news():
     assert cleaner.clean([*body, box], authors=["Sarah Klein"]).paragraphs == body
 
 
+def test_the_third_item_of_a_list_is_no_copyright_line():
+    """ "(c) Example Press" is a copyright line, and so the third item of a
+    list, "(c) do nothing at all.", "(c) Madrid", was taken for one and dropped
+    while its "(a)" and "(b)" stayed (found with pages written for the purpose).
+    After a paragraph holding "(b)", a line "(c) ..." is the list's."""
+    intro = [
+        "The council has three options for the car park behind the harbour office.",
+        "Each of them goes to a public vote at the meeting next Thursday evening.",
+    ]
+    cleaner = TextCleaner()
+    for items in (
+        ["(a) raise the parking fee;", "(b) close the road at night; or", "(c) do nothing at all."],
+        ["Which town hosts the regatta?", "(a) Penmorrow", "(b) Hollow Bay", "(c) Madrid"],
+        ["It may (a) repair the wall or (b) sell the land, or", "(C) Lease it to the club."],
+    ):
+        page = [*intro, *items, "The vote is expected to be close, councillors say."]
+        assert cleaner.clean(page).paragraphs == page, items
+    # A copyright line still goes, after a list too.
+    page = [*intro, "(a) raise the fee;", "(b) close the road.", "Photo:", "(c) Harbour Media"]
+    assert cleaner.clean(page).paragraphs == [*intro, "(a) raise the fee;", "(b) close the road."]
+
+
 def test_furniture_labels_of_a_russian_story_go():
     """A Russian story's "Реклама", "Поделиться", "Подписывайтесь на наш канал в
     Telegram" and "Комментарии (3)" were kept, where the same lines in English

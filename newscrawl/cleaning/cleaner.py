@@ -166,6 +166,18 @@ def _time_form(line: str) -> str:
     return _LETTERS.sub("a", _DIGITS.sub("0", " ".join(line.split())))
 
 
+_THIRD_ITEM = re.compile(r"\W*\(c\)", re.IGNORECASE)
+_SECOND_ITEM = re.compile(r"\(b\)", re.IGNORECASE)
+
+
+def _third_item(previous: str, paragraph: str) -> bool:
+    """Whether `paragraph`, a line "(c) ..." that the copyright pattern takes for
+    "(c) Example Press", is the third item of a list whose second, "(b) ...",
+    `previous` holds: a bill's clauses, a quiz's answers ("(a) Paris", "(b)
+    Rome", "(c) Madrid"), a ruling's options run on from the line before."""
+    return _THIRD_ITEM.match(paragraph) is not None and _SECOND_ITEM.search(previous) is not None
+
+
 def _at_start(kinds: Sequence[str | None]) -> list[bool]:
     """Which paragraphs stand within EDGE_PARAGRAPHS paragraphs of text of the start,
     and nearer the start than the end (see _edges): in a short text, the first
@@ -340,6 +352,11 @@ class TextCleaner:
         title_words = words(title) if title else []
         clock = PatternClock()  # the page's time for the user's patterns
         kinds = [self.fragments.match(paragraph, clock) for paragraph in paragraphs]
+        for index in range(1, len(kinds)):
+            if kinds[index] == "copyright" and _third_item(
+                paragraphs[index - 1], paragraphs[index]
+            ):
+                kinds[index] = None
         at_edge = _edges(kinds)
         at_start = _at_start(kinds)
         # Time lines within the text are its entries' times (a live blog's "10:42"):
