@@ -528,6 +528,7 @@ _HAS_WORD = re.compile(r"[^\W_]")
 # which are matched without them (0.68 against 0.50 ms a page on the shared pages).
 _ANYWHERE = re.compile(r"\.\{0,\d+\}(?P<phrase>\\b.*\\b)\.\{0,\d+\}")
 _SENTENCE_END = re.compile(r"[^\W\d_]{2,}[.!?][\"')\]]*\s*$")
+_MORE_ON = ("more from ", "more in ", "more on ")
 # Lower-case words a name may hold: "Anna van der Berg", "Ann Writer and Joe Roe".
 _NAME_PARTICLES = frozenset({
     "de", "da", "di", "del", "della", "dos", "das", "du", "van", "von", "der", "den",
@@ -672,6 +673,10 @@ class FragmentMatcher:
         if kind == "byline" and _reads_as_sentence(paragraph, key):
             return None
         if kind == "source" and _names_more_than_a_source(paragraph):
+            return None
+        if kind == "related" and label.startswith(_MORE_ON) and _SENTENCE_END.search(key):
+            # "More on that later.", "More in a moment.": a live blog's or a
+            # column's sentence; a link's label ("More on the budget") has no full stop.
             return None
         return kind
 
