@@ -548,6 +548,10 @@ def test_media_control_look_alikes_are_text(matcher: FragmentMatcher, line: str)
         ("分享到：微信 微博", "share"),
         ("この記事をシェアする", "share"),
         ("تابعونا على فيسبوك وتويتر", "follow"),
+        ("تابعنا على صفحتنا في فيسبوك", "follow"),
+        ("تابعنا عبر تطبيق واتساب", "follow"),
+        ("עקבו אחרינו בפייסבוק ובאינסטגרם", "follow"),
+        ("עקבו אחרינו", "follow"),
         ("Подписывайтесь на наш канал в Telegram", "subscribe"),
         ("Підписуйтесь на наш Telegram-канал", "subscribe"),
         ("Комментарии (3)", "comments"),
@@ -571,6 +575,11 @@ def test_furniture_labels_in_other_scripts(matcher: FragmentMatcher, line: str, 
         "Комментарии мэра вызвали споры в совете.",
         "إعلان الحكومة عن الميزانية الجديدة أثار جدلا واسعا.",
         "广告收入下降了三成。",
+        # "Follow us" in Arabic and Hebrew is written as "we followed" and "they
+        # followed us" are: naming no network, the line is a sentence.
+        "تابعنا على شاشات التلفزيون مشاهد الدمار في المدينة.",
+        "تابعنا عبر الإذاعة خطاب الرئيس",
+        "עקבו אחרינו במכונית.",
         "记者在现场看到，桥已经修好了，居民们很高兴。",
     ],
 )

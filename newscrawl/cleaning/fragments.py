@@ -60,6 +60,17 @@ _OTHER_NETWORKS = (
     r"(?:微信|微博|qq空间|qq|朋友圈|豆瓣|vk|вконтакте|одноклассники|ok|line|kakaotalk|카카오톡)"
 )
 
+# The networks by their Arabic and Hebrew names: "Follow us" in those languages is
+# written as "we followed" ("تابعنا") and "they followed us" ("עקבו אחרינו") are,
+# so a line naming no network after it is a sentence ("تابعنا على شاشات
+# التلفزيون مشاهد الدمار", "We followed on television the scenes of destruction").
+# Matched within the words, which take prefixes ("وتويتر", "בפייסבוק").
+_ARABIC_HEBREW_NETWORKS = (
+    r"(?:فيسبوك|فيس بوك|تويتر|إكس|انستغرام|إنستغرام|انستجرام|إنستجرام|يوتيوب|تيك توك"
+    r"|تيليجرام|تلغرام|تليجرام|واتساب|واتس اب|سناب شات|لينكد إن|مواقع التواصل|تطبيق"
+    r"|פייסבוק|טוויטר|אינסטגרם|יוטיוב|טלגרם|טיקטוק|וואטסאפ|ווטסאפ|רשתות החברתיות)"
+)
+
 # Greek "Read also", "See also": written in capitals the accents go, and casefolding
 # (as comparison keys are) turns the final sigma into "σ".
 _GREEK_READ_ALSO = r"(?:δι[αά]β[αά]στε (?:επ[ιί]σησ|ακ[οό]μ[ηα])|δε[ιί]τε επ[ιί]σησ)"
@@ -216,7 +227,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "follow": (
         # "Follow us" in Arabic and Hebrew: "تابعونا على فيسبوك وتويتر".
-        r"(?:تابعونا|تابعنا)(?: (?:على|عبر) [\w ]{1,60})?|עקבו אחרינו(?: ב[\w-]+)?",
+        (
+            r"(?:(?:تابعونا|تابعنا)(?: (?:على|عبر))?|עקבו אחרינו)"
+            rf"(?: [\w ,-]{{0,30}}?(?:{_ARABIC_HEBREW_NETWORKS}|{_NETWORKS})[\w ,-]{{0,30}})?"
+        ),
         # "Follow us", "Follow @desk", "Follow The Desk on X and Threads"; but not a
         # heading such as "Follow the money", hence no bare "follow <words>".
         rf"follow (?:us|me|@[\w.]+)(?: on {_NETWORKS}(?:(?:,| and| or| &) {_NETWORKS})*)?",
