@@ -706,6 +706,10 @@ def test_typo_video_age_and_sponsor_lines_are_furniture(
         "This article is more than a summary of the report, it is a warning.",
         "Produced in partnership with farmers, the cheese sells out every spring.",
         "In partnership with the council, the school opened a garden in May.",
+        # A bill's sponsor, in a story about a legislature's week.
+        "Sponsored by Rep. Ann Lee",
+        "Sponsored by state Sen. Tom Ortiz",
+        "Sponsored by Councilwoman Rosa Diaz and Councilman Joe Roe",
         # A republication note is kept: it says whose text this is, a reader's
         # due, and evaluation references keep it as part of the article.
         "This article was originally published on The Harbour Review.",

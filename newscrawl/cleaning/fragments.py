@@ -170,8 +170,13 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         # A sponsor's line, whole and short: "Sponsored by Harbour Bank", "Produced
         # in partnership with Harbour Bank". Not a sentence going on past a comma:
         # "Sponsored by the harbour trust, the regatta returns next summer."
+        # Nor a bill's sponsor in a story about a legislature: "Sponsored by Rep.
+        # Ann Lee", "Sponsored by Councilwoman Rosa Diaz".
         (
-            r"(?:(?:sponsored|paid for|brought to you) by"
+            r"(?:sponsored by(?! (?:state |u\.?s\. )?(?:reps?|sens?|senators?|representatives?"
+            r"|assembly(?:man|woman|member)s?|council(?:man|woman|member|lor)s?|del|delegates?"
+            r"|congress(?:man|woman|member)s?|mps?|meps?|gov|governor|alder(?:man|woman|person)s?"
+            r"|lawmakers?|legislators?)\b)|(?:paid for|brought to you) by"
             r"|(?:(?:produced|created|published|presented) )?in (?:partnership|association) with)"
             r" [\w.'’&-]+(?: [\w.'’&-]+){0,4}"
         ),
