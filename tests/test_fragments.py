@@ -240,6 +240,11 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "Folgen Sie der Straße bis zum Hafen und dann dem Schild zur Fähre.",
         "Bild und Ton fielen während der Sitzung zweimal aus.",
         "Themen der Sitzung waren der Hafen und die neue Fähre.",
+        # A preview's agenda after the label is a sentence, not a list of tags.
+        "Themen: Die Rente mit 70, der Streit um das Bürgergeld und die Lage in Nahost.",
+        "Topics: housing, jobs and the new ferry were at the top of the agenda.",
+        "Temas: la vivienda, el empleo y la sanidad dominaron el debate.",
+        "Теги: порт, паром и погода стали главными темами недели.",
         "Síguenos, dijo el capitán, y los barcos lo siguieron hasta el puerto.",
         "Más noticias llegarán del puerto cuando baje la marea.",
         # An award list's categories are its text.

@@ -693,6 +693,11 @@ class FragmentMatcher:
             return None
         if kind == "source" and _names_more_than_a_source(paragraph):
             return None
+        if kind == "tags" and ":" in label and _SENTENCE_END.search(key):
+            # "Themen: Die Rente mit 70, der Streit um das Bürgergeld und die Lage
+            # in Nahost.": a preview's agenda, a sentence; a list of tags has no
+            # full stop after its last word.
+            return None
         if kind == "related" and label.startswith(_MORE_ON) and _SENTENCE_END.search(key):
             # "More on that later.", "More in a moment.": a live blog's or a
             # column's sentence; a link's label ("More on the budget") has no full stop.
