@@ -112,6 +112,7 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("Listen: https://example.test/podcast", "url_only"),
         ("5 min read", "reading_time"),
         ("Reading time: 4 minutes", "reading_time"),
+        ("Five minute read", "reading_time"),
         ("Tags: harbour, boats, weather", "tags"),
         ("Tags", "tags"),
         ("By Jane Roe and John Doe", "byline"),
@@ -217,6 +218,9 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "By the end of the week the harbour was full again.",
         "Published in 1851, the book sold only 300 copies.",
         "The score was 3-1 after 90 minutes.",
+        # A duration in words alone is a story's sentence, not a reading time.
+        "Ten minutes.",
+        "Two minutes!",
         "02-751-1500",
         "The council published 18 pages on 18 November, three weeks after the vote.",
         "She is a reporter's daughter and grew up among typewriters, she said.",

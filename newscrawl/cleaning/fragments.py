@@ -472,7 +472,10 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "url_only": (r"(?:[\w ]{1,24} ?: ?)?(?:https?://|www\.)\S+",),
     "reading_time": (
-        r"(?:\d+|one|two|three|four|five|ten)[ -]min(?:ute)?s?(?: read| reading| de leitura| di lettura| de lectura)?",
+        r"\d+[ -]min(?:ute)?s?(?: read| reading| de leitura| di lettura| de lectura)?",
+        # A number in words is a label's with "read" only: "Ten minutes." alone is
+        # a story's sentence ("Ten minutes. That was all the warning they had.").
+        r"(?:one|two|three|four|five|ten)[ -]min(?:ute)?s? read(?:ing)?",
         (
             r"(?:reading time|tempo de leitura|tempo di lettura|tiempo de lectura|lesezeit"
             r"|temps de lecture|czas czytania|leestijd) ?:? ?(?:ca\. )?\d+ ?min(?:ute[ns]?|s|\.)?"
