@@ -263,6 +263,14 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         # Sentences opening like a byline: a name does not end in a full stop.
         "By then it was too late.",
         "\u201cBy then it was too late.\u201d",  # a closing quote, in curly quotes
+        # A subhead, a line of text or a range that opens as a byline does.
+        "By the numbers",
+        "By the numbers:",
+        "By contrast",
+        "Por último",
+        "Par ailleurs",
+        "Von 10 bis 18 Uhr",
+        "Von Montag bis Freitag",
         "Por supuesto que no.",
         "Par exemple.",
     ],

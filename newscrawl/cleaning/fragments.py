@@ -514,7 +514,13 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
     ),
     "byline": (
-        r"(?:by|por|di|oleh|von|par) [\w.'’-]+(?: [\w.'’-]+){0,4}(?:,? (?:and|e|y|dan) [\w.'’-]+(?: [\w.'’-]+){0,3})?",
+        # Not a subhead or a line of text that opens so: "By the numbers", "By
+        # contrast", "Por último", "Par ailleurs", a range "Von 10 bis 18 Uhr".
+        (
+            r"(?:by|por|di|oleh|von|par)(?! (?:the numbers|the way|contrast|comparison|far|then|now"
+            r"|ejemplo|último|fin|supuesto|cierto|exemple|ailleurs|contre|wegen)$)(?!.* bis )"
+            r" [\w.'’-]+(?: [\w.'’-]+){0,4}(?:,? (?:and|e|y|dan) [\w.'’-]+(?: [\w.'’-]+){0,3})?"
+        ),
         r"(?:published|posted|publicado|pubblicato|diterbitkan) (?:by|por|da|oleh) [\w.'’ -]{2,60}",
         # A Chinese story's editor, reporter and source lines: "责任编辑：王明".
         r"(?:责任编辑|责编|编辑|记者|通讯员|作者|来源) ?: ?[\w.·・ ]{1,30}",
