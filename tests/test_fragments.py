@@ -447,6 +447,8 @@ def test_lines_holding_a_phrase_anywhere_match_as_the_whole_expression_does(
         ("Start your free trial", "subscribe"),
         ("You have reached your limit of free articles this month.", "subscribe"),
         ("You've read all your free articles for this month.", "subscribe"),
+        ("You have reached the limit of free articles.", "subscribe"),
+        ("You've used the 3 free stories you get each month.", "subscribe"),
         # A newsletter box's pitch and small print.
         ("Get the day's top stories in your inbox every morning.", "subscribe"),
         ("By signing up, you agree to our Terms of Use and Privacy Policy.", "subscribe"),
@@ -477,6 +479,8 @@ def test_reader_prompts_are_furniture(matcher: FragmentMatcher, line: str, kind:
         "Get unlimited access to the gym for a month, the leaflet promised its readers.",
         "Start your free trial of patience, the coach joked, and the players laughed.",
         "You have reached the limit of what the bridge can carry, the engineer said.",
+        "You have read the stories of three families; now meet the fourth.",
+        "You've read the articles of the treaty, the minister told the chamber.",
         "By signing up for the course, students agree to attend every session.",
         "We use cookies from the bakery as a reward for the volunteers who clean the beach.",
         "Get the results in your inbox, the school said, rather than on paper.",

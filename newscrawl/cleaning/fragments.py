@@ -296,8 +296,11 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:get|enjoy|unlock|subscribe for) unlimited (?:digital )?access\b[^,]{0,100}",
         r"start (?:your|a) free trial(?: (?:now|today))?",
         (
-            r"you(?:'ve| have) (?:reached|read|used) (?:your|the|all (?:of )?your) (?:limit of )?"
-            r"(?:monthly |free |\d+ )*(?:articles?|stories)\b.{0,100}"
+            # "the" takes a meter's words: "You have read the stories of three
+            # families; now meet the fourth." is a feature's sentence.
+            r"you(?:'ve| have) (?:reached|read|used) (?:(?:your|all (?:of )?your) (?:limit of )?"
+            r"(?:monthly |free |\d+ )*|the (?:limit of (?:monthly |free |\d+ )*|(?:monthly |free |\d+ )+))"
+            r"(?:articles?|stories)\b.{0,100}"
         ),
         (
             r"(?:(?:jetzt |zum )?newsletter (?:abonnieren|bestellen|anmelden)|jetzt abonnieren"
