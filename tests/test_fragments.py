@@ -518,6 +518,8 @@ def test_reader_prompt_look_alikes_are_text(matcher: FragmentMatcher, line: str)
         ("Report an error", "promotion"),
         ("Support independent journalism", "promotion"),
         ("Donate now", "promotion"),
+        ("An error has occurred, please try again later.", "promotion"),
+        ("An error occurred while loading the video.", "promotion"),
         ("Image source, Getty Images", "photo_credit"),
     ],
 )
@@ -536,6 +538,9 @@ def test_media_and_page_controls_are_furniture(
         "Report an error in the census, the office said, and it will be corrected.",
         "Support our journalism by buying the paper, the editor wrote in 1952.",
         "Donate now, the charity urged, before the winter sets in.",
+        # A story's sentence about an error, not a form's message.
+        "An error occurred during a routine update, the bank said.",
+        "An error occurred in the software that runs the signals.",
     ],
 )
 def test_media_control_look_alikes_are_text(matcher: FragmentMatcher, line: str) -> None:

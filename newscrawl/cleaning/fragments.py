@@ -399,7 +399,12 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         r"thanks? (?:you )?for (?:signing up|subscribing)\b.{0,80}",
         r"keep an eye on your inbox\b.{0,80}",
         r"there was an error processing your (?:subscription|request)\b.{0,40}",
-        r"an error (?:has )?occurred\b.{0,40}",
+        # A form's or a player's message, not a story's sentence about an error:
+        # "An error occurred during a routine update, the bank said."
+        (
+            r"an error (?:has )?occurred(?:[.,!]? (?:please )?(?:try again|reload|refresh)\b.{0,30}"
+            r"| while (?:loading|processing|submitting|sending|saving)\b.{0,30})?"
+        ),
     ),
     # An archived article's age, shown over its text: "This article is more than 2
     # years old".
