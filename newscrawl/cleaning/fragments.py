@@ -607,6 +607,23 @@ def _names_more_than_a_source(paragraph: str) -> bool:
     )
 
 
+_COPYRIGHT_THEN = re.compile(r"\W*copyright (\S+)", re.IGNORECASE)
+_COPYRIGHT_MARKS = re.compile(r"©|\(c\)|\brights reserved\b", re.IGNORECASE)
+
+
+def _tells_of_copyright(paragraph: str) -> bool:
+    """Whether a line that opens like a copyright notice ("Copyright Example Press
+    2026", which the pattern takes with a year within 60 characters) is a sentence
+    about copyright: the word after "Copyright" is lower case, and no owner's
+    name ("Copyright claims rose sharply in 2023, the office said."), and the
+    line has no mark of a notice (©, "(c)", "all rights reserved")."""
+    found = _COPYRIGHT_THEN.match(unicodedata.normalize("NFKC", paragraph))
+    if found is None or _COPYRIGHT_MARKS.search(paragraph):
+        return False
+    word = found.group(1).strip(".,;:!?()")
+    return word[:1].islower() and word.lower() not in _SOURCE_NAME_WORDS | {"by"}
+
+
 class InvalidPatternError(ValueError):
     """A user-supplied fragment pattern is not a valid regular expression."""
 
@@ -709,6 +726,8 @@ class FragmentMatcher:
         if kind == "byline" and _reads_as_sentence(paragraph, key):
             return None
         if kind == "source" and _names_more_than_a_source(paragraph):
+            return None
+        if kind == "copyright" and _tells_of_copyright(paragraph):
             return None
         if kind == "tags" and ":" in label and _SENTENCE_END.search(key):
             # "Themen: Die Rente mit 70, der Streit um das Bürgergeld und die Lage
