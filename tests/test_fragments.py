@@ -137,6 +137,11 @@ def test_invalid_user_pattern_is_reported_with_its_text() -> None:
         ("To read the full story, subscribe to the Courier.", "subscribe"),
         ("To view the full story, please log in.", "subscribe"),
         ("Pour lire la suite de cet article, abonnez-vous.", "subscribe"),
+        ("Pour lire la suite", "subscribe"),
+        (
+            "Pour lire la suite, connectez-vous ou abonnez-vous à partir de 1 € par mois.",
+            "subscribe",
+        ),
         ("Schon gelesen?", "related"),
         ("More topics", "related"),
         # The same furniture in the other languages of the main European news markets.
@@ -256,6 +261,8 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "Temas: la vivienda, el empleo y la sanidad dominaron el debate.",
         "Теги: порт, паром и погода стали главными темами недели.",
         "Síguenos, dijo el capitán, y los barcos lo siguieron hasta el puerto.",
+        "Pour lire la suite du roman, les lecteurs devront attendre 2027.",
+        "Pour lire la suite des événements, il faut revenir en 2019.",
         "Más noticias llegarán del puerto cuando baje la marea.",
         # An award list's categories are its text.
         "Category: Best documentary",

@@ -276,8 +276,14 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"(?:to (?:read|view|see|continue reading) (?:the|this) (?:full|whole|rest of the)"
             r" (?:story|article),? (?:please )?(?:subscribe|sign in|log in|register"
             r"|become a (?:member|subscriber))|subscribe (?:now )?(?:to|for) .{0,60}\b(?:the )?full"
-            r" (?:story|article)|pour lire la suite|(?:lesen sie|lies) (?:jetzt )?weiter mit)"
+            r" (?:story|article)|(?:lesen sie|lies) (?:jetzt )?weiter mit)"
             r"\b.{0,160}"
+        ),
+        # "Pour lire la suite (de cet article), abonnez-vous": the prompt alone or with
+        # its call, not "Pour lire la suite du roman, les lecteurs devront attendre 2027."
+        (
+            r"pour lire la suite(?: de (?:cet |l['’] ?)article)?(?:,? (?:(?:abonnez|connectez|inscrivez"
+            r"|identifiez)-vous|découvrez nos offres|souscrivez)\b.{0,120})?"
         ),
         # A paywall's box after the teaser: "Subscribe to continue reading", "This
         # article is for subscribers only. Already a subscriber? Log in", "Get
