@@ -442,6 +442,24 @@ def test_the_third_item_of_a_list_is_no_copyright_line():
     assert cleaner.clean(page).paragraphs == [*intro, "(a) raise the fee;", "(b) close the road."]
 
 
+def test_an_events_period_at_the_start_is_text():
+    """An exhibition's or a festival's story opens with its dates, "29 November
+    2026 | 20 January 2027", and the timestamp class took the line for the
+    page's date line (an in-reference line of the aeb set). Two dates with no
+    word saying which is the page's are an event's period; a date line goes."""
+    body = [
+        "The harbour museum shows a century of fishing boats built on the quay.",
+        "Models, tools and photographs come from the families of the boatbuilders.",
+        "Entry is free on the first Sunday of every month, the museum said.",
+    ]
+    cleaner = TextCleaner()
+    for period in ("29 November 2026 | 20 January 2027", "12 March – 30 June 2027"):
+        assert cleaner.clean([period, *body]).paragraphs == [period, *body]
+    dated = ["Published 3 March 2026 | Updated 4 March 2026", *body]
+    assert cleaner.clean(dated).paragraphs == body
+    assert cleaner.clean(["Monday, 2 March 2026", *body]).paragraphs == body
+
+
 def test_furniture_labels_of_a_russian_story_go():
     """A Russian story's "Реклама", "Поделиться", "Подписывайтесь на наш канал в
     Telegram" and "Комментарии (3)" were kept, where the same lines in English

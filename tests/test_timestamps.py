@@ -1,6 +1,6 @@
 import pytest
 
-from newscrawl.cleaning.timestamps import is_timestamp
+from newscrawl.cleaning.timestamps import is_period, is_timestamp
 
 
 @pytest.mark.parametrize(
@@ -68,3 +68,35 @@ def test_dates_in_more_languages(line):
 )
 def test_not_only_a_date_in_more_languages(line):
     assert not is_timestamp(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # An event's period: two dates, no word saying which is the page's.
+        "29 november 2018 | 20 january 2019",
+        "12 march – 30 june 2026",
+        "12 mars 2026 - 30 juin 2026",
+        "12. märz 2026 - 30. juni 2027",
+        "12 ноября 2026 – 20 января 2027",
+        "12 kasim 2026 - 20 aralik 2026",  # Turkish capitals, casefolded
+    ],
+)
+def test_an_events_period_is_a_period(line):
+    assert is_timestamp(line)
+    assert is_period(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "monday, 2 march 2026",
+        "published 3 march 2026 | updated 4 march 2026",
+        "опубликовано 20 ноября 2026, обновлено 21 ноября 2026",
+        "الجمعة 20 تشرين الثاني 2026",  # a Levantine month's name is two words
+        "20 kasım 2026 cuma, 10:42",
+    ],
+)
+def test_a_date_line_is_no_period(line):
+    assert is_timestamp(line)
+    assert not is_period(line)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import regex
 
 from newscrawl.cleaning.normalize import comparison_key
-from newscrawl.cleaning.timestamps import is_timestamp
+from newscrawl.cleaning.timestamps import is_period, is_timestamp
 
 __all__ = [
     "BUILTIN_FRAGMENT_PATTERNS",
@@ -715,7 +715,7 @@ class FragmentMatcher:
         if not _HAS_WORD.search(label):
             # Only punctuation, symbols or nothing: a separator, an emptied list item.
             return "no_words"
-        if is_timestamp(label):
+        if is_timestamp(label) and not is_period(label):
             return "timestamp"
         if clock is None:
             clock = PatternClock()

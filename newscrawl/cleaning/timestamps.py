@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["DATE_WORDS", "is_timestamp"]
+__all__ = ["DATE_WORDS", "is_period", "is_timestamp"]
 
 _MONTHS = (
     # English, Portuguese, Spanish, Italian, French, German, Indonesian; full and short forms.
@@ -115,3 +115,37 @@ def is_timestamp(line: str) -> bool:
             return False
     # Numbers alone are a phone number or a score unless they read as a time ("14:32").
     return has_number and (has_word or _CLOCK.search(line) is not None)
+
+
+# The words that say which date of a page a date line gives: a line with two dates
+# and one of these is a date line ("Published 3 March 2026 | Updated 4 March 2026").
+_STAMPS = (
+    "published updated posted modified publicado atualizado actualizado pubblicato"
+    " aggiornato publié mis jour diperbarui dipublikasikan diterbitkan обновлено"
+    " опубликовано оновлено опубліковано bijgewerkt gepubliceerd zaktualizowano"
+    " opublikowano تحديث نشر עודכן פורסם güncellendi güncelleme yayınlanma 입력 수정 업데이트"
+)
+_STAMP_WORDS = frozenset(_STAMPS.split())
+_TURKISH_MONTHS = _TURKISH.split()[:12]
+_MONTH_WORDS = frozenset(
+    _MONTHS.split() + _TURKISH_MONTHS + [month.replace("ı", "i") for month in _TURKISH_MONTHS]
+) - {
+    # the second word of a Levantine month's name ("تشرين الثاني"), no month alone
+    "الأول",
+    "الاول",
+    "الثاني",
+}
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+
+
+def is_period(line: str) -> bool:
+    """True if `line` (already case-folded; a line of dates, see is_timestamp)
+    gives two dates and no word that says which is the page's: an event's period,
+    "29 november 2018 | 20 january 2019", "12 march – 30 june 2026", which an
+    exhibition's or a festival's story opens with, not the page's date line."""
+    tokens = _TOKEN.findall(line.replace("\u0307", ""))
+    if any(token in _STAMP_WORDS for token in tokens):
+        return False
+    months = sum(token in _MONTH_WORDS for token in tokens)
+    years = sum(_YEAR.fullmatch(token) is not None for token in tokens)
+    return months >= 2 or years >= 2
