@@ -59,6 +59,25 @@ def test_paragraph_contained_in_an_earlier_one_is_dropped():
     assert find_repeats([LONG_A, LONG_B, pull_quote]) == {2: "contained"}
 
 
+def test_the_end_of_a_sentence_left_open_is_no_pull_quote():
+    """A paragraph found inside an earlier one went as a pull quote even where the
+    paragraph before leaves its sentence open: a list's items, each a paragraph,
+    then the clause they share (an in-reference line of the aeb set, in
+    Japanese). After a comma, a semicolon or a colon, the paragraph is that
+    sentence's end."""
+    rule = "in each case the court may order the seller to pay the buyer back in full"
+    first = f"If the goods arrive broken, {rule}, the judge said in her ruling."
+    items = [
+        "If the goods arrive late,",
+        "if they arrive in the wrong colour, or",
+        "if they never arrive at all:",
+    ]
+    texts = [first, LONG_B, *items, rule]
+    assert find_repeats(texts) == {}
+    # A pull quote between whole paragraphs still goes.
+    assert find_repeats([first, LONG_B, rule]) == {2: "contained"}
+
+
 def test_short_contained_sentence_is_kept():
     assert find_repeats([LONG_A, "The council voted."]) == {}
 

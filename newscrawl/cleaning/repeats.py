@@ -97,6 +97,9 @@ NEGATIONS = frozenset({
     "tidak", "bukan", "belum", "không", "chẳng",  # Indonesian, Vietnamese
 })  # fmt: skip
 
+# The marks a paragraph ends on when its sentence goes on in the next one.
+_OPEN = frozenset(",;:、，；：")
+
 REPEATED = "repeated"
 TEASER = "teaser"
 CONTAINED = "contained"
@@ -434,6 +437,16 @@ def find_repeats_counted(texts: Sequence[str]) -> tuple[dict[int, str], int]:
             # entry; no other output changes.
             copies = occurrences[prepared[index].words]
             recurring = rule == CONTAINED and copies >= RECURRING_MIN_COPIES
-            if (rule != REPEATED and not recurring) or prose_block or lone_long_copy:
+            # The end of a sentence the paragraph before left open (a list's items,
+            # then the verb they share: "... か、" / "or," / "such as:") is that
+            # sentence's, not a pull quote, which stands between whole paragraphs.
+            # On the aeb set a legal explainer's closing clause, found in an
+            # earlier sentence, went as contained.
+            continued = rule == CONTAINED and index > 0 and texts[index - 1].rstrip()[-1:] in _OPEN
+            if (
+                (rule != REPEATED and not recurring and not continued)
+                or prose_block
+                or lone_long_copy
+            ):
                 drops[index] = rule
     return drops, earlier.comparisons
