@@ -460,6 +460,30 @@ def test_an_events_period_at_the_start_is_text():
     assert cleaner.clean(["Monday, 2 March 2026", *body]).paragraphs == body
 
 
+def test_a_readers_practical_line_closing_a_story_is_text():
+    """A story about an event closes with where to write for tickets ("Contact the
+    organisers at hello@fair.test for details.", "Email bookings@... to reserve a
+    seat."), and the contact class took the line for the author's address, which
+    closes a story in the same shape (found with pages written for the purpose).
+    A line that says what to write for is the reader's; the author's still goes."""
+    body = [
+        "The harbour fair returns on Saturday with forty stalls along the quay.",
+        "Boatbuilders will show their work, and the lifeboat crew will open its station.",
+        "Last year more than three thousand people came, the organisers said.",
+    ]
+    cleaner = TextCleaner()
+    for line in (
+        "Contact the organisers at hello@fair.test for details.",
+        "Email bookings@theatre.test to reserve a seat.",
+        "Email the trust at help@trust.test for more information.",
+    ):
+        assert cleaner.clean([*body, line]).paragraphs == [*body, line], line
+    author = "Write to Jane Roe at jane.roe@courier.test"
+    assert cleaner.clean([*body, author]).paragraphs == body
+    tips = "Got a news tip? Email us at tips@courier.test"
+    assert cleaner.clean([*body, tips]).paragraphs == body
+
+
 def test_furniture_labels_of_a_russian_story_go():
     """A Russian story's "Реклама", "Поделиться", "Подписывайтесь на наш канал в
     Telegram" and "Комментарии (3)" were kept, where the same lines in English

@@ -479,9 +479,14 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
         ),
     ),
     "contact": (
+        # Not a reader's practical line closing a story, the address followed by what
+        # to write for: "Contact the organisers at hello@fair.test for details.",
+        # "Email bookings@theatre.test to reserve a seat."
         (
             r"(?:(?:have|got) (?:a |an )?(?:story|news tip|tip|question)(?: for us)?\? )?"
-            r"(?:write to|e-?mail|contact|send (?:news )?tips to|reach) .{0,80}\b[\w.+-]+@[\w-]+\.[\w.]+\b.{0,80}"
+            r"(?:write to|e-?mail|contact|send (?:news )?tips to|reach) .{0,80}\b[\w.+-]+@[\w-]+\.[\w.]+\b"
+            r"(?!.{0,20}?\b(?:for (?:more )?(?:details|information|info|tickets|bookings|reservations)"
+            r"|to (?:book|reserve|register|apply|volunteer|take part|enter|sign up|buy|order))\b).{0,80}"
         ),
     ),
     "url_only": (r"(?:[\w ]{1,24} ?: ?)?(?:https?://|www\.)\S+",),
