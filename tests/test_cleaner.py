@@ -465,7 +465,9 @@ def test_a_readers_practical_line_closing_a_story_is_text():
     organisers at hello@fair.test for details.", "Email bookings@... to reserve a
     seat."), and the contact class took the line for the author's address, which
     closes a story in the same shape (found with pages written for the purpose).
-    A line that says what to write for is the reader's; the author's still goes."""
+    A line that says what to write for is the reader's; the author's still goes.
+    So is a line naming where to find out more, "Tickets: www.fair.test", which
+    the url_only class took (a link's line: "Listen: https://...")."""
     body = [
         "The harbour fair returns on Saturday with forty stalls along the quay.",
         "Boatbuilders will show their work, and the lifeboat crew will open its station.",
@@ -478,6 +480,9 @@ def test_a_readers_practical_line_closing_a_story_is_text():
         "Email the trust at help@trust.test for more information.",
     ):
         assert cleaner.clean([*body, line]).paragraphs == [*body, line], line
+    for line in ("Tickets: www.fair.test", "Weitere Informationen: https://www.stadt.test/fest"):
+        assert cleaner.clean([*body, line]).paragraphs == [*body, line], line
+    assert cleaner.clean([*body, "Listen: https://courier.test/podcast"]).paragraphs == body
     author = "Write to Jane Roe at jane.roe@courier.test"
     assert cleaner.clean([*body, author]).paragraphs == body
     tips = "Got a news tip? Email us at tips@courier.test"

@@ -489,7 +489,18 @@ BUILTIN_FRAGMENT_PATTERNS: dict[str, tuple[str, ...]] = {
             r"|to (?:book|reserve|register|apply|volunteer|take part|enter|sign up|buy|order))\b).{0,80}"
         ),
     ),
-    "url_only": (r"(?:[\w ]{1,24} ?: ?)?(?:https?://|www\.)\S+",),
+    "url_only": (
+        # Not a reader's practical line closing a story, where to find out more or
+        # buy a ticket: "Tickets: www.fair.test", "Weitere Informationen: www.stadt.test".
+        (
+            r"(?!(?:(?:more|further) )?(?:info|information|details|tickets|registration|bookings"
+            r"|(?:weitere )?informationen|infos?|anmeldung|karten|(?:más )?información|inscripciones"
+            r"|(?:plus d'|more )?informations|renseignements|billets|réservations|(?:mais )?informações"
+            r"|ingressos|(?:maggiori )?informazioni|biglietti|(?:meer )?informatie|kaarten"
+            r"|(?:więcej )?informacji|informacje|bilety) ?: )"
+            r"(?:[\w ]{1,24} ?: ?)?(?:https?://|www\.)\S+"
+        ),
+    ),
     "reading_time": (
         r"\d+[ -]min(?:ute)?s?(?: read| reading| de leitura| di lettura| de lectura)?",
         # A number in words is a label's with "read" only: "Ten minutes." alone is
