@@ -3,7 +3,17 @@ cost seconds takes one place in the pool at a time, beside other sites."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from newscrawl.workershare import HEAVY_PAGE_SECONDS, HEAVY_SITE_PAGES, WorkerShare
+
+from .faultcases import crawl
+from .trustcases import trust_site
+from .trustsite import BULK_PAGES, TrustSite
 
 
 def _read(share: WorkerShare, site: str, seconds: float | None) -> None:
@@ -67,3 +77,40 @@ def test_a_page_not_read_tells_nothing_of_its_sites_cost() -> None:
     _read(share, "site", None)
     assert not share.heavy("site")
     assert share.reading == {} and share.in_pool == {}
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[TrustSite]:
+    with trust_site() as hostile:
+        yield hostile
+
+
+def test_a_heavy_sites_big_pages_waiting_their_turn_hold_back_no_download(
+    site: TrustSite, tmp_path: Path
+) -> None:
+    """Pages of a heavy site waiting for their turn with the workers counted against
+    Scrapy's 5 MB bound on the responses its callbacks hold: two of 2.8 MB passed
+    it, and no site got a download until they were read (a healthy site beside
+    them kept 21% of its pace). Watched in the crawler (tests/backoutwatch.py)."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[[site]]\nname = "healthy"\n'
+        f'sitemaps = ["{site.url("/sitemap.xml", "healthy.test")}"]\n'
+        '[[site]]\nname = "bulk"\n'
+        f'sitemaps = ["{site.url("/sitemap.xml", "bulk.test")}"]\n',
+        "utf-8",
+    )
+    watched = tmp_path / "watch.json"
+    settings = {
+        "NEWSCRAWL_EXTRACT_TIMEOUT": "60",  # under the bound, on any machine
+        "DOWNLOAD_DELAY": "0.25",
+        "EXTENSIONS": json.dumps({"tests.backoutwatch.BackoutWatch": 900}),
+        "BACKOUT_WATCH_FILE": str(watched),
+    }
+    run = crawl(tmp_path / "run", ["crawl", "--sites", str(sites)], settings, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    bulk = [i for i in run.items if "bulk.test" in str(i.get("url"))]
+    assert len(bulk) == BULK_PAGES
+    counts = json.loads(watched.read_text("utf-8"))
+    assert counts["waiting"] > 0, counts  # the bulk site's pages did wait their turn
+    assert counts["backed_out_while_waiting"] == 0, counts

@@ -20,6 +20,7 @@ from newscrawl.demo.server import QuietHandler
 from .faultsite import QuietServer, article_html
 
 __all__ = [
+    "BULK_PAGES",
     "GRIND_PAGES",
     "HUB_LINKS",
     "IDN_HOST",
@@ -51,6 +52,10 @@ WALL_WORDS = 200_000
 GRIND_PAGES = 16
 GRIND_SPANS = 16_000
 GRIND_SCRIPT_BYTES = 600_000
+# bulk.test: grind.test's articles with a script of this many bytes (2.8 MB
+# each): two waiting for the workers pass Scrapy's 5 MB bound.
+BULK_PAGES = 6
+BULK_SCRIPT_BYTES = 2_500_000
 
 
 @dataclass
@@ -65,7 +70,8 @@ class TrustHit:
 def heavy_page(kind: str) -> bytes:
     """hub: HUB_LINKS links; huge: HUGE_PAGE_BYTES of empty inline elements;
     paragraphs: an article of LONG_ARTICLE_PARAGRAPHS short, distinct paragraphs;
-    grind: an article of one paragraph of GRIND_SPANS inline elements;
+    grind: an article of one paragraph of GRIND_SPANS inline elements; bulk: the
+    same with a script of BULK_SCRIPT_BYTES;
     wall: an article of three paragraphs of WALL_WORDS words each."""
     if kind == "hub":
         links = "".join(f"<a href='/x/{n}.html'>Story {n}</a>" for n in range(HUB_LINKS))
@@ -73,9 +79,10 @@ def heavy_page(kind: str) -> bytes:
     if kind == "huge":
         head = b"<html><body><div>"
         return head + b"<i></i>" * ((HUGE_PAGE_BYTES - len(head)) // 7)
-    if kind == "grind":
+    if kind in ("grind", "bulk"):
         spans = "".join(f"<span>w{n} </span>" for n in range(GRIND_SPANS))
-        script = f"<script>var pad = '{'x' * GRIND_SCRIPT_BYTES}';</script>"
+        pad = GRIND_SCRIPT_BYTES if kind == "grind" else BULK_SCRIPT_BYTES
+        script = f"<script>var pad = '{'x' * pad}';</script>"
         return (
             "<html lang='en'><head><title>The grind</title>"
             f"<meta property='og:type' content='article'>{script}</head>"
@@ -187,6 +194,10 @@ class TrustSite:
             return self._urlset(h, [f"{base}/a/{n}.html" for n in range(1, GRIND_PAGES + 1)])
         if host == "grind.test" and path.startswith("/a/"):
             return h.send_page(heavy_page("grind"))
+        if host == "bulk.test" and path == "/sitemap.xml":
+            return self._urlset(h, [f"{base}/a/{n}.html" for n in range(1, BULK_PAGES + 1)])
+        if host == "bulk.test" and path.startswith("/a/"):
+            return h.send_page(heavy_page("bulk"))
         if host == "healthy.test" and path == "/sitemap.xml":
             return self._urlset(h, [f"{base}/a/{n}.html" for n in range(1, HEALTHY_PAGES + 1)])
         if host in ("xn--bcher-kva.test", "buecher.test"):

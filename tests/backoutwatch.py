@@ -1,0 +1,53 @@
+"""A test's extension: how often, while a heavy site's pages waited for their turn
+with the page workers (newscrawl/workershare.py), Scrapy held back every download
+because the responses its callbacks hold passed its bound (SCRAPER_SLOT_MAX_ACTIVE_SIZE).
+
+It looks every SAMPLE_SECONDS and writes its counts, as JSON, to the file the
+setting BACKOUT_WATCH_FILE names when the spider closes. It only reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from twisted.internet import task
+
+from newscrawl.pagereader import PageReader
+
+SAMPLE_SECONDS = 0.05
+
+
+class BackoutWatch:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.path = Path(crawler.settings["BACKOUT_WATCH_FILE"])
+        self.counts = {"samples": 0, "waiting": 0, "backed_out_while_waiting": 0}
+        self.loop = task.LoopingCall(self._look)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BackoutWatch:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        self.loop.start(SAMPLE_SECONDS, now=False)
+
+    def _look(self) -> None:
+        share = PageReader.of(self.crawler).share
+        slot = getattr(getattr(self.crawler.engine, "scraper", None), "slot", None)
+        if slot is None:
+            return
+        self.counts["samples"] += 1
+        if sum(share.reading.values()) > sum(share.in_pool.values()):  # pages wait their turn
+            self.counts["waiting"] += 1
+            if slot.needs_backout():
+                self.counts["backed_out_while_waiting"] += 1
+
+    def spider_closed(self, spider: Any) -> None:
+        if self.loop.running:
+            self.loop.stop()
+        self.path.write_text(json.dumps(self.counts), "utf-8")
