@@ -56,3 +56,71 @@ def test_a_budget_smaller_than_the_sitemap_goes_to_its_newest_articles(
         }
     newest = {f"report-{n}.html" for n in range(LISTED - BUDGET + 2, LISTED + 1)}
     assert stored == newest, result.stderr.decode()
+
+
+CHILDREN = 3  # child sitemaps of the index, one a day
+PER_CHILD = 4  # articles each
+
+
+def _indexed_site(newest_first: bool, asked: list[str]) -> type[QuietHandler]:
+    """A sitemap index of CHILDREN sitemaps, child 3 the newest (its lastmod and its
+    articles' the latest), listed in the order asked for."""
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            now, host = datetime.now(UTC), self.headers["Host"]
+
+            def stamp(hours: int) -> str:
+                return (now - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+            if self.path == "/sitemap.xml":
+                numbers = range(CHILDREN, 0, -1) if newest_first else range(1, CHILDREN + 1)
+                children = "".join(
+                    f"<sitemap><loc>http://{host}/day-{c}.xml</loc>"
+                    f"<lastmod>{stamp(24 * (CHILDREN - c))}</lastmod></sitemap>"
+                    for c in numbers
+                )
+                body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{children}</sitemapindex>'
+                return self.send_page(body.encode(), "application/xml")
+            if self.path.startswith("/day-"):
+                c = int(self.path[len("/day-") : -len(".xml")])
+                entries = "".join(
+                    f"<url><loc>http://{host}/report-{c * 10 + n}.html</loc>"
+                    f"<lastmod>{stamp(24 * (CHILDREN - c) + PER_CHILD - n)}</lastmod></url>"
+                    for n in range(1, PER_CHILD + 1)
+                )
+                body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+                return self.send_page(body.encode(), "application/xml")
+            if self.path.startswith("/report-"):
+                return self.send_page(article(int(self.path[len("/report-") : -len(".html")])))
+            return self.send_error(404)
+
+    return Handler
+
+
+@pytest.mark.parametrize("newest_first", [True, False], ids=["newest first", "oldest first"])
+def test_a_budget_goes_to_the_newest_sitemap_an_index_lists(
+    newest_first: bool, tmp_path: Path
+) -> None:
+    """A sitemap index lists its children by day or by number, often oldest first
+    (post-sitemap1.xml holds the first posts). Its children were read in the order
+    listed, and the first one read took the budget: an oldest-first index spent it
+    on its oldest articles, the newest left for a next run that did the same."""
+    db = tmp_path / "a.sqlite"
+    budget = 1 + CHILDREN + PER_CHILD  # the index, its children, one child's articles
+    asked: list[str] = []
+    # One request at a time and one worker: the children are read in the order sent.
+    with serving(_indexed_site(newest_first, asked)) as base:
+        result = run("newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db),
+                     *FAST, "-s", f"NEWSCRAWL_MAX_PAGES_PER_SITE={budget}",
+                     "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSCRAWL_WORKERS=1")  # fmt: skip
+    assert result.returncode == 1, result.stderr.decode()  # URLs left for the next run
+    children = [path for path in asked if path.startswith("/day-")]
+    assert children == [f"/day-{c}.xml" for c in range(CHILDREN, 0, -1)]
+    with sqlite3.connect(db) as connection:
+        stored = {
+            url.rsplit("/", 1)[1] for (url,) in connection.execute("SELECT url FROM articles")
+        }
+    newest = {f"report-{CHILDREN * 10 + n}.html" for n in range(1, PER_CHILD + 1)}
+    assert stored == newest, result.stderr.decode()

@@ -528,6 +528,7 @@ class NewsSpider(BaseNewsSpider):
         stored = self.known.get(config.name, {})
         new: list[Entry] = []
         again: list[Entry] = []
+        children: list[Entry] = []
         for entry in reading.entries:
             if too_long(entry.url, url_limit):
                 left_out(self.crawler, config.name, entry.url, url_limit)  # as a page's links
@@ -536,16 +537,25 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, config.name, "offsite")
                 continue
             if reading.kind == "index":
-                if not self.may_request(config.name):
-                    self.left_for_next_run(config.name, entry.url, found_again=True)
-                    continue  # counted, not read: the next run reads the index again
-                # Listed, not linked: not dropped for its depth (listdepth.py).
-                yield self.make_request(
-                    entry.url, config.name, callback=self.parse_sitemap,
-                    priority=DISCOVERY_PRIORITY, meta={LISTED_ENTRY: True},
-                )  # fmt: skip
+                children.append(entry)
                 continue
             (again if stored and canonicalize(entry.url) in stored else new).append(entry)
+        # An index's newest sitemaps first, by their lastmod: read in the order
+        # listed, the first child read took the budget, and an index listing its
+        # children oldest first (post-sitemap1.xml holds the first posts, a
+        # by-month index starts with the first month) spent it on its oldest
+        # articles. A child without a lastmod may change at any time (a generated
+        # news sitemap often states none): those come first, in the index's order.
+        children.sort(key=_child_time, reverse=True)
+        for entry in children:
+            if not self.may_request(config.name):
+                self.left_for_next_run(config.name, entry.url, found_again=True)
+                continue  # counted, not read: the next run reads the index again
+            # Listed, not linked: not dropped for its depth (listdepth.py).
+            yield self.make_request(
+                entry.url, config.name, callback=self.parse_sitemap,
+                priority=DISCOVERY_PRIORITY, meta={LISTED_ENTRY: True},
+            )  # fmt: skip
         # Newest first, where the list dates its entries (news sitemaps and feeds
         # list newest first, plain sitemaps often oldest first): when the budget
         # cuts the list, what waits for the next run is what is oldest.
@@ -791,3 +801,9 @@ def _listed_time(entry: Entry) -> tuple[bool, float]:
     """The sort key of a listed entry: dated ones by their date, before undated."""
     dated = entry.published or entry.lastmod
     return (dated is not None, dated.timestamp() if dated is not None else 0.0)
+
+
+def _child_time(entry: Entry) -> tuple[bool, float]:
+    """The sort key of an index's sitemap: undated ones, then dated by their date."""
+    dated, moment = _listed_time(entry)
+    return (not dated, moment)
