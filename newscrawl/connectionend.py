@@ -9,6 +9,13 @@ takes as the page, flagged "partial". newscrawl stored the first half of an
 article cut by a reset as the whole (and a stored article is not fetched
 again). A body cut so is now what one cut short by its Content-Length is: a
 _DataLoss, which Scrapy retries and then counts as ResponseDataLossError.
+
+Over TLS, Twisted reports a connection its server ended without TLS's own
+closing alert (close_notify) as lost, not done, though the TCP connection closed
+cleanly: many servers end so (Python's own among them), browsers and most
+clients take the body as whole, and a whole page, or a site's robots.txt (the
+site then not crawled at all), was lost as cut. What ends such a body is the TCP
+connection's end, which the TLS layer is told first (it is remembered there).
 """
 
 from __future__ import annotations
@@ -17,12 +24,35 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 from twisted.internet.error import ConnectionDone
+from twisted.protocols import tls
 from twisted.python.failure import Failure
 from twisted.web import _newclient, http
 
 __all__ = ["CutConnections", "install"]
 
 _installed = False
+# Set on a TLS connection: the Failure its TCP connection ended with.
+_TCP_END = "_newscrawl_tcp_end"
+
+
+def _remember_tcp_end(original: Any) -> Any:
+    def connectionLost(self: Any, reason: Failure) -> None:
+        if getattr(self, _TCP_END, None) is None:
+            setattr(self, _TCP_END, reason)
+        original(self, reason)
+
+    return connectionLost
+
+
+def _clean(parser: Any, reason: Failure) -> bool:
+    """Whether the connection `parser` read from ended cleanly: with a FIN, over
+    TLS with or without its closing alert (see the module's docstring)."""
+    if reason.check(ConnectionDone):  # type: ignore[no-untyped-call]
+        return True
+    # The parser's transport is already detached: its HTTP protocol's is not.
+    protocol = getattr(parser.finisher, "__self__", None)
+    tcp_end = getattr(getattr(protocol, "transport", None), _TCP_END, None)
+    return isinstance(tcp_end, Failure) and bool(tcp_end.check(ConnectionDone))  # type: ignore[no-untyped-call]
 
 
 def _cut_when_not_clean(original: Any) -> Any:
@@ -32,7 +62,7 @@ def _cut_when_not_clean(original: Any) -> Any:
             isinstance(decoder, http._IdentityTransferDecoder)
             and decoder.contentLength is None  # the body ends with the connection
             and reason is not None
-            and not reason.check(ConnectionDone)  # type: ignore[no-untyped-call]
+            and not _clean(self, reason)
         ):
             # What Twisted does for a body shorter than its Content-Length.
             decoder.dataCallback = decoder.finishCallback = None
@@ -52,6 +82,8 @@ def install() -> None:
         return
     parser = _newclient.HTTPClientParser
     parser.connectionLost = _cut_when_not_clean(parser.connectionLost)  # type: ignore[method-assign]
+    wrapper = tls.TLSMemoryBIOProtocol
+    wrapper.connectionLost = _remember_tcp_end(wrapper.connectionLost)  # type: ignore[method-assign]
     _installed = True
 
 
@@ -66,6 +98,7 @@ class CutConnections:
                 (_newclient, "ResponseFailed"),
                 (http, "_IdentityTransferDecoder"),
                 (http, "_DataLoss"),
+                (tls.TLSMemoryBIOProtocol, "connectionLost"),
             )
         ):
             raise NotConfigured("Twisted's HTTP client changed: a cut connection is a body")
