@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import sqlite3
-import stat
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -589,12 +588,9 @@ class FeedSpool:
         once complete (replacing.output_file), then empty the spool; returns how
         many. A run killed or failing before leaves the last run's file whole,
         with its permissions."""
-        try:
-            mode = stat.S_IMODE(self.output.stat().st_mode)
-        except OSError:
-            mode = 0o644  # none yet: as Scrapy's own open made it
         written = 0
-        with output_file(self.output, mode) as partial, partial.open("wb") as out:
+        # (Its mode kept, or as open() makes a new file: replacing.output_file.)
+        with output_file(self.output) as partial, partial.open("wb") as out:
             rows = self.db.execute(
                 "SELECT id, site, canonical_url, record, page_text, page_words,"
                 " page_cleaning, kept FROM records ORDER BY site, canonical_url, id"

@@ -21,7 +21,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["clashing_output", "is_stream", "not_an_output", "output_file", "replacing"]
+__all__ = [
+    "clashing_output",
+    "is_stream",
+    "new_file_mode",
+    "not_an_output",
+    "output_file",
+    "replacing",
+]
 
 
 # How a temporary file of `replacing` ends: what tells it from a user's files.
@@ -89,16 +96,23 @@ def _remove_abandoned(folder: Path, prefix: str) -> None:
 
 
 @contextlib.contextmanager
-def output_file(path: Path, mode: int = 0o644) -> Iterator[Path]:
+def output_file(path: Path, mode: int | None = None) -> Iterator[Path]:
     """The path to write the output a user named `path` to: a regular file, or
     none yet, is replaced whole (see `replacing`), through a symbolic link at
     the file it points to, the link kept; a pipe, a device or a socket is
     yielded as it is, to be opened and written (a failed write is the caller's
-    OSError). IsADirectoryError, before anything is written, for a folder."""
+    OSError). IsADirectoryError, before anything is written, for a folder.
+
+    The file made has permissions `mode`; by default those of the file it
+    replaces, or, for a new one, what open() gives (0666 less the umask). A fixed
+    0644 made an export over a private file (0600), or any new one under umask
+    077, readable by every user of the machine."""
     try:
         found = path.stat()  # through symbolic links
     except FileNotFoundError:
         found = None  # none yet, or a link to none: created where it points
+    if mode is None:
+        mode = stat.S_IMODE(found.st_mode) if found is not None else new_file_mode()
     if found is not None and stat.S_ISDIR(found.st_mode):
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     if found is not None and _is_stream(found):
@@ -112,6 +126,19 @@ def output_file(path: Path, mode: int = 0o644) -> Iterator[Path]:
         return
     with replacing(target, mode=mode) as partial:
         yield partial
+
+
+def new_file_mode() -> int:
+    """The permissions open() gives a new file in this process: 0666 less the umask."""
+    try:  # read, not set: os.umask would change it for every thread meanwhile
+        for line in Path("/proc/self/status").read_text("ascii").splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o077)  # no /proc: set it to something strict while it is read
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def is_stream(path: Path) -> bool:

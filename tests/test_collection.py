@@ -110,6 +110,29 @@ def test_an_export_through_a_symbolic_link_replaces_the_file_it_points_to(
     assert sorted(path.name for path in data.iterdir()) == ["new.jsonl", "real.jsonl"]
 
 
+def test_an_export_keeps_the_mode_of_the_file_it_replaces_and_a_new_one_takes_the_umask(
+    store: str, tmp_path: Path
+):
+    """An export is a file that replaces the output once written (replacing.py),
+    and it was made 0644 whatever was there: an export over a private file (0600)
+    or a new one under umask 077 (a private cron job's) was readable by every
+    user of the machine. A shell's > and open() keep the one and mask the other."""
+    private, shared, new = (tmp_path / f"{name}.jsonl" for name in ("private", "shared", "new"))
+    for path, mode in ((private, 0o600), (shared, 0o664)):
+        path.write_text("an earlier export\n")
+        path.chmod(mode)
+    old_mask = os.umask(0o077)
+    try:
+        for path in (private, shared, new):
+            done = run("newscrawl", "export", "--db", store, "-o", str(path))
+            assert done.returncode == 0, done.stderr.decode()
+    finally:
+        os.umask(old_mask)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in (private, shared, new)}
+    assert modes == {"private.jsonl": 0o600, "shared.jsonl": 0o664, "new.jsonl": 0o600}
+    assert private.read_text() != "an earlier export\n"
+
+
 def test_an_export_into_a_named_pipe_is_written_through_it(store: str, tmp_path: Path):
     """As `-o /dev/stdout` is, through its link. Before: the pipe was replaced by
     a regular file, its reader got nothing, and the exit code was 0."""
