@@ -39,11 +39,14 @@ ABANDONED_AFTER_SECONDS = 60
 
 
 @contextlib.contextmanager
-def replacing(path: Path, prefix: str | None = None, mode: int = 0o600) -> Iterator[Path]:
+def replacing(
+    path: Path, prefix: str | None = None, mode: int = 0o600, owner: tuple[int, int] | None = None
+) -> Iterator[Path]:
     """A temporary file beside `path` (named `prefix`..., by default ".name."),
     to write; it replaces `path`, with permissions `mode`, when the block ends
     without an error, and is removed either way. Raises OSError when any of that
-    fails.
+    fails. With `owner` (a user and a group id), it is given to them, or to
+    the group alone, as far as this process may (see output_file).
 
     The temporary file is locked (flock) while it is written. A process killed
     while it wrote one cannot remove it: each `newscrawl export` that a cron
@@ -58,11 +61,24 @@ def replacing(path: Path, prefix: str | None = None, mode: int = 0o600) -> Itera
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)  # (mkstemp's file: nobody else has it open)
         yield partial
+        if owner is not None:
+            _give(handle, owner)
         partial.chmod(mode)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
         os.close(handle)
+
+
+def _give(handle: int, owner: tuple[int, int]) -> None:
+    """The file `handle` to the user and group `owner`, or to the group alone (a
+    user may give a file to a group of theirs), or neither: not allowed."""
+    for user, group in (owner, (-1, owner[1])):
+        try:
+            os.fchown(handle, user, group)
+            return
+        except PermissionError:
+            continue
 
 
 def _remove_abandoned(folder: Path, prefix: str) -> None:
@@ -106,7 +122,10 @@ def output_file(path: Path, mode: int | None = None) -> Iterator[Path]:
     The file made has permissions `mode`; by default those of the file it
     replaces, or, for a new one, what open() gives (0666 less the umask). A fixed
     0644 made an export over a private file (0600), or any new one under umask
-    077, readable by every user of the machine."""
+    077, readable by every user of the machine. It keeps the user and group of
+    the file it replaces as far as this process may give them: a root cron
+    job's -O over a file of a service's group (0640) left that service unable to
+    read it."""
     try:
         found = path.stat()  # through symbolic links
     except FileNotFoundError:
@@ -124,7 +143,8 @@ def output_file(path: Path, mode: int | None = None) -> Iterator[Path]:
         # file): there is no name to replace, so it is written in place.
         yield path
         return
-    with replacing(target, mode=mode) as partial:
+    owner = (found.st_uid, found.st_gid) if found is not None else None
+    with replacing(target, mode=mode, owner=owner) as partial:
         yield partial
 
 

@@ -318,3 +318,22 @@ def _killed_once_two_are_stored(lantern: FolderSite, flag: str, out: Path, db: P
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     return command
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user takes root")
+def test_capital_o_keeps_the_user_and_group_of_the_file_it_replaces(
+    lantern: FolderSite, tmp_path: Path
+) -> None:
+    """-O replaces its file with a new one (cb60b32), which was its writer's: a
+    root cron job's output in a service's group (0640) became root's, and the
+    service could no longer read it. Scrapy's own open kept the file."""
+    out = tmp_path / "latest.jsonl"
+    out.write_bytes(b'{"title": "an earlier run\'s article"}\n')
+    os.chown(out, 4321, 4322)
+    out.chmod(0o640)
+    result = run("newscrawl", "crawl", lantern.url, "--sitemap",
+                 f"{lantern.url}sitemap-forward.xml", "-O", str(out), *FAST)  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    assert len(records(out)) == len(STORIES)
+    found = out.stat()
+    assert (found.st_uid, found.st_gid, found.st_mode & 0o777) == (4321, 4322, 0o640)
