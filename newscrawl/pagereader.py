@@ -99,7 +99,7 @@ class PageReader:
         self.over_bounds_in_a_row: Counter[str] = Counter()
         self.skipped_sites: set[str] = set()
         # Per site: its pages in the pool, and what they cost (workershare.py).
-        self.share = WorkerShare()
+        self.share = WorkerShare(self._others_waiting)
         self._turn_waiters: list[asyncio.Future[None]] = []
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -300,6 +300,24 @@ class PageReader:
         if reading.failure in (EXTRACTION_SKIPPED, EXTRACTION_CRASHED, EXTRACTION_INTERRUPTED):
             return None
         return reading.cpu_seconds
+
+    def _others_waiting(self, site: str) -> bool:
+        """Whether the scheduler or the downloader holds a request of a site other
+        than `site` (a download slot is a site: newscrawl/fairness.py)."""
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:
+            return True  # no crawl running: nothing is known, hold back as before
+        if engine is None:
+            return True
+        downloader = engine.downloader
+        if any(downloader.get_slot_key(request) != site for request in downloader.active):
+            return True
+        scheduler = engine.scheduler
+        queues = getattr(getattr(scheduler, "mqs", None), "pqueues", None)
+        if queues is None:
+            return True  # not the fair queue: its sites are not known
+        return any(slot != site and len(queue) for slot, queue in queues.items())
 
     def held(self, site: str) -> int:
         """Pages of `site` the scheduler counts as held by the site (fairness.py)."""

@@ -21,7 +21,10 @@ site:
   site holds (newscrawl/fairness.py): the scheduler gives it no more downloads
   until they are read, so its waiting pages stay a few.
 
-A crawl of one site is not held back: there is nobody to share with.
+A crawl of one site is not held back: there is nobody to share with; nor is a
+heavy site once the others are done (no request of theirs waits in the scheduler
+or the downloader, no page of theirs is read): a crawl of a heavy site beside a
+small one kept it to one worker to the end, at half its pace alone.
 
 Pure bookkeeping; pagereader.PageReader does the waiting.
 """
@@ -29,6 +32,7 @@ Pure bookkeeping; pagereader.PageReader does the waiting.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 __all__ = ["HEAVY_PAGE_SECONDS", "HEAVY_SITE_PAGES", "WorkerShare"]
 
@@ -45,7 +49,11 @@ NEWEST_WEIGHT = 0.5
 class WorkerShare:
     """Per site: the average CPU its pages cost, and its pages in the pool."""
 
-    def __init__(self) -> None:
+    def __init__(self, others_waiting: Callable[[str], bool] | None = None) -> None:
+        """`others_waiting(site)`: whether the crawl holds requests of sites other
+        than `site` (in its scheduler or downloader); without it, a site read
+        once counts as crawled to the end."""
+        self.others_waiting = others_waiting
         self.cost: dict[str, float] = {}
         self.in_pool: Counter[str] = Counter()
         self.reading: Counter[str] = Counter()  # waiting for the pool, or in it
@@ -56,13 +64,17 @@ class WorkerShare:
         before its first was read would all take the pool."""
         return self.cost.get(site, HEAVY_PAGE_SECONDS) >= HEAVY_PAGE_SECONDS
 
-    def shared(self) -> bool:
-        """Whether the crawl reads the pages of more than one site."""
-        return len(self.cost) + sum(1 for s in self.reading if s not in self.cost) > 1
+    def shared(self, site: str) -> bool:
+        """Whether the crawl reads the pages of sites other than `site`, or will."""
+        if any(other != site for other in self.reading):
+            return True
+        if self.others_waiting is not None:
+            return self.others_waiting(site)
+        return any(other != site for other in self.cost)
 
     def must_wait(self, site: str) -> bool:
         """Whether a page of `site` must wait before it enters the pool."""
-        return self.heavy(site) and self.in_pool[site] >= HEAVY_SITE_PAGES and self.shared()
+        return self.heavy(site) and self.in_pool[site] >= HEAVY_SITE_PAGES and self.shared(site)
 
     def held(self, site: str) -> int:
         """The pages of `site` the scheduler counts as held by it: those of a heavy
