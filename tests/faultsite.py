@@ -9,6 +9,7 @@ Every loop that streams or drips is bounded in bytes and seconds.
 
 from __future__ import annotations
 
+import functools
 import random
 import socket
 import struct
@@ -42,10 +43,13 @@ def article_html(number: int, title: str | None = None, extra_head: str = "") ->
 
 
 @cache
+@functools.cache
 def zeros_compressed(encoding: str, size: int = 1024 * MIB) -> bytes:
     """`size` bytes of zeros, compressed (4.5 MB for 1 GiB). Level 1: 1.6 s of CPU
     against 5.4 at level 9 (1 MB), for each encoding in each test process; the
-    body stays far under DOWNLOAD_MAXSIZE, the bomb is in what it inflates to."""
+    body stays far under DOWNLOAD_MAXSIZE, the bomb is in what it inflates to.
+    Made once a process: made anew for each request, on a busy machine it took
+    the server past the crawl's DOWNLOAD_TIMEOUT before its first byte."""
     chunk = bytes(MIB)
     if encoding == "gzip":
         compressor = zlib.compressobj(1, zlib.DEFLATED, 31)
