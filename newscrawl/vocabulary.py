@@ -26,6 +26,7 @@ __all__ = [
     "CLUSTER_UNREADABLE",
     "CPU_MS",
     "DISCOVERY_LEFT",
+    "DISCOVERY_NOT_FETCHED",
     "DISCOVERY_READ",
     "DISCOVERY_UNREADABLE",
     "DROPPED",
@@ -215,6 +216,13 @@ ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one docum
 # a gzipped sitemap inflating past MAX_SITEMAP_BYTES. Their entries are lost for the
 # run: counted, as a page past a limit is, not only logged.
 DISCOVERY_UNREADABLE = "discovery_unreadable"
+# Sitemaps and feeds not fetched for a fault of the moment (a timeout, a 5xx, a
+# broken connection, a body past DOWNLOAD_MAXSIZE), retries spent: their entries
+# are lost for the run, as an unreadable one's are. Not one that is gone (404,
+# 410) or that robots.txt or the address guard refuses: those are the site's
+# standing answer, said in a warning each run, and a run that met one is no worse
+# than the one before.
+DISCOVERY_NOT_FETCHED = "discovery_not_fetched"
 PAGES_TRUNCATED = "pages_truncated"  # read to MAX_TAGS tags, or text kept to MAX_TEXT_CHARS
 # Pages on which a user's fragment pattern ran out of time (cleaning/fragments.py):
 # stored with the paragraphs it did not finish.

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from newscrawl.demo.server import QuietHandler
 from newscrawl.readings import MAX_FEED_ENTRIES
-from newscrawl.vocabulary import CANONICAL_REFUSED
+from newscrawl.runlog import site_counts
+from newscrawl.vocabulary import CANONICAL_REFUSED, DISCOVERY_NOT_FETCHED
 
-from .conftest import FAST, FolderSite, run
+from .conftest import FAST, FolderSite, run, serving
 from .discovery_site import (
     LINKED,
     NEWS_NS,
@@ -25,6 +27,7 @@ from .discovery_site import (
     write_feed_site,
     write_link_site,
 )
+from .faultsite import article_html
 
 
 def serve_sites(tmp_path: Path) -> Iterator[dict[str, FolderSite]]:
@@ -1052,3 +1055,37 @@ def _lanes_naming_the_lighthouse(root: Path, lanes_first: bool) -> tuple[str, st
         "</body></html>"
     )
     return LANES, LIGHTHOUSE
+
+
+@pytest.mark.parametrize(("status", "exit_code"), [(503, 1), (404, 0)])
+def test_a_sitemap_that_fails_for_the_moment_is_a_loss_and_one_that_is_gone_is_not(
+    tmp_path: Path, status: int, exit_code: int
+):
+    """A sitemap answering 503 to every try, beside an article fetched whole: what
+    it lists was not asked for, yet the run said "sitemap or feed not fetched" and
+    exited 0, as if nothing was lost. It is now counted for its site and the run
+    exits 1. A sitemap that is gone (404) is the site's standing answer: a warning
+    each run, exit 0."""
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            if self.path == "/news/story.html":
+                self.send_page(article_html(7).encode())
+            elif self.path == "/sitemap.xml":
+                self.send_error(status)
+            else:
+                self.send_error(404)
+
+    stats = tmp_path / "stats.json"
+    with serving(Handler) as base:
+        result = run("newscrawl", "crawl", f"{base}/news/story.html", "--sitemap",
+                     f"{base}/sitemap.xml", "-s", "RETRY_TIMES=0", *FAST,
+                     "-s", f"NEWSCRAWL_STATS_FILE={stats}")  # fmt: skip
+    err = result.stderr.decode()
+    assert "articles: 1 found" in err, err
+    assert f"sitemap or feed not fetched: {base}/sitemap.xml: http_{status}" in err, err
+    assert result.returncode == exit_code, err
+    counts = site_counts(json.loads(stats.read_text())["stats"])
+    not_fetched = sum(c.get(DISCOVERY_NOT_FETCHED, 0) for c in counts.values())
+    assert not_fetched == (1 if exit_code else 0), counts
+    assert ("could not be fetched" in err) == bool(exit_code), err

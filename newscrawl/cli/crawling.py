@@ -320,6 +320,12 @@ def losses(report: Any) -> list[str]:
                 " workers' time or memory, or a gzipped sitemap inflating past 50 MiB);"
                 " what they list was not asked for"
             )
+        if not_fetched := counts.get(v.DISCOVERY_NOT_FETCHED):
+            found.append(
+                f"{site}: {not_fetched} of its sitemaps or feeds could not be fetched (a"
+                " timeout, a server error, a broken connection; retries spent); what they"
+                " list was not asked for (the next run asks again)"
+            )
         if counts.get(OTHER_SITE):
             found.append(f"{site}: {not_stored_for_another_site(counts[OTHER_SITE])}")
         if costly := counts.get(v.ROBOTS_TOO_COSTLY):

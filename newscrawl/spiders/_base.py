@@ -48,6 +48,7 @@ from newscrawl.vocabulary import (
     BLOCKED,
     CANONICAL_REFUSED,
     DISCOVERY_LEFT,
+    DISCOVERY_NOT_FETCHED,
     FETCH_FAILED,
     KNOWN,
     MAX_PAGES_REACHED,
@@ -89,6 +90,15 @@ REDIRECT_LIMIT = "redirect_limit"
 # Scrapy's HttpCompressionMiddleware gives up a body that decompresses past
 # DOWNLOAD_MAXSIZE with an IgnoreRequest that says this.
 _DECOMPRESSED_PAST_MAXSIZE = "exceeded DOWNLOAD_MAXSIZE"
+
+
+# Why a sitemap or feed may not be fetched and the run still be whole: it is gone,
+# or the site's robots.txt, the address guard or a redirect rule refuses it (said
+# each run, the same each run), or its site as a whole failed (said as such).
+_STANDING_REFUSALS = frozenset({
+    "http_404", "http_410", "robots_txt", "address_refused", "redirect_refused",
+    "circuit_open", "unreachable",
+})  # fmt: skip
 
 
 def fetch_failure_reason(failure: Failure) -> str:
@@ -617,6 +627,9 @@ class BaseNewsSpider(scrapy.Spider):
         callback = getattr(getattr(request, "callback", None), "__name__", "")
         if callback in ("parse_sitemap", "parse_feed"):
             logger.warning("sitemap or feed not fetched: %s: %s", url, reason)
+            if reason not in _STANDING_REFUSALS:
+                # What it lists is lost for the run: a loss, as an unreadable one's.
+                count_site(self.crawler, site or site_of(url), DISCOVERY_NOT_FETCHED)
         else:
             logger.info("not fetched: %s: %s", url, reason)
 
