@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newscrawl.workershare import HEAVY_PAGE_SECONDS, HEAVY_SITE_PAGES, WorkerShare
 
-from .faultcases import crawl
+from .faultcases import Run, crawl
 from .trustcases import trust_site
 from .trustsite import BULK_PAGES, TrustSite
 
@@ -103,6 +104,30 @@ def site() -> Iterator[TrustSite]:
         yield hostile
 
 
+def _crawl_beside_bulk(site: TrustSite, tmp_path: Path, other: str) -> tuple[Run, dict[str, Any]]:
+    """Crawl bulk.test's heavy sitemap articles beside the site the sites-file block
+    `other` names, watched in the crawler (tests/backoutwatch.py): the run, and
+    what the watch saw. Each run bulk.test's articles are all stored."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        f'{other}[[site]]\nname = "bulk"\nsitemaps = ["{site.url("/sitemap.xml", "bulk.test")}"]\n',
+        "utf-8",
+    )
+    watched = tmp_path / "watch.json"
+    settings = {
+        "NEWSCRAWL_EXTRACT_TIMEOUT": "60",  # under the bound, on any machine
+        # Paced: another site's articles come while bulk.test's are read (a small
+        # site's after its home page is read, not at once).
+        "DOWNLOAD_DELAY": "0.25",
+        "EXTENSIONS": json.dumps({"tests.backoutwatch.BackoutWatch": 900}),
+        "BACKOUT_WATCH_FILE": str(watched),
+    }
+    run = crawl(tmp_path / "run", ["crawl", "--sites", str(sites)], settings, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sum(1 for i in run.items if "bulk.test" in str(i.get("url"))) == BULK_PAGES
+    return run, json.loads(watched.read_text("utf-8"))
+
+
 def test_a_heavy_sites_big_pages_waiting_their_turn_hold_back_no_download(
     site: TrustSite, tmp_path: Path
 ) -> None:
@@ -110,26 +135,10 @@ def test_a_heavy_sites_big_pages_waiting_their_turn_hold_back_no_download(
     Scrapy's 5 MB bound on the responses its callbacks hold: two of 2.8 MB passed
     it, and no site got a download until they were read (a healthy site beside
     them kept 21% of its pace). Watched in the crawler (tests/backoutwatch.py)."""
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        '[[site]]\nname = "healthy"\n'
-        f'sitemaps = ["{site.url("/sitemap.xml", "healthy.test")}"]\n'
-        '[[site]]\nname = "bulk"\n'
-        f'sitemaps = ["{site.url("/sitemap.xml", "bulk.test")}"]\n',
-        "utf-8",
+    healthy = (
+        f'[[site]]\nname = "healthy"\nsitemaps = ["{site.url("/sitemap.xml", "healthy.test")}"]\n'
     )
-    watched = tmp_path / "watch.json"
-    settings = {
-        "NEWSCRAWL_EXTRACT_TIMEOUT": "60",  # under the bound, on any machine
-        "DOWNLOAD_DELAY": "0.25",
-        "EXTENSIONS": json.dumps({"tests.backoutwatch.BackoutWatch": 900}),
-        "BACKOUT_WATCH_FILE": str(watched),
-    }
-    run = crawl(tmp_path / "run", ["crawl", "--sites", str(sites)], settings, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
-    bulk = [i for i in run.items if "bulk.test" in str(i.get("url"))]
-    assert len(bulk) == BULK_PAGES
-    counts = json.loads(watched.read_text("utf-8"))
+    _, counts = _crawl_beside_bulk(site, tmp_path, healthy)
     assert counts["waiting"] > 0, counts  # the bulk site's pages did wait their turn
     assert counts["backed_out_while_waiting"] == 0, counts
 
@@ -142,25 +151,8 @@ def test_a_heavy_site_has_the_workers_once_the_other_sites_are_done(
     against 28.7 alone for grind.test's 16 articles). Watched in the crawler
     (tests/backoutwatch.py): once the small site is done, the heavy site has
     more than one page in the pool."""
-    sites = tmp_path / "sites.toml"
-    sites.write_text(
-        '[[site]]\nname = "small"\n'
-        f'start_urls = ["{site.url("/", "small.test")}"]\n'
-        '[[site]]\nname = "bulk"\n'
-        f'sitemaps = ["{site.url("/sitemap.xml", "bulk.test")}"]\n',
-        "utf-8",
-    )
-    watched = tmp_path / "watch.json"
-    settings = {
-        "NEWSCRAWL_EXTRACT_TIMEOUT": "60",  # under the bound, on any machine
-        # The small site's articles come after its home page is read, not at once.
-        "DOWNLOAD_DELAY": "0.25",
-        "EXTENSIONS": json.dumps({"tests.backoutwatch.BackoutWatch": 900}),
-        "BACKOUT_WATCH_FILE": str(watched),
-    }
-    run = crawl(tmp_path / "run", ["crawl", "--sites", str(sites)], settings, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert sum(1 for i in run.items if "bulk.test" in str(i.get("url"))) == BULK_PAGES
+    small = f'[[site]]\nname = "small"\nstart_urls = ["{site.url("/", "small.test")}"]\n'
+    run, counts = _crawl_beside_bulk(site, tmp_path, small)
     assert sum(1 for i in run.items if "small.test" in str(i.get("url"))) == 3
-    rise = json.loads(watched.read_text("utf-8"))["alone_rise"]
+    rise = counts["alone_rise"]
     assert rise.get("bulk", 0) > 0, rise
