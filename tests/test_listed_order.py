@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from newscrawl.demo.server import QuietHandler
+from newscrawl.discovery import Entry
+from newscrawl.spiders.news import _child_time
 
 from .conftest import FAST, run, serving
 from .gatedsite import article
@@ -62,9 +64,16 @@ CHILDREN = 3  # child sitemaps of the index, one a day
 PER_CHILD = 4  # articles each
 
 
-def _indexed_site(newest_first: bool, asked: list[str]) -> type[QuietHandler]:
+def _child_path(c: int, by_month: bool) -> str:
+    return f"/news-2026-{c:02}.xml" if by_month else f"/day-{c}.xml"
+
+
+def _indexed_site(
+    newest_first: bool, asked: list[str], by_month: bool = False
+) -> type[QuietHandler]:
     """A sitemap index of CHILDREN sitemaps, child 3 the newest (its lastmod and its
-    articles' the latest), listed in the order asked for."""
+    articles' the latest), listed in the order asked for; `by_month`, named by
+    their months and with no lastmod."""
 
     class Handler(QuietHandler):
         def do_GET(self) -> None:
@@ -77,14 +86,15 @@ def _indexed_site(newest_first: bool, asked: list[str]) -> type[QuietHandler]:
             if self.path == "/sitemap.xml":
                 numbers = range(CHILDREN, 0, -1) if newest_first else range(1, CHILDREN + 1)
                 children = "".join(
-                    f"<sitemap><loc>http://{host}/day-{c}.xml</loc>"
-                    f"<lastmod>{stamp(24 * (CHILDREN - c))}</lastmod></sitemap>"
+                    f"<sitemap><loc>http://{host}{_child_path(c, by_month)}</loc>"
+                    + ("" if by_month else f"<lastmod>{stamp(24 * (CHILDREN - c))}</lastmod>")
+                    + "</sitemap>"
                     for c in numbers
                 )
                 body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{children}</sitemapindex>'
                 return self.send_page(body.encode(), "application/xml")
-            if self.path.startswith("/day-"):
-                c = int(self.path[len("/day-") : -len(".xml")])
+            if self.path.startswith(("/day-", "/news-2026-")):
+                c = int(self.path.removesuffix(".xml").rsplit("-", 1)[1])
                 entries = "".join(
                     f"<url><loc>http://{host}/report-{c * 10 + n}.html</loc>"
                     f"<lastmod>{stamp(24 * (CHILDREN - c) + PER_CHILD - n)}</lastmod></url>"
@@ -99,28 +109,45 @@ def _indexed_site(newest_first: bool, asked: list[str]) -> type[QuietHandler]:
     return Handler
 
 
-@pytest.mark.parametrize("newest_first", [True, False], ids=["newest first", "oldest first"])
+@pytest.mark.parametrize(
+    ("newest_first", "by_month"),
+    [(True, False), (False, False), (False, True)],
+    ids=["newest first", "oldest first", "oldest first, by month without lastmod"],
+)
 def test_a_budget_goes_to_the_newest_sitemap_an_index_lists(
-    newest_first: bool, tmp_path: Path
+    newest_first: bool, by_month: bool, tmp_path: Path
 ) -> None:
     """A sitemap index lists its children by day or by number, often oldest first
     (post-sitemap1.xml holds the first posts). Its children were read in the order
     listed, and the first one read took the budget: an oldest-first index spent it
-    on its oldest articles, the newest left for a next run that did the same."""
+    on its oldest articles, the newest left for a next run that did the same. An
+    index that states no lastmod (WordPress's own) names its sitemaps' months."""
     db = tmp_path / "a.sqlite"
     budget = 1 + CHILDREN + PER_CHILD  # the index, its children, one child's articles
     asked: list[str] = []
     # One request at a time and one worker: the children are read in the order sent.
-    with serving(_indexed_site(newest_first, asked)) as base:
+    with serving(_indexed_site(newest_first, asked, by_month)) as base:
         result = run("newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db),
                      *FAST, "-s", f"NEWSCRAWL_MAX_PAGES_PER_SITE={budget}",
                      "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "NEWSCRAWL_WORKERS=1")  # fmt: skip
     assert result.returncode == 1, result.stderr.decode()  # URLs left for the next run
-    children = [path for path in asked if path.startswith("/day-")]
-    assert children == [f"/day-{c}.xml" for c in range(CHILDREN, 0, -1)]
+    children = [path for path in asked if path.endswith(".xml") and path != "/sitemap.xml"]
+    assert children == [_child_path(c, by_month) for c in range(CHILDREN, 0, -1)]
     with sqlite3.connect(db) as connection:
         stored = {
             url.rsplit("/", 1)[1] for (url,) in connection.execute("SELECT url FROM articles")
         }
     newest = {f"report-{CHILDREN * 10 + n}.html" for n in range(1, PER_CHILD + 1)}
     assert stored == newest, result.stderr.decode()
+
+
+def test_an_index_sitemap_named_by_no_date_is_read_before_those_named_by_months() -> None:
+    """Without lastmods, the names order an index's sitemaps: the latest month
+    first, but after one whose name has no date (a current news sitemap may be
+    newer than any month's); a number alone is no date, its order kept."""
+    listed = ["s-2026-09.xml", "news.xml", "s-2026-11.xml", "post-sitemap1.xml", "s-202610.xml"]
+    entries = [Entry(f"http://example.test/{name}") for name in listed]
+    ordered = sorted(entries, key=_child_time, reverse=True)
+    assert [entry.url.rsplit("/", 1)[1] for entry in ordered] == [
+        "news.xml", "post-sitemap1.xml", "s-2026-11.xml", "s-202610.xml", "s-2026-09.xml",
+    ]  # fmt: skip

@@ -14,6 +14,7 @@ import asyncio
 import difflib
 import itertools
 import logging
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -803,7 +804,30 @@ def _listed_time(entry: Entry) -> tuple[bool, float]:
     return (dated is not None, dated.timestamp() if dated is not None else 0.0)
 
 
-def _child_time(entry: Entry) -> tuple[bool, float]:
-    """The sort key of an index's sitemap: undated ones, then dated by their date."""
+def _child_time(entry: Entry) -> tuple[bool, float, bool, tuple[int, ...]]:
+    """The sort key of an index's sitemap: undated ones, then dated by their date;
+    among those alike, those whose address names no date, then by that date."""
     dated, moment = _listed_time(entry)
-    return (not dated, moment)
+    named = _named_date(entry.url)
+    return (not dated, moment, not named, named)
+
+
+# A year, maybe a month and a day after it, in a sitemap's address
+# ("sitemap-2026-11.xml", "/2026/11/sitemap.xml", "posts-202611.xml"). An index
+# that gives its sitemaps no lastmod (WordPress's own states none), or the same
+# one for all (its build time), says nothing of their age but by their names:
+# read in its order, one listing them by month, oldest first, spent the budget
+# on its oldest articles. One named by no date ("news-sitemap.xml") may be the
+# latest and stays first, as one without a lastmod does. A number alone is no
+# date: "post-sitemap1.xml" holds the first posts on some sites, the latest on
+# others.
+_NAMED_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)(?:[-_/.]?(0[1-9]|1[0-2])(?:[-_/.]?(0[1-9]|[12]\d|3[01]))?)?(?!\d)"
+)
+
+
+def _named_date(url: str) -> tuple[int, ...]:
+    """The year, month and day a sitemap's address names (the last date in it), or ()."""
+    parts = urlsplit(url)
+    dates = _NAMED_DATE.findall(f"{parts.path}?{parts.query}")
+    return tuple(int(part) for part in dates[-1] if part) if dates else ()
