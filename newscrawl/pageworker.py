@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -32,13 +33,13 @@ from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
 from newscrawl.cleaning import TextCleaner, split_paragraphs
-from newscrawl.cleaning.normalize import fingerprint_key_of_words, words
+from newscrawl.cleaning.normalize import fingerprint_key_of_words, word_count, words
 from newscrawl.cleaning.siteboiler import fingerprint, key_fingerprint
 from newscrawl.discovery import Entry, feed_head, parse_feed, read_sitemap_entries
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
-from newscrawl.pagetags import below, reading, tagged
+from newscrawl.pagetags import HEADINGS, below, inner_text, reading, tagged
 from newscrawl.pagetype import ARTICLE, classify_page
 from newscrawl.readings import (
     MAX_AUTHOR_CHARS,
@@ -357,7 +358,43 @@ def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
         ),
         None,
     )  # what "//meta[@property='og:type']/@content" selects first
-    return classify_page(url, str(og_type) if og_type is not None else None, _ld_types(documents))
+    return classify_page(
+        url,
+        str(og_type) if og_type is not None else None,
+        _ld_types(documents),
+        prose_run=lambda: prose_run(tree),
+    )
+
+
+# A paragraph of prose: this many words outside its links (a teaser is one or two
+# sentences, often shorter; an article's paragraphs are mostly longer).
+PROSE_MIN_WORDS = 20
+
+
+def prose_run(tree: HtmlElement) -> int:
+    """The most paragraphs of prose (PROSE_MIN_WORDS) one element of the page holds
+    as its own: an article's body. Not counted in an element that also holds
+    headings that are links, as a hub's list of teasers does."""
+    runs: Counter[HtmlElement] = Counter()
+    for paragraph in tagged(tree, "p"):
+        text = inner_text(paragraph)
+        linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
+        if word_count(text) - word_count(linked) >= PROSE_MIN_WORDS:
+            parent = paragraph.getparent()
+            if parent is not None:
+                runs[parent] += 1
+    return max((count for parent, count in runs.items() if not _links_headings(parent)), default=0)
+
+
+def _links_headings(element: HtmlElement) -> bool:
+    """Whether a child of `element` is a heading holding a link, or a link holding
+    a heading (a teaser card's headline)."""
+    for child in element:
+        if child.tag in HEADINGS and next(child.iter("a"), None) is not None:
+            return True
+        if child.tag == "a" and next(child.iter(*HEADINGS), None) is not None:
+            return True
+    return False
 
 
 def _ld_types(documents: list[Any]) -> list[str]:

@@ -1,6 +1,13 @@
+import sqlite3
+
+import lxml.html
 import pytest
 
+from newscrawl.demo.server import QuietHandler
 from newscrawl.pagetype import ARTICLE, HUB, classify_page
+from newscrawl.pageworker import prose_run
+
+from .conftest import FAST, run, serving
 
 
 @pytest.mark.parametrize(
@@ -23,3 +30,100 @@ from newscrawl.pagetype import ARTICLE, HUB, classify_page
 )
 def test_classify_page(url, og_type, ld_types, expected):
     assert classify_page(url, og_type, ld_types) == expected
+
+
+def test_a_page_whose_address_and_metadata_do_not_tell_is_classified_by_its_prose():
+    """A short address ("/news/ferry.html", "/story/4512") and no og:type or
+    JSON-LD: an article when its paragraphs of prose stand side by side."""
+    asked: list[str] = []
+
+    def run_of(count: int):
+        def prose_run() -> int:
+            asked.append("asked")
+            return count
+
+        return prose_run
+
+    assert classify_page("https://n.test/news/ferry.html", prose_run=run_of(3)) == ARTICLE
+    assert classify_page("https://n.test/story/4512", prose_run=run_of(5)) == ARTICLE
+    assert classify_page("https://n.test/news/ferry.html", prose_run=run_of(2)) == HUB
+    # A home page is a hub whatever it shows (a blog's shows its latest posts whole).
+    assert classify_page("https://n.test/", prose_run=run_of(9)) == HUB
+    # A hub's address and what a page says of itself are not second-guessed.
+    assert classify_page("https://n.test/tag/ferries/", prose_run=run_of(9)) == HUB
+    assert classify_page("https://n.test/news", "website", prose_run=run_of(9)) == HUB
+    assert asked == ["asked"] * 3  # not read where the address or metadata tell
+
+
+_PROSE = (
+    "The harbour board agreed on Tuesday evening to raise the mooring fees by a fifth"
+    " from April, after a review of what the dredging of the channel has cost it."
+)
+_TEASER = "A short teaser for the story, in one sentence of a dozen words or so."
+
+
+def _tree(body: str):
+    return lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
+
+
+def test_prose_run_counts_an_articles_paragraphs_not_a_hubs_teasers():
+    article = _tree(
+        "<nav><a href='/'>Home</a></nav><article><h1>Fees</h1>"
+        + f"<p>{_PROSE}</p>" * 4
+        + "<h2>What comes next</h2>" + f"<p>{_PROSE} <a href='/a'>Read the report</a>.</p>" * 2
+        + "</article>"
+    )  # fmt: skip
+    assert prose_run(article) == 6
+    # A hub's teasers, long or short, between the linked headlines they go with,
+    # or each in its own card.
+    listed = _tree("<main>" + f"<h3><a href='/s'>Story</a></h3><p>{_PROSE}</p>" * 6 + "</main>")
+    assert prose_run(listed) == 0
+    cards = _tree(
+        "<main>" + f"<div class='card'><a href='/s'><h3>Story</h3></a><p>{_PROSE}</p></div>" * 6
+        + "</main>"
+    )  # fmt: skip
+    assert prose_run(cards) == 0
+    short = _tree("<div>" + f"<p>{_TEASER}</p>" * 8 + "</div>")
+    assert prose_run(short) == 0
+    # Words inside links are not prose: a list of links dressed as paragraphs.
+    linked = _tree("<div>" + f"<p><a href='/s'>{_PROSE}</a></p>" * 8 + "</div>")
+    assert prose_run(linked) == 0
+
+
+class _ShortAddresses(QuietHandler):
+    """A site whose articles have short addresses and say nothing of their type."""
+
+    def do_GET(self) -> None:
+        host = self.headers["Host"]
+        if self.path == "/sitemap.xml":
+            entries = "".join(
+                f"<url><loc>http://{host}/news/{n}.html</loc></url>" for n in (1, 2, 3)
+            )
+            body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+            return self.send_page(body.encode(), "application/xml")
+        if self.path in ("/news/1.html", "/news/2.html", "/news/3.html"):
+            number = self.path[len("/news/") : -len(".html")]
+            paragraphs = "".join(
+                f"<p>Story {number}, paragraph {part}: the harbour board met again on Tuesday"
+                f" and agreed to spend {number}{part}0,000 on repairs to berth {part}, after"
+                " the inspectors found the old timber had rotted through in places.</p>"
+                for part in range(1, 6)
+            )
+            page = f"<html><head><title>Story {number}</title></head><body><h1>Story {number}</h1>{paragraphs}</body></html>"
+            return self.send_page(page.encode())
+        return self.send_error(404)
+
+
+def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
+    """They were all taken for hubs: "0 stored from 4 pages fetched", exit 0."""
+    db = tmp_path / "a.sqlite"
+    with serving(_ShortAddresses) as base:
+        result = run(
+            "newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db), *FAST
+        )
+    assert result.returncode == 0, result.stderr.decode()
+    with sqlite3.connect(db) as connection:
+        stored = sorted(
+            url.rsplit("/", 1)[1] for (url,) in connection.execute("SELECT url FROM articles")
+        )
+    assert stored == ["1.html", "2.html", "3.html"], result.stderr.decode()
