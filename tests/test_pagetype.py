@@ -96,9 +96,8 @@ class _ShortAddresses(QuietHandler):
     def do_GET(self) -> None:
         host = self.headers["Host"]
         if self.path == "/sitemap.xml":
-            entries = "".join(
-                f"<url><loc>http://{host}/news/{n}.html</loc></url>" for n in (1, 2, 3)
-            )
+            paths = ("/", "/news/1.html", "/news/2.html", "/news/3.html")
+            entries = "".join(f"<url><loc>http://{host}{path}</loc></url>" for path in paths)
             body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
             return self.send_page(body.encode(), "application/xml")
         if self.path in ("/news/1.html", "/news/2.html", "/news/3.html"):
@@ -111,11 +110,15 @@ class _ShortAddresses(QuietHandler):
             )
             page = f"<html><head><title>Story {number}</title></head><body><h1>Story {number}</h1>{paragraphs}</body></html>"
             return self.send_page(page.encode())
+        if self.path == "/":
+            links = "".join(f"<li><a href='/news/{n}.html'>Story {n}</a></li>" for n in (1, 2, 3))
+            return self.send_page(f"<html><body><ul>{links}</ul></body></html>".encode())
         return self.send_error(404)
 
 
 def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
-    """They were all taken for hubs: "0 stored from 4 pages fetched", exit 0."""
+    """They were all taken for hubs: "0 stored from 4 pages fetched", exit 0, and
+    the summary did not say what the pages were."""
     db = tmp_path / "a.sqlite"
     with serving(_ShortAddresses) as base:
         result = run(
@@ -127,3 +130,4 @@ def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
             url.rsplit("/", 1)[1] for (url,) in connection.execute("SELECT url FROM articles")
         )
     assert stored == ["1.html", "2.html", "3.html"], result.stderr.decode()
+    assert "newscrawl: pages read as hubs: 1 (" in result.stderr.decode()

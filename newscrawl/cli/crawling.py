@@ -254,6 +254,10 @@ def summary(report: Any, stored_in: str | None, written: bool = True) -> list[st
     else:
         kept = f"{report.stats.get(v.ARTICLES, 0)} {'kept' if written else 'found'}"
     lines = [f"articles: {kept} from {fetched} pages fetched ({report.finish_reason})"]
+    if hubs := totals.get(v.NOT_ARTICLE):
+        # Said, not warned about: a crawl storing nothing of many pages fetched
+        # told no one that it took them all for home and section pages.
+        lines.append(f"pages read as hubs: {hubs} (home, section, tag pages: followed, not stored)")
     for title, prefix in (
         ("paragraphs dropped", v.DROPPED),
         ("pages without an article", v.PAGES_DROPPED),
