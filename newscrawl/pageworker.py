@@ -374,9 +374,12 @@ PROSE_MIN_WORDS = 20
 def prose_run(tree: HtmlElement) -> int:
     """The most paragraphs of prose (PROSE_MIN_WORDS) one element of the page holds
     as its own: an article's body. Not counted in an element that also holds
-    headings that are links, as a hub's list of teasers does."""
+    headings that are links, as a hub's list of teasers does, nor a paragraph
+    that ends in a link (a teaser's "Read more")."""
     runs: Counter[HtmlElement] = Counter()
     for paragraph in tagged(tree, "p"):
+        if _ends_in_link(paragraph):
+            continue
         text = inner_text(paragraph)
         linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
         if word_count(text) - word_count(linked) >= PROSE_MIN_WORDS:
@@ -384,6 +387,15 @@ def prose_run(tree: HtmlElement) -> int:
             if parent is not None:
                 runs[parent] += 1
     return max((count for parent, count in runs.items() if not _links_headings(parent)), default=0)
+
+
+def _ends_in_link(paragraph: HtmlElement) -> bool:
+    """Whether the last thing in `paragraph` is a link (but for an arrow: "Read
+    more »"; a sentence ending in a link ends in its full stop)."""
+    if not len(paragraph):
+        return False
+    last = paragraph[len(paragraph) - 1]
+    return last.tag == "a" and not (last.tail or "").strip(" …»›→\n\t\xa0")
 
 
 def _links_headings(element: HtmlElement) -> bool:

@@ -83,6 +83,11 @@ def test_prose_run_counts_an_articles_paragraphs_not_a_hubs_teasers():
         + "</main>"
     )  # fmt: skip
     assert prose_run(cards) == 0
+    # Teasers with unlinked headings, each ending in a link on to the story.
+    more = _tree(
+        "<div>" + f"<h3>Story</h3><p>{_PROSE} <a href='/s'>Read more</a> »</p>" * 6 + "</div>"
+    )
+    assert prose_run(more) == 0
     short = _tree("<div>" + f"<p>{_TEASER}</p>" * 8 + "</div>")
     assert prose_run(short) == 0
     # Words inside links are not prose: a list of links dressed as paragraphs.
