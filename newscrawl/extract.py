@@ -22,7 +22,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Document, use_config
 
-from newscrawl.cleaning.normalize import words
+from newscrawl.cleaning.normalize import word_count, words
 from newscrawl.cleaning.structure import (
     MIN_ANCHOR_WORDS,
     SUMMARY_MAX_WORDS,
@@ -32,7 +32,9 @@ from newscrawl.jsonld import json_ld_documents
 from newscrawl.language import article_language, normalize_tag
 from newscrawl.metadata import PageMetadata, read_metadata
 from newscrawl.pagetags import HEADINGS, below, inner_text, tagged
+from newscrawl.pagetype import ERROR_PAGE_MAX_WORDS, says_not_found
 from newscrawl.readings import (
+    ERROR_PAGE,
     EXTRACTION_ERROR,
     EXTRACTION_MEMORY,
     NO_HTML,
@@ -519,6 +521,20 @@ def _page_metadata(
         return PageMetadata()
 
 
+def _says_not_found(tree: HtmlElement, text: str) -> bool:
+    """Whether the page is a site's answer for a page it does not have, served
+    as a page (see pagetype.says_not_found): short, and its title or first
+    heading says so."""
+    if word_count(text) >= ERROR_PAGE_MAX_WORDS:
+        return False
+    title = tree.find(".//title")
+    heading = next(iter(tagged(tree, "h1")), None)
+    return says_not_found(
+        inner_text(title) if title is not None else None,
+        inner_text(heading) if heading is not None else None,
+    )
+
+
 def extract_tree(
     tree: HtmlElement,
     url: str | None = None,
@@ -557,6 +573,8 @@ def extract_tree(
         return Extraction(failure=EXTRACTION_ERROR)
     if not found.strip():
         return Extraction(failure=NO_TEXT, language=normalize_tag(declared))
+    if _says_not_found(tree, found):
+        return Extraction(failure=ERROR_PAGE, language=normalize_tag(declared))
     text = _nfc(found)
     language, language_source = article_language(declared, text)
     key = _word_key(text)  # what the link texts and the teaser cards are looked up in

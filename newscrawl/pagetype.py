@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-__all__ = ["ARTICLE", "HUB", "PROSE_RUN", "classify_page"]
+__all__ = ["ARTICLE", "ERROR_PAGE_MAX_WORDS", "HUB", "PROSE_RUN", "classify_page", "says_not_found"]
 
 ARTICLE = "article"
 HUB = "hub"
@@ -74,3 +74,45 @@ def classify_page(
     if prose_run is not None and path.strip("/") and prose_run() >= PROSE_RUN:
         return ARTICLE  # (a home page is a hub, whatever it shows: a blog's shows posts)
     return HUB
+
+
+# A site that answers an address it has no page for with 200 and a page that says
+# so (a "soft 404": a removed story its sitemap still lists, a mistyped link) had
+# that page stored as an article under each such address. Told by its title (one
+# of the parts between its separators: "Page not found | The Courier") or its
+# first heading saying no more than that, and by its text being short: a story
+# titled "Not found" is longer.
+ERROR_PAGE_MAX_WORDS = 200
+_NOT_FOUND = re.compile(
+    r"(?:(?:error|erreur|fehler|errore|erro|ошибка|hata|خطأ)\W*)?404(?:\W*(?:error|erreur|fehler))?"
+    r"(?:\W*(?:page|file)?\W*not\W*found)?"
+    r"|(?:oops\W*)?(?:sorry\W*)?(?:the\W*|this\W*)?(?:page|file|article|content)\W*"
+    r"(?:was\W*|is\W*)?(?:not\W*found|cannot\W*be\W*found|could\W*not\W*be\W*found"
+    r"|does\W*not\W*exist|doesn\W*t\W*exist|not\W*available)"
+    r"|not\W*found|nothing\W*found"
+    r"|(?:sorry\W*)?we\W*(?:could\W*not|couldn\W*t|can\W*not|can\W*t)\W*find\W*(?:that|the|this)\W*page"
+    r"|(?:die\W*)?seite\W*(?:wurde\W*)?nicht\W*gefunden|seite\W*existiert\W*nicht"
+    r"|page\W*(?:non\W*trouv[ée]e|introuvable)|cette\W*page\W*n\W*existe\W*pas"
+    r"|p[áa]gina\W*no\W*encontrada|p[áa]gina\W*n[ãa]o\W*encontrada|pagina\W*non\W*trovata"
+    r"|pagina\W*niet\W*gevonden|strona\W*nie\W*(?:zosta[łl]a\W*)?znaleziona"
+    r"|nie\W*znaleziono\W*strony|sayfa\W*bulunamad[ıi]"
+    r"|страница\W*не\W*найдена|сторінк[уа]\W*не\W*знайден[оа]"
+    r"|الصفحة\W*غير\W*موجودة|لم\W*يتم\W*العثور\W*على\W*الصفحة"
+    r"|页面不存在|页面未找到|找不到(?:该)?页面|网页不存在|頁面不存在"
+    r"|ページが見つかりません|お探しのページは見つかりませんでした|페이지를\W*찾을\W*수\W*없습니다",
+    re.IGNORECASE,
+)
+_TITLE_PARTS = re.compile(r"\s+[-–—|·:»]\s+|\s*[|·»]\s*|:\s+")
+
+
+def says_not_found(title: str | None, heading: str | None) -> bool:
+    """Whether a page's `title` (one of its parts) or first `heading` says that the
+    page asked for is not there ("Page not found | The Courier", "Error 404",
+    "Seite nicht gefunden")."""
+    for text, parts in ((title, True), (heading, False)):
+        if not text:
+            continue
+        for part in _TITLE_PARTS.split(text) if parts else [text]:
+            if _NOT_FOUND.fullmatch(part.strip(" \t\n\r\xa0.!:;,-–—()[]«»\"'")):
+                return True
+    return False

@@ -22,6 +22,7 @@ __all__ = [
     "DATE_LISTED",
     "DATE_STATED",
     "DEFAULT_ROUTE",
+    "ERROR_PAGE",
     "EXTRACTION_ERROR",
     "EXTRACTION_MEMORY",
     "MAX_AUTHORS",
@@ -44,6 +45,7 @@ __all__ = [
 # Reasons a page yields no article; they end up in stats and in `extract` output.
 NO_HTML = "no_html"
 NO_TEXT = "no_text"
+ERROR_PAGE = "error_page"  # a page that says the one asked for is not there (a soft 404)
 EXTRACTION_ERROR = "extraction_error"
 EXTRACTION_MEMORY = "extraction_memory"  # the page needs more memory than the worker may use
 

@@ -4,7 +4,7 @@ import lxml.html
 import pytest
 
 from newscrawl.demo.server import QuietHandler
-from newscrawl.pagetype import ARTICLE, HUB, classify_page
+from newscrawl.pagetype import ARTICLE, HUB, classify_page, says_not_found
 from newscrawl.pageworker import prose_run
 
 from .conftest import FAST, run, serving
@@ -101,7 +101,7 @@ class _ShortAddresses(QuietHandler):
     def do_GET(self) -> None:
         host = self.headers["Host"]
         if self.path == "/sitemap.xml":
-            paths = ("/", "/news/1.html", "/news/2.html", "/news/3.html")
+            paths = ("/", "/news/1.html", "/news/2.html", "/news/3.html", _GONE)
             entries = "".join(f"<url><loc>http://{host}{path}</loc></url>" for path in paths)
             body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
             return self.send_page(body.encode(), "application/xml")
@@ -118,7 +118,19 @@ class _ShortAddresses(QuietHandler):
         if self.path == "/":
             links = "".join(f"<li><a href='/news/{n}.html'>Story {n}</a></li>" for n in (1, 2, 3))
             return self.send_page(f"<html><body><ul>{links}</ul></body></html>".encode())
-        return self.send_error(404)
+        return self.send_page(_SORRY)  # 200, as some sites answer for a page they have not
+
+
+# A story taken down that the sitemap still lists (its address reads as an article's).
+_GONE = "/news/2026/03/harbour-master-retires-after-forty-years.html"
+_SORRY = (
+    b"<html><head><title>Page not found | The Quay Courier</title></head><body>"
+    b"<h1>Sorry, we could not find that page</h1>"
+    b"<p>The page you asked for may have been moved or taken down, or its address typed"
+    b" with a mistake. Try the search box at the top of the page, or start again from"
+    b" our home page, where the latest news from the quay and the town is waiting.</p>"
+    b"</body></html>"
+)
 
 
 def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
@@ -136,3 +148,37 @@ def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
         )
     assert stored == ["1.html", "2.html", "3.html"], result.stderr.decode()
     assert "newscrawl: pages read as hubs: 1 (" in result.stderr.decode()
+    assert "newscrawl: pages without an article: 1 (error_page 1)" in result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        ("Page not found | The Quay Courier", None),
+        ("The Quay Courier: Page Not Found", None),
+        ("Error 404", None),
+        ("404 - Seite nicht gefunden", None),
+        ("Page introuvable – Le Courrier", None),
+        ("Página no encontrada", None),
+        ("Страница не найдена", None),
+        ("页面不存在", None),
+        ("The Quay Courier", "Sorry, we could not find that page"),
+        ("The Quay Courier", "Oops! This page does not exist."),
+    ],
+)
+def test_a_page_saying_the_page_asked_for_is_not_there_is_told(title, heading):
+    assert says_not_found(title, heading)
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        ("Missing hiker not found after three days | The Quay Courier", None),
+        ("Flight 404 lands safely after bird strike", None),
+        ("404 days at sea: a sailor's log", None),
+        ("The Quay Courier", "Searchers found nothing on the second day"),
+        (None, None),
+    ],
+)
+def test_a_story_about_something_not_found_is_no_error_page(title, heading):
+    assert not says_not_found(title, heading)
