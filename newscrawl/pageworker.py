@@ -369,24 +369,71 @@ def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
 # A paragraph of prose: this many words outside its links (a teaser is one or two
 # sentences, often shorter; an article's paragraphs are mostly longer).
 PROSE_MIN_WORDS = 20
+# On a page that links few other pages by a headline (fewer than HUB_MIN_HEADLINE_LINKS
+# links of HEADLINE_MIN_WORDS words or more), a paragraph of this many words is prose:
+# a hub is made of such links, and a small site's article written in short
+# paragraphs ("The ferry resumed on Monday after the storm.") was read as one.
+SHORT_PROSE_MIN_WORDS = 8
+HUB_MIN_HEADLINE_LINKS = 5
+HEADLINE_MIN_WORDS = 2
+# A paragraph's holder is looked for up to this many wrappers up: an element that
+# holds nothing but the paragraph (or the wrapper below it) stands for the
+# paragraph, as where a site puts every paragraph in a component of its own
+# (<div class="component"><div class="text"><p>..</p></div></div>).
+WRAPPER_LEVELS = 3
 
 
 def prose_run(tree: HtmlElement) -> int:
     """The most paragraphs of prose (PROSE_MIN_WORDS) one element of the page holds
-    as its own: an article's body. Not counted in an element that also holds
-    headings that are links, as a hub's list of teasers does, nor a paragraph
-    that ends in a link (a teaser's "Read more")."""
+    as its own, directly or each in its own wrappers (WRAPPER_LEVELS): an
+    article's body. Not counted in an element that also holds headings that are
+    links, as a hub's list of teasers does, nor a paragraph that ends in a link
+    (a teaser's "Read more"). On a page with few headline links, shorter
+    paragraphs count (SHORT_PROSE_MIN_WORDS)."""
+    paragraphs = tagged(tree, "p")
+    if not paragraphs:
+        return 0
+    min_words = PROSE_MIN_WORDS if _links_by_headline(tree) else SHORT_PROSE_MIN_WORDS
     runs: Counter[HtmlElement] = Counter()
-    for paragraph in tagged(tree, "p"):
+    for paragraph in paragraphs:
         if _ends_in_link(paragraph):
             continue
         text = inner_text(paragraph)
         linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
-        if word_count(text) - word_count(linked) >= PROSE_MIN_WORDS:
-            parent = paragraph.getparent()
-            if parent is not None:
-                runs[parent] += 1
+        if word_count(text) - word_count(linked) >= min_words:
+            holder = _holder(paragraph)
+            if holder is not None:
+                runs[holder] += 1
     return max((count for parent, count in runs.items() if not _links_headings(parent)), default=0)
+
+
+def _holder(paragraph: HtmlElement) -> HtmlElement | None:
+    """The element that holds `paragraph` as one of its own: its parent, or above
+    the wrappers that hold nothing else (see WRAPPER_LEVELS)."""
+    holder = paragraph.getparent()
+    for _ in range(WRAPPER_LEVELS):
+        if holder is None or len(holder) != 1 or (holder.text or "").strip():
+            break
+        if holder.tag in ("body", "main", "article") or _links_headings(holder):
+            break
+        above = holder.getparent()
+        if above is None:
+            break
+        holder = above
+    return holder
+
+
+def _links_by_headline(tree: HtmlElement) -> bool:
+    """Whether the page links other pages by their headlines as a hub does: at least
+    HUB_MIN_HEADLINE_LINKS links of HEADLINE_MIN_WORDS words or more leading off the
+    page (not to a part of it)."""
+    found = 0
+    for link in tagged(tree, "a"):
+        if _leads_off(link) and word_count(inner_text(link)) >= HEADLINE_MIN_WORDS:
+            found += 1
+            if found >= HUB_MIN_HEADLINE_LINKS:
+                return True
+    return False
 
 
 def _ends_in_link(paragraph: HtmlElement) -> bool:
@@ -399,14 +446,21 @@ def _ends_in_link(paragraph: HtmlElement) -> bool:
 
 
 def _links_headings(element: HtmlElement) -> bool:
-    """Whether a child of `element` is a heading holding a link, or a link holding
-    a heading (a teaser card's headline)."""
+    """Whether a child of `element` is a heading holding a link to another page, or
+    a link to another page holding a heading (a teaser card's headline); a
+    heading's link to a part of its own page ("#costs") is a table of contents'."""
     for child in element:
-        if child.tag in HEADINGS and next(child.iter("a"), None) is not None:
+        if child.tag in HEADINGS and any(_leads_off(link) for link in child.iter("a")):
             return True
-        if child.tag == "a" and next(child.iter(*HEADINGS), None) is not None:
+        if child.tag == "a" and _leads_off(child) and next(child.iter(*HEADINGS), None) is not None:
             return True
     return False
+
+
+def _leads_off(link: HtmlElement) -> bool:
+    """Whether `link` leads to another page (has an href, and not "#part")."""
+    href = (link.get("href") or "").strip()
+    return bool(href) and not href.startswith("#")
 
 
 def _ld_types(documents: list[Any]) -> list[str]:

@@ -88,11 +88,42 @@ def test_prose_run_counts_an_articles_paragraphs_not_a_hubs_teasers():
         "<div>" + f"<h3>Story</h3><p>{_PROSE} <a href='/s'>Read more</a> »</p>" * 6 + "</div>"
     )
     assert prose_run(more) == 0
-    short = _tree("<div>" + f"<p>{_TEASER}</p>" * 8 + "</div>")
+    # Short teasers on a page that links its stories by their headlines.
+    headlines = "<ul>" + "<li><a href='/s'>Harbour fees rise</a></li>" * 5 + "</ul>"
+    short = _tree(headlines + "<div>" + f"<p>{_TEASER}</p>" * 8 + "</div>")
     assert prose_run(short) == 0
     # Words inside links are not prose: a list of links dressed as paragraphs.
     linked = _tree("<div>" + f"<p><a href='/s'>{_PROSE}</a></p>" * 8 + "</div>")
     assert prose_run(linked) == 0
+
+
+def test_prose_run_reads_paragraphs_in_wrappers_and_short_ones_where_few_headlines_link():
+    # Every paragraph in a component of its own, two wrappers deep.
+    wrapped = _tree(
+        "<div class='body'>"
+        + f"<div class='component'><div class='text'><p>{_PROSE}</p></div></div>" * 4
+        + "</div>"
+    )
+    assert prose_run(wrapped) == 4
+    # A wrapper that holds a linked headline too is a teaser card: not climbed.
+    carded = _tree(
+        "<div class='grid'>"
+        + f"<div class='card'><h3><a href='/s'>Story</a></h3><div><p>{_PROSE}</p></div></div>" * 6
+        + "</div>"
+    )
+    assert prose_run(carded) == 0
+    # Headings linking to parts of their own page are a table of contents, not teasers.
+    contents = _tree("<div>" + f"<h2><a href='#costs'>Costs</a></h2><p>{_PROSE}</p>" * 4 + "</div>")
+    assert prose_run(contents) == 4
+    # A small site's article in short paragraphs, with a few links of one word or
+    # to no other page: its paragraphs are prose.
+    nav = "<nav><a href='/'>Home</a> <a href='/news/'>News</a> <a href='#top'>Back to top</a></nav>"
+    brief = _tree(nav + "<article><h1>Ferry</h1>" + f"<p>{_TEASER}</p>" * 4 + "</article>")
+    assert prose_run(brief) == 4
+    # The same paragraphs beside the headlines of five other stories: teasers.
+    linked = "".join(f"<li><a href='/n/{n}'>Ferry story {n}</a></li>" for n in range(5))
+    hub = _tree(nav + f"<ul>{linked}</ul><div>" + f"<p>{_TEASER}</p>" * 4 + "</div>")
+    assert prose_run(hub) == 0
 
 
 class _ShortAddresses(QuietHandler):
@@ -101,7 +132,7 @@ class _ShortAddresses(QuietHandler):
     def do_GET(self) -> None:
         host = self.headers["Host"]
         if self.path == "/sitemap.xml":
-            paths = ("/", "/news/1.html", "/news/2.html", "/news/3.html", _GONE)
+            paths = ("/", "/news/1.html", "/news/2.html", "/news/3.html", "/news/4.html", _GONE)
             entries = "".join(f"<url><loc>http://{host}{path}</loc></url>" for path in paths)
             body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
             return self.send_page(body.encode(), "application/xml")
@@ -114,6 +145,14 @@ class _ShortAddresses(QuietHandler):
                 for part in range(1, 6)
             )
             page = f"<html><head><title>Story {number}</title></head><body><h1>Story {number}</h1>{paragraphs}</body></html>"
+            return self.send_page(page.encode())
+        if self.path == "/news/4.html":  # a brief in short paragraphs
+            lines = "".join(
+                f"<p>The ferry to the island runs again from Monday, line {line} of the notice.</p>"
+                for line in range(1, 6)
+            )
+            nav = "<nav><a href='/'>Home</a> <a href='#top'>Back to top</a></nav>"
+            page = f"<html><head><title>Ferry</title></head><body>{nav}<h1>Ferry</h1>{lines}</body></html>"
             return self.send_page(page.encode())
         if self.path == "/":
             links = "".join(f"<li><a href='/news/{n}.html'>Story {n}</a></li>" for n in (1, 2, 3))
@@ -146,7 +185,7 @@ def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
         stored = sorted(
             url.rsplit("/", 1)[1] for (url,) in connection.execute("SELECT url FROM articles")
         )
-    assert stored == ["1.html", "2.html", "3.html"], result.stderr.decode()
+    assert stored == ["1.html", "2.html", "3.html", "4.html"], result.stderr.decode()
     assert "newscrawl: pages read as hubs: 1 (" in result.stderr.decode()
     assert "newscrawl: pages without an article: 1 (error_page 1)" in result.stderr.decode()
 
