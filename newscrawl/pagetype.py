@@ -91,9 +91,12 @@ _NOT_FOUND = re.compile(
     r"|does\W*not\W*exist|doesn\W*t\W*exist|not\W*available)"
     r"|not\W*found|nothing\W*found"
     r"|(?:sorry\W*)?we\W*(?:could\W*not|couldn\W*t|can\W*not|can\W*t)\W*find\W*(?:that|the|this)\W*page"
-    r"|(?:die\W*)?seite\W*(?:wurde\W*)?nicht\W*gefunden|seite\W*existiert\W*nicht"
-    r"|page\W*(?:non\W*trouv[ée]e|introuvable)|cette\W*page\W*n\W*existe\W*pas"
+    r"|(?:die\W*)?(?:angeforderte\W*|gesuchte\W*)?seite\W*(?:wurde\W*|konnte\W*)?nicht\W*gefunden"
+    r"(?:\W*werden)?|seite\W*existiert\W*nicht"
+    r"|page\W*(?:non\W*trouv[ée]e|introuvable)"
+    r"|(?:cette|la)\W*page\W*(?:demand[ée]e\W*|recherch[ée]e\W*)?n\W*existe\W*(?:pas|plus)"
     r"|p[áa]gina\W*no\W*encontrada|p[áa]gina\W*n[ãa]o\W*encontrada|pagina\W*non\W*trovata"
+    r"|(?:lo\W*sentimos\W*)?(?:la\W*)?p[áa]gina\W*(?:que\W*buscas\W*|solicitada\W*)?no\W*existe"
     r"|pagina\W*niet\W*gevonden|strona\W*nie\W*(?:zosta[łl]a\W*)?znaleziona"
     r"|nie\W*znaleziono\W*strony|sayfa\W*bulunamad[ıi]"
     r"|страница\W*не\W*найдена|сторінк[уа]\W*не\W*знайден[оа]"
@@ -103,6 +106,47 @@ _NOT_FOUND = re.compile(
     re.IGNORECASE,
 )
 _TITLE_PARTS = re.compile(r"\s+[-–—|·:»]\s+|\s*[|·»]\s*|:\s+")
+# What a site's own sentence about the page asked for says, in more words than
+# the phrases above: "Oops! That page can't be found." (WordPress's heading),
+# "We can't find the page you're looking for", "The page you requested could
+# not be found", "Sorry, this article is no longer available", "Whoops, that
+# page is gone." The sentence is the whole title part or heading, but for an
+# interjection before it: the page named with a determiner ("that page", "the
+# article you asked for"), then only the words of a verb and its negation. A
+# headline about something else says more ("Article 50 not available to
+# Britain", "The file that was not found", "Police cannot find the painting").
+_INTERJECTION = r"(?:(?:oops|whoops|sorry|hmm+|uh\W*oh|oh\W*no|we're\s+sorry|apologies)\W+)*"
+_THE_PAGE = (
+    r"(?:this|that|the|your)\s+(?:requested\s+)?(?:page|article|story|content|file|url|link|post)"
+)
+_ASKED = r"(?:\s+(?:you(?:'re|\s+are|\s+were|\s+have)?|that\s+you)(?:\s+[\w']+){1,3}?)?"
+_VERB = (
+    r"(?:\s+(?:is|was|has|have|been|be|could|can|cannot|can't|couldn't|does|doesn't|did|"
+    r"didn't|isn't|wasn't|not|no|longer|seem|seems|to|may|might|appears?|currently|"
+    r"any|anymore|more))*"
+)
+_SAYS_GONE = re.compile(
+    _INTERJECTION
+    + r"(?:"
+    + _THE_PAGE
+    + _ASKED
+    + _VERB
+    + r"\s+(?:found|exists?|available|located|gone|removed|deleted|missing|unavailable|moved)"
+    + r"|(?:we|i)"
+    + _VERB
+    + r"\s+(?:unable\s+to\s+)?(?:find|locate)\s+"
+    + _THE_PAGE
+    + _ASKED
+    + r"|(?:page|article|content)\s+(?:is\s+)?(?:unavailable|not\s+available)"
+    + r")(?:\s+(?:anymore|any\s+more|on\s+this\s+(?:site|server)))?",
+    re.IGNORECASE,
+)
+# Said of the page with a negation, or with a word that is one ("gone", "removed").
+_NEGATION = re.compile(
+    r"\bnot\b|n't\b|\bno\s+longer\b|\bcannot\b|\bunable\b|\bunavailable\b"
+    r"|\b(?:gone|removed|deleted|missing|moved)\b",
+    re.IGNORECASE,
+)
 
 
 def says_not_found(title: str | None, heading: str | None) -> bool:
@@ -112,7 +156,11 @@ def says_not_found(title: str | None, heading: str | None) -> bool:
     for text, parts in ((title, True), (heading, False)):
         if not text:
             continue
+        text = text.replace("\u2019", "'")
         for part in _TITLE_PARTS.split(text) if parts else [text]:
             if _NOT_FOUND.fullmatch(part.strip(" \t\n\r\xa0.!:;,-–—()[]«»\"'")):
+                return True
+            sentence = part.strip(" \t\n\r\xa0.!:;,-–—()[]«»\"'")
+            if _SAYS_GONE.fullmatch(sentence) and _NEGATION.search(sentence):
                 return True
     return False

@@ -163,13 +163,14 @@ class _ShortAddresses(QuietHandler):
 # A story taken down that the sitemap still lists (its address reads as an article's).
 _GONE = "/news/2026/03/harbour-master-retires-after-forty-years.html"
 _SORRY = (
-    b"<html><head><title>Page not found | The Quay Courier</title></head><body>"
-    b"<h1>Sorry, we could not find that page</h1>"
-    b"<p>The page you asked for may have been moved or taken down, or its address typed"
-    b" with a mistake. Try the search box at the top of the page, or start again from"
-    b" our home page, where the latest news from the quay and the town is waiting.</p>"
-    b"</body></html>"
-)
+    # (WordPress's heading for it, under a title that does not say.)
+    "<html><head><title>The Quay Courier</title></head><body>"
+    "<h1>Oops! That page can’t be found.</h1>"
+    "<p>The page you asked for may have been moved or taken down, or its address typed"
+    " with a mistake. Try the search box at the top of the page, or start again from"
+    " our home page, where the latest news from the quay and the town is waiting.</p>"
+    "</body></html>"
+).encode()
 
 
 def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
@@ -203,6 +204,16 @@ def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
         ("页面不存在", None),
         ("The Quay Courier", "Sorry, we could not find that page"),
         ("The Quay Courier", "Oops! This page does not exist."),
+        ("The Quay Courier", "Oops! That page can’t be found."),
+        ("The Quay Courier", "The page you requested could not be found"),
+        ("The Quay Courier", "We can't find the page you're looking for"),
+        ("The Quay Courier", "Hmm, the page you were looking for doesn't seem to exist anymore."),
+        ("Sorry, this article is no longer available | The Quay Courier", None),
+        ("The Quay Courier", "Whoops, that page is gone."),
+        ("The requested URL was not found on this server", None),
+        ("Die angeforderte Seite wurde nicht gefunden", None),
+        ("La page demandée n'existe pas", None),
+        ("Lo sentimos, la página que buscas no existe", None),
     ],
 )
 def test_a_page_saying_the_page_asked_for_is_not_there_is_told(title, heading):
@@ -216,6 +227,15 @@ def test_a_page_saying_the_page_asked_for_is_not_there_is_told(title, heading):
         ("Flight 404 lands safely after bird strike", None),
         ("404 days at sea: a sailor's log", None),
         ("The Quay Courier", "Searchers found nothing on the second day"),
+        # The page named in a headline that says more than that it is not there.
+        ("Article 50 not available to Britain, says EU", None),
+        ("Police cannot find the stolen painting", None),
+        ("The story of a town that could not find its mayor", None),
+        ("Why the front page of the Times did not exist in 1900", None),
+        ("Readers could not find the page 3 crossword", None),
+        ("The content of the bill is not available to MPs yet", None),
+        ("The file that was not found: inside the lost archive", None),
+        ("That post was moved to a new home", None),
         (None, None),
     ],
 )
