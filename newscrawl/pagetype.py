@@ -83,43 +83,68 @@ def classify_page(
 # first heading saying no more than that, and by its text being short: a story
 # titled "Not found" is longer.
 ERROR_PAGE_MAX_WORDS = 200
+# What a site may put before it: "Oops!", "Sorry,", "Hoppla!", "Lo sentimos,".
+_INTERJECTION = (
+    r"(?:(?:oops|oups|ups|upps|whoops|hoppla|sorry|hmm+|uh\W*oh|oh\W*no|we're\s+sorry"
+    r"|apologies|désolé|spiacenti|lo\s+sentimos|entschuldigung|leider)\W+)*"
+)
 _NOT_FOUND = re.compile(
-    r"(?:(?:error|erreur|fehler|errore|erro|ошибка|hata|خطأ)\W*)?404(?:\W*(?:error|erreur|fehler))?"
-    r"(?:\W*(?:page|file)?\W*not\W*found)?"
-    r"|(?:oops\W*)?(?:sorry\W*)?(?:the\W*|this\W*)?(?:page|file|article|content)\W*"
+    _INTERJECTION + r"(?:(?:(?:error|erreur|fehler|errore|erro|ошибка|hata|خطأ)\W*)?404"
+    r"(?:\W*(?:error|erreur|fehler))?(?:\W*(?:page|file)?\W*not\W*found)?"
+    r"|(?:the\W*|this\W*)?(?:page|file|article|content|story|post)\W*"
     r"(?:was\W*|is\W*)?(?:not\W*found|cannot\W*be\W*found|could\W*not\W*be\W*found"
     r"|does\W*not\W*exist|doesn\W*t\W*exist|not\W*available)"
     r"|not\W*found|nothing\W*found"
-    r"|(?:sorry\W*)?we\W*(?:could\W*not|couldn\W*t|can\W*not|can\W*t)\W*find\W*(?:that|the|this)\W*page"
-    r"|(?:die\W*)?(?:angeforderte\W*|gesuchte\W*)?seite\W*(?:wurde\W*|konnte\W*)?nicht\W*gefunden"
-    r"(?:\W*werden)?|seite\W*existiert\W*nicht"
+    r"|we\W*(?:could\W*not|couldn\W*t|can\W*not|can\W*t)\W*find\W*(?:that|the|this)\W*page"
+    r"|(?:die\W*|diese\W*)?(?:angeforderte\W*|gesuchte\W*)?seite\W*(?:wurde\W*|konnte\W*)?"
+    r"(?:leider\W*)?nicht\W*gefunden(?:\W*werden)?|(?:diese\W*)?seite\W*existiert\W*(?:leider\W*)?nicht"
     r"|page\W*(?:non\W*trouv[ée]e|introuvable)"
-    r"|(?:cette|la)\W*page\W*(?:demand[ée]e\W*|recherch[ée]e\W*)?n\W*existe\W*(?:pas|plus)"
+    r"|(?:(?:la|cette)\W*)?page\W*(?:(?:que\W*vous\W*(?:recherchez|cherchez)|demand[ée]e"
+    r"|recherch[ée]e)\W*)?(?:n\W*existe\W*(?:pas|plus)|est\W*introuvable)"
     r"|p[áa]gina\W*no\W*encontrada|p[áa]gina\W*n[ãa]o\W*encontrada|pagina\W*non\W*trovata"
-    r"|(?:lo\W*sentimos\W*)?(?:la\W*)?p[áa]gina\W*(?:que\W*buscas\W*|solicitada\W*)?no\W*existe"
-    r"|pagina\W*niet\W*gevonden|strona\W*nie\W*(?:zosta[łl]a\W*)?znaleziona"
-    r"|nie\W*znaleziono\W*strony|sayfa\W*bulunamad[ıi]"
-    r"|страница\W*не\W*найдена|сторінк[уа]\W*не\W*знайден[оа]"
+    r"|(?:la\W*)?p[áa]gina\W*(?:que\W*buscas\W*|solicitada\W*)?no\W*existe"
+    r"|no\W*encontramos\W*la\W*p[áa]gina"
+    r"|(?:la\W*)?pagina\W*(?:richiesta\W*|che\W*cerchi\W*)?non\W*esiste"
+    r"|(?:a\W*)?p[áa]gina\W*(?:que\W*(?:voc[êe]\W*procura|procuras)\W*)?n[ãa]o\W*existe"
+    r"|pagina\W*niet\W*gevonden|(?:deze\W*)?pagina\W*bestaat\W*niet"
+    r"|strona\W*nie\W*(?:zosta[łl]a\W*)?znaleziona|nie\W*znaleziono\W*strony"
+    r"|sayfa\W*bulunamad[ıi]"
+    r"|страница\W*не\W*найдена|(?:такой\W*)?страницы\W*не\W*существует"
+    r"|страница\W*не\W*существует|сторінк[уа]\W*не\W*знайден[оа]"
+    r"|sidan\W*(?:hittades\W*inte|kunde\W*inte\W*hittas|finns\W*inte)"
+    r"|siden\W*(?:blev|ble)\W*ikke\W*(?:fundet|funnet)|siden\W*(?:findes|finnes)\W*ikke"
+    r"|sivua\W*ei\W*(?:löytynyt|löydy)|str[áa]nka\W*(?:nenalezena|nebyla\W*nalezena|nenájdená)"
+    r"|halaman\W*tidak\W*(?:ditemukan|dijumpai)|η\W*σελ[ίι]δα\W*δεν\W*βρ[έε]θηκε"
+    r"|(?:az\W*)?oldal\W*nem\W*tal[áa]lhat[óo]|pagina\W*nu\W*a\W*fost\W*g[ăa]sit[ăa]"
     r"|الصفحة\W*غير\W*موجودة|لم\W*يتم\W*العثور\W*على\W*الصفحة"
     r"|页面不存在|页面未找到|找不到(?:该)?页面|网页不存在|頁面不存在"
-    r"|ページが見つかりません|お探しのページは見つかりませんでした|페이지를\W*찾을\W*수\W*없습니다",
+    r"|ページが見つかりません|お探しのページは見つかりませんでした|페이지를\W*찾을\W*수\W*없습니다)",
     re.IGNORECASE,
 )
-_TITLE_PARTS = re.compile(r"\s+[-–—|·:»]\s+|\s*[|·»]\s*|:\s+")
+# A title's parts: "Page not found | The Courier", "Erreur 404 - Page non trouvée".
+_PARTS = re.compile(r"\s+[-–—|·»]\s+|\s*[|·»]\s*")
+# A part after a colon: "The Courier: Page not found". The part before one is a
+# headline's kicker ("Not found: the lost children of the border"), not looked at.
+_AFTER_COLON = re.compile(r":\s+")
+# "Page not found (404)", "Not Found (#404)".
+_404_IN_BRACKETS = re.compile(r"\s*\(\W*(?:error\W*)?#?\W*404\W*\)")
+_EDGES = " \t\n\r\xa0.!:;,-–—()[]«»\"'"
 # What a site's own sentence about the page asked for says, in more words than
 # the phrases above: "Oops! That page can't be found." (WordPress's heading),
 # "We can't find the page you're looking for", "The page you requested could
 # not be found", "Sorry, this article is no longer available", "Whoops, that
-# page is gone." The sentence is the whole title part or heading, but for an
-# interjection before it: the page named with a determiner ("that page", "the
-# article you asked for"), then only the words of a verb and its negation. A
-# headline about something else says more ("Article 50 not available to
-# Britain", "The file that was not found", "Police cannot find the painting").
-_INTERJECTION = r"(?:(?:oops|whoops|sorry|hmm+|uh\W*oh|oh\W*no|we're\s+sorry|apologies)\W+)*"
+# page is gone." The sentence is the whole part, but for an interjection before
+# it: the page named as the one at hand ("this page", "that story") or as the
+# one asked for ("the page you requested", "the requested URL"), then only the
+# words of a verb and its negation. A headline says more, or of another page:
+# "Article 50 not available to Britain", "The file that was not found", "The
+# story has been removed", "We could not find the page in the archives".
+_PAGE_NOUN = r"(?:page|article|story|content|file|url|link|post)"
+_ASKED = r"\s+(?:you(?:'re|\s+are|\s+were|\s+have)?|that\s+you)(?:\s+[\w']+){1,3}?"
 _THE_PAGE = (
-    r"(?:this|that|the|your)\s+(?:requested\s+)?(?:page|article|story|content|file|url|link|post)"
+    rf"(?:(?:this|that)\s+{_PAGE_NOUN}(?:{_ASKED})?"
+    rf"|the\s+{_PAGE_NOUN}{_ASKED}|(?:the|this)\s+requested\s+{_PAGE_NOUN}(?:{_ASKED})?)"
 )
-_ASKED = r"(?:\s+(?:you(?:'re|\s+are|\s+were|\s+have)?|that\s+you)(?:\s+[\w']+){1,3}?)?"
 _VERB = (
     r"(?:\s+(?:is|was|has|have|been|be|could|can|cannot|can't|couldn't|does|doesn't|did|"
     r"didn't|isn't|wasn't|not|no|longer|seem|seems|to|may|might|appears?|currently|"
@@ -129,14 +154,12 @@ _SAYS_GONE = re.compile(
     _INTERJECTION
     + r"(?:"
     + _THE_PAGE
-    + _ASKED
     + _VERB
-    + r"\s+(?:found|exists?|available|located|gone|removed|deleted|missing|unavailable|moved)"
+    + r"\s+(?:found|exists?|available|located|gone|removed|deleted|unavailable)"
     + r"|(?:we|i)"
     + _VERB
     + r"\s+(?:unable\s+to\s+)?(?:find|locate)\s+"
     + _THE_PAGE
-    + _ASKED
     + r"|(?:page|article|content)\s+(?:is\s+)?(?:unavailable|not\s+available)"
     + r")(?:\s+(?:anymore|any\s+more|on\s+this\s+(?:site|server)))?",
     re.IGNORECASE,
@@ -144,23 +167,24 @@ _SAYS_GONE = re.compile(
 # Said of the page with a negation, or with a word that is one ("gone", "removed").
 _NEGATION = re.compile(
     r"\bnot\b|n't\b|\bno\s+longer\b|\bcannot\b|\bunable\b|\bunavailable\b"
-    r"|\b(?:gone|removed|deleted|missing|moved)\b",
+    r"|\b(?:gone|removed|deleted)\b",
     re.IGNORECASE,
 )
 
 
 def says_not_found(title: str | None, heading: str | None) -> bool:
-    """Whether a page's `title` (one of its parts) or first `heading` says that the
-    page asked for is not there ("Page not found | The Courier", "Error 404",
-    "Seite nicht gefunden")."""
-    for text, parts in ((title, True), (heading, False)):
+    """Whether a page's `title` or first `heading` (or one of their parts, see
+    _PARTS) says that the page asked for is not there ("Page not found | The
+    Courier", "Error 404", "Seite nicht gefunden", "Oops! That page can't be
+    found.")."""
+    for text in (title, heading):
         if not text:
             continue
-        text = text.replace("\u2019", "'")
-        for part in _TITLE_PARTS.split(text) if parts else [text]:
-            if _NOT_FOUND.fullmatch(part.strip(" \t\n\r\xa0.!:;,-–—()[]«»\"'")):
-                return True
-            sentence = part.strip(" \t\n\r\xa0.!:;,-–—()[]«»\"'")
-            if _SAYS_GONE.fullmatch(sentence) and _NEGATION.search(sentence):
-                return True
+        text = _404_IN_BRACKETS.sub("", text.replace("\u2019", "'"))
+        for part in _PARTS.split(text):
+            for sentence in {part.strip(_EDGES), _AFTER_COLON.split(part)[-1].strip(_EDGES)}:
+                if _NOT_FOUND.fullmatch(sentence) or (
+                    _SAYS_GONE.fullmatch(sentence) and _NEGATION.search(sentence)
+                ):
+                    return True
     return False

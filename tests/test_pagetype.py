@@ -224,6 +224,13 @@ def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
         ("Die angeforderte Seite wurde nicht gefunden", None),
         ("La page demandée n'existe pas", None),
         ("Lo sentimos, la página que buscas no existe", None),
+        ("Page not found (404) | The Quay Courier", None),
+        ("The Quay Courier", "Erreur 404 - Page non trouvée"),
+        ("The Quay Courier", "Story not found"),
+        ("The Quay Courier", "Hoppla! Diese Seite konnte nicht gefunden werden."),
+        ("The Quay Courier", "Ups! No encontramos la página"),
+        ("Sidan hittades inte", None),
+        ("Halaman tidak ditemukan", None),
     ],
 )
 def test_a_page_saying_the_page_asked_for_is_not_there_is_told(title, heading):
@@ -246,6 +253,13 @@ def test_a_page_saying_the_page_asked_for_is_not_there_is_told(title, heading):
         ("The content of the bill is not available to MPs yet", None),
         ("The file that was not found: inside the lost archive", None),
         ("That post was moved to a new home", None),
+        ("The story has been removed", None),
+        ("Your story is missing", None),
+        ("We could not find the page in the archives", None),
+        # A headline's kicker before a colon is no title part of its own.
+        ("Not found: the lost children of the border | The Quay Courier", None),
+        ("Error 404: a play in two acts", None),
+        ("Page not found: a novel", None),
         (None, None),
     ],
 )
