@@ -31,6 +31,11 @@ _HUB_PATH = re.compile(
 _DATE_PATH = re.compile(
     r"/(?:19|20)\d\d[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?(?:/|-)"
 )
+# An address that ends at its date is the archive of that year, month or day
+# ("/2024/05/"), a list of that time's stories, not one of them.
+_DATE_ARCHIVE = re.compile(
+    r"/(?:19|20)\d\d(?:[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?)?/?$"
+)
 _LONG_ID = re.compile(r"\d{6,}")
 
 
@@ -66,7 +71,7 @@ def classify_page(
     if types & _HUB_TYPES or og == "website":
         return HUB
     path = urlsplit(url).path
-    if _HUB_PATH.search(path):
+    if _HUB_PATH.search(path) or _DATE_ARCHIVE.search(path):
         return HUB
     last = path.rstrip("/").rsplit("/", 1)[-1]
     if _DATE_PATH.search(path + "/") or _LONG_ID.search(last) or _slug_words(last) >= 4:

@@ -370,33 +370,38 @@ def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
 # sentences, often shorter; an article's paragraphs are mostly longer).
 PROSE_MIN_WORDS = 20
 # On a page that links few other pages by a headline (fewer than HUB_MIN_HEADLINE_LINKS
-# links of HEADLINE_MIN_WORDS words or more), a paragraph of this many words is prose:
-# a hub is made of such links, and a small site's article written in short
-# paragraphs ("The ferry resumed on Monday after the storm.") was read as one.
+# links of HEADLINE_MIN_WORDS words or more; a menu's and a footer's links are
+# shorter), a paragraph of this many words is prose: a hub is made of such links,
+# and a small site's article written in short paragraphs ("The ferry resumed on
+# Monday after the storm.") was read as one.
 SHORT_PROSE_MIN_WORDS = 8
 HUB_MIN_HEADLINE_LINKS = 5
-HEADLINE_MIN_WORDS = 2
-# A paragraph's holder is looked for up to this many wrappers up: an element that
-# holds nothing but the paragraph (or the wrapper below it) stands for the
-# paragraph, as where a site puts every paragraph in a component of its own
-# (<div class="component"><div class="text"><p>..</p></div></div>).
-WRAPPER_LEVELS = 3
+HEADLINE_MIN_WORDS = 4
+# A paragraph's holder is looked for up to this many wrappers up: a <div>,
+# <span> or <section> that holds nothing but the paragraph (or the wrapper below
+# it) stands for the paragraph, as where a site puts every paragraph in a
+# component of its own (<div class="component"><div class="text"><p>..</p></div>).
+# Not an item of a list (<li>, <dd>, <td>): a hub's teasers stand in those.
+WRAPPER_LEVELS = 4
+_WRAPPERS = frozenset({"div", "span", "section"})
+# Where a link leads to a picture, not a page (a photo opened large).
+_PICTURE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg)(?:[?#]|$)", re.IGNORECASE)
 
 
 def prose_run(tree: HtmlElement) -> int:
     """The most paragraphs of prose (PROSE_MIN_WORDS) one element of the page holds
     as its own, directly or each in its own wrappers (WRAPPER_LEVELS): an
-    article's body. Not counted in an element that also holds headings that are
-    links, as a hub's list of teasers does, nor a paragraph that ends in a link
-    (a teaser's "Read more"). On a page with few headline links, shorter
-    paragraphs count (SHORT_PROSE_MIN_WORDS)."""
+    article's body. Not counted: a paragraph inside a link or ending in one (a
+    teaser's "Read more"), nor an element where the marks of a hub's teasers
+    stand beside the paragraphs (_teaser_marks). On a page with few headline
+    links, shorter paragraphs count (SHORT_PROSE_MIN_WORDS)."""
     paragraphs = tagged(tree, "p")
     if not paragraphs:
         return 0
     min_words = PROSE_MIN_WORDS if _links_by_headline(tree) else SHORT_PROSE_MIN_WORDS
     runs: Counter[HtmlElement] = Counter()
     for paragraph in paragraphs:
-        if _ends_in_link(paragraph):
+        if _ends_in_link(paragraph) or next(paragraph.iterancestors("a"), None) is not None:
             continue
         text = inner_text(paragraph)
         linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
@@ -404,7 +409,9 @@ def prose_run(tree: HtmlElement) -> int:
             holder = _holder(paragraph)
             if holder is not None:
                 runs[holder] += 1
-    return max((count for parent, count in runs.items() if not _links_headings(parent)), default=0)
+    return max(
+        (count for holder, count in runs.items() if 2 * _teaser_marks(holder) < count), default=0
+    )
 
 
 def _holder(paragraph: HtmlElement) -> HtmlElement | None:
@@ -412,9 +419,9 @@ def _holder(paragraph: HtmlElement) -> HtmlElement | None:
     the wrappers that hold nothing else (see WRAPPER_LEVELS)."""
     holder = paragraph.getparent()
     for _ in range(WRAPPER_LEVELS):
-        if holder is None or not _one_child(holder) or (holder.text or "").strip():
+        if holder is None or holder.tag not in _WRAPPERS or not _one_child(holder):
             break
-        if holder.tag in ("body", "main", "article") or _links_headings(holder):
+        if (holder.text or "").strip():
             break
         above = holder.getparent()
         if above is None:
@@ -452,22 +459,37 @@ def _ends_in_link(paragraph: HtmlElement) -> bool:
     return last.tag == "a" and not (last.tail or "").strip(" …»›→\n\t\xa0")
 
 
-def _links_headings(element: HtmlElement) -> bool:
-    """Whether a child of `element` is a heading holding a link to another page, or
-    a link to another page holding a heading (a teaser card's headline); a
-    heading's link to a part of its own page ("#costs") is a table of contents'."""
-    for child in element:
-        if child.tag in HEADINGS and any(_leads_off(link) for link in child.iter("a")):
-            return True
-        if child.tag == "a" and _leads_off(child) and next(child.iter(*HEADINGS), None) is not None:
-            return True
-    return False
+def _teaser_marks(element: HtmlElement) -> int:
+    """How many children of `element` are what a hub's teasers come with: a
+    headline linking to its story (<h3><a>, <a><h3>, or one in a wrapper), a link
+    to another page standing on its own (a picture linking to the story, "Read
+    more", "View obituary"). A hub has one a teaser; an article's body at most a
+    few among its paragraphs (its own linked title, a "Related" heading)."""
+    marks = 0
+    for child in element.iterchildren("*"):
+        if child.tag == "p":
+            continue
+        if child.tag == "a":
+            marks += _leads_off(child)
+            continue
+        links = [link for link in child.iter("a") if _leads_off(link)]
+        if not links:
+            continue
+        headings = [child] if child.tag in HEADINGS else list(child.iter(*HEADINGS))
+        if any(_leads_off(link) for heading in headings for link in heading.iter("a")) or any(
+            next(link.iter(*HEADINGS), None) is not None for link in links
+        ):
+            marks += 1
+        elif word_count(inner_text(child)) <= sum(word_count(inner_text(link)) for link in links):
+            marks += 1  # nothing but its links
+    return marks
 
 
 def _leads_off(link: HtmlElement) -> bool:
-    """Whether `link` leads to another page (has an href, and not "#part")."""
+    """Whether `link` leads to another page: has an href, not "#part" (a table of
+    contents) and not a picture's file."""
     href = (link.get("href") or "").strip()
-    return bool(href) and not href.startswith("#")
+    return bool(href) and not href.startswith("#") and not _PICTURE.search(href)
 
 
 def _ld_types(documents: list[Any]) -> list[str]:

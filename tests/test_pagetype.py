@@ -5,7 +5,7 @@ import lxml.html
 import pytest
 
 from newscrawl.demo.server import QuietHandler
-from newscrawl.pagetype import ARTICLE, HUB, classify_page, says_not_found
+from newscrawl.pagetype import ARTICLE, HUB, PROSE_RUN, classify_page, says_not_found
 from newscrawl.pageworker import prose_run
 
 from .conftest import FAST, run, serving
@@ -20,6 +20,10 @@ from .conftest import FAST, run, serving
         ("https://n.test/author/jane-doe/", None, [], HUB),
         ("https://n.test/section/business/page/2", None, [], HUB),
         ("https://n.test/2026/03/14/ferry-times.html", None, [], ARTICLE),
+        # A year's, month's or day's archive lists that time's stories.
+        ("https://n.test/2026/03/", None, [], HUB),
+        ("https://n.test/news/2026/03/14", None, [], HUB),
+        ("https://n.test/2026/", None, [], HUB),
         ("https://n.test/world/council-approves-new-river-footbridge", None, [], ARTICLE),
         ("https://n.test/story/12345678", None, [], ARTICLE),
         # What the page says about itself wins over its URL.
@@ -90,7 +94,7 @@ def test_prose_run_counts_an_articles_paragraphs_not_a_hubs_teasers():
     )
     assert prose_run(more) == 0
     # Short teasers on a page that links its stories by their headlines.
-    headlines = "<ul>" + "<li><a href='/s'>Harbour fees rise</a></li>" * 5 + "</ul>"
+    headlines = "<ul>" + "<li><a href='/s'>Harbour fees rise in April</a></li>" * 5 + "</ul>"
     short = _tree(headlines + "<div>" + f"<p>{_TEASER}</p>" * 8 + "</div>")
     assert prose_run(short) == 0
     # Words inside links are not prose: a list of links dressed as paragraphs.
@@ -122,9 +126,68 @@ def test_prose_run_reads_paragraphs_in_wrappers_and_short_ones_where_few_headlin
     brief = _tree(nav + "<article><h1>Ferry</h1>" + f"<p>{_TEASER}</p>" * 4 + "</article>")
     assert prose_run(brief) == 4
     # The same paragraphs beside the headlines of five other stories: teasers.
-    linked = "".join(f"<li><a href='/n/{n}'>Ferry story {n}</a></li>" for n in range(5))
+    linked = "".join(
+        f"<li><a href='/n/{n}'>Ferry story {n} from the quay</a></li>" for n in range(5)
+    )
     hub = _tree(nav + f"<ul>{linked}</ul><div>" + f"<p>{_TEASER}</p>" * 4 + "</div>")
     assert prose_run(hub) == 0
+
+
+_HUB_SHAPES = {
+    "a picture linking to each story, its headline unlinked": (
+        "<div>" + f"<a href='/s'><img src='/i.jpg'></a><h3>Story</h3><p>{_PROSE}</p>" * 6 + "</div>"
+    ),
+    "a river of list items, the headline linked in the teaser": (
+        "<ul>" + f"<li><p><a href='/s'>Story</a> {_PROSE}</p></li>" * 6 + "</ul>"
+    ),
+    "cards that are links": "<ul>" + f"<li><a href='/s'><p>{_PROSE}</p></a></li>" * 6 + "</ul>",
+    "teasers wrapped in list items": "<ul>" + f"<li><div><p>{_PROSE}</p></div></li>" * 6 + "</ul>",
+    "an archive's definition list": (
+        "<dl>" + f"<dt><a href='/s'>Story</a></dt><dd><p>{_PROSE}</p></dd>" * 6 + "</dl>"
+    ),
+    "search results": (
+        "<div>" + f"<a class='title' href='/s'>Story</a><p>{_PROSE}</p><span>May 3</span>" * 6
+        + "</div>"
+    ),
+    "obituaries, each with its own link": (
+        "<div>" + f"<h3>A. Name</h3><p>{_PROSE}</p><div><a href='/o'>View obituary</a></div>" * 6
+        + "</div>"
+    ),
+    "press releases, the linked headline a wrapper down": (
+        "<div>" + f"<div class='head'><h3><a href='/r'>Release</a></h3></div><p>{_PROSE}</p>" * 6
+        + "</div>"
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", sorted(_HUB_SHAPES))
+def test_prose_run_does_not_count_a_hubs_teasers(shape):
+    assert prose_run(_tree(_HUB_SHAPES[shape])) < PROSE_RUN
+
+
+_ARTICLE_SHAPES = {
+    "its title linking to itself": "<article><h1><a href='/s'>Fees</a></h1>"
+    + f"<p>{_PROSE}</p>" * 5
+    + "</article>",
+    "a related story's linked heading among its paragraphs": "<article>"
+    + f"<p>{_PROSE}</p>" * 3
+    + "<h3><a href='/r'>Related: the dredging bill</a></h3>"
+    + f"<p>{_PROSE}</p>" * 3
+    + "</article>",
+    "a photo opened large between paragraphs": "<article>"
+    + f"<p>{_PROSE}</p>" * 2
+    + "<a href='/photo.jpg'><img src='/photo-small.jpg'></a>"
+    + f"<p>{_PROSE}</p>" * 2
+    + "</article>",
+    "each paragraph four wrappers deep": "<div class='body'>"
+    + f"<div><div><div><div><p>{_PROSE}</p></div></div></div></div>" * 4
+    + "</div>",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_ARTICLE_SHAPES))
+def test_prose_run_counts_an_articles_paragraphs_beside_a_few_links(shape):
+    assert prose_run(_tree(_ARTICLE_SHAPES[shape])) >= PROSE_RUN
 
 
 def test_prose_run_is_linear_in_a_pages_paragraphs():
