@@ -40,7 +40,7 @@ from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
 from newscrawl.pagetags import HEADINGS, below, inner_text, reading, tagged
-from newscrawl.pagetype import ARTICLE, classify_page
+from newscrawl.pagetype import ARTICLE, PROSE_RUN, classify_page
 from newscrawl.readings import (
     MAX_AUTHOR_CHARS,
     MAX_AUTHORS,
@@ -395,23 +395,78 @@ def prose_run(tree: HtmlElement) -> int:
     teaser's "Read more"), nor an element where the marks of a hub's teasers
     stand beside the paragraphs (_teaser_marks). On a page with few headline
     links, shorter paragraphs count (SHORT_PROSE_MIN_WORDS)."""
-    paragraphs = tagged(tree, "p")
-    if not paragraphs:
-        return 0
     min_words = PROSE_MIN_WORDS if _links_by_headline(tree) else SHORT_PROSE_MIN_WORDS
     runs: Counter[HtmlElement] = Counter()
-    for paragraph in paragraphs:
+    for paragraph in tagged(tree, "p"):
         if _ends_in_link(paragraph) or next(paragraph.iterancestors("a"), None) is not None:
             continue
-        text = inner_text(paragraph)
-        linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
-        if word_count(text) - word_count(linked) >= min_words:
+        if next(paragraph.iterchildren("br"), None) is not None:
+            # Lines set apart by <br>: each a paragraph of its own.
+            prose = sum(1 for words in _text_lines(paragraph) if words >= min_words)
+        else:
+            text = inner_text(paragraph)
+            linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
+            prose = int(word_count(text) - word_count(linked) >= min_words)
+        if prose:
             holder = _holder(paragraph)
             if holder is not None:
+                runs[holder] += prose
+    longest = _longest(runs)
+    if longest >= PROSE_RUN:
+        return longest
+    # No body of <p>: one of <div> paragraphs, or of lines set apart by <br>.
+    for element in tree.getroottree().getroot().iter(*_TEXT_BLOCKS):
+        if next(element.iterancestors("p", "a"), None) is not None:
+            continue
+        lines = _text_lines(element)
+        prose = sum(1 for words in lines if words >= min_words)
+        if not prose:
+            continue
+        if len(lines) == 1:  # the element is a paragraph
+            holder = _holder(element)
+            if holder is not None:
                 runs[holder] += 1
-    return max(
-        (count for holder, count in runs.items() if 2 * _teaser_marks(holder) < count), default=0
-    )
+        else:
+            runs[element] += prose
+    return _longest(runs)
+
+
+def _longest(runs: Counter[HtmlElement]) -> int:
+    """The most paragraphs one holder in `runs` has, of those that are not a hub's
+    list (a teaser mark for every two paragraphs or more)."""
+    return max((count for holder, count in runs.items() if 2 * _teaser_marks(holder) < count),
+               default=0)  # fmt: skip
+
+
+# Elements a body of text without <p> stands in, and those that run on in a line.
+_TEXT_BLOCKS = ("div", "td", "section", "article", "main", "blockquote", "font", "center")
+_INLINE = frozenset({
+    "a", "abbr", "b", "cite", "code", "em", "font", "i", "mark", "q", "small", "span",
+    "strong", "sub", "sup", "time", "u",
+})  # fmt: skip
+
+
+def _text_lines(element: HtmlElement) -> list[int]:
+    """The words outside links of each line of text `element` holds as its own (its
+    text and its inline children's, up to a <br> or a child block), but for
+    empty lines."""
+    lines: list[int] = []
+    text: list[str] = [element.text or ""]
+    linked: list[str] = []
+    for child in element.iterchildren():
+        tag = child.tag
+        if not isinstance(tag, str):
+            pass  # a comment: no text of the page
+        elif tag in _INLINE:
+            inner = inner_text(child)
+            text.append(inner)
+            linked.extend([inner] if tag == "a" else (inner_text(a) for a in child.iter("a")))
+        else:  # a <br>, or a block: the line ends
+            lines.append(word_count(" ".join(text)) - word_count(" ".join(linked)))
+            text, linked = [], []
+        text.append(child.tail or "")
+    lines.append(word_count(" ".join(text)) - word_count(" ".join(linked)))
+    return [words for words in lines if words > 0]
 
 
 def _holder(paragraph: HtmlElement) -> HtmlElement | None:
@@ -469,8 +524,11 @@ def _teaser_marks(element: HtmlElement) -> int:
     for child in element.iterchildren("*"):
         if child.tag == "p":
             continue
-        if child.tag == "a":
-            marks += _leads_off(child)
+        if child.tag == "a":  # on its own, not a link in a line of text
+            before = child.getprevious()
+            text_before = element.text if before is None else before.tail
+            alone = not (text_before or "").strip() and not (child.tail or "").strip()
+            marks += alone and _leads_off(child)
             continue
         links = [link for link in child.iter("a") if _leads_off(link)]
         if not links:

@@ -157,6 +157,13 @@ _HUB_SHAPES = {
         "<div>" + f"<div class='head'><h3><a href='/r'>Release</a></h3></div><p>{_PROSE}</p>" * 6
         + "</div>"
     ),
+    "summaries in <div>, under linked headlines": (
+        "<div>" + f"<h2><a href='/s'>Story</a></h2><div class='summary'>{_PROSE}</div>" * 6
+        + "</div>"
+    ),
+    "items of a headline and a <div> summary": (
+        "<div>" + f"<div><h3><a href='/s'>Story</a></h3><div>{_PROSE}</div></div>" * 6 + "</div>"
+    ),
 }  # fmt: skip
 
 
@@ -182,6 +189,14 @@ _ARTICLE_SHAPES = {
     "each paragraph four wrappers deep": "<div class='body'>"
     + f"<div><div><div><div><p>{_PROSE}</p></div></div></div></div>" * 4
     + "</div>",
+    "paragraphs in <div>, no <p>": "<div class='story'>" + f"<div>{_PROSE}</div>" * 4 + "</div>",
+    "lines set apart by <br> in a <div>": "<div class='story'>"
+    + f"{_PROSE}<br><br>" * 4
+    + "</div>",
+    "lines set apart by <br> in one <p>": f"<div><p>{_PROSE}<br><br>{_PROSE}<br>{_PROSE}</p></div>",
+    "lines with bold and linked words in them, in a table's cell": "<table><tr><td>"
+    + f"{_PROSE} <b>Harbour</b> <a href='/h'>board</a> said.<br>" * 3
+    + "</td></tr></table>",
 }
 
 
