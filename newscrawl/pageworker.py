@@ -20,6 +20,7 @@ entries), what is cut counted.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 from w3lib.encoding import html_to_unicode
 
@@ -56,7 +58,7 @@ from newscrawl.readings import (
     Extraction,
     PageReading,
 )
-from newscrawl.urls import resolve_http_url, without_tracking
+from newscrawl.urls import resolve_http_url, site_of, without_tracking
 
 __all__ = [
     "MAX_AUTHORS",
@@ -362,7 +364,7 @@ def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
         url,
         str(og_type) if og_type is not None else None,
         _ld_types(documents),
-        prose_run=lambda: prose_run(tree),
+        prose_run=lambda: prose_run(tree, url),
     )
 
 
@@ -370,10 +372,10 @@ def _kind(tree: HtmlElement, url: str, documents: list[Any]) -> str:
 # sentences, often shorter; an article's paragraphs are mostly longer).
 PROSE_MIN_WORDS = 20
 # On a page that links few other pages by a headline (fewer than HUB_MIN_HEADLINE_LINKS
-# links of HEADLINE_MIN_WORDS words or more; a menu's and a footer's links are
-# shorter), a paragraph of this many words is prose: a hub is made of such links,
-# and a small site's article written in short paragraphs ("The ferry resumed on
-# Monday after the storm.") was read as one.
+# links of HEADLINE_MIN_WORDS words or more; a menu's, a footer's, a share bar's
+# and a tag list's links are shorter), a paragraph of this many words is prose: a
+# hub is made of such links, and a small site's article written in short
+# paragraphs ("The ferry resumed on Monday after the storm.") was read as one.
 SHORT_PROSE_MIN_WORDS = 8
 HUB_MIN_HEADLINE_LINKS = 5
 HEADLINE_MIN_WORDS = 4
@@ -383,90 +385,101 @@ HEADLINE_MIN_WORDS = 4
 # component of its own (<div class="component"><div class="text"><p>..</p></div>).
 # Not an item of a list (<li>, <dd>, <td>): a hub's teasers stand in those.
 WRAPPER_LEVELS = 4
-_WRAPPERS = frozenset({"div", "span", "section"})
-# Where a link leads to a picture, not a page (a photo opened large).
-_PICTURE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg)(?:[?#]|$)", re.IGNORECASE)
-
-
-def prose_run(tree: HtmlElement) -> int:
-    """The most paragraphs of prose (PROSE_MIN_WORDS) one element of the page holds
-    as its own, directly or each in its own wrappers (WRAPPER_LEVELS): an
-    article's body. Not counted: a paragraph inside a link or ending in one (a
-    teaser's "Read more"), nor an element where the marks of a hub's teasers
-    stand beside the paragraphs (_teaser_marks). On a page with few headline
-    links, shorter paragraphs count (SHORT_PROSE_MIN_WORDS)."""
-    min_words = PROSE_MIN_WORDS if _links_by_headline(tree) else SHORT_PROSE_MIN_WORDS
-    runs: Counter[HtmlElement] = Counter()
-    for paragraph in tagged(tree, "p"):
-        if _ends_in_link(paragraph) or next(paragraph.iterancestors("a"), None) is not None:
-            continue
-        if next(paragraph.iterchildren("br"), None) is not None:
-            # Lines set apart by <br>: each a paragraph of its own.
-            prose = sum(1 for words in _text_lines(paragraph) if words >= min_words)
-        else:
-            text = inner_text(paragraph)
-            linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
-            prose = int(word_count(text) - word_count(linked) >= min_words)
-        if prose:
-            holder = _holder(paragraph)
-            if holder is not None:
-                runs[holder] += prose
-    longest = _longest(runs)
-    if longest >= PROSE_RUN:
-        return longest
-    # No body of <p>: one of <div> paragraphs, or of lines set apart by <br>.
-    for element in tree.getroottree().getroot().iter(*_TEXT_BLOCKS):
-        if next(element.iterancestors("p", "a"), None) is not None:
-            continue
-        lines = _text_lines(element)
-        prose = sum(1 for words in lines if words >= min_words)
-        if not prose:
-            continue
-        if len(lines) == 1:  # the element is a paragraph
-            holder = _holder(element)
-            if holder is not None:
-                runs[holder] += 1
-        else:
-            runs[element] += prose
-    return _longest(runs)
-
-
-def _longest(runs: Counter[HtmlElement]) -> int:
-    """The most paragraphs one holder in `runs` has, of those that are not a hub's
-    list (a teaser mark for every two paragraphs or more)."""
-    return max((count for holder, count in runs.items() if 2 * _teaser_marks(holder) < count),
-               default=0)  # fmt: skip
-
-
+_WRAPPERS = frozenset({"div", "span", "section", "font"})
+# Text inside these is no article's: a link (a card), the page's furniture.
+_NOT_PROSE = frozenset({"a", "footer", "nav", "aside", "button", "select"})
 # Elements a body of text without <p> stands in, and those that run on in a line.
-_TEXT_BLOCKS = ("div", "td", "section", "article", "main", "blockquote", "font", "center")
+_TEXT_BLOCKS = frozenset(
+    {"div", "td", "section", "article", "main", "blockquote", "font", "center"}
+)
 _INLINE = frozenset({
     "a", "abbr", "b", "cite", "code", "em", "font", "i", "mark", "q", "small", "span",
     "strong", "sub", "sup", "time", "u",
 })  # fmt: skip
+# How much of a child _teaser_marks looks at: a teaser's headline comes first in
+# it, and a link standing alone is a small element.
+_MARK_LOOK = 8
+# A headline and its teaser in one line: "Harbour fees rise in April — The board..."
+_HEADLINE_SEPARATOR = re.compile(r"\s*[—–\-:|·]")
+# Where a link leads to a picture, not a page (a photo opened large).
+_PICTURE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg)(?:[?#]|$)", re.IGNORECASE)
 
 
-def _text_lines(element: HtmlElement) -> list[int]:
-    """The words outside links of each line of text `element` holds as its own (its
-    text and its inline children's, up to a <br> or a child block), but for
-    empty lines."""
-    lines: list[int] = []
-    text: list[str] = [element.text or ""]
-    linked: list[str] = []
-    for child in element.iterchildren():
-        tag = child.tag
+def prose_run(tree: HtmlElement, url: str | None = None) -> int:
+    """The most paragraphs of prose (PROSE_MIN_WORDS) one element of the page holds
+    as its own, directly or each in its own wrappers (WRAPPER_LEVELS): an
+    article's body. <p> are counted; where they give no run of PROSE_RUN, the
+    <div> paragraphs and the lines set apart by <br> too. Not counted: text in a
+    link or the page's furniture (_NOT_PROSE), a paragraph ending in a link (a
+    teaser's "Read more") or led by a headline's link, nor an element where the
+    marks of a hub's teasers stand beside the paragraphs (_teaser_marks). On a
+    page with few headline links, shorter paragraphs count (SHORT_PROSE_MIN_WORDS).
+    Given the page's `url`, only links to its own site are headlines (a hub's
+    teasers lead to its stories; an embedded post, a source, to other sites).
+    One walk of the page, and work bounded for each element: linear in its size."""
+    site = site_of(url) if url else None
+    min_words = PROSE_MIN_WORDS if _links_by_headline(tree, site) else SHORT_PROSE_MIN_WORDS
+    runs: Counter[HtmlElement] = Counter()
+    blocks: list[HtmlElement] = []  # outside <p>: the second count's
+    skipped = 0  # open elements whose text is no prose (and <p>, counted whole)
+    for event, element in etree.iterwalk(tree.getroottree().getroot(), events=("start", "end")):
+        tag = element.tag
         if not isinstance(tag, str):
-            pass  # a comment: no text of the page
-        elif tag in _INLINE:
-            inner = inner_text(child)
-            text.append(inner)
-            linked.extend([inner] if tag == "a" else (inner_text(a) for a in child.iter("a")))
-        else:  # a <br>, or a block: the line ends
-            lines.append(word_count(" ".join(text)) - word_count(" ".join(linked)))
-            text, linked = [], []
-        text.append(child.tail or "")
-    lines.append(word_count(" ".join(text)) - word_count(" ".join(linked)))
-    return [words for words in lines if words > 0]
+            continue  # a comment
+        # (an <a> without href is a bookmark: a legacy page wraps its body in one)
+        skips = (
+            tag in _NOT_PROSE and (tag != "a" or element.get("href") is not None)
+        ) or tag == "p"
+        if event == "end":
+            skipped -= skips
+            continue
+        if not skipped:
+            if tag == "p":
+                _count_paragraph(element, min_words, runs, site)
+            elif tag in _TEXT_BLOCKS:
+                blocks.append(element)
+        skipped += skips
+    marks: dict[HtmlElement, int] = {}
+    longest = _longest(runs, marks, site)
+    if longest >= PROSE_RUN:
+        return longest
+    # No body of <p>: one of <div> paragraphs, or of lines set apart by <br>.
+    for element in blocks:
+        lines = [words for words in _text_lines(element, site) if words >= min_words]
+        if len(lines) == 1 and _one_line(element):
+            if not _teaser_marks(element, marks, site):  # (a teaser's cell: its headline and text)
+                holder = _holder(element)
+                if holder is not None:
+                    runs[holder] += 1
+        elif lines:
+            runs[element] += len(lines)
+    return _longest(runs, marks, site)
+
+
+def _count_paragraph(
+    paragraph: HtmlElement, min_words: int, runs: Counter[HtmlElement], site: str | None
+) -> None:
+    """Count `paragraph` (its lines set apart by <br>, each) in `runs`, under its
+    holder, if it is prose."""
+    if _ends_in_link(paragraph) or _led_by_headline(paragraph, site):
+        return
+    if next(paragraph.iterchildren("br"), None) is not None:
+        prose = sum(1 for words in _text_lines(paragraph, site) if words >= min_words)
+    else:
+        text = inner_text(paragraph)
+        linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
+        prose = int(word_count(text) - word_count(linked) >= min_words)
+    if prose:
+        holder = _holder(paragraph)
+        if holder is not None:
+            runs[holder] += prose
+
+
+def _longest(runs: Counter[HtmlElement], marks: dict[HtmlElement, int], site: str | None) -> int:
+    """The most paragraphs one holder in `runs` has, of those that are not a hub's
+    list (a teaser mark for every two paragraphs or more)."""
+    return max((count for holder, count in runs.items() if 2 * _teaser_marks(holder, marks, site) < count),
+               default=0)  # fmt: skip
 
 
 def _holder(paragraph: HtmlElement) -> HtmlElement | None:
@@ -492,55 +505,157 @@ def _one_child(element: HtmlElement) -> bool:
     return next(children, None) is not None and next(children, None) is None
 
 
-def _links_by_headline(tree: HtmlElement) -> bool:
+def _one_line(element: HtmlElement) -> bool:
+    """Whether `element` is a paragraph: no block inside it ends a line."""
+    return all(
+        not isinstance(child.tag, str) or child.tag in _INLINE for child in element.iterchildren()
+    )
+
+
+def _links_by_headline(tree: HtmlElement, site: str | None) -> bool:
     """Whether the page links other pages by their headlines as a hub does: at least
     HUB_MIN_HEADLINE_LINKS links of HEADLINE_MIN_WORDS words or more leading off the
     page (not to a part of it)."""
     found = 0
     for link in tagged(tree, "a"):
-        if _leads_off(link) and word_count(inner_text(link)) >= HEADLINE_MIN_WORDS:
+        if _headline_link(link, site):
             found += 1
             if found >= HUB_MIN_HEADLINE_LINKS:
                 return True
     return False
 
 
+def _headline_link(link: HtmlElement, site: str | None) -> bool:
+    """Whether `link` leads to another page of the `site` (None: any) by a headline
+    (HEADLINE_MIN_WORDS)."""
+    return _to_story(link, site) and word_count(_shallow_text(link)) >= HEADLINE_MIN_WORDS
+
+
+def _to_story(link: HtmlElement, site: str | None) -> bool:
+    """Whether `link` leads to another page of the `site` (None: of any site)."""
+    if not _leads_off(link):
+        return False
+    href = (link.get("href") or "").strip()
+    if site is None or "//" not in href[:12]:
+        return True  # (a path: this site's)
+    try:
+        other = site_of(href)
+    except ValueError:
+        return False  # no address a browser would follow
+    return other == site or other.endswith("." + site) or site.endswith("." + other)
+
+
 def _ends_in_link(paragraph: HtmlElement) -> bool:
     """Whether the last thing in `paragraph` is a link (but for an arrow: "Read
     more »"; a sentence ending in a link ends in its full stop)."""
-    if not len(paragraph):
+    last = next(paragraph.iterchildren(reversed=True), None)
+    return (
+        last is not None
+        and last.tag == "a"
+        and _leads_off(last)  # (not a note's "#fn1", nor an empty bookmark)
+        and not (last.tail or "").strip(" …»›→\n\t\xa0")
+    )
+
+
+def _led_by_headline(paragraph: HtmlElement, site: str | None) -> bool:
+    """Whether `paragraph` starts with a headline's link set apart from what follows
+    ("<a>Harbour fees rise in April</a> — The board..."): a teaser."""
+    first = next(paragraph.iterchildren(), None)
+    if first is None or (paragraph.text or "").strip():
         return False
-    last = paragraph[len(paragraph) - 1]
-    return last.tag == "a" and not (last.tail or "").strip(" …»›→\n\t\xa0")
+    if first.tag in ("b", "strong") and next(first.iterchildren(), None) is not None:
+        first = next(first.iterchildren())  # <b><a>headline</a></b>
+    if first.tag != "a" or not _headline_link(first, site):
+        return False
+    after = first.tail or ""
+    return not after.strip() or bool(_HEADLINE_SEPARATOR.match(after))
 
 
-def _teaser_marks(element: HtmlElement) -> int:
+def _teaser_marks(element: HtmlElement, known: dict[HtmlElement, int], site: str | None) -> int:
     """How many children of `element` are what a hub's teasers come with: a
-    headline linking to its story (<h3><a>, <a><h3>, or one in a wrapper), a link
-    to another page standing on its own (a picture linking to the story, "Read
-    more", "View obituary"). A hub has one a teaser; an article's body at most a
-    few among its paragraphs (its own linked title, a "Related" heading)."""
+    headline linking to its story (<h3><a>, <a><h3>, or one first in a wrapper),
+    or a link by a headline standing on its own. A hub has one a teaser; an
+    article's body at most a few among its paragraphs (its own linked title, a
+    "Related" box); a share bar's or a tag list's links are no headlines. Each
+    child is looked at to _MARK_LOOK elements deep in page order."""
+    if element in known:
+        return known[element]
     marks = 0
     for child in element.iterchildren("*"):
-        if child.tag == "p":
+        first = list(itertools.islice(child.iter(), _MARK_LOOK))
+        if child.tag == "a":  # a card's link holding its headline, or a headline's
+            marks += _alone(child, element) and (
+                _headline_link(child, site)
+                or (_to_story(child, site) and any(found.tag in HEADINGS for found in first))
+            )
             continue
-        if child.tag == "a":  # on its own, not a link in a line of text
-            before = child.getprevious()
-            text_before = element.text if before is None else before.tail
-            alone = not (text_before or "").strip() and not (child.tail or "").strip()
-            marks += alone and _leads_off(child)
-            continue
-        links = [link for link in child.iter("a") if _leads_off(link)]
-        if not links:
-            continue
-        headings = [child] if child.tag in HEADINGS else list(child.iter(*HEADINGS))
-        if any(_leads_off(link) for heading in headings for link in heading.iter("a")) or any(
-            next(link.iter(*HEADINGS), None) is not None for link in links
+        headings = [found for found in first if found.tag in HEADINGS]
+        links = [found for found in first if found.tag == "a" and _to_story(found, site)]
+        if any(
+            next(heading.iter("a"), None) in links or next(link.iter(*HEADINGS), None) is not None
+            for heading in headings
+            for link in links
         ):
-            marks += 1
-        elif word_count(inner_text(child)) <= sum(word_count(inner_text(link)) for link in links):
-            marks += 1  # nothing but its links
+            marks += 1  # a linked headline
+        elif len(first) < _MARK_LOOK and any(_headline_link(link, site) for link in links):
+            own = word_count(_shallow_text(child))
+            marks += own <= sum(word_count(_shallow_text(link)) for link in links)
+    known[element] = marks
     return marks
+
+
+def _alone(link: HtmlElement, parent: HtmlElement) -> bool:
+    """Whether `link`, a child of `parent`, stands on its own, not in a line of text."""
+    before = link.getprevious()
+    text_before = parent.text if before is None else before.tail
+    return not (text_before or "").strip() and not (link.tail or "").strip()
+
+
+def _shallow_text(element: HtmlElement) -> str:
+    """The text of `element` and of its children (not deeper): what a line of text
+    or a headline's link holds, read in bounded time however the page nests."""
+    parts = [element.text or ""]
+    for child in element.iterchildren():
+        parts += [child.text or "", child.tail or ""]
+    return " ".join(parts)
+
+
+def _text_lines(element: HtmlElement, site: str | None) -> list[int]:
+    """The words outside links of each line of text `element` holds as its own (its
+    text and its inline children's, up to a <br> or a child block), but for
+    empty lines and lines that are teasers (ending in a link, or led by a
+    headline's link set apart)."""
+    lines: list[int] = []
+    text: list[str] = [element.text or ""]
+    linked: list[str] = []
+    blank = not text[0].strip()  # nothing written in the line yet
+    led = ends = False  # the line is led by a headline's link / ends in a link
+    for child in element.iterchildren():
+        tag = child.tag
+        if not isinstance(tag, str):
+            pass  # a comment: no text of the page
+        elif tag in _INLINE:
+            inner = _shallow_text(child)
+            if tag == "a":
+                linked.append(inner)
+                led = led or (blank and _headline_link(child, site))
+            else:
+                linked.extend(_shallow_text(a) for a in child.iterchildren("a"))
+            text.append(inner)
+            blank = blank and not inner.strip()
+            ends = (
+                tag == "a" and _leads_off(child) and not (child.tail or "").strip(" …»›→\n\t\xa0")
+            )
+        else:  # a <br>, or a block: the line ends
+            if not (led or ends):
+                lines.append(word_count(" ".join(text)) - word_count(" ".join(linked)))
+            text, linked, blank, led, ends = [], [], True, False, False
+        tail = child.tail or ""
+        text.append(tail)
+        blank = blank and not tail.strip()
+    if not (led or ends):
+        lines.append(word_count(" ".join(text)) - word_count(" ".join(linked)))
+    return [words for words in lines if words > 0]
 
 
 def _leads_off(link: HtmlElement) -> bool:
