@@ -33,8 +33,9 @@ _DATE_PATH = re.compile(
 )
 # An address that ends at its date is the archive of that year, month or day
 # ("/2024/05/"), a list of that time's stories, not one of them.
+# ("/story/2024", a short number, is no year: a year alone is one at the root.)
 _DATE_ARCHIVE = re.compile(
-    r"/(?:19|20)\d\d(?:[/-](?:0?[1-9]|1[0-2])(?:[/-](?:0?[1-9]|[12]\d|3[01]))?)?/?$"
+    r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])(?:/(?:0?[1-9]|[12]\d|3[01]))?/?$|^/(?:19|20)\d\d/?$"
 )
 _LONG_ID = re.compile(r"\d{6,}")
 
@@ -129,10 +130,14 @@ _NOT_FOUND = re.compile(
 # A title's parts: "Page not found | The Courier", "Erreur 404 - Page non trouvée".
 _PARTS = re.compile(r"\s+[-–—|·»]\s+|\s*[|·»]\s*")
 # A part after a colon: "The Courier: Page not found". The part before one is a
-# headline's kicker ("Not found: the lost children of the border"), not looked at.
+# headline's kicker ("Not found: the lost children of the border"): not looked at
+# alone (the whole part is).
 _AFTER_COLON = re.compile(r":\s+")
 # "Page not found (404)", "Not Found (#404)".
-_404_IN_BRACKETS = re.compile(r"\s*\(\W*(?:error\W*)?#?\W*404\W*\)")
+_404_IN_BRACKETS = re.compile(r"\s*\(\s*(?:error\s*)?#?\s*404\s*\)")
+# No site's own words for a missing page run longer; a longer title is not
+# searched (it is the page author's text: its patterns' time must stay bounded).
+SAYS_NOT_FOUND_MAX_CHARS = 300
 _EDGES = " \t\n\r\xa0.!:;,-–—()[]«»\"'"
 # What a site's own sentence about the page asked for says, in more words than
 # the phrases above: "Oops! That page can't be found." (WordPress's heading),
@@ -183,7 +188,7 @@ def says_not_found(title: str | None, heading: str | None) -> bool:
     Courier", "Error 404", "Seite nicht gefunden", "Oops! That page can't be
     found.")."""
     for text in (title, heading):
-        if not text:
+        if not text or len(text) > SAYS_NOT_FOUND_MAX_CHARS:
             continue
         text = _404_IN_BRACKETS.sub("", text.replace("\u2019", "'"))
         for part in _PARTS.split(text):

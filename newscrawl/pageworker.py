@@ -401,6 +401,8 @@ _INLINE = frozenset({
 _MARK_LOOK = 8
 # A headline and its teaser in one line: "Harbour fees rise in April — The board..."
 _HEADLINE_SEPARATOR = re.compile(r"\s*[—–\-:|·]")
+# An href's scheme: a link by "javascript:", "mailto:", "tel:" leads to no page.
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 # Where a link leads to a picture, not a page (a photo opened large).
 _PICTURE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg)(?:[?#]|$)", re.IGNORECASE)
 
@@ -417,7 +419,10 @@ def prose_run(tree: HtmlElement, url: str | None = None) -> int:
     Given the page's `url`, only links to its own site are headlines (a hub's
     teasers lead to its stories; an embedded post, a source, to other sites).
     One walk of the page, and work bounded for each element: linear in its size."""
-    site = site_of(url) if url else None
+    try:
+        site = site_of(url) if url else None
+    except ValueError:
+        site = None  # (an address no crawl fetches: a port past 65535)
     min_words = PROSE_MIN_WORDS if _links_by_headline(tree, site) else SHORT_PROSE_MIN_WORDS
     runs: Counter[HtmlElement] = Counter()
     blocks: list[HtmlElement] = []  # outside <p>: the second count's
@@ -427,9 +432,7 @@ def prose_run(tree: HtmlElement, url: str | None = None) -> int:
         if not isinstance(tag, str):
             continue  # a comment
         # (an <a> without href is a bookmark: a legacy page wraps its body in one)
-        skips = (
-            tag in _NOT_PROSE and (tag != "a" or element.get("href") is not None)
-        ) or tag == "p"
+        skips = (tag in _NOT_PROSE and (tag != "a" or _link_card(element))) or tag == "p"
         if event == "end":
             skipped -= skips
             continue
@@ -463,12 +466,12 @@ def _count_paragraph(
     holder, if it is prose."""
     if _ends_in_link(paragraph) or _led_by_headline(paragraph, site):
         return
+    text = inner_text(paragraph)
+    linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
+    prose = int(word_count(text) - word_count(linked) >= min_words)
     if next(paragraph.iterchildren("br"), None) is not None:
-        prose = sum(1 for words in _text_lines(paragraph, site) if words >= min_words)
-    else:
-        text = inner_text(paragraph)
-        linked = " ".join(inner_text(link) for link in paragraph.iter("a"))
-        prose = int(word_count(text) - word_count(linked) >= min_words)
+        # Lines set apart by <br>, each a paragraph; or one broken by a soft <br>.
+        prose = max(prose, sum(1 for words in _text_lines(paragraph, site) if words >= min_words))
     if prose:
         holder = _holder(paragraph)
         if holder is not None:
@@ -477,8 +480,9 @@ def _count_paragraph(
 
 def _longest(runs: Counter[HtmlElement], marks: dict[HtmlElement, int], site: str | None) -> int:
     """The most paragraphs one holder in `runs` has, of those that are not a hub's
-    list (a teaser mark for every two paragraphs or more)."""
-    return max((count for holder, count in runs.items() if 2 * _teaser_marks(holder, marks, site) < count),
+    list: teaser marks for two of every three paragraphs or more; an article's body
+    may hold a related box or a linked photo between every two of its paragraphs)."""
+    return max((count for holder, count in runs.items() if 3 * _teaser_marks(holder, marks, site) < 2 * count),
                default=0)  # fmt: skip
 
 
@@ -496,6 +500,15 @@ def _holder(paragraph: HtmlElement) -> HtmlElement | None:
             break
         holder = above
     return holder
+
+
+def _link_card(link: HtmlElement) -> bool:
+    """Whether the <a> `link` is one whose text is no prose: a link (with an href)
+    holding at most one block, as a card does. An <a> left open wraps the rest of
+    the page (libxml2 does not close it at a block): its body is the page's."""
+    if link.get("href") is None:
+        return False  # a bookmark
+    return len(list(itertools.islice(link.iter("p", "div", "section", "article"), 2))) < 2
 
 
 def _one_child(element: HtmlElement) -> bool:
@@ -662,7 +675,10 @@ def _leads_off(link: HtmlElement) -> bool:
     """Whether `link` leads to another page: has an href, not "#part" (a table of
     contents) and not a picture's file."""
     href = (link.get("href") or "").strip()
-    return bool(href) and not href.startswith("#") and not _PICTURE.search(href)
+    if not href or href.startswith("#") or _PICTURE.search(href):
+        return False
+    scheme = _SCHEME.match(href)
+    return scheme is None or scheme.group(1).lower() in ("http", "https")
 
 
 def _ld_types(documents: list[Any]) -> list[str]:
