@@ -42,7 +42,7 @@ from newscrawl.readings import (
     Extraction,
 )
 from newscrawl.recall import take_better_route
-from newscrawl.urls import canonicalize, resolve_http_url, site_of
+from newscrawl.urls import canonicalize, resolve_http_url, same_site, site_of
 
 __all__ = ["Extraction", "base_url", "extract_article", "extract_tree", "load_page"]
 
@@ -174,12 +174,6 @@ def _same_page(address: str) -> str:
     return canonicalize(address).split("://", 1)[-1]
 
 
-def _same_site(host: str, other: str) -> bool:
-    """True if two sites (hosts without "www.") are one: equal, or one a sub-domain
-    of the other (edition.courier.test and courier.test)."""
-    return host == other or host.endswith("." + other) or other.endswith("." + host)
-
-
 @dataclass(frozen=True)
 class _Page:
     """Where a page is: to tell which of its links lead to other pages of its site."""
@@ -222,7 +216,7 @@ def _leads_to_site_page(href: str, page: _Page) -> bool:
     if resolved is None:
         return True  # relative with no base known, or javascript: (as before: a link)
     target = site_of(resolved)
-    if page.sites and not any(_same_site(target, site) for site in page.sites):
+    if page.sites and not any(same_site(target, site) for site in page.sites):
         return False  # another site's: whether it is this page needs no canonical form
     return not page.addresses or _same_page(resolved) not in page.addresses
 

@@ -58,7 +58,7 @@ from newscrawl.readings import (
     Extraction,
     PageReading,
 )
-from newscrawl.urls import resolve_http_url, site_of, without_tracking
+from newscrawl.urls import resolve_http_url, same_site, site_of, without_tracking
 
 __all__ = [
     "MAX_AUTHORS",
@@ -427,15 +427,17 @@ def prose_run(tree: HtmlElement, url: str | None = None) -> int:
     runs: Counter[HtmlElement] = Counter()
     blocks: list[HtmlElement] = []  # outside <p>: the second count's
     skipped = 0  # open elements whose text is no prose (and <p>, counted whole)
+    open_skips: list[bool] = []  # for each open element, whether it is one
     for event, element in etree.iterwalk(tree.getroottree().getroot(), events=("start", "end")):
         tag = element.tag
         if not isinstance(tag, str):
             continue  # a comment
+        if event == "end":
+            skipped -= open_skips.pop()
+            continue
         # (an <a> without href is a bookmark: a legacy page wraps its body in one)
         skips = (tag in _NOT_PROSE and (tag != "a" or _link_card(element))) or tag == "p"
-        if event == "end":
-            skipped -= skips
-            continue
+        open_skips.append(skips)
         if not skipped:
             if tag == "p":
                 _count_paragraph(element, min_words, runs, site)
@@ -555,19 +557,20 @@ def _to_story(link: HtmlElement, site: str | None) -> bool:
         other = site_of(href)
     except ValueError:
         return False  # no address a browser would follow
-    return other == site or other.endswith("." + site) or site.endswith("." + other)
+    return same_site(other, site)
 
 
 def _ends_in_link(paragraph: HtmlElement) -> bool:
     """Whether the last thing in `paragraph` is a link (but for an arrow: "Read
     more »"; a sentence ending in a link ends in its full stop)."""
     last = next(paragraph.iterchildren(reversed=True), None)
-    return (
-        last is not None
-        and last.tag == "a"
-        and _leads_off(last)  # (not a note's "#fn1", nor an empty bookmark)
-        and not (last.tail or "").strip(" …»›→\n\t\xa0")
-    )
+    return last is not None and _ends_with(last)
+
+
+def _ends_with(link: HtmlElement) -> bool:
+    """Whether `link` (an element) is a link to another page with nothing after it
+    in its line but an arrow: not a note's "#fn1", nor an empty bookmark."""
+    return link.tag == "a" and _leads_off(link) and not (link.tail or "").strip(" …»›→\n\t\xa0")
 
 
 def _led_by_headline(paragraph: HtmlElement, site: str | None) -> bool:
@@ -656,9 +659,7 @@ def _text_lines(element: HtmlElement, site: str | None) -> list[int]:
                 linked.extend(_shallow_text(a) for a in child.iterchildren("a"))
             text.append(inner)
             blank = blank and not inner.strip()
-            ends = (
-                tag == "a" and _leads_off(child) and not (child.tail or "").strip(" …»›→\n\t\xa0")
-            )
+            ends = _ends_with(child)
         else:  # a <br>, or a block: the line ends
             if not (led or ends):
                 lines.append(word_count(" ".join(text)) - word_count(" ".join(linked)))

@@ -20,6 +20,7 @@ __all__ = [
     "parse_url_list",
     "requested_url",
     "resolve_http_url",
+    "same_site",
     "site_of",
     "without_password",
     "without_tracking",
@@ -210,6 +211,12 @@ def site_of(url: str) -> str:
     if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme):
         site = f"{site}:{parts.port}"
     return site
+
+
+def same_site(site: str, other: str) -> bool:
+    """True if two sites (as `site_of` names them) are one: equal, or one a
+    sub-domain of the other (edition.courier.test and courier.test)."""
+    return site == other or site.endswith("." + other) or other.endswith("." + site)
 
 
 def without_password(url: str) -> str:
