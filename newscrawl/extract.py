@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from copy import copy
 from dataclasses import dataclass, field
 from typing import Any, overload
 from unicodedata import normalize
@@ -17,10 +18,14 @@ from unicodedata import normalize
 import lxml.html
 import regex
 import trafilatura
+import trafilatura.core
 import trafilatura.utils
 from lxml import etree
 from lxml.html import HtmlElement
-from trafilatura.settings import Document, use_config
+from trafilatura.external import compare_extraction
+from trafilatura.main_extractor import extract_content
+from trafilatura.settings import Document, Extractor, use_config
+from trafilatura.xml import xmltotxt
 
 from newscrawl.cleaning.normalize import word_count, words
 from newscrawl.cleaning.structure import (
@@ -430,19 +435,125 @@ FULL_MODE_BELOW_WORDS = 200
 FULL_MODE_MAX_PARAGRAPHS = 3
 
 
+class _FastFirst(Extractor):
+    """trafilatura's options for a run in fast mode that turns to full mode at
+    once where fast mode's result is known to look incomplete (see
+    _extract_then_compare)."""
+
+    __slots__ = ()
+
+
+def _looks_incomplete(body: etree._Element, text: str) -> bool:
+    """Whether trafilatura's result (`body`, its `text`) may lack text its
+    fallback extractors would find: it is short or comes in few paragraphs."""
+    if len(text.split()) < FULL_MODE_BELOW_WORDS:
+        return True
+    return sum(1 for _ in body.iter("p")) <= FULL_MODE_MAX_PARAGRAPHS
+
+
+def _may_be_rescued(text: str, tree: HtmlElement, options: Extractor) -> bool:
+    """Whether trafilatura's rescues after its stages 1-2 may change their result
+    `text` of the page `tree`: its baseline where the text is under its minimum
+    size, its recall retry where the text is short and covers under a fifth of
+    the page's (trafilatura.core.ESCALATION_*)."""
+    global _read_page_text
+    if len(text) < options.min_extracted_size:
+        return True
+    if len(text) >= trafilatura.core.ESCALATION_MAX_LENGTH:
+        return False
+    _read_page_text = (tree, _html2txt(tree))
+    return len(text) < trafilatura.core.ESCALATION_PAGE_SHARE * len(_read_page_text[1])
+
+
+# The page text _may_be_rescued read for a run, given again to trafilatura's
+# own check in the run (_page_text) rather than read twice.
+_read_page_text: tuple[HtmlElement, str] | None = None
+
+
+def _page_text(content: Any, clean: bool = True) -> str:
+    """trafilatura's html2txt of `content`: the text _may_be_rescued read, where
+    it read this page's."""
+    if clean and _read_page_text is not None and content is _read_page_text[0]:
+        return _read_page_text[1]
+    return _html2txt(content, clean)
+
+
+def _extract_then_compare(
+    cleaned_tree: HtmlElement, backup: HtmlElement, tree: HtmlElement, options: Extractor
+) -> tuple[etree._Element, str]:
+    """trafilatura's stages 1-2 (its own extractor, then the comparison with its
+    fallbacks) for a _FastFirst run. Stage 1 runs in fast mode. Where its result
+    looks incomplete and no rescue of trafilatura's can change it, fast mode's
+    whole result would look incomplete and be run again in full mode: so stage
+    2 runs here, and the rest of the run follows in full mode, as a run in full
+    mode would. Other runs, and recall retries, go through trafilatura's own."""
+    if type(options) is not _FastFirst or options.focus == "recall":
+        return _stages_1_2(cleaned_tree, backup, tree, options)
+    options.fast = True
+    body, text = extract_content(cleaned_tree, options)
+    # The words of its text as the run gives it, where that decides: the test
+    # the run's result gets in _trafilatura_text.
+    if not _looks_incomplete(body, text) or not _looks_incomplete(
+        body, xmltotxt(body, options.formatting)
+    ):
+        return body, text
+    if len(body) == 0 or _may_be_rescued(text, tree, options):
+        return body, text
+    # Fast mode differs from full in stage 1 only where the text is under its
+    # minimum size (its wild-text recovery keeps teaser blocks): not this one.
+    options.fast = False
+    return compare_extraction(backup, copy(tree), body, text, options)
+
+
+def _install_fast_first() -> bool:
+    """Put _extract_then_compare where trafilatura's sequence calls its stages
+    1-2, and _page_text where it reads a page's text, keeping trafilatura's own
+    for other runs (once: a module imported again finds them kept). Returns
+    False, changing nothing, where trafilatura has no such steps."""
+    global _stages_1_2, _html2txt
+    core: Any = trafilatura.core  # its steps are not typed as replaceable
+    kept = getattr(core, "_newscrawl_kept", None)
+    if kept is None:
+        names = (
+            "_extract_and_compare",
+            "compare_extraction",
+            "html2txt",
+            "ESCALATION_MAX_LENGTH",
+            "ESCALATION_PAGE_SHARE",
+        )
+        if not all(hasattr(core, name) for name in names):
+            return False
+        kept = (core._extract_and_compare, core.html2txt)
+        core._newscrawl_kept = kept
+    _stages_1_2, _html2txt = kept
+    core._extract_and_compare = _extract_then_compare
+    core.html2txt = _page_text
+    return True
+
+
+_stages_1_2: Callable[..., tuple[etree._Element, str]]
+_html2txt: Callable[..., str] = trafilatura.html2txt
+_install_fast_first()
+
+
 def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
     """trafilatura's text of `tree` (which it copies, not prunes): fast mode, and
-    the full cascade where the fast result looks incomplete."""
-    fast = trafilatura.bare_extraction(tree, url=url, include_comments=False, fast=True)
-    if isinstance(fast, Document) and fast.text and fast.body is not None:
-        paragraphs = sum(1 for _ in fast.body.iter("p"))
-        if (
-            len(fast.text.split()) >= FULL_MODE_BELOW_WORDS
-            and paragraphs > FULL_MODE_MAX_PARAGRAPHS
-        ):
-            return fast.text
-    full = trafilatura.bare_extraction(tree, url=url, include_comments=False)
-    text = (full.text or "") if isinstance(full, Document) else ""
+    the full cascade where the fast result looks incomplete (at once, where
+    _extract_then_compare knows it will)."""
+    global _read_page_text
+    options = _FastFirst(output_format="python", fast=True, comments=False, url=url)
+    try:
+        found = trafilatura.bare_extraction(tree, url=url, options=options)
+    finally:
+        _read_page_text = None
+    if options.fast and (
+        not isinstance(found, Document)
+        or not found.text
+        or found.body is None
+        or _looks_incomplete(found.body, found.text)
+    ):
+        found = trafilatura.bare_extraction(tree, url=url, include_comments=False)
+    text = (found.text or "") if isinstance(found, Document) else ""
     if text and "\n" not in text.strip():
         return _paragraphs_of_one_line(tree, url, text)
     return text

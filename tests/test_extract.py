@@ -2,11 +2,19 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+import trafilatura.core
 import trafilatura.utils
 
 from newscrawl.article import TOO_SHORT, build_article, clean_article
 from newscrawl.cleaning import TextCleaner
-from newscrawl.extract import NO_HTML, NO_TEXT, _use_plain_html_elements, extract_article
+from newscrawl.extract import (
+    NO_HTML,
+    NO_TEXT,
+    _looks_incomplete,
+    _trafilatura_text,
+    _use_plain_html_elements,
+    extract_article,
+)
 
 from .conftest import SITE
 
@@ -485,3 +493,86 @@ def test_a_short_articles_sentence_that_trafilatura_passes_over_is_kept():
         lines = extraction.text.split("\n")
         assert middle in lines, extraction.text
         assert opening in lines and closing in lines
+
+
+def _sentences(topic: str, count: int) -> str:
+    return " ".join(
+        f"The {topic} committee met for the {n}th time on Tuesday and agreed the next steps."
+        for n in range(count)
+    )
+
+
+# A brief: two paragraphs, under trafilatura's fast-mode text the full cascade is
+# run for (FULL_MODE_BELOW_WORDS), and most of the page's text.
+BRIEF = f"""<html><head><title>Harbour wall repaired</title></head><body>
+<nav><a href="/">Home</a> <a href="/news/">News</a></nav>
+<article><h1>Harbour wall repaired</h1>
+<p>{_sentences("harbour", 4)}</p><p>{_sentences("works", 3)}</p></article>
+</body></html>"""
+
+# The same brief on a page of long link lists: its text is under a fifth of the
+# page's, where trafilatura's recall retry may take more.
+BRIEF_AMID_LINKS = BRIEF.replace(
+    "</article>",
+    "</article><div class='more'>"
+    + "".join(f"<p><a href='/s/{n}'>{_sentences('parish', 2)}</a></p>" for n in range(30))
+    + "</div>",
+)
+
+LONG_ARTICLE = f"""<html><head><title>Ferry fares</title></head><body><article>
+<h1>Ferry fares rise in spring</h1>
+{"".join(f"<p>{_sentences(f'ferry{n}', 4)}</p>" for n in range(8))}
+</article></body></html>"""
+
+
+def _fast_then_full(page: str) -> str:
+    """trafilatura's text as two runs give it: fast mode, and full mode where the
+    fast result looks incomplete (what _trafilatura_text must give)."""
+    tree = trafilatura.load_html(page)
+    fast = trafilatura.bare_extraction(tree, include_comments=False, fast=True)
+    if fast and fast.text and fast.body is not None and not _looks_incomplete(fast.body, fast.text):
+        return fast.text
+    full = trafilatura.bare_extraction(tree, include_comments=False)
+    return full.text if full else ""
+
+
+def _runs_of_trafilatura(page: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, int]:
+    calls = []
+    sequence = trafilatura.core.trafilatura_sequence
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return sequence(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(trafilatura.core, "trafilatura_sequence", counted)
+        text = _trafilatura_text(trafilatura.load_html(page), "http://127.0.0.1:8000/a.html")
+    return text, len(calls)
+
+
+def test_a_short_text_no_rescue_can_change_is_extracted_once_in_full_mode(monkeypatch):
+    # Fast mode's text of the brief looks incomplete, and none of trafilatura's
+    # rescues can lengthen it: the run turns to full mode at once instead of
+    # running again (a fifth of the dev pages; ~20 ms a page each).
+    text, runs = _runs_of_trafilatura(BRIEF, monkeypatch)
+    assert runs == 1
+    assert text == _fast_then_full(BRIEF)
+    assert "9th time" not in text and "3th time" in text
+
+
+@pytest.mark.parametrize(
+    ("page", "runs"), [(LONG_ARTICLE, 1), (BRIEF_AMID_LINKS, 2)], ids=["long", "rescuable"]
+)
+def test_one_run_gives_fast_mode_text_and_full_mode_where_it_looks_incomplete(
+    page, runs, monkeypatch
+):
+    text, counted = _runs_of_trafilatura(page, monkeypatch)
+    assert counted == runs
+    assert text == _fast_then_full(page)
+
+
+def test_every_site_page_gets_the_text_of_fast_then_full_mode(seed_dir: Path):
+    pages = [(seed_dir / "seed-article.html").read_bytes().decode()]
+    pages += [path.read_text() for path in sorted(SITE.rglob("*.html"))]
+    for page in pages:
+        assert _trafilatura_text(trafilatura.load_html(page), None) == _fast_then_full(page)
