@@ -37,9 +37,11 @@ from newscrawl.workers import quiet_abandoned_worker, warm_up
 warm_up()
 # What a worker reads pages with (it imports no Scrapy: tests/test_architecture.py).
 importlib.import_module("newscrawl.pageworker")
-# htmldate's own dependency, imported lazily by it; loaded here, once, for all workers.
+# htmldate's own dependency, imported lazily by it; loaded here, once, for all
+# workers, with the locales it reads most pages' dates in.
 with contextlib.suppress(ImportError):
     importlib.import_module("dateparser")
+    importlib.import_module("newscrawl.metadata").warm_date_reading()
 # The language detector's model (68 MB unpacked): read once here, shared by every
 # worker, which detects the language of the articles it reads.
 importlib.import_module("newscrawl.language").language_model()
