@@ -73,8 +73,13 @@ def _stats(crawler: Crawler) -> StatsCollector:
 
 
 def _ms_since(started: float) -> int:
-    """CPU milliseconds of this process since `started` (a time.process_time())."""
-    return round((time.process_time() - started) * 1000)
+    """CPU milliseconds of this thread since `started` (a time.thread_time()).
+
+    The thread's, not the process's (time.process_time()): the other threads'
+    work in the meantime (the pool's, Twisted's, while SQLite holds no lock on
+    Python) is not this step's. With the process's, a 1,165-page crawl counted
+    0.29-0.34 ms a page to cleaning, with the thread's 0.08-0.14."""
+    return round((time.thread_time() - started) * 1000)
 
 
 def _no_article(
@@ -129,7 +134,7 @@ class CleaningPipeline:
         if not isinstance(item, ArticleItem):
             self._spool(item, None)
             return item
-        started = time.process_time()
+        started = time.thread_time()
         try:
             return self._clean(item)
         finally:
@@ -266,7 +271,7 @@ class StorePipeline:
         store = self.store
         if not isinstance(item, ArticleItem) or store is None or store.frontier is None:
             return item
-        started = time.process_time()
+        started = time.thread_time()
         try:
             return self._store(item, store.frontier)
         finally:
