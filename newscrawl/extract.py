@@ -19,10 +19,12 @@ import lxml.html
 import regex
 import trafilatura
 import trafilatura.core
+import trafilatura.main_extractor
 import trafilatura.utils
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.external import compare_extraction
+from trafilatura.htmlprocessing import convert_tags
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Document, Extractor, use_config
 from trafilatura.xml import xmltotxt
@@ -438,9 +440,11 @@ FULL_MODE_MAX_PARAGRAPHS = 3
 class _FastFirst(Extractor):
     """trafilatura's options for a run in fast mode that turns to full mode at
     once where fast mode's result is known to look incomplete (see
-    _extract_then_compare)."""
+    _extract_then_compare); `recovered`: whether its stage 1 recovered wild
+    text (_recover_wild_text)."""
 
-    __slots__ = ()
+    __slots__ = ("recovered",)
+    recovered: bool
 
 
 def _looks_incomplete(body: etree._Element, text: str) -> bool:
@@ -489,7 +493,7 @@ def _extract_then_compare(
     mode would. Other runs, and recall retries, go through trafilatura's own."""
     if type(options) is not _FastFirst or options.focus == "recall":
         return _stages_1_2(cleaned_tree, backup, tree, options)
-    options.fast = True
+    options.fast, options.recovered = True, False
     body, text = extract_content(cleaned_tree, options)
     # The words of its text as the run gives it, where that decides: the test
     # the run's result gets in _trafilatura_text.
@@ -499,40 +503,55 @@ def _extract_then_compare(
         return body, text
     if len(body) == 0 or _may_be_rescued(text, tree, options):
         return body, text
-    # Fast mode differs from full in stage 1 only where the text is under its
-    # minimum size (its wild-text recovery keeps teaser blocks): not this one.
     options.fast = False
+    if options.recovered:
+        # Fast mode's stage 1 differs from full mode's only in its recovery of
+        # wild text (it keeps teaser blocks): stage 1 again, in full mode.
+        converted = convert_tags(copy(backup), options, options.url)
+        return _stages_1_2(converted, backup, tree, options)
     return compare_extraction(backup, copy(tree), body, text, options)
+
+
+def _recover_wild_text(
+    tree: HtmlElement, body: etree._Element, options: Extractor, *args: Any, **kwargs: Any
+) -> etree._Element:
+    """trafilatura's recovery of wild text, noted in a _FastFirst run's options."""
+    if type(options) is _FastFirst:
+        options.recovered = True
+    return _recover(tree, body, options, *args, **kwargs)
 
 
 def _install_fast_first() -> bool:
     """Put _extract_then_compare where trafilatura's sequence calls its stages
-    1-2, and _page_text where it reads a page's text, keeping trafilatura's own
-    for other runs (once: a module imported again finds them kept). Returns
+    1-2, _page_text where it reads a page's text and _recover_wild_text where
+    it recovers wild text, keeping trafilatura's own for other runs (once: a module imported again finds them kept). Returns
     False, changing nothing, where trafilatura has no such steps."""
-    global _stages_1_2, _html2txt
-    core: Any = trafilatura.core  # its steps are not typed as replaceable
+    global _stages_1_2, _html2txt, _recover
+    # Not typed as replaceable steps: Any.
+    core: Any = trafilatura.core
+    main: Any = trafilatura.main_extractor
     kept = getattr(core, "_newscrawl_kept", None)
     if kept is None:
         names = (
             "_extract_and_compare",
-            "compare_extraction",
             "html2txt",
             "ESCALATION_MAX_LENGTH",
             "ESCALATION_PAGE_SHARE",
         )
-        if not all(hasattr(core, name) for name in names):
+        if not all(hasattr(core, name) for name in names) or not hasattr(main, "recover_wild_text"):
             return False
-        kept = (core._extract_and_compare, core.html2txt)
+        kept = (core._extract_and_compare, core.html2txt, main.recover_wild_text)
         core._newscrawl_kept = kept
-    _stages_1_2, _html2txt = kept
+    _stages_1_2, _html2txt, _recover = kept
     core._extract_and_compare = _extract_then_compare
     core.html2txt = _page_text
+    main.recover_wild_text = _recover_wild_text
     return True
 
 
 _stages_1_2: Callable[..., tuple[etree._Element, str]]
 _html2txt: Callable[..., str] = trafilatura.html2txt
+_recover: Callable[..., etree._Element]
 _install_fast_first()
 
 

@@ -519,6 +519,11 @@ BRIEF_AMID_LINKS = BRIEF.replace(
     + "</div>",
 )
 
+# A brief in no container trafilatura looks for: its stage 1 recovers the "wild"
+# paragraphs, which fast mode does otherwise than full mode (it keeps teasers).
+WILD_BRIEF = f"""<html><body><div class="x"><p>{_sentences("harbour", 3)}</p></div>
+<div class="y"><p>{_sentences("works", 2)}</p></div></body></html>"""
+
 LONG_ARTICLE = f"""<html><head><title>Ferry fares</title></head><body><article>
 <h1>Ferry fares rise in spring</h1>
 {"".join(f"<p>{_sentences(f'ferry{n}', 4)}</p>" for n in range(8))}
@@ -561,7 +566,9 @@ def test_a_short_text_no_rescue_can_change_is_extracted_once_in_full_mode(monkey
 
 
 @pytest.mark.parametrize(
-    ("page", "runs"), [(LONG_ARTICLE, 1), (BRIEF_AMID_LINKS, 2)], ids=["long", "rescuable"]
+    ("page", "runs"),
+    [(LONG_ARTICLE, 1), (BRIEF_AMID_LINKS, 2), (WILD_BRIEF, 1)],
+    ids=["long", "rescuable", "wild"],
 )
 def test_one_run_gives_fast_mode_text_and_full_mode_where_it_looks_incomplete(
     page, runs, monkeypatch
