@@ -92,6 +92,7 @@ ERROR_PAGE_MAX_WORDS = 200
 # What a site may put before it: "Oops!", "Sorry,", "Hoppla!", "Lo sentimos,".
 _INTERJECTION = (
     r"(?:(?:oops|oups|ups|upps|whoops|hoppla|sorry|hmm+|uh\W*oh|oh\W*no|we're\s+sorry"
+    r"|lost|whoa|yikes|ouch|aw\W*snap|d'oh"
     r"|apologies|désolé|spiacenti|lo\s+sentimos|entschuldigung|leider)\W+)*"
 )
 _NOT_FOUND = re.compile(

@@ -405,6 +405,8 @@ def test_articles_at_short_addresses_without_metadata_are_stored(tmp_path):
         ("The Quay Courier", "Story not found"),
         ("The Quay Courier", "Hoppla! Diese Seite konnte nicht gefunden werden."),
         ("The Quay Courier", "Ups! No encontramos la página"),
+        ("The Quay Courier", "Lost? This page doesn't exist."),
+        ("Yikes! That page can't be found", None),
         ("Sidan hittades inte", None),
         ("Halaman tidak ditemukan", None),
     ],
@@ -432,6 +434,7 @@ def test_a_page_saying_the_page_asked_for_is_not_there_is_told(title, heading):
         ("The story has been removed", None),
         ("Your story is missing", None),
         ("We could not find the page in the archives", None),
+        ("Lost at sea: this story has been told before", None),
         # A headline's kicker before a colon is no title part of its own.
         ("Not found: the lost children of the border | The Quay Courier", None),
         ("Error 404: a play in two acts", None),
