@@ -1057,15 +1057,16 @@ def _lanes_naming_the_lighthouse(root: Path, lanes_first: bool) -> tuple[str, st
     return LANES, LIGHTHOUSE
 
 
-@pytest.mark.parametrize(("status", "exit_code"), [(503, 1), (404, 0)])
+@pytest.mark.parametrize(("status", "exit_code"), [(503, 1), (429, 1), (404, 0), (403, 0)])
 def test_a_sitemap_that_fails_for_the_moment_is_a_loss_and_one_that_is_gone_is_not(
     tmp_path: Path, status: int, exit_code: int
 ):
     """A sitemap answering 503 to every try, beside an article fetched whole: what
     it lists was not asked for, yet the run said "sitemap or feed not fetched" and
     exited 0, as if nothing was lost. It is now counted for its site and the run
-    exits 1. A sitemap that is gone (404) is the site's standing answer: a warning
-    each run, exit 0."""
+    exits 1. A sitemap that is gone (404), or that the site refuses us (403), is
+    the site's standing answer: a warning each run, exit 0 (a 403 sitemap beside
+    a site's articles exited 1 every run, "a timeout, a server error")."""
 
     class Handler(QuietHandler):
         def do_GET(self) -> None:

@@ -93,11 +93,12 @@ _DECOMPRESSED_PAST_MAXSIZE = "exceeded DOWNLOAD_MAXSIZE"
 
 
 # Why a sitemap or feed may not be fetched and the run still be whole: it is gone,
-# or the site's robots.txt, the address guard or a redirect rule refuses it (said
-# each run, the same each run), or its site as a whole failed (said as such).
+# or the site (401, 403: "refuses the crawler", said once a run), its robots.txt,
+# the address guard or a redirect rule refuses it (said each run, the same each
+# run), or its site as a whole failed (said as such). A 429 is of the moment.
 _STANDING_REFUSALS = frozenset({
-    "http_404", "http_410", "robots_txt", "address_refused", "redirect_refused",
-    "circuit_open", "unreachable",
+    "http_404", "http_410", "http_401", "http_403", "robots_txt", "address_refused",
+    "redirect_refused", "circuit_open", "unreachable",
 })  # fmt: skip
 
 
