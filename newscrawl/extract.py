@@ -1,13 +1,16 @@
 """Extraction: HTML in, plain data out. trafilatura does the work.
 
-A pure function of its inputs returning only str/list/None values (no lxml
-objects), so it can run in another process.
+A function of its inputs returning only str/list/None values (no lxml
+objects), so it can run in another process. The one state it keeps is
+per thread and per run: the page text trafilatura's run has read
+(_page_text), so that it is not read twice.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from copy import copy
@@ -460,25 +463,28 @@ def _may_be_rescued(text: str, tree: HtmlElement, options: Extractor) -> bool:
     `text` of the page `tree`: its baseline where the text is under its minimum
     size, its recall retry where the text is short and covers under a fifth of
     the page's (trafilatura.core.ESCALATION_*)."""
-    global _read_page_text
     if len(text) < options.min_extracted_size:
         return True
     if len(text) >= trafilatura.core.ESCALATION_MAX_LENGTH:
         return False
-    _read_page_text = (tree, _html2txt(tree))
-    return len(text) < trafilatura.core.ESCALATION_PAGE_SHARE * len(_read_page_text[1])
+    page_text = _html2txt(tree)
+    _this_run.page_text = (tree, page_text)
+    return len(text) < trafilatura.core.ESCALATION_PAGE_SHARE * len(page_text)
 
 
 # The page text _may_be_rescued read for a run, given again to trafilatura's
-# own check in the run (_page_text) rather than read twice.
-_read_page_text: tuple[HtmlElement, str] | None = None
+# own check in the same run (_page_text) rather than read twice. Per thread:
+# trafilatura's sequence reads it through a module-level name, so a run in
+# another thread must not see this one's page.
+_this_run = threading.local()
 
 
 def _page_text(content: Any, clean: bool = True) -> str:
     """trafilatura's html2txt of `content`: the text _may_be_rescued read, where
-    it read this page's."""
-    if clean and _read_page_text is not None and content is _read_page_text[0]:
-        return _read_page_text[1]
+    it read this page's in this thread's run."""
+    read: tuple[HtmlElement, str] | None = getattr(_this_run, "page_text", None)
+    if clean and read is not None and content is read[0]:
+        return read[1]
     return _html2txt(content, clean)
 
 
@@ -521,15 +527,30 @@ def _recover_wild_text(
     return _recover(tree, body, options, *args, **kwargs)
 
 
+# The trafilatura releases whose sequence _extract_then_compare was checked
+# against (the same text on all 1,165 dev pages as two runs): its steps, what
+# fast mode skips, and that a run with comments=False and the default balanced
+# focus takes no other path. Another release keeps the two runs.
+FAST_FIRST_RELEASES = ("2.3.",)
+
+
+def fast_first_checked(version: str) -> bool:
+    """Whether trafilatura `version` is one _extract_then_compare was checked on."""
+    return version.startswith(FAST_FIRST_RELEASES)
+
+
 def _install_fast_first() -> bool:
     """Put _extract_then_compare where trafilatura's sequence calls its stages
     1-2, _page_text where it reads a page's text and _recover_wild_text where
-    it recovers wild text, keeping trafilatura's own for other runs (once: a module imported again finds them kept). Returns
-    False, changing nothing, where trafilatura has no such steps."""
+    it recovers wild text, keeping trafilatura's own for other runs (once: a
+    module imported again finds them kept). Returns False, changing nothing,
+    where trafilatura is a release not checked or has no such steps."""
     global _stages_1_2, _html2txt, _recover
     # Not typed as replaceable steps: Any.
     core: Any = trafilatura.core
     main: Any = trafilatura.main_extractor
+    if not fast_first_checked(getattr(trafilatura, "__version__", "")):
+        return False
     kept = getattr(core, "_newscrawl_kept", None)
     if kept is None:
         names = (
@@ -559,18 +580,22 @@ def _trafilatura_text(tree: HtmlElement, url: str | None) -> str:
     """trafilatura's text of `tree` (which it copies, not prunes): fast mode, and
     the full cascade where the fast result looks incomplete (at once, where
     _extract_then_compare knows it will)."""
-    global _read_page_text
     options = _FastFirst(output_format="python", fast=True, comments=False, url=url)
     try:
         found = trafilatura.bare_extraction(tree, url=url, options=options)
     finally:
-        _read_page_text = None
-    if options.fast and (
-        not isinstance(found, Document)
-        or not found.text
-        or found.body is None
-        or _looks_incomplete(found.body, found.text)
-    ):
+        _this_run.page_text = None
+    if options.fast:
+        if (
+            isinstance(found, Document)
+            and found.text
+            and found.body is not None
+            and not _looks_incomplete(found.body, found.text)
+        ):
+            # Complete in fast mode: as it is. The one-line pass below is for
+            # trafilatura's baseline, which gives one paragraph, never more
+            # than FULL_MODE_MAX_PARAGRAPHS.
+            return str(found.text)
         found = trafilatura.bare_extraction(tree, url=url, include_comments=False)
     text = (found.text or "") if isinstance(found, Document) else ""
     if text and "\n" not in text.strip():

@@ -529,6 +529,15 @@ LONG_ARTICLE = f"""<html><head><title>Ferry fares</title></head><body><article>
 {"".join(f"<p>{_sentences(f'ferry{n}', 4)}</p>" for n in range(8))}
 </article></body></html>"""
 
+# A long article whose paragraphs stand in one table cell: trafilatura gives its
+# complete text on one line, which is its result as it is (the one-line pass is
+# for its baseline's one paragraph, and cost this page a second run).
+ONE_CELL_ARTICLE = (
+    LONG_ARTICLE.replace("<article>", "<article><table><tr><td>")
+    .replace("</article>", "</td></tr></table></article>")
+    .replace("<h1>Ferry fares rise in spring</h1>", "")
+)
+
 
 def _fast_then_full(page: str) -> str:
     """trafilatura's text as two runs give it: fast mode, and full mode where the
@@ -567,8 +576,8 @@ def test_a_short_text_no_rescue_can_change_is_extracted_once_in_full_mode(monkey
 
 @pytest.mark.parametrize(
     ("page", "runs"),
-    [(LONG_ARTICLE, 1), (BRIEF_AMID_LINKS, 2), (WILD_BRIEF, 1)],
-    ids=["long", "rescuable", "wild"],
+    [(LONG_ARTICLE, 1), (BRIEF_AMID_LINKS, 2), (WILD_BRIEF, 1), (ONE_CELL_ARTICLE, 1)],
+    ids=["long", "rescuable", "wild", "one-line"],
 )
 def test_one_run_gives_fast_mode_text_and_full_mode_where_it_looks_incomplete(
     page, runs, monkeypatch
@@ -583,3 +592,61 @@ def test_every_site_page_gets_the_text_of_fast_then_full_mode(seed_dir: Path):
     pages += [path.read_text() for path in sorted(SITE.rglob("*.html"))]
     for page in pages:
         assert _trafilatura_text(trafilatura.load_html(page), None) == _fast_then_full(page)
+
+
+def test_a_one_line_result_is_tested_only_where_complete_as_one_line():
+    """The one-line page of the test above does come out complete on one line."""
+    text = _fast_then_full(ONE_CELL_ARTICLE)
+    assert "\n" not in text.strip() and len(text.split()) >= 200
+
+
+@pytest.mark.parametrize(
+    ("version", "checked"),
+    [
+        ("2.3.1", True),
+        ("2.3.0", True),
+        ("2.4.0", False),
+        ("2.2.0", False),
+        ("3.0", False),
+        ("", False),
+    ],
+)
+def test_fast_first_runs_only_on_the_trafilatura_releases_it_was_checked_on(version, checked):
+    from newscrawl.extract import fast_first_checked
+
+    assert fast_first_checked(version) is checked
+
+
+def test_the_page_text_a_run_read_is_its_threads_alone(monkeypatch):
+    """The page text a run read for its rescue check is given again to that run,
+    whatever a run in another thread does meanwhile (it read through a module
+    global, which the other run's end cleared, or replaced with its own page)."""
+    import threading
+
+    from newscrawl import extract
+
+    reads = []
+    real = extract._html2txt
+    monkeypatch.setattr(extract, "_html2txt", lambda *a, **k: reads.append(1) or real(*a, **k))
+    tree = trafilatura.load_html(BRIEF_AMID_LINKS)
+    options = extract._FastFirst(output_format="python", fast=True, comments=False)
+    options.min_extracted_size = 1  # past the size floor: the page's text is read
+    assert extract._may_be_rescued("A short text.", tree, options)
+    assert len(reads) == 1
+    other = threading.Thread(target=_trafilatura_text, args=(trafilatura.load_html(BRIEF), None))
+    other.start()
+    other.join()
+    reads.clear()
+    assert extract._page_text(tree) == real(tree)
+    assert reads == []  # given again, not read again
+
+
+def test_an_unchecked_trafilatura_release_is_left_alone(monkeypatch):
+    from newscrawl import extract
+
+    installed = trafilatura.core._extract_and_compare
+    monkeypatch.setattr(trafilatura, "__version__", "2.4.0")
+    assert extract._install_fast_first() is False
+    assert trafilatura.core._extract_and_compare is installed
+    monkeypatch.setattr(trafilatura, "__version__", "2.3.1")
+    assert extract._install_fast_first() is True
