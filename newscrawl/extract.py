@@ -530,13 +530,14 @@ def _recover_wild_text(
 # The trafilatura releases whose sequence _extract_then_compare was checked
 # against (the same text on all 1,165 dev pages as two runs): its steps, what
 # fast mode skips, and that a run with comments=False and the default balanced
-# focus takes no other path. Another release keeps the two runs.
-FAST_FIRST_RELEASES = ("2.3.",)
+# focus takes no other path. Any other release, a patch release included, keeps
+# the two runs until it is checked and added here.
+FAST_FIRST_RELEASES = frozenset({"2.3.1"})
 
 
 def fast_first_checked(version: str) -> bool:
     """Whether trafilatura `version` is one _extract_then_compare was checked on."""
-    return version.startswith(FAST_FIRST_RELEASES)
+    return version in FAST_FIRST_RELEASES
 
 
 def _install_fast_first() -> bool:
