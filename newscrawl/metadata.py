@@ -104,6 +104,10 @@ def _meta_json_input(tree: HtmlElement) -> HtmlElement:
     of its blocks with those cut to their first BROKEN_JSON_LD_CHARS (`tree`
     itself is not changed: the other readings of the page share it)."""
     scripts = [e for e in tagged(tree, "script") if e.get("type") in _META_JSON_TYPES]
+    if sum(len(element.text or "") for element in scripts) <= BROKEN_JSON_LD_CHARS:
+        # Nothing to cut, broken or not: judging each block would be a JSON
+        # reading as costly as trafilatura's own (0.4 ms a page on the dev pages).
+        return tree
     # The bound is the page's, not a block's: six broken blocks just under it
     # took 9 s. The broken blocks share it in page order; those past it are
     # read empty (trafilatura skips a block without text).

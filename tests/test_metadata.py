@@ -125,6 +125,21 @@ def test_broken_json_ld_blocks_share_one_page_wide_bound() -> None:
     assert authors[0] == "Ann Leeaaa"
 
 
+def test_json_ld_blocks_short_together_are_not_judged(monkeypatch) -> None:
+    # Blocks that hold no more than the bound together cannot be cut, broken or
+    # not: judging each as JSON was a second reading of every article's JSON-LD.
+    judged: list[str] = []
+    is_json = newscrawl.metadata._is_json
+    monkeypatch.setattr(newscrawl.metadata, "_is_json", lambda t: judged.append(t) or is_json(t))
+    broken = '<script type="application/ld+json">{"@type": "NewsArticle", "author": "%s"</script>'
+    page = _page(broken % "Ann Lee" * 3)
+    assert newscrawl.metadata._meta_json_input(page) is page
+    assert judged == []
+    # Past the bound together, each block is judged (and the broken ones cut).
+    newscrawl.metadata._meta_json_input(_page(broken % ("x" * (BROKEN_JSON_LD_CHARS // 2)) * 3))
+    assert len(judged) == 3
+
+
 def _long_story_block(author: str) -> str:
     """A JSON-LD block longer than BROKEN_JSON_LD_CHARS that trafilatura reads as JSON
     once it has minified and normalized it (its byline at the end)."""
