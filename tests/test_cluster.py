@@ -694,13 +694,15 @@ def test_a_writer_whose_run_lacks_workers_gives_it_up_and_records_it_incomplete(
         " right?); the run is recorded as incomplete"
     )
     shared = tmp_path / "half.sqlite"
-    store = writer(redis_server.url, "run-half", shared, "--wait", "2")
+    # The writer waits longer than a worker takes to start on a busy machine (at a
+    # load of 7, over 2 s: the writer gave the run up before its one worker began).
+    store = writer(redis_server.url, "run-half", shared, "--wait", "10")
     half = worker(redis_server.url, "", "run-half", "0/2", sites.urls, "--writer",
                   "-s", "NEWSCRAWL_CLUSTER_WAIT=2")  # fmt: skip
     assert finish(half)[0] == 1
     code, stderr, _ = finish(store, 120)
     assert code == 1, stderr
-    assert "1 of the run's 2 shards had no worker within 2 s" in stderr.strip().splitlines()[-1]
+    assert "1 of the run's 2 shards had no worker within 10 s" in stderr.strip().splitlines()[-1]
     own = {s.name for s in sites.sites if site_shard(s.name, 2) == 0}
     mine = sorted(url for s in sites.sites if s.name in own for url in s.articles)
     assert sorted(texts_of(shared)) == mine  # what the one worker crawled is stored
