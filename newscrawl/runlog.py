@@ -20,11 +20,15 @@ from scrapy.statscollectors import MemoryStatsCollector
 from newscrawl.cleaning.fragments import PatternTimeouts
 from newscrawl.stopwatch import stop_crawl
 from newscrawl.vocabulary import (
+    FETCHED,
+    HTTP_ERROR,
+    NETWORK_ERROR,
     PATTERN_TIMEOUTS,
     RUN_TOTALS,
     SITE_STATS,
     STORAGE_ERROR,
     STORE_ERROR,
+    TOO_LARGE,
     WRITE_ERRORS,
 )
 
@@ -35,6 +39,7 @@ __all__ = [
     "RunStats",
     "count_site",
     "count_write_error",
+    "failing",
     "patterns_timed_out",
     "run_totals",
     "site_counts",
@@ -182,3 +187,19 @@ def site_counts(stats: Mapping[str, Any]) -> dict[str, dict[str, int]]:
             site, _, counter = key[len(SITE_STATS) :].rpartition("/")
             counts[site][counter] = value
     return counts
+
+
+def failing(counts: Mapping[str, int]) -> str | None:
+    """Whether a site's run lost more pages than it fetched (and more than a few
+    dead links): "failing: N pages not fetched, M fetched", else None. The
+    crawl's exit code and `newscrawl stats` judge by this one rule: a site whose
+    every article answered 503 with a Retry-After of a day ended a crawl with
+    exit code 0 that `stats` then called failing (found by a hostile-site test)."""
+    fetched = counts.get(FETCHED, 0)
+    # Pages past DOWNLOAD_MAXSIZE were network errors here until they had their own
+    # counter (too_large): a site all of whose pages were past it was then no longer
+    # said to be failing, its row all zeros.
+    failed = counts.get(HTTP_ERROR, 0) + counts.get(NETWORK_ERROR, 0) + counts.get(TOO_LARGE, 0)
+    if failed > max(3, fetched):
+        return f"failing: {failed} pages not fetched, {fetched} fetched"
+    return None

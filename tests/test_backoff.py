@@ -14,7 +14,7 @@ import pytest
 from newscrawl.backoff import retry_after_seconds
 from newscrawl.demo.server import QuietHandler
 
-from .conftest import FAST, run
+from .conftest import FAST, run, serving
 from .discovery_site import article_page
 
 
@@ -96,3 +96,52 @@ def test_a_retry_after_longer_than_the_limit_gives_the_request_up(throttled, tmp
         len([p for p, _ in throttled.hits if p.startswith("/news/")]) == 1
     )  # asked once, not hammered
     assert f"no article from {url}: http_429" in result.stderr.decode()
+
+
+def test_a_site_whose_every_article_asks_for_a_day_off_fails_the_run(tmp_path: Path):
+    # Every article answered 503 with a Retry-After of a day: each was given up at
+    # once (past NEWSCRAWL_MAX_RETRY_AFTER), the circuit breaker never opened, and
+    # the crawl exited 0 without a word, though `newscrawl stats` then called the
+    # site failing (found by a hostile-site test). Both judge by one rule now.
+    articles = [f"/news/story-{n}.html" for n in range(6)]
+    answered = "/news/harbour-crane-returns-after-repairs.html"  # one page is fetched
+
+    class Resting(QuietHandler):
+        def do_GET(self) -> None:
+            if self.path == "/sitemap.xml":
+                locs = "".join(
+                    f"<url><loc>{base}{path}</loc></url>" for path in [answered, *articles]
+                )
+                body = (
+                    f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
+                )
+                self.send_page(body.encode(), "application/xml")
+            elif self.path in articles:
+                self.send_response(503)
+                self.send_header("Retry-After", "86400")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif self.path == answered:
+                page = article_page(
+                    "Harbour crane returns after repairs", "2026-11-20T10:00:00+00:00"
+                )
+                self.send_page(page.encode())
+            else:
+                self.send_error(404)
+
+    db = tmp_path / "news.sqlite"
+    with serving(Resting) as base:
+        result = run(
+            "newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db), *FAST
+        )
+        stats = run("newscrawl", "stats", "--db", str(db))
+    err = result.stderr.decode()
+    assert "pages not fetched: 6 (http_503 6)" in err, err
+    assert result.returncode == 1, err
+    assert "articles: 1 stored" in err, err
+    warning = err.strip().splitlines()[-1]
+    assert (
+        warning.startswith("newscrawl: warning: ") and "is failing: 6 pages not fetched" in warning
+    )
+    assert "Traceback" not in err
+    assert "failing: 6 pages not fetched" in stats.stdout.decode() + stats.stderr.decode()

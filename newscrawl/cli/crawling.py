@@ -299,7 +299,7 @@ def budget_line(totals: dict[str, int], cap: str) -> str | None:
 def losses(report: Any) -> list[str]:
     """Why a crawl that finished lost work, for a person: empty when nothing was."""
     from newscrawl import vocabulary as v
-    from newscrawl.runlog import site_counts
+    from newscrawl.runlog import failing, site_counts
     from newscrawl.storage import OTHER_SITE
     from newscrawl.workers import EXTRACTION_SKIPPED
 
@@ -312,6 +312,8 @@ def losses(report: Any) -> list[str]:
             found.append(f"{site} kept failing; its other pages were not asked for")
         elif counts.get(v.BLOCKED) and not fetched:
             found.append(f"{site} refused every request (401, 403 or 429)")
+        elif verdict := failing(counts):  # as `newscrawl stats` would say
+            found.append(f"{site} is {verdict}")
         if skipped := counts.get(EXTRACTION_SKIPPED):
             # As a site that kept failing: pages fetched and not read, read next run.
             found.append(

@@ -115,14 +115,9 @@ def needs_attention(counts: dict[str, int], earlier: list[dict[str, int]]) -> st
     failing, robots.txt forbidding everything, or nothing new for QUIET_RUNS runs
     when it used to have news. One dead link, or a quiet run, is not a reason."""
     from newscrawl import vocabulary as v
+    from newscrawl.runlog import failing
 
     fetched = counts.get(v.FETCHED, 0)
-    # Pages past DOWNLOAD_MAXSIZE were network errors here until they had their own
-    # counter (too_large): a site all of whose pages were past it was then no longer
-    # said to be failing, its row all zeros.
-    failed = (
-        counts.get(v.HTTP_ERROR, 0) + counts.get(v.NETWORK_ERROR, 0) + counts.get(v.TOO_LARGE, 0)
-    )
     if counts.get(v.BLOCKED) and not fetched:
         return f"blocked: {counts[v.BLOCKED]} answers 401/403/429 and no page"
     if counts.get(v.UNREACHABLE) and not fetched:
@@ -131,8 +126,8 @@ def needs_attention(counts: dict[str, int], earlier: list[dict[str, int]]) -> st
         return "kept failing: the crawl stopped asking it for pages"
     if counts.get(v.ROBOTS) and not fetched:
         return "robots.txt forbids the pages"
-    if failed > max(3, fetched):
-        return f"failing: {failed} pages not fetched, {fetched} fetched"
+    if verdict := failing(counts):
+        return verdict
     history = [counts, *earlier]
     quiet = history[:QUIET_RUNS]
     if len(quiet) == QUIET_RUNS and not any(r.get(v.STORED) for r in quiet):
