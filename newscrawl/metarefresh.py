@@ -19,6 +19,7 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.response import get_meta_refresh
+from w3lib.url import canonicalize_url
 
 from newscrawl.netguard import REDIRECT_REFUSED, redirect_refusal
 from newscrawl.sniff import looks_like_html
@@ -68,9 +69,11 @@ class HeadMetaRefresh(MetaRefreshMiddleware):
                 response.url, status=response.status, headers=response.headers,
                 body=response.body[:HEAD_BYTES], request=response.request,
             )  # fmt: skip
-        if self._check_target(request, head) == _without_fragment(response.url):
+        target = self._check_target(request, head)
+        if target is not None and _same_page(target, response.url):
             # A page that reloads itself (a live blog, every minute) is no redirect:
             # followed, the duplicate filter dropped it as a loop, and it was lost.
+            # However its URL is written: a letter escaped (%73 for s) is the page.
             return response
         result = super().process_response(request, head)
         return response if result is head else result
@@ -96,6 +99,11 @@ class HeadMetaRefresh(MetaRefreshMiddleware):
         if refusal is not None:
             raise refusal
         return _without_fragment(target)
+
+
+def _same_page(target: str, url: str) -> bool:
+    """Whether `target` is the page at `url`, as the duplicate filter judges."""
+    return canonicalize_url(target) == canonicalize_url(url)
 
 
 def _without_fragment(url: str) -> str:

@@ -801,6 +801,79 @@ def test_articles_redirected_to_another_site_are_counted_and_said(site_url: str,
     assert counted == [(4,)]
 
 
+def test_a_redirect_to_a_page_asked_for_already_settles_the_url_listed(tmp_path: Path):
+    """A redirect to a page the crawl had asked for already was dropped by the
+    duplicate filter: the URL listed stayed pending for ever, uncounted, and
+    the run said nothing (found by a hostile-site test). Three old URLs that
+    redirect to one article are each settled by it; two that redirect to a
+    listed page that is gone are each failed as it is; a redirect to the page
+    itself with a fragment or an escaped letter is a loop."""
+    from urllib.parse import urlsplit
+
+    from .conftest import serving
+    from .discovery_site import article_page
+
+    old = [f"/old/{n}.html" for n in range(3)]  # -> /news/new-home.html
+    gone = ["/moved/1.html", "/moved/2.html"]  # -> /news/gone.html, listed, 404
+    loops = ["/self/fragment.html", "/self/escaped.html"]
+    fine = [f"/news/story-{n}.html" for n in range(4)]
+    # A meta refresh to a listed sibling; one to the page itself, a letter escaped.
+    refreshed = ["/refresh/sibling.html", "/refresh/self.html"]
+    asked: list[str] = []
+
+    class Redirecting(OddSiteHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            if self.path == "/sitemap.xml":
+                port = self.server.server_address[1]
+                listed = [*fine, *old, "/news/gone.html", *gone, *loops, *refreshed]
+                locs = "".join(f"<url><loc>http://127.0.0.1:{port}{p}</loc></url>" for p in listed)
+                body = (
+                    f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{locs}</urlset>"
+                )
+                self.send_page(body.encode(), "application/xml")
+            elif self.path in old:
+                self.send_empty(301, "/news/new-home.html")
+            elif self.path in gone:
+                self.send_empty(301, "/news/gone.html")
+            elif self.path == "/self/fragment.html":
+                self.send_empty(301, "/self/fragment.html#comments")
+            elif self.path == "/self/escaped.html":
+                self.send_empty(301, "/%73elf/escaped.html")
+            elif self.path in refreshed:
+                target = "/news/story-0.html" if "sibling" in self.path else "/%72efresh/self.html"
+                refresh = f"<meta http-equiv='refresh' content='0; url={target}'>"
+                page = article_page("Harbour story refreshed in its own page", None)
+                self.send_page(page.replace("<title>", f"{refresh}<title>").encode())
+            elif self.path in fine or self.path == "/news/new-home.html":
+                title = f"Harbour story {self.path.rsplit('/', 1)[1].split('.')[0]} told again"
+                self.send_page(article_page(title, "2026-11-20T10:00:00+00:00").encode())
+            else:
+                self.send_empty(404)
+
+    db = tmp_path / "news.db"
+    with serving(Redirecting) as base:
+        result = run("newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml", "--db", str(db),
+                     *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 0 and "Traceback" not in err, err
+    with sqlite3.connect(db) as connection:
+        states = {
+            urlsplit(url).path: (state, last_error)
+            for url, state, last_error in connection.execute(
+                "SELECT url, state, last_error FROM urls"
+            )
+        }
+        stored = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert stored == len(fine) + 2, err  # and the page that refreshes to itself
+    assert all(states[p] == ("done", None) for p in [*old, *refreshed]), states
+    assert all(states[p] == ("failed", "http_404") for p in gone), states
+    assert all(states[p] == ("failed", "redirect_limit") for p in loops), states
+    assert not [url for url, (state, _) in states.items() if state == "pending"], states
+    assert "redirect_limit 2" in err and "http_404 3" in err, err
+    assert asked.count("/self/fragment.html") == 1  # a loop is not asked for again
+
+
 def test_a_redirect_loop_is_counted_as_one(site_url: str):
     """A page redirecting to itself through a chain without end was given up after
     Scrapy's 20 redirects and counted "ignored", which says nothing (found by a

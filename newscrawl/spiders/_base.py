@@ -306,6 +306,14 @@ class BaseNewsSpider(scrapy.Spider):
             self.redirected_away(request)
             self.request_gone(request)
             raise IgnoreRequest(f"{OFFSITE_REDIRECT}: {request.url}")
+        if self._redirect_loop(request):
+            # Before the duplicate filter, which would drop it unsaid, and whatever
+            # its dont_filter (a start URL's chain went round twenty times).
+            self._redirect_failed(request, REDIRECT_LIMIT, _site_counter(REDIRECT_LIMIT))
+            logger.info("not fetched: %s: %s (a redirect loop)",
+                        without_password(requested_url(request)), REDIRECT_LIMIT)  # fmt: skip
+            self.request_gone(request)
+            raise IgnoreRequest(f"{REDIRECT_LIMIT}: {request.url}")
         site = request.meta.pop(BUDGET_SITE, None)
         request.meta.pop(BUDGET_QUEUED, None)
         if site is None:
@@ -320,17 +328,37 @@ class BaseNewsSpider(scrapy.Spider):
 
     def _dropped(self, request: scrapy.Request, spider: Any = None) -> None:
         """request_dropped: the duplicate filter dropped it; it costs nothing, but
-        for a redirect back to a page of its own chain (a loop, A -> B -> A),
-        which leaves no page: counted as a chain without end is (found by a
-        review: the page was dropped unsaid, its URL pending for ever)."""
+        for a redirect to a page the crawl asked for already (another listed
+        URL's target, a listed page, another site's home page): that page is the
+        one asked for, so it is asked for once more, past the filter, and its
+        answer (an article stored, a 404, a hub, another site's page) is that of
+        the URL asked for. Dropped, the URL was lost unsaid, pending for ever
+        (found by a hostile-site test: three old URLs redirected to one article,
+        two were never settled; a site whose start page redirected to another
+        site's home yielded nothing and no warning). A loop never gets here
+        (_redirect_loop)."""
         site = request.meta.pop(BUDGET_QUEUED, None)
         if site is not None:
             self.budget.unqueued(site)
         self.request_gone(request)
-        if request.url in (request.meta.get("redirect_urls") or ()):
-            self._redirect_failed(request, REDIRECT_LIMIT, _site_counter(REDIRECT_LIMIT))
-            logger.info("not fetched: %s: %s (a redirect loop)",
-                        without_password(requested_url(request)), REDIRECT_LIMIT)  # fmt: skip
+        if request.meta.get("redirect_urls") and self.crawler.engine is not None:
+            logger.debug("%s redirects to %s, asked for already this run: asked again",
+                         without_password(requested_url(request)),
+                         without_password(request.url))  # fmt: skip
+            self.crawler.engine.crawl(request.replace(dont_filter=True))
+
+    def _redirect_loop(self, request: scrapy.Request) -> bool:
+        """Whether `request` follows a redirect back to a page of its own chain (A ->
+        B -> A), the same page however it is written: with a fragment (A ->
+        A#comments), a letter escaped (%73 for s). It leaves no page: counted as
+        a chain without end is (found by a review: dropped by the duplicate
+        filter, the URL stayed pending for ever)."""
+        chain = request.meta.get("redirect_urls")
+        if not chain:
+            return False
+        fingerprint = self.crawler.request_fingerprinter.fingerprint
+        here = fingerprint(request)
+        return any(fingerprint(request.replace(url=url)) == here for url in chain)
 
     def _redirect_away(self, request: scrapy.Request) -> bool:
         """Whether `request` follows a redirect to another site's page, or to no
