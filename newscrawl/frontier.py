@@ -260,8 +260,13 @@ class Frontier:
         return {state: int(count) for state, count in rows}
 
     def forget_site(self, site: str) -> int:
-        """Forget which URLs of `site` were fetched; its stored articles stay."""
-        cursor = self.db.execute("DELETE FROM urls WHERE site = ?", (site,))
+        """Forget which URLs of `site` were fetched; its stored articles stay. A
+        store that cannot be written is a StorageError: one line, not a traceback
+        (found by helper-110 on a read-only file)."""
+        try:
+            cursor = self.db.execute("DELETE FROM urls WHERE site = ?", (site,))
+        except database_errors() as exc:
+            raise StorageError(f"cannot write to {self.store.path}: {exc}") from None
         self.store.commit()
         return int(cursor.rowcount)
 

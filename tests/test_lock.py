@@ -348,3 +348,19 @@ def test_a_symbolic_link_planted_as_the_lock_file_is_refused_its_target_kept(
     assert result.returncode == 2 and "Traceback" not in err, err
     assert "news.db.lock: it is a symbolic link" in err
     assert victim.read_text() == "the only copy of something\n"
+
+
+def test_forgetting_a_site_in_a_store_that_cannot_be_written_is_a_storage_error(tmp_path: Path):
+    # `state --reset` on a read-only file printed sqlite3's traceback, exit 1
+    # (found by helper-110); StorageError is the one line `open_store` prints.
+    db = tmp_path / "news.sqlite"
+    store = ArticleStore.open(db)
+    Frontier(store).add_pending("n.test", "http://n.test/a.html", None, None)
+    store.commit()
+    store.close()
+    read_only = ArticleStore.open_read_only(db)
+    try:
+        with pytest.raises(StorageError, match=r"cannot write to .*readonly"):
+            Frontier(read_only).forget_site("n.test")
+    finally:
+        read_only.connection.close()
