@@ -19,7 +19,6 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 from scrapy.utils.response import get_meta_refresh
-from w3lib.url import canonicalize_url
 
 from newscrawl.netguard import REDIRECT_REFUSED, redirect_refusal
 from newscrawl.sniff import looks_like_html
@@ -70,13 +69,19 @@ class HeadMetaRefresh(MetaRefreshMiddleware):
                 body=response.body[:HEAD_BYTES], request=response.request,
             )  # fmt: skip
         target = self._check_target(request, head)
-        if target is not None and _same_page(target, response.url):
+        if target is not None and self._same_page(request, target, response.url):
             # A page that reloads itself (a live blog, every minute) is no redirect:
             # followed, the duplicate filter dropped it as a loop, and it was lost.
             # However its URL is written: a letter escaped (%73 for s) is the page.
             return response
         result = super().process_response(request, head)
         return response if result is head else result
+
+    def _same_page(self, request: Request, target: str, url: str) -> bool:
+        """Whether `target` is the page at `url`, as the duplicate filter judges: by
+        the crawl's request fingerprint (the spider's redirect loops are too)."""
+        fingerprint = self.crawler.request_fingerprinter.fingerprint
+        return fingerprint(request.replace(url=target)) == fingerprint(request.replace(url=url))
 
     def _check_target(self, request: Request, head: HtmlResponse) -> str | None:
         """A meta refresh is a redirect written in the page: its target passes the
@@ -99,11 +104,6 @@ class HeadMetaRefresh(MetaRefreshMiddleware):
         if refusal is not None:
             raise refusal
         return _without_fragment(target)
-
-
-def _same_page(target: str, url: str) -> bool:
-    """Whether `target` is the page at `url`, as the duplicate filter judges."""
-    return canonicalize_url(target) == canonicalize_url(url)
 
 
 def _without_fragment(url: str) -> str:
