@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import io
 import json
 import logging
 import os
@@ -228,12 +229,6 @@ class JsonLinesSafeFileStorage(_KnowsItsCrawler, FileFeedStorage):
     stopping the crawl when a write fails (GuardedFile)."""
 
     def open(self, spider: Any) -> IO[bytes]:
-        if self.write_mode == "ab":
-            cut = repair_torn_tail(Path(self.path))
-            if cut:
-                logger.warning(
-                    "%s ended in a torn line (%d bytes, a killed run): cut it", self.path, cut
-                )
         spooled = self.crawler is not None and (
             _spooled(self.crawler, Path(self.path)) or _refused(self.crawler, Path(self.path))
         )
@@ -242,7 +237,24 @@ class JsonLinesSafeFileStorage(_KnowsItsCrawler, FileFeedStorage):
             # whole at the end (FeedSpool.flush). Opened "wb", it was emptied at
             # the run's first article, and a run killed before its end left it so.
             self.write_mode = "ab"
-        return GuardedFile(super().open(spider), self.path, self.crawler, spooled)  # type: ignore[return-value]
+        try:
+            if self.write_mode == "ab":
+                cut = repair_torn_tail(Path(self.path))
+                if cut:
+                    logger.warning(
+                        "%s ended in a torn line (%d bytes, a killed run): cut it", self.path, cut
+                    )
+            opened = super().open(spider)
+        except OSError as exc:
+            # Scrapy opens the file at the run's first record, long after the check
+            # before the crawl: made unwritable (or a folder) meanwhile, its open
+            # failed again at every record, each with a traceback, and the crawl
+            # went on. The first failure stops the crawl, one line; the file that
+            # stands in for it takes the exporter's writes and drops them.
+            dropped = GuardedFile(io.BytesIO(), self.path, self.crawler, spooled)
+            dropped._failed(exc)
+            return dropped  # type: ignore[return-value]
+        return GuardedFile(opened, self.path, self.crawler, spooled)  # type: ignore[return-value]
 
 
 class GuardedStdoutStorage(_KnowsItsCrawler, StdoutFeedStorage):
@@ -678,8 +690,19 @@ class FeedSpool:
         with contextlib.suppress(OSError):
             os.close(self.lock)
         if remove:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            try:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            except OSError as exc:
+                # Its folder made read-only during the run (the output itself was
+                # written): nothing is lost, and the next run takes the empty
+                # spool up as its own. A traceback here ended the run exit 0.
+                logger.warning(
+                    "%s has every record; its empty spool %s stays: cannot remove it: %s",
+                    self.output,
+                    self.path,
+                    _reason(exc),
+                )
 
 
 # Only tests set this, to the path of a file: a flush then writes half of its

@@ -116,6 +116,16 @@ def spooled(output: Path) -> int:
     return count_rows(spool_path(output), "records")
 
 
+def spool_has_tables(output: Path) -> bool:
+    """Whether the spool of `output` has been made (its tables exist)."""
+    try:
+        with sqlite3.connect(f"file:{spool_path(output)}?mode=ro", uri=True) as connection:
+            connection.execute("SELECT count(*) FROM records").fetchone()
+    except sqlite3.Error:
+        return False
+    return True
+
+
 GATED_ARTICLES = 20
 OPEN_ARTICLES = 2  # the first served at once; the rest wait until the test opens the gate
 
@@ -127,14 +137,19 @@ def holds_open(pid: int, path: Path) -> bool:
     return False
 
 
-@pytest.mark.parametrize("target", ["/dev/full", "deleted-folder", "deleted-while-written"])
+@pytest.mark.parametrize(
+    "target", ["/dev/full", "deleted-folder", "deleted-while-written", "folder-before-first-record"]
+)
 def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
     gated_site: Callable[[int, int], GatedSite],  # noqa: F811
     tmp_path: Path,
     target: str,
 ):
     """A full disk; the output's folder removed during the crawl; the output's
-    folder removed while the records are written at the end of the run."""
+    folder removed while the records are written at the end of the run; a folder
+    put where the output is, after the check before the crawl and before Scrapy
+    opens the file at the first record (that open failed again at every record,
+    a traceback each, and the crawl went on)."""
     gated = gated_site(GATED_ARTICLES, OPEN_ARTICLES)
     site, gate = gated.url, gated.gate
     db, marker = tmp_path / "o.sqlite", tmp_path / "paused"
@@ -157,6 +172,14 @@ def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
             time.sleep(0.05)
         shutil.rmtree(output.parent)
         gate.open()
+    elif target == "folder-before-first-record":
+        while not spool_path(output).exists() or not spool_has_tables(output):
+            assert process.poll() is None and time.monotonic() < deadline, "no spool"
+            time.sleep(0.05)
+        assert not holds_open(process.pid, output)
+        output.unlink(missing_ok=True)
+        output.mkdir()
+        gate.open()
     elif target == "deleted-while-written":
         gate.open()
         while not (marker.exists() and marker.read_text().strip()):
@@ -171,6 +194,8 @@ def test_output_that_cannot_be_written_stops_the_crawl_exit_1(
     assert process.returncode == 1, err
     assert "Traceback" not in err
     assert err.count(f"cannot write {output}") <= 2  # the log line and the summary's, once each
+    if target == "folder-before-first-record":
+        assert f"cannot write {output}: Is a directory" in err
     if target == "deleted-while-written":  # the crawl had finished: the write failed
         assert (
             f"newscrawl: error: the JSON Lines output was not written: cannot write {output}:"
@@ -359,6 +384,56 @@ def test_a_second_run_on_an_output_another_run_writes_with_o_big_is_refused(
         _, stderr = first.communicate(timeout=120)
     assert first.returncode == 0, stderr.decode()
     assert len(out.read_text().splitlines()) == GATED_ARTICLES
+
+
+# Root passes every permission check: a crawl that should meet a read-only folder
+# runs without the capabilities that let root write there.
+WITHOUT_ROOTS_PASS = (
+    ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
+     "--inh-caps=-dac_override,-dac_read_search,-fowner"]
+    if os.geteuid() == 0 else []
+)  # fmt: skip
+
+
+def test_an_output_folder_made_read_only_during_the_crawl_leaves_the_spool_with_a_warning(
+    gated_site: Callable[[int, int], GatedSite],  # noqa: F811
+    tmp_path: Path,
+):
+    """The output's folder made read-only once the file is open: every record is
+    still written to it, but the empty spool beside it cannot be removed. That
+    was a "Scraper close failure" traceback and exit 0; now a warning says so,
+    and the next run takes the spool up without writing a record twice."""
+    if WITHOUT_ROOTS_PASS and shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: root writes to a read-only folder")
+    site = gated_site(GATED_ARTICLES, OPEN_ARTICLES)
+    folder, db = tmp_path / "out", tmp_path / "s.sqlite"
+    folder.mkdir()
+    output = folder / "articles.jsonl"
+    command = [*WITHOUT_ROOTS_PASS, str(BIN / "newscrawl"), "crawl", site.url, "-o", str(output),
+               "--db", str(db), *FAST]  # fmt: skip
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        while not (spooled(output) and holds_open(process.pid, output)):
+            assert process.poll() is None and time.monotonic() < deadline, "nothing exported"
+            time.sleep(0.05)
+        folder.chmod(0o555)
+        site.open()
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        site.open()
+        process.kill()
+        folder.chmod(0o755)
+    err = stderr.decode()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"its empty spool {spool_path(output)} stays: cannot remove it: Permission denied" in err
+    assert len(output.read_text().splitlines()) == GATED_ARTICLES == rows(db)
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120, check=False)
+    assert again.returncode == 0, again.stderr.decode()
+    records = [json.loads(line)["url"] for line in output.read_text().splitlines()]
+    assert len(records) == len(set(records)) == GATED_ARTICLES
+    assert not spool_path(output).exists()
 
 
 def test_a_failed_output_keeps_the_store_from_committing_rows_without_records(
