@@ -22,7 +22,8 @@ from scrapy.http import Request, Response
 
 from newscrawl.config import NewscrawlConfig
 from newscrawl.hosts import site_key
-from newscrawl.vocabulary import CIRCUIT_OPENED
+from newscrawl.runlog import count_site
+from newscrawl.vocabulary import BREAKER_OPENED, CIRCUIT_OPENED
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -77,3 +78,6 @@ class SiteCircuitBreaker:
             )  # fmt: skip
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value(CIRCUIT_OPENED)
+            # Per site too: a breaker that opened at the site's last request drops
+            # nothing, and the crawl exited 0 however the site had failed.
+            count_site(self.crawler, site, BREAKER_OPENED)

@@ -195,11 +195,16 @@ def failing(counts: Mapping[str, int]) -> str | None:
     crawl's exit code and `newscrawl stats` judge by this one rule: a site whose
     every article answered 503 with a Retry-After of a day ended a crawl with
     exit code 0 that `stats` then called failing (found by a hostile-site test)."""
-    fetched = counts.get(FETCHED, 0)
-    # Pages past DOWNLOAD_MAXSIZE were network errors here until they had their own
-    # counter (too_large): a site all of whose pages were past it was then no longer
-    # said to be failing, its row all zeros.
-    failed = counts.get(HTTP_ERROR, 0) + counts.get(NETWORK_ERROR, 0) + counts.get(TOO_LARGE, 0)
+    fetched, failed = counts.get(FETCHED, 0), pages_not_fetched(counts)
     if failed > max(3, fetched):
         return f"failing: {failed} pages not fetched, {fetched} fetched"
     return None
+
+
+def pages_not_fetched(counts: Mapping[str, int]) -> int:
+    """A site's pages that were asked for and got no page: an HTTP error, a network
+    error, or an answer past DOWNLOAD_MAXSIZE."""
+    # Pages past DOWNLOAD_MAXSIZE were network errors here until they had their own
+    # counter (too_large): a site all of whose pages were past it was then no longer
+    # said to be failing, its row all zeros.
+    return counts.get(HTTP_ERROR, 0) + counts.get(NETWORK_ERROR, 0) + counts.get(TOO_LARGE, 0)

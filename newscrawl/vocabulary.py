@@ -15,6 +15,7 @@ __all__ = [
     "ARCHIVE_UNAVAILABLE",
     "ARTICLES",
     "BLOCKED",
+    "BREAKER_OPENED",
     "CANONICAL_REFUSED",
     "CIRCUIT_OPEN",
     "CIRCUIT_OPENED",
@@ -199,6 +200,9 @@ UNREACHABLE = "unreachable"  # pages of a host whose robots.txt could not be rea
 ROBOTS_TOO_COSTLY = "robots_too_costly"
 BLOCKED = "blocked"  # 401, 403, 429 answers
 CIRCUIT_OPEN = "circuit_open"  # requests dropped after the site kept failing
+# The site's circuit breaker opened (once a run): its failures in a row reached
+# the limit, whether or not a request was left to drop.
+BREAKER_OPENED = "breaker_opened"
 ADDRESS_REFUSED = "address_refused"
 OVER_BUDGET = "over_budget"  # URLs left for the next run: the page budget was spent
 # Sitemaps, feeds and start pages the page budget had no room for: not read, not kept as

@@ -17,6 +17,7 @@ class Failing(QuietHandler):
     """A news sitemap of PAGES articles, each of which answers 500."""
 
     hits: list[str] = []  # noqa: RUF012 - one list per test, set by the fixture
+    pages = PAGES
 
     def do_GET(self) -> None:
         type(self).hits.append(self.path)
@@ -24,7 +25,7 @@ class Failing(QuietHandler):
             entries = "".join(
                 f"<url><loc>http://{self.headers['Host']}/news/{n}.html</loc><news:news>"
                 "<news:publication_date>2026-11-20</news:publication_date></news:news></url>"
-                for n in range(PAGES)
+                for n in range(self.pages)
             )
             self.send_page(
                 b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
@@ -59,3 +60,50 @@ def test_a_site_failing_in_a_row_gets_no_more_requests(failing):
     assert "failed 5 times in a row (last: HTTP 500): no more requests to it this run" in err
     assert f"circuit_open {PAGES - len(page_hits)}" in err  # the rest, counted, not fetched
     assert "Traceback" not in err
+
+
+class GoingDown(Failing):
+    """A sitemap of 20 articles; the first 12 pages asked for answer, every later one 500."""
+
+    pages, UP = 20, 12
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/news/"):
+            type(self).hits.append(self.path)
+            if sum(p.startswith("/news/") for p in type(self).hits) <= self.UP:
+                n = self.path.rpartition("/")[2].partition(".")[0]
+                self.send_page(
+                    f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}"
+                    f"</h1><p>The ferry to the island ran late on day {n} of the storm.</p>"
+                    "</article></body></html>".encode()
+                )
+                return
+        super().do_GET()
+
+
+def test_a_breaker_that_opens_at_the_sites_last_request_still_fails_the_run(tmp_path):
+    """A site that went down for the last eight of its twenty articles: the
+    breaker (limit 8) opened at the last one, so it dropped no request, and the
+    crawl exited 0 with no word of the site (fewer pages failed than were
+    fetched, so the site was not `failing` either)."""
+    handler = type("Handler", (GoingDown,), {"hits": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        db = str(tmp_path / "s.sqlite")
+        result = run("newscrawl", "crawl", "--sitemap", url + "sitemap.xml", "--db", db,
+                     "-s", "NEWSCRAWL_SITE_FAILURE_LIMIT=8", "-s", "RETRY_TIMES=0",
+                     *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+                     "-s", "CONCURRENT_REQUESTS=1")  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert "failed 8 times in a row" in err
+    assert "kept failing until its circuit breaker opened (8 pages not fetched, 12 fetched)" in err
+    assert "Traceback" not in err
+    stats = run("newscrawl", "stats", "--db", db).stderr.decode()
+    assert "(run 1): kept failing: its circuit breaker opened" in stats, stats

@@ -299,7 +299,7 @@ def budget_line(totals: dict[str, int], cap: str) -> str | None:
 def losses(report: Any) -> list[str]:
     """Why a crawl that finished lost work, for a person: empty when nothing was."""
     from newscrawl import vocabulary as v
-    from newscrawl.runlog import failing, site_counts
+    from newscrawl.runlog import failing, pages_not_fetched, site_counts
     from newscrawl.storage import OTHER_SITE
     from newscrawl.workers import EXTRACTION_SKIPPED
 
@@ -310,6 +310,11 @@ def losses(report: Any) -> list[str]:
             found.append(f"{site} could not be reached")
         elif counts.get(v.CIRCUIT_OPEN):
             found.append(f"{site} kept failing; its other pages were not asked for")
+        elif counts.get(v.BREAKER_OPENED):
+            found.append(
+                f"{site} kept failing until its circuit breaker opened"
+                f" ({pages_not_fetched(counts)} pages not fetched, {fetched} fetched)"
+            )
         elif counts.get(v.BLOCKED) and not fetched:
             found.append(f"{site} refused every request (401, 403 or 429)")
         elif verdict := failing(counts):  # as `newscrawl stats` would say

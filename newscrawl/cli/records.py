@@ -124,6 +124,8 @@ def needs_attention(counts: dict[str, int], earlier: list[dict[str, int]]) -> st
         return "unreachable: its robots.txt could not be read"
     if counts.get(v.CIRCUIT_OPEN):
         return "kept failing: the crawl stopped asking it for pages"
+    if counts.get(v.BREAKER_OPENED):
+        return "kept failing: its circuit breaker opened"
     if counts.get(v.ROBOTS) and not fetched:
         return "robots.txt forbids the pages"
     if verdict := failing(counts):
