@@ -56,6 +56,7 @@ from newscrawl.urls import InvalidURLError, parse_url, site_of
 
 __all__ = [
     "MAX_AGE",
+    "MAX_CONCURRENCY",
     "MAX_DELAY",
     "URL_PATTERNS_PAGE_SECONDS",
     "URL_PATTERN_SECONDS",
@@ -88,6 +89,10 @@ MAX_AGE = timedelta(days=36_500)
 # download. Far beyond it a crawl never sent its first request (`delay =
 # 1e308`: robots.txt waited for ever).
 MAX_DELAY = 30.0
+# The most requests at once a site may ask for. Scrapy's downloader takes at most
+# CONCURRENT_REQUESTS (16 here) for all sites together, so more is never used;
+# without a bound a value past 64 bits reached Redis's queue of a cluster as is.
+MAX_CONCURRENCY = 256
 # The CPU time a site's allow and deny patterns have for one URL, all together.
 # Measured with `regex` on a 2-core machine (and bounded in tests/test_url_patterns.py):
 # ordinary patterns take 5 to 60 us on a URL of URLLENGTH_LIMIT (2,083)
@@ -413,8 +418,12 @@ def _value(raw: dict[str, Any], key: str) -> Any:
                 raise ValueError(f"must be above 0 and at most {MAX_DELAY:g} seconds: {value!r}")
             return float(value)
         if key == "concurrency":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError("must be a whole number from 1")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 1 <= value <= MAX_CONCURRENCY
+            ):
+                raise ValueError(f"must be a whole number from 1 to {MAX_CONCURRENCY}: {value!r}")
             return value
         if key == "archive":
             if not isinstance(value, str) or not value.strip():

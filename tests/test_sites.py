@@ -84,6 +84,21 @@ def test_a_delay_of_30_seconds_is_kept(tmp_path: Path):
     assert site.delay == 30.0
 
 
+@pytest.mark.parametrize("concurrency", ["0", "-3", "257", "18446744073709551617", "2.5", "true"])
+def test_a_concurrency_past_the_bound_or_not_a_count_names_file_line_and_key(
+    tmp_path: Path, concurrency: str
+):
+    """Before: any whole number from 1 was taken, one past 64 bits too."""
+    sites = sites_file(tmp_path, f"concurrency = {concurrency}")
+    with pytest.raises(SitesFileError) as error:
+        load_sites(sites)
+    assert str(error.value).startswith(
+        f"{sites}:4: key 'concurrency': must be a whole number from 1 to 256: "
+    )
+    (site,) = load_sites(sites_file(tmp_path, "concurrency = 256"))
+    assert site.concurrency == 256
+
+
 @pytest.mark.parametrize("age", ["5215w", "36501d", "999999999999w"])
 def test_a_max_age_past_a_century_names_file_line_and_key(tmp_path: Path, age: str):
     """Before: "999999999999w" was an OverflowError traceback (exit 1), "9999999w"
