@@ -9,7 +9,8 @@ article they listed was dropped unsaid (a run stored 0 of 4 and exited 0). An
 entry the spider marks LISTED_ENTRY keeps its depth, but at most the limit: it
 is fetched, and the links it holds (one further) are not followed, so the limit
 still bounds a chain of pages announcing feeds that list more such pages. A
-chain of sitemap indexes is bounded by the site's page budget, as a fan-out is.
+chain of sitemap indexes (or of feeds listing feeds) is bounded by its nesting
+(MAX_NESTING in spiders/news.py), a fan-out by the site's page budget.
 """
 
 from __future__ import annotations

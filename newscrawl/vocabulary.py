@@ -29,6 +29,7 @@ __all__ = [
     "DISCOVERY_LEFT",
     "DISCOVERY_NOT_FETCHED",
     "DISCOVERY_READ",
+    "DISCOVERY_TOO_DEEP",
     "DISCOVERY_UNREADABLE",
     "DROPPED",
     "ENTRIES_CUT",
@@ -220,6 +221,8 @@ ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one docum
 # a gzipped sitemap inflating past MAX_SITEMAP_BYTES. Their entries are lost for the
 # run: counted, as a page past a limit is, not only logged.
 DISCOVERY_UNREADABLE = "discovery_unreadable"
+# Sitemaps and feeds nested past MAX_NESTING (spiders/news.py): not read, warned of.
+DISCOVERY_TOO_DEEP = "discovery_too_deep"
 # Sitemaps and feeds not fetched for a fault of the moment (a timeout, a 5xx, a
 # broken connection, a body past DOWNLOAD_MAXSIZE), retries spent: their entries
 # are lost for the run, as an unreadable one's are. Not one that is gone (404,

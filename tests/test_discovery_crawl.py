@@ -1090,3 +1090,73 @@ def test_a_sitemap_that_fails_for_the_moment_is_a_loss_and_one_that_is_gone_is_n
     not_fetched = sum(c.get(DISCOVERY_NOT_FETCHED, 0) for c in counts.values())
     assert not_fetched == (1 if exit_code else 0), counts
     assert ("could not be fetched" in err) == bool(exit_code), err
+
+
+class EndlessChains(QuietHandler):
+    """A site whose every sitemap index lists the next one (and a sitemap of one
+    article), and whose feed's first item is the next feed, without end."""
+
+    hits: list[str] = []  # noqa: RUF012 - one list per test, set by the test
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        base = f"http://{self.headers['Host']}"
+        parts = self.path.strip("/").split("/")
+        if self.path == "/robots.txt":
+            self.send_page(
+                f"User-agent: *\nAllow: /\nSitemap: {base}/smi/0\n".encode(), "text/plain"
+            )
+        elif parts[0] == "smi":
+            n = int(parts[1])
+            self.send_page(
+                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"<sitemap><loc>{base}/smi/{n + 1}</loc></sitemap>"
+                f"<sitemap><loc>{base}/sm/{n}</loc></sitemap></sitemapindex>".encode(),
+                "application/xml",
+            )
+        elif parts[0] == "sm":
+            self.send_page(
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
+                f"<loc>{base}/news/c{parts[1]}.html</loc></url></urlset>".encode(),
+                "application/xml",
+            )
+        elif parts[0] == "feed":
+            n = int(parts[1])
+            self.send_page(
+                f"<?xml version='1.0'?><rss version='2.0'><channel><title>Harbour</title>"
+                f"<item><title>More</title><link>{base}/feed/{n + 1}</link></item>"
+                f"<item><title>Story {n}</title><link>{base}/news/f{n}.html</link></item>"
+                "</channel></rss>".encode(),
+                "application/rss+xml",
+            )
+        elif self.path == "/":
+            feed = "<link rel='alternate' type='application/rss+xml' href='/feed/0'>"
+            self.send_page(hub_page("Home", [], feed).encode())
+        elif parts[0] == "news":
+            self.send_page(article_html(len(type(self).hits)).encode())
+        else:
+            self.send_error(404)
+
+
+def test_endless_chains_of_sitemap_indexes_and_feeds_stop_at_the_nesting_limit(tmp_path: Path):
+    """Each index listing the next, each feed's item the next feed: the crawl read
+    them until the site's page budget was spent (one request per politeness
+    delay, for hours by default; here the budget of 200 ran out, exit 1). Now
+    the ninth nested sitemap and feed are not read, with a warning each, and the
+    crawl ends by itself, exit 0: the same each run, as a gone sitemap."""
+    handler = type("Handler", (EndlessChains,), {"hits": []})
+    with serving(handler) as base:
+        result = run("newscrawl", "crawl", f"{base}/", "--db", str(tmp_path / "c.sqlite"),
+                     "--max-pages", "200", *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    for chain, kind in (("/smi/", "sitemap"), ("/feed/", "feed")):
+        assert f"{kind} {base}{chain}9 is nested 9 deep, past 8 (an endless chain?)" in err
+        assert sorted(int(p.rsplit("/", 1)[1]) for p in handler.hits if p.startswith(chain)) == [
+            *range(10)
+        ]
+    with sqlite3.connect(tmp_path / "c.sqlite") as db:
+        stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    # Feeds 0 to 8 list an article each; the sitemap of index 8 is the ninth nested.
+    assert stored == 9 + 8
+    assert "Traceback" not in err

@@ -60,6 +60,7 @@ from newscrawl.urllength import left_out, too_long
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list, requested_url
 from newscrawl.vocabulary import (
     DISCOVERY_READ,
+    DISCOVERY_TOO_DEEP,
     DISCOVERY_UNREADABLE,
     ENTRIES_CUT,
     FETCHED,
@@ -103,6 +104,14 @@ def _flag(value: str | bool, name: str) -> bool:
 # of its hubs, and last the links found on its articles. Sent in this order, a
 # site's page budget goes to what the site lists before what its articles link to.
 DISCOVERY_PRIORITY = 30
+# How many sitemaps or feeds deep a request is from the one it started from (robots.txt's,
+# the sites file's, one a page announced): a sitemap index's child is one deeper, and so is
+# every entry a sitemap or feed lists, which may turn out to be a sitemap or feed itself.
+NESTING = "newscrawl_nesting"
+# The deepest nesting read. Real sites nest an index by year, month and day (3 or 4); a
+# server that makes each index list the next (or each feed's item the next feed) held a
+# crawl until the site's page budget was spent, a request at each politeness delay.
+MAX_NESTING = 8
 START_PRIORITY = 20
 LISTED_PRIORITY = 10
 # What earlier runs left pending comes after what the site lists now: a backlog
@@ -381,7 +390,7 @@ class NewsSpider(BaseNewsSpider):
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
         try:
             config = self.config_for(response)
-            if config is None:
+            if config is None or self._nested_too_deep(config, response, "sitemap"):
                 return
             reading = await PageReader.of(self.crawler).read_sitemap(response)
             if reading.failure:
@@ -394,7 +403,9 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, config.name, "empty_sitemaps")
             else:
                 self.crawler.stats.inc_value(DISCOVERY_READ)
-            for request in self._entry_requests(config, reading, response.url):
+            for request in self._entry_requests(
+                config, reading, response.url, int(response.meta.get(NESTING, 0))
+            ):
                 yield request
         finally:
             self.request_gone(response.request or response)
@@ -402,7 +413,7 @@ class NewsSpider(BaseNewsSpider):
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         try:
             config = self.config_for(response)
-            if config is None:
+            if config is None or self._nested_too_deep(config, response, "feed"):
                 return
             reading = await PageReader.of(self.crawler).read_feed(response)
             if reading.failure:  # as a sitemap's: said, never silently empty
@@ -415,10 +426,25 @@ class NewsSpider(BaseNewsSpider):
                 count_site(self.crawler, config.name, "empty_feeds")
             else:
                 self.crawler.stats.inc_value(DISCOVERY_READ)
-            for request in self._entry_requests(config, reading, response.url):
+            for request in self._entry_requests(
+                config, reading, response.url, int(response.meta.get(NESTING, 0))
+            ):
                 yield request
         finally:
             self.request_gone(response.request or response)
+
+    def _nested_too_deep(self, config: SiteConfig, response: Response, kind: str) -> bool:
+        """Whether a sitemap or feed is nested past MAX_NESTING: warned of and
+        counted, not read (the same each run, as a gone sitemap: not a loss)."""
+        nesting = int(response.meta.get(NESTING, 0))
+        if nesting <= MAX_NESTING:
+            return False
+        logger.warning(
+            "%s %s is nested %d deep, past %d (an endless chain?): not read",
+            kind, response.url, nesting, MAX_NESTING,
+        )  # fmt: skip
+        count_site(self.crawler, config.name, DISCOVERY_TOO_DEEP)
+        return True
 
     # -- links of article pages wait for the site's sitemaps and feeds -------------
 
@@ -505,15 +531,17 @@ class NewsSpider(BaseNewsSpider):
             raise DontCloseSpider
 
     def _entry_requests(
-        self, config: SiteConfig, reading: DiscoveryReading, where: str
+        self, config: SiteConfig, reading: DiscoveryReading, where: str, nesting: int
     ) -> Iterator[Request]:
         """Requests for a sitemap's or feed's entries, until the site's budget has no
-        more room: the rest is not looked at."""
+        more room: the rest is not looked at. `nesting`: the sitemap's or feed's own."""
         if reading.cut:
             count_site(self.crawler, config.name, ENTRIES_CUT, reading.cut)
         clock = UrlClock()
         try:
-            yield from self._entries_within(config, reading, clock)
+            for request in self._entries_within(config, reading, clock):
+                request.meta[NESTING] = nesting + 1
+                yield request
         finally:  # (a generator closed early too)
             self.url_patterns_timed_out(config.name, where, clock)
 
