@@ -302,7 +302,12 @@ class NewscrawlConfig:
     # -- the store
     sqlite_path: Path | None = _setting(_path, None, "SQLite file to upsert into")
     database_url: str | None = _setting(_postgres_url, None, "postgresql:// database instead")
-    sqlite_commit_every: int = _setting(_positive_int, 100, "articles per transaction")
+    # 500, not 100: a commit rewrites the B-tree pages its rows touch, so fewer of
+    # them cost the crawler's process less (replaying 1,160 crawled articles:
+    # 1.27-1.31 ms of CPU an article at 100, 1.11-1.23 at 300 and 500). A crawl
+    # storing 50 articles a second still commits at least every 5 s (below), so a
+    # kill makes the next run fetch at most those seconds' pages again.
+    sqlite_commit_every: int = _setting(_positive_int, 500, "articles per transaction")
     sqlite_commit_seconds: float = _setting(
         _non_negative_float, 5.0, "and a commit at least this often"
     )
