@@ -58,6 +58,7 @@ __all__ = [
     "MAX_AGE",
     "MAX_CONCURRENCY",
     "MAX_DELAY",
+    "MAX_SITES_FILE_BYTES",
     "URL_PATTERNS_PAGE_SECONDS",
     "URL_PATTERN_SECONDS",
     "SiteConfig",
@@ -89,6 +90,8 @@ MAX_AGE = timedelta(days=36_500)
 # download. Far beyond it a crawl never sent its first request (`delay =
 # 1e308`: robots.txt waited for ever).
 MAX_DELAY = 30.0
+# The largest sites file read: 100,000 start URLs take 3.6 MB.
+MAX_SITES_FILE_BYTES = 64 * 2**20
 # The most requests at once a site may ask for. Scrapy's downloader takes at most
 # CONCURRENT_REQUESTS (16 here) for all sites together, so more is never used;
 # without a bound a value past 64 bits reached Redis's queue of a cluster as is.
@@ -451,9 +454,15 @@ def _site(raw: dict[str, Any]) -> SiteConfig:
 def load_sites(path: Path) -> list[SiteConfig]:
     """Read and check a sites file."""
     try:
-        content = path.read_bytes()
+        with path.open("rb") as file:
+            content = file.read(MAX_SITES_FILE_BYTES + 1)
     except OSError as exc:
         raise SitesFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(content) > MAX_SITES_FILE_BYTES:
+        # Read whole, /dev/zero or a 3 GB file took 6 GB of memory and no word.
+        raise SitesFileError(
+            f"{path}: larger than {MAX_SITES_FILE_BYTES // 2**20} MiB: no sites file"
+        )
     try:
         text = content.decode("utf-8-sig")  # a byte-order mark (Notepad's) is no TOML
     except UnicodeDecodeError as exc:

@@ -310,3 +310,20 @@ def test_an_unknown_site_of_the_file_is_named_with_the_one_it_may_mean(tmp_path:
     result = run("newscrawl", "crawl", "--sites", str(sites), "--site", "herald")
     assert_one_line_error(result, f"{sites}: no site named 'herald'")
     assert "did you mean" not in result.stderr.decode()
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "sparse"])
+def test_a_sites_file_or_url_list_past_64_mib_is_refused_in_one_line(tmp_path: Path, source: str):
+    """Both were read whole: /dev/zero, or a 3 GB file, took 4-6 GB of memory and
+    the run went on without a word."""
+    path = Path(source)
+    if source == "sparse":
+        path = tmp_path / "big.toml"
+        with path.open("wb") as file:
+            file.truncate(65 * 2**20)
+    with pytest.raises(SitesFileError, match=f"^{path}: larger than 64 MiB: no sites file$"):
+        load_sites(path)
+    crawl = run("newscrawl", "crawl", "--sites", str(path), "--db", str(tmp_path / "x.sqlite"))
+    assert_one_line_error(crawl, f"{path}: larger than 64 MiB")
+    scrape = run("newscrawl", "scrape", "-i", str(path))
+    assert_one_line_error(scrape, f"cannot read {path}: larger than 64 MiB")
