@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -15,6 +14,7 @@ from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
 from newscrawl.jsonld import storable
 from newscrawl.language import article_language
+from newscrawl.pagetype import INDEX_FILE, is_front_page
 from newscrawl.readings import DATE_LISTED, Extraction
 from newscrawl.urls import canonicalize, site_of
 
@@ -129,12 +129,6 @@ def trusted_canonical(
     return foreign is None or not foreign(canonical_url)
 
 
-# The front page's file names ("/index.html" is "/"), and the query keys the front
-# page may take (its language, a campaign's tracking).
-_INDEX_FILE = re.compile(r"(?:index|default|home)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
-_FRONT_QUERY_KEYS = frozenset({"lang", "language", "hl", "locale", "amp", "ref"})
-
-
 def _home_above(canonical_url: str, url: str) -> bool:
     """Whether `canonical_url` is the site's front page ("/", "/index.php",
     "/?lang=en", "/?utm_source=x") and the page at `url` is another page.
@@ -142,14 +136,12 @@ def _home_above(canonical_url: str, url: str) -> bool:
     made every article one row, each overwriting the one before. (Only the
     front page: an article's permalink ends in "/" too, "/story/123/", and its
     AMP, print and comment pages below it name it rightly.)"""
+    if not is_front_page(canonical_url):  # "/?p=123": an article's own address
+        return False
     home, page = urlsplit(canonical_url), urlsplit(url)
     keys = {key.lower() for key, _ in parse_qsl(home.query, keep_blank_values=True)}
-    if not all(key in _FRONT_QUERY_KEYS or key.startswith("utm_") for key in keys):
-        return False  # "/?p=123": an article's own address
-    if _INDEX_FILE.sub("", home.path or "/") != "/":
-        return False
     own = {key.lower() for key, _ in parse_qsl(page.query, keep_blank_values=True)}
-    page_is_front = _INDEX_FILE.sub("", page.path or "/") == "/" and own <= keys | {""}
+    page_is_front = INDEX_FILE.sub("", page.path or "/") == "/" and own <= keys | {""}
     return not page_is_front
 
 

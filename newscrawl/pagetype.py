@@ -9,9 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-__all__ = ["ARTICLE", "ERROR_PAGE_MAX_WORDS", "HUB", "PROSE_RUN", "classify_page", "says_not_found"]
+__all__ = [
+    "ARTICLE",
+    "ERROR_PAGE_MAX_WORDS",
+    "FRONT_QUERY_KEYS",
+    "HUB",
+    "INDEX_FILE",
+    "PROSE_RUN",
+    "classify_page",
+    "front_query",
+    "is_front_page",
+    "says_not_found",
+]
 
 ARTICLE = "article"
 HUB = "hub"
@@ -54,6 +65,25 @@ def _slug_words(segment: str) -> int:
 PROSE_RUN = 3
 
 
+# The front page's file names ("/index.html" is "/"), and the query keys the front
+# page may take (its language, a campaign's tracking).
+INDEX_FILE = re.compile(r"(?:index|default|home)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
+FRONT_QUERY_KEYS = frozenset({"lang", "language", "hl", "locale", "amp", "ref"})
+
+
+def front_query(query: str) -> bool:
+    """Whether a query string is one the front page may take: no key but a
+    language, an AMP flag or a campaign's tracking ("?p=123" is an article's)."""
+    keys = {key.lower() for key, _ in parse_qsl(query, keep_blank_values=True)}
+    return all(key in FRONT_QUERY_KEYS or key.startswith("utm_") for key in keys)
+
+
+def is_front_page(url: str) -> bool:
+    """Whether `url` is a site's front page: "/", "/index.php", "/?lang=en"."""
+    parts = urlsplit(url)
+    return INDEX_FILE.sub("", parts.path or "/") == "/" and front_query(parts.query)
+
+
 def classify_page(
     url: str,
     og_type: str | None = None,
@@ -63,6 +93,10 @@ def classify_page(
     """Return ARTICLE or HUB for the page at `url` with the given metadata;
     `prose_run`, where they do not tell, gives the page's longest run of prose
     paragraphs (see PROSE_RUN)."""
+    if is_front_page(url):
+        # Before what the page says of itself: a theme that marks every page
+        # og:type "article" had the front page stored, overwritten each run.
+        return HUB
     types = {t.strip().casefold() for t in ld_types}
     if types & _ARTICLE_TYPES:
         return ARTICLE

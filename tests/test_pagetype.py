@@ -31,6 +31,13 @@ from .conftest import FAST, run, serving
         ("https://n.test/news", None, ["NewsArticle"], ARTICLE),
         ("https://n.test/2026/03/14/all-stories-today", "website", [], HUB),
         ("https://n.test/2026/03/14/all-stories-today", None, ["CollectionPage"], HUB),
+        # The front page is a hub whatever it says of itself: a theme that marks
+        # every page an article had it stored, overwritten each run. "/?p=12" is
+        # an article's address (WordPress's).
+        ("https://n.test/", "article", ["NewsArticle"], HUB),
+        ("https://n.test/index.php", "article", [], HUB),
+        ("https://n.test/?lang=en&utm_source=x", None, ["Article"], HUB),
+        ("https://n.test/?p=12", "article", [], ARTICLE),
     ],
 )
 def test_classify_page(url, og_type, ld_types, expected):
