@@ -1142,21 +1142,30 @@ def test_endless_chains_of_sitemap_indexes_and_feeds_stop_at_the_nesting_limit(t
     """Each index listing the next, each feed's item the next feed: the crawl read
     them until the site's page budget was spent (one request per politeness
     delay, for hours by default; here the budget of 200 ran out, exit 1). Now
-    the ninth nested sitemap and feed are not read, with a warning each, and the
-    crawl ends by itself, exit 0: the same each run, as a gone sitemap."""
+    an index's sitemaps past 8 deep are not asked for, a feed that deep (known
+    for one once fetched) is not read, a warning each, and the crawl ends by
+    itself, exit 0: the same each run, as a gone sitemap."""
     handler = type("Handler", (EndlessChains,), {"hits": []})
     with serving(handler) as base:
         result = run("newscrawl", "crawl", f"{base}/", "--db", str(tmp_path / "c.sqlite"),
                      "--max-pages", "200", *FAST)  # fmt: skip
     err = result.stderr.decode()
     assert result.returncode == 0, err
-    for chain, kind in (("/smi/", "sitemap"), ("/feed/", "feed")):
-        assert f"{kind} {base}{chain}9 is nested 9 deep, past 8 (an endless chain?)" in err
-        assert sorted(int(p.rsplit("/", 1)[1]) for p in handler.hits if p.startswith(chain)) == [
-            *range(10)
-        ]
+    # The ninth nested index is not asked for: index 8 is read, its sitemaps are not.
+    assert f"sitemap index {base}/smi/8 is nested 8 deep: its 2 sitemaps, past 8" in err
+    assert sorted(int(p.rsplit("/", 1)[1]) for p in handler.hits if p.startswith("/smi/")) == [
+        *range(9)
+    ]
+    assert sorted(int(p.rsplit("/", 1)[1]) for p in handler.hits if p.startswith("/sm/")) == [
+        *range(8)
+    ]
+    # The feed listed as an article is known for one only once it is fetched.
+    assert f"feed {base}/feed/9 is nested 9 deep, past 8 (an endless chain?)" in err
+    assert sorted(int(p.rsplit("/", 1)[1]) for p in handler.hits if p.startswith("/feed/")) == [
+        *range(10)
+    ]
     with sqlite3.connect(tmp_path / "c.sqlite") as db:
         stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    # Feeds 0 to 8 list an article each; the sitemap of index 8 is the ninth nested.
+    # Feeds 0 to 8 list an article each; the sitemaps of indexes 0 to 7 one each.
     assert stored == 9 + 8
     assert "Traceback" not in err

@@ -537,6 +537,16 @@ class NewsSpider(BaseNewsSpider):
         more room: the rest is not looked at. `nesting`: the sitemap's or feed's own."""
         if reading.cut:
             count_site(self.crawler, config.name, ENTRIES_CUT, reading.cut)
+        if reading.kind == "index" and nesting + 1 > MAX_NESTING and reading.entries:
+            # Its sitemaps would be past the limit: not asked for at all (fetched
+            # and then refused, an index of 50,000 took a budget's requests).
+            logger.warning(
+                "sitemap index %s is nested %d deep: its %d sitemaps, past %d, are not read"
+                " (an endless chain?)",
+                where, nesting, len(reading.entries), MAX_NESTING,
+            )  # fmt: skip
+            count_site(self.crawler, config.name, DISCOVERY_TOO_DEEP, len(reading.entries))
+            return
         clock = UrlClock()
         try:
             for request in self._entries_within(config, reading, clock):
