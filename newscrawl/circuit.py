@@ -79,5 +79,7 @@ class SiteCircuitBreaker:
             if self.crawler.stats is not None:
                 self.crawler.stats.inc_value(CIRCUIT_OPENED)
             # Per site too: a breaker that opened at the site's last request drops
-            # nothing, and the crawl exited 0 however the site had failed.
-            count_site(self.crawler, site, BREAKER_OPENED)
+            # nothing, and the crawl exited 0 however the site had failed. (Under
+            # the crawl's own name for it: a request without one has no row.)
+            if request.meta.get("site"):
+                count_site(self.crawler, site, BREAKER_OPENED)

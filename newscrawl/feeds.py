@@ -690,19 +690,20 @@ class FeedSpool:
         with contextlib.suppress(OSError):
             os.close(self.lock)
         if remove:
-            try:
-                for suffix in ("", "-wal", "-shm"):
+            # The journal files first: a spool's -wal left without its database
+            # would be replayed into the next run's new spool.
+            for suffix in ("-wal", "-shm", ""):
+                try:
                     Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            except OSError as exc:
-                # Its folder made read-only during the run (the output itself was
-                # written): nothing is lost, and the next run takes the empty
-                # spool up as its own. A traceback here ended the run exit 0.
-                logger.warning(
-                    "%s has every record; its empty spool %s stays: cannot remove it: %s",
-                    self.output,
-                    self.path,
-                    _reason(exc),
-                )
+                except OSError as exc:
+                    # Its folder made read-only during the run (the output itself
+                    # was written): nothing is lost, and the next run takes the
+                    # empty spool up. A traceback here ended the run exit 0.
+                    logger.warning(
+                        "%s has every record; its empty spool %s stays: cannot remove %s: %s",
+                        self.output, self.path, f"{self.path}{suffix}", _reason(exc),
+                    )  # fmt: skip
+                    return
 
 
 # Only tests set this, to the path of a file: a flush then writes half of its
