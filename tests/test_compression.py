@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 import sys
 import zlib
 from typing import ClassVar
@@ -21,7 +22,7 @@ from newscrawl.compression import stream_ends
 from newscrawl.demo.server import QuietHandler
 from newscrawl.settings import RETRY_TIMES
 
-from .conftest import FAST, run, serving
+from .conftest import BIN, FAST, run, serving
 
 STORY = (
     "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Ferry timetable"
@@ -141,3 +142,60 @@ def test_a_page_whose_compressed_body_was_cut_is_retried_and_not_stored() -> Non
         # Retried as a body cut short by its Content-Length is.
         assert _CutHandler.hits.count(url.removeprefix(base)) == 1 + RETRY_TIMES
     assert result.returncode == 1
+
+
+class _BombHandler(QuietHandler):
+    """A home page linking to BOMBS pages, each a small deflate body that would
+    inflate to 64 MB, past DOWNLOAD_MAXSIZE (32 MB)."""
+
+    BOMBS = 24
+    bomb = b""
+
+    def do_GET(self) -> None:
+        if self.path == "/robots.txt":
+            return self.send_error(404)
+        if self.path == "/":
+            links = "".join(
+                f"<li><a href='/news/2026/11/bomb-{n}-story-about-the-harbour.html'>Story {n}"
+                " about the harbour council vote</a></li>"
+                for n in range(self.BOMBS)
+            )
+            return self.send_page(f"<html><body><ul>{links}</ul></body></html>".encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Encoding", "deflate")
+        self.send_header("Content-Length", str(len(self.bomb)))
+        self.end_headers()
+        self.wfile.write(self.bomb)
+        return None
+
+
+# Run in a process of its own, whose children are the crawl's alone: the largest
+# resident size a process of the crawl reached, in KiB.
+_PEAK_RSS = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True)\n"
+    "sys.stderr.buffer.write(done.stderr)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
+def test_compression_bombs_do_not_pile_up_in_the_crawlers_memory(tmp_path) -> None:
+    """Each bomb is refused at 32 MB (too_large), but the failure's traceback held
+    the frames of Scrapy's decompression, and in them the 32 MB it had inflated,
+    as long as the failure lived: 40 such pages took the crawler's process to
+    1.4 GB, 100 past MEMUSAGE_LIMIT_MB, which stopped the whole crawl (exit 4)."""
+    _BombHandler.bomb = zlib.compress(b"<p>" + b"a" * (64 * 2**20), 9)
+    with serving(_BombHandler) as base:
+        result = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS, str(BIN / "newscrawl"), "crawl", f"{base}/",
+             "--db", str(tmp_path / "b.sqlite"), *FAST, "-L", "WARNING"],
+            capture_output=True, timeout=300, check=False,
+        )  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert f"pages not fetched: {_BombHandler.BOMBS} (too_large {_BombHandler.BOMBS})" in err
+    peak_mib = int(result.stdout.decode().split()[-1]) / 1024
+    # Each page's 32 MB, kept, would be 768 MB; the crawl itself takes about 120.
+    assert peak_mib < 400, f"peak {peak_mib:.0f} MiB"
