@@ -120,6 +120,20 @@ def decode_body(body: bytes, content_type: str | None) -> str:
     read as UTF-8, instead of with two letters for every accented one ("FÃ¤hre"):
     a Latin-1 text with letters past ASCII is almost never valid UTF-8."""
     encoding, text = html_to_unicode(content_type, body)
+    if codecs.lookup(encoding).name in _WIDE and not body.startswith(_WIDE_MARKS):
+        # Labelled UTF-16 or UTF-32, without a byte order mark. The ASCII of a
+        # page's markup takes a zero byte a character in UTF-16 (half its bytes),
+        # three in UTF-32 (three in four): bytes with none are no such text (a
+        # UTF-8 page under a wrong label, read as UTF-8, as browsers read a
+        # meta "utf-16"), and a "UTF-32" page with fewer is UTF-16. Decoded as
+        # labelled, each came out in another script, and the page had "no_html".
+        sample = body[:_ORDER_SAMPLE]
+        zeros = sample.count(0)
+        if not zeros:
+            encoding, text = "utf-8", body.decode("utf-8", errors="replace")
+        elif codecs.lookup(encoding).name in _UTF_32 and zeros * 2 <= len(sample):
+            encoding = _utf_16_order(body) or "utf-16-le"
+            text = body.decode(encoding, errors="replace")
     if codecs.lookup(encoding).name in _UTF_16:
         in_order = _utf_16_order(body)
         if in_order is not None and in_order != codecs.lookup(encoding).name:
@@ -139,6 +153,9 @@ def decode_body(body: bytes, content_type: str | None) -> str:
 
 
 _UTF_16 = ("utf-16-le", "utf-16-be")
+_UTF_32 = ("utf-32", "utf-32-le", "utf-32-be")
+_WIDE = ("utf-16", *_UTF_16, *_UTF_32)
+_WIDE_MARKS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # The one-byte encodings of Western pages, as w3lib names them (it reads the
 # labels "iso-8859-1" and "latin1" as Windows-1252, as browsers do).
 _LATIN = ("cp1252", "iso8859-1", "iso8859-15")

@@ -44,8 +44,36 @@ def test_a_utf_16_page_without_a_byte_order_mark_is_read_in_its_bytes_order(
     assert "Die Fähre zur Insel fährt ab Montag" in reading.article.text
 
 
+@pytest.mark.parametrize(
+    ("codec", "header", "meta"),
+    [
+        ("utf-8", "utf-16", None),
+        ("utf-8", None, "utf-16"),
+        ("utf-8", "utf-32", None),
+        ("utf-8", "utf-16le", None),
+        ("utf-16-le", "utf-32", None),
+        ("utf-16-be", "utf-32", None),
+    ],
+)
+def test_bytes_that_cannot_be_what_a_wide_label_says_are_read_as_what_they_are(
+    codec: str, header: str | None, meta: str | None
+) -> None:
+    """A UTF-8 page labelled UTF-16 or UTF-32 (in its header or its meta), and a
+    UTF-16 page labelled UTF-32, were read as labelled, every character one of
+    another script: "no_html", the article lost, exit 0 (helper-111, helper-113)."""
+    page = PAGE.replace("<head>", f"<head><meta charset='{meta}'>") if meta else PAGE
+    body = page.encode(codec)
+    content_type = f"text/html; charset={header}" if header else "text/html"
+    assert decode_body(body, content_type) == page
+    reading = read_page(body, URL, content_type, declared_article=True)
+    assert reading.article is not None, reading.failure
+    assert "Die Fähre zur Insel fährt ab Montag" in reading.article.text
+
+
 def test_utf_16_with_a_byte_order_mark_and_other_encodings_are_read_as_before() -> None:
     assert decode_body(PAGE.encode("utf-16"), "text/html") == PAGE  # its mark says the order
+    assert decode_body(PAGE.encode("utf-32"), "text/html; charset=utf-32") == PAGE
+    assert decode_body(PAGE.encode("utf-32-le"), "text/html; charset=utf-32le") == PAGE
     assert decode_body(PAGE.encode("utf-8"), "text/html; charset=utf-8") == PAGE
     # A Latin-1 page labelled UTF-8 is read as Windows-1252.
     assert decode_body(PAGE.encode("cp1252"), "text/html; charset=utf-8") == PAGE
