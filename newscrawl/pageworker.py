@@ -37,7 +37,7 @@ from w3lib.encoding import html_to_unicode
 from newscrawl.cleaning import TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import fingerprint_key_of_words, word_count, words
 from newscrawl.cleaning.siteboiler import fingerprint, key_fingerprint
-from newscrawl.discovery import Entry, feed_head, parse_feed, read_sitemap_entries
+from newscrawl.discovery import Entry, ends_whole, feed_head, parse_feed, read_sitemap_entries
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
@@ -803,19 +803,21 @@ def read_sitemap(body: bytes, url: str) -> DiscoveryReading:
     """The entries of the sitemap `body` fetched from `url` (gzipped or not)."""
     started = time.process_time()
     try:
-        kind, kept, cut = read_sitemap_entries(body, url, MAX_ENTRIES)
+        kind, kept, cut, whole = read_sitemap_entries(body, url, MAX_ENTRIES)
     except ValueError as exc:  # a gzipped sitemap that expands too far
         return DiscoveryReading("", failure=str(exc), cpu_seconds=time.process_time() - started)
-    return DiscoveryReading(kind, kept, cut, None, time.process_time() - started)
+    cut_short = bool(kind) and not whole
+    return DiscoveryReading(kind, kept, cut, None, time.process_time() - started, cut_short)
 
 
 def read_feed(body: bytes, url: str) -> DiscoveryReading:
     """The entries of the RSS, Atom or JSON Feed `body` fetched from `url`."""
     started = time.process_time()
+    cut_short = body.lstrip()[:1] != b"{" and not ends_whole(body)  # (not a JSON Feed)
     body, past = feed_head(body, MAX_FEED_ENTRIES)
     kept, cut = _capped(parse_feed(body, url))
     cut += past
-    return DiscoveryReading("feed", kept, cut, None, time.process_time() - started)
+    return DiscoveryReading("feed", kept, cut, None, time.process_time() - started, cut_short)
 
 
 def _capped(entries: Iterable[Entry]) -> tuple[list[Entry], int]:

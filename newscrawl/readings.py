@@ -185,3 +185,6 @@ class DiscoveryReading:
     cut: int = 0  # entries past MAX_ENTRIES (a feed's: MAX_FEED_ENTRIES)
     failure: str | None = None  # why none could be read
     cpu_seconds: float = 0.0
+    # The document ended before its root element did (discovery.ends_whole): the
+    # entries before the cut were read, the rest lost.
+    cut_short: bool = False

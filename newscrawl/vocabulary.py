@@ -26,6 +26,7 @@ __all__ = [
     "CLUSTER_REQUEUED",
     "CLUSTER_UNREADABLE",
     "CPU_MS",
+    "DISCOVERY_CUT_SHORT",
     "DISCOVERY_LEFT",
     "DISCOVERY_NOT_FETCHED",
     "DISCOVERY_READ",
@@ -221,6 +222,9 @@ ENTRIES_CUT = "entries_cut"  # sitemap or feed entries past the cap of one docum
 # a gzipped sitemap inflating past MAX_SITEMAP_BYTES. Their entries are lost for the
 # run: counted, as a page past a limit is, not only logged.
 DISCOVERY_UNREADABLE = "discovery_unreadable"
+# Sitemaps and feeds that ended before their root element did: read up to the cut,
+# the rest of their entries lost (a loss, as an unreadable one is).
+DISCOVERY_CUT_SHORT = "discovery_cut_short"
 # Sitemaps and feeds nested past MAX_NESTING (spiders/news.py): not read, warned of.
 DISCOVERY_TOO_DEEP = "discovery_too_deep"
 # Sitemaps and feeds not fetched for a fault of the moment (a timeout, a 5xx, a

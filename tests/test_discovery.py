@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newscrawl.discovery import (
+    ends_whole,
     feed_links,
     maybe_gunzip,
     parse_date,
@@ -12,6 +13,7 @@ from newscrawl.discovery import (
     parse_sitemap,
     robots_sitemaps,
 )
+from newscrawl.pageworker import read_feed, read_sitemap
 
 BASE = "http://n.test/"
 
@@ -205,3 +207,31 @@ def test_a_surrogate_character_reference_in_a_feed_or_sitemap_title_is_replaced(
         for entry in entries:
             assert entry.title is None or entry.title.encode("utf-8")
             assert entry.url.encode("utf-8")
+
+
+def test_a_sitemap_or_feed_cut_short_is_known_for_one() -> None:
+    """Read up to the cut, as before, and now said: a sitemap whose gzip stream
+    ended early, or a feed the server stopped writing, lost the rest of its
+    entries every run, exit 0, without a word (helper-113)."""
+    urls = "".join(f"<url><loc>http://n.test/news/{n}.html</loc></url>" for n in range(40))
+    sitemap = (
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+    )
+    items = "".join(
+        f"<item><title>S{n}</title><link>http://n.test/f{n}.html</link></item>" for n in range(40)
+    )
+    feed = f"<?xml version='1.0'?><rss version='2.0'><channel><title>x</title>{items}</channel></rss>".encode()
+    for whole in (sitemap, feed, sitemap + b"\n<!-- built in 3 ms -->\n", b"<a:urlset></a:urlset>"):
+        assert ends_whole(whole)
+    for cut in (sitemap[: len(sitemap) // 2], feed[: len(feed) // 2], b""):
+        assert not ends_whole(cut)
+    many = "".join(f"<url><loc>http://n.test/news/{n}.html</loc></url>" for n in range(5000))
+    big = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{many}</urlset>'.encode()
+    packed = gzip.compress(big)
+    reading = read_sitemap(packed[: len(packed) // 2], "http://n.test/sitemap.xml.gz")
+    assert reading.cut_short and 0 < len(reading.entries) < 5000
+    assert not read_sitemap(gzip.compress(sitemap), "http://n.test/sitemap.xml.gz").cut_short
+    cut_feed = read_feed(feed[: len(feed) // 2], "http://n.test/feed.xml")
+    assert cut_feed.cut_short and 0 < len(cut_feed.entries) < 40
+    assert not read_feed(feed, "http://n.test/feed.xml").cut_short
+    assert not read_feed(b'{"items": []', "http://n.test/feed.json").cut_short  # JSON: unread

@@ -1169,3 +1169,37 @@ def test_endless_chains_of_sitemap_indexes_and_feeds_stop_at_the_nesting_limit(t
     # Feeds 0 to 8 list an article each; the sitemaps of indexes 0 to 7 one each.
     assert stored == 9 + 8
     assert "Traceback" not in err
+
+
+class CutSitemap(QuietHandler):
+    """A news sitemap of 40 articles cut in the middle (its Content-Length says
+    the cut length), and the articles."""
+
+    def do_GET(self) -> None:
+        base = f"http://{self.headers['Host']}"
+        if self.path == "/sitemap.xml":
+            urls = "".join(
+                news_entry(f"{base}/", str(n), "2026-11-20T08:00:00+00:00", f"Story {n}")
+                for n in range(40)
+            )
+            body = f"{NEWS_NS}{urls}</urlset>".encode()
+            self.send_page(body[: len(body) // 2], "application/xml")
+        elif self.path.startswith("/news/"):
+            self.send_page(article_html(int(self.path[6:].partition(".")[0])).encode())
+        else:
+            self.send_error(404)
+
+
+def test_a_sitemap_cut_short_is_read_to_the_cut_said_and_fails_the_run(tmp_path: Path):
+    """Before: its first 20 articles were stored, the other 20 never asked for,
+    run after run, exit 0 and no word (helper-113)."""
+    with serving(CutSitemap) as base:
+        result = run("newscrawl", "crawl", "--sitemap", f"{base}/sitemap.xml",
+                     "--db", str(tmp_path / "c.sqlite"), *FAST)  # fmt: skip
+    err = result.stderr.decode()
+    assert result.returncode == 1, err
+    assert f"sitemap {base}/sitemap.xml ended before its end (cut short)" in err
+    assert "1 of its sitemaps or feeds ended before their end (cut short)" in err
+    with sqlite3.connect(tmp_path / "c.sqlite") as db:
+        stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert 10 < stored < 40

@@ -60,8 +60,8 @@ def test_a_sitemap_of_ten_times_the_protocols_urls_keeps_its_first_and_counts_th
 
 def test_entries_past_the_limit_are_counted_whether_or_not_they_give_a_url() -> None:
     body = _urlset(12).replace(b"</urlset>", b"<url><lastmod>2026-12-01</lastmod></url></urlset>")
-    kind, kept, cut = read_sitemap_entries(body, BASE, 10)
-    assert (kind, len(kept), cut) == ("urlset", 10, 3)
+    kind, kept, cut, whole = read_sitemap_entries(body, BASE, 10)
+    assert (kind, len(kept), cut, whole) == ("urlset", 10, 3, True)
     assert read_sitemap_entries(_urlset(10), BASE, 10)[2] == 0
 
 

@@ -331,6 +331,11 @@ def losses(report: Any) -> list[str]:
                 " workers' time or memory, or a gzipped sitemap inflating past 50 MiB);"
                 " what they list was not asked for"
             )
+        if cut_short := counts.get(v.DISCOVERY_CUT_SHORT):
+            found.append(
+                f"{site}: {cut_short} of its sitemaps or feeds ended before their end (cut"
+                " short); what they list after the cut was not asked for"
+            )
         if not_fetched := counts.get(v.DISCOVERY_NOT_FETCHED):
             found.append(
                 f"{site}: {not_fetched} of its sitemaps or feeds could not be fetched (a"

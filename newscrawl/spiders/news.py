@@ -59,6 +59,7 @@ from newscrawl.storage import StorageError
 from newscrawl.urllength import left_out, too_long
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list, requested_url
 from newscrawl.vocabulary import (
+    DISCOVERY_CUT_SHORT,
     DISCOVERY_READ,
     DISCOVERY_TOO_DEEP,
     DISCOVERY_UNREADABLE,
@@ -398,6 +399,7 @@ class NewsSpider(BaseNewsSpider):
                 if reading.failure != EXTRACTION_INTERRUPTED:  # the crawl's stop, not the sitemap
                     count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
                 return
+            self._cut_short(config, reading, response.url, "sitemap")
             if not reading.entries:
                 logger.warning("no URLs in sitemap %s", response.url)
                 count_site(self.crawler, config.name, "empty_sitemaps")
@@ -421,6 +423,7 @@ class NewsSpider(BaseNewsSpider):
                 if reading.failure != EXTRACTION_INTERRUPTED:  # the crawl's stop, not the feed
                     count_site(self.crawler, config.name, DISCOVERY_UNREADABLE)
                 return
+            self._cut_short(config, reading, response.url, "feed")
             if not reading.entries:  # a bot challenge's page, bytes that are no feed
                 logger.warning("no entries in feed %s", response.url)
                 count_site(self.crawler, config.name, "empty_feeds")
@@ -432,6 +435,18 @@ class NewsSpider(BaseNewsSpider):
                 yield request
         finally:
             self.request_gone(response.request or response)
+
+    def _cut_short(
+        self, config: SiteConfig, reading: DiscoveryReading, url: str, kind: str
+    ) -> None:
+        """Say and count a sitemap or feed that ended before its end: what it listed
+        after the cut is lost for the run (and for every run the server cuts it)."""
+        if reading.cut_short:
+            logger.warning(
+                "%s %s ended before its end (cut short): %d entries read, the rest lost",
+                kind, url, len(reading.entries),
+            )  # fmt: skip
+            count_site(self.crawler, config.name, DISCOVERY_CUT_SHORT)
 
     def _nested_too_deep(self, config: SiteConfig, response: Response, kind: str) -> bool:
         """Whether a sitemap or feed is nested past MAX_NESTING: warned of and
