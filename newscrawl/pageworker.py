@@ -813,10 +813,13 @@ def read_sitemap(body: bytes, url: str) -> DiscoveryReading:
 def read_feed(body: bytes, url: str) -> DiscoveryReading:
     """The entries of the RSS, Atom or JSON Feed `body` fetched from `url`."""
     started = time.process_time()
-    cut_short = body.lstrip()[:1] != b"{" and not ends_whole(body)  # (not a JSON Feed)
+    whole = body.lstrip()[:1] == b"{" or ends_whole(body)  # (a JSON Feed: read whole or not)
     body, past = feed_head(body, MAX_FEED_ENTRIES)
     kept, cut = _capped(parse_feed(body, url))
     cut += past
+    # Entries read, and no end: a feed cut short. Bytes with no entry and no end are
+    # no feed (a bot challenge's page), said and counted as such by the spider.
+    cut_short = bool(kept) and not whole
     return DiscoveryReading("feed", kept, cut, None, time.process_time() - started, cut_short)
 
 

@@ -235,3 +235,7 @@ def test_a_sitemap_or_feed_cut_short_is_known_for_one() -> None:
     assert cut_feed.cut_short and 0 < len(cut_feed.entries) < 40
     assert not read_feed(feed, "http://n.test/feed.xml").cut_short
     assert not read_feed(b'{"items": []', "http://n.test/feed.json").cut_short  # JSON: unread
+    # A page that is no feed at all (a bot challenge's) is not one cut short.
+    assert not read_feed(
+        b"<html><body>Checking your browser</body></html>", "http://n.test/f"
+    ).cut_short
