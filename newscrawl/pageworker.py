@@ -37,7 +37,14 @@ from w3lib.encoding import html_to_unicode
 from newscrawl.cleaning import TextCleaner, split_paragraphs
 from newscrawl.cleaning.normalize import fingerprint_key_of_words, word_count, words
 from newscrawl.cleaning.siteboiler import fingerprint, key_fingerprint
-from newscrawl.discovery import Entry, ends_whole, feed_head, parse_feed, read_sitemap_entries
+from newscrawl.discovery import (
+    Entry,
+    ends_whole,
+    feed_head,
+    is_json_feed,
+    parse_feed,
+    read_sitemap_entries,
+)
 from newscrawl.duplicates import sign_text
 from newscrawl.extract import base_url, extract_tree, load_page
 from newscrawl.jsonld import json_ld_documents
@@ -120,7 +127,8 @@ def decode_body(body: bytes, content_type: str | None) -> str:
     read as UTF-8, instead of with two letters for every accented one ("FÃ¤hre"):
     a Latin-1 text with letters past ASCII is almost never valid UTF-8."""
     encoding, text = html_to_unicode(content_type, body)
-    if codecs.lookup(encoding).name in _WIDE and not body.startswith(_WIDE_MARKS):
+    name = codecs.lookup(encoding).name  # (once: every page passes here)
+    if name in _WIDE and not body.startswith(_WIDE_MARKS):
         # Labelled UTF-16 or UTF-32, without a byte order mark. The ASCII of a
         # page's markup takes a zero byte a character in UTF-16 (half its bytes),
         # three in UTF-32 (three in four): bytes with none are no such text (a
@@ -130,20 +138,20 @@ def decode_body(body: bytes, content_type: str | None) -> str:
         sample = body[:_ORDER_SAMPLE]
         zeros = sample.count(0)
         if not zeros:
-            encoding, text = "utf-8", body.decode("utf-8", errors="replace")
-        elif codecs.lookup(encoding).name in _UTF_32 and zeros * 2 <= len(sample):
-            encoding = _utf_16_order(body) or "utf-16-le"
-            text = body.decode(encoding, errors="replace")
-    if codecs.lookup(encoding).name in _UTF_16:
+            name, text = "utf-8", body.decode("utf-8", errors="replace")
+        elif name in _UTF_32 and zeros * 2 <= len(sample):
+            name = _utf_16_order(body) or "utf-16-le"
+            text = body.decode(name, errors="replace")
+    if name in _UTF_16:
         in_order = _utf_16_order(body)
-        if in_order is not None and in_order != codecs.lookup(encoding).name:
+        if in_order is not None and in_order != name:
             return body.decode(in_order, errors="replace")
-    if codecs.lookup(encoding).name in _LATIN and not body.isascii():
+    if name in _LATIN and not body.isascii():
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             return text  # Latin-1 indeed
-    if "\ufffd" not in text or codecs.lookup(encoding).name != "utf-8":
+    if "\ufffd" not in text or name != "utf-8":
         return text
     broken = text.count("\ufffd")
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # counted in C
@@ -813,7 +821,7 @@ def read_sitemap(body: bytes, url: str) -> DiscoveryReading:
 def read_feed(body: bytes, url: str) -> DiscoveryReading:
     """The entries of the RSS, Atom or JSON Feed `body` fetched from `url`."""
     started = time.process_time()
-    whole = body.lstrip()[:1] == b"{" or ends_whole(body)  # (a JSON Feed: read whole or not)
+    whole = is_json_feed(body) or ends_whole(body)  # (a JSON Feed: read whole or not)
     body, past = feed_head(body, MAX_FEED_ENTRIES)
     kept, cut = _capped(parse_feed(body, url))
     cut += past
