@@ -14,12 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 __all__ = [
     "ARTICLE",
     "ERROR_PAGE_MAX_WORDS",
-    "FRONT_QUERY_KEYS",
     "HUB",
     "INDEX_FILE",
     "PROSE_RUN",
     "classify_page",
-    "front_query",
     "is_front_page",
     "says_not_found",
 ]
@@ -68,20 +66,20 @@ PROSE_RUN = 3
 # The front page's file names ("/index.html" is "/"), and the query keys the front
 # page may take (its language, a campaign's tracking).
 INDEX_FILE = re.compile(r"(?:index|default|home)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
-FRONT_QUERY_KEYS = frozenset({"lang", "language", "hl", "locale", "amp", "ref"})
+_FRONT_QUERY_KEYS = frozenset({"lang", "language", "hl", "locale", "amp", "ref"})
 
 
-def front_query(query: str) -> bool:
+def _front_query(query: str) -> bool:
     """Whether a query string is one the front page may take: no key but a
     language, an AMP flag or a campaign's tracking ("?p=123" is an article's)."""
     keys = {key.lower() for key, _ in parse_qsl(query, keep_blank_values=True)}
-    return all(key in FRONT_QUERY_KEYS or key.startswith("utm_") for key in keys)
+    return all(key in _FRONT_QUERY_KEYS or key.startswith("utm_") for key in keys)
 
 
 def is_front_page(url: str) -> bool:
     """Whether `url` is a site's front page: "/", "/index.php", "/?lang=en"."""
     parts = urlsplit(url)
-    return INDEX_FILE.sub("", parts.path or "/") == "/" and front_query(parts.query)
+    return INDEX_FILE.sub("", parts.path or "/") == "/" and _front_query(parts.query)
 
 
 def classify_page(
