@@ -77,6 +77,9 @@ class PendingURL:
     url: str
     published: str | None
     title: str | None
+    # Links from a start page, for a URL found through links (None: listed by a
+    # sitemap or feed). A cluster writer of before depth sends three fields.
+    depth: int | None = None
 
 
 class URLStates(Protocol):
@@ -84,8 +87,9 @@ class URLStates(Protocol):
     Frontier, or in a cluster that keeps SQLite, the relay to its writer."""
 
     def add_pending(
-        self, site: str, url: str, published: str | None, title: str | None
-    ) -> None: ...
+        self, site: str, url: str, published: str | None, title: str | None,
+        depth: int | None = None,
+    ) -> None: ...  # fmt: skip
 
     def mark_failed(self, site: str, url: str, reason: str) -> None: ...
 
@@ -141,21 +145,29 @@ class Frontier:
         times; the newest first (by the date listed, else when found), as a budget
         that has room for some takes them."""
         rows = self._read(
-            "SELECT url, published, title FROM urls WHERE site = ?"
+            "SELECT url, published, title, depth FROM urls WHERE site = ?"
             " AND (state = 'pending' OR (state = 'failed' AND attempts < ?))"
             " ORDER BY coalesce(published, discovered_at) DESC, url",
             (site, MAX_ATTEMPTS),
         )
         return [PendingURL(*row) for row in rows]
 
-    def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
-        """Remember a discovered article URL (never downgrades a done one)."""
+    def add_pending(
+        self, site: str, url: str, published: str | None, title: str | None,
+        depth: int | None = None,
+    ) -> None:  # fmt: skip
+        """Remember a discovered URL (never downgrades a done one). `depth`: links
+        from a start page, for one found through links; None for one a sitemap or
+        feed lists, which it keeps however else it is found (a listed URL is the
+        site's own list, not a link a depth limit bounds)."""
         self._write(
-            "INSERT INTO urls (url, site, state, discovered_at, published, title)"
-            " VALUES (?, ?, 'pending', ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+            "INSERT INTO urls (url, site, state, discovered_at, published, title, depth)"
+            " VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
             " published = coalesce(excluded.published, urls.published),"
-            " title = coalesce(excluded.title, urls.title)",
-            [(canonicalize(url), site, utc_now(), published, title)],
+            " title = coalesce(excluded.title, urls.title),"
+            " depth = CASE WHEN excluded.depth IS NULL OR urls.depth IS NULL THEN NULL"
+            " WHEN excluded.depth < urls.depth THEN excluded.depth ELSE urls.depth END",
+            [(canonicalize(url), site, utc_now(), published, title, depth)],
         )
 
     def mark_done(

@@ -180,9 +180,12 @@ class StoppingURLStates:
         self.frontier = frontier
         self.crawler = crawler
 
-    def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
+    def add_pending(
+        self, site: str, url: str, published: str | None, title: str | None,
+        depth: int | None = None,
+    ) -> None:  # fmt: skip
         try:
-            self.frontier.add_pending(site, url, published, title)
+            self.frontier.add_pending(site, url, published, title, depth)
         except StorageError as exc:
             stop_on_write_error(self.crawler, str(exc))
 

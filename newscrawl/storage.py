@@ -75,7 +75,7 @@ SHRUNK = "shrunk"
 # version to go back to: the stored row stays, and the fetch is counted and said.
 SHRUNK_BELOW = 0.5
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # How to bring an older database up to SCHEMA_VERSION, step by step: the SQL that
 # takes version N to N + 1 (for PostgreSQL as `postgres_schema` translates it). A
@@ -118,6 +118,12 @@ ALTER TABLE articles ADD COLUMN archive_record TEXT;
     # 6 -> 7: the cluster writer's batches committed and not yet cleared from
     # Redis (writer_batches, created by SCHEMA).
     6: "",
+    # 7 -> 8: how many links from a start page a URL found through links was
+    # (NULL: listed by a sitemap or feed, or not known), so that a run stopped
+    # before fetching it leaves it pending at its depth (frontier.add_pending).
+    7: """
+ALTER TABLE urls ADD COLUMN depth INTEGER;
+""",
 }
 
 # The full-text index of title and text, kept in step with every write by the
@@ -237,7 +243,8 @@ CREATE TABLE IF NOT EXISTS urls (
     title         TEXT,                  -- title a sitemap or feed gave
     etag          TEXT,
     last_modified TEXT,
-    content_hash  TEXT
+    content_hash  TEXT,
+    depth         INTEGER                -- links from a start page (NULL: listed)
 );
 CREATE INDEX IF NOT EXISTS urls_site_state ON urls (site, state);
 
@@ -433,6 +440,15 @@ def _run_script(connection: Any, script: str) -> None:
         _run_ddl(connection, statement)
 
 
+def _has_table(connection: Any, table: str, *, postgres: bool) -> bool:
+    if postgres:
+        return connection.execute("SELECT to_regclass(?)", (table,)).fetchone()[0] is not None
+    rows = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchall()
+    return bool(rows)
+
+
 def _has_column(connection: Any, table: str, column: str) -> bool:
     rows = connection.execute(f"PRAGMA table_info({table})").fetchall()
     return any(row[1].lower() == column.lower() for row in rows)
@@ -446,6 +462,10 @@ def _migrate(connection: Any, version: int, *, postgres: bool) -> None:
         script = postgres_schema(_MIGRATIONS[step]) if postgres else _MIGRATIONS[step]
         for statement in _sql_statements(script):
             added = _ADD_COLUMN.match(statement)
+            if added and not _has_table(connection, added["table"], postgres=postgres):
+                # A table a later step's SCHEMA creates (urls, before schema 3):
+                # created whole, with the column, after the steps.
+                continue
             if added and postgres:
                 at = added.start("column")
                 statement = f"{statement[:at]}IF NOT EXISTS {statement[at:]}"

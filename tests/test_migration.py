@@ -327,7 +327,7 @@ def test_a_schema_6_sqlite_store_killed_in_its_upgrade_is_upgraded_by_the_next_o
 
     store = ArticleStore.open(path)
     store.close()
-    assert sqlite_state(path)[0] == SCHEMA_VERSION == 7
+    assert sqlite_state(path)[0] == SCHEMA_VERSION
     assert "writer_batches" in sqlite_tables(path)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT * FROM run_counts").fetchall() == [(1, "a.test", "stored", 3)]
@@ -351,3 +351,66 @@ def test_a_schema_6_postgresql_store_is_upgraded(
     ArticleStore.open(database).close()
     assert postgres_state(database)[0] == SCHEMA_VERSION
     assert "writer_batches" in tables_of_postgres(database)
+
+
+# Schema 7, as the newscrawl before it left a store: schema 8 added urls.depth.
+def make_schema_7_sqlite(path: Path) -> None:
+    ArticleStore.open(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE urls DROP COLUMN depth")
+        db.execute(
+            "INSERT INTO urls (url, site, state, discovered_at, published)"
+            " VALUES ('http://a.test/listed', 'a.test', 'pending', '2026-11-30T10:00:00Z',"
+            " '2026-11-29')"
+        )
+        db.execute("PRAGMA user_version = 7")
+
+
+def url_columns(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[1] for row in db.execute("PRAGMA table_info(urls)")}
+
+
+def test_a_schema_7_sqlite_store_killed_in_its_upgrade_is_upgraded_by_the_next_open(
+    tmp_path: Path,
+):
+    """Schema 8 keeps the depth of a link left pending: a store of schema 7 killed
+    inside its upgrade stays at 7, and the next open adds the column, its pending
+    URLs kept as listed ones (no depth)."""
+    path = tmp_path / "seven.sqlite"
+    make_schema_7_sqlite(path)
+    process = start_paused_migration(str(path), tmp_path / "paused")
+    kill(process)
+    assert sqlite_state(path)[0] == 7 and "depth" not in url_columns(path)
+
+    store = ArticleStore.open(path)
+    store.close()
+    assert sqlite_state(path)[0] == SCHEMA_VERSION == 8
+    assert "depth" in url_columns(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT url, state, depth FROM urls").fetchall() == [
+            ("http://a.test/listed", "pending", None)
+        ]
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_schema_7_postgresql_store_is_upgraded(
+    postgres_server,  # noqa: F811
+    tmp_path: Path,
+):
+    database = postgres_server.new_database()
+    ArticleStore.open(database).close()
+    with psycopg.connect(database) as db:
+        db.execute("ALTER TABLE urls DROP COLUMN depth")
+        db.execute("UPDATE newscrawl_schema SET version = 7")
+    process = start_paused_migration(database, tmp_path / "paused")
+    kill(process)
+    assert postgres_state(database)[0] == 7
+
+    ArticleStore.open(database).close()
+    assert postgres_state(database)[0] == SCHEMA_VERSION
+    with psycopg.connect(database) as db:
+        columns = db.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'urls'"
+        ).fetchall()
+    assert ("depth",) in columns

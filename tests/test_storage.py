@@ -10,6 +10,8 @@ from newscrawl.items import ArticleItem
 from newscrawl.reclean import reclean
 from newscrawl.storage import SCHEMA_VERSION, ArticleStore, StorageError, content_hash
 
+from .servers import postgres_server  # noqa: F401  (a fixture)
+
 ARTICLE = ArticleItem(
     url="http://n.test/a?utm_source=x",
     canonical_url="http://n.test/a",
@@ -371,3 +373,28 @@ def test_the_redesign_check_reads_the_pages_of_widespread_paragraphs_only(tmp_pa
     by_day = 115  # the pages by day: each page's row once
     on_footer_pages = 115  # the two footers' pages, 100 and 15
     assert len(read) <= 2 * by_day + on_footer_pages, len(read)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_pending_urls_depth_is_its_shallowest_and_a_listing_clears_it(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+):
+    """A link found again nearer the start pages is kept at the nearer depth; a URL
+    a sitemap or feed lists is a listed one (no depth), however else it is found."""
+    from newscrawl.frontier import Frontier
+
+    if database == "postgres":
+        store = ArticleStore.open(request.getfixturevalue("postgres_server").new_database())
+    else:
+        store = ArticleStore.open(tmp_path / "d.sqlite")
+    frontier = Frontier(store)
+    frontier.add_pending("n.test", "http://n.test/deep", None, None, 3)
+    frontier.add_pending("n.test", "http://n.test/deep", None, None, 2)
+    frontier.add_pending("n.test", "http://n.test/deep", None, None, 3)
+    frontier.add_pending("n.test", "http://n.test/listed", "2026-11-29", None, 2)
+    frontier.add_pending("n.test", "http://n.test/listed", "2026-11-29", "Listed", None)
+    frontier.add_pending("n.test", "http://n.test/listed", None, None, 1)
+    store.commit()
+    depths = {row.url: row.depth for row in frontier.pending("n.test")}
+    assert depths == {"http://n.test/deep": 2, "http://n.test/listed": None}
+    store.close()

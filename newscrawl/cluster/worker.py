@@ -181,11 +181,17 @@ class URLStateRelay:
         self.outbox = outbox
         self.key = keys.url_states
 
-    def _send(self, *event: str | None) -> None:
+    def _send(self, *event: str | int | None) -> None:
         self.outbox.send(self.key, "R", json.dumps(event), "a URL's state")
 
-    def add_pending(self, site: str, url: str, published: str | None, title: str | None) -> None:
-        self._send("pending", site, url, published, title)
+    def add_pending(
+        self, site: str, url: str, published: str | None, title: str | None,
+        depth: int | None = None,
+    ) -> None:  # fmt: skip
+        if depth is None:  # four fields, as a writer of before depth reads them
+            self._send("pending", site, url, published, title)
+        else:
+            self._send("pending", site, url, published, title, depth)
 
     def mark_failed(self, site: str, url: str, reason: str) -> None:
         self._send("failed", site, url, reason)

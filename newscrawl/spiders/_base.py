@@ -87,6 +87,11 @@ def utc_now() -> str:
 # redirects (or a loop) with an IgnoreRequest of this message.
 _REDIRECTS_SPENT = "max redirections reached"
 REDIRECT_LIMIT = "redirect_limit"
+# meta key of a request for a link the crawl keeps pending until it is fetched, as
+# a listed URL is, at its depth: held only in the scheduler's memory, a link found
+# on an article was lost when the run stopped (the stored article is not fetched
+# again, so neither is the link found again).
+LINKED = "newscrawl_linked"
 # Scrapy's HttpCompressionMiddleware gives up a body that decompresses past
 # DOWNLOAD_MAXSIZE with an IgnoreRequest that says this.
 _DECOMPRESSED_PAST_MAXSIZE = "exceeded DOWNLOAD_MAXSIZE"
@@ -255,7 +260,9 @@ class BaseNewsSpider(scrapy.Spider):
         else:
             self.crawler.stats.inc_value(PAGES_OVER_SITE_CAP)
 
-    def left_for_next_run(self, site: str, url: str, found_again: bool = False) -> None:
+    def left_for_next_run(
+        self, site: str, url: str, found_again: bool = False, depth: int | None = None
+    ) -> None:
         """A URL the budget had no room for, counted once: remembered as pending,
         so that the next run fetches it; or, `found_again` (a sitemap, a feed, a
         start page: see `found_again`), not remembered. A pending URL is fetched
@@ -268,7 +275,7 @@ class BaseNewsSpider(scrapy.Spider):
         count_site(self.crawler, site, DISCOVERY_LEFT if found_again else OVER_BUDGET)
         states = url_states(self.crawler)
         if states is not None and not found_again:
-            states.add_pending(site, url, None, None)
+            states.add_pending(site, url, None, None, depth)
 
     def backlog_held(self, site: str, urls: list[str]) -> None:
         """URLs earlier runs left pending that this run's budget has no room for
@@ -641,7 +648,9 @@ class BaseNewsSpider(scrapy.Spider):
         if reason == OVER_BUDGET:  # the budget gate: not a failure, left for the next run
             self._budget_spent()
             again = request is not None and self.found_again(request)
-            self.left_for_next_run(site or site_of(url), url, again)
+            linked = request is not None and request.meta.get(LINKED)
+            depth = int(request.meta.get("depth", 0)) if linked and request else None
+            self.left_for_next_run(site or site_of(url), url, again, depth)
             return
         asked = without_password(requested_url(request)) if request is not None else url
         tracked = request is not None and bool(request.meta.get("tracked"))

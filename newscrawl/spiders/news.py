@@ -54,7 +54,7 @@ from newscrawl.sites import (
     sites_from_urls,
     url_timeout_warning,
 )
-from newscrawl.spiders._base import BaseNewsSpider
+from newscrawl.spiders._base import LINKED, BaseNewsSpider
 from newscrawl.storage import StorageError
 from newscrawl.urllength import left_out, too_long
 from newscrawl.urls import canonicalize, has_credentials, parse_url_list, requested_url
@@ -322,9 +322,14 @@ class NewsSpider(BaseNewsSpider):
             self.backlog[config.name] = {canonicalize(url) for url in held}
             self.backlog_held(config.name, held)
             for row in pending[:room]:
+                # A link an earlier run found: as deep as it was found (from there,
+                # a trap of pages linking on went DEPTH_LIMIT deeper each run), and
+                # after what the site lists now, as a link is.
+                linked = row.depth is not None
                 request, over_budget = self.article_request(
                     config, Entry(row.url, parse_date(row.published), title=row.title), clock,
-                    priority=PENDING_PRIORITY,
+                    priority=ARTICLE_LINK_PRIORITY if linked else PENDING_PRIORITY,
+                    depth=row.depth,
                 )  # fmt: skip
                 if request is not None:
                     yield request
@@ -651,12 +656,14 @@ class NewsSpider(BaseNewsSpider):
         return item
 
     def article_request(
-        self, config: SiteConfig, entry: Entry, clock: UrlClock, priority: int = LISTED_PRIORITY
-    ) -> tuple[Request | None, bool]:
+        self, config: SiteConfig, entry: Entry, clock: UrlClock, priority: int = LISTED_PRIORITY,
+        depth: int | None = None,
+    ) -> tuple[Request | None, bool]:  # fmt: skip
         """A request for an article URL from a sitemap, feed or earlier run, or None
         to skip it; and whether it was skipped for the budget (the URL stays
         pending for the next run). `clock`: the time of the list's URLs for the
-        site's allow and deny patterns."""
+        site's allow and deny patterns; `depth`: that of a link an earlier run
+        found (None: a listed URL)."""
         if not config.wants(entry.url, clock):
             return None, False
         dated = entry.published or entry.lastmod
@@ -674,14 +681,16 @@ class NewsSpider(BaseNewsSpider):
         states = url_states(self.crawler)
         published = entry.published.isoformat() if entry.published else None
         if states is not None:
-            states.add_pending(config.name, entry.url, published, entry.title)
+            states.add_pending(config.name, entry.url, published, entry.title, depth)
         if not self.may_request(config.name):
-            self.left_for_next_run(config.name, entry.url)
+            self.left_for_next_run(config.name, entry.url, depth=depth)
             return None, True
         # A news sitemap or a feed lists articles; a plain sitemap lists any page.
         declared = entry.published is not None or entry.title is not None
-        meta = {"article": declared, "tracked": True, "published": published,
-                "title": entry.title}  # fmt: skip
+        meta: dict[str, Any] = {"article": declared, "tracked": True, "published": published,
+                                "title": entry.title}  # fmt: skip
+        if depth is not None:
+            meta.update({"depth": depth, LINKED: True})
         request = self.make_request(
             entry.url, config.name, callback=self.parse, meta=meta, priority=priority,
             headers=conditional_headers(known) if self.ask_conditionally else {},
@@ -701,7 +710,7 @@ class NewsSpider(BaseNewsSpider):
             return
         site = config.name
         count_site(self.crawler, site, FETCHED)
-        listed = bool(response.meta.get("tracked"))
+        listed = bool(response.meta.get("tracked")) and not response.meta.get(LINKED)
         if not isinstance(response, HtmlResponse) and (response.meta.get(START_PAGE) or listed):
             kind = discovery_kind(response.body)
             if kind is not None:
@@ -732,6 +741,7 @@ class NewsSpider(BaseNewsSpider):
         # how this site's pages are found: its links are not read.
         declared = bool(response.meta.get("article")) and not offsite
         reading = await self.read(response, site, declared)
+        article: ArticleItem | None = None
         if not offsite:
             self.crawler.stats.inc_value(f"{PAGES}{reading.kind}")
             if reading.kind != ARTICLE:
@@ -740,12 +750,8 @@ class NewsSpider(BaseNewsSpider):
                 if states is not None and response.meta.get("tracked"):
                     # The URL listed, not where it redirects (see no_article).
                     states.mark_not_article(site, requested_url(response), NOT_ARTICLE)
-            elif self.wanted(config, response.url) and (
-                item := self.article_from(response, reading)
-            ):
-                yield item
-                for request in self.take_rereads():
-                    yield request
+            elif self.wanted(config, response.url):
+                article = self.article_from(response, reading)
         for url in reading.feeds:
             if url in config.feeds or not self.directory.owns(config, url):
                 continue
@@ -765,6 +771,12 @@ class NewsSpider(BaseNewsSpider):
         links_too_long: list[str] = []
         url_limit = self.crawler.settings.getint("URLLENGTH_LIMIT")
         clock = UrlClock()
+        # How deep this page's links are; past DEPTH_LIMIT, ListedDepth drops them
+        # (not kept pending: the next run would fetch them).
+        depth = int(response.meta.get("depth", 0)) + 1
+        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
+        within_depth = not depth_limit or depth <= depth_limit
+        link_states = url_states(self.crawler) if within_depth else None
         for number, url in enumerate(reading.links, 1):
             if number % LINKS_PER_TURN == 0:
                 # Scheduling a link (Scrapy's middlewares, the duplicate filter) takes 0.1 to
@@ -801,6 +813,11 @@ class NewsSpider(BaseNewsSpider):
                 request = self.make_request(url, site, callback=self.parse, priority=priority,
                                             headers=conditional_headers(known)
                                             if self.ask_conditionally else {})  # fmt: skip
+                if link_states is not None and wanted:
+                    # Pending until fetched (see LINKED); a page the allow patterns
+                    # leave out (a section page) is found again where it was.
+                    link_states.add_pending(site, url, None, None, depth)
+                    request.meta.update({"tracked": True, LINKED: True})
                 if (
                     reading.kind == ARTICLE
                     and self._may_hold(response, request)
@@ -811,13 +828,20 @@ class NewsSpider(BaseNewsSpider):
                         self.links_held_for[response.request] += 1
                     continue  # until the site's sitemaps and feeds are read
                 yield request
-            elif classify_page(url) == ARTICLE:
-                self.left_for_next_run(site, url)
+            elif classify_page(url) == ARTICLE and within_depth:
+                self.left_for_next_run(site, url, depth=depth)
         if offsite_links:  # once a page: a hub may hold thousands
             count_site(self.crawler, site, "offsite", offsite_links)
         if links_too_long:  # once a page, as offsite links
             left_out(self.crawler, site, links_too_long[0], url_limit, len(links_too_long))
         self.url_patterns_timed_out(site, response.url, clock)
+        if article is not None:
+            # After its links are kept pending: a commit that stores the article
+            # stores them too (in a store's transaction, those rows come first),
+            # and a run killed after it cannot lose them with the page.
+            yield article
+            for request in self.take_rereads():
+                yield request
 
     def wanted(self, config: SiteConfig, url: str) -> bool:
         """Whether a fetched page's `url` passes its site's allow and deny patterns

@@ -1,0 +1,176 @@
+"""Links a crawl found and had not fetched when it stopped are kept pending, at the
+depth they were found, and the next run fetches them (newscrawl/spiders/news.py,
+LINKED; newscrawl/frontier.py).
+
+Held only in Scrapy's memory queue, they were lost with the run: the next run
+does not fetch the stored articles again, so it never found their links again
+(found by helper-111: 235 of 585 articles stored after a SIGKILL, and every
+rerun fetched nothing, exit 0). Carried over at depth 0, a spider trap stopped
+with 5 pages in hand yielded 2,925 the next run.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from newscrawl.demo.server import QuietHandler
+
+from .conftest import BIN, FAST, REPO
+from .gatedsite import Gate
+from .test_interrupt import start_logged, wait_for_rows
+
+# The home page links to FIRST articles; each of those to two more (depth 2), each
+# of those to one (depth 3), and each of those to one past DEPTH_LIMIT (depth 4).
+FIRST = 4
+DEPTH_LIMIT = 3
+# Paths that look like an article's (pagetype.classify_page): a link of that look the
+# budget has no room for is kept pending; a hub's is found again where it was.
+SLUG = "-ferry-timetable-changes"
+
+
+def story(path: str, links: list[str]) -> bytes:
+    """An article page at `path` whose last paragraph links to `links`."""
+    words = path.strip("/").removesuffix(SLUG).replace("/", " item ")
+    paragraphs = "".join(
+        f"<p>The ferry timetable for {words}, part {part}, changes on the first of the"
+        f" month, the harbour office said, and the late crossing of {words} ends.</p>"
+        for part in range(1, 4)
+    )
+    related = "".join(f"<a href='{link}'>Further reading on {link}</a> " for link in links)
+    return (
+        f"<html lang='en'><head><title>Timetable {words}</title>"
+        "<meta property='og:type' content='article'></head><body><article>"
+        f"<h1>Timetable {words}</h1>{paragraphs}<p>{related}</p></article></body></html>"
+    ).encode()
+
+
+def links_of(path: str) -> list[str]:
+    """The tree: /a/N -> /b/N-1, /b/N-2 -> /c/N-k -> /d/N-k (a leaf), each path
+    ending in SLUG."""
+    if path == "/":
+        return [f"/a/{n}{SLUG}" for n in range(1, FIRST + 1)]
+    kind, name = path.split("/")[1:3]
+    name = name.removesuffix(SLUG)
+    following = {"a": [f"/b/{name}-1", f"/b/{name}-2"], "b": [f"/c/{name}"], "c": [f"/d/{name}"]}
+    return [link + SLUG for link in following.get(kind, [])]
+
+
+def within_depth() -> set[str]:
+    """The article paths a crawl to DEPTH_LIMIT stores: depths 1 to 3."""
+    found, layer = set(), ["/"]
+    for _ in range(DEPTH_LIMIT):
+        layer = [link for page in layer for link in links_of(page)]
+        found.update(layer)
+    return found
+
+
+class TreeSite:
+    """The tree on 127.0.0.1; answers under /b/ wait for the gate once it holds."""
+
+    def __init__(self) -> None:
+        self.gate = Gate("/b/", 0)
+        self.asked: list[str] = []
+        site = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                site.asked.append(self.path)
+                if self.path == "/":
+                    body = "".join(f"<a href='{u}'>Section {u}</a> " for u in links_of("/"))
+                    self.send_page(f"<html><body><nav>{body}</nav></body></html>".encode())
+                elif self.path[:3] in ("/a/", "/b/", "/c/", "/d/"):
+                    site.gate.wait(self.path)
+                    self.send_page(story(self.path, links_of(self.path)))
+                else:
+                    self.send_error(404)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.gate.open()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def tree_site() -> Iterator[TreeSite]:
+    site = TreeSite()
+    yield site
+    site.close()
+
+
+def stored_paths(db: Path) -> list[str]:
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        rows = connection.execute("SELECT url FROM articles ORDER BY url").fetchall()
+    return ["/" + url.split("/", 3)[3] for (url,) in rows]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill", "ctrl-c"])
+def test_links_found_before_a_stop_are_fetched_by_the_next_run_at_their_depth(
+    tree_site: TreeSite, tmp_path: Path, stop: signal.Signals
+):
+    """The first run stores the four articles the home page links to, and stops
+    while their links wait; the next run fetches those links and theirs, to the
+    depth limit and not past it, as one run that was never stopped does."""
+    db = tmp_path / "tree.sqlite"
+    command = [str(BIN / "newscrawl"), "crawl", tree_site.url, "--db", str(db),
+               "-s", "NEWSCRAWL_SQLITE_COMMIT_EVERY=1", "-s", f"DEPTH_LIMIT={DEPTH_LIMIT}",
+               *FAST]  # fmt: skip
+    log = tmp_path / "first.log"
+    process = start_logged(command, log)
+    wait_for_rows(process, db, FIRST, log)
+    process.send_signal(stop)
+    tree_site.gate.open()  # what is in flight is answered; a stop lets nothing new out
+    process.wait(timeout=120)
+    assert process.returncode == (130 if stop == signal.SIGINT else -signal.SIGKILL)
+    assert b"Traceback" not in log.read_bytes()
+    first = set(stored_paths(db))
+    assert set(links_of("/")) <= first < within_depth()
+
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=180, check=False)
+    said = again.stderr.decode(errors="replace")
+    assert again.returncode == 0, said[-3000:]
+    stored = stored_paths(db)
+    assert sorted(set(stored)) == stored  # each article once
+    assert set(stored) == within_depth(), said[-3000:]
+    assert not [path for path in tree_site.asked if path.startswith("/d/")]  # depth 4
+    # Nothing left pending for a third run to fetch.
+    with sqlite3.connect(db) as connection:
+        left = connection.execute("SELECT url FROM urls WHERE state = 'pending'").fetchall()
+    assert left == []
+
+
+def test_links_the_budget_left_for_the_next_run_keep_their_depth(
+    tree_site: TreeSite, tmp_path: Path
+):
+    """Before: a link over the budget was kept pending at depth 0, and the next run
+    followed its links DEPTH_LIMIT further (a spider trap grew 585-fold)."""
+    tree_site.gate.open()
+    db = tmp_path / "budget.sqlite"
+    command = [str(BIN / "newscrawl"), "crawl", tree_site.url, "--db", str(db),
+               "-s", f"DEPTH_LIMIT={DEPTH_LIMIT}", *FAST]  # fmt: skip
+    first = subprocess.run([*command, "--max-pages", str(1 + FIRST)], cwd=REPO,
+                           capture_output=True, timeout=180, check=False)  # fmt: skip
+    assert b"Traceback" not in first.stderr
+    assert set(stored_paths(db)) == set(links_of("/"))
+    with sqlite3.connect(db) as connection:
+        kept = connection.execute("SELECT depth FROM urls WHERE state = 'pending'").fetchall()
+    assert kept == [(2,)] * 2 * FIRST
+
+    again = subprocess.run(command, cwd=REPO, capture_output=True, timeout=180, check=False)
+    said = again.stderr.decode(errors="replace")
+    assert again.returncode == 0, said[-3000:]
+    assert set(stored_paths(db)) == within_depth(), said[-3000:]
+    assert not [path for path in tree_site.asked if path.startswith("/d/")]
