@@ -137,6 +137,10 @@ def test_extract_of_the_seed_page_gives_the_expected_body(seed_dir: Path):
         ("news.example/today", "add http:// or https://"),
         ("http://exa mple.test/", "malformed URL"),
         ("http://[::1", "malformed URL: 'http://[::1' (Invalid IPv6 URL)"),
+        # Before: "could not be reached", "no page could be fetched", exit 1.
+        ("http://%zz/", "malformed URL: 'http://%zz/'"),
+        ("http://news<desk.test/", "malformed URL"),
+        ("http://127.0.0.1:0/", "bad port in URL: 'http://127.0.0.1:0/'"),
     ],
 )
 def test_malformed_url_is_a_one_line_error(url: str, message: str):

@@ -21,6 +21,9 @@ from newscrawl.urls import (
         ("http://", "malformed URL"),
         ("http://exa mple.com/", "malformed URL"),
         ("http://example.com:99999/", "bad port"),
+        ("http://example.com:0/", "bad port"),
+        ("http://%zz/", "malformed URL"),
+        ("http://exa|mple.com/", "malformed URL"),
         ("", "empty URL"),
     ],
 )
