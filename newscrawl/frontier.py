@@ -18,7 +18,7 @@ from newscrawl.database import database_errors
 from newscrawl.items import ArticleItem
 from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError, content_hash
 from newscrawl.urls import canonicalize
-from newscrawl.vocabulary import REQUESTS_SENT
+from newscrawl.vocabulary import REQUESTS_SENT, STORED, TAKEN_BACK, UNCHANGED
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -28,6 +28,7 @@ __all__ = [
     "KnownURL",
     "PendingURL",
     "URLStates",
+    "counted_as",
     "utc_now",
 ]
 
@@ -58,6 +59,16 @@ RETRIED_NO_ARTICLE = (
 # costs no attempt: three runs stopped early, or three runs of a site whose other
 # pages were hostile, left it failed for good, never read.
 NOT_TRIED = ("extraction_interrupted", "extraction_skipped")
+
+
+def counted_as(item: ArticleItem, outcome: str) -> str:
+    """The run's counter of an article's store `outcome` (Frontier.store_article):
+    a new or changed row is one more stored, but the row a page took back from
+    another story that this run stored under its URL (that story is read again
+    under its own): counted stored once already, it was "3 stored" for 2 rows."""
+    if outcome in (UNCHANGED, OTHER_SITE, SHRUNK):
+        return outcome
+    return TAKEN_BACK if item.hints.get(TAKEN_BACK) else STORED
 
 
 def utc_now() -> str:

@@ -42,11 +42,12 @@ from newscrawl.feeds import (
     spools_of,
     spools_stored,
 )
+from newscrawl.frontier import counted_as
 from newscrawl.items import ArticleItem, article_record
 from newscrawl.runlog import count_site, count_write_error, patterns_timed_out, stop_on_write_error
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.storage import OTHER_SITE, SHRUNK, RolledBack, StorageError
-from newscrawl.vocabulary import ARTICLES, CPU_MS, DROPPED, PAGES_DROPPED, STORE, STORED, UNCHANGED
+from newscrawl.vocabulary import ARTICLES, CPU_MS, DROPPED, PAGES_DROPPED, STORE, UNCHANGED
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -229,7 +230,8 @@ class StorePipeline:
         self.stats = _stats(crawler)
         self.store: RunStore | None = None
         self.last_commit = time.monotonic()
-        self.uncommitted: list[tuple[str | None, str]] = []  # (site, outcome) of the batch
+        # (site, store outcome, run counter) of the batch's articles
+        self.uncommitted: list[tuple[str | None, str, str]] = []
         self.ticker: task.LoopingCall | None = None
 
     @classmethod
@@ -280,7 +282,7 @@ class StorePipeline:
     def _store(self, item: ArticleItem, frontier: Frontier) -> ArticleItem:
         try:
             outcome = frontier.store_article(item)
-            self.uncommitted.append((item.site, outcome))
+            self.uncommitted.append((item.site, outcome, counted_as(item, outcome)))
             if outcome == UNCHANGED and item.site and item.canonical_url:
                 discard_unchanged(self.crawler, item.site, item.canonical_url)
             elif outcome == SHRUNK:
@@ -341,8 +343,7 @@ class StorePipeline:
             raise
         spools_stored(self.crawler)
         self.last_commit = time.monotonic()
-        for site, outcome in self.uncommitted:
-            counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED
+        for site, outcome, counter in self.uncommitted:
             count_site(self.crawler, site, counter)
             self.stats.inc_value(f"{STORE}{outcome}")
         self.uncommitted.clear()

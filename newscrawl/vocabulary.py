@@ -86,6 +86,7 @@ __all__ = [
     "STORED",
     "STORE_ERROR",
     "STORE_UNAVAILABLE",
+    "TAKEN_BACK",
     "TOO_LARGE",
     "TOO_OLD",
     "TOO_SHORT",
@@ -183,6 +184,9 @@ FETCHED = "pages_fetched"  # pages received (2xx), articles and hubs
 # (newscrawl/budget.py), so that the next seeds first those it did not.
 REQUESTS_SENT = "requests_sent"
 STORED = "stored"  # articles committed to the store, new or changed
+# The page at a URL another page of the run was stored under (another story; that
+# page is read again under its own URL): a row the run counted stored already.
+TAKEN_BACK = "taken_back"
 UNCHANGED = "unchanged"  # articles fetched again and committed, their text unchanged
 SENT_TO_WRITER = "sent_to_writer"  # a writer cluster's worker: articles sent to the writer
 KNOWN = "already_stored"  # article URLs found again and not fetched: stored before

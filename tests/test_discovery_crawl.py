@@ -865,6 +865,9 @@ def test_a_page_read_after_one_naming_its_url_as_canonical_keeps_both_stories(
                 with sqlite3.connect(tmp_path / "db.sqlite") as connection:
                     rows = dict(connection.execute("SELECT canonical_url, title FROM articles"))
                 assert rows == records
+                # Two articles, as the rows (helper-111 D6: "3 stored", the row the
+                # lighthouse page took back counted as one more).
+                assert b"articles: 2 stored from" in result.stderr, result.stderr.decode()
     finally:
         site.close()
 

@@ -54,10 +54,10 @@ from newscrawl.cluster.run import RunProgress, run_progress
 from newscrawl.cluster.worker import decode_article
 from newscrawl.cluster.writerbatches import AppliedBatch, WriterBatches
 from newscrawl.cluster.writerlock import WriterLock, as_text, describe, run_stored
-from newscrawl.frontier import Frontier
+from newscrawl.frontier import Frontier, counted_as
 from newscrawl.reclean import reclean, warn_of_timeouts
-from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError
-from newscrawl.vocabulary import CLUSTER_INCOMPLETE, FINISHED, STORED, UNCHANGED
+from newscrawl.storage import ArticleStore, StorageError
+from newscrawl.vocabulary import CLUSTER_INCOMPLETE, FINISHED
 
 if TYPE_CHECKING:
     import redis
@@ -397,8 +397,7 @@ class _Batches:
         if item.site:
             # As a crawl's store pipeline counts: an article another site's row
             # holds is not stored (a loss: cli/crawling.py's losses).
-            counter = outcome if outcome in (UNCHANGED, OTHER_SITE, SHRUNK) else STORED
-            self.batch_counts[item.site][counter] += 1
+            self.batch_counts[item.site][counted_as(item, outcome)] += 1
         self.outcomes[outcome] += 1
 
     def _set_aside(self, message: bytes | str, exc: Exception) -> None:

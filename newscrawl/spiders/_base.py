@@ -59,6 +59,7 @@ from newscrawl.vocabulary import (
     PAGES_OVER_SITE_CAP,
     PAGES_SKIPPED,
     PAGES_TRUNCATED,
+    TAKEN_BACK,
     TOO_LARGE,
     UNREACHABLE,
 )
@@ -228,6 +229,9 @@ class BaseNewsSpider(scrapy.Spider):
         # own (see _take_back_claim), and the pages so re-read this run, once each.
         self.rereads: list[scrapy.Request] = []
         self.reread_pages: set[str] = set()
+        # Canonical URLs a page of this run was stored under, its own URL another:
+        # a row this run counted stored, whoever takes it back.
+        self.claimed_this_run: set[str] = set()
         self.counted_left: set[str] = set()  # URLs counted as left for the next run
 
     @classmethod
@@ -518,24 +522,30 @@ class BaseNewsSpider(scrapy.Spider):
         mark: Any = signed.signature if signed is not None and signed.signature else None
         mark = mark or content_hash(facts.text)  # unsigned (no store, too short): its hash
         if canonical == own:
-            self._take_back_claim(canonical, mark, item.site)
+            if self._take_back_claim(canonical, mark, item.site):
+                item.hints = {**item.hints, TAKEN_BACK: True}
             return False
         claim = self.canonical_claims.get(canonical)
         if claim is None:
-            claim = self._stored_claim(canonical) or (own, mark)
+            stored = self._stored_claim(canonical)
+            claim = stored or (own, mark)
             self.canonical_claims[canonical] = claim
+            if stored is None:
+                self.claimed_this_run.add(canonical)
         first_page, first_mark = claim
         if first_page == own:
             return False
         return not _same_story(first_mark, mark)
 
-    def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> None:
+    def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> bool:
         """The page at `canonical` itself, read after another page of this run
         that named `canonical` as its own and was stored under it: if that page is
         another story, this page's row replaces it, and it is read again (once) to
         be stored under its own URL, its claim refused. Before, the story read
         first was overwritten and lost, and the run said both were stored (found
-        by a hostile-site session)."""
+        by a hostile-site session). True when the row replaced is one this run
+        stored (and counted): this page's is not one more (helper-111 D6: "3
+        stored", 2 rows)."""
         claim = self.canonical_claims.get(canonical)
         if claim is None:
             # Read first, the page at its own URL holds it: a page read later that
@@ -550,13 +560,14 @@ class BaseNewsSpider(scrapy.Spider):
                 del self.own_claims[oldest]
                 if self.canonical_claims.get(oldest, ("",))[0] == oldest:
                     del self.canonical_claims[oldest]
-            return
+            return False
         if claim[0] == canonical or _same_story(claim[1], mark):
-            return
+            return False
         self.canonical_claims[canonical] = (canonical, mark)
+        counted = canonical in self.claimed_this_run
         displaced = claim[0]
         if displaced in self.reread_pages or not site:
-            return
+            return counted
         self.reread_pages.add(displaced)
         logger.info(
             "%s was stored under %s, which is another story's own URL: read again under its own",
@@ -568,12 +579,13 @@ class BaseNewsSpider(scrapy.Spider):
             states = url_states(self.crawler)
             if states is not None:
                 states.mark_read_again(site, displaced)
-            return
+            return counted
         self.rereads.append(
             self.make_request(
                 displaced, site, callback=self.parse, dont_filter=True, meta={"article": True}
             )
         )
+        return counted
 
     def take_rereads(self) -> list[scrapy.Request]:
         """The requests of pages to read again (_take_back_claim), once."""
