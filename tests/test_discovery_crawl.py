@@ -1206,3 +1206,63 @@ def test_a_sitemap_cut_short_is_read_to_the_cut_said_and_fails_the_run(tmp_path:
     with sqlite3.connect(tmp_path / "c.sqlite") as db:
         stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert 10 < stored < 40
+
+
+_CHAIN_STORIES = [
+    "The harbour board voted to dredge the eastern channel before the autumn storms arrive",
+    "A bakery on Mill Lane won the county prize for its rye loaf and seeded rolls this week",
+    "Volunteers counted four hundred puffins on the northern cliffs during the annual survey",
+    "The library extended its opening hours and added a weekend reading club for teenagers",
+    "Engineers found cracks in the old viaduct and closed the railway line for inspection",
+    "The school choir travelled to Vienna and sang at a festival in the cathedral square",
+]
+
+
+@pytest.mark.parametrize("order", ["oldest first", "newest first"])
+def test_articles_each_naming_the_one_before_as_canonical_keep_every_story(
+    tmp_path: Path, order: str
+):
+    """helper-113 D2: article n names article n-1's URL as its canonical (a chain).
+    A page whose canonical was refused was stored under its own URL over the story
+    the next article had put there: one story lost, two rows under the wrong URLs,
+    and exit 0. Each story is now stored under its own URL, once."""
+    (tmp_path / "news").mkdir()
+    titles = [story.split(" ", 4)[-1][:40].strip().capitalize() for story in _CHAIN_STORIES]
+    for number, story in enumerate(_CHAIN_STORIES):
+        text = "".join(f"<p>{story}, part {part}.</p>" for part in range(1, 5))
+        named = f'<link rel="canonical" href="/news/{number - 1}.html">' if number else ""
+        (tmp_path / "news" / f"{number}.html").write_text(
+            f"<html><head>{named}<title>{titles[number]}</title>"
+            '<meta property="og:type" content="article"></head>'
+            f"<body><article><h1>{titles[number]}</h1>{text}</article></body></html>"
+        )
+    numbers = list(range(len(_CHAIN_STORIES)))
+    listed = numbers if order == "oldest first" else numbers[::-1]
+    site = FolderSite(tmp_path)
+    try:
+        (tmp_path / "sitemap.xml").write_text(
+            NEWS_NS
+            + "".join(
+                f"<url><loc>{site.url}news/{n}.html</loc><news:news><news:publication_date>"
+                f"2026-11-03</news:publication_date><news:title>{titles[n]}</news:title>"
+                "</news:news></url>"
+                for n in listed
+            )
+            + "</urlset>"
+        )
+        db, out = tmp_path / "db.sqlite", tmp_path / "out.jsonl"
+        result = run("newscrawl", "crawl", "--sitemap", f"{site.url}sitemap.xml", "--db", str(db),
+                     "-o", str(out), *FAST)  # fmt: skip
+    finally:
+        site.close()
+    err = result.stderr.decode()
+    assert result.returncode == 0, err
+    with sqlite3.connect(db) as connection:
+        rows = dict(connection.execute("SELECT canonical_url, title FROM articles"))
+    assert rows == {f"{site.url}news/{n}.html": titles[n] for n in numbers}, err
+    records = {
+        json.loads(line)["canonical_url"]: json.loads(line)["title"]
+        for line in out.read_text().splitlines()
+    }
+    assert records == rows
+    assert f"articles: {len(numbers)} stored from" in err, err

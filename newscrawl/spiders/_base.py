@@ -24,6 +24,7 @@ from newscrawl.config import NewscrawlConfig, parse_site_patterns, setting_name
 from newscrawl.duplicates import SIMILARITY_THRESHOLD, similarity
 from newscrawl.hosts import site_key
 from newscrawl.items import CLEANING_RULES, ArticleItem
+from newscrawl.listdepth import LISTED_ENTRY
 from newscrawl.netguard import ADDRESS_REFUSED, REDIRECT_REFUSED
 from newscrawl.pagereader import PageReader
 from newscrawl.readings import (
@@ -535,7 +536,15 @@ class BaseNewsSpider(scrapy.Spider):
         first_page, first_mark = claim
         if first_page == own:
             return False
-        return not _same_story(first_mark, mark)
+        if _same_story(first_mark, mark):
+            return False
+        # Refused, it is stored under its own URL: as the page at that URL, it takes
+        # it back from another story stored there. In a chain (article n naming
+        # article n-1 as canonical) the next article held this URL, and this
+        # page's row wrote over its story, lost (helper-113 D2).
+        if self._take_back_claim(own, mark, item.site):
+            item.hints = {**item.hints, TAKEN_BACK: True}
+        return True
 
     def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> bool:
         """The page at `canonical` itself, read after another page of this run
@@ -580,10 +589,11 @@ class BaseNewsSpider(scrapy.Spider):
             if states is not None:
                 states.mark_read_again(site, displaced)
             return counted
+        # A page found before, not a link: DEPTH_LIMIT does not drop it (a chain of
+        # takebacks, each reread one deeper, lost its fourth story unsaid).
+        meta = {"article": True, LISTED_ENTRY: True}
         self.rereads.append(
-            self.make_request(
-                displaced, site, callback=self.parse, dont_filter=True, meta={"article": True}
-            )
+            self.make_request(displaced, site, callback=self.parse, dont_filter=True, meta=meta)
         )
         return counted
 
