@@ -153,12 +153,13 @@ class Frontier:
 
     def pending(self, site: str) -> list[PendingURL]:
         """URLs of the site left to fetch: pending, or failed fewer than MAX_ATTEMPTS
-        times; the newest first (by the date listed, else when found), as a budget
-        that has room for some takes them."""
+        times; those a sitemap or feed listed before links, each the newest first
+        (by the date listed, else when found), as a budget that has room for some
+        takes them (a link found today came before an article listed yesterday)."""
         rows = self._read(
             "SELECT url, published, title, depth FROM urls WHERE site = ?"
             " AND (state = 'pending' OR (state = 'failed' AND attempts < ?))"
-            " ORDER BY coalesce(published, discovered_at) DESC, url",
+            " ORDER BY depth IS NOT NULL, coalesce(published, discovered_at) DESC, url",
             (site, MAX_ATTEMPTS),
         )
         return [PendingURL(*row) for row in rows]

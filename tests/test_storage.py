@@ -397,4 +397,12 @@ def test_a_pending_urls_depth_is_its_shallowest_and_a_listing_clears_it(
     store.commit()
     depths = {row.url: row.depth for row in frontier.pending("n.test")}
     assert depths == {"http://n.test/deep": 2, "http://n.test/listed": None}
+    # Listed first, whatever the dates: the budget's backlog room goes to them.
+    frontier.add_pending("n.test", "http://n.test/older", "2020-01-01", None, None)
+    store.commit()
+    assert [row.url for row in frontier.pending("n.test")] == [
+        "http://n.test/listed",
+        "http://n.test/older",
+        "http://n.test/deep",
+    ]
     store.close()
