@@ -52,6 +52,7 @@ __all__ = [
     "NOT_ARTICLE",
     "NOT_HTML",
     "NOT_MODIFIED",
+    "NOT_WANTED",
     "NO_TEXT",
     "OFFSITE",
     "OFFSITE_REDIRECT",
@@ -191,6 +192,8 @@ UNCHANGED = "unchanged"  # articles fetched again and committed, their text unch
 SENT_TO_WRITER = "sent_to_writer"  # a writer cluster's worker: articles sent to the writer
 KNOWN = "already_stored"  # article URLs found again and not fetched: stored before
 NOT_ARTICLE = "not_article"  # pages that are hubs (home, section, tag pages)
+# A URL's state: it led to a page the site's allow and deny patterns leave out.
+NOT_WANTED = "not_wanted"
 TOO_SHORT = "too_short"
 CLEANED_AWAY = "cleaned_away"
 NO_TEXT = "no_text"

@@ -34,6 +34,7 @@ DEPTH_LIMIT = 3
 # Paths that look like an article's (pagetype.classify_page): a link of that look the
 # budget has no room for is kept pending; a hub's is found again where it was.
 SLUG = "-ferry-timetable-changes"
+TREE = ("/a/", "/b/", "/c/", "/d/", "/e/")  # /e/: articles a test adds
 
 
 def story(path: str, links: list[str]) -> bytes:
@@ -78,17 +79,31 @@ class TreeSite:
     def __init__(self) -> None:
         self.gate = Gate("/b/", 0)
         self.asked: list[str] = []
+        # More links of a page (the home page's included), beyond the tree's; paths
+        # that redirect (302); any other path outside the tree is a 404.
+        self.more_links: dict[str, list[str]] = {}
+        self.redirects: dict[str, str] = {}
         site = self
 
         class Handler(QuietHandler):
             def do_GET(self) -> None:
                 site.asked.append(self.path)
+                links = links_of(self.path) if self.path[:3] in TREE else []
+                links += site.more_links.get(self.path, [])
                 if self.path == "/":
                     body = "".join(f"<a href='{u}'>Section {u}</a> " for u in links_of("/"))
+                    body += "".join(f"<a href='{u}'>{u}</a> " for u in links)
                     self.send_page(f"<html><body><nav>{body}</nav></body></html>".encode())
-                elif self.path[:3] in ("/a/", "/b/", "/c/", "/d/"):
+                elif self.path in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif self.path[:3] in TREE:
                     site.gate.wait(self.path)
-                    self.send_page(story(self.path, links_of(self.path)))
+                    self.send_page(story(self.path, links))
+                elif self.path == "/login":  # an article's look, a page to leave out
+                    self.send_page(story(self.path, []))
                 else:
                     self.send_error(404)
 
@@ -174,3 +189,78 @@ def test_links_the_budget_left_for_the_next_run_keep_their_depth(
     assert again.returncode == 0, said[-3000:]
     assert set(stored_paths(db)) == within_depth(), said[-3000:]
     assert not [path for path in tree_site.asked if path.startswith("/d/")]
+
+
+def crawl(site: TreeSite, db: Path, *more: str) -> subprocess.CompletedProcess[bytes]:
+    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
+               "-s", f"DEPTH_LIMIT={DEPTH_LIMIT}", *FAST, *more]  # fmt: skip
+    result = subprocess.run(command, cwd=REPO, capture_output=True, timeout=180, check=False)
+    assert b"Traceback" not in result.stderr, result.stderr.decode()
+    return result
+
+
+def test_a_pending_link_found_nearer_by_the_next_run_is_followed_from_there(
+    tree_site: TreeSite, tmp_path: Path
+):
+    """helper-115: the next run queued an earlier run's pending link at its old
+    depth at once, and the home page's new link to it was dropped as a duplicate:
+    the articles behind it, in reach from the home page, were past DEPTH_LIMIT."""
+    tree_site.gate.open()
+    db = tmp_path / "nearer.sqlite"
+    crawl(tree_site, db, "--max-pages", str(1 + FIRST))  # the /b/ links left, depth 2
+    nearer = f"/b/1-1{SLUG}"
+    tree_site.more_links["/"] = [nearer]  # now one link from the home page
+    tree_site.asked.clear()
+    again = crawl(tree_site, db)
+    assert again.returncode == 0, again.stderr.decode()[-3000:]
+    # /b/1-1 at depth 1, /c/1-1 at 2, /d/1-1 at 3: within the limit from there.
+    assert f"/d/1-1{SLUG}" in tree_site.asked, tree_site.asked
+    assert [p for p in tree_site.asked if p.startswith("/d/")] == [f"/d/1-1{SLUG}"]
+    assert tree_site.asked.count(nearer) == 1
+
+
+def test_a_link_the_budget_refuses_when_queued_keeps_its_depth(tree_site: TreeSite, tmp_path: Path):
+    """helper-115: a link the budget refused as it reached the scheduler was kept
+    pending with no depth, and the next run went DEPTH_LIMIT deeper from it."""
+    tree_site.gate.open()
+    fan = [f"/e/1-{n}{SLUG}" for n in range(30)]
+    tree_site.more_links[f"/a/1{SLUG}"] = fan
+    db = tmp_path / "fan.sqlite"
+    for _ in range(3):
+        crawl(tree_site, db, "--max-pages", "8")
+        with sqlite3.connect(db) as connection:
+            rows = connection.execute(
+                "SELECT url, depth FROM urls WHERE state = 'pending'"
+            ).fetchall()
+        assert rows and all(depth in (1, 2, 3) for _, depth in rows), rows
+
+
+def test_a_dead_link_is_not_asked_for_again_by_the_next_runs(tree_site: TreeSite, tmp_path: Path):
+    """helper-115: links kept pending that are gone (404), refused, or redirected to
+    a page the site's patterns leave out were asked for by every later run (two
+    more for a 404, each exiting 1 for a "failing" site; for ever for the page
+    left out)."""
+    tree_site.gate.open()
+    dead = [f"/gone/{n}{SLUG}" for n in range(6)]
+    tree_site.more_links[f"/a/1{SLUG}"] = [*dead, f"/e/moved{SLUG}"]
+    tree_site.redirects[f"/e/moved{SLUG}"] = "/login"
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        f'[[site]]\nname = "tree"\nstart_urls = ["{tree_site.url}"]\ndeny = ["/login"]\n'
+    )
+    db = tmp_path / "dead.sqlite"
+    command = ["--sites", str(sites)]
+    first = subprocess.run(
+        [str(BIN / "newscrawl"), "crawl", *command, "--db", str(db), *FAST],
+        cwd=REPO, capture_output=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert b"Traceback" not in first.stderr
+    assert set(dead) <= set(tree_site.asked) and "/login" in tree_site.asked
+    for _ in range(2):
+        tree_site.asked.clear()
+        again = subprocess.run(
+            [str(BIN / "newscrawl"), "crawl", *command, "--db", str(db), *FAST],
+            cwd=REPO, capture_output=True, timeout=180, check=False,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr.decode()[-3000:]
+        assert tree_site.asked == ["/robots.txt", "/"], tree_site.asked

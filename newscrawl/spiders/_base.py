@@ -109,6 +109,19 @@ _STANDING_REFUSALS = frozenset({
 })  # fmt: skip
 
 
+# Why a link the crawl kept pending (LINKED) is settled, not fetched again by later
+# runs: the refusals above that stand, and a redirect elsewhere or round in a loop.
+_LINK_SETTLED = (_STANDING_REFUSALS - {"circuit_open", "unreachable"}) | {
+    OFFSITE_REDIRECT, REDIRECT_LIMIT,
+}  # fmt: skip
+
+
+def link_depth(request: scrapy.Request) -> int | None:
+    """The depth of a link the crawl keeps pending (LINKED); None for any other
+    request (a listed URL keeps none)."""
+    return int(request.meta.get("depth", 0)) if request.meta.get(LINKED) else None
+
+
 def fetch_failure_reason(failure: Failure) -> str:
     """A short reason for a failed request: "http_404", "DNSLookupError", ..."""
     error = failure.value
@@ -332,7 +345,9 @@ class BaseNewsSpider(scrapy.Spider):
             return
         if not self.budget.may_queue(site):
             self._budget_spent()
-            self.left_for_next_run(site, request.url, self.found_again(request))
+            self.left_for_next_run(
+                site, request.url, self.found_again(request), link_depth(request)
+            )
             self.request_gone(request)
             raise IgnoreRequest(OVER_BUDGET_REASON)  # the engine does not schedule it
         self.budget.queued(site)
@@ -412,10 +427,14 @@ class BaseNewsSpider(scrapy.Spider):
         asked = requested_url(message)
         site = str(message.meta.get("site") or site_of(asked))
         tracked = bool(message.meta.get("tracked"))
-        self._not_fetched(without_password(asked), site, reason, counter, tracked)
+        linked = bool(message.meta.get(LINKED))
+        self._not_fetched(without_password(asked), site, reason, counter, tracked, linked)
         return site
 
-    def _not_fetched(self, asked: str, site: str, reason: str, counter: str, tracked: bool) -> None:
+    def _not_fetched(
+        self, asked: str, site: str, reason: str, counter: str, tracked: bool,
+        linked: bool = False,
+    ) -> None:  # fmt: skip
         """Count the page asked for at `asked` (after redirects, the first URL: the
         one `scrape` was given, or a sitemap lists) as not fetched for `reason`,
         the run record's `counter` of `site`; a `tracked` URL is marked failed
@@ -427,7 +446,12 @@ class BaseNewsSpider(scrapy.Spider):
         count_site(self.crawler, site, counter)
         self.fetch_failures[asked] = reason
         states = url_states(self.crawler)
-        if states is not None and tracked:
+        if states is not None and linked and reason in _LINK_SETTLED:
+            # A link that is gone or refused: settled, as an untracked link was, not
+            # asked for by two more runs, each exiting 1 for the site "failing"
+            # (found by helper-115). Where a page still links it, it is found again.
+            states.mark_not_article(site, asked, reason)
+        elif states is not None and tracked:
             states.mark_failed(site, asked, reason)
 
     def request_scheduled(self, request: scrapy.Request) -> None:
@@ -670,13 +694,15 @@ class BaseNewsSpider(scrapy.Spider):
         if reason == OVER_BUDGET:  # the budget gate: not a failure, left for the next run
             self._budget_spent()
             again = request is not None and self.found_again(request)
-            linked = request is not None and request.meta.get(LINKED)
-            depth = int(request.meta.get("depth", 0)) if linked and request else None
+            depth = link_depth(request) if request is not None else None
             self.left_for_next_run(site or site_of(url), url, again, depth)
             return
         asked = without_password(requested_url(request)) if request is not None else url
         tracked = request is not None and bool(request.meta.get("tracked"))
-        self._not_fetched(asked, site or site_of(url), reason, _site_counter(reason), tracked)
+        linked = request is not None and bool(request.meta.get(LINKED))
+        self._not_fetched(
+            asked, site or site_of(url), reason, _site_counter(reason), tracked, linked
+        )
         # One page that fails is routine (counted, in the summary, tried again next
         # run); a site that refuses us needs a person: said once per site.
         if _site_counter(reason) == BLOCKED and (site or url) not in self.blocked_sites:

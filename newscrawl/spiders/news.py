@@ -67,6 +67,7 @@ from newscrawl.vocabulary import (
     FETCHED,
     LINKS_CUT,
     NOT_ARTICLE,
+    NOT_WANTED,
     OFFSITE_REDIRECT,
     PAGES,
     TOO_OLD,
@@ -204,6 +205,8 @@ class NewsSpider(BaseNewsSpider):
         self.url_patterns_warned: set[tuple[str, str]] = set()
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
         self.pending_from_writer: dict[str, list[PendingURL]] = {}
+        # Links earlier runs left pending, by site, until this run is idle.
+        self.pending_links: dict[str, list[PendingURL]] = {}
         self.held_links: HeldLinks[Request] = HeldLinks()
         # The requests whose pages' links wait in `held_links` (with how many), and
         # the page each held link came from. A cluster worker leaves such a request
@@ -221,6 +224,7 @@ class NewsSpider(BaseNewsSpider):
         spider.ask_conditionally = not replaces_json_lines(crawler.settings)
         crawler.signals.connect(spider.robots_read, signal=ROBOTS_TXT_READ)
         crawler.signals.connect(spider.release_held_links, signal=signals.spider_idle)
+        crawler.signals.connect(spider.release_pending_links, signal=signals.spider_idle)
         return spider
 
     @staticmethod
@@ -316,20 +320,23 @@ class NewsSpider(BaseNewsSpider):
                     count_site(self.crawler, config.name, TOO_OLD)
                 else:
                     current.append(row)
-            pending = current
+            # Links an earlier run found and did not fetch wait for the end of this
+            # run's own discovery (release_pending_links): the home page may link
+            # one nearer than it was found, and queued now at its old depth, it
+            # was fetched there, the link found this run dropped as a duplicate,
+            # and the articles behind it were past DEPTH_LIMIT (helper-115).
+            pending = [row for row in current if row.depth is None]
+            links = [row for row in current if row.depth is not None]
+            if links:
+                self.pending_links[config.name] = links
             room = self.budget.room_for_backlog() or len(pending)
             held = [row.url for row in pending[room:]]
             self.backlog[config.name] = {canonicalize(url) for url in held}
             self.backlog_held(config.name, held)
             for row in pending[:room]:
-                # A link an earlier run found: as deep as it was found (from there,
-                # a trap of pages linking on went DEPTH_LIMIT deeper each run), and
-                # after what the site lists now, as a link is.
-                linked = row.depth is not None
                 request, over_budget = self.article_request(
                     config, Entry(row.url, parse_date(row.published), title=row.title), clock,
-                    priority=ARTICLE_LINK_PRIORITY if linked else PENDING_PRIORITY,
-                    depth=row.depth,
+                    priority=PENDING_PRIORITY,
                 )  # fmt: skip
                 if request is not None:
                     yield request
@@ -542,6 +549,37 @@ class NewsSpider(BaseNewsSpider):
             if self.links_held_for[page] <= 0:
                 del self.links_held_for[page]
 
+    def release_pending_links(self) -> None:
+        """spider_idle: the links earlier runs found and did not fetch, once this
+        run has nothing else to do, each as deep as it was found (from depth 0, a
+        trap of pages linking on went DEPTH_LIMIT deeper each run). One this run
+        found again (the duplicate filter has it) was fetched where it was found."""
+        if not self.pending_links:
+            return
+        pending, self.pending_links = self.pending_links, {}
+        dupefilter = URLDupeFilter.of(self.crawler)
+        requests = []
+        for site, rows in pending.items():
+            config = self.directory.by_name.get(site)
+            if config is None:
+                continue
+            clock = UrlClock()
+            for row in rows:
+                if dupefilter is not None and dupefilter.seen(row.url):
+                    continue
+                # Over the budget, it stays pending, counted as left (no break:
+                # each one is counted, and the run's exit says so).
+                request, _ = self.article_request(
+                    config, Entry(row.url, None, title=row.title), clock,
+                    priority=ARTICLE_LINK_PRIORITY, depth=row.depth,
+                )  # fmt: skip
+                if request is not None:
+                    requests.append(request)
+            self.url_patterns_timed_out(site, "the links earlier runs left", clock)
+        if requests:
+            self._release(requests)
+            raise DontCloseSpider
+
     def release_held_links(self) -> None:
         """spider_idle: a crawl never ends with links held (a document whose end
         went unnoticed must not keep them)."""
@@ -742,16 +780,20 @@ class NewsSpider(BaseNewsSpider):
         declared = bool(response.meta.get("article")) and not offsite
         reading = await self.read(response, site, declared)
         article: ArticleItem | None = None
+        # Why a tracked URL that gave no article is settled: after its links are
+        # kept pending, as an article is stored after them (see the end).
+        settled: str | None = None
         if not offsite:
             self.crawler.stats.inc_value(f"{PAGES}{reading.kind}")
             if reading.kind != ARTICLE:
                 count_site(self.crawler, site, NOT_ARTICLE)
-                states = url_states(self.crawler)
-                if states is not None and response.meta.get("tracked"):
-                    # The URL listed, not where it redirects (see no_article).
-                    states.mark_not_article(site, requested_url(response), NOT_ARTICLE)
+                settled = NOT_ARTICLE
             elif self.wanted(config, response.url):
                 article = self.article_from(response, reading)
+            else:
+                # Redirected to a page the site's patterns leave out (a login
+                # page): left pending, it was fetched again every run.
+                settled = NOT_WANTED
         for url in reading.feeds:
             if url in config.feeds or not self.directory.owns(config, url):
                 continue
@@ -828,13 +870,21 @@ class NewsSpider(BaseNewsSpider):
                         self.links_held_for[response.request] += 1
                     continue  # until the site's sitemaps and feeds are read
                 yield request
-            elif classify_page(url) == ARTICLE and within_depth:
+            elif wanted and within_depth:
+                # Kept pending as a followed link is (a hub's too: found on an
+                # article, which is not fetched again, it was never found again).
                 self.left_for_next_run(site, url, depth=depth)
         if offsite_links:  # once a page: a hub may hold thousands
             count_site(self.crawler, site, "offsite", offsite_links)
         if links_too_long:  # once a page, as offsite links
             left_out(self.crawler, site, links_too_long[0], url_limit, len(links_too_long))
         self.url_patterns_timed_out(site, response.url, clock)
+        states = url_states(self.crawler)
+        if settled is not None and states is not None and response.meta.get("tracked"):
+            # The URL listed, not where it redirects (see no_article). Settled before
+            # the links were kept, a hub committed with part of them, and a kill
+            # lost the rest for good (found by helper-115).
+            states.mark_not_article(site, requested_url(response), settled)
         if article is not None:
             # After its links are kept pending: a commit that stores the article
             # stores them too (in a store's transaction, those rows come first),
