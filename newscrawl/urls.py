@@ -62,6 +62,8 @@ def parse_url(text: str) -> str:
     if port == 0:  # no server listens on port 0: a connection to it always fails
         raise InvalidURLError(f"bad port in URL: {text!r}") from None
     host = parts.hostname
+    if host and "%" in host:
+        host = unquote(host)  # "m%C3%BCnchen.de" is a host, "%zz" none
     if not host or _SPACE.search(url) or (":" not in host and _NOT_IN_HOST.search(host)):
         raise InvalidURLError(f"malformed URL: {text!r}")
     if has_credentials(url):

@@ -111,9 +111,12 @@ _STANDING_REFUSALS = frozenset({
 
 # Why a link the crawl kept pending (LINKED) is settled, not fetched again by later
 # runs: the refusals above that stand, and a redirect elsewhere or round in a loop.
-_LINK_SETTLED = (_STANDING_REFUSALS - {"circuit_open", "unreachable"}) | {
+# Not 401 or 403: a firewall's answer to a burst, and settled, the URL was
+# "already stored" for every sitemap that listed it later (found by helper-116).
+_LINK_SETTLED = frozenset({
+    "http_404", "http_410", "robots_txt", "address_refused", "redirect_refused",
     OFFSITE_REDIRECT, REDIRECT_LIMIT,
-}  # fmt: skip
+})  # fmt: skip
 
 
 def link_depth(request: scrapy.Request) -> int | None:
@@ -281,10 +284,11 @@ class BaseNewsSpider(scrapy.Spider):
     def left_for_next_run(
         self, site: str, url: str, found_again: bool = False, depth: int | None = None
     ) -> None:
-        """A URL the budget had no room for, counted once: remembered as pending,
-        so that the next run fetches it; or, `found_again` (a sitemap, a feed, a
-        start page: see `found_again`), not remembered. A pending URL is fetched
-        as an article page, and first: a sitemap kept so was read as a page ("not
+        """A URL the budget had no room for, counted once: remembered as pending
+        (a link with its `depth`), so that the next run fetches it; or,
+        `found_again` (a sitemap, a feed, a start page: see `found_again`), not
+        remembered. A pending URL is fetched as an article page (a listed one
+        first, a link once the run is idle): a sitemap kept so was read as a page ("not
         HTML") and its real request dropped as a duplicate, run after run, its
         articles never found (found by an attack)."""
         if url in self.counted_left:

@@ -790,6 +790,10 @@ class NewsSpider(BaseNewsSpider):
                 settled = NOT_ARTICLE
             elif self.wanted(config, response.url):
                 article = self.article_from(response, reading)
+                # Before this page's links take the site's room: a reread refused
+                # by the budget lost its story (found by helper-116).
+                for request in self.take_rereads():
+                    yield request
             else:
                 # Redirected to a page the site's patterns leave out (a login
                 # page): left pending, it was fetched again every run.
@@ -849,9 +853,12 @@ class NewsSpider(BaseNewsSpider):
                 if known is not None and known.state == "done" and not self.refresh:
                     self.count_known(site, key)
                     continue
+            if dupefilter is not None and dupefilter.seen(url):
+                # The duplicate filter would drop it (newscrawl/dupefilter.py); and
+                # past the budget it was counted left, and the home page kept
+                # pending for ever (found by helper-116).
+                continue
             if self.may_request(site):
-                if dupefilter is not None and dupefilter.seen(url):
-                    continue  # the duplicate filter would drop it (newscrawl/dupefilter.py)
                 request = self.make_request(url, site, callback=self.parse, priority=priority,
                                             headers=conditional_headers(known)
                                             if self.ask_conditionally else {})  # fmt: skip
@@ -890,8 +897,6 @@ class NewsSpider(BaseNewsSpider):
             # stores them too (in a store's transaction, those rows come first),
             # and a run killed after it cannot lose them with the page.
             yield article
-            for request in self.take_rereads():
-                yield request
 
     def wanted(self, config: SiteConfig, url: str) -> bool:
         """Whether a fetched page's `url` passes its site's allow and deny patterns
