@@ -509,15 +509,15 @@ class NewsSpider(BaseNewsSpider):
         if site is not None and request.meta.pop(READING_ASKED, False):
             self._release(self.held_links.done(site))
 
-    def _may_hold(self, response: Response, request: Request) -> bool:
+    def _may_hold(
+        self, response: Response, request: Request, depth: int, within_depth: bool,
+        url_limit: int,
+    ) -> bool:  # fmt: skip
         """Whether a link of `response` may wait in HeldLinks: released links go to
         the scheduler directly, past the spider middlewares, so one those would
-        drop (too deep, too long) is not held but yielded, and dropped there."""
-        depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
-        depth = int(response.meta.get("depth", 0)) + 1
-        if depth_limit and depth > depth_limit:
-            return False
-        if len(request.url) > self.crawler.settings.getint("URLLENGTH_LIMIT", 2083):
+        drop (too deep, too long) is not held but yielded, and dropped there.
+        `depth`, `within_depth` and `url_limit`: as `parse` found them for the page."""
+        if not within_depth or len(request.url) > url_limit:
             return False
         request.meta["depth"] = depth
         request.headers.setdefault(b"Referer", response.url.encode("utf-8", "replace"))
@@ -869,7 +869,7 @@ class NewsSpider(BaseNewsSpider):
                     request.meta.update({"tracked": True, LINKED: True})
                 if (
                     reading.kind == ARTICLE
-                    and self._may_hold(response, request)
+                    and self._may_hold(response, request, depth, within_depth, url_limit)
                     and self.held_links.hold(site, request)
                 ):
                     if response.request is not None:
