@@ -52,6 +52,7 @@ __all__ = [
     "SCHEMA",
     "SHRUNK",
     "SHRUNK_BELOW",
+    "TAKES_BACK_URL",
     "ArticleStore",
     "RolledBack",
     "StorageError",
@@ -74,6 +75,11 @@ SHRUNK = "shrunk"
 # newsroom seldom cuts a story to less than half, and the store keeps no earlier
 # version to go back to: the stored row stays, and the fetch is counted and said.
 SHRUNK_BELOW = 0.5
+# The hint of an article taking its own URL back from another story stored there
+# (BaseNewsSpider._take_back_claim): the stored text is not this page's earlier
+# text, so no shrink test applies. A chain where every other story was over twice
+# as long lost those stories' pages as SHRUNK (helper-116 #3).
+TAKES_BACK_URL = "takes_back_url"
 
 SCHEMA_VERSION = 8
 
@@ -820,7 +826,11 @@ class ArticleStore:
         try:
             page, before, compared = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
-            if before is not None and shrunk(compared[0], row["raw_text"]):
+            if (
+                before is not None
+                and not article.hints.get(TAKES_BACK_URL)
+                and shrunk(compared[0], row["raw_text"])
+            ):
                 return self._kept_whole(page, article.site)
             written = self.connection.execute(_UPSERT_RETURNING, row).fetchone()
             if written is None:  # the WHERE kept another site's row

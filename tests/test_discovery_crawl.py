@@ -1218,18 +1218,24 @@ _CHAIN_STORIES = [
 ]
 
 
+@pytest.mark.parametrize("lengths", ["even", "uneven"])
 @pytest.mark.parametrize("order", ["oldest first", "newest first"])
 def test_articles_each_naming_the_one_before_as_canonical_keep_every_story(
-    tmp_path: Path, order: str
+    tmp_path: Path, order: str, lengths: str
 ):
     """helper-113 D2: article n names article n-1's URL as its canonical (a chain).
     A page whose canonical was refused was stored under its own URL over the story
     the next article had put there: one story lost, two rows under the wrong URLs,
-    and exit 0. Each story is now stored under its own URL, once."""
+    and exit 0. Each story is now stored under its own URL, once.
+
+    Uneven: every other story is five times as long. A page taking its URL back
+    from a story more than twice its length was taken for a cut-down copy of it
+    (SHRUNK) and not stored: one story lost, another stored twice (helper-116 #3)."""
     (tmp_path / "news").mkdir()
     titles = [story.split(" ", 4)[-1][:40].strip().capitalize() for story in _CHAIN_STORIES]
     for number, story in enumerate(_CHAIN_STORIES):
-        text = "".join(f"<p>{story}, part {part}.</p>" for part in range(1, 5))
+        parts = 4 if lengths == "even" else (2 if number % 2 else 10)
+        text = "".join(f"<p>{story}, part {part}.</p>" for part in range(1, parts + 1))
         named = f'<link rel="canonical" href="/news/{number - 1}.html">' if number else ""
         (tmp_path / "news" / f"{number}.html").write_text(
             f"<html><head>{named}<title>{titles[number]}</title>"

@@ -42,7 +42,7 @@ from newscrawl.runlog import count_site, patterns_timed_out
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.sniff import looks_like_html
-from newscrawl.storage import StorageError, content_hash
+from newscrawl.storage import TAKES_BACK_URL, StorageError, content_hash
 from newscrawl.urllength import SHOWN_CHARS
 from newscrawl.urls import canonicalize, parse_url_list, requested_url, site_of, without_password
 from newscrawl.vocabulary import (
@@ -551,8 +551,7 @@ class BaseNewsSpider(scrapy.Spider):
         mark: Any = signed.signature if signed is not None and signed.signature else None
         mark = mark or content_hash(facts.text)  # unsigned (no store, too short): its hash
         if canonical == own:
-            if self._take_back_claim(canonical, mark, item.site):
-                item.hints = {**item.hints, TAKEN_BACK: True}
+            _mark_taken_back(item, self._take_back_claim(canonical, mark, item.site))
             return False
         claim = self.canonical_claims.get(canonical)
         if claim is None:
@@ -570,19 +569,18 @@ class BaseNewsSpider(scrapy.Spider):
         # it back from another story stored there. In a chain (article n naming
         # article n-1 as canonical) the next article held this URL, and this
         # page's row wrote over its story, lost (helper-113 D2).
-        if self._take_back_claim(own, mark, item.site):
-            item.hints = {**item.hints, TAKEN_BACK: True}
+        _mark_taken_back(item, self._take_back_claim(own, mark, item.site))
         return True
 
-    def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> bool:
+    def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> bool | None:
         """The page at `canonical` itself, read after another page of this run
         that named `canonical` as its own and was stored under it: if that page is
         another story, this page's row replaces it, and it is read again (once) to
         be stored under its own URL, its claim refused. Before, the story read
         first was overwritten and lost, and the run said both were stored (found
-        by a hostile-site session). True when the row replaced is one this run
-        stored (and counted): this page's is not one more (helper-111 D6: "3
-        stored", 2 rows)."""
+        by a hostile-site session). None when no other story's claim is replaced;
+        else True when the row replaced is one this run stored (and counted):
+        this page's is not one more (helper-111 D6: "3 stored", 2 rows)."""
         claim = self.canonical_claims.get(canonical)
         if claim is None:
             # Read first, the page at its own URL holds it: a page read later that
@@ -597,9 +595,9 @@ class BaseNewsSpider(scrapy.Spider):
                 del self.own_claims[oldest]
                 if self.canonical_claims.get(oldest, ("",))[0] == oldest:
                     del self.canonical_claims[oldest]
-            return False
+            return None
         if claim[0] == canonical or _same_story(claim[1], mark):
-            return False
+            return None
         self.canonical_claims[canonical] = (canonical, mark)
         counted = canonical in self.claimed_this_run
         displaced = claim[0]
@@ -747,6 +745,14 @@ class BaseNewsSpider(scrapy.Spider):
         if states is not None and response.meta.get("tracked"):
             site = str(response.meta.get("site") or site_of(response.url))
             states.mark_not_article(site, without_password(requested_url(response)), reason)
+
+
+def _mark_taken_back(item: ArticleItem, counted: bool | None) -> None:
+    """Hint that `item` takes its URL back from another story (`counted`: one this
+    run counted stored; see BaseNewsSpider._take_back_claim), if it does."""
+    if counted is None:
+        return
+    item.hints = {**item.hints, TAKES_BACK_URL: True, **({TAKEN_BACK: True} if counted else {})}
 
 
 def _same_story(first: Any, other: Any) -> bool:
