@@ -102,11 +102,25 @@ class URLStates(Protocol):
         depth: int | None = None,
     ) -> None: ...  # fmt: skip
 
+    def add_pending_links(self, site: str, links: list[tuple[str, int]]) -> None: ...
+
     def mark_failed(self, site: str, url: str, reason: str) -> None: ...
 
     def mark_not_article(self, site: str, url: str, reason: str) -> None: ...
 
     def mark_read_again(self, site: str, url: str) -> None: ...
+
+
+# Remember a discovered URL: its depth the least it was found at, None (listed by
+# a sitemap or feed) however else it is found; a settled one keeps its state.
+_ADD_PENDING = (
+    "INSERT INTO urls (url, site, state, discovered_at, published, title, depth)"
+    " VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+    " published = coalesce(excluded.published, urls.published),"
+    " title = coalesce(excluded.title, urls.title),"
+    " depth = CASE WHEN excluded.depth IS NULL OR urls.depth IS NULL THEN NULL"
+    " WHEN excluded.depth < urls.depth THEN excluded.depth ELSE urls.depth END"
+)
 
 
 class Frontier:
@@ -172,14 +186,16 @@ class Frontier:
         from a start page, for one found through links; None for one a sitemap or
         feed lists, which it keeps however else it is found (a listed URL is the
         site's own list, not a link a depth limit bounds)."""
+        self._write(_ADD_PENDING, [(canonicalize(url), site, utc_now(), published, title, depth)])
+
+    def add_pending_links(self, site: str, links: list[tuple[str, int]]) -> None:
+        """add_pending for each of the (URL, depth) links one page holds, in one
+        statement: a page's new links, each its own statement, cost a round trip
+        each on PostgreSQL, in the crawler's event loop (helper-116 #8)."""
+        now = utc_now()
         self._write(
-            "INSERT INTO urls (url, site, state, discovered_at, published, title, depth)"
-            " VALUES (?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-            " published = coalesce(excluded.published, urls.published),"
-            " title = coalesce(excluded.title, urls.title),"
-            " depth = CASE WHEN excluded.depth IS NULL OR urls.depth IS NULL THEN NULL"
-            " WHEN excluded.depth < urls.depth THEN excluded.depth ELSE urls.depth END",
-            [(canonicalize(url), site, utc_now(), published, title, depth)],
+            _ADD_PENDING,
+            [(canonicalize(url), site, now, None, None, depth) for url, depth in links],
         )
 
     def mark_done(

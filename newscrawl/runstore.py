@@ -189,6 +189,12 @@ class StoppingURLStates:
         except StorageError as exc:
             stop_on_write_error(self.crawler, str(exc))
 
+    def add_pending_links(self, site: str, links: list[tuple[str, int]]) -> None:
+        try:
+            self.frontier.add_pending_links(site, links)
+        except StorageError as exc:
+            stop_on_write_error(self.crawler, str(exc))
+
     def mark_failed(self, site: str, url: str, reason: str) -> None:
         try:
             self.frontier.mark_failed(site, url, reason)

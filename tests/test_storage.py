@@ -406,3 +406,40 @@ def test_a_pending_urls_depth_is_its_shallowest_and_a_listing_clears_it(
         "http://n.test/deep",
     ]
     store.close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_pages_links_kept_in_one_statement_follow_the_depth_rule(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+):
+    """add_pending_links (a page's links, one statement) keeps each link as
+    add_pending does: the least depth, a listed URL's none, a settled URL's state,
+    a link given twice in one batch once, under its canonical URL."""
+    from newscrawl.frontier import Frontier
+
+    if database == "postgres":
+        store = ArticleStore.open(request.getfixturevalue("postgres_server").new_database())
+    else:
+        store = ArticleStore.open(tmp_path / "d.sqlite")
+    frontier = Frontier(store)
+    frontier.add_pending("n.test", "http://n.test/listed", "2026-11-29", "Listed", None)
+    frontier.add_pending("n.test", "http://n.test/deep", None, None, 3)
+    frontier.mark_not_article("n.test", "http://n.test/hub", "not_article")
+    frontier.add_pending_links(
+        "n.test",
+        [
+            ("http://n.test/deep", 2),
+            ("http://n.test/listed", 1),
+            ("http://n.test/new?utm_source=x", 4),
+            ("http://n.test/new", 3),
+            ("http://n.test/hub", 1),
+        ],
+    )
+    store.commit()
+    depths = {row.url: row.depth for row in frontier.pending("n.test")}
+    assert depths == {
+        "http://n.test/listed": None,
+        "http://n.test/deep": 2,
+        "http://n.test/new": 3,
+    }
+    store.close()

@@ -193,6 +193,11 @@ class URLStateRelay:
         else:
             self._send("pending", site, url, published, title, depth)
 
+    def add_pending_links(self, site: str, links: list[tuple[str, int]]) -> None:
+        # One event each, as a writer of any version reads them.
+        for url, depth in links:
+            self._send("pending", site, url, None, None, depth)
+
     def mark_failed(self, site: str, url: str, reason: str) -> None:
         self._send("failed", site, url, reason)
 

@@ -823,8 +823,14 @@ class NewsSpider(BaseNewsSpider):
         depth_limit = self.crawler.settings.getint("DEPTH_LIMIT")
         within_depth = not depth_limit or depth <= depth_limit
         link_states = url_states(self.crawler) if within_depth else None
+        # The links kept pending, written a slice at a time, one statement each
+        # (a link fetched meanwhile keeps the state its fetch gave its row).
+        linked: list[tuple[str, int]] = []
         for number, url in enumerate(reading.links, 1):
             if number % LINKS_PER_TURN == 0:
+                if linked and link_states is not None:
+                    link_states.add_pending_links(site, linked)
+                    linked = []
                 # Scheduling a link (Scrapy's middlewares, the duplicate filter) takes 0.1 to
                 # 3 ms on a busy machine: let the event loop turn between
                 # slices of a page's thousands, so that no download waits for them all.
@@ -865,7 +871,7 @@ class NewsSpider(BaseNewsSpider):
                 if link_states is not None and wanted:
                     # Pending until fetched (see LINKED); a page the allow patterns
                     # leave out (a section page) is found again where it was.
-                    link_states.add_pending(site, url, None, None, depth)
+                    linked.append((url, depth))
                     request.meta.update({"tracked": True, LINKED: True})
                 if (
                     reading.kind == ARTICLE
@@ -881,6 +887,8 @@ class NewsSpider(BaseNewsSpider):
                 # Kept pending as a followed link is (a hub's too: found on an
                 # article, which is not fetched again, it was never found again).
                 self.left_for_next_run(site, url, depth=depth)
+        if linked and link_states is not None:
+            link_states.add_pending_links(site, linked)
         if offsite_links:  # once a page: a hub may hold thousands
             count_site(self.crawler, site, "offsite", offsite_links)
         if links_too_long:  # once a page, as offsite links
