@@ -39,7 +39,7 @@ from newscrawl.database import (
     is_postgres_url,
     postgres_schema,
 )
-from newscrawl.duplicates import SIGNATURE_SCHEME, Signature, StoryIndex, decode
+from newscrawl.duplicates import SIGNATURE_SCHEME, Signature, StoryIndex, decode, shingles
 from newscrawl.folders import make_parent
 from newscrawl.items import ARTICLE_FIELDS, ArticleItem, article_record
 from newscrawl.urls import without_password
@@ -75,11 +75,14 @@ SHRUNK = "shrunk"
 # newsroom seldom cuts a story to less than half, and the store keeps no earlier
 # version to go back to: the stored row stays, and the fetch is counted and said.
 SHRUNK_BELOW = 0.5
-# The hint of an article taking its own URL back from another story stored there
-# (BaseNewsSpider._take_back_claim): the stored text is not this page's earlier
-# text, so no shrink test applies. A chain where every other story was over twice
-# as long lost those stories' pages as SHRUNK (helper-116 #3).
+# The hint of an article taking its own URL back from another page's story stored
+# there (BaseNewsSpider._take_back_claim). That text is not this page's earlier
+# one: a chain where every other story was over twice as long lost those stories'
+# pages as SHRUNK (helper-116 #3). Such a page is a cut-down copy only where at
+# least CUT_DOWN_SHARE of its shingles are in the stored text: a paywall's teaser
+# at the URL its AMP copy's full text was stored under. Another story shares none.
 TAKES_BACK_URL = "takes_back_url"
+CUT_DOWN_SHARE = 0.5
 
 SCHEMA_VERSION = 8
 
@@ -611,10 +614,17 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def shrunk(stored: str, fetched: str) -> bool:
+def shrunk(stored: str, fetched: str, takes_back: bool = False) -> bool:
     """Whether `fetched`, a page's text as extracted again, is a cut-down copy of the
-    text `stored` for it (SHRUNK_BELOW): not a new version of the article."""
-    return word_count(fetched) < SHRUNK_BELOW * word_count(stored)
+    text `stored` for it (SHRUNK_BELOW): not a new version of the article. Where
+    the page `takes_back` its URL from another page's story (TAKES_BACK_URL), only
+    if it is made of that story's text (CUT_DOWN_SHARE)."""
+    if word_count(fetched) >= SHRUNK_BELOW * word_count(stored):
+        return False
+    if not takes_back:
+        return True
+    own = shingles(fetched)
+    return bool(own) and len(own & shingles(stored)) >= CUT_DOWN_SHARE * len(own)
 
 
 def content_hash(text: str) -> str:
@@ -826,11 +836,8 @@ class ArticleStore:
         try:
             page, before, compared = self._stored_key(article.canonical_url or "")
             row["canonical_url"] = page
-            if (
-                before is not None
-                and not article.hints.get(TAKES_BACK_URL)
-                and shrunk(compared[0], row["raw_text"])
-            ):
+            takes_back = bool(article.hints.get(TAKES_BACK_URL))
+            if before is not None and shrunk(compared[0], row["raw_text"], takes_back):
                 return self._kept_whole(page, article.site)
             written = self.connection.execute(_UPSERT_RETURNING, row).fetchone()
             if written is None:  # the WHERE kept another site's row

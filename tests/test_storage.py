@@ -443,3 +443,27 @@ def test_a_pages_links_kept_in_one_statement_follow_the_depth_rule(
         "http://n.test/new": 3,
     }
     store.close()
+
+
+def test_a_page_taking_its_url_back_is_stored_unless_it_is_a_cut_down_copy(tmp_path: Path):
+    """A page taking its URL back from another page's story (TAKES_BACK_URL) is
+    stored however much longer that story is (helper-116 #3), but a paywall's
+    teaser at the URL its AMP copy's full text was stored under is still a cut-down
+    copy of it (SHRUNK): the hint alone let the teaser replace the full text."""
+    from newscrawl.storage import SHRUNK, TAKES_BACK_URL
+
+    story = " ".join(f"harbour{n} dredging{n} channel{n}" for n in range(100))
+    other = " ".join(f"bakery{n} prize{n}" for n in range(20))
+    teaser = " ".join(story.split()[:40]) + " subscribe to read the rest"
+    store = ArticleStore.open(tmp_path / "s.sqlite")
+    full = replace(ARTICLE, text=story, raw_text=story, word_count=300, url="http://n.test/amp/a")
+    assert store.upsert(full) == "new"
+    taking = {TAKES_BACK_URL: True}
+    cut = replace(ARTICLE, text=teaser, raw_text=teaser, word_count=45, hints=taking)
+    assert store.upsert(cut) == SHRUNK
+    assert store.upsert(replace(cut, hints={})) == SHRUNK
+    another = replace(ARTICLE, text=other, raw_text=other, word_count=40, hints=taking)
+    assert store.upsert(another) == "changed"
+    (text,) = store.connection.execute("SELECT text FROM articles").fetchone()
+    store.close()
+    assert text == other
