@@ -334,25 +334,6 @@ def test_a_schema_6_sqlite_store_killed_in_its_upgrade_is_upgraded_by_the_next_o
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_a_schema_6_postgresql_store_is_upgraded(
-    postgres_server,  # noqa: F811
-    tmp_path: Path,
-):
-    database = postgres_server.new_database()
-    ArticleStore.open(database).close()
-    with psycopg.connect(database) as db:
-        db.execute("DROP TABLE writer_batches")
-        db.execute("UPDATE newscrawl_schema SET version = 6")
-    process = start_paused_migration(database, tmp_path / "paused")
-    kill(process)
-    assert postgres_state(database)[0] == 6
-    assert "writer_batches" not in tables_of_postgres(database)
-
-    ArticleStore.open(database).close()
-    assert postgres_state(database)[0] == SCHEMA_VERSION
-    assert "writer_batches" in tables_of_postgres(database)
-
-
 # Schema 7, as the newscrawl before it left a store: schema 8 added urls.depth.
 def make_schema_7_sqlite(path: Path) -> None:
     ArticleStore.open(path).close()
@@ -394,23 +375,42 @@ def test_a_schema_7_sqlite_store_killed_in_its_upgrade_is_upgraded_by_the_next_o
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_a_schema_7_postgresql_store_is_upgraded(
+def postgres_parts(url: str) -> set[str]:
+    """The store's tables, and its columns as "table.column"."""
+    with psycopg.connect(url) as db:
+        columns = db.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public'"
+        ).fetchall()
+    return {table for table, _ in columns} | {f"{table}.{column}" for table, column in columns}
+
+
+@pytest.mark.parametrize(
+    ("version", "downgrade", "added"),
+    [
+        (6, "DROP TABLE writer_batches", "writer_batches"),  # the cluster's batch tokens
+        (7, "ALTER TABLE urls DROP COLUMN depth", "urls.depth"),  # a pending link's depth
+    ],
+)
+def test_a_postgresql_store_of_an_older_schema_killed_in_its_upgrade_is_upgraded(
     postgres_server,  # noqa: F811
     tmp_path: Path,
+    version: int,
+    downgrade: str,
+    added: str,
 ):
+    """A PostgreSQL store of schema `version` killed inside its upgrade stays at
+    that version, without the part the upgrade adds, and the next open upgrades it."""
     database = postgres_server.new_database()
     ArticleStore.open(database).close()
     with psycopg.connect(database) as db:
-        db.execute("ALTER TABLE urls DROP COLUMN depth")
-        db.execute("UPDATE newscrawl_schema SET version = 7")
+        db.execute(downgrade)
+        db.execute("UPDATE newscrawl_schema SET version = %s", (version,))
     process = start_paused_migration(database, tmp_path / "paused")
     kill(process)
-    assert postgres_state(database)[0] == 7
+    assert postgres_state(database)[0] == version
+    assert added not in postgres_parts(database)
 
     ArticleStore.open(database).close()
     assert postgres_state(database)[0] == SCHEMA_VERSION
-    with psycopg.connect(database) as db:
-        columns = db.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'urls'"
-        ).fetchall()
-    assert ("depth",) in columns
+    assert added in postgres_parts(database)
