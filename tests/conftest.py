@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from .gatedsite import Gate
+from .loopback import serve, stop
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
@@ -165,13 +166,9 @@ class FolderSite:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(partial(Handler, directory=str(root)))
 
     def close(self) -> None:
         if self.gate is not None:
             self.gate.open()
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from newscrawl.demo.server import QuietHandler
+
+from .loopback import serve, stop
 
 __all__ = ["Gate", "GatedSite", "article", "gated_site"]
 
@@ -89,10 +90,7 @@ class GatedSite:
                 else:
                     self.send_error(404)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def open(self) -> None:
         """Serve every article from now on, those waiting included."""
@@ -100,8 +98,7 @@ class GatedSite:
 
     def close(self) -> None:
         self.gate.open()
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 @pytest.fixture()

@@ -1,11 +1,9 @@
 """429 and 503 with Retry-After: the site is left alone for that long, then crawled."""
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from email.utils import formatdate
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,6 +14,7 @@ from newscrawl.demo.server import QuietHandler
 
 from .conftest import FAST, run, serving
 from .discovery_site import article_page
+from .loopback import serve, stop
 
 
 def test_retry_after_values():
@@ -57,13 +56,9 @@ class Throttled(QuietHandler):
 @pytest.fixture()
 def throttled() -> Iterator[type[Throttled]]:
     handler = type("Handler", (Throttled,), {"hits": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    handler.url = f"http://127.0.0.1:{server.server_address[1]}/"  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, handler.url = serve(handler)  # type: ignore[attr-defined]
     yield handler
-    server.shutdown()
-    server.server_close()
+    stop(server)
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,13 @@
 """A site that fails again and again is dropped for the run, not hammered."""
 
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from newscrawl.demo.server import QuietHandler
 
 from .conftest import FAST, run
+from .loopback import serve, stop
 
 PAGES = 100
 
@@ -40,12 +39,9 @@ class Failing(QuietHandler):
 @pytest.fixture()
 def failing() -> Iterator[str]:
     handler = type("Handler", (Failing,), {"hits": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", handler
-    server.shutdown()
-    server.server_close()
+    server, url = serve(handler)
+    yield url, handler
+    stop(server)
 
 
 def test_a_site_failing_in_a_row_gets_no_more_requests(failing):
@@ -87,19 +83,15 @@ def test_a_breaker_that_opens_at_the_sites_last_request_still_fails_the_run(tmp_
     crawl exited 0 with no word of the site (fewer pages failed than were
     fetched, so the site was not `failing` either)."""
     handler = type("Handler", (GoingDown,), {"hits": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, url = serve(handler)
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
         db = str(tmp_path / "s.sqlite")
         result = run("newscrawl", "crawl", "--sitemap", url + "sitemap.xml", "--db", db,
                      "-s", "NEWSCRAWL_SITE_FAILURE_LIMIT=8", "-s", "RETRY_TIMES=0",
                      *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
                      "-s", "CONCURRENT_REQUESTS=1")  # fmt: skip
     finally:
-        server.shutdown()
-        server.server_close()
+        stop(server)
     err = result.stderr.decode()
     assert result.returncode == 1, err
     assert "failed 8 times in a row" in err

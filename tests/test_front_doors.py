@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from .conftest import run
+from .loopback import serve, stop
 
 DELAY = 0.8  # the site's delay; Scrapy waits 0.5 to 1.5 times it between requests
 FURNITURE = "Read the Harbour Gazette in print every Friday morning."
@@ -66,9 +66,7 @@ class Gazette:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def gaps(self) -> list[float]:
         times = sorted(at for at, _ in self.hits)
@@ -79,8 +77,7 @@ class Gazette:
 def gazette() -> Gazette:
     site = Gazette()
     yield site
-    site.server.shutdown()
-    site.server.server_close()
+    stop(site.server)
 
 
 def items(path: Path) -> list[tuple[str, str]]:

@@ -9,12 +9,13 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from .conftest import BIN, FAST, REPO, run
+from .loopback import serve, stop
 
 
 class HeldRobots:
@@ -49,9 +50,7 @@ class HeldRobots:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
 
 @pytest.fixture()
@@ -59,8 +58,7 @@ def held() -> Iterator[HeldRobots]:
     site = HeldRobots()
     yield site
     site.release.set()
-    site.server.shutdown()
-    site.server.server_close()
+    stop(site.server)
 
 
 @pytest.mark.parametrize("command", ["scrape", "crawl"])
