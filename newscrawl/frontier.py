@@ -16,7 +16,15 @@ from typing import Any, Protocol
 
 from newscrawl.database import database_errors
 from newscrawl.items import ArticleItem
-from newscrawl.storage import OTHER_SITE, SHRUNK, ArticleStore, StorageError, content_hash
+from newscrawl.storage import (
+    CLAIMS_URL,
+    OTHER_SITE,
+    SHRUNK,
+    TAKES_BACK_URL,
+    ArticleStore,
+    StorageError,
+    content_hash,
+)
 from newscrawl.urls import canonicalize
 from newscrawl.vocabulary import REQUESTS_SENT, STORED, TAKEN_BACK, UNCHANGED
 
@@ -61,14 +69,23 @@ RETRIED_NO_ARTICLE = (
 NOT_TRIED = ("extraction_interrupted", "extraction_skipped")
 
 
-def counted_as(item: ArticleItem, outcome: str) -> str:
+def counted_as(item: ArticleItem, outcome: str, claimed_rows: set[str]) -> str:
     """The run's counter of an article's store `outcome` (Frontier.store_article):
     a new or changed row is one more stored, but the row a page took back from
     another story that this run stored under its URL (that story is read again
-    under its own): counted stored once already, it was "3 stored" for 2 rows."""
+    under its own): counted stored once already, it was "3 stored" for 2 rows.
+    `claimed_rows`, the run's: the canonical URLs of rows it counted stored from
+    another page's claim (CLAIMS_URL). A row taken back that no page was stored
+    in (left out after its claim: too old) is one more stored (helper-116 #6)."""
     if outcome in (UNCHANGED, OTHER_SITE, SHRUNK):
         return outcome
-    return TAKEN_BACK if item.hints.get(TAKEN_BACK) else STORED
+    key = item.canonical_url or ""
+    if item.hints.get(TAKES_BACK_URL) and key in claimed_rows:
+        claimed_rows.discard(key)
+        return TAKEN_BACK
+    if item.hints.get(CLAIMS_URL):
+        claimed_rows.add(key)
+    return STORED
 
 
 def utc_now() -> str:

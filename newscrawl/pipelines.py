@@ -232,6 +232,9 @@ class StorePipeline:
         self.last_commit = time.monotonic()
         # (site, store outcome, run counter) of the batch's articles
         self.uncommitted: list[tuple[str | None, str, str]] = []
+        # Rows counted stored from another page's claim, that the page at the URL
+        # may take back (frontier.counted_as).
+        self.claimed_rows: set[str] = set()
         self.ticker: task.LoopingCall | None = None
 
     @classmethod
@@ -282,7 +285,8 @@ class StorePipeline:
     def _store(self, item: ArticleItem, frontier: Frontier) -> ArticleItem:
         try:
             outcome = frontier.store_article(item)
-            self.uncommitted.append((item.site, outcome, counted_as(item, outcome)))
+            counter = counted_as(item, outcome, self.claimed_rows)
+            self.uncommitted.append((item.site, outcome, counter))
             if outcome == UNCHANGED and item.site and item.canonical_url:
                 discard_unchanged(self.crawler, item.site, item.canonical_url)
             elif outcome == SHRUNK:

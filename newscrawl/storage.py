@@ -47,6 +47,7 @@ from newscrawl.urls import without_password
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "CLAIMS_URL",
     "OTHER_SITE",
     "RECLEAN_COMMIT_EVERY",
     "SCHEMA",
@@ -83,6 +84,9 @@ SHRUNK_BELOW = 0.5
 # at the URL its AMP copy's full text was stored under. Another story shares none.
 TAKES_BACK_URL = "takes_back_url"
 CUT_DOWN_SHARE = 0.5
+# The hint of an article stored under another page's URL, its canonical, claimed
+# first this run: a row that page may take back (frontier.counted_as).
+CLAIMS_URL = "claims_url"
 
 SCHEMA_VERSION = 8
 

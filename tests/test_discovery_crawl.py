@@ -1272,3 +1272,55 @@ def test_articles_each_naming_the_one_before_as_canonical_keep_every_story(
     }
     assert records == rows
     assert f"articles: {len(numbers)} stored from" in err, err
+
+
+def test_a_row_taken_back_from_a_page_left_out_is_counted_stored(tmp_path: Path):
+    """helper-116 #6: the pressroom page names the lighthouse article's URL as its
+    canonical and is read first (the home page links to it, it links on), but
+    states a date before --since: left out, too old. The lighthouse page then
+    "took back" a row nobody stored, and was counted `taken_back`, not stored:
+    one row, "0 stored". A row taken back is counted so only where this run
+    counted another page stored in it."""
+    (tmp_path / "news").mkdir()
+    story = (
+        "Judges praised the lighthouse museum for its restored lens room, its archive"
+        " of keepers' diaries and the volunteers who rebuilt the spiral stair by hand."
+    )
+    old = (
+        "The pressroom archive keeps the harbour board's statements from the year the"
+        " ferry terminal opened, with photographs of the first crossing and its crew."
+    )
+
+    def page(title: str, text: str, date: str, head: str, link: str) -> str:
+        paragraphs = "".join(f"<p>{text} ({n})</p>" for n in range(1, 5))
+        return (
+            f"<html><head>{head}<title>{title}</title>"
+            '<meta property="og:type" content="article">'
+            f'<meta property="article:published_time" content="{date}">'
+            f"</head><body><article><h1>{title}</h1>{paragraphs}</article>{link}</body></html>"
+        )
+
+    canonical = '<link rel="canonical" href="/news/lighthouse.html">'
+    link = '<a href="/news/lighthouse.html">Lighthouse museum wins award</a>'
+    (tmp_path / "news" / "pressroom.html").write_text(
+        page("Pressroom archive of the harbour board", old, "2001-05-02", canonical, link)
+    )
+    (tmp_path / "news" / "lighthouse.html").write_text(
+        page("Lighthouse museum wins heritage award", story, "2026-11-03", "", "")
+    )
+    (tmp_path / "index.html").write_text(
+        '<html><body><a href="/news/pressroom.html">Pressroom archive</a></body></html>'
+    )
+    site = FolderSite(tmp_path)
+    try:
+        db = tmp_path / "db.sqlite"
+        result = run("newscrawl", "crawl", site.url, "--db", str(db), "--since", "2026-01-01",
+                     *FAST)  # fmt: skip
+    finally:
+        site.close()
+    err = result.stderr.decode()
+    with sqlite3.connect(db) as connection:
+        rows = dict(connection.execute("SELECT canonical_url, title FROM articles"))
+    assert rows == {f"{site.url}news/lighthouse.html": "Lighthouse museum wins heritage award"}
+    assert "articles: 1 stored from" in err, err
+    assert result.returncode == 0, err

@@ -340,6 +340,8 @@ class _Batches:
         # The batch's counts, added to the report's and the run's once it is committed.
         self.outcomes: Counter[str] = Counter()
         self.batch_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        # Rows counted stored from another page's claim (frontier.counted_as).
+        self.claimed_rows: set[str] = set()
         self.taken = 0  # messages taken into the "writing" lists since the last commit
         self.tokens = WriterBatches(store, keys.prefix)
         self.broken = False  # a call to Redis failed since the last commit or recovery
@@ -397,7 +399,7 @@ class _Batches:
         if item.site:
             # As a crawl's store pipeline counts: an article another site's row
             # holds is not stored (a loss: cli/crawling.py's losses).
-            self.batch_counts[item.site][counted_as(item, outcome)] += 1
+            self.batch_counts[item.site][counted_as(item, outcome, self.claimed_rows)] += 1
         self.outcomes[outcome] += 1
 
     def _set_aside(self, message: bytes | str, exc: Exception) -> None:

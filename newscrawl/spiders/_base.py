@@ -42,7 +42,7 @@ from newscrawl.runlog import count_site, patterns_timed_out
 from newscrawl.runstore import RunStore, url_states
 from newscrawl.sites import SiteConfig, SiteDirectory, sites_from_urls
 from newscrawl.sniff import looks_like_html
-from newscrawl.storage import TAKES_BACK_URL, StorageError, content_hash
+from newscrawl.storage import CLAIMS_URL, TAKES_BACK_URL, StorageError, content_hash
 from newscrawl.urllength import SHOWN_CHARS
 from newscrawl.urls import canonicalize, parse_url_list, requested_url, site_of, without_password
 from newscrawl.vocabulary import (
@@ -60,7 +60,6 @@ from newscrawl.vocabulary import (
     PAGES_OVER_SITE_CAP,
     PAGES_SKIPPED,
     PAGES_TRUNCATED,
-    TAKEN_BACK,
     TOO_LARGE,
     UNREACHABLE,
 )
@@ -246,9 +245,6 @@ class BaseNewsSpider(scrapy.Spider):
         # own (see _take_back_claim), and the pages so re-read this run, once each.
         self.rereads: list[scrapy.Request] = []
         self.reread_pages: set[str] = set()
-        # Canonical URLs a page of this run was stored under, its own URL another:
-        # a row this run counted stored, whoever takes it back.
-        self.claimed_this_run: set[str] = set()
         self.counted_left: set[str] = set()  # URLs counted as left for the next run
 
     @classmethod
@@ -558,10 +554,11 @@ class BaseNewsSpider(scrapy.Spider):
             stored = self._stored_claim(canonical)
             claim = stored or (own, mark)
             self.canonical_claims[canonical] = claim
-            if stored is None:
-                self.claimed_this_run.add(canonical)
         first_page, first_mark = claim
         if first_page == own:
+            # Stored under another page's URL: a row the page at that URL may take
+            # back (frontier.counted_as).
+            item.hints = {**item.hints, CLAIMS_URL: True}
             return False
         if _same_story(first_mark, mark):
             return False
@@ -572,15 +569,14 @@ class BaseNewsSpider(scrapy.Spider):
         _mark_taken_back(item, self._take_back_claim(own, mark, item.site))
         return True
 
-    def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> bool | None:
+    def _take_back_claim(self, canonical: str, mark: Any, site: str | None) -> bool:
         """The page at `canonical` itself, read after another page of this run
         that named `canonical` as its own and was stored under it: if that page is
         another story, this page's row replaces it, and it is read again (once) to
         be stored under its own URL, its claim refused. Before, the story read
         first was overwritten and lost, and the run said both were stored (found
-        by a hostile-site session). None when no other story's claim is replaced;
-        else True when the row replaced is one this run stored (and counted):
-        this page's is not one more (helper-111 D6: "3 stored", 2 rows)."""
+        by a hostile-site session). True when another story's claim is replaced
+        (the row replaced is counted by frontier.counted_as)."""
         claim = self.canonical_claims.get(canonical)
         if claim is None:
             # Read first, the page at its own URL holds it: a page read later that
@@ -595,14 +591,13 @@ class BaseNewsSpider(scrapy.Spider):
                 del self.own_claims[oldest]
                 if self.canonical_claims.get(oldest, ("",))[0] == oldest:
                     del self.canonical_claims[oldest]
-            return None
+            return False
         if claim[0] == canonical or _same_story(claim[1], mark):
-            return None
+            return False
         self.canonical_claims[canonical] = (canonical, mark)
-        counted = canonical in self.claimed_this_run
         displaced = claim[0]
         if displaced in self.reread_pages or not site:
-            return counted
+            return True
         self.reread_pages.add(displaced)
         logger.info(
             "%s was stored under %s, which is another story's own URL: read again under its own",
@@ -614,14 +609,14 @@ class BaseNewsSpider(scrapy.Spider):
             states = url_states(self.crawler)
             if states is not None:
                 states.mark_read_again(site, displaced)
-            return counted
+            return True
         # A page found before, not a link: DEPTH_LIMIT does not drop it (a chain of
         # takebacks, each reread one deeper, lost its fourth story unsaid).
         meta = {"article": True, LISTED_ENTRY: True}
         self.rereads.append(
             self.make_request(displaced, site, callback=self.parse, dont_filter=True, meta=meta)
         )
-        return counted
+        return True
 
     def take_rereads(self) -> list[scrapy.Request]:
         """The requests of pages to read again (_take_back_claim), once."""
@@ -747,12 +742,11 @@ class BaseNewsSpider(scrapy.Spider):
             states.mark_not_article(site, without_password(requested_url(response)), reason)
 
 
-def _mark_taken_back(item: ArticleItem, counted: bool | None) -> None:
-    """Hint that `item` takes its URL back from another story (`counted`: one this
-    run counted stored; see BaseNewsSpider._take_back_claim), if it does."""
-    if counted is None:
-        return
-    item.hints = {**item.hints, TAKES_BACK_URL: True, **({TAKEN_BACK: True} if counted else {})}
+def _mark_taken_back(item: ArticleItem, taken: bool) -> None:
+    """Hint that `item` takes its URL back from another story, if it does (see
+    BaseNewsSpider._take_back_claim)."""
+    if taken:
+        item.hints = {**item.hints, TAKES_BACK_URL: True}
 
 
 def _same_story(first: Any, other: Any) -> bool:
