@@ -42,6 +42,9 @@ __all__ = [
 
 # A URL that failed this many times is left alone until `state --reset`.
 MAX_ATTEMPTS = 3
+# URLs a query names at most (SQLite's bound on a statement's parameters was 999
+# before 3.32).
+_URLS_PER_QUERY = 500
 # How many runs back `last_served` looks: a site none of them served is as one
 # never served (and reading a year of hourly runs' counts would cost seconds).
 RECENT_RUNS = 100
@@ -194,6 +197,26 @@ class Frontier:
             (site, MAX_ATTEMPTS),
         )
         return [PendingURL(*row) for row in rows]
+
+    def left_to_fetch(self, site: str, urls: Iterable[str]) -> dict[str, int | None]:
+        """Of the site's canonical `urls`, those still left to fetch (as `pending`
+        lists them), each with its depth now. A run that loaded its pending links
+        at its start asks again before it requests them: a link this run stored or
+        settled under any form (an AMP copy, a redirect's target, a page that
+        named it canonical) is no longer left, and one found nearer the home page
+        since is as near as found (add_pending keeps the least depth)."""
+        wanted = list(urls)
+        left: dict[str, int | None] = {}
+        for start in range(0, len(wanted), _URLS_PER_QUERY):
+            chunk = wanted[start : start + _URLS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(
+                f"SELECT url, depth FROM urls WHERE site = ? AND url IN ({marks})"
+                " AND (state = 'pending' OR (state = 'failed' AND attempts < ?))",
+                (site, *chunk, MAX_ATTEMPTS),
+            )
+            left.update((url, depth) for url, depth in rows)
+        return left
 
     def add_pending(
         self, site: str, url: str, published: str | None, title: str | None,

@@ -88,7 +88,9 @@ class TreeSite:
         class Handler(QuietHandler):
             def do_GET(self) -> None:
                 site.asked.append(self.path)
-                links = links_of(self.path) if self.path[:3] in TREE else []
+                # A page of the tree at any query (?amp=1: its AMP copy) is that page.
+                path = self.path.partition("?")[0]
+                links = links_of(path) if path[:3] in TREE else []
                 links += site.more_links.get(self.path, [])
                 if self.path == "/":
                     body = "".join(f"<a href='{u}'>Section {u}</a> " for u in links_of("/"))
@@ -99,9 +101,9 @@ class TreeSite:
                     self.send_header("Location", site.redirects[self.path])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
-                elif self.path[:3] in TREE:
+                elif path[:3] in TREE:
                     site.gate.wait(self.path)
-                    self.send_page(story(self.path, links))
+                    self.send_page(story(path, links))
                 elif self.path == "/login":  # an article's look, a page to leave out
                     self.send_page(story(self.path, []))
                 elif self.path.startswith("/forbidden/"):
@@ -270,3 +272,51 @@ def test_a_dead_link_is_not_asked_for_again_by_the_next_runs(tree_site: TreeSite
         )  # fmt: skip
         assert again.returncode == 0, again.stderr.decode()[-3000:]
         assert tree_site.asked == ["/robots.txt", "/", forbidden], tree_site.asked
+
+
+def pending_rows(db: Path) -> dict[str, tuple[str, str | None, int | None]]:
+    """The urls table by path: (state, last_error, depth)."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT url, state, last_error, depth FROM urls").fetchall()
+    return {"/" + url.split("/", 3)[3]: (state, error, depth) for url, state, error, depth in rows}
+
+
+def test_a_pending_link_this_run_fetched_in_another_form_is_not_fetched_again(
+    tree_site: TreeSite, tmp_path: Path
+):
+    """#4a of a review: the idle release asked the duplicate filter, which keeps the
+    raw URLs requested, for the row's canonical URL. The next run fetched the
+    pending link's AMP copy (/b/1-1...?amp=1, canonically the same page) from the
+    home page, stored it, and then fetched /b/1-1 itself once more."""
+    tree_site.gate.open()
+    db = tmp_path / "forms.sqlite"
+    crawl(tree_site, db, "--max-pages", str(1 + FIRST))  # the /b/ links left, depth 2
+    page = f"/b/1-1{SLUG}"
+    tree_site.more_links["/"] = [f"{page}?amp=1"]
+    tree_site.asked.clear()
+    again = crawl(tree_site, db)
+    assert again.returncode == 0, again.stderr.decode()[-3000:]
+    assert f"{page}?amp=1" in tree_site.asked, tree_site.asked
+    assert page not in tree_site.asked, tree_site.asked
+    assert pending_rows(db)[page][0] == "done"
+
+
+def test_a_pending_link_this_run_asked_for_in_another_form_is_not_asked_for_again(
+    tree_site: TreeSite, tmp_path: Path
+):
+    """#4a of a review, where the store cannot tell: a page that refuses (403) is
+    tried again by later runs, so its row is still left to fetch after this run
+    asked for its AMP copy; that form was this run's try (a cluster worker has no
+    store to ask at all). Before, the idle release asked for it once more."""
+    tree_site.gate.open()
+    refusing = f"/forbidden/1{SLUG}"
+    tree_site.more_links[f"/a/1{SLUG}"] = [refusing]
+    db = tmp_path / "tried.sqlite"
+    crawl(tree_site, db, "--max-pages", str(1 + FIRST))  # left pending, at depth 2
+    assert pending_rows(db)[refusing] == ("pending", None, 2)
+    tree_site.more_links["/"] = [f"{refusing}?amp=1"]
+    tree_site.asked.clear()
+    crawl(tree_site, db)  # exits 1: the site refuses a page
+    assert f"{refusing}?amp=1" in tree_site.asked, tree_site.asked
+    assert refusing not in tree_site.asked, tree_site.asked
+    assert pending_rows(db)[refusing] == ("failed", "http_403", 1)  # one try this run

@@ -17,6 +17,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -205,8 +206,9 @@ class NewsSpider(BaseNewsSpider):
         self.url_patterns_warned: set[tuple[str, str]] = set()
         # A writer cluster's worker: its sites' URLs left to fetch, from the writer.
         self.pending_from_writer: dict[str, list[PendingURL]] = {}
-        # Links earlier runs left pending, by site, until this run is idle.
-        self.pending_links: dict[str, list[PendingURL]] = {}
+        # Links earlier runs left pending, by site and canonical URL, until this run
+        # is idle; one this run asks for under any form leaves it (request_scheduled).
+        self.pending_links: dict[str, dict[str, PendingURL]] = {}
         self.held_links: HeldLinks[Request] = HeldLinks()
         # The requests whose pages' links wait in `held_links` (with how many), and
         # the page each held link came from. A cluster worker leaves such a request
@@ -328,7 +330,7 @@ class NewsSpider(BaseNewsSpider):
             pending = [row for row in current if row.depth is None]
             links = [row for row in current if row.depth is not None]
             if links:
-                self.pending_links[config.name] = links
+                self.pending_links[config.name] = {row.url: row for row in links}
             room = self.budget.room_for_backlog() or len(pending)
             held = [row.url for row in pending[room:]]
             self.backlog[config.name] = {canonicalize(url) for url in held}
@@ -501,6 +503,12 @@ class NewsSpider(BaseNewsSpider):
         if site is not None and not request.meta.get(READING_ASKED):
             request.meta[READING_ASKED] = True
             self.held_links.asked(site)
+        links = self.pending_links.get(request.meta.get("site", ""))
+        if links:
+            # Asked for now, in whatever form (an AMP copy, a redirect's target): not
+            # asked for again at idle. The duplicate filter keeps raw URLs, and in
+            # a cluster worker (no store to ask) there is none.
+            links.pop(canonicalize(request.url), None)
 
     def request_gone(self, request: Request | Response) -> None:
         """A sitemap or feed request is done with (read, failed or dropped): once
@@ -553,16 +561,33 @@ class NewsSpider(BaseNewsSpider):
         """spider_idle: the links earlier runs found and did not fetch, once this
         run has nothing else to do, each as deep as it was found (from depth 0, a
         trap of pages linking on went DEPTH_LIMIT deeper each run). One this run
-        found again (the duplicate filter has it) was fetched where it was found."""
+        asked for (in any form: request_scheduled; the duplicate filter has its
+        raw URL), or stored or settled (the store says so), was fetched where it
+        was found; one found again nearer, past the budget, is as near as found."""
         if not self.pending_links:
             return
+        if self.releasing:
+            # Held links on their way to the scheduler (release_held_links, at this
+            # same idle) may be some of these, found nearer: once they are asked
+            # for, the next idle releases the rest.
+            raise DontCloseSpider
         pending, self.pending_links = self.pending_links, {}
+        run_store = RunStore.of(self.crawler)
+        store = run_store.frontier if run_store is not None else None
         dupefilter = URLDupeFilter.of(self.crawler)
         requests = []
-        for site, rows in pending.items():
+        for site, links in pending.items():
             config = self.directory.by_name.get(site)
             if config is None:
                 continue
+            rows = list(links.values())
+            if store is not None:  # (a cluster worker has none: its start's rows)
+                try:
+                    now = store.left_to_fetch(site, list(links))
+                except StorageError as exc:
+                    stop_on_write_error(self.crawler, str(exc))
+                    return
+                rows = [replace(row, depth=now[row.url]) for row in rows if row.url in now]
             clock = UrlClock()
             for row in rows:
                 if dupefilter is not None and dupefilter.seen(row.url):
