@@ -22,9 +22,12 @@ from pathlib import Path
 import pytest
 
 from newscrawl.demo.server import QuietHandler
+from newscrawl.runstore import RunStore
+from newscrawl.spiders.news import NewsSpider
 
 from .conftest import BIN, FAST, REPO
 from .gatedsite import Gate
+from .test_inprocess import SITE, collect, crawler_for, html
 from .test_interrupt import start_logged, wait_for_rows
 
 # The home page links to FIRST articles; each of those to two more (depth 2), each
@@ -320,3 +323,31 @@ def test_a_pending_link_this_run_asked_for_in_another_form_is_not_asked_for_agai
     assert f"{refusing}?amp=1" in tree_site.asked, tree_site.asked
     assert refusing not in tree_site.asked, tree_site.asked
     assert pending_rows(db)[refusing] == ("failed", "http_403", 1)  # one try this run
+
+
+def test_a_link_left_again_nearer_past_the_budget_is_kept_at_the_nearer_depth(tmp_path: Path):
+    """#7 of a review: a link the budget had no room for was counted left once, and
+    found again nearer the home page it was not recorded again: kept pending at
+    the depth it was first found, the next run fetched it there and dropped the
+    pages behind it past DEPTH_LIMIT. Counted once, it is kept at the nearest
+    depth. (In this process: the order of the two pages is the test's.)"""
+    crawler = crawler_for(NEWSCRAWL_SQLITE_PATH=str(tmp_path / "left.sqlite"),
+                          NEWSCRAWL_MAX_PAGES_PER_SITE=1, DEPTH_LIMIT=DEPTH_LIMIT)  # fmt: skip
+    spider = NewsSpider.from_crawler(crawler, urls=SITE)
+    crawler.spider = spider
+    run_store = RunStore.of(crawler)
+    assert run_store is not None
+    run_store.spider_opened(spider)
+    spider.budget.sent["news.test"] = 2  # what was sent and waits is twice the budget
+    link = f"{SITE}e/1{SLUG}"
+    hub = f"<html><body><nav><a href='/e/1{SLUG}'>Ferries</a></nav></body></html>"
+    try:
+        for depth in (2, 0):  # a section two links from the home page, then the home page
+            page = html(f"{SITE}hub-{depth}/", hub, site="news.test", depth=depth)
+            assert collect(spider.parse(page)) == []
+        assert run_store.frontier is not None
+        kept = [(row.url, row.depth) for row in run_store.frontier.pending("news.test")]
+        assert kept == [(link, 1)]
+        assert crawler.stats.get_value("newscrawl/site/news.test/over_budget") == 1  # once
+    finally:
+        run_store.finish("finished")

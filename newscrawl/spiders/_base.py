@@ -245,7 +245,9 @@ class BaseNewsSpider(scrapy.Spider):
         # own (see _take_back_claim), and the pages so re-read this run, once each.
         self.rereads: list[scrapy.Request] = []
         self.reread_pages: set[str] = set()
-        self.counted_left: set[str] = set()  # URLs counted as left for the next run
+        # URLs counted as left for the next run, each with the depth it is kept
+        # pending at (None: no depth, or not kept: found again where it was).
+        self.counted_left: dict[str, int | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> BaseNewsSpider:
@@ -286,11 +288,17 @@ class BaseNewsSpider(scrapy.Spider):
         remembered. A pending URL is fetched as an article page (a listed one
         first, a link once the run is idle): a sitemap kept so was read as a page ("not
         HTML") and its real request dropped as a duplicate, run after run, its
-        articles never found (found by an attack)."""
+        articles never found (found by an attack). A link left again nearer
+        the home page is counted once and kept at the nearer depth."""
         if url in self.counted_left:
-            return
-        self.counted_left.add(url)
-        count_site(self.crawler, site, DISCOVERY_LEFT if found_again else OVER_BUDGET)
+            kept = self.counted_left[url]
+            if depth is None or kept is None or depth >= kept:
+                return
+            # Kept at the depth it was first found, the next run fetched it there, and
+            # the pages behind it fell past DEPTH_LIMIT (#7 of a review).
+        else:
+            count_site(self.crawler, site, DISCOVERY_LEFT if found_again else OVER_BUDGET)
+        self.counted_left[url] = None if found_again else depth
         states = url_states(self.crawler)
         if states is not None and not found_again:
             states.add_pending(site, url, None, None, depth)
@@ -308,7 +316,7 @@ class BaseNewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value(PAGES_OVER_SITE_CAP)
         for url in urls:
             if url not in self.counted_left:
-                self.counted_left.add(url)
+                self.counted_left[url] = None  # listed: kept with no depth
                 count_site(self.crawler, site, OVER_BUDGET)
 
     def found_again(self, request: scrapy.Request) -> bool:
