@@ -198,8 +198,12 @@ def test_links_the_budget_left_for_the_next_run_keep_their_depth(
     assert not [path for path in tree_site.asked if path.startswith("/d/")]
 
 
-def crawl(site: TreeSite, db: Path, *more: str) -> subprocess.CompletedProcess[bytes]:
-    command = [str(BIN / "newscrawl"), "crawl", site.url, "--db", str(db),
+def crawl(
+    site: TreeSite, db: Path, *more: str, sites: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """A crawl of the tree from its home page, or as the sites file `sites` names it."""
+    named = ["--sites", str(sites)] if sites is not None else [site.url]
+    command = [str(BIN / "newscrawl"), "crawl", *named, "--db", str(db),
                "-s", f"DEPTH_LIMIT={DEPTH_LIMIT}", *FAST, *more]  # fmt: skip
     result = subprocess.run(command, cwd=REPO, capture_output=True, timeout=180, check=False)
     assert b"Traceback" not in result.stderr, result.stderr.decode()
@@ -351,3 +355,61 @@ def test_a_link_left_again_nearer_past_the_budget_is_kept_at_the_nearer_depth(tm
         assert crawler.stats.get_value("newscrawl/site/news.test/over_budget") == 1  # once
     finally:
         run_store.finish("finished")
+
+
+# A deny pattern that runs out of time on a slug of 40 letters (as in test_url_patterns)
+# and is decided at once on the tree's slugs, which have hyphens.
+BACKTRACKS = r"/e/(?:[a-z]|[a-z]{2})+\.html$"
+HOSTILE = "/e/" + "a" * 40 + "x"
+
+
+def sites_file(folder: Path, site: TreeSite, deny: tuple[str, ...] = ()) -> Path:
+    sites = folder / "sites.toml"
+    patterns = ", ".join(f"'{pattern}'" for pattern in deny)  # TOML literal strings
+    sites.write_text(f'[[site]]\nname = "tree"\nstart_urls = ["{site.url}"]\ndeny = [{patterns}]\n')
+    return sites
+
+
+def test_a_redirect_whose_target_a_pattern_runs_out_of_time_on_stays_pending(
+    tree_site: TreeSite, tmp_path: Path
+):
+    """#9 of a review: a link that redirected to a URL the site's deny pattern ran out
+    of time on was settled as not wanted, as if the pattern had denied it; not
+    knowing is no verdict: it stays pending, and the timeout is counted."""
+    tree_site.gate.open()
+    moved = f"/e/moved{SLUG}"
+    tree_site.more_links[f"/a/1{SLUG}"] = [moved]
+    tree_site.redirects[moved] = HOSTILE
+    db = tmp_path / "timeout.sqlite"
+    result = crawl(tree_site, db, sites=sites_file(tmp_path, tree_site, (BACKTRACKS,)))
+    said = result.stderr.decode(errors="replace")
+    assert HOSTILE in tree_site.asked, tree_site.asked
+    assert "ran out of time" in said, said[-3000:]
+    assert pending_rows(db)[moved] == ("pending", None, 2)
+
+
+def test_pending_links_the_sites_patterns_now_exclude_are_settled(
+    tree_site: TreeSite, tmp_path: Path
+):
+    """#9 of a review: links an earlier run left pending that the site's patterns
+    (changed since) exclude were skipped by every run and never settled: pending
+    for ever. Skipped for a pattern's verdict, they are settled as not wanted;
+    one a pattern ran out of time on is not judged, and stays pending."""
+    tree_site.gate.open()
+    tree_site.more_links[f"/a/1{SLUG}"] = [HOSTILE]
+    db = tmp_path / "changed.sqlite"
+    first = crawl(
+        tree_site, db, "--max-pages", str(1 + FIRST), sites=sites_file(tmp_path, tree_site)
+    )
+    assert first.returncode == 1, first.stderr.decode()[-3000:]  # the /b/ links left
+    left = [path for path, (state, _, _) in pending_rows(db).items() if state == "pending"]
+    assert HOSTILE in left and all(path.startswith("/b/") for path in left if path != HOSTILE)
+    tree_site.asked.clear()
+    again = crawl(tree_site, db, sites=sites_file(tmp_path, tree_site, ("/b/", BACKTRACKS)))
+    said = again.stderr.decode(errors="replace")
+    assert again.returncode == 0, said[-3000:]
+    assert "ran out of time" in said, said[-3000:]
+    assert not [path for path in tree_site.asked if path.startswith(("/b/", HOSTILE))]
+    rows = pending_rows(db)
+    assert {rows[path] for path in left if path != HOSTILE} == {("skipped", "not_wanted", 2)}
+    assert rows[HOSTILE] == ("pending", None, 2)

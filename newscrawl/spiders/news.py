@@ -338,7 +338,7 @@ class NewsSpider(BaseNewsSpider):
             for row in pending[:room]:
                 request, over_budget = self.article_request(
                     config, Entry(row.url, parse_date(row.published), title=row.title), clock,
-                    priority=PENDING_PRIORITY,
+                    priority=PENDING_PRIORITY, left_by_earlier_run=True,
                 )  # fmt: skip
                 if request is not None:
                     yield request
@@ -596,7 +596,7 @@ class NewsSpider(BaseNewsSpider):
                 # each one is counted, and the run's exit says so).
                 request, _ = self.article_request(
                     config, Entry(row.url, None, title=row.title), clock,
-                    priority=ARTICLE_LINK_PRIORITY, depth=row.depth,
+                    priority=ARTICLE_LINK_PRIORITY, depth=row.depth, left_by_earlier_run=True,
                 )  # fmt: skip
                 if request is not None:
                     requests.append(request)
@@ -720,14 +720,22 @@ class NewsSpider(BaseNewsSpider):
 
     def article_request(
         self, config: SiteConfig, entry: Entry, clock: UrlClock, priority: int = LISTED_PRIORITY,
-        depth: int | None = None,
+        depth: int | None = None, left_by_earlier_run: bool = False,
     ) -> tuple[Request | None, bool]:  # fmt: skip
         """A request for an article URL from a sitemap, feed or earlier run, or None
         to skip it; and whether it was skipped for the budget (the URL stays
         pending for the next run). `clock`: the time of the list's URLs for the
         site's allow and deny patterns; `depth`: that of a link an earlier run
-        found (None: a listed URL)."""
-        if not config.wants(entry.url, clock):
+        found (None: a listed URL). `left_by_earlier_run`: the URL is a row an
+        earlier run left pending, settled here if the site's patterns leave it out."""
+        wanted = config.judge(entry.url, clock)
+        if not wanted:
+            states = url_states(self.crawler)
+            if wanted is False and left_by_earlier_run and states is not None:
+                # The patterns changed since it was found: skipped by every run and
+                # never settled, it was pending for ever. (Not when a pattern ran
+                # out of time on it, None: that is no verdict.)
+                states.mark_not_article(config.name, entry.url, NOT_WANTED)
             return None, False
         dated = entry.published or entry.lastmod
         window = self.window_for(config)
@@ -810,19 +818,22 @@ class NewsSpider(BaseNewsSpider):
         settled: str | None = None
         if not offsite:
             self.crawler.stats.inc_value(f"{PAGES}{reading.kind}")
+            wanted = reading.kind == ARTICLE and self.wanted(config, response.url)
             if reading.kind != ARTICLE:
                 count_site(self.crawler, site, NOT_ARTICLE)
                 settled = NOT_ARTICLE
-            elif self.wanted(config, response.url):
+            elif wanted:
                 article = self.article_from(response, reading)
                 # Before this page's links take the site's room: a reread refused
                 # by the budget lost its story (found by helper-116).
                 for request in self.take_rereads():
                     yield request
-            else:
+            elif wanted is False:
                 # Redirected to a page the site's patterns leave out (a login
                 # page): left pending, it was fetched again every run.
                 settled = NOT_WANTED
+            # None: a pattern ran out of time on where it redirected (counted as
+            # such). No verdict: the URL stays pending, not settled as left out.
         for url in reading.feeds:
             if url in config.feeds or not self.directory.owns(config, url):
                 continue
@@ -931,11 +942,12 @@ class NewsSpider(BaseNewsSpider):
             # and a run killed after it cannot lose them with the page.
             yield article
 
-    def wanted(self, config: SiteConfig, url: str) -> bool:
-        """Whether a fetched page's `url` passes its site's allow and deny patterns
-        (one that ran out of time on it: not, counted and warned of)."""
+    def wanted(self, config: SiteConfig, url: str) -> bool | None:
+        """Whether a fetched page's `url` passes its site's allow and deny patterns;
+        None when one ran out of time on it (counted and warned of): not known to
+        pass, its article is not kept, but nor is the URL judged left out."""
         clock = UrlClock()
-        wanted = config.wants(url, clock)
+        wanted = config.judge(url, clock)
         self.url_patterns_timed_out(config.name, url, clock)
         return wanted
 
