@@ -14,9 +14,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,6 +25,7 @@ from newscrawl.spiders.news import NewsSpider
 
 from .conftest import BIN, FAST, REPO
 from .gatedsite import Gate
+from .loopback import serve, stop
 from .test_inprocess import SITE, collect, crawler_for, html
 from .test_interrupt import start_logged, wait_for_rows
 
@@ -114,15 +113,11 @@ class TreeSite:
                 else:
                     self.send_error(404)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def close(self) -> None:
         self.gate.open()
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 @pytest.fixture()
