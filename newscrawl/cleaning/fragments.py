@@ -608,6 +608,23 @@ def _reads_as_sentence(paragraph: str, key: str) -> bool:
     )
 
 
+def _names_nobody(paragraph: str) -> bool:
+    """Whether a line that opens like a byline goes on in one lower-case word, no
+    name's particle and no newsroom's: a heading of a guide ("By train", "By
+    bike", "Par avion"), where a byline names someone ("By Ann Writer", "BY AP",
+    "By staff"). Scripts without capitals have no lower-case words: their lines
+    stay bylines."""
+    tail = paragraph.split()[1:]
+    if len(tail) != 1:
+        return False
+    word = tail[0].strip(".,;:!?")
+    return word[:1].islower() and word not in _NAME_PARTICLES and word not in _NEWSROOM_WORDS
+
+
+# Lower-case words a byline may give for the newsroom rather than a name.
+_NEWSROOM_WORDS = frozenset({"staff", "agencies", "wire", "wires", "correspondents", "reporters"})
+
+
 # Lower-case words a source's name may hold: "Office for National Statistics", and
 # the news agencies that write their names in lower case ("Quelle: dpa").
 _SOURCE_NAME_WORDS = _NAME_PARTICLES | {
@@ -745,7 +762,7 @@ class FragmentMatcher:
         kind = self._kind(label, clock, builtin) or (
             self._kind(key, clock, builtin) if key != label else None
         )
-        if kind == "byline" and _reads_as_sentence(paragraph, key):
+        if kind == "byline" and (_reads_as_sentence(paragraph, key) or _names_nobody(paragraph)):
             return None
         if kind == "source" and _names_more_than_a_source(paragraph):
             return None
