@@ -273,6 +273,9 @@ def test_fragment_classes(matcher: FragmentMatcher, line: str, kind: str) -> Non
         "İlgili haberler yarın yayımlanacak, dedi bakan.",
         # The third clause of a list, not a copyright line.
         "(c) The tenant shall not sublet the flat without the landlord's written consent.",
+        # A numbered clause of terms of use (helper-119).
+        "5.1 All rights reserved in the app's design remain with the publisher.",
+        "(b) All rights reserved by the licensor are listed in the schedule.",
         # Sentences opening like a byline: a name does not end in a full stop.
         "By then it was too late.",
         "\u201cBy then it was too late.\u201d",  # a closing quote, in curly quotes

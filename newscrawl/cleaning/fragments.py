@@ -650,6 +650,10 @@ _COPYRIGHT_THEN = re.compile(r"\W*copyright (\S+)", re.IGNORECASE)
 _COPYRIGHT_MARKS = re.compile(r"©|\(c\)|\brights reserved\b", re.IGNORECASE)
 
 
+# A clause's number opening a line: "5.1", "12.", "3)", "(b)"; not a year.
+_CLAUSE_NUMBER = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]?|\([a-z0-9]{1,3}\))\s+\w")
+
+
 def _tells_of_copyright(paragraph: str) -> bool:
     """Whether a line that opens like a copyright notice ("Copyright Example Press
     2026", which the pattern takes with a year within 60 characters) is a sentence
@@ -766,7 +770,12 @@ class FragmentMatcher:
             return None
         if kind == "source" and _names_more_than_a_source(paragraph):
             return None
-        if kind == "copyright" and _tells_of_copyright(paragraph):
+        if kind == "copyright" and (
+            _tells_of_copyright(paragraph)
+            or (_CLAUSE_NUMBER.match(paragraph) and _SENTENCE_END.search(key))
+        ):
+            # A numbered clause of terms or a licence ("5.1 All rights in the
+            # design are reserved by ...") is its text (helper-119).
             return None
         if kind == "tags" and ":" in label and _SENTENCE_END.search(key):
             # "Themen: Die Rente mit 70, der Streit um das Bürgergeld und die Lage
